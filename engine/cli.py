@@ -1,0 +1,147 @@
+"""Headless commands: `python main.py train ...`, `python main.py presets`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from engine import events as ev
+from engine.callbacks import Callback
+from engine.config import Config, ConfigError, load_preset, preset_names, presets_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_DIVERGED = 0, 1, 2, 3
+EXIT_CODES = {ev.COMPLETED: EXIT_OK, ev.EARLY_STOPPED: EXIT_OK, ev.USER_STOPPED: EXIT_OK,
+              ev.DIVERGED: EXIT_DIVERGED, ev.FAILED: EXIT_FAILED}
+
+
+class ConsoleProgress(Callback):
+    """One line per epoch; on a terminal, a progress bar for the epoch in progress."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.epochs = 0
+
+    def _clear(self):
+        if self.tty:
+            self.stream.write("\r\033[K")
+
+    def on_event(self, event) -> None:
+        s = self.stream
+        if isinstance(event, ev.RunStarted):
+            self.epochs = event.epochs
+            s.write(f"{event.dataset}: {event.train_size} training / {event.val_size} validation examples, "
+                    f"{event.parameter_count:,} parameters on {event.device}\n")
+        elif isinstance(event, ev.StepMetrics) and self.tty:
+            frac = event.epoch_fraction - event.epoch
+            bar = "#" * int(frac * 30)
+            s.write(f"\repoch {event.epoch + 1}/{self.epochs} [{bar:<30}] loss {event.train_loss:.4f} "
+                    f"{event.samples_per_sec:,.0f} samples/s\033[K")
+        elif isinstance(event, ev.EpochMetrics):
+            self._clear()
+            extra = ""
+            if event.train_accuracy_corrupted is not None:
+                extra = (f"  clean {event.train_accuracy_clean:.1%} / corrupted "
+                         f"{event.train_accuracy_corrupted:.1%}")
+            s.write(f"epoch {event.epoch:>3}/{self.epochs}  train loss {event.train_loss:.4f} "
+                    f"acc {event.train_accuracy:6.1%}  val loss {event.val_loss:.4f} "
+                    f"acc {event.val_accuracy:6.1%}  gap {event.accuracy_gap * 100:+5.1f} pts  "
+                    f"{event.epoch_time:.1f}s{' *' if event.is_best else ''}{extra}\n")
+        elif isinstance(event, ev.SettingsApplied):
+            s.write(f"step {event.step}: " + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items()) + "\n")
+        elif isinstance(event, ev.EarlyStopped):
+            s.write(f"early stop after epoch {event.epoch}: best {event.monitor} {event.best_value:.4f} "
+                    f"at epoch {event.best_epoch}\n")
+        elif isinstance(event, ev.TestEvaluated):
+            s.write(format_test(event))
+        s.flush()
+
+
+def format_test(t: ev.TestEvaluated) -> str:
+    width = max(len(n) for n in t.class_names)
+    lines = [f"test ({t.weights} weights): accuracy {t.accuracy:.2%}  loss {t.loss:.4f}  macro F1 {t.macro_f1:.3f}",
+             f"  {'class':<{width}}  precision  recall     F1  support"]
+    for name, p, r, f, n in zip(t.class_names, t.precision, t.recall, t.f1, t.support, strict=True):
+        lines.append(f"  {name:<{width}}  {p:9.3f}  {r:6.3f}  {f:5.3f}  {n:7d}")
+    return "\n".join(lines) + "\n"
+
+
+def build_config(args) -> Config:
+    if args.config:
+        cfg = Config.load(args.config)
+    else:
+        cfg = load_preset(args.preset)
+    return cfg.with_overrides(args.set or [])
+
+
+def cmd_train(args) -> int:
+    from engine.runs import default_runs_dir
+    from engine.trainer import Trainer
+
+    try:
+        cfg = build_config(args)
+        trainer = Trainer(cfg, callbacks=[ConsoleProgress()], runs_dir=args.out or default_runs_dir())
+        trainer.prepare()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except (ValueError, OSError) as exc:  # DataError and friends: name the path
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+    def on_sigint(signum, frame):
+        if trainer.control.stop_requested:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        print("\nstopping after this batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+        trainer.control.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = trainer.fit()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if result.reason in (ev.COMPLETED, ev.EARLY_STOPPED, ev.USER_STOPPED) and args.evaluate_test:
+        trainer.evaluate_test()
+    if result.reason == ev.FAILED:
+        print(f"error: {result.message}", file=sys.stderr)
+        if result.traceback:
+            print(result.traceback, file=sys.stderr)
+    elif result.reason == ev.DIVERGED:
+        print(f"diverged: {result.message}", file=sys.stderr)
+    else:
+        print(f"{result.reason}: {result.message}")
+    print(result.run_dir)
+    return EXIT_CODES[result.reason]
+
+
+def cmd_presets(args) -> int:
+    for name in preset_names():
+        path = presets_dir() / f"{name}.toml"
+        first = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+        print(f"{name:<16} {first}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab, headless.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train one run and write its run folder")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", metavar="FILE", help="settings file (.toml or .json)")
+    source.add_argument("--preset", metavar="NAME", help=f"a built-in preset: {', '.join(preset_names())}")
+    train.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                       help="override one setting (repeatable), e.g. --set regularization.dropout=0.5")
+    train.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+    train.add_argument("--evaluate-test", action="store_true",
+                       help="after training, evaluate once on the locked test split")
+    train.set_defaults(func=cmd_train)
+    presets = sub.add_parser("presets", help="list the built-in presets")
+    presets.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

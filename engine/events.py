@@ -1,0 +1,146 @@
+"""Everything the engine can tell its subscribers, in one place.
+
+Events are frozen dataclasses holding plain Python values only (no tensors), so they can
+cross threads, be written as JSON and be read by code that never imports torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Why a run ended.
+COMPLETED = "completed"
+EARLY_STOPPED = "early_stopped"
+USER_STOPPED = "user_stopped"
+DIVERGED = "diverged"
+FAILED = "failed"
+REASONS = (COMPLETED, EARLY_STOPPED, USER_STOPPED, DIVERGED, FAILED)
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    run_dir: str | None
+    config: dict
+    layer_names: list[str]
+    parameter_count: int
+    steps_per_epoch: int
+    device: str
+    dataset: str
+    class_names: list[str]
+    train_size: int
+    val_size: int
+    epochs: int
+    # For 2-D toy data: the training and validation points, [[x, y, label], ...].
+    train_points: list | None = None
+    val_points: list | None = None
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """Running training loss since the previous StepMetrics; coalesced to ~30 per second."""
+    step: int
+    epoch: int
+    train_loss: float
+    samples_per_sec: float
+    lr: float
+    epoch_fraction: float
+
+
+@dataclass(frozen=True)
+class EpochMetrics:
+    epoch: int  # 1-based: the number of epochs completed
+    step: int
+    train_loss: float  # data loss only, averaged over the epoch's batches (dropout on)
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    accuracy_gap: float  # train - validation accuracy
+    loss_gap: float  # validation - train loss
+    weight_norms: dict[str, float]  # per layer, L2 norm of the weight tensor
+    grad_norms: dict[str, float]  # per layer, mean L2 norm of the weight gradient over the epoch
+    lr: float
+    penalty: float  # mean L1 + L2 penalty added to the loss (0 when decay is decoupled)
+    epoch_time: float
+    samples_per_sec: float
+    train_accuracy_clean: float | None = None  # with label noise: on examples whose label is true
+    train_accuracy_corrupted: float | None = None  # ... and on those whose label was replaced
+    is_best: bool = False
+
+
+@dataclass(frozen=True)
+class DecisionBoundary:
+    """Predicted class over a grid covering the 2-D toy data, row-major, y rows by x columns."""
+    epoch: int
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    resolution: int
+    classes: list[list[int]]
+    confidence: list[list[float]]
+
+
+@dataclass(frozen=True)
+class SettingsApplied:
+    step: int
+    epoch: int
+    changes: dict[str, list]  # key -> [old, new]
+
+
+@dataclass(frozen=True)
+class Paused:
+    step: int
+    epoch: int
+    time: float  # time.perf_counter() when the loop went idle
+
+
+@dataclass(frozen=True)
+class Resumed:
+    step: int
+    epoch: int
+
+
+@dataclass(frozen=True)
+class EarlyStopped:
+    epoch: int
+    best_epoch: int
+    best_value: float
+    monitor: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    reason: str  # one of REASONS
+    message: str
+    epochs_completed: int
+    step: int
+    best_epoch: int | None
+    best_value: float | None
+    run_dir: str | None
+    traceback: str | None = None
+    final_metrics: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TestEvaluated:
+    accuracy: float
+    loss: float
+    class_names: list[str]
+    precision: list[float]
+    recall: list[float]
+    f1: list[float]
+    support: list[int]
+    confusion_matrix: list[list[int]]  # rows: true class, columns: predicted
+    macro_f1: float
+    weights: str  # "best" or "last"
+
+
+EVENT_TYPES = {cls.__name__: cls for cls in (
+    RunStarted, StepMetrics, EpochMetrics, DecisionBoundary, SettingsApplied, Paused, Resumed,
+    EarlyStopped, RunFinished, TestEvaluated)}
+
+
+def to_record(event) -> dict[str, Any]:
+    """A JSON-ready dict: the event's fields plus its type name."""
+    return {"event": type(event).__name__, **dataclasses.asdict(event)}

@@ -1,0 +1,1 @@
+"""Overfit Lab window."""
