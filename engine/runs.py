@@ -152,9 +152,14 @@ class RunWriter(Callback):
         return self.path
 
     def _write(self, record: dict, flush: bool = False) -> None:
-        if self._metrics is None:
+        if self.path is None:
             return
-        self._metrics.write(json.dumps(record, default=_jsonable) + "\n")
+        line = json.dumps(record, default=_jsonable) + "\n"
+        if self._metrics is None:  # after the run: the test evaluation
+            with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(line)
+            return
+        self._metrics.write(line)
         if flush:
             self._metrics.flush()
             os.fsync(self._metrics.fileno())

@@ -1,0 +1,77 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.runs import list_runs, read_run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "main.py", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "model.width=16",
+        "--set", "optim.epochs=2"]
+
+
+def test_train_writes_a_run_folder_and_prints_its_path(tmp_path):
+    proc = cli("train", "--preset", "overfit", *TINY, "--out", str(tmp_path), "--evaluate-test")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    run_dir = Path(lines[-1])
+    assert run_dir.parent == tmp_path and run_dir.is_dir()
+    assert sum(line.startswith("epoch ") for line in lines) == 2
+    assert "precision" in proc.stdout
+    run = read_run(run_dir)
+    assert run.status == "completed" and "test" in run.summary
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path):
+    proc = cli("train", "--preset", "overfit", "--set", "regularization.dropout=1.5", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "regularization.dropout = 1.5" in proc.stderr
+    assert list_runs(tmp_path) == []
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"optim": {"batch_size": 0}}))
+    proc = cli("train", "--config", str(bad), "--out", str(tmp_path))
+    assert proc.returncode == 2 and "optim.batch_size = 0" in proc.stderr
+
+
+def test_divergence_exits_3(tmp_path):
+    proc = cli("train", "--preset", "overfit", *TINY, "--set", "optim.lr=100.0", "--set",
+               'optim.optimizer="sgd"', "--out", str(tmp_path))
+    assert proc.returncode == 3, proc.stderr
+    assert "diverged" in proc.stderr
+
+
+def test_missing_user_folder_exits_1_naming_the_path(tmp_path):
+    proc = cli("train", "--preset", "overfit", "--set", "data.dataset=image_folder", "--set",
+               f'data.path="{tmp_path / "nope"}"', "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert f"{tmp_path / 'nope'}: folder not found" in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_stops_cleanly_and_leaves_a_loadable_run(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "--preset", "overfit", *TINY[:-2],
+                             "--set", "optim.epochs=500", "--out", str(tmp_path)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        runs = list_runs(tmp_path)
+        if runs and read_run(runs[0]).epochs:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    run = read_run(list_runs(tmp_path)[0])
+    assert run.status == "user_stopped" and (run.path / "last.safetensors").is_file()

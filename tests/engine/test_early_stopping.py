@@ -1,0 +1,105 @@
+"""Early stopping must follow Keras's EarlyStopping exactly; Keras itself is the oracle."""
+
+import math
+
+import pytest
+
+from engine import events as ev
+from engine.callbacks import EarlyStopping
+from engine.trainer import Trainer
+from tests.helpers import tiny_config
+
+keras = pytest.importorskip("keras")
+
+SEQUENCES = [
+    # (monitor, values per epoch, patience, min_delta)
+    ("val_loss", [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9, 1.0], 2, 0.0),
+    ("val_loss", [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9, 1.0], 3, 0.0),
+    ("val_loss", [1.0, 0.99, 0.985, 0.98, 0.97, 0.5], 2, 0.02),  # small gains do not count
+    ("val_loss", [0.5, 0.6, 0.7], 0, 0.0),
+    ("val_loss", [0.5, 0.4, 0.3, 0.2, 0.1], 1, 0.0),  # never stops; best is the last
+    ("val_loss", [0.5, 0.5, 0.5, 0.5], 2, 0.0),  # equal is not better
+    ("val_accuracy", [0.5, 0.6, 0.6, 0.59, 0.7, 0.65, 0.66, 0.64], 2, 0.0),
+    ("val_accuracy", [0.5, 0.505, 0.51, 0.6, 0.55], 1, 0.01),
+    ("val_loss", [0.9, 0.8, math.nan, 0.85, 0.82, 0.81], 2, 0.0),
+]
+
+
+class FakeModel:
+    """Enough of a Keras model for the callback: weights are the epoch they came from."""
+
+    def __init__(self):
+        self.epoch = None
+        self.stop_training = False
+        self.restored = None
+
+    def get_weights(self):
+        return self.epoch
+
+    def set_weights(self, weights):
+        self.restored = weights
+
+
+def run_keras(monitor, values, patience, min_delta):
+    cb = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta,
+                                       mode="min" if "loss" in monitor else "max",
+                                       restore_best_weights=True)
+    model = FakeModel()
+    cb.set_model(model)
+    cb.on_train_begin()
+    stopped = None
+    for epoch, value in enumerate(values):
+        model.epoch = epoch
+        cb.on_epoch_end(epoch, {monitor: value})
+        if model.stop_training:
+            stopped = epoch
+            break
+    cb.on_train_end()
+    return stopped, model.restored
+
+
+def run_ours(monitor, values, patience, min_delta):
+    es = EarlyStopping(monitor, patience, min_delta, restore_best=True)
+    stopped = None
+    for epoch, value in enumerate(values):
+        _, stop = es.update(epoch, value, snapshot=lambda e=epoch: e)
+        if stop:
+            stopped = epoch
+            break
+    return stopped, es.best_weights
+
+
+@pytest.mark.parametrize("monitor, values, patience, min_delta", SEQUENCES)
+def test_agrees_with_keras(monitor, values, patience, min_delta):
+    assert run_ours(monitor, values, patience, min_delta) == run_keras(monitor, values, patience, min_delta)
+
+
+def test_hand_checked_sequence():
+    # val_loss falls to 0.7 at epoch 2, then fails to improve for 2 epochs: stop at epoch 4.
+    assert run_ours("val_loss", [1.0, 0.8, 0.7, 0.75, 0.72, 0.71], 2, 0.0) == (4, 2)
+
+
+def test_trainer_stops_early_and_restores_the_best_epoch(tmp_path):
+    cfg = tiny_config({"optim.epochs": 60, "optim.lr": 3e-3, "regularization.early_stopping": True,
+                       "regularization.patience": 2, "regularization.restore_best": True})
+    trainer = Trainer(cfg, runs_dir=tmp_path)
+    result = trainer.fit()
+    assert result.reason == ev.EARLY_STOPPED
+    losses = [m.val_loss for m in trainer.history]
+    best = min(range(len(losses)), key=losses.__getitem__)
+    assert result.best_epoch == best + 1
+    assert result.epochs_completed == best + 1 + 2  # patience epochs after the best
+    # The model now holds the best epoch's weights: its validation loss is the best one.
+    val_loss, _, _ = trainer.evaluate(trainer.data.val_x, trainer.data.val_y)
+    assert val_loss == pytest.approx(losses[best], rel=1e-5)
+
+
+def test_restore_happens_also_without_an_early_stop():
+    cfg = tiny_config({"optim.epochs": 12, "optim.lr": 3e-3, "regularization.early_stopping": True,
+                       "regularization.patience": 100})
+    trainer = Trainer(cfg)
+    result = trainer.fit()
+    assert result.reason == ev.COMPLETED
+    losses = [m.val_loss for m in trainer.history]
+    val_loss, _, _ = trainer.evaluate(trainer.data.val_x, trainer.data.val_y)
+    assert val_loss == pytest.approx(min(losses), rel=1e-5)

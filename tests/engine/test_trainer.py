@@ -1,0 +1,170 @@
+import threading
+import time
+
+import pytest
+
+from engine import events as ev
+from engine.callbacks import Callback
+from engine.control import RunControl
+from engine.config import ConfigError
+from engine.models import weight_layers
+from engine.trainer import Trainer
+from tests.helpers import Recorder, tiny_config
+
+
+def test_events_describe_the_run():
+    rec = Recorder()
+    trainer = Trainer(tiny_config(), callbacks=[rec])
+    result = trainer.fit()
+    started = rec.of(ev.RunStarted)[0]
+    assert started.layer_names == ["fc1", "fc2", "out"]
+    assert started.steps_per_epoch == 8 and started.device == "cpu"
+    assert started.parameter_count == sum(p.numel() for p in trainer.model.parameters())
+    epochs = rec.of(ev.EpochMetrics)
+    assert [e.epoch for e in epochs] == [1, 2]
+    e = epochs[-1]
+    assert e.accuracy_gap == pytest.approx(e.train_accuracy - e.val_accuracy)
+    assert e.loss_gap == pytest.approx(e.val_loss - e.train_loss)
+    assert rec.events[-1] == result and result.reason == ev.COMPLETED
+    assert result.epochs_completed == 2 and result.step == 16
+
+
+def test_two_runs_with_the_same_seed_are_identical():
+    def losses(seed):
+        trainer = Trainer(tiny_config({"run.seed": seed, "regularization.dropout": 0.3,
+                                       "regularization.augment_noise": True}))
+        trainer.fit()
+        return [(m.train_loss, m.val_loss) for m in trainer.history]
+
+    assert losses(7) == losses(7)
+    assert losses(7) != losses(8)
+
+
+class SubmitAt(Callback):
+    def __init__(self, step, updates):
+        self.step, self.updates = step, updates
+
+    def on_batch_end(self, trainer, step):
+        if step == self.step:
+            trainer.control.submit_settings(self.updates)
+
+
+def test_live_setting_lands_at_the_next_batch_and_is_recorded(tmp_path):
+    rec = Recorder()
+    updates = {"regularization.dropout": 0.4, "optim.lr": 0.01, "regularization.weight_decay": 0.1}
+    trainer = Trainer(tiny_config(), callbacks=[SubmitAt(3, updates), rec], runs_dir=tmp_path)
+    trainer.fit()
+    applied = rec.of(ev.SettingsApplied)
+    assert len(applied) == 1
+    assert applied[0].step == 3  # after 3 batches, before the 4th
+    assert applied[0].changes["regularization.dropout"] == [0.0, 0.4]
+    assert applied[0].changes["optim.lr"] == [0.001, 0.01]
+    drops = [m.p for m in trainer.model.modules() if type(m).__name__ == "Dropout"]
+    assert drops and all(p == 0.4 for p in drops)
+    assert trainer.optimizer.param_groups[0]["lr"] == 0.01
+    assert rec.of(ev.EpochMetrics)[-1].lr == 0.01
+    written = (trainer.writer.path / "metrics.jsonl").read_text()
+    assert '"event": "SettingsApplied"' in written and '"step": 3' in written
+
+
+def test_settings_that_cannot_change_live_are_refused_at_once():
+    control = RunControl()
+    with pytest.raises(ConfigError, match="model.arch.*restart the run"):
+        control.submit_settings({"model.arch": "cnn"})
+    with pytest.raises(ConfigError, match=r"regularization\.dropout = 1\.5"):
+        control.submit_settings({"regularization.dropout": 1.5})
+    control.submit_settings({"regularization.dropout": 0.1})
+    control.submit_settings({"regularization.dropout": 0.2})  # the latest wins
+    assert control.take_settings() == {"regularization.dropout": 0.2}
+
+
+def test_pause_blocks_and_stop_while_paused_ends_user_stopped():
+    control = RunControl()
+    rec = Recorder()
+    trainer = Trainer(tiny_config({"optim.epochs": 1000}), control=control, callbacks=[rec])
+    thread = threading.Thread(target=trainer.fit)
+    thread.start()
+    deadline = time.time() + 30
+    while trainer.step < 5 and time.time() < deadline:
+        time.sleep(0.01)
+    control.pause()
+    while not rec.of(ev.Paused) and time.time() < deadline:
+        time.sleep(0.01)
+    paused_at = trainer.step
+    time.sleep(0.3)
+    assert trainer.step == paused_at  # no progress while paused
+    assert thread.is_alive()
+    control.request_stop()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert trainer.result.reason == ev.USER_STOPPED
+    assert trainer.step == paused_at
+    assert not rec.of(ev.Resumed)
+
+
+def test_resume_continues_from_where_it_paused():
+    control = RunControl()
+    rec = Recorder()
+    trainer = Trainer(tiny_config({"optim.epochs": 3}), control=control, callbacks=[rec])
+    control.pause()  # paused before the first batch
+    thread = threading.Thread(target=trainer.fit)
+    thread.start()
+    deadline = time.time() + 30
+    while not rec.of(ev.Paused) and time.time() < deadline:
+        time.sleep(0.01)
+    assert trainer.step == 0
+    control.resume()
+    thread.join(30)
+    assert trainer.result.reason == ev.COMPLETED and trainer.step == 24
+    assert len(rec.of(ev.Resumed)) == 1
+
+
+def test_huge_learning_rate_diverges_within_one_step_and_keeps_best_weights(tmp_path):
+    trainer = Trainer(tiny_config({"optim.lr": 100.0, "optim.optimizer": "sgd", "optim.epochs": 5}),
+                      runs_dir=tmp_path)
+    result = trainer.fit()
+    assert result.reason == ev.DIVERGED
+    assert f"at step {result.step + 1}" in result.message
+    # The weights kept are finite: the best epoch's, or the initial ones if none completed.
+    for w in weight_layers(trainer.model).values():
+        assert w.isfinite().all() or not trainer.history
+
+
+class Boom(Callback):
+    def on_batch_end(self, trainer, step):
+        if step == 2:
+            raise RuntimeError("shape mismatch in layer fc2")
+
+
+def test_an_exception_ends_the_run_as_failed_with_traceback(tmp_path):
+    rec = Recorder()
+    trainer = Trainer(tiny_config(), callbacks=[Boom(), rec], runs_dir=tmp_path)
+    result = trainer.fit()
+    assert result.reason == ev.FAILED
+    assert "RuntimeError: shape mismatch in layer fc2" in result.message
+    assert "Traceback" in result.traceback and "in on_batch_end" in result.traceback
+    assert rec.events[-1] is result
+    from engine.runs import read_run
+
+    assert read_run(result.run_dir).status == ev.FAILED
+
+
+def test_bad_data_before_the_run_still_reports_failed(tmp_path):
+    rec = Recorder()
+    cfg = tiny_config({"data.dataset": "image_folder", "data.path": str(tmp_path / "missing")})
+    result = Trainer(cfg, callbacks=[rec]).fit()
+    assert result.reason == ev.FAILED and "missing: folder not found" in result.message
+    assert rec.events == [result]
+
+
+def test_step_metrics_are_coalesced():
+    rec = Recorder()
+    trainer = Trainer(tiny_config({"data.train_size": 2048, "optim.batch_size": 8, "optim.epochs": 1}),
+                      callbacks=[rec])
+    t0 = time.perf_counter()
+    trainer.fit()
+    elapsed = time.perf_counter() - t0
+    steps = rec.of(ev.StepMetrics)
+    assert trainer.step == 256
+    assert 0 < len(steps) <= elapsed * 30 + 2
+    assert all(s.train_loss > 0 for s in steps)
