@@ -18,7 +18,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.config import TOY_DATASETS, TORCHVISION_DATASETS, ConfigError, DataConfig, RegularizationConfig
+from engine.config import (
+    TORCHVISION_DATASETS,
+    TOY_DATASETS,
+    ConfigError,
+    DataConfig,
+    RegularizationConfig,
+)
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot"]

@@ -60,7 +60,7 @@ class EpochMetrics:
     accuracy_gap: float  # train - validation accuracy
     loss_gap: float  # validation - train loss
     weight_norms: dict[str, float]  # per layer, L2 norm of the weight tensor
-    grad_norms: dict[str, float]  # per layer, mean L2 norm of the weight gradient over the epoch
+    grad_norms: dict[str, float]  # per layer, mean L2 norm of the weight gradient (sampled steps)
     lr: float
     penalty: float  # mean L1 + L2 penalty added to the loss (0 when decay is decoupled)
     epoch_time: float

@@ -180,7 +180,7 @@ def set_dropout(model: nn.Module, p: float) -> None:
 def decay_split(model: nn.Module, include_bias_and_norm: bool):
     """Parameters that L1 / L2 apply to, and the rest (biases and norm parameters)."""
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for p in model.parameters():
         if not p.requires_grad:
             continue
         (decay if (p.ndim >= 2 or include_bias_and_norm) else no_decay).append(p)

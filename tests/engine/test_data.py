@@ -3,7 +3,14 @@ import pytest
 import torch
 
 from engine.config import Config, RegularizationConfig
-from engine.data import DataError, augment, corrupt_labels, load_data, load_image_folder, stratified_subset
+from engine.data import (
+    DataError,
+    augment,
+    corrupt_labels,
+    load_data,
+    load_image_folder,
+    stratified_subset,
+)
 from engine.trainer import Trainer
 from tests.helpers import tiny_config
 

@@ -5,8 +5,8 @@ import pytest
 
 from engine import events as ev
 from engine.callbacks import Callback
-from engine.control import RunControl
 from engine.config import ConfigError
+from engine.control import RunControl
 from engine.models import weight_layers
 from engine.trainer import Trainer
 from tests.helpers import Recorder, tiny_config

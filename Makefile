@@ -1,0 +1,46 @@
+# Two commands: `make run` opens Overfit Lab, `make test` runs the whole suite.
+# Both create (or reuse) a virtual environment in .venv; set VENV=... to keep it elsewhere.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
+RUN_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
+
+.PHONY: run test lint bench headless clean-venv
+
+run: $(RUN_STAMP)
+	$(BIN)/python main.py
+
+test: $(DEV_STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: $(DEV_STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/engine_overhead.py
+
+headless: $(RUN_STAMP)
+	$(BIN)/python main.py train --preset overfit
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "Overfit Lab needs Python 3.10 to 3.12; $(PYTHON) is %d.%d. Run: make PYTHON=python3.11" % v)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# pyproject.toml lists every dependency; a changed list reinstalls.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@ $(RUN_STAMP)
+
+clean-venv:
+	rm -rf $(VENV)
