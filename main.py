@@ -13,15 +13,9 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as cli_main
 
         return cli_main(argv)
-    if argv and argv[0] in ("-h", "--help"):
-        from engine.cli import build_parser
+    from gui.app import main as gui_main
 
-        build_parser().print_help()
-        return 0
-    # The window arrives with the GUI; until then the overfit preset runs headless.
-    from engine.cli import main as cli_main
-
-    return cli_main(["train", "--preset", "overfit", *argv])
+    return gui_main(argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,142 @@
+"""Starts the window: it appears first, the engine (torch) is imported in the background."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
+
+from engine.config import Config, ConfigError, load_preset, preset_names
+from gui import preload
+
+TIMING_ENV = "OVERFIT_LAB_TIMING"  # when set, print startup timestamps (used by the benchmark)
+
+
+def _mark(what: str) -> None:
+    if os.environ.get(TIMING_ENV):
+        print(f"timing {what} {time.time():.4f}", file=sys.stderr, flush=True)
+
+
+class EngineLoader(QObject):
+    """Imports the training engine (and with it torch) on a background thread."""
+
+    loaded = Signal()
+    failed = Signal(str)
+
+    def start(self) -> None:
+        threading.Thread(target=self._wait, name="engine-wait", daemon=True).start()
+
+    def _wait(self) -> None:
+        try:
+            preload.wait()
+        except Exception as exc:  # a broken install: say so in the window
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        self.loaded.emit()
+
+
+class ScreenshotDriver(QObject):
+    """--run-epochs N --screenshot PATH: train, save a PNG of the whole window, quit."""
+
+    def __init__(self, window, path: str, app: QApplication):
+        super().__init__(window)
+        self.window, self.path, self.app = window, path, app
+        self.exit_code = 1
+        window.run_ended.connect(self._on_window_run_ended)
+
+    @Slot()
+    def start(self) -> None:
+        if not self.window.start_run():
+            print("error: could not start the run", file=sys.stderr)
+            self.app.exit(1)
+
+    @Slot(object)
+    def _on_window_run_ended(self, result) -> None:
+        QTimer.singleShot(200, lambda: self._grab(result))
+
+    def _grab(self, result) -> None:
+        self.window.plots.refresh()
+        ok = self.window.grab().save(self.path)
+        print(f"{result.reason}: {result.message}\n{self.path}")
+        self.exit_code = 0 if ok and result.reason != "failed" else 1
+        if not ok:
+            print(f"error: could not write {self.path}", file=sys.stderr)
+        self.window.close()
+        QTimer.singleShot(0, lambda: self.app.exit(self.exit_code))
+
+
+class Startup(QObject):
+    """Reacts, on the GUI thread, to the engine having been imported."""
+
+    def __init__(self, window, driver: ScreenshotDriver | None):
+        super().__init__(window)
+        self.window, self.driver = window, driver
+
+    @Slot()
+    def _on_loader_loaded(self) -> None:
+        self.window.set_engine_ready()
+        _mark("engine-ready")
+        if self.driver is not None:
+            self.driver.start()
+
+    @Slot(str)
+    def _on_loader_failed(self, message: str) -> None:
+        self.window.status_label.setText(f"the training engine could not be loaded: {message}")
+        if self.driver is not None:
+            self.driver.app.exit(1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab: watch a network overfit, "
+                                "and watch regularization fix it. Subcommands: train, presets (headless).")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--config", metavar="FILE", help="open with this settings file (.toml / .json)")
+    src.add_argument("--preset", metavar="NAME", help=f"open with a preset: {', '.join(preset_names())}")
+    p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: the user data dir)")
+    p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
+    p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    _mark("start")
+    args = build_parser().parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("OverfitLab")
+    app.setApplicationName("Overfit Lab")
+    try:
+        config = preset = None
+        if args.config:
+            config = Config.load(args.config)
+        elif args.preset:
+            config, preset = load_preset(args.preset), args.preset
+        if args.run_epochs is not None:
+            config = (config or load_preset("overfit")).with_updates({"optim.epochs": args.run_epochs})
+            preset = preset or "overfit"
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=args.screenshot is None)
+    window.show()
+    QTimer.singleShot(0, lambda: _mark("window-visible"))
+    # torch loads once the window is up: importing it alongside Qt slows both (one GIL).
+    preload.start()
+    driver = ScreenshotDriver(window, args.screenshot, app) if args.screenshot else None
+
+    startup = Startup(window, driver)
+    loader = EngineLoader(window)
+    # Slots of GUI-thread objects: the loader emits from its own thread, so these are queued.
+    loader.loaded.connect(startup._on_loader_loaded)
+    loader.failed.connect(startup._on_loader_failed)
+    window.engine_loader = loader
+    loader.start()
+    code = app.exec()
+    return driver.exit_code if driver is not None and code == 0 else code

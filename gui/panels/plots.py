@@ -1,0 +1,398 @@
+"""Live plots: each curve is created once, fed from growing numpy buffers and redrawn from a
+timer (at most ~30 Hz, only what changed), with peak downsampling and clip-to-view."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
+
+from engine import events as ev
+
+pg.setConfigOptions(antialias=False, background="w", foreground="#333")
+
+TRAIN = "#1f77b4"
+VAL = "#ff7f0e"
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+GHOSTS = ["#9e9e9e", "#b39ddb", "#a5d6a7"]
+CLASS_COLORS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40],
+                         [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127],
+                         [188, 189, 34], [23, 190, 207]], dtype=np.float32)
+REDRAW_MS = 33  # ~30 Hz at most
+MAX_GHOST_RUNS = 3
+
+
+class Series:
+    """A growing (x, y) buffer behind one curve; redrawn only when it changed."""
+
+    def __init__(self, curve: pg.PlotDataItem):
+        self.curve = curve
+        self.x = np.empty(256)
+        self.y = np.empty(256)
+        self.n = 0
+        self.dirty = False
+
+    def append(self, x: float, y: float | None) -> None:
+        if y is None:
+            return
+        if self.n == len(self.x):
+            self.x = np.resize(self.x, 2 * self.n)
+            self.y = np.resize(self.y, 2 * self.n)
+        self.x[self.n], self.y[self.n] = x, y
+        self.n += 1
+        self.dirty = True
+
+    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        need = self.n + len(xs)
+        if need > len(self.x):
+            size = max(need, 2 * len(self.x))
+            self.x, self.y = np.resize(self.x, size), np.resize(self.y, size)
+        self.x[self.n:need], self.y[self.n:need] = xs, ys
+        self.n = need
+        self.dirty = True
+
+    def clear(self) -> None:
+        self.n = 0
+        self.dirty = True
+
+    def flush(self) -> bool:
+        if not self.dirty:
+            return False
+        self.curve.setData(self.x[: self.n], self.y[: self.n])
+        self.dirty = False
+        return True
+
+    def value_at(self, x: float) -> float | None:
+        if self.n == 0:
+            return None
+        i = int(np.argmin(np.abs(self.x[: self.n] - x)))
+        return float(self.y[i]) if abs(self.x[i] - x) <= 0.5 else None
+
+
+def make_plot(title: str, y_label: str, x_label: str = "epoch") -> pg.PlotWidget:
+    w = pg.PlotWidget(title=title)
+    item = w.getPlotItem()
+    item.setLabel("left", y_label)
+    item.setLabel("bottom", x_label)
+    item.showGrid(x=True, y=True, alpha=0.2)
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+    return w
+
+
+class HoverReadout:
+    """Shows the values of every curve at the epoch under the mouse."""
+
+    def __init__(self, plot: pg.PlotWidget, series: dict[str, Series], fmt: str = "{:.4g}"):
+        self.plot, self.series, self.fmt = plot, series, fmt
+        self.text = pg.TextItem(color="#222", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220))
+        self.text.setZValue(100)
+        self.text.hide()
+        plot.addItem(self.text, ignoreBounds=True)
+        self.line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DotLine))
+        self.line.hide()
+        plot.addItem(self.line, ignoreBounds=True)
+        plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+    def _on_scene_mouse_moved(self, pos) -> None:
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self.text.hide()
+            self.line.hide()
+            return
+        point = vb.mapSceneToView(pos)
+        epoch = round(point.x())
+        parts = [f"epoch {epoch}"]
+        for name, s in self.series.items():
+            v = s.value_at(epoch)
+            if v is not None:
+                parts.append(f"{name}: {self.fmt.format(v)}")
+        if len(parts) == 1:
+            self.text.hide()
+            return
+        self.text.setText("\n".join(parts))
+        (x0, x1), (y0, y1) = vb.viewRange()
+        self.text.setPos(x0, y1)
+        self.line.setPos(epoch)
+        self.text.show()
+        self.line.show()
+
+
+class PlotsPanel(QWidget):
+    """All live plots of one window. Feed it engine events; it redraws from its own timer."""
+
+    EPOCH_PLOTS = ("loss", "accuracy", "gap", "norms", "grads", "noise")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = QGridLayout()
+        layout.addLayout(self.grid, 1)
+        self.plots: dict[str, pg.PlotWidget] = {
+            "loss": make_plot("Loss (cross-entropy)", "loss"),
+            "accuracy": make_plot("Accuracy", "%"),
+            "gap": make_plot("Generalization gap", "gap"),
+            "norms": make_plot("Weight norm per layer (L2)", "‖W‖"),
+            "grads": make_plot("Gradient norm per layer", "‖∇W‖"),
+            "boundary": make_plot("Decision boundary", "x₂", "x₁"),
+            "noise": make_plot("Training accuracy: clean vs corrupted labels", "%"),
+        }
+        self.grid.addWidget(self.plots["loss"], 0, 0)
+        self.grid.addWidget(self.plots["accuracy"], 0, 1)
+        self.grid.addWidget(self.plots["gap"], 1, 0)
+        self.grid.addWidget(self._norms_holder(), 1, 1)
+        self.grid.addWidget(self.plots["grads"], 2, 0, 1, 2)
+        self.grid.addWidget(self.plots["boundary"], 2, 1)
+        self.grid.addWidget(self.plots["noise"], 2, 1)
+        self.plots["grads"].getPlotItem().setLogMode(y=True)
+
+        def curve(plot, name, color, width=2, style=Qt.PenStyle.SolidLine, symbol=None):
+            item = self.plots[plot].plot(name=name, pen=pg.mkPen(color, width=width, style=style),
+                                         symbol=symbol, symbolSize=4, symbolBrush=color, symbolPen=None)
+            return Series(item)
+
+        step_pen = pg.mkPen(with_alpha(TRAIN, 70), width=1)
+        self.step_loss = Series(self.plots["loss"].plot(name="train (per step)", pen=step_pen))
+        self.step_loss.curve.setZValue(-10)
+        self.series = {
+            "train_loss": curve("loss", "train", TRAIN),
+            "val_loss": curve("loss", "validation", VAL),
+            "train_acc": curve("accuracy", "train", TRAIN),
+            "val_acc": curve("accuracy", "validation", VAL),
+            "acc_gap": curve("gap", "accuracy gap (train − val, pts)", "#d62728"),
+            "loss_gap": curve("gap", "loss gap (val − train) × 10", "#9467bd", style=Qt.PenStyle.DashLine),
+            "clean_acc": curve("noise", "clean labels", "#2ca02c"),
+            "noisy_acc": curve("noise", "corrupted labels", "#d62728"),
+        }
+        self.layer_series: dict[str, Series] = {}
+        self.grad_series: dict[str, Series] = {}
+        self.ghosts: list[list[pg.PlotDataItem]] = []
+        self.markers: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
+        self.best_lines: dict[str, pg.InfiniteLine] = {}
+        self.rise_lines: dict[str, pg.InfiniteLine] = {}
+        self.run_label = "run"
+        self._min_val_loss = (math.inf, 0)
+
+        self.boundary_image = pg.ImageItem()
+        self.plots["boundary"].addItem(self.boundary_image)
+        self.train_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5), name="train")
+        self.val_scatter = pg.ScatterPlotItem(size=4, pen=None, name="validation", symbol="x")
+        self.plots["boundary"].addItem(self.val_scatter)
+        self.plots["boundary"].addItem(self.train_scatter)
+        self.plots["boundary"].getPlotItem().setAspectLocked(True)
+
+        s = self.series
+        HoverReadout(self.plots["loss"], {"train": s["train_loss"], "val": s["val_loss"]})
+        HoverReadout(self.plots["accuracy"], {"train": s["train_acc"], "val": s["val_acc"]}, "{:.1f} %")
+        HoverReadout(self.plots["gap"], {"accuracy gap": s["acc_gap"], "loss gap ×10": s["loss_gap"]})
+        HoverReadout(self.plots["norms"], self.layer_series)
+        HoverReadout(self.plots["grads"], self.grad_series)
+        HoverReadout(self.plots["noise"], {"clean": s["clean_acc"], "corrupted": s["noisy_acc"]}, "{:.1f} %")
+        self.show_toy(False)
+        self.show_noise(False)
+
+        self.redraws = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.timer.start()
+
+    def _norms_holder(self) -> QWidget:
+        holder = QWidget()
+        lay = QVBoxLayout(holder)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.plots["norms"], 1)
+        self.log_norms = QCheckBox("log scale")
+        self.log_norms.setToolTip("Show weight norms on a logarithmic axis, to compare layers of very different size.")
+        self.log_norms.toggled.connect(self._on_log_norms_toggled)
+        lay.addWidget(self.log_norms, 0, Qt.AlignmentFlag.AlignRight)
+        return holder
+
+    @Slot(bool)
+    def _on_log_norms_toggled(self, on: bool) -> None:
+        self.plots["norms"].getPlotItem().setLogMode(y=on)
+
+    def show_toy(self, on: bool) -> None:
+        self.plots["boundary"].setVisible(on)
+        self._place_grads()
+
+    def show_noise(self, on: bool) -> None:
+        self.plots["noise"].setVisible(on)
+        self._place_grads()
+
+    def _place_grads(self) -> None:
+        # The gradient plot takes the whole bottom row unless a situational plot needs half.
+        extra = not self.plots["boundary"].isHidden() or not self.plots["noise"].isHidden()
+        self.grid.removeWidget(self.plots["grads"])
+        self.grid.addWidget(self.plots["grads"], 2, 0, 1, 1 if extra else 2)
+
+    # ---- redraw ---------------------------------------------------------------------
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> int:
+        """Push changed buffers to their curves; returns how many curves were redrawn."""
+        changed = self.step_loss.flush()
+        for s in (*self.series.values(), *self.layer_series.values(), *self.grad_series.values()):
+            changed += s.flush()
+        self.redraws += bool(changed)
+        return changed
+
+    # ---- events ---------------------------------------------------------------------
+    def start_run(self, started: ev.RunStarted, label: str) -> None:
+        self._ghost_current()
+        self.clear_run()
+        self.run_label = label
+        plot, grads = self.plots["norms"], self.plots["grads"]
+        for i, layer in enumerate(started.layer_names):
+            color = PALETTE[i % len(PALETTE)]
+            self.layer_series[layer] = Series(plot.plot(name=layer, pen=pg.mkPen(color, width=2)))
+            self.grad_series[layer] = Series(grads.plot(name=layer, pen=pg.mkPen(color, width=1.5)))
+        toy = started.train_points is not None
+        self.show_toy(toy)
+        noise = started.config["data"]["label_noise"] > 0
+        self.show_noise(noise and not toy)
+        if toy:
+            self._draw_points(started.train_points, started.val_points)
+
+    def clear_run(self) -> None:
+        self.step_loss.clear()
+        for s in self.series.values():
+            s.clear()
+        for store, plot in ((self.layer_series, "norms"), (self.grad_series, "grads")):
+            for s in store.values():
+                self.plots[plot].getPlotItem().legend.removeItem(s.curve)
+                self.plots[plot].removeItem(s.curve)
+            store.clear()
+        for plot, line in self.markers:
+            plot.removeItem(line)
+        self.markers.clear()
+        for lines in (self.best_lines, self.rise_lines):
+            for name, line in lines.items():
+                self.plots[name].removeItem(line)
+            lines.clear()
+        self._min_val_loss = (math.inf, 0)
+        self.boundary_image.clear()
+        self.train_scatter.clear()
+        self.val_scatter.clear()
+
+    def reset(self) -> None:
+        self.clear_run()
+        for items in self.ghosts:
+            for plot_name, item in items:
+                self.plots[plot_name].getPlotItem().legend.removeItem(item)
+                self.plots[plot_name].removeItem(item)
+        self.ghosts.clear()
+
+    def _ghost_current(self) -> None:
+        """Keep the previous run's validation and training curves, faded, for comparison."""
+        s = self.series
+        if s["val_acc"].n == 0:
+            return
+        color = GHOSTS[len(self.ghosts) % len(GHOSTS)]
+        items = []
+        for plot_name, key, part, style in (
+                ("loss", "val_loss", "val", Qt.PenStyle.DashLine),
+                ("loss", "train_loss", "train", Qt.PenStyle.DotLine),
+                ("accuracy", "val_acc", "val", Qt.PenStyle.DashLine),
+                ("accuracy", "train_acc", "train", Qt.PenStyle.DotLine)):
+            src = s[key]
+            item = self.plots[plot_name].plot(src.x[: src.n].copy(), src.y[: src.n].copy(),
+                                              name=f"{self.run_label} ({part})",
+                                              pen=pg.mkPen(color, width=1.5, style=style))
+            item.setZValue(-20)
+            items.append((plot_name, item))
+        self.ghosts.append(items)
+        while len(self.ghosts) > MAX_GHOST_RUNS:
+            for plot_name, item in self.ghosts.pop(0):
+                self.plots[plot_name].getPlotItem().legend.removeItem(item)
+                self.plots[plot_name].removeItem(item)
+
+    def add_step(self, e: ev.StepMetrics) -> None:
+        self.step_loss.append(e.epoch_fraction, e.train_loss)
+
+    def add_epoch(self, e: ev.EpochMetrics) -> None:
+        s, x = self.series, e.epoch
+        s["train_loss"].append(x, e.train_loss)
+        s["val_loss"].append(x, e.val_loss)
+        s["train_acc"].append(x, 100 * e.train_accuracy)
+        s["val_acc"].append(x, 100 * e.val_accuracy)
+        s["acc_gap"].append(x, 100 * e.accuracy_gap)
+        s["loss_gap"].append(x, 10 * e.loss_gap)
+        if e.train_accuracy_clean is not None:
+            s["clean_acc"].append(x, 100 * e.train_accuracy_clean)
+            s["noisy_acc"].append(x, 100 * e.train_accuracy_corrupted)
+        for layer, value in e.weight_norms.items():
+            if layer in self.layer_series:
+                self.layer_series[layer].append(x, value)
+        for layer, value in e.grad_norms.items():
+            if layer in self.grad_series and value > 0:
+                self.grad_series[layer].append(x, value)
+        if e.is_best:
+            self._place("best", self.best_lines, x, f"best (epoch {x})", "#2ca02c")
+        best_loss, best_epoch = self._min_val_loss
+        if e.val_loss < best_loss:
+            self._min_val_loss = (e.val_loss, x)
+        elif x - best_epoch >= 2 and e.val_loss > best_loss * 1.02:
+            # Validation loss has risen for two epochs: mark where it turned.
+            self._place("rise", self.rise_lines, best_epoch, "val loss rising →", "#c0392b",
+                        plots=("loss", "gap"))
+
+    def _place(self, kind, store, x, label, color, plots=("loss", "accuracy", "gap")) -> None:
+        for name in plots:
+            line = store.get(name)
+            if line is None:
+                line = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                                       label=label, labelOpts={"position": 0.92 if kind == "best" else 0.75,
+                                                               "color": color, "movable": False})
+                self.plots[name].addItem(line, ignoreBounds=True)
+                store[name] = line
+            line.setPos(x)
+            line.label.setFormat(label)
+
+    def add_marker(self, x: float, text: str, color: str = "#555") -> None:
+        """A labelled vertical line on every epoch plot (settings change, end of run)."""
+        for name in ("loss", "accuracy", "gap", "norms"):
+            line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine),
+                                   label=text, labelOpts={"position": 0.08, "color": color, "rotateAxis": (1, 0),
+                                                          "anchors": [(0, 0), (0, 0)]})
+            self.plots[name].addItem(line, ignoreBounds=True)
+            self.markers.append((self.plots[name], line))
+
+    def _draw_points(self, train, val) -> None:
+        train, val = np.asarray(train), np.asarray(val)
+        colors = CLASS_COLORS[train[:, 2].astype(int) % len(CLASS_COLORS)]
+        self.train_scatter.setData(train[:, 0], train[:, 1],
+                                   brush=[pg.mkBrush(*c) for c in colors])
+        vcolors = CLASS_COLORS[val[:, 2].astype(int) % len(CLASS_COLORS)]
+        self.val_scatter.setData(val[:, 0], val[:, 1], pen=[pg.mkPen(*c) for c in vcolors],
+                                 brush=None)
+
+    def set_boundary(self, b: ev.DecisionBoundary) -> None:
+        classes = np.asarray(b.classes)
+        conf = np.asarray(b.confidence, dtype=np.float32)
+        base = CLASS_COLORS[classes % len(CLASS_COLORS)]
+        # Pale where the network is unsure, saturated where it is confident.
+        k = len(CLASS_COLORS)
+        strength = np.clip((conf - 1.0 / min(k, 2)) * 2, 0, 1)[..., None] * 0.55 + 0.1
+        rgb = 255 - (255 - base) * strength
+        # ImageItem's first axis is x: transpose the row-major (y, x) grid.
+        self.boundary_image.setImage(rgb.transpose(1, 0, 2).astype(np.uint8), levels=(0, 255))
+        (x0, x1), (y0, y1) = b.x_range, b.y_range
+        self.boundary_image.setRect(x0, y0, x1 - x0, y1 - y0)
+
+
+
+def with_alpha(hex_color: str, alpha: int) -> QColor:
+    c = QColor(hex_color)
+    c.setAlpha(alpha)
+    return c

@@ -1,0 +1,248 @@
+"""Settings panel: one widget per config field, bound by one binder from the field metadata.
+
+Help texts become tooltips, constraints become widget ranges, and fields marked `live`
+stay editable while a run is live; the others are disabled with a tooltip saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.config import SECTIONS, Config, ConfigError, preset_names
+
+SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
+                  "optim": "Optimizer", "run": "Run"}
+LOCKED_TIP = "Cannot change while a run is live: it defines the data or the network. Stop or reset to change it."
+# A few fields read better with their own labels.
+LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 strength",
+          "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
+          "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
+          "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
+FLOAT_DECIMALS = {"lr": 6, "weight_decay": 5, "l1": 6, "min_delta": 5}
+
+
+class SettingsPanel(QWidget):
+    """Edits a Config. Emits `setting_changed(key, value)` on every user edit."""
+
+    setting_changed = Signal(str, object)
+    preset_chosen = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.fields: dict[str, dataclasses.Field] = {}
+        self._loading = False
+        self._live = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(QLabel("Preset"))
+        self.preset_box = QComboBox()
+        self.preset_box.addItem("(custom)")
+        self.preset_box.addItems(preset_names())
+        self.preset_box.setToolTip("Start from a prepared experiment: 'overfit' memorizes; the others "
+                                   "add one remedy each to the same data, model and seed.")
+        self.preset_box.activated.connect(self._on_preset_box_activated)
+        preset_row.addWidget(self.preset_box, 1)
+        outer.addLayout(preset_row)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        for section, cls in SECTIONS.items():
+            box = QGroupBox(SECTION_TITLES[section])
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for f in dataclasses.fields(cls):
+                key = f"{section}.{f.name}"
+                self.fields[key] = f
+                widget = self._make_widget(key, f)
+                error = QLabel()
+                error.setObjectName(f"error:{key}")
+                error.setStyleSheet("color: #c0392b;")
+                error.setWordWrap(True)
+                error.hide()
+                self.widgets[key], self.errors[key] = widget, error
+                holder = QWidget()
+                lay = QVBoxLayout(holder)
+                lay.setContentsMargins(0, 0, 0, 0)
+                lay.setSpacing(1)
+                lay.addWidget(widget)
+                lay.addWidget(error)
+                label = QLabel(LABELS.get(f.name, f.name.replace("_", " ")))
+                label.setToolTip(f.metadata["help"])
+                form.addRow(label, holder)
+            column.addWidget(box)
+        column.addStretch(1)
+        scroll.setWidget(inner)
+        outer.addWidget(scroll, 1)
+        self.set_config(Config())
+
+    # ---- the binder -------------------------------------------------------------------
+    def _make_widget(self, key: str, f: dataclasses.Field) -> QWidget:
+        meta = f.metadata
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        tip = meta["help"]
+        if kind == "bool":
+            w = QCheckBox()
+            w.toggled.connect(lambda _=None, k=key: self._emit(k))
+        elif meta.get("choices"):
+            w = QComboBox()
+            w.addItems(list(meta["choices"]))
+            w.currentTextChanged.connect(lambda _=None, k=key: self._emit(k))
+        elif kind == "int":
+            w = QSpinBox()
+            w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
+                       int(meta["max"]) if meta["max"] is not None else 2**31 - 1)
+            w.setKeyboardTracking(False)
+            w.setGroupSeparatorShown(True)
+            w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
+        elif kind == "float":
+            w = QDoubleSpinBox()
+            decimals = FLOAT_DECIMALS.get(f.name, 3)
+            w.setDecimals(decimals)
+            lo = meta["min"] if meta["min"] is not None else -1e9
+            hi = meta["max"] if meta["max"] is not None else 1e9
+            step = 10 ** -decimals
+            if meta.get("min_exclusive"):
+                lo += step
+            if meta.get("max_exclusive"):
+                hi -= step
+            w.setRange(lo, hi)
+            w.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
+        elif key == "data.path":
+            w = QWidget()
+            row = QHBoxLayout(w)
+            row.setContentsMargins(0, 0, 0, 0)
+            edit = QLineEdit()
+            edit.setPlaceholderText("folder for image_folder / torchvision data")
+            edit.editingFinished.connect(lambda k=key: self._emit(k))
+            browse = QPushButton("…")
+            browse.setToolTip("Choose the data folder")
+            browse.clicked.connect(self._on_browse_clicked)
+            row.addWidget(edit, 1)
+            row.addWidget(browse)
+            w.line_edit = edit
+        else:
+            w = QLineEdit()
+            w.editingFinished.connect(lambda k=key: self._emit(k))
+        w.setObjectName(key)
+        w.setToolTip(tip)
+        w.setProperty("help", tip)
+        return w
+
+    def value(self, key: str):
+        w = self.widgets[key]
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            return w.value()
+        if hasattr(w, "line_edit"):
+            return w.line_edit.text()
+        return w.text()
+
+    def set_value(self, key: str, value) -> None:
+        w = self.widgets[key]
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QComboBox):
+            w.setCurrentText(str(value))
+        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            w.setValue(value)
+        elif hasattr(w, "line_edit"):
+            w.line_edit.setText(str(value))
+        else:
+            w.setText(str(value))
+
+    def _emit(self, key: str) -> None:
+        if self._loading:
+            return
+        self.clear_error(key)
+        if self.preset_box.currentIndex() != 0:
+            self.preset_box.setCurrentIndex(0)  # edited: no longer the preset as shipped
+        self.setting_changed.emit(key, self.value(key))
+
+    # ---- whole configs ----------------------------------------------------------------
+    def set_config(self, cfg: Config, preset: str | None = None) -> None:
+        self._loading = True
+        try:
+            for key in self.widgets:
+                self.set_value(key, cfg.get(key))
+                self.clear_error(key)
+            self.preset_box.setCurrentText(preset) if preset else self.preset_box.setCurrentIndex(0)
+        finally:
+            self._loading = False
+
+    def config(self) -> Config:
+        """The settings on screen as a validated Config; errors are shown beside their field."""
+        raw = {s: {} for s in SECTIONS}
+        for key in self.widgets:
+            section, name = key.split(".", 1)
+            raw[section][name] = self.value(key)
+        try:
+            return Config.from_dict(raw)
+        except ConfigError as exc:
+            self.show_error(exc)
+            raise
+
+    def show_error(self, exc: ConfigError) -> None:
+        label = self.errors.get(exc.key)
+        if label is not None:
+            label.setText(f"{exc.allowed}")
+            label.show()
+            self.widgets[exc.key].setFocus()
+
+    def clear_error(self, key: str) -> None:
+        self.errors[key].hide()
+
+    def current_preset(self) -> str | None:
+        return None if self.preset_box.currentIndex() == 0 else self.preset_box.currentText()
+
+    # ---- run state ----------------------------------------------------------------------
+    def set_live(self, live: bool) -> None:
+        """While live, only fields that can change mid-run stay enabled."""
+        self._live = live
+        self.preset_box.setEnabled(not live)
+        for key, w in self.widgets.items():
+            can_change = self.fields[key].metadata.get("live", False)
+            w.setEnabled(can_change or not live)
+            help_text = w.property("help")
+            w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
+
+    @Slot(int)
+    def _on_preset_box_activated(self, index: int) -> None:
+        if index > 0:
+            self.preset_chosen.emit(self.preset_box.currentText())
+
+    @Slot()
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder")
+        if folder:
+            self.widgets["data.path"].line_edit.setText(folder)
+            self._emit("data.path")
+

@@ -1,0 +1,38 @@
+"""The one evaluation on the locked test split: accuracy and per-class precision / recall / F1."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+from engine.events import TestEvaluated
+
+
+class TestResultsDialog(QDialog):
+    def __init__(self, result: TestEvaluated, run_label: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Test set — {run_label}")
+        layout = QVBoxLayout(self)
+        summary = QLabel(
+            f"<b>Test accuracy {result.accuracy:.2%}</b> &nbsp; loss {result.loss:.4f} &nbsp; "
+            f"macro F1 {result.macro_f1:.3f}<br><small>{sum(result.support):,} examples never seen during "
+            f"training or early stopping; {result.weights} weights. Evaluated once: evaluating again "
+            "and tuning on the result would turn the test set into a validation set.</small>")
+        summary.setWordWrap(True)
+        layout.addWidget(summary)
+        self.table = QTableWidget(len(result.class_names), 4)
+        self.table.setHorizontalHeaderLabels(["precision", "recall", "F1", "support"])
+        self.table.setVerticalHeaderLabels(result.class_names)
+        for row, values in enumerate(zip(result.precision, result.recall, result.f1, result.support,
+                                         strict=True)):
+            for col, v in enumerate(values):
+                item = QTableWidgetItem(f"{v:,}" if col == 3 else f"{v:.3f}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(row, col, item)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Precision: of the examples predicted as this class, the share that are.\n"
+                              "Recall: of the examples of this class, the share found.\n"
+                              "F1: their harmonic mean.")
+        layout.addWidget(self.table)
+        self.resize(460, 420)
