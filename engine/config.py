@@ -77,14 +77,14 @@ class ModelConfig:
 @dataclass
 class RegularizationConfig:
     dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True)
-    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot fit every noisy point.", min=0.0, max=100.0, live=True)
+    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less.", min=0.0, max=100.0, live=True)
     weight_decay_mode: str = setting("decoupled", "'decoupled': shrink weights after each step (AdamW style); 'l2_penalty': add (strength/2)·Σw² to the loss.", choices=("decoupled", "l2_penalty"), live=True)
     decay_bias_and_norm: bool = setting(False, "Also apply L2 and L1 to biases and batch-norm parameters (usually left off: they do not cause overfitting).", live=True)
-    l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to exactly zero (a sparse network).", min=0.0, max=10.0, live=True)
+    l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to zero: a sparser network has less room to memorize.", min=0.0, max=10.0, live=True)
     augment_hflip: bool = setting(False, "Flip each training image left-right with probability 1/2: the network sees more varied examples than it can memorize.", live=True)
-    augment_rotate: bool = setting(False, "Rotate each training image by a random angle, so the network must learn shapes rather than exact pixels.", live=True)
+    augment_rotate: bool = setting(False, "Rotate each training image by a random angle, so the network must learn shapes rather than memorize exact pixels.", live=True)
     rotate_degrees: float = setting(15.0, "Largest rotation angle, in degrees.", min=0.0, max=180.0, live=True)
-    augment_translate: bool = setting(False, "Shift each training image by a random offset.", live=True)
+    augment_translate: bool = setting(False, "Shift each training image by a random offset, so no exact pixel position can be memorized.", live=True)
     translate_fraction: float = setting(0.1, "Largest shift, as a fraction of the image size.", min=0.0, max=0.5, live=True)
     augment_noise: bool = setting(False, "Add Gaussian noise to each training input, so no exact input can be memorized (applies to toy data too).", live=True)
     noise_std: float = setting(0.1, "Standard deviation of the input noise.", min=0.0, max=5.0, live=True)

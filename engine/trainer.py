@@ -78,6 +78,8 @@ class Trainer:
             return
         cfg = self.config
         self.device = resolve_device(cfg.run.device)
+        # OpenMP's thread count is per calling thread: set it on the training thread too.
+        torch.set_num_threads(torch.get_num_threads())
         torch.manual_seed(cfg.run.seed)
         self.data: DataBundle = load_data(cfg.data, cfg.run.seed, self.device)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import time
@@ -68,6 +69,27 @@ class ScreenshotDriver(QObject):
             print(f"error: could not write {self.path}", file=sys.stderr)
         self.window.close()
         QTimer.singleShot(0, lambda: self.app.exit(self.exit_code))
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl-C in the terminal or a SIGTERM closes the window as the close button would (the
+    live run stops and its folder is flushed). Python handles signals only between bytecodes,
+    so a timer lets the interpreter run now and then while Qt's loop waits."""
+
+    def close(signum, frame):
+        window.close()
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), close)
+    timer = QTimer(window)
+    timer.setInterval(200)
+    timer.timeout.connect(_noop)
+    timer.start()
+
+
+def _noop() -> None:
+    pass
 
 
 class Startup(QObject):
@@ -138,5 +160,6 @@ def main(argv: list[str]) -> int:
     loader.failed.connect(startup._on_loader_failed)
     window.engine_loader = loader
     loader.start()
+    _close_on_signals(window)
     code = app.exec()
     return driver.exit_code if driver is not None and code == 0 else code

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._last_step: ev.StepMetrics | None = None
         self._geometry_restored = False
         self._run_label = "run"
+        self._info_t = 0.0
 
         self.settings_panel = SettingsPanel()
         self.settings_panel.setting_changed.connect(self._on_settings_setting_changed)
@@ -249,7 +250,10 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.StepMetrics):
             self.plots.add_step(event)
             self._last_step = event
-            self._update_info()
+            now = time.perf_counter()
+            if now - self._info_t >= 0.25:  # a status line at 4 Hz is plenty to read
+                self._info_t = now
+                self._update_info()
         elif isinstance(event, ev.EpochMetrics):
             self.plots.add_epoch(event)
             self.progress.setValue(event.epoch)

@@ -1,0 +1,209 @@
+"""GUI responsiveness while training the `overfit` preset on CPU (Qt offscreen).
+
+Prints:
+  throughput   training samples/s with the window plotting live / the headless engine
+               (target >= 0.90)
+  stall        GUI event-loop stall while training, from a 1 ms timer in the GUI thread
+               (target p99 <= 20 ms, max <= 50 ms)
+  pause        latency from the click to the worker idling (target <= one step + 20 ms)
+  refresh      plot refresh with 100,000 points per curve (target <= 5 ms)
+  startup      process start to visible window (target <= 1.5 s) and to Start enabled (<= 3 s)
+
+    python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import events as ev  # noqa: E402
+from engine.config import load_preset  # noqa: E402
+
+
+def headless(cfg):
+    from engine.trainer import Trainer
+
+    with tempfile.TemporaryDirectory() as runs:
+        t = Trainer(cfg, runs_dir=runs)
+        t.prepare()
+        t.fit()
+    n = len(t.data.train_y) * cfg.optim.epochs
+    return n / sum(m.epoch_time for m in t.history)
+
+
+def windowed(app, cfg):
+    """Train in the window; return (samples/s, stall intervals in ms)."""
+    from gui.main_window import MainWindow
+
+    runs = tempfile.mkdtemp()
+    w = MainWindow(cfg, "overfit", runs_dir=runs, restore=False)
+    w.show()
+    w.set_engine_ready()
+    epochs, gaps = [], []
+    clock = QElapsedTimer()
+    probe = QTimer()
+    probe.setInterval(1)
+    last = [0]
+
+    def tick():
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    probe.timeout.connect(tick)
+    loop = QEventLoop()
+    w.run_ended.connect(loop.quit)
+    orig = w.plots.add_epoch
+
+    def record(e):
+        epochs.append(e)
+        orig(e)
+
+    w.plots.add_epoch = record
+    clock.start()
+    probe.start()
+    w.start_run()
+    loop.exec()  # as app.exec() would: the GUI thread sleeps between events
+    probe.stop()
+    w.close()
+    while w.any_thread_running():
+        app.processEvents()
+        time.sleep(0.01)
+    n = cfg.data.train_size * cfg.optim.epochs
+    return n / sum(e.epoch_time for e in epochs), gaps[5:]
+
+
+def pause_latency(app, cfg, trials=10):
+    """Click -> Paused event (the worker idles), against the step time."""
+    from gui.main_window import MainWindow
+
+    w = MainWindow(cfg.with_updates({"optim.epochs": 1000}), runs_dir=tempfile.mkdtemp(), restore=False)
+    w.show()
+    w.set_engine_ready()
+    paused = []
+    w.start_run()
+    while w.handle.worker.trainer is None or w.handle.worker.trainer.step < 20:
+        app.processEvents()
+    w.handle.worker.event_emitted.connect(lambda e: paused.append(e) if isinstance(e, ev.Paused) else None)
+    latencies = []
+    for _ in range(trials):
+        paused.clear()
+        t0 = time.perf_counter()
+        w.pause_action.trigger()
+        while not paused:
+            time.sleep(0.0002)
+        latencies.append((paused[0].time - t0) * 1000)
+        w.pause_action.trigger()
+        time.sleep(0.15)
+        app.processEvents()
+    trainer = w.handle.worker.trainer
+    w.close()
+    while w.any_thread_running():
+        app.processEvents()
+    step_ms = 1000 * sum(m.epoch_time for m in trainer.history) / max(1, trainer.history[-1].step) if trainer.history else float("nan")
+    return latencies, step_ms
+
+
+def refresh_time(app, points=100_000, trials=30):
+    from gui.panels.plots import PlotsPanel
+
+    panel = PlotsPanel()
+    panel.resize(1100, 800)
+    panel.show()
+    started = ev.RunStarted(run_id="b", run_dir=None, config=load_preset("overfit").to_dict(),
+                            layer_names=["fc1", "fc2", "out"], parameter_count=1, steps_per_epoch=1,
+                            device="cpu", dataset="fashion_mnist", class_names=[], train_size=1,
+                            val_size=1, epochs=points)
+    panel.start_run(started, "bench")
+    x = np.arange(1, points + 1, dtype=float)
+    rng = np.random.default_rng(0)
+    for s in (panel.step_loss, *panel.series.values(), *panel.layer_series.values(), *panel.grad_series.values()):
+        s.extend(x, rng.random(points) + 0.5)
+    panel.refresh()
+    app.processEvents()
+    times, paint = [], []
+    curves = 1 + len(panel.series) + len(panel.layer_series) + len(panel.grad_series)
+    for i in range(trials):
+        panel.step_loss.append(points + i + 1, 1.0)  # one new point: the per-step redraw case
+        t0 = time.perf_counter()
+        panel.refresh()
+        t1 = time.perf_counter()
+        panel.plots["loss"].repaint()
+        paint.append((time.perf_counter() - t1) * 1000)
+        times.append((t1 - t0) * 1000)
+    panel.timer.stop()
+    panel.close()
+    return statistics.median(times), statistics.median(paint), curves
+
+
+def startup(repeats=3):
+    visible, ready = [], []
+    env = dict(os.environ, OVERFIT_LAB_TIMING="1", QT_QPA_PLATFORM="offscreen",
+               XDG_CONFIG_HOME=tempfile.mkdtemp())
+    for _ in range(repeats):
+        t0 = time.time()
+        p = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        marks = {}
+        for line in p.stderr:
+            if line.startswith("timing "):
+                _, what, stamp = line.split()
+                marks[what] = float(stamp)
+                if what == "engine-ready":
+                    break
+        p.terminate()
+        p.wait(30)
+        visible.append(marks["window-visible"] - t0)
+        ready.append(marks["engine-ready"] - t0)
+    return statistics.median(visible), statistics.median(ready)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    QCoreApplication.setOrganizationName("OverfitLabBenchmark")
+    import torch
+
+    cfg = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
+    print(f"overfit preset, {args.epochs} epochs, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"Qt platform {app.platformName()}")
+    head, live, gaps = [], [], []
+    for _ in range(args.repeats):
+        head.append(headless(cfg))
+        sps, g = windowed(app, cfg)
+        live.append(sps)
+        gaps += g
+    h, w_ = statistics.median(head), statistics.median(live)
+    print(f"throughput  headless {h:,.0f} samples/s, window {w_:,.0f} samples/s, ratio {w_ / h:.3f}  (target >= 0.90)")
+    g = np.asarray(gaps) - 1.0
+    print(f"stall       1 ms timer: p50 {np.percentile(g, 50):.1f} ms, p99 {np.percentile(g, 99):.1f} ms, "
+          f"max {g.max():.1f} ms over {len(g):,} ticks  (targets p99 <= 20, max <= 50)")
+    lat, step_ms = pause_latency(app, cfg)
+    print(f"pause       click -> worker idle: median {statistics.median(lat):.1f} ms, max {max(lat):.1f} ms; "
+          f"one step = {step_ms:.1f} ms  (target <= step + 20 ms)")
+    rt, paint, curves = refresh_time(app)
+    print(f"refresh     {curves} curves x 100,000 points: refresh {rt:.2f} ms, repaint of one plot {paint:.2f} ms  (target <= 5 ms)")
+    vis, ready = startup()
+    print(f"startup     window visible {vis:.2f} s, Start enabled {ready:.2f} s  (targets 1.5 s, 3 s)")
+
+
+if __name__ == "__main__":
+    main()

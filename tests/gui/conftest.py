@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import gc
+
+import pytest
+from PySide6.QtCore import QSettings, QThread
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(qapp, tmp_path):
+    """QSettings go to a temp folder: tests never read or write the user's settings."""
+    qapp.setOrganizationName("OverfitLabTests")
+    qapp.setApplicationName("Overfit Lab Tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads(qtbot):
+    """Fail any test that leaves a QThread running."""
+    yield
+
+    def running():
+        return [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()
+                and t is not QThread.currentThread()]
+
+    try:
+        qtbot.waitUntil(lambda: not running(), timeout=10000)
+    except AssertionError:
+        names = [t.objectName() for t in running()]
+        for t in running():
+            t.quit()
+            t.wait(5000)
+        pytest.fail(f"test left QThreads running: {names}")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from gui.main_window import MainWindow
+    from tests.helpers import tiny_config
+
+    w = MainWindow(tiny_config(), runs_dir=tmp_path / "runs", restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    from engine import trainer  # noqa: F401  (the app imports it in the background)
+
+    w.set_engine_ready()
+    yield w
+    if w.any_thread_running():
+        w.close()
+        qtbot.waitUntil(lambda: not w.any_thread_running(), timeout=10000)

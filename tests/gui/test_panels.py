@@ -1,0 +1,132 @@
+"""Panels fed synthetic events: no worker, no torch."""
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
+
+from engine import events as ev
+from engine.config import Config, ConfigError, field_info
+from gui.panels.plots import PlotsPanel
+from gui.panels.settings import LOCKED_TIP, SettingsPanel
+
+
+def started(layers=("fc1", "fc2", "out"), toy=False, noise=0.0):
+    cfg = Config().with_updates({"data.label_noise": noise}).to_dict()
+    pts = [[0.0, 0.0, 0], [1.0, 1.0, 1]] if toy else None
+    return ev.RunStarted(run_id="x", run_dir=None, config=cfg, layer_names=list(layers),
+                         parameter_count=100, steps_per_epoch=10, device="cpu", dataset="moons",
+                         class_names=["a", "b"], train_size=2, val_size=2, epochs=5,
+                         train_points=pts, val_points=pts)
+
+
+def epoch(i, **kw):
+    base = dict(epoch=i, step=10 * i, train_loss=1 / i, train_accuracy=min(1, 0.5 + 0.1 * i),
+                val_loss=0.5 + 0.05 * abs(i - 3), val_accuracy=0.7, accuracy_gap=0.1 * i, loss_gap=0.2,
+                weight_norms={"fc1": 1.0 + i, "fc2": 2.0, "out": 0.5}, grad_norms={"fc1": 0.1, "fc2": 0.2, "out": 0.3},
+                lr=1e-3, penalty=0.0, epoch_time=0.1, samples_per_sec=1000.0)
+    base.update(kw)
+    return ev.EpochMetrics(**base)
+
+
+def test_plots_follow_epoch_events(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.start_run(started(), "baseline")
+    for i in range(1, 6):
+        panel.add_epoch(epoch(i, is_best=i == 3))
+    assert panel.refresh() > 0
+    x, y = panel.series["train_acc"].curve.getData()
+    assert list(x) == [1, 2, 3, 4, 5]
+    assert np.allclose(y, [60, 70, 80, 90, 100])
+    assert list(panel.layer_series) == ["fc1", "fc2", "out"]
+    assert np.allclose(panel.layer_series["fc1"].curve.getData()[1], [2, 3, 4, 5, 6])
+    assert panel.best_lines["loss"].value() == 3
+    # val loss bottomed at epoch 3 and rose for 2 epochs: the turn is marked there.
+    assert panel.rise_lines["loss"].value() == 3
+    assert panel.refresh() == 0  # nothing changed: nothing redrawn
+
+
+def test_step_losses_and_markers(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.start_run(started(), "run")
+    for s in range(1, 21):
+        panel.add_step(ev.StepMetrics(step=s, epoch=0, train_loss=1.0 / s, samples_per_sec=10.0, lr=0.1,
+                                      epoch_fraction=s / 10))
+    panel.refresh()
+    assert len(panel.step_loss.curve.getData()[0]) == 20
+    panel.add_marker(1.3, "dropout 0→0.5")
+    labels = [line.label.format for _, line in panel.markers]
+    assert labels.count("dropout 0→0.5") == 4  # on loss, accuracy, gap and norms
+
+
+def test_previous_run_stays_as_a_ghost_for_comparison(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.start_run(started(), "overfit")
+    for i in range(1, 4):
+        panel.add_epoch(epoch(i))
+    panel.start_run(started(), "dropout")
+    assert len(panel.ghosts) == 1
+    names = [item.name() for _, item in panel.ghosts[0]]
+    assert "overfit (val)" in names and "overfit (train)" in names
+    assert panel.series["val_acc"].n == 0
+    panel.reset()
+    assert panel.ghosts == []
+
+
+def test_toy_and_noise_plots_appear_only_when_relevant(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.start_run(started(), "a")
+    assert panel.plots["boundary"].isHidden() and panel.plots["noise"].isHidden()
+    panel.start_run(started(toy=True), "b")
+    assert not panel.plots["boundary"].isHidden()
+    panel.set_boundary(ev.DecisionBoundary(epoch=1, x_range=(-1, 1), y_range=(-2, 2), resolution=2,
+                                           classes=[[0, 1], [1, 1]], confidence=[[0.9, 0.6], [0.99, 0.5]]))
+    assert panel.boundary_image.image.shape == (2, 2, 3)
+    assert panel.boundary_image.mapRectToParent(panel.boundary_image.boundingRect()).width() == pytest.approx(2)
+    panel.start_run(started(noise=0.2), "c")
+    assert not panel.plots["noise"].isHidden() and panel.plots["boundary"].isHidden()
+    panel.add_epoch(epoch(1, train_accuracy_clean=0.9, train_accuracy_corrupted=0.2))
+    panel.refresh()
+    assert list(panel.series["noisy_acc"].curve.getData()[1]) == [pytest.approx(20)]
+
+
+def test_settings_binder_uses_the_field_metadata(qtbot):
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    dropout = panel.widgets["regularization.dropout"]
+    assert isinstance(dropout, QDoubleSpinBox) and dropout.maximum() < 1.0
+    assert dropout.toolTip() == field_info("regularization.dropout").metadata["help"]
+    assert isinstance(panel.widgets["regularization.early_stopping"], QCheckBox)
+    for key in ("regularization.dropout", "regularization.weight_decay", "regularization.l1",
+                "regularization.augment_hflip", "regularization.early_stopping"):
+        assert "overfit" in panel.widgets[key].toolTip() or "memoriz" in panel.widgets[key].toolTip(), key
+    cfg = Config().with_updates({"regularization.dropout": 0.35, "model.arch": "cnn", "data.dataset": "moons"})
+    panel.set_config(cfg)
+    assert panel.config() == cfg
+
+
+def test_live_runs_lock_what_cannot_change(qtbot):
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    panel.set_live(True)
+    assert not panel.widgets["model.arch"].isEnabled()
+    assert LOCKED_TIP in panel.widgets["data.train_size"].toolTip()
+    assert panel.widgets["regularization.dropout"].isEnabled()
+    assert panel.widgets["optim.lr"].isEnabled()
+    panel.set_live(False)
+    assert panel.widgets["model.arch"].isEnabled()
+
+
+def test_user_edits_emit_setting_changed_and_errors_show_beside_the_field(qtbot):
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.setting_changed) as sig:
+        panel.widgets["regularization.dropout"].setValue(0.25)
+    assert sig.args == ["regularization.dropout", 0.25]
+    panel.show_error(ConfigError("data.train_size", 70000, "at most 55000"))
+    label = panel.errors["data.train_size"]
+    assert not label.isHidden() and "at most 55000" in label.text()
