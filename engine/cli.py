@@ -119,8 +119,12 @@ def cmd_train(args) -> int:
 def cmd_presets(args) -> int:
     for name in preset_names():
         path = presets_dir() / f"{name}.toml"
-        first = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
-        print(f"{name:<16} {first}")
+        comment = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            comment.append(line.lstrip("# "))
+        print(f"{name:<16} {' '.join(comment)}")
     return EXIT_OK
 
 
