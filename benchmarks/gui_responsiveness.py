@@ -36,14 +36,26 @@ from engine.config import load_preset  # noqa: E402
 
 
 def headless(cfg):
+    """The engine alone, as `main.py train` runs it: in a process of its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.toml"
+        cfg.save(path)
+        out = subprocess.run([sys.executable, __file__, "--headless-child", str(path)], check=True,
+                             capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
+def headless_child(path):
+    from engine.config import Config
     from engine.trainer import Trainer
 
+    cfg = Config.load(path)
     with tempfile.TemporaryDirectory() as runs:
         t = Trainer(cfg, runs_dir=runs)
         t.prepare()
         t.fit()
     n = len(t.data.train_y) * cfg.optim.epochs
-    return n / sum(m.epoch_time for m in t.history)
+    print(n / sum(m.epoch_time for m in t.history))
 
 
 def windowed(app, cfg):
@@ -97,9 +109,9 @@ def pause_latency(app, cfg, trials=10):
     w.set_engine_ready()
     paused = []
     w.start_run()
-    while w.handle.worker.trainer is None or w.handle.worker.trainer.step < 20:
+    while w.handle.trainer is None or w.handle.trainer.step < 20:
         app.processEvents()
-    w.handle.worker.event_emitted.connect(lambda e: paused.append(e) if isinstance(e, ev.Paused) else None)
+    w.engine.worker.event_emitted.connect(lambda n, e: paused.append(e) if isinstance(e, ev.Paused) else None)
     latencies = []
     for _ in range(trials):
         paused.clear()
@@ -111,7 +123,7 @@ def pause_latency(app, cfg, trials=10):
         w.pause_action.trigger()
         time.sleep(0.15)
         app.processEvents()
-    trainer = w.handle.worker.trainer
+    trainer = w.handle.trainer
     w.close()
     while w.any_thread_running():
         app.processEvents()
@@ -177,13 +189,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--headless-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.headless_child:
+        return headless_child(args.headless_child)
     app = QApplication.instance() or QApplication([])
     QCoreApplication.setOrganizationName("OverfitLabBenchmark")
-    import torch
+    from importlib.metadata import version
 
     cfg = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
-    print(f"overfit preset, {args.epochs} epochs, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+    print(f"overfit preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
           f"Qt platform {app.platformName()}")
     head, live, gaps = [], [], []
     for _ in range(args.repeats):

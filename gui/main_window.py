@@ -21,7 +21,7 @@ from engine.config import Config, ConfigError, live_keys
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import SettingsPanel
 from gui.panels.test_results import TestResultsDialog
-from gui.worker import RunHandle
+from gui.worker import Engine, RunHandle, collect_garbage_on_the_gui_thread
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 END_LABELS = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "stopped", ev.DIVERGED: "diverged",
@@ -43,7 +43,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Overfit Lab")
         self.runs_dir = runs_dir
         self.handle: RunHandle | None = None
-        self._old_handles: list[RunHandle] = []
+        collect_garbage_on_the_gui_thread()
+        self.engine = Engine(self)
+        self.engine.thread.finished.connect(self._on_thread_finished)
+        self.engine.worker.event_emitted.connect(self._on_worker_event_emitted)
+        self.engine.worker.run_finished.connect(self._on_worker_run_finished)
+        self.engine.worker.test_evaluated.connect(self._on_worker_test_evaluated)
         self.state = IDLE
         self.engine_ready = False
         self.started_event: ev.RunStarted | None = None
@@ -151,8 +156,9 @@ class MainWindow(QMainWindow):
         self.reset_action.setEnabled(s == IDLE)
         can_test = (s == IDLE and self.handle is not None and self.last_result is not None
                     and self.last_result.reason in (ev.COMPLETED, ev.EARLY_STOPPED, ev.USER_STOPPED)
-                    and self.handle.worker.trainer is not None
-                    and self.handle.worker.trainer.test_result is None and self.handle.is_running())
+                    and self.handle.trainer is not None
+                    and self.handle.trainer.test_result is None and not self.handle.busy
+                    and not self._close_when_done)
         self.test_action.setEnabled(bool(can_test))
 
     # ---- requests -------------------------------------------------------------------
@@ -173,11 +179,7 @@ class MainWindow(QMainWindow):
         self._last_step = None
         self.started_event = None
         self._save_state()
-        handle = RunHandle(config, self.runs_dir, parent=self)
-        handle.worker.event_emitted.connect(self._on_worker_event_emitted)
-        handle.worker.run_finished.connect(self._on_worker_run_finished)
-        handle.worker.test_evaluated.connect(self._on_worker_test_evaluated)
-        handle.thread.finished.connect(self._on_thread_finished)
+        handle = RunHandle(config, self.runs_dir)
         self.handle = handle
         self._run_label = config.run.name or self.settings_panel.current_preset() or "run"
         self._run_t0 = time.perf_counter()
@@ -185,7 +187,7 @@ class MainWindow(QMainWindow):
         self.progress.setValue(0)
         self.status_label.setText("starting…")
         self._set_state(RUNNING)
-        handle.start()
+        self.engine.start(handle)
         return True
 
     @Slot()
@@ -223,7 +225,7 @@ class MainWindow(QMainWindow):
         if self.test_action.isEnabled() and self.handle is not None:
             self.test_action.setEnabled(False)
             self.status_label.setText("evaluating on the test set…")
-            self.handle.evaluate_requested.emit()
+            self.engine.evaluate(self.handle)
 
     @Slot(str, object)
     def _on_settings_setting_changed(self, key: str, value) -> None:
@@ -243,9 +245,12 @@ class MainWindow(QMainWindow):
             self.status_label.setText(str(exc))
 
     # ---- engine events (queued from the training thread) ------------------------------
-    @Slot(object)
-    def _on_worker_event_emitted(self, event) -> None:
-        if self.handle is None or self.sender() is not self.handle.worker:
+    def _is_current(self, number: int) -> bool:
+        return self.handle is not None and number == self.handle.number
+
+    @Slot(int, object)
+    def _on_worker_event_emitted(self, number: int, event) -> None:
+        if not self._is_current(number):
             return  # a late event from a retired run
         if isinstance(event, ev.StepMetrics):
             self.plots.add_step(event)
@@ -301,9 +306,9 @@ class MainWindow(QMainWindow):
         parts.append(f"{st.parameter_count:,} parameters")
         self.info_label.setText("  ·  ".join(parts))
 
-    @Slot(object)
-    def _on_worker_run_finished(self, result: ev.RunFinished) -> None:
-        if self.handle is None or self.sender() is not self.handle.worker:
+    @Slot(int, object)
+    def _on_worker_run_finished(self, number: int, result: ev.RunFinished) -> None:
+        if not self._is_current(number):
             return
         self.last_result = result
         if self.started_event is not None:
@@ -316,12 +321,12 @@ class MainWindow(QMainWindow):
         self._set_state(IDLE)
         if result.reason in (ev.FAILED, ev.DIVERGED) and not self._close_when_done:
             self._show_error(result)
-        if self._close_when_done:
-            self.handle.thread.quit()
         self.run_ended.emit(result)
 
-    @Slot(object)
-    def _on_worker_test_evaluated(self, result) -> None:
+    @Slot(int, object)
+    def _on_worker_test_evaluated(self, number: int, result) -> None:
+        if not self._is_current(number):
+            return
         if isinstance(result, Exception):
             self.status_label.setText(f"test evaluation failed: {result}")
             self._update_buttons()
@@ -345,34 +350,30 @@ class MainWindow(QMainWindow):
 
     # ---- threads ----------------------------------------------------------------------
     def _retire_handle(self) -> None:
-        """Let the previous run's thread end; keep a reference until it has."""
+        """Free the previous run's worker (it has ended: Start and Reset are IDLE-only)."""
         if self.handle is not None:
             self.handle.shutdown()
-            if self.handle.is_running():
-                self._old_handles.append(self.handle)
             self.handle = None
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        self._old_handles = [h for h in self._old_handles if h.is_running()]
-        if self._close_when_done and not self.any_thread_running():
+        if self._close_when_done:
             self.close()
 
     def any_thread_running(self) -> bool:
-        handles = [*self._old_handles, *([self.handle] if self.handle else [])]
-        return any(h.is_running() for h in handles)
+        return self.engine.is_running()
 
     def closeEvent(self, event) -> None:
-        if self.any_thread_running():
-            # Ask the run to stop; close for real once its thread has ended (the run
-            # folder is flushed by then). Never block the GUI thread on QThread.wait().
+        if self.engine.is_running():
+            # Ask a live run to stop and let the engine thread end; close for real on its
+            # `finished` (the run folder is flushed by then). Never block the GUI thread
+            # on QThread.wait().
             self._close_when_done = True
             self._save_state()
-            self.status_label.setText("stopping the run before closing…")
-            if self.handle is not None:
-                self.handle.shutdown()
-            for h in self._old_handles:
-                h.shutdown()
+            if self.handle is not None and self.handle.busy:
+                self.status_label.setText("stopping the run before closing…")
+            self.engine.quit()  # stops the run; the loop ends once the current slot returns
+            self._update_buttons()
             event.ignore()
             return
         self._save_state()

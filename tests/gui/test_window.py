@@ -15,8 +15,8 @@ RUN_TIMEOUT = 120_000
 
 
 def wait_for_step(qtbot, window, step=1):
-    qtbot.waitUntil(lambda: window.handle.worker.trainer is not None
-                    and window.handle.worker.trainer.step >= step, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: window.handle.trainer is not None
+                    and window.handle.trainer.step >= step, timeout=RUN_TIMEOUT)
 
 
 def test_real_worker_trains_two_epochs(qtbot, window):
@@ -51,7 +51,7 @@ def test_pause_resume_stop(qtbot, window):
     window.pause_action.trigger()
     assert window.state == PAUSED and window.pause_action.text() == "Resume"
     qtbot.waitUntil(lambda: "paused at step" in window.status_label.text(), timeout=10_000)
-    trainer = window.handle.worker.trainer
+    trainer = window.handle.trainer
     paused_step = trainer.step
     qtbot.wait(300)
     assert trainer.step == paused_step
@@ -73,7 +73,7 @@ def test_live_settings_change_marks_the_plots(qtbot, window):
     window.settings_panel.widgets["regularization.dropout"].setValue(0.3)
     qtbot.waitUntil(lambda: any("dropout 0→0.3" in line.label.format for _, line in window.plots.markers),
                     timeout=10_000)
-    trainer = window.handle.worker.trainer
+    trainer = window.handle.trainer
     assert trainer.config.regularization.dropout == 0.3
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.stop_action.trigger()
@@ -129,13 +129,12 @@ def test_test_set_evaluation_once_after_the_run(qtbot, window):
     assert window.test_dialog.table.rowCount() == 10
     assert "Test accuracy" in window.test_dialog.findChildren(type(window.status_label))[0].text()
     assert not window.test_action.isEnabled()  # once
-    assert read_run(window.handle.worker.trainer.result.run_dir).summary["test"]["accuracy"] == sig.args[0].accuracy
+    assert read_run(window.handle.trainer.result.run_dir).summary["test"]["accuracy"] == sig.args[0].accuracy
     window.test_dialog.close()
 
 
 def test_ten_thousand_cross_thread_events(qtbot, window):
-    handle = RunHandle(tiny_config(), parent=window)
-    handle.worker.event_emitted.connect(window._on_worker_event_emitted)
+    handle = RunHandle(tiny_config())
     window.handle = handle
     window.started_event = ev.RunStarted(
         run_id="x", run_dir=None, config=tiny_config().to_dict(), layer_names=["fc1"], parameter_count=1,
@@ -144,7 +143,7 @@ def test_ten_thousand_cross_thread_events(qtbot, window):
 
     def flood():
         for i in range(10_000):
-            handle.worker.event_emitted.emit(ev.StepMetrics(step=i + 1, epoch=i // 100, train_loss=1.0,
+            window.engine.worker.event_emitted.emit(handle.number, ev.StepMetrics(step=i + 1, epoch=i // 100, train_loss=1.0,
                                                             samples_per_sec=1.0, lr=0.1,
                                                             epoch_fraction=(i + 1) / 100))
 
@@ -166,7 +165,7 @@ def test_hundred_start_stop_cycles(qtbot, window):
             window.stop_action.trigger()
         reasons.append(sig.args[0].reason)
     assert set(reasons) == {ev.USER_STOPPED}
-    qtbot.waitUntil(lambda: len([h for h in window._old_handles if h.is_running()]) == 0, timeout=10_000)
+    assert window.engine.is_running()  # one engine thread served all hundred runs
 
 
 def test_settings_survive_a_restart_and_corrupt_state_opens_at_defaults(qtbot, tmp_path):
@@ -184,3 +183,27 @@ def test_settings_survive_a_restart_and_corrupt_state_opens_at_defaults(qtbot, t
     qtbot.addWidget(fresh)
     assert fresh.settings_panel.value("regularization.dropout") == 0.0
     assert fresh.settings_panel.current_preset() == "overfit"
+
+
+def test_cyclic_garbage_is_freed_only_on_the_gui_thread(qtbot, window):
+    """The engine thread allocates the most; left to itself, Python's collector would free
+    the window's discarded Qt objects there (a crash or a deadlock)."""
+    freed_on = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            freed_on.append(threading.current_thread() is threading.main_thread())
+
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 500}))
+    window.start_run()
+    wait_for_step(qtbot, window, 2)
+    for _ in range(2000):
+        Cycle()
+        qtbot.wait(0) if _ % 100 == 0 else None
+    qtbot.waitUntil(lambda: len(freed_on) == 2000, timeout=30_000)
+    window.stop_action.trigger()
+    qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
+    assert all(freed_on)
