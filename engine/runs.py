@@ -67,14 +67,15 @@ def _jsonable(value):
 
 
 def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
     import numpy
     import torch
-    import torchvision
 
     from engine import __version__
 
     return {"overfit_lab": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "numpy": numpy.__version__,
+            "torchvision": version("torchvision"), "numpy": numpy.__version__,
             "platform": platform.platform()}
 
 

@@ -24,15 +24,28 @@ from engine.data import DataBundle, augment, augmentation_active, load_data, shu
 from engine.models import build_model, decay_split, parameter_count, set_dropout, weight_layers
 
 STEP_EVENT_INTERVAL = 1 / 30  # seconds: step metrics are coalesced to at most ~30 per second
-EVAL_BATCH = 2048
+EVAL_BATCH = 512  # also how often a pause or stop is honoured while validating
 BOUNDARY_RESOLUTION = 64
 # Per-layer gradient norms are sampled every few steps: reading every gradient each step
 # costs a few percent of a small model's step time.
 GRAD_NORM_EVERY = 4
 
 
+class _StopDuringValidation(Exception):
+    """A stop request arrived while the epoch's validation was running."""
+
+
 class Diverged(Exception):
     pass
+
+
+def warm_up() -> None:
+    """Import now what a first run would otherwise import lazily, in its first second:
+    torch builds its optimizers through torch._dynamo (~2 s to import here, with sympy),
+    and the test metrics come from torchmetrics. The window calls this on its loader
+    thread, after Start is enabled; the command line never needs to."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    import torchmetrics.functional.classification  # noqa: F401
 
 
 def resolve_device(name: str) -> torch.device:
@@ -227,8 +240,12 @@ class Trainer:
                     emitted_loss, emitted_seen, emitted_time, last_emit = total, seen, now, now
             train_time = time.perf_counter() - t0
             self.epoch = epoch_index + 1
-            metrics = self._epoch_metrics(epoch_index, seen, loss_sum, correct, correct_noisy,
-                                          penalty_sum, grad_sum, grad_count, train_time)
+            try:
+                metrics = self._epoch_metrics(epoch_index, seen, loss_sum, correct, correct_noisy,
+                                              penalty_sum, grad_sum, grad_count, train_time)
+            except _StopDuringValidation:
+                self.epoch = epoch_index  # this epoch has no metrics
+                return ev.USER_STOPPED, f"stopped by request at step {self.step}, during validation"
             improved, stop = self._update_best(epoch_index, metrics)
             metrics = dataclasses.replace(metrics, is_best=improved)
             self.history.append(metrics)
@@ -282,8 +299,8 @@ class Trainer:
             penalty = l1 if penalty is None else penalty + l1
         return penalty
 
-    def _poll_control(self) -> bool:
-        """At a batch boundary: apply settings, honour pause, report whether to stop."""
+    def _pause_or_stop(self) -> bool:
+        """Honour a pause (block until resumed); report whether to stop."""
         c = self.control
         if c.stop_requested:
             return True
@@ -293,6 +310,13 @@ class Trainer:
             if c.stop_requested:
                 return True
             self.emit(ev.Resumed(step=self.step, epoch=self.epoch))
+        return False
+
+    def _poll_control(self) -> bool:
+        """At a batch boundary: apply settings, honour pause, report whether to stop."""
+        if self._pause_or_stop():
+            return True
+        c = self.control
         updates = c.take_settings()
         if updates:
             self.apply_settings(updates)
@@ -319,13 +343,18 @@ class Trainer:
 
     # ---- per epoch --------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, torch.Tensor]:
-        """(mean loss, accuracy, predictions) with the model in eval mode."""
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor, *, during_run: bool = False
+                 ) -> tuple[float, float, torch.Tensor]:
+        """(mean loss, accuracy, predictions) with the model in eval mode. During a run, a
+        pause or stop is honoured between chunks, as between training batches."""
         was_training = self.model.training
         self.model.eval()
         loss_sum = torch.zeros((), device=self.device)
         preds = []
         for start in range(0, len(y), EVAL_BATCH):
+            if during_run and self._pause_or_stop():
+                self.model.train(was_training)
+                raise _StopDuringValidation
             logits = self.model(x[start:start + EVAL_BATCH])
             loss_sum += F.cross_entropy(logits, y[start:start + EVAL_BATCH], reduction="sum")
             preds.append(logits.argmax(1))
@@ -336,7 +365,7 @@ class Trainer:
     def _epoch_metrics(self, epoch_index, seen, loss_sum, correct, correct_noisy, penalty_sum,
                        grad_sum, grad_count, train_time) -> ev.EpochMetrics:
         d = self.data
-        val_loss, val_acc, _ = self.evaluate(d.val_x, d.val_y)
+        val_loss, val_acc, _ = self.evaluate(d.val_x, d.val_y, during_run=True)
         train_loss = loss_sum.item() / seen
         train_acc = correct.item() / seen
         clean_acc = corrupt_acc = None

@@ -28,6 +28,7 @@ class EngineLoader(QObject):
 
     loaded = Signal()
     failed = Signal(str)
+    warmed = Signal()
 
     def start(self) -> None:
         threading.Thread(target=self._wait, name="engine-wait", daemon=True).start()
@@ -39,6 +40,8 @@ class EngineLoader(QObject):
             self.failed.emit(f"{type(exc).__name__}: {exc}")
             return
         self.loaded.emit()
+        preload.wait_warm()
+        self.warmed.emit()
 
 
 class ScreenshotDriver(QObject):
@@ -106,6 +109,10 @@ class Startup(QObject):
         if self.driver is not None:
             self.driver.start()
 
+    @Slot()
+    def _on_loader_warmed(self) -> None:
+        self.window.engine_warmed()
+
     @Slot(str)
     def _on_loader_failed(self, message: str) -> None:
         self.window.status_label.setText(f"the training engine could not be loaded: {message}")
@@ -148,8 +155,10 @@ def main(argv: list[str]) -> int:
 
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=args.screenshot is None)
     window.show()
-    QTimer.singleShot(0, lambda: _mark("window-visible"))
-    # torch loads once the window is up: importing it alongside Qt slows both (one GIL).
+    app.processEvents()  # the first frame is painted now
+    _mark("window-visible")
+    # torch loads once the window is painted: importing it alongside Qt would slow both
+    # (one GIL), and the window would appear later.
     preload.start()
     driver = ScreenshotDriver(window, args.screenshot, app) if args.screenshot else None
 
@@ -158,6 +167,7 @@ def main(argv: list[str]) -> int:
     # Slots of GUI-thread objects: the loader emits from its own thread, so these are queued.
     loader.loaded.connect(startup._on_loader_loaded)
     loader.failed.connect(startup._on_loader_failed)
+    loader.warmed.connect(startup._on_loader_warmed)
     window.engine_loader = loader
     loader.start()
     _close_on_signals(window)

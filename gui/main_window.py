@@ -21,7 +21,7 @@ from engine.config import Config, ConfigError, live_keys
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import SettingsPanel
 from gui.panels.test_results import TestResultsDialog
-from gui.worker import Engine, RunHandle, collect_garbage_on_the_gui_thread
+from gui.worker import Engine, RunHandle, collect_garbage_on_the_gui_thread, freeze_startup_objects
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 END_LABELS = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "stopped", ev.DIVERGED: "diverged",
@@ -136,7 +136,12 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.progress)
 
     # ---- state ------------------------------------------------------------------------
+    def engine_warmed(self) -> None:
+        """The background warm-up has imported what a first run needs: freeze those too."""
+        freeze_startup_objects()
+
     def set_engine_ready(self) -> None:
+        freeze_startup_objects()
         self.engine_ready = True
         if self.state == IDLE:
             self.status_label.setText("ready: press Start (Ctrl+Return)")

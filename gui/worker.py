@@ -49,6 +49,14 @@ def collect_garbage_on_the_gui_thread() -> None:
         _collector = GarbageCollector(interval=0.5)
 
 
+def freeze_startup_objects() -> None:
+    """Once the engine (torch) is imported: move its ~200,000 long-lived objects out of
+    the collector's sight (gc.freeze), so a full collection takes ~0 ms instead of ~100."""
+    import gc
+
+    gc.freeze()
+
+
 @dataclass(eq=False)
 class RunHandle:
     """One run as the GUI thread sees it. `trainer` is set on the engine thread."""

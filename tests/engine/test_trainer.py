@@ -102,6 +102,35 @@ def test_pause_blocks_and_stop_while_paused_ends_user_stopped():
     assert not rec.of(ev.Resumed)
 
 
+class _PauseAtEpochEnd(Callback):
+    """Asks for a pause on the last batch of epoch 1: the next chance is the validation."""
+
+    def __init__(self, control, steps_per_epoch):
+        self.control, self.steps = control, steps_per_epoch
+
+    def on_batch_end(self, trainer, step):
+        if step == self.steps:
+            self.control.pause()
+
+
+def test_pause_and_stop_are_honoured_during_validation_too():
+    control = RunControl()
+    rec = Recorder()
+    cfg = tiny_config({"data.val_size": 1500, "optim.epochs": 5})  # three validation chunks
+    trainer = Trainer(cfg, control=control, callbacks=[rec, _PauseAtEpochEnd(control, 8)])
+    thread = threading.Thread(target=trainer.fit)
+    thread.start()
+    deadline = time.time() + 30
+    while not rec.of(ev.Paused) and time.time() < deadline:
+        time.sleep(0.01)
+    paused = rec.of(ev.Paused)[0]
+    assert paused.step == 8 and not rec.of(ev.EpochMetrics)  # paused inside epoch 1's validation
+    control.request_stop()
+    thread.join(10)
+    assert trainer.result.reason == ev.USER_STOPPED and "during validation" in trainer.result.message
+    assert trainer.result.epochs_completed == 0 and trainer.history == []
+
+
 def test_resume_continues_from_where_it_paused():
     control = RunControl()
     rec = Recorder()
