@@ -47,8 +47,9 @@ def fashion_mnist_dir() -> Path:
 # ---- Fashion-MNIST, shipped ---------------------------------------------------------------
 
 def _read_idx_gz(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        raw = fh.read()
+    # One zlib call for the whole file: it runs without the GIL, so a window stays smooth
+    # while a run loads its data (GzipFile.read holds the GIL between small chunks).
+    raw = gzip.decompress(path.read_bytes())
     dims = raw[3]
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
