@@ -8,7 +8,7 @@ DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 RUN_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
 
-.PHONY: run test lint bench headless clean-venv
+.PHONY: run test lint bench headless bundle bundle-check clean-venv
 
 run: $(RUN_STAMP)
 	$(BIN)/python main.py
@@ -27,6 +27,14 @@ bench: $(DEV_STAMP)
 
 headless: $(RUN_STAMP)
 	$(BIN)/python main.py train --preset overfit
+
+# A one-folder, double-clickable build in dist/overfit-lab/ (~5 GB with torch's CUDA libraries).
+bundle: $(DEV_STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/overfit-lab.spec
+
+# Start the built executable offscreen, train one epoch, check its screenshot.
+bundle-check:
+	$(BIN)/python packaging/check_bundle.py
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "Overfit Lab needs Python 3.10 to 3.12; $(PYTHON) is %d.%d. Run: make PYTHON=python3.11" % v)'

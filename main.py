@@ -7,7 +7,17 @@ import sys
 CLI_COMMANDS = {"train", "presets"}
 
 
+def _ensure_streams() -> None:
+    """A windowed build (no console) starts with sys.stdout / sys.stderr set to None."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
+    _ensure_streams()
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in CLI_COMMANDS:
         from engine.cli import main as cli_main
@@ -19,4 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen build must not re-run the app in a child
     sys.exit(main())

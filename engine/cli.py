@@ -147,5 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    import logging
+
+    from engine.logs import setup_logging
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    setup_logging()
+    log = logging.getLogger("overfit_lab")
+    log.info("command line: %s", " ".join(argv))
+    try:
+        code = args.func(args)
+    except BaseException:
+        log.exception("command line failed: %s", " ".join(argv))
+        raise
+    log.info("command line ended with exit code %s", code)
+    return code

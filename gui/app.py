@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import threading
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.config import Config, ConfigError, load_preset, preset_names
-from gui import preload
+from engine.logs import setup_logging
+from gui import desktop, preload
+
+log = logging.getLogger("overfit_lab")
 
 TIMING_ENV = "OVERFIT_LAB_TIMING"  # when set, print startup timestamps (used by the benchmark)
 
@@ -42,6 +47,52 @@ class EngineLoader(QObject):
         self.loaded.emit()
         preload.wait_warm()
         self.warmed.emit()
+
+
+class CrashReporter(QObject):
+    """Unhandled exceptions, on any thread: to the log file and to a dialog in the window."""
+
+    reported = Signal(str, str)  # summary, traceback
+
+    def __init__(self, window, log_path):
+        super().__init__(window)
+        self.window, self.log_path = window, log_path
+        self.dialogs: list[QMessageBox] = []
+        self.reported.connect(self._on_reported)  # queued when emitted off the GUI thread
+
+    def install(self) -> None:
+        sys.excepthook = self._excepthook
+        threading.excepthook = self._thread_excepthook
+
+    def _excepthook(self, exc_type, exc, tb) -> None:
+        self._report(exc_type, exc, tb, "")
+
+    def _thread_excepthook(self, args) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        self._report(args.exc_type, args.exc_value, args.exc_traceback, f" in thread {name}")
+
+    def _report(self, exc_type, exc, tb, where: str) -> None:
+        import traceback
+
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("unhandled exception%s:\n%s", where, text)
+        if sys.stderr is not None:
+            print(text, file=sys.stderr)
+        self.reported.emit(f"{exc_type.__name__}: {exc}{where}", text)
+
+    @Slot(str, str)
+    def _on_reported(self, summary: str, details: str) -> None:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Overfit Lab: unexpected error")
+        where = f"\n\nThe details are also in the log: {self.log_path}" if self.log_path else ""
+        box.setText(f"Something went wrong inside Overfit Lab. Your runs so far are saved.\n\n{summary}{where}")
+        box.setDetailedText(details)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialogs.append(box)
+        box.open()
 
 
 class ScreenshotDriver(QObject):
@@ -129,15 +180,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: the user data dir)")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
+    entry = p.add_mutually_exclusive_group()
+    entry.add_argument("--install-desktop-entry", action="store_true",
+                       help="add Overfit Lab, with its icon, to your applications menu, then exit")
+    entry.add_argument("--uninstall-desktop-entry", action="store_true",
+                       help="remove what --install-desktop-entry added, then exit")
     return p
 
 
 def main(argv: list[str]) -> int:
     _mark("start")
     args = build_parser().parse_args(argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return desktop.main("install" if args.install_desktop_entry else "uninstall")
+    log_path = setup_logging()
+    log.info("Overfit Lab starting: %s", " ".join(argv) or "(no arguments)")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")
+    app.setDesktopFileName(desktop.APP_ID)
+    app.setWindowIcon(QIcon(str(desktop.icons_dir() / "overfit-lab.png")))
     try:
         config = preset = None
         if args.config:
@@ -154,6 +216,10 @@ def main(argv: list[str]) -> int:
     from gui.main_window import MainWindow
 
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=args.screenshot is None)
+    window.log_path = log_path
+    crashes = CrashReporter(window, log_path)
+    crashes.install()
+    window.crash_reporter = crashes
     window.show()
     app.processEvents()  # the first frame is painted now
     _mark("window-visible")

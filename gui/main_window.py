@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Overfit Lab")
         self.runs_dir = runs_dir
         self.handle: RunHandle | None = None
+        self.log_path = None  # the app sets it; shown by Help > Where are my runs and logs?
         collect_garbage_on_the_gui_thread()
         self.engine = Engine(self)
         self.engine.thread.finished.connect(self._on_thread_finished)
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
                                   "the locked test split", self._on_test_triggered)
 
         help_menu = self.menuBar().addMenu("&Help")
-        where = QAction("Where are my runs?", self)
+        where = QAction("Where are my runs and logs?", self)
         where.triggered.connect(self._on_where_triggered)
         help_menu.addAction(where)
         about = QAction("About Overfit Lab", self)
@@ -425,12 +426,17 @@ class MainWindow(QMainWindow):
     # ---- help -------------------------------------------------------------------------
     @Slot()
     def _on_where_triggered(self) -> None:
+        from engine.logs import LOG_NAME, log_dir
         from engine.runs import default_runs_dir
 
         runs = self.runs_dir or default_runs_dir()
-        QMessageBox.information(self, "Where are my runs?",
-                                f"Run folders (config, metrics, weights, summary):\n{runs}\n\n"
-                                f"Settings: {self._settings_store().fileName()}")
+        log = self.log_path or log_dir() / LOG_NAME
+        self.where_dialog = QMessageBox(QMessageBox.Icon.Information, "Where are my runs and logs?",
+                                        f"Run folders (config, metrics, weights, summary):\n{runs}\n\n"
+                                        f"Log file (errors and crashes):\n{log}\n\n"
+                                        f"Settings: {self._settings_store().fileName()}", parent=self)
+        self.where_dialog.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where_dialog.open()
 
     @Slot()
     def _on_about_triggered(self) -> None:

@@ -342,7 +342,8 @@ class PlotsPanel(QWidget):
         self._x_end = float(max(1, longest))
         for name in self.EPOCH_PLOTS:
             item = self.plots[name].getPlotItem()
-            item.setXRange(0, self._x_end, padding=0.02)
+            # Room on the right for the label of the end-of-run marker.
+            item.setXRange(-0.02 * self._x_end, 1.05 * self._x_end, padding=0)
             if name in PERCENT_PLOTS:
                 item.setYRange(0, 100, padding=0.02)
         for r in self.y_ranges.values():
