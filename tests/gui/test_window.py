@@ -207,3 +207,12 @@ def test_cyclic_garbage_is_freed_only_on_the_gui_thread(qtbot, window):
     window.stop_action.trigger()
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
     assert all(freed_on)
+
+
+def test_help_menu_names_the_runs_and_log_folders(qtbot, window, tmp_path):
+    window.log_path = tmp_path / "state" / "overfit-lab.log"
+    where = next(a for a in window.menuBar().actions()[0].menu().actions() if "runs and logs" in a.text())
+    where.trigger()
+    text = window.where_dialog.text()
+    assert str(window.runs_dir) in text and str(window.log_path) in text
+    window.where_dialog.close()
