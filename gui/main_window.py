@@ -356,7 +356,8 @@ class MainWindow(QMainWindow):
 
     # ---- threads ----------------------------------------------------------------------
     def _retire_handle(self) -> None:
-        """Free the previous run's worker (it has ended: Start and Reset are IDLE-only)."""
+        """Drop the previous run (it has ended: Start and Reset are IDLE-only); its trainer
+        is freed once the engine worker starts the next run."""
         if self.handle is not None:
             self.handle.shutdown()
             self.handle = None
