@@ -28,8 +28,11 @@ GHOSTS = ["#9e9e9e", "#b39ddb", "#a5d6a7"]
 CLASS_COLORS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40],
                          [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127],
                          [188, 189, 34], [23, 190, 207]], dtype=np.float32)
-REDRAW_MS = 33  # ~30 Hz at most
+REDRAW_MS = 66  # ~15 Hz: smooth enough for training curves, and each frame costs the training thread
 PERCENT_PLOTS = ("accuracy", "noise")
+SERIES_PLOTS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "val_acc"),
+                "gap": ("acc_gap", "loss_gap"), "noise": ("clean_acc", "noisy_acc")}
+STAGGERED_PLOTS = ["accuracy", "gap", "norms", "grads", "noise"]
 
 
 def round_up(value: float) -> float:
@@ -245,6 +248,8 @@ class PlotsPanel(QWidget):
         self.y_ranges = {"loss": YRange(self.plots["loss"], "zero"), "gap": YRange(self.plots["gap"], "free"),
                          "norms": YRange(self.plots["norms"], "zero"), "grads": YRange(self.plots["grads"], "log")}
         self._x_end = 1.0
+        self._pending_lines: dict[str, tuple] = {}
+        self._next_plot = 0
 
         self.boundary_image = pg.ImageItem()
         self.plots["boundary"].addItem(self.boundary_image)
@@ -306,15 +311,51 @@ class PlotsPanel(QWidget):
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.refresh()
+        self.refresh(staggered=True)
 
-    def refresh(self) -> int:
-        """Push changed buffers to their curves; returns how many curves were redrawn."""
-        changed = self.step_loss.flush()
-        for s in (*self.series.values(), *self.layer_series.values(), *self.grad_series.values()):
-            changed += s.flush()
-        for r in self.y_ranges.values():
-            r.update()
+    def _series_of(self, plot: str) -> list[Series]:
+        if plot == "norms":
+            return list(self.layer_series.values())
+        if plot == "grads":
+            return list(self.grad_series.values())
+        return [self.series[k] for k in SERIES_PLOTS[plot]]
+
+    def _flush_plot(self, plot: str) -> int:
+        changed = sum(s.flush() for s in self._series_of(plot))
+        for kind, (store, x, label, color, plots) in list(self._pending_lines.items()):
+            if plot in plots:
+                self._draw_line(kind, store, x, label, color, plot)
+                plots = tuple(p for p in plots if p != plot)
+                if plots:
+                    self._pending_lines[kind] = (store, x, label, color, plots)
+                else:
+                    del self._pending_lines[kind]
+        if plot in self.y_ranges:
+            self.y_ranges[plot].update()
+        return changed
+
+    def _plot_dirty(self, plot: str) -> bool:
+        return (any(s.dirty for s in self._series_of(plot))
+                or any(plot in args[4] for args in self._pending_lines.values()))
+
+    def refresh(self, staggered: bool = False) -> int:
+        """Push changed buffers to their curves; returns how many curves were redrawn.
+
+        staggered (the timer's way): the loss plot, which moves every step, and at most
+        one other changed plot per frame. At the end of an epoch every plot changes at
+        once, and repainting them all in one frame stalled the window for 100+ ms here
+        (each axis lays out its labels again); one per frame keeps each frame short."""
+        changed = self.step_loss.flush() + self._flush_plot("loss")
+        others = [p for p in STAGGERED_PLOTS if self._plot_dirty(p)]
+        if staggered and others:
+            # Round-robin, so a plot that changes every epoch cannot starve the others.
+            start = self._next_plot % len(STAGGERED_PLOTS)
+            order = STAGGERED_PLOTS[start:] + STAGGERED_PLOTS[:start]
+            first = next(p for p in order if p in others)
+            self._next_plot = STAGGERED_PLOTS.index(first) + 1
+            others = [first]
+        for plot in others:
+            changed += self._flush_plot(plot)
         self.redraws += bool(changed)
         return changed
 
@@ -369,6 +410,7 @@ class PlotsPanel(QWidget):
             for name, line in lines.items():
                 self.plots[name].removeItem(line)
             lines.clear()
+        self._pending_lines.clear()
         self._min_val_loss = (math.inf, 0)
         self.boundary_image.clear()
         self.train_scatter.clear()
@@ -445,16 +487,20 @@ class PlotsPanel(QWidget):
                         plots=("loss", "gap"))
 
     def _place(self, kind, store, x, label, color, plots=("loss", "accuracy", "gap")) -> None:
-        for name in plots:
-            line = store.get(name)
-            if line is None:
-                line = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
-                                       label=label, labelOpts={"position": 0.92 if kind == "best" else 0.75,
-                                                               "color": color, "movable": False})
-                self.plots[name].addItem(line, ignoreBounds=True)
-                store[name] = line
-            line.setPos(x)
-            line.label.setFormat(label)
+        """Move the best-epoch / val-loss-rising line when its plot is next redrawn, with
+        the curves: one repaint per plot and epoch instead of two."""
+        self._pending_lines[kind] = (store, x, label, color, plots)
+
+    def _draw_line(self, kind, store, x, label, color, name) -> None:
+        line = store.get(name)
+        if line is None:
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                                   label=label, labelOpts={"position": 0.92 if kind == "best" else 0.75,
+                                                           "color": color, "movable": False})
+            self.plots[name].addItem(line, ignoreBounds=True)
+            store[name] = line
+        line.setPos(x)
+        line.label.setFormat(label)
 
     def add_marker(self, x: float, text: str, color: str = "#555") -> None:
         """A labelled vertical line on every epoch plot (settings change, end of run)."""

@@ -46,6 +46,29 @@ def test_plots_follow_epoch_events(qtbot):
     assert panel.refresh() == 0  # nothing changed: nothing redrawn
 
 
+def test_timer_redraws_one_changed_epoch_plot_per_frame_besides_the_loss(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.timer.stop()
+    panel.start_run(started(), "baseline")
+    panel.add_epoch(epoch(1, is_best=True))
+
+    def drawn(plot):
+        series = {"accuracy": panel.series["train_acc"], "gap": panel.series["acc_gap"],
+                  "norms": panel.layer_series["fc1"], "grads": panel.grad_series["fc1"]}[plot]
+        return series.curve.getData()[0] is not None and len(series.curve.getData()[0]) == 1
+
+    panel.refresh(staggered=True)
+    assert len(panel.series["val_loss"].curve.getData()[0]) == 1  # the loss plot: every frame
+    assert panel.best_lines["loss"].value() == 1
+    order = ["accuracy", "gap", "norms", "grads"]
+    for frame in range(1, 5):
+        assert [drawn(p) for p in order] == [i < frame for i in range(4)]
+        panel.refresh(staggered=True)
+    assert panel.best_lines["gap"].value() == 1  # its marker came with the plot
+    assert panel.refresh(staggered=True) == 0
+
+
 def test_step_losses_and_markers(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
