@@ -220,8 +220,10 @@ def main():
         gaps += g
         training += g[began:]
     h, w_, p_ = statistics.median(head), statistics.median(live), statistics.median(probed)
-    print(f"throughput  headless {h:,.0f} samples/s, window {w_:,.0f} samples/s, ratio {w_ / h:.3f}  (target >= 0.90)"
-          f"\n            with the 1 ms stall probe running: {p_:,.0f} samples/s, ratio {p_ / h:.3f}")
+    pairs = [b / a for a, b in zip(head, live, strict=True)]
+    print(f"throughput  headless {h:,.0f} samples/s, window {w_:,.0f} samples/s, ratio of medians {w_ / h:.3f}, "
+          f"median of pairwise ratios {statistics.median(pairs):.3f} (pairs {min(pairs):.2f}..{max(pairs):.2f})"
+          f"  (target >= 0.90)\n            with the 1 ms stall probe running: {p_:,.0f} samples/s, ratio {p_ / h:.3f}")
     g, t = np.asarray(gaps) - 1.0, np.asarray(training) - 1.0
     print(f"stall       1 ms timer: p50 {np.percentile(g, 50):.1f} ms, p99 {np.percentile(g, 99):.1f} ms, "
           f"max {g.max():.1f} ms over {len(g):,} ticks  (targets p99 <= 20, max <= 50)\n"
