@@ -58,22 +58,35 @@ def headless_child(path):
     print(n / sum(m.epoch_time for m in t.history))
 
 
-def windowed(app, cfg, probe_stalls: bool):
-    """Train in the window; return (samples/s, stall intervals in ms, index of the first
-    interval after RunStarted, i.e. once the run's data are loaded and training begins).
-
-    With probe_stalls, a 1 ms timer on the GUI thread records how late the event loop
-    runs it. The probe itself costs the training thread (a thousand GIL hand-overs a
-    second), so throughput is reported from runs without it."""
+def open_window(cfg):
+    """One window for every measurement, as a user runs one run after another in it: its
+    one engine thread serves them all (a new window per run would start a new engine
+    thread, and torch's OpenMP pools of the old ones slow the new one)."""
     import engine.trainer
     from gui.main_window import MainWindow
 
     engine.trainer.warm_up()  # as the app's background loader has done, seconds after its start
-
-    runs = tempfile.mkdtemp()
-    w = MainWindow(cfg, "overfit", runs_dir=runs, restore=False)
+    w = MainWindow(cfg, "overfit", runs_dir=tempfile.mkdtemp(), restore=False)
     w.show()
     w.set_engine_ready()
+    return w
+
+
+def close_window(app, w):
+    w.close()
+    while w.any_thread_running():
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def windowed(app, w, cfg, probe_stalls: bool):
+    """Train one run in the window; return (samples/s, stall intervals in ms, index of the
+    first interval after RunStarted, i.e. once the run's data are loaded and training begins).
+
+    With probe_stalls, a 1 ms timer on the GUI thread records how late the event loop
+    runs it. The probe itself costs the training thread (a thousand GIL hand-overs a
+    second), so throughput is reported from runs without it."""
+    w.settings_panel.set_config(cfg, "overfit")
     epochs, gaps = [], []
     clock = QElapsedTimer()
     probe = QTimer()
@@ -85,39 +98,36 @@ def windowed(app, cfg, probe_stalls: bool):
         gaps.append((now - last[0]) / 1e6)
         last[0] = now
 
+    def record(e):
+        if isinstance(e, ev.EpochMetrics):
+            epochs.append(e)
+
+    def begin(_e):
+        began.append(len(gaps))
+
     probe.timeout.connect(tick)
     loop = QEventLoop()
-    w.run_ended.connect(loop.quit)
-    orig = w.plots.add_epoch
-
-    def record(e):
-        epochs.append(e)
-        orig(e)
-
-    w.plots.add_epoch = record
     began = []
-    w.run_started.connect(lambda _e: began.append(len(gaps)))  # emitted on the GUI thread
+    # Both signals are emitted on the GUI thread, so plain functions are safe receivers.
+    w.run_ended.connect(loop.quit)
+    w.run_started.connect(begin)
+    w.epoch_shown.connect(record)
     clock.start()
     if probe_stalls:
         probe.start()
     w.start_run()
     loop.exec()  # as app.exec() would: the GUI thread sleeps between events
     probe.stop()
-    w.close()
-    while w.any_thread_running():
-        app.processEvents()
-        time.sleep(0.01)
+    w.run_ended.disconnect(loop.quit)
+    w.run_started.disconnect(begin)
+    w.epoch_shown.disconnect(record)
     n = cfg.data.train_size * cfg.optim.epochs
     return n / sum(e.epoch_time for e in epochs), gaps[5:], max(0, began[0] - 5)
 
 
-def pause_latency(app, cfg, trials=10):
+def pause_latency(app, w, cfg, trials=10):
     """Click -> Paused event (the worker idles), against the step time."""
-    from gui.main_window import MainWindow
-
-    w = MainWindow(cfg.with_updates({"optim.epochs": 1000}), runs_dir=tempfile.mkdtemp(), restore=False)
-    w.show()
-    w.set_engine_ready()
+    w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1000}), "overfit")
     paused = []
     w.start_run()
     while w.handle.trainer is None or w.handle.trainer.step < 20:
@@ -135,9 +145,10 @@ def pause_latency(app, cfg, trials=10):
         time.sleep(0.15)
         app.processEvents()
     trainer = w.handle.trainer
-    w.close()
-    while w.any_thread_running():
-        app.processEvents()
+    with_end = QEventLoop()
+    w.run_ended.connect(with_end.quit)
+    w.stop_action.trigger()
+    with_end.exec()
     step_ms = 1000 * sum(m.epoch_time for m in trainer.history) / max(1, trainer.history[-1].step) if trainer.history else float("nan")
     return latencies, step_ms
 
@@ -211,11 +222,12 @@ def main():
     cfg = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
     print(f"overfit preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
           f"Qt platform {app.platformName()}")
+    w = open_window(cfg)
     head, live, probed, gaps, training = [], [], [], [], []
     for _ in range(args.repeats):
         head.append(headless(cfg))
-        live.append(windowed(app, cfg, probe_stalls=False)[0])
-        sps, g, began = windowed(app, cfg, probe_stalls=True)
+        live.append(windowed(app, w, cfg, probe_stalls=False)[0])
+        sps, g, began = windowed(app, w, cfg, probe_stalls=True)
         probed.append(sps)
         gaps += g
         training += g[began:]
@@ -229,7 +241,8 @@ def main():
           f"max {g.max():.1f} ms over {len(g):,} ticks  (targets p99 <= 20, max <= 50)\n"
           f"            of which while training (after the data are loaded): p99 {np.percentile(t, 99):.1f} ms, "
           f"max {t.max():.1f} ms over {len(t):,} ticks")
-    lat, step_ms = pause_latency(app, cfg)
+    lat, step_ms = pause_latency(app, w, cfg)
+    close_window(app, w)
     print(f"pause       click -> worker idle: median {statistics.median(lat):.1f} ms, max {max(lat):.1f} ms; "
           f"one step = {step_ms:.1f} ms  (target <= step + 20 ms)")
     rt, paint, curves = refresh_time(app)

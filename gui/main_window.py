@@ -35,6 +35,7 @@ def short_value(v) -> str:
 class MainWindow(QMainWindow):
     run_started = Signal(object)  # RunStarted, after the plots have it
     run_ended = Signal(object)  # RunFinished, after the window has shown it
+    epoch_shown = Signal(object)  # EpochMetrics, after the plots have it
     test_shown = Signal(object)
 
     def __init__(self, config: Config | None = None, preset: str | None = None, runs_dir=None,
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
             self.plots.add_epoch(event)
             self.progress.setValue(event.epoch)
             self._update_info(event)
+            self.epoch_shown.emit(event)
         elif isinstance(event, ev.RunStarted):
             self.started_event = event
             self.plots.start_run(event, self._run_label)

@@ -275,6 +275,16 @@ class PlotsPanel(QWidget):
         self.timer.timeout.connect(self._on_timer_timeout)
         self.timer.start()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event) -> None:
+        # Nothing to redraw while hidden (a closed window, a hidden tab): no timer
+        # waking the GUI thread, and with it the GIL, 15 times a second.
+        super().hideEvent(event)
+        self.timer.stop()
+
     def _norms_holder(self) -> QWidget:
         holder = QWidget()
         lay = QVBoxLayout(holder)
