@@ -153,3 +153,15 @@ def test_user_edits_emit_setting_changed_and_errors_show_beside_the_field(qtbot)
     panel.show_error(ConfigError("data.train_size", 70000, "at most 55000"))
     label = panel.errors["data.train_size"]
     assert not label.isHidden() and "at most 55000" in label.text()
+
+
+def test_a_hidden_plot_panel_does_not_wake_the_gui_thread(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.timer.isActive()
+    panel.hide()
+    assert not panel.timer.isActive()
+    panel.show()
+    assert panel.timer.isActive()
