@@ -2,9 +2,8 @@
 
 All torch work of the window happens on a single engine thread that lives as long as the
 window. One thread, not one per run: torch's OpenMP pool belongs to the thread that
-computes, and every extra computing thread adds a pool whose idle workers make all of
-them spin less and sleep more (measured here: a run on a second computing thread trains
-at ~0.6x the first).
+computes, and a run on a second computing thread trained at ~0.6x the first here (most
+likely because the extra pool's idle workers make OpenMP spin less and sleep more).
 
 One worker object, too, created on the GUI thread, moved to the engine thread once and
 destroyed on the GUI thread after that thread has ended. Destroying a Python-made QObject
