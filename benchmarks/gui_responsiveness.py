@@ -35,27 +35,44 @@ from engine import events as ev  # noqa: E402
 from engine.config import load_preset  # noqa: E402
 
 
-def headless(cfg):
-    """The engine alone, as `main.py train` runs it: in a process of its own."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "config.toml"
+class Headless:
+    """The engine alone, as `main.py train` runs it, in a process of its own that stays up
+    between runs (started once: importing torch takes seconds), idle while the window trains."""
+
+    def __init__(self, cfg):
+        self.tmp = tempfile.TemporaryDirectory()
+        path = Path(self.tmp.name) / "config.toml"
         cfg.save(path)
-        out = subprocess.run([sys.executable, __file__, "--headless-child", str(path)], check=True,
-                             capture_output=True, text=True).stdout
-    return float(out.split()[-1])
+        self.proc = subprocess.Popen([sys.executable, __file__, "--headless-child", str(path)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def run(self) -> float:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(60)
+        self.tmp.cleanup()
 
 
 def headless_child(path):
+    import engine.trainer
     from engine.config import Config
     from engine.trainer import Trainer
 
     cfg = Config.load(path)
-    with tempfile.TemporaryDirectory() as runs:
-        t = Trainer(cfg, runs_dir=runs)
-        t.prepare()
-        t.fit()
-    n = len(t.data.train_y) * cfg.optim.epochs
-    print(n / sum(m.epoch_time for m in t.history))
+    engine.trainer.warm_up()  # as the window's loader does: the first run pays no imports
+    print("ready", flush=True)
+    for _line in sys.stdin:
+        with tempfile.TemporaryDirectory() as runs:
+            t = Trainer(cfg, runs_dir=runs)
+            t.prepare()
+            t.fit()
+        n = len(t.data.train_y) * cfg.optim.epochs
+        print(n / sum(m.epoch_time for m in t.history), flush=True)
 
 
 def open_window(cfg):
@@ -210,7 +227,7 @@ def startup(repeats=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--headless-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.headless_child:
@@ -223,10 +240,20 @@ def main():
     print(f"overfit preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
           f"Qt platform {app.platformName()}")
     w = open_window(cfg)
+    child = Headless(cfg)
     head, live, probed, gaps, training = [], [], [], [], []
-    for _ in range(args.repeats):
-        head.append(headless(cfg))
-        live.append(windowed(app, w, cfg, probe_stalls=False)[0])
+    windowed(app, w, cfg, probe_stalls=False)  # the window's first run, like the child's warm-up
+    for i in range(args.repeats):
+        # Alternate the order (headless first, then window first), so that a machine
+        # slowing down or speeding up over the benchmark favours neither side.
+        if i % 2 == 0:
+            head.append(child.run())
+            live.append(windowed(app, w, cfg, probe_stalls=False)[0])
+        else:
+            live.append(windowed(app, w, cfg, probe_stalls=False)[0])
+            head.append(child.run())
+    child.close()
+    for _ in range(max(1, args.repeats // 2)):
         sps, g, began = windowed(app, w, cfg, probe_stalls=True)
         probed.append(sps)
         gaps += g

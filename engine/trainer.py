@@ -23,7 +23,7 @@ from engine.control import RunControl
 from engine.data import DataBundle, augment, augmentation_active, load_data, shuffled_batches
 from engine.models import build_model, decay_split, parameter_count, set_dropout, weight_layers
 
-STEP_EVENT_INTERVAL = 1 / 30  # seconds: step metrics are coalesced to at most ~30 per second
+STEP_EVENT_INTERVAL = 0.1  # seconds: step metrics are coalesced to at most 10 per second
 EVAL_BATCH = 512  # also how often a pause or stop is honoured while validating
 BOUNDARY_RESOLUTION = 64
 # Per-layer gradient norms are sampled every few steps: reading every gradient each step

@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         handle = RunHandle(config, self.runs_dir)
         self.handle = handle
         self._run_label = config.run.name or self.settings_panel.current_preset() or "run"
+        self.plots.prepare_run(self._run_label)
         self._run_t0 = time.perf_counter()
         self.progress.setRange(0, config.optim.epochs)
         self.progress.setValue(0)

@@ -77,7 +77,15 @@ def test_step_losses_and_markers(qtbot):
         panel.add_step(ev.StepMetrics(step=s, epoch=0, train_loss=1.0 / s, samples_per_sec=10.0, lr=0.1,
                                       epoch_fraction=s / 10))
     panel.refresh()
-    assert len(panel.step_loss.curve.getData()[0]) == 20
+    x, y = panel.step_loss.drawn()
+    assert np.allclose(x, np.arange(1, 21) / 10) and np.allclose(y, 1.0 / np.arange(1, 21))
+    for s in range(21, 61):  # past the tail's length: the long curve takes the older points
+        panel.add_step(ev.StepMetrics(step=s, epoch=0, train_loss=1.0 / s, samples_per_sec=10.0, lr=0.1,
+                                      epoch_fraction=s / 10))
+        panel.refresh()
+    x, y = panel.step_loss.drawn()
+    assert np.allclose(x, np.arange(1, 61) / 10) and np.allclose(y, 1.0 / np.arange(1, 61))
+    assert len(panel.step_loss.tail.getData()[0]) <= panel.step_loss.TAIL_POINTS + 1
     panel.add_marker(1.3, "dropout 0→0.5")
     labels = [line.label.format for _, line in panel.markers]
     assert labels.count("dropout 0→0.5") == 4  # on loss, accuracy, gap and norms
@@ -96,6 +104,41 @@ def test_previous_run_stays_as_a_ghost_for_comparison(qtbot):
     assert panel.series["val_acc"].n == 0
     panel.reset()
     assert panel.ghosts == []
+
+
+def test_a_new_run_reuses_the_plot_items_of_earlier_runs(qtbot):
+    from gui.panels import plots
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    loss = panel.plots["loss"].getPlotItem()
+    names = [f"run{i}" for i in range(plots.MAX_GHOST_RUNS + 2)]
+    for i, name in enumerate(names):
+        panel.start_run(started(), name)
+        if i == 1:
+            norms_items = {k: s.curve for k, s in panel.layer_series.items()}
+        if i == plots.MAX_GHOST_RUNS:  # as many earlier runs shown as there will be
+            items_before = list(loss.vb.childGroup.childItems())
+        for e in range(1, 4):
+            panel.add_epoch(epoch(e, val_loss=0.1 * i + e))
+        panel.add_marker(2.5, f"end of {name}")
+    # The oldest runs gave their curves and lines to the newer ones: the same items since.
+    assert {id(i) for i in loss.vb.childGroup.childItems()} == {id(i) for i in items_before}
+    assert {k: s.curve for k, s in panel.layer_series.items()} == norms_items
+    legend = [label.text for _, label in loss.legend.items]
+    kept = names[-1 - plots.MAX_GHOST_RUNS:-1]
+    assert all(f"{n} (val)" in legend for n in kept)
+    assert f"{names[0]} (val)" not in legend
+    newest = panel.ghosts[-1][0][1]  # the last ghost's validation loss carries its own data
+    assert newest.name() == f"{names[-2]} (val)"
+    assert np.allclose(newest.getData()[1], [0.1 * (len(names) - 2) + e for e in (1, 2, 3)])
+    # One marker per plot is shown, the latest run's; the earlier runs' lines were reused.
+    shown = [line for line in loss.vb.childGroup.childItems() if isinstance(line, plots.pg.InfiniteLine) and line.isVisible()
+             and line.label.format.startswith("end of")]
+    assert [line.label.format for line in shown] == [f"end of {names[-1]}"]
+    panel.start_run(started(layers=("conv1", "fc")), "other")
+    assert list(panel.layer_series) == ["conv1", "fc"]
+    assert [label.text for _, label in panel.plots["norms"].getPlotItem().legend.items] == ["conv1", "fc"]
 
 
 def test_toy_and_noise_plots_appear_only_when_relevant(qtbot):
