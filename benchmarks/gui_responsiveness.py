@@ -219,7 +219,7 @@ def refresh_time(app, points=100_000, trials=20):
     return statistics.median(step), statistics.median(fold), statistics.median(full), len(everything), plots
 
 
-def startup(repeats=3):
+def startup(repeats=5):
     visible, ready = [], []
     env = dict(os.environ, OVERFIT_LAB_TIMING="1", QT_QPA_PLATFORM="offscreen",
                XDG_CONFIG_HOME=tempfile.mkdtemp())

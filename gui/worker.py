@@ -40,20 +40,29 @@ _collector = None
 
 
 def collect_garbage_on_the_gui_thread() -> None:
-    """Once per process, from the GUI thread: cyclic garbage is collected only there."""
+    """Once per process, from the GUI thread: cyclic garbage is collected only there.
+
+    Automatic collection stops now; the GUI-thread timer starts with the first
+    `freeze_startup_objects`, once the engine is imported. Collecting while torch's
+    ~300,000 objects are being created would stall the window and slow the import, and
+    none of them is garbage."""
     global _collector
     if _collector is None:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         _collector = GarbageCollector(interval=0.5)
+        _collector.timer.stop()
 
 
 def freeze_startup_objects() -> None:
-    """Once the engine (torch) is imported: move its ~200,000 long-lived objects out of
-    the collector's sight (gc.freeze), so a full collection takes ~0 ms instead of ~100."""
+    """Once the engine (torch) is imported: move its long-lived objects out of the
+    collector's sight (gc.freeze), so a full collection takes ~0 ms instead of ~100, then
+    collect on the GUI thread's timer from here on."""
     import gc
 
     gc.freeze()
+    if _collector is not None and not _collector.timer.isActive():
+        _collector.timer.start()
 
 
 @dataclass(eq=False)

@@ -216,3 +216,27 @@ def test_help_menu_names_the_runs_and_log_folders(qtbot, window, tmp_path):
     text = window.where_dialog.text()
     assert str(window.runs_dir) in text and str(window.log_path) in text
     window.where_dialog.close()
+
+
+def test_garbage_is_collected_on_the_gui_thread_only_once_the_engine_is_imported(qtbot, monkeypatch):
+    """While torch is imported nothing is collected: its objects are not garbage, and
+    collecting them on the GUI thread would stall the window and slow the import."""
+    import gc
+
+    from gui import worker
+
+    monkeypatch.setattr(worker, "_collector", None)
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the suite's own objects stay collectable
+    was_enabled = gc.isenabled()
+    try:
+        worker.collect_garbage_on_the_gui_thread()
+        collector = worker._collector
+        assert not gc.isenabled() and not collector.timer.isActive()
+        worker.freeze_startup_objects()
+        assert collector.timer.isActive() and not gc.isenabled()
+        worker.collect_garbage_on_the_gui_thread()  # once per process
+        assert worker._collector is collector
+    finally:
+        worker._collector.timer.stop()
+        if was_enabled:
+            gc.enable()
