@@ -196,8 +196,22 @@ class StepSeries(Series):
         return np.concatenate([x0, x1]), np.concatenate([y0, y1])
 
 
-def make_plot(title: str, y_label: str, x_label: str = "epoch") -> pg.PlotWidget:
-    w = pg.PlotWidget(title=title)
+class DecadeAxis(pg.AxisItem):
+    """A value axis that, on a log scale, labels whole decades only (0.1, 1, 10).
+
+    pyqtgraph labels every 2..9 between decades when the axis is short, and they overlap."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        lo, hi = math.floor(minVal), math.ceil(maxVal)
+        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        between = [v + math.log10(k) for v in range(lo, hi) for k in range(2, 10)
+                   if minVal < v + math.log10(k) < maxVal]
+        return [(1.0, decades), (None, between)]
+
+
+def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False) -> pg.PlotWidget:
+    axes = {"left": DecadeAxis("left")} if log_capable else None
+    w = pg.PlotWidget(title=title, axisItems=axes)
     item = w.getPlotItem()
     item.setLabel("left", y_label)
     item.setLabel("bottom", x_label)
@@ -262,8 +276,8 @@ class PlotsPanel(QWidget):
             "loss": make_plot("Loss (cross-entropy)", "loss"),
             "accuracy": make_plot("Accuracy", "%"),
             "gap": make_plot("Generalization gap", "gap"),
-            "norms": make_plot("Weight norm per layer (L2)", "‖W‖"),
-            "grads": make_plot("Gradient norm per layer", "‖∇W‖"),
+            "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True),
+            "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True),
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
             "noise": make_plot("Training accuracy: clean vs corrupted labels", "%"),
         }
@@ -277,12 +291,14 @@ class PlotsPanel(QWidget):
         for row, stretch in enumerate((3, 3, 2)):  # the bottom row tall enough for a log axis
             self.grid.setRowStretch(row, stretch)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
+        for name in ("grads", "norms"):
+            self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
 
         def curve(plot, name, color, width=2, style=Qt.PenStyle.SolidLine, dot=True):
             # A dot while a curve has one point: the first epoch shows before there is a
             # line to draw. Not on the loss plot, whose per-step curve shows it anyway.
             item = self.plots[plot].plot(name=name, pen=pg.mkPen(color, width=width, style=style),
-                                         symbolSize=5, symbolBrush=color, symbolPen=None)
+                                         symbol=None, symbolSize=5, symbolBrush=color, symbolPen=None)
             return Series(item, first_dot=dot)
 
         step_pen = pg.mkPen(with_alpha(TRAIN, 70), width=1)

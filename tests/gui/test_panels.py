@@ -46,6 +46,21 @@ def test_plots_follow_epoch_events(qtbot):
     assert panel.refresh() == 0  # nothing changed: nothing redrawn
 
 
+def test_a_curve_has_a_dot_only_while_it_is_a_single_point(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.start_run(started(), "run")
+    acc, loss = panel.series["val_acc"].curve, panel.series["val_loss"].curve
+    assert acc.opts["symbol"] is None and loss.opts["symbol"] is None
+    panel.add_epoch(epoch(1))
+    panel.refresh()
+    assert acc.opts["symbol"] == "o"  # the first epoch shows before there is a line
+    assert loss.opts["symbol"] is None  # the loss plot has its per-step curve for that
+    panel.add_epoch(epoch(2))
+    panel.refresh()
+    assert acc.opts["symbol"] is None and loss.opts["symbol"] is None
+
+
 def test_timer_redraws_one_changed_epoch_plot_per_frame_besides_the_loss(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
