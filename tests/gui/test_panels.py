@@ -223,3 +223,15 @@ def test_a_hidden_plot_panel_does_not_wake_the_gui_thread(qtbot):
     assert not panel.timer.isActive()
     panel.show()
     assert panel.timer.isActive()
+
+
+def test_log_axes_label_whole_decades_only(qtbot):
+    from gui.panels.plots import DecadeAxis
+
+    axis = DecadeAxis("left")
+    (spacing, decades), (_, between) = axis.logTickValues(-1.2, 1.3, 100, [])
+    assert spacing == 1.0 and decades == [-1.0, 0.0, 1.0]  # 0.1, 1 and 10 are labelled
+    assert len(between) == 3 + 8 + 8 and all(-1.2 < v < 1.3 for v in between)  # 0.07..0.09, 0.2..0.9, 2..9
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    assert panel.plots["grads"].getPlotItem().getAxis("left").style["maxTextLevel"] == 0
