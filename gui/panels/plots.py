@@ -9,6 +9,8 @@ grow, to round numbers, when a value would leave them."""
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
@@ -94,6 +96,39 @@ class YRange:
         self.shown = self._target()
         self.plot.getPlotItem().setYRange(*self.shown, padding=0.02)
         return True
+
+
+class DrawBudget:
+    """Keeps the window's drawing to a share of one core, so that training keeps its speed.
+
+    Torch keeps every core busy; each millisecond the GUI thread draws comes off training
+    (here, on 2 cores, the window plotting freely cost training 10-25 %). The loss plot is
+    drawn every frame regardless; `allow` says whether a frame may also redraw one of the
+    other plots: yes while the GUI thread has used less than `share` of a core over the
+    last `span` seconds, and in any case once `max_wait` seconds have passed since the last
+    one, so no plot falls far behind. On a fast machine it never holds anything back."""
+
+    def __init__(self, share: float = 0.05, span: float = 1.0, max_wait: float = 0.5,
+                 clock=time.monotonic, cpu=time.thread_time):
+        self.share, self.span, self.max_wait = share, span, max_wait
+        self.clock, self.cpu = clock, cpu
+        self.samples: deque[tuple[float, float]] = deque()
+        self.last_drawn = -math.inf
+
+    def load(self) -> float:
+        """The GUI thread's CPU time per second over the last `span` seconds."""
+        now, cpu = self.clock(), self.cpu()
+        self.samples.append((now, cpu))
+        while len(self.samples) > 2 and now - self.samples[1][0] >= self.span:
+            self.samples.popleft()
+        t0, c0 = self.samples[0]
+        return (cpu - c0) / (now - t0) if now > t0 else 0.0
+
+    def allow(self) -> bool:
+        return self.load() < self.share or self.clock() - self.last_drawn >= self.max_wait
+
+    def drawn(self) -> None:
+        self.last_drawn = self.clock()
 
 
 class Series:
@@ -355,6 +390,7 @@ class PlotsPanel(QWidget):
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self._cache_loss_plot()
         self.redraws = 0
+        self.budget = DrawBudget()
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -424,7 +460,7 @@ class PlotsPanel(QWidget):
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.refresh(staggered=True)
+        self.refresh(staggered=True, others=self.budget.allow())
 
     def _series_of(self, plot: str) -> list[Series]:
         if plot == "norms":
@@ -451,14 +487,18 @@ class PlotsPanel(QWidget):
         return (any(s.dirty for s in self._series_of(plot))
                 or any(plot in args[4] for args in self._pending_lines.values()))
 
-    def refresh(self, staggered: bool = False) -> int:
+    def refresh(self, staggered: bool = False, others: bool = True) -> int:
         """Push changed buffers to their curves; returns how many curves were redrawn.
 
         staggered (the timer's way): the loss plot, which moves every step, and at most
-        one other changed plot per frame. At the end of an epoch every plot changes at
-        once, and repainting them all in one frame stalled the window for 100+ ms here
-        (each axis lays out its labels again); one per frame keeps each frame short."""
+        one other changed plot per frame, if `others` (the draw budget allows it). At the
+        end of an epoch every plot changes at once, and repainting them all in one frame
+        stalled the window for 100+ ms here (each axis lays out its labels again); one per
+        frame keeps each frame short."""
         changed = self.step_loss.flush() + self._flush_plot("loss")
+        if not others:
+            self.redraws += bool(changed)
+            return changed
         others = [p for p in STAGGERED_PLOTS if self._plot_dirty(p)]
         if staggered and others:
             # Round-robin, so a plot that changes every epoch cannot starve the others.
@@ -469,6 +509,8 @@ class PlotsPanel(QWidget):
             others = [first]
         for plot in others:
             changed += self._flush_plot(plot)
+        if others:
+            self.budget.drawn()
         self.redraws += bool(changed)
         return changed
 

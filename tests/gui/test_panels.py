@@ -235,3 +235,36 @@ def test_log_axes_label_whole_decades_only(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
     assert panel.plots["grads"].getPlotItem().getAxis("left").style["maxTextLevel"] == 0
+
+
+def test_draw_budget_holds_back_other_plots_while_the_gui_thread_is_busy():
+    from gui.panels.plots import DrawBudget
+
+    t, cpu = [0.0], [0.0]
+    budget = DrawBudget(share=0.05, span=1.0, max_wait=0.5, clock=lambda: t[0], cpu=lambda: cpu[0])
+
+    def frame(cost):  # a 100 ms frame in which the GUI thread used `cost` seconds
+        t[0] += 0.1
+        cpu[0] += cost
+        ok = budget.allow()
+        if ok:
+            budget.drawn()
+        return ok
+
+    assert all(frame(0.002) for _ in range(20))  # 2 % of a core: every frame may draw
+    busy = [frame(0.02) for _ in range(20)]  # 20 %: a redraw only every max_wait seconds
+    assert busy[-10:].count(True) == 2
+    assert [frame(0.001) for _ in range(20)][-5:] == [True] * 5  # quiet again: drawn freely
+
+
+def test_plots_beyond_the_loss_wait_while_the_budget_says_so(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.timer.stop()
+    panel.start_run(started(), "run")
+    panel.add_epoch(epoch(1))
+    panel.refresh(staggered=True, others=False)
+    assert len(panel.series["val_loss"].curve.getData()[0]) == 1  # the loss plot is drawn anyway
+    assert panel.series["val_acc"].dirty  # the accuracy plot waits
+    panel.refresh(staggered=True, others=True)
+    assert not panel.series["val_acc"].dirty
