@@ -2,11 +2,12 @@
 
 Prints:
   throughput   training samples/s with the window plotting live / the headless engine in
-               a process of its own (target >= 0.90); also with the stall probe running
+               a process of its own (target >= 0.90), pairs measured in alternating order;
+               also with the stall probe running
   stall        GUI event-loop stall while training, from a 1 ms timer in the GUI thread
                (target p99 <= 20 ms, max <= 50 ms)
   pause        latency from the click to the worker idling (target <= one step + 20 ms)
-  refresh      plot refresh with 100,000 points per curve (target <= 5 ms)
+  refresh      a redraw frame (refresh + paint) with 100,000 points per curve (target <= 5 ms)
   startup      process start to visible window (target <= 1.5 s) and to Start enabled (<= 3 s)
 
     python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N]
