@@ -23,6 +23,13 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as cli_main
 
         return cli_main(argv)
+    import gc
+
+    # The window collects garbage on its GUI thread once the engine is imported (see
+    # gui.worker); until then nothing is collected: Qt's, pyqtgraph's and torch's objects
+    # are not garbage, and collecting them slowed the start by ~50 ms before the window
+    # appeared.
+    gc.disable()
     from gui.app import main as gui_main
 
     return gui_main(argv)
