@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         if self.started_event is not None:
             self.plots.add_marker(self._x_of(result.step), END_LABELS[result.reason],
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
+        self.plots.finish_run()
         text = {ev.COMPLETED: "finished", ev.EARLY_STOPPED: "stopped early", ev.USER_STOPPED: "stopped",
                 ev.DIVERGED: "diverged", ev.FAILED: "failed"}[result.reason]
         best = f"; best epoch {result.best_epoch}" if result.best_epoch else ""

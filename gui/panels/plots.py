@@ -391,6 +391,7 @@ class PlotsPanel(QWidget):
         self._cache_loss_plot()
         self.redraws = 0
         self.budget = DrawBudget()
+        self._catching_up = False  # a run ended: plots beyond the loss redraw without waiting
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -460,7 +461,13 @@ class PlotsPanel(QWidget):
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.refresh(staggered=True, others=self.budget.allow())
+        if self._catching_up and not any(self._plot_dirty(p) for p in STAGGERED_PLOTS):
+            self._catching_up = False
+        self.refresh(staggered=True, others=self._catching_up or self.budget.allow())
+
+    def finish_run(self) -> None:
+        """The run has ended: draw what the budget held back, one plot per frame."""
+        self._catching_up = True
 
     def _series_of(self, plot: str) -> list[Series]:
         if plot == "norms":
@@ -526,6 +533,7 @@ class PlotsPanel(QWidget):
         self.clear_run()
         self.run_label = label
         self._prepared = True
+        self._catching_up = False
 
     def start_run(self, started: ev.RunStarted, label: str) -> None:
         """Set the plots up for the run that has started (its layers, its length)."""

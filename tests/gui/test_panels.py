@@ -268,3 +268,27 @@ def test_plots_beyond_the_loss_wait_while_the_budget_says_so(qtbot):
     assert panel.series["val_acc"].dirty  # the accuracy plot waits
     panel.refresh(staggered=True, others=True)
     assert not panel.series["val_acc"].dirty
+
+
+def test_after_a_run_the_held_back_plots_catch_up_one_per_frame(qtbot):
+    from gui.panels.plots import STAGGERED_PLOTS, DrawBudget
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.timer.stop()
+    panel.budget = DrawBudget(share=0.0, max_wait=1e9)  # a budget that never allows ...
+    panel.budget.drawn()  # ... since it has just drawn
+    panel.start_run(started(), "run")
+    panel.add_epoch(epoch(1))
+    panel._on_timer_timeout()
+    assert panel.series["val_acc"].dirty and not panel.series["val_loss"].dirty
+    held = [p for p in STAGGERED_PLOTS if panel._plot_dirty(p)]
+    assert {"accuracy", "gap", "norms", "grads"} <= set(held)
+    panel.finish_run()
+    frames = 0
+    while any(panel._plot_dirty(p) for p in STAGGERED_PLOTS):
+        panel._on_timer_timeout()
+        frames += 1
+    assert frames == len(held)  # one plot per frame: no long frame
+    panel._on_timer_timeout()
+    assert not panel._catching_up
