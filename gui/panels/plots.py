@@ -102,7 +102,8 @@ class DrawBudget:
     """Keeps the window's drawing to a share of one core, so that training keeps its speed.
 
     Torch keeps every core busy; each millisecond the GUI thread draws comes off training
-    (here, on 2 cores, the window plotting freely cost training 10-25 %). The loss plot is
+    (here, on 2 cores, the window plotting freely cost training up to a third of its
+    speed). The loss plot is
     drawn every frame regardless; `allow` says whether a frame may also redraw one of the
     other plots: yes while the GUI thread has used less than `share` of a core over the
     last `span` seconds, and in any case once `max_wait` seconds have passed since the last
