@@ -245,7 +245,10 @@ class DecadeAxis(pg.AxisItem):
         return [(1.0, decades), (None, between)]
 
 
-def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False) -> pg.PlotWidget:
+def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False,
+              legend_below: bool = False) -> pg.PlotWidget:
+    """legend_below: the legend in the bottom-right corner, for curves that rise (accuracy,
+    the gap), which would run through a legend in the top-right one."""
     axes = {"left": DecadeAxis("left")} if log_capable else None
     w = pg.PlotWidget(title=title, axisItems=axes)
     item = w.getPlotItem()
@@ -255,7 +258,7 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     # axis and its labels too (measured: 10 ms instead of 1 ms per loss-plot frame).
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
-    item.addLegend(offset=(-5, 5), labelTextSize="8pt")
+    item.addLegend(offset=(-5, -5 if legend_below else 5), labelTextSize="8pt")
     return w
 
 
@@ -310,12 +313,12 @@ class PlotsPanel(QWidget):
         layout.addLayout(self.grid, 1)
         self.plots: dict[str, pg.PlotWidget] = {
             "loss": make_plot("Loss (cross-entropy)", "loss"),
-            "accuracy": make_plot("Accuracy", "%"),
-            "gap": make_plot("Generalization gap", "gap"),
+            "accuracy": make_plot("Accuracy", "%", legend_below=True),
+            "gap": make_plot("Generalization gap", "gap", legend_below=True),
             "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True),
             "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True),
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
-            "noise": make_plot("Training accuracy: clean vs corrupted labels", "%"),
+            "noise": make_plot("Training accuracy: clean vs corrupted labels", "%", legend_below=True),
         }
         self.grid.addWidget(self.plots["loss"], 0, 0)
         self.grid.addWidget(self.plots["accuracy"], 0, 1)

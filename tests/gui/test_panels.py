@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
 
 from engine import events as ev
@@ -292,3 +293,24 @@ def test_after_a_run_the_held_back_plots_catch_up_one_per_frame(qtbot):
     assert frames == len(held)  # one plot per frame: no long frame
     panel._on_timer_timeout()
     assert not panel._catching_up
+
+
+def test_legends_of_rising_curves_stay_clear_of_their_late_epochs(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    panel.start_run(started(), "baseline")
+    for i in range(1, 16):  # training accuracy climbs to 100 %, validation stalls at 80 %
+        panel.add_epoch(epoch(i, train_accuracy=min(1.0, 0.5 + 0.05 * i), val_accuracy=0.8,
+                              accuracy_gap=min(1.0, 0.5 + 0.05 * i) - 0.8))
+    panel.refresh(staggered=False)
+    qtbot.wait(50)
+    for plot, names in (("accuracy", ("train_acc", "val_acc")), ("gap", ("acc_gap",))):
+        item = panel.plots[plot].getPlotItem()
+        legend = item.legend.sceneBoundingRect()
+        for name in names:
+            x, y = panel.series[name].curve.getData()
+            for xi, yi in zip(x[-5:], y[-5:], strict=True):
+                point = item.vb.mapViewToScene(QPointF(float(xi), float(yi)))
+                assert not legend.contains(point), (plot, name, xi, yi)
