@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from engine import native
 from engine.config import Config, ConfigError, load_preset, preset_names
 from engine.logs import setup_logging
 from gui import desktop, preload
@@ -171,6 +172,25 @@ class Startup(QObject):
             self.driver.app.exit(1)
 
 
+def _start_animation_clock() -> None:
+    """Run one (1 ms) animation now, before libtorch starts loading on another thread.
+
+    The first animation in a thread creates Qt's per-thread animation timer, and registering
+    its thread-exit destructor takes the dynamic loader's lock, which the loading thread
+    holds until libtorch is loaded: the window's first show(), which starts a widget
+    animation while its layout first activates, waited up to 0.35 s for it. With the
+    timer created here, before that thread starts, the window shows at once.
+    """
+    from PySide6.QtCore import QVariantAnimation
+
+    animation = QVariantAnimation()
+    animation.setStartValue(0.0)
+    animation.setEndValue(1.0)
+    animation.setDuration(1)
+    animation.start()
+    animation.stop()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab: watch a network overfit, "
                                 "and watch regularization fix it. Subcommands: train, presets (headless).")
@@ -215,6 +235,10 @@ def main(argv: list[str]) -> int:
 
     from gui.main_window import MainWindow
 
+    # libtorch's C++ loading (~0.4 s of `import torch`, which needs no GIL) runs on the
+    # other core while the window is built.
+    _start_animation_clock()
+    native.preload_in_background()
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=args.screenshot is None)
     window.log_path = log_path
     crashes = CrashReporter(window, log_path)
