@@ -258,7 +258,9 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     # axis and its labels too (measured: 10 ms instead of 1 ms per loss-plot frame).
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
-    item.addLegend(offset=(-5, -5 if legend_below else 5), labelTextSize="8pt")
+    # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
+    # bottom at the right edge.
+    item.addLegend(offset=(-25, -5) if legend_below else (-5, 5), labelTextSize="8pt")
     return w
 
 
