@@ -227,22 +227,13 @@ def startup(repeats=9):
     # As on a user's machine: Python caches the bytecode of our modules at the first
     # launch (an unmeasured one here), later launches load it.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    from startup_tricks import launch  # the same launch, with every start-up trick
+
     for i in range(repeats + 1):
-        t0 = time.time()
-        p = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
-                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        marks = {}
-        for line in p.stderr:
-            if line.startswith("timing "):
-                _, what, stamp = line.split()
-                marks[what] = float(stamp)
-                if what == "engine-ready":
-                    break
-        p.terminate()
-        p.wait(30)
+        v, r = launch("", env)
         if i > 0:
-            visible.append(marks["window-visible"] - t0)
-            ready.append(marks["engine-ready"] - t0)
+            visible.append(v)
+            ready.append(r)
     return visible, ready
 
 

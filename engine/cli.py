@@ -8,7 +8,7 @@ import sys
 
 from engine import events as ev
 from engine.callbacks import Callback
-from engine.config import Config, ConfigError, load_preset, preset_names, presets_dir
+from engine.config import Config, ConfigError, preset_description, preset_names, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_DIVERGED = 0, 1, 2, 3
 EXIT_CODES = {ev.COMPLETED: EXIT_OK, ev.EARLY_STOPPED: EXIT_OK, ev.USER_STOPPED: EXIT_OK,
@@ -34,9 +34,9 @@ class ConsoleProgress(Callback):
             s.write(f"{event.dataset}: {event.train_size} training / {event.val_size} validation examples, "
                     f"{event.parameter_count:,} parameters on {event.device}\n")
         elif isinstance(event, ev.StepMetrics) and self.tty:
-            frac = event.epoch_fraction - event.epoch
+            frac = event.epoch_fraction - (event.epoch - 1)
             bar = "#" * int(frac * 30)
-            s.write(f"\repoch {event.epoch + 1}/{self.epochs} [{bar:<30}] loss {event.train_loss:.4f} "
+            s.write(f"\repoch {event.epoch}/{self.epochs} [{bar:<30}] loss {event.train_loss:.4f} "
                     f"{event.samples_per_sec:,.0f} samples/s\033[K")
         elif isinstance(event, ev.EpochMetrics):
             self._clear()
@@ -68,42 +68,40 @@ def format_test(t: ev.TestEvaluated) -> str:
 
 
 def build_config(args) -> Config:
-    if args.config:
-        cfg = Config.load(args.config)
-    else:
-        cfg = load_preset(args.preset)
-    return cfg.with_overrides(args.set or [])
+    return resolve(args.config, args.preset, args.set or [])
 
 
 def cmd_train(args) -> int:
+    from engine.control import RunControl
+    from engine.experiments import run_single
     from engine.runs import default_runs_dir
-    from engine.trainer import Trainer
 
     try:
         cfg = build_config(args)
-        trainer = Trainer(cfg, callbacks=[ConsoleProgress()], runs_dir=args.out or default_runs_dir())
-        trainer.prepare()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    except (ValueError, OSError) as exc:  # DataError and friends: name the path
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    control = RunControl()
 
     def on_sigint(signum, frame):
-        if trainer.control.stop_requested:
+        if control.stop_requested:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             raise KeyboardInterrupt
         print("\nstopping after this batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
-        trainer.control.request_stop()
+        control.request_stop()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = trainer.fit()
+        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
+                           runs_dir=args.out or default_runs_dir())
     finally:
         signal.signal(signal.SIGINT, previous)
-    if result.reason in (ev.COMPLETED, ev.EARLY_STOPPED, ev.USER_STOPPED) and args.evaluate_test:
-        trainer.evaluate_test()
+    result = trial.result
+    if result.reason in ev.USABLE and args.evaluate_test:
+        trial.trainer.evaluate_test()
+    if result.bad_input:
+        print(f"error: {result.message}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     if result.reason == ev.FAILED:
         print(f"error: {result.message}", file=sys.stderr)
         if result.traceback:
@@ -112,19 +110,13 @@ def cmd_train(args) -> int:
         print(f"diverged: {result.message}", file=sys.stderr)
     else:
         print(f"{result.reason}: {result.message}")
-    print(result.run_dir)
+    print(trial.run_dir)
     return EXIT_CODES[result.reason]
 
 
 def cmd_presets(args) -> int:
     for name in preset_names():
-        path = presets_dir() / f"{name}.toml"
-        comment = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                break
-            comment.append(line.lstrip("# "))
-        print(f"{name:<16} {' '.join(comment)}")
+        print(f"{name:<16} {preset_description(name)}")
     return EXIT_OK
 
 

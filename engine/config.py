@@ -21,6 +21,8 @@ else:  # pragma: no cover
 
 import tomli_w
 
+from engine.files import atomic_write_text, resources_dir
+
 SCHEMA_VERSION = 1
 
 TOY_DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
@@ -208,8 +210,6 @@ class Config:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         fmt = "json" if path.suffix.lower() == ".json" else "toml"
-        from engine.runs import atomic_write_text  # local: runs imports config
-
         atomic_write_text(path, self.dumps(fmt))
         return path
 
@@ -306,7 +306,7 @@ def _range_text(meta) -> str:
 
 
 def presets_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "presets"
+    return resources_dir() / "presets"
 
 
 def preset_names() -> list[str]:
@@ -318,3 +318,22 @@ def load_preset(name: str) -> Config:
     if not path.is_file():
         raise ConfigError("preset", name, f"one of {', '.join(preset_names())}")
     return Config.load(path)
+
+
+def preset_description(name: str) -> str:
+    """The comment at the top of a preset's file: what it demonstrates, what to look at."""
+    path = presets_dir() / f"{name}.toml"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# "))
+    return " ".join(lines)
+
+
+def resolve(config_file: str | None = None, preset: str | None = None,
+            overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """The settings a command line names: a file or a preset (default `overfit`), then
+    `section.key=value` overrides. The window and the headless commands both use this."""
+    cfg = Config.load(config_file) if config_file else load_preset(preset or "overfit")
+    return cfg.with_overrides(list(overrides)) if overrides else cfg

@@ -2,6 +2,10 @@
 
 Events are frozen dataclasses holding plain Python values only (no tensors), so they can
 cross threads, be written as JSON and be read by code that never imports torch.
+
+Epochs are numbered from 1 everywhere: `epoch` is the epoch in progress (StepMetrics,
+Paused, Resumed, SettingsApplied) or the one just completed (EpochMetrics, EarlyStopped).
+`epoch_fraction` is the position on the plots' epoch axis: epoch N runs from N-1 to N.
 """
 
 from __future__ import annotations
@@ -10,19 +14,20 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-# Why a run ended.
+# Why a run (or an experiment) ended.
 COMPLETED = "completed"
 EARLY_STOPPED = "early_stopped"
 USER_STOPPED = "user_stopped"
 DIVERGED = "diverged"
 FAILED = "failed"
 REASONS = (COMPLETED, EARLY_STOPPED, USER_STOPPED, DIVERGED, FAILED)
+# Ended runs whose weights can be evaluated.
+USABLE = (COMPLETED, EARLY_STOPPED, USER_STOPPED)
 
 
 @dataclass(frozen=True)
 class RunStarted:
     run_id: str
-    run_dir: str | None
     config: dict
     layer_names: list[str]
     parameter_count: int
@@ -51,7 +56,7 @@ class StepMetrics:
 
 @dataclass(frozen=True)
 class EpochMetrics:
-    epoch: int  # 1-based: the number of epochs completed
+    epoch: int
     step: int
     train_loss: float  # data loss only, averaged over the epoch's batches (dropout on)
     train_accuracy: float
@@ -117,9 +122,11 @@ class RunFinished:
     step: int
     best_epoch: int | None
     best_value: float | None
-    run_dir: str | None
     traceback: str | None = None
     final_metrics: dict = field(default_factory=dict)
+    # The run never started because its settings or data were refused (a ConfigError or
+    # DataError: the message names the key or path). Headless, that exits 2, not 1.
+    bad_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,9 +143,47 @@ class TestEvaluated:
     weights: str  # "best" or "last"
 
 
+@dataclass(frozen=True)
+class EvaluationFailed:
+    message: str
+
+
+# ---- experiments: several runs from one plan ------------------------------------------
+
+@dataclass(frozen=True)
+class ExperimentStarted:
+    name: str
+    experiment_dir: str | None  # None for a plan of one run, which has no experiment folder
+    planned_trials: int | None  # None when the plan is a generator
+
+
+@dataclass(frozen=True)
+class TrialStarted:
+    index: int  # 0-based position in the plan
+    changes: dict[str, Any]  # what this trial changes in the base settings
+    run_dir: str | None  # the trial's run folder (created when its run starts)
+
+
+@dataclass(frozen=True)
+class TrialFinished:
+    index: int
+    changes: dict[str, Any]
+    run_dir: str | None  # None when the run never started (bad data, say)
+    result: RunFinished
+
+
+@dataclass(frozen=True)
+class ExperimentFinished:
+    reason: str  # COMPLETED, USER_STOPPED or FAILED
+    message: str
+    trials_completed: int
+    experiment_dir: str | None
+
+
 EVENT_TYPES = {cls.__name__: cls for cls in (
     RunStarted, StepMetrics, EpochMetrics, DecisionBoundary, SettingsApplied, Paused, Resumed,
-    EarlyStopped, RunFinished, TestEvaluated)}
+    EarlyStopped, RunFinished, TestEvaluated, EvaluationFailed, ExperimentStarted, TrialStarted,
+    TrialFinished, ExperimentFinished)}
 
 
 def to_record(event) -> dict[str, Any]:

@@ -11,18 +11,20 @@ No pickle is read or written.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
 import re
-import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine import events as ev
 from engine.callbacks import Callback
+from engine.files import atomic_write_json, jsonable
 
 RUNNING = "running"
 INCOMPLETE = "incomplete"
@@ -36,34 +38,6 @@ def default_runs_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("overfit-lab", appauthor=False)) / "runs"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over the target."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
-
-
-def _jsonable(value):
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def versions() -> dict[str, str]:
@@ -126,36 +100,36 @@ def _slug(text: str) -> str:
 
 
 class RunWriter(Callback):
-    """Writes a run folder as the run goes; a subscriber like any other."""
+    """Writes a run folder as the run goes; a subscriber like any other.
 
-    def __init__(self, runs_dir: str | Path):
-        self.root = Path(runs_dir)
-        self.path: Path | None = None
+    The folder's name is fixed when the writer is made (so a caller can say where the run
+    will be before it starts); the folder is created when the run starts, so a run that
+    never starts (bad data, say) leaves nothing behind."""
+
+    def __init__(self, runs_dir: str | Path, label: str = "run"):
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.path = Path(runs_dir) / f"{stamp}-{_slug(label)}-{uuid.uuid4().hex[:8]}"
         self.started = False
         self._metrics = None
         self._summary: dict[str, Any] = {}
+        self._config: dict = {}
         self._t0 = 0.0
 
-    def open(self, trainer) -> Path:
-        cfg = trainer.config
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        label = cfg.run.name or f"{cfg.data.dataset}-{cfg.model.arch}"
-        self.path = self.root / f"{stamp}-{_slug(label)}-{trainer.run_id}"
+    def _open(self, event: ev.RunStarted) -> None:
         self.path.mkdir(parents=True, exist_ok=False)
-        atomic_write_json(self.path / "config.json", cfg.to_dict())
+        self._config = copy.deepcopy(event.config)
+        atomic_write_json(self.path / "config.json", event.config)
         self._metrics = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
         self._t0 = time.time()
-        self._summary = {"status": RUNNING, "run_id": trainer.run_id, "name": cfg.run.name,
-                         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                         "device": str(trainer.device), "versions": versions()}
+        self._summary = {"status": RUNNING, "run_id": event.run_id, "name": event.config["run"]["name"],
+                         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": event.device,
+                         "parameter_count": event.parameter_count, "layer_names": event.layer_names,
+                         "steps_per_epoch": event.steps_per_epoch, "versions": versions()}
         atomic_write_json(self.path / "summary.json", self._summary)
         self.started = True
-        return self.path
 
     def _write(self, record: dict, flush: bool = False) -> None:
-        if self.path is None:
-            return
-        line = json.dumps(record, default=_jsonable) + "\n"
+        line = json.dumps(record, default=jsonable) + "\n"
         if self._metrics is None:  # after the run: the test evaluation
             with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as fh:
                 fh.write(line)
@@ -166,46 +140,42 @@ class RunWriter(Callback):
             os.fsync(self._metrics.fileno())
 
     def on_event(self, event) -> None:
-        if isinstance(event, ev.StepMetrics):
-            self._write({"type": "step", **ev.to_record(event)})
-        elif isinstance(event, ev.EpochMetrics):
-            self._write({"type": "epoch", **ev.to_record(event)}, flush=True)
-        elif isinstance(event, ev.RunStarted):
-            self._summary.update(parameter_count=event.parameter_count, layer_names=event.layer_names,
-                                 steps_per_epoch=event.steps_per_epoch)
+        if isinstance(event, ev.RunStarted):
+            self._open(event)
             record = ev.to_record(event)
             record.pop("train_points"), record.pop("val_points")
             self._write({"type": "event", **record}, flush=True)
-        elif isinstance(event, ev.DecisionBoundary):
-            pass  # derived from the weights; not worth the space
+        elif not self.started or isinstance(event, ev.DecisionBoundary):
+            return  # a boundary is derived from the weights: not worth the space
+        elif isinstance(event, ev.StepMetrics):
+            self._write({"type": "step", **ev.to_record(event)})
+        elif isinstance(event, ev.EpochMetrics):
+            self._write({"type": "epoch", **ev.to_record(event)}, flush=True)
+        elif isinstance(event, ev.RunFinished):
+            self._finish(event)
         elif isinstance(event, ev.TestEvaluated):
             self._write({"type": "event", **ev.to_record(event)}, flush=True)
             self._summary["test"] = ev.to_record(event)
-            if self.path is not None:
-                atomic_write_json(self.path / "summary.json", self._summary)
-        elif not isinstance(event, ev.RunFinished):
+            atomic_write_json(self.path / "summary.json", self._summary)
+        else:
+            if isinstance(event, ev.SettingsApplied) and "regularization.monitor" in event.changes:
+                self._config["regularization"]["monitor"] = event.changes["regularization.monitor"][1]
             self._write({"type": "event", **ev.to_record(event)}, flush=True)
 
-    def on_fit_end(self, trainer, event: ev.RunFinished) -> None:
-        if self.path is None:
-            return
+    def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
+        if self.started:
+            save_weights(state, self.path / f"{kind}.safetensors", {**info, "weights": kind})
+
+    def _finish(self, event: ev.RunFinished) -> None:
         self._write({"type": "event", **ev.to_record(event)}, flush=True)
         self._metrics.close()
         self._metrics = None
-        meta = {"run_id": trainer.run_id, "config": json.dumps(trainer.config.to_dict())}
-        last = getattr(trainer, "last_weights", None)
-        if last is not None:
-            save_weights(last, self.path / "last.safetensors", {**meta, "weights": "last"})
-        best = trainer.tracker.best_weights if getattr(trainer, "tracker", None) else None
-        if best is not None:
-            save_weights(best, self.path / "best.safetensors",
-                         {**meta, "weights": "best", "epoch": str(event.best_epoch)})
-        t = trainer.tracker
         self._summary.update(
             status=event.reason, message=event.message, epochs_completed=event.epochs_completed,
             steps=event.step, best_epoch=event.best_epoch, best_value=event.best_value,
-            monitor=t.monitor, final_metrics=event.final_metrics, traceback=event.traceback,
-            finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), duration_s=round(time.time() - self._t0, 3))
+            monitor=self._config["regularization"]["monitor"], final_metrics=event.final_metrics,
+            traceback=event.traceback, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            duration_s=round(time.time() - self._t0, 3))
         atomic_write_json(self.path / "summary.json", self._summary)
 
 
@@ -262,3 +232,27 @@ def list_runs(runs_dir: str | Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if (p / "config.json").is_file())
+
+
+def recorded_test(path: str | Path) -> ev.TestEvaluated | None:
+    """The test evaluation a run folder records, if it has one."""
+    try:
+        summary = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    record = dict(summary.get("test") or {})
+    if not record:
+        return None
+    record.pop("event", None)
+    return ev.TestEvaluated(**record)
+
+
+def record_test(path: str | Path, report: ev.TestEvaluated) -> None:
+    """Add a test evaluation made after the run to its folder (metrics line and summary)."""
+    path = Path(path)
+    record = ev.to_record(report)
+    with open(path / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"type": "event", **record}, default=jsonable) + "\n")
+    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    summary["test"] = record
+    atomic_write_json(path / "summary.json", summary)

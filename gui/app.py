@@ -7,17 +7,15 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
-from engine import native
-from engine.config import Config, ConfigError, load_preset, preset_names
+from engine.config import ConfigError, preset_names, resolve
 from engine.logs import setup_logging
-from gui import desktop, preload
+from gui import desktop, startup
 
 log = logging.getLogger("overfit_lab")
 
@@ -29,101 +27,29 @@ def _mark(what: str) -> None:
         print(f"timing {what} {time.time():.4f}", file=sys.stderr, flush=True)
 
 
-class EngineLoader(QObject):
-    """Imports the training engine (and with it torch) on a background thread."""
+class Startup(QObject):
+    """Reacts, on the GUI thread, to the engine having been imported."""
 
-    loaded = Signal()
-    failed = Signal(str)
-    warmed = Signal()
-
-    def start(self) -> None:
-        threading.Thread(target=self._wait, name="engine-wait", daemon=True).start()
-
-    def _wait(self) -> None:
-        try:
-            preload.wait()
-        except Exception as exc:  # a broken install: say so in the window
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        self.loaded.emit()
-        preload.wait_warm()
-        self.warmed.emit()
-
-
-class CrashReporter(QObject):
-    """Unhandled exceptions, on any thread: to the log file and to a dialog in the window."""
-
-    reported = Signal(str, str)  # summary, traceback
-
-    def __init__(self, window, log_path):
+    def __init__(self, window, driver=None):
         super().__init__(window)
-        self.window, self.log_path = window, log_path
-        self.dialogs: list[QMessageBox] = []
-        self.reported.connect(self._on_reported)  # queued when emitted off the GUI thread
-
-    def install(self) -> None:
-        sys.excepthook = self._excepthook
-        threading.excepthook = self._thread_excepthook
-
-    def _excepthook(self, exc_type, exc, tb) -> None:
-        self._report(exc_type, exc, tb, "")
-
-    def _thread_excepthook(self, args) -> None:
-        if args.exc_type is SystemExit:
-            return
-        name = args.thread.name if args.thread is not None else "?"
-        self._report(args.exc_type, args.exc_value, args.exc_traceback, f" in thread {name}")
-
-    def _report(self, exc_type, exc, tb, where: str) -> None:
-        import traceback
-
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
-        log.error("unhandled exception%s:\n%s", where, text)
-        if sys.stderr is not None:
-            print(text, file=sys.stderr)
-        self.reported.emit(f"{exc_type.__name__}: {exc}{where}", text)
-
-    @Slot(str, str)
-    def _on_reported(self, summary: str, details: str) -> None:
-        box = QMessageBox(self.window)
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Overfit Lab: unexpected error")
-        where = f"\n\nThe details are also in the log: {self.log_path}" if self.log_path else ""
-        box.setText(f"Something went wrong inside Overfit Lab. Your runs so far are saved.\n\n{summary}{where}")
-        box.setDetailedText(details)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialogs.append(box)
-        box.open()
-
-
-class ScreenshotDriver(QObject):
-    """--run-epochs N --screenshot PATH: train, save a PNG of the whole window, quit."""
-
-    def __init__(self, window, path: str, app: QApplication):
-        super().__init__(window)
-        self.window, self.path, self.app = window, path, app
-        self.exit_code = 1
-        window.run_ended.connect(self._on_window_run_ended)
+        self.window, self.driver = window, driver
 
     @Slot()
-    def start(self) -> None:
-        if not self.window.start_run():
-            print("error: could not start the run", file=sys.stderr)
-            self.app.exit(1)
+    def _on_loader_loaded(self) -> None:
+        self.window.set_engine_ready()
+        _mark("engine-ready")
+        if self.driver is not None:
+            self.driver.start()
 
-    @Slot(object)
-    def _on_window_run_ended(self, result) -> None:
-        QTimer.singleShot(200, lambda: self._grab(result))
+    @Slot()
+    def _on_loader_warmed(self) -> None:
+        self.window.engine_warmed()
 
-    def _grab(self, result) -> None:
-        self.window.plots.refresh()
-        ok = self.window.grab().save(self.path)
-        print(f"{result.reason}: {result.message}\n{self.path}")
-        self.exit_code = 0 if ok and result.reason != "failed" else 1
-        if not ok:
-            print(f"error: could not write {self.path}", file=sys.stderr)
-        self.window.close()
-        QTimer.singleShot(0, lambda: self.app.exit(self.exit_code))
+    @Slot(str)
+    def _on_loader_failed(self, message: str) -> None:
+        self.window.status.say(f"the training engine could not be loaded: {message}")
+        if self.driver is not None:
+            self.driver.app.exit(1)
 
 
 def _close_on_signals(window) -> None:
@@ -147,56 +73,14 @@ def _noop() -> None:
     pass
 
 
-class Startup(QObject):
-    """Reacts, on the GUI thread, to the engine having been imported."""
-
-    def __init__(self, window, driver: ScreenshotDriver | None):
-        super().__init__(window)
-        self.window, self.driver = window, driver
-
-    @Slot()
-    def _on_loader_loaded(self) -> None:
-        self.window.set_engine_ready()
-        _mark("engine-ready")
-        if self.driver is not None:
-            self.driver.start()
-
-    @Slot()
-    def _on_loader_warmed(self) -> None:
-        self.window.engine_warmed()
-
-    @Slot(str)
-    def _on_loader_failed(self, message: str) -> None:
-        self.window.status_label.setText(f"the training engine could not be loaded: {message}")
-        if self.driver is not None:
-            self.driver.app.exit(1)
-
-
-def _start_animation_clock() -> None:
-    """Run one (1 ms) animation now, before libtorch starts loading on another thread.
-
-    The first animation in a thread creates Qt's per-thread animation timer, and registering
-    its thread-exit destructor takes the dynamic loader's lock, which the loading thread
-    holds until libtorch is loaded: the window's first show(), which starts a widget
-    animation while its layout first activates, waited up to 0.35 s for it. With the
-    timer created here, before that thread starts, the window shows at once.
-    """
-    from PySide6.QtCore import QVariantAnimation
-
-    animation = QVariantAnimation()
-    animation.setStartValue(0.0)
-    animation.setEndValue(1.0)
-    animation.setDuration(1)
-    animation.start()
-    animation.stop()
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab: watch a network overfit, "
                                 "and watch regularization fix it. Subcommands: train, presets (headless).")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--config", metavar="FILE", help="open with this settings file (.toml / .json)")
     src.add_argument("--preset", metavar="NAME", help=f"open with a preset: {', '.join(preset_names())}")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override one setting (repeatable), as in `main.py train`")
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: the user data dir)")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
@@ -215,49 +99,56 @@ def main(argv: list[str]) -> int:
         return desktop.main("install" if args.install_desktop_entry else "uninstall")
     log_path = setup_logging()
     log.info("Overfit Lab starting: %s", " ".join(argv) or "(no arguments)")
+    # Before the rest of the window and the engine are imported (see gui.startup).
+    startup.quicken_pyside_imports()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")
     app.setDesktopFileName(desktop.APP_ID)
     app.setWindowIcon(QIcon(str(desktop.icons_dir() / "overfit-lab.png")))
+    scripted = args.screenshot is not None or args.run_epochs is not None
+    config = preset = None
     try:
-        config = preset = None
-        if args.config:
-            config = Config.load(args.config)
-        elif args.preset:
-            config, preset = load_preset(args.preset), args.preset
+        if args.config or args.preset or args.set or scripted:
+            config = resolve(args.config, args.preset, args.set or [])
+            preset = None if args.config else (args.preset or "overfit")
         if args.run_epochs is not None:
-            config = (config or load_preset("overfit")).with_updates({"optim.epochs": args.run_epochs})
-            preset = preset or "overfit"
+            config = config.with_updates({"optim.epochs": args.run_epochs})
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        log.error("bad settings on the command line: %s", exc)
         return 2
 
     from gui.main_window import MainWindow
 
-    # libtorch's C++ loading (~0.4 s of `import torch`, which needs no GIL) runs on the
-    # other core while the window is built.
-    _start_animation_clock()
-    native.preload_in_background()
-    window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=args.screenshot is None)
+    startup.start_animation_clock()
+    startup.preload_libtorch()
+    # A scripted launch (a screenshot) neither reads nor writes the user's stored settings.
+    window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
     window.log_path = log_path
+    from gui.crash import CrashReporter
+
     crashes = CrashReporter(window, log_path)
     crashes.install()
     window.crash_reporter = crashes
     window.show()
     app.processEvents()  # the first frame is painted now
     _mark("window-visible")
+    driver = None
+    if args.screenshot:
+        from gui.screenshot import ScreenshotDriver
+
+        driver = ScreenshotDriver(window, args.screenshot, app)
+    from gui.engine_loader import EngineLoader
+
     # torch loads once the window is painted: importing it alongside Qt would slow both
     # (one GIL), and the window would appear later.
-    preload.start()
-    driver = ScreenshotDriver(window, args.screenshot, app) if args.screenshot else None
-
-    startup = Startup(window, driver)
     loader = EngineLoader(window)
+    started = Startup(window, driver)
     # Slots of GUI-thread objects: the loader emits from its own thread, so these are queued.
-    loader.loaded.connect(startup._on_loader_loaded)
-    loader.failed.connect(startup._on_loader_failed)
-    loader.warmed.connect(startup._on_loader_warmed)
+    loader.loaded.connect(started._on_loader_loaded)
+    loader.failed.connect(started._on_loader_failed)
+    loader.warmed.connect(started._on_loader_warmed)
     window.engine_loader = loader
     loader.start()
     _close_on_signals(window)

@@ -13,11 +13,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from engine.files import resources_dir
+
 APP_ID = "overfit-lab"
 
 
 def icons_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "icons"
+    return resources_dir() / "icons"
 
 
 def data_home() -> Path:

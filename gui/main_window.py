@@ -1,29 +1,32 @@
-"""The main window: composition and event dispatch only."""
+"""The main window: composition and event dispatch only.
+
+Panels and the status bar subscribe to the engine events they show (gui.dispatch); the run
+state, settings persistence, dialogs, keys and the close protocol are small classes of
+their own. What is left here: building the window, and the requests a user makes."""
 
 from __future__ import annotations
 
-import json
-import time
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QToolBar,
-)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QToolBar
 
 from engine import events as ev
-from engine.config import Config, ConfigError, live_keys
+from engine.config import Config, ConfigError, live_keys, load_preset
+from gui import dialogs
+from gui.closing import CloseGuard
+from gui.dispatch import EventRouter
+from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
+from gui.keys import RunKeys
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import SettingsPanel
 from gui.panels.test_results import TestResultsDialog
-from gui.worker import Engine, RunHandle, collect_garbage_on_the_gui_thread, freeze_startup_objects
+from gui.persistence import SettingsStore
+from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
+from gui.status import RunStatus
+from gui.worker import Engine, RunHandle
 
-IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 END_LABELS = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "stopped", ev.DIVERGED: "diverged",
               ev.FAILED: "failed", ev.COMPLETED: "end"}
 
@@ -36,34 +39,26 @@ class MainWindow(QMainWindow):
     run_started = Signal(object)  # RunStarted, after the plots have it
     run_ended = Signal(object)  # RunFinished, after the window has shown it
     epoch_shown = Signal(object)  # EpochMetrics, after the plots have it
-    test_shown = Signal(object)
+    test_shown = Signal(object)  # TestEvaluated, once its dialog is open
 
     def __init__(self, config: Config | None = None, preset: str | None = None, runs_dir=None,
                  restore: bool = True):
+        """restore=False: a scripted launch that neither reads nor writes stored settings."""
         super().__init__()
         self.setWindowTitle("Overfit Lab")
         self.runs_dir = runs_dir
-        self.handle: RunHandle | None = None
         self.log_path = None  # the app sets it; shown by Help > Where are my runs and logs?
-        collect_garbage_on_the_gui_thread()
-        self.engine = Engine(self)
-        self.engine.thread.finished.connect(self._on_thread_finished)
-        self.engine.worker.event_emitted.connect(self._on_worker_event_emitted)
-        self.engine.worker.run_finished.connect(self._on_worker_run_finished)
-        self.engine.worker.test_evaluated.connect(self._on_worker_test_evaluated)
-        self.state = IDLE
-        self.engine_ready = False
+        self.handle: RunHandle | None = None
         self.started_event: ev.RunStarted | None = None
         self.last_result: ev.RunFinished | None = None
-        self.error_dialog: QMessageBox | None = None
-        self.test_dialog: TestResultsDialog | None = None
-        self._close_when_done = False
-        self._run_t0 = 0.0
-        self._live = set(live_keys())
-        self._last_step: ev.StepMetrics | None = None
-        self._geometry_restored = False
+        self.test_result: ev.TestEvaluated | None = None
+        self.error_dialog = self.test_dialog = self.where_dialog = None
         self._run_label = "run"
-        self._info_t = 0.0
+        self._live = set(live_keys())
+        self.store = SettingsStore(enabled=restore)
+        collect_on_the_gui_thread()
+        self.engine = Engine(self)
+        self.engine.worker.event_emitted.connect(self._on_worker_event_emitted)
 
         self.settings_panel = SettingsPanel()
         self.settings_panel.setting_changed.connect(self._on_settings_setting_changed)
@@ -72,26 +67,45 @@ class MainWindow(QMainWindow):
         dock.setObjectName("settings_dock")
         dock.setWidget(self.settings_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(330)
+        dock.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.plots = PlotsPanel()
         self.setCentralWidget(self.plots)
-        self._build_actions()
-        self._build_status_bar()
+        self.actions = self._build_actions()
+        self._build_menus()
+        self.status = RunStatus(self.statusBar())
+        self.status_label = self.status.label  # the line a user reads first
+        self.run_state = RunState(self.actions, on_change=lambda s: self.settings_panel.set_live(s != IDLE))
+        self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
+        self.closer = CloseGuard(self, self.engine, self._on_closing)
 
-        stored = self._restore_state() if restore else None
+        self.router = EventRouter()
+        self.plots.subscribe(self.router)
+        self.status.subscribe(self.router)
+        for event_type, handler in ((ev.RunStarted, self._on_run_started),
+                                    (ev.EpochMetrics, self.epoch_shown.emit),
+                                    (ev.SettingsApplied, self._on_settings_applied),
+                                    (ev.RunFinished, self._on_run_finished),
+                                    (ev.TestEvaluated, self._on_test_evaluated),
+                                    (ev.EvaluationFailed, self._on_evaluation_failed),
+                                    (ev.ExperimentFinished, self._on_experiment_finished)):
+            self.router.subscribe(event_type, handler)
+
+        stored, stored_preset, problem = self.store.restore_settings()
+        if problem:
+            self.status.say(problem)
         if config is not None:
             self.settings_panel.set_config(config, preset)
-        elif stored is None:
-            from engine.config import load_preset
-
+        elif stored is not None:
+            self.settings_panel.set_config(stored, stored_preset)
+        else:
             self.settings_panel.set_config(load_preset("overfit"), "overfit")
-        self._update_buttons()
-        if not self._geometry_restored:
+        self.run_state.update()
+        if not self.store.restore_geometry(self):
             self.resize(1400, 900)
 
     # ---- construction ---------------------------------------------------------------
-    def _build_actions(self) -> None:
+    def _build_actions(self) -> dict[str, QAction]:
         bar = QToolBar("Run")
         bar.setObjectName("run_toolbar")
         bar.setMovable(False)
@@ -109,64 +123,58 @@ class MainWindow(QMainWindow):
             bar.addAction(a)
             return a
 
-        self.start_action = action("Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered)
-        self.pause_action = action("Pause", "Space", "Pause or resume training at the next batch", self._on_pause_triggered)
-        self.stop_action = action("Stop", "Esc", "Stop now and keep the best weights", self._on_stop_triggered)
-        self.reset_action = action("Reset", None, "Clear the plots, including earlier runs kept for comparison", self._on_reset_triggered)
+        actions = {
+            "start": action("Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered),
+            "pause": action("Pause", "Space", "Pause or resume training at the next batch", self._on_pause_triggered),
+            "stop": action("Stop", "Esc", "Stop now and keep the best weights", self._on_stop_triggered),
+            "reset": action("Reset", None, "Clear the plots, including earlier runs kept for comparison",
+                            self._on_reset_triggered),
+        }
         bar.addSeparator()
-        self.test_action = action("Evaluate on test set", None,
-                                  "Once, after a run: accuracy and per-class precision / recall / F1 on "
-                                  "the locked test split", self._on_test_triggered)
+        actions["test"] = action("Evaluate on test set", None,
+                                 "Once, after a run: accuracy and per-class precision / recall / F1 on "
+                                 "the locked test split", self._on_test_triggered)
+        return actions
 
+    def _build_menus(self) -> None:
+        def add(menu, text, slot, shortcut=None):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        add(file_menu, "Open settings…", self._on_open_settings_triggered, QKeySequence.StandardKey.Open)
+        add(file_menu, "Save settings as…", self._on_save_settings_triggered, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        view = self.menuBar().addMenu("&View")
+        add(view, "Larger text", lambda: self.plots.scale_text(1.25), QKeySequence.StandardKey.ZoomIn)
+        add(view, "Smaller text", lambda: self.plots.scale_text(0.8), QKeySequence.StandardKey.ZoomOut)
         help_menu = self.menuBar().addMenu("&Help")
-        where = QAction("Where are my runs and logs?", self)
-        where.triggered.connect(self._on_where_triggered)
-        help_menu.addAction(where)
-        about = QAction("About Overfit Lab", self)
-        about.triggered.connect(self._on_about_triggered)
-        help_menu.addAction(about)
-
-    def _build_status_bar(self) -> None:
-        sb = self.statusBar()
-        self.status_label = QLabel("loading engine…")
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.info_label = QLabel("")
-        sb.addWidget(self.status_label, 1)
-        sb.addPermanentWidget(self.info_label)
-        sb.addPermanentWidget(self.progress)
+        add(help_menu, "Where are my runs and logs?", self._on_where_triggered)
+        add(help_menu, "About Overfit Lab", lambda: dialogs.about(self))
 
     # ---- state ------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self.run_state.state
+
     def engine_warmed(self) -> None:
         """The background warm-up has imported what a first run needs: freeze those too."""
         freeze_startup_objects()
 
     def set_engine_ready(self) -> None:
         freeze_startup_objects()
-        self.engine_ready = True
+        self.run_state.engine_ready = True
         if self.state == IDLE:
-            self.status_label.setText("ready: press Start (Ctrl+Return)")
-        self._update_buttons()
+            self.status.say("ready: press Start (Ctrl+Return)")
+        self.run_state.update()
 
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.settings_panel.set_live(state != IDLE)
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        s = self.state
-        self.start_action.setEnabled(s == IDLE and self.engine_ready)
-        self.pause_action.setEnabled(s in (RUNNING, PAUSED))
-        self.pause_action.setText("Resume" if s == PAUSED else "Pause")
-        self.stop_action.setEnabled(s in (RUNNING, PAUSED))
-        self.reset_action.setEnabled(s == IDLE)
-        can_test = (s == IDLE and self.handle is not None and self.last_result is not None
-                    and self.last_result.reason in (ev.COMPLETED, ev.EARLY_STOPPED, ev.USER_STOPPED)
-                    and self.handle.trainer is not None
-                    and self.handle.trainer.test_result is None and not self.handle.busy
-                    and not self._close_when_done)
-        self.test_action.setEnabled(bool(can_test))
+    def any_thread_running(self) -> bool:
+        return self.engine.is_running()
 
     # ---- requests -------------------------------------------------------------------
     @Slot()
@@ -174,28 +182,23 @@ class MainWindow(QMainWindow):
         self.start_run()
 
     def start_run(self) -> bool:
-        if self.state != IDLE or not self.engine_ready:
-            return False  # a second click never starts a second worker
+        if self.state != IDLE or not self.run_state.engine_ready or self.closer.closing:
+            return False  # a second click never starts a second run
         try:
             config = self.settings_panel.config()
         except ConfigError as exc:
-            self.status_label.setText(f"cannot start: {exc}")
+            self.status.say(f"cannot start: {exc}")
             return False
         self._retire_handle()
-        self.last_result = None
-        self._last_step = None
-        self.started_event = None
+        self.last_result = self.test_result = self.started_event = None
+        self.run_state.can_test = False
         self._save_state()
-        handle = RunHandle(config, self.runs_dir)
-        self.handle = handle
-        self._run_label = config.run.name or self.settings_panel.current_preset() or "run"
+        self.handle = RunHandle(config, self.runs_dir)
+        self._run_label = config.run.name or self.settings_panel.preset_label() or "run"
         self.plots.prepare_run(self._run_label)
-        self._run_t0 = time.perf_counter()
-        self.progress.setRange(0, config.optim.epochs)
-        self.progress.setValue(0)
-        self.status_label.setText("starting…")
-        self._set_state(RUNNING)
-        self.engine.start(handle)
+        self.status.starting(config.optim.epochs)
+        self.run_state.set(RUNNING)
+        self.engine.start(self.handle)
         return True
 
     @Slot()
@@ -204,18 +207,18 @@ class MainWindow(QMainWindow):
             return
         if self.state == RUNNING:
             self.handle.control.pause()
-            self._set_state(PAUSED)
-            self.status_label.setText("pausing at the next batch…")
+            self.run_state.set(PAUSED)
+            self.status.say("pausing at the next batch…")
         elif self.state == PAUSED:
             self.handle.control.resume()
-            self._set_state(RUNNING)
+            self.run_state.set(RUNNING)
 
     @Slot()
     def _on_stop_triggered(self) -> None:
         if self.handle is not None and self.state in (RUNNING, PAUSED):
             self.handle.control.request_stop()
-            self._set_state(STOPPING)
-            self.status_label.setText("stopping…")
+            self.run_state.set(STOPPING)
+            self.status.say("stopping…")
 
     @Slot()
     def _on_reset_triggered(self) -> None:
@@ -223,17 +226,19 @@ class MainWindow(QMainWindow):
             return
         self._retire_handle()
         self.plots.reset()
-        self.progress.setValue(0)
-        self.info_label.setText("")
-        self.status_label.setText("ready: press Start (Ctrl+Return)")
-        self._update_buttons()
+        self.status.clear()
+        self.status.say("ready: press Start (Ctrl+Return)")
+        self.run_state.can_test = False
+        self.run_state.update()
 
     @Slot()
     def _on_test_triggered(self) -> None:
-        if self.test_action.isEnabled() and self.handle is not None:
-            self.test_action.setEnabled(False)
-            self.status_label.setText("evaluating on the test set…")
-            self.engine.evaluate(self.handle)
+        if self.test_result is not None:  # evaluated once: show the recorded result again
+            self._show_test(self.test_result)
+        elif self.actions["test"].isEnabled() and self.handle is not None:
+            self.actions["test"].setEnabled(False)
+            self.status.say("evaluating on the test set…")
+            self.engine.evaluate_test(self.handle)
 
     @Slot(str, object)
     def _on_settings_setting_changed(self, key: str, value) -> None:
@@ -245,208 +250,137 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_settings_preset_chosen(self, name: str) -> None:
-        from engine.config import load_preset
-
         try:
             self.settings_panel.set_config(load_preset(name), name)
         except ConfigError as exc:
-            self.status_label.setText(str(exc))
+            self.status.say(str(exc))
 
-    # ---- engine events (queued from the training thread) ------------------------------
-    def _is_current(self, number: int) -> bool:
-        return self.handle is not None and number == self.handle.number
+    @Slot()
+    def _on_open_settings_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open settings", "", "Settings (*.toml *.json)")
+        if path:
+            try:
+                self.settings_panel.set_config(Config.load(path), None)
+                self.status.say(f"settings from {path}")
+            except ConfigError as exc:
+                self._settings_error(f"{path}: {exc}")
 
+    @Slot()
+    def _on_save_settings_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save settings as", "overfit-lab.toml",
+                                              "Settings (*.toml *.json)")
+        if path:
+            try:
+                self.settings_panel.config().save(path)
+                self.status.say(f"settings saved to {path}")
+            except (ConfigError, OSError) as exc:
+                self._settings_error(f"{path}: {exc}")
+
+    def _settings_error(self, text: str) -> None:
+        import logging
+
+        logging.getLogger("overfit_lab").warning("settings: %s", text)
+        self.status.say(text)
+
+    # ---- engine events (queued from the engine thread) --------------------------------
     @Slot(int, object)
     def _on_worker_event_emitted(self, number: int, event) -> None:
-        if not self._is_current(number):
-            return  # a late event from a retired run
-        if isinstance(event, ev.StepMetrics):
-            self.plots.add_step(event)
-            self._last_step = event
-            now = time.perf_counter()
-            if now - self._info_t >= 0.25:  # a status line at 4 Hz is plenty to read
-                self._info_t = now
-                self._update_info()
-        elif isinstance(event, ev.EpochMetrics):
-            self.plots.add_epoch(event)
-            self.progress.setValue(event.epoch)
-            self._update_info(event)
-            self.epoch_shown.emit(event)
-        elif isinstance(event, ev.RunStarted):
-            self.started_event = event
-            self.plots.start_run(event, self._run_label)
-            self.status_label.setText(f"training on {event.device}")
-            self._update_info()
-            self.run_started.emit(event)
-        elif isinstance(event, ev.DecisionBoundary):
-            self.plots.set_boundary(event)
-        elif isinstance(event, ev.SettingsApplied):
-            text = ", ".join(f"{k.split('.')[-1]} {short_value(a)}→{short_value(b)}" for k, (a, b) in event.changes.items())
-            self.plots.add_marker(self._x_of(event.step), text)
-            self.status_label.setText(f"step {event.step}: {text}")
-        elif isinstance(event, ev.Paused):
-            self.status_label.setText(f"paused at step {event.step}")
-        elif isinstance(event, ev.Resumed):
-            self.status_label.setText(f"training on {self.started_event.device if self.started_event else ''}")
-        elif isinstance(event, ev.EarlyStopped):
-            self.status_label.setText(f"early stop: best {event.monitor} at epoch {event.best_epoch}")
+        if self.handle is not None and number == self.handle.number:
+            self.router.dispatch(event)  # else a late event of a retired run
+
+    def _on_run_started(self, event: ev.RunStarted) -> None:
+        self.started_event = event
+        self.run_started.emit(event)
 
     def _x_of(self, step: int) -> float:
         spe = self.started_event.steps_per_epoch if self.started_event else 1
         return step / max(spe, 1)
 
-    def _update_info(self, epoch: ev.EpochMetrics | None = None) -> None:
-        st = self.started_event
-        if st is None:
-            return
-        step = self._last_step
-        parts = []
-        done_epochs = epoch.epoch if epoch else (int(step.epoch_fraction) if step else 0)
-        parts.append(f"epoch {done_epochs}/{st.epochs}")
-        if step:
-            parts.append(f"step {step.step:,}")
-            parts.append(f"{step.samples_per_sec:,.0f} samples/s")
-            elapsed = time.perf_counter() - self._run_t0
-            frac = step.epoch_fraction / st.epochs
-            if frac > 0.02:
-                remaining = elapsed * (1 - frac) / frac
-                parts.append(f"ETA {int(remaining // 60)}:{int(remaining % 60):02d}")
-        parts.append(st.device)
-        parts.append(f"{st.parameter_count:,} parameters")
-        self.info_label.setText("  ·  ".join(parts))
+    def _on_settings_applied(self, event: ev.SettingsApplied) -> None:
+        text = ", ".join(f"{k.split('.')[-1]} {short_value(a)}→{short_value(b)}"
+                         for k, (a, b) in event.changes.items())
+        self.plots.add_marker(self._x_of(event.step), text)
+        self.status.say(f"step {event.step:,}: {text}")
 
-    @Slot(int, object)
-    def _on_worker_run_finished(self, number: int, result: ev.RunFinished) -> None:
-        if not self._is_current(number):
-            return
+    def _on_run_finished(self, result: ev.RunFinished) -> None:
         self.last_result = result
         if self.started_event is not None:
             self.plots.add_marker(self._x_of(result.step), END_LABELS[result.reason],
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
         self.plots.finish_run()
-        text = {ev.COMPLETED: "finished", ev.EARLY_STOPPED: "stopped early", ev.USER_STOPPED: "stopped",
-                ev.DIVERGED: "diverged", ev.FAILED: "failed"}[result.reason]
-        best = f"; best epoch {result.best_epoch}" if result.best_epoch else ""
-        self.status_label.setText(f"{text}: {result.message}{best}")
-        self._set_state(IDLE)
-        if result.reason in (ev.FAILED, ev.DIVERGED) and not self._close_when_done:
-            self._show_error(result)
+        self.run_state.can_test = result.reason in ev.USABLE and self.started_event is not None
+        self.run_state.set(IDLE)
+        if result.reason in (ev.FAILED, ev.DIVERGED) and not self.closer.closing:
+            if result.bad_input or result.reason == ev.FAILED:
+                import logging
+
+                logging.getLogger("overfit_lab").error("run failed: %s", result.message)
+            self.error_dialog = dialogs.run_failed(self, result)
         self.run_ended.emit(result)
 
-    @Slot(int, object)
-    def _on_worker_test_evaluated(self, number: int, result) -> None:
-        if not self._is_current(number):
-            return
-        if isinstance(result, Exception):
-            self.status_label.setText(f"test evaluation failed: {result}")
-            self._update_buttons()
-            return
-        self.status_label.setText(f"test accuracy {result.accuracy:.2%} (macro F1 {result.macro_f1:.3f})")
+    def _on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
+        if self.last_result is None and self.state != IDLE:  # stopped or failed before a run began
+            self._on_run_finished(ev.RunFinished(reason=event.reason, message=event.message,
+                                                 epochs_completed=0, step=0, best_epoch=None,
+                                                 best_value=None))
+
+    def _on_test_evaluated(self, result: ev.TestEvaluated) -> None:
+        self.test_result = result
+        self.run_state.can_test = True  # now it shows the recorded result
+        self.actions["test"].setText("Show test result")
+        self.run_state.update()
+        self.status.say(f"test accuracy {result.accuracy:.2%} (macro F1 {result.macro_f1:.3f})")
+        self._show_test(result)
+
+    def _show_test(self, result: ev.TestEvaluated) -> None:
+        if self.test_dialog is not None:
+            self.test_dialog.close()
         self.test_dialog = TestResultsDialog(result, self._run_label, self)
         self.test_dialog.show()
-        self._update_buttons()
         self.test_shown.emit(result)
 
-    def _show_error(self, result: ev.RunFinished) -> None:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Critical if result.reason == ev.FAILED else QMessageBox.Icon.Warning)
-        box.setWindowTitle("Training failed" if result.reason == ev.FAILED else "Training diverged")
-        box.setText(result.message)
-        if result.traceback:
-            box.setDetailedText(result.traceback)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        self.error_dialog = box
-        box.open()  # not exec(): the window keeps running
+    def _on_evaluation_failed(self, event: ev.EvaluationFailed) -> None:
+        self.status.say(f"test evaluation failed: {event.message}")
+        self.run_state.update()
 
-    # ---- threads ----------------------------------------------------------------------
+    # ---- runs, closing, help -------------------------------------------------------------
     def _retire_handle(self) -> None:
-        """Drop the previous run (it has ended: Start and Reset are IDLE-only); its trainer
-        is freed once the engine worker starts the next run."""
+        """Drop the previous job (it has ended: Start and Reset are IDLE-only); the worker
+        frees its run when it starts the next one."""
         if self.handle is not None:
             self.handle.shutdown()
             self.handle = None
+        self.actions["test"].setText("Evaluate on test set")
 
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        if self._close_when_done:
-            self.close()
+    def _save_state(self) -> None:
+        try:
+            config = self.settings_panel.config()
+        except ConfigError:
+            config = None
+        self.store.save(self, config, self.settings_panel.preset_name())
 
-    def any_thread_running(self) -> bool:
-        return self.engine.is_running()
+    def _on_closing(self) -> None:
+        self._save_state()
+        self.run_state.closing = True
+        if self.handle is not None and self.handle.busy:
+            self.status.say("stopping the run before closing…")
+        self.run_state.update()
 
     def closeEvent(self, event) -> None:
-        if self.engine.is_running():
-            # Ask a live run to stop and let the engine thread end; close for real on its
-            # `finished` (the run folder is flushed by then). Never block the GUI thread
-            # on QThread.wait().
-            self._close_when_done = True
-            self._save_state()
-            if self.handle is not None and self.handle.busy:
-                self.status_label.setText("stopping the run before closing…")
-            self.engine.quit()  # stops the run; the loop ends once the current slot returns
-            self._update_buttons()
+        if not self.closer.allow_close():
             event.ignore()
             return
-        self._save_state()
+        if not self.closer.closing:
+            self._save_state()
         if self.test_dialog is not None:
             self.test_dialog.close()
         event.accept()
 
-    # ---- persistence ----------------------------------------------------------------
-    def _settings_store(self) -> QSettings:
-        return QSettings()
-
-    def _save_state(self) -> None:
-        store = self._settings_store()
-        store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState())
-        try:
-            store.setValue("settings/config", json.dumps(self.settings_panel.config().to_dict()))
-            store.setValue("settings/preset", self.settings_panel.current_preset() or "")
-        except ConfigError:
-            pass  # an invalid edit is not saved; the last valid settings stay
-        store.sync()
-
-    def _restore_state(self) -> Config | None:
-        """Geometry and last settings; anything unreadable falls back to the defaults."""
-        store = self._settings_store()
-        self._geometry_restored = False
-        geometry = store.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self._geometry_restored = self.restoreGeometry(geometry)
-            state = store.value("window/state")
-            if isinstance(state, QByteArray):
-                self.restoreState(state)
-        raw = store.value("settings/config")
-        if not raw:
-            return None
-        try:
-            cfg = Config.from_dict(json.loads(raw))
-        except (ValueError, TypeError) as exc:
-            self.status_label.setText(f"stored settings unreadable ({exc}); using defaults")
-            return None
-        self.settings_panel.set_config(cfg, store.value("settings/preset") or None)
-        return cfg
-
-    # ---- help -------------------------------------------------------------------------
     @Slot()
     def _on_where_triggered(self) -> None:
         from engine.logs import LOG_NAME, log_dir
         from engine.runs import default_runs_dir
 
-        runs = self.runs_dir or default_runs_dir()
-        log = self.log_path or log_dir() / LOG_NAME
-        self.where_dialog = QMessageBox(QMessageBox.Icon.Information, "Where are my runs and logs?",
-                                        f"Run folders (config, metrics, weights, summary):\n{runs}\n\n"
-                                        f"Log file (errors and crashes):\n{log}\n\n"
-                                        f"Settings: {self._settings_store().fileName()}", parent=self)
-        self.where_dialog.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.where_dialog.open()
-
-    @Slot()
-    def _on_about_triggered(self) -> None:
-        from engine import __version__
-
-        QMessageBox.about(self, "About Overfit Lab",
-                          f"Overfit Lab {__version__}\nSee why deep networks overfit and how "
-                          "regularization fixes it.\nFashion-MNIST © 2017 Zalando SE, MIT licence.")
+        self.where_dialog = dialogs.where_are_my_files(
+            self, self.runs_dir or default_runs_dir(), self.log_path or Path(log_dir()) / LOG_NAME,
+            self.store.file_name())

@@ -5,20 +5,17 @@ window. One thread, not one per run: torch's OpenMP pool belongs to the thread t
 computes, and a run on a second computing thread trained at ~0.6x the first here (most
 likely because the extra pool's idle workers make OpenMP spin less and sleep more).
 
-One worker object, too, created on the GUI thread, moved to the engine thread once and
+The worker runs whatever the experiment seam is given (a single run is a plan of one) and
+evaluates a finished run it still holds, or any run folder, on the locked test split.
+
+One worker object, created on the GUI thread, moved to the engine thread once and
 destroyed on the GUI thread after that thread has ended. Destroying a Python-made QObject
 on the engine thread deadlocked here: Qt holds its connection lock while asking the
 wrapper for the GIL, which the GUI thread holds while it waits for that lock.
 
-Python's cyclic garbage collector runs on whichever thread happens to allocate, and the
-engine thread allocates the most: left alone, it frees the window's discarded plot items
-on the engine thread, which crashed and deadlocked Qt here. The window therefore turns
-automatic collection off and collects on a GUI-thread timer (pyqtgraph's
-GarbageCollector), see `collect_garbage_on_the_gui_thread`.
-
-Engine events cross to the GUI thread as queued signals carrying the run's number and
-the plain event object. Requests go the other way through the run's RunControl directly
-(thread-safe), never through a queued slot into the busy worker.
+Every engine event crosses to the GUI thread once, as a queued `event_emitted` carrying
+the job's number and the plain event object. Requests go the other way through the job's
+RunControl directly (thread-safe), never through a queued slot into the busy worker.
 """
 
 from __future__ import annotations
@@ -27,6 +24,7 @@ import itertools
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -36,45 +34,20 @@ from engine.config import Config
 from engine.control import RunControl
 
 _numbers = itertools.count(1)
-_collector = None
-
-
-def collect_garbage_on_the_gui_thread() -> None:
-    """Once per process, from the GUI thread: cyclic garbage is collected only there.
-
-    Automatic collection stops now; the GUI-thread timer starts with the first
-    `freeze_startup_objects`, once the engine is imported. Collecting while torch's
-    ~300,000 objects are being created would stall the window and slow the import, and
-    none of them is garbage."""
-    global _collector
-    if _collector is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector
-
-        _collector = GarbageCollector(interval=0.5)
-        _collector.timer.stop()
-
-
-def freeze_startup_objects() -> None:
-    """Once the engine (torch) is imported: move its long-lived objects out of the
-    collector's sight (gc.freeze), so a full collection takes ~0 ms instead of ~100, then
-    collect on the GUI thread's timer from here on."""
-    import gc
-
-    gc.freeze()
-    if _collector is not None and not _collector.timer.isActive():
-        _collector.timer.start()
 
 
 @dataclass(eq=False)
 class RunHandle:
-    """One run as the GUI thread sees it. `trainer` is set on the engine thread."""
+    """One job of the engine thread as the GUI thread sees it: a plan of runs (one, by
+    default) or the evaluation of a run folder."""
 
-    config: Config
+    config: Config | None = None
     runs_dir: Path | str | None = None
+    plan: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+    run_dir: Path | str | None = None  # a folder to evaluate instead of training
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
-    trainer: object = None
-    busy: bool = False  # the engine thread has work queued or running for this run
+    busy: bool = False  # the engine thread has work queued or running for this job
 
     def shutdown(self) -> None:
         """Ask a live run to stop (also when paused)."""
@@ -94,42 +67,53 @@ class _SignalCallback(Callback):
 
 
 class EngineWorker(QObject):
-    """Lives on the engine thread; trains one run at a time, evaluates the last one once."""
+    """Lives on the engine thread: runs plans, evaluates finished runs."""
 
-    event_emitted = Signal(int, object)  # run number, any engine event
-    run_finished = Signal(int, object)  # run number, RunFinished
-    test_evaluated = Signal(int, object)  # run number, TestEvaluated or an Exception
+    event_emitted = Signal(int, object)  # job number, any engine event
+    job_done = Signal(int)  # job number: the engine thread is free again
 
     def __init__(self):
         super().__init__()
-        self._last: RunHandle | None = None
+        self._held = None  # (job number, the last trial of the last plan): evaluable
 
     @Slot(object)
     def run(self, handle: RunHandle) -> None:
-        result = None
-        self._last = None  # the previous run's tensors can go
+        self._held = None  # the previous run's tensors can go
         try:
-            from engine.trainer import Trainer  # imports torch: on this thread, not the GUI's
+            from engine.experiments import Experiment  # imports torch: on this thread
 
-            handle.trainer = Trainer(handle.config, control=handle.control, runs_dir=handle.runs_dir,
-                                     callbacks=[_SignalCallback(self.event_emitted, handle.number)])
-            self._last = handle
-            result = handle.trainer.fit()
-        except BaseException as exc:  # fit() reports its own failures; this is the last net
-            result = ev.RunFinished(reason=ev.FAILED, message=f"{type(exc).__name__}: {exc}",
-                                    epochs_completed=0, step=0, best_epoch=None, best_value=None,
-                                    run_dir=None, traceback=traceback.format_exc())
+            experiment = Experiment(handle.config, handle.plan, control=handle.control,
+                                    subscribers=[_SignalCallback(self.event_emitted, handle.number)],
+                                    runs_dir=handle.runs_dir)
+            result = experiment.run()
+            if result.trials:
+                self._held = (handle.number, result.trials[-1])
+        except BaseException as exc:  # the experiment reports its own failures; the last net
+            self.event_emitted.emit(handle.number, ev.ExperimentFinished(
+                reason=ev.FAILED, message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+                trials_completed=0, experiment_dir=None))
         finally:
-            self.run_finished.emit(handle.number, result)
+            self.job_done.emit(handle.number)
 
     @Slot(object)
     def evaluate_test(self, handle: RunHandle) -> None:
+        """The locked test split, once: for the run folder `handle.run_dir`, or else for the
+        last run of the job's plan, which the worker still holds."""
         try:
-            if handle.trainer is None or self._last is not handle:
-                raise RuntimeError("only the latest finished run can be evaluated")
-            self.test_evaluated.emit(handle.number, handle.trainer.evaluate_test())
+            if handle.run_dir is not None:
+                from engine.evaluation import evaluate_test_of_folder
+
+                report, _new = evaluate_test_of_folder(handle.run_dir)
+                self.event_emitted.emit(handle.number, report)
+            else:
+                if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:
+                    raise RuntimeError("only the latest finished run can be evaluated")
+                # Its subscribers, the run writer and this job's signal, record and show it.
+                self._held[1].trainer.evaluate_test()
         except Exception as exc:
-            self.test_evaluated.emit(handle.number, exc)
+            self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.job_done.emit(handle.number)
 
 
 class Engine(QObject):
@@ -140,30 +124,33 @@ class Engine(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.thread = QThread(self)
+        # No Qt parent: a window deleted while the thread still ends its run must not delete
+        # a running QThread (Qt aborts the process); Python keeps it until it has finished.
+        self.thread = QThread()
         self.thread.setObjectName("training")
         self.worker = EngineWorker()
         self.worker.moveToThread(self.thread)
         self._run_requested.connect(self.worker.run)  # queued: runs on the engine thread
         self._evaluate_requested.connect(self.worker.evaluate_test)
-        self.worker.run_finished.connect(self._on_worker_done)
-        self.worker.test_evaluated.connect(self._on_worker_done)
+        self.worker.job_done.connect(self._on_worker_job_done)
         self._handles: dict[int, RunHandle] = {}
 
-    def start(self, handle: RunHandle) -> None:
+    def _submit(self, handle: RunHandle) -> None:
         if not self.thread.isRunning():
             self.thread.start()
         handle.busy = True
         self._handles[handle.number] = handle
+
+    def start(self, handle: RunHandle) -> None:
+        self._submit(handle)
         self._run_requested.emit(handle)
 
-    def evaluate(self, handle: RunHandle) -> None:
-        handle.busy = True
-        self._handles[handle.number] = handle
+    def evaluate_test(self, handle: RunHandle) -> None:
+        self._submit(handle)
         self._evaluate_requested.emit(handle)
 
-    @Slot(int, object)
-    def _on_worker_done(self, number: int, _result) -> None:
+    @Slot(int)
+    def _on_worker_job_done(self, number: int) -> None:
         handle = self._handles.pop(number, None)
         if handle is not None:
             handle.busy = False

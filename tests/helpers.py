@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from engine.callbacks import Callback
 from engine.config import Config
+from engine.runs import RunWriter
+from engine.trainer import Trainer
 
 
 def tiny_config(updates: dict | None = None) -> Config:
@@ -14,7 +17,7 @@ def tiny_config(updates: dict | None = None) -> Config:
 
 
 
-class Recorder:
+class Recorder(Callback):
     """A callback that keeps every event, for assertions."""
 
     def __init__(self):
@@ -26,14 +29,9 @@ class Recorder:
     def of(self, cls):
         return [e for e in self.events if isinstance(e, cls)]
 
-    def on_fit_start(self, trainer, event):
-        pass
 
-    def on_batch_end(self, trainer, step):
-        pass
-
-    def on_epoch_end(self, trainer, event):
-        pass
-
-    def on_fit_end(self, trainer, event):
-        pass
+def recorded_trainer(config: Config, runs_dir, **kw) -> tuple[Trainer, RunWriter]:
+    """A trainer whose run is written to a folder under `runs_dir`, as the app attaches it."""
+    writer = RunWriter(runs_dir)
+    callbacks = [writer, *kw.pop("callbacks", [])]
+    return Trainer(config, callbacks=callbacks, **kw), writer

@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import SECTIONS, Config, ConfigError, preset_names
+from engine.config import (
+    SECTIONS,
+    TORCHVISION_DATASETS,
+    Config,
+    ConfigError,
+    load_preset,
+    preset_description,
+    preset_names,
+)
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -37,6 +45,10 @@ LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 streng
           "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
           "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
 FLOAT_DECIMALS = {"lr": 6, "weight_decay": 5, "l1": 6, "min_delta": 5}
+# Datasets that come with their own test split: data.test_size does not apply to them.
+OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
+TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
+                     "used whole: test size applies to toy data and image folders only.")
 
 
 class SettingsPanel(QWidget):
@@ -65,6 +77,13 @@ class SettingsPanel(QWidget):
         self.preset_box.activated.connect(self._on_preset_box_activated)
         preset_row.addWidget(self.preset_box, 1)
         outer.addLayout(preset_row)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setObjectName("preset_description")
+        self.description.setStyleSheet("color: #444; padding: 2px 2px 6px 2px;")
+        outer.addWidget(self.description)
+        self._preset: str | None = None  # the preset the settings started from
+        self._preset_config: Config | None = None
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -183,20 +202,62 @@ class SettingsPanel(QWidget):
         if self._loading:
             return
         self.clear_error(key)
-        if self.preset_box.currentIndex() != 0:
-            self.preset_box.setCurrentIndex(0)  # edited: no longer the preset as shipped
+        if key == "data.dataset":
+            self._update_test_size()
+        self._show_preset()
         self.setting_changed.emit(key, self.value(key))
 
     # ---- whole configs ----------------------------------------------------------------
     def set_config(self, cfg: Config, preset: str | None = None) -> None:
+        """Show `cfg`; `preset` names the preset it started from (it may differ from it)."""
         self._loading = True
         try:
             for key in self.widgets:
                 self.set_value(key, cfg.get(key))
                 self.clear_error(key)
-            self.preset_box.setCurrentText(preset) if preset else self.preset_box.setCurrentIndex(0)
+            self._preset, self._preset_config = None, None
+            if preset in preset_names():
+                self._preset, self._preset_config = preset, load_preset(preset)
         finally:
             self._loading = False
+        self._update_test_size()
+        self._show_preset()
+
+    def _on_screen(self) -> Config | None:
+        try:
+            raw = {s: {} for s in SECTIONS}
+            for key in self.widgets:
+                section, name = key.split(".", 1)
+                raw[section][name] = self.value(key)
+            return Config.from_dict(raw)
+        except ConfigError:
+            return None
+
+    def is_modified(self) -> bool:
+        return self._preset is not None and self._on_screen() != self._preset_config
+
+    def _show_preset(self) -> None:
+        """The picker names the preset, '(modified)' when the settings differ from it."""
+        box = self.preset_box
+        if self._preset is None:
+            box.setItemText(0, "(custom)")
+            box.setCurrentIndex(0)
+            self.description.setText("Your own settings.")
+            return
+        self.description.setText(preset_description(self._preset))
+        if self.is_modified():
+            box.setItemText(0, f"{self._preset} (modified)")
+            box.setCurrentIndex(0)
+        else:
+            box.setItemText(0, "(custom)")
+            box.setCurrentText(self._preset)
+
+    def _update_test_size(self) -> None:
+        w = self.widgets["data.test_size"]
+        official = self.value("data.dataset") in OFFICIAL_TEST_SPLIT
+        w.setEnabled(not official and (not self._live or self.fields["data.test_size"].metadata.get("live")))
+        help_text = w.property("help")
+        w.setToolTip(f"{help_text}\n\n{TEST_SIZE_IGNORED}" if official else help_text)
 
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""
@@ -221,7 +282,18 @@ class SettingsPanel(QWidget):
         self.errors[key].hide()
 
     def current_preset(self) -> str | None:
-        return None if self.preset_box.currentIndex() == 0 else self.preset_box.currentText()
+        """The preset shown unchanged, or None (custom or modified settings)."""
+        return None if self._preset is None or self.is_modified() else self._preset
+
+    def preset_name(self) -> str | None:
+        """The preset the settings started from, modified or not."""
+        return self._preset
+
+    def preset_label(self) -> str | None:
+        """How a run of these settings is named on the plots: 'dropout', 'dropout*' when modified."""
+        if self._preset is None:
+            return None
+        return f"{self._preset}*" if self.is_modified() else self._preset
 
     # ---- run state ----------------------------------------------------------------------
     def set_live(self, live: bool) -> None:
@@ -233,6 +305,8 @@ class SettingsPanel(QWidget):
             w.setEnabled(can_change or not live)
             help_text = w.property("help")
             w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
+        if not live:
+            self._update_test_size()
 
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:

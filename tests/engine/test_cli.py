@@ -49,11 +49,12 @@ def test_divergence_exits_3(tmp_path):
     assert "diverged" in proc.stderr
 
 
-def test_missing_user_folder_exits_1_naming_the_path(tmp_path):
+def test_missing_user_folder_is_bad_input_exit_2_naming_the_path(tmp_path):
     proc = cli("train", "--preset", "overfit", "--set", "data.dataset=image_folder", "--set",
                f'data.path="{tmp_path / "nope"}"', "--out", str(tmp_path))
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert f"{tmp_path / 'nope'}: folder not found" in proc.stderr
+    assert list_runs(tmp_path) == []  # nothing half-made
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -5,9 +5,10 @@ import math
 import pytest
 
 from engine import events as ev
-from engine.callbacks import EarlyStopping
+from engine.callbacks import BestTracker, Callback, EarlyStopping
+from engine.evaluation import evaluate
 from engine.trainer import Trainer
-from tests.helpers import tiny_config
+from tests.helpers import Recorder, tiny_config
 
 keras = pytest.importorskip("keras")
 
@@ -59,14 +60,16 @@ def run_keras(monitor, values, patience, min_delta):
 
 
 def run_ours(monitor, values, patience, min_delta):
-    es = EarlyStopping(monitor, patience, min_delta, restore_best=True)
+    """Our two rules, fed as the trainer feeds them: the best-epoch tracker, then early
+    stopping told whether the epoch improved. Epochs are 1-based here, Keras's 0-based."""
+    tracker, rule = BestTracker(monitor, min_delta), EarlyStopping()
     stopped = None
-    for epoch, value in enumerate(values):
-        _, stop = es.update(epoch, value, snapshot=lambda e=epoch: e)
-        if stop:
-            stopped = epoch
+    for epoch, value in enumerate(values, start=1):
+        improved = tracker.update(epoch, value, snapshot=lambda e=epoch: e - 1)
+        if rule.update(epoch, improved, patience):
+            stopped = epoch - 1
             break
-    return stopped, es.best_weights
+    return stopped, tracker.best_weights
 
 
 @pytest.mark.parametrize("monitor, values, patience, min_delta", SEQUENCES)
@@ -82,15 +85,21 @@ def test_hand_checked_sequence():
 def test_trainer_stops_early_and_restores_the_best_epoch(tmp_path):
     cfg = tiny_config({"optim.epochs": 60, "optim.lr": 3e-3, "regularization.early_stopping": True,
                        "regularization.patience": 2, "regularization.restore_best": True})
-    trainer = Trainer(cfg, runs_dir=tmp_path)
+    rec = Recorder()
+    trainer = Trainer(cfg, callbacks=[rec])
     result = trainer.fit()
     assert result.reason == ev.EARLY_STOPPED
     losses = [m.val_loss for m in trainer.history]
     best = min(range(len(losses)), key=losses.__getitem__)
     assert result.best_epoch == best + 1
     assert result.epochs_completed == best + 1 + 2  # patience epochs after the best
+    # The early-stopping rule asked the loop to stop, through the trainer's should_stop.
+    assert trainer.should_stop
+    stopped = rec.of(ev.EarlyStopped)
+    assert [(s.epoch, s.best_epoch) for s in stopped] == [(best + 3, best + 1)]
+    assert rec.events.index(stopped[0]) < rec.events.index(result)
     # The model now holds the best epoch's weights: its validation loss is the best one.
-    val_loss, _, _ = trainer.evaluate(trainer.data.val_x, trainer.data.val_y)
+    val_loss = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y).loss
     assert val_loss == pytest.approx(losses[best], rel=1e-5)
 
 
@@ -101,5 +110,33 @@ def test_restore_happens_also_without_an_early_stop():
     result = trainer.fit()
     assert result.reason == ev.COMPLETED
     losses = [m.val_loss for m in trainer.history]
-    val_loss, _, _ = trainer.evaluate(trainer.data.val_x, trainer.data.val_y)
+    val_loss = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y).loss
     assert val_loss == pytest.approx(min(losses), rel=1e-5)
+    assert not trainer.should_stop
+
+
+class StopAfter(Callback):
+    """A callback that asks the loop to stop, Keras style, after a given epoch."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, metrics):
+        if metrics.epoch == self.epoch:
+            trainer.should_stop = True
+
+
+def test_any_callback_can_ask_the_loop_to_stop():
+    trainer = Trainer(tiny_config({"optim.epochs": 10}), callbacks=[StopAfter(3)])
+    result = trainer.fit()
+    assert result.reason == ev.EARLY_STOPPED and result.epochs_completed == 3
+    assert result.message == "stopped by a callback"
+
+
+def test_best_epoch_is_tracked_with_early_stopping_off():
+    trainer = Trainer(tiny_config({"optim.epochs": 6, "optim.lr": 3e-3}))
+    result = trainer.fit()
+    losses = [m.val_loss for m in trainer.history]
+    assert result.reason == ev.COMPLETED and result.epochs_completed == 6
+    assert result.best_epoch == losses.index(min(losses)) + 1
+    assert [m.is_best for m in trainer.history].count(True) >= 1

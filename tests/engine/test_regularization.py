@@ -80,5 +80,5 @@ def test_every_architecture_trains_with_named_layers(arch):
     result = trainer.fit()
     assert result.reason == "completed", result.message
     m = trainer.history[-1]
-    assert set(m.weight_norms) == set(trainer.layer_names) and "out" in m.weight_norms
+    assert set(m.weight_norms) == set(trainer.layers) and "out" in m.weight_norms
     assert all(v > 0 for v in m.grad_norms.values())

@@ -6,21 +6,21 @@ import torch
 from engine import events as ev
 from engine.models import build_model
 from engine.runs import INCOMPLETE, WeightsError, load_weights, read_run, save_weights
-from engine.trainer import Trainer
-from tests.helpers import tiny_config
+from tests.helpers import recorded_trainer, tiny_config
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    trainer = Trainer(tiny_config({"optim.epochs": 3}), runs_dir=tmp_path_factory.mktemp("runs"))
-    result = trainer.fit()
+    trainer, writer = recorded_trainer(tiny_config({"optim.epochs": 3}), tmp_path_factory.mktemp("runs"))
+    trainer.fit()
     trainer.evaluate_test()
-    return trainer, result
+    return trainer, writer.path
 
 
 def test_run_folder_round_trip(finished_run):
-    trainer, result = finished_run
-    run = read_run(result.run_dir)
+    trainer, run_dir = finished_run
+    result = trainer.result
+    run = read_run(run_dir)
     assert run.complete and run.status == ev.COMPLETED
     assert run.config == trainer.config.to_dict()
     assert [e["epoch"] for e in run.epochs] == [1, 2, 3]
@@ -33,28 +33,28 @@ def test_run_folder_round_trip(finished_run):
 
 
 def test_weights_reload_into_a_fresh_model(finished_run):
-    trainer, result = finished_run
+    trainer, run_dir = finished_run
     fresh = build_model(trainer.config.model, trainer.data.input_shape, 10, 0.0)
-    load_weights(fresh, f"{result.run_dir}/last.safetensors")
+    load_weights(fresh, f"{run_dir}/last.safetensors")
     for k, v in trainer.last_weights.items():
         assert torch.equal(fresh.state_dict()[k], v)
-    load_weights(fresh, f"{result.run_dir}/best.safetensors")
+    load_weights(fresh, f"{run_dir}/best.safetensors")
 
 
 def test_no_pickle_in_the_run_folder(finished_run):
-    _, result = finished_run
+    _, run_dir = finished_run
     from pathlib import Path
 
-    names = sorted(p.name for p in Path(result.run_dir).iterdir())
+    names = sorted(p.name for p in Path(run_dir).iterdir())
     assert names == ["best.safetensors", "config.json", "last.safetensors", "metrics.jsonl", "summary.json"]
 
 
 def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path):
-    _, result = finished_run
+    _, run_dir = finished_run
     import shutil
 
     crashed = tmp_path / "crashed"
-    shutil.copytree(result.run_dir, crashed)
+    shutil.copytree(run_dir, crashed)
     text = (crashed / "metrics.jsonl").read_text()
     (crashed / "metrics.jsonl").write_text(text[: len(text) - 40])  # cut mid-line
     summary = json.loads((crashed / "summary.json").read_text())

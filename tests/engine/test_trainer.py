@@ -7,9 +7,10 @@ from engine import events as ev
 from engine.callbacks import Callback
 from engine.config import ConfigError
 from engine.control import RunControl
+from engine.evaluation import evaluate
 from engine.models import weight_layers
 from engine.trainer import Trainer
-from tests.helpers import Recorder, tiny_config
+from tests.helpers import Recorder, recorded_trainer, tiny_config
 
 
 def test_events_describe_the_run():
@@ -52,7 +53,7 @@ class SubmitAt(Callback):
 def test_live_setting_lands_at_the_next_batch_and_is_recorded(tmp_path):
     rec = Recorder()
     updates = {"regularization.dropout": 0.4, "optim.lr": 0.01, "regularization.weight_decay": 0.1}
-    trainer = Trainer(tiny_config(), callbacks=[SubmitAt(3, updates), rec], runs_dir=tmp_path)
+    trainer, writer = recorded_trainer(tiny_config(), tmp_path, callbacks=[SubmitAt(3, updates), rec])
     trainer.fit()
     applied = rec.of(ev.SettingsApplied)
     assert len(applied) == 1
@@ -63,7 +64,7 @@ def test_live_setting_lands_at_the_next_batch_and_is_recorded(tmp_path):
     assert drops and all(p == 0.4 for p in drops)
     assert trainer.optimizer.param_groups[0]["lr"] == 0.01
     assert rec.of(ev.EpochMetrics)[-1].lr == 0.01
-    written = (trainer.writer.path / "metrics.jsonl").read_text()
+    written = (writer.path / "metrics.jsonl").read_text()
     assert '"event": "SettingsApplied"' in written and '"step": 3' in written
 
 
@@ -148,15 +149,43 @@ def test_resume_continues_from_where_it_paused():
     assert len(rec.of(ev.Resumed)) == 1
 
 
-def test_huge_learning_rate_diverges_within_one_step_and_keeps_best_weights(tmp_path):
-    trainer = Trainer(tiny_config({"optim.lr": 100.0, "optim.optimizer": "sgd", "optim.epochs": 5}),
-                      runs_dir=tmp_path)
+def test_huge_learning_rate_diverges_within_one_step():
+    trainer = Trainer(tiny_config({"optim.lr": 100.0, "optim.optimizer": "sgd", "optim.epochs": 5}))
     result = trainer.fit()
     assert result.reason == ev.DIVERGED
-    assert f"at step {result.step + 1}" in result.message
-    # The weights kept are finite: the best epoch's, or the initial ones if none completed.
+    assert f"at step {result.step + 1}" in result.message and "optim.lr = 100" in result.message
+    assert result.epochs_completed == 0 and trainer.history == []
+
+
+class BlowUpAfter(Callback):
+    """Once `epochs` epochs have completed, makes the weights infinite, as a diverging step would."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, trainer, metrics):
+        if metrics.epoch == self.epochs:
+            import torch
+
+            with torch.no_grad():
+                for w in weight_layers(trainer.model).values():
+                    w.fill_(float("inf"))
+
+
+def test_a_run_that_diverges_later_ends_with_its_best_epochs_weights(tmp_path):
+    cfg = tiny_config({"optim.epochs": 20})
+    trainer, writer = recorded_trainer(cfg, tmp_path, callbacks=[BlowUpAfter(3)])
+    result = trainer.fit()
+    assert result.reason == ev.DIVERGED and result.epochs_completed == 3
+    assert f"at step {3 * 8 + 1}" in result.message
+    assert len(trainer.history) == 3 and result.best_epoch in (1, 2, 3)
     for w in weight_layers(trainer.model).values():
-        assert w.isfinite().all() or not trainer.history
+        assert w.isfinite().all()
+    best = trainer.history[result.best_epoch - 1]
+    # The weights put back are the best epoch's: they give its validation loss again.
+    again = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y).loss
+    assert again == pytest.approx(best.val_loss, rel=1e-5)
+    assert (writer.path / "best.safetensors").is_file()
 
 
 class Boom(Callback):
@@ -167,7 +196,7 @@ class Boom(Callback):
 
 def test_an_exception_ends_the_run_as_failed_with_traceback(tmp_path):
     rec = Recorder()
-    trainer = Trainer(tiny_config(), callbacks=[Boom(), rec], runs_dir=tmp_path)
+    trainer, writer = recorded_trainer(tiny_config(), tmp_path, callbacks=[Boom(), rec])
     result = trainer.fit()
     assert result.reason == ev.FAILED
     assert "RuntimeError: shape mismatch in layer fc2" in result.message
@@ -175,7 +204,7 @@ def test_an_exception_ends_the_run_as_failed_with_traceback(tmp_path):
     assert rec.events[-1] is result
     from engine.runs import read_run
 
-    assert read_run(result.run_dir).status == ev.FAILED
+    assert read_run(writer.path).status == ev.FAILED
 
 
 def test_bad_data_before_the_run_still_reports_failed(tmp_path):
@@ -183,17 +212,31 @@ def test_bad_data_before_the_run_still_reports_failed(tmp_path):
     cfg = tiny_config({"data.dataset": "image_folder", "data.path": str(tmp_path / "missing")})
     result = Trainer(cfg, callbacks=[rec]).fit()
     assert result.reason == ev.FAILED and "missing: folder not found" in result.message
+    assert result.bad_input and result.traceback is None
     assert rec.events == [result]
 
 
-def test_step_metrics_are_coalesced():
+def test_step_metrics_are_coalesced(monkeypatch):
+    """At most one StepMetrics per STEP_EVENT_INTERVAL, on a fake clock that advances 10 ms
+    each time the loop reads it (about once a step)."""
+    import types
+
+    from engine import trainer as trainer_module
+
+    clock = [0.0]
+
+    def tick():
+        clock[0] += 0.01
+        return clock[0]
+
+    monkeypatch.setattr(trainer_module, "time", types.SimpleNamespace(perf_counter=tick))
     rec = Recorder()
     trainer = Trainer(tiny_config({"data.train_size": 2048, "optim.batch_size": 8, "optim.epochs": 1}),
                       callbacks=[rec])
-    t0 = time.perf_counter()
     trainer.fit()
-    elapsed = time.perf_counter() - t0
     steps = rec.of(ev.StepMetrics)
     assert trainer.step == 256
-    assert 0 < len(steps) <= elapsed * 30 + 2
+    assert 20 <= len(steps) <= 26  # ~256 steps x 10 ms / 100 ms, not one per step
+    assert all(b.step - a.step >= 9 for a, b in zip(steps, steps[1:], strict=False))
+    assert all(s.epoch == 1 and 0 < s.epoch_fraction <= 1 for s in steps)
     assert all(s.train_loss > 0 for s in steps)

@@ -22,8 +22,14 @@ def no_dangling_threads(qtbot):
     yield
 
     def running():
-        return [t for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()
-                and t is not QThread.currentThread()]
+        found = []
+        for t in gc.get_objects():
+            try:
+                if isinstance(t, QThread) and t.isRunning() and t is not QThread.currentThread():
+                    found.append(t)
+            except RuntimeError:  # a wrapper whose C++ thread object is already gone
+                continue
+        return found
 
     try:
         qtbot.waitUntil(lambda: not running(), timeout=10000)
@@ -33,6 +39,29 @@ def no_dangling_threads(qtbot):
             t.quit()
             t.wait(5000)
         pytest.fail(f"test left QThreads running: {names}")
+
+
+RUN_TIMEOUT = 120_000
+
+
+def wait_for_step(qtbot, window, steps=1):
+    """Until the window has shown `steps` step-metrics events of the current run."""
+    qtbot.waitUntil(lambda: window.plots.step_loss.n >= steps, timeout=RUN_TIMEOUT)
+
+
+@pytest.fixture
+def long_run(qtbot, window):
+    """The window training a 500-epoch run, its first steps already on screen."""
+    window.settings_panel.set_config(tiny_config_for_long_run())
+    assert window.start_run()
+    wait_for_step(qtbot, window)
+    yield window
+
+
+def tiny_config_for_long_run():
+    from tests.helpers import tiny_config
+
+    return tiny_config({"optim.epochs": 500})
 
 
 @pytest.fixture

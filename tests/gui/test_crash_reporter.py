@@ -5,7 +5,7 @@ import sys
 import threading
 from pathlib import Path
 
-from gui.app import CrashReporter
+from gui.crash import CrashReporter
 from gui.main_window import MainWindow
 from tests.helpers import tiny_config
 

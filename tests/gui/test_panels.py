@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
 
 from engine import events as ev
@@ -11,12 +11,12 @@ from gui.panels.plots import PlotsPanel
 from gui.panels.settings import LOCKED_TIP, SettingsPanel
 
 
-def started(layers=("fc1", "fc2", "out"), toy=False, noise=0.0):
+def started(layers=("fc1", "fc2", "out"), toy=False, noise=0.0, dataset="moons", epochs=5):
     cfg = Config().with_updates({"data.label_noise": noise}).to_dict()
     pts = [[0.0, 0.0, 0], [1.0, 1.0, 1]] if toy else None
-    return ev.RunStarted(run_id="x", run_dir=None, config=cfg, layer_names=list(layers),
-                         parameter_count=100, steps_per_epoch=10, device="cpu", dataset="moons",
-                         class_names=["a", "b"], train_size=2, val_size=2, epochs=5,
+    return ev.RunStarted(run_id="x", config=cfg, layer_names=list(layers),
+                         parameter_count=100, steps_per_epoch=10, device="cpu", dataset=dataset,
+                         class_names=["a", "b"], train_size=2, val_size=2, epochs=epochs,
                          train_points=pts, val_points=pts)
 
 
@@ -41,9 +41,9 @@ def test_plots_follow_epoch_events(qtbot):
     assert np.allclose(y, [60, 70, 80, 90, 100])
     assert list(panel.layer_series) == ["fc1", "fc2", "out"]
     assert np.allclose(panel.layer_series["fc1"].curve.getData()[1], [2, 3, 4, 5, 6])
-    assert panel.best_lines["loss"].value() == 3
+    assert panel.best_lines.value("loss") == 3
     # val loss bottomed at epoch 3 and rose for 2 epochs: the turn is marked there.
-    assert panel.rise_lines["loss"].value() == 3
+    assert panel.rise_lines.value("loss") == 3
     assert panel.refresh() == 0  # nothing changed: nothing redrawn
 
 
@@ -76,12 +76,12 @@ def test_timer_redraws_one_changed_epoch_plot_per_frame_besides_the_loss(qtbot):
 
     panel.refresh(staggered=True)
     assert len(panel.series["val_loss"].curve.getData()[0]) == 1  # the loss plot: every frame
-    assert panel.best_lines["loss"].value() == 1
+    assert panel.best_lines.value("loss") == 1
     order = ["accuracy", "gap", "norms", "grads"]
     for frame in range(1, 5):
         assert [drawn(p) for p in order] == [i < frame for i in range(4)]
         panel.refresh(staggered=True)
-    assert panel.best_lines["gap"].value() == 1  # its marker came with the plot
+    assert panel.best_lines.value("gap") == 1  # its marker came with the plot
     assert panel.refresh(staggered=True) == 0
 
 
@@ -103,58 +103,138 @@ def test_step_losses_and_markers(qtbot):
     assert np.allclose(x, np.arange(1, 61) / 10) and np.allclose(y, 1.0 / np.arange(1, 61))
     assert len(panel.step_loss.tail.getData()[0]) <= panel.step_loss.TAIL_POINTS + 1
     panel.add_marker(1.3, "dropout 0→0.5")
-    labels = [line.label.format for _, line in panel.markers]
-    assert labels.count("dropout 0→0.5") == 4  # on loss, accuracy, gap and norms
+    for plot in ("loss", "accuracy", "gap", "norms"):
+        assert panel.markers.labels(plot) == ["dropout 0→0.5"]
 
 
-def test_previous_run_stays_as_a_ghost_for_comparison(qtbot):
+def run_epochs(panel, name, n=3, dataset="moons", offset=0.0, layers=("fc1", "fc2", "out")):
+    panel.prepare_run(name)
+    panel.start_run(started(layers=layers, dataset=dataset, epochs=max(n, 5)), name)
+    for e in range(1, n + 1):
+        panel.add_epoch(epoch(e, val_loss=offset + e))
+
+
+def test_previous_run_stays_faded_on_loss_accuracy_and_gap(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
-    panel.start_run(started(), "overfit")
-    for i in range(1, 4):
-        panel.add_epoch(epoch(i))
-    panel.start_run(started(), "dropout")
-    assert len(panel.ghosts) == 1
-    names = [item.name() for _, item in panel.ghosts[0]]
-    assert "overfit (val)" in names and "overfit (train)" in names
-    assert panel.series["val_acc"].n == 0
+    run_epochs(panel, "overfit")
+    run_epochs(panel, "dropout")
+    (kept,) = panel.earlier.runs
+    assert kept.label == "overfit"
+    plots = {plot for plot, item in panel.earlier._items[id(kept)] if item.isVisible()}
+    assert plots == {"loss", "accuracy", "gap"}  # the gap plot, where "the gap closed" shows
+    legend = [label.text for _, label in panel.plots["gap"].getPlotItem().legend.items]
+    assert "overfit" in legend
+    assert panel.series["val_acc"].n == 3
     panel.reset()
-    assert panel.ghosts == []
+    assert panel.earlier.runs == []
+
+
+def test_a_pinned_baseline_stays_while_later_runs_come_and_go(qtbot):
+    from gui.panels.comparison import MAX_UNPINNED
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    run_epochs(panel, "overfit")
+    run_epochs(panel, "dropout")
+    panel.table.item(0, 4).setCheckState(Qt.CheckState.Checked)  # pin "overfit" in the table
+    assert panel.earlier.runs[0].pinned
+    names = ["weight_decay", "augmentation", "early_stopping", "all_remedies", "again"]
+    for name in names:
+        run_epochs(panel, name)
+    labels = [r.label for r in panel.earlier.runs]
+    assert labels[0] == "overfit" and len(labels) == MAX_UNPINNED + 1
+    assert labels[1:] == ["augmentation", "early_stopping", "all_remedies"][-MAX_UNPINNED:]
+    legend = [label.text for _, label in panel.plots["accuracy"].getPlotItem().legend.items]
+    assert "overfit (baseline)" in legend and "dropout" not in legend
+    panel.finish_run()
+    table = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert table == ["overfit", *labels[1:], "again (now)"]
+    assert panel.table.item(0, 3).text().endswith("pts")
+
+
+def test_only_runs_of_the_same_dataset_stay_unless_pinned(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    run_epochs(panel, "spirals-a", dataset="spirals")
+    run_epochs(panel, "spirals-b", dataset="spirals")
+    panel.earlier.set_pinned(panel.earlier.runs[0], True)
+    run_epochs(panel, "cnn", dataset="fashion_mnist", n=15)
+    assert [r.label for r in panel.earlier.shown()] == []  # spirals-b dropped, spirals-a hidden
+    assert [r.label for r in panel.earlier.runs] == ["spirals-a"]
+    # The epoch axis fits the current run, not the longest run ever kept.
+    (x0, x1), _ = panel.plots["accuracy"].getPlotItem().vb.viewRange()
+    assert x1 == pytest.approx(15 * 1.04)
+    run_epochs(panel, "spirals-c", dataset="spirals")
+    assert [r.label for r in panel.earlier.shown()] == ["spirals-a"]
 
 
 def test_a_new_run_reuses_the_plot_items_of_earlier_runs(qtbot):
-    from gui.panels import plots
+    from gui.panels.comparison import MAX_UNPINNED
 
     panel = PlotsPanel()
     qtbot.addWidget(panel)
     loss = panel.plots["loss"].getPlotItem()
-    names = [f"run{i}" for i in range(plots.MAX_GHOST_RUNS + 2)]
+    names = [f"run{i}" for i in range(MAX_UNPINNED + 3)]
     for i, name in enumerate(names):
-        panel.start_run(started(), name)
+        run_epochs(panel, name, offset=0.1 * i)
         if i == 1:
             norms_items = {k: s.curve for k, s in panel.layer_series.items()}
-        if i == plots.MAX_GHOST_RUNS:  # as many earlier runs shown as there will be
-            items_before = list(loss.vb.childGroup.childItems())
-        for e in range(1, 4):
-            panel.add_epoch(epoch(e, val_loss=0.1 * i + e))
+        if i == MAX_UNPINNED + 1:  # as many earlier runs shown as there will be
+            items_before = {id(i) for i in loss.vb.childGroup.childItems()}
         panel.add_marker(2.5, f"end of {name}")
     # The oldest runs gave their curves and lines to the newer ones: the same items since.
-    assert {id(i) for i in loss.vb.childGroup.childItems()} == {id(i) for i in items_before}
+    assert {id(i) for i in loss.vb.childGroup.childItems()} == items_before
     assert {k: s.curve for k, s in panel.layer_series.items()} == norms_items
     legend = [label.text for _, label in loss.legend.items]
-    kept = names[-1 - plots.MAX_GHOST_RUNS:-1]
-    assert all(f"{n} (val)" in legend for n in kept)
-    assert f"{names[0]} (val)" not in legend
-    newest = panel.ghosts[-1][0][1]  # the last ghost's validation loss carries its own data
-    assert newest.name() == f"{names[-2]} (val)"
-    assert np.allclose(newest.getData()[1], [0.1 * (len(names) - 2) + e for e in (1, 2, 3)])
-    # One marker per plot is shown, the latest run's; the earlier runs' lines were reused.
-    shown = [line for line in loss.vb.childGroup.childItems() if isinstance(line, plots.pg.InfiniteLine) and line.isVisible()
-             and line.label.format.startswith("end of")]
-    assert [line.label.format for line in shown] == [f"end of {names[-1]}"]
-    panel.start_run(started(layers=("conv1", "fc")), "other")
+    kept = names[-1 - MAX_UNPINNED:-1]
+    assert all(n in legend for n in kept) and names[0] not in legend
+    newest = panel.earlier.runs[-1]
+    assert newest.label == names[-2]
+    x, y = newest.curves["val_loss"]
+    assert np.allclose(y, [0.1 * (len(names) - 2) + e for e in (1, 2, 3)])
+    run_epochs(panel, "other", layers=("conv1", "fc"))
     assert list(panel.layer_series) == ["conv1", "fc"]
     assert [label.text for _, label in panel.plots["norms"].getPlotItem().legend.items] == ["conv1", "fc"]
+
+
+def test_reused_marker_lines_show_their_new_text(qtbot):
+    """A line kept from an earlier run's marker must not keep that run's label."""
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    run_epochs(panel, "dropout")
+    panel.add_marker(1.5, "dropout 0→0.5")
+    panel.add_marker(3.0, "end")
+    run_epochs(panel, "overfit")
+    panel.add_marker(1.2, "lr 0.001→0.01")
+    panel.add_marker(3.0, "stopped")
+    for plot in ("loss", "accuracy", "gap", "norms"):
+        assert panel.markers.labels(plot) == ["lr 0.001→0.01", "stopped"]
+        shown = [line for name, line in panel.markers.shown if name == plot]
+        assert all(line.isVisible() for line in shown)
+
+
+def test_hovering_a_curve_shows_epoch_and_values(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    run_epochs(panel, "run", n=5)
+    panel.refresh()
+    qtbot.wait(20)
+    item = panel.plots["accuracy"].getPlotItem()
+    point = item.vb.mapViewToScene(QPointF(3.0, 50.0))
+    view = panel.plots["accuracy"]
+    qtbot.mouseMove(view.viewport(), view.mapFromScene(point))
+    import pyqtgraph as pg
+
+    readout = next(i for i in item.vb.childGroup.childItems()
+                   if isinstance(i, pg.TextItem) and i.zValue() == 100)
+    qtbot.waitUntil(readout.isVisible, timeout=2000)
+    text = readout.toPlainText()
+    assert "epoch 3" in text and "val: 70.0 %" in text and "train: 80.0 %" in text
 
 
 def test_toy_and_noise_plots_appear_only_when_relevant(qtbot):
@@ -167,8 +247,8 @@ def test_toy_and_noise_plots_appear_only_when_relevant(qtbot):
     assert not panel.plots["boundary"].isHidden()
     panel.set_boundary(ev.DecisionBoundary(epoch=1, x_range=(-1, 1), y_range=(-2, 2), resolution=2,
                                            classes=[[0, 1], [1, 1]], confidence=[[0.9, 0.6], [0.99, 0.5]]))
-    assert panel.boundary_image.image.shape == (2, 2, 3)
-    assert panel.boundary_image.mapRectToParent(panel.boundary_image.boundingRect()).width() == pytest.approx(2)
+    assert panel.boundary.image.image.shape == (2, 2, 3)
+    assert panel.boundary.image.mapRectToParent(panel.boundary.image.boundingRect()).width() == pytest.approx(2)
     panel.start_run(started(noise=0.2), "c")
     assert not panel.plots["noise"].isHidden() and panel.plots["boundary"].isHidden()
     panel.add_epoch(epoch(1, train_accuracy_clean=0.9, train_accuracy_corrupted=0.2))
@@ -227,7 +307,7 @@ def test_a_hidden_plot_panel_does_not_wake_the_gui_thread(qtbot):
 
 
 def test_log_axes_label_whole_decades_only(qtbot):
-    from gui.panels.plots import DecadeAxis
+    from gui.plotting.axes import DecadeAxis
 
     axis = DecadeAxis("left")
     (spacing, decades), (_, between) = axis.logTickValues(-1.2, 1.3, 100, [])
@@ -239,7 +319,7 @@ def test_log_axes_label_whole_decades_only(qtbot):
 
 
 def test_draw_budget_holds_back_other_plots_while_the_gui_thread_is_busy():
-    from gui.panels.plots import DrawBudget
+    from gui.plotting.budget import DrawBudget
 
     t, cpu = [0.0], [0.0]
     budget = DrawBudget(share=0.05, span=1.0, max_wait=0.5, clock=lambda: t[0], cpu=lambda: cpu[0])
@@ -272,7 +352,7 @@ def test_plots_beyond_the_loss_wait_while_the_budget_says_so(qtbot):
 
 
 def test_after_a_run_the_held_back_plots_catch_up_one_per_frame(qtbot):
-    from gui.panels.plots import STAGGERED_PLOTS, DrawBudget
+    from gui.plotting.budget import DrawBudget
 
     panel = PlotsPanel()
     qtbot.addWidget(panel)
@@ -281,18 +361,20 @@ def test_after_a_run_the_held_back_plots_catch_up_one_per_frame(qtbot):
     panel.budget.drawn()  # ... since it has just drawn
     panel.start_run(started(), "run")
     panel.add_epoch(epoch(1))
-    panel._on_timer_timeout()
+    panel.timer.timeout.emit()  # a frame
     assert panel.series["val_acc"].dirty and not panel.series["val_loss"].dirty
-    held = [p for p in STAGGERED_PLOTS if panel._plot_dirty(p)]
+    held = panel.pending()
     assert {"accuracy", "gap", "norms", "grads"} <= set(held)
     panel.finish_run()
     frames = 0
-    while any(panel._plot_dirty(p) for p in STAGGERED_PLOTS):
-        panel._on_timer_timeout()
+    while panel.pending():
+        panel.timer.timeout.emit()
         frames += 1
     assert frames == len(held)  # one plot per frame: no long frame
-    panel._on_timer_timeout()
-    assert not panel._catching_up
+    panel.timer.timeout.emit()  # nothing left: the catch-up is over
+    panel.add_epoch(epoch(2))  # the budget decides again
+    panel.timer.timeout.emit()
+    assert panel.series["val_acc"].dirty
 
 
 def test_legends_of_rising_curves_stay_clear_of_their_late_epochs(qtbot):

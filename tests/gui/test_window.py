@@ -7,30 +7,27 @@ from PySide6.QtCore import QSettings
 
 from engine import events as ev
 from engine.runs import list_runs, read_run
-from gui.main_window import IDLE, PAUSED, MainWindow
+from gui.main_window import MainWindow
+from gui.run_state import IDLE, PAUSED, RUNNING
 from gui.worker import RunHandle
+from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.helpers import tiny_config
-
-RUN_TIMEOUT = 120_000
-
-
-def wait_for_step(qtbot, window, step=1):
-    qtbot.waitUntil(lambda: window.handle.trainer is not None
-                    and window.handle.trainer.step >= step, timeout=RUN_TIMEOUT)
 
 
 def test_real_worker_trains_two_epochs(qtbot, window):
-    assert window.start_action.isEnabled()
+    start, stop = window.actions["start"], window.actions["stop"]
+    assert start.isEnabled()
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         assert window.start_run()
-        assert not window.start_action.isEnabled() and window.stop_action.isEnabled()
+        assert not start.isEnabled() and stop.isEnabled()
     result = sig.args[0]
     assert result.reason == ev.COMPLETED
     window.plots.refresh()
     assert list(window.plots.series["val_loss"].curve.getData()[0]) == [1, 2]
-    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
-    assert read_run(result.run_dir).status == ev.COMPLETED
-    assert "epoch 2/2" in window.info_label.text()
+    assert start.isEnabled() and not stop.isEnabled()
+    assert read_run(list_runs(window.runs_dir)[0]).status == ev.COMPLETED
+    assert "2 of 2 epochs" in window.status.info.text()
+    assert "ETA" not in window.status.info.text()  # a finished run has no time left
 
 
 def test_double_start_never_starts_two_workers(qtbot, window):
@@ -44,45 +41,38 @@ def test_double_start_never_starts_two_workers(qtbot, window):
     assert len(list_runs(window.runs_dir)) == 1
 
 
-def test_pause_resume_stop(qtbot, window):
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 500}))
-    window.start_run()
-    wait_for_step(qtbot, window, 3)
-    window.pause_action.trigger()
-    assert window.state == PAUSED and window.pause_action.text() == "Resume"
+def test_pause_resume_stop(qtbot, long_run):
+    window = long_run
+    pause, stop = window.actions["pause"], window.actions["stop"]
+    pause.trigger()
+    assert window.state == PAUSED and pause.text() == "Resume"
     qtbot.waitUntil(lambda: "paused at step" in window.status_label.text(), timeout=10_000)
-    trainer = window.handle.trainer
-    paused_step = trainer.step
-    qtbot.wait(300)
-    assert trainer.step == paused_step
-    window.pause_action.trigger()  # resume
-    qtbot.waitUntil(lambda: trainer.step > paused_step + 2, timeout=10_000)
-    window.pause_action.trigger()  # pause again, then stop while paused
+    shown = window.plots.step_loss.n
+    qtbot.wait(400)
+    assert window.plots.step_loss.n == shown  # no training while paused
+    pause.trigger()  # resume
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > shown + 1, timeout=10_000)
+    pause.trigger()  # pause again, then stop while paused
     qtbot.waitUntil(lambda: "paused at step" in window.status_label.text(), timeout=10_000)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
-        window.stop_action.trigger()
+        stop.trigger()
     assert sig.args[0].reason == ev.USER_STOPPED
-    assert window.state == IDLE and window.start_action.isEnabled()
+    assert window.state == IDLE and window.actions["start"].isEnabled()
 
 
-def test_live_settings_change_marks_the_plots(qtbot, window):
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 500}))
-    window.start_run()
-    wait_for_step(qtbot, window, 2)
+def test_live_settings_change_marks_the_plots(qtbot, long_run):
+    window = long_run
     assert not window.settings_panel.widgets["model.width"].isEnabled()
     window.settings_panel.widgets["regularization.dropout"].setValue(0.3)
-    qtbot.waitUntil(lambda: any("dropout 0→0.3" in line.label.format for _, line in window.plots.markers),
-                    timeout=10_000)
-    trainer = window.handle.trainer
-    assert trainer.config.regularization.dropout == 0.3
+    qtbot.waitUntil(lambda: "dropout 0→0.3" in window.plots.markers.labels("loss"), timeout=10_000)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
-        window.stop_action.trigger()
+        window.actions["stop"].trigger()
+    written = (list_runs(window.runs_dir)[0] / "metrics.jsonl").read_text()
+    assert '"regularization.dropout": [0.0, 0.3]' in written
 
 
-def test_closing_mid_run_stops_and_flushes_the_run(qtbot, window):
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 500}))
-    window.start_run()
-    wait_for_step(qtbot, window, 2)
+def test_closing_mid_run_stops_and_flushes_the_run(qtbot, long_run):
+    window = long_run
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible() and not window.any_thread_running(), timeout=10_000)
     run = read_run(list_runs(window.runs_dir)[0])
@@ -90,19 +80,19 @@ def test_closing_mid_run_stops_and_flushes_the_run(qtbot, window):
 
 
 def test_engine_exception_shows_a_dialog_and_start_works_again(qtbot, window, monkeypatch):
-    from engine.trainer import Trainer
+    from engine import trainer
 
-    def broken(self, reg):
+    def broken(reg, params):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
 
-    monkeypatch.setattr(Trainer, "_penalty", broken)
+    monkeypatch.setattr(trainer, "weight_penalty", broken)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.start_run()
     box = window.error_dialog
     assert box is not None and box.isVisible()
     assert "mat1 and mat2" in box.text()
-    assert "Traceback" in box.detailedText() and "_penalty" in box.detailedText()
-    assert window.start_action.isEnabled()
+    assert "Traceback" in box.detailedText() and "in broken" in box.detailedText()
+    assert window.actions["start"].isEnabled()
     box.close()
     monkeypatch.undo()
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
@@ -116,34 +106,44 @@ def test_bad_data_folder_is_named_in_the_dialog(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.start_run()
     assert f"{tmp_path / 'photos'}: folder not found" in window.error_dialog.text()
+    assert window.error_dialog.windowTitle() == "Cannot train with these settings"
+    assert window.status.info.text() == ""  # no figures of an earlier run stay
     window.error_dialog.close()
 
 
-def test_test_set_evaluation_once_after_the_run(qtbot, window):
-    assert not window.test_action.isEnabled()
+def test_test_set_evaluation_once_after_the_run_and_shown_again_on_request(qtbot, window):
+    test = window.actions["test"]
+    assert not test.isEnabled()
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.start_run()
-    assert window.test_action.isEnabled()
+    assert test.isEnabled()
     with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT) as sig:
-        window.test_action.trigger()
+        test.trigger()
     assert window.test_dialog.table.rowCount() == 10
     assert "Test accuracy" in window.test_dialog.findChildren(type(window.status_label))[0].text()
-    assert not window.test_action.isEnabled()  # once
-    assert read_run(window.handle.trainer.result.run_dir).summary["test"]["accuracy"] == sig.args[0].accuracy
+    run = read_run(list_runs(window.runs_dir)[0])
+    assert run.summary["test"]["accuracy"] == sig.args[0].accuracy
+    window.test_dialog.close()
+    # Once: the action now reopens the recorded result instead of evaluating again.
+    assert test.isEnabled() and test.text() == "Show test result"
+    with qtbot.waitSignal(window.test_shown, timeout=5_000) as again:
+        test.trigger()
+    assert again.args[0] is sig.args[0]
+    assert sum(e["event"] == "TestEvaluated" for e in read_run(run.path).events) == 1
     window.test_dialog.close()
 
 
 def test_ten_thousand_cross_thread_events(qtbot, window):
     handle = RunHandle(tiny_config())
     window.handle = handle
-    window.started_event = ev.RunStarted(
-        run_id="x", run_dir=None, config=tiny_config().to_dict(), layer_names=["fc1"], parameter_count=1,
+    window.router.dispatch(ev.RunStarted(
+        run_id="x", config=tiny_config().to_dict(), layer_names=["fc1"], parameter_count=1,
         steps_per_epoch=100, device="cpu", dataset="fashion_mnist", class_names=["a"], train_size=1,
-        val_size=1, epochs=100)
+        val_size=1, epochs=100))
 
     def flood():
         for i in range(10_000):
-            window.engine.worker.event_emitted.emit(handle.number, ev.StepMetrics(step=i + 1, epoch=i // 100, train_loss=1.0,
+            window.engine.worker.event_emitted.emit(handle.number, ev.StepMetrics(step=i + 1, epoch=i // 100 + 1, train_loss=1.0,
                                                             samples_per_sec=1.0, lr=0.1,
                                                             epoch_fraction=(i + 1) / 100))
 
@@ -162,14 +162,14 @@ def test_hundred_start_stop_cycles(qtbot, window):
     for _ in range(100):
         with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
             assert window.start_run()
-            window.stop_action.trigger()
+            window.actions["stop"].trigger()
         reasons.append(sig.args[0].reason)
     assert set(reasons) == {ev.USER_STOPPED}
     assert window.engine.is_running()  # one engine thread served all hundred runs
 
 
 def test_settings_survive_a_restart_and_corrupt_state_opens_at_defaults(qtbot, tmp_path):
-    w = MainWindow(tiny_config({"regularization.dropout": 0.45}), restore=False)
+    w = MainWindow(tiny_config({"regularization.dropout": 0.45}))
     qtbot.addWidget(w)
     w.close()
     again = MainWindow()
@@ -183,6 +183,53 @@ def test_settings_survive_a_restart_and_corrupt_state_opens_at_defaults(qtbot, t
     qtbot.addWidget(fresh)
     assert fresh.settings_panel.value("regularization.dropout") == 0.0
     assert fresh.settings_panel.current_preset() == "overfit"
+
+
+def test_a_scripted_window_neither_reads_nor_writes_stored_settings(qtbot):
+    w = MainWindow(tiny_config({"regularization.dropout": 0.45}))
+    qtbot.addWidget(w)
+    w.close()  # stored: dropout 0.45
+    scripted = MainWindow(tiny_config({"optim.epochs": 3}), "overfit", restore=False)
+    qtbot.addWidget(scripted)
+    assert scripted.settings_panel.value("regularization.dropout") == 0.0
+    scripted.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.settings_panel.value("regularization.dropout") == pytest.approx(0.45)
+    assert again.settings_panel.value("optim.epochs") != 3
+
+
+def test_the_picker_says_when_settings_differ_from_the_preset(qtbot):
+    from engine.config import load_preset
+
+    w = MainWindow(load_preset("overfit").with_updates({"optim.epochs": 3}), "overfit", restore=False)
+    qtbot.addWidget(w)
+    panel = w.settings_panel
+    assert panel.preset_box.currentText() == "overfit (modified)" and panel.current_preset() is None
+    assert "memoriz" in panel.description.text() or "100 %" in panel.description.text()
+    panel.widgets["optim.epochs"].setValue(load_preset("overfit").optim.epochs)
+    assert panel.preset_box.currentText() == "overfit" and panel.current_preset() == "overfit"
+
+
+def test_space_and_esc_work_from_a_number_field_without_wiping_it(qtbot, long_run):
+    from PySide6.QtCore import Qt
+
+    window = long_run
+    window.activateWindow()
+    field = window.settings_panel.widgets["regularization.dropout"]
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field, "0.25")
+    qtbot.keyClick(field, Qt.Key.Key_Space)
+    assert window.state == PAUSED
+    assert field.value() == pytest.approx(0.25) and field.text().strip() == "0.250"
+    qtbot.keyClick(field, Qt.Key.Key_Space)  # resume: the edit applies at the next batch
+    assert window.state == RUNNING
+    qtbot.waitUntil(lambda: "dropout 0→0.25" in window.plots.markers.labels("loss"), timeout=10_000)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
+        qtbot.keyClick(field, Qt.Key.Key_Escape)
+    assert sig.args[0].reason == ev.USER_STOPPED and field.value() == pytest.approx(0.25)
 
 
 def test_cyclic_garbage_is_freed_only_on_the_gui_thread(qtbot, window):
@@ -199,19 +246,20 @@ def test_cyclic_garbage_is_freed_only_on_the_gui_thread(qtbot, window):
 
     window.settings_panel.set_config(tiny_config({"optim.epochs": 500}))
     window.start_run()
-    wait_for_step(qtbot, window, 2)
+    wait_for_step(qtbot, window)
     for _ in range(2000):
         Cycle()
         qtbot.wait(0) if _ % 100 == 0 else None
     qtbot.waitUntil(lambda: len(freed_on) == 2000, timeout=30_000)
-    window.stop_action.trigger()
+    window.actions["stop"].trigger()
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
     assert all(freed_on)
 
 
 def test_help_menu_names_the_runs_and_log_folders(qtbot, window, tmp_path):
     window.log_path = tmp_path / "state" / "overfit-lab.log"
-    where = next(a for a in window.menuBar().actions()[0].menu().actions() if "runs and logs" in a.text())
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    where = next(a for a in help_menu.actions() if "runs and logs" in a.text())
     where.trigger()
     text = window.where_dialog.text()
     assert str(window.runs_dir) in text and str(window.log_path) in text
@@ -223,20 +271,20 @@ def test_garbage_is_collected_on_the_gui_thread_only_once_the_engine_is_imported
     collecting them on the GUI thread would stall the window and slow the import."""
     import gc
 
-    from gui import worker
+    from gui import garbage
 
-    monkeypatch.setattr(worker, "_collector", None)
+    monkeypatch.setattr(garbage, "_collector", None)
     monkeypatch.setattr(gc, "freeze", lambda: None)  # the suite's own objects stay collectable
     was_enabled = gc.isenabled()
     try:
-        worker.collect_garbage_on_the_gui_thread()
-        collector = worker._collector
+        garbage.collect_on_the_gui_thread()
+        collector = garbage.collector()
         assert not gc.isenabled() and not collector.timer.isActive()
-        worker.freeze_startup_objects()
+        garbage.freeze_startup_objects()
         assert collector.timer.isActive() and not gc.isenabled()
-        worker.collect_garbage_on_the_gui_thread()  # once per process
-        assert worker._collector is collector
+        garbage.collect_on_the_gui_thread()  # once per process
+        assert garbage.collector() is collector
     finally:
-        worker._collector.timer.stop()
+        garbage.collector().timer.stop()
         if was_enabled:
             gc.enable()

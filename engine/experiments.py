@@ -1,0 +1,179 @@
+"""Experiments: several runs from one plan, one after another on the calling thread.
+
+An experiment is a base config and a plan: a list (or a generator) of config changes, one
+per trial. `Experiment.run()` trains a trial for each, reusing the loaded data while the
+data settings and seed stay the same, and tells its subscribers about the experiment as a
+whole (ExperimentStarted, TrialStarted, TrialFinished, ExperimentFinished) besides every
+event of every run. Each trial writes its own run folder; an experiment of more than one
+trial also writes an experiment folder (experiment.json: the base, the plan, the status and
+the member runs), with its runs inside.
+
+A generator plan is sent each trial's TrialFinished and may yield the next changes from
+it (`changes = yield ...`): that is how a search proposes trials from results.
+
+Pause and stop reach the run in progress through the shared RunControl; a stop also ends
+the experiment. A single run is a plan of one: the window and `main.py train` run that.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import events as ev
+from engine.callbacks import Callback
+from engine.config import Config
+from engine.control import RunControl
+from engine.data import DataBundle, load_data
+from engine.files import atomic_write_json
+from engine.runs import RunWriter
+from engine.trainer import Trainer, resolve_device
+
+EXPERIMENT_FILE = "experiment.json"
+
+
+@dataclass
+class Trial:
+    index: int
+    changes: dict[str, Any]
+    config: Config
+    trainer: Trainer | None = None
+    run_dir: Path | None = None
+    result: ev.RunFinished | None = None
+
+
+@dataclass
+class ExperimentResult:
+    reason: str
+    trials: list[Trial] = field(default_factory=list)
+    path: Path | None = None
+
+
+class _DataCache:
+    """The last loaded splits, reused while the data settings, seed and device are equal."""
+
+    def __init__(self):
+        self.key: str | None = None
+        self.data: DataBundle | None = None
+
+    def get(self, config: Config) -> DataBundle:
+        device = resolve_device(config.run.device)
+        key = json.dumps([config.data.__dict__, config.run.seed, str(device)], sort_keys=True)
+        if key != self.key:
+            self.data, self.key = None, None  # free the old tensors before loading new ones
+            self.data, self.key = load_data(config.data, config.run.seed, device), key
+        return self.data
+
+
+class Experiment:
+    def __init__(self, base: Config, plan: Iterable[dict[str, Any]] | Generator, *,
+                 control: RunControl | None = None, subscribers: Iterable[Callback] = (),
+                 runs_dir: str | Path | None = None, name: str = ""):
+        self.base = base
+        self.plan = plan
+        self.control = control or RunControl()
+        self.subscribers = list(subscribers)
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else None
+        self.name = name or base.run.name or "experiment"
+        self.trials: list[Trial] = []
+        self.path: Path | None = None
+        self._cache = _DataCache()
+        self._planned = len(plan) if hasattr(plan, "__len__") else None
+
+    def emit(self, event) -> None:
+        for s in self.subscribers:
+            s.on_event(event)
+
+    # ---- the plan -----------------------------------------------------------------------
+    def _changes(self) -> Generator[dict[str, Any], ev.TrialFinished | None, None]:
+        if isinstance(self.plan, Generator):
+            sent = None
+            try:
+                changes = next(self.plan)
+                while True:
+                    sent = yield changes
+                    changes = self.plan.send(sent)
+            except StopIteration:
+                return
+        else:
+            for changes in self.plan:
+                yield changes
+
+    def run(self) -> ExperimentResult:
+        grouped = self.runs_dir is not None and self._planned != 1
+        if grouped:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            self.path = self.runs_dir / f"{stamp}-{self.name}-experiment"
+            self.path.mkdir(parents=True, exist_ok=False)
+        self._record("running")
+        self.emit(ev.ExperimentStarted(name=self.name, experiment_dir=_str(self.path),
+                                       planned_trials=self._planned))
+        reason, message = ev.COMPLETED, ""
+        plan = self._changes()
+        finished = None
+        try:
+            while not self.control.stop_requested:
+                try:
+                    changes = plan.send(finished) if finished is not None else next(plan)
+                except StopIteration:
+                    break
+                finished = self._run_trial(len(self.trials), dict(changes))
+            else:
+                reason, message = ev.USER_STOPPED, "stopped by request"
+        except Exception as exc:  # a bad plan (an invalid setting, say): the experiment fails
+            reason, message = ev.FAILED, f"{type(exc).__name__}: {exc}"
+        done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)
+        message = message or f"{done} of {len(self.trials)} trials completed"
+        self._record(reason, message)
+        self.emit(ev.ExperimentFinished(reason=reason, message=message, trials_completed=done,
+                                        experiment_dir=_str(self.path)))
+        return ExperimentResult(reason, self.trials, self.path)
+
+    def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        config = self.base.with_updates(changes)
+        trial = Trial(index, changes, config)
+        self.trials.append(trial)
+        callbacks = list(self.subscribers)
+        writer = None
+        root = self.path or self.runs_dir
+        if root is not None:
+            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}")
+            callbacks.insert(0, writer)
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=_str(writer and writer.path)))
+        try:
+            data = self._cache.get(config)
+        except Exception:
+            data = None  # the trainer loads it again and reports the failure as its result
+        trial.trainer = Trainer(config, control=self.control, callbacks=callbacks, data=data)
+        trial.result = trial.trainer.fit()
+        trial.run_dir = writer.path if writer is not None and writer.started else None
+        finished = ev.TrialFinished(index=index, changes=changes, run_dir=_str(trial.run_dir),
+                                    result=trial.result)
+        self._record("running")
+        self.emit(finished)
+        return finished
+
+    def _record(self, status: str, message: str = "") -> None:
+        if self.path is None:
+            return
+        atomic_write_json(self.path / EXPERIMENT_FILE, {
+            "name": self.name, "status": status, "message": message, "base": self.base.to_dict(),
+            "plan": list(self.plan) if isinstance(self.plan, list) else None,
+            "trials": [{"index": t.index, "changes": t.changes,
+                        "run_dir": t.run_dir.name if t.run_dir else None,
+                        "status": t.result.reason if t.result else "running"} for t in self.trials]})
+
+
+def _str(path) -> str | None:
+    return None if path is None else str(path)
+
+
+def run_single(config: Config, *, control: RunControl | None = None,
+               subscribers: Iterable[Callback] = (), runs_dir: str | Path | None = None) -> Trial:
+    """One run as a plan of one: its run folder goes straight into `runs_dir`."""
+    experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir)
+    return experiment.run().trials[0]

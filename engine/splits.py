@@ -1,0 +1,99 @@
+"""Cutting examples into splits: stratified and nested subsets, k-fold partitions, label
+noise, and the locked test split that training never reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def stratified_subset(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n indices whose class proportions match `labels` (largest-remainder rounding)."""
+    classes, counts = np.unique(labels, return_counts=True)
+    quota = counts / counts.sum() * n
+    take = np.floor(quota).astype(int)
+    for i in np.argsort(-(quota - take))[: n - take.sum()]:
+        take[i] += 1
+    chosen = []
+    for c, k in zip(classes, take, strict=True):
+        idx = np.flatnonzero(labels == c)
+        chosen.append(rng.permutation(idx)[:k])
+    return np.sort(np.concatenate(chosen))
+
+
+def corrupt_labels(labels: np.ndarray, fraction: float, num_classes: int, mode: str,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Replace round(fraction * n) labels. Returns (new labels, mask of labels that changed).
+
+    mode 'different': each chosen label becomes another class, so exactly that many are wrong.
+    mode 'uniform': each chosen label is redrawn uniformly and may, by chance, stay the same.
+    """
+    n = len(labels)
+    k = int(round(fraction * n))
+    chosen = rng.choice(n, size=k, replace=False)
+    noisy = labels.copy()
+    if mode == "different":
+        shift = rng.integers(1, num_classes, size=k)
+        noisy[chosen] = (labels[chosen] + shift) % num_classes
+    else:
+        noisy[chosen] = rng.integers(0, num_classes, size=k)
+    return noisy, noisy != labels
+
+
+class LockedSplit:
+    """The test split. Training never reads it: `open()` records each access."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor):
+        self._x, self._y = x, y
+        self.accesses: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._y)
+
+    def open(self, reason: str) -> tuple[torch.Tensor, torch.Tensor]:
+        self.accesses.append(reason)
+        return self._x, self._y
+
+
+def stratified_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Every index once, ordered so that each prefix is a stratified sample.
+
+    Each class's examples are shuffled and given the ranks (j + 1/2) / count, and the
+    classes are merged by rank: the first n indices hold each class in proportion (to
+    within one example), for every n at once."""
+    keys, order = [], []
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        keys.append((np.arange(len(idx)) + 0.5) / len(idx))
+        order.append(idx)
+    keys, order = np.concatenate(keys), np.concatenate(order)
+    return order[np.argsort(keys, kind="stable")]
+
+
+def nested_subsets(labels: np.ndarray, sizes, rng: np.random.Generator) -> dict[int, np.ndarray]:
+    """Stratified subsets of each size, each smaller one inside every larger one (the
+    250-example training set of a learning curve is part of the 500-example one)."""
+    sizes = sorted(set(int(n) for n in sizes))
+    if sizes and (sizes[0] < 1 or sizes[-1] > len(labels)):
+        raise ValueError(f"subset sizes must be in [1, {len(labels)}], got {sizes}")
+    order = stratified_order(labels, rng)
+    return {n: np.sort(order[:n]) for n in sizes}
+
+
+def stratified_kfold(labels: np.ndarray, k: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """k disjoint folds covering every index, each class spread over the folds as evenly as
+    its count allows. Raises ValueError when a class has fewer than k examples."""
+    classes, counts = np.unique(labels, return_counts=True)
+    if k < 2:
+        raise ValueError(f"k-fold needs at least 2 folds, got {k}")
+    if counts.min() < k:
+        raise ValueError(f"{k} folds need at least {k} examples of every class; the smallest "
+                         f"class ({classes[counts.argmin()]}) has {counts.min()}")
+    folds: list[list[np.ndarray]] = [[] for _ in range(k)]
+    start = 0  # each class continues where the last left off, so fold sizes stay even
+    for c in classes:
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        for j in range(k):
+            folds[(start + j) % k].append(idx[j::k])
+        start = (start + len(idx)) % k
+    return [np.sort(np.concatenate(f)) for f in folds]

@@ -1,0 +1,46 @@
+"""The window's message boxes: a failed run, where files are, about."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from engine import events as ev
+
+
+def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
+    """A non-modal box (the window keeps running) saying why the run failed or diverged."""
+    box = QMessageBox(parent)
+    if result.bad_input:
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Cannot train with these settings")
+    elif result.reason == ev.FAILED:
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Training failed")
+    else:
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Training diverged")
+    box.setText(result.message)
+    if result.traceback:
+        box.setDetailedText(result.traceback)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box
+
+
+def where_are_my_files(parent, runs_dir, log_path, settings_file: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Information, "Where are my runs and logs?",
+                      f"Run folders (config, metrics, weights, summary):\n{runs_dir}\n\n"
+                      f"Log file (errors and crashes):\n{log_path}\n\n"
+                      f"Settings: {settings_file}", parent=parent)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return box
+
+
+def about(parent) -> None:
+    from engine import __version__
+
+    QMessageBox.about(parent, "About Overfit Lab",
+                      f"Overfit Lab {__version__}\nSee why deep networks overfit and how "
+                      "regularization fixes it.\nFashion-MNIST © 2017 Zalando SE, MIT licence.")

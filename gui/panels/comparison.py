@@ -1,0 +1,182 @@
+"""Earlier runs, faded behind the current one, and a table comparing how each ended.
+
+Only comparable runs are kept: runs of another dataset are dropped when a run starts,
+unless pinned. A pinned run (the baseline an instructor compares every remedy with) stays
+until it is unpinned; besides it, the last MAX_UNPINNED runs are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+MAX_UNPINNED = 3
+GHOSTS = ["#9e9e9e", "#b39ddb", "#a5d6a7", "#ffcc80"]
+PINNED = "#424242"
+# (plot, curve key, pen style, in the legend): validation dashed, training dotted.
+GHOST_CURVES = (("loss", "val_loss", Qt.PenStyle.DashLine, True),
+                ("loss", "train_loss", Qt.PenStyle.DotLine, False),
+                ("accuracy", "val_acc", Qt.PenStyle.DashLine, True),
+                ("accuracy", "train_acc", Qt.PenStyle.DotLine, False),
+                ("gap", "acc_gap", Qt.PenStyle.DashLine, True))
+
+
+@dataclass
+class RunCurves:
+    """A finished run's epoch curves, as the plots drew them (accuracy and gap in %)."""
+    label: str
+    dataset: str
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]
+    pinned: bool = False
+
+    def final(self, key: str) -> float | None:
+        x, y = self.curves.get(key, (None, None))
+        return float(y[-1]) if y is not None and len(y) else None
+
+
+class EarlierRuns:
+    """The faded curves of earlier runs on the loss, accuracy and gap plots."""
+
+    def __init__(self, plots: dict[str, pg.PlotWidget]):
+        self.plots = plots
+        self.runs: list[RunCurves] = []
+        self._items: dict[int, list[tuple[str, pg.PlotDataItem]]] = {}  # id(run) -> its items
+        self._spare: list[list[tuple[str, pg.PlotDataItem]]] = []
+        self._colors = 0
+
+    def keep(self, run: RunCurves) -> None:
+        self.runs.append(run)
+        unpinned = [r for r in self.runs if not r.pinned]
+        for old in unpinned[:-MAX_UNPINNED] if len(unpinned) > MAX_UNPINNED else []:
+            self._drop(old)
+        self._draw(run)
+
+    def only_comparable(self, dataset: str) -> None:
+        """Keep runs of `dataset`; pinned runs of another dataset are hidden, not dropped."""
+        for run in list(self.runs):
+            if run.dataset != dataset and not run.pinned:
+                self._drop(run)
+        for run in self.runs:
+            for _, item in self._items.get(id(run), []):
+                item.setVisible(run.dataset == dataset)
+
+    def shown(self) -> list[RunCurves]:
+        return [r for r in self.runs if any(item.isVisible() for _, item in self._items.get(id(r), []))]
+
+    def set_pinned(self, run: RunCurves, pinned: bool) -> None:
+        run.pinned = pinned
+        self._style(run)
+        if not pinned:  # back among the others: the oldest beyond the limit goes
+            unpinned = [r for r in self.runs if not r.pinned]
+            for old in unpinned[:-MAX_UNPINNED] if len(unpinned) > MAX_UNPINNED else []:
+                self._drop(old)
+
+    def clear(self) -> None:
+        for run in list(self.runs):
+            self._drop(run)
+
+    def items(self):
+        return [item for items in self._items.values() for _, item in items]
+
+    # ---- items ----------------------------------------------------------------------------
+    def _draw(self, run: RunCurves) -> None:
+        reuse = self._spare.pop() if self._spare else None
+        run.color = GHOSTS[self._colors % len(GHOSTS)]
+        self._colors += 1
+        items = []
+        for i, (plot, key, _style, _legend) in enumerate(GHOST_CURVES):
+            x, y = run.curves.get(key, (np.empty(0), np.empty(0)))
+            if reuse is None:
+                item = self.plots[plot].plot(x, y)
+                item.setZValue(-20)
+            else:
+                item = reuse[i][1]
+                item.setData(x, y)
+                item.show()
+            items.append((plot, item))
+        self._items[id(run)] = items
+        self._style(run)
+
+    def _style(self, run: RunCurves) -> None:
+        color = PINNED if run.pinned else run.color
+        name = f"{run.label} (baseline)" if run.pinned else run.label
+        for (plot, item), (_, _, style, in_legend) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
+            item.setPen(pg.mkPen(color, width=2.5 if run.pinned else 1.5, style=style))
+            legend = self.plots[plot].getPlotItem().legend
+            legend.removeItem(item)
+            if in_legend:
+                legend.addItem(item, name)
+
+    def _drop(self, run: RunCurves) -> None:
+        self.runs.remove(run)
+        items = self._items.pop(id(run), [])
+        for plot, item in items:
+            self.plots[plot].getPlotItem().legend.removeItem(item)
+            item.hide()
+        if items:
+            self._spare.append(items)
+
+
+class ComparisonTable(QTableWidget):
+    """Final training / validation accuracy and gap of the current run and the runs shown
+    behind it; the checkbox pins a run as the baseline."""
+
+    pin_toggled = Signal(int, bool)  # row of an earlier run, pinned or not
+
+    HEADERS = ["run", "train acc", "val acc", "gap", "baseline"]
+
+    def __init__(self, parent=None):
+        super().__init__(0, len(self.HEADERS), parent)
+        self.setHorizontalHeaderLabels(self.HEADERS)
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(self.HEADERS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("How each run ended: final training and validation accuracy, and the gap "
+                        "between them (train − validation, percentage points). A remedy that works "
+                        "closes the gap. Tick 'baseline' to keep a run for comparison until unticked.")
+        self.itemChanged.connect(self._on_item_changed)
+        self._filling = False
+
+    def show_runs(self, earlier: list[RunCurves], current: RunCurves | None) -> None:
+        self._filling = True
+        rows = [*earlier, *([current] if current is not None else [])]
+        self.setRowCount(len(rows))
+        for row, run in enumerate(rows):
+            is_current = run is current
+            cells = [f"{run.label} (now)" if is_current else run.label,
+                     _pct(run.final("train_acc")), _pct(run.final("val_acc")), _pts(run.final("acc_gap"))]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.setItem(row, col, item)
+            pin = QTableWidgetItem()
+            if is_current:
+                pin.setFlags(Qt.ItemFlag.NoItemFlags)
+            else:
+                pin.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
+            self.setItem(row, 4, pin)
+        self.setVisible(bool(earlier))
+        self._filling = False
+
+    @Slot(QTableWidgetItem)
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if not self._filling and item.column() == 4:
+            self.pin_toggled.emit(item.row(), item.checkState() == Qt.CheckState.Checked)
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f} %"
+
+
+def _pts(v: float | None) -> str:
+    return "–" if v is None else f"{v:+.1f} pts"

@@ -1,0 +1,131 @@
+"""Plot axes that stay still: a value range that only grows to round numbers, a log axis
+labelled by decades, and the one way every plot of the window is made.
+
+Axes are the costly part of a pyqtgraph redraw (every tick label is laid out again when
+a range moves), so ranges move as seldom as the data allow."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtGui import QPen
+
+
+def round_up(value: float) -> float:
+    """The next of 1, 2, 2.5, 5 x 10^k at or above value (a loss-axis top)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    base = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * base >= value:
+            return m * base
+    return 10 * base
+
+
+class YRange:
+    """A value axis that only grows, to round numbers, when data would leave it.
+
+    mode "zero": [0, top] (loss, norms); "free": both ends (gap); "log": whole decades
+    (pyqtgraph's log axes take log10 coordinates)."""
+
+    def __init__(self, plot: pg.PlotWidget, mode: str):
+        self.plot, self.mode = plot, mode
+        self.lo, self.hi = math.inf, -math.inf  # the data seen
+        self.shown: tuple[float, float] | None = None
+
+    def reset(self) -> None:
+        self.lo, self.hi = math.inf, -math.inf
+        self.shown = None
+
+    def include(self, *values: float) -> None:
+        for v in values:
+            if v is None or not math.isfinite(v) or (self.mode == "log" and v <= 0):
+                continue
+            self.lo, self.hi = min(self.lo, v), max(self.hi, v)
+
+    def _target(self) -> tuple[float, float]:
+        lo, hi = self.lo, self.hi
+        if self.mode == "log":
+            return math.floor(math.log10(lo)), max(math.ceil(math.log10(hi)), math.floor(math.log10(lo)) + 1)
+        if self.mode == "zero":
+            return 0.0, round_up(max(hi, 0) * 1.05)
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        step = round_up((hi - lo) / 4 or 1.0)
+        return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+    def update(self) -> bool:
+        """Move the axis if the data left it; True when it moved."""
+        if self.lo > self.hi:
+            return False
+        if self.shown is not None:
+            a, b = self.shown
+            lo, hi = (math.log10(self.lo), math.log10(self.hi)) if self.mode == "log" else (self.lo, self.hi)
+            if a <= lo and hi <= b:
+                return False
+        self.shown = self._target()
+        self.plot.getPlotItem().setYRange(*self.shown, padding=0.02)
+        return True
+
+
+
+class DecadeAxis(pg.AxisItem):
+    """A value axis that, on a log scale, labels whole decades only (0.1, 1, 10).
+
+    pyqtgraph labels every 2..9 between decades when the axis is short, and they overlap."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        lo, hi = math.floor(minVal), math.ceil(maxVal)
+        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        between = [v + math.log10(k) for v in range(lo, hi) for k in range(2, 10)
+                   if minVal < v + math.log10(k) < maxVal]
+        return [(1.0, decades), (None, between)]
+
+
+def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False,
+              legend_below: bool = False) -> pg.PlotWidget:
+    """legend_below: the legend in the bottom-right corner, for curves that rise (accuracy,
+    the gap), which would run through a legend in the top-right one."""
+    axes = {"left": DecadeAxis("left")} if log_capable else None
+    w = pg.PlotWidget(title=title, axisItems=axes)
+    item = w.getPlotItem()
+    item.setLabel("left", y_label)
+    item.setLabel("bottom", x_label)
+    # No grid: pyqtgraph draws it with the axis, so every curve update would repaint the
+    # axis and its labels too (measured: 10 ms instead of 1 ms per loss-plot frame).
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
+    # bottom at the right edge.
+    item.addLegend(offset=(-25, -5) if legend_below else (-5, 5), labelTextSize=f"{LEGEND_PT}pt")
+    w.title_text = title
+    apply_text_scale([w], 1.0)
+    return w
+
+
+TICK_PT, LABEL_PT, TITLE_PT, LEGEND_PT = 9, 10, 11, 9
+
+
+def apply_text_scale(plots, scale: float) -> None:
+    """Tick labels, axis labels, titles, legends and curve widths at `scale` x their size."""
+    from PySide6.QtGui import QFont
+
+    for w in plots:
+        item = w.getPlotItem()
+        font = QFont()
+        font.setPointSizeF(TICK_PT * scale)
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setTickFont(font)
+            axis.setStyle(tickTextOffset=max(2, int(3 * scale)))
+            axis.label.setFont(QFont(font.family(), max(1, round(LABEL_PT * scale))))
+        item.setTitle(getattr(w, "title_text", ""), size=f"{TITLE_PT * scale:.0f}pt")
+        if item.legend is not None:
+            item.legend.setLabelTextSize(f"{LEGEND_PT * scale:.0f}pt")
+        for curve in item.listDataItems():
+            pen = curve.opts.get("pen")
+            if isinstance(pen, QPen):
+                base = curve.__dict__.setdefault("base_width", pen.widthF())
+                scaled = QPen(pen)
+                scaled.setWidthF(base * scale)
+                curve.setPen(scaled)

@@ -1,0 +1,46 @@
+"""Hover read-outs: the values of every curve at the epoch under the mouse."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from gui.plotting.series import Series
+
+
+class HoverReadout:
+    """Shows the values of every curve at the epoch under the mouse."""
+
+    def __init__(self, plot: pg.PlotWidget, series: dict[str, Series], fmt: str = "{:.4g}"):
+        self.plot, self.series, self.fmt = plot, series, fmt
+        self.text = pg.TextItem(color="#222", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220))
+        self.text.setZValue(100)
+        self.text.hide()
+        plot.addItem(self.text, ignoreBounds=True)
+        self.line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DotLine))
+        self.line.hide()
+        plot.addItem(self.line, ignoreBounds=True)
+        plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+    def _on_scene_mouse_moved(self, pos) -> None:
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self.text.hide()
+            self.line.hide()
+            return
+        point = vb.mapSceneToView(pos)
+        epoch = round(point.x())
+        parts = [f"epoch {epoch}"]
+        for name, s in self.series.items():
+            v = s.value_at(epoch)
+            if v is not None:
+                parts.append(f"{name}: {self.fmt.format(v)}")
+        if len(parts) == 1:
+            self.text.hide()
+            return
+        self.text.setText("\n".join(parts))
+        (x0, x1), (y0, y1) = vb.viewRange()
+        self.text.setPos(x0, y1)
+        self.line.setPos(epoch)
+        self.text.show()
+        self.line.show()

@@ -1,0 +1,83 @@
+"""Vertical lines that mark moments on the epoch plots: a live settings change, the end of
+a run, the best epoch, where validation loss turned upwards.
+
+Lines are reused across runs (creating one with its label costs a few ms of a frame):
+a reused line gets its text, colour and position before it is shown again."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+
+def set_label(line: pg.InfiniteLine, text: str) -> None:
+    """Change a line's label text. pyqtgraph redraws the text only while the label is
+    visible, so a hidden line (kept for reuse) would keep its old text: set it directly."""
+    line.label.format = text
+    line.label.setText(text)
+
+
+class MarkerLines:
+    """Labelled dotted lines on several plots at once, for events of the current run."""
+
+    def __init__(self, plots: dict[str, pg.PlotWidget], on: tuple[str, ...]):
+        self.plots, self.on = plots, on
+        self.shown: list[tuple[str, pg.InfiniteLine]] = []
+        self._spare: dict[str, list[pg.InfiniteLine]] = {}
+
+    def add(self, x: float, text: str, color: str = "#555") -> None:
+        pen = pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine)
+        for name in self.on:
+            spare = self._spare.get(name)
+            if spare:  # a line of an earlier run's marker
+                line = spare.pop()
+                line.setPen(pen)
+                line.setPos(x)
+                line.label.setColor(color)
+            else:
+                line = pg.InfiniteLine(pos=x, angle=90, pen=pen, label=text,
+                                       labelOpts={"position": 0.04, "color": color, "rotateAxis": (1, 0),
+                                                  "anchors": [(0, 0), (0, 0)]})
+                self.plots[name].addItem(line, ignoreBounds=True)
+            set_label(line, text)
+            line.show()
+            self.shown.append((name, line))
+
+    def labels(self, plot: str) -> list[str]:
+        """The texts shown on one plot, as a reader sees them."""
+        return [line.label.textItem.toPlainText() for name, line in self.shown if name == plot]
+
+    def clear(self) -> None:
+        for name, line in self.shown:  # hidden and kept for the next run's markers
+            line.hide()
+            self._spare.setdefault(name, []).append(line)
+        self.shown.clear()
+
+
+class EpochLine:
+    """One line per plot that moves with the data: the best epoch, the turn of val loss."""
+
+    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, position: float):
+        self.plots, self.color, self.position = plots, color, position
+        self.lines: dict[str, pg.InfiniteLine] = {}
+
+    def draw(self, plot: str, x: float, label: str) -> pg.InfiniteLine:
+        line = self.lines.get(plot)
+        if line is None:
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(self.color, width=1.5, style=Qt.PenStyle.DashLine),
+                                   label=label, labelOpts={"position": self.position, "color": self.color,
+                                                           "movable": False})
+            self.plots[plot].addItem(line, ignoreBounds=True)
+            self.lines[plot] = line
+        line.setPos(x)
+        set_label(line, label)
+        line.show()
+        return line
+
+    def value(self, plot: str) -> float | None:
+        line = self.lines.get(plot)
+        return None if line is None or not line.isVisible() else line.value()
+
+    def hide(self) -> None:
+        for line in self.lines.values():
+            line.hide()

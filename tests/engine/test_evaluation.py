@@ -1,0 +1,102 @@
+"""Evaluation outside the loop: any model, any split, any run folder."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from engine import events as ev
+from engine.evaluation import (
+    EvaluationStopped,
+    classification_report,
+    evaluate,
+    evaluate_test_of_folder,
+    open_run,
+)
+from engine.experiments import run_single
+from engine.runs import WeightsError
+from tests.helpers import tiny_config
+
+
+def test_report_matches_a_hand_count():
+    y = torch.tensor([0, 0, 1, 1, 1, 2])
+    pred = torch.tensor([0, 1, 1, 1, 2, 2])
+    r = classification_report(pred, y, ["a", "b", "c"], loss=0.5, accuracy=4 / 6, weights="best")
+    assert r.confusion_matrix == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+    assert r.precision == pytest.approx([1.0, 2 / 3, 0.5])
+    assert r.recall == pytest.approx([0.5, 2 / 3, 1.0])
+    assert r.support == [2, 3, 1]
+    f1 = [2 * p * q / (p + q) for p, q in zip(r.precision, r.recall, strict=True)]
+    assert r.f1 == pytest.approx(f1) and r.macro_f1 == pytest.approx(np.mean(f1))
+
+
+def test_evaluate_agrees_with_a_direct_forward_pass_and_can_be_stopped():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 3)
+    x, y = torch.randn(1200, 4), torch.randint(0, 3, (1200,))
+    result = evaluate(model, x, y)
+    logits = model(x)
+    assert result.loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
+    assert torch.equal(result.predictions, logits.argmax(1))
+    calls = []
+    with pytest.raises(EvaluationStopped):
+        evaluate(model, x, y, between_chunks=lambda: calls.append(1) or len(calls) == 2)
+    assert len(calls) == 2 and model.training  # the mode it had is put back
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    trial = run_single(tiny_config({"optim.epochs": 2}), runs_dir=tmp_path_factory.mktemp("runs"))
+    return trial
+
+
+def test_a_run_folder_rebuilds_the_model_that_was_trained(run_folder):
+    stored = open_run(run_folder.run_dir, "last")
+    trainer = run_folder.trainer
+    for k, v in trainer.last_weights.items():
+        assert torch.equal(stored.model.state_dict()[k], v)
+    assert torch.equal(stored.data.val_y, trainer.data.val_y)  # the same splits, from the seed
+    again = evaluate(stored.model, stored.data.val_x, stored.data.val_y)
+    assert again.accuracy == pytest.approx(trainer.history[-1].val_accuracy)
+
+
+def test_a_folder_is_evaluated_on_the_test_split_once(run_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(run_folder.run_dir, folder)
+    first, new = evaluate_test_of_folder(folder)
+    assert new and sum(first.support) == 10_000 and first.weights == "best"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["test"]["accuracy"] == first.accuracy
+    before = (folder / "metrics.jsonl").read_text()
+    second, new = evaluate_test_of_folder(folder)
+    assert not new and second == first  # the recorded result, not a second look
+    assert (folder / "metrics.jsonl").read_text() == before
+
+
+def test_bad_folders_are_named_and_left_unchanged(run_folder, tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        open_run(tmp_path)
+    import shutil
+
+    folder = tmp_path / "wider"
+    shutil.copytree(run_folder.run_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["model"]["width"] = 64
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsError, match=r"shape mismatches: net.body.fc1.weight"):
+        open_run(folder)
+    empty = tmp_path / "cut"
+    shutil.copytree(run_folder.run_dir, empty)
+    for name in ("best.safetensors", "last.safetensors"):
+        (empty / name).unlink()
+    with pytest.raises(FileNotFoundError, match="no weights saved"):
+        evaluate_test_of_folder(empty)
+    assert "test" not in json.loads((empty / "summary.json").read_text())
+
+
+def test_the_test_split_is_not_read_by_training(run_folder):
+    assert run_folder.trainer.data.test.accesses == []
+    assert isinstance(run_folder.result, ev.RunFinished)

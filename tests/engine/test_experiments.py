@@ -1,0 +1,130 @@
+"""The experiment seam: several runs from one plan, one after another."""
+
+import json
+import threading
+
+import pytest
+
+from engine import events as ev
+from engine.callbacks import Callback
+from engine.control import RunControl
+from engine.experiments import EXPERIMENT_FILE, Experiment, run_single
+from engine.runs import list_runs, read_run
+from tests.helpers import Recorder, tiny_config
+
+TOY = {"data.dataset": "moons", "data.train_size": 64, "data.val_size": 32, "data.test_size": 32,
+       "optim.epochs": 2, "optim.batch_size": 16}
+
+
+def test_two_seeds_of_a_toy_run_one_after_another(tmp_path):
+    rec = Recorder()
+    experiment = Experiment(tiny_config(TOY), [{"run.seed": 0}, {"run.seed": 1}], subscribers=[rec],
+                            runs_dir=tmp_path, name="seeds")
+    result = experiment.run()
+    assert result.reason == ev.COMPLETED
+    kinds = [type(e).__name__ for e in rec.events
+             if isinstance(e, (ev.ExperimentStarted, ev.TrialStarted, ev.RunStarted, ev.RunFinished,
+                               ev.TrialFinished, ev.ExperimentFinished))]
+    assert kinds == ["ExperimentStarted", "TrialStarted", "RunStarted", "RunFinished", "TrialFinished",
+                     "TrialStarted", "RunStarted", "RunFinished", "TrialFinished", "ExperimentFinished"]
+    # One experiment folder grouping one run folder per trial.
+    (folder,) = [p for p in tmp_path.iterdir()]
+    assert folder == result.path and folder.name.endswith("-seeds-experiment")
+    record = json.loads((folder / EXPERIMENT_FILE).read_text())
+    assert record["status"] == ev.COMPLETED and record["plan"] == [{"run.seed": 0}, {"run.seed": 1}]
+    runs = [read_run(p) for p in list_runs(folder)]
+    assert sorted(r.config["run"]["seed"] for r in runs) == [0, 1]
+    assert all(r.status == ev.COMPLETED for r in runs)
+    assert [t["run_dir"] for t in record["trials"]] == [t.run_dir.name for t in result.trials]
+    finished = rec.of(ev.TrialFinished)
+    assert [f.changes for f in finished] == [{"run.seed": 0}, {"run.seed": 1}]
+    # Different seeds: different runs.
+    losses = [t.trainer.history[-1].val_loss for t in result.trials]
+    assert losses[0] != losses[1]
+
+
+def test_trials_with_equal_data_settings_share_the_loaded_data(tmp_path):
+    experiment = Experiment(tiny_config(TOY), [{"regularization.dropout": 0.0},
+                                               {"regularization.dropout": 0.5},
+                                               {"data.train_size": 48}])
+    result = experiment.run()
+    a, b, c = (t.trainer.data for t in result.trials)
+    assert a is b  # the same tensors: loaded once
+    assert c is not a and len(c.train_y) == 48
+
+
+class StopAfterFirstEpoch(Callback):
+    def __init__(self, control):
+        self.control = control
+
+    def on_epoch_end(self, trainer, metrics):
+        self.control.request_stop()
+
+
+def test_stop_ends_the_run_in_progress_and_the_experiment(tmp_path):
+    control = RunControl()
+    rec = Recorder()
+    plan = [{"run.seed": s, "optim.epochs": 50} for s in range(4)]
+    experiment = Experiment(tiny_config(TOY), plan, control=control,
+                            subscribers=[rec, StopAfterFirstEpoch(control)], runs_dir=tmp_path)
+    result = experiment.run()
+    assert result.reason == ev.USER_STOPPED
+    assert len(result.trials) == 1 and result.trials[0].result.reason == ev.USER_STOPPED
+    assert rec.of(ev.ExperimentFinished)[0].reason == ev.USER_STOPPED
+    record = json.loads((result.path / EXPERIMENT_FILE).read_text())
+    assert record["status"] == ev.USER_STOPPED and len(record["trials"]) == 1
+
+
+def test_pause_reaches_the_run_in_progress():
+    control = RunControl()
+    rec = Recorder()
+    experiment = Experiment(tiny_config({**TOY, "optim.epochs": 1000}), [{}, {}], control=control,
+                            subscribers=[rec])
+    thread = threading.Thread(target=experiment.run)
+    control.pause()
+    thread.start()
+    deadline = threading.Event()
+    for _ in range(300):
+        if rec.of(ev.Paused):
+            break
+        deadline.wait(0.05)
+    assert rec.of(ev.Paused) and rec.of(ev.Paused)[0].step == 0
+    control.request_stop()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(rec.of(ev.TrialStarted)) == 1
+
+
+def test_a_generator_plan_is_sent_each_result_and_proposes_the_next():
+    seen = []
+
+    def plan():
+        finished = yield {"run.seed": 0}
+        seen.append(finished.result.reason)
+        yield {"run.seed": finished.index + 5}
+
+    result = Experiment(tiny_config(TOY), plan()).run()
+    assert seen == [ev.COMPLETED]
+    assert [t.changes for t in result.trials] == [{"run.seed": 0}, {"run.seed": 5}]
+
+
+def test_an_invalid_change_fails_the_experiment_with_a_message():
+    rec = Recorder()
+    result = Experiment(tiny_config(TOY), [{"regularization.dropout": 2.0}], subscribers=[rec]).run()
+    assert result.reason == ev.FAILED
+    assert "regularization.dropout = 2.0" in rec.of(ev.ExperimentFinished)[0].message
+
+
+def test_a_single_run_is_a_plan_of_one_with_its_folder_in_the_runs_dir(tmp_path):
+    trial = run_single(tiny_config(TOY), runs_dir=tmp_path)
+    assert trial.result.reason == ev.COMPLETED
+    assert list_runs(tmp_path) == [trial.run_dir]
+    assert not any(p.name.endswith("-experiment") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("dataset", ["image_folder"])
+def test_a_run_whose_data_is_refused_leaves_no_folder(tmp_path, dataset):
+    cfg = tiny_config({"data.dataset": dataset, "data.path": str(tmp_path / "none")})
+    trial = run_single(cfg, runs_dir=tmp_path / "runs")
+    assert trial.result.bad_input and trial.run_dir is None
+    assert list_runs(tmp_path / "runs") == []
