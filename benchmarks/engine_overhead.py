@@ -27,8 +27,10 @@ import torch.nn.functional as F  # noqa: E402
 
 from engine.config import load_preset  # noqa: E402
 from engine.data import load_data, shuffled_batches  # noqa: E402
+from engine.evaluation import EVAL_BATCH  # noqa: E402
 from engine.models import build_model  # noqa: E402
-from engine.trainer import EVAL_BATCH, Trainer  # noqa: E402
+from engine.runs import RunWriter  # noqa: E402
+from engine.trainer import Trainer  # noqa: E402
 
 CASES = {"overfit": {}, "cnn": {"optim.epochs": 3}}  # overfit: the preset as shipped, 40 epochs
 
@@ -66,7 +68,7 @@ def bare_loop(cfg):
 
 def engine_run(cfg):
     with tempfile.TemporaryDirectory() as runs:
-        trainer = Trainer(cfg, runs_dir=runs)
+        trainer = Trainer(cfg, callbacks=[RunWriter(runs)])
         trainer.prepare()  # data loading is outside both timings
         t0 = time.perf_counter()
         result = trainer.fit()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine.config import ConfigError, preset_names, resolve
 from engine.logs import setup_logging
-from gui import desktop, startup
+from gui import desktop
 
 log = logging.getLogger("overfit_lab")
 
@@ -99,8 +99,6 @@ def main(argv: list[str]) -> int:
         return desktop.main("install" if args.install_desktop_entry else "uninstall")
     log_path = setup_logging()
     log.info("Overfit Lab starting: %s", " ".join(argv) or "(no arguments)")
-    # Before the rest of the window and the engine are imported (see gui.startup).
-    startup.quicken_pyside_imports()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")
@@ -121,8 +119,6 @@ def main(argv: list[str]) -> int:
 
     from gui.main_window import MainWindow
 
-    startup.start_animation_clock()
-    startup.preload_libtorch()
     # A scripted launch (a screenshot) neither reads nor writes the user's stored settings.
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
     window.log_path = log_path
