@@ -62,16 +62,14 @@ class Headless:
 def headless_child(path):
     import engine.trainer
     from engine.config import Config
-    from engine.trainer import Trainer
+    from engine.experiments import run_single
 
     cfg = Config.load(path)
     engine.trainer.warm_up()  # as the window's loader does: the first run pays no imports
     print("ready", flush=True)
     for _line in sys.stdin:
         with tempfile.TemporaryDirectory() as runs:
-            t = Trainer(cfg, runs_dir=runs)
-            t.prepare()
-            t.fit()
+            t = run_single(cfg, runs_dir=runs).trainer
         n = len(t.data.train_y) * cfg.optim.epochs
         print(n / sum(m.epoch_time for m in t.history), flush=True)
 
@@ -146,28 +144,29 @@ def windowed(app, w, cfg, probe_stalls: bool):
 def pause_latency(app, w, cfg, trials=10):
     """Click -> Paused event (the worker idles), against the step time."""
     w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1000}), "overfit")
-    paused = []
+    paused, epochs = [], []
+    w.epoch_shown.connect(epochs.append)
     w.start_run()
-    while w.handle.trainer is None or w.handle.trainer.step < 20:
+    while w.plots.step_loss.n < 5:
         app.processEvents()
     w.engine.worker.event_emitted.connect(lambda n, e: paused.append(e) if isinstance(e, ev.Paused) else None)
     latencies = []
     for _ in range(trials):
         paused.clear()
         t0 = time.perf_counter()
-        w.pause_action.trigger()
+        w.actions["pause"].trigger()
         while not paused:
             time.sleep(0.0002)
         latencies.append((paused[0].time - t0) * 1000)
-        w.pause_action.trigger()
+        w.actions["pause"].trigger()
         time.sleep(0.15)
         app.processEvents()
-    trainer = w.handle.trainer
     with_end = QEventLoop()
     w.run_ended.connect(with_end.quit)
-    w.stop_action.trigger()
+    w.actions["stop"].trigger()
     with_end.exec()
-    step_ms = 1000 * sum(m.epoch_time for m in trainer.history) / max(1, trainer.history[-1].step) if trainer.history else float("nan")
+    w.epoch_shown.disconnect(epochs.append)
+    step_ms = (1000 * sum(m.epoch_time for m in epochs) / max(1, epochs[-1].step)) if epochs else float("nan")
     return latencies, step_ms
 
 
@@ -181,7 +180,7 @@ def refresh_time(app, points=100_000, trials=20):
     panel.resize(1100, 800)
     panel.show()
     panel.timer.stop()
-    started = ev.RunStarted(run_id="b", run_dir=None, config=load_preset("overfit").to_dict(),
+    started = ev.RunStarted(run_id="b", config=load_preset("overfit").to_dict(),
                             layer_names=["fc1", "fc2", "out"], parameter_count=1, steps_per_epoch=1,
                             device="cpu", dataset="fashion_mnist", class_names=[], train_size=1,
                             val_size=1, epochs=points)
