@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 
@@ -33,6 +34,9 @@ class ConsoleProgress(Callback):
             self.epochs = event.epochs
             s.write(f"{event.dataset}: {event.train_size} training / {event.val_size} validation examples, "
                     f"{event.parameter_count:,} parameters on {event.device}\n")
+            for warning in event.warnings:
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
+                logging.getLogger("overfit_lab").warning("%s", warning)
         elif isinstance(event, ev.StepMetrics) and self.tty:
             frac = event.epoch_fraction - (event.epoch - 1)
             bar = "#" * int(frac * 30)
@@ -80,6 +84,7 @@ def cmd_train(args) -> int:
         cfg = build_config(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("bad settings: %s", exc)
         return EXIT_BAD_CONFIG
     control = RunControl()
 
@@ -101,6 +106,7 @@ def cmd_train(args) -> int:
         trial.trainer.evaluate_test()
     if result.bad_input:
         print(f"error: {result.message}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("bad input: %s", result.message)
         return EXIT_BAD_CONFIG
     if result.reason == ev.FAILED:
         print(f"error: {result.message}", file=sys.stderr)

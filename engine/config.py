@@ -65,6 +65,7 @@ class DataConfig:
     label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
     toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
     image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
+    skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
 
 
 @dataclass

@@ -6,7 +6,7 @@ Small datasets live as tensors on the training device: batches are shuffled inde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -38,15 +38,33 @@ class DataBundle:
     is_toy: bool
     train_indices: np.ndarray  # which examples of the source were drawn (for reproducibility checks)
     val_indices: np.ndarray
+    warnings: list[str] = field(default_factory=list)  # e.g. images of a folder left out
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
 
 
+def sizes_that_fit(cfg: DataConfig, available: int) -> tuple[str, int, str]:
+    """(key, value, message) for a folder too small for the sizes asked: names the first
+    size that does not fit and suggests sizes that do (60 / 20 / 20 %)."""
+    test = max(1, available // 5)
+    val = max(1, available // 5)
+    train = max(1, available - test - val)
+    key = ("data.train_size" if cfg.train_size >= max(cfg.val_size, cfg.test_size)
+           else "data.val_size" if cfg.val_size >= cfg.test_size else "data.test_size")
+    value = {"data.train_size": cfg.train_size, "data.val_size": cfg.val_size,
+             "data.test_size": cfg.test_size}[key]
+    return key, value, (
+        f"train, validation and test sizes ({cfg.train_size:,} + {cfg.val_size:,} + {cfg.test_size:,}) "
+        f"that fit the {available:,} images of {cfg.path}; sizes that fit it: "
+        f"data.train_size = {train}, data.val_size = {val}, data.test_size = {test}")
+
+
 def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") -> DataBundle:
     """Build the splits for `cfg`, reproducibly from `seed`, as tensors on `device`."""
     rng = np.random.default_rng([seed, 1])
+    warnings: list[str] = []
     if cfg.dataset in TOY_DATASETS:
         x, y = make_toy(cfg.dataset, cfg.train_size + cfg.val_size + cfg.test_size, cfg.toy_noise, rng)
         pool_x, pool_y = x[: cfg.train_size + cfg.val_size], y[: cfg.train_size + cfg.val_size]
@@ -57,10 +75,9 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         pool_x, pool_y, test_x, test_y = tx[:, None], ty.astype(np.int64), vx[:, None], vy.astype(np.int64)
         classes = FASHION_CLASSES
     elif cfg.dataset == "image_folder":
-        x, y, classes = load_image_folder(cfg.path, cfg.image_size)
-        if cfg.test_size + cfg.val_size >= len(y):
-            raise ConfigError("data.test_size", cfg.test_size,
-                              f"with data.val_size = {cfg.val_size}, less than the {len(y)} images in {cfg.path}")
+        x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings)
+        if cfg.train_size + cfg.val_size + cfg.test_size > len(y):
+            raise ConfigError(*sizes_that_fit(cfg, len(y)))
         test_idx = stratified_subset(y, cfg.test_size, rng)
         rest = np.setdiff1d(np.arange(len(y)), test_idx)
         pool_x, pool_y, test_x, test_y = x[rest], y[rest], x[test_idx], y[test_idx]
@@ -106,7 +123,9 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         val_x=floats(pool_x[val_idx]), val_y=labels(pool_y[val_idx]),
         test=LockedSplit(floats(test_x), labels(test_y)),
         class_names=list(classes), input_shape=tuple(train_x.shape[1:]), mean=mean, std=std,
-        is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx)
+        is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
+        warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
+                  + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device) -> list[torch.Tensor]:

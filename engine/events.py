@@ -41,6 +41,7 @@ class RunStarted:
     # For 2-D toy data: the training and validation points, [[x, y, label], ...].
     train_points: list | None = None
     val_points: list | None = None
+    warnings: list[str] = field(default_factory=list)  # about the data, e.g. images left out
 
 
 @dataclass(frozen=True)

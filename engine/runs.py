@@ -124,7 +124,8 @@ class RunWriter(Callback):
         self._summary = {"status": RUNNING, "run_id": event.run_id, "name": event.config["run"]["name"],
                          "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": event.device,
                          "parameter_count": event.parameter_count, "layer_names": event.layer_names,
-                         "steps_per_epoch": event.steps_per_epoch, "versions": versions()}
+                         "steps_per_epoch": event.steps_per_epoch, "warnings": event.warnings,
+                         "versions": versions()}
         atomic_write_json(self.path / "summary.json", self._summary)
         self.started = True
 

@@ -101,8 +101,12 @@ def make_toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple
 
 # ---- user folders and torchvision datasets on disk --------------------------------------
 
-def load_image_folder(path: str, image_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Images in `path/<class>/<image>` as float arrays [N, C, S, S] in [0, 1]."""
+def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
+                      skipped: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Images in `path/<class>/<image>` as float arrays [N, C, S, S] in [0, 1].
+
+    With `skip_unreadable`, images that cannot be read are left out and named in `skipped`
+    (a list the caller passes); otherwise one unreadable image refuses the folder."""
     from PIL import Image, UnidentifiedImageError
 
     if not path:
@@ -134,17 +138,26 @@ def load_image_folder(path: str, image_size: int) -> tuple[np.ndarray, np.ndarra
         shown = ", ".join(str(p) for p in strays[:5])
         more = f" and {len(strays) - 5} more" if len(strays) > 5 else ""
         raise DataError(f"files that are not images ({', '.join(sorted(IMAGE_SUFFIXES))}): {shown}{more}")
-    opened, unreadable = [], []
-    for p in files:
+    opened, kept_labels, unreadable = [], [], []
+    for p, label in zip(files, labels, strict=True):
         try:
             with Image.open(p) as im:
                 opened.append(im.convert("RGB").resize((image_size, image_size)))
+            kept_labels.append(label)
         except (OSError, UnidentifiedImageError, ValueError) as exc:
             unreadable.append(f"{p} ({exc.__class__.__name__})")
-    if unreadable:
+    if unreadable and skip_unreadable and skipped is not None:
+        skipped.extend(unreadable)
+        labels = kept_labels
+        missing = [name for i, name in enumerate(classes) if i not in set(labels)]
+        if missing:
+            raise DataError(f"class folders with no readable images: {', '.join(missing)} "
+                            f"(unreadable: {', '.join(unreadable[:5])})")
+    elif unreadable:
         shown = ", ".join(unreadable[:5])
         more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-        raise DataError(f"unreadable images: {shown}{more}")
+        raise DataError(f"unreadable images: {shown}{more} (data.skip_unreadable = true leaves "
+                        "them out with a warning)")
     arr = np.stack([np.asarray(im, dtype=np.uint8) for im in opened])  # N, S, S, 3
     if np.all(arr[..., 0] == arr[..., 1]) and np.all(arr[..., 1] == arr[..., 2]):
         arr = arr[..., :1]  # grayscale images stay one channel

@@ -179,7 +179,7 @@ class Trainer:
             parameter_count=parameter_count(self.model), steps_per_epoch=self.steps_per_epoch,
             device=str(self.device), dataset=self.config.data.dataset, class_names=d.class_names,
             train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
-            train_points=train_pts, val_points=val_pts)
+            train_points=train_pts, val_points=val_pts, warnings=list(d.warnings))
 
     def _loop(self) -> tuple[str, str]:
         epochs = self.config.optim.epochs

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine.config import ConfigError, preset_names, resolve
 from engine.logs import setup_logging
-from gui import desktop
+from gui import desktop, system_libraries
 
 log = logging.getLogger("overfit_lab")
 
@@ -99,6 +99,13 @@ def main(argv: list[str]) -> int:
         return desktop.main("install" if args.install_desktop_entry else "uninstall")
     log_path = setup_logging()
     log.info("Overfit Lab starting: %s", " ".join(argv) or "(no arguments)")
+    if system_libraries.uses_xcb():
+        missing = system_libraries.missing_libraries()
+        if missing:  # Qt would abort, naming the wrong library
+            text = system_libraries.advice(missing)
+            print(f"error: {text}", file=sys.stderr)
+            log.error("%s", text)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")

@@ -6,6 +6,7 @@ their own. What is left here: building the window, and the requests a user makes
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -27,6 +28,7 @@ from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
 from gui.status import RunStatus
 from gui.worker import Engine, RunHandle
 
+log = logging.getLogger("overfit_lab")
 END_LABELS = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "stopped", ev.DIVERGED: "diverged",
               ev.FAILED: "failed", ev.COMPLETED: "end"}
 
@@ -102,7 +104,9 @@ class MainWindow(QMainWindow):
             self.settings_panel.set_config(load_preset("overfit"), "overfit")
         self.run_state.update()
         if not self.store.restore_geometry(self):
-            self.resize(1400, 900)
+            # 1400 x 900, or the whole screen where it is smaller (a 1280 x 720 projector).
+            room = self.screen().availableGeometry()
+            self.resize(min(1400, room.width()), min(900, room.height()))
 
     # ---- construction ---------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
@@ -187,6 +191,7 @@ class MainWindow(QMainWindow):
         try:
             config = self.settings_panel.config()
         except ConfigError as exc:
+            log.warning("cannot start: %s", exc)
             self.status.say(f"cannot start: {exc}")
             return False
         self._retire_handle()
@@ -277,9 +282,7 @@ class MainWindow(QMainWindow):
                 self._settings_error(f"{path}: {exc}")
 
     def _settings_error(self, text: str) -> None:
-        import logging
-
-        logging.getLogger("overfit_lab").warning("settings: %s", text)
+        log.warning("settings: %s", text)
         self.status.say(text)
 
     # ---- engine events (queued from the engine thread) --------------------------------
@@ -290,6 +293,9 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self, event: ev.RunStarted) -> None:
         self.started_event = event
+        for warning in event.warnings:  # the data loaded, with something left out
+            log.warning("%s", warning)
+            self.status.say(f"training on {event.device}; warning: {warning}")
         self.run_started.emit(event)
 
     def _x_of(self, step: int) -> float:
@@ -311,10 +317,7 @@ class MainWindow(QMainWindow):
         self.run_state.can_test = result.reason in ev.USABLE and self.started_event is not None
         self.run_state.set(IDLE)
         if result.reason in (ev.FAILED, ev.DIVERGED) and not self.closer.closing:
-            if result.bad_input or result.reason == ev.FAILED:
-                import logging
-
-                logging.getLogger("overfit_lab").error("run failed: %s", result.message)
+            log.error("run %s: %s", "refused its input" if result.bad_input else result.reason, result.message)
             self.error_dialog = dialogs.run_failed(self, result)
         self.run_ended.emit(result)
 

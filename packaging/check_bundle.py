@@ -51,8 +51,20 @@ def main() -> int:
         keep.parent.mkdir(exist_ok=True)
         keep.write_bytes(data)
     size = folder_size(exe.parent)
+    sys.path.insert(0, str(ROOT))
+    from gui.system_libraries import PACKAGES, advice, linked_libraries
+
+    # What the bundle's X11 plugin takes from the system rather than from the bundle.
+    xcb = [*exe.parent.rglob("libqxcb.so"), *exe.parent.rglob("libQt6XcbQpa.so.6")]
+    linked = linked_libraries(xcb) or {}
+    outside = sorted(n for n, p in linked.items() if p is None or not p.startswith(str(exe.parent)))
+    missing = [n for n in outside if linked[n] is None]
+    known = [n for n in outside if n in PACKAGES]
     print(f"bundle ok: {exe}\n  one epoch of `overfit` + screenshot in {took:.1f} s, {width}x{height} PNG "
-          f"({keep})\n  folder size {size / 1e9:.2f} GB")
+          f"({keep})\n  folder size {size / 1e9:.2f} GB\n  system libraries its X11 window needs: "
+          f"{', '.join(known) or '(none found: no ldd here?)'}")
+    if missing:
+        print(f"  missing on this machine:\n{advice(missing)}")
     return 0
 
 

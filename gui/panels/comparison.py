@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 MAX_UNPINNED = 3
 GHOSTS = ["#9e9e9e", "#b39ddb", "#a5d6a7", "#ffcc80"]
 PINNED = "#424242"
-# (plot, curve key, pen style, in the legend): validation dashed, training dotted.
-GHOST_CURVES = (("loss", "val_loss", Qt.PenStyle.DashLine, True),
-                ("loss", "train_loss", Qt.PenStyle.DotLine, False),
-                ("accuracy", "val_acc", Qt.PenStyle.DashLine, True),
-                ("accuracy", "train_acc", Qt.PenStyle.DotLine, False),
-                ("gap", "acc_gap", Qt.PenStyle.DashLine, True))
+# (plot, curve key, pen style): validation dashed, training dotted. Earlier runs stay out
+# of the plots' legends (five runs made them cover the curves); the comparison table
+# names each run beside a swatch of its colour.
+GHOST_CURVES = (("loss", "val_loss", Qt.PenStyle.DashLine),
+                ("loss", "train_loss", Qt.PenStyle.DotLine),
+                ("accuracy", "val_acc", Qt.PenStyle.DashLine),
+                ("accuracy", "train_acc", Qt.PenStyle.DotLine),
+                ("gap", "acc_gap", Qt.PenStyle.DashLine))
 
 
 @dataclass
@@ -87,7 +89,7 @@ class EarlierRuns:
         run.color = GHOSTS[self._colors % len(GHOSTS)]
         self._colors += 1
         items = []
-        for i, (plot, key, _style, _legend) in enumerate(GHOST_CURVES):
+        for i, (plot, key, _style) in enumerate(GHOST_CURVES):
             x, y = run.curves.get(key, (np.empty(0), np.empty(0)))
             if reuse is None:
                 item = self.plots[plot].plot(x, y)
@@ -101,20 +103,14 @@ class EarlierRuns:
         self._style(run)
 
     def _style(self, run: RunCurves) -> None:
-        color = PINNED if run.pinned else run.color
-        name = f"{run.label} (baseline)" if run.pinned else run.label
-        for (plot, item), (_, _, style, in_legend) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
-            item.setPen(pg.mkPen(color, width=2.5 if run.pinned else 1.5, style=style))
-            legend = self.plots[plot].getPlotItem().legend
-            legend.removeItem(item)
-            if in_legend:
-                legend.addItem(item, name)
+        run.shown_color = PINNED if run.pinned else run.color
+        for (_plot, item), (_, _, style) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
+            item.setPen(pg.mkPen(run.shown_color, width=2.5 if run.pinned else 1.5, style=style))
 
     def _drop(self, run: RunCurves) -> None:
         self.runs.remove(run)
         items = self._items.pop(id(run), [])
-        for plot, item in items:
-            self.plots[plot].getPlotItem().legend.removeItem(item)
+        for _plot, item in items:
             item.hide()
         if items:
             self._spare.append(items)
@@ -126,7 +122,8 @@ class ComparisonTable(QTableWidget):
 
     pin_toggled = Signal(int, bool)  # row of an earlier run, pinned or not
 
-    HEADERS = ["run", "train acc", "val acc", "gap", "baseline"]
+    HEADERS = ["run (earlier: dashed val, dotted train)", "train acc", "val acc", "gap", "baseline"]
+    ROW_HEIGHT = 20
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.HEADERS), parent)
@@ -142,6 +139,8 @@ class ComparisonTable(QTableWidget):
         self.setToolTip("How each run ended: final training and validation accuracy, and the gap "
                         "between them (train − validation, percentage points). A remedy that works "
                         "closes the gap. Tick 'baseline' to keep a run for comparison until unticked.")
+        self.verticalHeader().setDefaultSectionSize(self.ROW_HEIGHT)
+        self.verticalHeader().setMinimumSectionSize(self.ROW_HEIGHT)
         self.itemChanged.connect(self._on_item_changed)
         self._filling = False
 
@@ -157,6 +156,8 @@ class ComparisonTable(QTableWidget):
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                elif not is_current:
+                    item.setData(Qt.ItemDataRole.DecorationRole, _swatch(run.shown_color))
                 self.setItem(row, col, item)
             pin = QTableWidgetItem()
             if is_current:
@@ -166,12 +167,23 @@ class ComparisonTable(QTableWidget):
                 pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
             self.setItem(row, 4, pin)
         self.setVisible(bool(earlier))
+        # As tall as its rows (up to 6), so the plots keep the rest of a small screen.
+        shown = min(len(rows), 6)
+        self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.ROW_HEIGHT + 4)
         self._filling = False
 
     @Slot(QTableWidgetItem)
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if not self._filling and item.column() == 4:
             self.pin_toggled.emit(item.row(), item.checkState() == Qt.CheckState.Checked)
+
+
+def _swatch(color: str):
+    from PySide6.QtGui import QColor, QPixmap
+
+    pixmap = QPixmap(14, 4)
+    pixmap.fill(QColor(color))
+    return pixmap
 
 
 def _pct(v: float | None) -> str:

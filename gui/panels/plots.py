@@ -12,16 +12,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPixmapCache
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
 
 from engine import events as ev
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import ComparisonTable, EarlierRuns, RunCurves
 from gui.plotting.axes import YRange, apply_text_scale, make_plot
-from gui.plotting.budget import DrawBudget
 from gui.plotting.hover import HoverReadout
 from gui.plotting.markers import EpochLine, MarkerLines
+from gui.plotting.redraw import Redrawer, cache_static_items, make_room_in_the_pixmap_cache
 from gui.plotting.series import Series, StepSeries
 
 pg.setConfigOptions(antialias=False, background="w", foreground="#333")
@@ -36,10 +36,6 @@ SERIES_PLOTS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "v
                 "gap": ("acc_gap", "loss_gap"), "noise": ("clean_acc", "noisy_acc")}
 STAGGERED_PLOTS = ["accuracy", "gap", "norms", "grads", "noise"]
 EPOCH_PLOTS = ("loss", "accuracy", "gap", "norms", "grads", "noise")
-CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
-# Cached plot items live in Qt's pixmap cache; the loss plot alone keeps a dozen pixmaps
-# the size of its view box, more than the default 10 MB holds without evicting them.
-PIXMAP_CACHE_KB = 64 * 1024
 
 
 def with_alpha(hex_color: str, alpha: int) -> QColor:
@@ -63,8 +59,9 @@ class PlotsPanel(QWidget):
             "loss": make_plot("Loss (cross-entropy)", "loss"),
             "accuracy": make_plot("Accuracy", "%", legend_below=True),
             "gap": make_plot("Generalization gap (train − val)", "gap", legend_below=True),
-            "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True),
-            "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True),
+            # Layers' legends in rows across the top, over room kept free of curves (YRange).
+            "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True, legend_columns=4),
+            "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True, legend_columns=6),
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
             "noise": make_plot("Train accuracy: clean vs corrupted labels", "%", legend_below=True),
         }
@@ -80,7 +77,6 @@ class PlotsPanel(QWidget):
         for name in ("grads", "norms"):
             self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
         self.table = ComparisonTable()
-        self.table.setMaximumHeight(130)
         self.table.pin_toggled.connect(self._on_table_pin_toggled)
         layout.addWidget(self.table)
 
@@ -111,15 +107,14 @@ class PlotsPanel(QWidget):
         self.grad_series: dict[str, Series] = {}
         self.earlier = EarlierRuns(self.plots)
         self.markers = MarkerLines(self.plots, ("loss", "accuracy", "gap", "norms"))
-        self.best_lines = EpochLine(self.plots, "#2ca02c", 0.96)
+        self.best_lines = EpochLine(self.plots, "#2ca02c", 0.96, {"accuracy": 0.1})
         self.rise_lines = EpochLine(self.plots, "#c0392b", 0.86)
         self.run_label, self.dataset = "run", ""
         self._min_val_loss = (math.inf, 0)
         self.y_ranges = {"loss": YRange(self.plots["loss"], "zero"), "gap": YRange(self.plots["gap"], "free"),
-                         "norms": YRange(self.plots["norms"], "zero"), "grads": YRange(self.plots["grads"], "log")}
-        self._pending_lines: dict[str, tuple] = {}
+                         "norms": YRange(self.plots["norms"], "zero", room_above=0.25),
+                         "grads": YRange(self.plots["grads"], "log", room_above=1)}
         self._prepared = False  # prepare_run has run for the next RunStarted
-        self._next_plot = 0
         self.boundary = BoundaryView(self.plots["boundary"])
         self.text_scale = 1.0
 
@@ -136,11 +131,22 @@ class PlotsPanel(QWidget):
         self.show_noise(False)
         self.table.show_runs([], None)
 
-        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
+        make_room_in_the_pixmap_cache()
         self._cache_loss_plot()
-        self.redraws = 0
-        self.budget = DrawBudget()
-        self._catching_up = False  # a run ended: plots beyond the loss redraw without waiting
+        # Functions over the panel's parts, not methods of the panel: a reference cycle
+        # through the panel would keep a closed panel alive until the garbage collector
+        # frees it at some later moment, possibly while Qt paints (a crash, seen here).
+        series, layers, grads = self.series, self.layer_series, self.grad_series
+        by_plot = {"norms": lambda: list(layers.values()), "grads": lambda: list(grads.values()),
+                   **{p: (lambda keys=keys: [series[k] for k in keys]) for p, keys in SERIES_PLOTS.items()}}
+        loss_item, tail = self.plots["loss"].getPlotItem(), self.step_loss.tail
+
+        def on_line_drawn(plot: str) -> None:
+            if plot == "loss":
+                cache_static_items(loss_item, skip=tail)
+
+        self.redrawer = Redrawer("loss", STAGGERED_PLOTS, lambda plot: by_plot[plot](), self.y_ranges,
+                                 self.step_loss, on_line_drawn)
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -157,22 +163,7 @@ class PlotsPanel(QWidget):
         self.timer.stop()
 
     def _cache_loss_plot(self) -> None:
-        """Keep everything on the loss plot but the per-step curve's tail as pixmaps.
-
-        The loss plot repaints the tail's rectangle every frame, and with it every item
-        under it: the epoch curves, earlier runs, marker lines, the legend. Cached
-        (DeviceCoordinateCache), Qt redraws those from pixmaps until they change instead of
-        calling a dozen Python paint methods, each of which takes the GIL from training.
-        Measured on a frame of a run with three earlier runs shown: median 1.6 -> 0.9 ms."""
-        plot = self.plots["loss"].getPlotItem()
-        todo = [*plot.vb.childGroup.childItems(), plot.legend]  # every item in the view, and the legend
-        while todo:
-            item = todo.pop()
-            if item is self.step_loss.tail:
-                continue
-            if item.cacheMode() != CACHED:
-                item.setCacheMode(CACHED)
-            todo.extend(item.childItems())
+        cache_static_items(self.plots["loss"].getPlotItem(), skip=self.step_loss.tail)
 
     def _norms_holder(self) -> QWidget:
         holder = QWidget()
@@ -220,72 +211,27 @@ class PlotsPanel(QWidget):
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
     def _on_timer_timeout(self) -> None:
-        if self._catching_up and not self.pending():
-            self._catching_up = False
-        self.refresh(staggered=True, others=self._catching_up or self.budget.allow())
+        self.redrawer.tick()
+
+    def refresh(self, staggered: bool = False, others: bool = True) -> int:
+        """Push changed buffers to their curves (see gui.plotting.redraw); returns how many."""
+        return self.redrawer.refresh(staggered, others)
+
+    def pending(self) -> list[str]:
+        return self.redrawer.pending()
+
+    @property
+    def budget(self):
+        return self.redrawer.budget
+
+    @budget.setter
+    def budget(self, budget) -> None:
+        self.redrawer.budget = budget
 
     def finish_run(self) -> None:
         """The run has ended: draw what the budget held back, one plot per frame."""
-        self._catching_up = True
+        self.redrawer.catching_up = True
         self.table.show_runs(self.earlier.shown(), self._current_curves())
-
-    def _series_of(self, plot: str) -> list[Series]:
-        if plot == "norms":
-            return list(self.layer_series.values())
-        if plot == "grads":
-            return list(self.grad_series.values())
-        return [self.series[k] for k in SERIES_PLOTS[plot]]
-
-    def _flush_plot(self, plot: str) -> int:
-        changed = sum(s.flush() for s in self._series_of(plot))
-        for kind, (lines, x, label, plots) in list(self._pending_lines.items()):
-            if plot in plots:
-                lines.draw(plot, x, label)
-                if plot == "loss":
-                    self._cache_loss_plot()
-                rest = tuple(p for p in plots if p != plot)
-                if rest:
-                    self._pending_lines[kind] = (lines, x, label, rest)
-                else:
-                    del self._pending_lines[kind]
-        if plot in self.y_ranges:
-            self.y_ranges[plot].update()
-        return changed
-
-    def _plot_dirty(self, plot: str) -> bool:
-        return (any(s.dirty for s in self._series_of(plot))
-                or any(plot in args[3] for args in self._pending_lines.values()))
-
-    def pending(self) -> list[str]:
-        """The plots (besides the loss plot) with changes not drawn yet."""
-        return [p for p in STAGGERED_PLOTS if self._plot_dirty(p)]
-
-    def refresh(self, staggered: bool = False, others: bool = True) -> int:
-        """Push changed buffers to their curves; returns how many curves were redrawn.
-
-        staggered (the timer's way): the loss plot, which moves every step, and at most
-        one other changed plot per frame, if `others` (the draw budget allows it). At the
-        end of an epoch every plot changes at once, and repainting them all in one frame
-        stalled the window for 100+ ms here (each axis lays out its labels again); one per
-        frame keeps each frame short."""
-        changed = self.step_loss.flush() + self._flush_plot("loss")
-        if not others:
-            self.redraws += bool(changed)
-            return changed
-        todo = self.pending()
-        if staggered and todo:
-            # Round-robin, so a plot that changes every epoch cannot starve the others.
-            start = self._next_plot % len(STAGGERED_PLOTS)
-            order = STAGGERED_PLOTS[start:] + STAGGERED_PLOTS[:start]
-            first = next(p for p in order if p in todo)
-            self._next_plot = STAGGERED_PLOTS.index(first) + 1
-            todo = [first]
-        for plot in todo:
-            changed += self._flush_plot(plot)
-        if todo:
-            self.budget.drawn()
-        self.redraws += bool(changed)
-        return changed
 
     # ---- runs -------------------------------------------------------------------------
     def prepare_run(self, label: str) -> None:
@@ -301,7 +247,6 @@ class PlotsPanel(QWidget):
         self.clear_run()
         self.run_label = label
         self._prepared = True
-        self._catching_up = False
 
     def _current_curves(self) -> RunCurves | None:
         s = self.series
@@ -364,7 +309,7 @@ class PlotsPanel(QWidget):
         self.markers.clear()
         self.best_lines.hide()
         self.rise_lines.hide()
-        self._pending_lines.clear()
+        self.redrawer.clear()
         self._min_val_loss = (math.inf, 0)
         self.boundary.clear()
 
@@ -419,13 +364,13 @@ class PlotsPanel(QWidget):
             if layer in self.grad_series and value > 0:
                 self.grad_series[layer].append(x, value)
         if e.is_best:
-            self._pending_lines["best"] = (self.best_lines, x, f"best: epoch {x}", ("loss", "accuracy", "gap"))
+            self.redrawer.place_line("best", self.best_lines, x, f"best: epoch {x}", ("loss", "accuracy", "gap"))
         best_loss, best_epoch = self._min_val_loss
         if e.val_loss < best_loss:
             self._min_val_loss = (e.val_loss, x)
         elif x - best_epoch >= 2 and e.val_loss > best_loss * 1.02:
             # Validation loss has risen for two epochs: mark where it turned.
-            self._pending_lines["rise"] = (self.rise_lines, best_epoch, "val loss rising →", ("loss", "gap"))
+            self.redrawer.place_line("rise", self.rise_lines, best_epoch, "val loss rising →", ("loss", "gap"))
 
     def add_marker(self, x: float, text: str, color: str = "#555") -> None:
         """A labelled vertical line on every epoch plot (settings change, end of run)."""

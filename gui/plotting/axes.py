@@ -27,10 +27,11 @@ class YRange:
     """A value axis that only grows, to round numbers, when data would leave it.
 
     mode "zero": [0, top] (loss, norms); "free": both ends (gap); "log": whole decades
-    (pyqtgraph's log axes take log10 coordinates)."""
+    (pyqtgraph's log axes take log10 coordinates). `room_above`: keep the top of the plot
+    free for its legend (zero: that share of the axis; log: one decade)."""
 
-    def __init__(self, plot: pg.PlotWidget, mode: str):
-        self.plot, self.mode = plot, mode
+    def __init__(self, plot: pg.PlotWidget, mode: str, room_above: float = 0.0):
+        self.plot, self.mode, self.room_above = plot, mode, room_above
         self.lo, self.hi = math.inf, -math.inf  # the data seen
         self.shown: tuple[float, float] | None = None
 
@@ -47,9 +48,10 @@ class YRange:
     def _target(self) -> tuple[float, float]:
         lo, hi = self.lo, self.hi
         if self.mode == "log":
-            return math.floor(math.log10(lo)), max(math.ceil(math.log10(hi)), math.floor(math.log10(lo)) + 1)
+            top = math.ceil(math.log10(hi)) + (1 if self.room_above else 0)
+            return math.floor(math.log10(lo)), max(top, math.floor(math.log10(lo)) + 1)
         if self.mode == "zero":
-            return 0.0, round_up(max(hi, 0) * 1.05)
+            return 0.0, round_up(max(hi, 0) * (1.05 + self.room_above))
         lo, hi = min(lo, 0.0), max(hi, 0.0)
         step = round_up((hi - lo) / 4 or 1.0)
         return math.floor(lo / step) * step, math.ceil(hi / step) * step
@@ -60,7 +62,10 @@ class YRange:
             return False
         if self.shown is not None:
             a, b = self.shown
-            lo, hi = (math.log10(self.lo), math.log10(self.hi)) if self.mode == "log" else (self.lo, self.hi)
+            if self.mode == "log":
+                lo, hi = math.log10(self.lo), math.log10(self.hi) + (1 if self.room_above else 0)
+            else:
+                lo, hi = self.lo, self.hi * (1 + self.room_above) if self.hi > 0 else self.hi
             if a <= lo and hi <= b:
                 return False
         self.shown = self._target()
@@ -83,7 +88,7 @@ class DecadeAxis(pg.AxisItem):
 
 
 def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False,
-              legend_below: bool = False) -> pg.PlotWidget:
+              legend_below: bool = False, legend_columns: int = 1) -> pg.PlotWidget:
     """legend_below: the legend in the bottom-right corner, for curves that rise (accuracy,
     the gap), which would run through a legend in the top-right one."""
     axes = {"left": DecadeAxis("left")} if log_capable else None
@@ -97,7 +102,8 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     item.setClipToView(True)
     # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
     # bottom at the right edge.
-    item.addLegend(offset=(-25, -5) if legend_below else (-5, 5), labelTextSize=f"{LEGEND_PT}pt")
+    legend = item.addLegend(offset=(-25, -5) if legend_below else (-5, 5), labelTextSize=f"{LEGEND_PT}pt")
+    legend.setColumnCount(legend_columns)
     w.title_text = title
     apply_text_scale([w], 1.0)
     return w

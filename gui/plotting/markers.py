@@ -57,15 +57,20 @@ class MarkerLines:
 class EpochLine:
     """One line per plot that moves with the data: the best epoch, the turn of val loss."""
 
-    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, position: float):
+    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, position: float,
+                 positions: dict[str, float] | None = None):
+        """position: the label's height along the line (0 bottom, 1 top); `positions` per
+        plot where the curves run elsewhere (accuracy climbs to the top: its label goes low)."""
         self.plots, self.color, self.position = plots, color, position
+        self.positions = positions or {}
         self.lines: dict[str, pg.InfiniteLine] = {}
 
     def draw(self, plot: str, x: float, label: str) -> pg.InfiniteLine:
         line = self.lines.get(plot)
         if line is None:
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen(self.color, width=1.5, style=Qt.PenStyle.DashLine),
-                                   label=label, labelOpts={"position": self.position, "color": self.color,
+                                   label=label, labelOpts={"position": self.positions.get(plot, self.position),
+                                                           "color": self.color,
                                                            "movable": False})
             self.plots[plot].addItem(line, ignoreBounds=True)
             self.lines[plot] = line

@@ -76,3 +76,15 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_loadable_run(tmp_path):
     assert proc.returncode == 0, err
     run = read_run(list_runs(tmp_path)[0])
     assert run.status == "user_stopped" and (run.path / "last.safetensors").is_file()
+
+
+def test_an_empty_class_folder_is_bad_input_exit_2(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "photos" / "cat").mkdir(parents=True)
+    (tmp_path / "photos" / "dog").mkdir(parents=True)
+    Image.new("L", (8, 8)).save(tmp_path / "photos" / "cat" / "0.png")
+    proc = cli("train", "--preset", "overfit", "--set", "data.dataset=image_folder", "--set",
+               f'data.path="{tmp_path / "photos"}"', "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2
+    assert "class folders with no images" in proc.stderr and "dog" in proc.stderr

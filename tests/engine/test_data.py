@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import Config
+from engine import events as ev
+from engine.config import Config, ConfigError
 from engine.data import load_data
 from engine.sources import DataError
 from engine.trainer import Trainer
-from tests.helpers import tiny_config
+from tests.helpers import Recorder, tiny_config
 
 
 def test_fashion_mnist_ships_complete():
@@ -72,3 +73,41 @@ def test_torchvision_dataset_missing_files_are_listed(tmp_path):
     cfg = Config().with_updates({"data.dataset": "mnist", "data.path": str(tmp_path)})
     with pytest.raises(DataError, match=r"MNIST/raw: missing train-images-idx3-ubyte.*never downloaded"):
         load_data(cfg.data, 0)
+
+
+def _folder(root, counts, size=(8, 8)):
+    from PIL import Image
+
+    for c, n in counts.items():
+        (root / c).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            Image.new("L", size, 20 * i % 255).save(root / c / f"{i}.png")
+    return root
+
+
+def test_a_small_folder_gets_sizes_that_fit_suggested(tmp_path):
+    folder = _folder(tmp_path / "small", {"cat": 45, "dog": 45})
+    cfg = Config().with_updates({"data.dataset": "image_folder", "data.path": str(folder)})
+    with pytest.raises(ConfigError) as info:
+        load_data(cfg.data, 0)
+    message = str(info.value)
+    assert info.value.key == "data.val_size" and "90 images" in message
+    assert "data.train_size = 54, data.val_size = 18, data.test_size = 18" in message
+    fits = cfg.with_updates({"data.train_size": 54, "data.val_size": 18, "data.test_size": 18})
+    d = load_data(fits.data, 0)
+    assert len(d.train_y) == 54 and len(d.val_y) == 18 and len(d.test) == 18
+
+
+def test_an_unreadable_image_is_left_out_with_a_warning_or_refuses_the_folder(tmp_path):
+    folder = _folder(tmp_path / "photos", {"cat": 20, "dog": 20})
+    (folder / "dog" / "broken.png").write_bytes(b"not a png")
+    cfg = Config().with_updates({"data.dataset": "image_folder", "data.path": str(folder),
+                                 "data.train_size": 20, "data.val_size": 10, "data.test_size": 10})
+    d = load_data(cfg.data, 0)
+    assert len(d.train_y) + len(d.val_y) + len(d.test) == 40
+    assert len(d.warnings) == 1 and "broken.png" in d.warnings[0] and "left out 1" in d.warnings[0]
+    with pytest.raises(DataError, match=r"unreadable images: .*broken.png.*skip_unreadable"):
+        load_data(cfg.with_updates({"data.skip_unreadable": False}).data, 0)
+    rec = Recorder()
+    Trainer(cfg.with_updates({"optim.epochs": 1, "model.width": 8}), callbacks=[rec]).fit()
+    assert rec.of(ev.RunStarted)[0].warnings == d.warnings

@@ -124,7 +124,7 @@ def test_previous_run_stays_faded_on_loss_accuracy_and_gap(qtbot):
     plots = {plot for plot, item in panel.earlier._items[id(kept)] if item.isVisible()}
     assert plots == {"loss", "accuracy", "gap"}  # the gap plot, where "the gap closed" shows
     legend = [label.text for _, label in panel.plots["gap"].getPlotItem().legend.items]
-    assert "overfit" in legend
+    assert "overfit" not in legend  # earlier runs are named in the table, not the legends
     assert panel.series["val_acc"].n == 3
     panel.reset()
     assert panel.earlier.runs == []
@@ -145,8 +145,10 @@ def test_a_pinned_baseline_stays_while_later_runs_come_and_go(qtbot):
     labels = [r.label for r in panel.earlier.runs]
     assert labels[0] == "overfit" and len(labels) == MAX_UNPINNED + 1
     assert labels[1:] == ["augmentation", "early_stopping", "all_remedies"][-MAX_UNPINNED:]
-    legend = [label.text for _, label in panel.plots["accuracy"].getPlotItem().legend.items]
-    assert "overfit (baseline)" in legend and "dropout" not in legend
+    from gui.panels.comparison import PINNED
+
+    items = [item for _, item in panel.earlier._items[id(panel.earlier.runs[0])]]
+    assert all(item.opts["pen"].color().name() == PINNED for item in items)  # drawn as the baseline
     panel.finish_run()
     table = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
     assert table == ["overfit", *labels[1:], "again (now)"]
@@ -186,9 +188,8 @@ def test_a_new_run_reuses_the_plot_items_of_earlier_runs(qtbot):
     # The oldest runs gave their curves and lines to the newer ones: the same items since.
     assert {id(i) for i in loss.vb.childGroup.childItems()} == items_before
     assert {k: s.curve for k, s in panel.layer_series.items()} == norms_items
-    legend = [label.text for _, label in loss.legend.items]
     kept = names[-1 - MAX_UNPINNED:-1]
-    assert all(n in legend for n in kept) and names[0] not in legend
+    assert [r.label for r in panel.earlier.runs] == kept
     newest = panel.earlier.runs[-1]
     assert newest.label == names[-2]
     x, y = newest.curves["val_loss"]
