@@ -60,12 +60,12 @@ class Headless:
 
 
 def headless_child(path):
-    import engine.trainer
+    import engine.runtime
     from engine.config import Config
     from engine.experiments import run_single
 
     cfg = Config.load(path)
-    engine.trainer.warm_up()  # as the window's loader does: the first run pays no imports
+    engine.runtime.warm_up()  # as the window's loader does: the first run pays no imports
     print("ready", flush=True)
     for _line in sys.stdin:
         with tempfile.TemporaryDirectory() as runs:
@@ -78,10 +78,10 @@ def open_window(cfg):
     """One window for every measurement, as a user runs one run after another in it: its
     one engine thread serves them all (a new window per run would start a new engine
     thread, and torch's OpenMP pools of the old ones slow the new one)."""
-    import engine.trainer
+    import engine.runtime
     from gui.main_window import MainWindow
 
-    engine.trainer.warm_up()  # as the app's background loader has done, seconds after its start
+    engine.runtime.warm_up()  # as the app's background loader has done, seconds after its start
     w = MainWindow(cfg, "overfit", runs_dir=tempfile.mkdtemp(), restore=False)
     w.show()
     w.set_engine_ready()

@@ -31,7 +31,8 @@ from engine.control import RunControl
 from engine.data import DataBundle, load_data
 from engine.files import atomic_write_json
 from engine.runs import RunWriter
-from engine.trainer import Trainer, resolve_device
+from engine.runtime import resolve_device
+from engine.trainer import Trainer
 
 EXPERIMENT_FILE = "experiment.json"
 

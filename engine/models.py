@@ -185,3 +185,10 @@ def decay_split(model: nn.Module, include_bias_and_norm: bool):
             continue
         (decay if (p.ndim >= 2 or include_bias_and_norm) else no_decay).append(p)
     return decay, no_decay
+
+
+def layer_norms(tensors: list[torch.Tensor]) -> list[float]:
+    """L2 norm of each tensor, computed in one batched call and read back once."""
+    if not tensors:
+        return []
+    return torch.stack(torch._foreach_norm(tensors)).tolist()

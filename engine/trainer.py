@@ -25,8 +25,16 @@ from engine.config import Config, ConfigError
 from engine.control import RunControl
 from engine.data import DataBundle, load_data, shuffled_batches
 from engine.evaluation import EvaluationStopped, decision_boundary, evaluate, evaluate_test
-from engine.models import build_model, decay_split, parameter_count, set_dropout, weight_layers
+from engine.models import (
+    build_model,
+    decay_split,
+    layer_norms,
+    parameter_count,
+    set_dropout,
+    weight_layers,
+)
 from engine.regularizers import Diverged, FiniteCheck, decoupled_decay, weight_penalty
+from engine.runtime import resolve_device
 from engine.sources import DataError
 
 STEP_EVENT_INTERVAL = 0.1  # seconds: step metrics are coalesced to at most 10 per second
@@ -37,30 +45,6 @@ GRAD_NORM_EVERY = 4
 
 class StopRequested(Exception):
     """The control asked to stop (checked at batch boundaries and between validation chunks)."""
-
-
-def warm_up() -> None:
-    """Import now what a first run would otherwise import lazily, in its first second:
-    torch builds its optimizers through torch._dynamo (~2 s to import here, with sympy),
-    and the test metrics come from torchmetrics. The window calls this on its loader
-    thread, after Start is enabled; the command line never needs to."""
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    import torchmetrics.functional.classification  # noqa: F401
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise ConfigError("run.device", name, "'cpu' or 'auto': no CUDA device is available")
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-def layer_norms(tensors: list[torch.Tensor]) -> list[float]:
-    """L2 norm of each tensor, computed in one batched call and read back once."""
-    if not tensors:
-        return []
-    return torch.stack(torch._foreach_norm(tensors)).tolist()
 
 
 @dataclasses.dataclass

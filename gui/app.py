@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: the user data dir)")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
+    p.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x720 (default: 1400x900, or the screen)")
     entry = p.add_mutually_exclusive_group()
     entry.add_argument("--install-desktop-entry", action="store_true",
                        help="add Overfit Lab, with its icon, to your applications menu, then exit")
@@ -129,6 +130,13 @@ def main(argv: list[str]) -> int:
     # A scripted launch (a screenshot) neither reads nor writes the user's stored settings.
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
     window.log_path = log_path
+    if args.size:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            print(f"error: --size {args.size!r} is not allowed: WIDTHxHEIGHT, e.g. 1280x720", file=sys.stderr)
+            return 2
+        window.resize(width, height)
     from gui.crash import CrashReporter
 
     crashes = CrashReporter(window, log_path)

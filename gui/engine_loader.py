@@ -29,14 +29,14 @@ class EngineLoader(QObject):
 
     def _load(self) -> None:
         try:
-            trainer = importlib.import_module("engine.trainer")
-            importlib.import_module("engine.experiments")
+            importlib.import_module("engine.experiments")  # and with it the trainer, torch
+            runtime = importlib.import_module("engine.runtime")
         except BaseException as exc:  # the window says what broke
             self.failed.emit(f"{type(exc).__name__}: {exc}")
             return
         self.loaded.emit()
         try:
-            trainer.warm_up()
+            runtime.warm_up()
         except Exception:  # only an optimization: the first run imports what it needs itself
             pass
         self.warmed.emit()

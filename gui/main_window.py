@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QToolBar
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar
 
 from engine import events as ev
 from engine.config import Config, ConfigError, live_keys, load_preset
@@ -25,6 +25,7 @@ from gui.panels.settings import SettingsPanel
 from gui.panels.test_results import TestResultsDialog
 from gui.persistence import SettingsStore
 from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
+from gui.settings_files import SettingsFiles
 from gui.status import RunStatus
 from gui.worker import Engine, RunHandle
 
@@ -74,8 +75,8 @@ class MainWindow(QMainWindow):
         self.plots = PlotsPanel()
         self.setCentralWidget(self.plots)
         self.actions = self._build_actions()
-        self._build_menus()
         self.status = RunStatus(self.statusBar())
+        self._build_menus()
         self.status_label = self.status.label  # the line a user reads first
         self.run_state = RunState(self.actions, on_change=lambda s: self.settings_panel.set_live(s != IDLE))
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
@@ -105,8 +106,10 @@ class MainWindow(QMainWindow):
         self.run_state.update()
         if not self.store.restore_geometry(self):
             # 1400 x 900, or the whole screen where it is smaller (a 1280 x 720 projector).
+            # (Offscreen, as in screenshot mode, there is no real screen to fit.)
             room = self.screen().availableGeometry()
-            self.resize(min(1400, room.width()), min(900, room.height()))
+            offscreen = QGuiApplication.platformName() == "offscreen"
+            self.resize(1400 if offscreen else min(1400, room.width()), 900 if offscreen else min(900, room.height()))
 
     # ---- construction ---------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
@@ -150,8 +153,9 @@ class MainWindow(QMainWindow):
             return a
 
         file_menu = self.menuBar().addMenu("&File")
-        add(file_menu, "Open settings…", self._on_open_settings_triggered, QKeySequence.StandardKey.Open)
-        add(file_menu, "Save settings as…", self._on_save_settings_triggered, QKeySequence.StandardKey.SaveAs)
+        self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
+        add(file_menu, "Open settings…", self.settings_files.open, QKeySequence.StandardKey.Open)
+        add(file_menu, "Save settings as…", self.settings_files.save_as, QKeySequence.StandardKey.SaveAs)
         file_menu.addSeparator()
         add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
@@ -259,31 +263,6 @@ class MainWindow(QMainWindow):
             self.settings_panel.set_config(load_preset(name), name)
         except ConfigError as exc:
             self.status.say(str(exc))
-
-    @Slot()
-    def _on_open_settings_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open settings", "", "Settings (*.toml *.json)")
-        if path:
-            try:
-                self.settings_panel.set_config(Config.load(path), None)
-                self.status.say(f"settings from {path}")
-            except ConfigError as exc:
-                self._settings_error(f"{path}: {exc}")
-
-    @Slot()
-    def _on_save_settings_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save settings as", "overfit-lab.toml",
-                                              "Settings (*.toml *.json)")
-        if path:
-            try:
-                self.settings_panel.config().save(path)
-                self.status.say(f"settings saved to {path}")
-            except (ConfigError, OSError) as exc:
-                self._settings_error(f"{path}: {exc}")
-
-    def _settings_error(self, text: str) -> None:
-        log.warning("settings: %s", text)
-        self.status.say(text)
 
     # ---- engine events (queued from the engine thread) --------------------------------
     @Slot(int, object)

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from engine.models import build_model, set_dropout, weight_layers
-from engine.trainer import Trainer, layer_norms
+from engine.models import build_model, layer_norms, set_dropout, weight_layers
+from engine.trainer import Trainer
 from tests.helpers import tiny_config
 
 EPOCHS = {"optim.epochs": 4}

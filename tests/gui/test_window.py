@@ -288,3 +288,17 @@ def test_garbage_is_collected_on_the_gui_thread_only_once_the_engine_is_imported
         garbage.collector().timer.stop()
         if was_enabled:
             gc.enable()
+
+
+def test_settings_save_to_toml_and_open_again_and_a_bad_file_is_named(qtbot, window, tmp_path):
+    files, panel = window.settings_files, window.settings_panel
+    panel.widgets["regularization.dropout"].setValue(0.35)
+    assert files.save(str(tmp_path / "mine.toml"))
+    assert "dropout = 0.35" in (tmp_path / "mine.toml").read_text()
+    panel.widgets["regularization.dropout"].setValue(0.0)
+    assert files.load(str(tmp_path / "mine.toml"))
+    assert panel.value("regularization.dropout") == pytest.approx(0.35)
+    (tmp_path / "bad.toml").write_text("[regularization]\ndropout = 3\n")
+    assert not files.load(str(tmp_path / "bad.toml"))
+    assert f"{tmp_path / 'bad.toml'}: regularization.dropout = 3" in window.status_label.text()
+    assert panel.value("regularization.dropout") == pytest.approx(0.35)  # nothing lost
