@@ -18,7 +18,7 @@ from engine import events as ev
 from engine.config import Config
 from engine.data import DataBundle, load_data
 from engine.models import build_model
-from engine.runs import load_weights
+from engine.runs import load_weights, require_run_folder
 
 EVAL_BATCH = 512  # also how often a pause or stop is honoured while validating
 BOUNDARY_RESOLUTION = 64
@@ -126,9 +126,7 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
     """Rebuild a run folder's model and data (the same splits, from its seed) and load
     its `best` or `last` weights. Raises FileNotFoundError, ConfigError or WeightsError
     naming what is wrong; nothing in the folder is changed."""
-    path = Path(path)
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: not a run folder (no config.json)")
+    path = require_run_folder(path)
     config = Config.load(path / "config.json")
     data = load_data(config.data, config.run.seed, device)
     model = build_model(config.model, data.input_shape, data.num_classes,
@@ -144,7 +142,7 @@ def evaluate_test_of_folder(path: str | Path) -> tuple[ev.TestEvaluated, bool]:
     (last, if it has no best) are evaluated and the result is added to the folder."""
     from engine.runs import record_test, recorded_test
 
-    path = Path(path)
+    path = require_run_folder(path)
     known = recorded_test(path)
     if known is not None:
         return known, False

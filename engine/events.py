@@ -21,6 +21,9 @@ USER_STOPPED = "user_stopped"
 DIVERGED = "diverged"
 FAILED = "failed"
 REASONS = (COMPLETED, EARLY_STOPPED, USER_STOPPED, DIVERGED, FAILED)
+# How each reason reads in a sentence, on a plot's end marker and in the status bar.
+REASON_TEXT = {COMPLETED: "finished", EARLY_STOPPED: "stopped early", USER_STOPPED: "stopped",
+               DIVERGED: "diverged", FAILED: "failed"}
 # Ended runs whose weights can be evaluated.
 USABLE = (COMPLETED, EARLY_STOPPED, USER_STOPPED)
 

@@ -199,11 +199,16 @@ class RunRecord:
         return self.status in ev.REASONS
 
 
-def read_run(path: str | Path) -> RunRecord:
-    """Read a run folder. A run cut off by a crash reads with status 'incomplete'."""
+def require_run_folder(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a run folder (no config.json)")
+    return path
+
+
+def read_run(path: str | Path) -> RunRecord:
+    """Read a run folder. A run cut off by a crash reads with status 'incomplete'."""
+    path = require_run_folder(path)
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     try:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))

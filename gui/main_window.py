@@ -30,8 +30,6 @@ from gui.status import RunStatus
 from gui.worker import Engine, RunHandle
 
 log = logging.getLogger("overfit_lab")
-END_LABELS = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "stopped", ev.DIVERGED: "diverged",
-              ev.FAILED: "failed", ev.COMPLETED: "end"}
 
 
 def short_value(v) -> str:
@@ -290,7 +288,7 @@ class MainWindow(QMainWindow):
     def _on_run_finished(self, result: ev.RunFinished) -> None:
         self.last_result = result
         if self.started_event is not None:
-            self.plots.add_marker(self._x_of(result.step), END_LABELS[result.reason],
+            self.plots.add_marker(self._x_of(result.step), ev.REASON_TEXT[result.reason],
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
         self.plots.finish_run()
         self.run_state.can_test = result.reason in ev.USABLE and self.started_event is not None

@@ -8,8 +8,6 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from engine import events as ev
 
-ENDED = {ev.COMPLETED: "finished", ev.EARLY_STOPPED: "stopped early", ev.USER_STOPPED: "stopped",
-         ev.DIVERGED: "diverged", ev.FAILED: "failed"}
 STEP_INFO_INTERVAL = 0.25  # seconds: a status line at 4 Hz is plenty to read
 
 
@@ -77,7 +75,7 @@ class RunStatus:
 
     def on_finished(self, r: ev.RunFinished) -> None:
         """A finished run's figures replace the live ones: no ETA, the bar where it ended."""
-        self.say(f"{ENDED[r.reason]}: {r.message}")
+        self.say(f"{ev.REASON_TEXT[r.reason]}: {r.message}")
         st = self.started
         if st is None:  # it never started: nothing of an earlier run stays on screen
             self.clear()

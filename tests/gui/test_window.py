@@ -302,3 +302,23 @@ def test_settings_save_to_toml_and_open_again_and_a_bad_file_is_named(qtbot, win
     assert not files.load(str(tmp_path / "bad.toml"))
     assert f"{tmp_path / 'bad.toml'}: regularization.dropout = 3" in window.status_label.text()
     assert panel.value("regularization.dropout") == pytest.approx(0.35)  # nothing lost
+
+
+def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path):
+    from engine.experiments import run_single
+
+    trial = run_single(tiny_config(), runs_dir=tmp_path / "headless")  # a run made elsewhere
+    handle = RunHandle(run_dir=trial.run_dir)
+    seen = []
+    window.engine.worker.event_emitted.connect(lambda n, e: seen.append((n, e)))
+    for _ in range(2):
+        window.engine.evaluate_test(handle)
+        qtbot.waitUntil(lambda: not handle.busy, timeout=RUN_TIMEOUT)
+    reports = [e for n, e in seen if n == handle.number]
+    assert [type(e).__name__ for e in reports] == ["TestEvaluated", "TestEvaluated"]
+    assert reports[0] == reports[1] and sum(reports[0].support) == 10_000  # recorded, not redone
+    assert read_run(trial.run_dir).summary["test"]["accuracy"] == reports[0].accuracy
+    window.engine.evaluate_test(RunHandle(run_dir=tmp_path))  # not a run folder
+    qtbot.waitUntil(lambda: any(isinstance(e, ev.EvaluationFailed) for _, e in seen), timeout=RUN_TIMEOUT)
+    failed = next(e for _, e in seen if isinstance(e, ev.EvaluationFailed))
+    assert f"{tmp_path}: not a run folder" in failed.message
