@@ -26,6 +26,9 @@ def main() -> int:
     parser.add_argument("png")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--epochs", type=int, help="override each preset's epochs (quicker, for a look)")
+    parser.add_argument("--larger-text", type=int, default=0, metavar="N",
+                        help="press View > Larger text N times first, as for a projector")
+    parser.add_argument("--no-layer-plots", action="store_true", help="View > Layer plots unticked")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -41,6 +44,9 @@ def main() -> int:
     window.resize(width, height)
     window.show()
     window.set_engine_ready()
+    window.plots.show_layer_plots(not args.no_layer_plots)
+    for _ in range(args.larger_text):
+        window.plots.scale_text(1.25)
     for name in SEQUENCE:
         config = load_preset(name)
         if args.epochs:

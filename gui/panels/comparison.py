@@ -139,13 +139,23 @@ class ComparisonTable(QTableWidget):
         self.setToolTip("How each run ended: final training and validation accuracy, and the gap "
                         "between them (train − validation, percentage points). A remedy that works "
                         "closes the gap. Tick 'baseline' to keep a run for comparison until unticked.")
-        self.verticalHeader().setDefaultSectionSize(self.ROW_HEIGHT)
-        self.verticalHeader().setMinimumSectionSize(self.ROW_HEIGHT)
+        self.row_height = self.ROW_HEIGHT
         self.itemChanged.connect(self._on_item_changed)
         self._filling = False
+        self._shown: tuple[list[RunCurves], RunCurves | None] = ([], None)
+
+    def set_text_scale(self, point_size: float, scale: float) -> None:
+        font = self.font()
+        font.setPointSizeF(point_size * scale)
+        self.setFont(font)
+        self.row_height = round(self.ROW_HEIGHT * max(1.0, scale))
+        self.show_runs(*self._shown)
 
     def show_runs(self, earlier: list[RunCurves], current: RunCurves | None) -> None:
+        self._shown = (earlier, current)
         self._filling = True
+        self.verticalHeader().setMinimumSectionSize(self.row_height)
+        self.verticalHeader().setDefaultSectionSize(self.row_height)
         rows = [*earlier, *([current] if current is not None else [])]
         self.setRowCount(len(rows))
         for row, run in enumerate(rows):
@@ -169,7 +179,7 @@ class ComparisonTable(QTableWidget):
         self.setVisible(bool(earlier))
         # As tall as its rows (up to 6), so the plots keep the rest of a small screen.
         shown = min(len(rows), 6)
-        self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.ROW_HEIGHT + 4)
+        self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.row_height + 4)
         self._filling = False
 
     @Slot(QTableWidgetItem)

@@ -56,23 +56,19 @@ class PlotsPanel(QWidget):
         self.grid = QGridLayout()
         layout.addLayout(self.grid, 1)
         self.plots: dict[str, pg.PlotWidget] = {
-            "loss": make_plot("Loss (cross-entropy)", "loss"),
-            "accuracy": make_plot("Accuracy", "%", legend_below=True),
-            "gap": make_plot("Generalization gap (train − val)", "gap", legend_below=True),
+            # Legends in one row: they cover less of a small plot (a projector's 1280 x 720).
+            "loss": make_plot("Loss (cross-entropy)", "loss", legend_columns=2),
+            "accuracy": make_plot("Accuracy", "%", legend_below=True, legend_columns=2),
+            "gap": make_plot("Generalization gap (train − val)", "gap", legend_below=True, legend_columns=2),
             # Layers' legends in rows across the top, over room kept free of curves (YRange).
             "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True, legend_columns=4),
             "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True, legend_columns=6),
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
             "noise": make_plot("Train accuracy: clean vs corrupted labels", "%", legend_below=True),
         }
-        self.grid.addWidget(self.plots["loss"], 0, 0)
-        self.grid.addWidget(self.plots["accuracy"], 0, 1)
-        self.grid.addWidget(self.plots["gap"], 1, 0)
-        self.grid.addWidget(self._norms_holder(), 1, 1)
-        self.grid.addWidget(self.plots["grads"], 2, 0, 1, 2)
-        self.grid.addWidget(self.plots["noise"], 2, 1)
-        for row, stretch in enumerate((3, 3, 2)):  # the bottom row tall enough for a log axis
-            self.grid.setRowStretch(row, stretch)
+        self.norms_holder = self._norms_holder()
+        self._toy = self._noise = False
+        self.layer_plots = True  # weight and gradient norms shown (View menu)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
             self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
@@ -90,7 +86,8 @@ class PlotsPanel(QWidget):
         step_pen = pg.mkPen(with_alpha(TRAIN, 70), width=1)
         tail = pg.PlotCurveItem(pen=step_pen)
         self.plots["loss"].addItem(tail, ignoreBounds=True)
-        self.step_loss = StepSeries(self.plots["loss"].plot(name="train (per step)", pen=step_pen), tail)
+        # The thin per-step curve stays out of the legend: it is plainly the training loss.
+        self.step_loss = StepSeries(self.plots["loss"].plot(pen=step_pen), tail)
         self.step_loss.curve.setZValue(-10)
         tail.setZValue(-10)
         self.series = {
@@ -107,16 +104,17 @@ class PlotsPanel(QWidget):
         self.grad_series: dict[str, Series] = {}
         self.earlier = EarlierRuns(self.plots)
         self.markers = MarkerLines(self.plots, ("loss", "accuracy", "gap", "norms"))
-        self.best_lines = EpochLine(self.plots, "#2ca02c", 0.96, {"accuracy": 0.1})
-        self.rise_lines = EpochLine(self.plots, "#c0392b", 0.86)
+        self.best_lines = EpochLine(self.plots, "#2ca02c")
+        self.rise_lines = EpochLine(self.plots, "#c0392b")
         self.run_label, self.dataset = "run", ""
         self._min_val_loss = (math.inf, 0)
         self.y_ranges = {"loss": YRange(self.plots["loss"], "zero"), "gap": YRange(self.plots["gap"], "free"),
-                         "norms": YRange(self.plots["norms"], "zero", room_above=0.25),
+                         "norms": YRange(self.plots["norms"], "zero", room_above=0.45),
                          "grads": YRange(self.plots["grads"], "log", room_above=1)}
         self._prepared = False  # prepare_run has run for the next RunStarted
         self.boundary = BoundaryView(self.plots["boundary"])
         self.text_scale = 1.0
+        self._table_pt = self.table.font().pointSizeF()
 
         s = self.series
         self.hovers = [  # kept: a read-out nothing refers to would lose its connection
@@ -185,28 +183,44 @@ class PlotsPanel(QWidget):
         r.update()
 
     def show_toy(self, on: bool) -> None:
-        """A toy run: the decision boundary takes the gap plot's place, as large as the others
-        (the gap moves to the bottom row)."""
-        boundary, gap = self.plots["boundary"], self.plots["gap"]
-        self.grid.removeWidget(boundary)
-        self.grid.removeWidget(gap)
-        if on:
-            self.grid.addWidget(boundary, 1, 0)
-            self.grid.addWidget(gap, 2, 1)
-        else:
-            self.grid.addWidget(gap, 1, 0)
-        boundary.setVisible(on)
-        self._place_grads()
+        """A toy run: the decision boundary, as large as the other plots."""
+        self._toy = on
+        self._arrange()
 
     def show_noise(self, on: bool) -> None:
-        self.plots["noise"].setVisible(on)
-        self._place_grads()
+        """Label noise: training accuracy on clean and on corrupted labels."""
+        self._noise = on
+        self._arrange()
 
-    def _place_grads(self) -> None:
-        # The gradient plot takes the whole bottom row unless another plot needs half.
-        extra = not self.plots["boundary"].isHidden() or not self.plots["noise"].isHidden()
-        self.grid.removeWidget(self.plots["grads"])
-        self.grid.addWidget(self.plots["grads"], 2, 0, 1, 1 if extra else 2)
+    def show_layer_plots(self, on: bool) -> None:
+        """Weight and gradient norms per layer; without them (View menu) the remaining plots
+        get their room, for a projector."""
+        self.layer_plots = on
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Loss and accuracy on top; then the gap or the boundary of a toy run; the layer
+        plots and the situational ones (boundary, clean vs corrupted) share what is left."""
+        p = self.plots
+        first = p["boundary"] if self._toy else p["gap"]
+        extras = [w for w, on in ((p["gap"], self._toy), (p["noise"], self._noise and not self._toy)) if on]
+        layout = [(p["loss"], 0, 0, 1), (p["accuracy"], 0, 1, 1)]
+        if self.layer_plots:
+            layout += [(first, 1, 0, 1), (self.norms_holder, 1, 1, 1)]
+            layout += [(p["grads"], 2, 0, 1 if extras else 2)] + [(w, 2, 1, 1) for w in extras[:1]]
+        else:
+            layout += [(first, 1, 0, 1 if extras else 2)] + [(w, 1, 1, 1) for w in extras[:1]]
+        for name, w in (*p.items(), ("holder", self.norms_holder)):
+            if name != "norms":  # it lives inside its holder, with the log-scale box
+                self.grid.removeWidget(w)
+                w.hide()
+        for w, row, col, span in layout:
+            self.grid.addWidget(w, row, col, 1, span)
+            w.show()
+        for row, stretch in enumerate((3, 3, 2 if self.layer_plots else 0)):  # room for a log axis
+            self.grid.setRowStretch(row, stretch)
+        for col in (0, 1):  # two columns of equal width, whatever each plot would like
+            self.grid.setColumnStretch(col, 1)
 
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
@@ -364,13 +378,13 @@ class PlotsPanel(QWidget):
             if layer in self.grad_series and value > 0:
                 self.grad_series[layer].append(x, value)
         if e.is_best:
-            self.redrawer.place_line("best", self.best_lines, x, f"best: epoch {x}", ("loss", "accuracy", "gap"))
+            self.redrawer.place_line("best", self.best_lines, x, f"best epoch ({x})", ("loss", "accuracy", "gap"))
         best_loss, best_epoch = self._min_val_loss
         if e.val_loss < best_loss:
             self._min_val_loss = (e.val_loss, x)
         elif x - best_epoch >= 2 and e.val_loss > best_loss * 1.02:
             # Validation loss has risen for two epochs: mark where it turned.
-            self.redrawer.place_line("rise", self.rise_lines, best_epoch, "val loss rising →", ("loss", "gap"))
+            self.redrawer.place_line("rise", self.rise_lines, best_epoch, "val loss turns up", ("loss", "gap"))
 
     def add_marker(self, x: float, text: str, color: str = "#555") -> None:
         """A labelled vertical line on every epoch plot (settings change, end of run)."""
@@ -385,4 +399,5 @@ class PlotsPanel(QWidget):
         """Larger or smaller text and lines on every plot (View menu), for the back row."""
         self.text_scale = min(3.0, max(0.6, self.text_scale * factor))
         apply_text_scale(self.plots.values(), self.text_scale)
+        self.table.set_text_scale(self._table_pt, self.text_scale)
         self._cache_loss_plot()

@@ -112,6 +112,15 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
 TICK_PT, LABEL_PT, TITLE_PT, LEGEND_PT = 9, 10, 11, 9
 
 
+def marker_font(plot: pg.PlotWidget):
+    """The font of a marker line's label on `plot`, at the plot's text scale."""
+    from PySide6.QtGui import QFont
+
+    font = QFont()
+    font.setPointSizeF(LABEL_PT * getattr(plot, "text_scale", 1.0))
+    return font
+
+
 def apply_text_scale(plots, scale: float) -> None:
     """Tick labels, axis labels, titles, legends and curve widths at `scale` x their size."""
     from PySide6.QtGui import QFont
@@ -126,8 +135,16 @@ def apply_text_scale(plots, scale: float) -> None:
             axis.setStyle(tickTextOffset=max(2, int(3 * scale)))
             axis.label.setFont(QFont(font.family(), max(1, round(LABEL_PT * scale))))
         item.setTitle(getattr(w, "title_text", ""), size=f"{TITLE_PT * scale:.0f}pt")
+        w.text_scale = scale
         if item.legend is not None:
-            item.legend.setLabelTextSize(f"{LEGEND_PT * scale:.0f}pt")
+            size = f"{LEGEND_PT * scale:.0f}pt"
+            item.legend.setLabelTextSize(size)
+            for _, label in item.legend.items:  # pyqtgraph keeps the size for new labels only
+                label.setText(label.text, size=size)
+            item.legend.updateSize()
+        for line in item.items:
+            if isinstance(line, pg.InfiniteLine) and getattr(line, "label", None) is not None:
+                line.label.setFont(marker_font(w))
         for curve in item.listDataItems():
             pen = curve.opts.get("pen")
             if isinstance(pen, QPen):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from gui.plotting.axes import marker_font
+
 
 def set_label(line: pg.InfiniteLine, text: str) -> None:
     """Change a line's label text. pyqtgraph redraws the text only while the label is
@@ -40,6 +42,7 @@ class MarkerLines:
                                                   "anchors": [(0, 0), (0, 0)]})
                 self.plots[name].addItem(line, ignoreBounds=True)
             set_label(line, text)
+            line.label.setFont(marker_font(self.plots[name]))
             line.show()
             self.shown.append((name, line))
 
@@ -55,34 +58,44 @@ class MarkerLines:
 
 
 class EpochLine:
-    """One line per plot that moves with the data: the best epoch, the turn of val loss."""
+    """One dashed line per plot that moves with the data (the best epoch, the turn of the
+    validation loss), named in the plot's legend rather than by a label on the line: a
+    label floating in the plot sat on the curves of small plots."""
 
-    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, position: float,
-                 positions: dict[str, float] | None = None):
-        """position: the label's height along the line (0 bottom, 1 top); `positions` per
-        plot where the curves run elsewhere (accuracy climbs to the top: its label goes low)."""
-        self.plots, self.color, self.position = plots, color, position
-        self.positions = positions or {}
+    def __init__(self, plots: dict[str, pg.PlotWidget], color: str):
+        self.plots, self.color = plots, color
+        self.pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
         self.lines: dict[str, pg.InfiniteLine] = {}
+        self.entries: dict[str, pg.PlotDataItem] = {}  # a legend's sample for the line
 
     def draw(self, plot: str, x: float, label: str) -> pg.InfiniteLine:
         line = self.lines.get(plot)
         if line is None:
-            line = pg.InfiniteLine(angle=90, pen=pg.mkPen(self.color, width=1.5, style=Qt.PenStyle.DashLine),
-                                   label=label, labelOpts={"position": self.positions.get(plot, self.position),
-                                                           "color": self.color,
-                                                           "movable": False})
+            line = self.lines[plot] = pg.InfiniteLine(angle=90, pen=self.pen)
             self.plots[plot].addItem(line, ignoreBounds=True)
-            self.lines[plot] = line
+            self.entries[plot] = pg.PlotDataItem(pen=self.pen)  # no data: a legend sample only
         line.setPos(x)
-        set_label(line, label)
         line.show()
+        legend = self.plots[plot].getPlotItem().legend
+        entry = self.entries[plot]
+        shown = [lab for sample, lab in legend.items if sample.item is entry]
+        if shown:
+            shown[0].setText(label)
+        else:
+            legend.addItem(entry, label)
         return line
+
+    def label(self, plot: str) -> str | None:
+        """The legend's text for this line on `plot`, while it is shown."""
+        legend = self.plots[plot].getPlotItem().legend
+        entry = self.entries.get(plot)
+        return next((lab.text for sample, lab in legend.items if sample.item is entry), None)
 
     def value(self, plot: str) -> float | None:
         line = self.lines.get(plot)
         return None if line is None or not line.isVisible() else line.value()
 
     def hide(self) -> None:
-        for line in self.lines.values():
+        for plot, line in self.lines.items():
             line.hide()
+            self.plots[plot].getPlotItem().legend.removeItem(self.entries[plot])

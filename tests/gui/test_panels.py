@@ -383,7 +383,7 @@ def test_legends_of_rising_curves_stay_clear_of_their_late_epochs(qtbot):
     qtbot.addWidget(panel)
     panel.resize(1000, 700)
     panel.show()
-    panel.start_run(started(), "baseline")
+    panel.start_run(started(epochs=15), "baseline")
     for i in range(1, 16):  # training accuracy climbs to 100 %, validation stalls at 80 %
         panel.add_epoch(epoch(i, train_accuracy=min(1.0, 0.5 + 0.05 * i), val_accuracy=0.8,
                               accuracy_gap=min(1.0, 0.5 + 0.05 * i) - 0.8))
