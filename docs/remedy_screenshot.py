@@ -46,7 +46,7 @@ def main() -> int:
     window.set_engine_ready()
     window.plots.show_layer_plots(not args.no_layer_plots)
     for _ in range(args.larger_text):
-        window.plots.scale_text(1.25)
+        window.scale_text(1.25)
     for name in SEQUENCE:
         config = load_preset(name)
         if args.epochs:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QToolBar
 
 from engine import events as ev
 from engine.config import Config, ConfigError, live_keys, load_preset
@@ -21,7 +21,7 @@ from gui.dispatch import EventRouter
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.keys import RunKeys
 from gui.panels.plots import PlotsPanel
-from gui.panels.settings import SettingsPanel
+from gui.panels.settings import OFFICIAL_TEST_SPLIT, SettingsPanel
 from gui.panels.test_results import TestResultsDialog
 from gui.persistence import SettingsStore
 from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
@@ -47,7 +47,9 @@ class MainWindow(QMainWindow):
         """restore=False: a scripted launch that neither reads nor writes stored settings."""
         super().__init__()
         self.setWindowTitle("Overfit Lab")
-        self.runs_dir = runs_dir
+        from engine.runs import default_runs_dir  # no torch: paths only
+
+        self.runs_dir = runs_dir or default_runs_dir()  # every run of the window is written
         self.log_path = None  # the app sets it; shown by Help > Where are my runs and logs?
         self.handle: RunHandle | None = None
         self.started_event: ev.RunStarted | None = None
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.test_result: ev.TestEvaluated | None = None
         self.error_dialog = self.test_dialog = self.where_dialog = None
         self._run_label = "run"
+        self._base_font_pt: float | None = None
         self._live = set(live_keys())
         self.store = SettingsStore(enabled=restore)
         collect_on_the_gui_thread()
@@ -76,7 +79,7 @@ class MainWindow(QMainWindow):
         self.status = RunStatus(self.statusBar())
         self._build_menus()
         self.status_label = self.status.label  # the line a user reads first
-        self.run_state = RunState(self.actions, on_change=lambda s: self.settings_panel.set_live(s != IDLE))
+        self.run_state = RunState(self.actions, on_live=self.settings_panel.set_live)
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
         self.closer = CloseGuard(self, self.engine, self._on_closing)
 
@@ -157,16 +160,27 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
-        larger = add(view, "Larger text", lambda: self.plots.scale_text(1.25), QKeySequence.StandardKey.ZoomIn)
+        larger = add(view, "Larger text", lambda: self.scale_text(1.25), QKeySequence.StandardKey.ZoomIn)
         larger.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
         layers = add(view, "Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L")
         layers.setCheckable(True)
         layers.setChecked(True)
         layers.setToolTip("Hide them to give loss, accuracy and the gap the room, on a projector")
-        add(view, "Smaller text", lambda: self.plots.scale_text(0.8), QKeySequence.StandardKey.ZoomOut)
+        add(view, "Smaller text", lambda: self.scale_text(0.8), QKeySequence.StandardKey.ZoomOut)
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "Where are my runs and logs?", self._on_where_triggered)
         add(help_menu, "About Overfit Lab", lambda: dialogs.about(self))
+
+    def scale_text(self, factor: float) -> None:
+        """View > Larger / Smaller text: the plots, and every other text of the app, for the
+        back row of a room."""
+        self.plots.scale_text(factor)
+        app = QApplication.instance()
+        if self._base_font_pt is None:
+            self._base_font_pt = app.font().pointSizeF()
+        font = app.font()
+        font.setPointSizeF(self._base_font_pt * self.plots.text_scale)
+        app.setFont(font)
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -195,6 +209,7 @@ class MainWindow(QMainWindow):
     def start_run(self) -> bool:
         if self.state != IDLE or not self.run_state.engine_ready or self.closer.closing:
             return False  # a second click never starts a second run
+        self.settings_panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:
             config = self.settings_panel.config()
         except ConfigError as exc:
@@ -320,7 +335,9 @@ class MainWindow(QMainWindow):
     def _show_test(self, result: ev.TestEvaluated) -> None:
         if self.test_dialog is not None:
             self.test_dialog.close()
-        self.test_dialog = TestResultsDialog(result, self._run_label, self)
+        dataset = self.started_event.dataset if self.started_event else ""
+        self.test_dialog = TestResultsDialog(result, self._run_label, self,
+                                             dataset_has_test_split=dataset in OFFICIAL_TEST_SPLIT)
         self.test_dialog.show()
         self.test_shown.emit(result)
 
@@ -364,8 +381,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_where_triggered(self) -> None:
         from engine.logs import LOG_NAME, log_dir
-        from engine.runs import default_runs_dir
-
         self.where_dialog = dialogs.where_are_my_files(
-            self, self.runs_dir or default_runs_dir(), self.log_path or Path(log_dir()) / LOG_NAME,
+            self, self.runs_dir, self.log_path or Path(log_dir()) / LOG_NAME,
             self.store.file_name())

@@ -10,9 +10,10 @@ class RunState:
 
     `actions` names the window's QActions: start, pause, stop, reset, test."""
 
-    def __init__(self, actions: dict, on_change=None):
+    def __init__(self, actions: dict, on_live=None):
+        """on_live(bool): told whether a run is live after each change of state."""
         self.actions = actions
-        self.on_change = on_change
+        self.on_live = on_live
         self.state = IDLE
         self.engine_ready = False
         self.can_test = False  # the last run finished usably and its test split is unopened
@@ -25,8 +26,8 @@ class RunState:
     def set(self, state: str) -> None:
         self.state = state
         self.update()
-        if self.on_change is not None:
-            self.on_change(state)
+        if self.on_live is not None:
+            self.on_live(self.live)
 
     def update(self) -> None:
         a, s = self.actions, self.state

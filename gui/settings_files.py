@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QStandardPaths, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from engine.config import Config, ConfigError
 
 log = logging.getLogger("overfit_lab")
+
+
+def documents() -> str:
+    """The user's documents folder (not the folder the app was started from)."""
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
 
 
 class SettingsFiles(QObject):
@@ -19,7 +25,7 @@ class SettingsFiles(QObject):
 
     @Slot()
     def open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open settings", "", "Settings (*.toml *.json)")
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open settings", documents(), "Settings (*.toml *.json)")
         if path:
             self.load(path)
 
@@ -33,7 +39,8 @@ class SettingsFiles(QObject):
 
     @Slot()
     def save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save settings as", "overfit-lab.toml",
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save settings as",
+                                              str(Path(documents()) / "overfit-lab.toml"),
                                               "Settings (*.toml *.json)")
         if path:
             self.save(path)

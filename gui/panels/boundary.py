@@ -20,7 +20,9 @@ class BoundaryView:
         self.image = pg.ImageItem()
         plot.addItem(self.image)
         self.train_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5), name="train")
-        self.val_scatter = pg.ScatterPlotItem(size=4, pen=None, name="validation", symbol="x")
+        # A grey pen for the legend's sample; each point gets its class's colour.
+        self.val_scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#555"), brush=None, name="validation",
+                                              symbol="x")
         plot.addItem(self.val_scatter)
         plot.addItem(self.train_scatter)
         plot.getPlotItem().setAspectLocked(True)

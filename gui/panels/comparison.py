@@ -26,7 +26,7 @@ GHOST_CURVES = (("loss", "val_loss", Qt.PenStyle.DashLine),
                 ("gap", "acc_gap", Qt.PenStyle.DashLine))
 
 
-@dataclass
+@dataclass(eq=False)  # two runs are the same run only if they are one object (curves are arrays)
 class RunCurves:
     """A finished run's epoch curves, as the plots drew them (accuracy and gap in %)."""
     label: str
@@ -120,7 +120,7 @@ class ComparisonTable(QTableWidget):
     """Final training / validation accuracy and gap of the current run and the runs shown
     behind it; the checkbox pins a run as the baseline."""
 
-    pin_toggled = Signal(int, bool)  # row of an earlier run, pinned or not
+    pin_toggled = Signal(int, bool)  # row (the last may be the current run), pinned or not
 
     HEADERS = ["run (earlier: dashed val, dotted train)", "train acc", "val acc", "gap", "baseline"]
     ROW_HEIGHT = 20
@@ -144,10 +144,8 @@ class ComparisonTable(QTableWidget):
         self._filling = False
         self._shown: tuple[list[RunCurves], RunCurves | None] = ([], None)
 
-    def set_text_scale(self, point_size: float, scale: float) -> None:
-        font = self.font()
-        font.setPointSizeF(point_size * scale)
-        self.setFont(font)
+    def set_text_scale(self, scale: float) -> None:
+        """Rows as tall as the (application-wide) text needs."""
         self.row_height = round(self.ROW_HEIGHT * max(1.0, scale))
         self.show_runs(*self._shown)
 
@@ -169,14 +167,11 @@ class ComparisonTable(QTableWidget):
                 elif not is_current:
                     item.setData(Qt.ItemDataRole.DecorationRole, _swatch(run.shown_color))
                 self.setItem(row, col, item)
-            pin = QTableWidgetItem()
-            if is_current:
-                pin.setFlags(Qt.ItemFlag.NoItemFlags)
-            else:
-                pin.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
-                pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
+            pin = QTableWidgetItem()  # the current run too: it is kept pinned when the next starts
+            pin.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
             self.setItem(row, 4, pin)
-        self.setVisible(bool(earlier))
+        self.setVisible(bool(rows))
         # As tall as its rows (up to 6), so the plots keep the rest of a small screen.
         shown = min(len(rows), 6)
         self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.row_height + 4)

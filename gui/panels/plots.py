@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
 
@@ -59,12 +59,12 @@ class PlotsPanel(QWidget):
             # Legends in one row: they cover less of a small plot (a projector's 1280 x 720).
             "loss": make_plot("Loss (cross-entropy)", "loss", legend_columns=2),
             "accuracy": make_plot("Accuracy", "%", legend_below=True, legend_columns=2),
-            "gap": make_plot("Generalization gap (train − val)", "gap", legend_below=True, legend_columns=2),
+            "gap": make_plot("Gap: train − validation", "gap", legend_below=True, legend_columns=2),
             # Layers' legends in rows across the top, over room kept free of curves (YRange).
             "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True, legend_columns=4),
             "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True, legend_columns=6),
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
-            "noise": make_plot("Train accuracy: clean vs corrupted labels", "%", legend_below=True),
+            "noise": make_plot("Train accuracy by label", "%", legend_below=True),
         }
         self.norms_holder = self._norms_holder()
         self._toy = self._noise = False
@@ -97,8 +97,8 @@ class PlotsPanel(QWidget):
             "val_acc": curve("accuracy", "validation", VAL),
             "acc_gap": curve("gap", "accuracy gap (pts)", "#d62728"),
             "loss_gap": curve("gap", "loss gap × 10", "#9467bd", style=Qt.PenStyle.DashLine),
-            "clean_acc": curve("noise", "clean labels", "#2ca02c"),
-            "noisy_acc": curve("noise", "corrupted labels", "#d62728"),
+            "clean_acc": curve("noise", "label kept", "#2ca02c"),
+            "noisy_acc": curve("noise", "label replaced (memorized)", "#d62728"),
         }
         self.layer_series: dict[str, Series] = {}
         self.grad_series: dict[str, Series] = {}
@@ -114,7 +114,8 @@ class PlotsPanel(QWidget):
         self._prepared = False  # prepare_run has run for the next RunStarted
         self.boundary = BoundaryView(self.plots["boundary"])
         self.text_scale = 1.0
-        self._table_pt = self.table.font().pointSizeF()
+        self.runs_started = 0
+        self.pin_current = False  # the current run's "baseline" box is ticked
 
         s = self.series
         self.hovers = [  # kept: a read-out nothing refers to would lose its connection
@@ -125,6 +126,8 @@ class PlotsPanel(QWidget):
             HoverReadout(self.plots["grads"], self.grad_series),
             HoverReadout(self.plots["noise"], {"clean": s["clean_acc"], "corrupted": s["noisy_acc"]}, "{:.1f} %"),
         ]
+        for hover in self.hovers:
+            hover.plot.viewport().installEventFilter(self)  # see eventFilter
         self.show_toy(False)
         self.show_noise(False)
         self.table.show_runs([], None)
@@ -149,6 +152,14 @@ class PlotsPanel(QWidget):
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         self.timer.start()
+
+    def eventFilter(self, obj, event) -> bool:
+        """The mouse left a plot: its read-out goes (no mouse move tells it so)."""
+        if event.type() == QEvent.Type.Leave:
+            for hover in self.hovers:
+                if hover.plot.viewport() is obj:
+                    hover.hide()
+        return False
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -257,9 +268,11 @@ class PlotsPanel(QWidget):
         where they can be (a new curve with its legend entry costs ~5 ms here)."""
         current = self._current_curves()
         if current is not None:
+            current.pinned, self.pin_current = self.pin_current, False
             self.earlier.keep(current)
         self.clear_run()
-        self.run_label = label
+        self.runs_started += 1
+        self.run_label = f"#{self.runs_started} {label}"  # two runs of one preset stay apart
         self._prepared = True
 
     def _current_curves(self) -> RunCurves | None:
@@ -278,7 +291,7 @@ class PlotsPanel(QWidget):
     def start_run(self, started: ev.RunStarted, label: str | None = None) -> None:
         """Set the plots up for the run that has started (its layers, its length)."""
         if not self._prepared:
-            self.prepare_run(label or self.run_label)
+            self.prepare_run(label or "run")
         self._prepared = False
         self.dataset = started.dataset
         self.earlier.only_comparable(started.dataset)
@@ -324,6 +337,8 @@ class PlotsPanel(QWidget):
         self.best_lines.hide()
         self.rise_lines.hide()
         self.redrawer.clear()
+        for hover in self.hovers:  # a read-out of the last run's values would mislead
+            hover.hide()
         self._min_val_loss = (math.inf, 0)
         self.boundary.clear()
 
@@ -339,8 +354,7 @@ class PlotsPanel(QWidget):
         self._drop_layer_series()
         self.earlier.clear()
         self.table.show_runs([], None)
-        for name in EPOCH_PLOTS:
-            self.plots[name].getPlotItem().enableAutoRange()
+        self._fix_ranges(1)  # empty plots show no scale of a run that is gone
 
     @Slot(int, bool)
     def _on_table_pin_toggled(self, row: int, pinned: bool) -> None:
@@ -348,7 +362,9 @@ class PlotsPanel(QWidget):
         if row < len(shown):
             self.earlier.set_pinned(shown[row], pinned)
             self._cache_loss_plot()
-            self.comparison_changed.emit()
+        else:  # the current run: pinned once the next run starts
+            self.pin_current = pinned
+        self.comparison_changed.emit()
 
     # ---- events ---------------------------------------------------------------------
     def add_step(self, e: ev.StepMetrics) -> None:
@@ -382,6 +398,8 @@ class PlotsPanel(QWidget):
         best_loss, best_epoch = self._min_val_loss
         if e.val_loss < best_loss:
             self._min_val_loss = (e.val_loss, x)
+            self.redrawer.lines.pop("rise", None)
+            self.rise_lines.hide()  # it fell to a new low: it had not turned up for good
         elif x - best_epoch >= 2 and e.val_loss > best_loss * 1.02:
             # Validation loss has risen for two epochs: mark where it turned.
             self.redrawer.place_line("rise", self.rise_lines, best_epoch, "val loss turns up", ("loss", "gap"))
@@ -399,5 +417,5 @@ class PlotsPanel(QWidget):
         """Larger or smaller text and lines on every plot (View menu), for the back row."""
         self.text_scale = min(3.0, max(0.6, self.text_scale * factor))
         apply_text_scale(self.plots.values(), self.text_scale)
-        self.table.set_text_scale(self._table_pt, self.text_scale)
+        self.table.set_text_scale(self.text_scale)
         self._cache_loss_plot()

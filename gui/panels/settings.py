@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -85,7 +86,7 @@ class SettingsPanel(QWidget):
         self._preset: str | None = None  # the preset the settings started from
         self._preset_config: Config | None = None
 
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         inner = QWidget()
         column = QVBoxLayout(inner)
@@ -169,9 +170,27 @@ class SettingsPanel(QWidget):
             w = QLineEdit()
             w.editingFinished.connect(lambda k=key: self._emit(k))
         w.setObjectName(key)
+        if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
+            w.installEventFilter(self)
         w.setToolTip(tip)
         w.setProperty("help", tip)
         return w
+
+    def commit_edits(self) -> None:
+        """Take what is typed in a number field that still has the focus (such fields
+        otherwise commit on Enter or when the focus leaves)."""
+        for w in self.widgets.values():
+            if isinstance(w, (QSpinBox, QDoubleSpinBox)) and w.hasFocus():
+                w.interpretText()
+
+    def eventFilter(self, obj, event) -> bool:
+        """The mouse wheel scrolls the panel; it changes a field only once the field has
+        been clicked (a wheel turn over a field while scrolling changed depth 2 -> 1)."""
+        if event.type() == QEvent.Type.Wheel and not obj.hasFocus():
+            QApplication.sendEvent(self.scroll.verticalScrollBar(), event)  # scroll instead
+            return True
+        return False
 
     def value(self, key: str):
         w = self.widgets[key]
@@ -312,6 +331,10 @@ class SettingsPanel(QWidget):
     def _on_preset_box_activated(self, index: int) -> None:
         if index > 0:
             self.preset_chosen.emit(self.preset_box.currentText())
+        elif self._preset is not None and not self.is_modified():
+            # "(custom)" picked over an unchanged preset: these are the user's settings now.
+            self._preset, self._preset_config = None, None
+            self._show_preset()
 
     @Slot()
     def _on_browse_clicked(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -16,15 +17,17 @@ from engine.events import TestEvaluated
 
 
 class TestResultsDialog(QDialog):
-    def __init__(self, result: TestEvaluated, run_label: str, parent=None):
+    def __init__(self, result: TestEvaluated, run_label: str, parent=None, dataset_has_test_split=True):
         super().__init__(parent)
         self.setWindowTitle(f"Test set — {run_label}")
         layout = QVBoxLayout(self)
+        official = "the dataset's own test split, used whole" if dataset_has_test_split else \
+            "the test split cut from your data (data.test_size)"
         summary = QLabel(
             f"<b>Test accuracy {result.accuracy:.2%}</b> &nbsp; loss {result.loss:.4f} &nbsp; "
-            f"macro F1 {result.macro_f1:.3f}<br><small>{sum(result.support):,} examples never seen during "
-            f"training or early stopping; {result.weights} weights. Evaluated once: evaluating again "
-            "and tuning on the result would turn the test set into a validation set.</small>")
+            f"macro F1 {result.macro_f1:.3f}<br>{sum(result.support):,} examples ({official}), never "
+            f"seen during training or early stopping; {result.weights} weights.<br>Evaluated once: "
+            "evaluating again and tuning on the result would turn the test set into a validation set.")
         summary.setWordWrap(True)
         layout.addWidget(summary)
         self.table = QTableWidget(len(result.class_names), 4)
@@ -41,5 +44,9 @@ class TestResultsDialog(QDialog):
         self.table.setToolTip("Precision: of the examples predicted as this class, the share that are.\n"
                               "Recall: of the examples of this class, the share found.\n"
                               "F1: their harmonic mean.")
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table)
-        self.resize(460, 420)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)
+        self.resize(520, 470)

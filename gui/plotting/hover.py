@@ -9,7 +9,9 @@ from gui.plotting.series import Series
 
 
 class HoverReadout:
-    """Shows the values of every curve at the epoch under the mouse."""
+    """Shows the values of every curve at the epoch under the mouse. Its owner keeps a
+    reference (nothing else does: a read-out nobody refers to loses its connection) and
+    calls `hide()` when the mouse leaves the plot or the plot's run is cleared."""
 
     def __init__(self, plot: pg.PlotWidget, series: dict[str, Series], fmt: str = "{:.4g}"):
         self.plot, self.series, self.fmt = plot, series, fmt
@@ -22,11 +24,14 @@ class HoverReadout:
         plot.addItem(self.line, ignoreBounds=True)
         plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
 
+    def hide(self) -> None:
+        self.text.hide()
+        self.line.hide()
+
     def _on_scene_mouse_moved(self, pos) -> None:
         vb = self.plot.getPlotItem().vb
         if not vb.sceneBoundingRect().contains(pos):
-            self.text.hide()
-            self.line.hide()
+            self.hide()
             return
         point = vb.mapSceneToView(pos)
         epoch = round(point.x())
@@ -36,7 +41,7 @@ class HoverReadout:
             if v is not None:
                 parts.append(f"{name}: {self.fmt.format(v)}")
         if len(parts) == 1:
-            self.text.hide()
+            self.hide()
             return
         self.text.setText("\n".join(parts))
         (x0, x1), (y0, y1) = vb.viewRange()

@@ -38,8 +38,8 @@ class MarkerLines:
                 line.label.setColor(color)
             else:
                 line = pg.InfiniteLine(pos=x, angle=90, pen=pen, label=text,
-                                       labelOpts={"position": 0.04, "color": color, "rotateAxis": (1, 0),
-                                                  "anchors": [(0, 0), (0, 0)]})
+                                       labelOpts={"position": 0.5, "color": color, "rotateAxis": (1, 0),  # up the line, on its left
+                                                  "anchors": [(0, 1), (0, 1)]})
                 self.plots[name].addItem(line, ignoreBounds=True)
             set_label(line, text)
             line.label.setFont(marker_font(self.plots[name]))

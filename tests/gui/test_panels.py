@@ -107,6 +107,11 @@ def test_step_losses_and_markers(qtbot):
         assert panel.markers.labels(plot) == ["dropout 0→0.5"]
 
 
+def plain(run):
+    """A kept run's name without the number the panel gives each run."""
+    return run.label.split(" ", 1)[1]
+
+
 def run_epochs(panel, name, n=3, dataset="moons", offset=0.0, layers=("fc1", "fc2", "out")):
     panel.prepare_run(name)
     panel.start_run(started(layers=layers, dataset=dataset, epochs=max(n, 5)), name)
@@ -120,7 +125,7 @@ def test_previous_run_stays_faded_on_loss_accuracy_and_gap(qtbot):
     run_epochs(panel, "overfit")
     run_epochs(panel, "dropout")
     (kept,) = panel.earlier.runs
-    assert kept.label == "overfit"
+    assert kept.label == "#1 overfit"
     plots = {plot for plot, item in panel.earlier._items[id(kept)] if item.isVisible()}
     assert plots == {"loss", "accuracy", "gap"}  # the gap plot, where "the gap closed" shows
     legend = [label.text for _, label in panel.plots["gap"].getPlotItem().legend.items]
@@ -142,7 +147,7 @@ def test_a_pinned_baseline_stays_while_later_runs_come_and_go(qtbot):
     names = ["weight_decay", "augmentation", "early_stopping", "all_remedies", "again"]
     for name in names:
         run_epochs(panel, name)
-    labels = [r.label for r in panel.earlier.runs]
+    labels = [plain(r) for r in panel.earlier.runs]
     assert labels[0] == "overfit" and len(labels) == MAX_UNPINNED + 1
     assert labels[1:] == ["augmentation", "early_stopping", "all_remedies"][-MAX_UNPINNED:]
     from gui.panels.comparison import PINNED
@@ -151,7 +156,7 @@ def test_a_pinned_baseline_stays_while_later_runs_come_and_go(qtbot):
     assert all(item.opts["pen"].color().name() == PINNED for item in items)  # drawn as the baseline
     panel.finish_run()
     table = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
-    assert table == ["overfit", *labels[1:], "again (now)"]
+    assert table == ["#1 overfit", "#4 augmentation", "#5 early_stopping", "#6 all_remedies", "#7 again (now)"]
     assert panel.table.item(0, 3).text().endswith("pts")
 
 
@@ -162,13 +167,13 @@ def test_only_runs_of_the_same_dataset_stay_unless_pinned(qtbot):
     run_epochs(panel, "spirals-b", dataset="spirals")
     panel.earlier.set_pinned(panel.earlier.runs[0], True)
     run_epochs(panel, "cnn", dataset="fashion_mnist", n=15)
-    assert [r.label for r in panel.earlier.shown()] == []  # spirals-b dropped, spirals-a hidden
-    assert [r.label for r in panel.earlier.runs] == ["spirals-a"]
+    assert [plain(r) for r in panel.earlier.shown()] == []  # spirals-b dropped, spirals-a hidden
+    assert [plain(r) for r in panel.earlier.runs] == ["spirals-a"]
     # The epoch axis fits the current run, not the longest run ever kept.
     (x0, x1), _ = panel.plots["accuracy"].getPlotItem().vb.viewRange()
     assert x1 == pytest.approx(15 * 1.04)
     run_epochs(panel, "spirals-c", dataset="spirals")
-    assert [r.label for r in panel.earlier.shown()] == ["spirals-a"]
+    assert [plain(r) for r in panel.earlier.shown()] == ["spirals-a"]
 
 
 def test_a_new_run_reuses_the_plot_items_of_earlier_runs(qtbot):
@@ -189,9 +194,9 @@ def test_a_new_run_reuses_the_plot_items_of_earlier_runs(qtbot):
     assert {id(i) for i in loss.vb.childGroup.childItems()} == items_before
     assert {k: s.curve for k, s in panel.layer_series.items()} == norms_items
     kept = names[-1 - MAX_UNPINNED:-1]
-    assert [r.label for r in panel.earlier.runs] == kept
+    assert [plain(r) for r in panel.earlier.runs] == kept
     newest = panel.earlier.runs[-1]
-    assert newest.label == names[-2]
+    assert plain(newest) == names[-2]
     x, y = newest.curves["val_loss"]
     assert np.allclose(y, [0.1 * (len(names) - 2) + e for e in (1, 2, 3)])
     run_epochs(panel, "other", layers=("conv1", "fc"))
@@ -236,6 +241,19 @@ def test_hovering_a_curve_shows_epoch_and_values(qtbot):
     qtbot.waitUntil(readout.isVisible, timeout=2000)
     text = readout.toPlainText()
     assert "epoch 3" in text and "val: 70.0 %" in text and "train: 80.0 %" in text
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel.prepare_run("next")  # the last run's values must not stay on screen
+    assert not readout.isVisible()
+    panel.start_run(started(epochs=5), "next")
+    for e in range(1, 6):
+        panel.add_epoch(epoch(e))
+    panel.refresh()
+    qtbot.mouseMove(view.viewport(), view.mapFromScene(item.vb.mapViewToScene(QPointF(2.0, 50.0))))
+    qtbot.waitUntil(readout.isVisible, timeout=2000)
+    QApplication.sendEvent(view.viewport(), QEvent(QEvent.Type.Leave))  # the mouse left the plot
+    assert not readout.isVisible()
 
 
 def test_toy_and_noise_plots_appear_only_when_relevant(qtbot):
@@ -397,3 +415,53 @@ def test_legends_of_rising_curves_stay_clear_of_their_late_epochs(qtbot):
             for xi, yi in zip(x[-5:], y[-5:], strict=True):
                 point = item.vb.mapViewToScene(QPointF(float(xi), float(yi)))
                 assert not legend.contains(point), (plot, name, xi, yi)
+
+
+def test_the_table_shows_after_the_first_run_and_the_current_run_can_be_pinned(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    run_epochs(panel, "overfit", n=6)
+    panel.finish_run()
+    assert not panel.table.isHidden() and panel.table.rowCount() == 1  # shown after the first run
+    panel.table.item(0, 4).setCheckState(Qt.CheckState.Checked)  # pin the current run
+    run_epochs(panel, "overfit", n=4)
+    assert panel.earlier.runs[0].pinned
+    for preset in ("dropout", "weight_decay", "augmentation", "early_stopping"):
+        run_epochs(panel, preset, n=5)
+    assert [plain(r) for r in panel.earlier.runs] == ["overfit", "dropout", "weight_decay", "augmentation"]
+    panel.earlier.set_pinned(panel.earlier.runs[0], False)  # back among the others: the oldest goes
+    assert [plain(r) for r in panel.earlier.runs] == ["dropout", "weight_decay", "augmentation"]
+
+
+def test_the_turn_of_the_validation_loss_goes_when_it_falls_to_a_new_low(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.start_run(started(epochs=8), "run")
+    for i, loss in enumerate([1.0, 0.8, 0.9, 0.95, 0.7], start=1):
+        panel.add_epoch(epoch(i, val_loss=loss))
+        panel.refresh()
+        if i == 4:
+            assert panel.rise_lines.value("loss") == 2
+            assert panel.rise_lines.label("loss") == "val loss turns up"
+    assert panel.rise_lines.value("loss") is None and panel.rise_lines.label("loss") is None
+
+
+def test_earlier_runs_of_one_name_and_different_lengths_are_dropped_without_comparing_curves(qtbot):
+    from gui.panels.comparison import MAX_UNPINNED, EarlierRuns, RunCurves
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    earlier = EarlierRuns(panel.plots)
+
+    def run(epochs):
+        x = np.arange(1, epochs + 1, dtype=float)
+        return RunCurves("overfit", "fashion_mnist", {k: (x, x) for k in
+                                                      ("train_loss", "val_loss", "train_acc", "val_acc", "acc_gap")})
+
+    pinned = run(40)
+    earlier.keep(pinned)
+    earlier.set_pinned(pinned, True)
+    for epochs in (12, 15, 9, 30, 7):
+        earlier.keep(run(epochs))
+    assert earlier.runs[0] is pinned and len(earlier.runs) == MAX_UNPINNED + 1
+    assert [len(r.curves["val_acc"][0]) for r in earlier.runs[1:]] == [9, 30, 7]
