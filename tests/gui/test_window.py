@@ -322,3 +322,40 @@ def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: any(isinstance(e, ev.EvaluationFailed) for _, e in seen), timeout=RUN_TIMEOUT)
     failed = next(e for _, e in seen if isinstance(e, ev.EvaluationFailed))
     assert f"{tmp_path}: not a run folder" in failed.message
+
+
+def test_a_number_typed_just_before_start_counts_and_runs_are_written_by_default(qtbot, window):
+    from engine.runs import default_runs_dir
+
+    plain = MainWindow(tiny_config(), restore=False)
+    qtbot.addWidget(plain)
+    assert plain.runs_dir == default_runs_dir()  # not None: the window's runs are kept
+    epochs = window.settings_panel.widgets["optim.epochs"]
+    window.activateWindow()
+    epochs.setFocus()
+    qtbot.waitUntil(epochs.hasFocus, timeout=5000)
+    epochs.lineEdit().selectAll()
+    qtbot.keyClicks(epochs, "3")  # not committed: no Enter, the focus stays
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
+        assert window.start_run()
+    assert sig.args[0].epochs_completed == 3
+
+
+def test_the_wheel_scrolls_the_settings_and_leaves_an_unfocused_field_alone(qtbot):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from gui.panels.settings import SettingsPanel
+
+    panel = SettingsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 300)
+    panel.show()
+    depth = panel.widgets["model.depth"]
+    before, bar = depth.value(), panel.scroll.verticalScrollBar()
+    start = bar.value()
+    wheel = QWheelEvent(QPointF(5, 5), QPointF(depth.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(depth, wheel)
+    assert depth.value() == before and bar.value() > start
