@@ -68,6 +68,7 @@ class PlotsPanel(QWidget):
         }
         self.norms_holder = self._norms_holder()
         self._toy = self._noise = False
+        self._arranged: tuple | None = None
         self.layer_plots = True  # weight and gradient norms shown (View menu)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
@@ -212,6 +213,10 @@ class PlotsPanel(QWidget):
     def _arrange(self) -> None:
         """Loss and accuracy on top; then the gap or the boundary of a toy run; the layer
         plots and the situational ones (boundary, clean vs corrupted) share what is left."""
+        key = (self._toy, self._noise, self.layer_plots)
+        if key == self._arranged:
+            return  # re-laying out the grid costs a frame (~30 ms here): only on a change
+        self._arranged = key
         p = self.plots
         first = p["boundary"] if self._toy else p["gap"]
         extras = [w for w, on in ((p["gap"], self._toy), (p["noise"], self._noise and not self._toy)) if on]
@@ -256,7 +261,10 @@ class PlotsPanel(QWidget):
     def finish_run(self) -> None:
         """The run has ended: draw what the budget held back, one plot per frame."""
         self.redrawer.catching_up = True
-        self.table.show_runs(self.earlier.shown(), self._current_curves())
+        current = self._current_curves()
+        if current is not None:
+            current.pinned = self.pin_current
+        self.table.show_runs(self.earlier.shown(), current)
 
     # ---- runs -------------------------------------------------------------------------
     def prepare_run(self, label: str) -> None:
@@ -295,7 +303,10 @@ class PlotsPanel(QWidget):
         self._prepared = False
         self.dataset = started.dataset
         self.earlier.only_comparable(started.dataset)
-        self.table.show_runs(self.earlier.shown(), None)
+        # The run in progress has its row from the start (figures when it ends): the table
+        # keeps its height, and the plots are not laid out again while the run trains.
+        self.table.show_runs(self.earlier.shown(), RunCurves(self.run_label, started.dataset, {},
+                                                             pinned=self.pin_current))
         if list(self.layer_series) != list(started.layer_names):
             self._drop_layer_series()
             plot, grads = self.plots["norms"], self.plots["grads"]
