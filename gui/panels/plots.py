@@ -13,11 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine import events as ev
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import ComparisonTable, EarlierRuns, RunCurves
+from gui.panels.plot_grid import PlotGrid
 from gui.plotting.axes import YRange, apply_text_scale, make_plot
 from gui.plotting.hover import HoverReadout
 from gui.plotting.markers import EpochLine, MarkerLines
@@ -53,8 +54,6 @@ class PlotsPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.grid = QGridLayout()
-        layout.addLayout(self.grid, 1)
         self.plots: dict[str, pg.PlotWidget] = {
             # Legends in one row: they cover less of a small plot (a projector's 1280 x 720).
             "loss": make_plot("Loss (cross-entropy)", "loss", legend_columns=2),
@@ -66,10 +65,9 @@ class PlotsPanel(QWidget):
             "boundary": make_plot("Decision boundary", "x₂", "x₁"),
             "noise": make_plot("Train accuracy by label", "%", legend_below=True),
         }
-        self.norms_holder = self._norms_holder()
-        self._toy = self._noise = False
-        self._arranged: tuple | None = None
-        self.layer_plots = True  # weight and gradient norms shown (View menu)
+        self.grid = PlotGrid(self.plots)
+        self.grid.log_norms.toggled.connect(self._on_log_norms_toggled)
+        layout.addLayout(self.grid, 1)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
             self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
@@ -175,17 +173,18 @@ class PlotsPanel(QWidget):
     def _cache_loss_plot(self) -> None:
         cache_static_items(self.plots["loss"].getPlotItem(), skip=self.step_loss.tail)
 
-    def _norms_holder(self) -> QWidget:
-        holder = QWidget()
-        lay = QVBoxLayout(holder)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(self.plots["norms"], 1)
-        self.log_norms = QCheckBox("log scale")
-        self.log_norms.setToolTip("Show weight norms on a logarithmic axis, to compare layers of very different size.")
-        self.log_norms.toggled.connect(self._on_log_norms_toggled)
-        lay.addWidget(self.log_norms, 0, Qt.AlignmentFlag.AlignRight)
-        return holder
+    def show_toy(self, on: bool) -> None:
+        """A toy run: the decision boundary, as large as the other plots."""
+        self.grid.arrange(toy=on)
+
+    def show_noise(self, on: bool) -> None:
+        """Label noise: training accuracy on labels kept and replaced."""
+        self.grid.arrange(noise=on)
+
+    def show_layer_plots(self, on: bool) -> None:
+        """Weight and gradient norms per layer; without them (View menu) the remaining plots
+        get their room, for a projector."""
+        self.grid.arrange(layers=on)
 
     @Slot(bool)
     def _on_log_norms_toggled(self, on: bool) -> None:
@@ -193,50 +192,6 @@ class PlotsPanel(QWidget):
         r = self.y_ranges["norms"]
         r.mode, r.shown = ("log" if on else "zero"), None
         r.update()
-
-    def show_toy(self, on: bool) -> None:
-        """A toy run: the decision boundary, as large as the other plots."""
-        self._toy = on
-        self._arrange()
-
-    def show_noise(self, on: bool) -> None:
-        """Label noise: training accuracy on clean and on corrupted labels."""
-        self._noise = on
-        self._arrange()
-
-    def show_layer_plots(self, on: bool) -> None:
-        """Weight and gradient norms per layer; without them (View menu) the remaining plots
-        get their room, for a projector."""
-        self.layer_plots = on
-        self._arrange()
-
-    def _arrange(self) -> None:
-        """Loss and accuracy on top; then the gap or the boundary of a toy run; the layer
-        plots and the situational ones (boundary, clean vs corrupted) share what is left."""
-        key = (self._toy, self._noise, self.layer_plots)
-        if key == self._arranged:
-            return  # re-laying out the grid costs a frame (~30 ms here): only on a change
-        self._arranged = key
-        p = self.plots
-        first = p["boundary"] if self._toy else p["gap"]
-        extras = [w for w, on in ((p["gap"], self._toy), (p["noise"], self._noise and not self._toy)) if on]
-        layout = [(p["loss"], 0, 0, 1), (p["accuracy"], 0, 1, 1)]
-        if self.layer_plots:
-            layout += [(first, 1, 0, 1), (self.norms_holder, 1, 1, 1)]
-            layout += [(p["grads"], 2, 0, 1 if extras else 2)] + [(w, 2, 1, 1) for w in extras[:1]]
-        else:
-            layout += [(first, 1, 0, 1 if extras else 2)] + [(w, 1, 1, 1) for w in extras[:1]]
-        for name, w in (*p.items(), ("holder", self.norms_holder)):
-            if name != "norms":  # it lives inside its holder, with the log-scale box
-                self.grid.removeWidget(w)
-                w.hide()
-        for w, row, col, span in layout:
-            self.grid.addWidget(w, row, col, 1, span)
-            w.show()
-        for row, stretch in enumerate((3, 3, 2 if self.layer_plots else 0)):  # room for a log axis
-            self.grid.setRowStretch(row, stretch)
-        for col in (0, 1):  # two columns of equal width, whatever each plot would like
-            self.grid.setColumnStretch(col, 1)
 
     # ---- redraw ---------------------------------------------------------------------
     @Slot()
