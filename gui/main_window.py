@@ -7,15 +7,16 @@ their own. What is left here: building the window, and the requests a user makes
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from engine import events as ev
 from engine.config import Config, ConfigError, live_keys, load_preset
-from gui import dialogs
+from gui import dialogs, menus
 from gui.closing import CloseGuard
 from gui.dispatch import EventRouter
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
@@ -114,62 +115,28 @@ class MainWindow(QMainWindow):
 
     # ---- construction ---------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
-        bar = QToolBar("Run")
-        bar.setObjectName("run_toolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
-
-        def action(text, shortcut, tip, slot):
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-                tip = f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            bar.addAction(a)
-            return a
-
-        actions = {
-            "start": action("Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered),
-            "pause": action("Pause", "Space", "Pause or resume training at the next batch", self._on_pause_triggered),
-            "stop": action("Stop", "Esc", "Stop now and keep the best weights", self._on_stop_triggered),
-            "reset": action("Reset", None, "Clear the plots, including earlier runs kept for comparison",
-                            self._on_reset_triggered),
-        }
-        bar.addSeparator()
-        actions["test"] = action("Evaluate on test set", None,
-                                 "Once, after a run: accuracy and per-class precision / recall / F1 on "
-                                 "the locked test split", self._on_test_triggered)
-        return actions
+        return menus.toolbar(self, [
+            ("start", "Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered),
+            ("pause", "Pause", "Space", "Pause or resume training at the next batch", self._on_pause_triggered),
+            ("stop", "Stop", "Esc", "Stop now and keep the best weights", self._on_stop_triggered),
+            ("reset", "Reset", None, "Clear the plots, including earlier runs kept for comparison",
+             self._on_reset_triggered),
+            None,
+            ("test", "Evaluate on test set", None, "Once, after a run: accuracy and per-class precision / "
+             "recall / F1 on the locked test split", self._on_test_triggered)])
 
     def _build_menus(self) -> None:
-        def add(menu, text, slot, shortcut=None):
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.triggered.connect(slot)
-            menu.addAction(a)
-            return a
-
-        file_menu = self.menuBar().addMenu("&File")
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
-        add(file_menu, "Open settings…", self.settings_files.open, QKeySequence.StandardKey.Open)
-        add(file_menu, "Save settings as…", self.settings_files.save_as, QKeySequence.StandardKey.SaveAs)
-        file_menu.addSeparator()
-        add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
-        view = self.menuBar().addMenu("&View")
-        larger = add(view, "Larger text", lambda: self.scale_text(1.25), QKeySequence.StandardKey.ZoomIn)
-        larger.setShortcuts([QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+=")])
-        layers = add(view, "Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L")
-        layers.setCheckable(True)
-        layers.setChecked(True)
-        layers.setToolTip("Hide them to give loss, accuracy and the gap the room, on a projector")
-        add(view, "Smaller text", lambda: self.scale_text(0.8), QKeySequence.StandardKey.ZoomOut)
-        help_menu = self.menuBar().addMenu("&Help")
-        add(help_menu, "Where are my runs and logs?", self._on_where_triggered)
-        add(help_menu, "About Overfit Lab", lambda: dialogs.about(self))
+        keys = QKeySequence.StandardKey
+        self.menu_actions = menus.menus(self, [
+            ("&File", [("Open settings…", self.settings_files.open, keys.Open),
+                       ("Save settings as…", self.settings_files.save_as, keys.SaveAs), None,
+                       ("Quit", self.close, keys.Quit)]),
+            ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
+                       ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
+                       ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True)]),
+            ("&Help", [("Where are my runs and logs?", self._on_where_triggered, None),
+                       ("About Overfit Lab", partial(dialogs.about, self), None)])])
 
     def scale_text(self, factor: float) -> None:
         """View > Larger / Smaller text: the plots, and every other text of the app, for the

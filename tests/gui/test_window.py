@@ -359,3 +359,27 @@ def test_the_wheel_scrolls_the_settings_and_leaves_an_unfocused_field_alone(qtbo
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(depth, wheel)
     assert depth.value() == before and bar.value() > start
+
+
+def test_view_menu_larger_text_and_layer_plots_for_a_projector(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    app_pt = QApplication.font().pointSizeF()
+    tick_pt = window.plots.plots["loss"].getPlotItem().getAxis("left").style["tickFont"].pointSizeF()
+    try:
+        window.menu_actions["Larger text"].trigger()
+        assert QApplication.font().pointSizeF() == pytest.approx(app_pt * 1.25)
+        axis = window.plots.plots["loss"].getPlotItem().getAxis("left")
+        assert axis.style["tickFont"].pointSizeF() == pytest.approx(tick_pt * 1.25)
+        legend = window.plots.plots["loss"].getPlotItem().legend
+        assert all(label.opts["size"] == "11pt" for _, label in legend.items)  # 9 pt x 1.25
+    finally:
+        window.menu_actions["Smaller text"].trigger()
+    assert QApplication.font().pointSizeF() == pytest.approx(app_pt)
+    layers = window.menu_actions["Layer plots (weight and gradient norms)"]
+    assert layers.isChecked() and not window.plots.plots["grads"].isHidden()
+    layers.trigger()
+    assert window.plots.plots["grads"].isHidden()
+    assert window.plots.grid.norms_holder.isHidden()
+    layers.trigger()
+    assert not window.plots.plots["grads"].isHidden()
