@@ -100,13 +100,13 @@ def main(argv: list[str]) -> int:
         return desktop.main("install" if args.install_desktop_entry else "uninstall")
     log_path = setup_logging()
     log.info("Overfit Lab starting: %s", " ".join(argv) or "(no arguments)")
-    if system_libraries.uses_xcb():
-        missing = system_libraries.missing_libraries()
-        if missing:  # Qt would abort, naming the wrong library
-            text = system_libraries.advice(missing)
-            print(f"error: {text}", file=sys.stderr)
-            log.error("%s", text)
-            return 1
+    if args.screenshot and not system_libraries.has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
+    problem = system_libraries.why_no_window()
+    if problem:  # Qt would abort, and name the wrong library
+        print(f"error: {problem}", file=sys.stderr)
+        log.error("%s", problem)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")

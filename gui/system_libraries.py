@@ -103,3 +103,23 @@ def uses_xcb(environ=os.environ) -> bool:
     if asked:
         return asked.split(":")[0].split(";")[0] == "xcb"
     return environ.get("XDG_SESSION_TYPE") != "wayland" or not environ.get("WAYLAND_DISPLAY")
+
+
+def has_display(environ=os.environ) -> bool:
+    """Is there a screen to show a window on? (Always, off Linux.)"""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def why_no_window(environ=os.environ) -> str | None:
+    """What would stop Qt's X11 window from opening here, said plainly; None when nothing."""
+    if not uses_xcb(environ):
+        return None
+    missing = missing_libraries()
+    if missing:
+        return advice(missing)
+    if not has_display(environ):
+        return ("no display to open the window on (DISPLAY is not set). Headless, use "
+                "`main.py train`; for a picture of the window, `--screenshot FILE`.")
+    return None

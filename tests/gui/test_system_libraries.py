@@ -76,3 +76,23 @@ def test_the_app_stops_before_qt_with_the_packages_to_install(tmp_path):
     assert proc.returncode == 1
     assert "apt-get install libxcb-icccm4 libxcb-keysyms1" in proc.stderr
     assert "libxcb-icccm4" in (tmp_path / "overfit-lab" / "log" / "overfit-lab.log").read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY is X11's")
+def test_no_display_is_said_plainly_and_a_screenshot_needs_none(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    proc = subprocess.run([sys.executable, "main.py"], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1 and "no display to open the window on" in proc.stderr
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run([sys.executable, "main.py", "--preset", "toy_spirals", "--run-epochs", "2",
+                           "--screenshot", str(shot), "--runs-dir", str(tmp_path / "runs")],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert shot.read_bytes()[:4] == b"\x89PNG"
