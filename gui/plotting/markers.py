@@ -38,7 +38,7 @@ class MarkerLines:
                 line.label.setColor(color)
             else:
                 line = pg.InfiniteLine(pos=x, angle=90, pen=pen, label=text,
-                                       labelOpts={"position": 0.3, "color": color, "rotateAxis": (1, 0),  # up the line, on its left
+                                       labelOpts={"position": 0.05, "color": color, "rotateAxis": (1, 0),  # up from the bottom, left of the line
                                                   "anchors": [(0, 1), (0, 1)]})
                 self.plots[name].addItem(line, ignoreBounds=True)
             set_label(line, text)

@@ -383,3 +383,27 @@ def test_view_menu_larger_text_and_layer_plots_for_a_projector(qtbot, window):
     assert window.plots.grid.norms_holder.isHidden()
     layers.trigger()
     assert not window.plots.plots["grads"].isHidden()
+
+
+def test_test_size_applies_only_where_there_is_no_official_test_split(qtbot, window):
+    panel = window.settings_panel
+    test_size = panel.widgets["data.test_size"]
+    assert panel.value("data.dataset") == "fashion_mnist" and not test_size.isEnabled()
+    from gui.panels.settings import TEST_SIZE_IGNORED
+
+    assert TEST_SIZE_IGNORED in test_size.toolTip()
+    panel.widgets["data.dataset"].setCurrentText("moons")
+    assert test_size.isEnabled() and TEST_SIZE_IGNORED not in test_size.toolTip()
+
+
+def test_a_run_refused_for_its_data_is_written_to_the_log(qtbot, window, tmp_path, caplog):
+    import logging
+
+    window.settings_panel.set_config(tiny_config({"data.dataset": "image_folder",
+                                                  "data.path": str(tmp_path / "none")}))
+    with caplog.at_level(logging.ERROR, logger="overfit_lab"):
+        with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+            window.start_run()
+    assert any("refused its input" in r.getMessage() and "none: folder not found" in r.getMessage()
+               for r in caplog.records)
+    window.error_dialog.close()
