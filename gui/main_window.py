@@ -58,7 +58,6 @@ class MainWindow(QMainWindow):
         self.test_result: ev.TestEvaluated | None = None
         self.error_dialog = self.test_dialog = self.where_dialog = None
         self._run_label = "run"
-        self._base_font_pt: float | None = None
         self._live = set(live_keys())
         self.store = SettingsStore(enabled=restore)
         collect_on_the_gui_thread()
@@ -106,6 +105,12 @@ class MainWindow(QMainWindow):
         else:
             self.settings_panel.set_config(load_preset("overfit"), "overfit")
         self.run_state.update()
+        view = self.store.restore_view()
+        if view.get("text_scale", 1.0) != 1.0:
+            self.scale_text(view["text_scale"])
+        if view.get("layer_plots") is False:
+            self.menu_actions["Layer plots (weight and gradient norms)"].setChecked(False)
+            self.plots.show_layer_plots(False)
         if not self.store.restore_geometry(self):
             # 1400 x 900, or the whole screen where it is smaller (a 1280 x 720 projector).
             # (Offscreen, as in screenshot mode, there is no real screen to fit.)
@@ -143,10 +148,12 @@ class MainWindow(QMainWindow):
         back row of a room."""
         self.plots.scale_text(factor)
         app = QApplication.instance()
-        if self._base_font_pt is None:
-            self._base_font_pt = app.font().pointSizeF()
+        base = app.property("base_font_pt")  # the application's own size, before any scaling
+        if base is None:
+            base = app.font().pointSizeF()
+            app.setProperty("base_font_pt", base)
         font = app.font()
-        font.setPointSizeF(self._base_font_pt * self.plots.text_scale)
+        font.setPointSizeF(base * self.plots.text_scale)
         app.setFont(font)
 
     # ---- state ------------------------------------------------------------------------
@@ -326,7 +333,8 @@ class MainWindow(QMainWindow):
             config = self.settings_panel.config()
         except ConfigError:
             config = None
-        self.store.save(self, config, self.settings_panel.preset_name())
+        self.store.save(self, config, self.settings_panel.preset_name(),
+                        {"text_scale": self.plots.text_scale, "layer_plots": self.plots.grid.layers})
 
     def _on_closing(self) -> None:
         self._save_state()

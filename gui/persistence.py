@@ -22,7 +22,7 @@ class SettingsStore:
     def file_name(self) -> str:
         return self._store().fileName()
 
-    def save(self, window, config: Config | None, preset: str | None) -> None:
+    def save(self, window, config: Config | None, preset: str | None, view: dict | None = None) -> None:
         if not self.enabled:
             return
         store = self._store()
@@ -31,7 +31,24 @@ class SettingsStore:
         if config is not None:  # an invalid edit is not saved; the last valid settings stay
             store.setValue("settings/config", json.dumps(config.to_dict()))
             store.setValue("settings/preset", preset or "")
+        for key, value in (view or {}).items():  # View menu choices: text size, layer plots
+            store.setValue(f"view/{key}", value)
         store.sync()
+
+    def restore_view(self) -> dict:
+        """The View menu's choices of the last session ({} when none or unreadable)."""
+        if not self.enabled:
+            return {}
+        store = self._store()
+        view = {}
+        try:
+            if store.contains("view/text_scale"):
+                view["text_scale"] = min(3.0, max(0.6, float(store.value("view/text_scale"))))
+            if store.contains("view/layer_plots"):
+                view["layer_plots"] = str(store.value("view/layer_plots")).lower() in ("true", "1")
+        except (TypeError, ValueError):
+            return {}
+        return view
 
     def restore_geometry(self, window) -> bool:
         if not self.enabled:

@@ -407,3 +407,23 @@ def test_a_run_refused_for_its_data_is_written_to_the_log(qtbot, window, tmp_pat
     assert any("refused its input" in r.getMessage() and "none: folder not found" in r.getMessage()
                for r in caplog.records)
     window.error_dialog.close()
+
+
+def test_the_view_menu_choices_survive_a_restart(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    app_pt = QApplication.font().pointSizeF()
+    w = MainWindow(tiny_config())
+    qtbot.addWidget(w)
+    w.menu_actions["Larger text"].trigger()
+    w.menu_actions["Layer plots (weight and gradient norms)"].trigger()  # off
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    try:
+        assert again.plots.text_scale == pytest.approx(1.25)
+        assert not again.plots.grid.layers
+        assert not again.menu_actions["Layer plots (weight and gradient norms)"].isChecked()
+    finally:
+        again.menu_actions["Smaller text"].trigger()
+    assert QApplication.font().pointSizeF() == pytest.approx(app_pt)
