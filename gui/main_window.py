@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.settings_panel = SettingsPanel()
         self.settings_panel.setting_changed.connect(self._on_settings_setting_changed)
         self.settings_panel.preset_chosen.connect(self._on_settings_preset_chosen)
-        dock = QDockWidget("Settings", self)
+        dock = self.dock = QDockWidget("Settings", self)
         dock.setObjectName("settings_dock")
         dock.setWidget(self.settings_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(base * self.plots.text_scale)
         app.setFont(font)
+        self.resizeDocks([self.dock], [round(330 * self.plots.text_scale)], Qt.Orientation.Horizontal)
 
     # ---- state ------------------------------------------------------------------------
     @property

@@ -234,6 +234,7 @@ class PlotsPanel(QWidget):
             current.pinned, self.pin_current = self.pin_current, False
             self.earlier.keep(current)
         self.clear_run()
+        self.refresh()  # the cleared plots now, before the run trains: no old lines linger
         self.runs_started += 1
         self.run_label = f"#{self.runs_started} {label}"  # two runs of one preset stay apart
         self._prepared = True
@@ -321,6 +322,8 @@ class PlotsPanel(QWidget):
         self.earlier.clear()
         self.table.show_runs([], None)
         self._fix_ranges(1)  # empty plots show no scale of a run that is gone
+        for r in self.y_ranges.values():
+            r.show_empty()
 
     @Slot(int, bool)
     def _on_table_pin_toggled(self, row: int, pinned: bool) -> None:

@@ -39,6 +39,11 @@ class YRange:
         self.lo, self.hi = math.inf, -math.inf
         self.shown = None
 
+    def show_empty(self) -> None:
+        """No data: a plain axis, not the last run's."""
+        self.reset()
+        self.plot.getPlotItem().setYRange(*((-1, 1) if self.mode in ("log", "free") else (0, 1)), padding=0.02)
+
     def include(self, *values: float) -> None:
         for v in values:
             if v is None or not math.isfinite(v) or (self.mode == "log" and v <= 0):
@@ -99,6 +104,7 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     # No grid: pyqtgraph draws it with the axis, so every curve update would repaint the
     # axis and its labels too (measured: 10 ms instead of 1 ms per loss-plot frame).
     item.setDownsampling(auto=True, mode="peak")
+    item.hideButtons()  # pyqtgraph's "A" (auto-range) corner button: the axes manage themselves
     item.setClipToView(True)
     # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
     # bottom at the right edge.
@@ -139,9 +145,11 @@ def apply_text_scale(plots, scale: float) -> None:
         if item.legend is not None:
             size = f"{LEGEND_PT * scale:.0f}pt"
             item.legend.setLabelTextSize(size)
-            for _, label in item.legend.items:  # pyqtgraph keeps the size for new labels only
-                label.setText(label.text, size=size)
-            item.legend.updateSize()
+            # pyqtgraph sizes new labels only, and a legend never shrinks: add them anew.
+            entries = [(sample.item, label.text) for sample, label in item.legend.items]
+            item.legend.clear()
+            for curve, name in entries:
+                item.legend.addItem(curve, name)
         for line in item.items:
             if isinstance(line, pg.InfiniteLine) and getattr(line, "label", None) is not None:
                 line.label.setFont(marker_font(w))

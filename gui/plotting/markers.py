@@ -62,8 +62,9 @@ class EpochLine:
     validation loss), named in the plot's legend rather than by a label on the line: a
     label floating in the plot sat on the curves of small plots."""
 
-    def __init__(self, plots: dict[str, pg.PlotWidget], color: str):
-        self.plots, self.color = plots, color
+    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, named_on: tuple[str, ...] = ("loss",)):
+        """named_on: the plots whose legend names the line (elsewhere its colour says it)."""
+        self.plots, self.color, self.named_on = plots, color, named_on
         self.pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
         self.lines: dict[str, pg.InfiniteLine] = {}
         self.entries: dict[str, pg.PlotDataItem] = {}  # a legend's sample for the line
@@ -76,6 +77,8 @@ class EpochLine:
             self.entries[plot] = pg.PlotDataItem(pen=self.pen)  # no data: a legend sample only
         line.setPos(x)
         line.show()
+        if plot not in self.named_on:
+            return line
         legend = self.plots[plot].getPlotItem().legend
         entry = self.entries[plot]
         shown = [lab for sample, lab in legend.items if sample.item is entry]

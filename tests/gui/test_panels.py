@@ -123,9 +123,14 @@ def test_previous_run_stays_faded_on_loss_accuracy_and_gap(qtbot):
     panel = PlotsPanel()
     qtbot.addWidget(panel)
     run_epochs(panel, "overfit")
+    panel.refresh()
+    panel.prepare_run("dropout")  # Start pressed: the last run's lines leave every plot at once
+    for series in (panel.layer_series["fc1"], panel.grad_series["fc1"], panel.series["val_acc"]):
+        x, _ = series.curve.getData()
+        assert x is None or len(x) == 0
     run_epochs(panel, "dropout")
     (kept,) = panel.earlier.runs
-    assert kept.label == "#1 overfit"
+    assert kept.label == "#1 overfit"  # (the "dropout" prepared above was never run)
     plots = {plot for plot, item in panel.earlier._items[id(kept)] if item.isVisible()}
     assert plots == {"loss", "accuracy", "gap"}  # the gap plot, where "the gap closed" shows
     legend = [label.text for _, label in panel.plots["gap"].getPlotItem().legend.items]
