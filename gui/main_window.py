@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self._save_state()
         self.handle = RunHandle(config, self.runs_dir)
         self._run_label = config.run.name or self.settings_panel.preset_label() or "run"
-        self.plots.prepare_run(self._run_label)
+        self.plots.prepare_run(self._run_label, config.optim.epochs, config.data.dataset)
         self.status.starting(config.optim.epochs)
         self.run_state.set(RUNNING)
         self.engine.start(self.handle)

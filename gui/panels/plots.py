@@ -114,6 +114,7 @@ class PlotsPanel(QWidget):
         self.boundary = BoundaryView(self.plots["boundary"])
         self.text_scale = 1.0
         self.runs_started = 0
+        self._ready_for: tuple | None = None  # (epochs, dataset) the axes are set up for
         self.pin_current = False  # the current run's "baseline" box is ticked
 
         s = self.series
@@ -222,13 +223,14 @@ class PlotsPanel(QWidget):
         self.table.show_runs(self.earlier.shown(), current)
 
     # ---- runs -------------------------------------------------------------------------
-    def prepare_run(self, label: str) -> None:
+    def prepare_run(self, label: str, epochs: int | None = None, dataset: str | None = None) -> None:
         """Clear the plots for a new run, keeping the last runs as faded curves.
 
-        The window calls this when Start is pressed, before the engine trains: it is the
-        costly part of a new run (curves, legend entries), and done from RunStarted it
-        stalled the window for 70-90 ms while the new run trained. Plot items are reused
-        where they can be (a new curve with its legend entry costs ~5 ms here)."""
+        The window calls this when Start is pressed, before the engine trains, with the
+        run's length and dataset: it is the costly part of a new run (curves, legend
+        entries, every axis moved and repainted), and done from RunStarted it stalled the
+        window for 40-90 ms while the new run trained. Plot items are reused where they can
+        be (a new curve with its legend entry costs ~5 ms here)."""
         current = self._current_curves()
         if current is not None:
             current.pinned, self.pin_current = self.pin_current, False
@@ -238,6 +240,21 @@ class PlotsPanel(QWidget):
         self.runs_started += 1
         self.run_label = f"#{self.runs_started} {label}"  # two runs of one preset stay apart
         self._prepared = True
+        self._ready_for = None
+        if epochs is not None and dataset is not None:
+            self._set_up(epochs, dataset)
+
+    def _set_up(self, epochs: int, dataset: str) -> None:
+        """Axes, earlier runs and the table for a run of `epochs` on `dataset`."""
+        self.dataset = dataset
+        self.earlier.only_comparable(dataset)
+        # The run in progress has its row from the start (figures when it ends): the table
+        # keeps its height, and the plots are not laid out again while the run trains.
+        self.table.show_runs(self.earlier.shown(), RunCurves(self.run_label, dataset, {},
+                                                             pinned=self.pin_current))
+        self._fix_ranges(epochs)
+        self._cache_loss_plot()  # the earlier runs' curves
+        self._ready_for = (epochs, dataset)
 
     def _current_curves(self) -> RunCurves | None:
         s = self.series
@@ -257,12 +274,8 @@ class PlotsPanel(QWidget):
         if not self._prepared:
             self.prepare_run(label or "run")
         self._prepared = False
-        self.dataset = started.dataset
-        self.earlier.only_comparable(started.dataset)
-        # The run in progress has its row from the start (figures when it ends): the table
-        # keeps its height, and the plots are not laid out again while the run trains.
-        self.table.show_runs(self.earlier.shown(), RunCurves(self.run_label, started.dataset, {},
-                                                             pinned=self.pin_current))
+        if self._ready_for != (started.epochs, started.dataset):
+            self._set_up(started.epochs, started.dataset)
         if list(self.layer_series) != list(started.layer_names):
             self._drop_layer_series()
             plot, grads = self.plots["norms"], self.plots["grads"]
@@ -270,13 +283,11 @@ class PlotsPanel(QWidget):
                 color = PALETTE[i % len(PALETTE)]
                 self.layer_series[layer] = Series(plot.plot(name=layer, pen=pg.mkPen(color, width=2)))
                 self.grad_series[layer] = Series(grads.plot(name=layer, pen=pg.mkPen(color, width=1.5)))
-        self._fix_ranges(started.epochs)
         toy = started.train_points is not None
         self.show_toy(toy)
         self.show_noise(started.config["data"]["label_noise"] > 0 and not toy)
         if toy:
             self.boundary.set_points(started.train_points, started.val_points)
-        self._cache_loss_plot()  # the earlier runs' curves and their legend entries
 
     def _fix_ranges(self, epochs: int) -> None:
         """The epoch axis fits the current run; earlier runs are drawn as far as it goes."""
