@@ -197,3 +197,47 @@ def _pct(v: float | None) -> str:
 
 def _pts(v: float | None) -> str:
     return "–" if v is None else f"{v:+.1f} pts"
+
+
+class RunComparison:
+    """The earlier runs drawn behind the current one and the table of how each ended, kept
+    in step: a finished run is kept (as the baseline if its box was ticked), runs of the
+    dataset being trained are shown."""
+
+    def __init__(self, plots: dict[str, pg.PlotWidget], on_pinned):
+        """on_pinned(): a run was pinned or unpinned (its curves changed their pen)."""
+        self.earlier = EarlierRuns(plots)
+        self.table = ComparisonTable()
+        self.pin_current = False  # the current run's "baseline" box is ticked
+        self._on_pinned = on_pinned
+        self.table.pin_toggled.connect(self._on_table_pin_toggled)
+
+    def keep(self, current: RunCurves | None) -> None:
+        """The current run has become an earlier one (a new run is about to start)."""
+        if current is not None:
+            current.pinned, self.pin_current = self.pin_current, False
+            self.earlier.keep(current)
+
+    def running(self, label: str, dataset: str) -> None:
+        """A run of `dataset` is starting: comparable runs only, and its row from the start
+        (figures when it ends), so the table keeps its height while the run trains."""
+        self.earlier.only_comparable(dataset)
+        self.table.show_runs(self.earlier.shown(), RunCurves(label, dataset, {}, pinned=self.pin_current))
+
+    def finished(self, current: RunCurves | None) -> None:
+        if current is not None:
+            current.pinned = self.pin_current
+        self.table.show_runs(self.earlier.shown(), current)
+
+    def clear(self) -> None:
+        self.earlier.clear()
+        self.pin_current = False
+        self.table.show_runs([], None)
+
+    def _on_table_pin_toggled(self, row: int, pinned: bool) -> None:
+        shown = self.earlier.shown()
+        if row < len(shown):
+            self.earlier.set_pinned(shown[row], pinned)
+            self._on_pinned()
+        else:  # the current run: pinned once the next run starts
+            self.pin_current = pinned

@@ -11,13 +11,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine import events as ev
 from gui.panels.boundary import BoundaryView
-from gui.panels.comparison import ComparisonTable, EarlierRuns, RunCurves
+from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
 from gui.plotting.axes import YRange, apply_text_scale, make_plot
 from gui.plotting.hover import HoverReadout
@@ -48,8 +48,6 @@ def with_alpha(hex_color: str, alpha: int) -> QColor:
 class PlotsPanel(QWidget):
     """All live plots of one window. Feed it engine events; it redraws from its own timer."""
 
-    comparison_changed = Signal()
-
     def __init__(self, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -71,9 +69,6 @@ class PlotsPanel(QWidget):
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
             self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
-        self.table = ComparisonTable()
-        self.table.pin_toggled.connect(self._on_table_pin_toggled)
-        layout.addWidget(self.table)
 
         def curve(plot, name, color, width=2, style=Qt.PenStyle.SolidLine, dot=True):
             # A dot while a curve has one point: the first epoch shows before there is a
@@ -99,9 +94,12 @@ class PlotsPanel(QWidget):
             "clean_acc": curve("noise", "label kept", "#2ca02c"),
             "noisy_acc": curve("noise", "label replaced (memorized)", "#d62728"),
         }
+        loss_item = self.plots["loss"].getPlotItem()
+        self.comparison = RunComparison(self.plots, lambda: cache_static_items(loss_item, skip=tail))
+        self.earlier, self.table = self.comparison.earlier, self.comparison.table
+        layout.addWidget(self.table)
         self.layer_series: dict[str, Series] = {}
         self.grad_series: dict[str, Series] = {}
-        self.earlier = EarlierRuns(self.plots)
         self.markers = MarkerLines(self.plots, ("loss", "accuracy", "gap", "norms"))
         self.best_lines = EpochLine(self.plots, "#2ca02c")
         self.rise_lines = EpochLine(self.plots, "#c0392b")
@@ -115,7 +113,6 @@ class PlotsPanel(QWidget):
         self.text_scale = 1.0
         self.runs_started = 0
         self._ready_for: tuple | None = None  # (epochs, dataset) the axes are set up for
-        self.pin_current = False  # the current run's "baseline" box is ticked
 
         s = self.series
         self.hovers = [  # kept: a read-out nothing refers to would lose its connection
@@ -217,10 +214,7 @@ class PlotsPanel(QWidget):
     def finish_run(self) -> None:
         """The run has ended: draw what the budget held back, one plot per frame."""
         self.redrawer.catching_up = True
-        current = self._current_curves()
-        if current is not None:
-            current.pinned = self.pin_current
-        self.table.show_runs(self.earlier.shown(), current)
+        self.comparison.finished(self._current_curves())
 
     # ---- runs -------------------------------------------------------------------------
     def prepare_run(self, label: str, epochs: int | None = None, dataset: str | None = None) -> None:
@@ -231,10 +225,7 @@ class PlotsPanel(QWidget):
         entries, every axis moved and repainted), and done from RunStarted it stalled the
         window for 40-90 ms while the new run trained. Plot items are reused where they can
         be (a new curve with its legend entry costs ~5 ms here)."""
-        current = self._current_curves()
-        if current is not None:
-            current.pinned, self.pin_current = self.pin_current, False
-            self.earlier.keep(current)
+        self.comparison.keep(self._current_curves())
         self.clear_run()
         self.refresh()  # the cleared plots now, before the run trains: no old lines linger
         self.runs_started += 1
@@ -247,11 +238,7 @@ class PlotsPanel(QWidget):
     def _set_up(self, epochs: int, dataset: str) -> None:
         """Axes, earlier runs and the table for a run of `epochs` on `dataset`."""
         self.dataset = dataset
-        self.earlier.only_comparable(dataset)
-        # The run in progress has its row from the start (figures when it ends): the table
-        # keeps its height, and the plots are not laid out again while the run trains.
-        self.table.show_runs(self.earlier.shown(), RunCurves(self.run_label, dataset, {},
-                                                             pinned=self.pin_current))
+        self.comparison.running(self.run_label, dataset)
         self._fix_ranges(epochs)
         self._cache_loss_plot()  # the earlier runs' curves
         self._ready_for = (epochs, dataset)
@@ -330,21 +317,10 @@ class PlotsPanel(QWidget):
     def reset(self) -> None:
         self.clear_run()
         self._drop_layer_series()
-        self.earlier.clear()
-        self.table.show_runs([], None)
+        self.comparison.clear()
         self._fix_ranges(1)  # empty plots show no scale of a run that is gone
         for r in self.y_ranges.values():
             r.show_empty()
-
-    @Slot(int, bool)
-    def _on_table_pin_toggled(self, row: int, pinned: bool) -> None:
-        shown = self.earlier.shown()
-        if row < len(shown):
-            self.earlier.set_pinned(shown[row], pinned)
-            self._cache_loss_plot()
-        else:  # the current run: pinned once the next run starts
-            self.pin_current = pinned
-        self.comparison_changed.emit()
 
     # ---- events ---------------------------------------------------------------------
     def add_step(self, e: ev.StepMetrics) -> None:
