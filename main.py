@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"train", "presets"}
+CLI_COMMANDS = {"train", "presets", "evaluate"}
 
 
 def _ensure_streams() -> None:

@@ -57,17 +57,25 @@ class ConsoleProgress(Callback):
         elif isinstance(event, ev.EarlyStopped):
             s.write(f"early stop after epoch {event.epoch}: best {event.monitor} {event.best_value:.4f} "
                     f"at epoch {event.best_epoch}\n")
-        elif isinstance(event, ev.TestEvaluated):
-            s.write(format_test(event))
+        elif isinstance(event, ev.Evaluated):
+            s.write(format_report(event))
         s.flush()
 
 
-def format_test(t: ev.TestEvaluated) -> str:
+SPLIT_NAMES = {"test": "test (the locked split)", "val": "validation"}
+
+
+def format_report(t: ev.Evaluated) -> str:
     width = max(len(n) for n in t.class_names)
-    lines = [f"test ({t.weights} weights): accuracy {t.accuracy:.2%}  loss {t.loss:.4f}  macro F1 {t.macro_f1:.3f}",
+    ece = f"  ECE {t.ece:.3f}" if t.ece is not None else ""
+    lines = [f"{SPLIT_NAMES[t.split]}, {t.weights} weights, {t.examples:,} examples: accuracy "
+             f"{t.accuracy:.2%}  loss {t.loss:.4f}  macro F1 {t.macro_f1:.3f}{ece}",
              f"  {'class':<{width}}  precision  recall     F1  support"]
     for name, p, r, f, n in zip(t.class_names, t.precision, t.recall, t.f1, t.support, strict=True):
         lines.append(f"  {name:<{width}}  {p:9.3f}  {r:6.3f}  {f:5.3f}  {n:7d}")
+    confused = t.most_confused(3)
+    if confused:
+        lines.append("  most confused: " + "; ".join(f"{a} taken for {b} {n}x" for a, b, n in confused))
     return "\n".join(lines) + "\n"
 
 
@@ -120,6 +128,30 @@ def cmd_train(args) -> int:
     return EXIT_CODES[result.reason]
 
 
+def cmd_evaluate(args) -> int:
+    """Evaluate a run folder on the validation or the locked test split (the test split
+    once per run: asking again prints the recorded result and says so)."""
+    import json
+
+    from engine.evaluation import evaluate_folder
+    from engine.runs import WeightsError
+
+    try:
+        report, new = evaluate_folder(args.run_dir, args.split, args.weights)
+    except (FileNotFoundError, ConfigError, WeightsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("evaluate: %s", exc)
+        return EXIT_BAD_CONFIG
+    if args.json:
+        print(json.dumps({**ev.to_record(report), "recorded_before": not new}, indent=2))
+        return EXIT_OK
+    if not new:
+        print(f"{args.run_dir}: the test split was evaluated for this run already; this is that "
+              "result, not a new look (evaluating it again would turn it into a validation set)")
+    sys.stdout.write(format_report(report))
+    return EXIT_OK
+
+
 def cmd_presets(args) -> int:
     for name in preset_names():
         print(f"{name:<16} {preset_description(name)}")
@@ -139,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--evaluate-test", action="store_true",
                        help="after training, evaluate once on the locked test split")
     train.set_defaults(func=cmd_train)
+    evaluate = sub.add_parser("evaluate", help="evaluate a run folder on the validation or test split")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    evaluate.add_argument("--split", choices=("val", "test"), default="test",
+                          help="val: as often as wanted; test: the locked split, once per run (default)")
+    evaluate.add_argument("--weights", choices=("best", "last"),
+                          help="which saved weights (default: best, or last where there is no best)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(func=cmd_evaluate)
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(func=cmd_presets)
     return parser

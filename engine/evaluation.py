@@ -1,8 +1,8 @@
 """Evaluation outside the training loop: any model on any split.
 
 The loop (validation each epoch), the window, the command line and experiments all call
-these. The locked test split is opened only by `evaluate_test`, and the opening is
-recorded on the split.
+these. The locked test split is opened only by `evaluate_split(..., "test")`, and the
+opening is recorded on the split.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ class EvaluationStopped(Exception):
 class Evaluation:
     loss: float
     accuracy: float
-    predictions: torch.Tensor  # predicted class per example
+    probabilities: torch.Tensor  # softmax per example, [N, classes]
+
+    @property
+    def predictions(self) -> torch.Tensor:
+        return self.probabilities.argmax(1)
 
 
 @torch.no_grad()
@@ -45,49 +49,65 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
     model.eval()
     device = x.device
     loss_sum = torch.zeros((), device=device)
-    preds = []
+    probs = []
     try:
         for start in range(0, len(y), EVAL_BATCH):
             if between_chunks is not None and between_chunks():
                 raise EvaluationStopped
             logits = model(x[start:start + EVAL_BATCH])
             loss_sum += F.cross_entropy(logits, y[start:start + EVAL_BATCH], reduction="sum")
-            preds.append(logits.argmax(1))
+            probs.append(torch.softmax(logits, 1))
     finally:
         model.train(was_training)
-    pred = torch.cat(preds)
-    return Evaluation(loss_sum.item() / len(y), (pred == y).float().mean().item(), pred)
+    prob = torch.cat(probs)
+    return Evaluation(loss_sum.item() / len(y), (prob.argmax(1) == y).float().mean().item(), prob)
 
 
-def classification_report(pred: torch.Tensor, y: torch.Tensor, class_names: list[str], loss: float,
-                          accuracy: float, weights: str) -> ev.TestEvaluated:
-    """Per-class precision / recall / F1, support and the confusion matrix (torchmetrics)."""
+CALIBRATION_BINS = 15
+
+
+def classification_report(result: Evaluation, y: torch.Tensor, class_names: list[str], split: str,
+                          weights: str) -> ev.Evaluated:
+    """Per-class precision / recall / F1, support, the confusion matrix and the expected
+    calibration error, from torchmetrics."""
     from torchmetrics.functional.classification import (
+        multiclass_calibration_error,
         multiclass_confusion_matrix,
         multiclass_f1_score,
         multiclass_precision,
         multiclass_recall,
     )
 
-    k = len(class_names)
+    pred, k = result.predictions, len(class_names)
     kw = dict(num_classes=k, average=None, zero_division=0)
-    return ev.TestEvaluated(
-        accuracy=accuracy, loss=loss, class_names=list(class_names),
+    return ev.Evaluated(
+        split=split, weights=weights, accuracy=result.accuracy, loss=result.loss,
+        class_names=list(class_names),
         precision=multiclass_precision(pred, y, **kw).tolist(),
         recall=multiclass_recall(pred, y, **kw).tolist(),
         f1=multiclass_f1_score(pred, y, **kw).tolist(),
         support=torch.bincount(y, minlength=k).tolist(),
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
-        weights=weights)
+        ece=multiclass_calibration_error(result.probabilities, y, num_classes=k, n_bins=CALIBRATION_BINS,
+                                         norm="l1").item())
 
 
-def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str) -> ev.TestEvaluated:
-    """The one evaluation on the locked test split (its opening is recorded)."""
-    x, y = data.test.open("final evaluation")
-    result = evaluate(model, x, y)
-    return classification_report(result.predictions, y, data.class_names, result.loss,
-                                 result.accuracy, weights)
+def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str) -> ev.Evaluated:
+    """The report on the validation split, or on the locked test split (the opening is
+    recorded on the split; evaluating the test split once per run is the caller's rule)."""
+    if split == "test":
+        x, y = data.test.open("final evaluation")
+    elif split == "val":
+        x, y = data.val_x, data.val_y
+    else:
+        raise ValueError(f"split {split!r}: 'val' or 'test'")
+    return classification_report(evaluate(model, x, y), y, data.class_names, split, weights)
+
+
+def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str) -> ev.Evaluated:
+    """The one evaluation on the locked test split."""
+    return evaluate_split(model, data, "test", weights)
 
 
 @torch.no_grad()
@@ -135,22 +155,30 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
     return StoredRun(path, config, data, model, weights)
 
 
-def evaluate_test_of_folder(path: str | Path) -> tuple[ev.TestEvaluated, bool]:
-    """The locked test split's evaluation of a run folder, once: (report, newly made).
+def evaluate_folder(path: str | Path, split: str = "test", weights: str | None = None
+                    ) -> tuple[ev.Evaluated, bool]:
+    """Evaluate a run folder's weights on `split`: (report, newly made).
 
-    A folder that already records one returns it unchanged; otherwise its best weights
-    (last, if it has no best) are evaluated and the result is added to the folder."""
-    from engine.runs import record_test, recorded_test
+    The test split is evaluated once per run: a folder that records a test evaluation
+    returns it unchanged (False). `weights` "best" or "last"; None takes best, or last
+    where the run saved no best. A new report is added to the folder (metrics line and
+    summary); nothing else in it changes. Raises FileNotFoundError, ConfigError or
+    WeightsError naming what is wrong."""
+    from engine.runs import record_evaluation, recorded_evaluation
 
     path = require_run_folder(path)
-    known = recorded_test(path)
-    if known is not None:
-        return known, False
-    weights = "best" if (path / "best.safetensors").is_file() else "last"
+    if split == "test":
+        known = recorded_evaluation(path, "test")
+        if known is not None:
+            return known, False
+    if weights is None:
+        weights = "best" if (path / "best.safetensors").is_file() else "last"
     if not (path / f"{weights}.safetensors").is_file():
-        raise FileNotFoundError(f"{path}: no weights saved (the run did not finish an epoch, "
-                                "or was cut off before it could save them)")
+        saved = [w for w in ("best", "last") if (path / f"{w}.safetensors").is_file()]
+        raise FileNotFoundError(f"{path / (weights + '.safetensors')}: no {weights} weights saved"
+                                + (f" (this run has: {', '.join(saved)})" if saved else
+                                   " (the run did not finish an epoch, or was cut off before it could save them)"))
     stored = open_run(path, weights)
-    report = evaluate_test(stored.model, stored.data, weights)
-    record_test(path, report)
+    report = evaluate_split(stored.model, stored.data, split, weights)
+    record_evaluation(path, report)
     return report, True

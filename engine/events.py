@@ -134,7 +134,11 @@ class RunFinished:
 
 
 @dataclass(frozen=True)
-class TestEvaluated:
+class Evaluated:
+    """A model evaluated on one split: "val" (as often as wanted) or "test" (the locked
+    test split, once per run)."""
+    split: str
+    weights: str  # "best" or "last"
     accuracy: float
     loss: float
     class_names: list[str]
@@ -144,7 +148,17 @@ class TestEvaluated:
     support: list[int]
     confusion_matrix: list[list[int]]  # rows: true class, columns: predicted
     macro_f1: float
-    weights: str  # "best" or "last"
+    ece: float | None = None  # expected calibration error (15 bins), None in older records
+
+    @property
+    def examples(self) -> int:
+        return sum(self.support)
+
+    def most_confused(self, n: int = 5) -> list[tuple[str, str, int]]:
+        """The largest off-diagonal cells: (true class, predicted class, count)."""
+        cells = [(self.class_names[i], self.class_names[j], c)
+                 for i, row in enumerate(self.confusion_matrix) for j, c in enumerate(row) if i != j and c]
+        return sorted(cells, key=lambda cell: -cell[2])[:n]
 
 
 @dataclass(frozen=True)
@@ -186,7 +200,7 @@ class ExperimentFinished:
 
 EVENT_TYPES = {cls.__name__: cls for cls in (
     RunStarted, StepMetrics, EpochMetrics, DecisionBoundary, SettingsApplied, Paused, Resumed,
-    EarlyStopped, RunFinished, TestEvaluated, EvaluationFailed, ExperimentStarted, TrialStarted,
+    EarlyStopped, RunFinished, Evaluated, EvaluationFailed, ExperimentStarted, TrialStarted,
     TrialFinished, ExperimentFinished)}
 
 

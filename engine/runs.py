@@ -12,6 +12,7 @@ No pickle is read or written.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import platform
@@ -154,9 +155,9 @@ class RunWriter(Callback):
             self._write({"type": "epoch", **ev.to_record(event)}, flush=True)
         elif isinstance(event, ev.RunFinished):
             self._finish(event)
-        elif isinstance(event, ev.TestEvaluated):
+        elif isinstance(event, ev.Evaluated):
             self._write({"type": "event", **ev.to_record(event)}, flush=True)
-            self._summary["test"] = ev.to_record(event)
+            self._summary[SUMMARY_KEYS[event.split]] = ev.to_record(event)
             atomic_write_json(self.path / "summary.json", self._summary)
         else:
             if isinstance(event, ev.SettingsApplied) and "regularization.monitor" in event.changes:
@@ -240,25 +241,31 @@ def list_runs(runs_dir: str | Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "config.json").is_file())
 
 
-def recorded_test(path: str | Path) -> ev.TestEvaluated | None:
-    """The test evaluation a run folder records, if it has one."""
+SUMMARY_KEYS = {"test": "test", "val": "validation"}  # where a split's latest report is kept
+
+
+def recorded_evaluation(path: str | Path, split: str) -> ev.Evaluated | None:
+    """The evaluation on `split` a run folder records (for "test": the one), if any."""
     try:
         summary = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    record = dict(summary.get("test") or {})
+    record = dict(summary.get(SUMMARY_KEYS[split]) or {})
     if not record:
         return None
     record.pop("event", None)
-    return ev.TestEvaluated(**record)
+    record.setdefault("split", split)  # records of older versions (TestEvaluated) had none
+    known = {f.name for f in dataclasses.fields(ev.Evaluated)}
+    return ev.Evaluated(**{k: v for k, v in record.items() if k in known})
 
 
-def record_test(path: str | Path, report: ev.TestEvaluated) -> None:
-    """Add a test evaluation made after the run to its folder (metrics line and summary)."""
+def record_evaluation(path: str | Path, report: ev.Evaluated) -> None:
+    """Add an evaluation made after the run to its folder (a metrics line; the summary
+    keeps the latest of each split)."""
     path = Path(path)
     record = ev.to_record(report)
     with open(path / "metrics.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"type": "event", **record}, default=jsonable) + "\n")
     summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-    summary["test"] = record
+    summary[SUMMARY_KEYS[report.split]] = record
     atomic_write_json(path / "summary.json", summary)

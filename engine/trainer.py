@@ -82,7 +82,7 @@ class Trainer:
         self.should_stop = False  # a callback asks to stop after this epoch, Keras style
         self.stop_message = ""
         self.result: ev.RunFinished | None = None
-        self.test_result: ev.TestEvaluated | None = None
+        self.test_result: ev.Evaluated | None = None
         self.history: list[ev.EpochMetrics] = []
         self.last_weights = None
         self._step_event_at = 0.0  # when the last StepMetrics went out
@@ -346,7 +346,7 @@ class Trainer:
         return self.result
 
     # ---- the locked test split --------------------------------------------------------
-    def evaluate_test(self) -> ev.TestEvaluated:
+    def evaluate_test(self) -> ev.Evaluated:
         """Evaluate once on the locked test split with the weights the run ended with."""
         if self.test_result is not None:
             raise RuntimeError("the test split was already evaluated for this run; "

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
     run_started = Signal(object)  # RunStarted, after the plots have it
     run_ended = Signal(object)  # RunFinished, after the window has shown it
     epoch_shown = Signal(object)  # EpochMetrics, after the plots have it
-    test_shown = Signal(object)  # TestEvaluated, once its dialog is open
+    test_shown = Signal(object)  # Evaluated (the test split), once its dialog is open
 
     def __init__(self, config: Config | None = None, preset: str | None = None, runs_dir=None,
                  restore: bool = True):
@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.handle: RunHandle | None = None
         self.started_event: ev.RunStarted | None = None
         self.last_result: ev.RunFinished | None = None
-        self.test_result: ev.TestEvaluated | None = None
+        self.test_result: ev.Evaluated | None = None
         self.error_dialog = self.test_dialog = self.where_dialog = None
         self._run_label = "run"
         self._live = set(live_keys())
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
                                     (ev.EpochMetrics, self.epoch_shown.emit),
                                     (ev.SettingsApplied, self._on_settings_applied),
                                     (ev.RunFinished, self._on_run_finished),
-                                    (ev.TestEvaluated, self._on_test_evaluated),
+                                    (ev.Evaluated, self._on_evaluated),
                                     (ev.EvaluationFailed, self._on_evaluation_failed),
                                     (ev.ExperimentFinished, self._on_experiment_finished)):
             self.router.subscribe(event_type, handler)
@@ -299,7 +299,9 @@ class MainWindow(QMainWindow):
                                                  epochs_completed=0, step=0, best_epoch=None,
                                                  best_value=None))
 
-    def _on_test_evaluated(self, result: ev.TestEvaluated) -> None:
+    def _on_evaluated(self, result: ev.Evaluated) -> None:
+        if result.split != "test":
+            return  # the window shows the test result; `main.py evaluate --split val` the others
         self.test_result = result
         self.run_state.can_test = True  # now it shows the recorded result
         self.actions["test"].setText("Show test result")
@@ -307,7 +309,7 @@ class MainWindow(QMainWindow):
         self.status.say(f"test accuracy {result.accuracy:.2%} (macro F1 {result.macro_f1:.3f})")
         self._show_test(result)
 
-    def _show_test(self, result: ev.TestEvaluated) -> None:
+    def _show_test(self, result: ev.Evaluated) -> None:
         if self.test_dialog is not None:
             self.test_dialog.close()
         dataset = self.started_event.dataset if self.started_event else ""

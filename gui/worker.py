@@ -101,9 +101,9 @@ class EngineWorker(QObject):
         last run of the job's plan, which the worker still holds."""
         try:
             if handle.run_dir is not None:
-                from engine.evaluation import evaluate_test_of_folder
+                from engine.evaluation import evaluate_folder
 
-                report, _new = evaluate_test_of_folder(handle.run_dir)
+                report, _new = evaluate_folder(handle.run_dir, "test")
                 self.event_emitted.emit(handle.number, report)
             else:
                 if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:

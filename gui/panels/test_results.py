@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from engine.events import TestEvaluated
+from engine.events import Evaluated
 
 
 class TestResultsDialog(QDialog):
-    def __init__(self, result: TestEvaluated, run_label: str, parent=None, dataset_has_test_split=True):
+    def __init__(self, result: Evaluated, run_label: str, parent=None, dataset_has_test_split=True):
         super().__init__(parent)
         self.setWindowTitle(f"Test set — {run_label}")
         layout = QVBoxLayout(self)
@@ -25,7 +25,9 @@ class TestResultsDialog(QDialog):
             "the test split cut from your data (data.test_size)"
         summary = QLabel(
             f"<b>Test accuracy {result.accuracy:.2%}</b> &nbsp; loss {result.loss:.4f} &nbsp; "
-            f"macro F1 {result.macro_f1:.3f}<br>{sum(result.support):,} examples ({official}), never "
+            f"macro F1 {result.macro_f1:.3f} &nbsp; calibration error (ECE) "
+            f"{'–' if result.ece is None else f'{result.ece:.3f}'}<br>"
+            f"{result.examples:,} examples ({official}), never "
             f"seen during training or early stopping; {result.weights} weights.<br>Evaluated once: "
             "evaluating again and tuning on the result would turn the test set into a validation set.")
         summary.setWordWrap(True)

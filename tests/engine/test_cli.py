@@ -88,3 +88,59 @@ def test_an_empty_class_folder_is_bad_input_exit_2(tmp_path):
                f'data.path="{tmp_path / "photos"}"', "--out", str(tmp_path / "runs"))
     assert proc.returncode == 2
     assert "class folders with no images" in proc.stderr and "dog" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    proc = cli("train", "--preset", "overfit", *TINY, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def test_evaluate_prints_the_report_and_the_test_split_only_once(trained, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    proc = cli("evaluate", str(run), "--split", "val")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("validation, best weights, 200 examples: accuracy")
+    first = cli("evaluate", str(run), "--json")
+    report = json.loads(first.stdout)
+    assert report["split"] == "test" and sum(report["support"]) == 10_000 and not report["recorded_before"]
+    again = cli("evaluate", str(run), "--split", "test")
+    assert again.returncode == 0 and "evaluated for this run already" in again.stdout
+    assert f"accuracy {report['accuracy']:.2%}" in again.stdout
+    assert read_run(run).summary["test"]["accuracy"] == report["accuracy"]
+
+
+def test_evaluate_names_what_is_wrong_and_changes_nothing(trained, tmp_path):
+    import shutil
+
+    proc = cli("evaluate", str(tmp_path))
+    assert proc.returncode == 2 and "not a run folder (no config.json)" in proc.stderr
+    newer = tmp_path / "newer"
+    shutil.copytree(trained, newer)
+    config = json.loads((newer / "config.json").read_text())
+    config["schema_version"] = 99
+    (newer / "config.json").write_text(json.dumps(config))
+    proc = cli("evaluate", str(newer))
+    assert proc.returncode == 2 and "written by a newer Overfit Lab" in proc.stderr
+    wrong = tmp_path / "wrong"
+    shutil.copytree(trained, wrong)
+    config = json.loads((wrong / "config.json").read_text())
+    config["model"]["width"] = 32
+    (wrong / "config.json").write_text(json.dumps(config))
+    before = sorted((p.name, p.stat().st_size) for p in wrong.iterdir())
+    proc = cli("evaluate", str(wrong))
+    assert proc.returncode == 2 and "shape mismatches: net.body.fc1.weight" in proc.stderr
+    assert sorted((p.name, p.stat().st_size) for p in wrong.iterdir()) == before
+    crashed = tmp_path / "crashed"  # cut off after its last weights were written, before best
+    shutil.copytree(trained, crashed)
+    (crashed / "best.safetensors").unlink()
+    summary = json.loads((crashed / "summary.json").read_text())
+    summary["status"] = "running"
+    (crashed / "summary.json").write_text(json.dumps(summary))
+    proc = cli("evaluate", str(crashed), "--split", "val")
+    assert proc.returncode == 0 and proc.stdout.startswith("validation, last weights")

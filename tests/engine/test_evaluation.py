@@ -8,10 +8,11 @@ import torch
 
 from engine import events as ev
 from engine.evaluation import (
+    Evaluation,
     EvaluationStopped,
     classification_report,
     evaluate,
-    evaluate_test_of_folder,
+    evaluate_folder,
     open_run,
 )
 from engine.experiments import run_single
@@ -21,14 +22,24 @@ from tests.helpers import tiny_config
 
 def test_report_matches_a_hand_count():
     y = torch.tensor([0, 0, 1, 1, 1, 2])
-    pred = torch.tensor([0, 1, 1, 1, 2, 2])
-    r = classification_report(pred, y, ["a", "b", "c"], loss=0.5, accuracy=4 / 6, weights="best")
+    # Confidences chosen by hand: the predicted class (argmax) and how sure it was.
+    probs = torch.tensor([[0.9, 0.05, 0.05], [0.3, 0.6, 0.1], [0.1, 0.8, 0.1],
+                          [0.2, 0.7, 0.1], [0.1, 0.35, 0.55], [0.05, 0.05, 0.9]])
+    r = classification_report(Evaluation(0.5, 4 / 6, probs), y, ["a", "b", "c"], "val", "best")
+    assert r.split == "val" and r.examples == 6
     assert r.confusion_matrix == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
     assert r.precision == pytest.approx([1.0, 2 / 3, 0.5])
     assert r.recall == pytest.approx([0.5, 2 / 3, 1.0])
     assert r.support == [2, 3, 1]
     f1 = [2 * p * q / (p + q) for p, q in zip(r.precision, r.recall, strict=True)]
     assert r.f1 == pytest.approx(f1) and r.macro_f1 == pytest.approx(np.mean(f1))
+    assert r.most_confused() == [("a", "b", 1), ("b", "c", 1)]
+    # ECE by hand, 15 equal bins of confidence: sum over bins of |accuracy - confidence| x share.
+    conf, hit = probs.max(1).values.numpy(), (probs.argmax(1) == y).numpy()
+    bins = np.minimum((conf * 15).astype(int), 14)
+    ece = sum(abs(hit[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean()
+              for b in np.unique(bins))
+    assert r.ece == pytest.approx(ece, abs=1e-6)
 
 
 def test_evaluate_agrees_with_a_direct_forward_pass_and_can_be_stopped():
@@ -39,6 +50,7 @@ def test_evaluate_agrees_with_a_direct_forward_pass_and_can_be_stopped():
     logits = model(x)
     assert result.loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
     assert torch.equal(result.predictions, logits.argmax(1))
+    assert torch.allclose(result.probabilities, torch.softmax(logits, 1))
     calls = []
     with pytest.raises(EvaluationStopped):
         evaluate(model, x, y, between_chunks=lambda: calls.append(1) or len(calls) == 2)
@@ -66,12 +78,12 @@ def test_a_folder_is_evaluated_on_the_test_split_once(run_folder, tmp_path):
 
     folder = tmp_path / "copy"
     shutil.copytree(run_folder.run_dir, folder)
-    first, new = evaluate_test_of_folder(folder)
+    first, new = evaluate_folder(folder, "test")
     assert new and sum(first.support) == 10_000 and first.weights == "best"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["test"]["accuracy"] == first.accuracy
     before = (folder / "metrics.jsonl").read_text()
-    second, new = evaluate_test_of_folder(folder)
+    second, new = evaluate_folder(folder, "test")
     assert not new and second == first  # the recorded result, not a second look
     assert (folder / "metrics.jsonl").read_text() == before
 
@@ -92,11 +104,28 @@ def test_bad_folders_are_named_and_left_unchanged(run_folder, tmp_path):
     shutil.copytree(run_folder.run_dir, empty)
     for name in ("best.safetensors", "last.safetensors"):
         (empty / name).unlink()
-    with pytest.raises(FileNotFoundError, match="no weights saved"):
-        evaluate_test_of_folder(empty)
+    with pytest.raises(FileNotFoundError, match="no last weights saved"):
+        evaluate_folder(empty, "test")
     assert "test" not in json.loads((empty / "summary.json").read_text())
 
 
 def test_the_test_split_is_not_read_by_training(run_folder):
     assert run_folder.trainer.data.test.accesses == []
     assert isinstance(run_folder.result, ev.RunFinished)
+
+
+def test_validation_is_evaluated_as_often_as_wanted_with_the_weights_asked_for(run_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "val"
+    shutil.copytree(run_folder.run_dir, folder)
+    best, new = evaluate_folder(folder, "val", "best")
+    last, again = evaluate_folder(folder, "val", "last")
+    assert new and again and best.split == last.split == "val"
+    assert last.accuracy == pytest.approx(run_folder.trainer.history[-1].val_accuracy)
+    assert best.examples == last.examples == 256
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["validation"]["weights"] == "last" and "test" not in summary
+    (folder / "best.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"best.safetensors: no best weights saved \(this run has: last\)"):
+        evaluate_folder(folder, "val", "best")

@@ -28,7 +28,7 @@ def test_run_folder_round_trip(finished_run):
     assert run.summary["best_epoch"] == result.best_epoch
     assert run.summary["test"]["accuracy"] == trainer.test_result.accuracy
     assert run.summary["versions"]["torch"] == torch.__version__
-    assert {"RunStarted", "RunFinished", "TestEvaluated"} <= {e["event"] for e in run.events}
+    assert {"RunStarted", "RunFinished", "Evaluated"} <= {e["event"] for e in run.events}
     assert run.skipped_lines == 0
 
 

@@ -129,7 +129,7 @@ def test_test_set_evaluation_once_after_the_run_and_shown_again_on_request(qtbot
     with qtbot.waitSignal(window.test_shown, timeout=5_000) as again:
         test.trigger()
     assert again.args[0] is sig.args[0]
-    assert sum(e["event"] == "TestEvaluated" for e in read_run(run.path).events) == 1
+    assert sum(e["event"] == "Evaluated" for e in read_run(run.path).events) == 1
     window.test_dialog.close()
 
 
@@ -315,7 +315,7 @@ def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path
         window.engine.evaluate_test(handle)
         qtbot.waitUntil(lambda: not handle.busy, timeout=RUN_TIMEOUT)
     reports = [e for n, e in seen if n == handle.number]
-    assert [type(e).__name__ for e in reports] == ["TestEvaluated", "TestEvaluated"]
+    assert [type(e).__name__ for e in reports] == ["Evaluated", "Evaluated"]
     assert reports[0] == reports[1] and sum(reports[0].support) == 10_000  # recorded, not redone
     assert read_run(trial.run_dir).summary["test"]["accuracy"] == reports[0].accuracy
     window.engine.evaluate_test(RunHandle(run_dir=tmp_path))  # not a run folder
