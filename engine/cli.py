@@ -50,7 +50,7 @@ class ConsoleProgress(Callback):
                          f"{event.train_accuracy_corrupted:.1%}")
             s.write(f"epoch {event.epoch:>3}/{self.epochs}  train loss {event.train_loss:.4f} "
                     f"acc {event.train_accuracy:6.1%}  val loss {event.val_loss:.4f} "
-                    f"acc {event.val_accuracy:6.1%}  gap {event.accuracy_gap * 100:+5.1f} pts  "
+                    f"acc {event.val_accuracy:6.1%}  ECE {event.val_ece:.3f}  gap {event.accuracy_gap * 100:+5.1f} pts  "
                     f"{event.epoch_time:.1f}s{' *' if event.is_best else ''}{extra}\n")
         elif isinstance(event, ev.SettingsApplied):
             s.write(f"step {event.step}: " + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items()) + "\n")

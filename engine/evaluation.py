@@ -71,7 +71,6 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
     """Per-class precision / recall / F1, support, the confusion matrix and the expected
     calibration error, from torchmetrics."""
     from torchmetrics.functional.classification import (
-        multiclass_calibration_error,
         multiclass_confusion_matrix,
         multiclass_f1_score,
         multiclass_precision,
@@ -89,8 +88,15 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
         support=torch.bincount(y, minlength=k).tolist(),
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
-        ece=multiclass_calibration_error(result.probabilities, y, num_classes=k, n_bins=CALIBRATION_BINS,
-                                         norm="l1").item())
+        ece=calibration_error(result, y))
+
+
+def calibration_error(result: Evaluation, y: torch.Tensor) -> float:
+    """Expected calibration error (torchmetrics, CALIBRATION_BINS equal bins of confidence)."""
+    from torchmetrics.functional.classification import multiclass_calibration_error
+
+    return multiclass_calibration_error(result.probabilities, y, num_classes=result.probabilities.shape[1],
+                                        n_bins=CALIBRATION_BINS, norm="l1").item()
 
 
 def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str) -> ev.Evaluated:

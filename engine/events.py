@@ -77,6 +77,10 @@ class EpochMetrics:
     train_accuracy_clean: float | None = None  # with label noise: on examples whose label is true
     train_accuracy_corrupted: float | None = None  # ... and on those whose label was replaced
     is_best: bool = False
+    # Expected calibration error on the validation split: how far the network's confidence
+    # is from its accuracy. An overfitting network grows over-confident as validation loss
+    # rises (Guo et al. 2017, "On Calibration of Modern Neural Networks").
+    val_ece: float | None = None
 
 
 @dataclass(frozen=True)

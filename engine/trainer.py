@@ -24,7 +24,13 @@ from engine.callbacks import BestTracker, Callback, EarlyStopping
 from engine.config import Config, ConfigError
 from engine.control import RunControl
 from engine.data import DataBundle, load_data, shuffled_batches
-from engine.evaluation import EvaluationStopped, decision_boundary, evaluate, evaluate_test
+from engine.evaluation import (
+    EvaluationStopped,
+    calibration_error,
+    decision_boundary,
+    evaluate,
+    evaluate_test,
+)
 from engine.models import (
     build_model,
     decay_split,
@@ -305,7 +311,8 @@ class Trainer:
             grad_norms=dict(zip(names, grads, strict=True)),
             lr=self.optimizer.param_groups[0]["lr"], penalty=t.penalty.item() / t.seen,
             epoch_time=t.seconds, samples_per_sec=t.seen / max(t.seconds, 1e-9),
-            train_accuracy_clean=clean_acc, train_accuracy_corrupted=corrupt_acc, is_best=improved)
+            train_accuracy_clean=clean_acc, train_accuracy_corrupted=corrupt_acc, is_best=improved,
+            val_ece=calibration_error(val, d.val_y))
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}

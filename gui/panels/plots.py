@@ -34,7 +34,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 REDRAW_MS = 100  # 10 Hz: smooth enough for training curves, and each frame costs the training thread
 PERCENT_PLOTS = ("accuracy", "noise")
 SERIES_PLOTS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "val_acc"),
-                "gap": ("acc_gap", "loss_gap"), "noise": ("clean_acc", "noisy_acc")}
+                "gap": ("acc_gap", "loss_gap", "val_ece"), "noise": ("clean_acc", "noisy_acc")}
 STAGGERED_PLOTS = ["accuracy", "gap", "norms", "grads", "noise"]
 EPOCH_PLOTS = ("loss", "accuracy", "gap", "norms", "grads", "noise")
 
@@ -91,6 +91,8 @@ class PlotsPanel(QWidget):
             "val_acc": curve("accuracy", "validation", VAL),
             "acc_gap": curve("gap", "accuracy gap (pts)", "#d62728"),
             "loss_gap": curve("gap", "loss gap × 10", "#9467bd", style=Qt.PenStyle.DashLine),
+            # Over-confidence grows with overfitting: calibration error on the same scale.
+            "val_ece": curve("gap", "val calibration error (pts)", "#8c564b", style=Qt.PenStyle.DotLine),
             "clean_acc": curve("noise", "label kept", "#2ca02c"),
             "noisy_acc": curve("noise", "label replaced (memorized)", "#d62728"),
         }
@@ -118,7 +120,8 @@ class PlotsPanel(QWidget):
         self.hovers = [  # kept: a read-out nothing refers to would lose its connection
             HoverReadout(self.plots["loss"], {"train": s["train_loss"], "val": s["val_loss"]}),
             HoverReadout(self.plots["accuracy"], {"train": s["train_acc"], "val": s["val_acc"]}, "{:.1f} %"),
-            HoverReadout(self.plots["gap"], {"accuracy gap": s["acc_gap"], "loss gap ×10": s["loss_gap"]}),
+            HoverReadout(self.plots["gap"], {"accuracy gap": s["acc_gap"], "loss gap ×10": s["loss_gap"],
+                                             "val ECE (pts)": s["val_ece"]}),
             HoverReadout(self.plots["norms"], self.layer_series),
             HoverReadout(self.plots["grads"], self.grad_series),
             HoverReadout(self.plots["noise"], {"clean": s["clean_acc"], "corrupted": s["noisy_acc"]}, "{:.1f} %"),
@@ -340,6 +343,9 @@ class PlotsPanel(QWidget):
         s["val_acc"].append(x, 100 * e.val_accuracy)
         s["acc_gap"].append(x, 100 * e.accuracy_gap)
         s["loss_gap"].append(x, 10 * e.loss_gap)
+        if e.val_ece is not None:
+            s["val_ece"].append(x, 100 * e.val_ece)
+            r["gap"].include(100 * e.val_ece)
         if e.train_accuracy_clean is not None:
             s["clean_acc"].append(x, 100 * e.train_accuracy_clean)
             s["noisy_acc"].append(x, 100 * e.train_accuracy_corrupted)

@@ -28,6 +28,11 @@ def test_events_describe_the_run():
     assert e.loss_gap == pytest.approx(e.val_loss - e.train_loss)
     assert rec.events[-1] == result and result.reason == ev.COMPLETED
     assert result.epochs_completed == 2 and result.step == 16
+    # Calibration each epoch: the final epoch's value is the trained model's on validation.
+    from engine.evaluation import calibration_error
+
+    direct = calibration_error(evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y), trainer.data.val_y)
+    assert 0 < e.val_ece < 1 and e.val_ece == pytest.approx(direct, abs=1e-6)
 
 
 def test_two_runs_with_the_same_seed_are_identical():

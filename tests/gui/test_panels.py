@@ -24,7 +24,7 @@ def epoch(i, **kw):
     base = dict(epoch=i, step=10 * i, train_loss=1 / i, train_accuracy=min(1, 0.5 + 0.1 * i),
                 val_loss=0.5 + 0.05 * abs(i - 3), val_accuracy=0.7, accuracy_gap=0.1 * i, loss_gap=0.2,
                 weight_norms={"fc1": 1.0 + i, "fc2": 2.0, "out": 0.5}, grad_norms={"fc1": 0.1, "fc2": 0.2, "out": 0.3},
-                lr=1e-3, penalty=0.0, epoch_time=0.1, samples_per_sec=1000.0)
+                lr=1e-3, penalty=0.0, epoch_time=0.1, samples_per_sec=1000.0, val_ece=0.01 * i)
     base.update(kw)
     return ev.EpochMetrics(**base)
 
@@ -38,6 +38,8 @@ def test_plots_follow_epoch_events(qtbot):
     assert panel.refresh() > 0
     x, y = panel.series["train_acc"].curve.getData()
     assert list(x) == [1, 2, 3, 4, 5]
+    ece_x, ece_y = panel.series["val_ece"].curve.getData()  # on the gap plot, in points
+    assert list(ece_x) == [1, 2, 3, 4, 5] and np.allclose(ece_y, [100 * 0.01 * i for i in range(1, 6)])
     assert np.allclose(y, [60, 70, 80, 90, 100])
     assert list(panel.layer_series) == ["fc1", "fc2", "out"]
     assert np.allclose(panel.layer_series["fc1"].curve.getData()[1], [2, 3, 4, 5, 6])
