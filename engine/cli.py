@@ -152,6 +152,29 @@ def cmd_evaluate(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    """A run folder's epoch metrics as CSV, and / or as TensorBoard event files."""
+    from engine.export import ExtraMissing, write_csv, write_tensorboard
+    from engine.runs import read_run
+
+    if not args.csv and not args.tensorboard:
+        print("error: say what to write: --csv FILE and / or --tensorboard DIR", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        run = read_run(args.run_dir)
+        if args.csv:
+            print(write_csv(run, args.csv))
+        if args.tensorboard:
+            print(write_tensorboard(run, args.tensorboard))
+    except ExtraMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # not a run folder, an unwritable or non-empty destination: named
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    return EXIT_OK
+
+
 def cmd_presets(args) -> int:
     for name in preset_names():
         print(f"{name:<16} {preset_description(name)}")
@@ -179,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="which saved weights (default: best, or last where there is no best)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(func=cmd_evaluate)
+    export = sub.add_parser("export", help="a run folder's metrics as CSV or TensorBoard event files")
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    export.add_argument("--csv", metavar="FILE", help="one row per epoch, one column per metric and layer")
+    export.add_argument("--tensorboard", metavar="DIR", help="a new folder for TensorBoard event files")
+    export.set_defaults(func=cmd_export)
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(func=cmd_presets)
     return parser

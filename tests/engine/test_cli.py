@@ -144,3 +144,51 @@ def test_evaluate_names_what_is_wrong_and_changes_nothing(trained, tmp_path):
     (crashed / "summary.json").write_text(json.dumps(summary))
     proc = cli("evaluate", str(crashed), "--split", "val")
     assert proc.returncode == 0 and proc.stdout.startswith("validation, last weights")
+
+
+def test_export_writes_csv_and_tensorboard_events_that_read_back(trained, tmp_path):
+    import csv
+
+    proc = cli("export", str(trained), "--csv", str(tmp_path / "m.csv"), "--tensorboard", str(tmp_path / "tb"))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader((tmp_path / "m.csv").open()))
+    run = read_run(trained)
+    assert [int(r["epoch"]) for r in rows] == [e["epoch"] for e in run.epochs] == [1, 2]
+    assert float(rows[-1]["val_loss"]) == pytest.approx(run.epochs[-1]["val_loss"])
+    assert float(rows[0]["weight_norm/fc1"]) == pytest.approx(run.epochs[0]["weight_norms"]["fc1"])
+    assert 0 < float(rows[-1]["val_ece"]) < 1
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert {"loss/val_loss", "accuracy/val_accuracy", "weight_norm/fc1", "step/train_loss"} <= set(tags)
+    val = events.Scalars("loss/val_loss")
+    assert [v.step for v in val] == [1, 2]
+    assert val[-1].value == pytest.approx(run.epochs[-1]["val_loss"], rel=1e-6)
+    assert "config" in " ".join(events.Tags()["tensors"])  # the settings, as text
+
+
+def test_export_names_a_bad_destination_and_leaves_nothing_half_written(trained, tmp_path):
+    not_a_folder = tmp_path / "report.txt"  # a file where a folder should be: fails for root too
+    not_a_folder.write_text("a file")
+    proc = cli("export", str(trained), "--csv", str(not_a_folder / "m.csv"))
+    assert proc.returncode == 2 and f"{not_a_folder / 'm.csv'}: cannot write it" in proc.stderr
+    assert not_a_folder.read_text() == "a file"
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "x").write_text("mine")
+    proc = cli("export", str(trained), "--tensorboard", str(tmp_path / "used"))
+    assert proc.returncode == 2 and f"{tmp_path / 'used'}: not empty" in proc.stderr
+    assert [p.name for p in (tmp_path / "used").iterdir()] == ["x"]
+    proc = cli("export", str(tmp_path / "used"), "--csv", str(tmp_path / "m.csv"))
+    assert proc.returncode == 2 and "not a run folder" in proc.stderr and not (tmp_path / "m.csv").exists()
+    assert cli("export", str(trained)).returncode == 2  # nothing asked for
+
+
+def test_without_tensorboard_the_export_names_the_extra_and_csv_still_works(trained, tmp_path):
+    code = ("import sys; sys.modules['torch.utils.tensorboard'] = None; sys.argv = ['main.py', 'export', "
+            f"{str(trained)!r}, '--csv', {str(tmp_path / 'm.csv')!r}, '--tensorboard', {str(tmp_path / 'tb')!r}]; "
+            "import runpy; runpy.run_path('main.py', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "pip install 'overfit-lab[tensorboard]'" in proc.stderr
+    assert (tmp_path / "m.csv").is_file() and not (tmp_path / "tb").exists()
