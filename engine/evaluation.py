@@ -88,7 +88,7 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
         support=torch.bincount(y, minlength=k).tolist(),
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
-        ece=calibration_error(result, y))
+        ece=calibration_error(result, y), reliability=reliability_bins(result, y))
 
 
 def calibration_error(result: Evaluation, y: torch.Tensor) -> float:
@@ -97,6 +97,19 @@ def calibration_error(result: Evaluation, y: torch.Tensor) -> float:
 
     return multiclass_calibration_error(result.probabilities, y, num_classes=result.probabilities.shape[1],
                                         n_bins=CALIBRATION_BINS, norm="l1").item()
+
+
+def reliability_bins(result: Evaluation, y: torch.Tensor) -> list[list[float]]:
+    """For each of CALIBRATION_BINS equal bins of confidence that holds examples: the mean
+    confidence, the accuracy and the count (a reliability diagram's points)."""
+    conf, pred = result.probabilities.max(1)
+    hits = (pred == y).float()
+    bins = (conf * CALIBRATION_BINS).long().clamp(max=CALIBRATION_BINS - 1)
+    count = torch.bincount(bins, minlength=CALIBRATION_BINS).float()
+    conf_sum = torch.bincount(bins, weights=conf, minlength=CALIBRATION_BINS)
+    hit_sum = torch.bincount(bins, weights=hits, minlength=CALIBRATION_BINS)
+    return [[(conf_sum[b] / count[b]).item(), (hit_sum[b] / count[b]).item(), int(count[b])]
+            for b in range(CALIBRATION_BINS) if count[b] > 0]
 
 
 def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str) -> ev.Evaluated:

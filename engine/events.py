@@ -153,6 +153,8 @@ class Evaluated:
     confusion_matrix: list[list[int]]  # rows: true class, columns: predicted
     macro_f1: float
     ece: float | None = None  # expected calibration error (15 bins), None in older records
+    # Reliability diagram: per confidence bin with examples, [mean confidence, accuracy, count].
+    reliability: list[list[float]] = field(default_factory=list)
 
     @property
     def examples(self) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabWidget
 
 from engine import events as ev
 from engine.config import Config, ConfigError, live_keys, load_preset
@@ -21,9 +21,9 @@ from gui.closing import CloseGuard
 from gui.dispatch import EventRouter
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.keys import RunKeys
+from gui.panels.evaluation import EvaluationPanel
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import OFFICIAL_TEST_SPLIT, SettingsPanel
-from gui.panels.test_results import TestResultsDialog
 from gui.persistence import SettingsStore
 from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
 from gui.settings_files import SettingsFiles
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.started_event: ev.RunStarted | None = None
         self.last_result: ev.RunFinished | None = None
         self.test_result: ev.Evaluated | None = None
-        self.error_dialog = self.test_dialog = self.where_dialog = None
+        self.error_dialog = self.where_dialog = None
         self._run_label = "run"
         self._live = set(live_keys())
         self.store = SettingsStore(enabled=restore)
@@ -74,7 +74,12 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.plots = PlotsPanel()
-        self.setCentralWidget(self.plots)
+        self.evaluation = EvaluationPanel()  # an evaluation's report, a tab beside the plots
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.plots, "Training")
+        self.tabs.addTab(self.evaluation, "Evaluation")
+        self.tabs.setTabEnabled(1, False)  # until there is a report to show
+        self.setCentralWidget(self.tabs)
         self.actions = self._build_actions()
         self.status = RunStatus(self.statusBar())
         self._build_menus()
@@ -310,12 +315,10 @@ class MainWindow(QMainWindow):
         self._show_test(result)
 
     def _show_test(self, result: ev.Evaluated) -> None:
-        if self.test_dialog is not None:
-            self.test_dialog.close()
         dataset = self.started_event.dataset if self.started_event else ""
-        self.test_dialog = TestResultsDialog(result, self._run_label, self,
-                                             dataset_has_test_split=dataset in OFFICIAL_TEST_SPLIT)
-        self.test_dialog.show()
+        self.evaluation.show_report(result, self._run_label, dataset_has_test_split=dataset in OFFICIAL_TEST_SPLIT)
+        self.tabs.setTabEnabled(1, True)
+        self.tabs.setCurrentWidget(self.evaluation)
         self.test_shown.emit(result)
 
     def _on_evaluation_failed(self, event: ev.EvaluationFailed) -> None:
@@ -352,8 +355,6 @@ class MainWindow(QMainWindow):
             return
         if not self.closer.closing:
             self._save_state()
-        if self.test_dialog is not None:
-            self.test_dialog.close()
         event.accept()
 
     @Slot()

@@ -40,6 +40,9 @@ def test_report_matches_a_hand_count():
     ece = sum(abs(hit[bins == b].mean() - conf[bins == b].mean()) * (bins == b).mean()
               for b in np.unique(bins))
     assert r.ece == pytest.approx(ece, abs=1e-6)
+    # The reliability diagram's points are those bins: their ECE is the same number.
+    assert sum(n for _, _, n in r.reliability) == 6
+    assert sum(abs(acc - c) * n / 6 for c, acc, n in r.reliability) == pytest.approx(ece, abs=1e-6)
 
 
 def test_evaluate_agrees_with_a_direct_forward_pass_and_can_be_stopped():

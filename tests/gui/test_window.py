@@ -119,18 +119,19 @@ def test_test_set_evaluation_once_after_the_run_and_shown_again_on_request(qtbot
     assert test.isEnabled()
     with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT) as sig:
         test.trigger()
-    assert window.test_dialog.table.rowCount() == 10
-    assert "Test accuracy" in window.test_dialog.findChildren(type(window.status_label))[0].text()
+    panel = window.evaluation
+    assert window.tabs.currentWidget() is panel and panel.table.rowCount() == 10
+    assert "accuracy" in panel.headline.text() and "10,000 examples of the locked test split" in panel.headline.text()
     run = read_run(list_runs(window.runs_dir)[0])
     assert run.summary["test"]["accuracy"] == sig.args[0].accuracy
-    window.test_dialog.close()
+    window.tabs.setCurrentWidget(window.plots)
     # Once: the action now reopens the recorded result instead of evaluating again.
     assert test.isEnabled() and test.text() == "Show test result"
     with qtbot.waitSignal(window.test_shown, timeout=5_000) as again:
         test.trigger()
     assert again.args[0] is sig.args[0]
     assert sum(e["event"] == "Evaluated" for e in read_run(run.path).events) == 1
-    window.test_dialog.close()
+    assert window.tabs.currentWidget() is window.evaluation
 
 
 def test_ten_thousand_cross_thread_events(qtbot, window):

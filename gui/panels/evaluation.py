@@ -1,0 +1,157 @@
+"""An evaluation's report beside the plots: the headline figures, a sortable per-class
+table, the confusion matrix (counts, or each row as recall) with the most confused pairs,
+and the reliability diagram of the network's confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.events import Evaluated
+from gui.plotting.axes import make_plot
+
+COLUMNS = [("precision", "Of the examples predicted as this class, the share that are."),
+           ("recall", "Of the examples of this class, the share found."),
+           ("F1", "The harmonic mean of precision and recall."),
+           ("support", "Examples of this class in the split.")]
+SPLITS = {"test": "the locked test split", "val": "the validation split"}
+
+
+class NumberItem(QTableWidgetItem):
+    """A table cell that sorts by its number, not its text."""
+
+    def __init__(self, value: float, text: str):
+        super().__init__(text)
+        self.value = value
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other) -> bool:
+        return self.value < getattr(other, "value", 0)
+
+
+class EvaluationPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        layout.addWidget(self.headline)
+        self.table = QTableWidget(0, len(COLUMNS) + 1)
+        self.table.setHorizontalHeaderLabels(["class", *(name for name, _ in COLUMNS)])
+        for col, (_, tip) in enumerate(COLUMNS, start=1):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setMinimumWidth(380)
+        grid = QGridLayout()
+        self.matrix_plot = make_plot("Confusion matrix (rows: true class)", "true", "predicted class (number)")
+        self.matrix_plot.getPlotItem().invertY(True)
+        self.matrix_plot.getPlotItem().setMouseEnabled(False, False)
+        self.matrix_image = pg.ImageItem()
+        self.matrix_plot.addItem(self.matrix_image)
+        self.cell_texts: list[pg.TextItem] = []
+        self.as_recall = QCheckBox("each row as recall (share of the true class)")
+        self.as_recall.setToolTip("Off: how many examples of each true class were predicted as each "
+                                  "class. On: each row divided by its total, so the diagonal is recall.")
+        self.as_recall.toggled.connect(self._on_as_recall_toggled)
+        self.confused = QLabel()
+        self.confused.setWordWrap(True)
+        self.reliability = make_plot("Reliability: accuracy per confidence", "accuracy", "confidence")
+        self.reliability.getPlotItem().setXRange(0, 1, padding=0.02)
+        self.reliability.getPlotItem().setYRange(0, 1, padding=0.02)
+        self.reliability.plot([0, 1], [0, 1], pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
+        self.reliability_points = self.reliability.plot(pen=pg.mkPen("#1f77b4", width=2), symbol="o",
+                                                        symbolSize=6, symbolBrush="#1f77b4")
+        self.reliability.setToolTip("Each point: examples the network gave about that confidence, and "
+                                    "how many of them it got right. On the dashed line it is calibrated; "
+                                    "below it, over-confident.")
+        # Left: the per-class table over the reliability diagram; right: the matrix.
+        grid.addWidget(self.table, 0, 0)
+        grid.addWidget(self.reliability, 1, 0, 2, 1)
+        grid.addWidget(self.matrix_plot, 0, 1, 2, 1)
+        grid.addWidget(self.as_recall, 2, 1)
+        grid.addWidget(self.confused, 3, 0, 1, 2)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setRowStretch(1, 1)
+        layout.addLayout(grid, 1)
+        self.report: Evaluated | None = None
+
+    def show_report(self, report: Evaluated, run_label: str, dataset_has_test_split: bool = True) -> None:
+        self.report = report
+        where = SPLITS.get(report.split, report.split)
+        if report.split == "test":
+            where += (" (the dataset's own, used whole)" if dataset_has_test_split
+                      else " (cut from your data: data.test_size)")
+        ece = "–" if report.ece is None else f"{report.ece:.3f}"
+        self.headline.setText(
+            f"<b>{run_label}: accuracy {report.accuracy:.2%}</b> &nbsp; loss {report.loss:.4f} &nbsp; "
+            f"macro F1 {report.macro_f1:.3f} &nbsp; calibration error {ece}<br>{report.examples:,} "
+            f"examples of {where}; {report.weights} weights."
+            + ("<br>Evaluated once: evaluating again and tuning on the result would turn the test "
+               "set into a validation set." if report.split == "test" else ""))
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(report.class_names))
+        for row, values in enumerate(zip(report.class_names, report.precision, report.recall, report.f1,
+                                         report.support, strict=True)):
+            self.table.setItem(row, 0, QTableWidgetItem(values[0]))
+            for col, v in enumerate(values[1:], start=1):
+                self.table.setItem(row, col, NumberItem(v, f"{v:,}" if col == 4 else f"{v:.3f}"))
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # class order
+        self.table.setSortingEnabled(True)  # a click on a header sorts by it
+        rows = len(report.class_names)  # every class in view, no scrolling
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + 22 * min(rows, 12) + 4)
+        names = report.class_names
+        # Rows named with their number; columns by number alone (names would overlap there).
+        self.matrix_plot.getPlotItem().getAxis("left").setTicks([[(i + 0.5, f"{n} {i}") for i, n in enumerate(names)]])
+        self.matrix_plot.getPlotItem().getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in range(len(names))]])
+        self._draw_matrix()
+        self.confused.setText("Most confused: " + "; ".join(
+            f"{a} taken for {b} ({n:,}×)" for a, b, n in report.most_confused(5)) if report.most_confused(1)
+            else "No example was taken for another class.")
+        points = np.asarray(report.reliability or [[0, 0, 0]], dtype=float)
+        self.reliability_points.setData(points[:, 0], points[:, 1])
+
+    def matrix(self) -> np.ndarray:
+        """The matrix as drawn: counts, or each row divided by its total."""
+        m = np.asarray(self.report.confusion_matrix, dtype=float)
+        if self.as_recall.isChecked():
+            m = m / np.maximum(m.sum(1, keepdims=True), 1)
+        return m
+
+    def _draw_matrix(self) -> None:
+        m = self.matrix()
+        k = len(m)
+        self.matrix_image.setImage(m.T, levels=(0, m.max() or 1))  # ImageItem's first axis is x
+        self.matrix_image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable())  # light blues
+        self.matrix_image.setRect(0, 0, k, k)
+        for t in self.cell_texts:
+            self.matrix_plot.removeItem(t)
+        self.cell_texts = []
+        for i in range(k):
+            for j in range(k):
+                text = f"{m[i, j]:.2f}" if self.as_recall.isChecked() else f"{int(m[i, j])}"
+                item = pg.TextItem(text, color="#fff" if m[i, j] > 0.6 * (m.max() or 1) else "#222",
+                                   anchor=(0.5, 0.5))
+                item.setPos(j + 0.5, i + 0.5)
+                self.matrix_plot.addItem(item)
+                self.cell_texts.append(item)
+
+    @Slot(bool)
+    def _on_as_recall_toggled(self, _on: bool) -> None:
+        if self.report is not None:
+            self._draw_matrix()

@@ -1,0 +1,32 @@
+"""The evaluation panel fed a report: no engine, no torch."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engine.events import Evaluated
+from gui.panels.evaluation import EvaluationPanel
+
+REPORT = Evaluated(split="test", weights="best", accuracy=0.7, loss=0.8, class_names=["cat", "dog", "owl"],
+                   precision=[0.5, 0.9, 0.7], recall=[0.6, 0.8, 20 / 30], f1=[0.55, 0.85, 0.67],
+                   support=[10, 20, 30], confusion_matrix=[[6, 3, 1], [2, 16, 2], [8, 2, 20]],
+                   macro_f1=0.69, ece=0.12, reliability=[[0.45, 0.4, 10], [0.75, 0.6, 20], [0.95, 0.8, 30]])
+
+
+def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.show_report(REPORT, "#1 overfit", dataset_has_test_split=True)
+    assert "#1 overfit: accuracy 70.00%" in panel.headline.text() and "60 examples" in panel.headline.text()
+    assert "calibration error 0.120" in panel.headline.text()
+    panel.table.sortItems(2, Qt.SortOrder.AscendingOrder)  # by recall, as a click on its header does
+    assert [panel.table.item(r, 0).text() for r in range(3)] == ["cat", "owl", "dog"]
+    assert np.array_equal(panel.matrix(), np.array(REPORT.confusion_matrix, dtype=float))
+    assert [t.toPlainText() for t in panel.cell_texts[:3]] == ["6", "3", "1"]
+    panel.as_recall.setChecked(True)
+    rows = panel.matrix()
+    assert np.allclose(rows.sum(1), 1) and np.allclose(np.diag(rows), REPORT.recall)
+    assert panel.cell_texts[0].toPlainText() == "0.60"
+    assert "owl taken for cat (8×)" in panel.confused.text()
+    x, y = panel.reliability_points.getData()
+    assert list(x) == pytest.approx([0.45, 0.75, 0.95]) and list(y) == pytest.approx([0.4, 0.6, 0.8])
