@@ -51,6 +51,30 @@ def write_csv(run: RunRecord, path: str | Path) -> Path:
         raise WriteError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
 
 
+def write_report(report, path: str | Path) -> Path:
+    """An evaluation report: .json (every field) or .csv (one row per class, then the
+    headline figures)."""
+    from engine import events as ev
+
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        text = json.dumps(ev.to_record(report), indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["class", "precision", "recall", "f1", "support"])
+        writer.writerows(zip(report.class_names, report.precision, report.recall, report.f1, report.support,
+                             strict=True))
+        writer.writerow([])
+        for key in ("split", "weights", "accuracy", "loss", "macro_f1", "ece"):
+            writer.writerow([key, getattr(report, key)])
+        text = buffer.getvalue()
+    try:
+        return atomic_write_text(path, text)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+
+
 def write_tensorboard(run: RunRecord, folder: str | Path) -> Path:
     """Scalars per epoch (loss, accuracy, gap, calibration, per-layer norms) and per step
     (the running training loss), and the settings as text, in `folder`."""

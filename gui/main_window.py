@@ -19,6 +19,7 @@ from engine.config import Config, ConfigError, live_keys, load_preset
 from gui import dialogs, menus
 from gui.closing import CloseGuard
 from gui.dispatch import EventRouter
+from gui.exports import Exports
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.keys import RunKeys
 from gui.panels.evaluation import EvaluationPanel
@@ -91,7 +92,8 @@ class MainWindow(QMainWindow):
         self.router = EventRouter()
         self.plots.subscribe(self.router)
         self.status.subscribe(self.router)
-        for event_type, handler in ((ev.RunStarted, self._on_run_started),
+        for event_type, handler in ((ev.TrialStarted, self._on_trial_started),
+                                    (ev.RunStarted, self._on_run_started),
                                     (ev.EpochMetrics, self.epoch_shown.emit),
                                     (ev.SettingsApplied, self._on_settings_applied),
                                     (ev.RunFinished, self._on_run_finished),
@@ -137,10 +139,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
+        self.exports = Exports(self, self.status.say)
         keys = QKeySequence.StandardKey
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),
                        ("Save settings as…", self.settings_files.save_as, keys.SaveAs), None,
+                       ("Export the window as PNG…", self.exports.window_png, None),
+                       ("Export the run's epoch metrics as CSV…", self.exports.metrics_csv, None),
+                       ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None), None,
                        ("Quit", self.close, keys.Quit)]),
             ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
                        ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
@@ -268,6 +274,9 @@ class MainWindow(QMainWindow):
         if self.handle is not None and number == self.handle.number:
             self.router.dispatch(event)  # else a late event of a retired run
 
+    def _on_trial_started(self, event: ev.TrialStarted) -> None:
+        self.exports.run_dir = event.run_dir
+
     def _on_run_started(self, event: ev.RunStarted) -> None:
         self.started_event = event
         for warning in event.warnings:  # the data loaded, with something left out
@@ -315,6 +324,7 @@ class MainWindow(QMainWindow):
         self._show_test(result)
 
     def _show_test(self, result: ev.Evaluated) -> None:
+        self.exports.report = result
         dataset = self.started_event.dataset if self.started_event else ""
         self.evaluation.show_report(result, self._run_label, dataset_has_test_split=dataset in OFFICIAL_TEST_SPLIT)
         self.tabs.setTabEnabled(1, True)

@@ -428,3 +428,33 @@ def test_the_view_menu_choices_survive_a_restart(qtbot):
     finally:
         again.menu_actions["Smaller text"].trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(app_pt)
+
+
+def test_file_export_writes_the_window_the_metrics_and_the_report(qtbot, window, tmp_path):
+    import csv
+    import json
+
+    from PySide6.QtGui import QImage
+
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.start_run()
+    with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT):
+        window.actions["test"].trigger()
+    exports = window.exports
+    assert exports.save_window(str(tmp_path / "w.png"))
+    assert QImage(str(tmp_path / "w.png")).width() == window.width()
+    assert exports.save_metrics(str(tmp_path / "m.csv"))
+    rows = list(csv.DictReader((tmp_path / "m.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2"] and "weight_norm/fc1" in rows[0]
+    assert exports.save_report(str(tmp_path / "r.json")) and exports.save_report(str(tmp_path / "r.csv"))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["split"] == "test" and sum(report["support"]) == 10_000
+    table = list(csv.reader((tmp_path / "r.csv").open()))
+    assert table[0] == ["class", "precision", "recall", "f1", "support"] and len(table[1:11]) == 10
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    assert not exports.save_metrics(str(blocked / "m.csv"))
+    assert f"{blocked / 'm.csv'}: cannot write it" in window.status_label.text()
+    # Right-click on a plot offers pyqtgraph's exporters (PNG at a chosen size, SVG, CSV).
+    scene = window.plots.plots["loss"].scene()
+    assert any(a.text().startswith("Export") for a in scene.contextMenu)

@@ -1,0 +1,77 @@
+"""File ▸ Export: the window as a picture, the run's epoch metrics as CSV, the evaluation
+report as CSV or JSON. Each file is written whole or not at all (engine.export); a path
+that cannot be written is named in the status bar and the log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from gui.settings_files import documents
+
+log = logging.getLogger("overfit_lab")
+
+
+class Exports(QObject):
+    def __init__(self, window, say):
+        super().__init__(window)
+        self.window, self.say = window, say
+        self.run_dir: str | None = None  # the current run's folder, once its run has started
+        self.report = None  # the last evaluation shown
+
+    def _ask_then(self, save, title: str, name: str, kinds: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(documents()) / name), kinds)
+        if path:
+            save(path)
+
+    @Slot()
+    def window_png(self) -> None:
+        self._ask_then(self.save_window, "Export the window as PNG", "overfit-lab.png", "PNG image (*.png)")
+
+    def save_window(self, path: str) -> bool:
+        if not self.window.grab().save(path):
+            return self._failed(f"{path}: cannot write it")
+        self.say(f"window saved to {path}")
+        return True
+
+    @Slot()
+    def metrics_csv(self) -> None:
+        if self.run_dir is None:
+            self.say("no run to export yet: train one first")
+        else:
+            self._ask_then(self.save_metrics, "Export the run's epoch metrics", "metrics.csv", "CSV (*.csv)")
+
+    def save_metrics(self, path: str) -> bool:
+        from engine.export import write_csv
+        from engine.runs import read_run
+
+        return self._write("epoch metrics", lambda p: write_csv(read_run(self.run_dir), p), path)
+
+    @Slot()
+    def report_file(self) -> None:
+        if self.report is None:
+            self.say("no evaluation to export yet: evaluate a run first")
+        else:
+            self._ask_then(self.save_report, "Export the evaluation report",
+                           f"evaluation-{self.report.split}.csv", "CSV (*.csv);;JSON (*.json)")
+
+    def save_report(self, path: str) -> bool:
+        from engine.export import write_report
+
+        return self._write("evaluation report", lambda p: write_report(self.report, p), path)
+
+    def _write(self, what: str, write, path: str) -> bool:
+        try:
+            write(path)
+        except OSError as exc:  # the message names the path
+            return self._failed(str(exc))
+        self.say(f"{what} saved to {path}")
+        return True
+
+    def _failed(self, text: str) -> bool:
+        log.error("export: %s", text)
+        self.say(f"export failed: {text}")
+        return False
