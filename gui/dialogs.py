@@ -28,6 +28,16 @@ def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
     return box
 
 
+def evaluation_failed(parent, message: str) -> QMessageBox:
+    """Why an evaluation could not be made (a folder that is not a run, weights that do not
+    fit, ...); nothing in the folder was changed."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Cannot evaluate",
+                      f"{message}\n\nNothing in the run folder was changed.", parent=parent)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box
+
+
 def where_are_my_files(parent, runs_dir, log_path, settings_file: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Information, "Where are my runs and logs?",
                       f"Run folders (config, metrics, weights, summary):\n{runs_dir}\n\n"

@@ -19,12 +19,13 @@ from engine.config import Config, ConfigError, live_keys, load_preset
 from gui import dialogs, menus
 from gui.closing import CloseGuard
 from gui.dispatch import EventRouter
+from gui.evaluations import Evaluations
 from gui.exports import Exports
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.keys import RunKeys
 from gui.panels.evaluation import EvaluationPanel
 from gui.panels.plots import PlotsPanel
-from gui.panels.settings import OFFICIAL_TEST_SPLIT, SettingsPanel
+from gui.panels.settings import SettingsPanel
 from gui.persistence import SettingsStore
 from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
 from gui.settings_files import SettingsFiles
@@ -56,9 +57,8 @@ class MainWindow(QMainWindow):
         self.handle: RunHandle | None = None
         self.started_event: ev.RunStarted | None = None
         self.last_result: ev.RunFinished | None = None
-        self.test_result: ev.Evaluated | None = None
         self.error_dialog = self.where_dialog = None
-        self._run_label = "run"
+        self.run_label = "run"
         self._live = set(live_keys())
         self.store = SettingsStore(enabled=restore)
         collect_on_the_gui_thread()
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.run_state = RunState(self.actions, on_live=self.settings_panel.set_live)
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
         self.closer = CloseGuard(self, self.engine, self._on_closing)
+        self.evaluations = Evaluations(self)
 
         self.router = EventRouter()
         self.plots.subscribe(self.router)
@@ -97,8 +98,8 @@ class MainWindow(QMainWindow):
                                     (ev.EpochMetrics, self.epoch_shown.emit),
                                     (ev.SettingsApplied, self._on_settings_applied),
                                     (ev.RunFinished, self._on_run_finished),
-                                    (ev.Evaluated, self._on_evaluated),
-                                    (ev.EvaluationFailed, self._on_evaluation_failed),
+                                    (ev.Evaluated, self.evaluations.on_evaluated),
+                                    (ev.EvaluationFailed, self.evaluations.on_failed),
                                     (ev.ExperimentFinished, self._on_experiment_finished)):
             self.router.subscribe(event_type, handler)
 
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
             ("reset", "Reset", None, "Clear the plots, including earlier runs kept for comparison",
              self._on_reset_triggered),
             None,
+            ("validate", "Evaluate on validation", None, "After a run, as often as wanted: the report on "
+             "the validation split, in the Evaluation tab", self._on_validate_triggered),
             ("test", "Evaluate on test set", None, "Once, after a run: accuracy and per-class precision / "
              "recall / F1 on the locked test split", self._on_test_triggered)])
 
@@ -144,6 +147,9 @@ class MainWindow(QMainWindow):
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),
                        ("Save settings as…", self.settings_files.save_as, keys.SaveAs), None,
+                       ("Evaluate a run folder on validation…", partial(self.evaluate_folder, "val"), None),
+                       ("Evaluate a run folder on the test set…", partial(self.evaluate_folder, "test"), None),
+                       None,
                        ("Export the window as PNG…", self.exports.window_png, None),
                        ("Export the run's epoch metrics as CSV…", self.exports.metrics_csv, None),
                        ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None), None,
@@ -203,12 +209,12 @@ class MainWindow(QMainWindow):
             self.status.say(f"cannot start: {exc}")
             return False
         self._retire_handle()
-        self.last_result = self.test_result = self.started_event = None
-        self.run_state.can_test = False
+        self.last_result = self.started_event = None
+        self.run_state.can_test = self.run_state.can_validate = False
         self._save_state()
         self.handle = RunHandle(config, self.runs_dir)
-        self._run_label = config.run.name or self.settings_panel.preset_label() or "run"
-        self.plots.prepare_run(self._run_label, config.optim.epochs, config.data.dataset)
+        self.run_label = config.run.name or self.settings_panel.preset_label() or "run"
+        self.plots.prepare_run(self.run_label, config.optim.epochs, config.data.dataset)
         self.status.starting(config.optim.epochs)
         self.run_state.set(RUNNING)
         self.engine.start(self.handle)
@@ -241,17 +247,23 @@ class MainWindow(QMainWindow):
         self.plots.reset()
         self.status.clear()
         self.status.say("ready: press Start (Ctrl+Return)")
-        self.run_state.can_test = False
+        self.run_state.can_test = self.run_state.can_validate = False
         self.run_state.update()
 
     @Slot()
     def _on_test_triggered(self) -> None:
-        if self.test_result is not None:  # evaluated once: show the recorded result again
-            self._show_test(self.test_result)
-        elif self.actions["test"].isEnabled() and self.handle is not None:
-            self.actions["test"].setEnabled(False)
-            self.status.say("evaluating on the test set…")
-            self.engine.evaluate_test(self.handle)
+        self.evaluations.of_current_run("test")
+
+    @Slot()
+    def _on_validate_triggered(self) -> None:
+        self.evaluations.of_current_run("val")
+
+    def evaluate_folder(self, split: str, path: str | None = None) -> None:
+        self.evaluations.of_folder(split, path)
+
+    @property
+    def test_result(self) -> ev.Evaluated | None:
+        return self.evaluations.test_result
 
     @Slot(str, object)
     def _on_settings_setting_changed(self, key: str, value) -> None:
@@ -273,6 +285,11 @@ class MainWindow(QMainWindow):
     def _on_worker_event_emitted(self, number: int, event) -> None:
         if self.handle is not None and number == self.handle.number:
             self.router.dispatch(event)  # else a late event of a retired run
+        elif self.evaluations.is_folder_job(number):
+            if isinstance(event, ev.Evaluated):
+                self.evaluations.on_evaluated(event, of_current_run=False)
+            elif isinstance(event, ev.EvaluationFailed):
+                self.evaluations.on_failed(event)
 
     def _on_trial_started(self, event: ev.TrialStarted) -> None:
         self.exports.run_dir = event.run_dir
@@ -301,6 +318,7 @@ class MainWindow(QMainWindow):
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
         self.plots.finish_run()
         self.run_state.can_test = result.reason in ev.USABLE and self.started_event is not None
+        self.run_state.can_validate = self.run_state.can_test
         self.run_state.set(IDLE)
         if result.reason in (ev.FAILED, ev.DIVERGED) and not self.closer.closing:
             log.error("run %s: %s", "refused its input" if result.bad_input else result.reason, result.message)
@@ -313,28 +331,6 @@ class MainWindow(QMainWindow):
                                                  epochs_completed=0, step=0, best_epoch=None,
                                                  best_value=None))
 
-    def _on_evaluated(self, result: ev.Evaluated) -> None:
-        if result.split != "test":
-            return  # the window shows the test result; `main.py evaluate --split val` the others
-        self.test_result = result
-        self.run_state.can_test = True  # now it shows the recorded result
-        self.actions["test"].setText("Show test result")
-        self.run_state.update()
-        self.status.say(f"test accuracy {result.accuracy:.2%} (macro F1 {result.macro_f1:.3f})")
-        self._show_test(result)
-
-    def _show_test(self, result: ev.Evaluated) -> None:
-        self.exports.report = result
-        dataset = self.started_event.dataset if self.started_event else ""
-        self.evaluation.show_report(result, self._run_label, dataset_has_test_split=dataset in OFFICIAL_TEST_SPLIT)
-        self.tabs.setTabEnabled(1, True)
-        self.tabs.setCurrentWidget(self.evaluation)
-        self.test_shown.emit(result)
-
-    def _on_evaluation_failed(self, event: ev.EvaluationFailed) -> None:
-        self.status.say(f"test evaluation failed: {event.message}")
-        self.run_state.update()
-
     # ---- runs, closing, help -------------------------------------------------------------
     def _retire_handle(self) -> None:
         """Drop the previous job (it has ended: Start and Reset are IDLE-only); the worker
@@ -342,7 +338,7 @@ class MainWindow(QMainWindow):
         if self.handle is not None:
             self.handle.shutdown()
             self.handle = None
-        self.actions["test"].setText("Evaluate on test set")
+        self.evaluations.new_run()
 
     def _save_state(self) -> None:
         try:

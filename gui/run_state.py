@@ -17,6 +17,7 @@ class RunState:
         self.state = IDLE
         self.engine_ready = False
         self.can_test = False  # the last run finished usably and its test split is unopened
+        self.can_validate = False  # the last run finished usably: its weights can be evaluated
         self.closing = False
 
     @property
@@ -37,3 +38,4 @@ class RunState:
         a["stop"].setEnabled(s in (RUNNING, PAUSED))
         a["reset"].setEnabled(s == IDLE)
         a["test"].setEnabled(s == IDLE and self.can_test and not self.closing)
+        a["validate"].setEnabled(s == IDLE and self.can_validate and not self.closing)

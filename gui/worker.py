@@ -6,7 +6,8 @@ computes, and a run on a second computing thread trained at ~0.6x the first here
 likely because the extra pool's idle workers make OpenMP spin less and sleep more).
 
 The worker runs whatever the experiment seam is given (a single run is a plan of one) and
-evaluates a finished run it still holds, or any run folder, on the locked test split.
+evaluates a finished run it still holds, or any run folder, on the validation split or the
+locked test split.
 
 One worker object, created on the GUI thread, moved to the engine thread once and
 destroyed on the GUI thread after that thread has ended. Destroying a Python-made QObject
@@ -45,6 +46,7 @@ class RunHandle:
     runs_dir: Path | str | None = None
     plan: list[dict[str, Any]] = field(default_factory=lambda: [{}])
     run_dir: Path | str | None = None  # a folder to evaluate instead of training
+    split: str = "test"  # which split an evaluation job reads: "val" or "test"
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
     busy: bool = False  # the engine thread has work queued or running for this job
@@ -96,20 +98,26 @@ class EngineWorker(QObject):
             self.job_done.emit(handle.number)
 
     @Slot(object)
-    def evaluate_test(self, handle: RunHandle) -> None:
-        """The locked test split, once: for the run folder `handle.run_dir`, or else for the
-        last run of the job's plan, which the worker still holds."""
+    def evaluate(self, handle: RunHandle) -> None:
+        """`handle.split` (validation as often as asked, the locked test split once): for the
+        run folder `handle.run_dir`, or else for the last run of the job's plan, which the
+        worker still holds."""
         try:
             if handle.run_dir is not None:
                 from engine.evaluation import evaluate_folder
 
-                report, _new = evaluate_folder(handle.run_dir, "test")
+                report, _new = evaluate_folder(handle.run_dir, handle.split)
                 self.event_emitted.emit(handle.number, report)
             else:
                 if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:
                     raise RuntimeError("only the latest finished run can be evaluated")
-                # Its subscribers, the run writer and this job's signal, record and show it.
-                self._held[1].trainer.evaluate_test()
+                trainer = self._held[1].trainer
+                if handle.split == "test":
+                    trainer.evaluate_test()  # its run writer records it, this job's signal shows it
+                else:
+                    from engine.evaluation import evaluate_split
+
+                    trainer.emit(evaluate_split(trainer.model, trainer.data, "val", trainer.weights_kind))
         except Exception as exc:
             self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
         finally:
@@ -131,7 +139,7 @@ class Engine(QObject):
         self.worker = EngineWorker()
         self.worker.moveToThread(self.thread)
         self._run_requested.connect(self.worker.run)  # queued: runs on the engine thread
-        self._evaluate_requested.connect(self.worker.evaluate_test)
+        self._evaluate_requested.connect(self.worker.evaluate)
         self.worker.job_done.connect(self._on_worker_job_done)
         self._handles: dict[int, RunHandle] = {}
 
@@ -145,7 +153,8 @@ class Engine(QObject):
         self._submit(handle)
         self._run_requested.emit(handle)
 
-    def evaluate_test(self, handle: RunHandle) -> None:
+    def evaluate(self, handle: RunHandle, split: str = "test") -> None:
+        handle.split = split
         self._submit(handle)
         self._evaluate_requested.emit(handle)
 

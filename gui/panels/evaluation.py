@@ -91,10 +91,11 @@ class EvaluationPanel(QWidget):
         layout.addLayout(grid, 1)
         self.report: Evaluated | None = None
 
-    def show_report(self, report: Evaluated, run_label: str, dataset_has_test_split: bool = True) -> None:
+    def show_report(self, report: Evaluated, run_label: str, dataset_has_test_split: bool | None = None) -> None:
+        """dataset_has_test_split: None where the run's dataset is not known here."""
         self.report = report
         where = SPLITS.get(report.split, report.split)
-        if report.split == "test":
+        if report.split == "test" and dataset_has_test_split is not None:
             where += (" (the dataset's own, used whole)" if dataset_has_test_split
                       else " (cut from your data: data.test_size)")
         ece = "–" if report.ece is None else f"{report.ece:.3f}"

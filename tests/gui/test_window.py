@@ -313,13 +313,13 @@ def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path
     seen = []
     window.engine.worker.event_emitted.connect(lambda n, e: seen.append((n, e)))
     for _ in range(2):
-        window.engine.evaluate_test(handle)
+        window.engine.evaluate(handle)
         qtbot.waitUntil(lambda: not handle.busy, timeout=RUN_TIMEOUT)
     reports = [e for n, e in seen if n == handle.number]
     assert [type(e).__name__ for e in reports] == ["Evaluated", "Evaluated"]
     assert reports[0] == reports[1] and sum(reports[0].support) == 10_000  # recorded, not redone
     assert read_run(trial.run_dir).summary["test"]["accuracy"] == reports[0].accuracy
-    window.engine.evaluate_test(RunHandle(run_dir=tmp_path))  # not a run folder
+    window.engine.evaluate(RunHandle(run_dir=tmp_path))  # not a run folder
     qtbot.waitUntil(lambda: any(isinstance(e, ev.EvaluationFailed) for _, e in seen), timeout=RUN_TIMEOUT)
     failed = next(e for _, e in seen if isinstance(e, ev.EvaluationFailed))
     assert f"{tmp_path}: not a run folder" in failed.message
@@ -458,3 +458,32 @@ def test_file_export_writes_the_window_the_metrics_and_the_report(qtbot, window,
     # Right-click on a plot offers pyqtgraph's exporters (PNG at a chosen size, SVG, CSV).
     scene = window.plots.plots["loss"].scene()
     assert any(a.text().startswith("Export") for a in scene.contextMenu)
+
+
+def test_validation_as_often_as_asked_and_any_run_folder_from_the_window(qtbot, window, tmp_path):
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.start_run()
+    validate = window.actions["validate"]
+    assert validate.isEnabled()
+    shown = []
+    window.engine.worker.event_emitted.connect(lambda n, e: shown.append(e) if isinstance(e, ev.Evaluated) else None)
+    for _ in range(2):
+        validate.trigger()
+        qtbot.waitUntil(lambda: not window.handle.busy, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=RUN_TIMEOUT)
+    assert [r.split for r in shown] == ["val", "val"] and shown[0].examples == 256
+    assert window.tabs.currentWidget() is window.evaluation
+    assert "256 examples of the validation split" in window.evaluation.headline.text()
+    assert window.actions["test"].isEnabled()  # validation never uses up the test split
+    assert read_run(list_runs(window.runs_dir)[0]).summary["validation"]["split"] == "val"
+    from engine.experiments import run_single
+
+    other = run_single(tiny_config({"run.seed": 3}), runs_dir=tmp_path / "elsewhere").run_dir
+    window.evaluate_folder("test", str(other))
+    qtbot.waitUntil(lambda: other.name in window.evaluation.headline.text(), timeout=RUN_TIMEOUT)
+    assert "10,000 examples of the locked test split" in window.evaluation.headline.text()
+    assert window.test_result is None  # that was another run's test split, not this one's
+    window.evaluate_folder("val", str(tmp_path))  # not a run folder
+    qtbot.waitUntil(lambda: window.error_dialog is not None and window.error_dialog.isVisible(), timeout=RUN_TIMEOUT)
+    assert "not a run folder" in window.error_dialog.text() and "Nothing in the run folder" in window.error_dialog.text()
+    window.error_dialog.close()
