@@ -23,6 +23,16 @@ class PlotGrid(QGridLayout):
         self.log_norms = QCheckBox("log scale")
         self.log_norms.setToolTip("Show weight norms on a logarithmic axis, to compare layers of very different size.")
         lay.addWidget(self.log_norms, 0, Qt.AlignmentFlag.AlignRight)
+        self.gap_holder = QWidget()  # the gap plot with its calibration box
+        lay = QVBoxLayout(self.gap_holder)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(plots["gap"], 1)
+        self.calibration = QCheckBox("calibration error")
+        self.calibration.setToolTip(
+            "Also plot the validation expected calibration error: how far the network's confidence "
+            "is from its accuracy. An overfitting network grows over-confident as validation loss rises.")
+        lay.addWidget(self.calibration, 0, Qt.AlignmentFlag.AlignRight)
         for col in (0, 1):  # two columns of equal width, whatever each plot would like
             self.setColumnStretch(col, 1)
 
@@ -36,16 +46,17 @@ class PlotGrid(QGridLayout):
             return  # laying the grid out again costs a frame (~30 ms here): only on a change
         self._arranged = key
         p = self.plots
-        first = p["boundary"] if self.toy else p["gap"]
-        extras = [w for w, on in ((p["gap"], self.toy), (p["noise"], self.noise and not self.toy)) if on]
+        gap = self.gap_holder
+        first = p["boundary"] if self.toy else gap
+        extras = [w for w, on in ((gap, self.toy), (p["noise"], self.noise and not self.toy)) if on]
         layout = [(p["loss"], 0, 0, 1), (p["accuracy"], 0, 1, 1)]
         if self.layers:
             layout += [(first, 1, 0, 1), (self.norms_holder, 1, 1, 1)]
             layout += [(p["grads"], 2, 0, 1 if extras else 2)] + [(w, 2, 1, 1) for w in extras[:1]]
         else:
             layout += [(first, 1, 0, 1 if extras else 2)] + [(w, 1, 1, 1) for w in extras[:1]]
-        for name, w in (*p.items(), ("holder", self.norms_holder)):
-            if name != "norms":  # it lives inside its holder
+        for name, w in (*p.items(), ("holders", self.norms_holder), ("holders", self.gap_holder)):
+            if name not in ("norms", "gap"):  # those live inside their holders
                 self.removeWidget(w)
                 w.hide()
         for w, row, col, span in layout:

@@ -65,6 +65,8 @@ class PlotsPanel(QWidget):
         }
         self.grid = PlotGrid(self.plots)
         self.grid.log_norms.toggled.connect(self._on_log_norms_toggled)
+        self.grid.calibration.toggled.connect(self._on_calibration_toggled)
+        self._ece: list[tuple[int, float]] = []  # the run's validation ECE, drawn when asked
         layout.addLayout(self.grid, 1)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
@@ -188,6 +190,16 @@ class PlotsPanel(QWidget):
         self.grid.arrange(layers=on)
 
     @Slot(bool)
+    def _on_calibration_toggled(self, on: bool) -> None:
+        ece = self.series["val_ece"]
+        ece.clear()
+        if on and self._ece:
+            xs, ys = zip(*self._ece, strict=True)
+            ece.extend(np.asarray(xs, dtype=float), np.asarray(ys))
+            self.y_ranges["gap"].include(*ys)
+        self.refresh()
+
+    @Slot(bool)
     def _on_log_norms_toggled(self, on: bool) -> None:
         self.plots["norms"].getPlotItem().setLogMode(y=on)
         r = self.y_ranges["norms"]
@@ -305,6 +317,7 @@ class PlotsPanel(QWidget):
         self.best_lines.hide()
         self.rise_lines.hide()
         self.redrawer.clear()
+        self._ece.clear()
         for hover in self.hovers:  # a read-out of the last run's values would mislead
             hover.hide()
         self._min_val_loss = (math.inf, 0)
@@ -344,8 +357,10 @@ class PlotsPanel(QWidget):
         s["acc_gap"].append(x, 100 * e.accuracy_gap)
         s["loss_gap"].append(x, 10 * e.loss_gap)
         if e.val_ece is not None:
-            s["val_ece"].append(x, 100 * e.val_ece)
-            r["gap"].include(100 * e.val_ece)
+            self._ece.append((x, 100 * e.val_ece))
+            if self.grid.calibration.isChecked():  # off by default: one curve less per frame
+                s["val_ece"].append(x, 100 * e.val_ece)
+                r["gap"].include(100 * e.val_ece)
         if e.train_accuracy_clean is not None:
             s["clean_acc"].append(x, 100 * e.train_accuracy_clean)
             s["noisy_acc"].append(x, 100 * e.train_accuracy_corrupted)

@@ -38,6 +38,8 @@ def test_plots_follow_epoch_events(qtbot):
     assert panel.refresh() > 0
     x, y = panel.series["train_acc"].curve.getData()
     assert list(x) == [1, 2, 3, 4, 5]
+    assert panel.series["val_ece"].n == 0  # calibration is drawn on request (the box under the gap plot)
+    panel.grid.calibration.setChecked(True)
     ece_x, ece_y = panel.series["val_ece"].curve.getData()  # on the gap plot, in points
     assert list(ece_x) == [1, 2, 3, 4, 5] and np.allclose(ece_y, [100 * 0.01 * i for i in range(1, 6)])
     assert np.allclose(y, [60, 70, 80, 90, 100])
@@ -47,6 +49,11 @@ def test_plots_follow_epoch_events(qtbot):
     # val loss bottomed at epoch 3 and rose for 2 epochs: the turn is marked there.
     assert panel.rise_lines.value("loss") == 3
     assert panel.refresh() == 0  # nothing changed: nothing redrawn
+    panel.add_epoch(epoch(6))
+    panel.refresh()
+    assert panel.series["val_ece"].curve.getData()[0][-1] == 6
+    panel.grid.calibration.setChecked(False)
+    assert panel.series["val_ece"].n == 0
 
 
 def test_a_curve_has_a_dot_only_while_it_is_a_single_point(qtbot):
