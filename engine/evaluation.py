@@ -88,7 +88,8 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
         support=torch.bincount(y, minlength=k).tolist(),
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
-        ece=calibration_error(result, y), reliability=reliability_bins(result, y))
+        ece=calibration_error(result, y), reliability=reliability_bins(result, y),
+        pr_curves=precision_recall_curves(result, y))
 
 
 def calibration_error(result: Evaluation, y: torch.Tensor) -> float:
@@ -110,6 +111,22 @@ def reliability_bins(result: Evaluation, y: torch.Tensor) -> list[list[float]]:
     hit_sum = torch.bincount(bins, weights=hits, minlength=CALIBRATION_BINS)
     return [[(conf_sum[b] / count[b]).item(), (hit_sum[b] / count[b]).item(), int(count[b])]
             for b in range(CALIBRATION_BINS) if count[b] > 0]
+
+
+PR_THRESHOLDS = 20
+
+
+def precision_recall_curves(result: Evaluation, y: torch.Tensor) -> list[list[list[float]]]:
+    """Per class, one-vs-rest precision and recall at PR_THRESHOLDS binned thresholds
+    (torchmetrics)."""
+    from torchmetrics.functional.classification import multiclass_precision_recall_curve
+
+    k = result.probabilities.shape[1]
+    precision, recall, _ = multiclass_precision_recall_curve(result.probabilities, y, num_classes=k,
+                                                             thresholds=PR_THRESHOLDS)
+    # Where a threshold passes no example, precision is 0/0: taken as 1, as scikit-learn does.
+    precision = torch.nan_to_num(precision, nan=1.0)
+    return [[precision[c].tolist(), recall[c].tolist()] for c in range(k)]
 
 
 def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str) -> ev.Evaluated:

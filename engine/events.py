@@ -155,6 +155,9 @@ class Evaluated:
     ece: float | None = None  # expected calibration error (15 bins), None in older records
     # Reliability diagram: per confidence bin with examples, [mean confidence, accuracy, count].
     reliability: list[list[float]] = field(default_factory=list)
+    # Per class, precision and recall at PR_THRESHOLDS thresholds of its probability:
+    # [[precisions...], [recalls...]] (a precision–recall curve).
+    pr_curves: list[list[list[float]]] = field(default_factory=list)
 
     @property
     def examples(self) -> int:

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.events import Evaluated
+from gui.panels.plots import PALETTE
 from gui.plotting.axes import make_plot
 
 COLUMNS = [("precision", "Of the examples predicted as this class, the share that are."),
@@ -80,8 +82,18 @@ class EvaluationPanel(QWidget):
                                     "how many of them it got right. On the dashed line it is calibrated; "
                                     "below it, over-confident.")
         # Left: the per-class table over the reliability diagram; right: the matrix.
+        self.pr = make_plot("Precision–recall per class", "precision", "recall", legend_columns=2)
+        self.pr.getPlotItem().legend.setOffset((10, -10))  # bottom-left: the curves fall at the right
+        self.pr.getPlotItem().setXRange(0, 1, padding=0.02)
+        self.pr.getPlotItem().setYRange(0, 1, padding=0.02)
+        self.pr.setToolTip("One curve per class: lowering the threshold on its probability finds more of "
+                           "the class (recall, right) at the cost of more wrong picks (precision, down).")
+        self.pr_curves: list[pg.PlotDataItem] = []
+        self.charts = QTabWidget()
+        self.charts.addTab(self.reliability, "Reliability")
+        self.charts.addTab(self.pr, "Precision–recall")
         grid.addWidget(self.table, 0, 0)
-        grid.addWidget(self.reliability, 1, 0, 2, 1)
+        grid.addWidget(self.charts, 1, 0, 2, 1)
         grid.addWidget(self.matrix_plot, 0, 1, 2, 1)
         grid.addWidget(self.as_recall, 2, 1)
         grid.addWidget(self.confused, 3, 0, 1, 2)
@@ -126,6 +138,16 @@ class EvaluationPanel(QWidget):
             else "No example was taken for another class.")
         points = np.asarray(report.reliability or [[0, 0, 0]], dtype=float)
         self.reliability_points.setData(points[:, 0], points[:, 1])
+        self._draw_pr(report)
+
+    def _draw_pr(self, report: Evaluated) -> None:
+        for curve in self.pr_curves:
+            self.pr.getPlotItem().legend.removeItem(curve)
+            self.pr.removeItem(curve)
+        self.pr_curves = []
+        for i, (name, (precision, recall)) in enumerate(zip(report.class_names, report.pr_curves, strict=False)):
+            curve = self.pr.plot(recall, precision, name=name, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
+            self.pr_curves.append(curve)
 
     def matrix(self) -> np.ndarray:
         """The matrix as drawn: counts, or each row divided by its total."""

@@ -43,6 +43,14 @@ def test_report_matches_a_hand_count():
     # The reliability diagram's points are those bins: their ECE is the same number.
     assert sum(n for _, _, n in r.reliability) == 6
     assert sum(abs(acc - c) * n / 6 for c, acc, n in r.reliability) == pytest.approx(ece, abs=1e-6)
+    # Precision-recall curves, one-vs-rest: at a threshold of 0.5 on class b's probability,
+    # three examples pass (rows 2, 3 and 4 of 6 have p_b >= 0.5: 0.6, 0.8, 0.7) — all three
+    # are b except the first (true a): precision 2/3; recall 2 of the 3 b examples.
+    precision, recall = r.pr_curves[1]
+    thresholds = np.linspace(0, 1, 20)
+    at = int(np.argmin(np.abs(thresholds - 0.5263)))  # the first threshold above 0.5
+    assert precision[at] == pytest.approx(2 / 3) and recall[at] == pytest.approx(2 / 3)
+    assert recall[0] == pytest.approx(1.0)
 
 
 def test_evaluate_agrees_with_a_direct_forward_pass_and_can_be_stopped():

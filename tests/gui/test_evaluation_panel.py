@@ -10,7 +10,8 @@ from gui.panels.evaluation import EvaluationPanel
 REPORT = Evaluated(split="test", weights="best", accuracy=0.7, loss=0.8, class_names=["cat", "dog", "owl"],
                    precision=[0.5, 0.9, 0.7], recall=[0.6, 0.8, 20 / 30], f1=[0.55, 0.85, 0.67],
                    support=[10, 20, 30], confusion_matrix=[[6, 3, 1], [2, 16, 2], [8, 2, 20]],
-                   macro_f1=0.69, ece=0.12, reliability=[[0.45, 0.4, 10], [0.75, 0.6, 20], [0.95, 0.8, 30]])
+                   macro_f1=0.69, ece=0.12, reliability=[[0.45, 0.4, 10], [0.75, 0.6, 20], [0.95, 0.8, 30]],
+                   pr_curves=[[[0.2, 0.5, 1.0], [1.0, 0.6, 0.1]]] * 3)
 
 
 def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
@@ -30,3 +31,8 @@ def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
     assert "owl taken for cat (8×)" in panel.confused.text()
     x, y = panel.reliability_points.getData()
     assert list(x) == pytest.approx([0.45, 0.75, 0.95]) and list(y) == pytest.approx([0.4, 0.6, 0.8])
+    assert [c.name() for c in panel.pr_curves] == ["cat", "dog", "owl"]
+    x, y = panel.pr_curves[0].getData()  # recall across, precision up
+    assert list(x) == pytest.approx([1.0, 0.6, 0.1]) and list(y) == pytest.approx([0.2, 0.5, 1.0])
+    panel.show_report(REPORT, "again")  # a second report replaces the curves
+    assert len(panel.pr_curves) == 3 and len(panel.pr.getPlotItem().legend.items) == 3
