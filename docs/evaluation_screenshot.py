@@ -1,5 +1,6 @@
 """Retake the README's screenshot of the evaluation tab: the `overfit` run evaluated once on
-the locked test split, in a 1280 x 720 window (Qt offscreen unless a display is set).
+the locked test split, in a 1280 x 720 window (Qt offscreen unless a display is set), with
+the gallery of its most confused pair (as a click on that cell of the matrix shows it).
 
     python docs/evaluation_screenshot.py docs/screenshot-evaluation.png
 """
@@ -33,6 +34,13 @@ def main(png: str) -> int:
         signal.connect(done.quit)
         act()
         done.exec()
+    (a, b, _count), = window.test_result.most_confused(1)
+    names = window.test_result.class_names
+    window.evaluation.select_errors(names.index(a), names.index(b))
+    window.evaluation.charts.setCurrentWidget(window.evaluation.gallery_box)
+    page = QEventLoop()
+    window.engine.worker.event_emitted.connect(lambda n, e: page.quit())  # the thumbnails
+    page.exec()
     for _ in range(20):
         app.processEvents()
     ok = window.grab().save(png)

@@ -89,7 +89,7 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
         ece=calibration_error(result, y), reliability=reliability_bins(result, y),
-        pr_curves=precision_recall_curves(result, y))
+        pr_curves=precision_recall_curves(result, y), errors=confident_errors(result, y))
 
 
 def calibration_error(result: Evaluation, y: torch.Tensor) -> float:
@@ -114,6 +114,30 @@ def reliability_bins(result: Evaluation, y: torch.Tensor) -> list[list[float]]:
 
 
 PR_THRESHOLDS = 20
+GALLERY_LIMIT = 500  # misclassified examples a report lists, most confident first
+
+
+def confident_errors(result: Evaluation, y: torch.Tensor) -> list[list]:
+    """[index, true class, predicted class, confidence] of each misclassified example, the
+    most confident first: where an overfit network is surest and wrong."""
+    conf, pred = result.probabilities.max(1)
+    wrong = torch.nonzero(pred != y).flatten()
+    order = wrong[torch.argsort(conf[wrong], descending=True)][:GALLERY_LIMIT]
+    return [[int(i), int(y[i]), int(pred[i]), float(conf[i])] for i in order]
+
+
+def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnails:
+    """The pixels of examples of a split, as uint8 (H, W, C), for a gallery. Image data only."""
+    if split == "test":
+        x, _ = data.test.open("gallery of the test evaluation")
+    else:
+        x = data.val_x
+    if x.ndim != 4:
+        raise ValueError("thumbnails are for image data; toy points are shown on the decision boundary")
+    picked = (x[torch.as_tensor(indices, dtype=torch.long, device=x.device)].clamp(0, 1) * 255).round()
+    picked = picked.to(torch.uint8).permute(0, 2, 3, 1).cpu().contiguous()
+    return ev.Thumbnails(split=split, indices=list(indices), shape=tuple(picked.shape[1:]),
+                         pixels=[p.numpy().tobytes() for p in picked])
 
 
 def precision_recall_curves(result: Evaluation, y: torch.Tensor) -> list[list[list[float]]]:
@@ -176,6 +200,12 @@ class StoredRun:
     data: DataBundle
     model: torch.nn.Module
     weights: str
+
+
+def run_data(path: str | Path) -> DataBundle:
+    """A run folder's splits, rebuilt from its settings and seed (no weights needed)."""
+    config = Config.load(require_run_folder(path) / "config.json")
+    return load_data(config.data, config.run.seed, "cpu")
 
 
 def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> StoredRun:

@@ -158,6 +158,9 @@ class Evaluated:
     # Per class, precision and recall at PR_THRESHOLDS thresholds of its probability:
     # [[precisions...], [recalls...]] (a precision–recall curve).
     pr_curves: list[list[list[float]]] = field(default_factory=list)
+    # The misclassified examples, most confident first (at most GALLERY_LIMIT):
+    # [index in the split, true class, predicted class, confidence].
+    errors: list[list] = field(default_factory=list)
 
     @property
     def examples(self) -> int:
@@ -168,6 +171,15 @@ class Evaluated:
         cells = [(self.class_names[i], self.class_names[j], c)
                  for i, row in enumerate(self.confusion_matrix) for j, c in enumerate(row) if i != j and c]
         return sorted(cells, key=lambda cell: -cell[2])[:n]
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """Pixels of some examples of a split, for a gallery: uint8, each `shape` (H, W, C)."""
+    split: str
+    indices: list[int]
+    shape: tuple[int, int, int]
+    pixels: list[bytes]
 
 
 @dataclass(frozen=True)
@@ -209,7 +221,7 @@ class ExperimentFinished:
 
 EVENT_TYPES = {cls.__name__: cls for cls in (
     RunStarted, StepMetrics, EpochMetrics, DecisionBoundary, SettingsApplied, Paused, Resumed,
-    EarlyStopped, RunFinished, Evaluated, EvaluationFailed, ExperimentStarted, TrialStarted,
+    EarlyStopped, RunFinished, Evaluated, Thumbnails, EvaluationFailed, ExperimentStarted, TrialStarted,
     TrialFinished, ExperimentFinished)}
 
 

@@ -25,6 +25,8 @@ class Evaluations(QObject):
         self.folder_job: RunHandle | None = None  # a run folder being evaluated
         self._label = "run"
         self._dataset: str | None = None  # the evaluated run's dataset, where known
+        self._source: RunHandle | None = None  # the job whose run the report shown is of
+        window.evaluation.thumbnails_wanted.connect(self._on_thumbnails_wanted)
 
     def new_run(self) -> None:
         self.test_result = None
@@ -39,7 +41,7 @@ class Evaluations(QObject):
             return
         if split == "test":
             w.actions["test"].setEnabled(False)
-        self._label = w.run_label
+        self._label, self._source = w.run_label, w.handle
         self._dataset = w.started_event.dataset if w.started_event else None
         w.status.say(f"evaluating on the {'test set' if split == 'test' else 'validation split'}…")
         w.engine.evaluate(w.handle, split)
@@ -52,7 +54,7 @@ class Evaluations(QObject):
             path = QFileDialog.getExistingDirectory(w, "Run folder to evaluate", str(w.runs_dir))
         if path:
             self.folder_job = RunHandle(run_dir=path)
-            self._label, self._dataset = Path(path).name, None
+            self._label, self._dataset, self._source = Path(path).name, None, self.folder_job
             w.status.say(f"evaluating {path} on the {'test' if split == 'test' else 'validation'} split…")
             w.engine.evaluate(self.folder_job, split)
 
@@ -78,6 +80,13 @@ class Evaluations(QObject):
         w.tabs.setTabEnabled(1, True)
         w.tabs.setCurrentWidget(w.evaluation)
         w.test_shown.emit(result)
+
+    def _on_thumbnails_wanted(self, split: str, indices: list) -> None:
+        if self._source is not None:
+            self.window.engine.thumbnails(self._source, split, indices)
+
+    def on_thumbnails(self, event: ev.Thumbnails) -> None:
+        self.window.evaluation.show_thumbnails(event)
 
     def on_failed(self, event: ev.EvaluationFailed) -> None:
         log.warning("evaluation: %s", event.message)

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
                                     (ev.RunFinished, self._on_run_finished),
                                     (ev.Evaluated, self.evaluations.on_evaluated),
                                     (ev.EvaluationFailed, self.evaluations.on_failed),
+                                    (ev.Thumbnails, self.evaluations.on_thumbnails),
                                     (ev.ExperimentFinished, self._on_experiment_finished)):
             self.router.subscribe(event_type, handler)
 
@@ -290,6 +291,8 @@ class MainWindow(QMainWindow):
                 self.evaluations.on_evaluated(event, of_current_run=False)
             elif isinstance(event, ev.EvaluationFailed):
                 self.evaluations.on_failed(event)
+            elif isinstance(event, ev.Thumbnails):
+                self.evaluations.on_thumbnails(event)
 
     def _on_trial_started(self, event: ev.TrialStarted) -> None:
         self.exports.run_dir = event.run_dir

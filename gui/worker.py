@@ -77,6 +77,7 @@ class EngineWorker(QObject):
     def __init__(self):
         super().__init__()
         self._held = None  # (job number, the last trial of the last plan): evaluable
+        self._folder_data = None  # (run folder, its splits): a gallery's pages reuse them
 
     @Slot(object)
     def run(self, handle: RunHandle) -> None:
@@ -124,11 +125,31 @@ class EngineWorker(QObject):
             self.job_done.emit(handle.number)
 
 
+    @Slot(object, str, list)
+    def thumbnails(self, handle: RunHandle, split: str, indices: list) -> None:
+        """Pixels of a few examples (those on screen) of the run held or a run folder."""
+        try:
+            from engine.evaluation import run_data, thumbnails
+
+            if handle.run_dir is not None:
+                if self._folder_data is None or self._folder_data[0] != str(handle.run_dir):
+                    self._folder_data = (str(handle.run_dir), run_data(handle.run_dir))
+                data = self._folder_data[1]
+            elif self._held is not None and self._held[0] == handle.number:
+                data = self._held[1].trainer.data
+            else:
+                raise RuntimeError("that run is no longer held; evaluate its folder instead")
+            self.event_emitted.emit(handle.number, thumbnails(data, split, indices))
+        except Exception as exc:
+            self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
+
+
 class Engine(QObject):
     """Owned by the window (GUI thread): the engine thread, its worker, and the requests."""
 
     _run_requested = Signal(object)
     _evaluate_requested = Signal(object)
+    _thumbnails_requested = Signal(object, str, list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -140,6 +161,7 @@ class Engine(QObject):
         self.worker.moveToThread(self.thread)
         self._run_requested.connect(self.worker.run)  # queued: runs on the engine thread
         self._evaluate_requested.connect(self.worker.evaluate)
+        self._thumbnails_requested.connect(self.worker.thumbnails)
         self.worker.job_done.connect(self._on_worker_job_done)
         self._handles: dict[int, RunHandle] = {}
 
@@ -157,6 +179,13 @@ class Engine(QObject):
         handle.split = split
         self._submit(handle)
         self._evaluate_requested.emit(handle)
+
+    def thumbnails(self, handle: RunHandle, split: str, indices: list[int]) -> None:
+        """A gallery page: answered by a Thumbnails event of the handle's number (queued
+        behind any job the engine thread has; not a job of its own)."""
+        if not self.thread.isRunning():
+            self.thread.start()
+        self._thumbnails_requested.emit(handle, split, list(indices))
 
     @Slot(int)
     def _on_worker_job_done(self, number: int) -> None:

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -43,7 +49,12 @@ class NumberItem(QTableWidgetItem):
         return self.value < getattr(other, "value", 0)
 
 
+GALLERY_PAGE = 24  # thumbnails fetched at a time: only what is on screen is decoded
+
+
 class EvaluationPanel(QWidget):
+    thumbnails_wanted = Signal(str, list)  # split, indices of the examples to show
+
     def __init__(self, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
@@ -72,6 +83,7 @@ class EvaluationPanel(QWidget):
         self.as_recall.toggled.connect(self._on_as_recall_toggled)
         self.confused = QLabel()
         self.confused.setWordWrap(True)
+        self.confused.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reliability = make_plot("Reliability: accuracy per confidence", "accuracy", "confidence")
         self.reliability.getPlotItem().setXRange(0, 1, padding=0.02)
         self.reliability.getPlotItem().setYRange(0, 1, padding=0.02)
@@ -94,6 +106,35 @@ class EvaluationPanel(QWidget):
         self.charts.addTab(self.pr, "Precision–recall")
         grid.addWidget(self.table, 0, 0)
         grid.addWidget(self.charts, 1, 0, 2, 1)
+        self.gallery_title = QLabel()
+        self.gallery_title.setWordWrap(True)
+        self.gallery_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.gallery = QListWidget()
+        self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
+        self.gallery.setIconSize(QSize(56, 56))
+        self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.gallery.setWrapping(True)
+        # As wide as the layout gives it: a wrapping list would otherwise ask for all its icons' width.
+        self.gallery.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.gallery.setToolTip("Misclassified examples, the most confident first: true → predicted (confidence). "
+                                "Click a cell of the confusion matrix to see those examples.")
+        self.all_errors = QPushButton("All misclassified")
+        self.all_errors.clicked.connect(self._on_all_errors_clicked)
+        self.more = QPushButton("More")
+        self.more.clicked.connect(self._on_more_clicked)
+        gallery_row = QHBoxLayout()
+        gallery_row.addWidget(self.gallery_title, 1)
+        gallery_row.addWidget(self.all_errors)
+        gallery_row.addWidget(self.more)
+        self.gallery_box = QWidget()
+        box = QVBoxLayout(self.gallery_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(gallery_row)
+        box.addWidget(self.gallery, 1)
+        self.charts.addTab(self.gallery_box, "Misclassified")
+        self.matrix_image.mouseClickEvent = self._on_matrix_clicked
+        self._selection: list[list] = []  # the errors the gallery shows, most confident first
+        self._shown = 0
         grid.addWidget(self.matrix_plot, 0, 1, 2, 1)
         grid.addWidget(self.as_recall, 2, 1)
         grid.addWidget(self.confused, 3, 0, 1, 2)
@@ -139,6 +180,7 @@ class EvaluationPanel(QWidget):
         points = np.asarray(report.reliability or [[0, 0, 0]], dtype=float)
         self.reliability_points.setData(points[:, 0], points[:, 1])
         self._draw_pr(report)
+        self.select_errors(None, None)
 
     def _draw_pr(self, report: Evaluated) -> None:
         for curve in self.pr_curves:
@@ -178,3 +220,64 @@ class EvaluationPanel(QWidget):
     def _on_as_recall_toggled(self, _on: bool) -> None:
         if self.report is not None:
             self._draw_matrix()
+
+    # ---- the gallery ------------------------------------------------------------------------
+    def select_errors(self, true: int | None, predicted: int | None) -> None:
+        """Show the misclassified examples of one cell (all of them with None, None)."""
+        errors = self.report.errors if self.report is not None else []
+        self._selection = [e for e in errors if (true is None or e[1] == true)
+                           and (predicted is None or e[2] == predicted)]
+        names = self.report.class_names if self.report is not None else []
+        what = ("all misclassified" if true is None else
+                f"{names[true]} taken for {names[predicted]}")
+        m = self.report.confusion_matrix if self.report is not None else []
+        total = (sum(c for i, row in enumerate(m) for j, c in enumerate(row) if i != j) if true is None
+                 else m[true][predicted])
+        more = "" if len(self._selection) == total else f" of {total:,} (the report keeps the most confident)"
+        self.gallery_title.setText(f"{what}: {len(self._selection):,}{more}, most confident first")
+        self.gallery.clear()
+        self._shown = 0
+        self._next_page()
+
+    def _next_page(self) -> None:
+        page = self._selection[self._shown:self._shown + GALLERY_PAGE]
+        self.more.setEnabled(self._shown + len(page) < len(self._selection))
+        if page and self.report is not None:
+            self.thumbnails_wanted.emit(self.report.split, [e[0] for e in page])
+
+    def show_thumbnails(self, t) -> None:
+        """A page of pixels arrived (engine.events.Thumbnails): one icon each, captioned."""
+        by_index = {e[0]: e for e in self._selection}
+        names = self.report.class_names
+        h, w, c = t.shape
+        for index, pixels in zip(t.indices, t.pixels, strict=True):
+            error = by_index.get(index)
+            if error is None:
+                continue  # a page of an earlier selection
+            fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+            image = QImage(pixels, w, h, w * c, fmt).copy()
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(56, 56)),
+                                   f"{names[error[1]][:9]} → {names[error[2]][:9]}\n{error[3]:.0%}")
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setToolTip(f"example {index}: truly {names[error[1]]}, predicted {names[error[2]]} "
+                            f"with {error[3]:.1%} confidence")
+            self.gallery.addItem(item)
+            self._shown += 1
+        self.more.setEnabled(self._shown < len(self._selection))
+
+    def _on_matrix_clicked(self, event) -> None:
+        pos = event.pos()  # in the image's pixels: x the predicted class, y the true class
+        col, row = int(pos.x()), int(pos.y())
+        k = len(self.report.class_names) if self.report is not None else 0
+        if 0 <= row < k and 0 <= col < k and row != col:
+            self.select_errors(row, col)
+            self.charts.setCurrentWidget(self.gallery_box)
+        event.accept()
+
+    @Slot()
+    def _on_all_errors_clicked(self) -> None:
+        self.select_errors(None, None)
+
+    @Slot()
+    def _on_more_clicked(self) -> None:
+        self._next_page()

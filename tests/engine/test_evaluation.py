@@ -140,3 +140,22 @@ def test_validation_is_evaluated_as_often_as_wanted_with_the_weights_asked_for(r
     (folder / "best.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match=r"best.safetensors: no best weights saved \(this run has: last\)"):
         evaluate_folder(folder, "val", "best")
+
+
+def test_errors_are_listed_most_confident_first_and_thumbnails_are_the_pixels(run_folder):
+    trainer = run_folder.trainer
+    from engine.evaluation import confident_errors, evaluate, thumbnails
+
+    result = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y)
+    errors = confident_errors(result, trainer.data.val_y)
+    wrong = int((result.predictions != trainer.data.val_y).sum())
+    assert len(errors) == min(wrong, 500) and wrong > 0
+    confidences = [e[3] for e in errors]
+    assert confidences == sorted(confidences, reverse=True)
+    index, true, predicted, conf = errors[0]
+    assert true == int(trainer.data.val_y[index]) and predicted != true
+    assert conf == pytest.approx(float(result.probabilities[index].max()))
+    t = thumbnails(trainer.data, "val", [index, errors[1][0]])
+    assert t.shape == (28, 28, 1) and len(t.pixels) == 2
+    expected = (trainer.data.val_x[index, 0] * 255).round().to(torch.uint8).numpy().tobytes()
+    assert t.pixels[0] == expected

@@ -36,3 +36,33 @@ def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
     assert list(x) == pytest.approx([1.0, 0.6, 0.1]) and list(y) == pytest.approx([0.2, 0.5, 1.0])
     panel.show_report(REPORT, "again")  # a second report replaces the curves
     assert len(panel.pr_curves) == 3 and len(panel.pr.getPlotItem().legend.items) == 3
+
+
+def test_the_gallery_shows_a_cells_errors_most_confident_first_a_page_at_a_time(qtbot):
+    from dataclasses import replace
+
+    from engine.events import Thumbnails
+    from gui.panels.evaluation import GALLERY_PAGE
+
+    errors = [[i, 2, 0, 0.99 - i * 0.001] for i in range(30)] + [[100, 0, 1, 0.5]]
+    report = replace(REPORT, errors=errors, confusion_matrix=[[6, 3, 1], [2, 16, 2], [40, 2, 20]])
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    asked = []
+    panel.thumbnails_wanted.connect(lambda split, idx: asked.append((split, idx)))
+    panel.show_report(report, "run")
+    assert asked[-1] == ("test", [e[0] for e in errors[:GALLERY_PAGE]])  # all, one page
+    panel.select_errors(2, 0)  # owl taken for cat
+    # 40 owls taken for cats, the report keeps the 30 most confident of them
+    assert panel.gallery_title.text() == ("owl taken for cat: 30 of 40 (the report keeps the most "
+                                          "confident), most confident first")
+    page = asked[-1][1]
+    assert page == list(range(GALLERY_PAGE)) and panel.more.isEnabled()
+    panel.show_thumbnails(Thumbnails("test", page, (2, 2, 1), [bytes([i, 0, 0, 255]) for i in page]))
+    assert panel.gallery.count() == GALLERY_PAGE
+    first = panel.gallery.item(0)
+    assert "owl → cat" in first.text() and "99%" in first.text()
+    panel.more.click()
+    assert asked[-1][1] == list(range(GALLERY_PAGE, 30))
+    panel.show_thumbnails(Thumbnails("test", asked[-1][1], (2, 2, 1), [bytes(4)] * 6))
+    assert panel.gallery.count() == 30 and not panel.more.isEnabled()

@@ -121,6 +121,10 @@ def test_test_set_evaluation_once_after_the_run_and_shown_again_on_request(qtbot
         test.trigger()
     panel = window.evaluation
     assert window.tabs.currentWidget() is panel and panel.table.rowCount() == 10
+    # The gallery of misclassified examples fills with real thumbnails, a page at a time.
+    qtbot.waitUntil(lambda: panel.gallery.count() > 0, timeout=RUN_TIMEOUT)
+    icon = panel.gallery.item(0).icon().pixmap(56, 56)
+    assert not icon.isNull() and icon.width() == 56
     assert "accuracy" in panel.headline.text() and "10,000 examples of the locked test split" in panel.headline.text()
     run = read_run(list_runs(window.runs_dir)[0])
     assert run.summary["test"]["accuracy"] == sig.args[0].accuracy
