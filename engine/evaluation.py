@@ -7,6 +7,7 @@ opening is recorded on the split.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,8 @@ def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights
         x, y = data.val_x, data.val_y
     else:
         raise ValueError(f"split {split!r}: 'val' or 'test'")
-    return classification_report(evaluate(model, x, y), y, data.class_names, split, weights)
+    report = classification_report(evaluate(model, x, y), y, data.class_names, split, weights)
+    return dataclasses.replace(report, image_data=not data.is_toy)
 
 
 def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str) -> ev.Evaluated:

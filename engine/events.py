@@ -161,6 +161,7 @@ class Evaluated:
     # The misclassified examples, most confident first (at most GALLERY_LIMIT):
     # [index in the split, true class, predicted class, confidence].
     errors: list[list] = field(default_factory=list)
+    image_data: bool = True  # False for 2-D toy points (no thumbnails: the boundary shows them)
 
     @property
     def examples(self) -> int:

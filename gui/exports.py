@@ -38,6 +38,21 @@ class Exports(QObject):
         return True
 
     @Slot()
+    def gallery_png(self) -> None:
+        self._ask_then(self.save_gallery, "Export the gallery as a contact sheet", "misclassified.png",
+                       "PNG image (*.png)")
+
+    def save_gallery(self, path: str) -> bool:
+        """The gallery's thumbnails with their captions, as one picture (all fetched so far)."""
+        gallery = self.window.evaluation.gallery
+        if gallery.count() == 0:
+            return self._failed("the gallery is empty: evaluate a run of image data first")
+        if not gallery.grab().save(path):
+            return self._failed(f"{path}: cannot write it")
+        self.say(f"gallery saved to {path}")
+        return True
+
+    @Slot()
     def metrics_csv(self) -> None:
         if self.run_dir is None:
             self.say("no run to export yet: train one first")

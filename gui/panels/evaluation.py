@@ -242,6 +242,12 @@ class EvaluationPanel(QWidget):
     def _next_page(self) -> None:
         page = self._selection[self._shown:self._shown + GALLERY_PAGE]
         self.more.setEnabled(self._shown + len(page) < len(self._selection))
+        if self.report is not None and not self.report.image_data:
+            self.more.setEnabled(False)
+            self.gallery_title.setText(self.gallery_title.text() + ". 2-D points, not images: on the "
+                                       "Training tab's decision boundary, misclassified validation points "
+                                       "are ringed.")
+            return
         if page and self.report is not None:
             self.thumbnails_wanted.emit(self.report.split, [e[0] for e in page])
 

@@ -455,6 +455,9 @@ def test_file_export_writes_the_window_the_metrics_and_the_report(qtbot, window,
     assert report["split"] == "test" and sum(report["support"]) == 10_000
     table = list(csv.reader((tmp_path / "r.csv").open()))
     assert table[0] == ["class", "precision", "recall", "f1", "support"] and len(table[1:11]) == 10
+    qtbot.waitUntil(lambda: window.evaluation.gallery.count() > 0, timeout=RUN_TIMEOUT)
+    assert exports.save_gallery(str(tmp_path / "g.png"))
+    assert not QImage(str(tmp_path / "g.png")).isNull()
     blocked = tmp_path / "a-file"
     blocked.write_text("x")
     assert not exports.save_metrics(str(blocked / "m.csv"))
@@ -491,3 +494,20 @@ def test_validation_as_often_as_asked_and_any_run_folder_from_the_window(qtbot, 
     qtbot.waitUntil(lambda: window.error_dialog is not None and window.error_dialog.isVisible(), timeout=RUN_TIMEOUT)
     assert "not a run folder" in window.error_dialog.text() and "Nothing in the run folder" in window.error_dialog.text()
     window.error_dialog.close()
+
+
+def test_a_toy_runs_errors_are_ringed_on_the_boundary_not_shown_as_thumbnails(qtbot, window):
+    window.settings_panel.set_config(tiny_config({"data.dataset": "spirals", "data.train_size": 64,
+                                                  "data.val_size": 64, "data.test_size": 32,
+                                                  "optim.epochs": 3}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.start_run()
+    with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT) as sig:
+        window.actions["validate"].trigger()
+    report = sig.args[0]
+    assert not report.image_data and report.errors  # an untrained-ish spiral net errs
+    wrong_x, _ = window.plots.boundary.wrong.getData()
+    assert len(wrong_x) == len(report.errors)
+    assert "2-D points, not images" in window.evaluation.gallery_title.text()
+    qtbot.wait(200)
+    assert window.error_dialog is None  # no thumbnails were asked of toy data
