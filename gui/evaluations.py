@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from engine import events as ev
 from gui import dialogs
@@ -46,14 +46,20 @@ class Evaluations(QObject):
         w.status.say(f"evaluating on the {'test set' if split == 'test' else 'validation split'}…")
         w.engine.evaluate(w.handle, split)
 
-    def of_folder(self, split: str, path: str | None = None) -> None:
+    def of_folder(self, split: str, path: str | None = None, weights: str | None = None) -> None:
         """A run folder (of this window, a headless run, another machine) evaluated on the
-        engine thread; the test split once per run, as everywhere."""
+        engine thread; the test split once per run, as everywhere. Where the folder holds
+        both best and last weights and none are named, the user picks."""
         w = self.window
         if path is None:
             path = QFileDialog.getExistingDirectory(w, "Run folder to evaluate", str(w.runs_dir))
+        if path and weights is None and all((Path(path) / f"{k}.safetensors").is_file() for k in ("best", "last")):
+            weights, ok = QInputDialog.getItem(w, "Which weights?", "Evaluate the weights of", ["best", "last"],
+                                               0, False)
+            if not ok:
+                return
         if path:
-            self.folder_job = RunHandle(run_dir=path)
+            self.folder_job = RunHandle(run_dir=path, weights=weights)
             self._label, self._dataset, self._source = Path(path).name, None, self.folder_job
             w.status.say(f"evaluating {path} on the {'test' if split == 'test' else 'validation'} split…")
             w.engine.evaluate(self.folder_job, split)

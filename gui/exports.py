@@ -32,9 +32,56 @@ class Exports(QObject):
         self._ask_then(self.save_window, "Export the window as PNG", "overfit-lab.png", "PNG image (*.png)")
 
     def save_window(self, path: str) -> bool:
-        if not self.window.grab().save(path):
+        return self._save_picture("window", self.window, path)
+
+    def _save_picture(self, what: str, widget, path: str) -> bool:
+        """A widget as PNG, written to a temp file beside `path` and renamed into place."""
+        import os
+        import tempfile
+
+        folder = Path(path).parent
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".png", dir=folder)
+            os.close(fd)
+        except OSError as exc:
+            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+        if not widget.grab().save(tmp, "PNG"):
+            Path(tmp).unlink(missing_ok=True)
             return self._failed(f"{path}: cannot write it")
-        self.say(f"window saved to {path}")
+        os.replace(tmp, path)
+        self.say(f"{what} saved to {path}")
+        return True
+
+    @Slot()
+    def plots_svg(self) -> None:
+        self._ask_then(self.save_plots_svg, "Export the plots as SVG", "plots.svg", "SVG (*.svg)")
+
+    def save_plots_svg(self, path: str) -> bool:
+        """The training plots as a vector picture, rendered by Qt's own SVG generator
+        (pyqtgraph 0.14's SVG exporter fails on Qt 6.11's path data here)."""
+        import os
+        import tempfile
+
+        from PySide6.QtCore import QPoint, QRect, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        widget = self.window.plots
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".svg", dir=Path(path).parent)
+            os.close(fd)
+        except OSError as exc:
+            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+        generator = QSvgGenerator()
+        generator.setFileName(tmp)
+        generator.setSize(QSize(widget.width(), widget.height()))
+        generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+        generator.setTitle("Overfit Lab plots")
+        painter = QPainter(generator)
+        widget.render(painter, QPoint(0, 0))
+        painter.end()
+        os.replace(tmp, path)
+        self.say(f"plots saved to {path}")
         return True
 
     @Slot()
@@ -47,10 +94,7 @@ class Exports(QObject):
         gallery = self.window.evaluation.gallery
         if gallery.count() == 0:
             return self._failed("the gallery is empty: evaluate a run of image data first")
-        if not gallery.grab().save(path):
-            return self._failed(f"{path}: cannot write it")
-        self.say(f"gallery saved to {path}")
-        return True
+        return self._save_picture("gallery", gallery, path)
 
     @Slot()
     def metrics_csv(self) -> None:

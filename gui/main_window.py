@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
                        ("Evaluate a run folder on the test set…", partial(self.evaluate_folder, "test"), None),
                        None,
                        ("Export the window as PNG…", self.exports.window_png, None),
+                       ("Export the plots as SVG…", self.exports.plots_svg, None),
                        ("Export the run's epoch metrics as CSV…", self.exports.metrics_csv, None),
                        ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None),
                        ("Export the gallery as a contact sheet…", self.exports.gallery_png, None), None,
@@ -260,8 +261,8 @@ class MainWindow(QMainWindow):
     def _on_validate_triggered(self) -> None:
         self.evaluations.of_current_run("val")
 
-    def evaluate_folder(self, split: str, path: str | None = None) -> None:
-        self.evaluations.of_folder(split, path)
+    def evaluate_folder(self, split: str, path: str | None = None, weights: str | None = None) -> None:
+        self.evaluations.of_folder(split, path, weights)
 
     @property
     def test_result(self) -> ev.Evaluated | None:

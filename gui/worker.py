@@ -47,6 +47,7 @@ class RunHandle:
     plan: list[dict[str, Any]] = field(default_factory=lambda: [{}])
     run_dir: Path | str | None = None  # a folder to evaluate instead of training
     split: str = "test"  # which split an evaluation job reads: "val" or "test"
+    weights: str | None = None  # a folder's "best" or "last" weights (None: best, else last)
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
     busy: bool = False  # the engine thread has work queued or running for this job
@@ -107,7 +108,7 @@ class EngineWorker(QObject):
             if handle.run_dir is not None:
                 from engine.evaluation import evaluate_folder
 
-                report, _new = evaluate_folder(handle.run_dir, handle.split)
+                report, _new = evaluate_folder(handle.run_dir, handle.split, handle.weights)
                 self.event_emitted.emit(handle.number, report)
             else:
                 if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:

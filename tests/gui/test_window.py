@@ -462,9 +462,25 @@ def test_file_export_writes_the_window_the_metrics_and_the_report(qtbot, window,
     blocked.write_text("x")
     assert not exports.save_metrics(str(blocked / "m.csv"))
     assert f"{blocked / 'm.csv'}: cannot write it" in window.status_label.text()
-    # Right-click on a plot offers pyqtgraph's exporters (PNG at a chosen size, SVG, CSV).
+    assert not exports.save_window(str(blocked / "w.png"))  # nothing half-written anywhere
+    assert f"{blocked / 'w.png'}: cannot write it" in window.status_label.text()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    # The plots as SVG (Qt's generator): a file that reads as SVG, with the plots' text in it.
+    import xml.etree.ElementTree as ET
+
+    window.tabs.setCurrentWidget(window.plots)
+    assert exports.save_plots_svg(str(tmp_path / "plots.svg"))
+    assert ET.parse(tmp_path / "plots.svg").getroot().tag.endswith("svg")
+    assert "Loss (cross-entropy)" in (tmp_path / "plots.svg").read_text()
+    # Right-click on a plot offers pyqtgraph's exporters; its PNG one at a chosen size:
     scene = window.plots.plots["loss"].scene()
     assert any(a.text().startswith("Export") for a in scene.contextMenu)
+    from pyqtgraph.exporters import ImageExporter
+
+    png = ImageExporter(window.plots.plots["loss"].getPlotItem())
+    png.parameters()["width"] = 1600  # a chosen size
+    png.export(str(tmp_path / "loss.png"))
+    assert QImage(str(tmp_path / "loss.png")).width() == 1600
 
 
 def test_validation_as_often_as_asked_and_any_run_folder_from_the_window(qtbot, window, tmp_path):
@@ -486,9 +502,10 @@ def test_validation_as_often_as_asked_and_any_run_folder_from_the_window(qtbot, 
     from engine.experiments import run_single
 
     other = run_single(tiny_config({"run.seed": 3}), runs_dir=tmp_path / "elsewhere").run_dir
-    window.evaluate_folder("test", str(other))
+    window.evaluate_folder("test", str(other), "last")
     qtbot.waitUntil(lambda: other.name in window.evaluation.headline.text(), timeout=RUN_TIMEOUT)
     assert "10,000 examples of the locked test split" in window.evaluation.headline.text()
+    assert "last weights" in window.evaluation.headline.text()  # as chosen
     assert window.test_result is None  # that was another run's test split, not this one's
     window.evaluate_folder("val", str(tmp_path))  # not a run folder
     qtbot.waitUntil(lambda: window.error_dialog is not None and window.error_dialog.isVisible(), timeout=RUN_TIMEOUT)
