@@ -164,7 +164,8 @@ def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights
     else:
         raise ValueError(f"split {split!r}: 'val' or 'test'")
     report = classification_report(evaluate(model, x, y), y, data.class_names, split, weights)
-    return dataclasses.replace(report, image_data=not data.is_toy)
+    points = x[[e[0] for e in report.errors]].cpu().tolist() if data.is_toy and report.errors else []
+    return dataclasses.replace(report, image_data=not data.is_toy, error_points=points)
 
 
 def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str) -> ev.Evaluated:

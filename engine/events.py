@@ -162,6 +162,7 @@ class Evaluated:
     # [index in the split, true class, predicted class, confidence].
     errors: list[list] = field(default_factory=list)
     image_data: bool = True  # False for 2-D toy points (no thumbnails: the boundary shows them)
+    error_points: list[list[float]] = field(default_factory=list)  # toy data: where `errors` lie
 
     @property
     def examples(self) -> int:

@@ -76,8 +76,8 @@ class Evaluations(QObject):
             w.run_state.update()
         split = "test" if result.split == "test" else "validation"
         w.status.say(f"{split} accuracy {result.accuracy:.2%} (macro F1 {result.macro_f1:.3f})")
-        if not result.image_data and result.split == "val" and of_current_run:
-            w.plots.boundary.mark_wrong([e[0] for e in result.errors])
+        if not result.image_data and of_current_run:
+            w.plots.boundary.mark_wrong(result.error_points)
         self.show(result)
 
     def show(self, result: ev.Evaluated) -> None:

@@ -25,10 +25,9 @@ class BoundaryView:
                                               symbol="x")
         plot.addItem(self.val_scatter)
         plot.addItem(self.train_scatter)
-        # Misclassified validation points of an evaluation, ringed.
+        # An evaluation's misclassified points, ringed.
         self.wrong = pg.ScatterPlotItem(size=12, pen=pg.mkPen("#c0392b", width=2), brush=None, name="misclassified")
         plot.addItem(self.wrong)
-        self.val_points: np.ndarray | None = None
         plot.getPlotItem().setAspectLocked(True)
 
     def clear(self) -> None:
@@ -39,18 +38,17 @@ class BoundaryView:
 
     def set_points(self, train, val) -> None:
         train, val = np.asarray(train), np.asarray(val)
-        self.val_points = val
         colors = CLASS_COLORS[train[:, 2].astype(int) % len(CLASS_COLORS)]
         self.train_scatter.setData(train[:, 0], train[:, 1], brush=[pg.mkBrush(*c) for c in colors])
         vcolors = CLASS_COLORS[val[:, 2].astype(int) % len(CLASS_COLORS)]
         self.val_scatter.setData(val[:, 0], val[:, 1], pen=[pg.mkPen(*c) for c in vcolors], brush=None)
 
-    def mark_wrong(self, indices: list[int]) -> None:
-        """Ring the validation points of these indices (an evaluation's errors)."""
-        if self.val_points is None or not len(indices):
+    def mark_wrong(self, points: list[list[float]]) -> None:
+        """Ring these points (an evaluation's misclassified examples, of any split)."""
+        if not len(points):
             self.wrong.clear()
             return
-        pts = self.val_points[np.asarray(indices, dtype=int)]
+        pts = np.asarray(points, dtype=float)
         self.wrong.setData(pts[:, 0], pts[:, 1])
 
     def set_boundary(self, b: ev.DecisionBoundary) -> None:

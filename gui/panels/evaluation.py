@@ -245,8 +245,7 @@ class EvaluationPanel(QWidget):
         if self.report is not None and not self.report.image_data:
             self.more.setEnabled(False)
             self.gallery_title.setText(self.gallery_title.text() + ". 2-D points, not images: on the "
-                                       "Training tab's decision boundary, misclassified validation points "
-                                       "are ringed.")
+                                       "Training tab's decision boundary, the misclassified ones are ringed.")
             return
         if page and self.report is not None:
             self.thumbnails_wanted.emit(self.report.split, [e[0] for e in page])

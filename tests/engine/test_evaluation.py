@@ -159,3 +159,16 @@ def test_errors_are_listed_most_confident_first_and_thumbnails_are_the_pixels(ru
     assert t.shape == (28, 28, 1) and len(t.pixels) == 2
     expected = (trainer.data.val_x[index, 0] * 255).round().to(torch.uint8).numpy().tobytes()
     assert t.pixels[0] == expected
+
+
+def test_toy_errors_carry_their_points():
+    from engine.evaluation import evaluate_split
+    from engine.experiments import run_single
+
+    trial = run_single(tiny_config({"data.dataset": "moons", "data.train_size": 64, "data.val_size": 64,
+                                    "data.test_size": 32, "optim.epochs": 1}))
+    d = trial.trainer.data
+    report = evaluate_split(trial.trainer.model, d, "val", "last")
+    assert not report.image_data and len(report.error_points) == len(report.errors) > 0
+    for (index, *_), point in zip(report.errors, report.error_points, strict=True):
+        assert point == pytest.approx(d.val_x[index].tolist())

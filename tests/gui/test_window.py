@@ -523,8 +523,12 @@ def test_a_toy_runs_errors_are_ringed_on_the_boundary_not_shown_as_thumbnails(qt
         window.actions["validate"].trigger()
     report = sig.args[0]
     assert not report.image_data and report.errors  # an untrained-ish spiral net errs
-    wrong_x, _ = window.plots.boundary.wrong.getData()
-    assert len(wrong_x) == len(report.errors)
+    wrong_x, wrong_y = window.plots.boundary.wrong.getData()
+    assert len(wrong_x) == len(report.errors) == len(report.error_points)
+    assert [wrong_x[0], wrong_y[0]] == pytest.approx(report.error_points[0])
+    with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT) as sig:  # the test split too
+        window.actions["test"].trigger()
+    assert len(window.plots.boundary.wrong.getData()[0]) == len(sig.args[0].errors) > 0
     assert "2-D points, not images" in window.evaluation.gallery_title.text()
     qtbot.wait(200)
     assert window.error_dialog is None  # no thumbnails were asked of toy data
