@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 
 from engine import events as ev
@@ -84,7 +83,7 @@ def build_config(args) -> Config:
 
 
 def cmd_train(args) -> int:
-    from engine.control import RunControl
+    from engine.control import RunControl, stop_on_sigint
     from engine.experiments import run_single
     from engine.runs import default_runs_dir
 
@@ -94,21 +93,9 @@ def cmd_train(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         logging.getLogger("overfit_lab").error("bad settings: %s", exc)
         return EXIT_BAD_CONFIG
-    control = RunControl()
-
-    def on_sigint(signum, frame):
-        if control.stop_requested:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            raise KeyboardInterrupt
-        print("\nstopping after this batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
-        control.request_stop()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
+    with stop_on_sigint(RunControl()) as control:
         trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
                            runs_dir=args.out or default_runs_dir())
-    finally:
-        signal.signal(signal.SIGINT, previous)
     result = trial.result
     if result.reason in ev.USABLE and args.evaluate_test:
         trial.trainer.evaluate_test()
@@ -209,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(func=cmd_presets)
+    from engine.experiment_commands import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -65,6 +65,8 @@ class DataConfig:
     label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
     toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
     image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
+    folds: int = setting(0, "Cross-validation: 0 keeps one fixed validation split; k ≥ 2 cuts the training examples into k stratified folds, trains on k − 1 and validates on fold `data.fold` (a cross-validation runs every fold and reports mean ± sd).", min=0, max=100)
+    fold: int = setting(0, "Which fold is held out for validation when data.folds ≥ 2 (0 … folds − 1).", min=0, max=99)
     skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
 
 
@@ -158,6 +160,11 @@ class Config:
             section = getattr(self, name)
             for f in dataclasses.fields(section):
                 check_value(f"{name}.{f.name}", f, getattr(section, f.name))
+        d = self.data
+        if d.folds == 1:
+            raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")
+        if d.folds >= 2 and d.fold >= d.folds:
+            raise ConfigError("data.fold", d.fold, f"in [0, {d.folds - 1}] (data.folds = {d.folds})")
         return self
 
     def copy(self) -> Config:

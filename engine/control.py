@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sys
 import threading
 from typing import Any
 
@@ -74,3 +77,21 @@ class RunControl:
         with self._cond:
             while self._paused and not self._stop:
                 self._cond.wait()
+
+
+@contextlib.contextmanager
+def stop_on_sigint(control: RunControl):
+    """Headless: the first Ctrl-C asks the run (or experiment) to stop after this batch,
+    keeping what is finished; a second one aborts."""
+    def on_sigint(signum, frame):
+        if control.stop_requested:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        print("\nstopping after this batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+        control.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield control
+    finally:
+        signal.signal(signal.SIGINT, previous)

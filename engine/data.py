@@ -19,7 +19,13 @@ from engine.sources import (
     load_torchvision,
     make_toy,
 )
-from engine.splits import LockedSplit, corrupt_labels, stratified_subset
+from engine.splits import (
+    LockedSplit,
+    corrupt_labels,
+    stratified_kfold,
+    stratified_order,
+    stratified_subset,
+)
 
 
 @dataclass
@@ -99,11 +105,15 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     else:
         val_idx = stratified_subset(pool_y, cfg.val_size, rng)
         rest = np.setdiff1d(np.arange(len(pool_y)), val_idx)
-        train_idx = rest[stratified_subset(pool_y[rest], cfg.train_size, rng)]
+        # A prefix of one stratified order: the 100 examples of a learning curve's smallest
+        # run are among the 300 of the next (same seed), each class in proportion.
+        train_idx = np.sort(rest[stratified_order(pool_y[rest], rng)[: cfg.train_size]])
 
     num_classes = len(classes)
     clean = pool_y[train_idx]
     noisy, corrupted = corrupt_labels(clean, cfg.label_noise, num_classes, cfg.label_noise_mode, rng)
+    if cfg.folds >= 2:  # cross-validation: the training examples are the pool, one fold validates
+        train_idx, val_idx, clean, noisy, corrupted = _fold_split(cfg, seed, train_idx, clean, noisy, corrupted)
 
     def floats(a):
         a = np.asarray(a)
@@ -126,6 +136,22 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
         warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
                   + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
+
+
+def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):
+    """Fold `cfg.fold` of `cfg.folds` stratified folds of the training pool validates (on
+    its true labels); the other folds train (with their noisy labels, the same in every
+    fold). The folds depend on the seed only, so every fold of one seed cuts one partition."""
+    try:
+        folds = stratified_kfold(clean, cfg.folds, np.random.default_rng([seed, 2]))
+    except ValueError:
+        smallest = int(np.unique(clean, return_counts=True)[1].min())
+        raise ConfigError("data.folds", cfg.folds,
+                          f"from 2 to {smallest}: every fold needs an example of each class, and the "
+                          f"smallest class among the {len(clean):,} training examples has {smallest}") from None
+    held = folds[cfg.fold]
+    keep = np.setdiff1d(np.arange(len(clean)), held)
+    return pool_idx[keep], pool_idx[held], clean[keep], noisy[keep], corrupted[keep]
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device) -> list[torch.Tensor]:

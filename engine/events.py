@@ -196,6 +196,9 @@ class ExperimentStarted:
     name: str
     experiment_dir: str | None  # None for a plan of one run, which has no experiment folder
     planned_trials: int | None  # None when the plan is a generator
+    kind: str = "experiment"  # "cv", "curve", "tour" or "experiment": how the window shows it
+    meta: dict[str, Any] = field(default_factory=dict)  # e.g. {"folds": 5}, {"over": key}
+    resumed: bool = False  # an interrupted experiment going on: some trials were kept
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class TrialFinished:
     changes: dict[str, Any]
     run_dir: str | None  # None when the run never started (bad data, say)
     result: RunFinished
+    kept: bool = False  # finished before an interruption: resumed, not run again
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +27,14 @@ from typing import Any
 
 from engine import events as ev
 from engine.callbacks import Callback
-from engine.config import Config
+from engine.config import Config, ConfigError, load_preset
 from engine.control import RunControl
 from engine.data import DataBundle, load_data
 from engine.files import atomic_write_json
-from engine.runs import RunWriter
+from engine.run_index import EXPERIMENT_FILE
+from engine.runs import RunWriter, read_run, result_from_summary, writer_identity
 from engine.runtime import resolve_device
 from engine.trainer import Trainer
-
-EXPERIMENT_FILE = "experiment.json"
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Trial:
     trainer: Trainer | None = None
     run_dir: Path | None = None
     result: ev.RunFinished | None = None
+    writer_path: Path | None = None  # where its run folder goes (made when the run starts)
 
 
 @dataclass
@@ -73,17 +74,54 @@ class _DataCache:
 class Experiment:
     def __init__(self, base: Config, plan: Iterable[dict[str, Any]] | Generator, *,
                  control: RunControl | None = None, subscribers: Iterable[Callback] = (),
-                 runs_dir: str | Path | None = None, name: str = ""):
+                 runs_dir: str | Path | None = None, name: str = "", kind: str = "experiment",
+                 meta: dict[str, Any] | None = None, notes: dict[str, Any] | None = None):
+        """kind / meta say what the plan is ("cv" with {"folds": k}, "curve" with {"over":
+        key}, "tour"): recorded in experiment.json, told in ExperimentStarted. notes: kept in
+        each trial's summary (a twin's reference run, say)."""
         self.base = base
         self.plan = plan
         self.control = control or RunControl()
         self.subscribers = list(subscribers)
         self.runs_dir = Path(runs_dir) if runs_dir is not None else None
         self.name = name or base.run.name or "experiment"
+        self.kind = kind
+        self.meta = dict(meta or {})
+        self.notes = dict(notes or {})
         self.trials: list[Trial] = []
         self.path: Path | None = None
+        self._kept: dict[int, dict] = {}  # resuming: finished trials by plan index
+        self._abandoned: dict[int, list[str]] = {}  # resuming: folders of interrupted trials
         self._cache = _DataCache()
         self._planned = len(plan) if hasattr(plan, "__len__") else None
+
+    @classmethod
+    def resume(cls, path: str | Path, *, control: RunControl | None = None,
+               subscribers: Iterable[Callback] = ()) -> Experiment:
+        """An interrupted experiment (a crash, a closed window, a stop), ready to go on:
+        trials that completed are kept, the others run again (their partial folders stay,
+        listed as abandoned)."""
+        path = Path(path)
+        try:
+            record = json.loads((path / EXPERIMENT_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError("experiment", str(path), f"an experiment folder with a readable "
+                              f"{EXPERIMENT_FILE} ({exc})") from exc
+        if record.get("plan") is None:
+            raise ConfigError("experiment", str(path), "an experiment with a fixed plan (this one's "
+                              "trials were proposed as it went, and cannot be resumed here)")
+        experiment = cls(Config.from_dict(record["base"]), record["plan"], control=control,
+                         subscribers=subscribers, runs_dir=path.parent, name=record.get("name", ""),
+                         kind=record.get("kind", "experiment"), meta=record.get("meta"))
+        experiment.path = path
+        for t in record.get("trials", []):
+            folder = path / t["run_dir"] if t.get("run_dir") else None
+            experiment._abandoned[t["index"]] = list(t.get("abandoned", []))
+            if t.get("status") in (ev.COMPLETED, ev.EARLY_STOPPED) and folder and folder.is_dir():
+                experiment._kept[t["index"]] = t
+            elif folder is not None and folder.is_dir():
+                experiment._abandoned[t["index"]].append(t["run_dir"])
+        return experiment
 
     def emit(self, event) -> None:
         for s in self.subscribers:
@@ -106,13 +144,16 @@ class Experiment:
 
     def run(self) -> ExperimentResult:
         grouped = self.runs_dir is not None and self._planned != 1
-        if grouped:
+        resumed = self.path is not None
+        if grouped and not resumed:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.path = self.runs_dir / f"{stamp}-{self.name}-experiment"
+            slug = "".join(c if c.isalnum() or c in "_.-" else "-" for c in self.name)[:40]
+            self.path = self.runs_dir / f"{stamp}-{slug}-{self.kind}-{uuid.uuid4().hex[:6]}"
             self.path.mkdir(parents=True, exist_ok=False)
         self._record("running")
         self.emit(ev.ExperimentStarted(name=self.name, experiment_dir=_str(self.path),
-                                       planned_trials=self._planned))
+                                       planned_trials=self._planned, kind=self.kind,
+                                       meta=dict(self.meta), resumed=resumed))
         reason, message = ev.COMPLETED, ""
         plan = self._changes()
         finished = None
@@ -123,6 +164,9 @@ class Experiment:
                 except StopIteration:
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
+                if finished.result.bad_input:  # refused settings or data: the rest would be too
+                    reason, message = ev.FAILED, finished.result.message
+                    break
             else:
                 reason, message = ev.USER_STOPPED, "stopped by request"
         except Exception as exc:  # a bad plan (an invalid setting, say): the experiment fails
@@ -134,7 +178,22 @@ class Experiment:
                                         experiment_dir=_str(self.path)))
         return ExperimentResult(reason, self.trials, self.path)
 
+    def _keep_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        """A trial that finished before the interruption: told again, not run again."""
+        run_dir = self.path / self._kept[index]["run_dir"]
+        summary = read_run(run_dir).summary
+        trial = Trial(index, changes, self.base.with_updates(changes), run_dir=run_dir,
+                      result=result_from_summary(summary))
+        self.trials.append(trial)
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=str(run_dir)))
+        finished = ev.TrialFinished(index=index, changes=changes, run_dir=str(run_dir),
+                                    result=trial.result, kept=True)
+        self.emit(finished)
+        return finished
+
     def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        if index in self._kept:
+            return self._keep_trial(index, changes)
         config = self.base.with_updates(changes)
         trial = Trial(index, changes, config)
         self.trials.append(trial)
@@ -142,8 +201,10 @@ class Experiment:
         writer = None
         root = self.path or self.runs_dir
         if root is not None:
-            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}")
+            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}", self.notes)
             callbacks.insert(0, writer)
+        trial.writer_path = writer.path if writer is not None else None
+        self._record("running")  # the trial's folder is known before it trains: a resume finds it
         self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=_str(writer and writer.path)))
         try:
             data = self._cache.get(config)
@@ -161,12 +222,19 @@ class Experiment:
     def _record(self, status: str, message: str = "") -> None:
         if self.path is None:
             return
+        trials = []
+        for t in self.trials:
+            run_dir = t.run_dir if t.result is not None else t.writer_path
+            trials.append({"index": t.index, "changes": t.changes,
+                           "run_dir": run_dir.name if run_dir else None,
+                           "status": t.result.reason if t.result else "running",
+                           "abandoned": self._abandoned.get(t.index, [])})
         atomic_write_json(self.path / EXPERIMENT_FILE, {
-            "name": self.name, "status": status, "message": message, "base": self.base.to_dict(),
+            "name": self.name, "kind": self.kind, "meta": self.meta, "status": status,
+            "message": message, "base": self.base.to_dict(),
             "plan": list(self.plan) if isinstance(self.plan, list) else None,
-            "trials": [{"index": t.index, "changes": t.changes,
-                        "run_dir": t.run_dir.name if t.run_dir else None,
-                        "status": t.result.reason if t.result else "running"} for t in self.trials]})
+            "planned_trials": self._planned, "trials": trials,
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **writer_identity()})
 
 
 def _str(path) -> str | None:
@@ -174,7 +242,62 @@ def _str(path) -> str | None:
 
 
 def run_single(config: Config, *, control: RunControl | None = None,
-               subscribers: Iterable[Callback] = (), runs_dir: str | Path | None = None) -> Trial:
+               subscribers: Iterable[Callback] = (), runs_dir: str | Path | None = None,
+               notes: dict[str, Any] | None = None) -> Trial:
     """One run as a plan of one: its run folder goes straight into `runs_dir`."""
-    experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir)
+    experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir,
+                            notes=notes)
     return experiment.run().trials[0]
+
+
+# ---- plans ------------------------------------------------------------------------------
+REMEDY_PRESETS = ("dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies")
+UNCOMPARED_KEYS = ("run.seed", "run.device", "run.name")  # what a twin never changes
+
+
+def flat(config: Config) -> dict[str, Any]:
+    """Every setting as {"section.key": value}."""
+    return {f"{section}.{key}": value for section, values in config.to_dict().items()
+            if isinstance(values, dict) for key, value in values.items()}
+
+
+def differences(reference: Config, other: Config, skip=()) -> dict[str, Any]:
+    """The settings of `other` that differ from `reference` (as changes to apply to it)."""
+    a, b = flat(reference), flat(other)
+    return {k: v for k, v in b.items() if a.get(k) != v and k not in skip}
+
+
+def twin_config(reference: Config, edited: Config) -> Config:
+    """A twin of the `reference` run: its seed (so the same initial weights, data order and
+    augmentation draws) with the settings the user changed in `edited`."""
+    return reference.with_updates(differences(reference, edited, skip=("run.seed", "run.device")))
+
+
+def cv_plan(folds: int) -> list[dict[str, Any]]:
+    """k-fold cross-validation: one trial per held-out fold."""
+    if not isinstance(folds, int) or folds < 2:
+        raise ConfigError("folds", folds, "at least 2 (each fold is held out once while the others train)")
+    return [{"data.folds": folds, "data.fold": i} for i in range(folds)]
+
+
+def curve_plan(key: str, values: list, seeds: list[int]) -> list[dict[str, Any]]:
+    """A learning curve: every value of `key` (say data.train_size) with every seed."""
+    from engine.config import check_value, field_info
+
+    if not values:
+        raise ConfigError(key, values, "at least one value to train with")
+    if not seeds:
+        raise ConfigError("seeds", seeds, "at least one seed")
+    f = field_info(key)
+    checked = [check_value(key, f, v) for v in values]
+    return [{key: v, "run.seed": s} for v in checked for s in seeds]
+
+
+def tour_plan() -> tuple[Config, list[dict[str, Any]]]:
+    """The remedy tour: `overfit`, then each remedy preset as its twin (each remedy preset
+    is `overfit` plus one remedy, same data, model and seed)."""
+    base = load_preset("overfit")
+    plan = [{"run.name": "overfit"}]
+    for name in REMEDY_PRESETS:
+        plan.append(differences(base, load_preset(name), skip=("run.seed", "run.device")))
+    return base, plan

@@ -107,7 +107,9 @@ class RunWriter(Callback):
     will be before it starts); the folder is created when the run starts, so a run that
     never starts (bad data, say) leaves nothing behind."""
 
-    def __init__(self, runs_dir: str | Path, label: str = "run"):
+    def __init__(self, runs_dir: str | Path, label: str = "run", notes: dict | None = None):
+        """notes: kept in the summary (a twin's reference run, say)."""
+        self.notes = dict(notes or {})
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.path = Path(runs_dir) / f"{stamp}-{_slug(label)}-{uuid.uuid4().hex[:8]}"
         self.started = False
@@ -126,7 +128,7 @@ class RunWriter(Callback):
                          "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": event.device,
                          "parameter_count": event.parameter_count, "layer_names": event.layer_names,
                          "steps_per_epoch": event.steps_per_epoch, "warnings": event.warnings,
-                         "versions": versions()}
+                         "versions": versions(), **writer_identity(), **self.notes}
         atomic_write_json(self.path / "summary.json", self._summary)
         self.started = True
 
@@ -181,6 +183,40 @@ class RunWriter(Callback):
         atomic_write_json(self.path / "summary.json", self._summary)
 
 
+def writer_identity() -> dict:
+    """Who writes a folder: a reader on the same host tells a crashed writer by its pid."""
+    return {"pid": os.getpid(), "host": platform.node()}
+
+
+STALE_AFTER_S = 600  # a folder of another host unchanged this long: its writer is gone
+
+
+def writer_alive(info: dict, folder: Path) -> bool:
+    """Whether the process that marked `folder` running may still be writing it."""
+    pid, host = info.get("pid"), info.get("host")
+    if pid is None:
+        return False  # written before writers said who they were
+    if host == platform.node():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, OSError, ValueError):
+            return True
+        return True
+    newest = max((f.stat().st_mtime for f in folder.iterdir() if f.is_file()), default=0.0)
+    return time.time() - newest < STALE_AFTER_S
+
+
+def result_from_summary(summary: dict) -> ev.RunFinished:
+    """A finished run's RunFinished, read back from its summary."""
+    return ev.RunFinished(
+        reason=summary.get("status", INCOMPLETE), message=summary.get("message", ""),
+        epochs_completed=summary.get("epochs_completed", 0), step=summary.get("steps", 0),
+        best_epoch=summary.get("best_epoch"), best_value=summary.get("best_value"),
+        final_metrics=summary.get("final_metrics") or {})
+
+
 @dataclass
 class RunRecord:
     path: Path
@@ -215,7 +251,7 @@ def read_run(path: str | Path) -> RunRecord:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         summary = {}
-    if summary.get("status", RUNNING) == RUNNING:
+    if summary.get("status", RUNNING) == RUNNING and not writer_alive(summary, path):
         summary["status"] = INCOMPLETE
     record = RunRecord(path=path, config=config, summary=summary)
     metrics = path / "metrics.jsonl"

@@ -335,10 +335,17 @@ class Trainer:
             final = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
                      "val_loss": last.val_loss, "val_accuracy": last.val_accuracy, "epoch": last.epoch}
         best_epoch = t.best_epoch if t is not None else None
+        ending = self.history[-1] if self.history else None
         if restored and best_epoch is not None and best_epoch <= len(self.history):
-            best = self.history[best_epoch - 1]
+            best = ending = self.history[best_epoch - 1]
             final["restored_best_epoch"] = best.epoch
             final["best_val_loss"], final["best_val_accuracy"] = best.val_loss, best.val_accuracy
+        if ending is not None:  # the epoch whose weights the run ends with (restored or last)
+            final.update(end_epoch=ending.epoch, end_train_accuracy=ending.train_accuracy,
+                         end_val_accuracy=ending.val_accuracy, end_val_loss=ending.val_loss,
+                         end_gap=ending.accuracy_gap,
+                         max_val_accuracy=max(m.val_accuracy for m in self.history),
+                         max_train_accuracy=max(m.train_accuracy for m in self.history))
         if started:
             info = {"run_id": self.run_id, "config": json.dumps(self.config.to_dict())}
             for cb in self.callbacks:

@@ -29,7 +29,7 @@ def test_two_seeds_of_a_toy_run_one_after_another(tmp_path):
                      "TrialStarted", "RunStarted", "RunFinished", "TrialFinished", "ExperimentFinished"]
     # One experiment folder grouping one run folder per trial.
     (folder,) = [p for p in tmp_path.iterdir()]
-    assert folder == result.path and folder.name.endswith("-seeds-experiment")
+    assert folder == result.path and "-seeds-experiment-" in folder.name
     record = json.loads((folder / EXPERIMENT_FILE).read_text())
     assert record["status"] == ev.COMPLETED and record["plan"] == [{"run.seed": 0}, {"run.seed": 1}]
     runs = [read_run(p) for p in list_runs(folder)]

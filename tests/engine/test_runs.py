@@ -59,6 +59,9 @@ def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finis
     (crashed / "metrics.jsonl").write_text(text[: len(text) - 40])  # cut mid-line
     summary = json.loads((crashed / "summary.json").read_text())
     summary["status"] = "running"  # as written at the start, before a crash
+    dead = __import__("subprocess").Popen(["true"])
+    dead.wait()
+    summary["pid"] = dead.pid  # the writer is gone
     (crashed / "summary.json").write_text(json.dumps(summary))
     run = read_run(crashed)
     assert run.skipped_lines == 1
