@@ -56,7 +56,7 @@ def main() -> None:
             if "end_val_accuracy" not in f:
                 sys.exit(f"{name} seed {seed}: {trial.result.reason}: {trial.result.message}")
             rows[name].append(dict(val=f["end_val_accuracy"], best=f["max_val_accuracy"], gap=f["end_gap"],
-                                   loss=f["val_loss"], epoch=f["end_epoch"], seconds=seconds))
+                                   loss=f["end_val_loss"], epoch=f["end_epoch"], seconds=seconds))
             print(f"  {name:<15} seed {seed}: val {f['end_val_accuracy']:.1%} (epoch {f['end_epoch']}), "
                   f"gap {f['end_gap'] * 100:+.1f} pts, {seconds:.1f} s", flush=True)
 

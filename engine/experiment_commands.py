@@ -126,7 +126,7 @@ def _refuse(exc: Exception) -> int:
 
 
 def cmd_cv(args) -> int:
-    from engine.experiments import cv_plan
+    from engine.plans import cv_plan
 
     try:
         experiment = _experiment(args, lambda cfg: cv_plan(args.folds), "cv", {"folds": args.folds})
@@ -144,7 +144,7 @@ def parse_over(text: str) -> tuple[str, list]:
 
 
 def cmd_curve(args) -> int:
-    from engine.experiments import curve_plan
+    from engine.plans import curve_plan
 
     try:
         key, values = parse_over(args.over)
@@ -161,7 +161,8 @@ def cmd_curve(args) -> int:
 
 
 def cmd_tour(args) -> int:
-    from engine.experiments import Experiment, tour_plan
+    from engine.experiments import Experiment
+    from engine.plans import tour_plan
     from engine.runs import default_runs_dir
 
     try:

@@ -27,7 +27,7 @@ from typing import Any
 
 from engine import events as ev
 from engine.callbacks import Callback
-from engine.config import Config, ConfigError, load_preset
+from engine.config import Config, ConfigError
 from engine.control import RunControl
 from engine.data import DataBundle, load_data
 from engine.files import atomic_write_json
@@ -92,6 +92,7 @@ class Experiment:
         self.path: Path | None = None
         self._kept: dict[int, dict] = {}  # resuming: finished trials by plan index
         self._abandoned: dict[int, list[str]] = {}  # resuming: folders of interrupted trials
+        self._previous: list[dict] = []  # resuming: the trials as recorded, until each is reached
         self._cache = _DataCache()
         self._planned = len(plan) if hasattr(plan, "__len__") else None
 
@@ -114,6 +115,7 @@ class Experiment:
                          subscribers=subscribers, runs_dir=path.parent, name=record.get("name", ""),
                          kind=record.get("kind", "experiment"), meta=record.get("meta"))
         experiment.path = path
+        experiment._previous = list(record.get("trials", []))
         for t in record.get("trials", []):
             folder = path / t["run_dir"] if t.get("run_dir") else None
             experiment._abandoned[t["index"]] = list(t.get("abandoned", []))
@@ -229,6 +231,8 @@ class Experiment:
                            "run_dir": run_dir.name if run_dir else None,
                            "status": t.result.reason if t.result else "running",
                            "abandoned": self._abandoned.get(t.index, [])})
+        reached = {t["index"] for t in trials}
+        trials += [t for t in self._previous if t.get("index") not in reached]
         atomic_write_json(self.path / EXPERIMENT_FILE, {
             "name": self.name, "kind": self.kind, "meta": self.meta, "status": status,
             "message": message, "base": self.base.to_dict(),
@@ -248,56 +252,3 @@ def run_single(config: Config, *, control: RunControl | None = None,
     experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir,
                             notes=notes)
     return experiment.run().trials[0]
-
-
-# ---- plans ------------------------------------------------------------------------------
-REMEDY_PRESETS = ("dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies")
-UNCOMPARED_KEYS = ("run.seed", "run.device", "run.name")  # what a twin never changes
-
-
-def flat(config: Config) -> dict[str, Any]:
-    """Every setting as {"section.key": value}."""
-    return {f"{section}.{key}": value for section, values in config.to_dict().items()
-            if isinstance(values, dict) for key, value in values.items()}
-
-
-def differences(reference: Config, other: Config, skip=()) -> dict[str, Any]:
-    """The settings of `other` that differ from `reference` (as changes to apply to it)."""
-    a, b = flat(reference), flat(other)
-    return {k: v for k, v in b.items() if a.get(k) != v and k not in skip}
-
-
-def twin_config(reference: Config, edited: Config) -> Config:
-    """A twin of the `reference` run: its seed (so the same initial weights, data order and
-    augmentation draws) with the settings the user changed in `edited`."""
-    return reference.with_updates(differences(reference, edited, skip=("run.seed", "run.device")))
-
-
-def cv_plan(folds: int) -> list[dict[str, Any]]:
-    """k-fold cross-validation: one trial per held-out fold."""
-    if not isinstance(folds, int) or folds < 2:
-        raise ConfigError("folds", folds, "at least 2 (each fold is held out once while the others train)")
-    return [{"data.folds": folds, "data.fold": i} for i in range(folds)]
-
-
-def curve_plan(key: str, values: list, seeds: list[int]) -> list[dict[str, Any]]:
-    """A learning curve: every value of `key` (say data.train_size) with every seed."""
-    from engine.config import check_value, field_info
-
-    if not values:
-        raise ConfigError(key, values, "at least one value to train with")
-    if not seeds:
-        raise ConfigError("seeds", seeds, "at least one seed")
-    f = field_info(key)
-    checked = [check_value(key, f, v) for v in values]
-    return [{key: v, "run.seed": s} for v in checked for s in seeds]
-
-
-def tour_plan() -> tuple[Config, list[dict[str, Any]]]:
-    """The remedy tour: `overfit`, then each remedy preset as its twin (each remedy preset
-    is `overfit` plus one remedy, same data, model and seed)."""
-    base = load_preset("overfit")
-    plan = [{"run.name": "overfit"}]
-    for name in REMEDY_PRESETS:
-        plan.append(differences(base, load_preset(name), skip=("run.seed", "run.device")))
-    return base, plan

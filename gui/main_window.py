@@ -20,10 +20,12 @@ from gui import dialogs, menus
 from gui.closing import CloseGuard
 from gui.dispatch import EventRouter
 from gui.evaluations import Evaluations
+from gui.experiments import Experiments
 from gui.exports import Exports
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.keys import RunKeys
 from gui.panels.evaluation import EvaluationPanel
+from gui.panels.experiment_view import ExperimentView
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import SettingsPanel
 from gui.persistence import SettingsStore
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.last_result: ev.RunFinished | None = None
         self.error_dialog = self.where_dialog = None
         self.run_label = "run"
+        self.multi_run = False  # the job is a plan of several runs (an experiment)
         self._live = set(live_keys())
         self.store = SettingsStore(enabled=restore)
         collect_on_the_gui_thread()
@@ -76,11 +79,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.plots = PlotsPanel()
         self.evaluation = EvaluationPanel()  # an evaluation's report, a tab beside the plots
+        self.experiment_view = ExperimentView()  # several runs: CV, learning curves, overlays
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plots, "Training")
+        self.tabs.addTab(self.experiment_view, "Experiment")
         self.tabs.addTab(self.evaluation, "Evaluation")
-        self.tabs.setTabEnabled(1, False)  # until there is a report to show
+        self.tabs.setTabEnabled(self.tabs.indexOf(self.evaluation), False)  # until there is a report
         self.setCentralWidget(self.tabs)
+        self.experiments = Experiments(self)  # the Experiments menu, the Runs dock
         self.actions = self._build_actions()
         self.status = RunStatus(self.statusBar())
         self._build_menus()
@@ -89,11 +95,13 @@ class MainWindow(QMainWindow):
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
         self.closer = CloseGuard(self, self.engine, self._on_closing)
         self.evaluations = Evaluations(self)
+        self.experiments.build_browser()
 
         self.router = EventRouter()
         self.plots.subscribe(self.router)
         self.status.subscribe(self.router)
-        for event_type, handler in ((ev.TrialStarted, self._on_trial_started),
+        for event_type, handler in ((ev.ExperimentStarted, self.experiments.on_experiment_started),
+                                    (ev.TrialStarted, self._on_trial_started),
                                     (ev.RunStarted, self._on_run_started),
                                     (ev.EpochMetrics, self.epoch_shown.emit),
                                     (ev.SettingsApplied, self._on_settings_applied),
@@ -157,6 +165,13 @@ class MainWindow(QMainWindow):
                        ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None),
                        ("Export the gallery as a contact sheet…", self.exports.gallery_png, None), None,
                        ("Quit", self.close, keys.Quit)]),
+            ("E&xperiments", [("Remedy tour (overfit, then each remedy as its twin)", self.experiments.tour, "Ctrl+T"),
+                              ("Compare with… (a twin of a run, with the panel's changes)", self.experiments.twin, None),
+                              None,
+                              ("Cross-validate the panel's settings…", self.experiments.cross_validate, None),
+                              ("Learning curve…", self.experiments.learning_curve, None),
+                              None,
+                              ("Resume an interrupted experiment…", self.experiments.resume, None)]),
             ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
                        ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
                        ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True)]),
@@ -201,12 +216,14 @@ class MainWindow(QMainWindow):
     def _on_start_triggered(self) -> None:
         self.start_run()
 
-    def start_run(self) -> bool:
+    def start_run(self, config: Config | None = None, plan: list | None = None, **job) -> bool:
+        """Start the panel's settings (or `config` with a `plan` of runs: an experiment;
+        `job`: RunHandle's kind, meta, name, notes or resume_dir)."""
         if self.state != IDLE or not self.run_state.engine_ready or self.closer.closing:
             return False  # a second click never starts a second run
         self.settings_panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:
-            config = self.settings_panel.config()
+            config = config or (None if job.get("resume_dir") else self.settings_panel.config())
         except ConfigError as exc:
             log.warning("cannot start: %s", exc)
             self.status.say(f"cannot start: {exc}")
@@ -215,10 +232,13 @@ class MainWindow(QMainWindow):
         self.last_result = self.started_event = None
         self.run_state.can_test = self.run_state.can_validate = False
         self._save_state()
-        self.handle = RunHandle(config, self.runs_dir)
-        self.run_label = config.run.name or self.settings_panel.preset_label() or "run"
-        self.plots.prepare_run(self.run_label, config.optim.epochs, config.data.dataset)
-        self.status.starting(config.optim.epochs)
+        self.handle = RunHandle(config, self.runs_dir, plan=plan or [{}], **job)
+        self.multi_run = len(self.handle.plan) > 1 or self.handle.resume_dir is not None
+        first = config.with_updates(self.handle.plan[0]) if config is not None and self.handle.plan else config
+        self.run_label = ((first.run.name if first else "") or self.settings_panel.preset_label() or "run")
+        if first is not None:
+            self.plots.prepare_run(self.run_label, first.optim.epochs, first.data.dataset)
+            self.status.starting(first.optim.epochs)
         self.run_state.set(RUNNING)
         self.engine.start(self.handle)
         return True
@@ -264,6 +284,9 @@ class MainWindow(QMainWindow):
     def evaluate_folder(self, split: str, path: str | None = None, weights: str | None = None) -> None:
         self.evaluations.of_folder(split, path, weights)
 
+    def show_tab(self, widget) -> None:
+        self.tabs.setCurrentWidget(widget)
+
     @property
     def test_result(self) -> ev.Evaluated | None:
         return self.evaluations.test_result
@@ -298,6 +321,11 @@ class MainWindow(QMainWindow):
 
     def _on_trial_started(self, event: ev.TrialStarted) -> None:
         self.exports.run_dir = event.run_dir
+        self.experiments.on_trial_started(event)
+        if event.index > 0 or self.handle.config is None:  # the next run of a plan: its own curves
+            label = event.changes.get("run.name") or ", ".join(
+                f"{k.split('.')[-1]} {v}" for k, v in event.changes.items()) or "run"
+            self.plots.prepare_run(label)
 
     def _on_run_started(self, event: ev.RunStarted) -> None:
         self.started_event = event
@@ -322,6 +350,13 @@ class MainWindow(QMainWindow):
             self.plots.add_marker(self._x_of(result.step), ev.REASON_TEXT[result.reason],
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
         self.plots.finish_run()
+        if self.multi_run:  # the plan goes on with its next run; the window ends with the plan
+            if result.reason in (ev.FAILED, ev.DIVERGED):
+                self.status.say(f"a run of the experiment {result.reason}: {result.message}")
+            return
+        self._job_ended(result)
+
+    def _job_ended(self, result: ev.RunFinished) -> None:
         self.run_state.can_test = result.reason in ev.USABLE and self.started_event is not None
         self.run_state.can_validate = self.run_state.can_test
         self.run_state.set(IDLE)
@@ -331,10 +366,17 @@ class MainWindow(QMainWindow):
         self.run_ended.emit(result)
 
     def _on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
-        if self.last_result is None and self.state != IDLE:  # stopped or failed before a run began
-            self._on_run_finished(ev.RunFinished(reason=event.reason, message=event.message,
-                                                 epochs_completed=0, step=0, best_epoch=None,
-                                                 best_value=None))
+        self.multi_run = False
+        self.experiments.on_experiment_finished(event)
+        if self.state == IDLE:
+            return
+        if self.last_result is not None:  # the plan's last run has ended
+            self._job_ended(self.last_result if event.reason != ev.FAILED or self.last_result.reason == ev.FAILED
+                            else ev.RunFinished(reason=event.reason, message=event.message, epochs_completed=0,
+                                                step=0, best_epoch=None, best_value=None))
+        else:  # stopped or failed before a run began
+            self._job_ended(ev.RunFinished(reason=event.reason, message=event.message,
+                                           epochs_completed=0, step=0, best_epoch=None, best_value=None))
 
     # ---- runs, closing, help -------------------------------------------------------------
     def _retire_handle(self) -> None:

@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine import events as ev
 from engine.callbacks import Callback
-from engine.config import Config
+from engine.config import Config, ConfigError
 from engine.control import RunControl
 
 _numbers = itertools.count(1)
@@ -51,6 +51,11 @@ class RunHandle:
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
     busy: bool = False  # the engine thread has work queued or running for this job
+    kind: str = "experiment"  # what the plan is: "cv", "curve", "tour" (engine.experiments)
+    meta: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    notes: dict[str, Any] = field(default_factory=dict)  # kept in each run's summary (a twin's reference)
+    resume_dir: Path | str | None = None  # an interrupted experiment folder to go on with
 
     def shutdown(self) -> None:
         """Ask a live run to stop (also when paused)."""
@@ -86,12 +91,19 @@ class EngineWorker(QObject):
         try:
             from engine.experiments import Experiment  # imports torch: on this thread
 
-            experiment = Experiment(handle.config, handle.plan, control=handle.control,
-                                    subscribers=[_SignalCallback(self.event_emitted, handle.number)],
-                                    runs_dir=handle.runs_dir)
+            subscribers = [_SignalCallback(self.event_emitted, handle.number)]
+            if handle.resume_dir is not None:
+                experiment = Experiment.resume(handle.resume_dir, control=handle.control, subscribers=subscribers)
+            else:
+                experiment = Experiment(handle.config, handle.plan, control=handle.control, subscribers=subscribers,
+                                        runs_dir=handle.runs_dir, name=handle.name, kind=handle.kind,
+                                        meta=handle.meta, notes=handle.notes)
             result = experiment.run()
             if result.trials:
                 self._held = (handle.number, result.trials[-1])
+        except ConfigError as exc:  # an experiment folder that cannot be resumed: named
+            self.event_emitted.emit(handle.number, ev.ExperimentFinished(
+                reason=ev.FAILED, message=str(exc), trials_completed=0, experiment_dir=None))
         except BaseException as exc:  # the experiment reports its own failures; the last net
             self.event_emitted.emit(handle.number, ev.ExperimentFinished(
                 reason=ev.FAILED, message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",

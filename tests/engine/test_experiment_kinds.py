@@ -9,17 +9,8 @@ from engine import events as ev
 from engine.aggregate import Outcome, band, by_value
 from engine.config import ConfigError, load_preset
 from engine.data import load_data
-from engine.experiments import (
-    EXPERIMENT_FILE,
-    REMEDY_PRESETS,
-    Experiment,
-    curve_plan,
-    cv_plan,
-    differences,
-    run_single,
-    tour_plan,
-    twin_config,
-)
+from engine.experiments import EXPERIMENT_FILE, Experiment, run_single
+from engine.plans import REMEDY_PRESETS, curve_plan, cv_plan, differences, tour_plan, twin_config
 from engine.runs import list_runs, read_run
 from tests.helpers import Recorder, tiny_config
 

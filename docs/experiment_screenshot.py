@@ -1,0 +1,77 @@
+"""Retake the README's experiment screenshots: the remedy tour's final overlay, and a
+5-fold cross-validation's band plot.
+
+    python docs/experiment_screenshot.py tour docs/screenshot-tour.png [--size 1280x720]
+    python docs/experiment_screenshot.py cv docs/screenshot-cv.png [--folds 5]
+
+Runs the experiment in the window as a user would (Experiments ▸ Remedy tour, or
+Experiments ▸ Cross-validate on the `overfit` preset), waits for its end and saves the
+window as a PNG (Qt offscreen unless a display is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("tour", "cv"))
+    parser.add_argument("png")
+    parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, help="override the epochs (quicker, for a look)")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    import engine.experiments  # noqa: F401  (the app imports it in the background)
+    from engine.config import load_preset
+    from gui.main_window import MainWindow
+
+    window = MainWindow(runs_dir=tempfile.mkdtemp(), restore=False)
+    window.resize(width, height)
+    window.show()
+    window.set_engine_ready()
+    done = QEventLoop()
+    window.run_ended.connect(done.quit)
+    if args.epochs:
+        import gui.experiments as experiments
+
+        original = experiments.tour_plan
+        experiments.tour_plan = lambda: (lambda b, p: (b.with_updates({"optim.epochs": args.epochs}), p))(*original())
+    config = load_preset("overfit")
+    if args.epochs:
+        config = config.with_updates({"optim.epochs": args.epochs})
+    window.settings_panel.set_config(config, "overfit")
+    if args.what == "tour":
+        window.experiments.tour()
+    else:
+        window.experiments.cross_validate(args.folds)
+        window.experiment_view.per_fold.setChecked(True)
+    done.exec()
+    print(f"{args.what}: {window.last_result.reason}", flush=True)
+    for _ in range(20):
+        app.processEvents()
+    window.experiment_view.tick()
+    app.processEvents()
+    ok = window.grab().save(args.png)
+    window.close()
+    while window.any_thread_running():
+        app.processEvents()
+    print(args.png if ok else f"error: could not write {args.png}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The Experiments menu of the window: the remedy tour, cross-validation, learning curves,
+twin runs ("Compare with…") and resuming an interrupted experiment.
+
+Each starts one job on the engine thread (a plan of runs; the window stays in its running
+state until the whole plan has ended, and Pause / Stop reach the run in progress). The
+Training tab shows each run live as usual; the Experiment tab follows the experiment's
+folder: CV bands, a learning curve, or the runs overlaid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+)
+
+from engine import events as ev
+from engine.config import Config, ConfigError, parse_literal
+from engine.plans import curve_plan, cv_plan, tour_plan, twin_config
+
+CURVE_CHOICES = {  # setting: (label, default values)
+    "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
+    "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
+    "model.depth": ("Depth (capacity)", "1, 2, 4, 8"),
+    "data.label_noise": ("Label noise", "0, 0.1, 0.3, 0.5"),
+}
+
+
+class CurveDialog(QDialog):
+    """Which setting a learning curve varies, its values and how many seeds each."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Learning curve")
+        form = QFormLayout(self)
+        self.key = QComboBox()
+        for key, (label, _values) in CURVE_CHOICES.items():
+            self.key.addItem(label, key)
+        self.key.setToolTip("The setting to vary; every other setting stays as in the panel")
+        self.values = QLineEdit(CURVE_CHOICES["data.train_size"][1])
+        self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
+                               "is part of every larger one")
+        self.key.currentIndexChanged.connect(lambda _i: self.values.setText(CURVE_CHOICES[self.key.currentData()][1]))
+        self.seeds = QSpinBox()
+        self.seeds.setRange(1, 10)
+        self.seeds.setValue(3)
+        self.seeds.setToolTip("Runs per value, with seeds base, base+1, …: the bands show their spread")
+        form.addRow("Vary", self.key)
+        form.addRow("Values", self.values)
+        form.addRow("Seeds per value", self.seeds)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def plan(self, base_seed: int) -> tuple[str, list, list[dict]]:
+        key = self.key.currentData()
+        values = [parse_literal(v.strip()) for v in self.values.text().split(",") if v.strip()]
+        seeds = [base_seed + i for i in range(self.seeds.value())]
+        return key, values, curve_plan(key, values, seeds)
+
+
+class Experiments:
+    def __init__(self, window):
+        self.w = window
+        self.kind = ""  # of the job running, "" for a single run
+        self.base: Config | None = None
+        self.finished_tab = None  # the tab to show when the experiment ends
+
+    # ---- the runs browser --------------------------------------------------------------------
+    def build_browser(self) -> None:
+        """The Runs dock: every run folder; selected runs overlaid in the Experiment tab."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
+        from gui.panels.runs_browser import RunsBrowser
+
+        self.browser = RunsBrowser(Path(self.w.runs_dir))
+        dock = self.browser_dock = QDockWidget("Runs", self.w)
+        dock.setObjectName("runs_dock")
+        dock.setWidget(self.browser)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.w.tabifyDockWidget(self.w.dock, dock)
+        self.w.dock.raise_()  # the settings first
+        self.browser.selection_changed.connect(self.overlay)
+        self.browser.open_requested.connect(self.open_settings)
+        self.browser.twin_requested.connect(self.twin)
+        self.browser.resume_requested.connect(self.resume)
+
+    def overlay(self, paths: list) -> None:
+        if paths:
+            self.w.experiment_view.show_runs([Path(p) for p in paths],
+                                             f"{len(paths)} runs from the Runs browser, compared with the first")
+            self.w.show_tab(self.w.experiment_view)
+
+    def open_settings(self, path) -> None:
+        try:
+            config = Config.from_dict(json.loads((Path(path) / "config.json").read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, ConfigError) as exc:
+            self.w.status.say(f"cannot open {path}: {exc}")
+            return
+        self.w.settings_panel.set_config(config, None)
+        self.w.dock.raise_()
+        self.w.status.say(f"settings of {Path(path).name} loaded: press Start to run them again, "
+                          "or change one and use Experiments ▸ Compare with… for a twin")
+
+    # ---- menu entries ------------------------------------------------------------------
+    def tour(self) -> None:
+        base, plan = tour_plan()
+        try:
+            seed = self.w.settings_panel.config().run.seed
+        except ConfigError:
+            seed = base.run.seed
+        self._start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
+                    say=f"remedy tour: overfit, then {len(plan) - 1} remedies as its twins (seed {seed})")
+
+    def cross_validate(self, folds: int | None = None) -> None:
+        config = self._panel_config()
+        if config is None:
+            return
+        if folds is None:
+            folds, ok = QInputDialog.getInt(self.w, "Cross-validate", "Folds (k):", 5, 2, 20)
+            if not ok:
+                return
+        try:
+            plan = cv_plan(folds)
+            config.with_updates(plan[0])
+        except ConfigError as exc:
+            self.w.status.say(f"cannot cross-validate: {exc}")
+            return
+        self._start(config, plan, kind="cv", meta={"folds": folds}, name=config.run.name or "cv",
+                    say=f"{folds}-fold cross-validation of the panel's settings")
+
+    def learning_curve(self, dialog: CurveDialog | None = None) -> None:
+        config = self._panel_config()
+        if config is None:
+            return
+        dialog = dialog or CurveDialog(self.w)
+        if dialog.result() != QDialog.DialogCode.Accepted and dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            key, values, plan = dialog.plan(config.run.seed)
+        except ConfigError as exc:
+            QMessageBox.warning(self.w, "Learning curve", str(exc))
+            return
+        self._start(config, plan, kind="curve", meta={"over": key, "values": values, "seeds": dialog.seeds.value()},
+                    name=config.run.name or "curve", say=f"learning curve over {key}: {len(plan)} runs")
+
+    def twin(self, reference: Path | str | None = None) -> None:
+        """Compare with…: a run identical to `reference` (same seed, initial weights, data
+        order, augmentation draws) with the settings changed in the panel."""
+        if reference is None:
+            start = str(self.w.exports.run_dir or self.w.runs_dir)
+            reference = QFileDialog.getExistingDirectory(self.w, "Compare with which run?", start)
+            if not reference:
+                return
+        reference = Path(reference)
+        edited = self._panel_config()
+        if edited is None:
+            return
+        try:
+            ref_config = Config.from_dict(json.loads((reference / "config.json").read_text(encoding="utf-8")))
+            config = twin_config(ref_config, edited)
+        except (OSError, json.JSONDecodeError, ConfigError) as exc:
+            self.w.status.say(f"cannot twin {reference}: not a run folder Overfit Lab can read ({exc})")
+            return
+        self._start(config, [{}], kind="twin", notes={"twin_of": str(reference)},
+                    say=f"twin of {reference.name}: same seed, same initial weights and data order")
+        self.w.experiment_view.show_runs([reference], f"Twin runs: {reference.name} and its twin "
+                                         "(same seed, initial weights and data order)")
+        self.w.show_tab(self.w.experiment_view)
+
+    def resume(self, folder: Path | str | None = None) -> None:
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self.w, "Resume which experiment?", str(self.w.runs_dir))
+            if not folder:
+                return
+        self._start(None, [], kind="resume", resume_dir=Path(folder), say=f"resuming {Path(folder).name}")
+
+    # ---- the job -----------------------------------------------------------------------------
+    def _panel_config(self) -> Config | None:
+        self.w.settings_panel.commit_edits()
+        try:
+            return self.w.settings_panel.config()
+        except ConfigError as exc:
+            self.w.status.say(f"cannot start: {exc}")
+            return None
+
+    def _start(self, config: Config | None, plan: list, *, kind: str, say: str, **job) -> None:
+        if not self.w.start_run(config=config, plan=plan, kind=kind if kind != "resume" else "experiment", **job):
+            return
+        self.kind, self.base = kind, config
+        self.w.status.say(say)
+
+    def on_experiment_started(self, event: ev.ExperimentStarted) -> None:
+        self.kind = event.kind if self.kind != "twin" else "twin"
+        if event.experiment_dir is None:
+            return
+        view = self.w.experiment_view
+        title = {"cv": None, "curve": None,
+                 "tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)"}.get(event.kind)
+        view.show_experiment(Path(event.experiment_dir), event.kind, event.meta, title or "")
+        if event.kind in ("cv", "curve"):
+            self.w.show_tab(view)  # the aggregate is the point; the run in progress is one tab away
+
+    def on_trial_started(self, event: ev.TrialStarted) -> None:
+        if self.kind == "twin" and event.run_dir:
+            self.w.experiment_view.add_run(Path(event.run_dir), "twin")
+
+    def on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
+        if event.experiment_dir is not None and self.kind in ("tour", "resume", "experiment"):
+            self.w.show_tab(self.w.experiment_view)  # every run overlaid, and their effects
+        if event.experiment_dir is not None:
+            self.w.status.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")
+        self.kind = ""

@@ -1,0 +1,413 @@
+"""The Experiment tab: several runs at once, read from their folders as they are written.
+
+Three views of the same data (each run's metrics.jsonl, tailed once a second, so a run
+written by another process or machine shows up live, and an experiment resumed after a
+crash shows its earlier runs too):
+  overlay  runs side by side, one fixed colour each, a legend, how each ended against the
+           first (the tour's baseline, a twin's reference) and the settings that differ;
+  cv       the mean across folds with a ±1 sd band, thin per-fold curves on a toggle, each
+           fold's best epoch marked, and per-fold and mean ± sd figures;
+  curve    accuracy against the varied setting (training-set size, width) with bands over
+           seeds: the gap shrinking as data grows.
+Redrawn only while the tab is visible (the Training tab keeps the frame budget)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.aggregate import Outcome, band, by_value, mean_sd, pct
+from engine.run_index import EXPERIMENT_FILE, MetricsTail
+from gui.plotting.axes import apply_text_scale, make_plot
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+          "#7f7f7f", "#bcbd22"]
+TRAIN, VAL = "#1f77b4", "#ff7f0e"
+LOG_X_KEYS = ("data.train_size", "model.width")
+
+
+def _alpha(color: str, a: int) -> QColor:
+    c = QColor(color)
+    c.setAlpha(a)
+    return c
+
+
+@dataclass(eq=False)
+class Tracked:
+    path: Path
+    label: str
+    changes: dict = field(default_factory=dict)
+    tail: MetricsTail | None = None
+
+    def __post_init__(self):
+        self.tail = MetricsTail(self.path)
+
+    def outcome(self) -> Outcome | None:
+        for e in reversed(self.tail.events):
+            if e.get("event") == "RunFinished":
+                return Outcome.of(e.get("final_metrics"), e.get("best_epoch"))
+        return None
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = self.tail.curve(key)
+        return np.asarray(xs, float), np.asarray([math.nan if y is None else y for y in ys], float)
+
+
+def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if color:
+        item.setForeground(QColor(color))
+    return item
+
+
+class ExperimentView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.mode = "overlay"
+        self.runs: list[Tracked] = []
+        self.folder: Path | None = None  # an experiment being followed
+        self.meta: dict = {}
+        self.text_scale = 1.0
+        self._dirty = False
+        layout = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.title = QLabel("Select runs in the Runs browser, or start an experiment from the Experiments menu.")
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName("What the Experiment tab shows")
+        self.per_fold = QCheckBox("Per-fold curves")
+        self.per_fold.setToolTip("Draw each fold's validation curve thinly behind the mean and its band")
+        self.per_fold.toggled.connect(self._redraw)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.per_fold)
+        layout.addLayout(head)
+        # One legend for all three plots, in a line of its own: legends inside plots this
+        # small covered the curves, or were cut off.
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Legend of the Experiment plots")
+        layout.addWidget(self.legend)
+        self.plots = {"accuracy": make_plot("Accuracy", "%"), "loss": make_plot("Loss", "loss"),
+                      "gap": make_plot("Gap (train − val accuracy)", "pts")}
+        row = QHBoxLayout()
+        for p in self.plots.values():
+            p.setMinimumWidth(120)
+            row.addWidget(p)
+        plots = QWidget()
+        plots.setLayout(row)
+        self.table = QTableWidget(0, 0)
+        self.table.setAccessibleName("How each run ended")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
+        self.diff = QTableWidget(0, 0)
+        self.diff.setAccessibleName("Settings that differ between the runs shown")
+        self.diff.setToolTip("Only the settings that differ between the runs shown")
+        self.diff.verticalHeader().hide()
+        self.diff.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        tables.addWidget(self.table)
+        tables.addWidget(self.diff)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(plots)
+        split.addWidget(tables)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.tick)
+        self._show_mode()
+
+    # ---- what to show --------------------------------------------------------------------
+    def show_runs(self, paths: list[Path], title: str = "", labels: dict | None = None) -> None:
+        """Runs side by side (the first is the one the others are compared with)."""
+        self.mode, self.folder, self.meta = "overlay", None, {}
+        self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or _label(Path(p))) for p in paths]
+        self.title.setText(title or f"{len(paths)} runs, compared with the first")
+        self._start()
+
+    def show_experiment(self, folder: Path, kind: str, meta: dict, title: str = "") -> None:
+        """Follow an experiment folder: its members appear as its trials start."""
+        self.mode = {"cv": "cv", "curve": "curve"}.get(kind, "overlay")
+        self.folder, self.meta, self.runs = Path(folder), dict(meta), []
+        self.title.setText(title or folder.name)
+        self._members()
+        self._start()
+
+    def add_run(self, path: Path, label: str = "") -> None:
+        """One more run to overlay (a twin that has just started)."""
+        if all(r.path != Path(path) for r in self.runs):
+            self.runs.append(Tracked(Path(path), label or _label(Path(path))))
+            self._start()
+
+    def _start(self) -> None:
+        self._show_mode()
+        self.tick()
+        self._dirty = True
+        self._redraw()
+        self.timer.start()
+
+    def _show_mode(self) -> None:
+        self.per_fold.setVisible(self.mode == "cv")
+        self.diff.setVisible(self.mode == "overlay")
+        x = {"curve": self.meta.get("over", "value")}.get(self.mode, "epoch")
+        log_x = self.mode == "curve" and self.meta.get("over") in LOG_X_KEYS
+        for _name, p in self.plots.items():
+            item = p.getPlotItem()
+            item.setLabel("bottom", x)
+            item.setLogMode(x=log_x, y=False)
+        curve = self.mode == "curve"
+        self._title("loss", "Best validation accuracy" if curve else "Loss")
+        self.plots["loss"].getPlotItem().setLabel("left", "%" if curve else "loss")
+        self._title("accuracy", {"curve": "Final accuracy", "overlay": "Accuracy (val solid, train dotted)"}.get(
+            self.mode, "Accuracy"))
+
+    def _title(self, plot: str, text: str) -> None:
+        self.plots[plot].title_text = text  # apply_text_scale sets it again at each scale
+        self.plots[plot].getPlotItem().setTitle(text)
+
+    def _members(self) -> None:
+        try:
+            record = json.loads((self.folder / EXPERIMENT_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return
+        known = {r.path.name for r in self.runs}
+        for t in record.get("trials", []):
+            if t.get("run_dir") and t["run_dir"] not in known:
+                changes = t.get("changes", {})
+                self.runs.append(Tracked(self.folder / t["run_dir"], _trial_label(changes, self.meta), changes))
+        # A re-run trial (resumed) replaces the folder it abandoned.
+        dropped = {d for t in record.get("trials", []) for d in t.get("abandoned", [])}
+        self.runs = [r for r in self.runs if r.path.name not in dropped]
+
+    # ---- live ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if self.folder is not None:
+            before = len(self.runs)
+            self._members()
+            self._dirty |= len(self.runs) != before
+        for r in self.runs:
+            before = len(r.tail.events)
+            self._dirty |= bool(r.tail.read()) or len(r.tail.events) != before
+        if all(r.tail.finished for r in self.runs) and self.folder is None and self.runs:
+            self.timer.stop()  # nothing more will come (an experiment may still add members)
+        self._redraw()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self.isVisible() and not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):
+            return
+        if not self._dirty and self.sender() is not self.per_fold:
+            return
+        self._dirty = False
+        for p in self.plots.values():
+            p.getPlotItem().clear()
+            if p.getPlotItem().legend is not None:
+                p.getPlotItem().legend.clear()
+        {"overlay": self._draw_overlay, "cv": self._draw_cv, "curve": self._draw_curve}[self.mode]()
+        apply_text_scale(self.plots.values(), self.text_scale)
+        entries = []
+        for item in self.plots["accuracy"].getPlotItem().listDataItems() + self.plots["loss"].getPlotItem().listDataItems():
+            name = item.name()
+            if name and name not in [e[0] for e in entries]:
+                pen = item.opts.get("pen")
+                color = item.opts.get("symbolBrush") if pen is None else pg.mkPen(pen).color().name()
+                color = color if isinstance(color, str) else pg.mkBrush(color).color().name()
+                symbol = "●" if item.opts.get("symbol") and pen is None else "━━"
+                entries.append((name, f'<span style="color:{color}">{symbol}</span>&nbsp;{name}'))
+        self.legend.setText(" &nbsp; ".join(html for _, html in entries))
+        for p in self.plots.values():
+            if p.getPlotItem().legend is not None:
+                p.getPlotItem().legend.setVisible(False)
+
+    def scale_text(self, scale: float) -> None:
+        self.text_scale = scale
+        self._dirty = True
+        self._redraw()
+
+    # ---- overlay --------------------------------------------------------------------------------
+    def _draw_overlay(self) -> None:
+        for i, r in enumerate(self.runs):
+            color = COLORS[i % len(COLORS)]
+            x, val = r.series("val_accuracy")
+            self.plots["accuracy"].plot(x, val * 100, pen=pg.mkPen(color, width=2.5), name=r.label)
+            _, train = r.series("train_accuracy")
+            self.plots["accuracy"].plot(x, train * 100, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine))
+            _, loss = r.series("val_loss")
+            self.plots["loss"].plot(x, loss, pen=pg.mkPen(color, width=2.5))
+            _, gap = r.series("accuracy_gap")
+            self.plots["gap"].plot(x, gap * 100, pen=pg.mkPen(color, width=2.5))
+        base = self.runs[0].outcome() if self.runs else None
+        rows = []
+        for i, r in enumerate(self.runs):
+            o = r.outcome()
+            last = r.tail.epochs[-1] if r.tail.epochs else {}
+            val = o.val_accuracy if o else last.get("val_accuracy")
+            gap = o.gap if o else last.get("accuracy_gap")
+            rows.append([(r.label, COLORS[i % len(COLORS)]), _p(val), _p(o.best_val_accuracy if o else None),
+                         _pts(gap), _pts(None if not (o and base) or i == 0 else o.val_accuracy - base.val_accuracy),
+                         _pts(None if not (o and base) or i == 0 else o.gap - base.gap),
+                         str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
+        first = self.runs[0].label if self.runs else "the first"
+        self._fill(self.table, ["run", "val acc", "best val acc", "gap", f"Δ val vs {first}",
+                                f"Δ gap vs {first}", "epochs"], rows)
+        self._fill_diff()
+
+    def _fill_diff(self) -> None:
+        configs = []
+        for r in self.runs:
+            try:
+                configs.append(json.loads((r.path / "config.json").read_text(encoding="utf-8")))
+            except (OSError, json.JSONDecodeError):
+                configs.append({})
+        flat = [{f"{s}.{k}": v for s, vals in c.items() if isinstance(vals, dict) for k, v in vals.items()}
+                for c in configs]
+        keys = sorted({k for f in flat for k in f if len({json.dumps(g.get(k)) for g in flat}) > 1
+                       and k != "run.name"})
+        rows = [[(k, None)] + [(str(f.get(k, "–")), None) for f in flat] for k in keys]
+        self._fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
+
+    # ---- cross-validation -------------------------------------------------------------------------
+    def _draw_cv(self) -> None:
+        folds = [r for r in self.runs if r.tail.epochs]
+        for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
+                                              ("val_accuracy", "accuracy", 100, VAL, "validation"),
+                                              ("val_loss", "loss", 1, VAL, "validation"),
+                                              ("train_loss", "loss", 1, TRAIN, "train"),
+                                              ("accuracy_gap", "gap", 100, "#555", "gap")):
+            self._band(self.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd")
+        if self.per_fold.isChecked():
+            for r in folds:
+                x, y = r.series("val_accuracy")
+                self.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+                x, y = r.series("val_loss")
+                self.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+        best = [(e["epoch"], e["val_accuracy"] * 100) for r in folds
+                for e in [max(r.tail.epochs, key=lambda e: e["val_accuracy"])]]
+        if best:
+            self.plots["accuracy"].plot([b[0] for b in best], [b[1] for b in best], pen=None, symbol="o",
+                                        symbolSize=8, symbolBrush=VAL, symbolPen="w", name="each fold's best epoch")
+        rows, outs = [], []
+        for r in self.runs:
+            o = r.outcome()
+            outs += [o] if o else []
+            rows.append([(str(r.changes.get("data.fold", r.label)), None), _p(o and o.val_accuracy),
+                         _p(o and o.best_val_accuracy), _pts(o and o.gap),
+                         str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
+        if outs:  # first: the figure a cross-validation is for
+            rows.insert(0, [(f"mean ± sd ({len(outs)})", None), (pct(mean_sd([o.val_accuracy for o in outs])), None),
+                         (pct(mean_sd([o.best_val_accuracy for o in outs])), None),
+                         (pct(mean_sd([o.gap for o in outs])), None), ("", None)])
+        folds_planned = self.meta.get("folds", len(self.runs))
+        self.title.setText(f"{folds_planned}-fold cross-validation: {len(outs)} of {folds_planned} folds finished")
+        self._fill(self.table, ["fold", "final val acc %", "best val acc %", "gap (pts)", "epochs"], rows)
+
+    def _band(self, plot, curves, scale: float, color: str, name: str) -> None:
+        curves = [c for c in curves if len(c[0])]
+        if not curves:
+            return
+        x, mean, sd, _ = band([(list(xs), list(ys)) for xs, ys in curves])
+        upper = plot.plot(x, (mean + sd) * scale, pen=pg.mkPen(None))
+        lower = plot.plot(x, (mean - sd) * scale, pen=pg.mkPen(None))
+        plot.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
+        plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5), name=name)
+
+    # ---- learning curves ------------------------------------------------------------------------------
+    def _draw_curve(self) -> None:
+        key = self.meta.get("over", "")
+        rows_in = [(r.changes.get(key), o) for r in self.runs for o in [r.outcome()] if o]
+        groups = by_value(rows_in)
+        try:
+            groups.sort(key=lambda g: float(g[0]))
+        except (TypeError, ValueError):
+            pass
+        xs = np.array([float(g[0]) if _numeric(g[0]) else i for i, g in enumerate(groups)], float)
+        for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
+                                          ("val_accuracy", "accuracy", VAL, "validation (final)"),
+                                          ("best_val_accuracy", "loss", VAL, "validation (best epoch)"),
+                                          ("gap", "gap", "#555", "gap (final)")):
+            if not groups:
+                break
+            mean = np.array([g[1][figure][0] for g in groups]) * 100
+            sd = np.array([g[1][figure][1] for g in groups]) * 100
+            p = self.plots[plot]
+            upper = p.plot(xs, mean + sd, pen=pg.mkPen(None))
+            lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
+            p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
+            p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
+        rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]), None) for k in
+                ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
+        done, planned = len(rows_in), len(self.runs)
+        self.title.setText(f"Learning curve over {key}: {done} runs finished"
+                           + ("" if all(r.tail.finished for r in self.runs) else f", {planned - done} to go"))
+        self._fill(self.table, [key, "runs", "train acc %", "val acc %", "best val acc %", "gap (pts)"], rows)
+
+    # ---- tables ---------------------------------------------------------------------------------------
+    def _fill(self, table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row):
+                text, color = cell if isinstance(cell, tuple) else (cell, None)
+                table.setItem(i, j, _cell(text, color))
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def cell(self, row: int, column: int, table: QTableWidget | None = None) -> str:
+        item = (table or self.table).item(row, column)
+        return item.text() if item is not None else ""
+
+
+def _numeric(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _p(v) -> tuple[str, None]:
+    return ("–" if v is None else f"{v * 100:.1f} %", None)
+
+
+def _pts(v) -> tuple[str, None]:
+    return ("–" if v is None else f"{v * 100:+.1f} pts", None)
+
+
+def _label(path: Path) -> str:
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        return config["run"]["name"] or path.name
+    except (OSError, json.JSONDecodeError, KeyError):
+        return path.name
+
+
+def _trial_label(changes: dict, meta: dict) -> str:
+    if "run.name" in changes:
+        return changes["run.name"]
+    if "data.fold" in changes:
+        return f"fold {changes['data.fold']}"
+    over = meta.get("over")
+    if over and over in changes:
+        return f"{over.split('.')[-1]} {changes[over]}, seed {changes.get('run.seed', '?')}"
+    return ", ".join(f"{k.split('.')[-1]} {v}" for k, v in changes.items()) or "base"

@@ -1,0 +1,178 @@
+"""Experiments in the real window: CV bands, learning curves, the tour, twins, resume."""
+
+import json
+
+import numpy as np
+import pytest
+
+from engine import events as ev
+from engine.experiments import Experiment
+from engine.plans import cv_plan
+from gui.run_state import IDLE, RUNNING
+from tests.gui.conftest import RUN_TIMEOUT
+from tests.helpers import tiny_config
+
+
+def experiment_folders(window):
+    return [p for p in window.runs_dir.iterdir() if (p / "experiment.json").is_file()]
+
+
+def finish(qtbot, window):
+    qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
+    window.experiment_view.tick()
+
+
+def test_cross_validation_runs_every_fold_and_shows_the_band_and_table(qtbot, window):
+    window.settings_panel.set_config(tiny_config({"data.train_size": 120, "optim.epochs": 3}))
+    window.experiments.cross_validate(3)
+    assert window.state == RUNNING
+    seen_runs = []
+    window.run_ended.connect(seen_runs.append)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.experiment_view, timeout=RUN_TIMEOUT)
+    assert window.state == RUNNING  # between folds the window stays busy: Start stays disabled
+    finish(qtbot, window)
+    assert len(seen_runs) == 1 and seen_runs[0].reason == ev.COMPLETED  # one end: the plan's
+    view = window.experiment_view
+    assert view.mode == "cv" and len(view.runs) == 3
+    assert [view.cell(i, 0) for i in range(1, 4)] == ["0", "1", "2"]
+    assert view.cell(0, 0) == "mean ± sd (3)" and "±" in view.cell(0, 1)
+    finals = [r.outcome().val_accuracy for r in view.runs]
+    assert view.cell(0, 1) == f"{np.mean(finals) * 100:.1f} ± {np.std(finals, ddof=1) * 100:.1f}"
+    items = view.plots["accuracy"].getPlotItem().listDataItems()
+    assert any(i.name() == "validation mean ± sd" for i in items)
+    before = len(items)
+    view.per_fold.setChecked(True)  # thin per-fold curves on a toggle
+    assert len(view.plots["accuracy"].getPlotItem().listDataItems()) == before + 3
+    (folder,) = experiment_folders(window)
+    assert json.loads((folder / "experiment.json").read_text())["status"] == ev.COMPLETED
+
+
+def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, window):
+    window.settings_panel.set_config(tiny_config({"data.train_size": 120, "optim.epochs": 200}))
+    window.experiments.cross_validate(3)
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > 0, timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()
+    finish(qtbot, window)
+    (folder,) = experiment_folders(window)
+    record = json.loads((folder / "experiment.json").read_text())
+    assert record["status"] == ev.USER_STOPPED and record["trials"][0]["status"] == ev.USER_STOPPED
+    stopped_dir = record["trials"][0]["run_dir"]
+    window.experiments.resume(folder)
+    assert window.state == RUNNING
+    qtbot.waitUntil(lambda: window.started_event is not None, timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()  # a resume stops like any run
+    finish(qtbot, window)
+    record = json.loads((folder / "experiment.json").read_text())
+    assert record["trials"][0]["abandoned"] == [stopped_dir]  # the stopped fold's folder is kept, listed
+    assert len(record["trials"]) == 1 and record["status"] == ev.USER_STOPPED
+
+
+def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
+    from engine.callbacks import Callback
+    from engine.control import RunControl
+
+    class StopSecond(Callback):
+        def __init__(self, control):
+            self.control, self.n = control, 0
+
+        def on_event(self, event):
+            if isinstance(event, ev.RunStarted):
+                self.n += 1
+                if self.n == 2:
+                    self.control.request_stop()
+
+    control = RunControl()
+    first = Experiment(tiny_config(), cv_plan(2), control=control, subscribers=[StopSecond(control)],
+                       runs_dir=window.runs_dir, name="cv", kind="cv", meta={"folds": 2}).run()
+    window.experiments.resume(first.path)
+    finish(qtbot, window)
+    record = json.loads((first.path / "experiment.json").read_text())
+    assert record["status"] == ev.COMPLETED and record["trials"][0]["run_dir"] == first.trials[0].run_dir.name
+    view = window.experiment_view
+    assert view.mode == "cv" and [r.path for r in view.runs][0] == first.trials[0].run_dir
+    assert view.cell(0, 0) == "mean ± sd (2)"
+
+
+def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
+    from gui.experiments import CurveDialog
+
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 2}))
+    dialog = CurveDialog(window)
+    dialog.values.setText("64, 128")
+    dialog.seeds.setValue(2)
+    dialog.accept()
+    window.experiments.learning_curve(dialog)
+    finish(qtbot, window)
+    view = window.experiment_view
+    assert view.mode == "curve" and len(view.runs) == 4
+    assert [view.cell(i, 0) for i in range(2)] == ["64", "128"] and view.cell(0, 1) == "2"
+    assert view.plots["accuracy"].getPlotItem().getAxis("bottom").logMode  # sizes on a log axis
+    (folder,) = experiment_folders(window)
+    sizes = sorted(json.loads((p / "config.json").read_text())["data"]["train_size"]
+                   for p in folder.iterdir() if p.is_dir())
+    assert sizes == [64, 64, 128, 128]
+
+
+def test_a_bad_learning_curve_value_is_named_and_nothing_starts(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.experiments import CurveDialog
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    dialog = CurveDialog(window)
+    dialog.values.setText("100, -5")
+    dialog.accept()
+    window.experiments.learning_curve(dialog)
+    assert window.state == IDLE and said and "data.train_size = -5" in said[0]
+
+
+def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, window, monkeypatch):
+    import engine.plans as plans
+
+    small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 2,
+             "run.device": "cpu"}
+    original = plans.tour_plan
+    monkeypatch.setattr("gui.experiments.tour_plan",
+                        lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
+    window.experiments.tour()
+    finish(qtbot, window)
+    view = window.experiment_view
+    assert window.tabs.currentWidget() is view and view.mode == "overlay"
+    names = [view.cell(i, 0) for i in range(6)]
+    assert names == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies"]
+    assert view.cell(0, 4) == "–" and view.cell(1, 4).endswith("pts")  # effects against overfit
+    assert [i.name() for i in view.plots["accuracy"].getPlotItem().listDataItems() if i.name()] == names
+    assert all(f"&nbsp;{name}" in view.legend.text() for name in names)  # one legend for the three plots
+    seeds = {json.loads((r.path / "config.json").read_text())["run"]["seed"] for r in view.runs}
+    assert len(seeds) == 1  # twins
+
+
+def test_compare_with_starts_a_twin_and_overlays_both(qtbot, window):
+    from engine.runs import list_runs
+
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.start_run()
+    (reference,) = list_runs(window.runs_dir)
+    window.settings_panel.set_value("regularization.dropout", 0.5)
+    window.settings_panel.set_value("run.seed", 42)  # the twin keeps the reference's seed anyway
+    window.experiments.twin(reference)
+    finish(qtbot, window)
+    view = window.experiment_view
+    assert [r.path for r in view.runs][0] == reference and len(view.runs) == 2
+    twin = view.runs[1].path
+    config = json.loads((twin / "config.json").read_text())
+    assert config["regularization"]["dropout"] == 0.5 and config["run"]["seed"] == 0
+    assert json.loads((twin / "summary.json").read_text())["twin_of"] == str(reference)
+    diff_rows = [view.cell(i, 0, view.diff) for i in range(view.diff.rowCount())]
+    assert diff_rows == ["regularization.dropout"]
+
+
+@pytest.mark.parametrize("folder_kind", ["missing", "plain"])
+def test_resuming_something_that_is_no_experiment_says_so(qtbot, window, tmp_path, folder_kind):
+    folder = tmp_path / "x"
+    if folder_kind == "plain":
+        folder.mkdir()
+    window.experiments.resume(folder)
+    finish(qtbot, window)
+    assert str(folder) in window.status_label.text() or str(folder) in window.error_dialog.text()
