@@ -144,6 +144,7 @@ class ExperimentView(QWidget):
         """Runs side by side (the first is the one the others are compared with)."""
         self.mode, self.folder, self.meta = "overlay", None, {}
         self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or _label(Path(p))) for p in paths]
+        self._distinct_labels()
         self.title.setText(title or f"{len(paths)} runs, compared with the first")
         self._start()
 
@@ -160,6 +161,17 @@ class ExperimentView(QWidget):
         if all(r.path != Path(path) for r in self.runs):
             self.runs.append(Tracked(Path(path), label or _label(Path(path))))
             self._start()
+
+    def _distinct_labels(self) -> None:
+        """Runs of one preset share a name: tell them apart by what differs (or by number)."""
+        names = [r.label for r in self.runs]
+        if len(set(names)) == len(names):
+            return
+        keys, flat = _differing([_config(r.path) for r in self.runs])
+        for i, (r, f) in enumerate(zip(self.runs, flat, strict=True)):
+            if names.count(r.label) > 1:
+                what = ", ".join(f"{k.split('.')[-1]} {f.get(k, '–')}" for k in keys[:2])
+                r.label = f"{r.label} ({what})" if what else f"{r.label} #{i + 1}"
 
     def _start(self) -> None:
         self._show_mode()
@@ -180,8 +192,7 @@ class ExperimentView(QWidget):
         curve = self.mode == "curve"
         self._title("loss", "Best validation accuracy" if curve else "Loss")
         self.plots["loss"].getPlotItem().setLabel("left", "%" if curve else "loss")
-        self._title("accuracy", {"curve": "Final accuracy", "overlay": "Accuracy (val solid, train dotted)"}.get(
-            self.mode, "Accuracy"))
+        self._title("accuracy", "Final accuracy" if curve else "Accuracy")
 
     def _title(self, plot: str, text: str) -> None:
         self.plots[plot].title_text = text  # apply_text_scale sets it again at each scale
@@ -239,7 +250,8 @@ class ExperimentView(QWidget):
                 color = color if isinstance(color, str) else pg.mkBrush(color).color().name()
                 symbol = "●" if item.opts.get("symbol") and pen is None else "━━"
                 entries.append((name, f'<span style="color:{color}">{symbol}</span>&nbsp;{name}'))
-        self.legend.setText(" &nbsp; ".join(html for _, html in entries))
+        styles = " &nbsp; (accuracy: validation solid, training dotted)" if self.mode == "overlay" else ""
+        self.legend.setText(" &nbsp; ".join(html for _, html in entries) + styles)
         for p in self.plots.values():
             if p.getPlotItem().legend is not None:
                 p.getPlotItem().legend.setVisible(False)
@@ -278,16 +290,7 @@ class ExperimentView(QWidget):
         self._fill_diff()
 
     def _fill_diff(self) -> None:
-        configs = []
-        for r in self.runs:
-            try:
-                configs.append(json.loads((r.path / "config.json").read_text(encoding="utf-8")))
-            except (OSError, json.JSONDecodeError):
-                configs.append({})
-        flat = [{f"{s}.{k}": v for s, vals in c.items() if isinstance(vals, dict) for k, v in vals.items()}
-                for c in configs]
-        keys = sorted({k for f in flat for k in f if len({json.dumps(g.get(k)) for g in flat}) > 1
-                       and k != "run.name"})
+        keys, flat = _differing([_config(r.path) for r in self.runs])
         rows = [[(k, None)] + [(str(f.get(k, "–")), None) for f in flat] for k in keys]
         self._fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
 
@@ -392,6 +395,22 @@ def _p(v) -> tuple[str, None]:
 
 def _pts(v) -> tuple[str, None]:
     return ("–" if v is None else f"{v * 100:+.1f} pts", None)
+
+
+def _config(path: Path) -> dict:
+    try:
+        return json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
+    """The settings (but the run's name) that differ between `configs`, and each flattened."""
+    flat = [{f"{s}.{k}": v for s, vals in c.items() if isinstance(vals, dict) for k, v in vals.items()}
+            for c in configs]
+    keys = sorted({k for f in flat for k in f if len({json.dumps(g.get(k)) for g in flat}) > 1
+                   and k != "run.name"})
+    return keys, flat
 
 
 def _label(path: Path) -> str:
