@@ -76,6 +76,15 @@ class Experiments:
         self.base: Config | None = None
         self.finished_tab = None  # the tab to show when the experiment ends
 
+    def menu_entries(self) -> list:
+        return [("Remedy tour (overfit, then each remedy as its twin)", self.tour, "Ctrl+T"),
+                ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
+                None,
+                ("Cross-validate the panel's settings…", lambda: self.cross_validate(), None),
+                ("Learning curve…", lambda: self.learning_curve(), None),
+                None,
+                ("Resume an interrupted experiment…", lambda: self.resume(), None)]
+
     # ---- the runs browser --------------------------------------------------------------------
     def build_browser(self) -> None:
         """The Runs dock: every run folder; selected runs overlaid in the Experiment tab."""

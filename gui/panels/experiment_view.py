@@ -128,6 +128,8 @@ class ExperimentView(QWidget):
         tables = QSplitter(Qt.Orientation.Horizontal)
         tables.addWidget(self.table)
         tables.addWidget(self.diff)
+        tables.setStretchFactor(0, 3)  # how the runs ended first; the differing settings beside
+        tables.setStretchFactor(1, 2)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(plots)
         split.addWidget(tables)
@@ -285,8 +287,11 @@ class ExperimentView(QWidget):
                          _pts(None if not (o and base) or i == 0 else o.gap - base.gap),
                          str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
         first = self.runs[0].label if self.runs else "the first"
-        self._fill(self.table, ["run", "val acc", "best val acc", "gap", f"Δ val vs {first}",
-                                f"Δ gap vs {first}", "epochs"], rows)
+        self._fill(self.table, ["run", "val acc", "best", "gap", "Δ val", "Δ gap", "epochs"], rows)
+        self.table.setToolTip(f"How each run ended (the weights it ends with; best: the best epoch's "
+                              f"validation accuracy). Δ: against {first}, the first row.")
+        for col, tip in ((4, f"validation accuracy minus {first}'s"), (5, f"gap minus {first}'s")):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
         self._fill_diff()
 
     def _fill_diff(self) -> None:

@@ -176,3 +176,15 @@ def test_resuming_something_that_is_no_experiment_says_so(qtbot, window, tmp_pat
     window.experiments.resume(folder)
     finish(qtbot, window)
     assert str(folder) in window.status_label.text() or str(folder) in window.error_dialog.text()
+
+
+def test_the_experiments_menu_starts_a_cross_validation(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: asked.append(a) or (2, True))
+    window.menu_actions["Cross-validate the panel's settings…"].trigger()  # triggered(checked) ignored
+    assert asked and window.state == RUNNING and window.experiments.kind == "cv"
+    finish(qtbot, window)
+    (folder,) = experiment_folders(window)
+    assert json.loads((folder / "experiment.json").read_text())["meta"] == {"folds": 2}
