@@ -50,6 +50,7 @@ class ExperimentEntry:
     planned: int | None
     record: dict = field(repr=False, default_factory=dict)
     runs: list[RunEntry] = field(default_factory=list)
+    abandoned: list[RunEntry] = field(default_factory=list)  # cut off, then run again on resume
 
 
 def _json(path: Path) -> dict:
@@ -102,10 +103,12 @@ def read_experiment(path: str | Path) -> ExperimentEntry | None:
                             started=_started(path, {}), status=status,
                             planned=record.get("planned_trials"), record=record)
     order = {t.get("run_dir"): t.get("index", 0) for t in record.get("trials", [])}
+    # A run cut off and run again on resume: its folder stays on disk, not among the members.
+    abandoned = {d for t in record.get("trials", []) for d in t.get("abandoned", [])}
     for child in sorted(p for p in path.iterdir() if p.is_dir()):
         run = read_entry(child, experiment=path)
         if run is not None:
-            entry.runs.append(run)
+            (entry.abandoned if child.name in abandoned else entry.runs).append(run)
     entry.runs.sort(key=lambda r: (order.get(r.path.name, 10**6), r.path.name))
     return entry
 

@@ -54,3 +54,21 @@ def about(parent) -> None:
     QMessageBox.about(parent, "About Overfit Lab",
                       f"Overfit Lab {__version__}\nSee why deep networks overfit and how "
                       "regularization fixes it.\nFashion-MNIST © 2017 Zalando SE, MIT licence.")
+
+
+def confirm(parent, title: str, text: str, yes: str = "OK") -> bool:
+    """A yes / no question; the one place tests answer for the user."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(ok)
+    box.exec()
+    return box.clickedButton() is ok
+
+
+def cannot(parent, title: str, text: str) -> QMessageBox:
+    """Why a request could not be done; non-modal, nothing was changed."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box

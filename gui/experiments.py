@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from engine import events as ev
 from engine.config import Config, ConfigError, parse_literal
 from engine.plans import curve_plan, cv_plan, tour_plan, twin_config
+from gui import dialogs
 
 CURVE_CHOICES = {  # setting: (label, default values)
     "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
@@ -33,6 +34,9 @@ CURVE_CHOICES = {  # setting: (label, default values)
     "model.depth": ("Depth (capacity)", "1, 2, 4, 8"),
     "data.label_noise": ("Label noise", "0, 0.1, 0.3, 0.5"),
 }
+
+
+TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)"}
 
 
 class CurveDialog(QDialog):
@@ -47,6 +51,7 @@ class CurveDialog(QDialog):
             self.key.addItem(label, key)
         self.key.setToolTip("The setting to vary; every other setting stays as in the panel")
         self.values = QLineEdit(CURVE_CHOICES["data.train_size"][1])
+        self.values.setMinimumWidth(260)
         self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
                                "is part of every larger one")
         self.key.currentIndexChanged.connect(lambda _i: self.values.setText(CURVE_CHOICES[self.key.currentData()][1]))
@@ -74,7 +79,7 @@ class Experiments:
         self.w = window
         self.kind = ""  # of the job running, "" for a single run
         self.base: Config | None = None
-        self.finished_tab = None  # the tab to show when the experiment ends
+        self.hint = ""  # said with "ready": experiments that can be resumed
 
     def menu_entries(self) -> list:
         return [("Remedy tour (overfit, then each remedy as its twin)", self.tour, "Ctrl+T"),
@@ -106,11 +111,19 @@ class Experiments:
         self.browser.open_requested.connect(self.open_settings)
         self.browser.twin_requested.connect(self.twin)
         self.browser.resume_requested.connect(self.resume)
+        resumable = self.browser.resumable()
+        self.hint = (f"; {len(resumable)} experiment(s) can be resumed: select one in the Runs tab, press Resume"
+                     if resumable else "")
 
     def overlay(self, paths: list) -> None:
-        if paths:
-            self.w.experiment_view.show_runs([Path(p) for p in paths],
-                                             f"{len(paths)} runs from the Runs browser, compared with the first")
+        experiment = self.browser.selected_experiment()
+        if experiment is not None:  # its own view: CV bands, a learning curve, the tour's overlay
+            self.w.experiment_view.show_experiment(experiment.path, experiment.kind,
+                                                   experiment.record.get("meta") or {},
+                                                   TITLES.get(experiment.kind, experiment.name))
+            self.w.show_tab(self.w.experiment_view)
+        elif paths:
+            self.w.experiment_view.show_runs([Path(p) for p in paths])
             self.w.show_tab(self.w.experiment_view)
 
     def open_settings(self, path) -> None:
@@ -125,12 +138,17 @@ class Experiments:
                           "or change one and use Experiments ▸ Compare with… for a twin")
 
     # ---- menu entries ------------------------------------------------------------------
-    def tour(self) -> None:
+    def tour(self, ask: bool = True) -> None:
         base, plan = tour_plan()
         try:
             seed = self.w.settings_panel.config().run.seed
         except ConfigError:
             seed = base.run.seed
+        if ask and not dialogs.confirm(
+                self.w, "Remedy tour", f"Train overfit and then each of {len(plan) - 1} remedies as its twin (the "
+                f"same data, initial weights and data order; seed {seed}), one after another: about a minute "
+                "each on a laptop. At the end the Experiment tab overlays them all.", "Start the tour"):
+            return
         self._start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
                     say=f"remedy tour: overfit, then {len(plan) - 1} remedies as its twins (seed {seed})")
 
@@ -155,9 +173,10 @@ class Experiments:
         config = self._panel_config()
         if config is None:
             return
-        dialog = dialog or CurveDialog(self.w)
-        if dialog.result() != QDialog.DialogCode.Accepted and dialog.exec() != QDialog.DialogCode.Accepted:
-            return
+        if dialog is None:  # one dialog, kept: what was typed is there the next time
+            dialog = self._curve_dialog = getattr(self, "_curve_dialog", None) or CurveDialog(self.w)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
         try:
             key, values, plan = dialog.plan(config.run.seed)
         except ConfigError as exc:
@@ -182,7 +201,11 @@ class Experiments:
             ref_config = Config.from_dict(json.loads((reference / "config.json").read_text(encoding="utf-8")))
             config = twin_config(ref_config, edited)
         except (OSError, json.JSONDecodeError, ConfigError) as exc:
-            self.w.status.say(f"cannot twin {reference}: not a run folder Overfit Lab can read ({exc})")
+            why = "it has no config.json" if isinstance(exc, OSError) else str(exc)
+            self.w.error_dialog = dialogs.cannot(self.w, "Cannot compare with that folder",
+                                                 f"{reference} is not a run folder Overfit Lab can read: {why}.\n\n"
+                                                 "Choose a run's folder (one with config.json), or select a run in "
+                                                 "the Runs tab and press Twin….")
             return
         self._start(config, [{}], kind="twin", notes={"twin_of": str(reference)},
                     say=f"twin of {reference.name}: same seed, same initial weights and data order")
@@ -195,7 +218,20 @@ class Experiments:
             folder = QFileDialog.getExistingDirectory(self.w, "Resume which experiment?", str(self.w.runs_dir))
             if not folder:
                 return
-        self._start(None, [], kind="resume", resume_dir=Path(folder), say=f"resuming {Path(folder).name}")
+        folder = Path(folder)
+        try:
+            record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
+            base = Config.from_dict(record["base"])
+            if record.get("plan") is None:
+                raise ValueError("its runs were proposed as it went")
+        except (OSError, json.JSONDecodeError, KeyError, ConfigError, ValueError) as exc:
+            why = "it has no experiment.json" if isinstance(exc, OSError) else str(exc)
+            self.w.error_dialog = dialogs.cannot(
+                self.w, "Cannot resume that folder", f"{folder} is not an experiment that can be resumed: {why}.\n\n"
+                "Experiments (cross-validations, learning curves, tours) are the folders grouped with their runs "
+                "in the Runs tab; select one and press Resume.")
+            return
+        self._start(base, [], kind="resume", resume_dir=folder, say=f"resuming {folder.name}: finished runs are kept")
 
     # ---- the job -----------------------------------------------------------------------------
     def _panel_config(self) -> Config | None:
@@ -217,15 +253,21 @@ class Experiments:
         if event.experiment_dir is None:
             return
         view = self.w.experiment_view
-        title = {"cv": None, "curve": None,
-                 "tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)"}.get(event.kind)
-        view.show_experiment(Path(event.experiment_dir), event.kind, event.meta, title or "")
+        view.show_experiment(Path(event.experiment_dir), event.kind, event.meta, TITLES.get(event.kind, ""))
         if event.kind in ("cv", "curve"):
             self.w.show_tab(view)  # the aggregate is the point; the run in progress is one tab away
 
     def on_trial_started(self, event: ev.TrialStarted) -> None:
         if self.kind == "twin" and event.run_dir:
             self.w.experiment_view.add_run(Path(event.run_dir), "twin")
+        self._refresh_browser()
+
+    def _refresh_browser(self) -> None:
+        """The Runs dock after a run folder appeared or an experiment changed state (its
+        folder watcher sees new folders in the runs directory only)."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(300, self.browser.refresh)
 
     def on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
         if event.experiment_dir is not None and self.kind in ("tour", "resume", "experiment"):
@@ -233,3 +275,4 @@ class Experiments:
         if event.experiment_dir is not None:
             self.w.status.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")
         self.kind = ""
+        self._refresh_browser()

@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         """View > Larger / Smaller text: the plots, and every other text of the app, for the
         back row of a room."""
         self.plots.scale_text(factor)
+        self.experiment_view.scale_text(self.plots.text_scale)
         app = QApplication.instance()
         base = app.property("base_font_pt")  # the application's own size, before any scaling
         if base is None:
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
         freeze_startup_objects()
         self.run_state.engine_ready = True
         if self.state == IDLE:
-            self.status.say("ready: press Start (Ctrl+Return)")
+            self.status.say(f"ready: press Start (Ctrl+Return){self.experiments.hint}")
         self.run_state.update()
 
     def any_thread_running(self) -> bool:
@@ -251,6 +252,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_stop_triggered(self) -> None:
+        if self.multi_run and self.state in (RUNNING, PAUSED) and not dialogs.confirm(
+                self, "Stop the experiment?", "Stop the run in progress and the experiment? The runs that "
+                "have finished are kept; Resume in the Runs tab goes on with the rest.", "Stop"):
+            return
         if self.handle is not None and self.state in (RUNNING, PAUSED):
             self.handle.control.request_stop()
             self.run_state.set(STOPPING)
@@ -316,10 +321,14 @@ class MainWindow(QMainWindow):
     def _on_trial_started(self, event: ev.TrialStarted) -> None:
         self.exports.run_dir = event.run_dir
         self.experiments.on_trial_started(event)
-        if event.index > 0 or self.handle.config is None:  # the next run of a plan: its own curves
+        if event.index > 0:  # the next run of a plan: its own curves, its own progress
             label = event.changes.get("run.name") or ", ".join(
                 f"{k.split('.')[-1]} {v}" for k, v in event.changes.items()) or "run"
             self.plots.prepare_run(label)
+            try:
+                self.status.starting(self.handle.config.with_updates(event.changes).optim.epochs)
+            except (ConfigError, AttributeError):
+                pass
 
     def _on_run_started(self, event: ev.RunStarted) -> None:
         self.started_event = event

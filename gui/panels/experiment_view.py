@@ -42,7 +42,8 @@ from gui.plotting.axes import apply_text_scale, make_plot
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22"]
-TRAIN, VAL = "#1f77b4", "#ff7f0e"
+TRAIN, VAL, BEST = "#1f77b4", "#ff7f0e", "#8c564b"
+FINISHED = ("completed", "early_stopped")
 LOG_X_KEYS = ("data.train_size", "model.width")
 
 
@@ -62,11 +63,19 @@ class Tracked:
     def __post_init__(self):
         self.tail = MetricsTail(self.path)
 
-    def outcome(self) -> Outcome | None:
+    def outcome(self, finished_only: bool = False) -> Outcome | None:
+        """How the run ended; finished_only: only a run that trained to its end (a stopped
+        fold is no fold of a cross-validation)."""
         for e in reversed(self.tail.events):
             if e.get("event") == "RunFinished":
+                if finished_only and e.get("reason") not in FINISHED:
+                    return None
                 return Outcome.of(e.get("final_metrics"), e.get("best_epoch"))
         return None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome(finished_only=True) is not None
 
     def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = self.tail.curve(key)
@@ -90,6 +99,7 @@ class ExperimentView(QWidget):
         self.meta: dict = {}
         self.text_scale = 1.0
         self._dirty = False
+        self._base_title = ""
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
         self.title = QLabel("Select runs in the Runs browser, or start an experiment from the Experiments menu.")
@@ -133,8 +143,11 @@ class ExperimentView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(plots)
         split.addWidget(tables)
+        split.setHandleWidth(8)  # plots against tables: drag to give the tables more rows
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setToolTip("Drag the bar between the plots and the tables to resize them")
+        self.split = split
         layout.addWidget(split, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
@@ -147,7 +160,8 @@ class ExperimentView(QWidget):
         self.mode, self.folder, self.meta = "overlay", None, {}
         self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or _label(Path(p))) for p in paths]
         self._distinct_labels()
-        self.title.setText(title or f"{len(paths)} runs, compared with the first")
+        self.title.setText(title or ("1 run" if len(paths) == 1 else f"{len(paths)} runs, compared with the first"))
+        self._base_title = self.title.text()
         self._start()
 
     def show_experiment(self, folder: Path, kind: str, meta: dict, title: str = "") -> None:
@@ -155,6 +169,7 @@ class ExperimentView(QWidget):
         self.mode = {"cv": "cv", "curve": "curve"}.get(kind, "overlay")
         self.folder, self.meta, self.runs = Path(folder), dict(meta), []
         self.title.setText(title or folder.name)
+        self._base_title = self.title.text()
         self._members()
         self._start()
 
@@ -169,11 +184,13 @@ class ExperimentView(QWidget):
         names = [r.label for r in self.runs]
         if len(set(names)) == len(names):
             return
-        keys, flat = _differing([_config(r.path) for r in self.runs])
-        for i, (r, f) in enumerate(zip(self.runs, flat, strict=True)):
-            if names.count(r.label) > 1:
+        configs = [_config(r.path) for r in self.runs]
+        for name in {n for n in names if names.count(n) > 1}:
+            same = [i for i, n in enumerate(names) if n == name]
+            keys, flat = _differing([configs[i] for i in same])  # what tells these runs apart
+            for i, f in zip(same, flat, strict=True):
                 what = ", ".join(f"{k.split('.')[-1]} {f.get(k, '–')}" for k in keys[:2])
-                r.label = f"{r.label} ({what})" if what else f"{r.label} #{i + 1}"
+                self.runs[i].label = f"{name} ({what})" if what else f"{name} #{same.index(i) + 1}"
 
     def _start(self) -> None:
         self._show_mode()
@@ -191,6 +208,7 @@ class ExperimentView(QWidget):
             item = p.getPlotItem()
             item.setLabel("bottom", x)
             item.setLogMode(x=log_x, y=False)
+            item.getAxis("bottom").setTicks(None)
         curve = self.mode == "curve"
         self._title("loss", "Best validation accuracy" if curve else "Loss")
         self.plots["loss"].getPlotItem().setLabel("left", "%" if curve else "loss")
@@ -288,11 +306,22 @@ class ExperimentView(QWidget):
                          str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
         first = self.runs[0].label if self.runs else "the first"
         self._fill(self.table, ["run", "val acc", "best", "gap", "Δ val", "Δ gap", "epochs"], rows)
+        self.title.setText(self._base_title + self._takeaway(base))
         self.table.setToolTip(f"How each run ended (the weights it ends with; best: the best epoch's "
                               f"validation accuracy). Δ: against {first}, the first row.")
         for col, tip in ((4, f"validation accuracy minus {first}'s"), (5, f"gap minus {first}'s")):
             self.table.horizontalHeaderItem(col).setToolTip(tip)
         self._fill_diff()
+
+    def _takeaway(self, base: Outcome | None) -> str:
+        """Once every run has ended: the one line to point at."""
+        others = [(r.label, r.outcome()) for r in self.runs[1:]]
+        if base is None or not others or not all(o for _, o in others) or not all(r.tail.finished for r in self.runs):
+            return ""
+        val = max(others, key=lambda t: t[1].val_accuracy)
+        gap = min(others, key=lambda t: t[1].gap)
+        return (f"<br><b>Highest validation accuracy: {val[0]} ({(val[1].val_accuracy - base.val_accuracy) * 100:+.1f} "
+                f"pts against {self.runs[0].label}); smallest gap: {gap[0]} ({(gap[1].gap - base.gap) * 100:+.1f} pts)</b>")
 
     def _fill_diff(self) -> None:
         keys, flat = _differing([_config(r.path) for r in self.runs])
@@ -301,7 +330,12 @@ class ExperimentView(QWidget):
 
     # ---- cross-validation -------------------------------------------------------------------------
     def _draw_cv(self) -> None:
-        folds = [r for r in self.runs if r.tail.epochs]
+        folds = [r for r in self.runs if r.finished]  # a stopped or running fold is no fold yet
+        for r in self.runs:
+            if not r.finished and not r.tail.finished and r.tail.epochs:  # the fold in progress
+                x, y = r.series("val_accuracy")
+                self.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(VAL, width=1.5, style=Qt.PenStyle.DashLine),
+                                            name="fold in progress")
         for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
                                               ("val_accuracy", "accuracy", 100, VAL, "validation"),
                                               ("val_loss", "loss", 1, VAL, "validation"),
@@ -321,9 +355,10 @@ class ExperimentView(QWidget):
                                         symbolSize=8, symbolBrush=VAL, symbolPen="w", name="each fold's best epoch")
         rows, outs = [], []
         for r in self.runs:
-            o = r.outcome()
+            o = r.outcome(finished_only=True)
             outs += [o] if o else []
-            rows.append([(str(r.changes.get("data.fold", r.label)), None), _p(o and o.val_accuracy),
+            state = "" if r.finished else (" (stopped)" if r.tail.finished else " (training)")
+            rows.append([(str(r.changes.get("data.fold", r.label)) + state, None), _p(o and o.val_accuracy),
                          _p(o and o.best_val_accuracy), _pts(o and o.gap),
                          str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
         if outs:  # first: the figure a cross-validation is for
@@ -347,7 +382,7 @@ class ExperimentView(QWidget):
     # ---- learning curves ------------------------------------------------------------------------------
     def _draw_curve(self) -> None:
         key = self.meta.get("over", "")
-        rows_in = [(r.changes.get(key), o) for r in self.runs for o in [r.outcome()] if o]
+        rows_in = [(r.changes.get(key), o) for r in self.runs for o in [r.outcome(finished_only=True)] if o]
         groups = by_value(rows_in)
         try:
             groups.sort(key=lambda g: float(g[0]))
@@ -356,7 +391,7 @@ class ExperimentView(QWidget):
         xs = np.array([float(g[0]) if _numeric(g[0]) else i for i, g in enumerate(groups)], float)
         for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
                                           ("val_accuracy", "accuracy", VAL, "validation (final)"),
-                                          ("best_val_accuracy", "loss", VAL, "validation (best epoch)"),
+                                          ("best_val_accuracy", "loss", BEST, "validation (best epoch)"),
                                           ("gap", "gap", "#555", "gap (final)")):
             if not groups:
                 break
@@ -369,13 +404,18 @@ class ExperimentView(QWidget):
             p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
         rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]), None) for k in
                 ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
-        done, planned = len(rows_in), len(self.runs)
-        self.title.setText(f"Learning curve over {key}: {done} runs finished"
-                           + ("" if all(r.tail.finished for r in self.runs) else f", {planned - done} to go"))
+        done = len(rows_in)
+        planned = len(self.meta.get("values") or []) * int(self.meta.get("seeds") or 0) or len(self.runs)
+        self.title.setText(f"Learning curve over {key}: {done} of {planned} runs finished")
+        if self.plots["accuracy"].getPlotItem().getAxis("bottom").logMode and len(xs):
+            ticks = [[(math.log10(v), f"{v:g}") for v in xs if v > 0]]  # the sizes themselves, not decades
+            for p in self.plots.values():
+                p.getPlotItem().getAxis("bottom").setTicks(ticks)
         self._fill(self.table, [key, "runs", "train acc %", "val acc %", "best val acc %", "gap (pts)"], rows)
 
     # ---- tables ---------------------------------------------------------------------------------------
     def _fill(self, table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+        table.clearContents()
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(rows))

@@ -184,6 +184,15 @@ class RunsBrowser(QWidget):
     def selected_runs(self) -> list[Path]:
         return list(self._selected)
 
+    def resumable(self) -> list:
+        """Experiments cut off by a crash, a closed window or Stop."""
+        return [e for e in self._experiments.values() if e.status in RESUMABLE]
+
+    def selected_experiment(self):
+        """The experiment entry when exactly one experiment row is selected (else None)."""
+        rows = self._selected_rows()
+        return self._experiments.get(rows[0]) if len(rows) == 1 else None
+
     def tail(self, path: Path) -> MetricsTail | None:
         """The metrics tail of a running run (the window draws its live curves from it)."""
         return self._tails.get(Path(path))

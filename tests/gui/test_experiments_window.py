@@ -47,7 +47,9 @@ def test_cross_validation_runs_every_fold_and_shows_the_band_and_table(qtbot, wi
     assert json.loads((folder / "experiment.json").read_text())["status"] == ev.COMPLETED
 
 
-def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, window):
+def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, window, monkeypatch):
+    asked = []
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: asked.append(a[1]) or True)
     window.settings_panel.set_config(tiny_config({"data.train_size": 120, "optim.epochs": 200}))
     window.experiments.cross_validate(3)
     qtbot.waitUntil(lambda: window.plots.step_loss.n > 0, timeout=RUN_TIMEOUT)
@@ -64,6 +66,7 @@ def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, 
     finish(qtbot, window)
     record = json.loads((folder / "experiment.json").read_text())
     assert record["trials"][0]["abandoned"] == [stopped_dir]  # the stopped fold's folder is kept, listed
+    assert asked == ["Stop the experiment?"] * 2  # a stop of an experiment is confirmed first
     assert len(record["trials"]) == 1 and record["status"] == ev.USER_STOPPED
 
 
@@ -135,7 +138,7 @@ def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, wi
     original = plans.tour_plan
     monkeypatch.setattr("gui.experiments.tour_plan",
                         lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
-    window.experiments.tour()
+    window.experiments.tour(ask=False)
     finish(qtbot, window)
     view = window.experiment_view
     assert window.tabs.currentWidget() is view and view.mode == "overlay"
@@ -175,7 +178,8 @@ def test_resuming_something_that_is_no_experiment_says_so(qtbot, window, tmp_pat
         folder.mkdir()
     window.experiments.resume(folder)
     finish(qtbot, window)
-    assert str(folder) in window.status_label.text() or str(folder) in window.error_dialog.text()
+    assert window.state == IDLE and str(folder) in window.error_dialog.text()
+    assert "not an experiment" in window.error_dialog.text()
 
 
 def test_the_experiments_menu_starts_a_cross_validation(qtbot, window, monkeypatch):
@@ -188,3 +192,29 @@ def test_the_experiments_menu_starts_a_cross_validation(qtbot, window, monkeypat
     finish(qtbot, window)
     (folder,) = experiment_folders(window)
     assert json.loads((folder / "experiment.json").read_text())["meta"] == {"folds": 2}
+
+
+def test_a_stop_that_is_not_confirmed_goes_on_and_the_tour_asks_first(qtbot, window, monkeypatch):
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: False)
+    window.experiments.tour()
+    assert window.state == IDLE  # not confirmed: nothing started
+    window.settings_panel.set_config(tiny_config({"data.train_size": 120, "optim.epochs": 200}))
+    window.experiments.cross_validate(2)
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > 0, timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()
+    assert window.state == RUNNING
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)
+    window.actions["stop"].trigger()
+    finish(qtbot, window)
+
+
+def test_selecting_an_experiment_in_the_runs_dock_shows_its_own_view(qtbot, window):
+    first = Experiment(tiny_config(), cv_plan(2), runs_dir=window.runs_dir, name="cv", kind="cv",
+                       meta={"folds": 2}).run()
+    browser = window.experiments.browser
+    browser.refresh()
+    browser._select([first.path])
+    view = window.experiment_view
+    assert view.mode == "cv" and window.tabs.currentWidget() is view
+    view.tick()
+    assert view.cell(0, 0) == "mean ± sd (2)"
