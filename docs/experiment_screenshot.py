@@ -3,9 +3,11 @@
 
     python docs/experiment_screenshot.py tour docs/screenshot-tour.png [--size 1280x720]
     python docs/experiment_screenshot.py cv docs/screenshot-cv.png [--folds 5]
+    python docs/experiment_screenshot.py transfer docs/screenshot-transfer.png
 
 Runs the experiment in the window as a user would (Experiments ▸ Remedy tour, or
-Experiments ▸ Cross-validate on the `overfit` preset), waits for its end and saves the
+Experiments ▸ Cross-validate on the `overfit` preset, or Experiments ▸ Transfer comparison
+on the `transfer` preset), waits for its end and saves the
 window as a PNG (Qt offscreen unless a display is set).
 """
 
@@ -23,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("tour", "cv"))
+    parser.add_argument("what", choices=("tour", "cv", "transfer"))
     parser.add_argument("png")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--folds", type=int, default=5)
@@ -50,12 +52,14 @@ def main() -> int:
 
         original = experiments.tour_plan
         experiments.tour_plan = lambda: (lambda b, p: (b.with_updates({"optim.epochs": args.epochs}), p))(*original())
-    config = load_preset("overfit")
+    config = load_preset("transfer" if args.what == "transfer" else "overfit")
     if args.epochs:
         config = config.with_updates({"optim.epochs": args.epochs})
-    window.settings_panel.set_config(config, "overfit")
+    window.settings_panel.set_config(config, "transfer" if args.what == "transfer" else "overfit")
     if args.what == "tour":
-        window.experiments.tour()
+        window.experiments.tour(ask=False)
+    elif args.what == "transfer":
+        window.experiments.compare_transfer()
     else:
         window.experiments.cross_validate(args.folds)
         window.experiment_view.per_fold.setChecked(True)

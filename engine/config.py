@@ -65,6 +65,7 @@ class DataConfig:
     label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
     toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
     image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
+    classes: str = setting("all", "Which Fashion-MNIST classes: all ten; even (T-shirt, pullover, coat, shirt, bag: the source task the fashion_cnn backbone was pretrained on) or odd (trouser, dress, sandal, sneaker, ankle boot: its transfer target).", choices=("all", "even", "odd"))
     folds: int = setting(0, "Cross-validation: 0 keeps one fixed validation split; k ≥ 2 cuts the training examples into k stratified folds, trains on k − 1 and validates on fold `data.fold` (a cross-validation runs every fold and reports mean ± sd).", min=0, max=100)
     fold: int = setting(0, "Which fold is held out for validation when data.folds ≥ 2 (0 … folds − 1).", min=0, max=99)
     skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
@@ -77,6 +78,12 @@ class ModelConfig:
     depth: int = setting(2, "Hidden layers (MLP), convolution blocks (CNN) or residual blocks (ResNet). A simpler architecture has less room to memorize.", min=1, max=16)
     batch_norm: bool = setting(False, "Normalize activations after each hidden layer; speeds training and regularizes a little.")
     activation: str = setting("relu", "Non-linearity between layers.", choices=("relu", "tanh", "gelu"))
+    backbone: str = setting("none", "Transfer learning: start from a CNN trained on other data (shipped with the app, never downloaded). fashion_cnn: pretrained on Fashion-MNIST's even classes (use data.classes = odd); squeezenet: SqueezeNet 1.1 trained on ImageNet (for your own images). Replaces arch, width and depth with the backbone and a new linear head.", choices=("none", "fashion_cnn", "squeezenet"))
+    transfer: str = setting("finetune", "How the backbone trains. scratch: its architecture from random weights; random_frozen: random weights, frozen (the honest control); frozen: pretrained and frozen, features computed once, only the head trains (feature extraction); finetune: pretrained, trained at a lower learning rate so large early updates do not wreck what it learned.", choices=("scratch", "random_frozen", "frozen", "finetune"))
+    frozen_epochs: int = setting(0, "finetune: train the head alone for this many epochs first, then the whole network (fastai's fine_tune): a random head's large gradients never reach the pretrained layers.", min=0, max=10000)
+    backbone_lr_scale: float = setting(0.1, "finetune: the backbone's learning rate as a fraction of optim.lr. Small steps protect the pretrained features.", min=0.0, max=1.0, min_exclusive=True)
+    backbone_size: int = setting(0, "Side length images are resized to for the backbone; 0: its own (28 for fashion_cnn, 224 for squeezenet). Smaller is faster.", min=0, max=512)
+    weights_file: str = setting("", "A safetensors file of backbone weights to use instead of the shipped ones (the keys must fit the backbone).")
 
 
 @dataclass

@@ -80,6 +80,11 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         tx, ty, vx, vy = fashion_mnist()
         pool_x, pool_y, test_x, test_y = tx[:, None], ty.astype(np.int64), vx[:, None], vy.astype(np.int64)
         classes = FASHION_CLASSES
+        if cfg.classes != "all":  # half the classes, relabelled 0..4: a transfer task's source or target
+            keep = list(range(0 if cfg.classes == "even" else 1, 10, 2))
+            pool_x, pool_y = _only(pool_x, pool_y, keep)
+            test_x, test_y = _only(test_x, test_y, keep)
+            classes = [FASHION_CLASSES[c] for c in keep]
     elif cfg.dataset == "image_folder":
         x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings)
         if cfg.train_size + cfg.val_size + cfg.test_size > len(y):
@@ -92,6 +97,8 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     else:  # pragma: no cover - guarded by config choices
         raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
 
+    if cfg.classes != "all" and cfg.dataset != "fashion_mnist":
+        raise ConfigError("data.classes", cfg.classes, "all (the even / odd halves are Fashion-MNIST's)")
     if cfg.val_size >= len(pool_y):
         raise ConfigError("data.val_size", cfg.val_size, f"less than the {len(pool_y)} examples available for training and validation")
     available = len(pool_y) - cfg.val_size
@@ -136,6 +143,13 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
         warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
                   + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
+
+
+def _only(x: np.ndarray, y: np.ndarray, keep: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    mask = np.isin(y, keep)
+    relabel = np.full(int(y.max()) + 1, -1, dtype=np.int64)
+    relabel[keep] = np.arange(len(keep))
+    return x[mask], relabel[y[mask]]
 
 
 def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):

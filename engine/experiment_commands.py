@@ -83,12 +83,14 @@ def effect_table(result) -> str:
     rows = _outcomes(result)
     if not rows:
         return "no run finished\n"
-    _, base = rows[0]
-    lines = [f"{'run':<16} {'val acc':>8} {'vs overfit':>10} {'gap':>8} {'vs overfit':>10} {'val loss':>8}"]
+    first, base = rows[0]
+    against = f"vs {first.get('run.name', 'first')}"
+    lines = [f"{'run':<16} {'val acc':>8} {'best val':>9} {against:>16} {'gap':>8} {against:>16} {'val loss':>8}"]
     for changes, o in rows:
         name = changes.get("run.name", "?")
-        lines.append(f"{name:<16} {o.val_accuracy:>8.1%} {(o.val_accuracy - base.val_accuracy) * 100:>+9.1f}p "
-                     f"{o.gap * 100:>+7.1f}p {(o.gap - base.gap) * 100:>+9.1f}p {o.val_loss:>8.3f}")
+        lines.append(f"{name:<16} {o.val_accuracy:>8.1%} {o.best_val_accuracy:>9.1%} "
+                     f"{(o.val_accuracy - base.val_accuracy) * 100:>+15.1f}p {o.gap * 100:>+7.1f}p "
+                     f"{(o.gap - base.gap) * 100:>+15.1f}p {o.val_loss:>8.3f}")
     return "\n".join(lines) + "\n"
 
 
@@ -175,6 +177,19 @@ def cmd_tour(args) -> int:
     return _run(experiment, effect_table)
 
 
+def cmd_compare_transfer(args) -> int:
+    from engine.plans import transfer_plan
+
+    try:
+        experiment = _experiment(args, lambda cfg: transfer_plan(), "transfer", {})
+        if experiment.base.model.backbone == "none":
+            raise ConfigError("model.backbone", "none", "a backbone to transfer from: fashion_cnn or squeezenet "
+                              "(e.g. --preset transfer)")
+    except ConfigError as exc:
+        return _refuse(exc)
+    return _run(experiment, effect_table)
+
+
 def cmd_resume(args) -> int:
     from engine.experiments import Experiment
 
@@ -183,7 +198,7 @@ def cmd_resume(args) -> int:
     except ConfigError as exc:
         return _refuse(exc)
     kind = experiment.kind
-    table = (cv_table if kind == "cv" else effect_table if kind == "tour"
+    table = (cv_table if kind == "cv" else effect_table if kind in ("tour", "transfer")
              else (lambda r: curve_table(r, experiment.meta.get("over", ""))) if kind == "curve"
              else (lambda r: ""))
     return _run(experiment, table)
@@ -211,6 +226,10 @@ def add_commands(sub) -> None:
     tour.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one setting of every run")
     tour.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
     tour.set_defaults(func=cmd_tour)
+    transfer = sub.add_parser("compare-transfer", help="train from scratch, random frozen, frozen and fine-tuned "
+                              "as twins on the same few examples, and compare them")
+    settings(transfer)
+    transfer.set_defaults(func=cmd_compare_transfer)
     resume = sub.add_parser("resume", help="go on with an interrupted experiment (finished runs are kept)")
     resume.add_argument("experiment_dir", metavar="EXPERIMENT_DIR", type=Path)
     resume.set_defaults(func=cmd_resume)

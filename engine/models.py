@@ -149,7 +149,11 @@ ARCHITECTURES = {"mlp": MLP, "cnn": CNN, "resnet": ResNet}
 
 
 def build_model(cfg: ModelConfig, input_shape, num_classes: int, dropout: float,
-                mean: torch.Tensor | None = None, std: torch.Tensor | None = None) -> Network:
+                mean: torch.Tensor | None = None, std: torch.Tensor | None = None) -> nn.Module:
+    if cfg.backbone != "none":  # transfer learning: a shipped backbone and a new head
+        from engine.backbones import build_transfer
+
+        return build_transfer(cfg, input_shape, num_classes, dropout)
     shape = _norm_shape(tuple(input_shape))
     mean = torch.zeros(shape) if mean is None else mean.reshape(shape)
     std = torch.ones(shape) if std is None else std.reshape(shape)
@@ -161,7 +165,8 @@ def weight_layers(model: nn.Module) -> OrderedDict[str, nn.Parameter]:
     named = OrderedDict()
     for name, module in model.named_modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
-            short = name.removeprefix("net.").removeprefix("body.").removeprefix("blocks.")
+            short = (name.removeprefix("net.").removeprefix("body.").removeprefix("blocks.")
+                     .replace("backbone.body.", "backbone.").replace("backbone.features.", "backbone."))
             named[short] = module.weight
     return named
 

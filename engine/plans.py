@@ -56,3 +56,11 @@ def tour_plan() -> tuple[Config, list[dict[str, Any]]]:
     for name in REMEDY_PRESETS:
         plan.append(differences(base, load_preset(name), skip=("run.seed", "run.device")))
     return base, plan
+
+
+TRANSFER_MODES = ("scratch", "random_frozen", "frozen", "finetune")
+
+
+def transfer_plan() -> list[dict[str, Any]]:
+    """The four ways to use a backbone, as twins: the same few target examples, head and seed."""
+    return [{"model.transfer": mode, "run.name": mode} for mode in TRANSFER_MODES]

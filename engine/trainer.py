@@ -90,6 +90,7 @@ class Trainer:
         self.result: ev.RunFinished | None = None
         self.test_result: ev.Evaluated | None = None
         self.history: list[ev.EpochMetrics] = []
+        self.features_cached = False
         self.last_weights = None
         self._step_event_at = 0.0  # when the last StepMetrics went out
 
@@ -109,12 +110,18 @@ class Trainer:
         try:
             self.model = build_model(cfg.model, d.input_shape, d.num_classes, cfg.regularization.dropout,
                                      d.mean, d.std).to(self.device)
+        except (ConfigError, DataError):
+            raise  # they name their own setting or file
         except ValueError as exc:
             raise ConfigError("model.arch", cfg.model.arch, str(exc)) from exc
         self.layers = weight_layers(self.model)
         self.weights = list(self.layers.values())
         o = cfg.optim
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        if hasattr(self.model, "param_groups"):  # transfer: the backbone at its own learning rate
+            params = self.model.param_groups(o.lr, cfg.model.backbone_lr_scale)
+            self._cache_features()
+        else:
+            params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = (torch.optim.SGD(params, lr=o.lr, momentum=o.momentum) if o.optimizer == "sgd"
                           else torch.optim.Adam(params, lr=o.lr))
         self.decay_params, _ = decay_split(self.model, cfg.regularization.decay_bias_and_norm)
@@ -125,7 +132,26 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(d.train_y) / o.batch_size)
         self.has_noise = bool(d.corrupted.any().item())
         self.finite = FiniteCheck(self.device, self._diverged)
+        self._no_grad = torch.zeros(1, device=self.device)
         self.prepared = True
+
+    def _cache_features(self) -> None:
+        """A backbone frozen for the whole run: its features of every training and validation
+        image, computed once, so each epoch trains only the head (no augmentation then: an
+        augmented image would need its features computed again)."""
+        m = self.config.model
+        self.features_cached = m.transfer in ("frozen", "random_frozen")
+        if not self.features_cached:
+            return
+        import dataclasses as dc
+
+        from engine.backbones import cached_features
+
+        d = self.data
+        self.data = dc.replace(d, train_x=cached_features(self.model, d.train_x),
+                               val_x=cached_features(self.model, d.val_x),
+                               warnings=[*d.warnings, f"model.transfer = {m.transfer}: the backbone's features "
+                                         "are computed once per image, so augmentation is off"])
 
     # ---- events -----------------------------------------------------------------------
     def emit(self, event) -> None:
@@ -174,6 +200,9 @@ class Trainer:
     def _loop(self) -> tuple[str, str]:
         epochs = self.config.optim.epochs
         for epoch in range(1, epochs + 1):
+            m = self.config.model
+            if m.backbone != "none" and m.transfer == "finetune" and epoch == m.frozen_epochs + 1 and self.model.frozen:
+                self.model.freeze(False)  # the head has settled: now the whole network, gently
             totals = self._train_epoch(epoch)
             metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
             self.epoch = epoch
@@ -198,7 +227,7 @@ class Trainer:
             self._poll_control()
             reg = self.config.regularization
             xb, yb = d.train_x[idx], d.train_y[idx]
-            if augmentation_active(reg, d.is_toy):
+            if augmentation_active(reg, d.is_toy) and not self.features_cached:
                 xb = augment(xb, reg, self.augment_gen)
             logits = self.model(xb)
             loss = F.cross_entropy(logits, yb)
@@ -206,8 +235,9 @@ class Trainer:
             penalty = weight_penalty(reg, self.decay_params)
             self.optimizer.zero_grad(set_to_none=True)
             (loss + penalty if penalty is not None else loss).backward()
-            if i % GRAD_NORM_EVERY == 0:
-                totals.grads += torch.stack(torch._foreach_norm([w.grad for w in self.weights]))
+            if i % GRAD_NORM_EVERY == 0:  # a frozen layer has no gradient: 0
+                totals.grads += torch.stack(torch._foreach_norm(
+                    [w.grad if w.grad is not None else self._no_grad for w in self.weights]))
                 totals.grad_samples += 1
             decoupled_decay(reg, self.decay_params, self.optimizer.param_groups[0]["lr"])
             self.optimizer.step()
@@ -274,7 +304,7 @@ class Trainer:
             set_dropout(self.model, reg.dropout)
         if "optim.lr" in changes:
             for g in self.optimizer.param_groups:
-                g["lr"] = self.config.optim.lr
+                g["lr"] = self.config.optim.lr * g.get("lr_scale", 1.0)
         if "regularization.decay_bias_and_norm" in changes:
             self.decay_params, _ = decay_split(self.model, reg.decay_bias_and_norm)
         t.min_delta = reg.min_delta

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine import events as ev
 from engine.config import Config, ConfigError, parse_literal
-from engine.plans import curve_plan, cv_plan, tour_plan, twin_config
+from engine.plans import curve_plan, cv_plan, tour_plan, transfer_plan, twin_config
 from gui import dialogs
 
 CURVE_CHOICES = {  # setting: (label, default values)
@@ -36,7 +36,9 @@ CURVE_CHOICES = {  # setting: (label, default values)
 }
 
 
-TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)"}
+TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)",
+          "transfer": "Transfer: from scratch, random frozen, frozen and fine-tuned backbones as twins "
+                      "(the same few examples, head and seed)"}
 
 
 class CurveDialog(QDialog):
@@ -84,6 +86,8 @@ class Experiments:
     def menu_entries(self) -> list:
         return [("Remedy tour (overfit, then each remedy as its twin)", self.tour, "Ctrl+T"),
                 ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
+                None,
+                ("Transfer comparison (scratch, random frozen, frozen, fine-tune)", lambda: self.compare_transfer(), None),
                 None,
                 ("Cross-validate the panel's settings…", lambda: self.cross_validate(), None),
                 ("Learning curve…", lambda: self.learning_curve(), None),
@@ -151,6 +155,21 @@ class Experiments:
             return
         self._start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
                     say=f"remedy tour: overfit, then {len(plan) - 1} remedies as its twins (seed {seed})")
+
+    def compare_transfer(self) -> None:
+        """The four transfer modes as twins, with the panel's backbone (the `transfer`
+        preset's when the panel uses none)."""
+        from engine.config import load_preset
+
+        config = self._panel_config()
+        if config is None:
+            return
+        if config.model.backbone == "none":
+            config = load_preset("transfer")
+            self.w.settings_panel.set_config(config, "transfer")
+        self._start(config, transfer_plan(), kind="transfer", name=config.run.name or "transfer",
+                    say=f"transfer comparison: four runs from the {config.model.backbone} backbone on "
+                        f"{config.data.train_size} training images")
 
     def cross_validate(self, folds: int | None = None) -> None:
         config = self._panel_config()
@@ -270,7 +289,7 @@ class Experiments:
         QTimer.singleShot(300, self.browser.refresh)
 
     def on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
-        if event.experiment_dir is not None and self.kind in ("tour", "resume", "experiment"):
+        if event.experiment_dir is not None and self.kind in ("tour", "transfer", "resume", "experiment"):
             self.w.show_tab(self.w.experiment_view)  # every run overlaid, and their effects
         if event.experiment_dir is not None:
             self.w.status.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")

@@ -218,3 +218,26 @@ def test_selecting_an_experiment_in_the_runs_dock_shows_its_own_view(qtbot, wind
     assert view.mode == "cv" and window.tabs.currentWidget() is view
     view.tick()
     assert view.cell(0, 0) == "mean ± sd (2)"
+
+
+def test_the_transfer_comparison_trains_four_modes_as_twins_and_overlays_them(qtbot, window):
+    from engine.config import load_preset
+
+    window.settings_panel.set_config(load_preset("transfer").with_updates(
+        {"optim.epochs": 2, "data.val_size": 200, "run.device": "cpu"}), "transfer")
+    window.experiments.compare_transfer()
+    finish(qtbot, window)
+    view = window.experiment_view
+    assert window.tabs.currentWidget() is view and view.mode == "overlay"
+    assert [view.cell(i, 0) for i in range(4)] == ["scratch", "random_frozen", "frozen", "finetune"]
+    assert view.cell(1, 4).endswith("pts")  # each against training from scratch
+    modes = [json.loads((r.path / "config.json").read_text())["model"]["transfer"] for r in view.runs]
+    assert modes == ["scratch", "random_frozen", "frozen", "finetune"]
+    assert "Highest validation accuracy" in view.title.text()
+
+
+def test_the_transfer_settings_have_tooltips_that_say_why():
+    from engine.config import field_info
+
+    assert "lower learning rate" in field_info("model.transfer").metadata["help"]
+    assert "protect" in field_info("model.backbone_lr_scale").metadata["help"]

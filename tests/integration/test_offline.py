@@ -28,3 +28,11 @@ def test_every_built_in_dataset_trains_one_epoch_offline(dataset):
     cfg = tiny_config({"data.dataset": dataset, "optim.epochs": 1, "data.test_size": 100})
     result = Trainer(cfg).fit()
     assert result.reason == ev.COMPLETED, result.message
+
+
+@pytest.mark.parametrize("backbone", ["fashion_cnn", "squeezenet"])
+def test_every_shipped_backbone_loads_and_fine_tunes_offline(backbone):
+    cfg = tiny_config({"data.classes": "odd", "data.train_size": 20, "data.val_size": 20, "optim.epochs": 1,
+                       "model.backbone": backbone, "model.transfer": "finetune", "model.backbone_size": 32})
+    result = Trainer(cfg).fit()
+    assert result.reason == ev.COMPLETED, result.message
