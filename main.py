@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"train", "presets", "evaluate", "export", "cv", "curve", "tour", "resume", "compare-transfer"}
+CLI_COMMANDS = {"train", "presets", "evaluate", "export", "cv", "curve", "tour", "resume", "compare-transfer", "search", "search-worker"}
 
 
 def _ensure_streams() -> None:

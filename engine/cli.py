@@ -197,8 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(func=cmd_presets)
     from engine.experiment_commands import add_commands
+    from engine.search_commands import add_commands as add_search_commands
 
     add_commands(sub)
+    add_search_commands(sub)
     return parser
 
 

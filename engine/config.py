@@ -150,7 +150,7 @@ class Config:
                               f"at most {SCHEMA_VERSION}; this file was written by a newer Overfit Lab")
         sections = {}
         for name, value in raw.items():
-            if name == "schema_version":
+            if name in ("schema_version", "search"):  # [search]: engine.search reads it
                 continue
             section_cls = SECTIONS.get(name)
             if section_cls is None:
@@ -344,6 +344,17 @@ def preset_description(name: str) -> str:
             break
         lines.append(line.lstrip("# "))
     return " ".join(lines)
+
+
+def search_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
+    """The `[search]` table of a settings file or preset, if it has one."""
+    path = Path(config_file) if config_file else presets_dir() / f"{preset or 'overfit'}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
+        return None  # resolve() names what is wrong with the file
+    return raw.get("search")
 
 
 def resolve(config_file: str | None = None, preset: str | None = None,
