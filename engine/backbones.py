@@ -84,8 +84,10 @@ def load_pretrained(spec: Backbone, path: Path | None = None) -> dict[str, torch
     shipped = path is None
     path = backbones_dir() / spec.file if shipped else Path(path)
     if not path.is_file():
-        hint = " (reinstall Overfit Lab: the file ships with it)" if shipped else ""
-        raise DataError(f"{path}: backbone weights not found{hint}")
+        if not shipped:
+            raise ConfigError("model.weights_file", str(path), f"a .safetensors file of {spec.name} weights that "
+                              "exists (or nothing: the shipped weights)")
+        raise DataError(f"{path}: backbone weights not found (reinstall Overfit Lab: the file ships with it)")
     if shipped and sha256_of(path) != spec.sha256:
         raise DataError(f"{path}: the backbone weights are damaged (their SHA-256 is not the one shipped); "
                         "reinstall Overfit Lab — nothing was trained on them")
@@ -209,8 +211,11 @@ def build_transfer(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
             parts = [f"missing keys: {', '.join(missing[:6])}{' …' if len(missing) > 6 else ''}" if missing else "",
                      f"unexpected keys: {', '.join(unexpected[:6])}{' …' if len(unexpected) > 6 else ''}"
                      if unexpected else "", f"shape mismatches: {'; '.join(misshapen[:4])}" if misshapen else ""]
+            other = [b for b in BACKBONES if b != spec.name]
             raise ConfigError("model.weights_file", cfg.weights_file or spec.file,
-                              f"weights that fit the {spec.name} backbone ({' | '.join(p for p in parts if p)})")
+                              f"weights that fit the {spec.name} backbone — is the file for another backbone "
+                              f"(model.backbone = {' or '.join(other)})? Clear the field for the shipped weights. "
+                              f"({' | '.join(p for p in parts if p)})")
         net.backbone.load_state_dict(state)
     net.freeze(cfg.transfer in ("frozen", "random_frozen") or (cfg.transfer == "finetune" and cfg.frozen_epochs > 0))
     return net

@@ -221,8 +221,8 @@ class SettingsPanel(QWidget):
         if self._loading:
             return
         self.clear_error(key)
-        if key == "data.dataset":
-            self._update_test_size()
+        if key in ("data.dataset", "model.backbone", "model.transfer"):
+            self._update_applicable()
         self._show_preset()
         self.setting_changed.emit(key, self.value(key))
 
@@ -239,7 +239,7 @@ class SettingsPanel(QWidget):
                 self._preset, self._preset_config = preset, load_preset(preset)
         finally:
             self._loading = False
-        self._update_test_size()
+        self._update_applicable()
         self._show_preset()
 
     def _on_screen(self) -> Config | None:
@@ -271,12 +271,32 @@ class SettingsPanel(QWidget):
             box.setItemText(0, "(custom)")
             box.setCurrentText(self._preset)
 
-    def _update_test_size(self) -> None:
-        w = self.widgets["data.test_size"]
-        official = self.value("data.dataset") in OFFICIAL_TEST_SPLIT
-        w.setEnabled(not official and (not self._live or self.fields["data.test_size"].metadata.get("live")))
-        help_text = w.property("help")
-        w.setToolTip(f"{help_text}\n\n{TEST_SIZE_IGNORED}" if official else help_text)
+    def _update_applicable(self) -> None:
+        """Settings that do not apply to the others on screen are greyed out, saying why."""
+        for key, reason in self._not_applicable().items():
+            w = self.widgets[key]
+            live_ok = not self._live or self.fields[key].metadata.get("live")
+            w.setEnabled(reason is None and bool(live_ok))
+            help_text = w.property("help")
+            w.setToolTip(f"{help_text}\n\n{reason}" if reason else help_text)
+
+    def _not_applicable(self) -> dict[str, str | None]:
+        v = self.value
+        backbone, transfer = v("model.backbone"), v("model.transfer")
+        frozen = backbone != "none" and transfer in ("frozen", "random_frozen")
+        out = {"data.test_size": TEST_SIZE_IGNORED if v("data.dataset") in OFFICIAL_TEST_SPLIT else None,
+               "data.classes": None if v("data.dataset") == "fashion_mnist" else "Only for fashion_mnist."}
+        for key in ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation"):
+            out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
+        for key in ("model.transfer", "model.backbone_size", "model.weights_file"):
+            out[key] = "Applies with a backbone (model.backbone)." if backbone == "none" else None
+        for key in ("model.frozen_epochs", "model.backbone_lr_scale"):
+            out[key] = None if backbone != "none" and transfer == "finetune" else "Applies when fine-tuning a backbone."
+        for key in self.widgets:
+            if key.startswith("regularization.augment_"):
+                out[key] = ("Off in frozen mode: each image's features are computed once, so an augmented image "
+                            "would need them again.") if frozen else None
+        return out
 
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""
@@ -325,7 +345,7 @@ class SettingsPanel(QWidget):
             help_text = w.property("help")
             w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
         if not live:
-            self._update_test_size()
+            self._update_applicable()
 
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:

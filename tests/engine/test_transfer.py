@@ -169,3 +169,9 @@ def test_squeezenet_on_a_folder_of_mixed_grayscale_and_colour_images(tmp_path):
     assert result.reason == ev.COMPLETED, result.message
     assert trainer.data.train_x.shape == (12, 512)  # 3-channel features of grayscale and colour alike
     assert trainer.history[-1].val_accuracy == 1.0  # dark against light: easy for ImageNet features
+
+
+def test_a_weights_file_that_is_not_there_names_the_setting(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        Trainer(tiny_config({**FEW, "model.weights_file": str(tmp_path / "nope.safetensors")})).prepare()
+    assert info.value.key == "model.weights_file" and "exists" in str(info.value)

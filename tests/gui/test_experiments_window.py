@@ -241,3 +241,20 @@ def test_the_transfer_settings_have_tooltips_that_say_why():
 
     assert "lower learning rate" in field_info("model.transfer").metadata["help"]
     assert "protect" in field_info("model.backbone_lr_scale").metadata["help"]
+
+
+def test_settings_that_do_not_apply_to_a_backbone_are_greyed_out_saying_why(window):
+    from engine.config import load_preset
+
+    panel = window.settings_panel
+    panel.set_config(load_preset("transfer"), "transfer")
+    w = panel.widgets
+    assert not w["model.width"].isEnabled() and "replace" in w["model.width"].toolTip()
+    assert w["model.backbone_lr_scale"].isEnabled() and w["regularization.augment_hflip"].isEnabled()
+    panel.set_value("model.transfer", "frozen")
+    panel._emit("model.transfer")
+    assert not w["regularization.augment_hflip"].isEnabled()
+    assert "computed once" in w["regularization.augment_hflip"].toolTip()
+    assert not w["model.backbone_lr_scale"].isEnabled()
+    panel.set_config(load_preset("overfit"), "overfit")
+    assert w["model.width"].isEnabled() and not w["model.transfer"].isEnabled()
