@@ -4,6 +4,7 @@
     python docs/experiment_screenshot.py tour docs/screenshot-tour.png [--size 1280x720]
     python docs/experiment_screenshot.py cv docs/screenshot-cv.png [--folds 5]
     python docs/experiment_screenshot.py transfer docs/screenshot-transfer.png
+    python docs/experiment_screenshot.py search docs/screenshot-search.png   # mid-study
 
 Runs the experiment in the window as a user would (Experiments ▸ Remedy tour, or
 Experiments ▸ Cross-validate on the `overfit` preset, or Experiments ▸ Transfer comparison
@@ -25,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("tour", "cv", "transfer"))
+    parser.add_argument("what", choices=("tour", "cv", "transfer", "search"))
     parser.add_argument("png")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--folds", type=int, default=5)
@@ -60,11 +61,30 @@ def main() -> int:
         window.experiments.tour(ask=False)
     elif args.what == "transfer":
         window.experiments.compare_transfer()
+    elif args.what == "search":  # 16 trials of overfit at 12 epochs; the picture after the 12th
+        from PySide6.QtCore import QTimer
+
+        from gui.experiments import SearchDialog
+
+        window.settings_panel.set_config(config.with_updates({"optim.epochs": 12}), "overfit")
+        dialog = SearchDialog(window, "overfit-search")
+        dialog.trials.setValue(16)
+        window.experiments.search(dialog)
+
+        def check():
+            view = window.search_view
+            view.refresh()
+            if sum(t.state.name in ("COMPLETE", "PRUNED") for t in view.trials) >= 12:
+                done.quit()
+            else:
+                QTimer.singleShot(500, check)
+
+        QTimer.singleShot(500, check)
     else:
         window.experiments.cross_validate(args.folds)
         window.experiment_view.per_fold.setChecked(True)
     done.exec()
-    print(f"{args.what}: {window.last_result.reason}", flush=True)
+    print(f"{args.what}: {window.last_result.reason if window.last_result else 'mid-study'}", flush=True)
     for _ in range(20):
         app.processEvents()
     window.experiment_view.tick()

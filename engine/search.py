@@ -174,6 +174,8 @@ def open_storage(url: str | None, folder: Path | None, timeout_s: float = 10.0):
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own lines say what happens
+
     if not url:
         path = Path(folder) / STUDY_FILE
         return JournalStorage(JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path))))

@@ -35,35 +35,53 @@ def _told(number, state, value, changes, result) -> None:
     print(f"trial {number}: {state}, value {shown}, {result.epochs_completed} epochs ({params})", flush=True)
 
 
-def run_worker(study, settings, base: Config, folder: Path, deadline: float | None) -> str:
-    """Take trials of `study` until its budget is spent; return how the experiment ended."""
+def run_worker(study, settings, base: Config, folder: Path, deadline: float | None, *, control=None,
+               subscribers=(), quiet: bool = False) -> str:
+    """Take trials of `study` until its budget is spent; return how the experiment ended.
+    The window runs this on its engine thread (quiet, its own control and subscribers)."""
     from engine.experiments import Experiment
     from engine.search import BestLoss, Pruning, search_plan, summary_line
 
     pruning, best_loss = Pruning(settings.objective), BestLoss()
 
     def told(*args):
-        _told(*args)
-        print(f"  {summary_line(study)}", flush=True)
+        if not quiet:
+            _told(*args)
+            print(f"  {summary_line(study)}", flush=True)
 
-    control = RunControl()
+    control = control or RunControl()
     plan = search_plan(study, settings, pruning, best_loss, budget=settings.trials, deadline=deadline,
                        on_told=told, control=control)
-    experiment = Experiment(base, plan, control=control, subscribers=[pruning, best_loss],
+    experiment = Experiment(base, plan, control=control, subscribers=[pruning, best_loss, *subscribers],
                             runs_dir=folder, name="worker", kind="search", meta={"study": study.study_name})
+    if quiet:
+        return experiment.run().reason
     with stop_on_sigint(experiment.control):
         result = experiment.run()
     return result.reason
 
 
+def start_study(base: Config, settings, name: str, runs_dir: Path, url: str | None):
+    """Open (or create) the study `name` for `base` and `settings`: (study, its folder)."""
+    from engine.search import open_storage, open_study, write_study_info
+
+    folder = Path(runs_dir) / name
+    if not url:
+        folder.mkdir(parents=True, exist_ok=True)  # the journal lives in it
+    study = open_study(name, settings, open_storage(url, folder))
+    folder.mkdir(parents=True, exist_ok=True)  # reachable and agreed: the trials' runs go here
+    study.set_user_attr("base", base.to_dict())
+    study.set_user_attr("settings", {"trials": settings.trials, "timeout_min": settings.timeout_min,
+                                     "sampler": settings.sampler, "pruner": settings.pruner, "seed": settings.seed})
+    write_study_info(folder, name, url, settings)
+    return study, folder
+
+
 def cmd_search(args) -> int:
     from engine.runs import default_runs_dir
     from engine.search import (
-        open_storage,
-        open_study,
         search_settings,
         summary_line,
-        write_study_info,
     )
 
     try:
@@ -76,18 +94,9 @@ def cmd_search(args) -> int:
         if args.timeout is not None:
             settings.timeout_min = args.timeout
         name = args.study or f"{base.run.name or args.preset or 'search'}-search"
-        folder = Path(args.out or default_runs_dir()) / name
-        if not args.storage:
-            folder.mkdir(parents=True, exist_ok=True)  # the journal lives in it
-        storage = open_storage(args.storage, folder)
-        study = open_study(name, settings, storage)
-        folder.mkdir(parents=True, exist_ok=True)  # reachable and agreed: the trials' runs go here
+        study, folder = start_study(base, settings, name, Path(args.out or default_runs_dir()), args.storage)
     except ConfigError as exc:
         return _refuse(exc)
-    study.set_user_attr("base", base.to_dict())
-    study.set_user_attr("settings", {"trials": settings.trials, "timeout_min": settings.timeout_min,
-                                     "sampler": settings.sampler, "pruner": settings.pruner, "seed": settings.seed})
-    write_study_info(folder, name, args.storage, settings)
     print(f"study {name!r}: {settings.trials} trials, {settings.objective} ({settings.direction}), "
           f"{settings.sampler} sampler, {settings.pruner} pruner; runs in {folder}", flush=True)
     deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None

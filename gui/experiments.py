@@ -76,6 +76,62 @@ class CurveDialog(QDialog):
         return key, values, curve_plan(key, values, seeds)
 
 
+class SearchDialog(QDialog):
+    """A hyperparameter search of the panel's settings: which settings, the budget, how."""
+
+    def __init__(self, parent=None, name: str = "search"):
+        from PySide6.QtWidgets import QCheckBox
+
+        from engine.search import DEFAULT_SPACE, OBJECTIVES, PRUNERS, SAMPLERS
+
+        super().__init__(parent)
+        self.setWindowTitle("Hyperparameter search")
+        form = QFormLayout(self)
+        self.name = QLineEdit(name)
+        self.name.setToolTip("The study's name: a study of this name goes on where it stopped")
+        self.trials = QSpinBox()
+        self.trials.setRange(1, 1000)
+        self.trials.setValue(20)
+        self.objective, self.sampler, self.pruner = QComboBox(), QComboBox(), QComboBox()
+        for box, items in ((self.objective, OBJECTIVES), (self.sampler, SAMPLERS), (self.pruner, PRUNERS)):
+            box.addItems(list(items))
+        self.objective.setToolTip("Best validation accuracy (of any epoch) or lowest validation loss; the test "
+                                  "split is never read by the search")
+        self.pruner.setToolTip("median: stop a trial whose validation metric is worse than the median of earlier "
+                               "trials at the same epoch; halving: successive halving")
+        self.storage = QLineEdit()
+        self.storage.setPlaceholderText("none: a journal file in the study's folder")
+        self.storage.setToolTip("postgresql+psycopg://user:password@host/db to share the study with "
+                                "`main.py search-worker` on other machines")
+        form.addRow("Study", self.name)
+        self.params = {}
+        for key, (low, high, log) in DEFAULT_SPACE.items():
+            box = QCheckBox(f"{key}  [{low:g}, {high:g}]{' log' if log else ''}")
+            box.setChecked(True)
+            self.params[key] = box
+            form.addRow("Search" if len(self.params) == 1 else "", box)
+        form.addRow("Trials", self.trials)
+        form.addRow("Objective", self.objective)
+        form.addRow("Sampler", self.sampler)
+        form.addRow("Pruner", self.pruner)
+        form.addRow("Storage", self.storage)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def settings(self):
+        from engine.search import DEFAULT_SPACE, search_settings
+
+        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()
+                  if self.params[k].isChecked()}
+        if not params:
+            raise ConfigError("search.params", [], "at least one setting to search")
+        return search_settings({"params": params, "trials": self.trials.value(),
+                                "objective": self.objective.currentText(), "sampler": self.sampler.currentText(),
+                                "pruner": self.pruner.currentText()})
+
+
 class Experiments:
     def __init__(self, window):
         self.w = window
@@ -88,6 +144,9 @@ class Experiments:
                 ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
                 None,
                 ("Transfer comparison (scratch, random frozen, frozen, fine-tune)", lambda: self.compare_transfer(), None),
+                None,
+                ("Hyperparameter search of the panel's settings…", lambda: self.search(), None),
+                ("Attach to a study (another process or machine)…", lambda: self.attach_study(), None),
                 None,
                 ("Cross-validate the panel's settings…", lambda: self.cross_validate(), None),
                 ("Learning curve…", lambda: self.learning_curve(), None),
@@ -115,6 +174,7 @@ class Experiments:
         self.browser.open_requested.connect(self.open_settings)
         self.browser.twin_requested.connect(self.twin)
         self.browser.resume_requested.connect(self.resume)
+        self.w.search_view.trial_opened.connect(self.show_run)
         resumable = self.browser.resumable()
         self.hint = (f"; {len(resumable)} experiment(s) can be resumed: select one in the Runs tab, press Resume"
                      if resumable else "")
@@ -129,6 +189,11 @@ class Experiments:
         elif paths:
             self.w.experiment_view.show_runs([Path(p) for p in paths])
             self.w.show_tab(self.w.experiment_view)
+
+    def show_run(self, path) -> None:
+        """One run's curves (a search's trial, say) in the Experiment tab."""
+        self.w.experiment_view.show_runs([Path(path)])
+        self.w.show_tab(self.w.experiment_view)
 
     def open_settings(self, path) -> None:
         try:
@@ -170,6 +235,56 @@ class Experiments:
         self._start(config, transfer_plan(), kind="transfer", name=config.run.name or "transfer",
                     say=f"transfer comparison: four runs from the {config.model.backbone} backbone on "
                         f"{config.data.train_size} training images")
+
+    def search(self, dialog: SearchDialog | None = None) -> None:
+        """A hyperparameter search of the panel's settings, its study followed in the Search tab."""
+        config = self._panel_config()
+        if config is None:
+            return
+        if dialog is None:
+            dialog = SearchDialog(self.w, f"{config.run.name or 'search'}-search")
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+        try:
+            settings = dialog.settings()
+            name, url = dialog.name.text().strip() or "search", dialog.storage.text().strip() or None
+            from engine.search import open_storage
+
+            if url is None:
+                (Path(self.w.runs_dir) / name).mkdir(parents=True, exist_ok=True)  # the journal's folder
+            storage = open_storage(url, Path(self.w.runs_dir) / name)  # named at once if unreachable
+        except ConfigError as exc:
+            QMessageBox.warning(self.w, "Hyperparameter search", str(exc))
+            return
+        self._start(config, [], kind="search", search=(settings, name, url), name=name,
+                    say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}")
+        self.w.search_view.attach(storage, name)
+        self.w.show_tab(self.w.search_view)
+
+    def attach_study(self) -> None:
+        """Follow a study another process or machine runs: its folder (journal) or a URL."""
+        from engine.search import STUDY_FILE, open_storage
+
+        text, ok = QInputDialog.getText(self.w, "Attach to a study", "A study's folder, or a postgresql+psycopg:// "
+                                        "URL followed by a space and the study's name:")
+        if not ok or not text.strip():
+            return
+        parts = text.strip().split()
+        try:
+            if "://" in parts[0]:
+                if len(parts) < 2:
+                    raise ConfigError("study", text, "a URL and the study's name, separated by a space")
+                storage, name = open_storage(parts[0], None), parts[1]
+            else:
+                folder = Path(parts[0])
+                if not (folder / STUDY_FILE).is_file():
+                    raise ConfigError("study", str(folder), f"a study's folder (with {STUDY_FILE})")
+                storage, name = open_storage(None, folder), folder.name
+        except ConfigError as exc:
+            QMessageBox.warning(self.w, "Attach to a study", str(exc))
+            return
+        self.w.search_view.attach(storage, name)
+        self.w.show_tab(self.w.search_view)
 
     def cross_validate(self, folds: int | None = None) -> None:
         config = self._panel_config()
@@ -262,7 +377,8 @@ class Experiments:
             return None
 
     def _start(self, config: Config | None, plan: list, *, kind: str, say: str, **job) -> None:
-        if not self.w.start_run(config=config, plan=plan, kind=kind if kind != "resume" else "experiment", **job):
+        if not self.w.start_run(config=config, plan=plan or None, kind=kind if kind != "resume" else "experiment",
+                                **job):
             return
         self.kind, self.base = kind, config
         self.w.status.say(say)

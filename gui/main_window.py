@@ -27,6 +27,7 @@ from gui.keys import RunKeys
 from gui.panels.evaluation import EvaluationPanel
 from gui.panels.experiment_view import ExperimentView
 from gui.panels.plots import PlotsPanel
+from gui.panels.search_view import SearchView
 from gui.panels.settings import SettingsPanel
 from gui.persistence import SettingsStore
 from gui.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
@@ -80,9 +81,11 @@ class MainWindow(QMainWindow):
         self.plots = PlotsPanel()
         self.evaluation = EvaluationPanel()  # an evaluation's report, a tab beside the plots
         self.experiment_view = ExperimentView()  # several runs: CV, learning curves, overlays
+        self.search_view = SearchView()  # a hyperparameter search's study, live
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plots, "Training")
         self.tabs.addTab(self.experiment_view, "Experiment")
+        self.tabs.addTab(self.search_view, "Search")
         self.tabs.addTab(self.evaluation, "Evaluation")
         self.tabs.setTabEnabled(self.tabs.indexOf(self.evaluation), False)  # until there is a report
         self.setCentralWidget(self.tabs)
@@ -228,7 +231,8 @@ class MainWindow(QMainWindow):
         self.run_state.can_test = self.run_state.can_validate = False
         self._save_state()
         self.handle = RunHandle(config, self.runs_dir, plan=plan or [{}], **job)
-        self.multi_run = len(self.handle.plan) > 1 or self.handle.resume_dir is not None
+        self.multi_run = (len(self.handle.plan) > 1 or self.handle.resume_dir is not None
+                          or self.handle.search is not None)
         first = config.with_updates(self.handle.plan[0]) if config is not None and self.handle.plan else config
         self.run_label = ((first.run.name if first else "") or self.settings_panel.preset_label() or "run")
         if first is not None:

@@ -56,6 +56,7 @@ class RunHandle:
     name: str = ""
     notes: dict[str, Any] = field(default_factory=dict)  # kept in each run's summary (a twin's reference)
     resume_dir: Path | str | None = None  # an interrupted experiment folder to go on with
+    search: Any = None  # a search: (engine.search.SearchSettings, study name, storage URL or None)
 
     def shutdown(self) -> None:
         """Ask a live run to stop (also when paused)."""
@@ -92,6 +93,14 @@ class EngineWorker(QObject):
             from engine.experiments import Experiment  # imports torch: on this thread
 
             subscribers = [_SignalCallback(self.event_emitted, handle.number)]
+            if handle.search is not None:  # trials asked of an Optuna study, one after another
+                from engine.search_commands import run_worker, start_study
+
+                settings, name, url = handle.search
+                study, folder = start_study(handle.config, settings, name, Path(handle.runs_dir), url)
+                run_worker(study, settings, handle.config, folder, None, control=handle.control,
+                           subscribers=subscribers, quiet=True)
+                return
             if handle.resume_dir is not None:
                 experiment = Experiment.resume(handle.resume_dir, control=handle.control, subscribers=subscribers)
             else:

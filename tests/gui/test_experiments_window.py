@@ -258,3 +258,41 @@ def test_settings_that_do_not_apply_to_a_backbone_are_greyed_out_saying_why(wind
     assert not w["model.backbone_lr_scale"].isEnabled()
     panel.set_config(load_preset("overfit"), "overfit")
     assert w["model.width"].isEnabled() and not w["model.transfer"].isEnabled()
+
+
+def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_study(qtbot, window):
+    from gui.experiments import SearchDialog
+
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 3}))
+    dialog = SearchDialog(window, "tiny-search")
+    dialog.trials.setValue(3)
+    dialog.params["model.width"].setChecked(False)
+    window.experiments.search(dialog)
+    assert window.state == RUNNING and window.tabs.currentWidget() is window.search_view
+    finish(qtbot, window)
+    view = window.search_view
+    view.refresh()
+    assert view.table.rowCount() == 3
+    assert {view.cell(i, 1) for i in range(3)} <= {"complete", "pruned"}
+    headers = [view.table.horizontalHeaderItem(i).text() for i in range(view.table.columnCount())]
+    assert headers[:2] == ["trial", "state"] and "lr" in headers and "width" not in headers
+    assert len(view.plots["curves"].getPlotItem().listDataItems()) == 3  # one validation curve per trial
+    assert "Study tiny-search" in view.title.text()
+    assert (window.runs_dir / "tiny-search" / "study.journal").is_file()
+    opened = []
+    view.trial_opened.connect(opened.append)
+    view._on_table_double_clicked(0, 0)
+    assert opened and (opened[0] / "config.json").is_file()
+
+
+def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.experiments import SearchDialog
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    dialog = SearchDialog(window)
+    dialog.storage.setText("postgresql+psycopg://me:secret@127.0.0.1:1/none")
+    window.experiments.search(dialog)
+    assert window.state == IDLE and "storage" in said[0] and "secret" not in said[0]

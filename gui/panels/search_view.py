@@ -1,0 +1,237 @@
+"""The Search tab: an Optuna study, read from its storage as trials arrive — whichever
+process or machine runs them (the window's engine thread, `main.py search-worker`s).
+
+A trials table (sortable), every trial's validation curve (Optuna's intermediate values:
+a pruned trial's ends where it was stopped), the optimization history (each trial's value
+and the best so far), parallel coordinates of the parameters coloured by value, and the
+parameter importances (Optuna's own evaluator). Double-click a trial for its run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.plotting.axes import make_plot
+
+STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
+                "WAITING": "#9467bd"}
+
+
+class NumberItem(QTableWidgetItem):
+    """Sorts by number, not by text."""
+
+    def __lt__(self, other):
+        a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return a < b
+        return super().__lt__(other)
+
+
+def _item(text: str, number=None, color: str | None = None) -> QTableWidgetItem:
+    item = NumberItem(text)
+    item.setData(Qt.ItemDataRole.UserRole, number)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if color:
+        item.setForeground(QColor(color))
+    return item
+
+
+class SearchView(QWidget):
+    trial_opened = Signal(Path)  # a trial's run folder, double-clicked
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.storage = self.study_name = None
+        self.trials: list = []
+        self._seen = None  # what was drawn last (trial numbers, states, values)
+        self._importances: dict[str, float] = {}
+        self._importance_key = None
+        layout = QVBoxLayout(self)
+        self.title = QLabel("No study yet: Experiments ▸ Hyperparameter search…, or attach to a study.")
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName("The study shown")
+        layout.addWidget(self.title)
+        self.plots = {"curves": make_plot("Validation curve of each trial", "value"),
+                      "history": make_plot("Optimization history", "value", "trial"),
+                      "parallel": make_plot("Parallel coordinates (colour: value)", "scaled", "parameter"),
+                      "importance": make_plot("Parameter importance", "importance", "parameter")}
+        grid = QGridLayout()
+        for i, p in enumerate(self.plots.values()):
+            p.setMinimumWidth(150)
+            p.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # 0.77, not 770 × 0.001
+            grid.addWidget(p, i // 2, i % 2)
+        plots = QWidget()
+        plots.setLayout(grid)
+        self.table = QTableWidget(0, 0)
+        self.table.setAccessibleName("Trials of the study")
+        self.table.setToolTip("Every trial of the study; click a header to sort, double-click a trial for its run")
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setHandleWidth(8)
+        split.addWidget(plots)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1500)
+        self.timer.timeout.connect(self.refresh)
+
+    def attach(self, storage, study_name: str) -> None:
+        """Follow a study: an Optuna storage object and the study's name."""
+        self.storage, self.study_name = storage, study_name
+        self._seen = None
+        self.refresh()
+        self.timer.start()
+
+    def refresh(self) -> None:
+        import optuna
+
+        if self.storage is None:
+            return
+        try:
+            study = optuna.load_study(study_name=self.study_name, storage=self.storage)
+            self.trials = study.get_trials()
+        except Exception as exc:  # a storage not there yet, a blip of the database
+            self.title.setText(f"Study {self.study_name}: cannot read it now ({type(exc).__name__}: {exc})")
+            return
+        key = [(t.number, t.state.name, t.value, len(t.intermediate_values)) for t in self.trials]
+        if key == self._seen:
+            return
+        self._seen = key
+        self.direction = study.direction.name.lower()
+        self._title(study)
+        self._fill_table()
+        self._draw(study)
+
+    # ---- drawing --------------------------------------------------------------------------
+    def _title(self, study) -> None:
+        states = [t.state.name for t in self.trials]
+        counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in STATE_COLORS if states.count(s))
+        try:
+            best = study.best_trial
+            text = f"best: trial {best.number}, {best.value:.4f}"
+        except ValueError:
+            text = "no trial complete yet"
+        objective = (study.user_attrs.get("search") or {}).get("objective", "value")
+        self.title.setText(f"Study {self.study_name} ({objective}, {self.direction}): {counts or 'no trials'}; {text}")
+
+    def _fill_table(self) -> None:
+        params = sorted({k for t in self.trials for k in t.params})
+        headers = ["trial", "state", *[k.split(".")[-1] for k in params], "value", "epochs", "seconds"]
+        self.table.setSortingEnabled(False)
+        self.table.clearContents()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(self.trials))
+        for row, t in enumerate(self.trials):
+            duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and \
+                t.datetime_start else None
+            cells = [_item(str(t.number), t.number), _item(t.state.name.lower(), None, STATE_COLORS.get(t.state.name))]
+            for k in params:
+                v = t.params.get(k)
+                cells.append(_item("–" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v),
+                                   v if isinstance(v, (int, float)) else None))
+            cells += [_item("–" if t.value is None else f"{t.value:.4f}", t.value),
+                      _item(str(t.user_attrs.get("epochs", len(t.intermediate_values))),
+                            t.user_attrs.get("epochs", len(t.intermediate_values))),
+                      _item("–" if duration is None else f"{duration:.1f}", duration)]
+            for col, cell in enumerate(cells):
+                self.table.setItem(row, col, cell)
+            self.table.item(row, 0).setData(Qt.ItemDataRole.UserRole + 1, t.user_attrs.get("run_dir"))
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def _draw(self, study) -> None:
+        for p in self.plots.values():
+            p.getPlotItem().clear()
+        values = [t.value for t in self.trials if t.value is not None]
+        lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+        cmap = pg.colormap.get("viridis")
+
+        def color(v):
+            if v is None:
+                return QColor("#bbbbbb")
+            x = 0.5 if hi == lo else (v - lo) / (hi - lo)
+            return cmap.map(x if self.direction == "maximize" else 1 - x, mode="qcolor")
+
+        for t in self.trials:  # the curves, pruned ones ending where they were stopped
+            if t.intermediate_values:
+                steps = sorted(t.intermediate_values)
+                pen = pg.mkPen(STATE_COLORS.get(t.state.name, "#555"), width=2 if t.state.name == "RUNNING" else 1.2,
+                               style=Qt.PenStyle.DashLine if t.state.name == "PRUNED" else Qt.PenStyle.SolidLine)
+                self.plots["curves"].plot(steps, [t.intermediate_values[s] for s in steps], pen=pen)
+        done = [t for t in self.trials if t.value is not None]
+        if done:
+            xs = [t.number for t in done]
+            ys = [t.value for t in done]
+            self.plots["history"].plot(xs, ys, pen=None, symbol="o", symbolBrush="#1f77b4", symbolSize=7)
+            best = np.maximum.accumulate(ys) if self.direction == "maximize" else np.minimum.accumulate(ys)
+            self.plots["history"].plot(xs, best, pen=pg.mkPen("#d62728", width=2), stepMode=None)
+        self._draw_parallel(done, color)
+        self._draw_importance(study, done)
+
+    def _draw_parallel(self, done, color) -> None:
+        keys = sorted({k for t in done for k in t.params if isinstance(t.params[k], (int, float))})
+        if not keys:
+            return
+        scaled = {}
+        for k in keys:
+            vals = [t.params[k] for t in done if k in t.params]
+            log = min(vals) > 0 and max(vals) / min(vals) > 20
+            f = (lambda v: math.log10(v)) if log else (lambda v: v)
+            a, b = min(map(f, vals)), max(map(f, vals))
+            scaled[k] = (f, a, b)
+        for t in done:
+            ys = [(scaled[k][0](t.params[k]) - scaled[k][1]) / ((scaled[k][2] - scaled[k][1]) or 1)
+                  for k in keys if k in t.params]
+            self.plots["parallel"].plot(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=2))
+        item = self.plots["parallel"].getPlotItem()
+        item.getAxis("bottom").setTicks([[(i, k.split(".")[-1]) for i, k in enumerate(keys)]])
+        item.setXRange(-0.3, len(keys) - 0.7, padding=0)
+
+    def _draw_importance(self, study, done) -> None:
+        key = len(done)
+        if key >= 3 and key != self._importance_key:
+            import optuna
+
+            try:
+                self._importances = optuna.importance.get_param_importances(study)
+            except Exception:  # too few distinct values, say: keep the last ones
+                pass
+            self._importance_key = key
+        if self._importances:
+            names = list(self._importances)
+            bars = pg.BarGraphItem(x=list(range(len(names))), height=list(self._importances.values()), width=0.6,
+                                   brush="#1f77b4")
+            self.plots["importance"].addItem(bars)
+            self.plots["importance"].getPlotItem().getAxis("bottom").setTicks(
+                [[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+
+    def _on_table_double_clicked(self, row: int, _col: int) -> None:
+        run_dir = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1)
+        if run_dir:
+            self.trial_opened.emit(Path(run_dir))
+
+    def cell(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item is not None else ""
