@@ -296,3 +296,23 @@ def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
     dialog.storage.setText("postgresql+psycopg://me:secret@127.0.0.1:1/none")
     window.experiments.search(dialog)
     assert window.state == IDLE and "storage" in said[0] and "secret" not in said[0]
+
+
+def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbot, window, monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.engine.test_cli import ROOT
+
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "search", "--preset", "overfit", "--set",
+                           "data.train_size=200", "--set", "data.val_size=200", "--set", "optim.epochs=2",
+                           "--trials", "4", "--workers", "2", "--study", "shared", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (str(tmp_path / "shared"), True))
+    window.experiments.attach_study()
+    view = window.search_view
+    assert window.tabs.currentWidget() is view and view.table.rowCount() == 4
+    assert len({t.user_attrs["pid"] for t in view.trials}) == 2  # trials from both workers
