@@ -79,7 +79,7 @@ class CurveDialog(QDialog):
 class SearchDialog(QDialog):
     """A hyperparameter search of the panel's settings: which settings, the budget, how."""
 
-    def __init__(self, parent=None, name: str = "search"):
+    def __init__(self, parent=None, name: str = "search", studies: list[str] | None = None):
         from PySide6.QtWidgets import QCheckBox
 
         from engine.search import DEFAULT_SPACE, OBJECTIVES, PRUNERS, SAMPLERS
@@ -87,8 +87,14 @@ class SearchDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Hyperparameter search")
         form = QFormLayout(self)
-        self.name = QLineEdit(name)
-        self.name.setToolTip("The study's name: a study of this name goes on where it stopped")
+        self.name = QComboBox()
+        self.name.setEditable(True)
+        self.name.addItem(name)
+        for study in studies or []:  # studies of this runs folder: pick one to go on with it
+            if study != name:
+                self.name.addItem(study)
+        self.name.setToolTip("The study's name: a study of this name goes on where it stopped (its finished "
+                             "trials are kept), also after the window was closed mid-study")
         self.trials = QSpinBox()
         self.trials.setRange(1, 1000)
         self.trials.setValue(20)
@@ -105,12 +111,20 @@ class SearchDialog(QDialog):
                                 "`main.py search-worker` on other machines")
         form.addRow("Study", self.name)
         self.params = {}
+        self.ranges = {}
         for key, (low, high, log) in DEFAULT_SPACE.items():
-            box = QCheckBox(f"{key}  [{low:g}, {high:g}]{' log' if log else ''}")
+            box = QCheckBox(f"{key}{' (log scale)' if log else ''}")
             box.setChecked(True)
             self.params[key] = box
-            form.addRow("Search" if len(self.params) == 1 else "", box)
+            rng = self.ranges[key] = QLineEdit(f"{low:g}, {high:g}")
+            rng.setToolTip("low, high: inside the setting's allowed range")
+            form.addRow(box, rng)
+        self.minutes = QSpinBox()
+        self.minutes.setRange(0, 10000)
+        self.minutes.setSpecialValueText("no limit")
+        self.minutes.setToolTip("Start no new trial after this many minutes (0: no limit)")
         form.addRow("Trials", self.trials)
+        form.addRow("Minutes", self.minutes)
         form.addRow("Objective", self.objective)
         form.addRow("Sampler", self.sampler)
         form.addRow("Pruner", self.pruner)
@@ -123,13 +137,20 @@ class SearchDialog(QDialog):
     def settings(self):
         from engine.search import DEFAULT_SPACE, search_settings
 
-        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()
-                  if self.params[k].isChecked()}
+        params = {}
+        for key, (_lo, _hi, log) in DEFAULT_SPACE.items():
+            if self.params[key].isChecked():
+                parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",")]
+                if len(parts) != 2:
+                    raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
+                params[key] = {"low": parts[0], "high": parts[1], "log": log}
         if not params:
             raise ConfigError("search.params", [], "at least one setting to search")
-        return search_settings({"params": params, "trials": self.trials.value(),
-                                "objective": self.objective.currentText(), "sampler": self.sampler.currentText(),
-                                "pruner": self.pruner.currentText()})
+        raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
+               "sampler": self.sampler.currentText(), "pruner": self.pruner.currentText()}
+        if self.minutes.value():
+            raw["timeout_min"] = self.minutes.value()
+        return search_settings(raw)
 
 
 class Experiments:
@@ -175,6 +196,8 @@ class Experiments:
         self.browser.twin_requested.connect(self.twin)
         self.browser.resume_requested.connect(self.resume)
         self.w.search_view.trial_opened.connect(self.show_run)
+        self.w.search_view.settings_wanted.connect(self.open_settings)
+        self.w.search_view.twin_wanted.connect(self.twin)
         resumable = self.browser.resumable()
         self.hint = (f"; {len(resumable)} experiment(s) can be resumed: select one in the Runs tab, press Resume"
                      if resumable else "")
@@ -242,12 +265,13 @@ class Experiments:
         if config is None:
             return
         if dialog is None:
-            dialog = SearchDialog(self.w, f"{config.run.name or 'search'}-search")
+            studies = sorted(p.name for p in Path(self.w.runs_dir).glob("*/study.journal") for p in [p.parent])
+            dialog = SearchDialog(self.w, f"{config.run.name or 'search'}-search", studies)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
         try:
             settings = dialog.settings()
-            name, url = dialog.name.text().strip() or "search", dialog.storage.text().strip() or None
+            name, url = dialog.name.currentText().strip() or "search", dialog.storage.text().strip() or None
             from engine.search import open_storage
 
             if url is None:

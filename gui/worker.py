@@ -98,7 +98,10 @@ class EngineWorker(QObject):
 
                 settings, name, url = handle.search
                 study, folder = start_study(handle.config, settings, name, Path(handle.runs_dir), url)
-                run_worker(study, settings, handle.config, folder, None, control=handle.control,
+                import time
+
+                deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None
+                run_worker(study, settings, handle.config, folder, deadline, control=handle.control,
                            subscribers=subscribers, quiet=True)
                 return
             if handle.resume_dir is not None:

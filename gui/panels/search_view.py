@@ -54,6 +54,8 @@ def _item(text: str, number=None, color: str | None = None) -> QTableWidgetItem:
 
 class SearchView(QWidget):
     trial_opened = Signal(Path)  # a trial's run folder, double-clicked
+    settings_wanted = Signal(Path)  # "Open settings": the trial's run folder
+    twin_wanted = Signal(Path)  # "Twin it": the trial's run folder
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -85,6 +87,14 @@ class SearchView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        from PySide6.QtGui import QAction
+
+        for text, signal in (("Show its curves", self.trial_opened), ("Open its settings in the panel",
+                             self.settings_wanted), ("Twin it (with the panel's changes)", self.twin_wanted)):
+            action = QAction(text, self.table)
+            action.triggered.connect(lambda _=False, sig=signal: self._emit_selected(sig))
+            self.table.addAction(action)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setHandleWidth(8)
         split.addWidget(plots)
@@ -226,6 +236,13 @@ class SearchView(QWidget):
             self.plots["importance"].addItem(bars)
             self.plots["importance"].getPlotItem().getAxis("bottom").setTicks(
                 [[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+
+    def _emit_selected(self, signal) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            run_dir = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1)
+            if run_dir:
+                signal.emit(Path(run_dir))
 
     def _on_table_double_clicked(self, row: int, _col: int) -> None:
         run_dir = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1)

@@ -316,3 +316,21 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
     view = window.search_view
     assert window.tabs.currentWidget() is view and view.table.rowCount() == 4
     assert len({t.user_attrs["pid"] for t in view.trials}) == 2  # trials from both workers
+
+
+def test_the_search_dialog_checks_each_range_against_the_setting(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.experiments import SearchDialog
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    dialog = SearchDialog(window, "ranges", ["older-study"])
+    assert [dialog.name.itemText(i) for i in range(dialog.name.count())] == ["ranges", "older-study"]
+    dialog.ranges["regularization.dropout"].setText("0.1, 1.5")
+    window.experiments.search(dialog)
+    assert window.state == IDLE and "search.regularization.dropout" in said[0] and "[0.0, 1.0]" in said[0]
+    dialog.ranges["regularization.dropout"].setText("0.1, 0.4")
+    dialog.minutes.setValue(3)
+    settings = dialog.settings()
+    assert settings.space["regularization.dropout"].high == 0.4 and settings.timeout_min == 3
