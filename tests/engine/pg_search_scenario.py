@@ -47,5 +47,17 @@ trials = [{"number": t.number, "state": t.state.name, "pid": t.user_attrs.get("p
            "run_dir": t.user_attrs.get("run_dir"), "retry_of": t.system_attrs.get("failed_trial", t.user_attrs.get("retry_of")),
            "host": t.user_attrs.get("host")}
           for t in study.get_trials()]
+# The window's Search tab (offscreen), attached to the study by its URL, as an instructor would.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gui.panels.search_view import SearchView  # noqa: E402
+
+app = QApplication([])
+view = SearchView()
+view.attach(open_storage(url, None), "pg")
+shown = {"rows": view.table.rowCount(), "pids": sorted({t.user_attrs.get("pid") for t in view.trials}),
+         "title": view.title.text()}
+view.timer.stop()
 (out / "result.json").write_text(json.dumps({"killed": killed, "a_pid": a.pid, "b_pid": b.pid, "b_code": b.returncode,
-                                             "b_out": b_out[-3000:], "trials": trials}))
+                                             "b_out": b_out[-3000:], "trials": trials, "window": shown}))

@@ -94,3 +94,24 @@ def test_two_workers_share_a_postgresql_study_and_a_killed_workers_trial_fails_a
     assert {t["pid"] for t in trials} == {result["a_pid"], result["b_pid"]}  # both workers took trials
     assert any(t["retry_of"] == result["killed"] for t in trials)  # the killed one was retried
     assert killed["host"] == "another-machine"  # so the heartbeat, not a local pid check, failed it
+    window = result["window"]  # the Search tab, attached by URL, shows every trial of both workers
+    assert window["rows"] == len(trials) and window["pids"] == sorted({result["a_pid"], result["b_pid"]})
+    assert "Study pg" in window["title"]
+
+
+def test_a_trial_that_diverges_is_recorded_failed_with_its_message_and_the_study_goes_on(tmp_path):
+    import optuna
+
+    from engine.search import open_storage
+
+    space = tmp_path / "space.toml"
+    from engine.config import load_preset
+
+    space.write_text(load_preset("overfit").dumps() + "\n[search]\nparams = { \"optim.lr\" = { low = 50.0, high = 100.0 } }\n")
+    proc = cli("search", "--config", str(space), *TINY, "--set", "optim.optimizer=sgd", "--trials", "2", "--study",
+               "wild", "--out", str(tmp_path))
+    assert "failed" in proc.stdout
+    study = optuna.load_study(study_name="wild", storage=open_storage(None, tmp_path / "wild"))
+    failed = [t for t in study.trials if t.state.name == "FAIL"]
+    assert len(failed) == 3  # more failures than the budget: the settings, not bad luck — it stops
+    assert all("loss became" in t.user_attrs["message"] for t in failed)
