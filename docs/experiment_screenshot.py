@@ -64,7 +64,7 @@ def main() -> int:
     elif args.what == "search":  # 16 trials of overfit at 12 epochs; the picture after the 12th
         from PySide6.QtCore import QTimer
 
-        from gui.experiments import SearchDialog
+        from gui.experiment_dialogs import SearchDialog
 
         window.settings_panel.set_config(config.with_updates({"optim.epochs": 12}), "overfit")
         dialog = SearchDialog(window, "overfit-search")

@@ -12,145 +12,21 @@ import json
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QInputDialog,
-    QLineEdit,
     QMessageBox,
-    QSpinBox,
 )
 
 from engine import events as ev
-from engine.config import Config, ConfigError, parse_literal
-from engine.plans import curve_plan, cv_plan, tour_plan, transfer_plan, twin_config
+from engine.config import Config, ConfigError
+from engine.plans import cv_plan, tour_plan, transfer_plan, twin_config
 from gui import dialogs
-
-CURVE_CHOICES = {  # setting: (label, default values)
-    "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
-    "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
-    "model.depth": ("Depth (capacity)", "1, 2, 4, 8"),
-    "data.label_noise": ("Label noise", "0, 0.1, 0.3, 0.5"),
-}
-
+from gui.experiment_dialogs import CurveDialog, SearchDialog
 
 TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)",
           "transfer": "Transfer: from scratch, random frozen, frozen and fine-tuned backbones as twins "
                       "(the same few examples, head and seed)"}
-
-
-class CurveDialog(QDialog):
-    """Which setting a learning curve varies, its values and how many seeds each."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Learning curve")
-        form = QFormLayout(self)
-        self.key = QComboBox()
-        for key, (label, _values) in CURVE_CHOICES.items():
-            self.key.addItem(label, key)
-        self.key.setToolTip("The setting to vary; every other setting stays as in the panel")
-        self.values = QLineEdit(CURVE_CHOICES["data.train_size"][1])
-        self.values.setMinimumWidth(260)
-        self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
-                               "is part of every larger one")
-        self.key.currentIndexChanged.connect(lambda _i: self.values.setText(CURVE_CHOICES[self.key.currentData()][1]))
-        self.seeds = QSpinBox()
-        self.seeds.setRange(1, 10)
-        self.seeds.setValue(3)
-        self.seeds.setToolTip("Runs per value, with seeds base, base+1, …: the bands show their spread")
-        form.addRow("Vary", self.key)
-        form.addRow("Values", self.values)
-        form.addRow("Seeds per value", self.seeds)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def plan(self, base_seed: int) -> tuple[str, list, list[dict]]:
-        key = self.key.currentData()
-        values = [parse_literal(v.strip()) for v in self.values.text().split(",") if v.strip()]
-        seeds = [base_seed + i for i in range(self.seeds.value())]
-        return key, values, curve_plan(key, values, seeds)
-
-
-class SearchDialog(QDialog):
-    """A hyperparameter search of the panel's settings: which settings, the budget, how."""
-
-    def __init__(self, parent=None, name: str = "search", studies: list[str] | None = None):
-        from PySide6.QtWidgets import QCheckBox
-
-        from engine.search import DEFAULT_SPACE, OBJECTIVES, PRUNERS, SAMPLERS
-
-        super().__init__(parent)
-        self.setWindowTitle("Hyperparameter search")
-        form = QFormLayout(self)
-        self.name = QComboBox()
-        self.name.setEditable(True)
-        self.name.addItem(name)
-        for study in studies or []:  # studies of this runs folder: pick one to go on with it
-            if study != name:
-                self.name.addItem(study)
-        self.name.setToolTip("The study's name: a study of this name goes on where it stopped (its finished "
-                             "trials are kept), also after the window was closed mid-study")
-        self.trials = QSpinBox()
-        self.trials.setRange(1, 1000)
-        self.trials.setValue(20)
-        self.objective, self.sampler, self.pruner = QComboBox(), QComboBox(), QComboBox()
-        for box, items in ((self.objective, OBJECTIVES), (self.sampler, SAMPLERS), (self.pruner, PRUNERS)):
-            box.addItems(list(items))
-        self.objective.setToolTip("Best validation accuracy (of any epoch) or lowest validation loss; the test "
-                                  "split is never read by the search")
-        self.pruner.setToolTip("median: stop a trial whose validation metric is worse than the median of earlier "
-                               "trials at the same epoch; halving: successive halving")
-        self.storage = QLineEdit()
-        self.storage.setPlaceholderText("none: a journal file in the study's folder")
-        self.storage.setToolTip("postgresql+psycopg://user:password@host/db to share the study with "
-                                "`main.py search-worker` on other machines")
-        form.addRow("Study", self.name)
-        self.params = {}
-        self.ranges = {}
-        for key, (low, high, log) in DEFAULT_SPACE.items():
-            box = QCheckBox(f"{key}{' (log scale)' if log else ''}")
-            box.setChecked(True)
-            self.params[key] = box
-            rng = self.ranges[key] = QLineEdit(f"{low:g}, {high:g}")
-            rng.setToolTip("low, high: inside the setting's allowed range")
-            form.addRow(box, rng)
-        self.minutes = QSpinBox()
-        self.minutes.setRange(0, 10000)
-        self.minutes.setSpecialValueText("no limit")
-        self.minutes.setToolTip("Start no new trial after this many minutes (0: no limit)")
-        form.addRow("Trials", self.trials)
-        form.addRow("Minutes", self.minutes)
-        form.addRow("Objective", self.objective)
-        form.addRow("Sampler", self.sampler)
-        form.addRow("Pruner", self.pruner)
-        form.addRow("Storage", self.storage)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def settings(self):
-        from engine.search import DEFAULT_SPACE, search_settings
-
-        params = {}
-        for key, (_lo, _hi, log) in DEFAULT_SPACE.items():
-            if self.params[key].isChecked():
-                parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",")]
-                if len(parts) != 2:
-                    raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
-                params[key] = {"low": parts[0], "high": parts[1], "log": log}
-        if not params:
-            raise ConfigError("search.params", [], "at least one setting to search")
-        raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
-               "sampler": self.sampler.currentText(), "pruner": self.pruner.currentText()}
-        if self.minutes.value():
-            raw["timeout_min"] = self.minutes.value()
-        return search_settings(raw)
 
 
 class Experiments:

@@ -97,7 +97,7 @@ def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
 
 
 def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
-    from gui.experiments import CurveDialog
+    from gui.experiment_dialogs import CurveDialog
 
     window.settings_panel.set_config(tiny_config({"optim.epochs": 2}))
     dialog = CurveDialog(window)
@@ -119,7 +119,7 @@ def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
 def test_a_bad_learning_curve_value_is_named_and_nothing_starts(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiments import CurveDialog
+    from gui.experiment_dialogs import CurveDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
@@ -261,7 +261,7 @@ def test_settings_that_do_not_apply_to_a_backbone_are_greyed_out_saying_why(wind
 
 
 def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_study(qtbot, window):
-    from gui.experiments import SearchDialog
+    from gui.experiment_dialogs import SearchDialog
 
     window.settings_panel.set_config(tiny_config({"optim.epochs": 3}))
     dialog = SearchDialog(window, "tiny-search")
@@ -288,7 +288,7 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
 def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiments import SearchDialog
+    from gui.experiment_dialogs import SearchDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
@@ -321,7 +321,7 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
 def test_the_search_dialog_checks_each_range_against_the_setting(window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiments import SearchDialog
+    from gui.experiment_dialogs import SearchDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
