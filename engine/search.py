@@ -317,6 +317,11 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
         if len(study.get_trials(states=(TS.FAIL,))) > budget:
             return  # every trial fails: the settings, not bad luck
         trial = study.ask()
+        ahead = [t for t in study.get_trials(states=counted) if t.number < trial.number]
+        if len(ahead) >= budget:  # another worker asked at the same moment and took the last one
+            trial.set_user_attr("message", "not run: other workers had taken the study's last trials")
+            study.tell(trial, state=TS.FAIL)
+            continue
         beat = _Heartbeat(study._storage, trial._trial_id, heartbeat) if heartbeat else None
         trial.set_user_attr("pid", os.getpid())
         trial.set_user_attr("host", worker_host())

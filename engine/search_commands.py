@@ -110,8 +110,18 @@ def cmd_search(args) -> int:
         reason = run_worker(study, settings, base, folder, deadline)
         code = EXIT_OK if reason in ev.USABLE else EXIT_FAILED
     print(summary_line(study))
+    best = _best_run(study)
+    if best:
+        print(f"evaluate the best trial once on the locked test split: python main.py evaluate {best}")
     print(folder)
     return code
+
+
+def _best_run(study) -> str | None:
+    try:
+        return study.best_trial.user_attrs.get("run_dir")
+    except ValueError:  # no trial completed
+        return None
 
 
 def _spawn_workers(args, name: str, folder: Path) -> int:

@@ -8,6 +8,9 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from engine.config import ConfigError, parse_literal
 from engine.plans import curve_plan
 
+CHOICE_SETTINGS = {"model.activation": ("relu", "tanh", "gelu"), "model.batch_norm": (False, True),
+                   "optim.optimizer": ("adam", "sgd")}
+
 CURVE_CHOICES = {  # setting: (label, default values)
     "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
     "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
@@ -94,6 +97,12 @@ class SearchDialog(QDialog):
             rng = self.ranges[key] = QLineEdit(f"{low:g}, {high:g}")
             rng.setToolTip("low, high: inside the setting's allowed range")
             form.addRow(box, rng)
+        for key, choices in CHOICE_SETTINGS.items():  # categorical settings: which of their values to try
+            box = QCheckBox(key)
+            self.params[key] = box
+            rng = self.ranges[key] = QLineEdit(", ".join(map(str, choices)))
+            rng.setToolTip("the values to try, separated by commas")
+            form.addRow(box, rng)
         self.minutes = QSpinBox()
         self.minutes.setRange(0, 10000)
         self.minutes.setSpecialValueText("no limit")
@@ -105,24 +114,59 @@ class SearchDialog(QDialog):
         form.addRow("Pruner", self.pruner)
         form.addRow("Storage", self.storage)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        save = buttons.addButton("Save as settings file…", QDialogButtonBox.ButtonRole.ActionRole)
+        save.setToolTip("The panel's settings with this search as their [search] table (what `main.py search "
+                        "--config FILE` and search workers on other machines read)")
+        save.clicked.connect(self._on_save_clicked)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.config = None  # the panel's settings, for Save
 
-    def settings(self):
-        from engine.search import DEFAULT_SPACE, search_settings
+    def search_table(self) -> dict:
+        """The [search] table of these choices (checked by engine.search.search_settings)."""
+        from engine.search import DEFAULT_SPACE
 
         params = {}
-        for key, (_lo, _hi, log) in DEFAULT_SPACE.items():
-            if self.params[key].isChecked():
-                parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",")]
-                if len(parts) != 2:
-                    raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
-                params[key] = {"low": parts[0], "high": parts[1], "log": log}
+        for key, box in self.params.items():
+            if not box.isChecked():
+                continue
+            parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",") if v.strip()]
+            if key in CHOICE_SETTINGS:
+                params[key] = parts
+                continue
+            if len(parts) != 2:
+                raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
+            params[key] = {"low": parts[0], "high": parts[1], "log": DEFAULT_SPACE[key][2]}
         if not params:
             raise ConfigError("search.params", [], "at least one setting to search")
         raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
                "sampler": self.sampler.currentText(), "pruner": self.pruner.currentText()}
         if self.minutes.value():
             raw["timeout_min"] = self.minutes.value()
-        return search_settings(raw)
+        return raw
+
+    def save(self, path) -> None:
+        import tomli_w
+
+        from engine.files import atomic_write_text
+
+        table = self.search_table()
+        self.settings()  # refused here, not when a worker reads the file
+        atomic_write_text(path, self.config.dumps() + "\n" + tomli_w.dumps({"search": table}))
+
+    def _on_save_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        path, _ = QFileDialog.getSaveFileName(self, "Save the settings and this search", "search.toml",
+                                              "Settings (*.toml)")
+        if path:
+            try:
+                self.save(path)
+            except ConfigError as exc:
+                QMessageBox.warning(self, "Hyperparameter search", str(exc))
+
+    def settings(self):
+        from engine.search import search_settings
+
+        return search_settings(self.search_table())

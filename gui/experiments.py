@@ -74,6 +74,9 @@ class Experiments:
         self.w.search_view.trial_opened.connect(self.show_run)
         self.w.search_view.settings_wanted.connect(self.open_settings)
         self.w.search_view.twin_wanted.connect(self.twin)
+        self.w.search_view.test_wanted.connect(
+            lambda path: self.w.evaluate_folder("test", str(path), "best" if (path / "best.safetensors").is_file()
+                                                else "last"))
         resumable = self.browser.resumable()
         self.hint = (f"; {len(resumable)} experiment(s) can be resumed: select one in the Runs tab, press Resume"
                      if resumable else "")
@@ -143,6 +146,7 @@ class Experiments:
         if dialog is None:
             studies = sorted(p.name for p in Path(self.w.runs_dir).glob("*/study.journal") for p in [p.parent])
             dialog = SearchDialog(self.w, f"{config.run.name or 'search'}-search", studies)
+            dialog.config = config
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
         try:

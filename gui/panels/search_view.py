@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -56,6 +57,7 @@ class SearchView(QWidget):
     trial_opened = Signal(Path)  # a trial's run folder, double-clicked
     settings_wanted = Signal(Path)  # "Open settings": the trial's run folder
     twin_wanted = Signal(Path)  # "Twin it": the trial's run folder
+    test_wanted = Signal(Path)  # the best trial's run folder, to evaluate once on the locked test split
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -95,6 +97,12 @@ class SearchView(QWidget):
             action = QAction(text, self.table)
             action.triggered.connect(lambda _=False, sig=signal: self._emit_selected(sig))
             self.table.addAction(action)
+        self.best_on_test = QPushButton("Evaluate the best trial on the test set (once)")
+        self.best_on_test.setToolTip("The search never read the test split; look at it once, at the end, with the "
+                                     "best trial's weights (recorded in its run folder)")
+        self.best_on_test.setEnabled(False)
+        self.best_on_test.clicked.connect(self._on_best_on_test_clicked)
+        layout.addWidget(self.best_on_test)
         split = QSplitter(Qt.Orientation.Vertical)
         split.setHandleWidth(8)
         split.addWidget(plots)
@@ -130,6 +138,7 @@ class SearchView(QWidget):
         self._seen = key
         self.direction = study.direction.name.lower()
         self._title(study)
+        self.best_on_test.setEnabled(self.best_run_dir() is not None)
         self._fill_table()
         self._draw(study)
 
@@ -236,6 +245,18 @@ class SearchView(QWidget):
             self.plots["importance"].addItem(bars)
             self.plots["importance"].getPlotItem().getAxis("bottom").setTicks(
                 [[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+
+    def best_run_dir(self) -> Path | None:
+        done = [t for t in self.trials if t.value is not None and t.user_attrs.get("run_dir")]
+        if not done:
+            return None
+        best = (max if getattr(self, "direction", "maximize") == "maximize" else min)(done, key=lambda t: t.value)
+        return Path(best.user_attrs["run_dir"])
+
+    def _on_best_on_test_clicked(self) -> None:
+        path = self.best_run_dir()
+        if path is not None:
+            self.test_wanted.emit(path)
 
     def _emit_selected(self, signal) -> None:
         row = self.table.currentRow()

@@ -283,6 +283,11 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
     view.trial_opened.connect(opened.append)
     view._on_table_double_clicked(0, 0)
     assert opened and (opened[0] / "config.json").is_file()
+    assert view.best_on_test.isEnabled()
+    view.best_on_test.click()  # once, at the end: the best trial's weights on the locked test split
+    best = view.best_run_dir()
+    qtbot.waitUntil(lambda: "test" in json.loads((best / "summary.json").read_text()), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.evaluation, timeout=RUN_TIMEOUT)
 
 
 def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
@@ -314,7 +319,8 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (str(tmp_path / "shared"), True))
     window.experiments.attach_study()
     view = window.search_view
-    assert window.tabs.currentWidget() is view and view.table.rowCount() == 4
+    assert window.tabs.currentWidget() is view and view.table.rowCount() == len(view.trials)
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in view.trials) == 4  # the budget, exactly
     assert len({t.user_attrs["pid"] for t in view.trials}) == 2  # trials from both workers
 
 
@@ -334,3 +340,19 @@ def test_the_search_dialog_checks_each_range_against_the_setting(window, monkeyp
     dialog.minutes.setValue(3)
     settings = dialog.settings()
     assert settings.space["regularization.dropout"].high == 0.4 and settings.timeout_min == 3
+
+
+def test_the_search_dialog_saves_the_settings_with_their_search_table(window, tmp_path):
+    from engine.config import Config, search_section
+    from engine.search import search_settings
+    from gui.experiment_dialogs import SearchDialog
+
+    dialog = SearchDialog(window, "saved")
+    dialog.config = tiny_config()
+    dialog.params["model.activation"].setChecked(True)
+    dialog.ranges["model.activation"].setText("relu, gelu")
+    dialog.trials.setValue(9)
+    dialog.save(tmp_path / "s.toml")
+    assert Config.load(tmp_path / "s.toml").to_dict() == tiny_config().to_dict()
+    settings = search_settings(search_section(str(tmp_path / "s.toml")))
+    assert settings.trials == 9 and settings.space["model.activation"].choices == ("relu", "gelu")
