@@ -171,6 +171,12 @@ class Experiment:
                     break
             else:
                 reason, message = ev.USER_STOPPED, "stopped by request"
+                if finished is not None and isinstance(self.plan, Generator):
+                    try:  # a search tells its study how the stopped trial ended
+                        plan.send(finished)
+                    except StopIteration:
+                        pass
+                    plan.close()
         except Exception as exc:  # a bad plan (an invalid setting, say): the experiment fails
             reason, message = ev.FAILED, f"{type(exc).__name__}: {exc}"
         done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)

@@ -140,8 +140,10 @@ def suggest(trial, space: dict[str, Param]) -> dict[str, Any]:
     return out
 
 
-def make_sampler(s: SearchSettings):
+def make_sampler(s: SearchSettings, offset: int = 0):
     import optuna
+
+    s = SearchSettings(**{**s.__dict__, "seed": s.seed + offset})
 
     if s.sampler == "random":
         return optuna.samplers.RandomSampler(seed=s.seed)
@@ -222,6 +224,9 @@ def open_study(name: str, settings: SearchSettings, storage, create: bool = True
     if recorded is not None and recorded != settings.describe():
         raise ConfigError("study", name, f"a new name: a study called {name!r} exists with another search "
                           f"space or objective (try --study {name}-2)")
+    # Joining a study (going on with it, or a second worker): a sampler seeded as the first
+    # one was would propose that one's trials again.
+    study.sampler = make_sampler(settings, offset=len(study.trials) * 7919 + os.getpid() % 10007)
     return study
 
 

@@ -143,9 +143,12 @@ class Experiments:
         config = self._panel_config()
         if config is None:
             return
-        if dialog is None:
+        interactive = dialog is None
+        if interactive:  # one dialog, kept: what was typed survives a refusal or a second search
             studies = sorted(p.name for p in Path(self.w.runs_dir).glob("*/study.journal") for p in [p.parent])
-            dialog = SearchDialog(self.w, f"{config.run.name or 'search'}-search", studies)
+            dialog = getattr(self, "_search_dialog", None) or SearchDialog(
+                self.w, f"{config.run.name or 'search'}-search", studies)
+            self._search_dialog = dialog
             dialog.config = config
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
@@ -159,6 +162,8 @@ class Experiments:
             storage = open_storage(url, Path(self.w.runs_dir) / name)  # named at once if unreachable
         except ConfigError as exc:
             QMessageBox.warning(self.w, "Hyperparameter search", str(exc))
+            if interactive:
+                self.search()  # back to the dialog, as it was
             return
         self._start(config, [], kind="search", search=(settings, name, url), name=name,
                     say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}")
@@ -237,6 +242,7 @@ class Experiments:
             return
         try:
             ref_config = Config.from_dict(json.loads((reference / "config.json").read_text(encoding="utf-8")))
+            edited = _unrounded(ref_config, edited)
             config = twin_config(ref_config, edited)
         except (OSError, json.JSONDecodeError, ConfigError) as exc:
             why = "it has no config.json" if isinstance(exc, OSError) else str(exc)
@@ -315,3 +321,16 @@ class Experiments:
             self.w.status.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")
         self.kind = ""
         self._refresh_browser()
+
+
+def _unrounded(reference: Config, edited: Config) -> Config:
+    """`edited` with the reference's exact value wherever the panel only rounded it (a
+    search's learning rate 0.00060314… shows as 0.000603): not a change a twin should make."""
+    import math
+
+    from engine.plans import differences
+
+    same = {k: reference.get(k) for k, v in differences(reference, edited).items()
+            if isinstance(v, float) and isinstance(reference.get(k), float)
+            and math.isclose(v, reference.get(k), rel_tol=2e-3, abs_tol=1e-9)}
+    return edited.with_updates(same) if same else edited

@@ -256,10 +256,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_stop_triggered(self) -> None:
-        if self.multi_run and self.state in (RUNNING, PAUSED) and not dialogs.confirm(
-                self, "Stop the experiment?", "Stop the run in progress and the experiment? The runs that "
-                "have finished are kept; Resume in the Runs tab goes on with the rest.", "Stop"):
-            return
+        if self.multi_run and self.state in (RUNNING, PAUSED) and self.handle is not None:
+            was_paused = self.state == PAUSED
+            self.handle.control.pause()  # nothing more happens while the question is open
+            if not dialogs.confirm(self, "Stop the experiment?", "Stop the run in progress and the experiment? "
+                                   "The runs that have finished are kept; Resume in the Runs tab (or the same "
+                                   "study's name, for a search) goes on with the rest.", "Stop"):
+                if not was_paused:
+                    self.handle.control.resume()
+                return
+            self.handle.control.resume()  # the stop is honoured where the run waits
         if self.handle is not None and self.state in (RUNNING, PAUSED):
             self.handle.control.request_stop()
             self.run_state.set(STOPPING)

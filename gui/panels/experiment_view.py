@@ -319,8 +319,9 @@ class ExperimentView(QWidget):
         if base is None or not others or not all(o for _, o in others) or not all(r.tail.finished for r in self.runs):
             return ""
         first = self.runs[0].label
-        val = max(others, key=lambda t: t[1].val_accuracy)
-        gap = min(others, key=lambda t: t[1].gap)
+        everyone = [(first, base), *others]  # the first may stay the best
+        val = max(everyone, key=lambda t: t[1].val_accuracy)
+        gap = min(everyone, key=lambda t: t[1].gap)
         return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%} ({first} "
                 f"{base.val_accuracy:.1%}); smallest gap: {gap[0]}, {gap[1].gap * 100:+.1f} pts ({first} "
                 f"{base.gap * 100:+.1f} pts)</b>")

@@ -115,3 +115,19 @@ def test_a_trial_that_diverges_is_recorded_failed_with_its_message_and_the_study
     failed = [t for t in study.trials if t.state.name == "FAIL"]
     assert len(failed) == 3  # more failures than the budget: the settings, not bad luck — it stops
     assert all("loss became" in t.user_attrs["message"] for t in failed)
+
+
+def test_going_on_with_a_study_tries_new_settings_not_the_first_ones_again(tmp_path):
+    from engine.config import load_preset
+    from engine.search_commands import run_worker, start_study
+
+    base = load_preset("overfit").with_updates({"data.train_size": 100, "data.val_size": 100, "optim.epochs": 1,
+                                                "model.width": 16, "run.device": "cpu"})
+    settings = search_settings({"trials": 2, "pruner": "none"})
+    study, folder = start_study(base, settings, "again", tmp_path, None)
+    run_worker(study, settings, base, folder, None, quiet=True)
+    settings.trials = 4
+    study, folder = start_study(base, settings, "again", tmp_path, None)
+    run_worker(study, settings, base, folder, None, quiet=True)
+    params = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert len(params) == 4 and len(set(params)) == 4

@@ -356,3 +356,19 @@ def test_the_search_dialog_saves_the_settings_with_their_search_table(window, tm
     assert Config.load(tmp_path / "s.toml").to_dict() == tiny_config().to_dict()
     settings = search_settings(search_section(str(tmp_path / "s.toml")))
     assert settings.trials == 9 and settings.space["model.activation"].choices == ("relu", "gelu")
+
+
+def test_stopping_a_search_leaves_no_trial_running(qtbot, window, monkeypatch):
+    from gui.experiment_dialogs import SearchDialog
+
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 300}))
+    dialog = SearchDialog(window, "stopped")
+    dialog.trials.setValue(3)
+    window.experiments.search(dialog)
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > 0, timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()
+    finish(qtbot, window)
+    window.search_view.refresh()
+    states = [t.state.name for t in window.search_view.trials]
+    assert states == ["FAIL"] and "stopped" in window.search_view.trials[0].user_attrs["message"]
