@@ -73,7 +73,8 @@ class SearchView(QWidget):
         layout.addWidget(self.title)
         self.plots = {"curves": make_plot("Validation curve of each trial", "value"),
                       "history": make_plot("Optimization history", "value", "trial"),
-                      "parallel": make_plot("Parallel coordinates (colour: value)", "scaled", "parameter"),
+                      "parallel": make_plot("Parallel coordinates (yellow: best value, purple: worst)", "scaled",
+                                            "parameter"),
                       "importance": make_plot("Parameter importance", "importance", "parameter")}
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
@@ -226,7 +227,7 @@ class SearchView(QWidget):
             self.plots["parallel"].plot(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=2))
         item = self.plots["parallel"].getPlotItem()
         item.getAxis("bottom").setTicks([[(i, k.split(".")[-1]) for i, k in enumerate(keys)]])
-        item.setXRange(-0.3, len(keys) - 0.7, padding=0)
+        item.setXRange(-0.5, len(keys) - 0.5, padding=0)  # room for the outer labels
 
     def _draw_importance(self, study, done) -> None:
         key = len(done)
@@ -243,8 +244,9 @@ class SearchView(QWidget):
             bars = pg.BarGraphItem(x=list(range(len(names))), height=list(self._importances.values()), width=0.6,
                                    brush="#1f77b4")
             self.plots["importance"].addItem(bars)
-            self.plots["importance"].getPlotItem().getAxis("bottom").setTicks(
-                [[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+            item = self.plots["importance"].getPlotItem()
+            item.getAxis("bottom").setTicks([[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+            item.setXRange(-0.6, len(names) - 0.4, padding=0)
 
     def best_run_dir(self) -> Path | None:
         done = [t for t in self.trials if t.value is not None and t.user_attrs.get("run_dir")]
