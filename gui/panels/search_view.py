@@ -73,8 +73,7 @@ class SearchView(QWidget):
         layout.addWidget(self.title)
         self.plots = {"curves": make_plot("Validation curve of each trial", "value"),
                       "history": make_plot("Optimization history", "value", "trial"),
-                      "parallel": make_plot("Parallel coordinates (yellow: best value, purple: worst)", "scaled",
-                                            "parameter"),
+                      "parallel": make_plot("Parallel coordinates", "scaled", "parameter (yellow: best, purple: worst)"),
                       "importance": make_plot("Parameter importance", "importance", "parameter")}
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
