@@ -100,8 +100,9 @@ def _param(key: str, spec) -> Param:
     return Param(key, low, high, log, integer=kind == "int")
 
 
-def search_settings(raw: dict | None) -> SearchSettings:
-    """The `[search]` section of a settings file (absent: the default space)."""
+def search_settings(raw: dict | None, base=None) -> SearchSettings:
+    """The `[search]` section of a settings file (absent: the default space, less the width
+    where `base` trains a backbone, which has no width to change)."""
     raw = dict(raw or {})
     s = SearchSettings()
     for name, choices in (("objective", OBJECTIVES), ("sampler", SAMPLERS), ("pruner", PRUNERS)):
@@ -121,7 +122,9 @@ def search_settings(raw: dict | None) -> SearchSettings:
         raise ConfigError(f"search.{next(iter(raw))}", raw[next(iter(raw))],
                           "a known key of [search]: objective, trials, timeout_min, sampler, pruner, seed, params")
     if params is None:
-        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()}
+        unused = ("model.width",) if base is not None and base.model.backbone != "none" else ()
+        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()
+                  if k not in unused}
     if not isinstance(params, dict) or not params:
         raise ConfigError("search.params", params, "a table of settings to search")
     s.space = {k: _param(k, v) for k, v in params.items()}

@@ -86,7 +86,7 @@ def cmd_search(args) -> int:
 
     try:
         base = resolve(args.config, args.preset, args.set or [])
-        settings = search_settings(search_section(args.config, args.preset))
+        settings = search_settings(search_section(args.config, args.preset), base)
         if args.trials is not None:
             if args.trials < 1:
                 raise ConfigError("trials", args.trials, "at least 1")

@@ -150,6 +150,8 @@ class Experiments:
                 self.w, f"{config.run.name or 'search'}-search", studies)
             self._search_dialog = dialog
             dialog.config = config
+            if config.model.backbone != "none":  # a backbone has no width to search
+                dialog.params["model.width"].setChecked(False)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
         try:

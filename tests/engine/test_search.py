@@ -19,8 +19,11 @@ TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "
 
 
 def test_the_default_space_and_a_declared_one():
+    from engine.config import load_preset
+
     s = search_settings(None)
     assert set(s.space) == set(DEFAULT_SPACE) and s.space["optim.lr"].log and s.space["model.width"].integer
+    assert "model.width" not in search_settings(None, load_preset("transfer")).space  # a backbone has no width
     s = search_settings({"objective": "val_loss", "trials": 7, "sampler": "random",
                          "params": {"regularization.dropout": {"low": 0.1, "high": 0.5},
                                     "model.activation": ["relu", "gelu"]}})
