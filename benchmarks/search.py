@@ -24,30 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import events as ev  # noqa: E402
-from engine.callbacks import Callback  # noqa: E402
+from benchmarks.experiments import Clock  # noqa: E402  (trial start, first step, last epoch)
 from engine.config import load_preset  # noqa: E402
 from engine.search import search_settings  # noqa: E402
 from engine.search_commands import run_worker, start_study  # noqa: E402
-
-
-class Clock(Callback):
-    def __init__(self):
-        self.marks, self._first = [], False
-
-    def on_event(self, event) -> None:
-        now = time.perf_counter()
-        if isinstance(event, ev.TrialStarted):
-            self.marks.append(("trial", now))
-            self._first = True
-        elif isinstance(event, ev.StepMetrics) and self._first:
-            self.marks.append(("step", now))
-            self._first = False
-        elif isinstance(event, ev.EpochMetrics):
-            if self.marks and self.marks[-1][0] == "end":
-                self.marks[-1] = ("end", now)
-            else:
-                self.marks.append(("end", now))
 
 
 def study(root: Path, name: str, trials: int, epochs: int, pruner: str, clock=None):

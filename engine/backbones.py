@@ -58,7 +58,7 @@ BACKBONES = {
         "shirt, bag)"),
     "squeezenet": Backbone(
         "squeezenet", "squeezenet1_1.safetensors",
-        "7803ee76804935cb76f9b42dc76d8e67aec3ee16e922c003eadb096f5ba22a9f", 3, 224, 32, 512, (104.0, 117.0, 123.0), (1.0, 1.0, 1.0), 255.0, True,
+        "d85476094d3bc9738845ed1f225154fd5a022f28e0b9f7d5bfc580e8097dde61", 3, 224, 32, 512, (104.0, 117.0, 123.0), (1.0, 1.0, 1.0), 255.0, True,
         "SqueezeNet 1.1 trained on ImageNet (1.2 M parameters)"),
 }
 

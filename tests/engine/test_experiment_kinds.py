@@ -12,7 +12,7 @@ from engine.data import load_data
 from engine.experiments import EXPERIMENT_FILE, Experiment, run_single
 from engine.plans import REMEDY_PRESETS, curve_plan, cv_plan, differences, tour_plan, twin_config
 from engine.runs import list_runs, read_run
-from tests.helpers import Recorder, tiny_config
+from tests.helpers import Recorder, StopAtRun, tiny_config
 
 
 # ---- folds ----------------------------------------------------------------------------------
@@ -169,21 +169,10 @@ def test_the_tour_is_overfit_then_each_remedy_as_its_twin():
 
 # ---- resume --------------------------------------------------------------------------------------
 def test_resume_keeps_finished_trials_and_runs_the_rest(tmp_path):
-    from engine.callbacks import Callback
     from engine.control import RunControl
 
-    class StopInSecond(Callback):
-        def __init__(self, control):
-            self.control, self.runs = control, 0
-
-        def on_event(self, event):
-            if isinstance(event, ev.RunStarted):
-                self.runs += 1
-                if self.runs == 2:
-                    self.control.request_stop()
-
     control = RunControl()
-    first = Experiment(tiny_config(), cv_plan(3), control=control, subscribers=[StopInSecond(control)],
+    first = Experiment(tiny_config(), cv_plan(3), control=control, subscribers=[StopAtRun(control, 2)],
                        runs_dir=tmp_path, name="cv", kind="cv", meta={"folds": 3}).run()
     assert first.reason == ev.USER_STOPPED
     kept_dir = first.trials[0].run_dir

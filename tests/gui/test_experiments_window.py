@@ -10,7 +10,7 @@ from engine.experiments import Experiment
 from engine.plans import cv_plan
 from gui.run_state import IDLE, RUNNING
 from tests.gui.conftest import RUN_TIMEOUT
-from tests.helpers import tiny_config
+from tests.helpers import StopAtRun, tiny_config
 
 
 def experiment_folders(window):
@@ -71,21 +71,10 @@ def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, 
 
 
 def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
-    from engine.callbacks import Callback
     from engine.control import RunControl
 
-    class StopSecond(Callback):
-        def __init__(self, control):
-            self.control, self.n = control, 0
-
-        def on_event(self, event):
-            if isinstance(event, ev.RunStarted):
-                self.n += 1
-                if self.n == 2:
-                    self.control.request_stop()
-
     control = RunControl()
-    first = Experiment(tiny_config(), cv_plan(2), control=control, subscribers=[StopSecond(control)],
+    first = Experiment(tiny_config(), cv_plan(2), control=control, subscribers=[StopAtRun(control, 2)],
                        runs_dir=window.runs_dir, name="cv", kind="cv", meta={"folds": 2}).run()
     window.experiments.resume(first.path)
     finish(qtbot, window)

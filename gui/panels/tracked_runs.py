@@ -1,0 +1,80 @@
+"""Runs the Experiment tab follows: a run folder tailed as it grows, how it ended, and the
+names that tell runs apart."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.aggregate import Outcome
+from engine.run_index import MetricsTail
+
+FINISHED = ("completed", "early_stopped")
+
+
+@dataclass(eq=False)
+class Tracked:
+    path: Path
+    label: str
+    changes: dict = field(default_factory=dict)
+    tail: MetricsTail | None = None
+
+    def __post_init__(self):
+        self.tail = MetricsTail(self.path)
+
+    def outcome(self, finished_only: bool = False) -> Outcome | None:
+        """How the run ended; finished_only: only a run that trained to its end (a stopped
+        fold is no fold of a cross-validation)."""
+        for e in reversed(self.tail.events):
+            if e.get("event") == "RunFinished":
+                if finished_only and e.get("reason") not in FINISHED:
+                    return None
+                return Outcome.of(e.get("final_metrics"), e.get("best_epoch"))
+        return None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome(finished_only=True) is not None
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = self.tail.curve(key)
+        return np.asarray(xs, float), np.asarray([math.nan if y is None else y for y in ys], float)
+
+
+def config_of(path: Path) -> dict:
+    try:
+        return json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
+    """The settings (but the run's name) that differ between `configs`, and each flattened."""
+    flat = [{f"{s}.{k}": v for s, vals in c.items() if isinstance(vals, dict) for k, v in vals.items()}
+            for c in configs]
+    keys = sorted({k for f in flat for k in f if len({json.dumps(g.get(k)) for g in flat}) > 1
+                   and k != "run.name"})
+    return keys, flat
+
+
+def run_label(path: Path) -> str:
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        return config["run"]["name"] or path.name
+    except (OSError, json.JSONDecodeError, KeyError):
+        return path.name
+
+
+def trial_label(changes: dict, meta: dict) -> str:
+    if "run.name" in changes:
+        return changes["run.name"]
+    if "data.fold" in changes:
+        return f"fold {changes['data.fold']}"
+    over = meta.get("over")
+    if over and over in changes:
+        return f"{over.split('.')[-1]} {changes[over]}, seed {changes.get('run.seed', '?')}"
+    return ", ".join(f"{k.split('.')[-1]} {v}" for k, v in changes.items()) or "base"
