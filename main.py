@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     _ensure_streams()
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in CLI_COMMANDS:
-        from engine.cli import main as cli_main
+        from engine.cli.main import main as cli_main
 
         return cli_main(argv)
     import gc
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     # are not garbage, and collecting them slowed the start by ~50 ms before the window
     # appeared.
     gc.disable()
-    from gui.app import main as gui_main
+    from gui.app.start import main as gui_main
 
     return gui_main(argv)
 

@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from engine.config import load_preset  # noqa: E402
-from engine.data import load_data, shuffled_batches  # noqa: E402
-from engine.evaluation import EVAL_BATCH  # noqa: E402
-from engine.models import build_model  # noqa: E402
-from engine.runs import RunWriter  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.data.bundle import load_data, shuffled_batches  # noqa: E402
+from engine.nets.models import build_model  # noqa: E402
+from engine.runs.writer import RunWriter
+from engine.training.evaluate import EVAL_BATCH
+from engine.training.trainer import Trainer  # noqa: E402
 
 CASES = {"overfit": {}, "cnn": {"optim.epochs": 3}}  # overfit: the preset as shipped, 40 epochs
 

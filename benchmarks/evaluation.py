@@ -3,7 +3,7 @@
 
     python benchmarks/evaluation.py [--repeats 5]
 
-Prints the median time of `engine.evaluation.evaluate_split` (forward passes in chunks,
+Prints the median time of `engine.training.reports.evaluate_split` (forward passes in chunks,
 torchmetrics' report and calibration error) after one unmeasured warm-up. The time does
 not depend on how well the weights are trained, so the model is evaluated as built.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.config import load_preset  # noqa: E402
-from engine.data import load_data  # noqa: E402
-from engine.evaluation import evaluate_split  # noqa: E402
-from engine.models import build_model  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.data.bundle import load_data  # noqa: E402
+from engine.nets.models import build_model  # noqa: E402
+from engine.training.reports import evaluate_split
 
 
 def main() -> None:

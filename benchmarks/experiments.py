@@ -8,7 +8,7 @@ Prints, on this machine's CPU:
     end to the next trial's start (median and max over the trials; target ≤ 0.5 s);
   * one run of the preset against a 5-fold cross-validation of it (target ≤ 5.5 ×); each
     fold trains on 4/5 of the training examples and validates on the other 1/5;
-  * how long listing N run folders takes (engine.run_index.scan: summaries and configs
+  * how long listing N run folders takes (engine.runs.index.scan: summaries and configs
     only, never the metrics files; target ≤ 1 s for 1,000).
 """
 
@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import events as ev  # noqa: E402
-from engine.callbacks import Callback  # noqa: E402
-from engine.config import load_preset  # noqa: E402
-from engine.experiments import Experiment, run_single  # noqa: E402
-from engine.plans import cv_plan  # noqa: E402
-from engine.run_index import scan  # noqa: E402
+from engine.core import events as ev  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.experiments.experiment import Experiment, run_single  # noqa: E402
+from engine.experiments.plans import cv_plan  # noqa: E402
+from engine.runs.index import scan  # noqa: E402
+from engine.training.callbacks import Callback  # noqa: E402
 
 
 class Clock(Callback):

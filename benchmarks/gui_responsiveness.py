@@ -33,8 +33,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import events as ev  # noqa: E402
-from engine.config import load_preset  # noqa: E402
+from engine.core import events as ev  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
 
 
 class Headless:
@@ -61,12 +61,12 @@ class Headless:
 
 
 def headless_child(path):
-    import engine.runtime
-    from engine.config import Config
-    from engine.experiments import run_single
+    import engine.core.runtime
+    from engine.core.config import Config
+    from engine.experiments.experiment import run_single
 
     cfg = Config.load(path)
-    engine.runtime.warm_up()  # as the window's loader does: the first run pays no imports
+    engine.core.runtime.warm_up()  # as the window's loader does: the first run pays no imports
     print("ready", flush=True)
     for _line in sys.stdin:
         with tempfile.TemporaryDirectory() as runs:
@@ -79,10 +79,10 @@ def open_window(cfg):
     """One window for every measurement, as a user runs one run after another in it: its
     one engine thread serves them all (a new window per run would start a new engine
     thread, and torch's OpenMP pools of the old ones slow the new one)."""
-    import engine.runtime
-    from gui.main_window import MainWindow
+    import engine.core.runtime
+    from gui.window.main_window import MainWindow
 
-    engine.runtime.warm_up()  # as the app's background loader has done, seconds after its start
+    engine.core.runtime.warm_up()  # as the app's background loader has done, seconds after its start
     w = MainWindow(cfg, "overfit", runs_dir=tempfile.mkdtemp(), restore=False)
     w.show()
     w.set_engine_ready()

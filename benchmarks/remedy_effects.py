@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.config import load_preset  # noqa: E402
-from engine.experiments import run_single  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.experiments.experiment import run_single  # noqa: E402
 
 PRESETS = ("overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies")
 

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.experiments import Clock  # noqa: E402  (trial start, first step, last epoch)
-from engine.config import load_preset  # noqa: E402
-from engine.search import search_settings  # noqa: E402
-from engine.search_commands import run_worker, start_study  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.search.runner import run_worker, start_study  # noqa: E402
+from engine.search.space import search_settings  # noqa: E402
 
 
 def study(root: Path, name: str, trials: int, epochs: int, pruner: str, clock=None):
@@ -38,7 +38,7 @@ def study(root: Path, name: str, trials: int, epochs: int, pruner: str, clock=No
                                            "regularization.weight_decay": {"low": 1e-3, "high": 10.0, "log": True}}})
     s, folder = start_study(base, settings, name, root, None)
     t0 = time.perf_counter()
-    run_worker(s, settings, base, folder, None, subscribers=[clock] if clock else (), quiet=True)
+    run_worker(s, settings, base, folder, None, subscribers=[clock] if clock else ())
     seconds = time.perf_counter() - t0
     epochs_trained = sum(t.user_attrs.get("epochs", 0) for t in s.get_trials())
     return s, epochs_trained, seconds

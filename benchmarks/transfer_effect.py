@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.config import load_preset  # noqa: E402
-from engine.experiments import Experiment  # noqa: E402
-from engine.plans import TRANSFER_MODES, transfer_plan  # noqa: E402
+from engine.core.config import load_preset  # noqa: E402
+from engine.experiments.experiment import Experiment  # noqa: E402
+from engine.experiments.plans import TRANSFER_MODES, transfer_plan  # noqa: E402
 
 
 def ms(values, scale=100.0) -> str:
@@ -68,8 +68,8 @@ def imagenet_folder(images: int) -> None:
     import numpy as np
     from PIL import Image
 
-    from engine.data import load_data
-    from engine.sources import fashion_mnist
+    from engine.data.bundle import load_data
+    from engine.data.sources import fashion_mnist
 
     with tempfile.TemporaryDirectory() as tmp:
         tx, ty, _, _ = fashion_mnist()

@@ -21,9 +21,9 @@ def main(png: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    import engine.experiments  # noqa: F401  (the app imports it in the background)
-    from engine.config import load_preset
-    from gui.main_window import MainWindow
+    import engine.experiments.experiment  # noqa: F401  (the app imports it in the background)
+    from engine.core.config import load_preset
+    from gui.window.main_window import MainWindow
 
     window = MainWindow(load_preset("overfit"), "overfit", runs_dir=tempfile.mkdtemp(), restore=False)
     window.resize(1280, 720)

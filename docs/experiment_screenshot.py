@@ -38,9 +38,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    import engine.experiments  # noqa: F401  (the app imports it in the background)
-    from engine.config import load_preset
-    from gui.main_window import MainWindow
+    import engine.experiments.experiment  # noqa: F401  (the app imports it in the background)
+    from engine.core.config import load_preset
+    from gui.window.main_window import MainWindow
 
     window = MainWindow(runs_dir=tempfile.mkdtemp(), restore=False)
     window.resize(width, height)
@@ -49,7 +49,7 @@ def main() -> int:
     done = QEventLoop()
     window.run_ended.connect(done.quit)
     if args.epochs:
-        import gui.experiments as experiments
+        import gui.controllers.experiments as experiments
 
         original = experiments.tour_plan
         experiments.tour_plan = lambda: (lambda b, p: (b.with_updates({"optim.epochs": args.epochs}), p))(*original())
@@ -64,7 +64,7 @@ def main() -> int:
     elif args.what == "search":  # 16 trials of overfit at 12 epochs; the picture after the 12th
         from PySide6.QtCore import QTimer
 
-        from gui.experiment_dialogs import SearchDialog
+        from gui.controllers.experiment_dialogs import SearchDialog
 
         window.settings_panel.set_config(config.with_updates({"optim.epochs": 12}), "overfit")
         dialog = SearchDialog(window, "overfit-search")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from engine import events as ev
+from engine.core import events as ev
 
 
 def run_failed(parent, result: ev.RunFinished) -> QMessageBox:

@@ -29,10 +29,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine import events as ev
-from engine.callbacks import Callback
-from engine.config import Config, ConfigError
-from engine.control import RunControl
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError
+from engine.core.control import RunControl
+from engine.training.callbacks import Callback
 
 _numbers = itertools.count(1)
 
@@ -51,12 +51,12 @@ class RunHandle:
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
     busy: bool = False  # the engine thread has work queued or running for this job
-    kind: str = "experiment"  # what the plan is: "cv", "curve", "tour" (engine.experiments)
+    kind: str = "experiment"  # what the plan is: "cv", "curve", "tour" (engine.experiments.experiment)
     meta: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     notes: dict[str, Any] = field(default_factory=dict)  # kept in each run's summary (a twin's reference)
     resume_dir: Path | str | None = None  # an interrupted experiment folder to go on with
-    search: Any = None  # a search: (engine.search.SearchSettings, study name, storage URL or None)
+    search: Any = None  # a search: (engine.search.space.SearchSettings, study name, storage URL or None)
 
     def shutdown(self) -> None:
         """Ask a live run to stop (also when paused)."""
@@ -90,11 +90,11 @@ class EngineWorker(QObject):
     def run(self, handle: RunHandle) -> None:
         self._held = None  # the previous run's tensors can go
         try:
-            from engine.experiments import Experiment  # imports torch: on this thread
+            from engine.experiments.experiment import Experiment  # imports torch: on this thread
 
             subscribers = [_SignalCallback(self.event_emitted, handle.number)]
             if handle.search is not None:  # trials asked of an Optuna study, one after another
-                from engine.search_commands import run_worker, start_study
+                from engine.search.runner import run_worker, start_study
 
                 settings, name, url = handle.search
                 study, folder = start_study(handle.config, settings, name, Path(handle.runs_dir), url)
@@ -102,7 +102,7 @@ class EngineWorker(QObject):
 
                 deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None
                 run_worker(study, settings, handle.config, folder, deadline, control=handle.control,
-                           subscribers=subscribers, quiet=True)
+                           subscribers=subscribers)
                 return
             if handle.resume_dir is not None:
                 experiment = Experiment.resume(handle.resume_dir, control=handle.control, subscribers=subscribers)
@@ -130,7 +130,7 @@ class EngineWorker(QObject):
         worker still holds."""
         try:
             if handle.run_dir is not None:
-                from engine.evaluation import evaluate_folder
+                from engine.runs.stored import evaluate_folder
 
                 report, _new = evaluate_folder(handle.run_dir, handle.split, handle.weights)
                 self.event_emitted.emit(handle.number, report)
@@ -141,7 +141,7 @@ class EngineWorker(QObject):
                 if handle.split == "test":
                     trainer.evaluate_test()  # its run writer records it, this job's signal shows it
                 else:
-                    from engine.evaluation import evaluate_split
+                    from engine.training.reports import evaluate_split
 
                     trainer.emit(evaluate_split(trainer.model, trainer.data, "val", trainer.weights_kind))
         except Exception as exc:
@@ -154,7 +154,8 @@ class EngineWorker(QObject):
     def thumbnails(self, handle: RunHandle, split: str, indices: list) -> None:
         """Pixels of a few examples (those on screen) of the run held or a run folder."""
         try:
-            from engine.evaluation import run_data, thumbnails
+            from engine.data.thumbnails import thumbnails
+            from engine.runs.stored import run_data
 
             if handle.run_dir is not None:
                 if self._folder_data is None or self._folder_data[0] != str(handle.run_dir):

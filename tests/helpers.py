@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from engine.callbacks import Callback
-from engine.config import Config
-from engine.runs import RunWriter
-from engine.trainer import Trainer
+from engine.core.config import Config
+from engine.runs.writer import RunWriter
+from engine.training.callbacks import Callback
+from engine.training.trainer import Trainer
 
 
 def tiny_config(updates: dict | None = None) -> Config:
@@ -44,7 +44,7 @@ class StopAtRun(Callback):
         self.control, self.n, self.runs = control, n, 0
 
     def on_event(self, event):
-        from engine import events as ev
+        from engine.core import events as ev
 
         if isinstance(event, ev.RunStarted):
             self.runs += 1

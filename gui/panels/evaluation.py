@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.events import Evaluated
+from engine.core.events import Evaluated
 from gui.panels.plots import PALETTE
 from gui.plotting.axes import make_plot
 
@@ -251,7 +251,7 @@ class EvaluationPanel(QWidget):
             self.thumbnails_wanted.emit(self.report.split, [e[0] for e in page])
 
     def show_thumbnails(self, t) -> None:
-        """A page of pixels arrived (engine.events.Thumbnails): one icon each, captioned."""
+        """A page of pixels arrived (engine.core.events.Thumbnails): one icon each, captioned."""
         by_index = {e[0]: e for e in self._selection}
         names = self.report.class_names
         h, w, c = t.shape

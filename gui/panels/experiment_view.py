@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.aggregate import Outcome, band, by_value, mean_sd, pct
-from engine.run_index import EXPERIMENT_FILE
+from engine.runs.aggregate import Outcome, band, by_value, mean_sd, pct
+from engine.runs.index import EXPERIMENT_FILE
 from gui.panels.tracked_runs import Tracked, config_of, differing, run_label, trial_label
 from gui.plotting.axes import apply_text_scale, make_plot
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from engine import events as ev
+from engine.core import events as ev
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid

@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.events import DIVERGED, FAILED, USER_STOPPED
-from engine.run_index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry, read_entry, scan
-from engine.runs import INCOMPLETE, RUNNING
+from engine.core.events import DIVERGED, FAILED, USER_STOPPED
+from engine.runs.index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry, read_entry, scan
+from engine.runs.reader import INCOMPLETE, RUNNING
 
 COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
            ("Preset", "The preset the run started from (its run.name setting)"),

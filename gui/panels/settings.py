@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import (
+from engine.core.config import (
     SECTIONS,
     TORCHVISION_DATASETS,
     Config,

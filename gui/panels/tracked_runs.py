@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.aggregate import Outcome
-from engine.run_index import MetricsTail
+from engine.runs.aggregate import Outcome
+from engine.runs.index import MetricsTail
 
 FINISHED = ("completed", "early_stopped")
 

@@ -29,7 +29,7 @@ b = subprocess.Popen(worker, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, t
 
 import optuna  # noqa: E402
 
-from engine.search import open_storage  # noqa: E402
+from engine.search.storage import open_storage  # noqa: E402
 
 study = optuna.load_study(study_name="pg", storage=open_storage(url, None))
 killed = None

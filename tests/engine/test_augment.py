@@ -1,7 +1,7 @@
 import torch
 
-from engine.augment import augment
-from engine.config import RegularizationConfig
+from engine.core.config import RegularizationConfig
+from engine.data.augment import augment
 
 
 def test_augmentation_draws_independently_per_example():

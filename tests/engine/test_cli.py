@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runs import list_runs, read_run
+from engine.runs.reader import list_runs, read_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

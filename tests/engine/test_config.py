@@ -2,8 +2,15 @@ import json
 
 import pytest
 
-from engine.config import SCHEMA_VERSION, Config, ConfigError, live_keys, load_preset, preset_names
-from engine.data import load_data
+from engine.core.config import (
+    SCHEMA_VERSION,
+    Config,
+    ConfigError,
+    live_keys,
+    load_preset,
+    preset_names,
+)
+from engine.data.bundle import load_data
 
 
 def error_for(updates):

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine import events as ev
-from engine.config import Config, ConfigError
-from engine.data import load_data
-from engine.sources import DataError
-from engine.trainer import Trainer
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError
+from engine.data.bundle import load_data
+from engine.data.sources import DataError
+from engine.training.trainer import Trainer
 from tests.helpers import Recorder, tiny_config
 
 

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from engine import events as ev
-from engine.callbacks import BestTracker, Callback, EarlyStopping
-from engine.evaluation import evaluate
-from engine.trainer import Trainer
+from engine.core import events as ev
+from engine.training.callbacks import BestTracker, Callback, EarlyStopping
+from engine.training.evaluate import evaluate
+from engine.training.trainer import Trainer
 from tests.helpers import Recorder, tiny_config
 
 keras = pytest.importorskip("keras")

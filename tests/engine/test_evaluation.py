@@ -6,17 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine import events as ev
-from engine.evaluation import (
-    Evaluation,
-    EvaluationStopped,
-    classification_report,
-    evaluate,
-    evaluate_folder,
-    open_run,
-)
-from engine.experiments import run_single
-from engine.runs import WeightsError
+from engine.core import events as ev
+from engine.experiments.experiment import run_single
+from engine.runs.stored import evaluate_folder, open_run
+from engine.runs.weights import WeightsError
+from engine.training.evaluate import Evaluation, EvaluationStopped, evaluate
+from engine.training.reports import classification_report
 from tests.helpers import tiny_config
 
 
@@ -144,7 +139,9 @@ def test_validation_is_evaluated_as_often_as_wanted_with_the_weights_asked_for(r
 
 def test_errors_are_listed_most_confident_first_and_thumbnails_are_the_pixels(run_folder):
     trainer = run_folder.trainer
-    from engine.evaluation import confident_errors, evaluate, thumbnails
+    from engine.data.thumbnails import thumbnails
+    from engine.training.evaluate import evaluate
+    from engine.training.reports import confident_errors
 
     result = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y)
     errors = confident_errors(result, trainer.data.val_y)
@@ -162,8 +159,8 @@ def test_errors_are_listed_most_confident_first_and_thumbnails_are_the_pixels(ru
 
 
 def test_toy_errors_carry_their_points():
-    from engine.evaluation import evaluate_split
-    from engine.experiments import run_single
+    from engine.experiments.experiment import run_single
+    from engine.training.reports import evaluate_split
 
     trial = run_single(tiny_config({"data.dataset": "moons", "data.train_size": 64, "data.val_size": 64,
                                     "data.test_size": 32, "optim.epochs": 1}))

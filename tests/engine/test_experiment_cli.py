@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import events as ev
-from engine.runs import list_runs, read_run
+from engine.core import events as ev
+from engine.runs.reader import list_runs, read_run
 from tests.engine.test_cli import ROOT, cli
 
 TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "model.width=16",

@@ -5,13 +5,20 @@ import json
 import numpy as np
 import pytest
 
-from engine import events as ev
-from engine.aggregate import Outcome, band, by_value
-from engine.config import ConfigError, load_preset
-from engine.data import load_data
-from engine.experiments import EXPERIMENT_FILE, Experiment, run_single
-from engine.plans import REMEDY_PRESETS, curve_plan, cv_plan, differences, tour_plan, twin_config
-from engine.runs import list_runs, read_run
+from engine.core import events as ev
+from engine.core.config import ConfigError, load_preset
+from engine.data.bundle import load_data
+from engine.experiments.experiment import EXPERIMENT_FILE, Experiment, run_single
+from engine.experiments.plans import (
+    REMEDY_PRESETS,
+    curve_plan,
+    cv_plan,
+    differences,
+    tour_plan,
+    twin_config,
+)
+from engine.runs.aggregate import Outcome, band, by_value
+from engine.runs.reader import list_runs, read_run
 from tests.helpers import Recorder, StopAtRun, tiny_config
 
 
@@ -135,7 +142,7 @@ def test_a_twin_shares_initial_weights_and_data_order_and_differs_by_its_change(
     reference = tiny_config({"run.seed": 5, "optim.epochs": 1})
     twin = twin_config(reference, reference.with_updates({"regularization.dropout": 0.5}))
     assert differences(reference, twin) == {"regularization.dropout": 0.5}
-    from engine.trainer import Trainer
+    from engine.training.trainer import Trainer
 
     t1, t2 = Trainer(reference), Trainer(twin)
     t1.prepare(), t2.prepare()
@@ -145,13 +152,13 @@ def test_a_twin_shares_initial_weights_and_data_order_and_differs_by_its_change(
 
 
 def _first_batches(trainer):
-    from engine.data import shuffled_batches
+    from engine.data.bundle import shuffled_batches
 
     return shuffled_batches(len(trainer.data.train_y), 64, trainer.shuffle_gen, "cpu")[:3]
 
 
 def read_config(run_dir):
-    from engine.config import Config
+    from engine.core.config import Config
 
     return Config.from_dict(json.loads((run_dir / "config.json").read_text()))
 
@@ -169,7 +176,7 @@ def test_the_tour_is_overfit_then_each_remedy_as_its_twin():
 
 # ---- resume --------------------------------------------------------------------------------------
 def test_resume_keeps_finished_trials_and_runs_the_rest(tmp_path):
-    from engine.control import RunControl
+    from engine.core.control import RunControl
 
     control = RunControl()
     first = Experiment(tiny_config(), cv_plan(3), control=control, subscribers=[StopAtRun(control, 2)],

@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from engine import events as ev
-from engine.callbacks import Callback
-from engine.control import RunControl
-from engine.experiments import EXPERIMENT_FILE, Experiment, run_single
-from engine.runs import list_runs, read_run
+from engine.core import events as ev
+from engine.core.control import RunControl
+from engine.experiments.experiment import EXPERIMENT_FILE, Experiment, run_single
+from engine.runs.reader import list_runs, read_run
+from engine.training.callbacks import Callback
 from tests.helpers import Recorder, tiny_config
 
 TOY = {"data.dataset": "moons", "data.train_size": 64, "data.val_size": 32, "data.test_size": 32,

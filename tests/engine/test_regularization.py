@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from engine.models import build_model, layer_norms, set_dropout, weight_layers
-from engine.trainer import Trainer
+from engine.nets.models import build_model, layer_norms, set_dropout, weight_layers
+from engine.training.trainer import Trainer
 from tests.helpers import tiny_config
 
 EPOCHS = {"optim.epochs": 4}

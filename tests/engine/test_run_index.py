@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from engine import events as ev
-from engine.experiments import Experiment, run_single
-from engine.run_index import INTERRUPTED, MetricsTail, read_entry, scan
-from engine.runs import INCOMPLETE, RUNNING
+from engine.core import events as ev
+from engine.experiments.experiment import Experiment, run_single
+from engine.runs.index import INTERRUPTED, MetricsTail, read_entry, scan
+from engine.runs.reader import INCOMPLETE, RUNNING
 from tests.helpers import tiny_config
 
 

@@ -3,9 +3,10 @@ import json
 import pytest
 import torch
 
-from engine import events as ev
-from engine.models import build_model
-from engine.runs import INCOMPLETE, WeightsError, load_weights, read_run, save_weights
+from engine.core import events as ev
+from engine.nets.models import build_model
+from engine.runs.reader import INCOMPLETE, read_run
+from engine.runs.weights import WeightsError, load_weights, save_weights
 from tests.helpers import recorded_trainer, tiny_config
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import ConfigError
-from engine.runs import read_run
-from engine.search import DEFAULT_SPACE, search_settings
+from engine.core.config import ConfigError
+from engine.runs.reader import read_run
+from engine.search.space import DEFAULT_SPACE, search_settings
 from tests.engine.test_cli import ROOT, cli
 
 TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "optim.epochs=3",
@@ -19,7 +19,7 @@ TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "
 
 
 def test_the_default_space_and_a_declared_one():
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     s = search_settings(None)
     assert set(s.space) == set(DEFAULT_SPACE) and s.space["optim.lr"].log and s.space["model.width"].integer
@@ -63,7 +63,7 @@ def test_a_journal_search_runs_its_trials_as_normal_runs_and_resumes(tmp_path):
 
 
 def _space_file(tmp_path: Path) -> Path:
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     path = tmp_path / "space.toml"
     text = load_preset("overfit").dumps() + '\n[search]\nparams = { "regularization.dropout" = { low = 0.0, high = 0.5 } }\n'
@@ -105,10 +105,10 @@ def test_two_workers_share_a_postgresql_study_and_a_killed_workers_trial_fails_a
 def test_a_trial_that_diverges_is_recorded_failed_with_its_message_and_the_study_goes_on(tmp_path):
     import optuna
 
-    from engine.search import open_storage
+    from engine.search.storage import open_storage
 
     space = tmp_path / "space.toml"
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     space.write_text(load_preset("overfit").dumps() + "\n[search]\nparams = { \"optim.lr\" = { low = 50.0, high = 100.0 } }\n")
     proc = cli("search", "--config", str(space), *TINY, "--set", "optim.optimizer=sgd", "--trials", "2", "--study",
@@ -121,16 +121,16 @@ def test_a_trial_that_diverges_is_recorded_failed_with_its_message_and_the_study
 
 
 def test_going_on_with_a_study_tries_new_settings_not_the_first_ones_again(tmp_path):
-    from engine.config import load_preset
-    from engine.search_commands import run_worker, start_study
+    from engine.core.config import load_preset
+    from engine.search.runner import run_worker, start_study
 
     base = load_preset("overfit").with_updates({"data.train_size": 100, "data.val_size": 100, "optim.epochs": 1,
                                                 "model.width": 16, "run.device": "cpu"})
     settings = search_settings({"trials": 2, "pruner": "none"})
     study, folder = start_study(base, settings, "again", tmp_path, None)
-    run_worker(study, settings, base, folder, None, quiet=True)
+    run_worker(study, settings, base, folder, None)
     settings.trials = 4
     study, folder = start_study(base, settings, "again", tmp_path, None)
-    run_worker(study, settings, base, folder, None, quiet=True)
+    run_worker(study, settings, base, folder, None)
     params = [tuple(sorted(t.params.items())) for t in study.trials]
     assert len(params) == 4 and len(set(params)) == 4

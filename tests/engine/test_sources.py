@@ -1,6 +1,6 @@
 import pytest
 
-from engine.sources import DataError, load_image_folder
+from engine.data.sources import DataError, load_image_folder
 
 
 def _png(path, value=128, size=(8, 8)):

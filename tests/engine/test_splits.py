@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine.splits import corrupt_labels, nested_subsets, stratified_kfold, stratified_subset
+from engine.data.splits import corrupt_labels, nested_subsets, stratified_kfold, stratified_subset
 
 
 @pytest.mark.parametrize("mode", ["different", "uniform"])

@@ -3,13 +3,13 @@ import time
 
 import pytest
 
-from engine import events as ev
-from engine.callbacks import Callback
-from engine.config import ConfigError
-from engine.control import RunControl
-from engine.evaluation import evaluate
-from engine.models import weight_layers
-from engine.trainer import Trainer
+from engine.core import events as ev
+from engine.core.config import ConfigError
+from engine.core.control import RunControl
+from engine.nets.models import weight_layers
+from engine.training.callbacks import Callback
+from engine.training.evaluate import evaluate
+from engine.training.trainer import Trainer
 from tests.helpers import Recorder, recorded_trainer, tiny_config
 
 
@@ -29,7 +29,7 @@ def test_events_describe_the_run():
     assert rec.events[-1] == result and result.reason == ev.COMPLETED
     assert result.epochs_completed == 2 and result.step == 16
     # Calibration each epoch: the final epoch's value is the trained model's on validation.
-    from engine.evaluation import calibration_error
+    from engine.training.reports import calibration_error
 
     direct = calibration_error(evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y), trainer.data.val_y)
     assert 0 < e.val_ece < 1 and e.val_ece == pytest.approx(direct, abs=1e-6)
@@ -207,7 +207,7 @@ def test_an_exception_ends_the_run_as_failed_with_traceback(tmp_path):
     assert "RuntimeError: shape mismatch in layer fc2" in result.message
     assert "Traceback" in result.traceback and "in on_batch_end" in result.traceback
     assert rec.events[-1] is result
-    from engine.runs import read_run
+    from engine.runs.reader import read_run
 
     assert read_run(writer.path).status == ev.FAILED
 
@@ -226,7 +226,7 @@ def test_step_metrics_are_coalesced(monkeypatch):
     each time the loop reads it (about once a step)."""
     import types
 
-    from engine import trainer as trainer_module
+    from engine.training import trainer as trainer_module
 
     clock = [0.0]
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from engine import events as ev
-from engine.backbones import BACKBONES, backbones_dir, cached_features, sha256_of
-from engine.config import ConfigError
-from engine.data import load_data
-from engine.sources import DataError
-from engine.trainer import Trainer
+from engine.core import events as ev
+from engine.core.config import ConfigError
+from engine.data.bundle import load_data
+from engine.data.sources import DataError
+from engine.nets.backbones import BACKBONES, backbones_dir, cached_features, sha256_of
+from engine.training.trainer import Trainer
 from tests.helpers import tiny_config
 
 FEW = {"data.classes": "odd", "data.train_size": 50, "data.val_size": 200, "model.backbone": "fashion_cnn",
@@ -88,7 +88,7 @@ def test_fine_tuning_moves_the_backbone_less_than_the_head():
 
 
 def test_a_pretrained_backbone_keeps_its_batch_norm_statistics_while_scratch_trains_them():
-    from engine.backbones import TransferNet
+    from engine.nets.backbones import TransferNet
 
     for mode, kept in (("finetune", True), ("frozen", True), ("scratch", False)):
         net = TransferNet(BACKBONES["fashion_cnn"], 28, 5, 0.0, mode)
@@ -127,7 +127,7 @@ def test_fine_tune_after_frozen_epochs_unfreezes_then():
 def test_a_damaged_or_missing_backbone_file_is_refused_before_training(tmp_path, monkeypatch):
     folder = tmp_path / "backbones"
     shutil.copytree(backbones_dir(), folder)
-    monkeypatch.setattr("engine.backbones.backbones_dir", lambda: folder)
+    monkeypatch.setattr("engine.nets.backbones.backbones_dir", lambda: folder)
     damaged = folder / BACKBONES["fashion_cnn"].file
     data = bytearray(damaged.read_bytes())
     data[-1] ^= 0xFF

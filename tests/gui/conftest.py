@@ -66,13 +66,13 @@ def tiny_config_for_long_run():
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     from tests.helpers import tiny_config
 
     w = MainWindow(tiny_config(), runs_dir=tmp_path / "runs", restore=False)
     qtbot.addWidget(w)
     w.show()
-    from engine import trainer  # noqa: F401  (the app imports it in the background)
+    from engine.training import trainer  # noqa: F401  (the app imports it in the background)
 
     w.set_engine_ready()
     yield w

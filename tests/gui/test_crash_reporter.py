@@ -5,8 +5,8 @@ import sys
 import threading
 from pathlib import Path
 
-from gui.crash import CrashReporter
-from gui.main_window import MainWindow
+from gui.app.crash import CrashReporter
+from gui.window.main_window import MainWindow
 from tests.helpers import tiny_config
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine.events import Evaluated
+from engine.core.events import Evaluated
 from gui.panels.evaluation import EvaluationPanel
 
 REPORT = Evaluated(split="test", weights="best", accuracy=0.7, loss=0.8, class_names=["cat", "dog", "owl"],
@@ -41,7 +41,7 @@ def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
 def test_the_gallery_shows_a_cells_errors_most_confident_first_a_page_at_a_time(qtbot):
     from dataclasses import replace
 
-    from engine.events import Thumbnails
+    from engine.core.events import Thumbnails
     from gui.panels.evaluation import GALLERY_PAGE
 
     errors = [[i, 2, 0, 0.99 - i * 0.001] for i in range(30)] + [[100, 0, 1, 0.5]]

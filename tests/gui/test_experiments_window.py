@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from engine import events as ev
-from engine.experiments import Experiment
-from engine.plans import cv_plan
-from gui.run_state import IDLE, RUNNING
+from engine.core import events as ev
+from engine.experiments.experiment import Experiment
+from engine.experiments.plans import cv_plan
+from gui.window.run_state import IDLE, RUNNING
 from tests.gui.conftest import RUN_TIMEOUT
 from tests.helpers import StopAtRun, tiny_config
 
@@ -71,7 +71,7 @@ def test_stop_during_cv_keeps_the_finished_folds_and_resume_completes_it(qtbot, 
 
 
 def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
-    from engine.control import RunControl
+    from engine.core.control import RunControl
 
     control = RunControl()
     first = Experiment(tiny_config(), cv_plan(2), control=control, subscribers=[StopAtRun(control, 2)],
@@ -86,7 +86,7 @@ def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
 
 
 def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
-    from gui.experiment_dialogs import CurveDialog
+    from gui.controllers.experiment_dialogs import CurveDialog
 
     window.settings_panel.set_config(tiny_config({"optim.epochs": 2}))
     dialog = CurveDialog(window)
@@ -108,7 +108,7 @@ def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
 def test_a_bad_learning_curve_value_is_named_and_nothing_starts(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiment_dialogs import CurveDialog
+    from gui.controllers.experiment_dialogs import CurveDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
@@ -120,12 +120,12 @@ def test_a_bad_learning_curve_value_is_named_and_nothing_starts(qtbot, window, m
 
 
 def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, window, monkeypatch):
-    import engine.plans as plans
+    import engine.experiments.plans as plans
 
     small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 2,
              "run.device": "cpu"}
     original = plans.tour_plan
-    monkeypatch.setattr("gui.experiments.tour_plan",
+    monkeypatch.setattr("gui.controllers.experiments.tour_plan",
                         lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
     window.experiments.tour(ask=False)
     finish(qtbot, window)
@@ -141,7 +141,7 @@ def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, wi
 
 
 def test_compare_with_starts_a_twin_and_overlays_both(qtbot, window):
-    from engine.runs import list_runs
+    from engine.runs.reader import list_runs
 
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.start_run()
@@ -210,7 +210,7 @@ def test_selecting_an_experiment_in_the_runs_dock_shows_its_own_view(qtbot, wind
 
 
 def test_the_transfer_comparison_trains_four_modes_as_twins_and_overlays_them(qtbot, window):
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     window.settings_panel.set_config(load_preset("transfer").with_updates(
         {"optim.epochs": 2, "data.val_size": 200, "run.device": "cpu"}), "transfer")
@@ -226,14 +226,14 @@ def test_the_transfer_comparison_trains_four_modes_as_twins_and_overlays_them(qt
 
 
 def test_the_transfer_settings_have_tooltips_that_say_why():
-    from engine.config import field_info
+    from engine.core.config import field_info
 
     assert "lower learning rate" in field_info("model.transfer").metadata["help"]
     assert "protect" in field_info("model.backbone_lr_scale").metadata["help"]
 
 
 def test_settings_that_do_not_apply_to_a_backbone_are_greyed_out_saying_why(window):
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     panel = window.settings_panel
     panel.set_config(load_preset("transfer"), "transfer")
@@ -250,7 +250,7 @@ def test_settings_that_do_not_apply_to_a_backbone_are_greyed_out_saying_why(wind
 
 
 def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_study(qtbot, window):
-    from gui.experiment_dialogs import SearchDialog
+    from gui.controllers.experiment_dialogs import SearchDialog
 
     window.settings_panel.set_config(tiny_config({"optim.epochs": 3}))
     dialog = SearchDialog(window, "tiny-search")
@@ -282,7 +282,7 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
 def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiment_dialogs import SearchDialog
+    from gui.controllers.experiment_dialogs import SearchDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
@@ -316,7 +316,7 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
 def test_the_search_dialog_checks_each_range_against_the_setting(window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.experiment_dialogs import SearchDialog
+    from gui.controllers.experiment_dialogs import SearchDialog
 
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
@@ -332,9 +332,9 @@ def test_the_search_dialog_checks_each_range_against_the_setting(window, monkeyp
 
 
 def test_the_search_dialog_saves_the_settings_with_their_search_table(window, tmp_path):
-    from engine.config import Config, search_section
-    from engine.search import search_settings
-    from gui.experiment_dialogs import SearchDialog
+    from engine.core.config import Config, search_section
+    from engine.search.space import search_settings
+    from gui.controllers.experiment_dialogs import SearchDialog
 
     dialog = SearchDialog(window, "saved")
     dialog.config = tiny_config()
@@ -348,7 +348,7 @@ def test_the_search_dialog_saves_the_settings_with_their_search_table(window, tm
 
 
 def test_stopping_a_search_leaves_no_trial_running(qtbot, window, monkeypatch):
-    from gui.experiment_dialogs import SearchDialog
+    from gui.controllers.experiment_dialogs import SearchDialog
 
     monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)
     window.settings_panel.set_config(tiny_config({"optim.epochs": 300}))

@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox
 
-from engine import events as ev
-from engine.config import Config, ConfigError, field_info
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError, field_info
 from gui.panels.plots import PlotsPanel
 from gui.panels.settings import LOCKED_TIP, SettingsPanel
 

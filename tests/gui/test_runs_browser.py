@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QFile, QItemSelection, QItemSelectionModel, QModelIndex, Qt
 
-from engine.experiments import Experiment, run_single
+from engine.experiments.experiment import Experiment, run_single
 from gui.panels.runs_browser import (
     BEST,
     EPOCHS,

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from gui import system_libraries as sl
+from gui.app import system_libraries as sl
 
 LDD = """\
 \tlinux-vdso.so.1 (0x00007ffc)
@@ -65,7 +65,7 @@ def test_the_app_stops_before_qt_with_the_packages_to_install(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    code = ("import sys, runpy; from gui import system_libraries as s; "
+    code = ("import sys, runpy; from gui.app import system_libraries as s; "
             "s.missing_libraries = lambda: ['libxcb-icccm.so.4', 'libxcb-keysyms.so.1']; "
             "sys.argv = ['main.py']; runpy.run_path('main.py', run_name='__main__')")
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", XDG_STATE_HOME=str(tmp_path))

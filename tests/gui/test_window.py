@@ -5,10 +5,10 @@ import threading
 import pytest
 from PySide6.QtCore import QSettings
 
-from engine import events as ev
-from engine.runs import list_runs, read_run
-from gui.main_window import MainWindow
-from gui.run_state import IDLE, PAUSED, RUNNING
+from engine.core import events as ev
+from engine.runs.reader import list_runs, read_run
+from gui.window.main_window import MainWindow
+from gui.window.run_state import IDLE, PAUSED, RUNNING
 from gui.worker import RunHandle
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.helpers import tiny_config
@@ -80,7 +80,7 @@ def test_closing_mid_run_stops_and_flushes_the_run(qtbot, long_run):
 
 
 def test_engine_exception_shows_a_dialog_and_start_works_again(qtbot, window, monkeypatch):
-    from engine import trainer
+    from engine.training import trainer
 
     def broken(reg, params):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
@@ -205,7 +205,7 @@ def test_a_scripted_window_neither_reads_nor_writes_stored_settings(qtbot):
 
 
 def test_the_picker_says_when_settings_differ_from_the_preset(qtbot):
-    from engine.config import load_preset
+    from engine.core.config import load_preset
 
     w = MainWindow(load_preset("overfit").with_updates({"optim.epochs": 3}), "overfit", restore=False)
     qtbot.addWidget(w)
@@ -310,7 +310,7 @@ def test_settings_save_to_toml_and_open_again_and_a_bad_file_is_named(qtbot, win
 
 
 def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path):
-    from engine.experiments import run_single
+    from engine.experiments.experiment import run_single
 
     trial = run_single(tiny_config(), runs_dir=tmp_path / "headless")  # a run made elsewhere
     handle = RunHandle(run_dir=trial.run_dir)
@@ -330,7 +330,7 @@ def test_the_engine_thread_evaluates_any_run_folder_once(qtbot, window, tmp_path
 
 
 def test_a_number_typed_just_before_start_counts_and_runs_are_written_by_default(qtbot, window):
-    from engine.runs import default_runs_dir
+    from engine.runs.reader import default_runs_dir
 
     plain = MainWindow(tiny_config(), restore=False)
     qtbot.addWidget(plain)
@@ -499,7 +499,7 @@ def test_validation_as_often_as_asked_and_any_run_folder_from_the_window(qtbot, 
     assert "256 examples of the validation split" in window.evaluation.headline.text()
     assert window.actions["test"].isEnabled()  # validation never uses up the test split
     assert read_run(list_runs(window.runs_dir)[0]).summary["validation"]["split"] == "val"
-    from engine.experiments import run_single
+    from engine.experiments.experiment import run_single
 
     other = run_single(tiny_config({"run.seed": 3}), runs_dir=tmp_path / "elsewhere").run_dir
     window.evaluate_folder("test", str(other), "last")

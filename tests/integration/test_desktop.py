@@ -42,7 +42,7 @@ def test_install_desktop_entry_writes_a_valid_entry_and_icons(tmp_path):
 
 @pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason="desktop-file-validate not installed")
 def test_desktop_file_validate_accepts_a_path_with_spaces(tmp_path):
-    from gui import desktop
+    from gui.app import desktop
 
     entry = desktop.install(home=tmp_path / "with space", command=[str(tmp_path / "my apps" / "overfit-lab")])
     check = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
@@ -50,7 +50,7 @@ def test_desktop_file_validate_accepts_a_path_with_spaces(tmp_path):
 
 
 def test_exec_line_quotes_what_the_spec_reserves():
-    from gui.desktop import desktop_entry
+    from gui.app.desktop import desktop_entry
 
     text = desktop_entry(["/opt/Overfit Lab/overfit-lab", "--preset", "100%"], Path("/i.png"))
     assert 'Exec="/opt/Overfit Lab/overfit-lab" --preset "100%%"' in text

@@ -5,9 +5,9 @@ import socket
 
 import pytest
 
-from engine import events as ev
-from engine.config import TOY_DATASETS, load_preset, preset_names
-from engine.trainer import Trainer
+from engine.core import events as ev
+from engine.core.config import TOY_DATASETS, load_preset, preset_names
+from engine.training.trainer import Trainer
 from tests.helpers import tiny_config
 
 

@@ -1,0 +1,1 @@
+"""The headless commands of main.py: train, evaluate, export, presets; experiments; search."""

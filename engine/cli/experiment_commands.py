@@ -1,0 +1,236 @@
+"""Headless experiments: `python main.py cv | curve | tour | resume ...`.
+
+Each runs an Experiment (one experiment folder, one run folder per trial), prints a line
+per finished trial and a table at the end, and can be resumed after a crash or Ctrl-C
+(`python main.py resume EXPERIMENT_DIR`): finished trials are kept, the rest run."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from engine.core import events as ev
+from engine.core.config import ConfigError, parse_literal, preset_names, resolve
+from engine.core.control import RunControl, stop_on_sigint
+from engine.runs.aggregate import Outcome, by_value, mean_sd, pct
+from engine.training.callbacks import Callback
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+log = logging.getLogger("overfit_lab")
+
+
+class TrialLines(Callback):
+    """One line per trial: what it changed and how it ended."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.planned = None
+
+    def on_event(self, event) -> None:
+        s = self.stream
+        if isinstance(event, ev.ExperimentStarted):
+            self.planned = event.planned_trials
+            verb = "resuming" if event.resumed else "experiment"
+            s.write(f"{verb} {event.kind} '{event.name}': {event.planned_trials} runs -> {event.experiment_dir}\n")
+        elif isinstance(event, ev.TrialFinished):
+            o = Outcome.of(event.result.final_metrics)
+            what = ", ".join(f"{k}={v}" for k, v in event.changes.items()) or "(base settings)"
+            figures = (f"val acc {o.val_accuracy:.1%} (best {o.best_val_accuracy:.1%}), gap "
+                       f"{o.gap * 100:+.1f} pts, {o.epoch} epochs" if o else event.result.message)
+            kept = "  (kept from before)" if event.kept else ""
+            s.write(f"[{event.index + 1}/{self.planned}] {what}: {event.result.reason}: {figures}{kept}\n")
+        elif isinstance(event, ev.ExperimentFinished):
+            s.write(f"{event.reason}: {event.message}\n")
+        s.flush()
+
+
+def _outcomes(result) -> list[tuple[dict, Outcome]]:
+    rows = []
+    for t in result.trials:
+        o = Outcome.of(t.result.final_metrics, t.result.best_epoch) if t.result else None
+        if o is not None and t.result.reason in (ev.COMPLETED, ev.EARLY_STOPPED):
+            rows.append((t.changes, o))
+    return rows
+
+
+def cv_table(result) -> str:
+    rows = _outcomes(result)
+    lines = [f"{'fold':>4}  {'final val acc':>13}  {'best val acc':>12}  {'gap (pts)':>9}  {'epochs':>6}"]
+    for changes, o in rows:
+        lines.append(f"{changes.get('data.fold', '?'):>4}  {o.val_accuracy:>13.1%}  {o.best_val_accuracy:>12.1%}  "
+                     f"{o.gap * 100:>+9.1f}  {o.epoch:>6}")
+    if rows:
+        outs = [o for _, o in rows]
+        lines.append(f"mean ± sd over {len(outs)} folds: final val acc "
+                     f"{pct(mean_sd([o.val_accuracy for o in outs]))} %, best "
+                     f"{pct(mean_sd([o.best_val_accuracy for o in outs]))} %, gap "
+                     f"{pct(mean_sd([o.gap for o in outs]))} pts")
+    return "\n".join(lines) + "\n"
+
+
+def curve_table(result, key: str) -> str:
+    rows = [(changes.get(key), o) for changes, o in _outcomes(result)]
+    lines = [f"{key:>22}  runs  {'train acc %':>12}  {'best train %':>12}  {'val acc %':>12}  "
+             f"{'best val %':>12}  {'gap (pts)':>12}"]
+    for value, f, n in by_value(rows):
+        lines.append(f"{value!s:>22}  {n:>4}  {pct(f['train_accuracy']):>12}  {pct(f['best_train_accuracy']):>12}  "
+                     f"{pct(f['val_accuracy']):>12}  {pct(f['best_val_accuracy']):>12}  {pct(f['gap']):>12}")
+    return "\n".join(lines) + "\n"
+
+
+def effect_table(result) -> str:
+    rows = _outcomes(result)
+    if not rows:
+        return "no run finished\n"
+    first, base = rows[0]
+    against = f"vs {first.get('run.name', 'first')}"
+    lines = [f"{'run':<16} {'val acc':>8} {'best val':>9} {against:>16} {'gap':>8} {against:>16} {'val loss':>8}"]
+    for changes, o in rows:
+        name = changes.get("run.name", "?")
+        lines.append(f"{name:<16} {o.val_accuracy:>8.1%} {o.best_val_accuracy:>9.1%} "
+                     f"{(o.val_accuracy - base.val_accuracy) * 100:>+15.1f}p {o.gap * 100:>+7.1f}p "
+                     f"{(o.gap - base.gap) * 100:>+15.1f}p {o.val_loss:>8.3f}")
+    return "\n".join(lines) + "\n"
+
+
+def _run(experiment, table) -> int:
+    with stop_on_sigint(experiment.control):
+        result = experiment.run()
+    if result.reason == ev.FAILED:
+        print(f"error: {experiment.trials and experiment.trials[-1].result and experiment.trials[-1].result.message}",
+              file=sys.stderr)
+    bad = [t for t in result.trials if t.result is not None and t.result.bad_input]
+    if bad:
+        print(f"error: {bad[0].result.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sys.stdout.write(table(result))
+    if result.path is not None:
+        print(result.path)
+    return EXIT_OK if result.reason in ev.USABLE else EXIT_FAILED
+
+
+def _experiment(args, plan_of, kind: str, meta: dict):
+    from engine.experiments.experiment import Experiment
+    from engine.runs.reader import default_runs_dir
+
+    cfg = resolve(args.config, args.preset, args.set or [])
+    plan = plan_of(cfg)
+    name = cfg.run.name or args.preset or kind
+    return Experiment(cfg, plan, control=RunControl(), subscribers=[TrialLines()],
+                      runs_dir=args.out or default_runs_dir(), name=name, kind=kind, meta=meta)
+
+
+def _refuse(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    log.error("bad input: %s", exc)
+    return EXIT_BAD_INPUT
+
+
+def cmd_cv(args) -> int:
+    from engine.experiments.plans import cv_plan
+
+    try:
+        experiment = _experiment(args, lambda cfg: cv_plan(args.folds), "cv", {"folds": args.folds})
+        experiment.base.with_updates({"data.folds": args.folds})  # folds too many for the data: said first
+    except ConfigError as exc:
+        return _refuse(exc)
+    return _run(experiment, cv_table)
+
+
+def parse_over(text: str) -> tuple[str, list]:
+    if "=" not in text:
+        raise ConfigError("over", text, "KEY=VALUE,VALUE,... e.g. data.train_size=100,300,1000")
+    key, values = text.split("=", 1)
+    return key.strip(), [parse_literal(v.strip()) for v in values.split(",") if v.strip()]
+
+
+def cmd_curve(args) -> int:
+    from engine.experiments.plans import curve_plan
+
+    try:
+        key, values = parse_over(args.over)
+        if args.seeds < 1:
+            raise ConfigError("seeds", args.seeds, "at least 1")
+
+        def plan_of(cfg):
+            return curve_plan(key, values, [cfg.run.seed + i for i in range(args.seeds)])
+
+        experiment = _experiment(args, plan_of, "curve", {"over": key, "values": values, "seeds": args.seeds})
+    except ConfigError as exc:
+        return _refuse(exc)
+    return _run(experiment, lambda result: curve_table(result, key))
+
+
+def cmd_tour(args) -> int:
+    from engine.experiments.experiment import Experiment
+    from engine.experiments.plans import tour_plan
+    from engine.runs.reader import default_runs_dir
+
+    try:
+        base, plan = tour_plan()
+        base = base.with_overrides(args.set or [])
+    except ConfigError as exc:
+        return _refuse(exc)
+    experiment = Experiment(base, plan, control=RunControl(), subscribers=[TrialLines()],
+                            runs_dir=args.out or default_runs_dir(), name="remedy", kind="tour")
+    return _run(experiment, effect_table)
+
+
+def cmd_compare_transfer(args) -> int:
+    from engine.experiments.plans import transfer_plan
+
+    try:
+        experiment = _experiment(args, lambda cfg: transfer_plan(), "transfer", {})
+        if experiment.base.model.backbone == "none":
+            raise ConfigError("model.backbone", "none", "a backbone to transfer from: fashion_cnn or squeezenet "
+                              "(e.g. --preset transfer)")
+    except ConfigError as exc:
+        return _refuse(exc)
+    return _run(experiment, effect_table)
+
+
+def cmd_resume(args) -> int:
+    from engine.experiments.experiment import Experiment
+
+    try:
+        experiment = Experiment.resume(args.experiment_dir, control=RunControl(), subscribers=[TrialLines()])
+    except ConfigError as exc:
+        return _refuse(exc)
+    kind = experiment.kind
+    table = (cv_table if kind == "cv" else effect_table if kind in ("tour", "transfer")
+             else (lambda r: curve_table(r, experiment.meta.get("over", ""))) if kind == "curve"
+             else (lambda r: ""))
+    return _run(experiment, table)
+
+
+def add_commands(sub) -> None:
+    def settings(p):
+        source = p.add_mutually_exclusive_group()
+        source.add_argument("--config", metavar="FILE", help="settings file (.toml or .json)")
+        source.add_argument("--preset", metavar="NAME", help=f"a built-in preset (default overfit): {', '.join(preset_names())}")
+        p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one setting (repeatable)")
+        p.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+
+    cv = sub.add_parser("cv", help="stratified k-fold cross-validation of a preset or settings file")
+    settings(cv)
+    cv.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
+    cv.set_defaults(func=cmd_cv)
+    curve = sub.add_parser("curve", help="a learning curve: train over several values of one setting")
+    settings(curve)
+    curve.add_argument("--over", required=True, metavar="KEY=V1,V2,...",
+                       help="the setting and its values, e.g. data.train_size=100,300,1000,3000 or model.width=16,64,256")
+    curve.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per value (default 3)")
+    curve.set_defaults(func=cmd_curve)
+    tour = sub.add_parser("tour", help="the remedy tour: overfit, then each remedy as its twin, and their effects")
+    tour.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one setting of every run")
+    tour.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+    tour.set_defaults(func=cmd_tour)
+    transfer = sub.add_parser("compare-transfer", help="train from scratch, random frozen, frozen and fine-tuned "
+                              "as twins on the same few examples, and compare them")
+    settings(transfer)
+    transfer.set_defaults(func=cmd_compare_transfer)
+    resume = sub.add_parser("resume", help="go on with an interrupted experiment (finished runs are kept)")
+    resume.add_argument("experiment_dir", metavar="EXPERIMENT_DIR", type=Path)
+    resume.set_defaults(func=cmd_resume)
+

@@ -1,0 +1,222 @@
+"""Headless commands: `python main.py train ...`, `python main.py presets`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError, preset_description, preset_names, resolve
+from engine.training.callbacks import Callback
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_DIVERGED = 0, 1, 2, 3
+EXIT_CODES = {ev.COMPLETED: EXIT_OK, ev.EARLY_STOPPED: EXIT_OK, ev.USER_STOPPED: EXIT_OK,
+              ev.DIVERGED: EXIT_DIVERGED, ev.FAILED: EXIT_FAILED}
+
+
+class ConsoleProgress(Callback):
+    """One line per epoch; on a terminal, a progress bar for the epoch in progress."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.epochs = 0
+
+    def _clear(self):
+        if self.tty:
+            self.stream.write("\r\033[K")
+
+    def on_event(self, event) -> None:
+        s = self.stream
+        if isinstance(event, ev.RunStarted):
+            self.epochs = event.epochs
+            s.write(f"{event.dataset}: {event.train_size} training / {event.val_size} validation examples, "
+                    f"{event.parameter_count:,} parameters on {event.device}\n")
+            for warning in event.warnings:
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
+                logging.getLogger("overfit_lab").warning("%s", warning)
+        elif isinstance(event, ev.StepMetrics) and self.tty:
+            frac = event.epoch_fraction - (event.epoch - 1)
+            bar = "#" * int(frac * 30)
+            s.write(f"\repoch {event.epoch}/{self.epochs} [{bar:<30}] loss {event.train_loss:.4f} "
+                    f"{event.samples_per_sec:,.0f} samples/s\033[K")
+        elif isinstance(event, ev.EpochMetrics):
+            self._clear()
+            extra = ""
+            if event.train_accuracy_corrupted is not None:
+                extra = (f"  clean {event.train_accuracy_clean:.1%} / corrupted "
+                         f"{event.train_accuracy_corrupted:.1%}")
+            s.write(f"epoch {event.epoch:>3}/{self.epochs}  train loss {event.train_loss:.4f} "
+                    f"acc {event.train_accuracy:6.1%}  val loss {event.val_loss:.4f} "
+                    f"acc {event.val_accuracy:6.1%}  ECE {event.val_ece:.3f}  gap {event.accuracy_gap * 100:+5.1f} pts  "
+                    f"{event.epoch_time:.1f}s{' *' if event.is_best else ''}{extra}\n")
+        elif isinstance(event, ev.SettingsApplied):
+            s.write(f"step {event.step}: " + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items()) + "\n")
+        elif isinstance(event, ev.EarlyStopped):
+            s.write(f"early stop after epoch {event.epoch}: best {event.monitor} {event.best_value:.4f} "
+                    f"at epoch {event.best_epoch}\n")
+        elif isinstance(event, ev.Evaluated):
+            s.write(format_report(event))
+        s.flush()
+
+
+SPLIT_NAMES = {"test": "test (the locked split)", "val": "validation"}
+
+
+def format_report(t: ev.Evaluated) -> str:
+    width = max(len(n) for n in t.class_names)
+    ece = f"  ECE {t.ece:.3f}" if t.ece is not None else ""
+    lines = [f"{SPLIT_NAMES[t.split]}, {t.weights} weights, {t.examples:,} examples: accuracy "
+             f"{t.accuracy:.2%}  loss {t.loss:.4f}  macro F1 {t.macro_f1:.3f}{ece}",
+             f"  {'class':<{width}}  precision  recall     F1  support"]
+    for name, p, r, f, n in zip(t.class_names, t.precision, t.recall, t.f1, t.support, strict=True):
+        lines.append(f"  {name:<{width}}  {p:9.3f}  {r:6.3f}  {f:5.3f}  {n:7d}")
+    confused = t.most_confused(3)
+    if confused:
+        lines.append("  most confused: " + "; ".join(f"{a} taken for {b} {n}x" for a, b, n in confused))
+    return "\n".join(lines) + "\n"
+
+
+def build_config(args) -> Config:
+    return resolve(args.config, args.preset, args.set or [])
+
+
+def cmd_train(args) -> int:
+    from engine.core.control import RunControl, stop_on_sigint
+    from engine.experiments.experiment import run_single
+    from engine.runs.reader import default_runs_dir
+
+    try:
+        cfg = build_config(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("bad settings: %s", exc)
+        return EXIT_BAD_CONFIG
+    with stop_on_sigint(RunControl()) as control:
+        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
+                           runs_dir=args.out or default_runs_dir())
+    result = trial.result
+    if result.reason in ev.USABLE and args.evaluate_test:
+        trial.trainer.evaluate_test()
+    if result.bad_input:
+        print(f"error: {result.message}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("bad input: %s", result.message)
+        return EXIT_BAD_CONFIG
+    if result.reason == ev.FAILED:
+        print(f"error: {result.message}", file=sys.stderr)
+        if result.traceback:
+            print(result.traceback, file=sys.stderr)
+    elif result.reason == ev.DIVERGED:
+        print(f"diverged: {result.message}", file=sys.stderr)
+    else:
+        print(f"{result.reason}: {result.message}")
+    print(trial.run_dir)
+    return EXIT_CODES[result.reason]
+
+
+def cmd_evaluate(args) -> int:
+    """Evaluate a run folder on the validation or the locked test split (the test split
+    once per run: asking again prints the recorded result and says so)."""
+    import json
+
+    from engine.runs.stored import evaluate_folder
+    from engine.runs.weights import WeightsError
+
+    try:
+        report, new = evaluate_folder(args.run_dir, args.split, args.weights)
+    except (FileNotFoundError, ConfigError, WeightsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        logging.getLogger("overfit_lab").error("evaluate: %s", exc)
+        return EXIT_BAD_CONFIG
+    if args.json:
+        print(json.dumps({**ev.to_record(report), "recorded_before": not new}, indent=2))
+        return EXIT_OK
+    if not new:
+        print(f"{args.run_dir}: the test split was evaluated for this run already; this is that "
+              "result, not a new look (evaluating it again would turn it into a validation set)")
+    sys.stdout.write(format_report(report))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    """A run folder's epoch metrics as CSV, and / or as TensorBoard event files."""
+    from engine.runs.export import ExtraMissing, write_csv, write_tensorboard
+    from engine.runs.reader import read_run
+
+    if not args.csv and not args.tensorboard:
+        print("error: say what to write: --csv FILE and / or --tensorboard DIR", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        run = read_run(args.run_dir)
+        if args.csv:
+            print(write_csv(run, args.csv))
+        if args.tensorboard:
+            print(write_tensorboard(run, args.tensorboard))
+    except ExtraMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # not a run folder, an unwritable or non-empty destination: named
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    return EXIT_OK
+
+
+def cmd_presets(args) -> int:
+    for name in preset_names():
+        print(f"{name:<16} {preset_description(name)}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab, headless.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train one run and write its run folder")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", metavar="FILE", help="settings file (.toml or .json)")
+    source.add_argument("--preset", metavar="NAME", help=f"a built-in preset: {', '.join(preset_names())}")
+    train.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                       help="override one setting (repeatable), e.g. --set regularization.dropout=0.5")
+    train.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+    train.add_argument("--evaluate-test", action="store_true",
+                       help="after training, evaluate once on the locked test split")
+    train.set_defaults(func=cmd_train)
+    evaluate = sub.add_parser("evaluate", help="evaluate a run folder on the validation or test split")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    evaluate.add_argument("--split", choices=("val", "test"), default="test",
+                          help="val: as often as wanted; test: the locked split, once per run (default)")
+    evaluate.add_argument("--weights", choices=("best", "last"),
+                          help="which saved weights (default: best, or last where there is no best)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.set_defaults(func=cmd_evaluate)
+    export = sub.add_parser("export", help="a run folder's metrics as CSV or TensorBoard event files")
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    export.add_argument("--csv", metavar="FILE", help="one row per epoch, one column per metric and layer")
+    export.add_argument("--tensorboard", metavar="DIR", help="a new folder for TensorBoard event files")
+    export.set_defaults(func=cmd_export)
+    presets = sub.add_parser("presets", help="list the built-in presets")
+    presets.set_defaults(func=cmd_presets)
+    from engine.cli.experiment_commands import add_commands
+    from engine.cli.search_commands import add_commands as add_search_commands
+
+    add_commands(sub)
+    add_search_commands(sub)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    import logging
+
+    from engine.core.logs import setup_logging
+
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    log = logging.getLogger("overfit_lab")
+    log.info("command line: %s", " ".join(argv))
+    try:
+        code = args.func(args)
+    except BaseException:
+        log.exception("command line failed: %s", " ".join(argv))
+        raise
+    log.info("command line ended with exit code %s", code)
+    return code

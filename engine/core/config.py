@@ -1,0 +1,365 @@
+"""Typed run settings, declared once.
+
+Every field carries its help text, its allowed values and whether it may change while a
+run is live. The help text doubles as the tooltip in the window; the constraints drive
+both validation here and the ranges of the window's widgets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+import tomli_w
+
+from engine.core.files import atomic_write_text, resources_dir
+
+SCHEMA_VERSION = 1
+
+TOY_DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
+TORCHVISION_DATASETS = ("mnist", "kmnist", "fashion_mnist_folder", "cifar10", "cifar100")
+DATASETS = ("fashion_mnist", *TOY_DATASETS, "image_folder", *TORCHVISION_DATASETS)
+
+
+class ConfigError(ValueError):
+    """An invalid setting. `key` is the dotted name, `value` what was given."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{key} = {value!r} is not allowed: {allowed}")
+
+
+def setting(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
+            max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False,
+            live: bool = False, factory: bool = False):
+    """Declare a field: its default, a one-line help text and its constraints.
+
+    `live` fields may change between two steps of a running training run.
+    """
+    meta = dict(help=help, choices=choices, min=min, max=max, min_exclusive=min_exclusive,
+                max_exclusive=max_exclusive, live=live)
+    if factory:
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class DataConfig:
+    dataset: str = setting("fashion_mnist", "Which data to learn: Fashion-MNIST (shipped), a 2-D toy set, your own image folder, or a torchvision dataset already on disk.", choices=DATASETS)
+    path: str = setting("", "Folder holding the data for image_folder (one sub-folder per class) or for a torchvision dataset on disk.")
+    train_size: int = setting(1000, "Training examples used (a stratified subset). Fewer examples make memorizing easier than learning.", min=1)
+    val_size: int = setting(5000, "Examples held out from training to measure generalization each epoch.", min=1)
+    test_size: int = setting(2000, "Examples locked away for one final evaluation, for datasets without an official test split.", min=1)
+    label_noise: float = setting(0.0, "Fraction of training labels replaced at random. A network that fits them is memorizing noise, not learning patterns.", min=0.0, max=1.0)
+    label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
+    toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
+    image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
+    classes: str = setting("all", "Which Fashion-MNIST classes: all ten; even (T-shirt, pullover, coat, shirt, bag: the source task the fashion_cnn backbone was pretrained on) or odd (trouser, dress, sandal, sneaker, ankle boot: its transfer target).", choices=("all", "even", "odd"))
+    folds: int = setting(0, "Cross-validation: 0 keeps one fixed validation split; k ≥ 2 cuts the training examples into k stratified folds, trains on k − 1 and validates on fold `data.fold` (a cross-validation runs every fold and reports mean ± sd).", min=0, max=100)
+    fold: int = setting(0, "Which fold is held out for validation when data.folds ≥ 2 (0 … folds − 1).", min=0, max=99)
+    skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
+
+
+@dataclass
+class ModelConfig:
+    arch: str = setting("mlp", "Network: a fully connected MLP, a small CNN, or a small ResNet with skip connections.", choices=("mlp", "cnn", "resnet"))
+    width: int = setting(512, "Units per hidden layer (MLP) or channels of the first convolution (CNN, ResNet). Bigger networks memorize more easily.", min=1, max=8192)
+    depth: int = setting(2, "Hidden layers (MLP), convolution blocks (CNN) or residual blocks (ResNet). A simpler architecture has less room to memorize.", min=1, max=16)
+    batch_norm: bool = setting(False, "Normalize activations after each hidden layer; speeds training and regularizes a little.")
+    activation: str = setting("relu", "Non-linearity between layers.", choices=("relu", "tanh", "gelu"))
+    backbone: str = setting("none", "Transfer learning: start from a CNN trained on other data (shipped with the app, never downloaded). fashion_cnn: pretrained on Fashion-MNIST's even classes (use data.classes = odd); squeezenet: SqueezeNet 1.1 trained on ImageNet (for your own images). Replaces arch, width and depth with the backbone and a new linear head.", choices=("none", "fashion_cnn", "squeezenet"))
+    transfer: str = setting("finetune", "How the backbone trains. scratch: its architecture from random weights; random_frozen: random weights, frozen (the honest control); frozen: pretrained and frozen, features computed once, only the head trains (feature extraction); finetune: pretrained, trained at a lower learning rate so large early updates do not wreck what it learned.", choices=("scratch", "random_frozen", "frozen", "finetune"))
+    frozen_epochs: int = setting(0, "finetune: train the head alone for this many epochs first, then the whole network (fastai's fine_tune): a random head's large gradients never reach the pretrained layers.", min=0, max=10000)
+    backbone_lr_scale: float = setting(0.1, "finetune: the backbone's learning rate as a fraction of optim.lr. Small steps protect the pretrained features.", min=0.0, max=1.0, min_exclusive=True)
+    backbone_size: int = setting(0, "Side length images are resized to for the backbone; 0: its own (28 for fashion_cnn, 224 for squeezenet). Smaller is faster.", min=0, max=512)
+    weights_file: str = setting("", "A safetensors file of backbone weights to use instead of the shipped ones (the keys must fit the backbone).")
+
+
+@dataclass
+class RegularizationConfig:
+    dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True)
+    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less.", min=0.0, max=100.0, live=True)
+    weight_decay_mode: str = setting("decoupled", "'decoupled': shrink weights after each step (AdamW style); 'l2_penalty': add (strength/2)·Σw² to the loss.", choices=("decoupled", "l2_penalty"), live=True)
+    decay_bias_and_norm: bool = setting(False, "Also apply L2 and L1 to biases and batch-norm parameters (usually left off: they do not cause overfitting).", live=True)
+    l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to zero: a sparser network has less room to memorize.", min=0.0, max=10.0, live=True)
+    augment_hflip: bool = setting(False, "Flip each training image left-right with probability 1/2: the network sees more varied examples than it can memorize.", live=True)
+    augment_rotate: bool = setting(False, "Rotate each training image by a random angle, so the network must learn shapes rather than memorize exact pixels.", live=True)
+    rotate_degrees: float = setting(15.0, "Largest rotation angle, in degrees.", min=0.0, max=180.0, live=True)
+    augment_translate: bool = setting(False, "Shift each training image by a random offset, so no exact pixel position can be memorized.", live=True)
+    translate_fraction: float = setting(0.1, "Largest shift, as a fraction of the image size.", min=0.0, max=0.5, live=True)
+    augment_noise: bool = setting(False, "Add Gaussian noise to each training input, so no exact input can be memorized (applies to toy data too).", live=True)
+    noise_std: float = setting(0.1, "Standard deviation of the input noise.", min=0.0, max=5.0, live=True)
+    augment_erase: bool = setting(False, "Blank a random rectangle of each training image (random erasing), so no single region decides the class.", live=True)
+    erase_fraction: float = setting(0.2, "Largest erased area, as a fraction of the image.", min=0.0, max=1.0, min_exclusive=True, live=True)
+    early_stopping: bool = setting(False, "Stop when the validation metric has not improved for `patience` epochs: training past that point only memorizes.", live=True)
+    patience: int = setting(5, "Epochs without improvement before early stopping stops the run.", min=0, max=10000, live=True)
+    min_delta: float = setting(0.0, "Smallest change of the monitored metric that counts as an improvement.", min=0.0, live=True)
+    monitor: str = setting("val_loss", "Metric early stopping watches and the best checkpoint is chosen by.", choices=("val_loss", "val_accuracy"), live=True)
+    restore_best: bool = setting(True, "At the end of the run, put back the weights of the best epoch.", live=True)
+
+
+@dataclass
+class OptimConfig:
+    optimizer: str = setting("adam", "Optimizer. Adam adapts the step per weight; SGD with momentum is the classic.", choices=("sgd", "adam"))
+    lr: float = setting(1e-3, "Learning rate: the step size. Too large and the loss diverges.", min=0.0, min_exclusive=True, max=100.0, live=True)
+    momentum: float = setting(0.9, "Momentum for SGD.", min=0.0, max=1.0, max_exclusive=True)
+    batch_size: int = setting(64, "Examples per optimization step.", min=1, max=65536)
+    epochs: int = setting(40, "Passes over the training set.", min=1, max=100000)
+
+
+@dataclass
+class RunConfig:
+    seed: int = setting(0, "Random seed: the same seed and settings give the same run.", min=0, max=2**31 - 1)
+    device: str = setting("auto", "Where to train: 'auto' takes a GPU when one is present.", choices=("auto", "cpu", "cuda"))
+    name: str = setting("", "Label for the run folder and the plots' legends.")
+
+
+@dataclass
+class Config:
+    schema_version: int = setting(SCHEMA_VERSION, "Version of this settings format.")
+    data: DataConfig = setting(DataConfig, "Data settings.", factory=True)
+    model: ModelConfig = setting(ModelConfig, "Model settings.", factory=True)
+    regularization: RegularizationConfig = setting(RegularizationConfig, "Regularization settings.", factory=True)
+    optim: OptimConfig = setting(OptimConfig, "Optimizer settings.", factory=True)
+    run: RunConfig = setting(RunConfig, "Run settings.", factory=True)
+
+    # ---- conversions -------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Config:
+        if not isinstance(raw, dict):
+            raise ConfigError("(top level)", raw, "a table of sections")
+        version = raw.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ConfigError("schema_version", version, "a positive integer")
+        if version > SCHEMA_VERSION:
+            raise ConfigError("schema_version", version,
+                              f"at most {SCHEMA_VERSION}; this file was written by a newer Overfit Lab")
+        sections = {}
+        for name, value in raw.items():
+            if name in ("schema_version", "search"):  # [search]: engine.search.study reads it
+                continue
+            section_cls = SECTIONS.get(name)
+            if section_cls is None:
+                raise ConfigError(name, value, f"a known section: {', '.join(SECTIONS)}")
+            if not isinstance(value, dict):
+                raise ConfigError(name, value, "a table of settings")
+            sections[name] = _section_from_dict(name, section_cls, value)
+        cfg = cls(schema_version=SCHEMA_VERSION, **sections)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> Config:
+        for name in SECTIONS:
+            section = getattr(self, name)
+            for f in dataclasses.fields(section):
+                check_value(f"{name}.{f.name}", f, getattr(section, f.name))
+        d = self.data
+        if d.folds == 1:
+            raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")
+        if d.folds >= 2 and d.fold >= d.folds:
+            raise ConfigError("data.fold", d.fold, f"in [0, {d.folds - 1}] (data.folds = {d.folds})")
+        return self
+
+    def copy(self) -> Config:
+        return Config.from_dict(self.to_dict())
+
+    def get(self, key: str) -> Any:
+        section, name = split_key(key)
+        return getattr(getattr(self, section), name)
+
+    def with_updates(self, updates: dict[str, Any]) -> Config:
+        """A validated copy with `{"section.key": value}` replaced."""
+        raw = self.to_dict()
+        for key, value in updates.items():
+            section, name = split_key(key)
+            raw[section][name] = value
+        return Config.from_dict(raw)
+
+    def with_overrides(self, assignments: list[str]) -> Config:
+        """Apply command-line style `section.key=value` strings; values are TOML literals."""
+        updates = {}
+        for text in assignments:
+            if "=" not in text:
+                raise ConfigError(text, text, "section.key=value")
+            key, literal = text.split("=", 1)
+            updates[key.strip()] = parse_literal(literal.strip())
+        return self.with_updates(updates)
+
+    # ---- files ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> Config:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError("(file)", str(path), f"a readable settings file ({exc.strerror})") from exc
+        try:
+            if path.suffix.lower() == ".json":
+                raw = json.loads(text)
+            else:
+                raw = tomllib.loads(text)
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError("(file)", str(path), f"valid {path.suffix.lstrip('.').upper() or 'TOML'} ({exc})") from exc
+        return cls.from_dict(raw)
+
+    def dumps(self, fmt: str = "toml") -> str:
+        data = self.to_dict()
+        if fmt == "json":
+            return json.dumps(data, indent=2) + "\n"
+        return tomli_w.dumps(data)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        fmt = "json" if path.suffix.lower() == ".json" else "toml"
+        atomic_write_text(path, self.dumps(fmt))
+        return path
+
+
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "regularization": RegularizationConfig,
+    "optim": OptimConfig,
+    "run": RunConfig,
+}
+
+
+def split_key(key: str) -> tuple[str, str]:
+    section, _, name = key.partition(".")
+    cls = SECTIONS.get(section)
+    if cls is None or not name:
+        raise ConfigError(key, None, f"a key of the form section.name with section one of {', '.join(SECTIONS)}")
+    if name not in {f.name for f in dataclasses.fields(cls)}:
+        raise ConfigError(key, None, f"a known key of [{section}]: {', '.join(f.name for f in dataclasses.fields(cls))}")
+    return section, name
+
+
+def fields_of(section: str) -> list[dataclasses.Field]:
+    return list(dataclasses.fields(SECTIONS[section]))
+
+
+def field_info(key: str) -> dataclasses.Field:
+    section, name = split_key(key)
+    return next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == name)
+
+
+def live_keys() -> list[str]:
+    """Keys that may change while a run is live."""
+    return [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)
+            if f.metadata.get("live")]
+
+
+def parse_literal(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word is a string: dataset=moons
+
+
+def _section_from_dict(name: str, cls: type, raw: dict):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        f = known.get(key)
+        if f is None:
+            raise ConfigError(f"{name}.{key}", value, f"a known key of [{name}]: {', '.join(known)}")
+        values[key] = check_value(f"{name}.{key}", f, value)
+    return cls(**values)
+
+
+def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
+    """Check one value against its field's type and constraints; return it (ints widen to float)."""
+    meta = f.metadata
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(key, value, "true or false")
+    elif kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, value, "a whole number")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, value, "a number")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(key, value, "a finite number")
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(key, value, "text")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(key, value, f"one of {', '.join(choices)}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and (value < lo or (meta.get("min_exclusive") and value == lo)):
+        raise ConfigError(key, value, _range_text(meta))
+    if hi is not None and (value > hi or (meta.get("max_exclusive") and value == hi)):
+        raise ConfigError(key, value, _range_text(meta))
+    return value
+
+
+def _range_text(meta) -> str:
+    lo, hi = meta.get("min"), meta.get("max")
+    left = "(" if meta.get("min_exclusive") else "["
+    right = ")" if meta.get("max_exclusive") else "]"
+    if hi is None:
+        return f"{'greater than' if meta.get('min_exclusive') else 'at least'} {lo}"
+    return f"in {left}{lo}, {hi}{right}"
+
+
+def presets_dir() -> Path:
+    return resources_dir() / "presets"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in presets_dir().glob("*.toml"))
+
+
+def load_preset(name: str) -> Config:
+    path = presets_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise ConfigError("preset", name, f"one of {', '.join(preset_names())}")
+    return Config.load(path)
+
+
+def preset_description(name: str) -> str:
+    """The comment at the top of a preset's file: what it demonstrates, what to look at."""
+    path = presets_dir() / f"{name}.toml"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# "))
+    return " ".join(lines)
+
+
+def search_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
+    """The `[search]` table of a settings file or preset, if it has one."""
+    path = Path(config_file) if config_file else presets_dir() / f"{preset or 'overfit'}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
+        return None  # resolve() names what is wrong with the file
+    return raw.get("search")
+
+
+def resolve(config_file: str | None = None, preset: str | None = None,
+            overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """The settings a command line names: a file or a preset (default `overfit`), then
+    `section.key=value` overrides. The window and the headless commands both use this."""
+    cfg = Config.load(config_file) if config_file else load_preset(preset or "overfit")
+    return cfg.with_overrides(list(overrides)) if overrides else cfg

@@ -1,0 +1,174 @@
+"""The data a run trains on: a source cut into train / validation / locked test splits,
+with label noise, as tensors on the training device.
+
+Small datasets live as tensors on the training device: batches are shuffled index slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from engine.core.config import TORCHVISION_DATASETS, TOY_DATASETS, ConfigError, DataConfig
+from engine.data.sources import (
+    FASHION_CLASSES,
+    fashion_mnist,
+    load_image_folder,
+    load_torchvision,
+    make_toy,
+)
+from engine.data.splits import (
+    LockedSplit,
+    corrupt_labels,
+    stratified_kfold,
+    stratified_order,
+    stratified_subset,
+)
+
+
+@dataclass
+class DataBundle:
+    train_x: torch.Tensor
+    train_y: torch.Tensor  # labels the network is trained on (noisy where corrupted)
+    train_y_clean: torch.Tensor
+    corrupted: torch.Tensor  # bool mask: label replaced
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test: LockedSplit
+    class_names: list[str]
+    input_shape: tuple[int, ...]
+    mean: torch.Tensor
+    std: torch.Tensor
+    is_toy: bool
+    train_indices: np.ndarray  # which examples of the source were drawn (for reproducibility checks)
+    val_indices: np.ndarray
+    warnings: list[str] = field(default_factory=list)  # e.g. images of a folder left out
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def sizes_that_fit(cfg: DataConfig, available: int) -> tuple[str, int, str]:
+    """(key, value, message) for a folder too small for the sizes asked: names the first
+    size that does not fit and suggests sizes that do (60 / 20 / 20 %)."""
+    test = max(1, available // 5)
+    val = max(1, available // 5)
+    train = max(1, available - test - val)
+    key = ("data.train_size" if cfg.train_size >= max(cfg.val_size, cfg.test_size)
+           else "data.val_size" if cfg.val_size >= cfg.test_size else "data.test_size")
+    value = {"data.train_size": cfg.train_size, "data.val_size": cfg.val_size,
+             "data.test_size": cfg.test_size}[key]
+    return key, value, (
+        f"train, validation and test sizes ({cfg.train_size:,} + {cfg.val_size:,} + {cfg.test_size:,}) "
+        f"that fit the {available:,} images of {cfg.path}; sizes that fit it: "
+        f"data.train_size = {train}, data.val_size = {val}, data.test_size = {test}")
+
+
+def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") -> DataBundle:
+    """Build the splits for `cfg`, reproducibly from `seed`, as tensors on `device`."""
+    rng = np.random.default_rng([seed, 1])
+    warnings: list[str] = []
+    if cfg.dataset in TOY_DATASETS:
+        x, y = make_toy(cfg.dataset, cfg.train_size + cfg.val_size + cfg.test_size, cfg.toy_noise, rng)
+        pool_x, pool_y = x[: cfg.train_size + cfg.val_size], y[: cfg.train_size + cfg.val_size]
+        test_x, test_y = x[cfg.train_size + cfg.val_size:], y[cfg.train_size + cfg.val_size:]
+        classes = [f"class {i}" for i in range(int(y.max()) + 1)]
+    elif cfg.dataset == "fashion_mnist":
+        tx, ty, vx, vy = fashion_mnist()
+        pool_x, pool_y, test_x, test_y = tx[:, None], ty.astype(np.int64), vx[:, None], vy.astype(np.int64)
+        classes = FASHION_CLASSES
+        if cfg.classes != "all":  # half the classes, relabelled 0..4: a transfer task's source or target
+            keep = list(range(0 if cfg.classes == "even" else 1, 10, 2))
+            pool_x, pool_y = _only(pool_x, pool_y, keep)
+            test_x, test_y = _only(test_x, test_y, keep)
+            classes = [FASHION_CLASSES[c] for c in keep]
+    elif cfg.dataset == "image_folder":
+        x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings)
+        if cfg.train_size + cfg.val_size + cfg.test_size > len(y):
+            raise ConfigError(*sizes_that_fit(cfg, len(y)))
+        test_idx = stratified_subset(y, cfg.test_size, rng)
+        rest = np.setdiff1d(np.arange(len(y)), test_idx)
+        pool_x, pool_y, test_x, test_y = x[rest], y[rest], x[test_idx], y[test_idx]
+    elif cfg.dataset in TORCHVISION_DATASETS:
+        pool_x, pool_y, test_x, test_y, classes = load_torchvision(cfg.dataset, cfg.path)
+    else:  # pragma: no cover - guarded by config choices
+        raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
+
+    if cfg.classes != "all" and cfg.dataset != "fashion_mnist":
+        raise ConfigError("data.classes", cfg.classes, "all (the even / odd halves are Fashion-MNIST's)")
+    if cfg.val_size >= len(pool_y):
+        raise ConfigError("data.val_size", cfg.val_size, f"less than the {len(pool_y)} examples available for training and validation")
+    available = len(pool_y) - cfg.val_size
+    if cfg.train_size > available:
+        raise ConfigError("data.train_size", cfg.train_size,
+                          f"at most {available} ({cfg.dataset} has {len(pool_y)} training examples "
+                          f"and data.val_size = {cfg.val_size} of them are held out for validation)")
+    if cfg.dataset in TOY_DATASETS:
+        val_idx = np.arange(cfg.train_size, cfg.train_size + cfg.val_size)
+        train_idx = np.arange(cfg.train_size)
+    else:
+        val_idx = stratified_subset(pool_y, cfg.val_size, rng)
+        rest = np.setdiff1d(np.arange(len(pool_y)), val_idx)
+        # A prefix of one stratified order: the 100 examples of a learning curve's smallest
+        # run are among the 300 of the next (same seed), each class in proportion.
+        train_idx = np.sort(rest[stratified_order(pool_y[rest], rng)[: cfg.train_size]])
+
+    num_classes = len(classes)
+    clean = pool_y[train_idx]
+    noisy, corrupted = corrupt_labels(clean, cfg.label_noise, num_classes, cfg.label_noise_mode, rng)
+    if cfg.folds >= 2:  # cross-validation: the training examples are the pool, one fold validates
+        train_idx, val_idx, clean, noisy, corrupted = _fold_split(cfg, seed, train_idx, clean, noisy, corrupted)
+
+    def floats(a):
+        a = np.asarray(a)
+        t = torch.from_numpy(np.array(a))  # a writable copy
+        return (t.float() / 255.0 if a.dtype == np.uint8 else t.float()).to(device)
+
+    train_x = floats(pool_x[train_idx])
+    dims = (0, 2, 3) if train_x.ndim == 4 else (0,)
+    mean, std = train_x.mean(dim=dims).cpu(), train_x.std(dim=dims).cpu()
+
+    def labels(a):
+        return torch.from_numpy(np.ascontiguousarray(a)).long().to(device)
+
+    return DataBundle(
+        train_x=train_x, train_y=labels(noisy), train_y_clean=labels(clean),
+        corrupted=torch.from_numpy(corrupted).to(device),
+        val_x=floats(pool_x[val_idx]), val_y=labels(pool_y[val_idx]),
+        test=LockedSplit(floats(test_x), labels(test_y)),
+        class_names=list(classes), input_shape=tuple(train_x.shape[1:]), mean=mean, std=std,
+        is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
+        warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
+                  + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
+
+
+def _only(x: np.ndarray, y: np.ndarray, keep: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    mask = np.isin(y, keep)
+    relabel = np.full(int(y.max()) + 1, -1, dtype=np.int64)
+    relabel[keep] = np.arange(len(keep))
+    return x[mask], relabel[y[mask]]
+
+
+def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):
+    """Fold `cfg.fold` of `cfg.folds` stratified folds of the training pool validates (on
+    its true labels); the other folds train (with their noisy labels, the same in every
+    fold). The folds depend on the seed only, so every fold of one seed cuts one partition."""
+    try:
+        folds = stratified_kfold(clean, cfg.folds, np.random.default_rng([seed, 2]))
+    except ValueError:
+        smallest = int(np.unique(clean, return_counts=True)[1].min())
+        raise ConfigError("data.folds", cfg.folds,
+                          f"from 2 to {smallest}: every fold needs an example of each class, and the "
+                          f"smallest class among the {len(clean):,} training examples has {smallest}") from None
+    held = folds[cfg.fold]
+    keep = np.setdiff1d(np.arange(len(clean)), held)
+    return pool_idx[keep], pool_idx[held], clean[keep], noisy[keep], corrupted[keep]
+
+
+def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device) -> list[torch.Tensor]:
+    """Index tensors for one epoch: a fresh permutation sliced into batches (last one partial)."""
+    perm = torch.randperm(n, generator=generator, device=generator.device).to(device)
+    return list(perm.split(batch_size))

@@ -1,0 +1,261 @@
+"""Experiments: several runs from one plan, one after another on the calling thread.
+
+An experiment is a base config and a plan: a list (or a generator) of config changes, one
+per trial. `Experiment.run()` trains a trial for each, reusing the loaded data while the
+data settings and seed stay the same, and tells its subscribers about the experiment as a
+whole (ExperimentStarted, TrialStarted, TrialFinished, ExperimentFinished) besides every
+event of every run. Each trial writes its own run folder; an experiment of more than one
+trial also writes an experiment folder (experiment.json: the base, the plan, the status and
+the member runs), with its runs inside.
+
+A generator plan is sent each trial's TrialFinished and may yield the next changes from
+it (`changes = yield ...`): that is how a search proposes trials from results.
+
+Pause and stop reach the run in progress through the shared RunControl; a stop also ends
+the experiment. A single run is a plan of one: the window and `main.py train` run that.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError
+from engine.core.control import RunControl
+from engine.core.files import atomic_write_json
+from engine.core.runtime import resolve_device
+from engine.data.bundle import DataBundle, load_data
+from engine.runs.index import EXPERIMENT_FILE
+from engine.runs.reader import read_run, result_from_summary, writer_identity
+from engine.runs.writer import RunWriter
+from engine.training.callbacks import Callback
+from engine.training.trainer import Trainer
+
+
+@dataclass
+class Trial:
+    index: int
+    changes: dict[str, Any]
+    config: Config
+    trainer: Trainer | None = None
+    run_dir: Path | None = None
+    result: ev.RunFinished | None = None
+    writer_path: Path | None = None  # where its run folder goes (made when the run starts)
+
+
+@dataclass
+class ExperimentResult:
+    reason: str
+    trials: list[Trial] = field(default_factory=list)
+    path: Path | None = None
+
+
+class _DataCache:
+    """The last loaded splits, reused while the data settings, seed and device are equal."""
+
+    def __init__(self):
+        self.key: str | None = None
+        self.data: DataBundle | None = None
+
+    def get(self, config: Config) -> DataBundle:
+        device = resolve_device(config.run.device)
+        key = json.dumps([config.data.__dict__, config.run.seed, str(device)], sort_keys=True)
+        if key != self.key:
+            self.data, self.key = None, None  # free the old tensors before loading new ones
+            self.data, self.key = load_data(config.data, config.run.seed, device), key
+        return self.data
+
+
+class Experiment:
+    def __init__(self, base: Config, plan: Iterable[dict[str, Any]] | Generator, *,
+                 control: RunControl | None = None, subscribers: Iterable[Callback] = (),
+                 runs_dir: str | Path | None = None, name: str = "", kind: str = "experiment",
+                 meta: dict[str, Any] | None = None, notes: dict[str, Any] | None = None):
+        """kind / meta say what the plan is ("cv" with {"folds": k}, "curve" with {"over":
+        key}, "tour"): recorded in experiment.json, told in ExperimentStarted. notes: kept in
+        each trial's summary (a twin's reference run, say)."""
+        self.base = base
+        self.plan = plan
+        self.control = control or RunControl()
+        self.subscribers = list(subscribers)
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else None
+        self.name = name or base.run.name or "experiment"
+        self.kind = kind
+        self.meta = dict(meta or {})
+        self.notes = dict(notes or {})
+        self.trials: list[Trial] = []
+        self.path: Path | None = None
+        self._kept: dict[int, dict] = {}  # resuming: finished trials by plan index
+        self._abandoned: dict[int, list[str]] = {}  # resuming: folders of interrupted trials
+        self._previous: list[dict] = []  # resuming: the trials as recorded, until each is reached
+        self._cache = _DataCache()
+        self._planned = len(plan) if hasattr(plan, "__len__") else None
+
+    @classmethod
+    def resume(cls, path: str | Path, *, control: RunControl | None = None,
+               subscribers: Iterable[Callback] = ()) -> Experiment:
+        """An interrupted experiment (a crash, a closed window, a stop), ready to go on:
+        trials that completed are kept, the others run again (their partial folders stay,
+        listed as abandoned)."""
+        path = Path(path)
+        try:
+            record = json.loads((path / EXPERIMENT_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError("experiment", str(path), f"an experiment folder with a readable "
+                              f"{EXPERIMENT_FILE} ({exc})") from exc
+        if record.get("plan") is None:
+            raise ConfigError("experiment", str(path), "an experiment with a fixed plan (this one's "
+                              "trials were proposed as it went, and cannot be resumed here)")
+        experiment = cls(Config.from_dict(record["base"]), record["plan"], control=control,
+                         subscribers=subscribers, runs_dir=path.parent, name=record.get("name", ""),
+                         kind=record.get("kind", "experiment"), meta=record.get("meta"))
+        experiment.path = path
+        experiment._previous = list(record.get("trials", []))
+        for t in record.get("trials", []):
+            folder = path / t["run_dir"] if t.get("run_dir") else None
+            experiment._abandoned[t["index"]] = list(t.get("abandoned", []))
+            if t.get("status") in (ev.COMPLETED, ev.EARLY_STOPPED) and folder and folder.is_dir():
+                experiment._kept[t["index"]] = t
+            elif folder is not None and folder.is_dir():
+                experiment._abandoned[t["index"]].append(t["run_dir"])
+        return experiment
+
+    def emit(self, event) -> None:
+        for s in self.subscribers:
+            s.on_event(event)
+
+    # ---- the plan -----------------------------------------------------------------------
+    def _changes(self) -> Generator[dict[str, Any], ev.TrialFinished | None, None]:
+        if isinstance(self.plan, Generator):
+            sent = None
+            try:
+                changes = next(self.plan)
+                while True:
+                    sent = yield changes
+                    changes = self.plan.send(sent)
+            except StopIteration:
+                return
+        else:
+            for changes in self.plan:
+                yield changes
+
+    def run(self) -> ExperimentResult:
+        grouped = self.runs_dir is not None and self._planned != 1
+        resumed = self.path is not None
+        if grouped and not resumed:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            slug = "".join(c if c.isalnum() or c in "_.-" else "-" for c in self.name)[:40]
+            self.path = self.runs_dir / f"{stamp}-{slug}-{self.kind}-{uuid.uuid4().hex[:6]}"
+            self.path.mkdir(parents=True, exist_ok=False)
+        self._record("running")
+        self.emit(ev.ExperimentStarted(name=self.name, experiment_dir=_str(self.path),
+                                       planned_trials=self._planned, kind=self.kind,
+                                       meta=dict(self.meta), resumed=resumed))
+        reason, message = ev.COMPLETED, ""
+        plan = self._changes()
+        finished = None
+        try:
+            while not self.control.stop_requested:
+                try:
+                    changes = plan.send(finished) if finished is not None else next(plan)
+                except StopIteration:
+                    break
+                finished = self._run_trial(len(self.trials), dict(changes))
+                if finished.result.bad_input:  # refused settings or data: the rest would be too
+                    reason, message = ev.FAILED, finished.result.message
+                    break
+            else:
+                reason, message = ev.USER_STOPPED, "stopped by request"
+                if finished is not None and isinstance(self.plan, Generator):
+                    try:  # a search tells its study how the stopped trial ended
+                        plan.send(finished)
+                    except StopIteration:
+                        pass
+                    plan.close()
+        except Exception as exc:  # a bad plan (an invalid setting, say): the experiment fails
+            reason, message = ev.FAILED, f"{type(exc).__name__}: {exc}"
+        done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)
+        message = message or f"{done} of {len(self.trials)} trials completed"
+        self._record(reason, message)
+        self.emit(ev.ExperimentFinished(reason=reason, message=message, trials_completed=done,
+                                        experiment_dir=_str(self.path)))
+        return ExperimentResult(reason, self.trials, self.path)
+
+    def _keep_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        """A trial that finished before the interruption: told again, not run again."""
+        run_dir = self.path / self._kept[index]["run_dir"]
+        summary = read_run(run_dir).summary
+        trial = Trial(index, changes, self.base.with_updates(changes), run_dir=run_dir,
+                      result=result_from_summary(summary))
+        self.trials.append(trial)
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=str(run_dir)))
+        finished = ev.TrialFinished(index=index, changes=changes, run_dir=str(run_dir),
+                                    result=trial.result, kept=True)
+        self.emit(finished)
+        return finished
+
+    def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        if index in self._kept:
+            return self._keep_trial(index, changes)
+        config = self.base.with_updates(changes)
+        trial = Trial(index, changes, config)
+        self.trials.append(trial)
+        callbacks = list(self.subscribers)
+        writer = None
+        root = self.path or self.runs_dir
+        if root is not None:
+            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}", self.notes)
+            callbacks.insert(0, writer)
+        trial.writer_path = writer.path if writer is not None else None
+        self._record("running")  # the trial's folder is known before it trains: a resume finds it
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=_str(writer and writer.path)))
+        try:
+            data = self._cache.get(config)
+        except Exception:
+            data = None  # the trainer loads it again and reports the failure as its result
+        trial.trainer = Trainer(config, control=self.control, callbacks=callbacks, data=data)
+        trial.result = trial.trainer.fit()
+        trial.run_dir = writer.path if writer is not None and writer.started else None
+        finished = ev.TrialFinished(index=index, changes=changes, run_dir=_str(trial.run_dir),
+                                    result=trial.result)
+        self._record("running")
+        self.emit(finished)
+        return finished
+
+    def _record(self, status: str, message: str = "") -> None:
+        if self.path is None:
+            return
+        trials = []
+        for t in self.trials:
+            run_dir = t.run_dir if t.result is not None else t.writer_path
+            trials.append({"index": t.index, "changes": t.changes,
+                           "run_dir": run_dir.name if run_dir else None,
+                           "status": t.result.reason if t.result else "running",
+                           "abandoned": self._abandoned.get(t.index, [])})
+        reached = {t["index"] for t in trials}
+        trials += [t for t in self._previous if t.get("index") not in reached]
+        atomic_write_json(self.path / EXPERIMENT_FILE, {
+            "name": self.name, "kind": self.kind, "meta": self.meta, "status": status,
+            "message": message, "base": self.base.to_dict(),
+            "plan": list(self.plan) if isinstance(self.plan, list) else None,
+            "planned_trials": self._planned, "trials": trials,
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **writer_identity()})
+
+
+def _str(path) -> str | None:
+    return None if path is None else str(path)
+
+
+def run_single(config: Config, *, control: RunControl | None = None,
+               subscribers: Iterable[Callback] = (), runs_dir: str | Path | None = None,
+               notes: dict[str, Any] | None = None) -> Trial:
+    """One run as a plan of one: its run folder goes straight into `runs_dir`."""
+    experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir,
+                            notes=notes)
+    return experiment.run().trials[0]

@@ -1,0 +1,66 @@
+"""Plans for experiments, as lists of setting changes: k-fold cross-validation, learning
+curves, the remedy tour, twin runs. No torch: the window builds plans on its own thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.core.config import Config, ConfigError, check_value, field_info, load_preset
+
+# ---- plans ------------------------------------------------------------------------------
+REMEDY_PRESETS = ("dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies")
+UNCOMPARED_KEYS = ("run.seed", "run.device", "run.name")  # what a twin never changes
+
+
+def flat(config: Config) -> dict[str, Any]:
+    """Every setting as {"section.key": value}."""
+    return {f"{section}.{key}": value for section, values in config.to_dict().items()
+            if isinstance(values, dict) for key, value in values.items()}
+
+
+def differences(reference: Config, other: Config, skip=()) -> dict[str, Any]:
+    """The settings of `other` that differ from `reference` (as changes to apply to it)."""
+    a, b = flat(reference), flat(other)
+    return {k: v for k, v in b.items() if a.get(k) != v and k not in skip}
+
+
+def twin_config(reference: Config, edited: Config) -> Config:
+    """A twin of the `reference` run: its seed (so the same initial weights, data order and
+    augmentation draws) with the settings the user changed in `edited`."""
+    return reference.with_updates(differences(reference, edited, skip=("run.seed", "run.device")))
+
+
+def cv_plan(folds: int) -> list[dict[str, Any]]:
+    """k-fold cross-validation: one trial per held-out fold."""
+    if not isinstance(folds, int) or folds < 2:
+        raise ConfigError("folds", folds, "at least 2 (each fold is held out once while the others train)")
+    return [{"data.folds": folds, "data.fold": i} for i in range(folds)]
+
+
+def curve_plan(key: str, values: list, seeds: list[int]) -> list[dict[str, Any]]:
+    """A learning curve: every value of `key` (say data.train_size) with every seed."""
+    if not values:
+        raise ConfigError(key, values, "at least one value to train with")
+    if not seeds:
+        raise ConfigError("seeds", seeds, "at least one seed")
+    f = field_info(key)
+    checked = [check_value(key, f, v) for v in values]
+    return [{key: v, "run.seed": s} for v in checked for s in seeds]
+
+
+def tour_plan() -> tuple[Config, list[dict[str, Any]]]:
+    """The remedy tour: `overfit`, then each remedy preset as its twin (each remedy preset
+    is `overfit` plus one remedy, same data, model and seed)."""
+    base = load_preset("overfit")
+    plan = [{"run.name": "overfit"}]
+    for name in REMEDY_PRESETS:
+        plan.append(differences(base, load_preset(name), skip=("run.seed", "run.device")))
+    return base, plan
+
+
+TRANSFER_MODES = ("scratch", "random_frozen", "frozen", "finetune")
+
+
+def transfer_plan() -> list[dict[str, Any]]:
+    """The four ways to use a backbone, as twins: the same few target examples, head and seed."""
+    return [{"model.transfer": mode, "run.name": mode} for mode in TRANSFER_MODES]

@@ -1,0 +1,1 @@
+"""The networks: MLPs and CNNs, the shipped pretrained backbones (hash-checked), regularizers."""

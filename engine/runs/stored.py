@@ -1,0 +1,75 @@
+"""A run folder reopened: its settings, its data rebuilt from the seed, its model with
+the best or last weights; and a folder's weights evaluated on a split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from engine.core import events as ev
+from engine.core.config import Config
+from engine.data.bundle import DataBundle, load_data
+from engine.nets.models import build_model
+from engine.runs.reader import require_run_folder
+from engine.runs.weights import load_weights
+from engine.training.reports import evaluate_split
+
+
+@dataclass
+class StoredRun:
+    """A finished run rebuilt from its folder: settings, data and a model with its weights."""
+    path: Path
+    config: Config
+    data: DataBundle
+    model: torch.nn.Module
+    weights: str
+
+
+def run_data(path: str | Path) -> DataBundle:
+    """A run folder's splits, rebuilt from its settings and seed (no weights needed)."""
+    config = Config.load(require_run_folder(path) / "config.json")
+    return load_data(config.data, config.run.seed, "cpu")
+
+
+def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> StoredRun:
+    """Rebuild a run folder's model and data (the same splits, from its seed) and load
+    its `best` or `last` weights. Raises FileNotFoundError, ConfigError or WeightsError
+    naming what is wrong; nothing in the folder is changed."""
+    path = require_run_folder(path)
+    config = Config.load(path / "config.json")
+    data = load_data(config.data, config.run.seed, device)
+    model = build_model(config.model, data.input_shape, data.num_classes,
+                        config.regularization.dropout, data.mean, data.std).to(device)
+    load_weights(model, path / f"{weights}.safetensors")
+    return StoredRun(path, config, data, model, weights)
+
+
+def evaluate_folder(path: str | Path, split: str = "test", weights: str | None = None
+                    ) -> tuple[ev.Evaluated, bool]:
+    """Evaluate a run folder's weights on `split`: (report, newly made).
+
+    The test split is evaluated once per run: a folder that records a test evaluation
+    returns it unchanged (False). `weights` "best" or "last"; None takes best, or last
+    where the run saved no best. A new report is added to the folder (metrics line and
+    summary); nothing else in it changes. Raises FileNotFoundError, ConfigError or
+    WeightsError naming what is wrong."""
+    from engine.runs.reader import record_evaluation, recorded_evaluation
+
+    path = require_run_folder(path)
+    if split == "test":
+        known = recorded_evaluation(path, "test")
+        if known is not None:
+            return known, False
+    if weights is None:
+        weights = "best" if (path / "best.safetensors").is_file() else "last"
+    if not (path / f"{weights}.safetensors").is_file():
+        saved = [w for w in ("best", "last") if (path / f"{w}.safetensors").is_file()]
+        raise FileNotFoundError(f"{path / (weights + '.safetensors')}: no {weights} weights saved"
+                                + (f" (this run has: {', '.join(saved)})" if saved else
+                                   " (the run did not finish an epoch, or was cut off before it could save them)"))
+    stored = open_run(path, weights)
+    report = evaluate_split(stored.model, stored.data, split, weights)
+    record_evaluation(path, report)
+    return report, True

@@ -1,0 +1,112 @@
+"""The run writer: a subscriber that writes a run folder as the run goes.
+
+A run folder holds
+    config.json       the settings the run started with (written atomically)
+    metrics.jsonl     one JSON object a line: {"type": "step" | "epoch" | "event", ...}
+    summary.json      status, best epoch, final and test metrics, versions (atomically rewritten)
+    best.safetensors  weights of the best epoch by the monitored metric
+    last.safetensors  weights at the end of the run"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from engine.core import events as ev
+from engine.core.files import atomic_write_json, jsonable
+from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
+from engine.runs.weights import save_weights, versions
+from engine.training.callbacks import Callback
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "run"
+
+
+class RunWriter(Callback):
+    """Writes a run folder as the run goes; a subscriber like any other.
+
+    The folder's name is fixed when the writer is made (so a caller can say where the run
+    will be before it starts); the folder is created when the run starts, so a run that
+    never starts (bad data, say) leaves nothing behind."""
+
+    def __init__(self, runs_dir: str | Path, label: str = "run", notes: dict | None = None):
+        """notes: kept in the summary (a twin's reference run, say)."""
+        self.notes = dict(notes or {})
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.path = Path(runs_dir) / f"{stamp}-{_slug(label)}-{uuid.uuid4().hex[:8]}"
+        self.started = False
+        self._metrics = None
+        self._summary: dict[str, Any] = {}
+        self._config: dict = {}
+        self._t0 = 0.0
+
+    def _open(self, event: ev.RunStarted) -> None:
+        self.path.mkdir(parents=True, exist_ok=False)
+        self._config = copy.deepcopy(event.config)
+        atomic_write_json(self.path / "config.json", event.config)
+        self._metrics = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
+        self._t0 = time.time()
+        self._summary = {"status": RUNNING, "run_id": event.run_id, "name": event.config["run"]["name"],
+                         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": event.device,
+                         "parameter_count": event.parameter_count, "layer_names": event.layer_names,
+                         "steps_per_epoch": event.steps_per_epoch, "warnings": event.warnings,
+                         "versions": versions(), **writer_identity(), **self.notes}
+        atomic_write_json(self.path / "summary.json", self._summary)
+        self.started = True
+
+    def _write(self, record: dict, flush: bool = False) -> None:
+        line = json.dumps(record, default=jsonable) + "\n"
+        if self._metrics is None:  # after the run: the test evaluation
+            with open(self.path / "metrics.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(line)
+            return
+        self._metrics.write(line)
+        if flush:
+            self._metrics.flush()
+            os.fsync(self._metrics.fileno())
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.RunStarted):
+            self._open(event)
+            record = ev.to_record(event)
+            record.pop("train_points"), record.pop("val_points")
+            self._write({"type": "event", **record}, flush=True)
+        elif not self.started or isinstance(event, ev.DecisionBoundary):
+            return  # a boundary is derived from the weights: not worth the space
+        elif isinstance(event, ev.StepMetrics):
+            self._write({"type": "step", **ev.to_record(event)})
+        elif isinstance(event, ev.EpochMetrics):
+            self._write({"type": "epoch", **ev.to_record(event)}, flush=True)
+        elif isinstance(event, ev.RunFinished):
+            self._finish(event)
+        elif isinstance(event, ev.Evaluated):
+            self._write({"type": "event", **ev.to_record(event)}, flush=True)
+            self._summary[SUMMARY_KEYS[event.split]] = ev.to_record(event)
+            atomic_write_json(self.path / "summary.json", self._summary)
+        else:
+            if isinstance(event, ev.SettingsApplied) and "regularization.monitor" in event.changes:
+                self._config["regularization"]["monitor"] = event.changes["regularization.monitor"][1]
+            self._write({"type": "event", **ev.to_record(event)}, flush=True)
+
+    def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
+        if self.started:
+            save_weights(state, self.path / f"{kind}.safetensors", {**info, "weights": kind})
+
+    def _finish(self, event: ev.RunFinished) -> None:
+        self._write({"type": "event", **ev.to_record(event)}, flush=True)
+        self._metrics.close()
+        self._metrics = None
+        self._summary.update(
+            status=event.reason, message=event.message, epochs_completed=event.epochs_completed,
+            steps=event.step, best_epoch=event.best_epoch, best_value=event.best_value,
+            monitor=self._config["regularization"]["monitor"], final_metrics=event.final_metrics,
+            traceback=event.traceback, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            duration_s=round(time.time() - self._t0, 3))
+        atomic_write_json(self.path / "summary.json", self._summary)

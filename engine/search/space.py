@@ -1,0 +1,164 @@
+"""The search space from the settings' own metadata: the `[search]` section (which settings,
+their ranges, the objective, the budget, the sampler and the pruner), checked against each
+setting's allowed values; Optuna's samplers and pruners made from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.core.config import ConfigError, check_value, field_info
+
+DEFAULT_SPACE = {  # key: (low, high, log) — what most searches of these networks tune
+    "optim.lr": (1e-4, 1e-1, True),
+    "regularization.dropout": (0.0, 0.7, False),
+    "regularization.weight_decay": (1e-3, 10.0, True),
+    "model.width": (16, 1024, True),
+}
+
+
+OBJECTIVES = {"val_accuracy": "maximize", "val_loss": "minimize"}
+
+
+SAMPLERS = ("tpe", "random", "grid")
+
+
+PRUNERS = ("median", "halving", "none")
+
+
+@dataclass
+class Param:
+    key: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: tuple | None = None
+    integer: bool = False
+
+
+@dataclass
+class SearchSettings:
+    space: dict[str, Param] = field(default_factory=dict)
+    objective: str = "val_accuracy"
+    trials: int = 20
+    timeout_min: float | None = None
+    sampler: str = "tpe"
+    pruner: str = "median"
+    seed: int = 0
+
+    @property
+    def direction(self) -> str:
+        return OBJECTIVES[self.objective]
+
+    def describe(self) -> dict:
+        """What must agree for two processes to share a study."""
+        return {"objective": self.objective,
+                "space": {k: [p.low, p.high, p.log, list(p.choices) if p.choices else None]
+                          for k, p in sorted(self.space.items())}}
+
+
+def _param(key: str, spec) -> Param:
+    """One searched setting, checked against the setting's own allowed values."""
+    try:
+        f = field_info(key)
+    except ConfigError as exc:
+        raise ConfigError(f"search.{key}", spec, f"a known setting ({exc.allowed})") from None
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    meta = f.metadata
+    if meta.get("choices") or kind in ("bool", "str"):
+        allowed = tuple(meta.get("choices") or ((False, True) if kind == "bool" else ()))
+        choices = tuple(spec) if isinstance(spec, list) and spec else allowed
+        for c in choices:
+            if c not in allowed:
+                raise ConfigError(f"search.{key}", c, f"one of {', '.join(map(str, allowed))}")
+        if not choices:
+            raise ConfigError(f"search.{key}", spec, "a list of choices")
+        return Param(key, choices=choices)
+    if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)):
+        raise ConfigError(f"search.{key}", spec, "a table {low = ..., high = ..., log = true|false}")
+    low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
+    lo, hi = meta.get("min"), meta.get("max")
+    allowed = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+    for bound in (low, high):
+        try:
+            check_value(key, f, bound)
+        except ConfigError:
+            raise ConfigError(f"search.{key}", [low, high], f"a range inside the setting's allowed range {allowed}") from None
+    if not low < high:
+        raise ConfigError(f"search.{key}", [low, high], "low < high")
+    if log and low <= 0:
+        raise ConfigError(f"search.{key}", [low, high], "low > 0 on a log scale")
+    return Param(key, low, high, log, integer=kind == "int")
+
+
+def search_settings(raw: dict | None, base=None) -> SearchSettings:
+    """The `[search]` section of a settings file (absent: the default space, less the width
+    where `base` trains a backbone, which has no width to change)."""
+    raw = dict(raw or {})
+    s = SearchSettings()
+    for name, choices in (("objective", OBJECTIVES), ("sampler", SAMPLERS), ("pruner", PRUNERS)):
+        if name in raw:
+            value = raw.pop(name)
+            if value not in choices:
+                raise ConfigError(f"search.{name}", value, f"one of {', '.join(choices)}")
+            setattr(s, name, value)
+    for name, cast in (("trials", int), ("timeout_min", float), ("seed", int)):
+        if name in raw:
+            value = raw.pop(name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 and name != "seed":
+                raise ConfigError(f"search.{name}", value, "a positive number")
+            setattr(s, name, cast(value))
+    params = raw.pop("params", None)
+    if raw:
+        raise ConfigError(f"search.{next(iter(raw))}", raw[next(iter(raw))],
+                          "a known key of [search]: objective, trials, timeout_min, sampler, pruner, seed, params")
+    if params is None:
+        unused = ("model.width",) if base is not None and base.model.backbone != "none" else ()
+        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()
+                  if k not in unused}
+    if not isinstance(params, dict) or not params:
+        raise ConfigError("search.params", params, "a table of settings to search")
+    s.space = {k: _param(k, v) for k, v in params.items()}
+    return s
+
+
+def suggest(trial, space: dict[str, Param]) -> dict[str, Any]:
+    out = {}
+    for key, p in space.items():
+        if p.choices is not None:
+            out[key] = trial.suggest_categorical(key, list(p.choices))
+        elif p.integer:
+            out[key] = trial.suggest_int(key, int(p.low), int(p.high), log=p.log)
+        else:
+            out[key] = trial.suggest_float(key, float(p.low), float(p.high), log=p.log)
+    return out
+
+
+def make_sampler(s: SearchSettings, offset: int = 0):
+    import optuna
+
+    s = SearchSettings(**{**s.__dict__, "seed": s.seed + offset})
+
+    if s.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=s.seed)
+    if s.sampler == "grid":
+        grid = {}
+        for key, p in s.space.items():
+            if p.choices is not None:
+                grid[key] = list(p.choices)
+            else:  # five points per range, on the range's scale
+                pts = [p.low * (p.high / p.low) ** (i / 4) if p.log else p.low + (p.high - p.low) * i / 4
+                       for i in range(5)]
+                grid[key] = sorted({int(round(v)) if p.integer else v for v in pts})
+        return optuna.samplers.GridSampler(grid, seed=s.seed)
+    return optuna.samplers.TPESampler(seed=s.seed)
+
+
+def make_pruner(s: SearchSettings):
+    import optuna
+
+    if s.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=3)
+    if s.pruner == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    return optuna.pruners.NopPruner()

@@ -1,0 +1,398 @@
+"""The training loop.
+
+`Trainer.fit()` runs on whatever thread calls it; other threads steer it only through its
+`RunControl`. Everything it has to say goes out as events (engine.core.events) to callbacks,
+and the weights worth keeping go to their `on_checkpoint` hook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+import traceback
+import uuid
+from collections.abc import Iterable
+
+import torch
+import torch.nn.functional as F
+
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError
+from engine.core.control import RunControl
+from engine.core.runtime import resolve_device
+from engine.data.augment import augment, augmentation_active
+from engine.data.bundle import DataBundle, load_data, shuffled_batches
+from engine.data.sources import DataError
+from engine.nets.models import (
+    build_model,
+    decay_split,
+    layer_norms,
+    parameter_count,
+    set_dropout,
+    weight_layers,
+)
+from engine.nets.regularizers import Diverged, FiniteCheck, decoupled_decay, weight_penalty
+from engine.training.callbacks import BestTracker, Callback, EarlyStopping
+from engine.training.evaluate import EvaluationStopped, decision_boundary, evaluate
+from engine.training.reports import calibration_error, evaluate_test
+
+STEP_EVENT_INTERVAL = 0.1  # seconds: step metrics are coalesced to at most 10 per second
+# Per-layer gradient norms are sampled every few steps: reading every gradient each step
+# costs a few percent of a small model's step time.
+GRAD_NORM_EVERY = 4
+
+
+class StopRequested(Exception):
+    """The control asked to stop (checked at batch boundaries and between validation chunks)."""
+
+
+@dataclasses.dataclass
+class EpochTotals:
+    """What one epoch's batches add up, kept on the device until the epoch ends."""
+    loss: torch.Tensor
+    correct: torch.Tensor
+    correct_corrupted: torch.Tensor
+    penalty: torch.Tensor
+    grads: torch.Tensor
+    grad_samples: int = 0
+    seen: int = 0
+    seconds: float = 0.0
+
+    @classmethod
+    def zeros(cls, layers: int, device) -> EpochTotals:
+        z = torch.zeros((), device=device)
+        return cls(z.clone(), z.clone(), z.clone(), z.clone(), torch.zeros(layers, device=device))
+
+
+class Trainer:
+    def __init__(self, config: Config, control: RunControl | None = None,
+                 callbacks: Iterable[Callback] = (), data: DataBundle | None = None):
+        """`data`: splits already loaded for these data settings and seed (experiments
+        reuse them across runs); otherwise `prepare()` loads them."""
+        self.config = config.copy()
+        self.control = control or RunControl()
+        self.early_stopping = EarlyStopping()
+        self.callbacks = [*callbacks, self.early_stopping]
+        self.data = data
+        self.run_id = uuid.uuid4().hex[:8]
+        self.prepared = False
+        self.step = 0
+        self.epoch = 0  # epochs completed
+        self.should_stop = False  # a callback asks to stop after this epoch, Keras style
+        self.stop_message = ""
+        self.result: ev.RunFinished | None = None
+        self.test_result: ev.Evaluated | None = None
+        self.history: list[ev.EpochMetrics] = []
+        self.features_cached = False
+        self.last_weights = None
+        self._step_event_at = 0.0  # when the last StepMetrics went out
+
+    # ---- setup ------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load data and build the model. Raises ConfigError / DataError for bad settings."""
+        if self.prepared:
+            return
+        cfg = self.config
+        self.device = resolve_device(cfg.run.device)
+        # OpenMP's thread count is per calling thread: set it on the training thread too.
+        torch.set_num_threads(torch.get_num_threads())
+        torch.manual_seed(cfg.run.seed)
+        if self.data is None:
+            self.data = load_data(cfg.data, cfg.run.seed, self.device)
+        d = self.data
+        try:
+            self.model = build_model(cfg.model, d.input_shape, d.num_classes, cfg.regularization.dropout,
+                                     d.mean, d.std).to(self.device)
+        except (ConfigError, DataError):
+            raise  # they name their own setting or file
+        except ValueError as exc:
+            raise ConfigError("model.arch", cfg.model.arch, str(exc)) from exc
+        self.layers = weight_layers(self.model)
+        self.weights = list(self.layers.values())
+        o = cfg.optim
+        if hasattr(self.model, "param_groups"):  # transfer: the backbone at its own learning rate
+            params = self.model.param_groups(o.lr, cfg.model.backbone_lr_scale)
+            self._cache_features()
+        else:
+            params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = (torch.optim.SGD(params, lr=o.lr, momentum=o.momentum) if o.optimizer == "sgd"
+                          else torch.optim.Adam(params, lr=o.lr))
+        self.decay_params, _ = decay_split(self.model, cfg.regularization.decay_bias_and_norm)
+        self.shuffle_gen = torch.Generator().manual_seed(cfg.run.seed + 1)
+        self.augment_gen = torch.Generator(device=self.device).manual_seed(cfg.run.seed + 2)
+        reg = cfg.regularization
+        self.tracker = BestTracker(reg.monitor, reg.min_delta)
+        self.steps_per_epoch = math.ceil(len(d.train_y) / o.batch_size)
+        self.has_noise = bool(d.corrupted.any().item())
+        self.finite = FiniteCheck(self.device, self._diverged)
+        self._no_grad = torch.zeros(1, device=self.device)
+        self.prepared = True
+
+    def _cache_features(self) -> None:
+        """A backbone frozen for the whole run: its features of every training and validation
+        image, computed once, so each epoch trains only the head (no augmentation then: an
+        augmented image would need its features computed again)."""
+        m = self.config.model
+        self.features_cached = m.transfer in ("frozen", "random_frozen")
+        if not self.features_cached:
+            return
+        import dataclasses as dc
+
+        from engine.nets.backbones import cached_features
+
+        d = self.data
+        self.data = dc.replace(d, train_x=cached_features(self.model, d.train_x),
+                               val_x=cached_features(self.model, d.val_x),
+                               warnings=[*d.warnings, f"model.transfer = {m.transfer}: the backbone's features "
+                                         "are computed once per image, so augmentation is off"])
+
+    # ---- events -----------------------------------------------------------------------
+    def emit(self, event) -> None:
+        for cb in self.callbacks:
+            cb.on_event(event)
+
+    # ---- the run ----------------------------------------------------------------------
+    def fit(self) -> ev.RunFinished:
+        reason, message, tb, bad_input = ev.COMPLETED, "", None, False
+        started = False
+        try:
+            self.prepare()
+            self.emit(self._run_started())
+            started = True
+            reason, message = self._loop()
+        except StopRequested as exc:
+            reason, message = ev.USER_STOPPED, f"stopped by request at step {self.step}{exc}"
+        except Diverged as exc:
+            reason, message = ev.DIVERGED, str(exc)
+        except torch.OutOfMemoryError as exc:
+            reason, tb = ev.FAILED, traceback.format_exc()
+            message = (f"out of memory on {getattr(self, 'device', '?')} with batch size "
+                       f"{self.config.optim.batch_size}: halve the batch size (optim.batch_size = "
+                       f"{max(1, self.config.optim.batch_size // 2)}) and try again. ({exc})")
+        except KeyboardInterrupt:
+            reason, message = ev.USER_STOPPED, "interrupted"
+        except (ConfigError, DataError) as exc:
+            reason, message, bad_input = ev.FAILED, str(exc), not started
+        except Exception as exc:  # torch raises RuntimeError for most things: report all
+            reason, message, tb = ev.FAILED, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        return self._finish(reason, message, tb, started, bad_input)
+
+    def _run_started(self) -> ev.RunStarted:
+        d = self.data
+        train_pts = val_pts = None
+        if d.is_toy:
+            train_pts = torch.cat([d.train_x, d.train_y[:, None].float()], 1).cpu().tolist()
+            val_pts = torch.cat([d.val_x, d.val_y[:, None].float()], 1).cpu().tolist()
+        return ev.RunStarted(
+            run_id=self.run_id, config=self.config.to_dict(), layer_names=list(self.layers),
+            parameter_count=parameter_count(self.model), steps_per_epoch=self.steps_per_epoch,
+            device=str(self.device), dataset=self.config.data.dataset, class_names=d.class_names,
+            train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
+            train_points=train_pts, val_points=val_pts, warnings=list(d.warnings))
+
+    def _loop(self) -> tuple[str, str]:
+        epochs = self.config.optim.epochs
+        for epoch in range(1, epochs + 1):
+            m = self.config.model
+            if m.backbone != "none" and m.transfer == "finetune" and epoch == m.frozen_epochs + 1 and self.model.frozen:
+                self.model.freeze(False)  # the head has settled: now the whole network, gently
+            totals = self._train_epoch(epoch)
+            metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
+            self.epoch = epoch
+            self.history.append(metrics)
+            self.emit(metrics)
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, metrics)
+            if self.data.is_toy:
+                self.emit(decision_boundary(self.model, self.data, epoch))
+            if self.should_stop:
+                return ev.EARLY_STOPPED, self.stop_message or "stopped by a callback"
+        return ev.COMPLETED, f"trained {epochs} epochs"
+
+    def _train_epoch(self, epoch: int) -> EpochTotals:
+        d, cfg = self.data, self.config
+        self.model.train()
+        t0 = time.perf_counter()
+        totals = EpochTotals.zeros(len(self.weights), self.device)
+        emitted_loss, emitted_seen, emitted_time = 0.0, 0, t0
+        batches = shuffled_batches(len(d.train_y), cfg.optim.batch_size, self.shuffle_gen, self.device)
+        for i, idx in enumerate(batches):
+            self._poll_control()
+            reg = self.config.regularization
+            xb, yb = d.train_x[idx], d.train_y[idx]
+            if augmentation_active(reg, d.is_toy) and not self.features_cached:
+                xb = augment(xb, reg, self.augment_gen)
+            logits = self.model(xb)
+            loss = F.cross_entropy(logits, yb)
+            self.finite.check(loss, self.step + 1)
+            penalty = weight_penalty(reg, self.decay_params)
+            self.optimizer.zero_grad(set_to_none=True)
+            (loss + penalty if penalty is not None else loss).backward()
+            if i % GRAD_NORM_EVERY == 0:  # a frozen layer has no gradient: 0
+                totals.grads += torch.stack(torch._foreach_norm(
+                    [w.grad if w.grad is not None else self._no_grad for w in self.weights]))
+                totals.grad_samples += 1
+            decoupled_decay(reg, self.decay_params, self.optimizer.param_groups[0]["lr"])
+            self.optimizer.step()
+            b = len(idx)
+            with torch.no_grad():
+                totals.loss += loss.detach() * b
+                hits = logits.argmax(1) == yb
+                totals.correct += hits.sum()
+                if self.has_noise:
+                    totals.correct_corrupted += (hits & d.corrupted[idx]).sum()
+                if penalty is not None:
+                    totals.penalty += penalty.detach() * b
+            totals.seen += b
+            self.step += 1
+            for cb in self.callbacks:
+                cb.on_batch_end(self, self.step)
+            now = time.perf_counter()
+            if now - self._step_event_at >= STEP_EVENT_INTERVAL:  # across epochs: short ones too
+                # Reading the loss is a device sync point: only at this interval.
+                total = totals.loss.item()
+                self.emit(ev.StepMetrics(
+                    step=self.step, epoch=epoch,
+                    train_loss=(total - emitted_loss) / max(totals.seen - emitted_seen, 1),
+                    samples_per_sec=(totals.seen - emitted_seen) / max(now - emitted_time, 1e-9),
+                    lr=self.optimizer.param_groups[0]["lr"],
+                    epoch_fraction=epoch - 1 + (i + 1) / len(batches)))
+                emitted_loss, emitted_seen, emitted_time = total, totals.seen, now
+                self._step_event_at = now
+        totals.seconds = time.perf_counter() - t0
+        return totals
+
+    def _diverged(self, value: float, step: int):
+        raise Diverged(f"loss became {value} at step {step} (epoch {self.epoch + 1}); try a smaller "
+                       f"learning rate (optim.lr = {self.optimizer.param_groups[0]['lr']:g})")
+
+    def _pause_or_stop(self) -> bool:
+        """Honour a pause (block until resumed); report whether to stop."""
+        c = self.control
+        if c.stop_requested:
+            return True
+        if c.paused:
+            self.emit(ev.Paused(step=self.step, epoch=self.epoch + 1, time=time.perf_counter()))
+            c.wait_while_paused()
+            if c.stop_requested:
+                return True
+            self.emit(ev.Resumed(step=self.step, epoch=self.epoch + 1))
+        return False
+
+    def _poll_control(self) -> None:
+        """At a batch boundary: honour pause and stop, apply submitted settings."""
+        if self._pause_or_stop():
+            raise StopRequested
+        updates = self.control.take_settings()
+        if updates:
+            self.apply_settings(updates)
+
+    def apply_settings(self, updates: dict) -> None:
+        changes = {k: [self.config.get(k), v] for k, v in updates.items() if self.config.get(k) != v}
+        if not changes:
+            return
+        self.config = self.config.with_updates({k: v[1] for k, v in changes.items()})
+        reg, t = self.config.regularization, self.tracker
+        if "regularization.dropout" in changes:
+            set_dropout(self.model, reg.dropout)
+        if "optim.lr" in changes:
+            for g in self.optimizer.param_groups:
+                g["lr"] = self.config.optim.lr * g.get("lr_scale", 1.0)
+        if "regularization.decay_bias_and_norm" in changes:
+            self.decay_params, _ = decay_split(self.model, reg.decay_bias_and_norm)
+        t.min_delta = reg.min_delta
+        if reg.monitor != t.monitor:  # a different metric: its best so far is unknown
+            t.monitor = reg.monitor
+            t.reset()
+            self.early_stopping.reset()
+        self.emit(ev.SettingsApplied(step=self.step, epoch=self.epoch + 1, changes=changes))
+
+    # ---- per epoch --------------------------------------------------------------------
+    def _epoch_metrics(self, epoch: int, t: EpochTotals) -> ev.EpochMetrics:
+        d = self.data
+        try:
+            val = evaluate(self.model, d.val_x, d.val_y, between_chunks=self._pause_or_stop)
+        except EvaluationStopped:
+            raise StopRequested(", during validation") from None
+        train_loss, train_acc = t.loss.item() / t.seen, t.correct.item() / t.seen
+        clean_acc = corrupt_acc = None
+        if self.has_noise:
+            # Each training example is seen once per epoch, so the noisy / clean counts are exact.
+            n_noisy = int(d.corrupted.sum().item())
+            hits_noisy = t.correct_corrupted.item()
+            corrupt_acc = hits_noisy / n_noisy
+            clean_acc = (t.correct.item() - hits_noisy) / max(t.seen - n_noisy, 1)
+        grads = (t.grads / max(t.grad_samples, 1)).tolist()
+        monitored = val.loss if self.tracker.monitor == "val_loss" else val.accuracy
+        improved = self.tracker.update(epoch, monitored, self.snapshot)
+        names = list(self.layers)
+        return ev.EpochMetrics(
+            epoch=epoch, step=self.step, train_loss=train_loss, train_accuracy=train_acc,
+            val_loss=val.loss, val_accuracy=val.accuracy, accuracy_gap=train_acc - val.accuracy,
+            loss_gap=val.loss - train_loss,
+            weight_norms=dict(zip(names, layer_norms(self.weights), strict=True)),
+            grad_norms=dict(zip(names, grads, strict=True)),
+            lr=self.optimizer.param_groups[0]["lr"], penalty=t.penalty.item() / t.seen,
+            epoch_time=t.seconds, samples_per_sec=t.seen / max(t.seconds, 1e-9),
+            train_accuracy_clean=clean_acc, train_accuracy_corrupted=corrupt_acc, is_best=improved,
+            val_ece=calibration_error(val, d.val_y))
+
+    def snapshot(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    # ---- the end ----------------------------------------------------------------------
+    def _finish(self, reason, message, tb, started, bad_input=False) -> ev.RunFinished:
+        t = getattr(self, "tracker", None)
+        reg = self.config.regularization
+        restored = False
+        if started:
+            self.last_weights = self.snapshot()
+        if t is not None and t.best_weights is not None and (
+                reason == ev.DIVERGED or (reg.early_stopping and reg.restore_best)):
+            self.model.load_state_dict(t.best_weights)
+            restored = True
+        self.weights_kind = "best" if restored else "last"
+        final = {}
+        if self.history:
+            last = self.history[-1]
+            final = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
+                     "val_loss": last.val_loss, "val_accuracy": last.val_accuracy, "epoch": last.epoch}
+        best_epoch = t.best_epoch if t is not None else None
+        ending = self.history[-1] if self.history else None
+        if restored and best_epoch is not None and best_epoch <= len(self.history):
+            best = ending = self.history[best_epoch - 1]
+            final["restored_best_epoch"] = best.epoch
+            final["best_val_loss"], final["best_val_accuracy"] = best.val_loss, best.val_accuracy
+        if ending is not None:  # the epoch whose weights the run ends with (restored or last)
+            final.update(end_epoch=ending.epoch, end_train_accuracy=ending.train_accuracy,
+                         end_val_accuracy=ending.val_accuracy, end_val_loss=ending.val_loss,
+                         end_gap=ending.accuracy_gap,
+                         max_val_accuracy=max(m.val_accuracy for m in self.history),
+                         max_train_accuracy=max(m.train_accuracy for m in self.history))
+        if started:
+            info = {"run_id": self.run_id, "config": json.dumps(self.config.to_dict())}
+            for cb in self.callbacks:
+                cb.on_checkpoint("last", self.last_weights, info)
+                if t is not None and t.best_weights is not None:
+                    cb.on_checkpoint("best", t.best_weights, {**info, "epoch": str(best_epoch)})
+        self.result = ev.RunFinished(
+            reason=reason, message=message, epochs_completed=self.epoch, step=self.step,
+            best_epoch=best_epoch, best_value=(t.best if best_epoch else None),
+            traceback=tb, final_metrics=final, bad_input=bad_input)
+        self.emit(self.result)
+        return self.result
+
+    # ---- the locked test split --------------------------------------------------------
+    def evaluate_test(self) -> ev.Evaluated:
+        """Evaluate once on the locked test split with the weights the run ended with."""
+        if self.test_result is not None:
+            raise RuntimeError("the test split was already evaluated for this run; "
+                               "evaluating it again would turn it into a validation set")
+        if self.result is None or self.result.reason not in ev.USABLE:
+            raise RuntimeError("train first: the test split is evaluated once, after a run that "
+                               "completed or was stopped")
+        self.test_result = evaluate_test(self.model, self.data, self.weights_kind)
+        self.emit(self.test_result)
+        return self.test_result

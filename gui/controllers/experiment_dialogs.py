@@ -1,0 +1,173 @@
+"""The Experiments menu's dialogs: a learning curve's setting and values, a search's space,
+budget and storage."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QSpinBox
+
+from engine.core.config import ConfigError, parse_literal
+from engine.experiments.plans import curve_plan
+
+CHOICE_SETTINGS = {"model.activation": ("relu", "tanh", "gelu"), "model.batch_norm": (False, True),
+                   "optim.optimizer": ("adam", "sgd")}
+
+CURVE_CHOICES = {  # setting: (label, default values)
+    "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
+    "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
+    "model.depth": ("Depth (capacity)", "1, 2, 4, 8"),
+    "data.label_noise": ("Label noise", "0, 0.1, 0.3, 0.5"),
+}
+
+
+class CurveDialog(QDialog):
+    """Which setting a learning curve varies, its values and how many seeds each."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Learning curve")
+        form = QFormLayout(self)
+        self.key = QComboBox()
+        for key, (label, _values) in CURVE_CHOICES.items():
+            self.key.addItem(label, key)
+        self.key.setToolTip("The setting to vary; every other setting stays as in the panel")
+        self.values = QLineEdit(CURVE_CHOICES["data.train_size"][1])
+        self.values.setMinimumWidth(260)
+        self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
+                               "is part of every larger one")
+        self.key.currentIndexChanged.connect(lambda _i: self.values.setText(CURVE_CHOICES[self.key.currentData()][1]))
+        self.seeds = QSpinBox()
+        self.seeds.setRange(1, 10)
+        self.seeds.setValue(3)
+        self.seeds.setToolTip("Runs per value, with seeds base, base+1, …: the bands show their spread")
+        form.addRow("Vary", self.key)
+        form.addRow("Values", self.values)
+        form.addRow("Seeds per value", self.seeds)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def plan(self, base_seed: int) -> tuple[str, list, list[dict]]:
+        key = self.key.currentData()
+        values = [parse_literal(v.strip()) for v in self.values.text().split(",") if v.strip()]
+        seeds = [base_seed + i for i in range(self.seeds.value())]
+        return key, values, curve_plan(key, values, seeds)
+
+
+class SearchDialog(QDialog):
+    """A hyperparameter search of the panel's settings: which settings, the budget, how."""
+
+    def __init__(self, parent=None, name: str = "search", studies: list[str] | None = None):
+        from PySide6.QtWidgets import QCheckBox
+
+        from engine.search.space import DEFAULT_SPACE, OBJECTIVES, PRUNERS, SAMPLERS
+
+        super().__init__(parent)
+        self.setWindowTitle("Hyperparameter search")
+        form = QFormLayout(self)
+        self.name = QComboBox()
+        self.name.setEditable(True)
+        self.name.addItem(name)
+        for study in studies or []:  # studies of this runs folder: pick one to go on with it
+            if study != name:
+                self.name.addItem(study)
+        self.name.setToolTip("The study's name: a study of this name goes on where it stopped (its finished "
+                             "trials are kept), also after the window was closed mid-study")
+        self.trials = QSpinBox()
+        self.trials.setRange(1, 1000)
+        self.trials.setValue(20)
+        self.objective, self.sampler, self.pruner = QComboBox(), QComboBox(), QComboBox()
+        for box, items in ((self.objective, OBJECTIVES), (self.sampler, SAMPLERS), (self.pruner, PRUNERS)):
+            box.addItems(list(items))
+        self.objective.setToolTip("Best validation accuracy (of any epoch) or lowest validation loss; the test "
+                                  "split is never read by the search")
+        self.pruner.setToolTip("median: stop a trial whose validation metric is worse than the median of earlier "
+                               "trials at the same epoch; halving: successive halving")
+        self.storage = QLineEdit()
+        self.storage.setPlaceholderText("none: a journal file in the study's folder")
+        self.storage.setToolTip("postgresql+psycopg://user:password@host/db to share the study with "
+                                "`main.py search-worker` on other machines")
+        form.addRow("Study", self.name)
+        self.params = {}
+        self.ranges = {}
+        for key, (low, high, log) in DEFAULT_SPACE.items():
+            box = QCheckBox(f"{key}{' (log scale)' if log else ''}")
+            box.setChecked(True)
+            self.params[key] = box
+            rng = self.ranges[key] = QLineEdit(f"{low:g}, {high:g}")
+            rng.setToolTip("low, high: inside the setting's allowed range")
+            form.addRow(box, rng)
+        for key, choices in CHOICE_SETTINGS.items():  # categorical settings: which of their values to try
+            box = QCheckBox(key)
+            self.params[key] = box
+            rng = self.ranges[key] = QLineEdit(", ".join(map(str, choices)))
+            rng.setToolTip("the values to try, separated by commas")
+            form.addRow(box, rng)
+        self.minutes = QSpinBox()
+        self.minutes.setRange(0, 10000)
+        self.minutes.setSpecialValueText("no limit")
+        self.minutes.setToolTip("Start no new trial after this many minutes (0: no limit)")
+        self.trials.setToolTip("Trials of the study in all: going on with a study, its earlier trials count")
+        form.addRow("Trials (in all)", self.trials)
+        form.addRow("Minutes", self.minutes)
+        form.addRow("Objective", self.objective)
+        form.addRow("Sampler", self.sampler)
+        form.addRow("Pruner", self.pruner)
+        form.addRow("Storage", self.storage)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        save = buttons.addButton("Save as settings file…", QDialogButtonBox.ButtonRole.ActionRole)
+        save.setToolTip("The panel's settings with this search as their [search] table (what `main.py search "
+                        "--config FILE` and search workers on other machines read)")
+        save.clicked.connect(self._on_save_clicked)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.config = None  # the panel's settings, for Save
+
+    def search_table(self) -> dict:
+        """The [search] table of these choices (checked by engine.search.space.search_settings)."""
+        from engine.search.space import DEFAULT_SPACE
+
+        params = {}
+        for key, box in self.params.items():
+            if not box.isChecked():
+                continue
+            parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",") if v.strip()]
+            if key in CHOICE_SETTINGS:
+                params[key] = parts
+                continue
+            if len(parts) != 2:
+                raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
+            params[key] = {"low": parts[0], "high": parts[1], "log": DEFAULT_SPACE[key][2]}
+        if not params:
+            raise ConfigError("search.params", [], "at least one setting to search")
+        raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
+               "sampler": self.sampler.currentText(), "pruner": self.pruner.currentText()}
+        if self.minutes.value():
+            raw["timeout_min"] = self.minutes.value()
+        return raw
+
+    def save(self, path) -> None:
+        import tomli_w
+
+        from engine.core.files import atomic_write_text
+
+        table = self.search_table()
+        self.settings()  # refused here, not when a worker reads the file
+        atomic_write_text(path, self.config.dumps() + "\n" + tomli_w.dumps({"search": table}))
+
+    def _on_save_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        path, _ = QFileDialog.getSaveFileName(self, "Save the settings and this search", "search.toml",
+                                              "Settings (*.toml)")
+        if path:
+            try:
+                self.save(path)
+            except ConfigError as exc:
+                QMessageBox.warning(self, "Hyperparameter search", str(exc))
+
+    def settings(self):
+        from engine.search.space import search_settings
+
+        return search_settings(self.search_table())

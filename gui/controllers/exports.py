@@ -1,0 +1,136 @@
+"""File ▸ Export: the window as a picture, the run's epoch metrics as CSV, the evaluation
+report as CSV or JSON. Each file is written whole or not at all (engine.runs.export); a path
+that cannot be written is named in the status bar and the log."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from gui.controllers.settings_files import documents
+
+log = logging.getLogger("overfit_lab")
+
+
+class Exports(QObject):
+    def __init__(self, window, say):
+        super().__init__(window)
+        self.window, self.say = window, say
+        self.run_dir: str | None = None  # the current run's folder, once its run has started
+        self.report = None  # the last evaluation shown
+
+    def _ask_then(self, save, title: str, name: str, kinds: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(documents()) / name), kinds)
+        if path:
+            save(path)
+
+    @Slot()
+    def window_png(self) -> None:
+        self._ask_then(self.save_window, "Export the window as PNG", "overfit-lab.png", "PNG image (*.png)")
+
+    def save_window(self, path: str) -> bool:
+        return self._save_picture("window", self.window, path)
+
+    def _save_picture(self, what: str, widget, path: str) -> bool:
+        """A widget as PNG, written to a temp file beside `path` and renamed into place."""
+        import os
+        import tempfile
+
+        folder = Path(path).parent
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".png", dir=folder)
+            os.close(fd)
+        except OSError as exc:
+            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+        if not widget.grab().save(tmp, "PNG"):
+            Path(tmp).unlink(missing_ok=True)
+            return self._failed(f"{path}: cannot write it")
+        os.replace(tmp, path)
+        self.say(f"{what} saved to {path}")
+        return True
+
+    @Slot()
+    def plots_svg(self) -> None:
+        self._ask_then(self.save_plots_svg, "Export the plots as SVG", "plots.svg", "SVG (*.svg)")
+
+    def save_plots_svg(self, path: str) -> bool:
+        """The training plots as a vector picture, rendered by Qt's own SVG generator
+        (pyqtgraph 0.14's SVG exporter fails on Qt 6.11's path data here)."""
+        import os
+        import tempfile
+
+        from PySide6.QtCore import QPoint, QRect, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        widget = self.window.plots
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".svg", dir=Path(path).parent)
+            os.close(fd)
+        except OSError as exc:
+            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+        generator = QSvgGenerator()
+        generator.setFileName(tmp)
+        generator.setSize(QSize(widget.width(), widget.height()))
+        generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+        generator.setTitle("Overfit Lab plots")
+        painter = QPainter(generator)
+        widget.render(painter, QPoint(0, 0))
+        painter.end()
+        os.replace(tmp, path)
+        self.say(f"plots saved to {path}")
+        return True
+
+    @Slot()
+    def gallery_png(self) -> None:
+        self._ask_then(self.save_gallery, "Export the gallery as a contact sheet", "misclassified.png",
+                       "PNG image (*.png)")
+
+    def save_gallery(self, path: str) -> bool:
+        """The gallery's thumbnails with their captions, as one picture (all fetched so far)."""
+        gallery = self.window.evaluation.gallery
+        if gallery.count() == 0:
+            return self._failed("the gallery is empty: evaluate a run of image data first")
+        return self._save_picture("gallery", gallery, path)
+
+    @Slot()
+    def metrics_csv(self) -> None:
+        if self.run_dir is None:
+            self.say("no run to export yet: train one first")
+        else:
+            self._ask_then(self.save_metrics, "Export the run's epoch metrics", "metrics.csv", "CSV (*.csv)")
+
+    def save_metrics(self, path: str) -> bool:
+        from engine.runs.export import write_csv
+        from engine.runs.reader import read_run
+
+        return self._write("epoch metrics", lambda p: write_csv(read_run(self.run_dir), p), path)
+
+    @Slot()
+    def report_file(self) -> None:
+        if self.report is None:
+            self.say("no evaluation to export yet: evaluate a run first")
+        else:
+            self._ask_then(self.save_report, "Export the evaluation report",
+                           f"evaluation-{self.report.split}.csv", "CSV (*.csv);;JSON (*.json)")
+
+    def save_report(self, path: str) -> bool:
+        from engine.runs.export import write_report
+
+        return self._write("evaluation report", lambda p: write_report(self.report, p), path)
+
+    def _write(self, what: str, write, path: str) -> bool:
+        try:
+            write(path)
+        except OSError as exc:  # the message names the path
+            return self._failed(str(exc))
+        self.say(f"{what} saved to {path}")
+        return True
+
+    def _failed(self, text: str) -> bool:
+        log.error("export: %s", text)
+        self.say(f"export failed: {text}")
+        return False

@@ -1,0 +1,59 @@
+"""File ▸ Open settings… / Save settings as…: the settings panel to and from TOML or JSON."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from engine.core.config import Config, ConfigError
+
+log = logging.getLogger("overfit_lab")
+
+
+def documents() -> str:
+    """The user's documents folder (not the folder the app was started from)."""
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+
+
+class SettingsFiles(QObject):
+    def __init__(self, window, panel, say):
+        super().__init__(window)
+        self.window, self.panel, self.say = window, panel, say
+
+    @Slot()
+    def open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open settings", documents(), "Settings (*.toml *.json)")
+        if path:
+            self.load(path)
+
+    def load(self, path: str) -> bool:
+        try:
+            self.panel.set_config(Config.load(path), None)
+        except ConfigError as exc:
+            return self._failed(f"{path}: {exc}")
+        self.say(f"settings from {path}")
+        return True
+
+    @Slot()
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save settings as",
+                                              str(Path(documents()) / "overfit-lab.toml"),
+                                              "Settings (*.toml *.json)")
+        if path:
+            self.save(path)
+
+    def save(self, path: str) -> bool:
+        try:
+            self.panel.config().save(path)
+        except (ConfigError, OSError) as exc:
+            return self._failed(f"{path}: {exc}")
+        self.say(f"settings saved to {path}")
+        return True
+
+    def _failed(self, text: str) -> bool:
+        log.warning("settings: %s", text)
+        self.say(text)
+        return False

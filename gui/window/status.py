@@ -1,0 +1,109 @@
+"""The status bar: what the run is doing, how far it is, how fast, and how long it has left."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from engine.core import events as ev
+
+STEP_INFO_INTERVAL = 0.25  # seconds: a status line at 4 Hz is plenty to read
+
+
+class RunStatus:
+    """Owns the status bar's widgets; fed the run's events by the window."""
+
+    def __init__(self, bar: QStatusBar):
+        self.label = QLabel("loading engine…")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.info = QLabel("")
+        bar.addWidget(self.label, 1)
+        bar.addPermanentWidget(self.info)
+        bar.addPermanentWidget(self.progress)
+        self.started: ev.RunStarted | None = None
+        self.step: ev.StepMetrics | None = None
+        self.epochs_done = 0
+        self._t0 = 0.0
+        self._info_t = 0.0
+
+    def subscribe(self, router) -> None:
+        for event_type, handler in ((ev.RunStarted, self.on_started), (ev.StepMetrics, self.on_step),
+                                    (ev.EpochMetrics, self.on_epoch), (ev.Paused, self.on_paused),
+                                    (ev.Resumed, self.on_resumed), (ev.RunFinished, self.on_finished)):
+            router.subscribe(event_type, handler)
+
+    def say(self, text: str) -> None:
+        self.label.setText(text)
+
+    def clear(self) -> None:
+        self.started, self.step, self.epochs_done = None, None, 0
+        self.progress.setValue(0)
+        self.info.setText("")
+
+    def starting(self, epochs: int) -> None:
+        self.clear()
+        self._t0 = time.perf_counter()
+        self.progress.setRange(0, epochs)
+        self.say("starting…")
+
+    def on_started(self, e: ev.RunStarted) -> None:
+        self.started = e
+        self.say(f"training on {e.device}")
+        self._show()
+
+    def on_step(self, e: ev.StepMetrics) -> None:
+        self.step = e
+        now = time.perf_counter()
+        if now - self._info_t >= STEP_INFO_INTERVAL:
+            self._info_t = now
+            self._show()
+
+    def on_epoch(self, e: ev.EpochMetrics) -> None:
+        self.epochs_done = e.epoch
+        self.progress.setValue(e.epoch)
+        self._show()
+
+    def on_paused(self, e: ev.Paused) -> None:
+        self.say(f"paused at step {e.step:,} (epoch {e.epoch})")
+        self._show(paused_step=e.step)
+
+    def on_resumed(self, e: ev.Resumed) -> None:
+        self.say(f"training on {self.started.device if self.started else ''}")
+
+    def on_finished(self, r: ev.RunFinished) -> None:
+        """A finished run's figures replace the live ones: no ETA, the bar where it ended."""
+        self.say(f"{ev.REASON_TEXT[r.reason]}: {r.message}")
+        st = self.started
+        if st is None:  # it never started: nothing of an earlier run stays on screen
+            self.clear()
+            return
+        self.progress.setRange(0, max(r.epochs_completed, 1) if r.reason == ev.EARLY_STOPPED else st.epochs)
+        self.progress.setValue(r.epochs_completed)
+        parts = [f"{r.epochs_completed} of {st.epochs} epochs", f"{r.step:,} steps",
+                 f"{time.perf_counter() - self._t0:.0f} s"]
+        if r.best_epoch and r.reason != ev.EARLY_STOPPED:  # an early stop's message names it
+            parts.append(f"best epoch {r.best_epoch}")
+        self.info.setText("  ·  ".join(parts))
+
+    def _show(self, paused_step: int | None = None) -> None:
+        st = self.started
+        if st is None:
+            return
+        step = self.step
+        done = self.epochs_done
+        parts = [f"epoch {min(done + 1, st.epochs)}/{st.epochs}" if step else f"epoch {done}/{st.epochs}"]
+        if step or paused_step:
+            parts.append(f"step {paused_step if paused_step is not None else step.step:,}")
+        if step and paused_step is None:
+            parts.append(f"{step.samples_per_sec:,.0f} samples/s")
+            elapsed = time.perf_counter() - self._t0
+            frac = step.epoch_fraction / st.epochs
+            if frac > 0.02:
+                remaining = elapsed * (1 - frac) / frac
+                parts.append(f"ETA {int(remaining // 60)}:{int(remaining % 60):02d}")
+        parts.append(st.device)
+        parts.append(f"{st.parameter_count:,} parameters")
+        self.info.setText("  ·  ".join(parts))
