@@ -2,7 +2,9 @@
 
 `Trainer.fit()` runs on whatever thread calls it; other threads steer it only through its
 `RunControl`. Everything it has to say goes out as events (engine.core.events) to callbacks,
-and the weights worth keeping go to their `on_checkpoint` hook.
+and the weights worth keeping go to their `on_checkpoint` hook. Around the loop: the
+optimizer and which weights decay (optimization), settings changed live (live), one
+epoch's figures (epoch) and what the final metrics say (ending).
 """
 
 from __future__ import annotations
@@ -25,18 +27,15 @@ from engine.core.runtime import resolve_device
 from engine.data.augment import augment, augmentation_active
 from engine.data.bundle import DataBundle, load_data, shuffled_batches
 from engine.data.sources import DataError
-from engine.nets.models import (
-    build_model,
-    decay_split,
-    layer_norms,
-    parameter_count,
-    set_dropout,
-    weight_layers,
-)
-from engine.nets.regularizers import Diverged, FiniteCheck, decoupled_decay, weight_penalty
+from engine.nets.models import build_model, parameter_count, weight_layers
+from engine.nets.regularizers import Diverged, FiniteCheck, weight_penalty
 from engine.training.callbacks import BestTracker, Callback, EarlyStopping
+from engine.training.ending import final_metrics
+from engine.training.epoch import EpochTotals, epoch_metrics
 from engine.training.evaluate import EvaluationStopped, decision_boundary, evaluate
-from engine.training.reports import calibration_error, evaluate_test
+from engine.training.live import apply_live_settings
+from engine.training.optimization import Decay, base_lr, build_optimizer
+from engine.training.reports import evaluate_test
 
 STEP_EVENT_INTERVAL = 0.1  # seconds: step metrics are coalesced to at most 10 per second
 # Per-layer gradient norms are sampled every few steps: reading every gradient each step
@@ -46,24 +45,6 @@ GRAD_NORM_EVERY = 4
 
 class StopRequested(Exception):
     """The control asked to stop (checked at batch boundaries and between validation chunks)."""
-
-
-@dataclasses.dataclass
-class EpochTotals:
-    """What one epoch's batches add up, kept on the device until the epoch ends."""
-    loss: torch.Tensor
-    correct: torch.Tensor
-    correct_corrupted: torch.Tensor
-    penalty: torch.Tensor
-    grads: torch.Tensor
-    grad_samples: int = 0
-    seen: int = 0
-    seconds: float = 0.0
-
-    @classmethod
-    def zeros(cls, layers: int, device) -> EpochTotals:
-        z = torch.zeros((), device=device)
-        return cls(z.clone(), z.clone(), z.clone(), z.clone(), torch.zeros(layers, device=device))
 
 
 class Trainer:
@@ -112,21 +93,17 @@ class Trainer:
         self.layers = weight_layers(self.model)
         self.weights = list(self.layers.values())
         o = cfg.optim
-        if hasattr(self.model, "param_groups"):  # transfer: the backbone at its own learning rate
-            params = self.model.param_groups(o.lr, cfg.model.backbone_lr_scale)
+        if hasattr(self.model, "param_groups"):  # transfer: maybe a frozen backbone's features
             self._cache_features()
-        else:
-            params = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = (torch.optim.SGD(params, lr=o.lr, momentum=o.momentum) if o.optimizer == "sgd"
-                          else torch.optim.Adam(params, lr=o.lr))
-        self.decay_params, _ = decay_split(self.model, cfg.regularization.decay_bias_and_norm)
+        self.optimizer = build_optimizer(self.model, o, cfg.model.backbone_lr_scale)
+        self.decay = Decay(self.model, self.optimizer, cfg.regularization.decay_bias_and_norm)
         self.shuffle_gen = torch.Generator().manual_seed(cfg.run.seed + 1)
         self.augment_gen = torch.Generator(device=self.device).manual_seed(cfg.run.seed + 2)
         reg = cfg.regularization
         self.tracker = BestTracker(reg.monitor, reg.min_delta)
         self.steps_per_epoch = math.ceil(len(d.train_y) / o.batch_size)
         self.has_noise = bool(d.corrupted.any().item())
-        self.finite = FiniteCheck(self.device, self._diverged)
+        self.finite = FiniteCheck(self.device)
         self._no_grad = torch.zeros(1, device=self.device)
         self.prepared = True
 
@@ -138,12 +115,10 @@ class Trainer:
         self.features_cached = m.transfer in ("frozen", "random_frozen")
         if not self.features_cached:
             return
-        import dataclasses as dc
-
         from engine.nets.backbones import cached_features
 
         d = self.data
-        self.data = dc.replace(d, train_x=cached_features(self.model, d.train_x),
+        self.data = dataclasses.replace(d, train_x=cached_features(self.model, d.train_x),
                                val_x=cached_features(self.model, d.val_x),
                                warnings=[*d.warnings, f"model.transfer = {m.transfer}: the backbone's features "
                                          "are computed once per image, so augmentation is off"])
@@ -198,6 +173,7 @@ class Trainer:
             m = self.config.model
             if m.backbone != "none" and m.transfer == "finetune" and epoch == m.frozen_epochs + 1 and self.model.frozen:
                 self.model.freeze(False)  # the head has settled: now the whole network, gently
+                self.decay.refresh(self.config.regularization.decay_bias_and_norm)  # L1 / L2 reach it too
             totals = self._train_epoch(epoch)
             metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
             self.epoch = epoch
@@ -226,15 +202,17 @@ class Trainer:
                 xb = augment(xb, reg, self.augment_gen)
             logits = self.model(xb)
             loss = F.cross_entropy(logits, yb)
-            self.finite.check(loss, self.step + 1)
-            penalty = weight_penalty(reg, self.decay_params)
+            bad = self.finite.check(loss, self.step + 1)
+            if bad is not None:
+                self._diverged(*bad)
+            penalty = weight_penalty(reg, self.decay.params)
             self.optimizer.zero_grad(set_to_none=True)
             (loss + penalty if penalty is not None else loss).backward()
             if i % GRAD_NORM_EVERY == 0:  # a frozen layer has no gradient: 0
                 totals.grads += torch.stack(torch._foreach_norm(
                     [w.grad if w.grad is not None else self._no_grad for w in self.weights]))
                 totals.grad_samples += 1
-            decoupled_decay(reg, self.decay_params, self.optimizer.param_groups[0]["lr"])
+            self.decay.apply_decoupled(reg)
             self.optimizer.step()
             b = len(idx)
             with torch.no_grad():
@@ -257,7 +235,7 @@ class Trainer:
                     step=self.step, epoch=epoch,
                     train_loss=(total - emitted_loss) / max(totals.seen - emitted_seen, 1),
                     samples_per_sec=(totals.seen - emitted_seen) / max(now - emitted_time, 1e-9),
-                    lr=self.optimizer.param_groups[0]["lr"],
+                    lr=base_lr(self.optimizer),
                     epoch_fraction=epoch - 1 + (i + 1) / len(batches)))
                 emitted_loss, emitted_seen, emitted_time = total, totals.seen, now
                 self._step_event_at = now
@@ -266,7 +244,7 @@ class Trainer:
 
     def _diverged(self, value: float, step: int):
         raise Diverged(f"loss became {value} at step {step} (epoch {self.epoch + 1}); try a smaller "
-                       f"learning rate (optim.lr = {self.optimizer.param_groups[0]['lr']:g})")
+                       f"learning rate (optim.lr = {base_lr(self.optimizer):g})")
 
     def _pause_or_stop(self) -> bool:
         """Honour a pause (block until resumed); report whether to stop."""
@@ -290,24 +268,7 @@ class Trainer:
             self.apply_settings(updates)
 
     def apply_settings(self, updates: dict) -> None:
-        changes = {k: [self.config.get(k), v] for k, v in updates.items() if self.config.get(k) != v}
-        if not changes:
-            return
-        self.config = self.config.with_updates({k: v[1] for k, v in changes.items()})
-        reg, t = self.config.regularization, self.tracker
-        if "regularization.dropout" in changes:
-            set_dropout(self.model, reg.dropout)
-        if "optim.lr" in changes:
-            for g in self.optimizer.param_groups:
-                g["lr"] = self.config.optim.lr * g.get("lr_scale", 1.0)
-        if "regularization.decay_bias_and_norm" in changes:
-            self.decay_params, _ = decay_split(self.model, reg.decay_bias_and_norm)
-        t.min_delta = reg.min_delta
-        if reg.monitor != t.monitor:  # a different metric: its best so far is unknown
-            t.monitor = reg.monitor
-            t.reset()
-            self.early_stopping.reset()
-        self.emit(ev.SettingsApplied(step=self.step, epoch=self.epoch + 1, changes=changes))
+        apply_live_settings(self, updates)
 
     # ---- per epoch --------------------------------------------------------------------
     def _epoch_metrics(self, epoch: int, t: EpochTotals) -> ev.EpochMetrics:
@@ -316,28 +277,10 @@ class Trainer:
             val = evaluate(self.model, d.val_x, d.val_y, between_chunks=self._pause_or_stop)
         except EvaluationStopped:
             raise StopRequested(", during validation") from None
-        train_loss, train_acc = t.loss.item() / t.seen, t.correct.item() / t.seen
-        clean_acc = corrupt_acc = None
-        if self.has_noise:
-            # Each training example is seen once per epoch, so the noisy / clean counts are exact.
-            n_noisy = int(d.corrupted.sum().item())
-            hits_noisy = t.correct_corrupted.item()
-            corrupt_acc = hits_noisy / n_noisy
-            clean_acc = (t.correct.item() - hits_noisy) / max(t.seen - n_noisy, 1)
-        grads = (t.grads / max(t.grad_samples, 1)).tolist()
         monitored = val.loss if self.tracker.monitor == "val_loss" else val.accuracy
         improved = self.tracker.update(epoch, monitored, self.snapshot)
-        names = list(self.layers)
-        return ev.EpochMetrics(
-            epoch=epoch, step=self.step, train_loss=train_loss, train_accuracy=train_acc,
-            val_loss=val.loss, val_accuracy=val.accuracy, accuracy_gap=train_acc - val.accuracy,
-            loss_gap=val.loss - train_loss,
-            weight_norms=dict(zip(names, layer_norms(self.weights), strict=True)),
-            grad_norms=dict(zip(names, grads, strict=True)),
-            lr=self.optimizer.param_groups[0]["lr"], penalty=t.penalty.item() / t.seen,
-            epoch_time=t.seconds, samples_per_sec=t.seen / max(t.seconds, 1e-9),
-            train_accuracy_clean=clean_acc, train_accuracy_corrupted=corrupt_acc, is_best=improved,
-            val_ece=calibration_error(val, d.val_y))
+        return epoch_metrics(epoch, self.step, t, val, d, self.layers, base_lr(self.optimizer), improved,
+                             self.has_noise)
 
     def snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -354,23 +297,8 @@ class Trainer:
             self.model.load_state_dict(t.best_weights)
             restored = True
         self.weights_kind = "best" if restored else "last"
-        final = {}
-        if self.history:
-            last = self.history[-1]
-            final = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
-                     "val_loss": last.val_loss, "val_accuracy": last.val_accuracy, "epoch": last.epoch}
         best_epoch = t.best_epoch if t is not None else None
-        ending = self.history[-1] if self.history else None
-        if restored and best_epoch is not None and best_epoch <= len(self.history):
-            best = ending = self.history[best_epoch - 1]
-            final["restored_best_epoch"] = best.epoch
-            final["best_val_loss"], final["best_val_accuracy"] = best.val_loss, best.val_accuracy
-        if ending is not None:  # the epoch whose weights the run ends with (restored or last)
-            final.update(end_epoch=ending.epoch, end_train_accuracy=ending.train_accuracy,
-                         end_val_accuracy=ending.val_accuracy, end_val_loss=ending.val_loss,
-                         end_gap=ending.accuracy_gap,
-                         max_val_accuracy=max(m.val_accuracy for m in self.history),
-                         max_train_accuracy=max(m.train_accuracy for m in self.history))
+        final = final_metrics(self.history, best_epoch, restored)
         if started:
             info = {"run_id": self.run_id, "config": json.dumps(self.config.to_dict())}
             for cb in self.callbacks:
