@@ -12,6 +12,7 @@ from engine.core.config import ConfigError
 from engine.data.bundle import load_data
 from engine.data.sources import DataError
 from engine.nets.backbones import BACKBONES, backbones_dir, cached_features, sha256_of
+from engine.training.callbacks import Callback
 from engine.training.trainer import Trainer
 from tests.helpers import tiny_config
 
@@ -28,7 +29,8 @@ def test_the_shipped_backbones_match_their_pinned_hashes_and_carry_licences(name
     spec = BACKBONES[name]
     path = backbones_dir() / spec.file
     assert sha256_of(path) == spec.sha256
-    assert any(p.name.startswith("LICENSE") or p.suffix == ".json" for p in backbones_dir().iterdir())
+    licence = backbones_dir() / f"LICENSE-{name}.txt"
+    assert licence.is_file() and licence.stat().st_size > 100
 
 
 def test_odd_classes_are_the_target_task_relabelled():
@@ -56,7 +58,8 @@ def test_frozen_mode_caches_features_trains_only_the_head_and_turns_augmentation
     assert all(torch.equal(before[k], after[k]) for k in before)  # frozen: not one number moved
     assert not torch.equal(head_before, trainer.model.head.out.weight)
     assert any("augmentation is off" in w for w in trainer.data.warnings)
-    assert all(v == 0 for k, v in trainer.history[-1].grad_norms.items() if k.startswith("backbone"))
+    backbone_grads = [v for k, v in trainer.history[-1].grad_norms.items() if k.startswith("backbone")]
+    assert len(backbone_grads) >= 2 and all(v == 0 for v in backbone_grads)
     # The locked test split goes through the whole network, images in.
     assert 0.2 < trainer.evaluate_test().accuracy <= 1.0
 
@@ -175,3 +178,55 @@ def test_a_weights_file_that_is_not_there_names_the_setting(tmp_path):
     with pytest.raises(ConfigError) as info:
         Trainer(tiny_config({**FEW, "model.weights_file": str(tmp_path / "nope.safetensors")})).prepare()
     assert info.value.key == "model.weights_file" and "exists" in str(info.value)
+
+
+def _backbone_norm(trainer):
+    return float(sum(p.detach().pow(2).sum() for p in trainer.model.backbone.parameters() if p.ndim >= 2).sqrt())
+
+
+@pytest.mark.parametrize("decay", [{"regularization.weight_decay": 50.0},
+                                   {"regularization.weight_decay": 50.0, "regularization.weight_decay_mode": "l2_penalty"},
+                                   {"regularization.l1": 0.05}])
+def test_weight_decay_reaches_the_backbone_once_it_unfreezes(decay):
+    """Fine-tuning with frozen_epochs: after the backbone unfreezes, L1 / L2 shrink it too."""
+    cfg = {**FEW, "model.transfer": "finetune", "model.frozen_epochs": 1, "optim.epochs": 3}
+    plain = Trainer(tiny_config(cfg))
+    plain.prepare()
+    start = _backbone_norm(plain)
+    plain.fit()
+    decayed = Trainer(tiny_config({**cfg, **decay}))
+    decayed.fit()
+    assert _backbone_norm(decayed) < _backbone_norm(plain) - 0.005 * start
+
+
+def test_decoupled_decay_shrinks_the_head_at_the_heads_learning_rate():
+    """A backbone frozen for the whole fine-tuning run: its learning rate scale reaches nothing,
+    so two runs that differ only in it train the same head."""
+    cfg = {**FEW, "model.transfer": "finetune", "model.frozen_epochs": 3, "optim.epochs": 3,
+           "regularization.weight_decay": 20.0}
+    heads = []
+    for scale in (0.1, 1.0):
+        trainer = Trainer(tiny_config({**cfg, "model.backbone_lr_scale": scale}))
+        trainer.fit()
+        heads.append(trainer.model.head.out.weight.detach().clone())
+    assert torch.equal(heads[0], heads[1])
+
+
+def test_the_reported_learning_rate_is_the_heads():
+    from tests.helpers import Recorder
+
+    rec = Recorder()
+    trainer = Trainer(tiny_config({**FEW, "model.transfer": "finetune", "optim.lr": 2e-3}), callbacks=[rec])
+    trainer.fit()
+    assert [g["lr"] for g in trainer.optimizer.param_groups] == pytest.approx([2e-4, 2e-3])
+    assert [m.lr for m in trainer.history] == [2e-3] * 3
+    assert rec.of(ev.StepMetrics) and all(s.lr == 2e-3 for s in rec.of(ev.StepMetrics))
+
+    class BlowUp(Callback):  # as a diverging step would: the next loss is not finite
+        def on_epoch_end(self, trainer, metrics):
+            with torch.no_grad():
+                trainer.model.head.out.weight.fill_(float("inf"))
+
+    diverging = Trainer(tiny_config({**FEW, "model.transfer": "finetune", "optim.lr": 2e-3}),
+                        callbacks=[BlowUp()]).fit()
+    assert diverging.reason == ev.DIVERGED and "(optim.lr = 0.002)" in diverging.message
