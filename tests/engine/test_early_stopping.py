@@ -134,9 +134,42 @@ def test_any_callback_can_ask_the_loop_to_stop():
 
 
 def test_best_epoch_is_tracked_with_early_stopping_off():
-    trainer = Trainer(tiny_config({"optim.epochs": 6, "optim.lr": 3e-3}))
+    trainer = Trainer(tiny_config({"optim.epochs": 16, "optim.lr": 3e-3}))
     result = trainer.fit()
     losses = [m.val_loss for m in trainer.history]
-    assert result.reason == ev.COMPLETED and result.epochs_completed == 6
+    assert result.reason == ev.COMPLETED and result.epochs_completed == 16
     assert result.best_epoch == losses.index(min(losses)) + 1
-    assert [m.is_best for m in trainer.history].count(True) >= 1
+    # An epoch is flagged best exactly when it beats every earlier one (the first always does).
+    expected = [i == 0 or loss < min(losses[:i]) for i, loss in enumerate(losses)]
+    assert [m.is_best for m in trainer.history] == expected
+    assert expected.count(False) >= 1  # 16 epochs at lr 3e-3 overfit: some epochs are worse
+
+
+def test_final_metrics_describe_the_weights_the_run_ends_with(tmp_path):
+    """Early stopping that restores the best epoch: the final metrics are that epoch's, and say
+    so; without the restore they are the last epoch's."""
+    import json
+
+    from tests.helpers import recorded_trainer
+
+    cfg = tiny_config({"optim.epochs": 60, "optim.lr": 3e-3, "regularization.early_stopping": True,
+                       "regularization.patience": 2, "regularization.restore_best": True})
+    trainer, writer = recorded_trainer(cfg, tmp_path)
+    result = trainer.fit()
+    assert result.reason == ev.EARLY_STOPPED and result.best_epoch < result.epochs_completed
+    best = trainer.history[result.best_epoch - 1]
+    f = result.final_metrics
+    assert f["weights_epoch"] == result.best_epoch and isinstance(f["weights_epoch"], int)
+    assert (f["val_accuracy"], f["val_loss"], f["train_accuracy"], f["gap"]) == (
+        best.val_accuracy, best.val_loss, best.train_accuracy, best.accuracy_gap)
+    assert f["last_epoch"] == result.epochs_completed
+    assert f["last_val_accuracy"] == trainer.history[-1].val_accuracy
+    # The model holds those weights: they give that epoch's validation loss again.
+    again = evaluate(trainer.model, trainer.data.val_x, trainer.data.val_y).loss
+    assert again == pytest.approx(f["val_loss"], rel=1e-5)
+    written = json.loads((writer.path / "summary.json").read_text())["final_metrics"]
+    assert written["weights_epoch"] == result.best_epoch and written["val_loss"] == f["val_loss"]
+
+    kept = Trainer(cfg.with_updates({"regularization.restore_best": False})).fit()
+    assert kept.reason == ev.EARLY_STOPPED
+    assert kept.final_metrics["weights_epoch"] == kept.epochs_completed == kept.final_metrics["last_epoch"]
