@@ -40,6 +40,9 @@ from engine.training.trainer import Trainer
 
 @dataclass
 class Trial:
+    """One run of the plan and its result. `trainer` (its model, optimizer, weight copies and
+    data) is kept only for the latest trial, for evaluating it afterwards: it is let go as
+    the next trial starts, so an experiment's memory does not grow with its runs."""
     index: int
     changes: dict[str, Any]
     config: Config
@@ -201,6 +204,8 @@ class Experiment:
         return finished
 
     def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
+        for earlier in self.trials:  # keep results, not the objects that produced them
+            earlier.trainer = None
         if index in self._kept:
             return self._keep_trial(index, changes)
         config = self.base.with_updates(changes)

@@ -19,6 +19,7 @@ from engine.experiments.plans import (
 )
 from engine.runs.aggregate import Outcome, band, by_value
 from engine.runs.reader import list_runs, read_run
+from tests.engine.test_experiments import DataSeen
 from tests.helpers import Recorder, StopAtRun, tiny_config
 
 
@@ -75,13 +76,14 @@ def test_more_folds_than_the_smallest_class_names_folds_and_the_limit():
 
 
 def test_a_cv_experiment_runs_every_fold_and_stop_keeps_the_finished_ones(tmp_path):
-    rec = Recorder()
-    result = Experiment(tiny_config({"data.train_size": 120}), cv_plan(3), subscribers=[rec],
+    rec, seen = Recorder(), DataSeen()
+    result = Experiment(tiny_config({"data.train_size": 120}), cv_plan(3), subscribers=[rec, seen],
                         runs_dir=tmp_path, name="cv", kind="cv", meta={"folds": 3}).run()
     assert result.reason == ev.COMPLETED and len(result.trials) == 3
     started = rec.of(ev.ExperimentStarted)[0]
     assert started.kind == "cv" and started.meta == {"folds": 3}
-    vals = [set(t.trainer.data.val_indices.tolist()) for t in result.trials]
+    vals = [set(d.val_indices.tolist()) for d in seen.data]
+    assert len(vals) == 3 and all(len(v) == 40 for v in vals)
     assert not (vals[0] & vals[1]) and not (vals[1] & vals[2])
     record = json.loads((result.path / EXPERIMENT_FILE).read_text())
     assert record["kind"] == "cv" and [t["status"] for t in record["trials"]] == [ev.COMPLETED] * 3

@@ -1,7 +1,9 @@
 """The experiment seam: several runs from one plan, one after another."""
 
+import gc
 import json
 import threading
+import weakref
 
 import pytest
 
@@ -39,16 +41,27 @@ def test_two_seeds_of_a_toy_run_one_after_another(tmp_path):
     finished = rec.of(ev.TrialFinished)
     assert [f.changes for f in finished] == [{"run.seed": 0}, {"run.seed": 1}]
     # Different seeds: different runs.
-    losses = [t.trainer.history[-1].val_loss for t in result.trials]
+    losses = [t.result.final_metrics["last_val_loss"] for t in result.trials]
     assert losses[0] != losses[1]
+
+
+class DataSeen(Callback):
+    """The data each run trained on (the experiment keeps results, not trainers)."""
+
+    def __init__(self):
+        self.data = []
+
+    def on_epoch_end(self, trainer, metrics):
+        if metrics.epoch == 1:
+            self.data.append(trainer.data)
 
 
 def test_trials_with_equal_data_settings_share_the_loaded_data(tmp_path):
     experiment = Experiment(tiny_config(TOY), [{"regularization.dropout": 0.0},
                                                {"regularization.dropout": 0.5},
-                                               {"data.train_size": 48}])
-    result = experiment.run()
-    a, b, c = (t.trainer.data for t in result.trials)
+                                               {"data.train_size": 48}], subscribers=[seen := DataSeen()])
+    experiment.run()
+    a, b, c = seen.data
     assert a is b  # the same tensors: loaded once
     assert c is not a and len(c.train_y) == 48
 
@@ -128,3 +141,33 @@ def test_a_run_whose_data_is_refused_leaves_no_folder(tmp_path, dataset):
     trial = run_single(cfg, runs_dir=tmp_path / "runs")
     assert trial.result.bad_input and trial.run_dir is None
     assert list_runs(tmp_path / "runs") == []
+
+
+class Watch(Callback):
+    """Weak references to each run's trainer, model and optimizer; and, as each run starts,
+    whether the previous run's are already gone (no collection needed: nothing holds them)."""
+
+    def __init__(self):
+        self.refs, self.previous_gone = [], []
+
+    def on_event(self, event):
+        if isinstance(event, ev.RunStarted) and self.refs:
+            self.previous_gone.append(all(r() is None for r in self.refs[-1]))
+
+    def on_epoch_end(self, trainer, metrics):
+        if metrics.epoch == 1:
+            self.refs.append((weakref.ref(trainer), weakref.ref(trainer.model), weakref.ref(trainer.optimizer)))
+
+
+def test_an_experiment_keeps_results_not_the_trainers_that_produced_them(tmp_path):
+    watch = Watch()
+    result = Experiment(tiny_config(TOY), [{"run.seed": s} for s in range(3)], subscribers=[watch],
+                        runs_dir=tmp_path).run()
+    assert result.reason == ev.COMPLETED and len(watch.refs) == 3
+    assert watch.previous_gone == [True, True]
+    gc.collect()
+    assert [all(r() is None for r in refs) for refs in watch.refs] == [True, True, False]
+    # The latest trial keeps its trainer, to be evaluated after the experiment.
+    assert result.trials[-1].trainer is watch.refs[-1][0]()
+    assert [t.trainer for t in result.trials[:2]] == [None, None]
+    assert all(t.result.final_metrics["val_accuracy"] > 0 for t in result.trials)
