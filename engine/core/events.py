@@ -206,6 +206,9 @@ class TrialStarted:
     index: int  # 0-based position in the plan
     changes: dict[str, Any]  # what this trial changes in the base settings
     run_dir: str | None  # the trial's run folder (created when its run starts)
+    # Settings edited live during earlier runs of the plan, carried into this one (the plan's
+    # own changes win where both name a key): {"section.key": value}
+    live_edits: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,12 @@ A generator plan is sent each trial's TrialFinished and may yield the next chang
 it (`changes = yield ...`): that is how a search proposes trials from results.
 
 Pause and stop reach the run in progress through the shared RunControl; a stop also ends
-the experiment. A single run is a plan of one: the window and `main.py train` run that.
+the experiment. Settings edited live (RunControl.submit_settings) reach the run in progress
+and every later run of the plan: each next trial's config is the base, then the live edits
+so far, then the plan's changes. experiment.json lists each edit with the trial it was
+made in ("live_edits"), and TrialStarted says which edits a trial starts with, so folds or
+seeds of one plan never differ silently. A single run is a plan of one: the window and
+`main.py train` run that.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class Trial:
     run_dir: Path | None = None
     result: ev.RunFinished | None = None
     writer_path: Path | None = None  # where its run folder goes (made when the run starts)
+    live_edits: dict[str, Any] = field(default_factory=dict)  # edited in earlier runs, carried in
 
 
 @dataclass
@@ -98,6 +104,8 @@ class Experiment:
         self._abandoned: dict[int, list[str]] = {}  # resuming: folders of interrupted trials
         self._previous: list[dict] = []  # resuming: the trials as recorded, until each is reached
         self._cache = _DataCache()
+        self.live_edits: dict[str, Any] = {}  # every live edit so far, the latest value of each key
+        self._edit_log: list[dict[str, Any]] = []  # each edit as made: which trial, step, changes
         self._planned = len(plan) if hasattr(plan, "__len__") else None
 
     @classmethod
@@ -120,6 +128,10 @@ class Experiment:
                          kind=record.get("kind", "experiment"), meta=record.get("meta"))
         experiment.path = path
         experiment._previous = list(record.get("trials", []))
+        for edit in record.get("live_edits") or []:
+            if isinstance(edit, dict) and isinstance(edit.get("changes"), dict):
+                experiment._edit_log.append(edit)
+                experiment.live_edits.update(edit["changes"])
         for t in record.get("trials", []):
             folder = path / t["run_dir"] if t.get("run_dir") else None
             experiment._abandoned[t["index"]] = list(t.get("abandoned", []))
@@ -208,10 +220,11 @@ class Experiment:
             earlier.trainer = None
         if index in self._kept:
             return self._keep_trial(index, changes)
-        config = self.base.with_updates(changes)
-        trial = Trial(index, changes, config)
+        carried = dict(self.live_edits)
+        config = self.base.with_updates({**carried, **changes})
+        trial = Trial(index, changes, config, live_edits=carried)
         self.trials.append(trial)
-        callbacks = list(self.subscribers)
+        callbacks = [*self.subscribers, _LiveEdits(self, index)]
         writer = None
         root = self.path or self.runs_dir
         if root is not None:
@@ -219,7 +232,8 @@ class Experiment:
             callbacks.insert(0, writer)
         trial.writer_path = writer.path if writer is not None else None
         self._record("running")  # the trial's folder is known before it trains: a resume finds it
-        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=_str(writer and writer.path)))
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=_str(writer and writer.path),
+                                  live_edits=carried))
         try:
             data = self._cache.get(config)
         except Exception:
@@ -239,7 +253,7 @@ class Experiment:
         trials = []
         for t in self.trials:
             run_dir = t.run_dir if t.result is not None else t.writer_path
-            trials.append({"index": t.index, "changes": t.changes,
+            trials.append({"index": t.index, "changes": t.changes, "live_edits": t.live_edits,
                            "run_dir": run_dir.name if run_dir else None,
                            "status": t.result.reason if t.result else "running",
                            "abandoned": self._abandoned.get(t.index, [])})
@@ -249,8 +263,25 @@ class Experiment:
             "name": self.name, "kind": self.kind, "meta": self.meta, "status": status,
             "message": message, "base": self.base.to_dict(),
             "plan": list(self.plan) if isinstance(self.plan, list) else None,
-            "planned_trials": self._planned, "trials": trials,
+            "planned_trials": self._planned, "trials": trials, "live_edits": self._edit_log,
             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **writer_identity()})
+
+
+class _LiveEdits(Callback):
+    """Hears a trial's SettingsApplied: the edit goes on to the rest of the plan, and into
+    the experiment record."""
+
+    def __init__(self, experiment: Experiment, index: int):
+        self.experiment, self.index = experiment, index
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.SettingsApplied):
+            x = self.experiment
+            changes = {k: new for k, (_old, new) in event.changes.items()}
+            x.live_edits.update(changes)
+            x._edit_log.append({"from_trial": self.index, "step": event.step, "epoch": event.epoch,
+                                "changes": changes})
+            x._record("running")
 
 
 def _str(path) -> str | None:

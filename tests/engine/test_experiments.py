@@ -171,3 +171,39 @@ def test_an_experiment_keeps_results_not_the_trainers_that_produced_them(tmp_pat
     assert result.trials[-1].trainer is watch.refs[-1][0]()
     assert [t.trainer for t in result.trials[:2]] == [None, None]
     assert all(t.result.final_metrics["val_accuracy"] > 0 for t in result.trials)
+
+
+class EditDuringFirstRun(Callback):
+    """Submits a live edit, as the settings panel does, at step 2 of the plan's first run."""
+
+    def __init__(self, control, updates):
+        self.control, self.updates, self.runs = control, updates, 0
+
+    def on_event(self, event):
+        if isinstance(event, ev.RunStarted):
+            self.runs += 1
+
+    def on_batch_end(self, trainer, step):
+        if self.runs == 1 and step == 2:
+            self.control.submit_settings(self.updates)
+
+
+def test_a_live_edit_reaches_the_run_in_progress_and_the_rest_of_the_plan(tmp_path):
+    control, rec = RunControl(), Recorder()
+    edit = {"regularization.dropout": 0.3, "optim.lr": 0.002}
+    plan = [{"run.seed": 0}, {"run.seed": 1}, {"run.seed": 2, "optim.lr": 0.005}]
+    result = Experiment(tiny_config(TOY), plan, control=control, runs_dir=tmp_path,
+                        subscribers=[rec, EditDuringFirstRun(control, edit)]).run()
+    assert result.reason == ev.COMPLETED
+    configs = [read_run(t.run_dir).config for t in result.trials]
+    # The first run started without the edit and took it at step 2.
+    assert configs[0]["regularization"]["dropout"] == 0.0
+    assert [a.step for a in rec.of(ev.SettingsApplied)] == [2]
+    # The next runs start with it; the plan's own change wins where both name a key.
+    assert [c["regularization"]["dropout"] for c in configs[1:]] == [0.3, 0.3]
+    assert [c["optim"]["lr"] for c in configs[1:]] == [0.002, 0.005]
+    assert [c["run"]["seed"] for c in configs] == [0, 1, 2]
+    assert [t.live_edits for t in rec.of(ev.TrialStarted)] == [{}, edit, edit]
+    record = json.loads((result.path / EXPERIMENT_FILE).read_text())
+    assert record["live_edits"] == [{"from_trial": 0, "step": 2, "epoch": 1, "changes": edit}]
+    assert [t["live_edits"] for t in record["trials"]] == [{}, edit, edit]
