@@ -70,16 +70,6 @@ def stratified_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return order[np.argsort(keys, kind="stable")]
 
 
-def nested_subsets(labels: np.ndarray, sizes, rng: np.random.Generator) -> dict[int, np.ndarray]:
-    """Stratified subsets of each size, each smaller one inside every larger one (the
-    250-example training set of a learning curve is part of the 500-example one)."""
-    sizes = sorted(set(int(n) for n in sizes))
-    if sizes and (sizes[0] < 1 or sizes[-1] > len(labels)):
-        raise ValueError(f"subset sizes must be in [1, {len(labels)}], got {sizes}")
-    order = stratified_order(labels, rng)
-    return {n: np.sort(order[:n]) for n in sizes}
-
-
 def stratified_kfold(labels: np.ndarray, k: int, rng: np.random.Generator) -> list[np.ndarray]:
     """k disjoint folds covering every index, each class spread over the folds as evenly as
     its count allows. Raises ValueError when a class has fewer than k examples."""

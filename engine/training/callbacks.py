@@ -32,7 +32,8 @@ class Callback:
         pass
 
     def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
-        """Weights worth keeping: kind "best" or "last", a state dict of CPU tensors, and
+        """Weights worth keeping: kind "best" or "last", a state dict of tensors on the training
+        device (a subscriber that keeps them moves them to the CPU itself), and
         what to record beside them (run id, epoch, settings)."""
 
 

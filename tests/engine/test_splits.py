@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine.data.splits import corrupt_labels, nested_subsets, stratified_kfold, stratified_subset
+from engine.data.splits import corrupt_labels, stratified_kfold, stratified_subset
 
 
 @pytest.mark.parametrize("mode", ["different", "uniform"])
@@ -21,20 +21,6 @@ def test_stratified_subset_keeps_class_proportions():
     idx = stratified_subset(labels, 100, np.random.default_rng(0))
     assert np.bincount(labels[idx]).tolist() == [60, 30, 10]
     assert len(set(idx)) == 100
-
-
-def test_nested_subsets_are_stratified_and_each_inside_the_next():
-    labels = np.array([0] * 600 + [1] * 300 + [2] * 100)
-    subsets = nested_subsets(labels, [1000, 100, 250, 500], np.random.default_rng(0))
-    assert list(subsets) == [100, 250, 500, 1000]
-    for small, large in zip([100, 250, 500], [250, 500, 1000], strict=True):
-        assert set(subsets[small]) < set(subsets[large])
-    for n, idx in subsets.items():
-        counts = np.bincount(labels[idx], minlength=3)
-        assert np.all(np.abs(counts - n * np.array([0.6, 0.3, 0.1])) <= 1), (n, counts)
-        assert len(set(idx)) == n
-    with pytest.raises(ValueError, match=r"sizes must be in \[1, 1000\]"):
-        nested_subsets(labels, [0, 10], np.random.default_rng(0))
 
 
 def test_kfold_partitions_are_disjoint_complete_and_stratified():

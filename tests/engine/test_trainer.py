@@ -65,6 +65,8 @@ def test_live_setting_lands_at_the_next_batch_and_is_recorded(tmp_path):
     assert applied[0].step == 3  # after 3 batches, before the 4th
     assert applied[0].changes["regularization.dropout"] == [0.0, 0.4]
     assert applied[0].changes["optim.lr"] == [0.001, 0.01]
+    assert applied[0].changes["regularization.weight_decay"] == [0.0, 0.1]
+    assert trainer.config.regularization.weight_decay == 0.1
     drops = [m.p for m in trainer.model.modules() if type(m).__name__ == "Dropout"]
     assert drops and all(p == 0.4 for p in drops)
     assert trainer.optimizer.param_groups[0]["lr"] == 0.01
@@ -84,27 +86,42 @@ def test_settings_that_cannot_change_live_are_refused_at_once():
     assert control.take_settings() == {"regularization.dropout": 0.2}
 
 
+class PauseAt(Callback):
+    """Pauses at step `step`; tells the test when the loop has gone idle, and counts every
+    batch that ends after that (there must be none)."""
+
+    def __init__(self, control, step):
+        self.control, self.step = control, step
+        self.idle = threading.Event()
+        self.batches_after_pause = 0
+
+    def on_event(self, event):
+        if isinstance(event, ev.Paused):
+            self.idle.set()
+
+    def on_batch_end(self, trainer, step):
+        if self.idle.is_set():
+            self.batches_after_pause += 1
+        if step == self.step:
+            self.control.pause()
+
+
 def test_pause_blocks_and_stop_while_paused_ends_user_stopped():
     control = RunControl()
     rec = Recorder()
-    trainer = Trainer(tiny_config({"optim.epochs": 1000}), control=control, callbacks=[rec])
+    pause = PauseAt(control, 5)
+    trainer = Trainer(tiny_config({"optim.epochs": 1000}), control=control, callbacks=[rec, pause])
     thread = threading.Thread(target=trainer.fit)
     thread.start()
-    deadline = time.time() + 30
-    while trainer.step < 5 and time.time() < deadline:
-        time.sleep(0.01)
-    control.pause()
-    while not rec.of(ev.Paused) and time.time() < deadline:
-        time.sleep(0.01)
-    paused_at = trainer.step
-    time.sleep(0.3)
-    assert trainer.step == paused_at  # no progress while paused
+    assert pause.idle.wait(30)
+    assert rec.of(ev.Paused)[0].step == 5
+    thread.join(0.3)  # the loop stays blocked in the pause
     assert thread.is_alive()
     control.request_stop()
     thread.join(10)
     assert not thread.is_alive()
     assert trainer.result.reason == ev.USER_STOPPED
-    assert trainer.step == paused_at
+    assert trainer.step == 5 and pause.batches_after_pause == 0  # no progress while paused
     assert not rec.of(ev.Resumed)
 
 
