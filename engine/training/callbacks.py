@@ -33,8 +33,8 @@ class Callback:
 
     def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
         """Weights worth keeping: kind "best" or "last", a state dict of tensors on the training
-        device (a subscriber that keeps them moves them to the CPU itself), and
-        what to record beside them (run id, epoch, settings)."""
+        device (a subscriber that keeps them copies them to the CPU, as the run writer does
+        when it saves them), and what to record beside them (run id, epoch, settings)."""
 
 
 class BestTracker:
