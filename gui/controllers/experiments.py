@@ -35,6 +35,8 @@ class Experiments:
         self.kind = ""  # of the job running, "" for a single run
         self.base: Config | None = None
         self.hint = ""  # said with "ready": experiments that can be resumed
+        self.note = ""  # said in the Experiment tab's title: what the experiment changed (the panel's settings)
+        self._panel_before = None  # (config, preset) the tour replaced while it shows each remedy
 
     def menu_entries(self) -> list:
         return [("Remedy tour (overfit, then each remedy as its twin)", self.tour, "Ctrl+T"),
@@ -58,7 +60,9 @@ class Experiments:
 
         from gui.panels.runs_browser import RunsBrowser
 
-        self.browser = RunsBrowser(Path(self.w.runs_dir))
+        store = self.w.store
+        self.browser = RunsBrowser(Path(self.w.runs_dir), added=store.run_folders())
+        self.browser.roots_changed.connect(store.save_run_folders)
         dock = self.browser_dock = QDockWidget("Runs", self.w)
         dock.setObjectName("runs_dock")
         dock.setWidget(self.browser)
@@ -131,12 +135,16 @@ class Experiments:
         config = self._panel_config()
         if config is None:
             return
+        self.note = ""
         if config.model.backbone == "none":
             config = load_preset("transfer")
             self.w.settings_panel.set_config(config, "transfer")
+            self.note = ("<br>The panel's settings trained no backbone: they were replaced by the "
+                         f"<b>transfer</b> preset's ({config.model.backbone} backbone).")
         self._start(config, transfer_plan(), kind="transfer", name=config.run.name or "transfer",
-                    say=f"transfer comparison: four runs from the {config.model.backbone} backbone on "
-                        f"{config.data.train_size} training images")
+                    say=("the panel had no backbone: the transfer preset's settings are loaded; " if self.note
+                         else "") + f"transfer comparison: four runs from the {config.model.backbone} backbone "
+                                    f"on {config.data.train_size} training images")
 
     def search(self, dialog: SearchDialog | None = None) -> None:
         """A hyperparameter search of the panel's settings, its study followed in the Search tab."""
@@ -234,7 +242,7 @@ class Experiments:
         """Compare with…: a run identical to `reference` (same seed, initial weights, data
         order, augmentation draws) with the settings changed in the panel."""
         if reference is None:
-            start = str(self.w.exports.run_dir or self.w.runs_dir)
+            start = self.start_folder()
             reference = QFileDialog.getExistingDirectory(self.w, "Compare with which run?", start)
             if not reference:
                 return
@@ -261,7 +269,7 @@ class Experiments:
 
     def resume(self, folder: Path | str | None = None) -> None:
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self.w, "Resume which experiment?", str(self.w.runs_dir))
+            folder = QFileDialog.getExistingDirectory(self.w, "Resume which experiment?", self.start_folder())
             if not folder:
                 return
         folder = Path(folder)
@@ -279,6 +287,14 @@ class Experiments:
             return
         self._start(base, [], kind="resume", resume_dir=folder, say=f"resuming {folder.name}: finished runs are kept")
 
+    def start_folder(self) -> str:
+        """Where a folder dialog opens: at the run selected in the Runs dock, else the current
+        run's folder, else the runs folder."""
+        selected = self.browser.selected_runs()
+        chosen = self.browser.selected_experiment()
+        return str((chosen.path if chosen else None) or (selected[0] if selected else None)
+                   or self.w.exports.run_dir or self.w.runs_dir)
+
     # ---- the job -----------------------------------------------------------------------------
     def _panel_config(self) -> Config | None:
         self.w.settings_panel.commit_edits()
@@ -293,28 +309,58 @@ class Experiments:
                                 **job):
             return
         self.kind, self.base = kind, config
+        if kind != "transfer":
+            self.note = ""
+        if kind == "tour":  # the panel shows each remedy as it trains; the user's settings come back after
+            try:
+                self._panel_before = (self.w.settings_panel.config(), self.w.settings_panel.preset_name())
+            except ConfigError:
+                self._panel_before = None
         self.w.status.say(say)
 
     def on_experiment_started(self, event: ev.ExperimentStarted) -> None:
+        single = self.kind == ""  # Start: one run of the panel's settings
         self.kind = event.kind if self.kind != "twin" else "twin"
+        if single and self.w.tabs.currentWidget() is self.w.experiment_view:
+            self.w.show_tab(self.w.plots)  # not the last comparison: the run that trains now
         if event.experiment_dir is None:
             return
         view = self.w.experiment_view
-        view.show_experiment(Path(event.experiment_dir), event.kind, event.meta, TITLES.get(event.kind, ""))
+        view.show_experiment(Path(event.experiment_dir), event.kind, event.meta,
+                             TITLES.get(event.kind, "") + self.note)
         if event.kind in ("cv", "curve"):
             self.w.show_tab(view)  # the aggregate is the point; the run in progress is one tab away
 
     def on_trial_started(self, event: ev.TrialStarted) -> None:
         if self.kind == "twin" and event.run_dir:
             self.w.experiment_view.add_run(Path(event.run_dir), "twin")
+        if self.kind == "tour":
+            self._show_remedy(event)
         self._refresh_browser()
 
-    def _refresh_browser(self) -> None:
-        """The Runs dock after a run folder appeared or an experiment changed state (its
-        folder watcher sees new folders in the runs directory only)."""
-        from PySide6.QtCore import QTimer
+    def _show_remedy(self, event: ev.TrialStarted) -> None:
+        """The tour's run in progress, in the panel and the status bar; `overfit` pinned as
+        the Training tab's baseline, so every remedy is drawn against it."""
+        name = event.changes.get("run.name", "")
+        if self.base is not None:
+            try:
+                self.w.settings_panel.set_config(self.base.with_updates(event.changes), name)
+                self.w.settings_panel.set_live(True)  # still training: what cannot change stays locked
+            except ConfigError:
+                pass
+        if event.index == 0:
+            self.w.plots.comparison.pin_running()
+        what = "the baseline" if event.index == 0 else f"overfit + {name.replace('_', ' ')}"
+        self.w.status.say(f"tour: running {name} ({what}), run {event.index + 1}")
 
-        QTimer.singleShot(300, self.browser.refresh)
+    def on_run_finished(self, event: ev.RunFinished) -> None:
+        """The Training tab's table: the weights the run ends with, and their epoch."""
+        self.w.plots.comparison.ended_with(event.final_metrics)
+
+    def _refresh_browser(self) -> None:
+        """The Runs dock after a run folder appeared or an experiment changed state: a
+        rescan on a thread of its own, not on the GUI thread at every trial start."""
+        self.browser.rescan_soon()
 
     def on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
         if event.experiment_dir is not None and self.kind in ("tour", "transfer", "resume", "experiment"):
@@ -322,6 +368,10 @@ class Experiments:
         if event.experiment_dir is not None:
             self.w.status.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")
         self.kind = ""
+        if self._panel_before is not None:  # the tour is over: the user's settings again
+            config, preset = self._panel_before
+            self._panel_before = None
+            self.w.settings_panel.set_config(config, preset)
         self._refresh_browser()
 
 

@@ -33,10 +33,23 @@ class RunCurves:
     dataset: str
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
     pinned: bool = False
+    final_metrics: dict | None = None  # the RunFinished's: of the weights the run ends with
+
+    ENDING = {"train_acc": "end_train_accuracy", "val_acc": "end_val_accuracy", "acc_gap": "end_gap"}
 
     def final(self, key: str) -> float | None:
+        """How the run ended (in %): of the weights it ends with (early stopping restores its
+        best epoch's), where the run said so; else its last epoch's."""
+        ending = (self.final_metrics or {}).get(self.ENDING.get(key, ""))
+        if ending is not None:
+            return float(ending) * 100
         x, y = self.curves.get(key, (None, None))
         return float(y[-1]) if y is not None and len(y) else None
+
+    @property
+    def weights_epoch(self) -> int | None:
+        f = self.final_metrics or {}
+        return f.get("weights_epoch", f.get("end_epoch"))
 
 
 class EarlierRuns:
@@ -136,7 +149,8 @@ class ComparisonTable(QTableWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(self.HEADERS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.setToolTip("How each run ended: final training and validation accuracy, and the gap "
+        self.setToolTip("How each run ended: training and validation accuracy of the weights it ends with "
+                        "(early stopping's restored best; the epoch they are from in brackets), and the gap "
                         "between them (train − validation, percentage points). A remedy that works "
                         "closes the gap. Tick 'baseline' to keep a run for comparison until unticked.")
         self.row_height = self.ROW_HEIGHT
@@ -158,8 +172,9 @@ class ComparisonTable(QTableWidget):
         self.setRowCount(len(rows))
         for row, run in enumerate(rows):
             is_current = run is current
+            epoch = f" (epoch {run.weights_epoch})" if run.weights_epoch is not None else ""
             cells = [f"{run.label} (now)" if is_current else run.label,
-                     _pct(run.final("train_acc")), _pct(run.final("val_acc")), _pts(run.final("acc_gap"))]
+                     _pct(run.final("train_acc")), _pct(run.final("val_acc")) + epoch, _pts(run.final("acc_gap"))]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
@@ -210,28 +225,50 @@ class RunComparison:
         self.table = ComparisonTable()
         self.pin_current = False  # the current run's "baseline" box is ticked
         self._on_pinned = on_pinned
+        self._result: dict | None = None  # the current run's final metrics, once it has ended
+        self._current: RunCurves | None = None
         self.table.pin_toggled.connect(self._on_table_pin_toggled)
 
     def keep(self, current: RunCurves | None) -> None:
         """The current run has become an earlier one (a new run is about to start)."""
         if current is not None:
             current.pinned, self.pin_current = self.pin_current, False
+            current.final_metrics = self._result
             self.earlier.keep(current)
+        self._result = self._current = None
 
     def running(self, label: str, dataset: str) -> None:
         """A run of `dataset` is starting: comparable runs only, and its row from the start
         (figures when it ends), so the table keeps its height while the run trains."""
         self.earlier.only_comparable(dataset)
-        self.table.show_runs(self.earlier.shown(), RunCurves(label, dataset, {}, pinned=self.pin_current))
+        self._current = RunCurves(label, dataset, {}, pinned=self.pin_current)
+        self.table.show_runs(self.earlier.shown(), self._current)
+
+    def pin_running(self) -> None:
+        """Keep the run in progress as the baseline (the remedy tour's `overfit`)."""
+        self.pin_current = True
+        if self._current is not None:
+            self._current.pinned = True
+            self.table.show_runs(self.earlier.shown(), self._current)
 
     def finished(self, current: RunCurves | None) -> None:
         if current is not None:
             current.pinned = self.pin_current
+            current.final_metrics = self._result
+        self._current = current
         self.table.show_runs(self.earlier.shown(), current)
+
+    def ended_with(self, final_metrics: dict | None) -> None:
+        """The current run's RunFinished has come: its row shows the weights it ends with."""
+        self._result = dict(final_metrics or {}) or None
+        if self._current is not None:
+            self._current.final_metrics = self._result
+            self.table.show_runs(self.earlier.shown(), self._current)
 
     def clear(self) -> None:
         self.earlier.clear()
         self.pin_current = False
+        self._result = self._current = None
         self.table.show_runs([], None)
 
     def _on_table_pin_toggled(self, row: int, pinned: bool) -> None:

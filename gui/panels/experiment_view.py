@@ -14,50 +14,28 @@ Redrawn only while the tab is visible (the Training tab keeps the frame budget).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.runs.aggregate import Outcome, band, by_value, mean_sd, pct
 from engine.runs.index import EXPERIMENT_FILE
-from gui.panels.tracked_runs import Tracked, config_of, differing, run_label, trial_label
+from gui.panels.experiment_figures import COLORS, _pts, draw_curve, draw_cv, fill, p_at
+from gui.panels.tracked_runs import FINISHED, Tracked, config_of, differing, run_label, trial_label
 from gui.plotting.axes import apply_text_scale, make_plot
 
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22"]
-TRAIN, VAL, BEST = "#1f77b4", "#ff7f0e", "#8c564b"
 LOG_X_KEYS = ("data.train_size", "model.width")
-
-
-def _alpha(color: str, a: int) -> QColor:
-    c = QColor(color)
-    c.setAlpha(a)
-    return c
-
-
-def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if color:
-        item.setForeground(QColor(color))
-    return item
 
 
 class ExperimentView(QWidget):
@@ -88,10 +66,11 @@ class ExperimentView(QWidget):
         self.legend.setAccessibleName("Legend of the Experiment plots")
         layout.addWidget(self.legend)
         self.plots = {"accuracy": make_plot("Accuracy", "%"), "loss": make_plot("Loss", "loss"),
-                      "gap": make_plot("Gap (train − val accuracy)", "pts")}
+                      "gap": make_plot("Gap (train − val)", "accuracy pts")}
         row = QHBoxLayout()
         for p in self.plots.values():
             p.setMinimumWidth(120)
+            _title_may_shrink(p.getPlotItem().titleLabel)
             row.addWidget(p)
         plots = QWidget()
         plots.setLayout(row)
@@ -229,7 +208,7 @@ class ExperimentView(QWidget):
             p.getPlotItem().clear()
             if p.getPlotItem().legend is not None:
                 p.getPlotItem().legend.clear()
-        {"overlay": self._draw_overlay, "cv": self._draw_cv, "curve": self._draw_curve}[self.mode]()
+        {"overlay": self._draw_overlay, "cv": lambda: draw_cv(self), "curve": lambda: draw_curve(self)}[self.mode]()
         apply_text_scale(self.plots.values(), self.text_scale)
         entries = []
         for item in self.plots["accuracy"].getPlotItem().listDataItems() + self.plots["loss"].getPlotItem().listDataItems():
@@ -270,146 +249,65 @@ class ExperimentView(QWidget):
             last = r.tail.epochs[-1] if r.tail.epochs else {}
             val = o.val_accuracy if o else last.get("val_accuracy")
             gap = o.gap if o else last.get("accuracy_gap")
-            rows.append([(r.label, COLORS[i % len(COLORS)]), _p(val), _p(o.best_val_accuracy if o else None),
+            epoch = f" (epoch {r.weights_epoch})" if o and r.weights_epoch is not None else ""
+            rows.append([(r.label, COLORS[i % len(COLORS)]), p_at(val, epoch), p_at(o.best_val_accuracy if o else None),
                          _pts(gap), _pts(None if not (o and base) or i == 0 else o.val_accuracy - base.val_accuracy),
                          _pts(None if not (o and base) or i == 0 else o.gap - base.gap),
                          str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
         first = self.runs[0].label if self.runs else "the first"
-        self._fill(self.table, ["run", "val acc", "best", "gap", "Δ val", "Δ gap", "epochs"], rows)
+        fill(self.table, ["run", "val acc", "best", "gap", "Δ val", "Δ gap", "epochs"], rows)
         self.title.setText(self._base_title + self._takeaway(base))
-        self.table.setToolTip(f"How each run ended (the weights it ends with; best: the best epoch's "
-                              f"validation accuracy). Δ: against {first}, the first row.")
+        self.table.setToolTip(f"How each run ended (the weights it ends with, and the epoch they are from; "
+                              f"best: the best epoch's validation accuracy). Δ: against {first}, the first row.")
         for col, tip in ((4, f"validation accuracy minus {first}'s"), (5, f"gap minus {first}'s")):
             self.table.horizontalHeaderItem(col).setToolTip(tip)
         self._fill_diff()
 
-    def _takeaway(self, base: Outcome | None) -> str:
-        """Once every run has ended: the one line to point at."""
-        others = [(r.label, r.outcome()) for r in self.runs[1:]]
-        if base is None or not others or not all(o for _, o in others) or not all(r.tail.finished for r in self.runs):
+    def _takeaway(self, base) -> str:
+        """Once every run has ended: the one line to point at. Only runs that trained to their
+        end are ranked (a run stopped after 2 epochs has not overfit yet: its small gap is no
+        remedy's); the others are named beside it."""
+        if base is None or len(self.runs) < 2 or not all(r.tail.finished and r.outcome() for r in self.runs):
             return ""
         first = self.runs[0].label
-        everyone = [(first, base), *others]  # the first may stay the best
-        val = max(everyone, key=lambda t: t[1].val_accuracy)
-        gap = min(everyone, key=lambda t: t[1].gap)
-        return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%} ({first} "
-                f"{base.val_accuracy:.1%}); smallest gap: {gap[0]}, {gap[1].gap * 100:+.1f} pts ({first} "
-                f"{base.gap * 100:+.1f} pts)</b>")
+        ranked = [(r.label, r.outcome(), r.weights_epoch) for r in self.runs if r.reason in FINISHED]
+        left_out = [f"{r.label} ({r.reason.replace('_', ' ')} after {len(r.tail.epochs)} epochs)"
+                    for r in self.runs if r.reason not in FINISHED]
+        caveat = f"<br>Not ranked, they did not train to their end: {', '.join(left_out)}" if left_out else ""
+        if len(ranked) < 2:
+            return caveat
+        def at(epoch: int | None) -> str:
+            return f" (epoch {epoch})" if epoch is not None else ""
+
+        val = max(ranked, key=lambda t: t[1].val_accuracy)
+        gap = min(ranked, key=lambda t: t[1].gap)
+        return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%}{at(val[2])} ({first} "
+                f"{base.val_accuracy:.1%}); smallest gap: {gap[0]}, {gap[1].gap * 100:+.1f} pts{at(gap[2])} "
+                f"({first} {base.gap * 100:+.1f} pts)</b>{caveat}")
 
     def _fill_diff(self) -> None:
         keys, flat = differing([config_of(r.path) for r in self.runs])
         rows = [[(k, None)] + [(str(f.get(k, "–")), None) for f in flat] for k in keys]
-        self._fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
-
-    # ---- cross-validation -------------------------------------------------------------------------
-    def _draw_cv(self) -> None:
-        folds = [r for r in self.runs if r.finished]  # a stopped or running fold is no fold yet
-        for r in self.runs:
-            if not r.finished and not r.tail.finished and r.tail.epochs:  # the fold in progress
-                x, y = r.series("val_accuracy")
-                self.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(VAL, width=1.5, style=Qt.PenStyle.DashLine),
-                                            name="fold in progress")
-        for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
-                                              ("val_accuracy", "accuracy", 100, VAL, "validation"),
-                                              ("val_loss", "loss", 1, VAL, "validation"),
-                                              ("train_loss", "loss", 1, TRAIN, "train"),
-                                              ("accuracy_gap", "gap", 100, "#555", "gap")):
-            self._band(self.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd")
-        if self.per_fold.isChecked():
-            for r in folds:
-                x, y = r.series("val_accuracy")
-                self.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 110), width=1))
-                x, y = r.series("val_loss")
-                self.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 110), width=1))
-        best = [(e["epoch"], e["val_accuracy"] * 100) for r in folds
-                for e in [max(r.tail.epochs, key=lambda e: e["val_accuracy"])]]
-        if best:
-            self.plots["accuracy"].plot([b[0] for b in best], [b[1] for b in best], pen=None, symbol="o",
-                                        symbolSize=8, symbolBrush=VAL, symbolPen="w", name="each fold's best epoch")
-        rows, outs = [], []
-        for r in self.runs:
-            o = r.outcome(finished_only=True)
-            outs += [o] if o else []
-            state = "" if r.finished else (" (stopped)" if r.tail.finished else " (training)")
-            rows.append([(str(r.changes.get("data.fold", r.label)) + state, None), _p(o and o.val_accuracy),
-                         _p(o and o.best_val_accuracy), _pts(o and o.gap),
-                         str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
-        if outs:  # first: the figure a cross-validation is for
-            rows.insert(0, [(f"mean ± sd ({len(outs)})", None), (pct(mean_sd([o.val_accuracy for o in outs])), None),
-                         (pct(mean_sd([o.best_val_accuracy for o in outs])), None),
-                         (pct(mean_sd([o.gap for o in outs])), None), ("", None)])
-        folds_planned = self.meta.get("folds", len(self.runs))
-        self.title.setText(f"{folds_planned}-fold cross-validation: {len(outs)} of {folds_planned} folds finished")
-        self._fill(self.table, ["fold", "final val acc %", "best val acc %", "gap (pts)", "epochs"], rows)
-
-    def _band(self, plot, curves, scale: float, color: str, name: str) -> None:
-        curves = [c for c in curves if len(c[0])]
-        if not curves:
-            return
-        x, mean, sd, _ = band([(list(xs), list(ys)) for xs, ys in curves])
-        upper = plot.plot(x, (mean + sd) * scale, pen=pg.mkPen(None))
-        lower = plot.plot(x, (mean - sd) * scale, pen=pg.mkPen(None))
-        plot.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
-        plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5), name=name)
-
-    # ---- learning curves ------------------------------------------------------------------------------
-    def _draw_curve(self) -> None:
-        key = self.meta.get("over", "")
-        rows_in = [(r.changes.get(key), o) for r in self.runs for o in [r.outcome(finished_only=True)] if o]
-        groups = by_value(rows_in)
-        try:
-            groups.sort(key=lambda g: float(g[0]))
-        except (TypeError, ValueError):
-            pass
-        xs = np.array([float(g[0]) if _numeric(g[0]) else i for i, g in enumerate(groups)], float)
-        for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
-                                          ("val_accuracy", "accuracy", VAL, "validation (final)"),
-                                          ("best_val_accuracy", "loss", BEST, "validation (best epoch)"),
-                                          ("gap", "gap", "#555", "gap (final)")):
-            if not groups:
-                break
-            mean = np.array([g[1][figure][0] for g in groups]) * 100
-            sd = np.array([g[1][figure][1] for g in groups]) * 100
-            p = self.plots[plot]
-            upper = p.plot(xs, mean + sd, pen=pg.mkPen(None))
-            lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
-            p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
-            p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
-        rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]), None) for k in
-                ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
-        done = len(rows_in)
-        planned = len(self.meta.get("values") or []) * int(self.meta.get("seeds") or 0) or len(self.runs)
-        self.title.setText(f"Learning curve over {key}: {done} of {planned} runs finished")
-        if self.plots["accuracy"].getPlotItem().getAxis("bottom").logMode and len(xs):
-            ticks = [[(math.log10(v), f"{v:g}") for v in xs if v > 0]]  # the sizes themselves, not decades
-            for p in self.plots.values():
-                p.getPlotItem().getAxis("bottom").setTicks(ticks)
-        self._fill(self.table, [key, "runs", "train acc %", "val acc %", "best val acc %", "gap (pts)"], rows)
+        fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
 
     # ---- tables ---------------------------------------------------------------------------------------
-    def _fill(self, table: QTableWidget, headers: list[str], rows: list[list]) -> None:
-        table.clearContents()
-        table.setColumnCount(len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            for j, cell in enumerate(row):
-                text, color = cell if isinstance(cell, tuple) else (cell, None)
-                table.setItem(i, j, _cell(text, color))
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-
     def cell(self, row: int, column: int, table: QTableWidget | None = None) -> str:
         item = (table or self.table).item(row, column)
         return item.text() if item is not None else ""
 
 
-def _numeric(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _title_may_shrink(label) -> None:
+    """A pyqtgraph title asks for its text's width at least: with larger text in a third of
+    1280 pixels that made the plot wider than its place, cut on the right (the title and the
+    last epochs). The label's minimum width goes (LabelItem sets it again at every text and
+    resize, so its updateMin is replaced): the title may be cut now, the axes never."""
+    original = label.updateMin
 
+    def update_min():
+        original()
+        label.setMinimumWidth(0)
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
+        label.updateGeometry()
 
-def _p(v) -> tuple[str, None]:
-    return ("–" if v is None else f"{v * 100:.1f} %", None)
-
-
-def _pts(v) -> tuple[str, None]:
-    return ("–" if v is None else f"{v * 100:+.1f} pts", None)
+    label.updateMin = update_min
+    update_min()

@@ -1,19 +1,18 @@
 """Every run and experiment folder in the runs directory (and any folder added), as a tree
-to filter, sort, select, open, twin, resume, rename and delete.
+to filter, sort, select, open, twin, resume, rename and delete; a search's study with its
+workers and their trials.
 
 A run folder is the unit of truth, so runs written by another process (a headless
 `main.py train`, a second window, a shared folder) show up here like the window's own:
-folders appearing or disappearing trigger a rescan, and running runs are re-read each
-second, their metrics tailed so only new bytes are read."""
+folders appearing or disappearing trigger a rescan (on a thread of its own, so a large
+shared folder never stalls the window), and running runs are re-read each second, their
+metrics tailed so only new bytes are read."""
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QFile,
     QFileSystemWatcher,
     QItemSelection,
     QItemSelectionModel,
@@ -23,68 +22,47 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QBrush, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QGridLayout,
     QHeaderView,
-    QInputDialog,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.core.events import DIVERGED, FAILED, USER_STOPPED
-from engine.runs.index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry, read_entry, scan
-from engine.runs.reader import INCOMPLETE, RUNNING
+from engine.runs.index import ExperimentEntry, MetricsTail, RunEntry, read_entry
+from engine.runs.reader import RUNNING
+from gui.panels.runs_folders import FolderActions
+from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and the window name them here)
+    BEST,
+    COLUMNS,
+    EPOCHS,
+    GAP,
+    PATH_ROLE,
+    RESUMABLE,
+    RUN,
+    SORT_ROLE,
+    STARTED,
+    STATUS,
+    STATUS_COLORS,
+    TEST,
+    TROUBLE,
+    experiment_texts,
+    run_texts,
+)
+from gui.panels.runs_scan import Rescanner, StudyEntry, existing_parent, scan_all
 
-COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
-           ("Preset", "The preset the run started from (its run.name setting)"),
-           ("Started", "When the run started"),
-           ("Status", "How the run ended, or that it is still running"),
-           ("Epochs", "Epochs completed (while running: so far)"),
-           ("Best val acc", "The best validation accuracy of any epoch"),
-           ("Gap", "Train − validation accuracy of the weights the run ends with, in percentage points"),
-           ("Test acc", "Accuracy on the locked test split, where the run was evaluated on it")]
-RUN, PRESET, STARTED, STATUS, EPOCHS, BEST, GAP, TEST = range(len(COLUMNS))
-SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for the numeric columns: 9.0 % sorts below 10.0 %
-PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on the Run cell: the folder the row stands for
-MISSING = "–"
-TROUBLE = QColor("#d84315")  # reddish orange: a run that did not end well, or an experiment to resume
-STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
-                 RUNNING: QColor("#1565c0")}
-RESUMABLE = (INTERRUPTED, USER_STOPPED)
-STAMP = re.compile(r"^\d{8}-\d{6}-")  # the YYYYmmdd-HHMMSS- every run and experiment folder starts with
 TWIN_TIP = ("Start a run identical to this one — same seed, initial weights, data order — with the "
             "settings you changed in the panel")
 
 
-def _percent(value: float | None) -> str:
-    return MISSING if value is None else f"{value * 100:.1f} %"
-
-
-def _points(value: float | None) -> str:
-    return MISSING if value is None else f"{value * 100:+.1f} pts"
-
-
-def _number(value) -> float:
-    return float("-inf") if value is None else float(value)  # missing sorts below every number
-
-
-def _label(path: Path) -> str:
-    return STAMP.sub("", path.name) or path.name
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "-", name).strip("-.")[:60]
-
-
-class RunsBrowser(QWidget):
+class RunsBrowser(FolderActions, QWidget):
     """The runs directory as a tree: experiments with their runs as children, loose runs at the top."""
 
     selection_changed = Signal(list)  # the selected run folders (an experiment stands for its runs)
@@ -92,12 +70,15 @@ class RunsBrowser(QWidget):
     twin_requested = Signal(Path)  # a run to start a twin of
     resume_requested = Signal(Path)  # an interrupted or stopped experiment's folder
     runs_updated = Signal(list)  # running runs whose tails got new epoch rows
+    roots_changed = Signal(list)  # the folders added to the runs directory (the window remembers them)
 
-    def __init__(self, runs_dir: Path, parent=None):
+    def __init__(self, runs_dir: Path, parent=None, added: list | tuple = ()):
+        """`added`: folders listed too (those added in an earlier session)."""
         super().__init__(parent)
-        self.roots: list[Path] = [Path(runs_dir)]
+        self.roots: list[Path] = [Path(runs_dir)] + [Path(p) for p in added if Path(p) != Path(runs_dir)]
         self._runs: dict[Path, RunEntry] = {}
         self._experiments: dict[Path, ExperimentEntry] = {}
+        self._studies: dict[Path, StudyEntry] = {}
         self._cells: dict[Path, list[QStandardItem]] = {}  # by folder: the row's cells, updated in place
         self._tails: dict[Path, MetricsTail] = {}  # by running run: kept across ticks, so only new bytes are read
         self._selected: list[Path] = []
@@ -167,10 +148,10 @@ class RunsBrowser(QWidget):
         layout.addLayout(buttons)
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._on_watcher_directory_changed)
-        self._debounce = QTimer(self, singleShot=True, interval=300)  # a folder written file by file: one rescan
-        self._debounce.timeout.connect(self.refresh)
         self._poll = QTimer(self, interval=1000)
         self._poll.timeout.connect(self._on_poll_timeout)
+        self.scanner = Rescanner(lambda: list(self.roots), self)
+        self.scanner.scanned.connect(self._on_scanner_scanned)
         self.refresh()
 
     # ---- what is listed ---------------------------------------------------------------------
@@ -180,6 +161,7 @@ class RunsBrowser(QWidget):
         if path not in self.roots:
             self.roots.append(path)
             self.refresh()
+            self.roots_changed.emit([str(p) for p in self.roots[1:]])
 
     def selected_runs(self) -> list[Path]:
         return list(self._selected)
@@ -199,21 +181,36 @@ class RunsBrowser(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Scan the roots again, keeping the selection and the expanded experiments."""
+        """Scan the roots again now (the Refresh button), keeping the selection and the
+        expanded experiments."""
         self._rebuild(self._selected_rows())
 
-    def _rebuild(self, keep: list[Path]) -> None:
-        expanded = [p for p in self._experiments if p in self._cells and self.tree.isExpanded(self._view_index(p))]
-        experiments, runs = scan(*self.roots)
-        self._experiments = {e.path: e for e in experiments}
-        self._runs = {r.path: r for r in runs} | {r.path: r for e in experiments for r in e.runs}
+    def rescan_soon(self) -> None:
+        """Scan the roots again on a thread of its own, once the folders stop changing."""
+        self.scanner.soon()
+
+    @Slot(object)
+    def _on_scanner_scanned(self, result) -> None:
+        self._rebuild(self._selected_rows(), result)
+
+    def _rebuild(self, keep: list[Path], scanned=None) -> None:
+        expanded = [p for p in [*self._experiments, *self._studies]
+                    if p in self._cells and self.tree.isExpanded(self._view_index(p))]
+        self.scanner.seen()
+        experiments, runs, studies = scanned or scan_all(self.roots)
+        workers = [w for s in studies for w in s.workers]
+        self._experiments = {e.path: e for e in [*experiments, *workers]}
+        self._studies = {s.path: s for s in studies}
+        self._runs = {r.path: r for r in runs} | {r.path: r for e in self._experiments.values() for r in e.runs}
         self.tree.selectionModel().blockSignals(True)  # no empty selection told while the rows are replaced
         self.model.removeRows(0, self.model.rowCount())
         self._cells = {}
         for entry in experiments:
-            row = self._row(entry.path, self._experiment_texts(entry), entry.status)
-            for run in entry.runs:
-                row[0].appendRow(self._row(run.path, self._run_texts(run), run.status))
+            self.model.appendRow(self._experiment_row(entry))
+        for study in studies:  # a search: its workers, each with its trials
+            row = self._row(study.path, study.texts(), study.status)
+            for worker in study.workers:
+                row[0].appendRow(self._experiment_row(worker))
             self.model.appendRow(row)
         for run in runs:
             self.model.appendRow(self._row(run.path, self._run_texts(run), run.status))
@@ -226,6 +223,9 @@ class RunsBrowser(QWidget):
         self._select(keep)
         watch = {str(p) for p in self.roots if p.is_dir()}  # and running experiments: their trials appear inside
         watch |= {str(p) for p, e in self._experiments.items() if e.status == RUNNING}
+        watch |= {str(p) for p in self._studies}  # a worker started by another process appears inside
+        # A root not there yet: its nearest folder that is, so its creation is seen.
+        watch |= {str(existing_parent(p)) for p in self.roots if not p.is_dir() and existing_parent(p)}
         if stale := [d for d in self.watcher.directories() if d not in watch]:
             self.watcher.removePaths(stale)
         if new := sorted(watch - set(self.watcher.directories())):
@@ -247,39 +247,43 @@ class RunsBrowser(QWidget):
         self._cells[path] = cells
         return cells
 
-    def _run_texts(self, run: RunEntry) -> list[tuple[str, object]]:
-        """(text, sort key) per column; a missing number sorts below every number."""
-        tail = self._tails.get(run.path) if run.status == RUNNING else None
-        epochs, best, gap = run.epochs, run.best_val_accuracy, run.gap
-        if tail is not None and tail.epochs:
-            epochs = len(tail.epochs)
-            best = max((r["val_accuracy"] for r in tail.epochs if r.get("val_accuracy") is not None), default=None)
-            gap = tail.epochs[-1].get("accuracy_gap")
-        return [(_label(run.path), _label(run.path).lower()), (run.preset, run.preset.lower()),
-                (run.started, f"{run.started} {run.path.name}"), (run.status.replace("_", " "), run.status),
-                (MISSING if epochs is None else str(epochs), _number(epochs)), (_percent(best), _number(best)),
-                (_points(gap), _number(gap)), (_percent(run.test_accuracy), _number(run.test_accuracy))]
+    def _experiment_row(self, entry: ExperimentEntry) -> list[QStandardItem]:
+        row = self._row(entry.path, experiment_texts(entry), entry.status)
+        for run in entry.runs:
+            row[0].appendRow(self._row(run.path, self._run_texts(run), run.status))
+        return row
 
-    def _experiment_texts(self, entry: ExperimentEntry) -> list[tuple[str, object]]:
-        planned = "" if entry.planned is None else f"/{entry.planned}"
-        name = re.sub(rf"-{re.escape(entry.kind)}-[0-9a-f]{{6}}$", "", _label(entry.path))  # as named, or renamed
-        preset = entry.record.get("base", {}).get("run", {}).get("name", "")
-        none = (MISSING, float("-inf"))
-        return [(f"{entry.kind}: {name} ({len(entry.runs)}{planned} runs)", name.lower()), (preset, preset.lower()),
-                (entry.started, f"{entry.started} {entry.path.name}"), (entry.status.replace("_", " "), entry.status),
-                none, none, none, none]
+    def _run_texts(self, run: RunEntry) -> list[tuple[str, object]]:
+        return run_texts(run, self._tails.get(run.path) if run.status == RUNNING else None)
 
     # ---- running runs -------------------------------------------------------------------------
     @Slot()
     def _on_poll_timeout(self) -> None:
-        """Re-read only the running runs; a run that has ended changes the listing: rescan."""
+        """Re-read only the running runs. A run that has ended is shown as it ended at once;
+        what else changed with it (its experiment's status) comes with a rescan."""
+        ended = False
         for path in list(self._tails):
             entry = read_entry(path, self._runs[path].experiment)
             if entry is None or entry.status != RUNNING:
-                self.refresh()
-                return
+                ended = True
+                del self._tails[path]
+                if entry is not None:
+                    self._runs[path] = entry
+                    self._set_texts(path, self._run_texts(entry), entry.status)
+                continue
             self._runs[path] = entry
         self._show_tails(self._read_tails())
+        if ended:
+            self.rescan_soon()
+        if not self._tails:
+            self._poll.stop()
+
+    def _set_texts(self, path: Path, texts: list[tuple[str, object]], status: str) -> None:
+        cells = self._cells[path]
+        for cell, (text, key) in zip(cells, texts, strict=True):
+            cell.setText(text)
+            cell.setData(key, SORT_ROLE)
+        cells[STATUS].setForeground(QBrush(STATUS_COLORS[status]) if status in STATUS_COLORS else QBrush())
 
     def _read_tails(self) -> list[Path]:
         return [p for p, tail in self._tails.items() if tail.read()]
@@ -296,7 +300,7 @@ class RunsBrowser(QWidget):
 
     @Slot(str)
     def _on_watcher_directory_changed(self, _path: str) -> None:
-        self._debounce.start()
+        self.rescan_soon()
 
     # ---- selection ----------------------------------------------------------------------------
     def _selected_rows(self) -> list[Path]:
@@ -318,21 +322,26 @@ class RunsBrowser(QWidget):
         rows = self._selected_rows()
         runs = []
         for path in rows:
-            members = [r.path for r in self._experiments[path].runs] if path in self._experiments else [path]
+            group = self._experiments.get(path) or self._studies.get(path)
+            members = [r.path for r in group.runs] if group is not None else [path]
             runs += [p for p in members if p not in runs]
         one = rows[0] if len(rows) == 1 else None
         busy = any(self._status(p) == RUNNING for p in rows)
+        # A study is named by its folder (going on with it needs the name), and so is each
+        # of its workers' place in it; a search goes on from the Search dialog, not Resume.
+        searched = one in self._studies or (one in self._experiments and self._experiments[one].kind == "search")
         self.actions_by_name["open"].setEnabled(len(runs) == 1)
         self.actions_by_name["twin"].setEnabled(len(runs) == 1)
-        self.actions_by_name["resume"].setEnabled(one in self._experiments and self._status(one) in RESUMABLE)
-        self.actions_by_name["rename"].setEnabled(one is not None and not busy)
+        self.actions_by_name["resume"].setEnabled(one in self._experiments and not searched
+                                                  and self._status(one) in RESUMABLE)
+        self.actions_by_name["rename"].setEnabled(one is not None and not busy and not searched)
         self.actions_by_name["delete"].setEnabled(bool(rows) and not busy)
         if runs != self._selected:
             self._selected = runs
             self.selection_changed.emit(runs)
 
     def _status(self, path: Path) -> str:
-        entry = self._experiments.get(path) or self._runs.get(path)
+        entry = self._experiments.get(path) or self._runs.get(path) or self._studies.get(path)
         return entry.status if entry is not None else ""
 
     # ---- requests: their actions are enabled only for a selection they apply to ------------------
@@ -361,67 +370,3 @@ class RunsBrowser(QWidget):
         if folder:
             self.add_root(folder)
 
-    # ---- changing folders on disk ---------------------------------------------------------------
-    @Slot()
-    def rename_selected(self) -> None:
-        """Rename the selected folder, keeping its timestamp prefix (the listing sorts and dates by it)."""
-        rows = self._selected_rows()
-        if len(rows) != 1:
-            return
-        path, run = rows[0], self._runs.get(rows[0])
-        if self._status(path) == RUNNING:
-            return self._warn(f"{path.name} is still running: rename it when it has ended.")
-        if run is not None and run.experiment is not None:  # the experiment's record names its runs' folders
-            return self._warn(f"{path.name} is one run of the experiment {run.experiment.name}, which names it "
-                              "by its folder: rename the experiment instead.")
-        name = self._ask_name(_label(path))
-        if name is None:
-            return
-        if "/" in name or "\\" in name or not _slug(name):
-            return self._warn(f"Cannot rename {path.name} to “{name}”: a name needs letters or digits, and no “/”.")
-        prefix = STAMP.match(path.name)
-        target = path.with_name((prefix.group(0) if prefix else "") + _slug(name))
-        if target != path and target.exists():
-            return self._warn(f"Cannot rename {path.name}: {target.name} already exists in {path.parent}.")
-        try:
-            path.rename(target)
-        except OSError as exc:
-            return self._warn(f"Cannot rename {path.name}: {exc.strerror or exc}.")
-        self._rebuild([target])
-
-    @Slot()
-    def delete_selected(self) -> None:
-        """Move the selected folders to the trash, after asking; deleting for good needs a second yes."""
-        rows = self._selected_rows()
-        folders = [p for p in rows if self._runs.get(p) is None or self._runs[p].experiment not in rows]
-        if not folders:
-            return
-        if running := [p.name for p in folders if self._status(p) == RUNNING]:
-            return self._warn(f"Not deleting anything: {', '.join(running)} is still running.")
-        names = "\n".join(p.name for p in folders[:12]) + ("\n…" if len(folders) > 12 else "")
-        count = f"{len(folders)} folder{'s' if len(folders) > 1 else ''}"
-        if not self._confirm(f"Move {count} to the trash?\n\n{names}"):
-            return
-        failed = [p for p in folders if not QFile.moveToTrash(str(p))]
-        if failed and self._confirm(
-                f"{len(failed)} of the {count} could not be moved to the trash (a network folder has none, "
-                "say). Delete them permanently? This cannot be undone.\n\n" + "\n".join(p.name for p in failed)):
-            for path in failed:
-                try:
-                    shutil.rmtree(path)
-                except OSError as exc:
-                    self._warn(f"Could not delete {path.name}: {exc.strerror or exc}.")
-        self.refresh()
-
-    # ---- dialogs: small methods the tests replace -----------------------------------------------
-    def _confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "Runs", text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _ask_name(self, old: str) -> str | None:
-        name, ok = QInputDialog.getText(self, "Rename", "New name (the timestamp stays in front):", text=old)
-        return name.strip() if ok else None
-
-    def _warn(self, text: str) -> None:
-        QMessageBox.warning(self, "Runs", text)

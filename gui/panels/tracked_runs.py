@@ -40,6 +40,20 @@ class Tracked:
     def finished(self) -> bool:
         return self.outcome(finished_only=True) is not None
 
+    def _ended(self) -> dict:
+        return next((e for e in reversed(self.tail.events) if e.get("event") == "RunFinished"), {})
+
+    @property
+    def reason(self) -> str:
+        """How the run ended ("" while it runs)."""
+        return self._ended().get("reason", "")
+
+    @property
+    def weights_epoch(self) -> int | None:
+        """The epoch the weights the run ends with are from (early stopping: its restored best)."""
+        f = self._ended().get("final_metrics") or {}
+        return f.get("weights_epoch", f.get("end_epoch"))
+
     def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = self.tail.curve(key)
         return np.asarray(xs, float), np.asarray([math.nan if y is None else y for y in ys], float)

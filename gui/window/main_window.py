@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
                                     (ev.Thumbnails, self.evaluations.on_thumbnails),
                                     (ev.ExperimentFinished, self._on_experiment_finished)):
             self.router.subscribe(event_type, handler)
+        self.router.subscribe(ev.RunFinished, self.experiments.on_run_finished)  # after the window's
 
         stored, stored_preset, problem = self.store.restore_settings()
         if problem:

@@ -62,6 +62,23 @@ class SettingsStore:
             return True
         return False
 
+    def run_folders(self) -> list[str]:
+        """The folders added to the Runs dock in earlier sessions."""
+        if not self.enabled:
+            return []
+        raw = self._store().value("runs/added_folders")
+        try:
+            folders = json.loads(raw) if raw else []
+        except (TypeError, ValueError):
+            return []
+        return [f for f in folders if isinstance(f, str)] if isinstance(folders, list) else []
+
+    def save_run_folders(self, folders: list) -> None:
+        if self.enabled:
+            store = self._store()
+            store.setValue("runs/added_folders", json.dumps([str(f) for f in folders]))
+            store.sync()
+
     def restore_settings(self) -> tuple[Config | None, str | None, str]:
         """(config, preset name, problem): anything unreadable gives (None, None, why)."""
         if not self.enabled:

@@ -125,10 +125,17 @@ def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, wi
     small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 2,
              "run.device": "cpu"}
     original = plans.tour_plan
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)
     monkeypatch.setattr("gui.controllers.experiments.tour_plan",
                         lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
-    window.experiments.tour(ask=False)
+    shown = []  # what the settings panel says as each run starts
+    window.run_started.connect(lambda _e: shown.append(window.settings_panel.preset_name()))
+    window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()
     finish(qtbot, window)
+    assert shown == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies"]
+    table = window.plots.table  # the Training tab keeps overfit, pinned, while the others come and go
+    assert table.item(0, 0).text().endswith("overfit") and table.item(0, 4).checkState().name == "Checked"
+    assert "(epoch " in table.item(table.rowCount() - 1, 2).text()  # the weights' epoch
     view = window.experiment_view
     assert window.tabs.currentWidget() is view and view.mode == "overlay"
     names = [view.cell(i, 0) for i in range(6)]
@@ -200,9 +207,11 @@ def test_a_stop_that_is_not_confirmed_goes_on_and_the_tour_asks_first(qtbot, win
 def test_selecting_an_experiment_in_the_runs_dock_shows_its_own_view(qtbot, window):
     first = Experiment(tiny_config(), cv_plan(2), runs_dir=window.runs_dir, name="cv", kind="cv",
                        meta={"folds": 2}).run()
+    from tests.gui.test_runs_browser import select
+
     browser = window.experiments.browser
-    browser.refresh()
-    browser._select([first.path])
+    browser.actions_by_name["refresh"].trigger()
+    select(browser, first.path)
     view = window.experiment_view
     assert view.mode == "cv" and window.tabs.currentWidget() is view
     view.tick()
@@ -361,3 +370,40 @@ def test_stopping_a_search_leaves_no_trial_running(qtbot, window, monkeypatch):
     window.search_view.refresh()
     states = [t.state.name for t in window.search_view.trials]
     assert states == ["FAIL"] and "stopped" in window.search_view.trials[0].user_attrs["message"]
+
+
+def test_transfer_comparison_says_it_replaced_the_panels_settings(qtbot, window, monkeypatch):
+    from engine.core.config import load_preset
+
+    small = load_preset("transfer").with_updates({"optim.epochs": 1, "data.val_size": 200, "run.device": "cpu"})
+    monkeypatch.setattr("engine.core.config.load_preset", lambda name: small)
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)  # the stop of an experiment asks
+    window.settings_panel.set_config(tiny_config())  # no backbone
+    window.menu_actions["Transfer comparison (scratch, random frozen, frozen, fine-tune)"].trigger()
+    assert window.settings_panel.preset_name() == "transfer"
+    qtbot.waitUntil(lambda: "replaced" in window.experiment_view.title.text(), timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()
+    finish(qtbot, window)
+
+
+def test_start_while_the_experiment_tab_shows_goes_to_the_run_that_trains(qtbot, window):
+    window.show_tab(window.experiment_view)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    assert window.tabs.currentWidget() is window.plots
+
+
+def test_compare_with_opens_its_dialog_at_the_run_selected_in_the_dock(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from engine.experiments.experiment import run_single
+    from tests.gui.test_runs_browser import select
+
+    run = run_single(tiny_config(), runs_dir=window.runs_dir).run_dir
+    browser = window.experiments.browser
+    browser.actions_by_name["refresh"].trigger()
+    select(browser, run)
+    opened_at = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: opened_at.append(a[2]) or "")
+    window.menu_actions["Compare with… (a twin of a run, with the panel's changes)"].trigger()
+    assert opened_at == [str(run)]

@@ -246,26 +246,25 @@ def test_a_running_run_shows_its_epochs_as_they_are_written(qtbot, made, runs_di
     assert cell(browser, running, STATUS) == "running"
     assert cell(browser, running, EPOCHS) == "1"
     assert browser.tail(running) is not None and len(browser.tail(running).epochs) == 1
-    with qtbot.waitSignal(browser.runs_updated) as updated, open(metrics, "a") as fh:
+    with qtbot.waitSignal(browser.runs_updated, timeout=5000) as updated, open(metrics, "a") as fh:
         fh.write(json.dumps(lines[1]) + "\n")
-        fh.flush()
-        browser._on_poll_timeout()
+        fh.flush()  # the browser re-reads running runs every second
     assert updated.args == [[running]]
     assert cell(browser, running, EPOCHS) == "2"
     third = json.dumps({**lines[1], "epoch": 3, "val_accuracy": 0.9})
-    with qtbot.assertNotEmitted(browser.runs_updated), open(metrics, "a") as fh:
-        fh.write(third[:40])  # half a line: the writer is still at it
+    with qtbot.assertNotEmitted(browser.runs_updated, wait=2500), open(metrics, "a") as fh:
+        fh.write(third[:40])  # half a line: the writer is still at it (two re-reads see it)
         fh.flush()
-        browser._on_poll_timeout()
     assert cell(browser, running, EPOCHS) == "2"
     with open(metrics, "a") as fh:
         fh.write(third[40:] + "\n")
-    browser._on_poll_timeout()
-    assert cell(browser, running, EPOCHS) == "3" and cell(browser, running, BEST) == "90.0 %"
+    qtbot.waitUntil(lambda: cell(browser, running, EPOCHS) == "3", timeout=5000)
+    assert cell(browser, running, BEST) == "90.0 %"
     summary = json.loads((made[0] / "summary.json").read_text())
     (running / "summary.json").write_text(json.dumps({**summary, "epochs_completed": 3}))
-    browser._on_poll_timeout()  # it has ended: listed from its summary, no longer tailed
-    assert cell(browser, running, STATUS) == "completed" and browser.tail(running) is None
+    # It has ended: listed from its summary, no longer tailed.
+    qtbot.waitUntil(lambda: cell(browser, running, STATUS) == "completed", timeout=5000)
+    assert browser.tail(running) is None
 
 
 def test_an_interrupted_experiment_can_be_resumed(qtbot, made, runs_dir):
@@ -301,3 +300,45 @@ def test_a_folder_written_by_another_process_appears(qtbot, made, runs_dir):
     browser = make_browser(qtbot, runs_dir)
     new = copy_run(made[0], runs_dir, "headless")
     qtbot.waitUntil(lambda: index_of(browser, new) is not None, timeout=5000)
+
+
+def test_a_run_written_to_a_runs_folder_that_did_not_exist_yet_appears(qtbot, made, tmp_path):
+    runs = tmp_path / "not-yet"  # a first launch: the first headless run creates the folder
+    browser = make_browser(qtbot, runs)
+    assert rows(browser) == []
+    new = copy_run(made[0], runs, "headless")
+    qtbot.waitUntil(lambda: index_of(browser, new) is not None, timeout=10000)
+
+
+def test_a_searchs_trials_are_listed_under_their_study(qtbot, made, runs_dir):
+    study = runs_dir / "my-search"
+    worker = study / made[1].name
+    shutil.copytree(made[1], worker)
+    record = json.loads((worker / "experiment.json").read_text())
+    (worker / "experiment.json").write_text(json.dumps({**record, "kind": "search", "name": "worker"}))
+    (study / "search.json").write_text(json.dumps({"study": "my-search"}))
+    browser = make_browser(qtbot, runs_dir)
+    assert "search: my-search (2 trials, 1 worker)" in rows(browser)
+    trials = sorted(p for p in worker.iterdir() if p.is_dir())
+    assert all(index_of(browser, t) is not None for t in trials)
+    with qtbot.waitSignal(browser.selection_changed) as told:
+        select(browser, study)
+    assert sorted(told.args[0]) == trials
+    assert not browser.actions_by_name["rename"].isEnabled()  # a study is named by its folder
+
+
+def test_added_folders_are_remembered_by_the_next_window(qtbot, made, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.window.main_window import MainWindow
+
+    shared = tmp_path / "shared"
+    other = copy_run(made[0], shared, "from-elsewhere")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(shared))
+    first = MainWindow(tiny_config(), runs_dir=tmp_path / "runs")
+    qtbot.addWidget(first)
+    first.experiments.browser.actions_by_name["add"].trigger()
+    first.close()
+    second = MainWindow(tiny_config(), runs_dir=tmp_path / "runs")
+    qtbot.addWidget(second)
+    assert index_of(second.experiments.browser, other) is not None

@@ -1,0 +1,158 @@
+"""The Experiment tab's views of many runs as one: a cross-validation's bands over folds and
+a learning curve's figures against the varied setting; and the cells of its tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+
+from engine.runs.aggregate import band, by_value, mean_sd, pct
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+          "#7f7f7f", "#bcbd22"]
+TRAIN, VAL, BEST = "#1f77b4", "#ff7f0e", "#8c564b"
+IN_PROGRESS = "#9467bd"  # purple: the fold still training, told apart from the folds' mean
+
+
+def _alpha(color: str, a: int) -> QColor:
+    c = QColor(color)
+    c.setAlpha(a)
+    return c
+
+
+def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    if color:
+        item.setForeground(QColor(color))
+    return item
+
+
+def fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
+    table.clearContents()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            text, color = cell if isinstance(cell, tuple) else (cell, None)
+            table.setItem(i, j, _cell(text, color))
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
+def _numeric(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _p(v) -> tuple[str, None]:
+    return ("–" if v is None else f"{v * 100:.1f} %", None)
+
+
+def p_at(v, epoch: str = "") -> tuple[str, None]:
+    """A percentage and, after it, the epoch its weights are from (" (epoch 12)")."""
+    return ("–" if v is None else f"{v * 100:.1f} %{epoch}", None)
+
+
+def _pts(v) -> tuple[str, None]:
+    return ("–" if v is None else f"{v * 100:+.1f} pts", None)
+
+
+def one(pair: tuple[float, float]) -> str:
+    """A figure of one run: no spread to show (a "± 0.0" would claim one)."""
+    return "–" if math.isnan(pair[0]) else f"{pair[0] * 100:.1f}"
+
+
+def draw_cv(view) -> None:
+    """Cross-validation: mean ± sd bands over the finished folds, the fold in progress, a table."""
+    folds = [r for r in view.runs if r.finished]  # a stopped or running fold is no fold yet
+    for r in view.runs:
+        if not r.finished and not r.tail.finished and r.tail.epochs:  # the fold in progress
+            x, y = r.series("val_accuracy")
+            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(IN_PROGRESS, width=1.5,
+                                                                                style=Qt.PenStyle.DashLine),
+                                        name="fold in progress")
+    for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
+                                          ("val_accuracy", "accuracy", 100, VAL, "validation"),
+                                          ("val_loss", "loss", 1, VAL, "validation"),
+                                          ("train_loss", "loss", 1, TRAIN, "train"),
+                                          ("accuracy_gap", "gap", 100, "#555", "gap")):
+        band_plot(view.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd")
+    if view.per_fold.isChecked():
+        for r in folds:
+            x, y = r.series("val_accuracy")
+            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+            x, y = r.series("val_loss")
+            view.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+    best = [(e["epoch"], e["val_accuracy"] * 100) for r in folds
+            for e in [max(r.tail.epochs, key=lambda e: e["val_accuracy"])]]
+    if best:
+        view.plots["accuracy"].plot([b[0] for b in best], [b[1] for b in best], pen=None, symbol="o",
+                                    symbolSize=8, symbolBrush=VAL, symbolPen="w", name="each fold's best epoch")
+    rows, outs = [], []
+    for r in view.runs:
+        o = r.outcome(finished_only=True)
+        outs += [o] if o else []
+        state = "" if r.finished else (" (stopped)" if r.tail.finished else " (training)")
+        epoch = f" (epoch {r.weights_epoch})" if o and r.weights_epoch is not None else ""
+        rows.append([(str(r.changes.get("data.fold", r.label)) + state, None), p_at(o and o.val_accuracy, epoch),
+                     _p(o and o.best_val_accuracy), _pts(o and o.gap),
+                     str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
+    if outs:  # first: the figure a cross-validation is for
+        rows.insert(0, [(f"mean ± sd ({len(outs)})", None), (pct(mean_sd([o.val_accuracy for o in outs])), None),
+                     (pct(mean_sd([o.best_val_accuracy for o in outs])), None),
+                     (pct(mean_sd([o.gap for o in outs])), None), ("", None)])
+    folds_planned = view.meta.get("folds", len(view.runs))
+    view.title.setText(f"{folds_planned}-fold cross-validation: {len(outs)} of {folds_planned} folds finished")
+    fill(view.table, ["fold", "final val acc %", "best val acc %", "gap (pts)", "epochs"], rows)
+
+
+def band_plot(plot, curves, scale: float, color: str, name: str) -> None:
+    curves = [c for c in curves if len(c[0])]
+    if not curves:
+        return
+    x, mean, sd, _ = band([(list(xs), list(ys)) for xs, ys in curves])
+    upper = plot.plot(x, (mean + sd) * scale, pen=pg.mkPen(None))
+    lower = plot.plot(x, (mean - sd) * scale, pen=pg.mkPen(None))
+    plot.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
+    plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5), name=name)
+
+
+def draw_curve(view) -> None:
+    """A learning curve: final and best accuracies against the varied setting, bands over seeds."""
+    key = view.meta.get("over", "")
+    rows_in = [(r.changes.get(key), o) for r in view.runs for o in [r.outcome(finished_only=True)] if o]
+    groups = by_value(rows_in)
+    try:
+        groups.sort(key=lambda g: float(g[0]))
+    except (TypeError, ValueError):
+        pass
+    xs = np.array([float(g[0]) if _numeric(g[0]) else i for i, g in enumerate(groups)], float)
+    for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
+                                      ("val_accuracy", "accuracy", VAL, "validation (final)"),
+                                      ("best_val_accuracy", "loss", BEST, "validation (best epoch)"),
+                                      ("gap", "gap", "#555", "gap (final)")):
+        if not groups:
+            break
+        mean = np.array([g[1][figure][0] for g in groups]) * 100
+        sd = np.array([g[1][figure][1] for g in groups]) * 100
+        p = view.plots[plot]
+        upper = p.plot(xs, mean + sd, pen=pg.mkPen(None))
+        lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
+        p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
+        p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
+    rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
+            ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
+    done = len(rows_in)
+    planned = len(view.meta.get("values") or []) * int(view.meta.get("seeds") or 0) or len(view.runs)
+    view.title.setText(f"Learning curve over {key}: {done} of {planned} runs finished")
+    if view.plots["accuracy"].getPlotItem().getAxis("bottom").logMode and len(xs):
+        ticks = [[(math.log10(v), f"{v:g}") for v in xs if v > 0]]  # the sizes themselves, not decades
+        for p in view.plots.values():
+            p.getPlotItem().getAxis("bottom").setTicks(ticks)
+    fill(view.table, [key, "runs", "train acc %", "val acc %", "best val acc %", "gap (pts)"], rows)
+

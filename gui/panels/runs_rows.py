@@ -1,0 +1,79 @@
+"""What a row of the Runs dock says: its columns, their texts and sort keys, for a run and
+an experiment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from engine.core.events import DIVERGED, FAILED, USER_STOPPED
+from engine.runs.index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry
+from engine.runs.reader import INCOMPLETE, RUNNING
+
+COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
+           ("Preset", "The preset the run started from (its run.name setting)"),
+           ("Started", "When the run started"),
+           ("Status", "How the run ended, or that it is still running"),
+           ("Epochs", "Epochs completed (while running: so far)"),
+           ("Best val acc", "The best validation accuracy of any epoch"),
+           ("Gap", "Train − validation accuracy of the weights the run ends with, in percentage points, "
+                   "and the epoch those weights are from"),
+           ("Test acc", "Accuracy on the locked test split, where the run was evaluated on it")]
+RUN, PRESET, STARTED, STATUS, EPOCHS, BEST, GAP, TEST = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for the numeric columns: 9.0 % sorts below 10.0 %
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on the Run cell: the folder the row stands for
+MISSING = "–"
+TROUBLE = QColor("#d84315")  # reddish orange: a run that did not end well, or an experiment to resume
+STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
+                 RUNNING: QColor("#1565c0")}
+RESUMABLE = (INTERRUPTED, USER_STOPPED)
+STAMP = re.compile(r"^\d{8}-\d{6}-")  # the YYYYmmdd-HHMMSS- every run and experiment folder starts with
+
+
+def percent(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:.1f} %"
+
+
+def points(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 100:+.1f} pts"
+
+
+def number(value) -> float:
+    return float("-inf") if value is None else float(value)  # missing sorts below every number
+
+
+def label(path: Path) -> str:
+    return STAMP.sub("", path.name) or path.name
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.")[:60]
+
+
+def run_texts(run: RunEntry, tail: MetricsTail | None) -> list[tuple[str, object]]:
+    """(text, sort key) per column; a missing number sorts below every number. `tail`: a
+    running run's metrics so far."""
+    epochs, best, gap = run.epochs, run.best_val_accuracy, run.gap
+    weights_epoch = (run.summary.get("final_metrics") or {}).get("weights_epoch")
+    if tail is not None and tail.epochs:
+        epochs = len(tail.epochs)
+        best = max((r["val_accuracy"] for r in tail.epochs if r.get("val_accuracy") is not None), default=None)
+        gap, weights_epoch = tail.epochs[-1].get("accuracy_gap"), None
+    gap_text = points(gap) + (f" (epoch {weights_epoch})" if gap is not None and weights_epoch is not None else "")
+    return [(label(run.path), label(run.path).lower()), (run.preset, run.preset.lower()),
+            (run.started, f"{run.started} {run.path.name}"), (run.status.replace("_", " "), run.status),
+            (MISSING if epochs is None else str(epochs), number(epochs)), (percent(best), number(best)),
+            (gap_text, number(gap)), (percent(run.test_accuracy), number(run.test_accuracy))]
+
+
+def experiment_texts(entry: ExperimentEntry) -> list[tuple[str, object]]:
+    planned = "" if entry.planned is None else f"/{entry.planned}"
+    name = re.sub(rf"-{re.escape(entry.kind)}-[0-9a-f]{{6}}$", "", label(entry.path))  # as named, or renamed
+    preset = entry.record.get("base", {}).get("run", {}).get("name", "")
+    none = (MISSING, float("-inf"))
+    return [(f"{entry.kind}: {name} ({len(entry.runs)}{planned} runs)", name.lower()), (preset, preset.lower()),
+            (entry.started, f"{entry.started} {entry.path.name}"), (entry.status.replace("_", " "), entry.status),
+            none, none, none, none]
