@@ -16,33 +16,59 @@ from engine.training.reports import calibration_error
 
 @dataclasses.dataclass
 class EpochTotals:
-    """What one epoch's batches add up, kept on the device until the epoch ends."""
-    loss: torch.Tensor
-    correct: torch.Tensor
-    correct_corrupted: torch.Tensor
-    penalty: torch.Tensor
+    """What one epoch's batches add up, kept on the device until the epoch ends.
+
+    Per batch the loop only appends the loss tensor and scatters the batch's hits into
+    `hits` (one entry per training example, each seen once an epoch): fewer small tensor
+    operations a step than running sums, and the clean / corrupted split comes out of the
+    hits at the epoch's end."""
+    hits: torch.Tensor  # bool per training example: predicted right in this epoch's batch
     grads: torch.Tensor
+    losses: list = dataclasses.field(default_factory=list)  # mean loss per batch (tensors)
+    sizes: list = dataclasses.field(default_factory=list)  # examples per batch
+    penalties: list = dataclasses.field(default_factory=list)  # penalty per batch (tensors)
     grad_samples: int = 0
     seen: int = 0
     seconds: float = 0.0
 
     @classmethod
-    def zeros(cls, layers: int, device) -> EpochTotals:
-        z = torch.zeros((), device=device)
-        return cls(z.clone(), z.clone(), z.clone(), z.clone(), torch.zeros(layers, device=device))
+    def zeros(cls, examples: int, layers: int, device) -> EpochTotals:
+        return cls(torch.zeros(examples, dtype=torch.bool, device=device), torch.zeros(layers, device=device))
+
+    def add(self, idx: torch.Tensor, loss: torch.Tensor, hits: torch.Tensor, penalty) -> None:
+        self.hits[idx] = hits
+        self.losses.append(loss)
+        self.sizes.append(len(idx))
+        if penalty is not None:
+            self.penalties.append(penalty)
+        self.seen += len(idx)
+
+    def loss_sum(self, start: int = 0) -> float:
+        """The summed loss of batches `start`.. (a device sync: read at an interval only)."""
+        if start >= len(self.losses):
+            return 0.0
+        sizes = torch.tensor(self.sizes[start:], dtype=torch.float32, device=self.losses[0].device)
+        return (torch.stack(self.losses[start:]) * sizes).sum().item()
+
+    def penalty_sum(self) -> float:
+        if not self.penalties:
+            return 0.0
+        sizes = torch.tensor(self.sizes, dtype=torch.float32, device=self.penalties[0].device)
+        return (torch.stack(self.penalties) * sizes).sum().item()
 
 
 def epoch_metrics(epoch: int, step: int, t: EpochTotals, val: Evaluation, d: DataBundle,
                   layers: dict[str, torch.Tensor], lr: float, improved: bool,
                   has_noise: bool) -> ev.EpochMetrics:
-    train_loss, train_acc = t.loss.item() / t.seen, t.correct.item() / t.seen
+    correct = int(t.hits.sum().item())
+    train_loss, train_acc = t.loss_sum() / t.seen, correct / t.seen
     clean_acc = corrupt_acc = None
     if has_noise:
         # Each training example is seen once per epoch, so the noisy / clean counts are exact.
         n_noisy = int(d.corrupted.sum().item())
-        hits_noisy = t.correct_corrupted.item()
+        hits_noisy = int((t.hits & d.corrupted).sum().item())
         corrupt_acc = hits_noisy / n_noisy
-        clean_acc = (t.correct.item() - hits_noisy) / max(t.seen - n_noisy, 1)
+        clean_acc = (correct - hits_noisy) / max(t.seen - n_noisy, 1)
     grads = (t.grads / max(t.grad_samples, 1)).tolist()
     names = list(layers)
     return ev.EpochMetrics(
@@ -51,7 +77,7 @@ def epoch_metrics(epoch: int, step: int, t: EpochTotals, val: Evaluation, d: Dat
         loss_gap=val.loss - train_loss,
         weight_norms=dict(zip(names, layer_norms(list(layers.values())), strict=True)),
         grad_norms=dict(zip(names, grads, strict=True)),
-        lr=lr, penalty=t.penalty.item() / t.seen,
+        lr=lr, penalty=t.penalty_sum() / t.seen,
         epoch_time=t.seconds, samples_per_sec=t.seen / max(t.seconds, 1e-9),
         train_accuracy_clean=clean_acc, train_accuracy_corrupted=corrupt_acc, is_best=improved,
         val_ece=calibration_error(val, d.val_y))

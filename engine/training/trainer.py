@@ -191,8 +191,8 @@ class Trainer:
         d, cfg = self.data, self.config
         self.model.train()
         t0 = time.perf_counter()
-        totals = EpochTotals.zeros(len(self.weights), self.device)
-        emitted_loss, emitted_seen, emitted_time = 0.0, 0, t0
+        totals = EpochTotals.zeros(len(d.train_y), len(self.weights), self.device)
+        emitted_batches, emitted_seen, emitted_time = 0, 0, t0
         batches = shuffled_batches(len(d.train_y), cfg.optim.batch_size, self.shuffle_gen, self.device)
         for i, idx in enumerate(batches):
             self._poll_control()
@@ -214,30 +214,23 @@ class Trainer:
                 totals.grad_samples += 1
             self.decay.apply_decoupled(reg)
             self.optimizer.step()
-            b = len(idx)
             with torch.no_grad():
-                totals.loss += loss.detach() * b
-                hits = logits.argmax(1) == yb
-                totals.correct += hits.sum()
-                if self.has_noise:
-                    totals.correct_corrupted += (hits & d.corrupted[idx]).sum()
-                if penalty is not None:
-                    totals.penalty += penalty.detach() * b
-            totals.seen += b
+                totals.add(idx, loss.detach(), logits.argmax(1) == yb,
+                           penalty.detach() if penalty is not None else None)
             self.step += 1
             for cb in self.callbacks:
                 cb.on_batch_end(self, self.step)
             now = time.perf_counter()
             if now - self._step_event_at >= STEP_EVENT_INTERVAL:  # across epochs: short ones too
                 # Reading the loss is a device sync point: only at this interval.
-                total = totals.loss.item()
+                recent = totals.loss_sum(emitted_batches)
                 self.emit(ev.StepMetrics(
                     step=self.step, epoch=epoch,
-                    train_loss=(total - emitted_loss) / max(totals.seen - emitted_seen, 1),
+                    train_loss=recent / max(totals.seen - emitted_seen, 1),
                     samples_per_sec=(totals.seen - emitted_seen) / max(now - emitted_time, 1e-9),
                     lr=base_lr(self.optimizer),
                     epoch_fraction=epoch - 1 + (i + 1) / len(batches)))
-                emitted_loss, emitted_seen, emitted_time = total, totals.seen, now
+                emitted_batches, emitted_seen, emitted_time = len(totals.losses), totals.seen, now
                 self._step_event_at = now
         totals.seconds = time.perf_counter() - t0
         return totals
