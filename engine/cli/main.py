@@ -120,12 +120,13 @@ def cmd_evaluate(args) -> int:
     once per run: asking again prints the recorded result and says so)."""
     import json
 
+    from engine.runs.checked import UnreadableRun
     from engine.runs.stored import evaluate_folder
     from engine.runs.weights import WeightsError
 
     try:
         report, new = evaluate_folder(args.run_dir, args.split, args.weights)
-    except (FileNotFoundError, ConfigError, WeightsError) as exc:
+    except (FileNotFoundError, UnreadableRun, ConfigError, WeightsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         logging.getLogger("overfit_lab").error("evaluate: %s", exc)
         return EXIT_BAD_CONFIG

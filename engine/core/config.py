@@ -207,6 +207,8 @@ class Config:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError("(file)", str(path), f"a readable settings file ({exc.strerror})") from exc
+        except UnicodeDecodeError:
+            raise ConfigError("(file)", str(path), "a settings file of text (this one holds binary data)") from None
         try:
             if path.suffix.lower() == ".json":
                 raw = json.loads(text)

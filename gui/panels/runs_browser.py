@@ -40,7 +40,15 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.events import DIVERGED, FAILED, USER_STOPPED
-from engine.runs.index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry, read_entry, scan
+from engine.runs.index import (
+    INTERRUPTED,
+    UNREADABLE,
+    ExperimentEntry,
+    MetricsTail,
+    RunEntry,
+    read_entry,
+    scan,
+)
 from engine.runs.reader import INCOMPLETE, RUNNING
 
 COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
@@ -57,7 +65,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on the Run cell: the folder the row 
 MISSING = "–"
 TROUBLE = QColor("#d84315")  # reddish orange: a run that did not end well, or an experiment to resume
 STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
-                 RUNNING: QColor("#1565c0")}
+                 UNREADABLE: TROUBLE, RUNNING: QColor("#1565c0")}
 RESUMABLE = (INTERRUPTED, USER_STOPPED)
 STAMP = re.compile(r"^\d{8}-\d{6}-")  # the YYYYmmdd-HHMMSS- every run and experiment folder starts with
 TWIN_TIP = ("Start a run identical to this one — same seed, initial weights, data order — with the "
@@ -211,12 +219,12 @@ class RunsBrowser(QWidget):
         self.model.removeRows(0, self.model.rowCount())
         self._cells = {}
         for entry in experiments:
-            row = self._row(entry.path, self._experiment_texts(entry), entry.status)
+            row = self._row(entry.path, self._experiment_texts(entry), entry.status, entry.problem)
             for run in entry.runs:
-                row[0].appendRow(self._row(run.path, self._run_texts(run), run.status))
+                row[0].appendRow(self._row(run.path, self._run_texts(run), run.status, run.problem))
             self.model.appendRow(row)
         for run in runs:
-            self.model.appendRow(self._row(run.path, self._run_texts(run), run.status))
+            self.model.appendRow(self._row(run.path, self._run_texts(run), run.status, run.problem))
         self.tree.selectionModel().blockSignals(False)
         running = {p for p, r in self._runs.items() if r.status == RUNNING}
         self._tails = {p: self._tails.get(p) or MetricsTail(p) for p in running}
@@ -232,7 +240,8 @@ class RunsBrowser(QWidget):
             self.watcher.addPaths(new)
         self._poll.start() if running else self._poll.stop()  # nothing to re-read: no ticks
 
-    def _row(self, path: Path, texts: list[tuple[str, object]], status: str) -> list[QStandardItem]:
+    def _row(self, path: Path, texts: list[tuple[str, object]], status: str,
+             problem: str | None = None) -> list[QStandardItem]:
         cells = []
         for col, (text, key) in enumerate(texts):
             item = QStandardItem(text)
@@ -244,6 +253,8 @@ class RunsBrowser(QWidget):
         cells[RUN].setToolTip(f"{texts[RUN][0]}\n{path}")  # the whole name, where a narrow dock cuts it
         if status in STATUS_COLORS:
             cells[STATUS].setForeground(QBrush(STATUS_COLORS[status]))
+        if problem:  # an unreadable folder: which file, and what is wrong with it
+            cells[STATUS].setToolTip(problem)
         self._cells[path] = cells
         return cells
 

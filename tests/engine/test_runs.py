@@ -50,7 +50,7 @@ def test_no_pickle_in_the_run_folder(finished_run):
     assert names == ["best.safetensors", "config.json", "last.safetensors", "metrics.jsonl", "summary.json"]
 
 
-def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path):
+def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path, dead_pid):
     _, run_dir = finished_run
     import shutil
 
@@ -60,9 +60,7 @@ def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finis
     (crashed / "metrics.jsonl").write_text(text[: len(text) - 40])  # cut mid-line
     summary = json.loads((crashed / "summary.json").read_text())
     summary["status"] = "running"  # as written at the start, before a crash
-    dead = __import__("subprocess").Popen(["true"])
-    dead.wait()
-    summary["pid"] = dead.pid  # the writer is gone
+    summary["pid"] = dead_pid  # the writer is gone
     (crashed / "summary.json").write_text(json.dumps(summary))
     run = read_run(crashed)
     assert run.skipped_lines == 1
