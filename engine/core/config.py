@@ -250,10 +250,6 @@ def split_key(key: str) -> tuple[str, str]:
     return section, name
 
 
-def fields_of(section: str) -> list[dataclasses.Field]:
-    return list(dataclasses.fields(SECTIONS[section]))
-
-
 def field_info(key: str) -> dataclasses.Field:
     section, name = split_key(key)
     return next(f for f in dataclasses.fields(SECTIONS[section]) if f.name == name)
