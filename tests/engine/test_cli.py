@@ -243,3 +243,16 @@ def test_a_plan_that_fails_says_why(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == ("error: ConfigError: data.folds = 1 is not allowed: 0 (a fixed "
                                                     "validation split) or at least 2 folds")
+
+
+def test_train_without_out_writes_to_the_default_runs_folder(tmp_path):
+    """The folder the window's Runs dock lists by default (the user data dir)."""
+    import os
+
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.run([sys.executable, "main.py", "train", "--preset", "toy_spirals", "--set", "optim.epochs=1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(proc.stdout.strip().splitlines()[-1])
+    assert run_dir.parent == tmp_path / "data" / "overfit-lab" / "runs"
+    assert read_run(run_dir).status == "completed"
