@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"train", "presets", "evaluate", "export", "cv", "curve", "tour", "resume", "compare-transfer", "search", "search-worker"}
+from engine.core.arguments import COMMANDS
+
+CLI_COMMANDS = set(COMMANDS)  # declared once, with what each does (the window's --help lists them)
 
 
 def _ensure_streams() -> None:

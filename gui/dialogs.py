@@ -1,4 +1,8 @@
-"""The window's message boxes: a failed run, where files are, about."""
+"""The window's message boxes: a failed run, where files are, about.
+
+The boxes that report something are window-modal and opened with `open()`, not `exec()`:
+the call returns at once, so the engine thread and the event loop go on while the box
+waits; only the window's own input waits for the box to be closed."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from engine.core import events as ev
 
 
 def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
-    """A non-modal box (the window keeps running) saying why the run failed or diverged."""
+    """A window-modal box, returning at once, saying why the run failed or diverged."""
     box = QMessageBox(parent)
     if result.bad_input:
         box.setIcon(QMessageBox.Icon.Warning)
@@ -67,7 +71,7 @@ def confirm(parent, title: str, text: str, yes: str = "OK") -> bool:
 
 
 def cannot(parent, title: str, text: str) -> QMessageBox:
-    """Why a request could not be done; non-modal, nothing was changed."""
+    """Why a request could not be done (nothing was changed); window-modal, returning at once."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     box.open()

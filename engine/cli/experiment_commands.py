@@ -6,18 +6,22 @@ per finished trial and a table at the end, and can be resumed after a crash or C
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 from engine.core import events as ev
-from engine.core.config import ConfigError, parse_literal, preset_names, resolve
+from engine.core.arguments import (
+    COMMANDS,
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_settings_arguments,
+    refuse,
+)
+from engine.core.config import ConfigError, parse_literal, resolve
 from engine.core.control import RunControl, stop_on_sigint
 from engine.runs.aggregate import Outcome, by_value, mean_sd, pct
 from engine.training.callbacks import Callback
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-log = logging.getLogger("overfit_lab")
 
 
 class TrialLines(Callback):
@@ -94,16 +98,28 @@ def effect_table(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Ending(Callback):
+    """Keeps how the experiment ended: its message says why a failed plan failed."""
+
+    def __init__(self):
+        self.message = ""
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.ExperimentFinished):
+            self.message = event.message
+
+
 def _run(experiment, table) -> int:
+    ending = _Ending()
+    experiment.subscribers.append(ending)
     with stop_on_sigint(experiment.control):
         result = experiment.run()
-    if result.reason == ev.FAILED:
-        print(f"error: {experiment.trials and experiment.trials[-1].result and experiment.trials[-1].result.message}",
-              file=sys.stderr)
     bad = [t for t in result.trials if t.result is not None and t.result.bad_input]
     if bad:
         print(f"error: {bad[0].result.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if result.reason == ev.FAILED:  # the plan itself failed (settings it made, say), or a run did
+        print(f"error: {ending.message}", file=sys.stderr)
     sys.stdout.write(table(result))
     if result.path is not None:
         print(result.path)
@@ -121,12 +137,6 @@ def _experiment(args, plan_of, kind: str, meta: dict):
                       runs_dir=args.out or default_runs_dir(), name=name, kind=kind, meta=meta)
 
 
-def _refuse(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    log.error("bad input: %s", exc)
-    return EXIT_BAD_INPUT
-
-
 def cmd_cv(args) -> int:
     from engine.experiments.plans import cv_plan
 
@@ -134,7 +144,7 @@ def cmd_cv(args) -> int:
         experiment = _experiment(args, lambda cfg: cv_plan(args.folds), "cv", {"folds": args.folds})
         experiment.base.with_updates({"data.folds": args.folds})  # folds too many for the data: said first
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     return _run(experiment, cv_table)
 
 
@@ -158,7 +168,7 @@ def cmd_curve(args) -> int:
 
         experiment = _experiment(args, plan_of, "curve", {"over": key, "values": values, "seeds": args.seeds})
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     return _run(experiment, lambda result: curve_table(result, key))
 
 
@@ -171,7 +181,7 @@ def cmd_tour(args) -> int:
         base, plan = tour_plan()
         base = base.with_overrides(args.set or [])
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     experiment = Experiment(base, plan, control=RunControl(), subscribers=[TrialLines()],
                             runs_dir=args.out or default_runs_dir(), name="remedy", kind="tour")
     return _run(experiment, effect_table)
@@ -186,7 +196,7 @@ def cmd_compare_transfer(args) -> int:
             raise ConfigError("model.backbone", "none", "a backbone to transfer from: fashion_cnn or squeezenet "
                               "(e.g. --preset transfer)")
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     return _run(experiment, effect_table)
 
 
@@ -196,7 +206,7 @@ def cmd_resume(args) -> int:
     try:
         experiment = Experiment.resume(args.experiment_dir, control=RunControl(), subscribers=[TrialLines()])
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     kind = experiment.kind
     table = (cv_table if kind == "cv" else effect_table if kind in ("tour", "transfer")
              else (lambda r: curve_table(r, experiment.meta.get("over", ""))) if kind == "curve"
@@ -205,32 +215,22 @@ def cmd_resume(args) -> int:
 
 
 def add_commands(sub) -> None:
-    def settings(p):
-        source = p.add_mutually_exclusive_group()
-        source.add_argument("--config", metavar="FILE", help="settings file (.toml or .json)")
-        source.add_argument("--preset", metavar="NAME", help=f"a built-in preset (default overfit): {', '.join(preset_names())}")
-        p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one setting (repeatable)")
-        p.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
-
-    cv = sub.add_parser("cv", help="stratified k-fold cross-validation of a preset or settings file")
-    settings(cv)
+    cv = sub.add_parser("cv", help=COMMANDS["cv"])
+    add_settings_arguments(cv)
     cv.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
     cv.set_defaults(func=cmd_cv)
-    curve = sub.add_parser("curve", help="a learning curve: train over several values of one setting")
-    settings(curve)
+    curve = sub.add_parser("curve", help=COMMANDS["curve"])
+    add_settings_arguments(curve)
     curve.add_argument("--over", required=True, metavar="KEY=V1,V2,...",
                        help="the setting and its values, e.g. data.train_size=100,300,1000,3000 or model.width=16,64,256")
     curve.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per value (default 3)")
     curve.set_defaults(func=cmd_curve)
-    tour = sub.add_parser("tour", help="the remedy tour: overfit, then each remedy as its twin, and their effects")
-    tour.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one setting of every run")
-    tour.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+    tour = sub.add_parser("tour", help=COMMANDS["tour"])
+    add_settings_arguments(tour, source=False, set_help="override one setting of every run")
     tour.set_defaults(func=cmd_tour)
-    transfer = sub.add_parser("compare-transfer", help="train from scratch, random frozen, frozen and fine-tuned "
-                              "as twins on the same few examples, and compare them")
-    settings(transfer)
+    transfer = sub.add_parser("compare-transfer", help=COMMANDS["compare-transfer"])
+    add_settings_arguments(transfer)
     transfer.set_defaults(func=cmd_compare_transfer)
-    resume = sub.add_parser("resume", help="go on with an interrupted experiment (finished runs are kept)")
+    resume = sub.add_parser("resume", help=COMMANDS["resume"])
     resume.add_argument("experiment_dir", metavar="EXPERIMENT_DIR", type=Path)
     resume.set_defaults(func=cmd_resume)
-

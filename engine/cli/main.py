@@ -7,10 +7,18 @@ import logging
 import sys
 
 from engine.core import events as ev
+from engine.core.arguments import (
+    COMMANDS,
+    EXIT_BAD_INPUT,
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_settings_arguments,
+    refuse,
+)
 from engine.core.config import Config, ConfigError, preset_description, preset_names, resolve
 from engine.training.callbacks import Callback
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_DIVERGED = 0, 1, 2, 3
 EXIT_CODES = {ev.COMPLETED: EXIT_OK, ev.EARLY_STOPPED: EXIT_OK, ev.USER_STOPPED: EXIT_OK,
               ev.DIVERGED: EXIT_DIVERGED, ev.FAILED: EXIT_FAILED}
 
@@ -90,9 +98,7 @@ def cmd_train(args) -> int:
     try:
         cfg = build_config(args)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        logging.getLogger("overfit_lab").error("bad settings: %s", exc)
-        return EXIT_BAD_CONFIG
+        return refuse(exc)
     with stop_on_sigint(RunControl()) as control:
         trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
                            runs_dir=args.out or default_runs_dir())
@@ -102,7 +108,7 @@ def cmd_train(args) -> int:
     if result.bad_input:
         print(f"error: {result.message}", file=sys.stderr)
         logging.getLogger("overfit_lab").error("bad input: %s", result.message)
-        return EXIT_BAD_CONFIG
+        return EXIT_BAD_INPUT
     if result.reason == ev.FAILED:
         print(f"error: {result.message}", file=sys.stderr)
         if result.traceback:
@@ -120,15 +126,14 @@ def cmd_evaluate(args) -> int:
     once per run: asking again prints the recorded result and says so)."""
     import json
 
+    from engine.runs.checked import UnreadableRun
     from engine.runs.stored import evaluate_folder
     from engine.runs.weights import WeightsError
 
     try:
         report, new = evaluate_folder(args.run_dir, args.split, args.weights)
-    except (FileNotFoundError, ConfigError, WeightsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        logging.getLogger("overfit_lab").error("evaluate: %s", exc)
-        return EXIT_BAD_CONFIG
+    except (FileNotFoundError, UnreadableRun, ConfigError, WeightsError) as exc:
+        return refuse(exc)
     if args.json:
         print(json.dumps({**ev.to_record(report), "recorded_before": not new}, indent=2))
         return EXIT_OK
@@ -146,7 +151,7 @@ def cmd_export(args) -> int:
 
     if not args.csv and not args.tensorboard:
         print("error: say what to write: --csv FILE and / or --tensorboard DIR", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return EXIT_BAD_INPUT
     try:
         run = read_run(args.run_dir)
         if args.csv:
@@ -158,7 +163,7 @@ def cmd_export(args) -> int:
         return EXIT_FAILED
     except OSError as exc:  # not a run folder, an unwritable or non-empty destination: named
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_CONFIG
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -171,17 +176,16 @@ def cmd_presets(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab, headless.")
     sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train one run and write its run folder")
-    source = train.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", metavar="FILE", help="settings file (.toml or .json)")
-    source.add_argument("--preset", metavar="NAME", help=f"a built-in preset: {', '.join(preset_names())}")
-    train.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
-                       help="override one setting (repeatable), e.g. --set regularization.dropout=0.5")
-    train.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
+
+    def command(name: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=COMMANDS[name])
+
+    train = command("train")
+    add_settings_arguments(train, required=True)
     train.add_argument("--evaluate-test", action="store_true",
                        help="after training, evaluate once on the locked test split")
     train.set_defaults(func=cmd_train)
-    evaluate = sub.add_parser("evaluate", help="evaluate a run folder on the validation or test split")
+    evaluate = command("evaluate")
     evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
     evaluate.add_argument("--split", choices=("val", "test"), default="test",
                           help="val: as often as wanted; test: the locked split, once per run (default)")
@@ -189,13 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="which saved weights (default: best, or last where there is no best)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.set_defaults(func=cmd_evaluate)
-    export = sub.add_parser("export", help="a run folder's metrics as CSV or TensorBoard event files")
+    export = command("export")
     export.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
     export.add_argument("--csv", metavar="FILE", help="one row per epoch, one column per metric and layer")
     export.add_argument("--tensorboard", metavar="DIR", help="a new folder for TensorBoard event files")
     export.set_defaults(func=cmd_export)
-    presets = sub.add_parser("presets", help="list the built-in presets")
-    presets.set_defaults(func=cmd_presets)
+    command("presets").set_defaults(func=cmd_presets)
     from engine.cli.experiment_commands import add_commands
     from engine.cli.search_commands import add_commands as add_search_commands
 

@@ -8,24 +8,14 @@ line per finished trial and the best so far; trial runs are normal run folders."
 
 from __future__ import annotations
 
-import logging
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from engine.core import events as ev
+from engine.core.arguments import COMMANDS, EXIT_FAILED, EXIT_OK, add_settings_arguments, refuse
 from engine.core.config import Config, ConfigError, resolve, search_section
 from engine.core.control import RunControl, stop_on_sigint
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-log = logging.getLogger("overfit_lab")
-
-
-def _refuse(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    log.error("bad input: %s", exc)
-    return EXIT_BAD_INPUT
 
 
 def _told(number, state, value, changes, result) -> None:
@@ -67,7 +57,7 @@ def cmd_search(args) -> int:
 
         study, folder = start_study(base, settings, name, Path(args.out or default_runs_dir()), args.storage)
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     print(f"study {name!r}: {settings.trials} trials, {settings.objective} ({settings.direction}), "
           f"{settings.sampler} sampler, {settings.pruner} pruner; runs in {folder}", flush=True)
     deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None
@@ -141,7 +131,7 @@ def cmd_search_worker(args) -> int:
                                     **{k: v for k, v in extra.items() if v is not None}})
         study = open_study(args.study, settings, storage, create=False)
     except ConfigError as exc:
-        return _refuse(exc)
+        return refuse(exc)
     assert isinstance(settings, SearchSettings)
     folder.mkdir(parents=True, exist_ok=True)
     deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None
@@ -151,13 +141,9 @@ def cmd_search_worker(args) -> int:
 
 
 def add_commands(sub) -> None:
-    from engine.core.config import preset_names
-
-    search = sub.add_parser("search", help="a hyperparameter search (Optuna): trials are normal runs")
-    source = search.add_mutually_exclusive_group()
-    source.add_argument("--config", metavar="FILE", help="settings file; its [search] table says what to search")
-    source.add_argument("--preset", metavar="NAME", help=f"a built-in preset (default overfit): {', '.join(preset_names())}")
-    search.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override one base setting")
+    search = sub.add_parser("search", help=COMMANDS["search"])
+    add_settings_arguments(search, config_help="settings file; its [search] table says what to search",
+                           set_help="override one base setting")
     search.add_argument("--trials", type=int, metavar="N", help="the study's budget of trials (default: [search] trials, 20)")
     search.add_argument("--timeout", type=float, metavar="MIN", help="stop starting trials after MIN minutes")
     search.add_argument("--storage", metavar="URL", help="postgresql+psycopg://user:password@host/db to share the "
@@ -166,9 +152,8 @@ def add_commands(sub) -> None:
                         "study of that name is resumed")
     search.add_argument("--workers", type=int, default=1, metavar="K",
                         help="worker processes on this machine (0: create the study for workers elsewhere)")
-    search.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")
     search.set_defaults(func=cmd_search)
-    worker = sub.add_parser("search-worker", help="take trials of an existing study (any machine)")
+    worker = sub.add_parser("search-worker", help=COMMANDS["search-worker"])
     worker.add_argument("--study", required=True, metavar="NAME")
     worker.add_argument("--storage", metavar="URL", help="the study's database (default: its journal in --out/NAME)")
     worker.add_argument("--out", metavar="DIR", help="runs folder (default: the user data dir)")

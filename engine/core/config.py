@@ -207,6 +207,8 @@ class Config:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError("(file)", str(path), f"a readable settings file ({exc.strerror})") from exc
+        except UnicodeDecodeError:
+            raise ConfigError("(file)", str(path), "a settings file of text (this one holds binary data)") from None
         try:
             if path.suffix.lower() == ".json":
                 raw = json.loads(text)
@@ -246,10 +248,6 @@ def split_key(key: str) -> tuple[str, str]:
     if name not in {f.name for f in dataclasses.fields(cls)}:
         raise ConfigError(key, None, f"a known key of [{section}]: {', '.join(f.name for f in dataclasses.fields(cls))}")
     return section, name
-
-
-def fields_of(section: str) -> list[dataclasses.Field]:
-    return list(dataclasses.fields(SECTIONS[section]))
 
 
 def field_info(key: str) -> dataclasses.Field:

@@ -228,12 +228,6 @@ class ExperimentFinished:
     experiment_dir: str | None
 
 
-EVENT_TYPES = {cls.__name__: cls for cls in (
-    RunStarted, StepMetrics, EpochMetrics, DecisionBoundary, SettingsApplied, Paused, Resumed,
-    EarlyStopped, RunFinished, Evaluated, Thumbnails, EvaluationFailed, ExperimentStarted, TrialStarted,
-    TrialFinished, ExperimentFinished)}
-
-
 def to_record(event) -> dict[str, Any]:
     """A JSON-ready dict: the event's fields plus its type name."""
     return {"event": type(event).__name__, **dataclasses.asdict(event)}

@@ -11,10 +11,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.runs.reader import INCOMPLETE, RUNNING, SUMMARY_KEYS, writer_alive
+from engine.core.events import REASONS
+from engine.runs.checked import (
+    UnreadableRun,
+    check_metrics,
+    read_config,
+    read_experiment_record,
+    read_summary,
+)
+from engine.runs.reader import INCOMPLETE, RUN_FILES, RUNNING, SUMMARY_KEYS, list_runs, writer_alive
 
 EXPERIMENT_FILE = "experiment.json"
 INTERRUPTED = "interrupted"  # an experiment whose writer is gone before it finished: resumable
+UNREADABLE = "unreadable"  # a folder with a damaged file: listed with the file and the reason
 
 
 @dataclass
@@ -22,7 +31,7 @@ class RunEntry:
     path: Path
     name: str
     started: str  # "2026-11-26 14:53"
-    status: str  # a RunFinished reason, "running" or "incomplete"
+    status: str  # a RunFinished reason, "running", "incomplete" or "unreadable"
     epochs: int | None
     best_val_accuracy: float | None
     gap: float | None  # train − validation accuracy of the weights the run ends with
@@ -30,14 +39,15 @@ class RunEntry:
     config: dict = field(repr=False, default_factory=dict)
     summary: dict = field(repr=False, default_factory=dict)
     experiment: Path | None = None
+    problem: str | None = None  # what makes an unreadable folder unreadable: "FILE: reason"
 
     @property
     def preset(self) -> str:
-        return self.config.get("run", {}).get("name", "")
+        return self.config.get("run", {}).get("name") or ""
 
     @property
     def dataset(self) -> str:
-        return self.config.get("data", {}).get("dataset", "")
+        return self.config.get("data", {}).get("dataset") or ""
 
 
 @dataclass
@@ -46,18 +56,12 @@ class ExperimentEntry:
     name: str
     kind: str
     started: str
-    status: str  # "running", "interrupted" or the reason it ended
+    status: str  # "running", "interrupted", "unreadable" or the reason it ended
     planned: int | None
     record: dict = field(repr=False, default_factory=dict)
     runs: list[RunEntry] = field(default_factory=list)
     abandoned: list[RunEntry] = field(default_factory=list)  # cut off, then run again on resume
-
-
-def _json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        return {}
+    problem: str | None = None  # what makes an unreadable record unreadable: "FILE: reason"
 
 
 def _started(path: Path, summary: dict) -> str:
@@ -72,15 +76,22 @@ def _started(path: Path, summary: dict) -> str:
 
 
 def read_entry(path: str | Path, experiment: Path | None = None) -> RunEntry | None:
-    """A run folder's entry, or None when `path` is no run folder."""
+    """A run folder's entry, or None when `path` is no run folder. A folder with a damaged
+    file is an entry too, with status "unreadable" and the file and reason as its problem."""
     path = Path(path)
-    config = _json(path / "config.json")
-    if not config:
+    if not any((path / name).is_file() for name in RUN_FILES):
         return None
-    summary = _json(path / "summary.json")
-    status = summary.get("status", RUNNING)
-    if status == RUNNING and not writer_alive(summary, path):
-        status = INCOMPLETE
+    try:
+        config = read_config(path)
+        summary = read_summary(path)
+        status = summary.get("status", RUNNING)
+        if status == RUNNING and not writer_alive(summary, path):
+            status = INCOMPLETE
+        check_metrics(path, finished=status in REASONS)
+    except UnreadableRun as exc:
+        return RunEntry(path=path, name=path.name, started=_started(path, {}), status=UNREADABLE, epochs=None,
+                        best_val_accuracy=None, gap=None, test_accuracy=None, experiment=experiment,
+                        problem=str(exc))
     final = summary.get("final_metrics") or {}
     test = summary.get(SUMMARY_KEYS["test"]) or {}
     return RunEntry(
@@ -92,20 +103,27 @@ def read_entry(path: str | Path, experiment: Path | None = None) -> RunEntry | N
 
 
 def read_experiment(path: str | Path) -> ExperimentEntry | None:
+    """An experiment folder's entry, or None when it has no record. A damaged record makes
+    an entry with status "unreadable"; its runs are still listed."""
     path = Path(path)
-    record = _json(path / EXPERIMENT_FILE)
-    if not record:
+    if not (path / EXPERIMENT_FILE).is_file():
         return None
-    status = record.get("status", RUNNING)
-    if status == RUNNING and not writer_alive(record, path):
-        status = INTERRUPTED
-    entry = ExperimentEntry(path=path, name=record.get("name", path.name), kind=record.get("kind", "experiment"),
-                            started=_started(path, {}), status=status,
-                            planned=record.get("planned_trials"), record=record)
-    order = {t.get("run_dir"): t.get("index", 0) for t in record.get("trials", [])}
+    problem = None
+    try:
+        record = read_experiment_record(path, EXPERIMENT_FILE)
+        status = record.get("status", RUNNING)
+        if status == RUNNING and not writer_alive(record, path):
+            status = INTERRUPTED
+    except UnreadableRun as exc:
+        record, status, problem = {}, UNREADABLE, str(exc)
+    entry = ExperimentEntry(path=path, name=record.get("name") or path.name,
+                            kind=record.get("kind") or "experiment", started=_started(path, {}), status=status,
+                            planned=record.get("planned_trials"), record=record, problem=problem)
+    trials = record.get("trials") or []
+    order = {t.get("run_dir"): t.get("index") or 0 for t in trials}
     # A run cut off and run again on resume: its folder stays on disk, not among the members.
-    abandoned = {d for t in record.get("trials", []) for d in t.get("abandoned", [])}
-    for child in sorted(p for p in path.iterdir() if p.is_dir()):
+    abandoned = {d for t in trials for d in t.get("abandoned") or []}
+    for child in list_runs(path):
         run = read_entry(child, experiment=path)
         if run is not None:
             (entry.abandoned if child.name in abandoned else entry.runs).append(run)
@@ -114,23 +132,19 @@ def read_experiment(path: str | Path) -> ExperimentEntry | None:
 
 
 def scan(*roots: str | Path) -> tuple[list[ExperimentEntry], list[RunEntry]]:
-    """Every experiment folder and loose run folder directly under each root."""
+    """Every experiment folder and loose run folder directly under each root; a folder with
+    a damaged file is listed as unreadable, never stops the scan."""
     experiments, runs = [], []
     for root in roots:
         root = Path(root)
         if not root.is_dir():
             continue
-        for child in sorted(root.iterdir()):
-            if not child.is_dir():
-                continue
-            if (child / EXPERIMENT_FILE).is_file():
-                entry = read_experiment(child)
-                if entry is not None:
-                    experiments.append(entry)
-            else:
-                run = read_entry(child)
-                if run is not None:
-                    runs.append(run)
+        for child in sorted(p for p in root.iterdir() if p.is_dir() and (p / EXPERIMENT_FILE).is_file()):
+            if (entry := read_experiment(child)) is not None:
+                experiments.append(entry)
+        for child in list_runs(root):
+            if not (child / EXPERIMENT_FILE).is_file() and (run := read_entry(child)) is not None:
+                runs.append(run)
     return experiments, runs
 
 
@@ -176,6 +190,8 @@ class MetricsTail:
             try:
                 row = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
+                row = None
+            if not isinstance(row, dict):  # damaged, or JSON of another shape
                 self.skipped += 1
                 continue
             (self.epochs if row.get("type") == "epoch" else self.events).append(row)

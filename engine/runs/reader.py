@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
+from engine.runs.checked import UnreadableRun, metrics_row, read_config, read_summary
 
 RUNNING = "running"
 
@@ -87,37 +88,49 @@ def require_run_folder(path: str | Path) -> Path:
 
 
 def read_run(path: str | Path) -> RunRecord:
-    """Read a run folder. A run cut off by a crash reads with status 'incomplete'."""
+    """Read a run folder. A run cut off by a crash reads with status 'incomplete'; lines of
+    its metrics that cannot be read (the half-written last one) are counted and skipped.
+    Raises FileNotFoundError for a folder that is no run folder, and UnreadableRun naming
+    the file for a damaged config or summary, or metrics of which no line can be read (or
+    none at all, of a finished run)."""
     path = require_run_folder(path)
-    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    try:
-        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        summary = {}
+    config = read_config(path)
+    summary = read_summary(path)
     if summary.get("status", RUNNING) == RUNNING and not writer_alive(summary, path):
         summary["status"] = INCOMPLETE
     record = RunRecord(path=path, config=config, summary=summary)
     metrics = path / "metrics.jsonl"
     if metrics.is_file():
-        with open(metrics, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
+        first_error, rows = None, 0
+        with open(metrics, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
                 try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
+                    row = metrics_row(metrics, line, number)
+                except UnreadableRun as exc:
                     record.skipped_lines += 1
+                    first_error = first_error or exc
                     continue
+                if row is None:
+                    continue
+                rows += 1
                 kind = row.get("type")
                 (record.steps if kind == "step" else record.epochs if kind == "epoch" else record.events).append(row)
+        if rows == 0 and first_error is not None:
+            raise first_error
+        if rows == 0 and record.complete:
+            raise UnreadableRun(metrics, "empty, but the run finished")
     return record
 
 
-def list_runs(runs_dir: str | Path) -> list[Path]:
-    root = Path(runs_dir)
+RUN_FILES = ("config.json", "summary.json")  # a folder with either is a run folder (maybe damaged)
+
+
+def list_runs(folder: str | Path) -> list[Path]:
+    """The run folders directly inside `folder`, by name."""
+    root = Path(folder)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if (p / "config.json").is_file())
+    return sorted(p for p in root.iterdir() if p.is_dir() and any((p / n).is_file() for n in RUN_FILES))
 
 
 SUMMARY_KEYS = {"test": "test", "val": "validation"}  # where a split's latest report is kept
@@ -125,17 +138,20 @@ SUMMARY_KEYS = {"test": "test", "val": "validation"}  # where a split's latest r
 
 def recorded_evaluation(path: str | Path, split: str) -> ev.Evaluated | None:
     """The evaluation on `split` a run folder records (for "test": the one), if any."""
-    try:
-        summary = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    record = dict(summary.get(SUMMARY_KEYS[split]) or {})
+    record = dict(read_summary(Path(path)).get(SUMMARY_KEYS[split]) or {})
     if not record:
         return None
     record.pop("event", None)
     record.setdefault("split", split)  # records of older versions (TestEvaluated) had none
     known = {f.name for f in dataclasses.fields(ev.Evaluated)}
-    return ev.Evaluated(**{k: v for k, v in record.items() if k in known})
+    try:
+        return ev.Evaluated(**{k: v for k, v in record.items() if k in known})
+    except TypeError:  # fields missing: not a report this version can show
+        missing = sorted(f.name for f in dataclasses.fields(ev.Evaluated)
+                         if f.name not in record and f.default is dataclasses.MISSING
+                         and f.default_factory is dataclasses.MISSING)
+        raise UnreadableRun(Path(path) / "summary.json", f"'{SUMMARY_KEYS[split]}' is not a whole evaluation "
+                            f"report (it lacks {', '.join(missing) or 'fields'})") from None
 
 
 def record_evaluation(path: str | Path, report: ev.Evaluated) -> None:
@@ -143,8 +159,17 @@ def record_evaluation(path: str | Path, report: ev.Evaluated) -> None:
     keeps the latest of each split)."""
     path = Path(path)
     record = ev.to_record(report)
-    with open(path / "metrics.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"type": "event", **record}, default=jsonable) + "\n")
-    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(path)  # a damaged summary is said before anything is added
+    metrics = path / "metrics.jsonl"
+    cut_off = metrics.is_file() and metrics.stat().st_size > 0 and not _ends_with_newline(metrics)
+    with open(metrics, "a", encoding="utf-8") as fh:
+        # after a crash the last line may be half-written: the new line starts a line of its own
+        fh.write(("\n" if cut_off else "") + json.dumps({"type": "event", **record}, default=jsonable) + "\n")
     summary[SUMMARY_KEYS[report.split]] = record
     atomic_write_json(path / "summary.json", summary)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"

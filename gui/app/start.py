@@ -13,7 +13,14 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from engine.core.config import ConfigError, preset_names, resolve
+from engine.core.arguments import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    add_settings_arguments,
+    commands_help,
+    refuse,
+)
+from engine.core.config import ConfigError, resolve
 from engine.core.logs import setup_logging
 from gui.app import desktop, system_libraries
 
@@ -75,13 +82,10 @@ def _noop() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab: watch a network overfit, "
-                                "and watch regularization fix it. Subcommands: train, presets (headless).")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--config", metavar="FILE", help="open with this settings file (.toml / .json)")
-    src.add_argument("--preset", metavar="NAME", help=f"open with a preset: {', '.join(preset_names())}")
-    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
-                   help="override one setting (repeatable), as in `main.py train`")
-    p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: the user data dir)")
+                                "and watch regularization fix it. Without a subcommand it opens the window.",
+                                epilog=commands_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_settings_arguments(p, default_preset=False, config_help="open with this settings file (.toml / .json)",
+                           set_help="override one setting (repeatable), as in `main.py train`", out="--runs-dir")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x720 (default: 1400x900, or the screen)")
@@ -106,7 +110,7 @@ def main(argv: list[str]) -> int:
     if problem:  # Qt would abort, and name the wrong library
         print(f"error: {problem}", file=sys.stderr)
         log.error("%s", problem)
-        return 1
+        return EXIT_FAILED
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OverfitLab")
     app.setApplicationName("Overfit Lab")
@@ -121,9 +125,7 @@ def main(argv: list[str]) -> int:
         if args.run_epochs is not None:
             config = config.with_updates({"optim.epochs": args.run_epochs})
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        log.error("bad settings on the command line: %s", exc)
-        return 2
+        return refuse(exc)
 
     from gui.window.main_window import MainWindow
 
@@ -135,7 +137,7 @@ def main(argv: list[str]) -> int:
             width, height = (int(v) for v in args.size.lower().split("x"))
         except ValueError:
             print(f"error: --size {args.size!r} is not allowed: WIDTHxHEIGHT, e.g. 1280x720", file=sys.stderr)
-            return 2
+            return EXIT_BAD_INPUT
         window.resize(width, height)
     from gui.app.crash import CrashReporter
 

@@ -3,7 +3,8 @@
 Without them Qt aborts with a message that can name the wrong library (it named
 libxcb-cursor0, installed, when libxcb-icccm4 and libxcb-keysyms1 were missing). Before the
 window is made, `ldd` lists what the plugin and Qt's xcb library cannot find, and the app
-says exactly which packages to install."""
+says exactly which packages to install. With no display at all, that is said instead: the
+libraries would not help, and a screenshot needs neither (it renders offscreen)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+QT_DIR_ENV = "OVERFIT_LAB_QT_DIR"  # the Qt folder whose xcb plugin is checked (default: PySide6's)
 
 # soname -> (Debian / Ubuntu package, Fedora package)
 PACKAGES = {
@@ -44,8 +47,11 @@ PACKAGES = {
 }
 
 
-def xcb_binaries(qt_dir: Path | None = None) -> list[Path]:
-    """Qt's xcb plugin and its xcb library, where PySide6 (or a bundle) has them."""
+def xcb_binaries(qt_dir: Path | None = None, environ=os.environ) -> list[Path]:
+    """Qt's xcb plugin and its xcb library, where PySide6 (or a bundle, or $OVERFIT_LAB_QT_DIR)
+    has them."""
+    if qt_dir is None and environ.get(QT_DIR_ENV):
+        qt_dir = Path(environ[QT_DIR_ENV])
     if qt_dir is None:
         import PySide6
 
@@ -113,13 +119,14 @@ def has_display(environ=os.environ) -> bool:
 
 
 def why_no_window(environ=os.environ) -> str | None:
-    """What would stop Qt's X11 window from opening here, said plainly; None when nothing."""
+    """What would stop Qt's X11 window from opening here, said plainly; None when nothing.
+    No display comes first: without one, installing libraries would not open a window."""
     if not uses_xcb(environ):
         return None
-    missing = missing_libraries()
-    if missing:
-        return advice(missing)
     if not has_display(environ):
         return ("no display to open the window on (DISPLAY is not set). Headless, use "
                 "`main.py train`; for a picture of the window, `--screenshot FILE`.")
+    missing = missing_libraries(xcb_binaries(environ=environ))
+    if missing:
+        return advice(missing)
     return None

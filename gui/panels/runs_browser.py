@@ -213,7 +213,7 @@ class RunsBrowser(FolderActions, QWidget):
                 row[0].appendRow(self._experiment_row(worker))
             self.model.appendRow(row)
         for run in runs:
-            self.model.appendRow(self._row(run.path, self._run_texts(run), run.status))
+            self.model.appendRow(self._row(run.path, self._run_texts(run), run.status, run.problem))
         self.tree.selectionModel().blockSignals(False)
         running = {p for p, r in self._runs.items() if r.status == RUNNING}
         self._tails = {p: self._tails.get(p) or MetricsTail(p) for p in running}
@@ -232,7 +232,8 @@ class RunsBrowser(FolderActions, QWidget):
             self.watcher.addPaths(new)
         self._poll.start() if running else self._poll.stop()  # nothing to re-read: no ticks
 
-    def _row(self, path: Path, texts: list[tuple[str, object]], status: str) -> list[QStandardItem]:
+    def _row(self, path: Path, texts: list[tuple[str, object]], status: str,
+             problem: str | None = None) -> list[QStandardItem]:
         cells = []
         for col, (text, key) in enumerate(texts):
             item = QStandardItem(text)
@@ -244,13 +245,15 @@ class RunsBrowser(FolderActions, QWidget):
         cells[RUN].setToolTip(f"{texts[RUN][0]}\n{path}")  # the whole name, where a narrow dock cuts it
         if status in STATUS_COLORS:
             cells[STATUS].setForeground(QBrush(STATUS_COLORS[status]))
+        if problem:  # an unreadable folder: which file, and what is wrong with it
+            cells[STATUS].setToolTip(problem)
         self._cells[path] = cells
         return cells
 
     def _experiment_row(self, entry: ExperimentEntry) -> list[QStandardItem]:
-        row = self._row(entry.path, experiment_texts(entry), entry.status)
+        row = self._row(entry.path, experiment_texts(entry), entry.status, entry.problem)
         for run in entry.runs:
-            row[0].appendRow(self._row(run.path, self._run_texts(run), run.status))
+            row[0].appendRow(self._row(run.path, self._run_texts(run), run.status, run.problem))
         return row
 
     def _run_texts(self, run: RunEntry) -> list[tuple[str, object]]:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from engine.core.events import DIVERGED, FAILED, USER_STOPPED
-from engine.runs.index import INTERRUPTED, ExperimentEntry, MetricsTail, RunEntry
+from engine.runs.index import INTERRUPTED, UNREADABLE, ExperimentEntry, MetricsTail, RunEntry
 from engine.runs.reader import INCOMPLETE, RUNNING
 
 COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
@@ -28,7 +28,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on the Run cell: the folder the row 
 MISSING = "–"
 TROUBLE = QColor("#d84315")  # reddish orange: a run that did not end well, or an experiment to resume
 STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
-                 RUNNING: QColor("#1565c0")}
+                 UNREADABLE: TROUBLE, RUNNING: QColor("#1565c0")}
 RESUMABLE = (INTERRUPTED, USER_STOPPED)
 STAMP = re.compile(r"^\d{8}-\d{6}-")  # the YYYYmmdd-HHMMSS- every run and experiment folder starts with
 

@@ -192,3 +192,67 @@ def test_without_tensorboard_the_export_names_the_extra_and_csv_still_works(trai
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "pip install 'overfit-lab[tensorboard]'" in proc.stderr
     assert (tmp_path / "m.csv").is_file() and not (tmp_path / "tb").exists()
+
+
+def test_evaluating_a_folder_with_a_damaged_summary_names_the_file(trained, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    (run / "summary.json").write_text("[1, 2, 3]\n")  # JSON of another shape
+    proc = cli("evaluate", str(run))
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: {run / 'summary.json'}: the file is a list, not an object\n"
+    assert (run / "summary.json").read_text() == "[1, 2, 3]\n"  # nothing changed
+    proc = cli("export", str(run), "--csv", str(tmp_path / "metrics.csv"))
+    assert proc.returncode == 2 and f"{run / 'summary.json'}: the file is a list" in proc.stderr
+
+
+def test_help_lists_every_subcommand_from_one_place():
+    from engine.cli.main import build_parser
+    from engine.core.arguments import COMMANDS
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    assert list(sub.choices) == list(COMMANDS)  # the engine's parser has exactly these
+    shown = cli("--help")  # the window's --help, as a user types it
+    assert shown.returncode == 0
+    listed = shown.stdout.split("headless subcommands")[1]
+    for name, what in COMMANDS.items():
+        assert f"  {name:<16}  {what}" in listed
+
+
+@pytest.mark.parametrize("command", [["train"], ["cv"], ["curve", "--over", "model.width=8"],
+                                     ["compare-transfer"], ["search"], []])
+def test_every_command_line_takes_the_same_settings_and_refuses_the_same_way(command, tmp_path):
+    """--config / --preset / --set (and --out) mean the same everywhere, the window's too."""
+    out = ["--runs-dir" if not command else "--out", str(tmp_path / "runs")]
+    proc = cli(*command, "--preset", "nosuch", *out, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: preset = 'nosuch' is not allowed")
+    proc = cli(*command, "--preset", "overfit", "--set", "optim.lr=-1", *out)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: optim.lr = -1.0 is not allowed")
+    proc = cli(*command, "--config", "a.toml", "--preset", "overfit")
+    assert proc.returncode == 2 and "not allowed with argument --config" in proc.stderr
+    assert not (tmp_path / "runs").exists()  # nothing was started
+
+
+def test_a_plan_that_fails_says_why(tmp_path):
+    """A curve over values the plan cannot run (one fold is no cross-validation): the reason, not `[]`."""
+    proc = cli("curve", "--preset", "toy_spirals", "--over", "data.folds=1", "--seeds", "1", "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == ("error: ConfigError: data.folds = 1 is not allowed: 0 (a fixed "
+                                                    "validation split) or at least 2 folds")
+
+
+def test_train_without_out_writes_to_the_default_runs_folder(tmp_path):
+    """The folder the window's Runs dock lists by default (the user data dir)."""
+    import os
+
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.run([sys.executable, "main.py", "train", "--preset", "toy_spirals", "--set", "optim.epochs=1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(proc.stdout.strip().splitlines()[-1])
+    assert run_dir.parent == tmp_path / "data" / "overfit-lab" / "runs"
+    assert read_run(run_dir).status == "completed"

@@ -12,7 +12,9 @@ from tests.helpers import recorded_trainer, tiny_config
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    trainer, writer = recorded_trainer(tiny_config({"optim.epochs": 3}), tmp_path_factory.mktemp("runs"))
+    # no later epoch improves on the first by 100: the best weights (epoch 1) differ from the last
+    config = tiny_config({"optim.epochs": 3, "regularization.min_delta": 100.0})
+    trainer, writer = recorded_trainer(config, tmp_path_factory.mktemp("runs"))
     trainer.fit()
     trainer.evaluate_test()
     return trainer, writer.path
@@ -36,10 +38,13 @@ def test_run_folder_round_trip(finished_run):
 def test_weights_reload_into_a_fresh_model(finished_run):
     trainer, run_dir = finished_run
     fresh = build_model(trainer.config.model, trainer.data.input_shape, 10, 0.0)
-    load_weights(fresh, f"{run_dir}/last.safetensors")
-    for k, v in trainer.last_weights.items():
-        assert torch.equal(fresh.state_dict()[k], v)
-    load_weights(fresh, f"{run_dir}/best.safetensors")
+    assert trainer.result.best_epoch == 1
+    for kind, saved in (("last", trainer.last_weights), ("best", trainer.tracker.best_weights)):
+        load_weights(fresh, f"{run_dir}/{kind}.safetensors")
+        loaded = fresh.state_dict()
+        assert loaded.keys() == saved.keys()
+        for k, v in saved.items():
+            assert torch.equal(loaded[k], v), f"{kind}: {k}"
 
 
 def test_no_pickle_in_the_run_folder(finished_run):
@@ -50,7 +55,7 @@ def test_no_pickle_in_the_run_folder(finished_run):
     assert names == ["best.safetensors", "config.json", "last.safetensors", "metrics.jsonl", "summary.json"]
 
 
-def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path):
+def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path, dead_pid):
     _, run_dir = finished_run
     import shutil
 
@@ -60,9 +65,7 @@ def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finis
     (crashed / "metrics.jsonl").write_text(text[: len(text) - 40])  # cut mid-line
     summary = json.loads((crashed / "summary.json").read_text())
     summary["status"] = "running"  # as written at the start, before a crash
-    dead = __import__("subprocess").Popen(["true"])
-    dead.wait()
-    summary["pid"] = dead.pid  # the writer is gone
+    summary["pid"] = dead_pid  # the writer is gone
     (crashed / "summary.json").write_text(json.dumps(summary))
     run = read_run(crashed)
     assert run.skipped_lines == 1
