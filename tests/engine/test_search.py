@@ -280,3 +280,13 @@ def test_a_killed_local_workers_trial_is_failed_and_retried_by_the_next(tmp_path
     study = _reread(folder, "killed")
     assert "RUNNING" not in _states(study) and study.trials[0].state.name == "FAIL"
     assert any(t.user_attrs.get("retry_of") == 0 for t in study.trials)  # its settings were tried again
+
+
+def test_a_range_that_breaks_a_limit_between_settings_is_refused_when_the_space_is_read():
+    from engine.core.config import load_preset
+
+    transfer = load_preset("transfer")  # a fashion_cnn backbone: images of at least 8 pixels
+    with pytest.raises(ConfigError) as info:
+        search_settings({"params": {"model.backbone_size": {"low": 2, "high": 64}}}, transfer)
+    assert info.value.key == "search.model.backbone_size" and "from 8 up for the fashion_cnn" in str(info.value)
+    assert search_settings({"params": {"model.backbone_size": {"low": 8, "high": 64}}}, transfer).space
