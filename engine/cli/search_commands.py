@@ -16,6 +16,7 @@ from engine.core import events as ev
 from engine.core.arguments import COMMANDS, EXIT_FAILED, EXIT_OK, add_settings_arguments, refuse
 from engine.core.config import Config, ConfigError, resolve, search_section
 from engine.core.control import RunControl, stop_on_sigint
+from engine.training.callbacks import Callback
 
 
 def _told(number, state, value, changes, result) -> None:
@@ -35,7 +36,16 @@ def _run_worker(study, settings, base: Config, folder: Path, deadline: float | N
 
     control = RunControl()
     with stop_on_sigint(control):
-        return run_worker(study, settings, base, folder, deadline, control=control, on_told=told)
+        return run_worker(study, settings, base, folder, deadline, control=control, on_told=told,
+                          subscribers=[_SayWhyItFailed()])
+
+
+class _SayWhyItFailed(Callback):
+    """The search's own failure (every trial refused, say) on stderr: exit code 1 with a why."""
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.ExperimentFinished) and event.reason == ev.FAILED:
+            print(f"error: {event.message}", file=sys.stderr, flush=True)
 
 
 def cmd_search(args) -> int:

@@ -42,13 +42,15 @@ class ConfigError(ValueError):
 
 def setting(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
             max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False,
-            live: bool = False, factory: bool = False):
+            live: bool = False, factory: bool = False, search: tuple | bool | None = None):
     """Declare a field: its default, a one-line help text and its constraints.
 
-    `live` fields may change between two steps of a running training run.
+    `live` fields may change between two steps of a running training run. `search`: a
+    number's range in the default search space, (low, high, log scale); True offers a
+    choice or switch to searches (its values: its choices, or false / true).
     """
     meta = dict(help=help, choices=choices, min=min, max=max, min_exclusive=min_exclusive,
-                max_exclusive=max_exclusive, live=live)
+                max_exclusive=max_exclusive, live=live, search=search)
     if factory:
         return field(default_factory=default, metadata=meta)
     return field(default=default, metadata=meta)
@@ -74,10 +76,10 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     arch: str = setting("mlp", "Network: a fully connected MLP, a small CNN, or a small ResNet with skip connections.", choices=("mlp", "cnn", "resnet"))
-    width: int = setting(512, "Units per hidden layer (MLP) or channels of the first convolution (CNN, ResNet). Bigger networks memorize more easily.", min=1, max=8192)
+    width: int = setting(512, "Units per hidden layer (MLP) or channels of the first convolution (CNN, ResNet). Bigger networks memorize more easily.", min=1, max=8192, search=(16, 1024, True))
     depth: int = setting(2, "Hidden layers (MLP), convolution blocks (CNN) or residual blocks (ResNet). A simpler architecture has less room to memorize.", min=1, max=16)
-    batch_norm: bool = setting(False, "Normalize activations after each hidden layer; speeds training and regularizes a little.")
-    activation: str = setting("relu", "Non-linearity between layers.", choices=("relu", "tanh", "gelu"))
+    batch_norm: bool = setting(False, "Normalize activations after each hidden layer; speeds training and regularizes a little.", search=True)
+    activation: str = setting("relu", "Non-linearity between layers.", choices=("relu", "tanh", "gelu"), search=True)
     backbone: str = setting("none", "Transfer learning: start from a CNN trained on other data (shipped with the app, never downloaded). fashion_cnn: pretrained on Fashion-MNIST's even classes (use data.classes = odd); squeezenet: SqueezeNet 1.1 trained on ImageNet (for your own images). Replaces arch, width and depth with the backbone and a new linear head.", choices=("none", "fashion_cnn", "squeezenet"))
     transfer: str = setting("finetune", "How the backbone trains. scratch: its architecture from random weights; random_frozen: random weights, frozen (the honest control); frozen: pretrained and frozen, features computed once, only the head trains (feature extraction); finetune: pretrained, trained at a lower learning rate so large early updates do not wreck what it learned.", choices=("scratch", "random_frozen", "frozen", "finetune"))
     frozen_epochs: int = setting(0, "finetune: train the head alone for this many epochs first, then the whole network (fastai's fine_tune): a random head's large gradients never reach the pretrained layers.", min=0, max=10000)
@@ -88,8 +90,8 @@ class ModelConfig:
 
 @dataclass
 class RegularizationConfig:
-    dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True)
-    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less.", min=0.0, max=100.0, live=True)
+    dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True, search=(0.0, 0.7, False))
+    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less.", min=0.0, max=100.0, live=True, search=(1e-3, 10.0, True))
     weight_decay_mode: str = setting("decoupled", "'decoupled': shrink weights after each step (AdamW style); 'l2_penalty': add (strength/2)·Σw² to the loss.", choices=("decoupled", "l2_penalty"), live=True)
     decay_bias_and_norm: bool = setting(False, "Also apply L2 and L1 to biases and batch-norm parameters (usually left off: they do not cause overfitting).", live=True)
     l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to zero: a sparser network has less room to memorize.", min=0.0, max=10.0, live=True)
@@ -111,8 +113,8 @@ class RegularizationConfig:
 
 @dataclass
 class OptimConfig:
-    optimizer: str = setting("adam", "Optimizer. Adam adapts the step per weight; SGD with momentum is the classic.", choices=("sgd", "adam"))
-    lr: float = setting(1e-3, "Learning rate: the step size. Too large and the loss diverges.", min=0.0, min_exclusive=True, max=100.0, live=True)
+    optimizer: str = setting("adam", "Optimizer. Adam adapts the step per weight; SGD with momentum is the classic.", choices=("sgd", "adam"), search=True)
+    lr: float = setting(1e-3, "Learning rate: the step size. Too large and the loss diverges.", min=0.0, min_exclusive=True, max=100.0, live=True, search=(1e-4, 1e-1, True))
     momentum: float = setting(0.9, "Momentum for SGD.", min=0.0, max=1.0, max_exclusive=True)
     batch_size: int = setting(64, "Examples per optimization step.", min=1, max=65536)
     epochs: int = setting(40, "Passes over the training set.", min=1, max=100000)

@@ -182,7 +182,9 @@ class Experiment:
                 except StopIteration:
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
-                if finished.result.bad_input:  # refused settings or data: the rest would be too
+                if finished.result.bad_input and not isinstance(self.plan, Generator):
+                    # refused settings or data: the rest would be too (a generator plan — a search — is
+                    # sent the refusal and decides itself)
                     reason, message = ev.FAILED, finished.result.message
                     break
             else:
@@ -195,6 +197,14 @@ class Experiment:
                     plan.close()
         except Exception as exc:  # a bad plan (an invalid setting, say): the experiment fails
             reason, message = ev.FAILED, f"{type(exc).__name__}: {exc}"
+            if isinstance(self.plan, Generator):
+                try:  # a search tells its study how the trial in progress ended
+                    self.plan.throw(exc)
+                except Exception:
+                    pass
+        finally:
+            if isinstance(self.plan, Generator):
+                self.plan.close()  # any other way out (an interrupt): the plan's trial is told too
         done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)
         message = message or f"{done} of {len(self.trials)} trials completed"
         self._record(reason, message)

@@ -1,6 +1,7 @@
 """Optuna's ask / tell as a generator plan for the experiment seam: every trial a normal run
 folder, pruning fed with the validation metric every epoch, and the study told how every
-trial ended. The test split is never read."""
+trial ended — completed, pruned, refused, failed, stopped, or ended by an exception — so
+no trial is left RUNNING by a worker that goes on living. The test split is never read."""
 
 from __future__ import annotations
 
@@ -10,16 +11,29 @@ import time
 
 from engine.core import events as ev
 from engine.search.space import SearchSettings, suggest
-from engine.search.storage import _Heartbeat, fail_dead_local_trials, worker_host
+from engine.search.storage import _IN_PROGRESS, _Heartbeat, fail_dead_local_trials, worker_host
 from engine.training.callbacks import Callback
+
+PRUNE_REASONS = {  # what each pruner compares a trial with, for its run's message
+    "median": "worse than the median of earlier trials at that epoch",
+    "halving": "not in the top quarter of the trials that reached that epoch's rung (successive halving)",
+}
+
+
+REFUSALS_TO_GIVE_UP = 5  # this many refused trials and none accepted: the base settings, not the draws
+
+
+class SearchRefused(ValueError):
+    """Every trial of this worker was refused: the search stops (the study was told each)."""
 
 
 class Pruning(Callback):
     """Reports the validation metric to the Optuna trial after every epoch; a hopeless trial
-    stops (its run reads "early stopped: pruned at epoch N")."""
+    stops (its run reads "early stopped: pruned at epoch N: ...", with the pruner's reason)."""
 
-    def __init__(self, objective: str):
+    def __init__(self, objective: str, pruner: str = "median"):
         self.objective = objective
+        self.reason = PRUNE_REASONS.get(pruner, f"stopped by the {pruner} pruner")
         self.trial = None
         self.pruned = False
 
@@ -31,8 +45,7 @@ class Pruning(Callback):
         if self.trial.should_prune():
             self.pruned = True
             trainer.should_stop = True
-            trainer.stop_message = f"pruned at epoch {metrics.epoch}: {self.objective} {value:.4f} is worse than " \
-                                   "the median of earlier trials there"
+            trainer.stop_message = f"pruned at epoch {metrics.epoch}: {self.objective} {value:.4f} is {self.reason}"
 
 
 def trial_value(result: ev.RunFinished, objective: str, history_best: float | None) -> float | None:
@@ -53,16 +66,49 @@ class BestLoss(Callback):
             self.best = event.val_loss if self.best is None else min(self.best, event.val_loss)
 
 
+class _Telling:
+    """Tells the study how one trial ended, once."""
+
+    def __init__(self, study, trial):
+        self.study, self.trial, self.told = study, trial, False
+
+    def __call__(self, state, value=None, message: str | None = None) -> None:
+        import optuna
+
+        if self.told:
+            return
+        self.told = True
+        if message:
+            self.trial.set_user_attr("message", message[:500])
+        if state == optuna.trial.TrialState.COMPLETE:
+            self.study.tell(self.trial, value)
+        else:
+            self.study.tell(self.trial, state=state)
+
+    def failed_quietly(self, message: str) -> None:
+        """On the way out (a stop, an exception): a database blip here must not hide the
+        exception; the next worker's reaping or the heartbeat then fails the trial."""
+        import optuna
+
+        try:
+            self(optuna.trial.TrialState.FAIL, message=message)
+        except Exception:
+            pass
+
+
 def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: BestLoss, *, budget: int,
                 deadline: float | None, on_told=None, control=None):
     """A generator plan for Experiment: asks the study for a trial, yields its settings,
     tells the study how the run ended — until the study holds `budget` finished or running
-    trials (shared by every worker) or the deadline passes."""
+    trials (shared by every worker) or the deadline passes. A refused trial (settings the
+    trainer will not run) is told FAIL with its message and the search goes on; closing the
+    plan, or throwing an exception into it, tells the trial in progress FAIL too."""
     import optuna
 
     TS = optuna.trial.TrialState
     counted = (TS.COMPLETE, TS.PRUNED, TS.RUNNING)  # a failed trial is no trial: retried or replaced
     heartbeat = hasattr(study._storage, "record_heartbeat") and study._storage.get_heartbeat_interval()
+    refused = accepted = 0
     while True:
         fail_dead_local_trials(study)
         if heartbeat:
@@ -78,36 +124,66 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
         if len(study.get_trials(states=(TS.FAIL,))) > budget:
             return  # every trial fails: the settings, not bad luck
         trial = study.ask()
+        tell = _Telling(study, trial)
         ahead = [t for t in study.get_trials(states=counted) if t.number < trial.number]
         if len(ahead) >= budget:  # another worker asked at the same moment and took the last one
-            trial.set_user_attr("message", "not run: other workers had taken the study's last trials")
-            study.tell(trial, state=TS.FAIL)
+            tell(TS.FAIL, message="not run: other workers had taken the study's last trials")
             continue
-        beat = _Heartbeat(study._storage, trial._trial_id, heartbeat) if heartbeat else None
-        trial.set_user_attr("pid", os.getpid())
-        trial.set_user_attr("host", worker_host())
-        pruning.trial, pruning.pruned = trial, False
-        changes = suggest(trial, settings.space)
+        key = (study.study_name, trial.number)
+        _IN_PROGRESS.add(key)
+        beat = None
         try:
+            beat = _Heartbeat(study._storage, trial._trial_id, heartbeat) if heartbeat else None
+            trial.set_user_attr("pid", os.getpid())
+            trial.set_user_attr("host", worker_host())
+            pruning.trial, pruning.pruned = trial, False
+            changes = suggest(trial, settings.space)
             finished = yield {**changes, "run.name": f"trial-{trial.number}"}
+            if finished is None or finished.result is None:
+                raise RuntimeError("the experiment sent no result for the trial")
+            result = finished.result
+            state, value = _tell_result(tell, trial, finished, settings, pruning, best_loss)
+        except GeneratorExit:  # the experiment ended (a stop, a failure) without a result for it
+            tell.failed_quietly("stopped: the search ended before this trial finished")
+            raise
+        except BaseException as exc:  # thrown in by the experiment, or raised here
+            tell.failed_quietly(f"{type(exc).__name__}: {exc}")
+            raise
         finally:
+            _IN_PROGRESS.discard(key)
+            pruning.trial = None
             if beat is not None:
                 beat.stop()
-        result = finished.result
-        trial.set_user_attr("run_dir", finished.run_dir)
-        trial.set_user_attr("epochs", result.epochs_completed)
-        value = trial_value(result, settings.objective, best_loss.best)
-        if pruning.pruned:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            state = "pruned"
-        elif result.reason in (ev.COMPLETED, ev.EARLY_STOPPED) and value is not None:
-            study.tell(trial, value)
-            state = "complete"
+        if state == "refused":
+            refused += 1
+            if not accepted and refused >= min(budget, REFUSALS_TO_GIVE_UP):
+                raise SearchRefused(f"every trial was refused ({refused}); the last: {result.message}")
         else:
-            trial.set_user_attr("message", result.message[:500])
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            state = "failed"
+            accepted += 1
         if on_told is not None:
             on_told(trial.number, state, value, changes, result)
         if result.reason == ev.USER_STOPPED:
             return
+
+
+def _tell_result(tell: _Telling, trial, finished, settings: SearchSettings, pruning: Pruning,
+                 best_loss: BestLoss) -> tuple[str, float | None]:
+    """Tell the study how a trial's run ended: (its state as said to the user, its value)."""
+    import optuna
+
+    TS = optuna.trial.TrialState
+    result = finished.result
+    trial.set_user_attr("run_dir", finished.run_dir)
+    trial.set_user_attr("epochs", result.epochs_completed)
+    value = trial_value(result, settings.objective, best_loss.best)
+    if result.bad_input:  # refused before training: its settings, named
+        tell(TS.FAIL, message=f"refused: {result.message}")
+        return "refused", None
+    if pruning.pruned:
+        tell(TS.PRUNED)
+        return "pruned", value
+    if result.reason in (ev.COMPLETED, ev.EARLY_STOPPED) and value is not None:
+        tell(TS.COMPLETE, value)
+        return "complete", value
+    tell(TS.FAIL, message=result.message)
+    return ("stopped" if result.reason == ev.USER_STOPPED else "failed"), value

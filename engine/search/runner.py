@@ -38,7 +38,7 @@ def run_worker(study, settings: SearchSettings, base: Config, folder: Path, dead
     from engine.experiments.experiment import Experiment
     from engine.search.plan import BestLoss, Pruning, search_plan
 
-    pruning, best_loss = Pruning(settings.objective), BestLoss()
+    pruning, best_loss = Pruning(settings.objective, settings.pruner), BestLoss()
     control = control or RunControl()
     plan = search_plan(study, settings, pruning, best_loss, budget=settings.trials, deadline=deadline,
                        on_told=on_told, control=control)

@@ -9,12 +9,41 @@ from typing import Any
 
 from engine.core.config import ConfigError, check_value, field_info
 
-DEFAULT_SPACE = {  # key: (low, high, log) — what most searches of these networks tune
-    "optim.lr": (1e-4, 1e-1, True),
-    "regularization.dropout": (0.0, 0.7, False),
-    "regularization.weight_decay": (1e-3, 10.0, True),
-    "model.width": (16, 1024, True),
-}
+
+def _declared() -> list[tuple[str, object]]:
+    """(key, the `search` metadata) of every setting its declaration offers to searches."""
+    import dataclasses
+
+    from engine.core.config import SECTIONS
+
+    return [(f"{section}.{f.name}", f.metadata["search"]) for section, cls in SECTIONS.items()
+            for f in dataclasses.fields(cls) if f.metadata.get("search") is not None]
+
+
+def default_space() -> dict[str, tuple]:
+    """key: (low, high, log) — what most searches of these networks tune, as each setting's
+    declaration in engine.core.config says."""
+    return {key: tuple(spec) for key, spec in _declared() if isinstance(spec, tuple)}
+
+
+def choice_settings() -> dict[str, tuple]:
+    """key: its values — the choices and switches a search may also try (not by default)."""
+    out = {}
+    for key, spec in _declared():
+        if spec is True:
+            f = field_info(key)
+            kind = f.type if isinstance(f.type, str) else f.type.__name__
+            out[key] = tuple(f.metadata.get("choices") or ((False, True) if kind == "bool" else ()))
+    return out
+
+
+def default_params(base=None) -> dict[str, dict]:
+    """The default space as a `[search]` params table: the command line's default and the
+    window dialog's checked settings alike (less the width where `base` trains a backbone,
+    which has no width to change)."""
+    unused = ("model.width",) if base is not None and base.model.backbone != "none" else ()
+    return {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in default_space().items()
+            if k not in unused}
 
 
 OBJECTIVES = {"val_accuracy": "maximize", "val_loss": "minimize"}
@@ -113,13 +142,28 @@ def search_settings(raw: dict | None, base=None) -> SearchSettings:
         raise ConfigError(f"search.{next(iter(raw))}", raw[next(iter(raw))],
                           "a known key of [search]: objective, trials, timeout_min, sampler, pruner, seed, params")
     if params is None:
-        unused = ("model.width",) if base is not None and base.model.backbone != "none" else ()
-        params = {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in DEFAULT_SPACE.items()
-                  if k not in unused}
+        params = default_params(base)
     if not isinstance(params, dict) or not params:
         raise ConfigError("search.params", params, "a table of settings to search")
     s.space = {k: _param(k, v) for k, v in params.items()}
+    if base is not None:
+        _check_limits(s.space, base)
     return s
+
+
+def _check_limits(space: dict[str, Param], base) -> None:
+    """Limits between settings that a range can break whatever is drawn, refused now rather
+    than trial by trial (the rest, such as a drawn backbone with a fixed size, the trainer
+    refuses trial by trial, and the study records each refusal's message)."""
+    p = space.get("model.backbone_size")
+    if p is not None and p.choices is None and base.model.backbone != "none":
+        from engine.nets.backbones import BACKBONES  # imports torch: only for this rare search
+
+        spec = BACKBONES[base.model.backbone]
+        if p.low < spec.min_size:  # 0 (its own size) is allowed, but a range from 0 draws 1, 2, ... too
+            raise ConfigError("search.model.backbone_size", [p.low, p.high],
+                              f"a range of sizes from {spec.min_size} up for the {spec.name} backbone (its "
+                              f"layers shrink the image {spec.min_size}-fold), or 0 for its own {spec.size}")
 
 
 def suggest(trial, space: dict[str, Param]) -> dict[str, Any]:

@@ -83,25 +83,40 @@ def worker_host() -> str:
     return os.environ.get("OVERFIT_LAB_WORKER_HOST") or platform.node()
 
 
+_IN_PROGRESS: set[tuple[str, int]] = set()  # (study, trial number) this process is training now
+
+
 def fail_dead_local_trials(study) -> int:
     """Trials left running by a worker of this host that is gone (journal storage has no
     heartbeat; on a database this is sooner than the heartbeat's grace period): marked
-    failed and queued once more, so the budget is not spent on ghosts."""
+    failed and queued once more, so the budget is not spent on ghosts. A trial of this very
+    process that is running but not in progress here is dead too (a search of the window
+    that ended without telling it, say): nothing will ever tell it."""
     import optuna
 
     n = 0
     for t in study.get_trials(states=(optuna.trial.TrialState.RUNNING,)):
         pid, host = t.user_attrs.get("pid"), t.user_attrs.get("host")
-        if host == worker_host() and pid is not None and pid != os.getpid():
+        if host != worker_host() or pid is None:
+            continue
+        if int(pid) == os.getpid():
+            dead = (study.study_name, t.number) not in _IN_PROGRESS
+        else:
             try:
                 os.kill(int(pid), 0)
+                dead = False
             except ProcessLookupError:
-                study.tell(t.number, state=optuna.trial.TrialState.FAIL)
-                if "retry_of" not in t.user_attrs:  # its settings once more, as the heartbeat's retry does
-                    study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
-                n += 1
-            except OSError:
-                pass
+                dead = True
+            except OSError:  # alive, another user's
+                dead = False
+        if dead:
+            if "message" not in t.user_attrs:
+                study._storage.set_trial_user_attr(t._trial_id, "message",
+                                                   "its worker ended without telling how the trial ended")
+            study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+            if "retry_of" not in t.user_attrs:  # its settings once more, as the heartbeat's retry does
+                study.enqueue_trial(t.params, user_attrs={"retry_of": t.number})
+            n += 1
     return n
 
 

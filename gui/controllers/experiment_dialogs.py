@@ -8,9 +8,6 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 from engine.core.config import ConfigError, parse_literal
 from engine.experiments.plans import curve_plan
 
-CHOICE_SETTINGS = {"model.activation": ("relu", "tanh", "gelu"), "model.batch_norm": (False, True),
-                   "optim.optimizer": ("adam", "sgd")}
-
 CURVE_CHOICES = {  # setting: (label, default values)
     "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
     "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
@@ -60,7 +57,13 @@ class SearchDialog(QDialog):
     def __init__(self, parent=None, name: str = "search", studies: list[str] | None = None):
         from PySide6.QtWidgets import QCheckBox
 
-        from engine.search.space import DEFAULT_SPACE, OBJECTIVES, PRUNERS, SAMPLERS
+        from engine.search.space import (
+            OBJECTIVES,
+            PRUNERS,
+            SAMPLERS,
+            choice_settings,
+            default_space,
+        )
 
         super().__init__(parent)
         self.setWindowTitle("Hyperparameter search")
@@ -90,14 +93,15 @@ class SearchDialog(QDialog):
         form.addRow("Study", self.name)
         self.params = {}
         self.ranges = {}
-        for key, (low, high, log) in DEFAULT_SPACE.items():
+        self.space, self.choices = default_space(), choice_settings()  # as the settings declare them
+        for key, (low, high, log) in self.space.items():
             box = QCheckBox(f"{key}{' (log scale)' if log else ''}")
             box.setChecked(True)
             self.params[key] = box
-            rng = self.ranges[key] = QLineEdit(f"{low:g}, {high:g}")
+            rng = self.ranges[key] = QLineEdit(f"{low!r}, {high!r}")  # repr: the very numbers declared
             rng.setToolTip("low, high: inside the setting's allowed range")
             form.addRow(box, rng)
-        for key, choices in CHOICE_SETTINGS.items():  # categorical settings: which of their values to try
+        for key, choices in self.choices.items():  # categorical settings: which of their values to try
             box = QCheckBox(key)
             self.params[key] = box
             rng = self.ranges[key] = QLineEdit(", ".join(map(str, choices)))
@@ -124,21 +128,33 @@ class SearchDialog(QDialog):
         form.addRow(buttons)
         self.config = None  # the panel's settings, for Save
 
+    def fit_to(self, config) -> None:
+        """Check the settings the command line's default space searches for `config` (a
+        backbone has no width); what else was checked or typed is kept."""
+        from engine.search.space import default_params
+
+        defaults = default_params(config)
+        for key in self.space:  # the enabled state remembers whether the box was left out for a backbone
+            box, applies = self.params[key], key in defaults
+            if applies != box.isEnabled():
+                box.setChecked(applies)
+            box.setEnabled(applies)
+            box.setToolTip("" if applies else "Not searched: the backbone and its linear head replace it")
+        self.config = config
+
     def search_table(self) -> dict:
         """The [search] table of these choices (checked by engine.search.space.search_settings)."""
-        from engine.search.space import DEFAULT_SPACE
-
         params = {}
         for key, box in self.params.items():
             if not box.isChecked():
                 continue
             parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",") if v.strip()]
-            if key in CHOICE_SETTINGS:
+            if key in self.choices:
                 params[key] = parts
                 continue
             if len(parts) != 2:
                 raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
-            params[key] = {"low": parts[0], "high": parts[1], "log": DEFAULT_SPACE[key][2]}
+            params[key] = {"low": parts[0], "high": parts[1], "log": self.space[key][2]}
         if not params:
             raise ConfigError("search.params", [], "at least one setting to search")
         raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
@@ -170,4 +186,4 @@ class SearchDialog(QDialog):
     def settings(self):
         from engine.search.space import search_settings
 
-        return search_settings(self.search_table())
+        return search_settings(self.search_table(), self.config)

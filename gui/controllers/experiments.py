@@ -157,32 +157,39 @@ class Experiments:
             dialog = getattr(self, "_search_dialog", None) or SearchDialog(
                 self.w, f"{config.run.name or 'search'}-search", studies)
             self._search_dialog = dialog
-            dialog.config = config
-            if config.model.backbone != "none":  # a backbone has no width to search
-                dialog.params["model.width"].setChecked(False)
+            dialog.fit_to(config)  # the command line's default space for these settings
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
+        else:
+            dialog.fit_to(config)
         try:
             settings = dialog.settings()
             name, url = dialog.name.currentText().strip() or "search", dialog.storage.text().strip() or None
-            from engine.search.storage import open_storage
-
-            if url is None:
-                (Path(self.w.runs_dir) / name).mkdir(parents=True, exist_ok=True)  # the journal's folder
-            storage = open_storage(url, Path(self.w.runs_dir) / name)  # named at once if unreachable
         except ConfigError as exc:
             QMessageBox.warning(self.w, "Hyperparameter search", str(exc))
             if interactive:
                 self.search()  # back to the dialog, as it was
             return
-        self._start(config, [], kind="search", search=(settings, name, url), name=name,
-                    say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}")
-        self.w.search_view.attach(storage, name)
-        self.w.show_tab(self.w.search_view)
+        folder = Path(self.w.runs_dir) / name
+
+        def opened(storage) -> None:  # on the GUI thread again, the storage open or refused
+            if isinstance(storage, Exception):
+                QMessageBox.warning(self.w, "Hyperparameter search", str(storage))
+                if interactive and isinstance(storage, ConfigError):
+                    self.search()
+                return
+            self._start(config, [], kind="search", search=(settings, name, url), name=name,
+                        say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}")
+            self.w.search_view.attach(name, lambda: storage)
+            self.w.show_tab(self.w.search_view)
+
+        self.w.status.say(f"search {name!r}: opening its storage…")
+        # A database may take up to its connect timeout to answer: never on the GUI thread.
+        self.w.search_view.off_thread.submit(lambda: _open_storage(url, folder), opened)
 
     def attach_study(self) -> None:
         """Follow a study another process or machine runs: its folder (journal) or a URL."""
-        from engine.search.storage import STUDY_FILE, open_storage
+        from engine.search.storage import STUDY_FILE
 
         text, ok = QInputDialog.getText(self.w, "Attach to a study", "A study's folder, or a postgresql+psycopg:// "
                                         "URL followed by a space and the study's name:")
@@ -193,17 +200,24 @@ class Experiments:
             if "://" in parts[0]:
                 if len(parts) < 2:
                     raise ConfigError("study", text, "a URL and the study's name, separated by a space")
-                storage, name = open_storage(parts[0], None), parts[1]
+                url, folder, name = parts[0], None, parts[1]
             else:
                 folder = Path(parts[0])
                 if not (folder / STUDY_FILE).is_file():
                     raise ConfigError("study", str(folder), f"a study's folder (with {STUDY_FILE})")
-                storage, name = open_storage(None, folder), folder.name
+                url, name = None, folder.name
         except ConfigError as exc:
             QMessageBox.warning(self.w, "Attach to a study", str(exc))
             return
-        self.w.search_view.attach(storage, name)
-        self.w.show_tab(self.w.search_view)
+
+        def opened(storage) -> None:  # on the GUI thread again
+            if isinstance(storage, Exception):
+                QMessageBox.warning(self.w, "Attach to a study", str(storage))
+                return
+            self.w.search_view.attach(name, lambda: storage)
+            self.w.show_tab(self.w.search_view)
+
+        self.w.search_view.off_thread.submit(lambda: _open_storage(url, folder, create=False), opened)
 
     def cross_validate(self, folds: int | None = None) -> None:
         config = self._panel_config()
@@ -373,6 +387,15 @@ class Experiments:
             self._panel_before = None
             self.w.settings_panel.set_config(config, preset)
         self._refresh_browser()
+
+
+def _open_storage(url: str | None, folder: Path | None, create: bool = True):
+    """A study's storage, on the pool thread (a journal's folder made first when starting)."""
+    from engine.search.storage import open_storage
+
+    if url is None and create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return open_storage(url, folder)
 
 
 def _unrounded(reference: Config, edited: Config) -> Config:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.events import Evaluated
+from gui.panels.number_item import NumberItem
 from gui.panels.plots import PALETTE
 from gui.plotting.axes import make_plot
 
@@ -35,18 +36,6 @@ COLUMNS = [("precision", "Of the examples predicted as this class, the share tha
            ("F1", "The harmonic mean of precision and recall."),
            ("support", "Examples of this class in the split.")]
 SPLITS = {"test": "the locked test split", "val": "the validation split"}
-
-
-class NumberItem(QTableWidgetItem):
-    """A table cell that sorts by its number, not its text."""
-
-    def __init__(self, value: float, text: str):
-        super().__init__(text)
-        self.value = value
-        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def __lt__(self, other) -> bool:
-        return self.value < getattr(other, "value", 0)
 
 
 GALLERY_PAGE = 24  # thumbnails fetched at a time: only what is on screen is decoded

@@ -4,11 +4,16 @@ process or machine runs them (the window's engine thread, `main.py search-worker
 A trials table (sortable), every trial's validation curve (Optuna's intermediate values:
 a pruned trial's ends where it was stopped), the optimization history (each trial's value
 and the best so far), parallel coordinates of the parameters coloured by value, and the
-parameter importances (Optuna's own evaluator). Double-click a trial for its run."""
+parameter importances (Optuna's own evaluator). Double-click a trial for its run.
+
+Opening the storage, reading the study and computing the importances happen on a pool
+thread (gui.panels.off_thread): a database a second away, or a slow importance fit,
+never stalls the window; only drawing happens on the GUI thread."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,34 +28,64 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.panels.number_item import NumberItem
+from gui.panels.off_thread import OffThread
 from gui.plotting.axes import make_plot
 
 STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
                 "WAITING": "#9467bd"}
 
 
-class NumberItem(QTableWidgetItem):
-    """Sorts by number, not by text."""
-
-    def __lt__(self, other):
-        a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            return a < b
-        return super().__lt__(other)
-
-
-def _item(text: str, number=None, color: str | None = None) -> QTableWidgetItem:
-    item = NumberItem(text)
-    item.setData(Qt.ItemDataRole.UserRole, number)
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+def _item(text: str, number=None, color: str | None = None) -> NumberItem:
+    item = NumberItem(number, text, right=False)
     if color:
         item.setForeground(QColor(color))
     return item
+
+
+def _label(key: str) -> str:
+    """A parameter's name on a category axis: two short lines, not one long one, so every
+    label fits beside its neighbours (weight_decay was the one dropped)."""
+    return key.split(".")[-1].replace("_", "\n", 1)
+
+
+@dataclass
+class _Snapshot:
+    """What one read of the study found (made on the pool thread: plain data only)."""
+
+    trials: list = field(default_factory=list)
+    direction: str = "maximize"
+    objective: str = "value"
+    best: tuple | None = None  # (number, value)
+    importances: dict | None = None  # None: not computed this time (keep the last)
+    done: int = 0
+
+
+def _read_study(opener, cache: dict, name: str, importance_for: int | None) -> _Snapshot:
+    """On the pool thread: the study's trials, and its importances when more trials are done."""
+    import optuna
+
+    if "storage" not in cache:
+        cache["storage"] = opener()  # a database's connect timeout is spent here, not on the GUI thread
+    study = optuna.load_study(study_name=name, storage=cache["storage"])
+    trials = study.get_trials()
+    snap = _Snapshot(trials, study.direction.name.lower(), (study.user_attrs.get("search") or {}).get(
+        "objective", "value"))
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if complete:
+        best = (max if snap.direction == "maximize" else min)(complete, key=lambda t: t.value)
+        snap.best = (best.number, best.value)
+    snap.done = sum(t.value is not None for t in trials)
+    if snap.done >= 3 and snap.done != importance_for:
+        try:
+            snap.importances = dict(optuna.importance.get_param_importances(study))
+        except Exception:  # too few distinct values, say: the last ones stay
+            snap.importances = None
+    return snap
 
 
 class SearchView(QWidget):
@@ -58,14 +93,20 @@ class SearchView(QWidget):
     settings_wanted = Signal(Path)  # "Open settings": the trial's run folder
     twin_wanted = Signal(Path)  # "Twin it": the trial's run folder
     test_wanted = Signal(Path)  # the best trial's run folder, to evaluate once on the locked test split
+    study_read = Signal()  # a read of the study arrived and is shown
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.storage = self.study_name = None
+        self.study_name = None
+        self._opener, self._cache, self._attached = None, {}, 0
+        self._reading = self._again = False
+        self.off_thread = OffThread(self)  # the study is read there, never on the GUI thread
         self.trials: list = []
+        self.direction = "maximize"
         self._seen = None  # what was drawn last (trial numbers, states, values)
         self._importances: dict[str, float] = {}
         self._importance_key = None
+        self._lines: dict[str, list] = {}  # plot: its lines, reused from draw to draw
         layout = QVBoxLayout(self)
         self.title = QLabel("No study yet: Experiments ▸ Hyperparameter search…, or attach to a study.")
         self.title.setWordWrap(True)
@@ -114,44 +155,68 @@ class SearchView(QWidget):
         self.timer.setInterval(1500)
         self.timer.timeout.connect(self.refresh)
 
-    def attach(self, storage, study_name: str) -> None:
-        """Follow a study: an Optuna storage object and the study's name."""
-        self.storage, self.study_name = storage, study_name
-        self._seen = None
+    def attach(self, study_name: str, opener) -> None:
+        """Follow a study: its name and opener(), which opens its Optuna storage (called once,
+        on the pool thread; an already open storage: `lambda: storage`)."""
+        self.study_name, self._opener, self._cache = study_name, opener, {}
+        self._attached += 1
+        self._seen = self._importance_key = None
+        self._importances = {}
+        self.title.setText(f"Study {study_name}: reading it…")
         self.refresh()
         self.timer.start()
 
-    def refresh(self) -> None:
-        import optuna
+    def detach(self) -> None:
+        """Stop following the study (closing): no new read starts."""
+        self.timer.stop()
+        self._opener = None
 
-        if self.storage is None:
+    def refresh(self) -> None:
+        """Read the study again on the pool thread (one read at a time; the view updates when
+        it arrives, and `study_read` says so)."""
+        if self._opener is None:
             return
-        try:
-            study = optuna.load_study(study_name=self.study_name, storage=self.storage)
-            self.trials = study.get_trials()
-        except Exception as exc:  # a storage not there yet, a blip of the database
-            self.title.setText(f"Study {self.study_name}: cannot read it now ({type(exc).__name__}: {exc})")
+        if self._reading:
+            self._again = True
             return
+        self._reading, self._again = True, False
+        attached, opener, cache, name, key = self._attached, self._opener, self._cache, self.study_name, \
+            self._importance_key
+        self.off_thread.submit(lambda: _read_study(opener, cache, name, key),
+                               lambda result: self._on_study_read(attached, result))
+
+    def _on_study_read(self, attached: int, result) -> None:
+        self._reading = False
+        if attached == self._attached:
+            self._show(result)
+            self.study_read.emit()
+        if self._again:
+            self.refresh()
+
+    def _show(self, snap) -> None:
+        if isinstance(snap, Exception):  # a storage not there yet, a blip of the database
+            self.title.setText(f"Study {self.study_name}: cannot read it now ({type(snap).__name__}: {snap})")
+            return
+        if snap.importances is not None:
+            self._importances, self._importance_key = snap.importances, snap.done
+        elif snap.done >= 3:
+            self._importance_key = snap.done  # tried at this count: not again until one more is done
+        self.trials, self.direction = snap.trials, snap.direction
         key = [(t.number, t.state.name, t.value, len(t.intermediate_values)) for t in self.trials]
-        if key == self._seen:
+        if key == self._seen and snap.importances is None:
             return
         self._seen = key
-        self.direction = study.direction.name.lower()
-        self._title(study)
+        self._title(snap)
         self.best_on_test.setEnabled(self.best_run_dir() is not None)
         self._fill_table()
-        self._draw(study)
+        self._draw()
 
     # ---- drawing --------------------------------------------------------------------------
-    def _title(self, study) -> None:
+    def _title(self, snap: _Snapshot) -> None:
         states = [t.state.name for t in self.trials]
         counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in STATE_COLORS if states.count(s))
-        try:
-            best = study.best_trial
-            text = f"best: trial {best.number}, {best.value:.4f}"
-        except ValueError:
-            text = "no trial complete yet"
-        objective = (study.user_attrs.get("search") or {}).get("objective", "value")
+        text = f"best: trial {snap.best[0]}, {snap.best[1]:.4f}" if snap.best else "no trial complete yet"
+        objective = snap.objective
         self.title.setText(f"Study {self.study_name} ({objective}, {self.direction}): {counts or 'no trials'}; {text}")
 
     def _fill_table(self) -> None:
@@ -180,9 +245,22 @@ class SearchView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
-    def _draw(self, study) -> None:
-        for p in self.plots.values():
-            p.getPlotItem().clear()
+    def _line(self, plot: str, i: int):
+        """The i-th line of a plot, made once and kept: adding a plot item costs about 2 ms,
+        so a study of 60 trials redrawn from scratch stalled the window for 300 ms."""
+        lines = self._lines.setdefault(plot, [])
+        while len(lines) <= i:
+            lines.append(pg.PlotCurveItem())
+            self.plots[plot].addItem(lines[-1])
+        return lines[i]
+
+    def _hide_lines(self, plot: str, used: int) -> None:
+        for line in self._lines.get(plot, [])[used:]:
+            line.setData([], [])
+
+    def _draw(self) -> None:
+        for name in ("history", "importance"):  # a few items: drawn anew
+            self.plots[name].getPlotItem().clear()
         values = [t.value for t in self.trials if t.value is not None]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         cmap = pg.colormap.get("viridis")
@@ -193,12 +271,15 @@ class SearchView(QWidget):
             x = 0.5 if hi == lo else (v - lo) / (hi - lo)
             return cmap.map(x if self.direction == "maximize" else 1 - x, mode="qcolor")
 
+        n = 0
         for t in self.trials:  # the curves, pruned ones ending where they were stopped
             if t.intermediate_values:
                 steps = sorted(t.intermediate_values)
                 pen = pg.mkPen(STATE_COLORS.get(t.state.name, "#555"), width=2 if t.state.name == "RUNNING" else 1.2,
                                style=Qt.PenStyle.DashLine if t.state.name == "PRUNED" else Qt.PenStyle.SolidLine)
-                self.plots["curves"].plot(steps, [t.intermediate_values[s] for s in steps], pen=pen)
+                self._line("curves", n).setData(steps, [t.intermediate_values[s] for s in steps], pen=pen)
+                n += 1
+        self._hide_lines("curves", n)
         done = [t for t in self.trials if t.value is not None]
         if done:
             xs = [t.number for t in done]
@@ -207,10 +288,11 @@ class SearchView(QWidget):
             best = np.maximum.accumulate(ys) if self.direction == "maximize" else np.minimum.accumulate(ys)
             self.plots["history"].plot(xs, best, pen=pg.mkPen("#d62728", width=2), stepMode=None)
         self._draw_parallel(done, color)
-        self._draw_importance(study, done)
+        self._draw_importance()
 
     def _draw_parallel(self, done, color) -> None:
         keys = sorted({k for t in done for k in t.params if isinstance(t.params[k], (int, float))})
+        self._hide_lines("parallel", len(done) if keys else 0)
         if not keys:
             return
         scaled = {}
@@ -220,31 +302,22 @@ class SearchView(QWidget):
             f = (lambda v: math.log10(v)) if log else (lambda v: v)
             a, b = min(map(f, vals)), max(map(f, vals))
             scaled[k] = (f, a, b)
-        for t in done:
+        for i, t in enumerate(done):
             ys = [(scaled[k][0](t.params[k]) - scaled[k][1]) / ((scaled[k][2] - scaled[k][1]) or 1)
                   for k in keys if k in t.params]
-            self.plots["parallel"].plot(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=2))
+            self._line("parallel", i).setData(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=2))
         item = self.plots["parallel"].getPlotItem()
-        item.getAxis("bottom").setTicks([[(i, k.split(".")[-1]) for i, k in enumerate(keys)]])
+        item.getAxis("bottom").setTicks([[(i, _label(k)) for i, k in enumerate(keys)]])
         item.setXRange(-0.5, len(keys) - 0.5, padding=0)  # room for the outer labels
 
-    def _draw_importance(self, study, done) -> None:
-        key = len(done)
-        if key >= 3 and key != self._importance_key:
-            import optuna
-
-            try:
-                self._importances = optuna.importance.get_param_importances(study)
-            except Exception:  # too few distinct values, say: keep the last ones
-                pass
-            self._importance_key = key
+    def _draw_importance(self) -> None:
         if self._importances:
             names = list(self._importances)
             bars = pg.BarGraphItem(x=list(range(len(names))), height=list(self._importances.values()), width=0.6,
                                    brush="#1f77b4")
             self.plots["importance"].addItem(bars)
             item = self.plots["importance"].getPlotItem()
-            item.getAxis("bottom").setTicks([[(i, n.split(".")[-1]) for i, n in enumerate(names)]])
+            item.getAxis("bottom").setTicks([[(i, _label(n)) for i, n in enumerate(names)]])
             item.setXRange(-0.6, len(names) - 0.4, padding=0)
 
     def best_run_dir(self) -> Path | None:

@@ -55,7 +55,11 @@ from gui.panels.search_view import SearchView  # noqa: E402
 
 app = QApplication([])
 view = SearchView()
-view.attach(open_storage(url, None), "pg")
+view.attach("pg", lambda: open_storage(url, None))
+deadline = time.time() + 60  # the study is read off the GUI thread: until its trials are shown
+while time.time() < deadline and view.table.rowCount() < len(trials):
+    app.processEvents()
+    time.sleep(0.05)
 shown = {"rows": view.table.rowCount(), "pids": sorted({t.user_attrs.get("pid") for t in view.trials}),
          "title": view.title.text()}
 view.timer.stop()

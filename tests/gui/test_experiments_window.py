@@ -266,11 +266,12 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
     dialog.trials.setValue(3)
     dialog.params["model.width"].setChecked(False)
     window.experiments.search(dialog)
-    assert window.state == RUNNING and window.tabs.currentWidget() is window.search_view
+    qtbot.waitUntil(lambda: window.state == RUNNING, timeout=RUN_TIMEOUT)  # the storage opened off the GUI thread
+    assert window.tabs.currentWidget() is window.search_view
     finish(qtbot, window)
     view = window.search_view
     view.refresh()
-    assert view.table.rowCount() == 3
+    qtbot.waitUntil(lambda: view.table.rowCount() == 3 and "complete" in view.title.text(), timeout=RUN_TIMEOUT)
     assert {view.cell(i, 1) for i in range(3)} <= {"complete", "pruned"}
     headers = [view.table.horizontalHeaderItem(i).text() for i in range(view.table.columnCount())]
     assert headers[:2] == ["trial", "state"] and "lr" in headers and "width" not in headers
@@ -288,7 +289,7 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.evaluation, timeout=RUN_TIMEOUT)
 
 
-def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
+def test_a_bad_storage_url_is_named_before_anything_starts(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     from gui.controllers.experiment_dialogs import SearchDialog
@@ -298,6 +299,7 @@ def test_a_bad_storage_url_is_named_before_anything_starts(window, monkeypatch):
     dialog = SearchDialog(window)
     dialog.storage.setText("postgresql+psycopg://me:secret@127.0.0.1:1/none")
     window.experiments.search(dialog)
+    qtbot.waitUntil(lambda: bool(said), timeout=RUN_TIMEOUT)  # the storage is opened off the GUI thread
     assert window.state == IDLE and "storage" in said[0] and "secret" not in said[0]
 
 
@@ -317,6 +319,7 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (str(tmp_path / "shared"), True))
     window.experiments.attach_study()
     view = window.search_view
+    qtbot.waitUntil(lambda: bool(view.trials), timeout=RUN_TIMEOUT)  # read off the GUI thread
     assert window.tabs.currentWidget() is view and view.table.rowCount() == len(view.trials)
     assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in view.trials) == 4  # the budget, exactly
     assert len({t.user_attrs["pid"] for t in view.trials}) == 2  # trials from both workers
@@ -367,7 +370,9 @@ def test_stopping_a_search_leaves_no_trial_running(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: window.plots.step_loss.n > 0, timeout=RUN_TIMEOUT)
     window.actions["stop"].trigger()
     finish(qtbot, window)
-    window.search_view.refresh()
+    window.search_view.refresh()  # read off the GUI thread: until the read after the stop arrives
+    qtbot.waitUntil(lambda: bool(window.search_view.trials) and "RUNNING" not in [
+        t.state.name for t in window.search_view.trials], timeout=RUN_TIMEOUT)
     states = [t.state.name for t in window.search_view.trials]
     assert states == ["FAIL"] and "stopped" in window.search_view.trials[0].user_attrs["message"]
 
