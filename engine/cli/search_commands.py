@@ -9,6 +9,7 @@ line per finished trial and the best so far; trial runs are normal run folders."
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from pathlib import Path
 
