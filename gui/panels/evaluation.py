@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,7 @@ from engine.core.events import Evaluated
 from gui.panels.number_item import NumberItem
 from gui.panels.plots import PALETTE
 from gui.plotting.axes import make_plot
+from gui.plotting.cell_texts import CellTexts
 
 COLUMNS = [("precision", "Of the examples predicted as this class, the share that are."),
            ("recall", "Of the examples of this class, the share found."),
@@ -65,7 +66,8 @@ class EvaluationPanel(QWidget):
         self.matrix_plot.getPlotItem().setMouseEnabled(False, False)
         self.matrix_image = pg.ImageItem()
         self.matrix_plot.addItem(self.matrix_image)
-        self.cell_texts: list[pg.TextItem] = []
+        self.cell_texts = CellTexts()  # the counts (or recalls) on the cells
+        self.matrix_plot.addItem(self.cell_texts)
         self.as_recall = QCheckBox("each row as recall (share of the true class)")
         self.as_recall.setToolTip("Off: how many examples of each true class were predicted as each "
                                   "class. On: each row divided by its total, so the diagonal is recall.")
@@ -168,17 +170,23 @@ class EvaluationPanel(QWidget):
             else "No example was taken for another class.")
         points = np.asarray(report.reliability or [[0, 0, 0]], dtype=float)
         self.reliability_points.setData(points[:, 0], points[:, 1])
-        self._draw_pr(report)
+        # The precision-recall curves in the event loop's next turn: the report and the tab's
+        # first paint in this one, so neither turn stalls the window long.
+        QTimer.singleShot(0, self, lambda: self._draw_pr(report) if self.report is report else None)
         self.select_errors(None, None)
 
     def _draw_pr(self, report: Evaluated) -> None:
-        for curve in self.pr_curves:
-            self.pr.getPlotItem().legend.removeItem(curve)
-            self.pr.removeItem(curve)
-        self.pr_curves = []
-        for i, (name, (precision, recall)) in enumerate(zip(report.class_names, report.pr_curves, strict=False)):
-            curve = self.pr.plot(recall, precision, name=name, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
-            self.pr_curves.append(curve)
+        # Curves are made once per class count and then only given new data: adding a plot
+        # item costs milliseconds, and a report drawn from scratch stalled the window.
+        k = len(report.class_names)
+        if len(self.pr_curves) != k or [c.name() for c in self.pr_curves] != list(report.class_names):
+            for curve in self.pr_curves:
+                self.pr.getPlotItem().legend.removeItem(curve)
+                self.pr.removeItem(curve)
+            self.pr_curves = [self.pr.plot([], [], name=name, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
+                              for i, name in enumerate(report.class_names)]
+        for curve, (precision, recall) in zip(self.pr_curves, report.pr_curves, strict=False):
+            curve.setData(recall, precision)
 
     def matrix(self) -> np.ndarray:
         """The matrix as drawn: counts, or each row divided by its total."""
@@ -193,17 +201,11 @@ class EvaluationPanel(QWidget):
         self.matrix_image.setImage(m.T, levels=(0, m.max() or 1))  # ImageItem's first axis is x
         self.matrix_image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable())  # light blues
         self.matrix_image.setRect(0, 0, k, k)
-        for t in self.cell_texts:
-            self.matrix_plot.removeItem(t)
-        self.cell_texts = []
-        for i in range(k):
-            for j in range(k):
-                text = f"{m[i, j]:.2f}" if self.as_recall.isChecked() else f"{int(m[i, j])}"
-                item = pg.TextItem(text, color="#fff" if m[i, j] > 0.6 * (m.max() or 1) else "#222",
-                                   anchor=(0.5, 0.5))
-                item.setPos(j + 0.5, i + 0.5)
-                self.matrix_plot.addItem(item)
-                self.cell_texts.append(item)
+        top = m.max() or 1
+        values = m.reshape(-1)
+        self.cell_texts.set_cells(
+            [f"{v:.2f}" if self.as_recall.isChecked() else f"{int(v)}" for v in values],
+            ["#fff" if v > 0.6 * top else "#222" for v in values], k)
 
     @Slot(bool)
     def _on_as_recall_toggled(self, _on: bool) -> None:

@@ -23,18 +23,20 @@ def test_the_report_is_shown_sortable_and_the_matrix_as_counts_or_recall(qtbot):
     panel.table.sortItems(2, Qt.SortOrder.AscendingOrder)  # by recall, as a click on its header does
     assert [panel.table.item(r, 0).text() for r in range(3)] == ["cat", "owl", "dog"]
     assert np.array_equal(panel.matrix(), np.array(REPORT.confusion_matrix, dtype=float))
-    assert [t.toPlainText() for t in panel.cell_texts[:3]] == ["6", "3", "1"]
+    assert panel.cell_texts.texts()[:3] == ["6", "3", "1"]
     panel.as_recall.setChecked(True)
     rows = panel.matrix()
     assert np.allclose(rows.sum(1), 1) and np.allclose(np.diag(rows), REPORT.recall)
-    assert panel.cell_texts[0].toPlainText() == "0.60"
+    assert panel.cell_texts.texts()[0] == "0.60"
     assert "owl taken for cat (8×)" in panel.confused.text()
     x, y = panel.reliability_points.getData()
     assert list(x) == pytest.approx([0.45, 0.75, 0.95]) and list(y) == pytest.approx([0.4, 0.6, 0.8])
+    qtbot.waitUntil(lambda: len(panel.pr_curves) == 3)  # drawn in the event loop's next turn
     assert [c.name() for c in panel.pr_curves] == ["cat", "dog", "owl"]
     x, y = panel.pr_curves[0].getData()  # recall across, precision up
     assert list(x) == pytest.approx([1.0, 0.6, 0.1]) and list(y) == pytest.approx([0.2, 0.5, 1.0])
     panel.show_report(REPORT, "again")  # a second report replaces the curves
+    qtbot.wait(10)
     assert len(panel.pr_curves) == 3 and len(panel.pr.getPlotItem().legend.items) == 3
 
 

@@ -26,11 +26,14 @@ def test_cross_validation_runs_every_fold_and_shows_the_band_and_table(qtbot, wi
     window.settings_panel.set_config(tiny_config({"data.train_size": 120, "optim.epochs": 3}))
     window.experiments.cross_validate(3)
     assert window.state == RUNNING
-    seen_runs = []
+    seen_runs, busy_between_folds = [], []
     window.run_ended.connect(seen_runs.append)
+    # Read as each fold after the first starts (not after the fact: three tiny folds end fast).
+    window.run_started.connect(lambda _e: busy_between_folds.append(window.state == RUNNING
+                                                                    and not window.actions["start"].isEnabled()))
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.experiment_view, timeout=RUN_TIMEOUT)
-    assert window.state == RUNNING  # between folds the window stays busy: Start stays disabled
     finish(qtbot, window)
+    assert busy_between_folds and all(busy_between_folds)  # Start stays disabled between folds
     assert len(seen_runs) == 1 and seen_runs[0].reason == ev.COMPLETED  # one end: the plan's
     view = window.experiment_view
     assert view.mode == "cv" and len(view.runs) == 3
