@@ -187,16 +187,25 @@ class SearchView(QWidget):
 
     def _on_study_read(self, attached: int, result) -> None:
         self._reading = False
-        if attached == self._attached:
-            self._show(result)
+        if attached == self._attached and self._show(result):
+            # The plots in the event loop's next turn: the table and its paint in this one,
+            # so neither turn stalls the window long.
+            QTimer.singleShot(0, self, lambda: self._draw_then_say(attached))
+        elif attached == self._attached:
             self.study_read.emit()
         if self._again:
             self.refresh()
 
-    def _show(self, snap) -> None:
+    def _draw_then_say(self, attached: int) -> None:
+        if attached == self._attached:
+            self._draw()
+            self.study_read.emit()
+
+    def _show(self, snap) -> bool:
+        """The title and the table; True where the plots are to be drawn anew."""
         if isinstance(snap, Exception):  # a storage not there yet, a blip of the database
             self.title.setText(f"Study {self.study_name}: cannot read it now ({type(snap).__name__}: {snap})")
-            return
+            return False
         if snap.importances is not None:
             self._importances, self._importance_key = snap.importances, snap.done
         elif snap.done >= 3:
@@ -204,12 +213,12 @@ class SearchView(QWidget):
         self.trials, self.direction = snap.trials, snap.direction
         key = [(t.number, t.state.name, t.value, len(t.intermediate_values)) for t in self.trials]
         if key == self._seen and snap.importances is None:
-            return
+            return False
         self._seen = key
         self._title(snap)
         self.best_on_test.setEnabled(self.best_run_dir() is not None)
         self._fill_table()
-        self._draw()
+        return True
 
     # ---- drawing --------------------------------------------------------------------------
     def _title(self, snap: _Snapshot) -> None:
@@ -243,7 +252,10 @@ class SearchView(QWidget):
                 self.table.setItem(row, col, cell)
             self.table.item(row, 0).setData(Qt.ItemDataRole.UserRole + 1, t.user_attrs.get("run_dir"))
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Measured once a fill: a header that resizes to its contents re-measures every cell
+        # at every layout pass.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.resizeColumnsToContents()
 
     def _line(self, plot: str, i: int):
         """The i-th line of a plot, made once and kept: adding a plot item costs about 2 ms,
