@@ -85,7 +85,7 @@ class Evaluations(QObject):
         w.exports.report = result
         official = None if self._dataset is None else self._dataset in OFFICIAL_TEST_SPLIT
         w.evaluation.show_report(result, self._label, dataset_has_test_split=official)
-        w.tabs.setTabEnabled(1, True)
+        w.tabs.setTabEnabled(w.tabs.indexOf(w.evaluation), True)  # by object: tabs get inserted
         w.tabs.setCurrentWidget(w.evaluation)
         w.test_shown.emit(result)
 
