@@ -15,3 +15,51 @@ def test_the_evaluation_tab_is_enabled_and_shown_after_an_evaluation(qtbot, wind
     assert tabs.isTabEnabled(tabs.indexOf(page))
     assert tabs.currentWidget() is page and page.isEnabled()
     assert tabs.isTabEnabled(tabs.indexOf(window.experiment_view))
+
+
+def test_a_validation_asked_while_a_test_evaluation_waits_leaves_it_a_test(qtbot, window, monkeypatch):
+    """Both requests queue behind a folder evaluation; each keeps its own split."""
+    import threading
+
+    from engine.runs import stored
+    from engine.runs.reader import list_runs
+
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    gate, real = threading.Event(), stored.evaluate_folder
+
+    def gated(*args, **kw):  # holds the engine thread until both requests are queued
+        gate.wait(30)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(stored, "evaluate_folder", gated)
+    number, splits = window.handle.number, []
+    window.engine.worker.event_emitted.connect(
+        lambda n, e: splits.append(e.split) if n == number and isinstance(e, ev.Evaluated) else None)
+    window.evaluate_folder("val", str(list_runs(window.runs_dir)[0]), "best")
+    window.actions["test"].trigger()
+    window.actions["validate"].trigger()
+    gate.set()
+    qtbot.waitUntil(lambda: len(splits) == 2, timeout=RUN_TIMEOUT)
+    assert splits == ["test", "val"]
+    qtbot.waitUntil(lambda: window.test_result is not None, timeout=RUN_TIMEOUT)
+    assert window.test_result.split == "test"
+
+
+def test_the_validation_gallery_of_a_frozen_backbone_run_shows_its_images(qtbot, window):
+    from tests.helpers import tiny_config
+
+    window.settings_panel.set_config(tiny_config({
+        "data.classes": "odd", "data.train_size": 50, "data.val_size": 200, "model.backbone": "fashion_cnn",
+        "model.transfer": "frozen", "optim.epochs": 1, "optim.batch_size": 16}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as ended:
+        window.actions["start"].trigger()
+    assert ended.args[0].reason == ev.COMPLETED
+    with qtbot.waitSignal(window.test_shown, timeout=RUN_TIMEOUT) as shown:
+        window.actions["validate"].trigger()
+    assert shown.args[0].errors  # one epoch of a head: some mistakes to show
+    gallery = window.evaluation.gallery
+    qtbot.waitUntil(lambda: gallery.count() > 0 or window.error_dialog is not None, timeout=RUN_TIMEOUT)
+    assert window.error_dialog is None
+    icon = gallery.item(0).icon().pixmap(56, 56)
+    assert not icon.isNull() and icon.width() == 56
