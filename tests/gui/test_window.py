@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 from engine.core import events as ev
 from engine.runs.reader import list_runs, read_run
 from gui.window.main_window import MainWindow
-from gui.window.run_state import IDLE, PAUSED, RUNNING
+from gui.window.run_state import IDLE, PAUSED
 from gui.worker import RunHandle
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.helpers import tiny_config
@@ -214,27 +214,6 @@ def test_the_picker_says_when_settings_differ_from_the_preset(qtbot):
     assert "memoriz" in panel.description.text() or "100 %" in panel.description.text()
     panel.widgets["optim.epochs"].setValue(load_preset("overfit").optim.epochs)
     assert panel.preset_box.currentText() == "overfit" and panel.current_preset() == "overfit"
-
-
-def test_space_and_esc_work_from_a_number_field_without_wiping_it(qtbot, long_run):
-    from PySide6.QtCore import Qt
-
-    window = long_run
-    window.activateWindow()
-    field = window.settings_panel.widgets["regularization.dropout"]
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=5000)
-    field.lineEdit().selectAll()
-    qtbot.keyClicks(field, "0.25")
-    qtbot.keyClick(field, Qt.Key.Key_Space)
-    assert window.state == PAUSED
-    assert field.value() == pytest.approx(0.25) and field.text().strip() == "0.250"
-    qtbot.keyClick(field, Qt.Key.Key_Space)  # resume: the edit applies at the next batch
-    assert window.state == RUNNING
-    qtbot.waitUntil(lambda: "dropout 0→0.25" in window.plots.markers.labels("loss"), timeout=10_000)
-    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
-        qtbot.keyClick(field, Qt.Key.Key_Escape)
-    assert sig.args[0].reason == ev.USER_STOPPED and field.value() == pytest.approx(0.25)
 
 
 def test_cyclic_garbage_is_freed_only_on_the_gui_thread(qtbot, window):
