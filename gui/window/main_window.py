@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.status_label = self.status.label  # the line a user reads first
         self.run_state = RunState(self.actions, on_live=self.settings_panel.set_live)
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
-        self.closer = CloseGuard(self, self.engine, self._on_closing)
+        self.closer = CloseGuard(self, self.engine, self._on_closing, self._live_job)
         self.evaluations = Evaluations(self)
         self.experiments.build_browser()
 
@@ -408,6 +408,10 @@ class MainWindow(QMainWindow):
             config = None
         self.store.save(self, config, self.settings_panel.preset_name(),
                         {"text_scale": self.plots.text_scale, "layer_plots": self.plots.grid.layers})
+
+    def _live_job(self):
+        live = self.handle is not None and self.state in (RUNNING, PAUSED)
+        return (self.handle.control, self.multi_run) if live else None
 
     def _on_closing(self) -> None:
         self._save_state()

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 from engine.core import events as ev
 from engine.runs.reader import list_runs, read_run
 from gui.window.main_window import MainWindow
-from gui.window.run_state import IDLE, PAUSED
+from gui.window.run_state import IDLE, PAUSED, RUNNING
 from gui.worker import RunHandle
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.helpers import tiny_config
@@ -71,9 +71,17 @@ def test_live_settings_change_marks_the_plots(qtbot, long_run):
     assert '"regularization.dropout": [0.0, 0.3]' in written
 
 
-def test_closing_mid_run_stops_and_flushes_the_run(qtbot, long_run):
+def test_closing_mid_run_asks_first_then_stops_and_flushes_the_run(qtbot, long_run, monkeypatch):
     window = long_run
+    asked = []
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: asked.append(a[1]) or False)
+    window.close()  # not confirmed: the run goes on
+    assert asked == ["Quit while training?"] and window.isVisible() and window.state == RUNNING
+    shown = window.plots.step_loss.n
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > shown, timeout=10_000)
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: asked.append(a[1]) or True)
     window.close()
+    assert len(asked) == 2
     qtbot.waitUntil(lambda: not window.isVisible() and not window.any_thread_running(), timeout=10_000)
     run = read_run(list_runs(window.runs_dir)[0])
     assert run.status == ev.USER_STOPPED and (run.path / "last.safetensors").is_file()
