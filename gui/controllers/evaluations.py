@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from engine.core import events as ev
+from engine.runs.reader import recorded_evaluation
 from gui import dialogs
 from gui.panels.settings import OFFICIAL_TEST_SPLIT
 from gui.worker import RunHandle
@@ -26,6 +27,7 @@ class Evaluations(QObject):
         self._label = "run"
         self._dataset: str | None = None  # the evaluated run's dataset, where known
         self._source: RunHandle | None = None  # the job whose run the report shown is of
+        self.notice = None  # the last note on a request that could not be done as asked
         window.evaluation.thumbnails_wanted.connect(self._on_thumbnails_wanted)
 
     def new_run(self) -> None:
@@ -53,6 +55,16 @@ class Evaluations(QObject):
         w = self.window
         if path is None:
             path = QFileDialog.getExistingDirectory(w, "Run folder to evaluate", str(w.runs_dir))
+        known = recorded_evaluation(path, "test") if path and split == "test" else None
+        if known is not None:  # no choice to offer: the one test evaluation is on record
+            self.notice = dialogs.cannot(
+                w, "Test split already evaluated",
+                f"{path}: its test split was evaluated once already, with the {known.weights} weights; "
+                "that result is shown. Evaluating it again, with any weights, would turn the test set "
+                "into a validation set.")
+            self._label, self._dataset, self._source = Path(path).name, None, RunHandle(run_dir=path)
+            self.on_evaluated(known, of_current_run=False)
+            return
         if path and weights is None and all((Path(path) / f"{k}.safetensors").is_file() for k in ("best", "last")):
             weights, ok = QInputDialog.getItem(w, "Which weights?", "Evaluate the weights of", ["best", "last"],
                                                0, False)

@@ -35,6 +35,9 @@ COLUMNS = [("precision", "Of the examples predicted as this class, the share tha
            ("F1", "The harmonic mean of precision and recall."),
            ("support", "Examples of this class in the split.")]
 SPLITS = {"test": "the locked test split", "val": "the validation split"}
+# Which weights a report is of, in every headline: the two can differ by many points.
+WEIGHTS = {"best": "best weights (of the epoch the monitored validation metric was best; restored)",
+           "last": "last weights (of the last epoch trained)"}
 
 
 class NumberItem(QTableWidgetItem):
@@ -155,7 +158,7 @@ class EvaluationPanel(QWidget):
         self.headline.setText(
             f"<b>{run_label}: accuracy {report.accuracy:.2%}</b> &nbsp; loss {report.loss:.4f} &nbsp; "
             f"macro F1 {report.macro_f1:.3f} &nbsp; calibration error {ece}<br>{report.examples:,} "
-            f"examples of {where}; {report.weights} weights."
+            f"examples of {where}; the {WEIGHTS.get(report.weights, report.weights + ' weights')}."
             + ("<br>Evaluated once: evaluating again and tuning on the result would turn the test "
                "set into a validation set." if report.split == "test" else ""))
         self.table.setSortingEnabled(False)

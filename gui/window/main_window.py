@@ -150,8 +150,9 @@ class MainWindow(QMainWindow):
             None,
             ("validate", "Evaluate on validation", None, "After a run, as often as wanted: the report on "
              "the validation split, in the Evaluation tab", self._on_validate_triggered),
-            ("test", "Evaluate on test set", None, "Once, after a run: accuracy and per-class precision / "
-             "recall / F1 on the locked test split", self._on_test_triggered)])
+            ("test", "Evaluate on test set", None, "Once, after a run, with the weights it ended with (the "
+             "best epoch's where restore best is on): accuracy and per-class precision / recall / F1 on the "
+             "locked test split", self._on_test_triggered)])
 
     def _build_menus(self) -> None:
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)

@@ -1,6 +1,8 @@
 """The window's evaluations, driven through its actions: the Evaluation tab, which weights
 a report is of, and requests queued behind each other."""
 
+import re
+
 from engine.core import events as ev
 from tests.gui.conftest import RUN_TIMEOUT
 
@@ -15,6 +17,7 @@ def test_the_evaluation_tab_is_enabled_and_shown_after_an_evaluation(qtbot, wind
     assert tabs.isTabEnabled(tabs.indexOf(page))
     assert tabs.currentWidget() is page and page.isEnabled()
     assert tabs.isTabEnabled(tabs.indexOf(window.experiment_view))
+    assert re.search(r"the (best|last) weights \(of the (epoch|last epoch)", page.headline.text())  # which ones
 
 
 def test_a_validation_asked_while_a_test_evaluation_waits_leaves_it_a_test(qtbot, window, monkeypatch):
@@ -63,3 +66,25 @@ def test_the_validation_gallery_of_a_frozen_backbone_run_shows_its_images(qtbot,
     assert window.error_dialog is None
     icon = gallery.item(0).icon().pixmap(56, 56)
     assert not icon.isNull() and icon.width() == 56
+
+
+def test_a_folders_recorded_test_result_is_said_to_be_so_instead_of_asking_which_weights(
+        qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from engine.experiments.experiment import run_single
+    from tests.helpers import tiny_config
+
+    folder = str(run_single(tiny_config({"optim.epochs": 3}), runs_dir=tmp_path / "elsewhere").run_dir)
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: asked.append(a[1]) or ("best", True)))
+    window.evaluate_folder("test", folder)
+    qtbot.waitUntil(lambda: "locked test split" in window.evaluation.headline.text(), timeout=RUN_TIMEOUT)
+    assert asked == ["Which weights?"] and "best weights" in window.evaluation.headline.text()
+    window.evaluation.headline.setText("")
+    window.evaluate_folder("test", folder)  # again: the record answers, no choice is offered
+    assert asked == ["Which weights?"]
+    notice = window.evaluations.notice
+    assert notice.isVisible() and "already" in notice.text() and "best weights" in notice.text()
+    assert "best weights" in window.evaluation.headline.text()
+    notice.close()
