@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabWidget
 
 from engine.core import events as ev
@@ -30,6 +30,7 @@ from gui.panels.settings import SettingsPanel
 from gui.window import menus
 from gui.window.closing import CloseGuard
 from gui.window.dispatch import EventRouter
+from gui.window.geometry import FirstLaunchFit
 from gui.window.keys import RunKeys
 from gui.window.persistence import SettingsStore
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING, RunState
@@ -133,11 +134,7 @@ class MainWindow(QMainWindow):
             self.menu_actions["Layer plots (weight and gradient norms)"].setChecked(False)
             self.plots.show_layer_plots(False)
         if not self.store.restore_geometry(self):
-            # 1400 x 900, or the whole screen where it is smaller (a 1280 x 720 projector).
-            # (Offscreen, as in screenshot mode, there is no real screen to fit.)
-            room = self.screen().availableGeometry()
-            offscreen = QGuiApplication.platformName() == "offscreen"
-            self.resize(1400 if offscreen else min(1400, room.width()), 900 if offscreen else min(900, room.height()))
+            self.first_fit = FirstLaunchFit(self)  # 1400 x 900, or what a smaller screen holds
 
     # ---- construction ---------------------------------------------------------------
     def _build_actions(self) -> dict[str, QAction]:
