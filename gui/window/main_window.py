@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
         self.started_event = event
         for warning in event.warnings:  # the data loaded, with something left out
             log.warning("%s", warning)
-            self.status.say(f"training on {event.device}; warning: {warning}")
+            self.status.warn(warning)
         self.run_started.emit(event)
 
     def _x_of(self, step: int) -> float:
