@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -50,6 +51,49 @@ FLOAT_DECIMALS = {"lr": 6, "weight_decay": 5, "l1": 6, "min_delta": 5}
 OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
 TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
                      "used whole: test size applies to toy data and image folders only.")
+
+
+class _SaysWhatItChanged:
+    """A spin box that takes a number typed outside its range and sets the nearest allowed
+    value, saying so (Qt's own kept the digits that fit, 99999999 -> 99, or went back to the
+    previous value, 0 epochs -> 40, without a word). `said` holds the last such note."""
+
+    said = ""
+
+    def validate(self, text, pos):
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        if state == QValidator.State.Invalid and _number(text) is not None:
+            return QValidator.State.Intermediate, text, pos  # a number: judged when committed
+        return result
+
+    def fixup(self, text):
+        value = _number(text)
+        if value is None:
+            return super().fixup(text)
+        lo, hi = self.minimum(), self.maximum()
+        if lo <= value <= hi:
+            return super().fixup(text)
+        kept = lo if value < lo else hi
+        shown = self.textFromValue(kept)
+        self.said = (f"{text.strip()} is {'below the minimum' if value < lo else 'above the maximum'} "
+                     f"{shown.strip()}: set to {shown.strip()}.")
+        return shown
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+class SaidSpinBox(_SaysWhatItChanged, QSpinBox):
+    pass
+
+
+class SaidDoubleSpinBox(_SaysWhatItChanged, QDoubleSpinBox):
+    pass
 
 
 class SettingsPanel(QWidget):
@@ -132,14 +176,14 @@ class SettingsPanel(QWidget):
             w.addItems(list(meta["choices"]))
             w.currentTextChanged.connect(lambda _=None, k=key: self._emit(k))
         elif kind == "int":
-            w = QSpinBox()
+            w = SaidSpinBox()
             w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
                        int(meta["max"]) if meta["max"] is not None else 2**31 - 1)
             w.setKeyboardTracking(False)
             w.setGroupSeparatorShown(True)
             w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
         elif kind == "float":
-            w = QDoubleSpinBox()
+            w = SaidDoubleSpinBox()
             decimals = FLOAT_DECIMALS.get(f.name, 3)
             w.setDecimals(decimals)
             lo = meta["min"] if meta["min"] is not None else -1e9
@@ -170,12 +214,21 @@ class SettingsPanel(QWidget):
             w = QLineEdit()
             w.editingFinished.connect(lambda k=key: self._emit(k))
         w.setObjectName(key)
+        if isinstance(w, _SaysWhatItChanged):
+            w.editingFinished.connect(lambda k=key: self._on_number_committed(k))
         if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
             w.installEventFilter(self)
         w.setToolTip(tip)
         w.setProperty("help", tip)
         return w
+
+    def _on_number_committed(self, key: str) -> None:
+        w = self.widgets[key]
+        if w.said:  # shown beside the field until its next edit
+            self.errors[key].setText(w.said)
+            self.errors[key].show()
+            w.said = ""
 
     def commit_edits(self) -> None:
         """Take what is typed in a number field that still has the focus (such fields
