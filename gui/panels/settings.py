@@ -330,8 +330,9 @@ class SettingsPanel(QWidget):
             w = self.widgets[key]
             live_ok = not self._live or self.fields[key].metadata.get("live")
             w.setEnabled(reason is None and bool(live_ok))
+            why = reason or (None if live_ok else LOCKED_TIP)
             help_text = w.property("help")
-            w.setToolTip(f"{help_text}\n\n{reason}" if reason else help_text)
+            w.setToolTip(f"{help_text}\n\n{why}" if why else help_text)
 
     def _not_applicable(self) -> dict[str, str | None]:
         v = self.value
@@ -397,8 +398,7 @@ class SettingsPanel(QWidget):
             w.setEnabled(can_change or not live)
             help_text = w.property("help")
             w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
-        if not live:
-            self._update_applicable()
+        self._update_applicable()  # live or not: a live setting that does not apply stays off
 
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:

@@ -35,3 +35,15 @@ def test_a_number_out_of_range_is_set_to_the_nearest_allowed_and_said(qtbot, pan
     assert field.value() == (field.maximum() if kept is None else kept)
     note = panel.errors[key]
     assert note.isVisibleTo(panel) and why in note.text()
+
+
+def test_augmentation_stays_off_in_frozen_mode_while_a_run_is_live(panel):
+    panel.set_value("model.backbone", "fashion_cnn")
+    panel.set_value("model.transfer", "frozen")
+    flip = panel.widgets["regularization.augment_hflip"]
+    assert not flip.isEnabled()
+    panel.set_live(True)  # as the window does when a run starts
+    assert not flip.isEnabled() and "Off in frozen mode" in flip.toolTip()
+    assert panel.widgets["regularization.dropout"].isEnabled()  # a live setting that applies
+    panel.set_live(False)
+    assert not flip.isEnabled()
