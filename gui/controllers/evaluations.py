@@ -10,9 +10,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from engine.core import events as ev
+from engine.core.applicability import OFFICIAL_TEST_SPLIT
 from engine.runs.reader import recorded_evaluation
 from gui import dialogs
-from gui.panels.settings import OFFICIAL_TEST_SPLIT
 from gui.worker import RunHandle
 
 log = logging.getLogger("overfit_lab")

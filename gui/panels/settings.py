@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -28,15 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.applicability import not_applicable
 from engine.core.config import (
     SECTIONS,
-    TORCHVISION_DATASETS,
     Config,
     ConfigError,
     load_preset,
     preset_description,
     preset_names,
 )
+from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItChanged
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -46,54 +46,8 @@ LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 streng
           "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
           "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
           "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
-FLOAT_DECIMALS = {"lr": 6, "weight_decay": 5, "l1": 6, "min_delta": 5}
-# Datasets that come with their own test split: data.test_size does not apply to them.
-OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
-TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
-                     "used whole: test size applies to toy data and image folders only.")
-
-
-class _SaysWhatItChanged:
-    """A spin box that takes a number typed outside its range and sets the nearest allowed
-    value, saying so (Qt's own kept the digits that fit, 99999999 -> 99, or went back to the
-    previous value, 0 epochs -> 40, without a word). `said` holds the last such note."""
-
-    said = ""
-
-    def validate(self, text, pos):
-        result = super().validate(text, pos)
-        state = result[0] if isinstance(result, tuple) else result
-        if state == QValidator.State.Invalid and _number(text) is not None:
-            return QValidator.State.Intermediate, text, pos  # a number: judged when committed
-        return result
-
-    def fixup(self, text):
-        value = _number(text)
-        if value is None:
-            return super().fixup(text)
-        lo, hi = self.minimum(), self.maximum()
-        if lo <= value <= hi:
-            return super().fixup(text)
-        kept = lo if value < lo else hi
-        shown = self.textFromValue(kept)
-        self.said = (f"{text.strip()} is {'below the minimum' if value < lo else 'above the maximum'} "
-                     f"{shown.strip()}: set to {shown.strip()}.")
-        return shown
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.strip().replace(",", ""))
-    except ValueError:
-        return None
-
-
-class SaidSpinBox(_SaysWhatItChanged, QSpinBox):
-    pass
-
-
-class SaidDoubleSpinBox(_SaysWhatItChanged, QDoubleSpinBox):
-    pass
+# An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
+BOUND_STEP = {"lr": 1e-6}
 
 
 class SettingsPanel(QWidget):
@@ -184,11 +138,9 @@ class SettingsPanel(QWidget):
             w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
         elif kind == "float":
             w = SaidDoubleSpinBox()
-            decimals = FLOAT_DECIMALS.get(f.name, 3)
-            w.setDecimals(decimals)
             lo = meta["min"] if meta["min"] is not None else -1e9
             hi = meta["max"] if meta["max"] is not None else 1e9
-            step = 10 ** -decimals
+            step = BOUND_STEP.get(f.name, 1e-3)
             if meta.get("min_exclusive"):
                 lo += step
             if meta.get("max_exclusive"):
@@ -214,7 +166,7 @@ class SettingsPanel(QWidget):
             w = QLineEdit()
             w.editingFinished.connect(lambda k=key: self._emit(k))
         w.setObjectName(key)
-        if isinstance(w, _SaysWhatItChanged):
+        if isinstance(w, SaysWhatItChanged):
             w.editingFinished.connect(lambda k=key: self._on_number_committed(k))
         if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
@@ -335,22 +287,8 @@ class SettingsPanel(QWidget):
             w.setToolTip(f"{help_text}\n\n{why}" if why else help_text)
 
     def _not_applicable(self) -> dict[str, str | None]:
-        v = self.value
-        backbone, transfer = v("model.backbone"), v("model.transfer")
-        frozen = backbone != "none" and transfer in ("frozen", "random_frozen")
-        out = {"data.test_size": TEST_SIZE_IGNORED if v("data.dataset") in OFFICIAL_TEST_SPLIT else None,
-               "data.classes": None if v("data.dataset") == "fashion_mnist" else "Only for fashion_mnist."}
-        for key in ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation"):
-            out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
-        for key in ("model.transfer", "model.backbone_size", "model.weights_file"):
-            out[key] = "Applies with a backbone (model.backbone)." if backbone == "none" else None
-        for key in ("model.frozen_epochs", "model.backbone_lr_scale"):
-            out[key] = None if backbone != "none" and transfer == "finetune" else "Applies when fine-tuning a backbone."
-        for key in self.widgets:
-            if key.startswith("regularization.augment_"):
-                out[key] = ("Off in frozen mode: each image's features are computed once, so an augmented image "
-                            "would need them again.") if frozen else None
-        return out
+        """The engine's own rule (engine.core.applicability), for the fields on screen."""
+        return {key: why for key, why in not_applicable(self.value).items() if key in self.widgets}
 
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""

@@ -47,3 +47,34 @@ def test_augmentation_stays_off_in_frozen_mode_while_a_run_is_live(panel):
     assert panel.widgets["regularization.dropout"].isEnabled()  # a live setting that applies
     panel.set_live(False)
     assert not flip.isEnabled()
+
+
+@pytest.mark.parametrize(("key", "value"), [("optim.lr", 0.0006031412345678901), ("regularization.l1", 3.3e-07),
+                                            ("regularization.weight_decay", 0.12345678901234567)])
+def test_a_value_with_many_digits_comes_back_exactly(panel, key, value):
+    """A search trial reopened in the panel is the same run (was: lr rounded to 0.000603)."""
+    from tests.helpers import tiny_config
+
+    section, name = key.split(".")
+    panel.set_config(tiny_config({key: value}))
+    assert getattr(getattr(panel.config(), section), name) == value
+    assert float(panel.widgets[key].text()) == value  # what is shown reads back as the same number
+
+
+def test_a_value_typed_in_scientific_notation_is_taken(qtbot, panel):
+    type_into(qtbot, panel, "optim.lr", "6e-4")
+    assert panel.config().optim.lr == 0.0006
+
+
+def test_the_panel_greys_out_what_the_engine_does_not_apply(panel):
+    """One rule (engine.core.applicability): augmentation is off where the engine caches a
+    frozen backbone's features, and the panel says so."""
+    from engine.core.applicability import features_cached
+
+    for transfer in ("scratch", "random_frozen", "frozen", "finetune"):
+        panel.set_value("model.backbone", "fashion_cnn")
+        panel.set_value("model.transfer", transfer)
+        config = panel.config()
+        frozen = features_cached(config.model.backbone, config.model.transfer)
+        assert frozen == (transfer in ("random_frozen", "frozen"))
+        assert panel.widgets["regularization.augment_rotate"].isEnabled() is not frozen

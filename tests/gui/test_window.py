@@ -384,7 +384,7 @@ def test_test_size_applies_only_where_there_is_no_official_test_split(qtbot, win
     panel = window.settings_panel
     test_size = panel.widgets["data.test_size"]
     assert panel.value("data.dataset") == "fashion_mnist" and not test_size.isEnabled()
-    from gui.panels.settings import TEST_SIZE_IGNORED
+    from engine.core.applicability import TEST_SIZE_IGNORED
 
     assert TEST_SIZE_IGNORED in test_size.toolTip()
     panel.widgets["data.dataset"].setCurrentText("moons")
