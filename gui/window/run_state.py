@@ -13,7 +13,7 @@ class RunState:
     Nobody sets a flag and then refreshes the actions by hand: `change()` sets the values and
     tells every listener (`listen`), once per change, with this state."""
 
-    FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending")
+    FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending", "after_search")
 
     def __init__(self):
         self.state = IDLE
@@ -22,6 +22,7 @@ class RunState:
         self.can_validate = False  # the last run finished usably: its weights can be evaluated
         self.closing = False
         self.test_pending = False  # the test split's one evaluation is asked for and not back yet
+        self.after_search = False  # the last job was a search: the window holds no trial to evaluate
         self._listeners: list[Callable[[RunState], None]] = []
 
     @property
@@ -48,9 +49,14 @@ class RunState:
         self.change(state=state)
 
 
+SEARCH_REASON = ("A search keeps no single run in the window to evaluate: use the Search tab's \"Evaluate "
+                 "the best trial on the test set\", or File ▸ Evaluate a run folder with a trial's folder.")
+
+
 def enable_actions(actions: dict) -> Callable[[RunState], None]:
     """A listener that keeps the window's QActions (start, pause, stop, reset, test, validate)
-    in step with the run state."""
+    in step with the run state; after a search the two Evaluate actions say why they are off."""
+    tips = {name: actions[name].toolTip() for name in ("test", "validate")}
 
     def follow(r: RunState) -> None:
         s, usable = r.state, r.state == IDLE and not r.closing
@@ -61,6 +67,10 @@ def enable_actions(actions: dict) -> Callable[[RunState], None]:
         actions["reset"].setEnabled(s == IDLE)
         actions["test"].setEnabled(usable and r.can_test and not r.test_pending)
         actions["validate"].setEnabled(usable and r.can_validate)
+        for name, tip in tips.items():
+            shown = SEARCH_REASON if r.after_search and s == IDLE else tip
+            actions[name].setToolTip(shown)
+            actions[name].setStatusTip(shown)
 
     return follow
 

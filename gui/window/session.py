@@ -79,7 +79,7 @@ class RunSession(QObject):
         if first is not None:
             self.plots.prepare_run(self.run_label, first.optim.epochs, first.data.dataset)
             self.status.starting(first.optim.epochs)
-        rs.change(state=RUNNING, can_test=False, can_validate=False, test_pending=False)
+        rs.change(state=RUNNING, can_test=False, can_validate=False, test_pending=False, after_search=False)
         self.engine.start(self.handle)
         return True
 
@@ -200,8 +200,10 @@ class RunSession(QObject):
             self._job_ended(_ended(event.reason, event.message))
 
     def _job_ended(self, result: ev.RunFinished) -> None:
-        usable = result.reason in ev.USABLE and self.started_event is not None
-        self.run_state.change(state=IDLE, can_test=usable, can_validate=usable)
+        # A search's trials are run folders of their own; the window keeps none of them to evaluate.
+        search = self.handle is not None and self.handle.search is not None
+        usable = result.reason in ev.USABLE and self.started_event is not None and not search
+        self.run_state.change(state=IDLE, can_test=usable, can_validate=usable, after_search=search)
         if result.reason in (ev.FAILED, ev.DIVERGED) and not self.run_state.closing:
             log.error("run %s: %s", "refused its input" if result.bad_input else result.reason, result.message)
             self.failed.emit(result)

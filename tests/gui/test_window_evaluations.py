@@ -88,3 +88,26 @@ def test_a_folders_recorded_test_result_is_said_to_be_so_instead_of_asking_which
     assert notice.isVisible() and "already" in notice.text() and "best weights" in notice.text()
     assert "best weights" in window.evaluation.headline.text()
     notice.close()
+
+
+def test_after_a_search_the_evaluate_actions_are_off_and_say_where_to_evaluate(qtbot, window):
+    """A search keeps no run in the window to evaluate (both actions always failed): they are
+    disabled, and their tooltip points at the Search tab's best-trial evaluation."""
+    from gui.controllers.experiment_dialogs import SearchDialog
+    from tests.helpers import tiny_config
+
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 1}))
+    dialog = SearchDialog(window, "tiny-search")
+    dialog.trials.setValue(2)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as ended:
+        window.experiments.search(dialog)
+    assert ended.args[0].reason in ev.USABLE
+    for name in ("validate", "test"):
+        action = window.actions[name]
+        assert not action.isEnabled(), name
+        assert "Search tab" in action.toolTip() and "best trial" in action.toolTip()
+    window.search_view.refresh()  # the study as the Search tab's next poll reads it
+    assert window.search_view.best_on_test.isEnabled()  # what works instead
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):  # an ordinary run: back as they were
+        window.actions["start"].trigger()
+    assert window.actions["validate"].isEnabled() and "Search tab" not in window.actions["validate"].toolTip()
