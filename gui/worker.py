@@ -46,17 +46,21 @@ class RunHandle:
     runs_dir: Path | str | None = None
     plan: list[dict[str, Any]] = field(default_factory=lambda: [{}])
     run_dir: Path | str | None = None  # a folder to evaluate instead of training
-    split: str = "test"  # which split an evaluation job reads: "val" or "test"
     weights: str | None = None  # a folder's "best" or "last" weights (None: best, else last)
     number: int = field(default_factory=lambda: next(_numbers))
     control: RunControl = field(default_factory=RunControl)
-    busy: bool = False  # the engine thread has work queued or running for this job
+    pending: int = 0  # requests of this job queued or running on the engine thread
     kind: str = "experiment"  # what the plan is: "cv", "curve", "tour" (engine.experiments.experiment)
     meta: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     notes: dict[str, Any] = field(default_factory=dict)  # kept in each run's summary (a twin's reference)
     resume_dir: Path | str | None = None  # an interrupted experiment folder to go on with
     search: Any = None  # a search: (engine.search.space.SearchSettings, study name, storage URL or None)
+
+    @property
+    def busy(self) -> bool:
+        """The engine thread has work queued or running for this job."""
+        return self.pending > 0
 
     def shutdown(self) -> None:
         """Ask a live run to stop (also when paused)."""
@@ -85,10 +89,11 @@ class EngineWorker(QObject):
         super().__init__()
         self._held = None  # (job number, the last trial of the last plan): evaluable
         self._folder_data = None  # (run folder, its splits): a gallery's pages reuse them
+        self._held_images = None  # (job number, the held run's splits as images): for its gallery
 
     @Slot(object)
     def run(self, handle: RunHandle) -> None:
-        self._held = None  # the previous run's tensors can go
+        self._held = self._held_images = None  # the previous run's tensors can go
         try:
             from engine.experiments.experiment import Experiment  # imports torch: on this thread
 
@@ -123,22 +128,23 @@ class EngineWorker(QObject):
         finally:
             self.job_done.emit(handle.number)
 
-    @Slot(object)
-    def evaluate(self, handle: RunHandle) -> None:
-        """`handle.split` (validation as often as asked, the locked test split once): for the
-        run folder `handle.run_dir`, or else for the last run of the job's plan, which the
-        worker still holds."""
+    @Slot(object, str)
+    def evaluate(self, handle: RunHandle, split: str) -> None:
+        """`split` (validation as often as asked, the locked test split once): for the run
+        folder `handle.run_dir`, or else for the last run of the job's plan, which the worker
+        still holds. The split travels with the request: a second request queued behind this
+        one cannot change what this one reads."""
         try:
             if handle.run_dir is not None:
                 from engine.runs.stored import evaluate_folder
 
-                report, _new = evaluate_folder(handle.run_dir, handle.split, handle.weights)
+                report, _new = evaluate_folder(handle.run_dir, split, handle.weights)
                 self.event_emitted.emit(handle.number, report)
             else:
                 if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:
                     raise RuntimeError("only the latest finished run can be evaluated")
                 trainer = self._held[1].trainer
-                if handle.split == "test":
+                if split == "test":
                     trainer.evaluate_test()  # its run writer records it, this job's signal shows it
                 else:
                     from engine.training.reports import evaluate_split
@@ -154,7 +160,7 @@ class EngineWorker(QObject):
     def thumbnails(self, handle: RunHandle, split: str, indices: list) -> None:
         """Pixels of a few examples (those on screen) of the run held or a run folder."""
         try:
-            from engine.data.thumbnails import thumbnails
+            from engine.data.thumbnails import thumbnails, with_images
             from engine.runs.stored import run_data
 
             if handle.run_dir is not None:
@@ -162,7 +168,10 @@ class EngineWorker(QObject):
                     self._folder_data = (str(handle.run_dir), run_data(handle.run_dir))
                 data = self._folder_data[1]
             elif self._held is not None and self._held[0] == handle.number:
-                data = self._held[1].trainer.data
+                if self._held_images is None or self._held_images[0] != handle.number:
+                    trainer = self._held[1].trainer
+                    self._held_images = (handle.number, with_images(trainer.data, trainer.config))
+                data = self._held_images[1]
             else:
                 raise RuntimeError("that run is no longer held; evaluate its folder instead")
             self.event_emitted.emit(handle.number, thumbnails(data, split, indices))
@@ -174,7 +183,7 @@ class Engine(QObject):
     """Owned by the window (GUI thread): the engine thread, its worker, and the requests."""
 
     _run_requested = Signal(object)
-    _evaluate_requested = Signal(object)
+    _evaluate_requested = Signal(object, str)
     _thumbnails_requested = Signal(object, str, list)
 
     def __init__(self, parent=None):
@@ -194,7 +203,7 @@ class Engine(QObject):
     def _submit(self, handle: RunHandle) -> None:
         if not self.thread.isRunning():
             self.thread.start()
-        handle.busy = True
+        handle.pending += 1
         self._handles[handle.number] = handle
 
     def start(self, handle: RunHandle) -> None:
@@ -202,9 +211,8 @@ class Engine(QObject):
         self._run_requested.emit(handle)
 
     def evaluate(self, handle: RunHandle, split: str = "test") -> None:
-        handle.split = split
         self._submit(handle)
-        self._evaluate_requested.emit(handle)
+        self._evaluate_requested.emit(handle, split)
 
     def thumbnails(self, handle: RunHandle, split: str, indices: list[int]) -> None:
         """A gallery page: answered by a Thumbnails event of the handle's number (queued
@@ -215,9 +223,11 @@ class Engine(QObject):
 
     @Slot(int)
     def _on_worker_job_done(self, number: int) -> None:
-        handle = self._handles.pop(number, None)
+        handle = self._handles.get(number)
         if handle is not None:
-            handle.busy = False
+            handle.pending -= 1
+            if not handle.pending:
+                del self._handles[number]
 
     def quit(self) -> None:
         """Stop whatever runs and let the thread's event loop end (never waits)."""

@@ -3,10 +3,23 @@ test split (opening it is recorded, as for its evaluation)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from engine.core import events as ev
-from engine.data.bundle import DataBundle
+from engine.core.config import Config
+from engine.data.bundle import DataBundle, load_data
+
+
+def with_images(data: DataBundle, config: Config) -> DataBundle:
+    """`data` as a gallery needs it: images. A frozen backbone's run holds its validation
+    split as the backbone's cached features; its images are rebuilt from the run's settings
+    and seed (the same split), with the run's own locked test split (which stays images),
+    so that every opening of the test split is recorded in one place."""
+    if data.is_toy or data.val_x.ndim == 4:
+        return data
+    return dataclasses.replace(load_data(config.data, config.run.seed, "cpu"), test=data.test)
 
 
 def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnails:
@@ -15,8 +28,10 @@ def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnail
         x, _ = data.test.open("gallery of the test evaluation")
     else:
         x = data.val_x
-    if x.ndim != 4:
+    if data.is_toy:
         raise ValueError("thumbnails are for image data; toy points are shown on the decision boundary")
+    if x.ndim != 4:
+        raise ValueError("these are a backbone's features, not images: pass the data through with_images()")
     picked = (x[torch.as_tensor(indices, dtype=torch.long, device=x.device)].clamp(0, 1) * 255).round()
     picked = picked.to(torch.uint8).permute(0, 2, 3, 1).cpu().contiguous()
     return ev.Thumbnails(split=split, indices=list(indices), shape=tuple(picked.shape[1:]),

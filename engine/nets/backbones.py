@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.core.applicability import FROZEN_MODES
 from engine.core.config import ConfigError, ModelConfig
 from engine.core.files import resources_dir
 from engine.data.sources import DataError
@@ -217,7 +218,7 @@ def build_transfer(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
                               f"(model.backbone = {' or '.join(other)})? Clear the field for the shipped weights. "
                               f"({' | '.join(p for p in parts if p)})")
         net.backbone.load_state_dict(state)
-    net.freeze(cfg.transfer in ("frozen", "random_frozen") or (cfg.transfer == "finetune" and cfg.frozen_epochs > 0))
+    net.freeze(cfg.transfer in FROZEN_MODES or (cfg.transfer == "finetune" and cfg.frozen_epochs > 0))
     return net
 
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.core import events as ev
+from engine.core.applicability import features_cached
 from engine.core.config import Config, ConfigError
 from engine.core.control import RunControl
 from engine.core.runtime import resolve_device
@@ -112,7 +113,7 @@ class Trainer:
         image, computed once, so each epoch trains only the head (no augmentation then: an
         augmented image would need its features computed again)."""
         m = self.config.model
-        self.features_cached = m.transfer in ("frozen", "random_frozen")
+        self.features_cached = features_cached(m.backbone, m.transfer)  # the panel's rule too
         if not self.features_cached:
             return
         from engine.nets.backbones import cached_features

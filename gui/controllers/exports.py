@@ -16,11 +16,21 @@ log = logging.getLogger("overfit_lab")
 
 
 class Exports(QObject):
-    def __init__(self, window, say):
+    """Handed what it saves: the window (as a picture), the plots, the gallery, and `say`
+    for the status line."""
+
+    def __init__(self, window, *, plots, gallery, say):
         super().__init__(window)
-        self.window, self.say = window, say
+        self.window, self.plots, self.gallery, self.say = window, plots, gallery, say
         self.run_dir: str | None = None  # the current run's folder, once its run has started
         self.report = None  # the last evaluation shown
+
+    @Slot(object)
+    def set_report(self, report) -> None:
+        self.report = report
+
+    def on_trial_started(self, event) -> None:
+        self.run_dir = event.run_dir
 
     def _ask_then(self, save, title: str, name: str, kinds: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(documents()) / name), kinds)
@@ -66,7 +76,7 @@ class Exports(QObject):
         from PySide6.QtGui import QPainter
         from PySide6.QtSvg import QSvgGenerator
 
-        widget = self.window.plots
+        widget = self.plots
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".svg", dir=Path(path).parent)
             os.close(fd)
@@ -91,7 +101,7 @@ class Exports(QObject):
 
     def save_gallery(self, path: str) -> bool:
         """The gallery's thumbnails with their captions, as one picture (all fetched so far)."""
-        gallery = self.window.evaluation.gallery
+        gallery = self.gallery
         if gallery.count() == 0:
             return self._failed("the gallery is empty: evaluate a run of image data first")
         return self._save_picture("gallery", gallery, path)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from engine.core.config import Config, ConfigError
+from gui import dialogs
 
 log = logging.getLogger("overfit_lab")
 
@@ -22,6 +23,7 @@ class SettingsFiles(QObject):
     def __init__(self, window, panel, say):
         super().__init__(window)
         self.window, self.panel, self.say = window, panel, say
+        self.dialog = None  # the last refusal shown
 
     @Slot()
     def open(self) -> None:
@@ -54,6 +56,10 @@ class SettingsFiles(QObject):
         return True
 
     def _failed(self, text: str) -> bool:
+        """Said in a dialog (the status line alone was missed), naming the file and the
+        field; the settings on screen are unchanged."""
         log.warning("settings: %s", text)
         self.say(text)
+        self.dialog = dialogs.cannot(self.window, "Cannot use this settings file",
+                                     f"{text}\n\nThe settings on screen are unchanged.")
         return False

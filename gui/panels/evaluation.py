@@ -37,6 +37,9 @@ COLUMNS = [("precision", "Of the examples predicted as this class, the share tha
            ("F1", "The harmonic mean of precision and recall."),
            ("support", "Examples of this class in the split.")]
 SPLITS = {"test": "the locked test split", "val": "the validation split"}
+# Which weights a report is of, in every headline: the two can differ by many points.
+WEIGHTS = {"best": "best weights (of the epoch the monitored validation metric was best; restored)",
+           "last": "last weights (of the last epoch trained)"}
 
 
 GALLERY_PAGE = 24  # thumbnails fetched at a time: only what is on screen is decoded
@@ -126,6 +129,7 @@ class EvaluationPanel(QWidget):
         self.matrix_image.mouseClickEvent = self._on_matrix_clicked
         self._selection: list[list] = []  # the errors the gallery shows, most confident first
         self._shown = 0
+        self._pending: set[int] = set()  # the indices of the page asked for, until it comes
         grid.addWidget(self.matrix_plot, 0, 1, 2, 1)
         grid.addWidget(self.as_recall, 2, 1)
         grid.addWidget(self.confused, 3, 0, 1, 2)
@@ -146,7 +150,7 @@ class EvaluationPanel(QWidget):
         self.headline.setText(
             f"<b>{run_label}: accuracy {report.accuracy:.2%}</b> &nbsp; loss {report.loss:.4f} &nbsp; "
             f"macro F1 {report.macro_f1:.3f} &nbsp; calibration error {ece}<br>{report.examples:,} "
-            f"examples of {where}; {report.weights} weights."
+            f"examples of {where}; the {WEIGHTS.get(report.weights, report.weights + ' weights')}."
             + ("<br>Evaluated once: evaluating again and tuning on the result would turn the test "
                "set into a validation set." if report.split == "test" else ""))
         self.table.setSortingEnabled(False)
@@ -228,28 +232,33 @@ class EvaluationPanel(QWidget):
         self.gallery_title.setText(f"{what}: {len(self._selection):,}{more}, most confident first")
         self.gallery.clear()
         self._shown = 0
+        self._pending = set()
         self._next_page()
 
     def _next_page(self) -> None:
+        if self._pending:
+            return  # a page is on its way: asking again would fetch (and show) it twice
         page = self._selection[self._shown:self._shown + GALLERY_PAGE]
-        self.more.setEnabled(self._shown + len(page) < len(self._selection))
+        self.more.setEnabled(False)
         if self.report is not None and not self.report.image_data:
-            self.more.setEnabled(False)
             self.gallery_title.setText(self.gallery_title.text() + ". 2-D points, not images: on the "
                                        "Training tab's decision boundary, the misclassified ones are ringed.")
             return
         if page and self.report is not None:
+            self._pending = {e[0] for e in page}  # More is off until they arrive
             self.thumbnails_wanted.emit(self.report.split, [e[0] for e in page])
 
     def show_thumbnails(self, t) -> None:
         """A page of pixels arrived (engine.core.events.Thumbnails): one icon each, captioned."""
+        if not self._pending.intersection(t.indices):
+            return  # a page of an earlier selection, or one already shown
         by_index = {e[0]: e for e in self._selection}
         names = self.report.class_names
         h, w, c = t.shape
         for index, pixels in zip(t.indices, t.pixels, strict=True):
             error = by_index.get(index)
             if error is None:
-                continue  # a page of an earlier selection
+                continue
             fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
             image = QImage(pixels, w, h, w * c, fmt).copy()
             item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(56, 56)),
@@ -259,6 +268,7 @@ class EvaluationPanel(QWidget):
                             f"with {error[3]:.1%} confidence")
             self.gallery.addItem(item)
             self._shown += 1
+        self._pending = set()  # the page has come: More may ask for the next
         self.more.setEnabled(self._shown < len(self._selection))
 
     def _on_matrix_clicked(self, event) -> None:

@@ -27,15 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.applicability import not_applicable
 from engine.core.config import (
     SECTIONS,
-    TORCHVISION_DATASETS,
     Config,
     ConfigError,
     load_preset,
     preset_description,
     preset_names,
 )
+from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItChanged
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -45,11 +46,8 @@ LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 streng
           "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
           "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
           "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
-FLOAT_DECIMALS = {"lr": 6, "weight_decay": 5, "l1": 6, "min_delta": 5}
-# Datasets that come with their own test split: data.test_size does not apply to them.
-OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
-TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
-                     "used whole: test size applies to toy data and image folders only.")
+# An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
+BOUND_STEP = {"lr": 1e-6}
 
 
 class SettingsPanel(QWidget):
@@ -132,19 +130,17 @@ class SettingsPanel(QWidget):
             w.addItems(list(meta["choices"]))
             w.currentTextChanged.connect(lambda _=None, k=key: self._emit(k))
         elif kind == "int":
-            w = QSpinBox()
+            w = SaidSpinBox()
             w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
                        int(meta["max"]) if meta["max"] is not None else 2**31 - 1)
             w.setKeyboardTracking(False)
             w.setGroupSeparatorShown(True)
             w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
         elif kind == "float":
-            w = QDoubleSpinBox()
-            decimals = FLOAT_DECIMALS.get(f.name, 3)
-            w.setDecimals(decimals)
+            w = SaidDoubleSpinBox()
             lo = meta["min"] if meta["min"] is not None else -1e9
             hi = meta["max"] if meta["max"] is not None else 1e9
-            step = 10 ** -decimals
+            step = BOUND_STEP.get(f.name, 1e-3)
             if meta.get("min_exclusive"):
                 lo += step
             if meta.get("max_exclusive"):
@@ -170,12 +166,21 @@ class SettingsPanel(QWidget):
             w = QLineEdit()
             w.editingFinished.connect(lambda k=key: self._emit(k))
         w.setObjectName(key)
+        if isinstance(w, SaysWhatItChanged):
+            w.editingFinished.connect(lambda k=key: self._on_number_committed(k))
         if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
             w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
             w.installEventFilter(self)
         w.setToolTip(tip)
         w.setProperty("help", tip)
         return w
+
+    def _on_number_committed(self, key: str) -> None:
+        w = self.widgets[key]
+        if w.said:  # shown beside the field until its next edit
+            self.errors[key].setText(w.said)
+            self.errors[key].show()
+            w.said = ""
 
     def commit_edits(self) -> None:
         """Take what is typed in a number field that still has the focus (such fields
@@ -277,26 +282,13 @@ class SettingsPanel(QWidget):
             w = self.widgets[key]
             live_ok = not self._live or self.fields[key].metadata.get("live")
             w.setEnabled(reason is None and bool(live_ok))
+            why = reason or (None if live_ok else LOCKED_TIP)
             help_text = w.property("help")
-            w.setToolTip(f"{help_text}\n\n{reason}" if reason else help_text)
+            w.setToolTip(f"{help_text}\n\n{why}" if why else help_text)
 
     def _not_applicable(self) -> dict[str, str | None]:
-        v = self.value
-        backbone, transfer = v("model.backbone"), v("model.transfer")
-        frozen = backbone != "none" and transfer in ("frozen", "random_frozen")
-        out = {"data.test_size": TEST_SIZE_IGNORED if v("data.dataset") in OFFICIAL_TEST_SPLIT else None,
-               "data.classes": None if v("data.dataset") == "fashion_mnist" else "Only for fashion_mnist."}
-        for key in ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation"):
-            out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
-        for key in ("model.transfer", "model.backbone_size", "model.weights_file"):
-            out[key] = "Applies with a backbone (model.backbone)." if backbone == "none" else None
-        for key in ("model.frozen_epochs", "model.backbone_lr_scale"):
-            out[key] = None if backbone != "none" and transfer == "finetune" else "Applies when fine-tuning a backbone."
-        for key in self.widgets:
-            if key.startswith("regularization.augment_"):
-                out[key] = ("Off in frozen mode: each image's features are computed once, so an augmented image "
-                            "would need them again.") if frozen else None
-        return out
+        """The engine's own rule (engine.core.applicability), for the fields on screen."""
+        return {key: why for key, why in not_applicable(self.value).items() if key in self.widgets}
 
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""
@@ -344,8 +336,7 @@ class SettingsPanel(QWidget):
             w.setEnabled(can_change or not live)
             help_text = w.property("help")
             w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
-        if not live:
-            self._update_applicable()
+        self._update_applicable()  # live or not: a live setting that does not apply stays off
 
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:

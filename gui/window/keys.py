@@ -1,14 +1,16 @@
-"""Space (pause / resume) and Esc (stop) work from anywhere in the window.
+"""Space (pause / resume) and Esc (stop) work from anywhere in the window while a run is live.
 
 A focused field would otherwise take the key: a spin box turned Space into text and lost
 the value being edited. Here a number being typed is committed first (so the edit is not
-lost, and a live setting applies), then the run control acts; a text field keeps its Space
-for typing, but not while a run is live (text settings are locked then)."""
+lost, and a live setting applies), then the run control acts. The keys are taken only
+when they mean something: while no run is live (Pause and Stop disabled) every widget
+keeps its own Space and Esc, and at any time a focused check box or button keeps Space
+(it toggles or presses it, as everywhere else) and a text field keeps Space for typing."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QApplication, QLineEdit
 
 
 def _spin_box(widget) -> QAbstractSpinBox | None:
@@ -39,17 +41,19 @@ class RunKeys(QObject):
         focus = QApplication.focusWidget()
         if focus is None or focus.window() is not self.window:
             return False
+        space = event.key() == Qt.Key.Key_Space
+        action = self.pause if space else self.stop
+        if not action.isEnabled():
+            return False  # no run to pause or stop: the focused widget has its key
         spin = _spin_box(focus)
-        if spin is None and isinstance(focus, QLineEdit) and event.key() == Qt.Key.Key_Space:
-            return False  # typing a space in a text field
         if kind == QEvent.Type.ShortcutOverride:
-            event.accept()  # ours: the field does not get it as text
+            event.accept()  # a key press, not Pause's or Stop's shortcut: decided below
             return True
+        if space and spin is None and isinstance(focus, (QLineEdit, QAbstractButton)):
+            return False  # typing a space; toggling a check box or pressing a button
         if event.isAutoRepeat():
             return True  # a held key acts once
         if spin is not None:
             spin.interpretText()  # commit what was typed, then act
-        action = self.pause if event.key() == Qt.Key.Key_Space else self.stop
-        if action.isEnabled():
-            action.trigger()
+        action.trigger()
         return True

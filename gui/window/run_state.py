@@ -2,40 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 
 class RunState:
-    """idle → running ⇄ paused → stopping → idle; the actions follow the state.
+    """idle → running ⇄ paused → stopping → idle, and what else decides the run controls.
 
-    `actions` names the window's QActions: start, pause, stop, reset, test."""
+    Nobody sets a flag and then refreshes the actions by hand: `change()` sets the values and
+    tells every listener (`listen`), once per change, with this state."""
 
-    def __init__(self, actions: dict, on_live=None):
-        """on_live(bool): told whether a run is live after each change of state."""
-        self.actions = actions
-        self.on_live = on_live
+    FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending", "after_search")
+
+    def __init__(self):
         self.state = IDLE
         self.engine_ready = False
-        self.can_test = False  # the last run finished usably and its test split is unopened
+        self.can_test = False  # the last run finished usably (its test split: run once, or shown)
         self.can_validate = False  # the last run finished usably: its weights can be evaluated
         self.closing = False
+        self.test_pending = False  # the test split's one evaluation is asked for and not back yet
+        self.after_search = False  # the last job was a search: the window holds no trial to evaluate
+        self._listeners: list[Callable[[RunState], None]] = []
 
     @property
     def live(self) -> bool:
         return self.state != IDLE
 
-    def set(self, state: str) -> None:
-        self.state = state
-        self.update()
-        if self.on_live is not None:
-            self.on_live(self.live)
+    def listen(self, listener: Callable[[RunState], None]) -> None:
+        """listener(state) now, and after every change."""
+        self._listeners.append(listener)
+        listener(self)
 
-    def update(self) -> None:
-        a, s = self.actions, self.state
-        a["start"].setEnabled(s == IDLE and self.engine_ready and not self.closing)
-        a["pause"].setEnabled(s in (RUNNING, PAUSED))
-        a["pause"].setText("Resume" if s == PAUSED else "Pause")
-        a["stop"].setEnabled(s in (RUNNING, PAUSED))
-        a["reset"].setEnabled(s == IDLE)
-        a["test"].setEnabled(s == IDLE and self.can_test and not self.closing)
-        a["validate"].setEnabled(s == IDLE and self.can_validate and not self.closing)
+    def change(self, **values) -> None:
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"RunState has no {', '.join(sorted(unknown))}")
+        if all(getattr(self, k) == v for k, v in values.items()):
+            return
+        for k, v in values.items():
+            setattr(self, k, v)
+        for listener in self._listeners:
+            listener(self)
+
+    def set(self, state: str) -> None:
+        self.change(state=state)
+
+
+SEARCH_REASON = ("A search keeps no single run in the window to evaluate: use the Search tab's \"Evaluate "
+                 "the best trial on the test set\", or File ▸ Evaluate a run folder with a trial's folder.")
+
+
+def enable_actions(actions: dict) -> Callable[[RunState], None]:
+    """A listener that keeps the window's QActions (start, pause, stop, reset, test, validate)
+    in step with the run state; after a search the two Evaluate actions say why they are off."""
+    tips = {name: actions[name].toolTip() for name in ("test", "validate")}
+
+    def follow(r: RunState) -> None:
+        s, usable = r.state, r.state == IDLE and not r.closing
+        actions["start"].setEnabled(usable and r.engine_ready)
+        actions["pause"].setEnabled(s in (RUNNING, PAUSED))
+        actions["pause"].setText("Resume" if s == PAUSED else "Pause")
+        actions["stop"].setEnabled(s in (RUNNING, PAUSED))
+        actions["reset"].setEnabled(s == IDLE)
+        actions["test"].setEnabled(usable and r.can_test and not r.test_pending)
+        actions["validate"].setEnabled(usable and r.can_validate)
+        for name, tip in tips.items():
+            shown = SEARCH_REASON if r.after_search and s == IDLE else tip
+            actions[name].setToolTip(shown)
+            actions[name].setStatusTip(shown)
+
+    return follow
+
+
+def follow_live(on_live: Callable[[bool], None]) -> Callable[[RunState], None]:
+    """A listener told on_live(whether a run is live) each time that changes."""
+    last = [None]
+
+    def follow(r: RunState) -> None:
+        if r.live != last[0]:
+            last[0] = r.live
+            on_live(r.live)
+
+    return follow

@@ -20,7 +20,14 @@ class RunStatus:
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.info = QLabel("")
+        # A warning about the run (images left out) stays until the next run starts: in the
+        # line above, "finished" replaced it within half a second.
+        self.warning = QLabel("")
+        self.warning.setObjectName("run_warning")
+        self.warning.setStyleSheet("color: #b9770e; font-weight: bold;")
+        self.warning.hide()
         bar.addWidget(self.label, 1)
+        bar.addWidget(self.warning)
         bar.addPermanentWidget(self.info)
         bar.addPermanentWidget(self.progress)
         self.started: ev.RunStarted | None = None
@@ -38,8 +45,18 @@ class RunStatus:
     def say(self, text: str) -> None:
         self.label.setText(text)
 
+    def warn(self, text: str) -> None:
+        """A warning kept in view (full text as a tooltip) until the next run starts."""
+        shown = text if len(text) <= 80 else text[:77] + "…"
+        self.warning.setText(f"⚠ {shown}" if not self.warning.text() else f"{self.warning.text()}; {shown}")
+        self.warning.setToolTip("\n".join(filter(None, [self.warning.toolTip(), text])))
+        self.warning.show()
+
     def clear(self) -> None:
         self.started, self.step, self.epochs_done = None, None, 0
+        self.warning.setText("")
+        self.warning.setToolTip("")
+        self.warning.hide()
         self.progress.setValue(0)
         self.info.setText("")
 

@@ -77,5 +77,11 @@ def window(qtbot, tmp_path):
     w.set_engine_ready()
     yield w
     if w.any_thread_running():
-        w.close()
+        from gui import dialogs
+
+        ask, dialogs.confirm = dialogs.confirm, lambda *a: True  # a run left live: quit without a question
+        try:
+            w.close()
+        finally:
+            dialogs.confirm = ask
         qtbot.waitUntil(lambda: not w.any_thread_running(), timeout=10000)

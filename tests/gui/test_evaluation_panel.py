@@ -59,12 +59,40 @@ def test_the_gallery_shows_a_cells_errors_most_confident_first_a_page_at_a_time(
     assert panel.gallery_title.text() == ("owl taken for cat: 30 of 40 (the report keeps the most "
                                           "confident), most confident first")
     page = asked[-1][1]
-    assert page == list(range(GALLERY_PAGE)) and panel.more.isEnabled()
+    assert page == list(range(GALLERY_PAGE)) and not panel.more.isEnabled()  # until the page comes
     panel.show_thumbnails(Thumbnails("test", page, (2, 2, 1), [bytes([i, 0, 0, 255]) for i in page]))
-    assert panel.gallery.count() == GALLERY_PAGE
+    assert panel.gallery.count() == GALLERY_PAGE and panel.more.isEnabled()
     first = panel.gallery.item(0)
     assert "owl → cat" in first.text() and "99%" in first.text()
     panel.more.click()
     assert asked[-1][1] == list(range(GALLERY_PAGE, 30))
     panel.show_thumbnails(Thumbnails("test", asked[-1][1], (2, 2, 1), [bytes(4)] * 6))
     assert panel.gallery.count() == 30 and not panel.more.isEnabled()
+
+
+def test_more_clicked_twice_before_its_page_comes_fetches_it_once(qtbot):
+    from dataclasses import replace
+
+    from engine.core.events import Thumbnails
+    from gui.panels.evaluation import GALLERY_PAGE
+
+    errors = [[i, 2, 0, 0.99 - i * 0.001] for i in range(3 * GALLERY_PAGE)]
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    asked = []
+    panel.thumbnails_wanted.connect(lambda split, idx: asked.append(idx))
+    panel.show_report(replace(REPORT, errors=errors), "run")
+
+    def arrive(page):
+        panel.show_thumbnails(Thumbnails("test", page, (2, 2, 1), [bytes(4)] * len(page)))
+
+    arrive(asked[-1])
+    qtbot.mouseClick(panel.more, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.more, Qt.MouseButton.LeftButton)  # again, before the second page is here
+    assert len(asked) == 2
+    arrive(asked[-1])
+    arrive(asked[-1])  # a page delivered twice is shown once
+    assert panel.gallery.count() == 2 * GALLERY_PAGE
+    indices = [panel.gallery.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.gallery.count())]
+    assert indices == list(range(2 * GALLERY_PAGE))  # each example once, in order

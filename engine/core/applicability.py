@@ -1,0 +1,48 @@
+"""Which settings apply, given the others: declared once, for the engine (what it does with
+them) and the settings panel (which fields it greys out, and why). No torch, no Qt."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from engine.core.config import TORCHVISION_DATASETS, RegularizationConfig
+
+# A backbone frozen for the whole run: its features of each image are computed once.
+FROZEN_MODES = ("random_frozen", "frozen")
+# Datasets that come with their own test split: data.test_size does not apply to them.
+OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
+TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
+                     "used whole: test size applies to toy data and image folders only.")
+AUGMENT_KEYS = tuple(f"regularization.{f.name}" for f in dataclasses.fields(RegularizationConfig)
+                     if f.name.startswith("augment_"))
+NETWORK_KEYS = ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation")
+BACKBONE_KEYS = ("model.transfer", "model.backbone_size", "model.weights_file")
+FINETUNE_KEYS = ("model.frozen_epochs", "model.backbone_lr_scale")
+
+
+def features_cached(backbone: str, transfer: str) -> bool:
+    """The backbone stays frozen for the whole run, so each image's features are computed once
+    (and augmentation is off: an augmented image would need its features again)."""
+    return backbone != "none" and transfer in FROZEN_MODES
+
+
+def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
+    """For each setting that may not apply: why not (None: it applies), given `value(key)` of
+    "data.dataset", "model.backbone" and "model.transfer"."""
+    dataset, backbone, transfer = value("data.dataset"), value("model.backbone"), value("model.transfer")
+    out: dict[str, str | None] = {
+        "data.test_size": TEST_SIZE_IGNORED if dataset in OFFICIAL_TEST_SPLIT else None,
+        "data.classes": None if dataset == "fashion_mnist" else "Only for fashion_mnist."}
+    for key in NETWORK_KEYS:
+        out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
+    for key in BACKBONE_KEYS:
+        out[key] = "Applies with a backbone (model.backbone)." if backbone == "none" else None
+    for key in FINETUNE_KEYS:
+        out[key] = None if backbone != "none" and transfer == "finetune" else "Applies when fine-tuning a backbone."
+    frozen = features_cached(backbone, transfer)
+    for key in AUGMENT_KEYS:
+        out[key] = ("Off in frozen mode: each image's features are computed once, so an augmented image "
+                    "would need them again.") if frozen else None
+    return out
