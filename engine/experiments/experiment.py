@@ -131,7 +131,8 @@ class Experiment:
         for edit in record.get("live_edits") or []:
             if isinstance(edit, dict) and isinstance(edit.get("changes"), dict):
                 experiment._edit_log.append(edit)
-                experiment.live_edits.update(edit["changes"])
+                carried = edit.get("carried")  # older records: every edit was carried
+                experiment.live_edits.update(carried if isinstance(carried, dict) else edit["changes"])
         for t in record.get("trials", []):
             folder = path / t["run_dir"] if t.get("run_dir") else None
             experiment._abandoned[t["index"]] = list(t.get("abandoned", []))
@@ -180,6 +181,8 @@ class Experiment:
                 try:
                     changes = plan.send(finished) if finished is not None else next(plan)
                 except StopIteration:
+                    if self.control.stop_requested:  # a search waiting for other workers' trials
+                        reason, message = ev.USER_STOPPED, "stopped by request"
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
                 if finished.result.bad_input and not isinstance(self.plan, Generator):
@@ -214,12 +217,14 @@ class Experiment:
 
     def _keep_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
         """A trial that finished before the interruption: told again, not run again."""
-        run_dir = self.path / self._kept[index]["run_dir"]
+        recorded = self._kept[index]
+        run_dir = self.path / recorded["run_dir"]
         summary = read_run(run_dir).summary
-        trial = Trial(index, changes, self.base.with_updates(changes), run_dir=run_dir,
-                      result=result_from_summary(summary))
+        edits = dict(recorded.get("live_edits") or {})  # what it started with, as recorded
+        trial = Trial(index, changes, self.base.with_updates({**edits, **changes}), run_dir=run_dir,
+                      result=result_from_summary(summary), live_edits=edits)
         self.trials.append(trial)
-        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=str(run_dir)))
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=str(run_dir), live_edits=edits))
         finished = ev.TrialFinished(index=index, changes=changes, run_dir=str(run_dir),
                                     result=trial.result, kept=True)
         self.emit(finished)
@@ -230,7 +235,11 @@ class Experiment:
             earlier.trainer = None
         if index in self._kept:
             return self._keep_trial(index, changes)
-        carried = dict(self.live_edits)
+        late = self.control.take_settings()  # submitted after the last trial's last batch
+        if late and self.trials:
+            self._carry(len(self.trials) - 1, late, step=None, epoch=None)
+        # What the trial starts with: the edits so far, except where its own plan sets the key.
+        carried = {k: v for k, v in self.live_edits.items() if k not in changes}
         config = self.base.with_updates({**carried, **changes})
         trial = Trial(index, changes, config, live_edits=carried)
         self.trials.append(trial)
@@ -256,6 +265,17 @@ class Experiment:
         self._record("running")
         self.emit(finished)
         return finished
+
+    def _carry(self, index: int, changes: dict[str, Any], step: int | None, epoch: int | None) -> None:
+        """An edit made during trial `index` goes on to the rest of the plan — except keys that
+        trial's own plan changes set (a remedy's dropout, a search's drawn lr): those belong to
+        that trial alone, and carrying them would confound the comparisons."""
+        own = self.trials[index].changes if index < len(self.trials) else {}
+        carried = {k: v for k, v in changes.items() if k not in own}
+        self.live_edits.update(carried)
+        self._edit_log.append({"from_trial": index, "step": step, "epoch": epoch, "changes": changes,
+                               "carried": carried})
+        self._record("running")
 
     def _record(self, status: str, message: str = "") -> None:
         if self.path is None:
@@ -286,12 +306,8 @@ class _LiveEdits(Callback):
 
     def on_event(self, event) -> None:
         if isinstance(event, ev.SettingsApplied):
-            x = self.experiment
             changes = {k: new for k, (_old, new) in event.changes.items()}
-            x.live_edits.update(changes)
-            x._edit_log.append({"from_trial": self.index, "step": event.step, "epoch": event.epoch,
-                                "changes": changes})
-            x._record("running")
+            self.experiment._carry(self.index, changes, event.step, event.epoch)
 
 
 def _str(path) -> str | None:

@@ -6,11 +6,17 @@ from __future__ import annotations
 from engine.core import events as ev
 
 
-def final_metrics(history: list[ev.EpochMetrics], best_epoch: int | None, restored: bool) -> dict:
+def final_metrics(history: list[ev.EpochMetrics], best_epoch: int | None, restored: bool,
+                  step: int | None = None) -> dict:
     """`weights_epoch` is the epoch whose weights the run ends with; train_loss, train_accuracy,
     val_loss, val_accuracy and gap (and their end_* twins) are that epoch's, so a table of
     final metrics describes the model that is saved and evaluated. last_* are the last
-    epoch's, max_* the best of any epoch."""
+    epoch's, max_* the best of any epoch.
+
+    `step`: the step the run ended at. A run stopped off an epoch's end (a user's stop
+    mid-epoch or mid-validation) holds weights that no epoch's figures describe: its
+    weights_epoch is None and weights_step says where they are from; the figures stay the
+    last epoch's."""
     if not history:
         return {}
     last = history[-1]
@@ -27,6 +33,9 @@ def final_metrics(history: list[ev.EpochMetrics], best_epoch: int | None, restor
              "last_val_accuracy": last.val_accuracy, "last_val_loss": last.val_loss,
              "max_val_accuracy": max(m.val_accuracy for m in history),
              "max_train_accuracy": max(m.train_accuracy for m in history)}
+    if ending is last and step is not None and step > last.step:
+        final["weights_epoch"] = None
+        final["weights_step"] = step
     if ending is not last:
         final["restored_best_epoch"] = ending.epoch
         final["best_val_loss"], final["best_val_accuracy"] = ending.val_loss, ending.val_accuracy

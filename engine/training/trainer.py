@@ -292,7 +292,7 @@ class Trainer:
             restored = True
         self.weights_kind = "best" if restored else "last"
         best_epoch = t.best_epoch if t is not None else None
-        final = final_metrics(self.history, best_epoch, restored)
+        final = final_metrics(self.history, best_epoch, restored, self.step)
         if started:
             info = {"run_id": self.run_id, "config": json.dumps(self.config.to_dict())}
             for cb in self.callbacks:

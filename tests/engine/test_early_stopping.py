@@ -173,3 +173,28 @@ def test_final_metrics_describe_the_weights_the_run_ends_with(tmp_path):
     kept = Trainer(cfg.with_updates({"regularization.restore_best": False})).fit()
     assert kept.reason == ev.EARLY_STOPPED
     assert kept.final_metrics["weights_epoch"] == kept.epochs_completed == kept.final_metrics["last_epoch"]
+
+
+class StopMidEpoch(Callback):
+    """A user's Stop between two epochs' ends (step 3 of the second epoch)."""
+
+    def __init__(self, control):
+        self.control = control
+
+    def on_batch_end(self, trainer, step):
+        if trainer.epoch == 1 and step == trainer.steps_per_epoch + 3:
+            self.control.request_stop()
+
+
+def test_a_run_stopped_mid_epoch_claims_no_epoch_for_its_weights(tmp_path):
+    from engine.core.control import RunControl
+
+    control = RunControl()
+    config = tiny_config({"optim.epochs": 5, "data.train_size": 256, "optim.batch_size": 16})
+    trainer = Trainer(config, control=control, callbacks=[StopMidEpoch(control)])
+    result = trainer.fit()
+    assert result.reason == ev.USER_STOPPED and result.epochs_completed == 1
+    f = result.final_metrics
+    # The weights are 3 steps into epoch 2: epoch 1's figures do not describe them.
+    assert f["weights_epoch"] is None and f["weights_step"] == trainer.steps_per_epoch + 3
+    assert f["last_epoch"] == 1

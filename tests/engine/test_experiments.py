@@ -203,7 +203,88 @@ def test_a_live_edit_reaches_the_run_in_progress_and_the_rest_of_the_plan(tmp_pa
     assert [c["regularization"]["dropout"] for c in configs[1:]] == [0.3, 0.3]
     assert [c["optim"]["lr"] for c in configs[1:]] == [0.002, 0.005]
     assert [c["run"]["seed"] for c in configs] == [0, 1, 2]
-    assert [t.live_edits for t in rec.of(ev.TrialStarted)] == [{}, edit, edit]
+    # What each trial started with, as it trained: the third's own lr is its plan's.
+    dropout_only = {"regularization.dropout": 0.3}
+    assert [t.live_edits for t in rec.of(ev.TrialStarted)] == [{}, edit, dropout_only]
     record = json.loads((result.path / EXPERIMENT_FILE).read_text())
-    assert record["live_edits"] == [{"from_trial": 0, "step": 2, "epoch": 1, "changes": edit}]
+    assert record["live_edits"] == [{"from_trial": 0, "step": 2, "epoch": 1, "changes": edit, "carried": edit}]
+    assert [t["live_edits"] for t in record["trials"]] == [{}, edit, dropout_only]
+
+
+def test_an_edit_of_a_setting_the_trials_own_plan_sets_stays_with_that_trial(tmp_path):
+    """In the tour, dropout edited while the dropout remedy trains must not reach the
+    later remedies: each is overfit plus its own remedy."""
+    control, rec = RunControl(), Recorder()
+    plan = [{"regularization.dropout": 0.5}, {"run.seed": 1}]
+    result = Experiment(tiny_config(TOY), plan, control=control, runs_dir=tmp_path,
+                        subscribers=[rec, EditDuringFirstRun(control, {"regularization.dropout": 0.3,
+                                                                       "optim.lr": 0.002})]).run()
+    second = read_run(result.trials[1].run_dir).config
+    assert second["regularization"]["dropout"] == 0.0  # the base's, not the first trial's edit
+    assert second["optim"]["lr"] == 0.002  # a key the first trial's plan left alone goes on
+    record = json.loads((result.path / EXPERIMENT_FILE).read_text())
+    assert record["live_edits"][0]["carried"] == {"optim.lr": 0.002}
+
+
+class EditAfterFirstRun(Callback):
+    """Submits an edit once the first run has ended: no batch of it is left to take it."""
+
+    def __init__(self, control):
+        self.control, self.done = control, False
+
+    def on_event(self, event):
+        if isinstance(event, ev.RunFinished) and not self.done:
+            self.done = True
+            self.control.submit_settings({"optim.lr": 0.003})
+
+
+def test_an_edit_that_arrives_after_a_runs_last_batch_is_carried_not_lost_or_misplaced(tmp_path):
+    control = RunControl()
+    plan = [{"run.seed": 0}, {"run.seed": 1, "optim.lr": 0.02}, {"run.seed": 2}]
+    result = Experiment(tiny_config(TOY), plan, control=control, runs_dir=tmp_path,
+                        subscribers=[EditAfterFirstRun(control)]).run()
+    lrs = [read_run(t.run_dir).config["optim"]["lr"] for t in result.trials]
+    assert lrs == [tiny_config(TOY).optim.lr, 0.02, 0.003]  # the second trial's own lr is kept
+    record = json.loads((result.path / EXPERIMENT_FILE).read_text())
+    assert [e["from_trial"] for e in record["live_edits"]] == [0]
+
+
+class StopInThirdRun(Callback):
+    def __init__(self, control):
+        self.control, self.runs = control, 0
+
+    def on_event(self, event):
+        if isinstance(event, ev.RunStarted):
+            self.runs += 1
+
+    def on_batch_end(self, trainer, step):
+        if self.runs == 3 and step == 1:
+            self.control.request_stop()
+
+
+def test_a_resumed_experiment_keeps_what_its_finished_trials_started_with(tmp_path):
+    control = RunControl()
+    edit = {"optim.lr": 0.005}
+    plan = [{"run.seed": s} for s in range(3)]
+    first = Experiment(tiny_config(TOY), plan, control=control, runs_dir=tmp_path,
+                       subscribers=[EditDuringFirstRun(control, edit), StopInThirdRun(control)]).run()
+    assert first.reason == ev.USER_STOPPED
+    again = Experiment.resume(first.path).run()
+    assert again.reason == ev.COMPLETED
+    assert [t.live_edits for t in again.trials] == [{}, edit, edit]
+    assert again.trials[1].config.optim.lr == 0.005  # as it trained, not the base's
+    record = json.loads((first.path / EXPERIMENT_FILE).read_text())
     assert [t["live_edits"] for t in record["trials"]] == [{}, edit, edit]
+
+
+def test_a_stop_while_a_plan_waits_ends_the_experiment_as_stopped(tmp_path):
+    """A search waiting for other workers' trials returns when asked to stop: stopped, not completed."""
+    control = RunControl()
+
+    def plan():
+        yield {"run.seed": 0}
+        control.request_stop()  # asked while the plan waits; it returns
+
+    result = Experiment(tiny_config(TOY), plan(), control=control, runs_dir=tmp_path, name="waits").run()
+    assert result.reason == ev.USER_STOPPED
+    assert json.loads((result.path / EXPERIMENT_FILE).read_text())["status"] == ev.USER_STOPPED
