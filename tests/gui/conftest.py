@@ -67,10 +67,19 @@ def tiny_config_for_long_run():
 @pytest.fixture
 def window(qtbot, tmp_path):
     from gui.window.main_window import MainWindow
+    from gui.window.run_state import IDLE
     from tests.helpers import tiny_config
 
     w = MainWindow(tiny_config(), runs_dir=tmp_path / "runs", restore=False)
-    qtbot.addWidget(w)
+
+    def end_a_live_run(window):
+        """pytest-qt closes the window before this fixture's teardown: a run a failed test left
+        live (or paused) is stopped first, or closing would wait on a real "Quit?" box forever."""
+        if window.handle is not None and window.state != IDLE:
+            window.handle.shutdown()
+            qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
+
+    qtbot.addWidget(w, before_close_func=end_a_live_run)
     w.show()
     from engine.training import trainer  # noqa: F401  (the app imports it in the background)
 
