@@ -40,6 +40,8 @@ from gui.window.session import RunSession
 from gui.window.status import RunStatus
 from gui.worker import Engine
 
+DOCK_SHARE = 0.3  # the most of the window's width the settings dock takes
+
 
 class MainWindow(QMainWindow):
     run_started = Signal(object)  # RunStarted, after the plots have it
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         back row of a room."""
         self.plots.scale_text(factor)
         self.experiment_view.scale_text(self.plots.text_scale)
+        self.search_view.scale_text(self.plots.text_scale)
         app = QApplication.instance()
         base = app.property("base_font_pt")  # the application's own size, before any scaling
         if base is None:
@@ -209,7 +212,14 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(base * self.plots.text_scale)
         app.setFont(font)
+        # Wider with the text, but never more than DOCK_SHARE of the window: its panel scrolls,
+        # and the plots keep the rest (at 1280 x 720 an uncapped dock took 40 %).
+        self.dock.setMaximumWidth(max(300, round(DOCK_SHARE * self.width())))
         self.resizeDocks([self.dock], [round(330 * self.plots.text_scale)], Qt.Orientation.Horizontal)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.dock.setMaximumWidth(max(300, round(DOCK_SHARE * self.width())))
 
     # ---- state ------------------------------------------------------------------------
     @property
