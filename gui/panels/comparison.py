@@ -187,8 +187,9 @@ class ComparisonTable(QTableWidget):
             pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
             self.setItem(row, 4, pin)
         self.setVisible(bool(rows))
-        # As tall as its rows (up to 6), so the plots keep the rest of a small screen.
-        shown = min(len(rows), 6)
+        # As tall as its rows, up to 6 rows' worth of normal text (fewer, larger rows with
+        # larger text, the rest a scroll away), so the plots keep the rest of a small screen.
+        shown = min(len(rows), max(2, 6 * self.ROW_HEIGHT // self.row_height))
         self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.row_height + 4)
         self._filling = False
 

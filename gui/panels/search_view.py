@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
-from gui.plotting.axes import make_plot
+from gui.plotting.axes import apply_text_scale, make_plot
 
 STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
                 "WAITING": "#9467bd"}
@@ -154,6 +154,11 @@ class SearchView(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(1500)
         self.timer.timeout.connect(self.refresh)
+
+    def scale_text(self, scale: float) -> None:
+        """View ▸ Larger / Smaller text: the plots' titles, ticks, labels and legends (the
+        table follows the application's font)."""
+        apply_text_scale(self.plots.values(), scale)
 
     def attach(self, study_name: str, opener) -> None:
         """Follow a study: its name and opener(), which opens its Optuna storage (called once,

@@ -108,14 +108,80 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     item.setClipToView(True)
     # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
     # bottom at the right edge.
-    legend = item.addLegend(offset=(-25, -5) if legend_below else (-5, 5), labelTextSize=f"{LEGEND_PT}pt")
+    legend = item.legend = FittedLegend(legend_columns, offset=(-25, -5) if legend_below else (-5, 5),
+                                        labelTextSize=f"{LEGEND_PT}pt")
+    legend.setParentItem(item.vb)
     legend.setColumnCount(legend_columns)
+    item.vb.sigResized.connect(legend.fit_soon)
     w.title_text = title
     apply_text_scale([w], 1.0)
     return w
 
 
 TICK_PT, LABEL_PT, TITLE_PT, LEGEND_PT = 9, 10, 11, 9
+
+
+class FittedLegend(pg.LegendItem):
+    """A legend that stays inside its plot: with larger text (or a smaller plot) it takes
+    fewer columns, then a smaller size, until it fits the plot's width and half its height.
+    pyqtgraph anchors a right-aligned legend by its right edge, so a legend wider than the
+    plot was cut at its left ("n" for "train") and drawn over the curves."""
+
+    def __init__(self, columns: int, **kwargs):
+        super().__init__(**kwargs)
+        self.columns, self.text_pt = columns, float(LEGEND_PT)  # wanted: as many columns, this size
+        self.shown_pt: float | None = float(LEGEND_PT)
+        self._fitting = False
+        from PySide6.QtCore import QTimer
+
+        self._timer = QTimer(singleShot=True, interval=0)  # entries added one by one: fit once after
+        self._timer.timeout.connect(self.fit)
+
+    def addItem(self, item, name) -> None:
+        super().addItem(item, name)
+        self.fit_soon()
+
+    def removeItem(self, item) -> None:
+        super().removeItem(item)
+        self.fit_soon()
+
+    def fit_soon(self, *_) -> None:
+        if not self._fitting:
+            self._timer.start()
+
+    def relabel(self, pt: float) -> None:
+        """Labels at `pt` points. pyqtgraph sizes new labels only, and a legend never
+        shrinks: they are added anew (not through addItem: no fit is asked for)."""
+        self.setLabelTextSize(f"{pt:.0f}pt")
+        entries = [(sample.item, label.text) for sample, label in self.items]
+        self.clear()
+        for curve, name in entries:
+            super().addItem(curve, name)
+        self.shown_pt = pt
+
+    def fit(self) -> None:
+        view = self.parentItem()
+        if view is None or not self.items:
+            return
+        width, height = view.boundingRect().width() - 10, view.boundingRect().height() * 0.5
+        if width <= 0:
+            return
+        self._fitting = True
+        try:
+            for pt in (self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)):
+                if getattr(self, "shown_pt", None) != pt:
+                    self.relabel(pt)
+                for columns in range(self.columns, 0, -1):
+                    self.setColumnCount(columns)
+                    box = self.boundingRect()
+                    if box.width() <= width and box.height() <= height:
+                        return
+            for columns in range(self.columns, 0, -1):  # none fits: at least not cut at the sides
+                self.setColumnCount(columns)
+                if self.boundingRect().width() <= width:
+                    return
+        finally:
+            self._fitting = False
 
 
 def marker_font(plot: pg.PlotWidget):
@@ -142,14 +208,10 @@ def apply_text_scale(plots, scale: float) -> None:
             axis.label.setFont(QFont(font.family(), max(1, round(LABEL_PT * scale))))
         item.setTitle(getattr(w, "title_text", ""), size=f"{TITLE_PT * scale:.0f}pt")
         w.text_scale = scale
-        if item.legend is not None:
-            size = f"{LEGEND_PT * scale:.0f}pt"
-            item.legend.setLabelTextSize(size)
-            # pyqtgraph sizes new labels only, and a legend never shrinks: add them anew.
-            entries = [(sample.item, label.text) for sample, label in item.legend.items]
-            item.legend.clear()
-            for curve, name in entries:
-                item.legend.addItem(curve, name)
+        if isinstance(item.legend, FittedLegend):
+            item.legend.text_pt = LEGEND_PT * scale
+            item.legend.relabel(item.legend.text_pt)  # at the new size now, then fitted to the plot
+            item.legend.fit_soon()
         for line in item.items:
             if isinstance(line, pg.InfiniteLine) and getattr(line, "label", None) is not None:
                 line.label.setFont(marker_font(w))

@@ -20,6 +20,8 @@ from gui import dialogs
 from gui.controllers.evaluations import Evaluations
 from gui.controllers.experiments import Experiments
 from gui.controllers.exports import Exports
+from gui.controllers.runs_dock import RunsDock
+from gui.controllers.search import Searches
 from gui.controllers.settings_files import SettingsFiles
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.panels.evaluation import EvaluationPanel
@@ -37,6 +39,8 @@ from gui.window.run_state import IDLE, RunState, enable_actions, follow_live
 from gui.window.session import RunSession
 from gui.window.status import RunStatus
 from gui.worker import Engine
+
+DOCK_SHARE = 0.3  # the most of the window's width the settings dock takes
 
 
 class MainWindow(QMainWindow):
@@ -89,9 +93,17 @@ class MainWindow(QMainWindow):
         self.session.run_ended.connect(self.run_ended)
         self.session.failed.connect(self._on_session_failed)
         self.settings_panel.setting_changed.connect(self.session.submit_live)
-        self.experiments = Experiments(self)  # the Experiments menu, the Runs dock
         self.actions = self._build_actions()
         self.exports = Exports(self, plots=self.plots, gallery=self.evaluation.gallery, say=self.status.say)
+        self.runs_dock = RunsDock(self, settings_dock=dock, settings_panel=self.settings_panel, store=self.store,
+                                  runs_dir=self.runs_dir, experiment_view=self.experiment_view, show_tab=self.show_tab,
+                                  say=self.status.say, current_run_dir=lambda: self.exports.run_dir)
+        self.experiments = Experiments(  # the Experiments menu
+            self, settings_panel=self.settings_panel, plots=self.plots, experiment_view=self.experiment_view,
+            tabs=self.tabs, say=self.status.say, start_run=self.start_run, runs_dock=self.runs_dock,
+            searches_of=lambda start, panel_config: Searches(self, panel_config=panel_config,
+                                               runs_dir=self.runs_dir, search_view=self.search_view,
+                                               show_tab=self.show_tab, say=self.status.say, start=start))
         self.evaluations = Evaluations(self, actions=self.actions, run_state=self.run_state, session=self.session,
                                        engine=self.engine, tabs=self.tabs, panel=self.evaluation,
                                        boundary=self.plots.boundary, say=self.status.say, runs_dir=self.runs_dir)
@@ -103,7 +115,7 @@ class MainWindow(QMainWindow):
         self.run_state.listen(follow_live(self.settings_panel.set_live))
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])
         self.closer = CloseGuard(self, self.engine, self._on_closing, self.session.live_job)
-        self.experiments.build_browser()
+        self._connect_runs_requests()
 
         self.router = EventRouter()
         self.plots.subscribe(self.router)
@@ -139,6 +151,17 @@ class MainWindow(QMainWindow):
             self.first_fit = FirstLaunchFit(self)  # 1400 x 900, or what a smaller screen holds
 
     # ---- construction ---------------------------------------------------------------
+    def _connect_runs_requests(self) -> None:
+        """What the Runs dock and the Search tab ask for, to the controller that does it."""
+        browser, search = self.runs_dock.browser, self.search_view
+        browser.twin_requested.connect(self.experiments.twin)
+        browser.resume_requested.connect(self.experiments.resume)
+        search.trial_opened.connect(self.runs_dock.show_run)
+        search.settings_wanted.connect(self.runs_dock.open_settings)
+        search.twin_wanted.connect(self.experiments.twin)
+        search.test_wanted.connect(lambda path: self.evaluate_folder(
+            "test", str(path), "best" if (path / "best.safetensors").is_file() else "last"))
+
     def _build_actions(self) -> dict[str, QAction]:
         return menus.toolbar(self, [
             ("start", "Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered),
@@ -180,6 +203,7 @@ class MainWindow(QMainWindow):
         back row of a room."""
         self.plots.scale_text(factor)
         self.experiment_view.scale_text(self.plots.text_scale)
+        self.search_view.scale_text(self.plots.text_scale)
         app = QApplication.instance()
         base = app.property("base_font_pt")  # the application's own size, before any scaling
         if base is None:
@@ -188,7 +212,14 @@ class MainWindow(QMainWindow):
         font = app.font()
         font.setPointSizeF(base * self.plots.text_scale)
         app.setFont(font)
+        # Wider with the text, but never more than DOCK_SHARE of the window: its panel scrolls,
+        # and the plots keep the rest (at 1280 x 720 an uncapped dock took 40 %).
+        self.dock.setMaximumWidth(max(300, round(DOCK_SHARE * self.width())))
         self.resizeDocks([self.dock], [round(330 * self.plots.text_scale)], Qt.Orientation.Horizontal)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.dock.setMaximumWidth(max(300, round(DOCK_SHARE * self.width())))
 
     # ---- state ------------------------------------------------------------------------
     @property
@@ -218,7 +249,7 @@ class MainWindow(QMainWindow):
     def set_engine_ready(self) -> None:
         freeze_startup_objects()
         if self.state == IDLE:
-            self.status.say(f"ready: press Start (Ctrl+Return){self.experiments.hint}")
+            self.status.say(f"ready: press Start (Ctrl+Return){self.runs_dock.hint}")
         self.run_state.change(engine_ready=True)
 
     def any_thread_running(self) -> bool:

@@ -39,7 +39,7 @@ def _rewrite_end(run, **changes) -> None:
 def _show_in_the_dock(window, *paths) -> None:
     from tests.gui.test_runs_browser import select
 
-    browser = window.experiments.browser
+    browser = window.runs_dock.browser
     browser.actions_by_name["refresh"].trigger()
     select(browser, *paths)
 

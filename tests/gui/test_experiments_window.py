@@ -177,8 +177,8 @@ def test_resuming_something_that_is_no_experiment_says_so(qtbot, window, tmp_pat
         folder.mkdir()
     window.experiments.resume(folder)
     finish(qtbot, window)
-    assert window.state == IDLE and str(folder) in window.error_dialog.text()
-    assert "not an experiment" in window.error_dialog.text()
+    assert window.state == IDLE and str(folder) in window.experiments.notice.text()
+    assert "not an experiment" in window.experiments.notice.text()
 
 
 def test_the_experiments_menu_starts_a_cross_validation(qtbot, window, monkeypatch):
@@ -212,7 +212,7 @@ def test_selecting_an_experiment_in_the_runs_dock_shows_its_own_view(qtbot, wind
                        meta={"folds": 2}).run()
     from tests.gui.test_runs_browser import select
 
-    browser = window.experiments.browser
+    browser = window.runs_dock.browser
     browser.actions_by_name["refresh"].trigger()
     select(browser, first.path)
     view = window.experiment_view
@@ -320,7 +320,7 @@ def test_attaching_to_a_study_two_worker_processes_filled_shows_every_trial(qtbo
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (str(tmp_path / "shared"), True))
-    window.experiments.attach_study()
+    window.experiments.searches.attach_study()
     view = window.search_view
     qtbot.waitUntil(lambda: bool(view.trials), timeout=RUN_TIMEOUT)  # read off the GUI thread
     assert window.tabs.currentWidget() is view and view.table.rowCount() == len(view.trials)
@@ -408,7 +408,7 @@ def test_compare_with_opens_its_dialog_at_the_run_selected_in_the_dock(qtbot, wi
     from tests.gui.test_runs_browser import select
 
     run = run_single(tiny_config(), runs_dir=window.runs_dir).run_dir
-    browser = window.experiments.browser
+    browser = window.runs_dock.browser
     browser.actions_by_name["refresh"].trigger()
     select(browser, run)
     opened_at = []

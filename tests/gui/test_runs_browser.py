@@ -333,8 +333,8 @@ def test_added_folders_are_remembered_by_the_next_window(qtbot, made, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(shared))
     first = MainWindow(tiny_config(), runs_dir=tmp_path / "runs")
     qtbot.addWidget(first)
-    first.experiments.browser.actions_by_name["add"].trigger()
+    first.runs_dock.browser.actions_by_name["add"].trigger()
     first.close()
     second = MainWindow(tiny_config(), runs_dir=tmp_path / "runs")
     qtbot.addWidget(second)
-    assert index_of(second.experiments.browser, other) is not None
+    assert index_of(second.runs_dock.browser, other) is not None

@@ -41,7 +41,7 @@ def _attach(qtbot, window, monkeypatch, folder):
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (str(folder), True))
-    window.experiments.attach_study()  # Experiments ▸ Attach to a study…
+    window.experiments.searches.attach_study()  # Experiments ▸ Attach to a study…
     view = window.search_view
     importance = view.plots["importance"].getPlotItem()
     qtbot.waitUntil(lambda: view.table.rowCount() == 8 and bool(importance.items), timeout=30000)

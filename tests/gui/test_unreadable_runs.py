@@ -46,7 +46,7 @@ def test_the_runs_dock_lists_the_good_runs_and_a_damaged_one_as_unreadable(qtbot
     window = MainWindow(tiny_config(), runs_dir=runs, restore=False)
     qtbot.addWidget(window)
     window.show()
-    browser = window.experiments.browser
+    browser = window.runs_dock.browser
     rows = listed(browser)
     group = runs / experiment.path.name
     assert rows[group] == ("unreadable", f"{group / 'experiment.json'}: the file is a list, not an object")
