@@ -67,14 +67,20 @@ class Evaluations(QObject):
         w = self.parent_widget
         if path is None:
             path = QFileDialog.getExistingDirectory(w, "Run folder to evaluate", str(self.runs_dir))
-        known = recorded_evaluation(path, "test") if path and split == "test" else None
+        try:
+            known = recorded_evaluation(path, "test") if path and split == "test" else None
+        except OSError as exc:  # a damaged summary (UnreadableRun names the file and why)
+            self.failed.emit(str(exc))
+            return
         if known is not None:  # no choice to offer: the one test evaluation is on record
             self.notice = dialogs.cannot(
                 w, "Test split already evaluated",
                 f"{path}: its test split was evaluated once already, with the {known.weights} weights; "
                 "that result is shown. Evaluating it again, with any weights, would turn the test set "
                 "into a validation set.")
-            self._label, self._dataset, self._source = Path(path).name, None, RunHandle(run_dir=path)
+            # The job the gallery's pages come back to: the window keeps only its events.
+            self.folder_job = RunHandle(run_dir=path)
+            self._label, self._dataset, self._source = Path(path).name, None, self.folder_job
             self.on_evaluated(known, of_current_run=False)
             return
         if path and weights is None and all((Path(path) / f"{k}.safetensors").is_file() for k in ("best", "last")):

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 class OffThread(QObject):
     _arrived = Signal(int, object)  # (job, its result or the exception it raised)
+    idle = Signal()  # the last job submitted has been handed back
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -33,7 +34,7 @@ class OffThread(QObject):
         def job() -> None:
             try:
                 result = work()
-            except Exception as exc:  # handed over, never lost on the pool thread
+            except BaseException as exc:  # handed over, never lost on the pool thread
                 result = exc
             self._arrived.emit(number, result)
 
@@ -51,3 +52,5 @@ class OffThread(QObject):
         then = self._pending.pop(number, None)
         if then is not None:
             then(result)
+        if not self._pending:
+            self.idle.emit()

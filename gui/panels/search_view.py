@@ -338,7 +338,10 @@ class SearchView(QWidget):
             item.setXRange(-0.6, len(names) - 0.4, padding=0)
 
     def best_run_dir(self) -> Path | None:
-        done = [t for t in self.trials if t.value is not None and t.user_attrs.get("run_dir")]
+        # Completed trials only, as the title's best: a pruned trial has a value too (its last
+        # reported one), but it is no candidate for the test split.
+        done = [t for t in self.trials if t.state.name == "COMPLETE" and t.value is not None
+                and t.user_attrs.get("run_dir")]
         if not done:
             return None
         best = (max if getattr(self, "direction", "maximize") == "maximize" else min)(done, key=lambda t: t.value)

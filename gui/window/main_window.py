@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
         self.run_state.change(engine_ready=True)
 
     def any_thread_running(self) -> bool:
-        return self.engine.is_running()
+        return self.engine.is_running() or self.search_view.off_thread.busy()
 
     # ---- requests -------------------------------------------------------------------
     @Slot()
@@ -325,6 +325,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if not self.closer.allow_close():
             event.ignore()
+            return
+        self.search_view.detach()  # no new read of a study starts
+        if self.search_view.off_thread.busy():  # a read in flight (a database's timeout, say):
+            event.ignore()  # closed when it is back, the GUI thread never blocked on it
+            self.search_view.off_thread.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
             return
         if not self.closer.closing:
             self._save_state()

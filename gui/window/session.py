@@ -97,15 +97,22 @@ class RunSession(QObject):
     def stop(self) -> None:
         if self.handle is None or self.state not in (RUNNING, PAUSED):
             return
+        job = self.handle
         if self.multi_run:
             was_paused = self.state == PAUSED
-            self.handle.control.pause()  # nothing more happens while the question is open
-            if not dialogs.confirm(self.parent_widget, "Stop the experiment?", STOP_PLAN_TEXT, "Stop"):
-                if not was_paused:
-                    self.handle.control.resume()
+            job.control.pause()  # nothing more happens while the question is open
+            confirmed = dialogs.confirm(self.parent_widget, "Stop the experiment?", STOP_PLAN_TEXT, "Stop")
+            # The event loop ran while the question was open: the plan may have ended meanwhile
+            # (its last trial finishing, a search waiting for other workers, a refused trial).
+            if self.handle is not job or self.state not in (RUNNING, PAUSED):
                 return
-            self.handle.control.resume()  # the stop is honoured where the run waits
-        self.handle.control.request_stop()
+            if not confirmed:
+                if not was_paused:
+                    job.control.resume()
+                return
+            job.control.request_stop()  # before resuming: not one more batch is trained
+            job.control.resume()  # the stop is honoured where the run waits
+        job.control.request_stop()
         self.run_state.set(STOPPING)
         self.status.say("stopping…")
 
