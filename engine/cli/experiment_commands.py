@@ -164,6 +164,8 @@ def cmd_curve(args) -> int:
             raise ConfigError("seeds", args.seeds, "at least 1")
 
         def plan_of(cfg):
+            for value in values:  # every value refused now, naming the key, before any folder is made
+                cfg.with_updates({key: value})
             return curve_plan(key, values, [cfg.run.seed + i for i in range(args.seeds)])
 
         experiment = _experiment(args, plan_of, "curve", {"over": key, "values": values, "seeds": args.seeds})

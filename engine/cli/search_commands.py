@@ -84,7 +84,10 @@ def cmd_search(args) -> int:
     print(summary_line(study))
     best = _best_run(study)
     if best:
-        print(f"evaluate the best trial once on the locked test split: python main.py evaluate {best}")
+        from engine.runs.reader import ending_weights
+
+        print("evaluate the best trial once on the locked test split (the weights its value is of): "
+              f"python main.py evaluate {best} --weights {ending_weights(best)}")
     print(folder)
     return code
 

@@ -173,3 +173,15 @@ def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as fh:
         fh.seek(-1, 2)
         return fh.read(1) == b"\n"
+
+
+def ending_weights(path: str | Path) -> str:
+    """Which saved weights a run ended with: "best" where early stopping put its best epoch
+    back (or the run diverged and its best was restored), else "last"."""
+    try:
+        summary = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {}
+    final = summary.get("final_metrics") if isinstance(summary, dict) else None
+    restored = isinstance(final, dict) and final.get("restored_best_epoch") is not None
+    return "best" if restored and (Path(path) / "best.safetensors").is_file() else "last"

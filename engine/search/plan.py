@@ -49,10 +49,14 @@ class Pruning(Callback):
 
 
 def trial_value(result: ev.RunFinished, objective: str, history_best: float | None) -> float | None:
+    """The trial's value: the objective of the weights its run ends with (the last epoch's,
+    or early stopping's restored best) — the weights its folder keeps and a test evaluation
+    of the best trial loads — not the best any epoch passed through on the way."""
     f = result.final_metrics or {}
-    if objective == "val_accuracy":
-        return f.get("max_val_accuracy")
-    return history_best
+    key = "val_accuracy" if objective == "val_accuracy" else "val_loss"
+    if f.get(key) is not None:
+        return f[key]
+    return f.get("max_val_accuracy") if objective == "val_accuracy" else history_best
 
 
 class BestLoss(Callback):
@@ -77,13 +81,13 @@ class _Telling:
 
         if self.told:
             return
-        self.told = True
         if message:
             self.trial.set_user_attr("message", message[:500])
         if state == optuna.trial.TrialState.COMPLETE:
             self.study.tell(self.trial, value)
         else:
             self.study.tell(self.trial, state=state)
+        self.told = True  # only once the storage took it: a failed tell is tried again on the way out
 
     def failed_quietly(self, message: str) -> None:
         """On the way out (a stop, an exception): a database blip here must not hide the
@@ -154,14 +158,14 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             pruning.trial = None
             if beat is not None:
                 beat.stop()
+        if on_told is not None:  # before giving up: the last refused trial has its line too
+            on_told(trial.number, state, value, changes, result)
         if state == "refused":
             refused += 1
             if not accepted and refused >= min(budget, REFUSALS_TO_GIVE_UP):
                 raise SearchRefused(f"every trial was refused ({refused}); the last: {result.message}")
         else:
             accepted += 1
-        if on_told is not None:
-            on_told(trial.number, state, value, changes, result)
         if result.reason == ev.USER_STOPPED:
             return
 

@@ -46,7 +46,8 @@ class Experiments:
         self._curve_dialog: CurveDialog | None = None  # one dialog, kept: what was typed is there the next time
 
     def menu_entries(self) -> list:
-        return [("Remedy tour (overfit, then each remedy as its twin)", self.tour, "Ctrl+T"),
+        # Lambdas: a menu action's triggered(checked) would land in the first parameter.
+        return [("Remedy tour (overfit, then each remedy as its twin)", lambda: self.tour(), "Ctrl+T"),
                 ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
                 None,
                 ("Transfer comparison (scratch, random frozen, frozen, fine-tune)", lambda: self.compare_transfer(), None),
@@ -72,8 +73,10 @@ class Experiments:
             seed = base.run.seed
         if ask and not dialogs.confirm(
                 self.parent, "Remedy tour", f"Train overfit and then each of {len(plan) - 1} remedies as its twin (the "
-                f"same data, initial weights and data order; seed {seed}), one after another: about a minute "
-                "each on a laptop. At the end the Experiment tab overlays them all.", "Start the tour"):
+                f"same data, initial weights and data order; seed {seed}), one after another, each with its preset's "
+                "own settings (the panel's are used for the seed alone): about a minute in all on an idle "
+                "2-core machine, longer on a busy one. At the end the Experiment tab overlays them all.",
+                "Start the tour"):
             return
         self.start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
                     say=f"remedy tour: overfit, then {len(plan) - 1} remedies as its twins (seed {seed})")
@@ -188,10 +191,11 @@ class Experiments:
             self.say(f"cannot start: {exc}")
             return None
 
-    def start(self, config: Config | None, plan: list, *, kind: str, say: str, **job) -> None:
+    def start(self, config: Config | None, plan: list, *, kind: str, say: str, **job) -> bool:
+        """Start the plan; False where the window would not (busy, refused: it has said why)."""
         if not self.start_run(config=config, plan=plan or None, kind=kind if kind != "resume" else "experiment",
                                 **job):
-            return
+            return False
         self.kind, self.base = kind, config
         if kind != "transfer":
             self.note = ""
@@ -201,6 +205,7 @@ class Experiments:
             except ConfigError:
                 self._panel_before = None
         self.say(say)
+        return True
 
     def on_experiment_started(self, event: ev.ExperimentStarted) -> None:
         single = self.kind == ""  # Start: one run of the panel's settings
@@ -228,7 +233,8 @@ class Experiments:
         name = event.changes.get("run.name", "")
         if self.base is not None:
             try:
-                self.panel.set_config(self.base.with_updates(event.changes), name)
+                # What trains: the base, the user's live edits carried so far, the remedy's own changes.
+                self.panel.set_config(self.base.with_updates({**event.live_edits, **event.changes}), name)
                 self.panel.set_live(True)  # still training: what cannot change stays locked
             except ConfigError:
                 pass

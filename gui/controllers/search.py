@@ -53,8 +53,12 @@ class Searches:
                 if interactive and isinstance(storage, ConfigError):
                     self.search()
                 return
-            self.start(config, [], kind="search", search=(settings, name, url), name=name,
-                       say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}")
+            if not self.start(config, [], kind="search", search=(settings, name, url), name=name,
+                              say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}"):
+                # Something started while the storage opened (Ctrl+Return, say): no search, no tab
+                # following a study that nothing runs.
+                self.say(f"search {name!r} not started: a run started while its storage was opening")
+                return
             self.search_view.attach(name, lambda: storage)
             self.show_tab(self.search_view)
 

@@ -38,8 +38,8 @@ COLUMNS = [("precision", "Of the examples predicted as this class, the share tha
            ("support", "Examples of this class in the split.")]
 SPLITS = {"test": "the locked test split", "val": "the validation split"}
 # Which weights a report is of, in every headline: the two can differ by many points.
-WEIGHTS = {"best": "best weights (of the epoch the monitored validation metric was best; restored)",
-           "last": "last weights (of the last epoch trained)"}
+WEIGHTS = {"best": "best weights (saved at the epoch the monitored validation metric was best)",
+           "last": "last weights (where the run ended: after its last epoch, or where it was stopped)"}
 
 
 GALLERY_PAGE = 24  # thumbnails fetched at a time: only what is on screen is decoded

@@ -196,7 +196,10 @@ class RunsBrowser(FolderActions, QWidget):
     def _rebuild(self, keep: list[Path], scanned=None) -> None:
         expanded = [p for p in [*self._experiments, *self._studies]
                     if p in self._cells and self.tree.isExpanded(self._view_index(p))]
-        self.scanner.seen()
+        if scanned is None:
+            self.scanner.read_now()  # read here and now: a background scan begun earlier is stale
+        else:
+            self.scanner.seen()
         experiments, runs, studies = scanned or scan_all(self.roots)
         workers = [w for s in studies for w in s.workers]
         self._experiments = {e.path: e for e in [*experiments, *workers]}

@@ -77,6 +77,7 @@ class Rescanner(QObject):
         self.roots = roots
         self._stamps: dict[Path, float | None] = {}
         self._busy = self._again = False
+        self._generation = 0  # bumped by a scan on the GUI thread: a scan begun before it is stale
         self._debounce = QTimer(self, singleShot=True, interval=300)  # a folder written file by file: one scan
         self._debounce.timeout.connect(self._on_debounce_timeout)
         self._check = QTimer(self, interval=CHECK_MS)
@@ -86,6 +87,12 @@ class Rescanner(QObject):
 
     def soon(self) -> None:
         self._debounce.start()
+
+    def read_now(self) -> None:
+        """The roots were just read on the GUI thread (a delete, a rename, Refresh): a scan
+        already on its way holds older contents and is dropped when it arrives."""
+        self._generation += 1
+        self.seen()
 
     def seen(self) -> None:
         """The roots were just read (by a scan on the GUI thread, say): changes count from now."""
@@ -103,7 +110,7 @@ class Rescanner(QObject):
             self._again = True
             return
         self._busy, self._again = True, False
-        roots = self.roots()
+        roots, generation = self.roots(), self._generation
 
         def work():
             try:
@@ -111,7 +118,7 @@ class Rescanner(QObject):
             except Exception as exc:  # noqa: BLE001 (a folder that vanished mid-scan: the next scan reads it)
                 result = exc
             try:
-                self._done.emit((roots, result))
+                self._done.emit((roots, generation, result))
             except RuntimeError:  # the browser is gone (the window closed mid-scan)
                 pass
 
@@ -119,12 +126,12 @@ class Rescanner(QObject):
 
     @Slot(object)
     def _on_done(self, done) -> None:
-        roots, result = done
+        roots, generation, result = done
         self._busy = False
-        current = roots == self.roots()
+        current = roots == self.roots() and generation == self._generation
         if current and not isinstance(result, Exception):
             self.scanned.emit(result)
-        if self._again or not current:  # (a failed scan: the next change or check tries again)
+        if self._again or roots != self.roots():  # (a failed scan: the next change or check tries again)
             self.soon()
 
 

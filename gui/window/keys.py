@@ -5,7 +5,8 @@ the value being edited. Here a number being typed is committed first (so the edi
 lost, and a live setting applies), then the run control acts. The keys are taken only
 when they mean something: while no run is live (Pause and Stop disabled) every widget
 keeps its own Space and Esc, and at any time a focused check box or button keeps Space
-(it toggles or presses it, as everywhere else) and a text field keeps Space for typing."""
+(it toggles or presses it, as everywhere else), a text field keeps Space for typing, and an
+open menu or dialog keeps both (Esc closes it)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class RunKeys(QObject):
         if event.key() not in self.KEYS or event.modifiers() not in (Qt.KeyboardModifier.NoModifier,
                                                                       Qt.KeyboardModifier.KeypadModifier):
             return False
+        if QApplication.activePopupWidget() is not None or QApplication.activeModalWidget() is not None:
+            return False  # an open menu or dialog takes its own Esc (and Space): it closes, the run goes on
         focus = QApplication.focusWidget()
         if focus is None or focus.window() is not self.window:
             return False

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabWidget
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, load_preset
+from engine.runs.reader import ending_weights
 from gui import dialogs
 from gui.controllers.evaluations import Evaluations
 from gui.controllers.experiments import Experiments
@@ -159,8 +160,8 @@ class MainWindow(QMainWindow):
         search.trial_opened.connect(self.runs_dock.show_run)
         search.settings_wanted.connect(self.runs_dock.open_settings)
         search.twin_wanted.connect(self.experiments.twin)
-        search.test_wanted.connect(lambda path: self.evaluate_folder(
-            "test", str(path), "best" if (path / "best.safetensors").is_file() else "last"))
+        # The weights the trial's value is of: those its run ended with.
+        search.test_wanted.connect(lambda path: self.evaluate_folder("test", str(path), ending_weights(path)))
 
     def _build_actions(self) -> dict[str, QAction]:
         return menus.toolbar(self, [

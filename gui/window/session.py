@@ -162,6 +162,7 @@ class RunSession(QObject):
             label = event.changes.get("run.name") or ", ".join(
                 f"{k.split('.')[-1]} {v}" for k, v in event.changes.items()) or "run"
             self.plots.prepare_run(label)
+            self.run_label = label  # what an evaluation after the plan is of: its last run
             try:
                 self.status.starting(self.handle.config.with_updates(event.changes).optim.epochs)
             except (ConfigError, AttributeError):

@@ -237,12 +237,13 @@ def test_every_command_line_takes_the_same_settings_and_refuses_the_same_way(com
     assert not (tmp_path / "runs").exists()  # nothing was started
 
 
-def test_a_plan_that_fails_says_why(tmp_path):
-    """A curve over values the plan cannot run (one fold is no cross-validation): the reason, not `[]`."""
+def test_a_curve_over_a_value_the_setting_refuses_is_refused_before_anything_runs(tmp_path):
+    """One fold is no cross-validation: the reason, once, not `[]`; no experiment folder made."""
     proc = cli("curve", "--preset", "toy_spirals", "--over", "data.folds=1", "--seeds", "1", "--out", str(tmp_path))
-    assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1] == ("error: ConfigError: data.folds = 1 is not allowed: 0 (a fixed "
-                                                    "validation split) or at least 2 folds")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: data.folds = 1 is not allowed: 0 (a fixed "
+                                                "validation split) or at least 2 folds"]
+    assert proc.stdout == "" and not any(tmp_path.iterdir())
 
 
 def test_train_without_out_writes_to_the_default_runs_folder(tmp_path):

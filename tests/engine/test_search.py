@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from engine.core import events as ev
 from engine.core.config import ConfigError
 from engine.runs.reader import read_run
 from engine.search.space import default_space, search_settings
 from engine.training.callbacks import Callback
 from tests.engine.test_cli import ROOT, cli
+from tests.helpers import tiny_config
 
 TINY = ["--set", "data.train_size=200", "--set", "data.val_size=200", "--set", "optim.epochs=3",
         "--set", "model.width=32"]
@@ -290,3 +292,27 @@ def test_a_range_that_breaks_a_limit_between_settings_is_refused_when_the_space_
         search_settings({"params": {"model.backbone_size": {"low": 2, "high": 64}}}, transfer)
     assert info.value.key == "search.model.backbone_size" and "from 8 up for the fashion_cnn" in str(info.value)
     assert search_settings({"params": {"model.backbone_size": {"low": 8, "high": 64}}}, transfer).space
+
+
+def test_a_trials_value_is_of_the_weights_its_run_ends_with():
+    """Not the best epoch the run passed through: the weights its folder keeps, which a test
+    evaluation of the best trial then loads."""
+    from engine.search.plan import trial_value
+
+    ended = ev.RunFinished(reason=ev.COMPLETED, message="", epochs_completed=9, step=90, best_epoch=4,
+                           best_value=0.74, final_metrics={"val_accuracy": 0.61, "max_val_accuracy": 0.74,
+                                          "val_loss": 1.3})
+    assert trial_value(ended, "val_accuracy", None) == 0.61
+    assert trial_value(ended, "val_loss", 0.9) == 1.3
+
+
+def test_the_weights_a_run_ended_with_are_named_for_its_test_evaluation(tmp_path):
+    from engine.experiments.experiment import run_single
+    from engine.runs.reader import ending_weights
+
+    plain = run_single(tiny_config({"optim.epochs": 2}), runs_dir=tmp_path / "a").run_dir
+    # No later epoch beats the first by min_delta: early stopping puts epoch 1's weights back.
+    stopped = run_single(tiny_config({"optim.epochs": 3, "regularization.early_stopping": True,
+                                      "regularization.restore_best": True, "regularization.min_delta": 100}),
+                         runs_dir=tmp_path / "b").run_dir
+    assert ending_weights(plain) == "last" and ending_weights(stopped) == "best"

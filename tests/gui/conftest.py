@@ -13,7 +13,9 @@ def isolated_settings(qapp, tmp_path):
     qapp.setApplicationName("Overfit Lab Tests")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    font = qapp.font()  # View ▸ Larger text changes the application's font: the next test starts as usual
     yield
+    qapp.setFont(font)
 
 
 @pytest.fixture(autouse=True)

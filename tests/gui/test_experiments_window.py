@@ -122,6 +122,13 @@ def test_a_bad_learning_curve_value_is_named_and_nothing_starts(qtbot, window, m
     assert window.state == IDLE and said and "data.train_size = -5" in said[0]
 
 
+def test_the_tour_from_its_menu_entry_asks_first_and_a_no_starts_nothing(qtbot, window, monkeypatch):
+    asked = []
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: asked.append(a[1]) or False)
+    window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()
+    assert asked == ["Remedy tour"] and window.state == IDLE and window.actions["start"].isEnabled()
+
+
 def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, window, monkeypatch):
     import engine.experiments.plans as plans
 

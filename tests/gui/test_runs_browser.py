@@ -338,3 +338,32 @@ def test_added_folders_are_remembered_by_the_next_window(qtbot, made, tmp_path, 
     second = MainWindow(tiny_config(), runs_dir=tmp_path / "runs")
     qtbot.addWidget(second)
     assert index_of(second.runs_dock.browser, other) is not None
+
+
+def test_a_scan_begun_before_a_delete_does_not_bring_the_deleted_run_back(qtbot, made, runs_dir, monkeypatch):
+    import threading
+
+    import gui.panels.runs_scan as runs_scan
+
+    browser = make_browser(qtbot, runs_dir)
+    run = runs_dir / made[0].name
+    assert index_of(browser, run) is not None
+    started, release, real_scan = threading.Event(), threading.Event(), runs_scan.scan_all
+
+    def slow_scan(roots):  # the background scan reads the folder as it is, then takes its time
+        result = real_scan(roots)
+        started.set()
+        release.wait(30)
+        return result
+
+    monkeypatch.setattr(runs_scan, "scan_all", slow_scan)
+    delivered = []
+    browser.scanner.scanned.connect(delivered.append)
+    browser.rescan_soon()
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    shutil.rmtree(run)  # deleted meanwhile (the dock's Delete, or another program) ...
+    browser.refresh()  # ... and read again at once
+    assert index_of(browser, run) is None
+    release.set()
+    qtbot.wait(300)  # the stale scan has arrived by now, and is dropped
+    assert index_of(browser, run) is None and delivered == []

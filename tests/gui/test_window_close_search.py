@@ -12,10 +12,12 @@ def test_closing_waits_for_a_study_read_in_flight_without_blocking_and_reads_no_
         raise ConnectionError("no database here")
 
     window.search_view.attach("a-study", slow_storage)
-    qtbot.waitUntil(lambda: calls, timeout=10_000)
-    window.close()
-    assert window.isVisible()  # not yet: the read is in flight; the GUI thread is free meanwhile
-    assert not window.search_view.timer.isActive()  # and no new read will start
-    release.set()
+    try:
+        qtbot.waitUntil(lambda: bool(calls), timeout=10_000)
+        window.close()
+        assert window.isVisible()  # not yet: the read is in flight; the GUI thread is free meanwhile
+        assert not window.search_view.timer.isActive()  # and no new read will start
+    finally:
+        release.set()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert calls == [1]

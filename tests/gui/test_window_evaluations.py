@@ -23,7 +23,7 @@ def test_the_evaluation_tab_is_enabled_and_shown_after_an_evaluation(qtbot, wind
     assert tabs.isTabEnabled(tabs.indexOf(page))
     assert tabs.currentWidget() is page and page.isEnabled()
     assert tabs.isTabEnabled(tabs.indexOf(window.experiment_view))
-    assert re.search(r"the (best|last) weights \(of the (epoch|last epoch)", page.headline.text())  # which ones
+    assert re.search(r"the (best|last) weights \((saved at the epoch|where the run ended)", page.headline.text())  # which ones
 
 
 def test_a_validation_asked_while_a_test_evaluation_waits_leaves_it_a_test(qtbot, window, monkeypatch):
@@ -111,8 +111,8 @@ def test_after_a_search_the_evaluate_actions_are_off_and_say_where_to_evaluate(q
         action = window.actions[name]
         assert not action.isEnabled(), name
         assert "Search tab" in action.toolTip() and "best trial" in action.toolTip()
-    window.search_view.refresh()  # the study as the Search tab's next poll reads it
-    assert window.search_view.best_on_test.isEnabled()  # what works instead
+    window.search_view.refresh()  # the study as the Search tab's next poll reads it (off the GUI thread)
+    qtbot.waitUntil(window.search_view.best_on_test.isEnabled, timeout=RUN_TIMEOUT)  # what works instead
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):  # an ordinary run: back as they were
         window.actions["start"].trigger()
     assert window.actions["validate"].isEnabled() and "Search tab" not in window.actions["validate"].toolTip()

@@ -71,3 +71,15 @@ def test_space_and_esc_work_from_a_number_field_without_wiping_it(qtbot, long_ru
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         qtbot.keyClick(field, Qt.Key.Key_Escape)
     assert sig.args[0].reason == ev.USER_STOPPED and field.value() == pytest.approx(0.25)
+
+
+def test_esc_closes_an_open_menu_during_a_run_and_leaves_the_run_alone(qtbot, long_run, monkeypatch):
+    window = long_run
+    asked = []
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: asked.append(a) or True)
+    menu = window.menuBar().actions()[0].menu()
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    qtbot.keyClick(menu, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=5000)
+    assert window.state == RUNNING and not window.handle.control.paused and not asked
