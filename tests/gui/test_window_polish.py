@@ -1,0 +1,58 @@
+"""A new user's pass at 1280 x 720: captions, messages and tooltips that say what they mean."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QRect, Qt
+
+from engine.core.events import Evaluated, Thumbnails
+from tests.gui.conftest import RUN_TIMEOUT
+
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+REPORT = Evaluated(split="val", weights="best", accuracy=1.0, loss=0.1, class_names=FASHION,
+                   precision=[1.0] * 10, recall=[1.0] * 10, f1=[1.0] * 10, support=[5] * 10,
+                   confusion_matrix=[[5 if i == j else 0 for j in range(10)] for i in range(10)],
+                   macro_f1=1.0, ece=0.01, reliability=[], pr_curves=[[[1.0], [1.0]]] * 10)
+
+
+def test_gallery_captions_name_both_classes_in_full_within_their_cell(qtbot):
+    from gui.panels.evaluation import EvaluationPanel
+
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    errors = [[0, 9, 7, 0.93], [1, 0, 2, 0.81]]  # an ankle boot taken for a sneaker; a T-shirt for a pullover
+    panel.show_report(replace(REPORT, errors=errors), "run")
+    panel.show_thumbnails(Thumbnails("val", [0, 1], (2, 2, 1), [bytes(4)] * 2))
+    cell = panel.gallery.gridSize()
+    fm = panel.gallery.fontMetrics()
+    for row, (true, predicted) in enumerate((("Ankle boot", "Sneaker"), ("T-shirt/top", "Pullover"))):
+        item = panel.gallery.item(row)
+        assert f"{true} → {predicted}" in item.text() and true in item.toolTip()
+        # Every word of the caption on a line of its own within the cell, under the icon.
+        needed = fm.boundingRect(QRect(0, 0, cell.width() - 8, 10_000), Qt.TextFlag.TextWordWrap, item.text())
+        assert needed.width() <= cell.width() - 8, item.text()
+        assert needed.height() + panel.gallery.iconSize().height() <= cell.height(), item.text()
+
+
+def test_the_gallery_export_of_a_run_with_no_mistakes_says_there_is_none(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window.evaluations.shown.emit(REPORT)  # an evaluation that got every example right
+    target = tmp_path / "g.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.menu_actions["Export the gallery as a contact sheet…"].trigger()
+    said = window.status_label.text()
+    assert "no mistake to show" in said and "val split" in said and "image data" not in said
+    assert not target.exists()
+
+
+def test_the_locked_preset_picker_says_why_while_a_run_is_live(qtbot, long_run):
+    window = long_run
+    box = window.settings_panel.preset_box
+    assert not box.isEnabled() and "Locked while a run or an experiment is live" in box.toolTip()
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["stop"].trigger()
+    assert box.isEnabled() and "Locked" not in box.toolTip()
