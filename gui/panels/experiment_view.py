@@ -280,9 +280,12 @@ class ExperimentView(QWidget):
             return f" (epoch {epoch})" if epoch is not None else ""
 
         val = max(ranked, key=lambda t: t[1].val_accuracy)
-        gap = min(ranked, key=lambda t: t[1].gap)
+        # By its size: a gap of −23 pts (validation far above training, as strong augmentation
+        # gives) is no closer to "train and validation agree" than +23.
+        gap = min(ranked, key=lambda t: abs(t[1].gap))
         return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%}{at(val[2])} ({first} "
-                f"{base.val_accuracy:.1%}); smallest gap: {gap[0]}, {gap[1].gap * 100:+.1f} pts{at(gap[2])} "
+                f"{base.val_accuracy:.1%}); smallest gap (in size, either way): {gap[0]}, "
+                f"{gap[1].gap * 100:+.1f} pts{at(gap[2])} "
                 f"({first} {base.gap * 100:+.1f} pts)</b>{caveat}")
 
     def _fill_diff(self) -> None:

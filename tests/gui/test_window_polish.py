@@ -56,3 +56,18 @@ def test_the_locked_preset_picker_says_why_while_a_run_is_live(qtbot, long_run):
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.actions["stop"].trigger()
     assert box.isEnabled() and "Locked" not in box.toolTip()
+
+
+def test_the_experiment_headline_ranks_gaps_by_their_size_and_says_so(qtbot, window):
+    from engine.experiments.experiment import run_single
+    from tests.gui.test_experiment_tab import _rewrite_end, _show_in_the_dock
+    from tests.helpers import tiny_config
+
+    runs = [run_single(tiny_config({"run.name": name, "optim.epochs": 2}), runs_dir=window.runs_dir).run_dir
+            for name in ("overfit", "all_remedies", "dropout")]
+    for run, gap in zip(runs, (0.20, -0.231, 0.05), strict=True):  # all_remedies: validation far above training
+        _rewrite_end(run, reason="completed", final_metrics={"end_gap": gap})
+    _show_in_the_dock(window, *runs)
+    view = window.experiment_view
+    qtbot.waitUntil(lambda: "smallest gap" in view.title.text())
+    assert "smallest gap (in size, either way): dropout, +5.0 pts" in view.title.text()
