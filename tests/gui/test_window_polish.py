@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QToolBar
 
 from engine.core.events import Evaluated, Thumbnails
 from tests.gui.conftest import RUN_TIMEOUT
@@ -71,3 +72,21 @@ def test_the_experiment_headline_ranks_gaps_by_their_size_and_says_so(qtbot, win
     view = window.experiment_view
     qtbot.waitUntil(lambda: "smallest gap" in view.title.text())
     assert "smallest gap (in size, either way): dropout, +5.0 pts" in view.title.text()
+
+
+def test_a_hovered_actions_status_tip_takes_the_status_line_not_a_message_over_it(qtbot, window):
+    window.resize(1280, 720)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    bar, line, info = window.statusBar(), window.status_label, window.status.info
+    said = line.text()
+    assert said.startswith("finished") and info.text()
+    action = window.actions["validate"]
+    button = window.findChild(QToolBar, "run_toolbar").widgetForAction(action)
+    qtbot.mouseMove(button)
+    qtbot.waitUntil(lambda: line.text() == action.statusTip())
+    assert bar.currentMessage() == ""  # QStatusBar's own message drew over the line and up to the figures
+    assert line.geometry().right() < info.geometry().left() and line.isVisible()
+    assert window.width() <= 1280
+    qtbot.mouseMove(window.tabs)
+    qtbot.waitUntil(lambda: line.text() == said)
