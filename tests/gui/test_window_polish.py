@@ -90,3 +90,32 @@ def test_a_hovered_actions_status_tip_takes_the_status_line_not_a_message_over_i
     assert window.width() <= 1280
     qtbot.mouseMove(window.tabs)
     qtbot.waitUntil(lambda: line.text() == said)
+
+
+def _rows_in_view(table) -> bool:
+    last = table.visualItemRect(table.item(table.rowCount() - 1, 0))
+    return table.rowCount() > 0 and 0 <= last.top() and last.bottom() <= table.viewport().height()
+
+
+def test_after_the_tour_with_larger_text_every_row_of_both_tables_is_in_view(qtbot, window, monkeypatch):
+    import engine.experiments.plans as plans
+    from tests.gui.test_experiments_window import finish
+
+    small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 2, "run.device": "cpu"}
+    original = plans.tour_plan
+    monkeypatch.setattr("gui.dialogs.confirm", lambda *a: True)
+    monkeypatch.setattr("gui.controllers.experiments.tour_plan",
+                        lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
+    window.resize(1280, 720)
+    for _ in range(2):
+        window.menu_actions["Larger text"].trigger()
+    window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()
+    finish(qtbot, window)
+    view = window.experiment_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.table.rowCount() == 6)
+    qtbot.waitUntil(lambda: _rows_in_view(view.table))  # the splitter gave it 1 of the 6 rows
+    assert all(p.height() >= 150 for p in view.plots.values())  # and the plots keep their room
+    window.show_tab(window.plots)
+    table = window.plots.table
+    qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 5)  # overfit pinned, 3 earlier, the last
+    assert _rows_in_view(table)  # 3 of the 5 with larger text
