@@ -103,8 +103,20 @@ class Exports(QObject):
         """The gallery's thumbnails with their captions, as one picture (all fetched so far)."""
         gallery = self.gallery
         if gallery.count() == 0:
-            return self._failed("the gallery is empty: evaluate a run of image data first")
+            return self._failed(self._why_no_gallery())
         return self._save_picture("gallery", gallery, path)
+
+    def _why_no_gallery(self) -> str:
+        """Why there is no picture to save, as the evaluation shown tells it."""
+        report = self.report
+        if report is None:
+            return "the gallery is empty: evaluate a run first"
+        if not report.image_data:
+            return "the gallery is empty: a toy run's mistakes are 2-D points, ringed on the decision boundary"
+        if not report.errors:
+            return (f"the gallery is empty: no mistake to show, every example of the {report.split} split "
+                    "was classified correctly")
+        return "the gallery is empty: its pictures are still on their way, or no cell with mistakes is selected"
 
     @Slot()
     def metrics_csv(self) -> None:

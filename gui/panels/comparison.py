@@ -187,9 +187,10 @@ class ComparisonTable(QTableWidget):
             pin.setCheckState(Qt.CheckState.Checked if run.pinned else Qt.CheckState.Unchecked)
             self.setItem(row, 4, pin)
         self.setVisible(bool(rows))
-        # As tall as its rows, up to 6 rows' worth of normal text (fewer, larger rows with
-        # larger text, the rest a scroll away), so the plots keep the rest of a small screen.
-        shown = min(len(rows), max(2, 6 * self.ROW_HEIGHT // self.row_height))
+        # As tall as its rows, up to 6 of them at any text size: the pinned baseline, the last
+        # MAX_UNPINNED runs and the current one all in view (with larger text it showed 3 of 5,
+        # the rest a scroll away); the plots keep their minimum height (PlotGrid) beside it.
+        shown = min(len(rows), 6)
         self.setFixedHeight(self.horizontalHeader().sizeHint().height() + shown * self.row_height + 4)
         self._filling = False
 

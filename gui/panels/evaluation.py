@@ -108,6 +108,7 @@ class EvaluationPanel(QWidget):
         self.gallery.setIconSize(QSize(56, 56))
         self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.gallery.setWrapping(True)
+        self.gallery.setWordWrap(True)  # captions in whole words on their lines (see gallery_cell)
         # As wide as the layout gives it: a wrapping list would otherwise ask for all its icons' width.
         self.gallery.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.gallery.setToolTip("Misclassified examples, the most confident first: true → predicted (confidence). "
@@ -162,6 +163,7 @@ class EvaluationPanel(QWidget):
                 self.table.setItem(row, col, NumberItem(v, f"{v:,}" if col == 4 else f"{v:.3f}"))
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # class order
         self.table.setSortingEnabled(True)  # a click on a header sorts by it
+        self.gallery.setGridSize(gallery_cell(self.gallery, report.class_names))
         rows = len(report.class_names)  # every class in view, no scrolling
         self.table.setFixedHeight(self.table.horizontalHeader().height() + 22 * min(rows, 12) + 4)
         names = report.class_names
@@ -261,8 +263,7 @@ class EvaluationPanel(QWidget):
                 continue
             fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
             image = QImage(pixels, w, h, w * c, fmt).copy()
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(56, 56)),
-                                   f"{names[error[1]][:9]} → {names[error[2]][:9]}\n{error[3]:.0%}")
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(56, 56)), caption(names, error))
             item.setData(Qt.ItemDataRole.UserRole, index)
             item.setToolTip(f"example {index}: truly {names[error[1]]}, predicted {names[error[2]]} "
                             f"with {error[3]:.1%} confidence")
@@ -287,3 +288,17 @@ class EvaluationPanel(QWidget):
     @Slot()
     def _on_more_clicked(self) -> None:
         self._next_page()
+
+
+def caption(names: list[str], error: list) -> str:
+    """An error's caption in full: "Ankle boot → Sneaker" (wrapped at its spaces) and the confidence."""
+    return f"{names[error[1]]} → {names[error[2]]}\n{error[3]:.0%}"
+
+
+def gallery_cell(gallery: QListWidget, names: list[str]) -> QSize:
+    """A cell wide enough for the longest class name on a line of its own (cut at 9 letters,
+    "Ankle boot" read "Ankle boo") and tall enough for the icon and three lines of caption."""
+    fm = gallery.fontMetrics()
+    widest = max([fm.horizontalAdvance(f"→ {n}") for n in names] + [fm.horizontalAdvance("100%")])
+    width = max(gallery.iconSize().width(), min(widest, 12 * fm.averageCharWidth() * 2)) + 12
+    return QSize(width, gallery.iconSize().height() + 3 * fm.lineSpacing() + 12)

@@ -31,11 +31,20 @@ from PySide6.QtWidgets import (
 )
 
 from engine.runs.index import EXPERIMENT_FILE
-from gui.panels.experiment_figures import COLORS, _pts, draw_curve, draw_cv, fill, p_at
+from gui.panels.experiment_figures import (
+    COLORS,
+    _pts,
+    draw_curve,
+    draw_cv,
+    fill,
+    keep_rows_in_view,
+    p_at,
+)
 from gui.panels.tracked_runs import FINISHED, Tracked, config_of, differing, run_label, trial_label
 from gui.plotting.axes import apply_text_scale, make_plot
 
 LOG_X_KEYS = ("data.train_size", "model.width")
+PLOTS_MIN_HEIGHT = 180  # the tables take what they need for their rows; the plots keep this much
 
 
 class ExperimentView(QWidget):
@@ -74,6 +83,7 @@ class ExperimentView(QWidget):
             row.addWidget(p)
         plots = QWidget()
         plots.setLayout(row)
+        plots.setMinimumHeight(PLOTS_MIN_HEIGHT)
         self.table = QTableWidget(0, 0)
         self.table.setAccessibleName("How each run ended")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -210,6 +220,7 @@ class ExperimentView(QWidget):
                 p.getPlotItem().legend.clear()
         {"overlay": self._draw_overlay, "cv": lambda: draw_cv(self), "curve": lambda: draw_curve(self)}[self.mode]()
         apply_text_scale(self.plots.values(), self.text_scale)
+        keep_rows_in_view(self.table)
         entries = []
         for item in self.plots["accuracy"].getPlotItem().listDataItems() + self.plots["loss"].getPlotItem().listDataItems():
             name = item.name()
@@ -280,9 +291,12 @@ class ExperimentView(QWidget):
             return f" (epoch {epoch})" if epoch is not None else ""
 
         val = max(ranked, key=lambda t: t[1].val_accuracy)
-        gap = min(ranked, key=lambda t: t[1].gap)
+        # By its size: a gap of −23 pts (validation far above training, as strong augmentation
+        # gives) is no closer to "train and validation agree" than +23.
+        gap = min(ranked, key=lambda t: abs(t[1].gap))
         return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%}{at(val[2])} ({first} "
-                f"{base.val_accuracy:.1%}); smallest gap: {gap[0]}, {gap[1].gap * 100:+.1f} pts{at(gap[2])} "
+                f"{base.val_accuracy:.1%}); smallest gap (in size, either way): {gap[0]}, "
+                f"{gap[1].gap * 100:+.1f} pts{at(gap[2])} "
                 f"({first} {base.gap * 100:+.1f} pts)</b>{caveat}")
 
     def _fill_diff(self) -> None:

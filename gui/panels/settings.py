@@ -40,6 +40,10 @@ from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItC
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
+PRESET_TIP = ("Start from a prepared experiment: 'overfit' memorizes; the others "
+              "add one remedy each to the same data, model and seed.")
+PRESET_LOCKED_TIP = ("Locked while a run or an experiment is live: a preset replaces the data and the network "
+                     "it trains. Stop it (or let it end) to pick another.")
 LOCKED_TIP = "Cannot change while a run is live: it defines the data or the network. Stop or reset to change it."
 # A few fields read better with their own labels.
 LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 strength",
@@ -71,8 +75,7 @@ class SettingsPanel(QWidget):
         self.preset_box = QComboBox()
         self.preset_box.addItem("(custom)")
         self.preset_box.addItems(preset_names())
-        self.preset_box.setToolTip("Start from a prepared experiment: 'overfit' memorizes; the others "
-                                   "add one remedy each to the same data, model and seed.")
+        self.preset_box.setToolTip(PRESET_TIP)
         self.preset_box.activated.connect(self._on_preset_box_activated)
         preset_row.addWidget(self.preset_box, 1)
         outer.addLayout(preset_row)
@@ -331,6 +334,7 @@ class SettingsPanel(QWidget):
         """While live, only fields that can change mid-run stay enabled."""
         self._live = live
         self.preset_box.setEnabled(not live)
+        self.preset_box.setToolTip(f"{PRESET_TIP}\n\n{PRESET_LOCKED_TIP}" if live else PRESET_TIP)
         for key, w in self.widgets.items():
             can_change = self.fields[key].metadata.get("live", False)
             w.setEnabled(can_change or not live)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar
 
 from engine.core import events as ev
 
@@ -15,7 +17,7 @@ class RunStatus:
     """Owns the status bar's widgets; fed the run's events by the window."""
 
     def __init__(self, bar: QStatusBar):
-        self.label = QLabel("loading engine…")
+        self.label = StatusLine("loading engine…")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -35,6 +37,10 @@ class RunStatus:
         self.epochs_done = 0
         self._t0 = 0.0
         self._info_t = 0.0
+        # A hovered action's status tip goes to the same line, not to QStatusBar's own message,
+        # which it drew over this line and up against the figures on the right ("…per-class
+        # pr7 of 8 epochs"): one message at a time.
+        self._tips = StatusTips(self.label, bar.window())
 
     def subscribe(self, router) -> None:
         for event_type, handler in ((ev.RunStarted, self.on_started), (ev.StepMetrics, self.on_step),
@@ -43,6 +49,7 @@ class RunStatus:
             router.subscribe(event_type, handler)
 
     def say(self, text: str) -> None:
+        self._tips.said = None  # news replaces a hovered action's tip (and is not undone when it goes)
         self.label.setText(text)
 
     def warn(self, text: str) -> None:
@@ -124,3 +131,49 @@ class RunStatus:
         parts.append(st.device)
         parts.append(f"{st.parameter_count:,} parameters")
         self.info.setText("  ·  ".join(parts))
+
+
+class StatusLine(QLabel):
+    """The status line: never wider than the room the bar leaves it (a long message made the
+    window wider than the screen), elided with "…" there, the whole text as its tooltip."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text if self.fontMetrics().horizontalAdvance(text) > self.width() else "")
+
+    def elided(self) -> str:
+        """The text as drawn."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         self.elided())
+
+
+class StatusTips(QObject):
+    """Shows the status tip of whatever is hovered in the status line, then what it said before."""
+
+    def __init__(self, line: StatusLine, window):
+        super().__init__(window)
+        self.line = line
+        self.said: str | None = None  # the line's own text while a tip covers it
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.StatusTip:
+            return False
+        tip = event.tip()
+        if tip:
+            if self.said is None:
+                self.said = self.line.text()
+            self.line.setText(tip)
+        elif self.said is not None:
+            self.line.setText(self.said)
+            self.said = None
+        return True  # handled: QMainWindow would show it again as the bar's own message
