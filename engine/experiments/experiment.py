@@ -209,7 +209,7 @@ class Experiment:
             if isinstance(self.plan, Generator):
                 self.plan.close()  # any other way out (an interrupt): the plan's trial is told too
         done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)
-        message = message or f"{done} of {len(self.trials)} trials completed"
+        message = message or f"{done} of {len(self.trials)} {'trials' if self.kind == 'search' else 'runs'} completed"
         self._record(reason, message)
         self.emit(ev.ExperimentFinished(reason=reason, message=message, trials_completed=done,
                                         experiment_dir=_str(self.path)))
