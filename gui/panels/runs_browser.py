@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.runs.index import ExperimentEntry, MetricsTail, RunEntry, read_entry
+from engine.runs.index import UNREADABLE, ExperimentEntry, MetricsTail, RunEntry, read_entry
 from engine.runs.reader import RUNNING
 from gui.panels.runs_folders import FolderActions
 from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and the window name them here)
@@ -336,8 +336,13 @@ class RunsBrowser(FolderActions, QWidget):
         # A study is named by its folder (going on with it needs the name), and so is each
         # of its workers' place in it; a search goes on from the Search dialog, not Resume.
         searched = one in self._studies or (one in self._experiments and self._experiments[one].kind == "search")
-        self.actions_by_name["open"].setEnabled(len(runs) == 1)
-        self.actions_by_name["twin"].setEnabled(len(runs) == 1)
+        unreadable = [p for p in runs if self._status(p) == UNREADABLE]
+        readable_one = len(runs) == 1 and not unreadable
+        tips = self.__dict__.setdefault("_usual_tips", {n: self.actions_by_name[n].toolTip() for n in ("open", "twin")})
+        for name in ("open", "twin"):  # a damaged folder has no settings to open or twin
+            action = self.actions_by_name[name]
+            action.setEnabled(readable_one)
+            action.setToolTip(self._problem(unreadable[0]) if unreadable else tips[name])
         self.actions_by_name["resume"].setEnabled(one in self._experiments and not searched
                                                   and self._status(one) in RESUMABLE)
         self.actions_by_name["rename"].setEnabled(one is not None and not busy and not searched)
@@ -345,6 +350,10 @@ class RunsBrowser(FolderActions, QWidget):
         if runs != self._selected:
             self._selected = runs
             self.selection_changed.emit(runs)
+
+    def _problem(self, path: Path) -> str:
+        entry = self._runs.get(path) or self._experiments.get(path)
+        return f"unreadable: {getattr(entry, 'problem', None) or path}"
 
     def _status(self, path: Path) -> str:
         entry = self._experiments.get(path) or self._runs.get(path) or self._studies.get(path)

@@ -61,3 +61,12 @@ def test_the_runs_dock_lists_the_good_runs_and_a_damaged_one_as_unreadable(qtbot
     status, why = listed(browser)[cut]
     assert status == "unreadable" and why.startswith(f"{cut / 'summary.json'}: the file is not valid JSON")
     assert listed(browser)[runs / good.name] == ("completed", None)
+    # selected, it cannot be opened or twinned: the actions say why
+    from tests.gui.test_runs_browser import select
+
+    select(browser, cut)
+    for name in ("open", "twin"):
+        action = browser.actions_by_name[name]
+        assert not action.isEnabled() and "summary.json" in action.toolTip()
+    select(browser, runs / good.name)
+    assert browser.actions_by_name["open"].isEnabled() and "unreadable" not in browser.actions_by_name["open"].toolTip()
