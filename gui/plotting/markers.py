@@ -2,14 +2,27 @@
 a run, the best epoch, where validation loss turned upwards.
 
 Lines are reused across runs (creating one with its label costs a few ms of a frame):
-a reused line gets its text, colour and position before it is shown again."""
+a reused line gets its text, colour and position before it is shown again.
+
+A marker's label is short ("hflip on", "dropout 0.3") and placed where it fits whole
+inside the plot and clear of the legend and of the other labels; its full text
+("augment_hflip False→True") is the tooltip of the line and of the label. Written along
+the line and in full, it ran past the plot's top at 1280 x 720 ("augment_hflip Fa") and
+over the legends."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QFontMetricsF
 
 from gui.plotting.axes import marker_font
+
+# (at the top?, text anchor): the text's top-left or top-right corner just below the top
+# of the view, then its bottom corners just above the bottom. Right of the line first: a
+# change marks what comes after it.
+PLACES = ((True, (0, 0)), (True, (1, 0)), (False, (0, 1)), (False, (1, 1)))
+GAP = 3.0  # px kept between a label and the plot's edge or the legend
 
 
 def set_label(line: pg.InfiniteLine, text: str) -> None:
@@ -19,6 +32,19 @@ def set_label(line: pg.InfiniteLine, text: str) -> None:
     line.label.setText(text)
 
 
+def short_text(text: str) -> str:
+    """What a marker's label says: the new value of each change ("augment_hflip False→True,
+    dropout 0→0.3" -> "hflip on, dropout 0.3"); a text that is not a change as it is."""
+    parts = []
+    for part in text.split(", "):
+        name, _, change = part.partition(" ")
+        if "→" not in change:
+            return text
+        new = change.split("→")[-1]
+        parts.append(f"{name.removeprefix('augment_')} {({'True': 'on', 'False': 'off'}).get(new, new)}")
+    return ", ".join(parts)
+
+
 class MarkerLines:
     """Labelled dotted lines on several plots at once, for events of the current run."""
 
@@ -26,6 +52,15 @@ class MarkerLines:
         self.plots, self.on = plots, on
         self.shown: list[tuple[str, pg.InfiniteLine]] = []
         self._spare: dict[str, list[pg.InfiniteLine]] = {}
+        # Labels are placed again once the plot or its legend has its new size (the legend
+        # is fitted in the next event-loop turn too): after a resize or larger text.
+        self._timer = QTimer(singleShot=True, interval=0)
+        self._timer.timeout.connect(self.place)
+        for name in on:
+            item = plots[name].getPlotItem()
+            item.vb.sigResized.connect(self.place_soon)
+            if item.legend is not None:
+                item.legend.geometryChanged.connect(self.place_soon)
 
     def add(self, x: float, text: str, color: str = "#555") -> None:
         pen = pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine)
@@ -38,16 +73,68 @@ class MarkerLines:
                 line.label.setColor(color)
             else:
                 line = pg.InfiniteLine(pos=x, angle=90, pen=pen, label=text,
-                                       labelOpts={"position": 0.05, "color": color, "rotateAxis": (1, 0),  # up from the bottom, left of the line
-                                                  "anchors": [(0, 1), (0, 1)]})
+                                       labelOpts={"position": 0.95, "color": color,
+                                                  "anchors": [PLACES[0][1]] * 2})
                 self.plots[name].addItem(line, ignoreBounds=True)
-            set_label(line, text)
-            line.label.setFont(marker_font(self.plots[name]))
+            line.full_text, line.short_text = text, short_text(text)
+            line.setToolTip(text)
+            line.label.setToolTip(text)
             line.show()
             self.shown.append((name, line))
+        self.place()
+
+    def place_soon(self, *_) -> None:
+        if self.shown:
+            self._timer.start()
+
+    def place(self) -> None:
+        for name in self.on:
+            self._place_on(name)
+
+    def _place_on(self, name: str) -> None:
+        """Each label of the plot at the first place where it fits whole, clear of the legend
+        and of the labels placed before it; failing that, cut to the room it has."""
+        plot = self.plots[name]
+        item = plot.getPlotItem()
+        view = item.vb.sceneBoundingRect().adjusted(GAP, GAP, -GAP, -GAP)
+        legend = item.legend
+        taken = [legend.sceneBoundingRect().adjusted(-GAP, -GAP, GAP, GAP)] \
+            if legend is not None and legend.isVisible() and legend.items else []
+        font = marker_font(plot)
+        for _, line in (s for s in self.shown if s[0] == name):
+            label = line.label
+            label.setFont(font)
+            x = item.vb.mapViewToScene(line.pos()).x()
+            rect = self._fit(label, line.short_text, font, x, view, taken)
+            if rect is None:  # no room anywhere: the line alone, its tooltip says what it marks
+                set_label(line, "")
+            else:
+                taken.append(rect)
+
+    @staticmethod
+    def _fit(label, text: str, font, x: float, view: QRectF, taken: list[QRectF]) -> QRectF | None:
+        """The whole text at the first place it fits; failing that, the longest cut of it."""
+        cuts = [text] + [text[:n].rstrip(", ") + "…" for n in range(len(text) - 1, 2, -1)]
+        for shown in cuts:
+            for top, anchor in PLACES:
+                room = view.right() - x if anchor[0] == 0 else x - view.left()
+                if QFontMetricsF(font).horizontalAdvance(shown) > room:
+                    continue  # cannot fit on that side: not laid out to find it out
+                set_label(label.line, shown)
+                label.anchors = [anchor, anchor]
+                edge = 2 * GAP / max(view.height(), 1.0)  # along the line, 0 at the bottom
+                label.setPosition(1 - edge if top else edge)
+                rect = label.sceneBoundingRect()
+                if view.contains(rect) and not any(rect.intersects(t) for t in taken):
+                    return rect
+        return None
 
     def labels(self, plot: str) -> list[str]:
-        """The texts shown on one plot, as a reader sees them."""
+        """The full texts of the markers on one plot (each line's tooltip)."""
+        return [line.full_text for name, line in self.shown if name == plot]
+
+    def drawn(self, plot: str) -> list[str]:
+        """The labels as drawn on one plot, as a reader sees them ("" for a line without room)."""
         return [line.label.textItem.toPlainText() for name, line in self.shown if name == plot]
 
     def clear(self) -> None:
