@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
 
+MIN_PLOT_PX = 150
+
 
 class PlotGrid(QGridLayout):
     def __init__(self, plots: dict[str, pg.PlotWidget]):
@@ -35,6 +37,14 @@ class PlotGrid(QGridLayout):
         lay.addWidget(self.calibration, 0, Qt.AlignmentFlag.AlignRight)
         for col in (0, 1):  # two columns of equal width, whatever each plot would like
             self.setColumnStretch(col, 1)
+        self.set_text_scale(1.0)
+
+    def set_text_scale(self, scale: float) -> None:
+        """Each plot at least MIN_PLOT_PX tall, more with larger text (its title, axis labels
+        and ticks take more of it). With Larger text twice at 1280 x 720 the six plots were
+        95-140 px tall and their tick labels overlapped; the panel scrolls instead."""
+        for plot in self.plots.values():
+            plot.setMinimumHeight(round(MIN_PLOT_PX * max(1.0, scale) ** 0.5))
 
     def arrange(self, toy: bool | None = None, noise: bool | None = None, layers: bool | None = None) -> None:
         """Place the plots for a toy run, label noise, and the layer plots on or off."""

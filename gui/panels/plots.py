@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from engine.core import events as ev
 from gui.panels.boundary import BoundaryView
@@ -67,7 +67,14 @@ class PlotsPanel(QWidget):
         self.grid.log_norms.toggled.connect(self._on_log_norms_toggled)
         self.grid.calibration.toggled.connect(self._on_calibration_toggled)
         self._ece: list[tuple[int, float]] = []  # the run's validation ECE, drawn when asked
-        layout.addLayout(self.grid, 1)
+        # The plots scroll when they cannot all have their minimum height (larger text on a
+        # projector's 1280 x 720); the comparison table below stays in view.
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        grid_holder = QWidget()
+        grid_holder.setLayout(self.grid)
+        self.scroll.setWidget(grid_holder)
+        layout.addWidget(self.scroll, 1)
         self.plots["grads"].getPlotItem().setLogMode(y=True)
         for name in ("grads", "norms"):
             self.plots[name].getPlotItem().getAxis("left").setStyle(maxTextLevel=0)  # see DecadeAxis
@@ -394,5 +401,6 @@ class PlotsPanel(QWidget):
         """Larger or smaller text and lines on every plot (View menu), for the back row."""
         self.text_scale = min(3.0, max(0.6, self.text_scale * factor))
         apply_text_scale(self.plots.values(), self.text_scale)
+        self.grid.set_text_scale(self.text_scale)
         self.table.set_text_scale(self.text_scale)
         self._cache_loss_plot()

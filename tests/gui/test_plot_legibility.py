@@ -54,3 +54,40 @@ def test_a_live_edit_marker_is_labelled_whole_inside_the_plot_and_clear_of_the_l
         return all(not a[1].intersects(b[1]) for a, b in per_plot.values())
 
     qtbot.waitUntil(both_apart, timeout=5000)
+
+
+MIN_PLOT_PX = 150
+
+
+def _tick_label_rects(axis):
+    """The rects of the tick labels an axis draws, as pyqtgraph lays them out to paint them."""
+    from PySide6.QtGui import QPainter, QPicture
+
+    picture = QPicture()
+    painter = QPainter(picture)
+    try:
+        painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [(rect, text) for rect, _, text in specs[2]]
+
+
+def test_larger_text_twice_at_1280x720_keeps_every_plot_tall_and_its_tick_labels_apart(qtbot, window):
+    window.resize(1280, 720)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    for _ in range(2):
+        window.menu_actions["Larger text"].trigger()
+    plots = window.plots.plots
+    shown = [name for name, plot in plots.items() if plot.isVisible()]
+    assert {"loss", "accuracy", "norms", "grads"} <= set(shown)
+    # Every plot its room, whatever the window: the grid scrolls when they cannot all fit.
+    qtbot.waitUntil(lambda: all(plots[name].height() >= MIN_PLOT_PX for name in shown), timeout=5000)
+    for name in shown:
+        for side in ("left", "bottom"):
+            labels = _tick_label_rects(plots[name].getPlotItem().getAxis(side))
+            assert len(labels) >= 2, (name, side, labels)
+            for i, (a, ta) in enumerate(labels):
+                for b, tb in labels[i + 1:]:
+                    assert not a.intersects(b), (name, side, ta, tb)
