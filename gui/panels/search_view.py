@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
-from gui.plotting.axes import apply_text_scale, make_plot
+from gui.plotting.axes import apply_text_scale, make_plot, nice_step
 
 STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
                 "WAITING": "#9467bd"}
@@ -88,6 +88,12 @@ def _read_study(opener, cache: dict, name: str, importance_for: int | None) -> _
     return snap
 
 
+def whole_numbers(plot, span: float) -> None:
+    """Ticks of a plot's bottom axis at whole numbers only (trials, epochs): no tick at 0.5."""
+    step = max(1, int(nice_step(max(1.0, span / 6))))
+    plot.getPlotItem().getAxis("bottom").setTickSpacing(step, step)
+
+
 class SearchView(QWidget):
     trial_opened = Signal(Path)  # a trial's run folder, double-clicked
     settings_wanted = Signal(Path)  # "Open settings": the trial's run folder
@@ -112,14 +118,16 @@ class SearchView(QWidget):
         self.title.setWordWrap(True)
         self.title.setAccessibleName("The study shown")
         layout.addWidget(self.title)
-        self.plots = {"curves": make_plot("Validation curve of each trial", "value"),
+        self.plots = {"curves": make_plot("Validation curve of each trial", "value",
+                                          "epoch (yellow: best value, purple: worst; dashed: pruned)"),
                       "history": make_plot("Optimization history", "value", "trial"),
                       "parallel": make_plot("Parallel coordinates", "scaled", "parameter (yellow: best, purple: worst)"),
                       "importance": make_plot("Parameter importance", "importance", "parameter")}
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
             p.setMinimumWidth(150)
-            p.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # 0.77, not 770 × 0.001
+            for side in ("left", "bottom"):  # 0.77, not 770 × 0.001; trial 0, not "trial (x0.001)"
+                p.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
             grid.addWidget(p, i // 2, i % 2)
         plots = QWidget()
         plots.setLayout(grid)
@@ -288,15 +296,20 @@ class SearchView(QWidget):
             x = 0.5 if hi == lo else (v - lo) / (hi - lo)
             return cmap.map(x if self.direction == "maximize" else 1 - x, mode="qcolor")
 
-        n = 0
+        n, last_epoch = 0, 1
         for t in self.trials:  # the curves, pruned ones ending where they were stopped
             if t.intermediate_values:
                 steps = sorted(t.intermediate_values)
-                pen = pg.mkPen(STATE_COLORS.get(t.state.name, "#555"), width=2 if t.state.name == "RUNNING" else 1.2,
+                ys = [t.intermediate_values[s] for s in steps]
+                # Coloured by value as in the parallel coordinates (a running trial: by its
+                # latest), not by state: every complete trial was the same green.
+                pen = pg.mkPen(color(t.value if t.value is not None else ys[-1]),
+                               width=2 if t.state.name == "RUNNING" else 1.5,
                                style=Qt.PenStyle.DashLine if t.state.name == "PRUNED" else Qt.PenStyle.SolidLine)
-                self._line("curves", n).setData(steps, [t.intermediate_values[s] for s in steps], pen=pen)
-                n += 1
+                self._line("curves", n).setData(steps, ys, pen=pen)
+                n, last_epoch = n + 1, max(last_epoch, steps[-1])
         self._hide_lines("curves", n)
+        whole_numbers(self.plots["curves"], last_epoch)
         done = [t for t in self.trials if t.value is not None]
         if done:
             xs = [t.number for t in done]
@@ -304,6 +317,9 @@ class SearchView(QWidget):
             self.plots["history"].plot(xs, ys, pen=None, symbol="o", symbolBrush="#1f77b4", symbolSize=7)
             best = np.maximum.accumulate(ys) if self.direction == "maximize" else np.minimum.accumulate(ys)
             self.plots["history"].plot(xs, best, pen=pg.mkPen("#d62728", width=2), stepMode=None)
+            item = self.plots["history"].getPlotItem()
+            item.setXRange(min(xs) - 0.5, max(xs) + 0.5, padding=0)  # one trial: -0.5..0.5, not -400..400
+            whole_numbers(self.plots["history"], max(xs) - min(xs) + 1)
         self._draw_parallel(done, color)
         self._draw_importance()
 
@@ -319,10 +335,14 @@ class SearchView(QWidget):
             f = (lambda v: math.log10(v)) if log else (lambda v: v)
             a, b = min(map(f, vals)), max(map(f, vals))
             scaled[k] = (f, a, b)
+        best = self._best(done)
         for i, t in enumerate(done):
             ys = [(scaled[k][0](t.params[k]) - scaled[k][1]) / ((scaled[k][2] - scaled[k][1]) or 1)
                   for k in keys if k in t.params]
-            self._line("parallel", i).setData(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=2))
+            line = self._line("parallel", i)
+            # The best thick and on top: the second best is nearly as yellow, and was drawn over it.
+            line.setData(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=4 if t is best else 1.5))
+            line.setZValue(10 if t is best else 0)
         item = self.plots["parallel"].getPlotItem()
         item.getAxis("bottom").setTicks([[(i, _label(k)) for i, k in enumerate(keys)]])
         item.setXRange(-0.5, len(keys) - 0.5, padding=0)  # room for the outer labels
@@ -336,6 +356,10 @@ class SearchView(QWidget):
             item = self.plots["importance"].getPlotItem()
             item.getAxis("bottom").setTicks([[(i, _label(n)) for i, n in enumerate(names)]])
             item.setXRange(-0.6, len(names) - 0.4, padding=0)
+
+    def _best(self, done):
+        complete = [t for t in done if t.state.name == "COMPLETE"] or done
+        return (max if self.direction == "maximize" else min)(complete, key=lambda t: t.value) if complete else None
 
     def best_run_dir(self) -> Path | None:
         # Completed trials only, as the title's best: a pruned trial has a value too (its last

@@ -115,6 +115,9 @@ class LegibleAxis(pg.AxisItem):
         major = nice_step(span * self.label_pixels() / size)
         if major <= levels[0][0]:
             return levels
+        if self._tickSpacing is not None:  # spacing set by its plot (whole trials): a multiple of it
+            base = levels[0][0]
+            return [(math.ceil(major / base) * base, 0), (base, 0)]
         return [(major, 0), (major / (2 if major / 10 ** math.floor(math.log10(major)) == 1 else 5), 0)]
 
 
