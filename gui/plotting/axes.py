@@ -177,6 +177,7 @@ class FittedLegend(pg.LegendItem):
         self.columns, self.text_pt = columns, float(LEGEND_PT)  # wanted: as many columns, this size
         self.shown_pt: float | None = float(LEGEND_PT)
         self._fitting = False
+        self._fitted = None  # (room, entries, size) the legend was last fitted to
         from PySide6.QtCore import QTimer
 
         self._timer = QTimer(singleShot=True, interval=0)  # entries added one by one: fit once after
@@ -211,22 +212,37 @@ class FittedLegend(pg.LegendItem):
         width, height = view.boundingRect().width() - 10, view.boundingRect().height() * 0.5
         if width <= 0:
             return
+        key = (round(width), round(height), tuple(label.text for _, label in self.items), self.text_pt)
+        if key == self._fitted:  # the same entries in the same room: as it is
+            return
         self._fitting = True
         try:
-            for pt in (self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)):
-                if getattr(self, "shown_pt", None) != pt:
+            sizes = [self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)]
+            # Relabelling (every entry made anew) costs ~10 ms a legend: the size to try first is
+            # predicted from the labels as shown, a box growing about as its text size.
+            shown = self.shown_pt or sizes[0]
+            first = next((i for i, pt in enumerate(sizes) if self._fits(width, height, pt / shown)), len(sizes) - 1)
+            for pt in sizes[first:]:
+                if self.shown_pt != pt:
                     self.relabel(pt)
-                for columns in range(self.columns, 0, -1):
-                    self.setColumnCount(columns)
-                    box = self.boundingRect()
-                    if box.width() <= width and box.height() <= height:
-                        return
+                if self._fits(width, height):
+                    return
             for columns in range(self.columns, 0, -1):  # none fits: at least not cut at the sides
                 self.setColumnCount(columns)
                 if self.boundingRect().width() <= width:
                     return
         finally:
+            self._fitted = key
             self._fitting = False
+
+    def _fits(self, width: float, height: float, scale: float = 1.0) -> bool:
+        """Whether some column count (most first) makes the legend, scaled by `scale`, fit."""
+        for columns in range(self.columns, 0, -1):
+            self.setColumnCount(columns)
+            box = self.boundingRect()
+            if box.width() * scale <= width and box.height() * scale <= height:
+                return True
+        return False
 
 
 def marker_font(plot: pg.PlotWidget):
