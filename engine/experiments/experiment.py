@@ -235,9 +235,11 @@ class Experiment:
             earlier.trainer = None
         if index in self._kept:
             return self._keep_trial(index, changes)
-        late = self.control.take_settings()  # submitted after the last trial's last batch
-        if late and self.trials:
-            self._carry(len(self.trials) - 1, late, step=None, epoch=None)
+        if self.trials:  # an edit submitted after the last trial's last batch: carried from it
+            late = self.control.take_settings()
+            if late:
+                self._carry(len(self.trials) - 1, late, step=None, epoch=None)
+        # (before the first trial, an edit stays pending: the trainer applies it at its first batch)
         # What the trial starts with: the edits so far, except where its own plan sets the key.
         carried = {k: v for k, v in self.live_edits.items() if k not in changes}
         config = self.base.with_updates({**carried, **changes})

@@ -33,10 +33,10 @@ def final_metrics(history: list[ev.EpochMetrics], best_epoch: int | None, restor
              "last_val_accuracy": last.val_accuracy, "last_val_loss": last.val_loss,
              "max_val_accuracy": max(m.val_accuracy for m in history),
              "max_train_accuracy": max(m.train_accuracy for m in history)}
-    if ending is last and step is not None and step > last.step:
+    if not restored and step is not None and step > last.step:
         final["weights_epoch"] = None
         final["weights_step"] = step
-    if ending is not last:
+    if restored:  # also where the best epoch was the last: the weights are its saved ones
         final["restored_best_epoch"] = ending.epoch
         final["best_val_loss"], final["best_val_accuracy"] = ending.val_loss, ending.val_accuracy
     return final

@@ -156,8 +156,9 @@ class Experiments:
                                                  "Choose a run's folder (one with config.json), or select a run in "
                                                  "the Runs tab and press Twin….")
             return
-        self.start(config, [{}], kind="twin", notes={"twin_of": str(reference)},
-                    say=f"twin of {reference.name}: same seed, same initial weights and data order")
+        if not self.start(config, [{}], kind="twin", notes={"twin_of": str(reference)},
+                          say=f"twin of {reference.name}: same seed, same initial weights and data order"):
+            return  # (the window said why: a run is live, say)
         self.view.show_runs([reference], f"Twin runs: {reference.name} and its twin "
                                          "(same seed, initial weights and data order)")
         self.tabs.setCurrentWidget(self.view)
@@ -199,16 +200,16 @@ class Experiments:
         self.kind, self.base = kind, config
         if kind != "transfer":
             self.note = ""
-        if kind == "tour":  # the panel shows each remedy as it trains; the user's settings come back after
-            try:
-                self._panel_before = (self.panel.config(), self.panel.preset_name())
-            except ConfigError:
-                self._panel_before = None
         self.say(say)
         return True
 
     def on_experiment_started(self, event: ev.ExperimentStarted) -> None:
         single = self.kind == ""  # Start: one run of the panel's settings
+        if event.kind == "tour" and self._panel_before is None:  # a tour, or a resumed one:
+            try:  # the panel shows each remedy as it trains; the user's settings come back after
+                self._panel_before = (self.panel.config(), self.panel.preset_name())
+            except ConfigError:
+                self._panel_before = None
         self.kind = event.kind if self.kind != "twin" else "twin"
         if single and self.tabs.currentWidget() is self.view:
             self.tabs.setCurrentWidget(self.plots)  # not the last comparison: the run that trains now

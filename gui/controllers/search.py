@@ -17,13 +17,18 @@ class Searches:
     saying why not), the runs folder, the Search tab (`search_view`, `show_tab`), `say` and
     `start(config, plan, kind=, say=, **job)` that starts an experiment's job."""
 
-    def __init__(self, parent, *, panel_config, runs_dir, search_view, show_tab, say, start):
+    def __init__(self, parent, *, panel_config, runs_dir, search_view, show_tab, say, start, can_start):
+        """can_start(): whether the window would start a run now (idle, not closing)."""
         self.parent, self.panel_config, self.runs_dir = parent, panel_config, runs_dir
+        self.can_start = can_start
         self.search_view, self.show_tab, self.say, self.start = search_view, show_tab, say, start
         self.dialog: SearchDialog | None = None  # one dialog, kept: what was typed survives a refusal
 
     def search(self, dialog: SearchDialog | None = None) -> None:
         """A hyperparameter search of the panel's settings, its study followed in the Search tab."""
+        if not self.can_start():
+            self.say("not started: a run is live — stop it first (Esc)")
+            return
         config = self.panel_config()
         if config is None:
             return

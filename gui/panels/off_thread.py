@@ -34,11 +34,18 @@ class OffThread(QObject):
         def job() -> None:
             try:
                 result = work()
-            except BaseException as exc:  # handed over, never lost on the pool thread
+            except Exception as exc:  # handed over, never lost on the pool thread
                 result = exc
+            except BaseException as exc:  # (SystemExit, KeyboardInterrupt): as an error, never as a result
+                result = RuntimeError(f"{type(exc).__name__}: {exc}")
             self._arrived.emit(number, result)
 
         self._pool.start(job)
+
+    def drop_callbacks(self) -> None:
+        """Closing: work on its way still finishes (and `idle` is still told), but what was to
+        follow it (starting a search, attaching a study, a warning box) does not happen."""
+        self._pending = dict.fromkeys(self._pending)
 
     def busy(self) -> bool:
         return bool(self._pending)

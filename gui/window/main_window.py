@@ -104,7 +104,9 @@ class MainWindow(QMainWindow):
             tabs=self.tabs, say=self.status.say, start_run=self.start_run, runs_dock=self.runs_dock,
             searches_of=lambda start, panel_config: Searches(self, panel_config=panel_config,
                                                runs_dir=self.runs_dir, search_view=self.search_view,
-                                               show_tab=self.show_tab, say=self.status.say, start=start))
+                                               show_tab=self.show_tab, say=self.status.say, start=start,
+                                               can_start=lambda: self.run_state.state == IDLE
+                                               and not self.run_state.closing))
         self.evaluations = Evaluations(self, actions=self.actions, run_state=self.run_state, session=self.session,
                                        engine=self.engine, tabs=self.tabs, panel=self.evaluation,
                                        boundary=self.plots.boundary, say=self.status.say, runs_dir=self.runs_dir)
@@ -328,9 +330,14 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.search_view.detach()  # no new read of a study starts
-        if self.search_view.off_thread.busy():  # a read in flight (a database's timeout, say):
+        pool = self.search_view.off_thread
+        if pool.busy():  # a read in flight, a storage opening (a database's timeout, say):
             event.ignore()  # closed when it is back, the GUI thread never blocked on it
-            self.search_view.off_thread.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
+            pool.drop_callbacks()  # and nothing it was to start (a search) starts
+            if not self.run_state.closing:
+                self.run_state.change(closing=True)  # Start refuses meanwhile
+                self.status.say("closing once the study's storage answers…")
+                pool.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
             return
         if not self.closer.closing:
             self._save_state()

@@ -60,6 +60,8 @@ class RunSession(QObject):
         `job`: RunHandle's kind, meta, name, notes or resume_dir)."""
         rs = self.run_state
         if rs.state != IDLE or not rs.engine_ready or rs.closing:
+            if rs.state != IDLE:
+                self.status.say("not started: a run is live — stop it first (Esc)")
             return False  # a second click never starts a second run
         self.panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:

@@ -198,3 +198,30 @@ def test_a_run_stopped_mid_epoch_claims_no_epoch_for_its_weights(tmp_path):
     # The weights are 3 steps into epoch 2: epoch 1's figures do not describe them.
     assert f["weights_epoch"] is None and f["weights_step"] == trainer.steps_per_epoch + 3
     assert f["last_epoch"] == 1
+
+
+class DivergeAfterTwoEpochs(Callback):
+    """Makes the loss infinite a few steps into the third epoch (a learning rate gone wrong)."""
+
+    def on_batch_end(self, trainer, step):
+        if trainer.epoch == 2 and step == 2 * trainer.steps_per_epoch + 2:
+            for p in trainer.model.parameters():
+                p.data.fill_(float("inf"))
+
+
+def test_a_restored_best_that_is_the_last_epoch_is_named_as_the_runs_weights(tmp_path):
+    """Diverged mid-epoch after its best (the last completed) epoch: the run ends with that
+    epoch's saved weights, not the diverged ones."""
+    from engine.runs.reader import ending_weights
+    from engine.runs.writer import RunWriter
+
+    config = tiny_config({"optim.epochs": 5, "data.train_size": 256, "optim.batch_size": 16,
+                          "regularization.monitor": "val_accuracy", "regularization.min_delta": 0.0})
+    writer = RunWriter(tmp_path)
+    trainer = Trainer(config, callbacks=[writer, DivergeAfterTwoEpochs()])
+    result = trainer.fit()
+    assert result.reason == ev.DIVERGED and result.epochs_completed == 2
+    f = result.final_metrics
+    assert f["weights_epoch"] == result.best_epoch and f["restored_best_epoch"] == result.best_epoch
+    assert "weights_step" not in f
+    assert ending_weights(writer.path) == "best"

@@ -288,3 +288,15 @@ def test_a_stop_while_a_plan_waits_ends_the_experiment_as_stopped(tmp_path):
     result = Experiment(tiny_config(TOY), plan(), control=control, runs_dir=tmp_path, name="waits").run()
     assert result.reason == ev.USER_STOPPED
     assert json.loads((result.path / EXPERIMENT_FILE).read_text())["status"] == ev.USER_STOPPED
+
+
+def test_an_edit_submitted_before_the_first_run_starts_reaches_it(tmp_path):
+    """Start queued behind an evaluation on the engine thread: a setting typed meanwhile is
+    not lost."""
+    control = RunControl()
+    control.submit_settings({"optim.lr": 0.0042})
+    result = Experiment(tiny_config(TOY), [{"run.seed": 0}, {"run.seed": 1}], control=control,
+                        runs_dir=tmp_path).run()
+    applied = [e for e in read_run(result.trials[0].run_dir).events if e.get("event") == "SettingsApplied"]
+    assert applied and applied[0]["changes"]["optim.lr"][1] == 0.0042
+    assert read_run(result.trials[1].run_dir).config["optim"]["lr"] == 0.0042  # and goes on

@@ -88,6 +88,22 @@ def test_resume_in_the_window_keeps_finished_runs(qtbot, window):
     assert view.cell(0, 0) == "mean ± sd (2)"
 
 
+def test_a_resumed_tour_gives_the_panel_back_as_the_user_had_it(qtbot, window):
+    from engine.core.control import RunControl
+    from engine.experiments.plans import tour_plan
+
+    base, plan = tour_plan()
+    small = base.with_updates({"data.train_size": 120, "data.val_size": 120, "model.width": 16, "optim.epochs": 1})
+    control = RunControl()
+    first = Experiment(small, plan[:3], control=control, subscribers=[StopAtRun(control, 2)],
+                       runs_dir=window.runs_dir, name="remedy", kind="tour").run()
+    mine = tiny_config({"regularization.dropout": 0.45})
+    window.settings_panel.set_config(mine)
+    window.experiments.resume(first.path)
+    finish(qtbot, window)
+    assert window.settings_panel.config().regularization.dropout == 0.45  # the user's, not a remedy's
+
+
 def test_a_learning_curve_plots_accuracy_against_size(qtbot, window):
     from gui.controllers.experiment_dialogs import CurveDialog
 

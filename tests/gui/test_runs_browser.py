@@ -365,5 +365,8 @@ def test_a_scan_begun_before_a_delete_does_not_bring_the_deleted_run_back(qtbot,
     browser.refresh()  # ... and read again at once
     assert index_of(browser, run) is None
     release.set()
-    qtbot.wait(300)  # the stale scan has arrived by now, and is dropped
+    import threading as _threading
+
+    qtbot.waitUntil(lambda: not any(t.name == "runs-scan" for t in _threading.enumerate()), timeout=10_000)
+    qtbot.wait(50)  # its result was posted before the thread ended: handled (and dropped) by now
     assert index_of(browser, run) is None and delivered == []
