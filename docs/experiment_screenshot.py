@@ -90,6 +90,9 @@ def main() -> int:
     window.experiment_view.tick()
     app.processEvents()
     ok = window.grab().save(args.png)
+    from gui import dialogs
+
+    dialogs.confirm = lambda *a: True  # closing mid-search asks first: the script's answer is yes
     window.close()
     while window.any_thread_running():
         app.processEvents()
