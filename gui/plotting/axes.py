@@ -213,20 +213,18 @@ class FittedLegend(pg.LegendItem):
         if width <= 0:
             return
         key = (round(width), round(height), tuple(label.text for _, label in self.items), self.text_pt)
-        if key == self._fitted:  # the same entries in the same room: as it is
+        if key == self._fitted:  # the same entries in the same room: fitted already
             return
         self._fitting = True
         try:
-            sizes = [self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)]
-            # Relabelling (every entry made anew) costs ~10 ms a legend: the size to try first is
-            # predicted from the labels as shown, a box growing about as its text size.
-            shown = self.shown_pt or sizes[0]
-            first = next((i for i, pt in enumerate(sizes) if self._fits(width, height, pt / shown)), len(sizes) - 1)
-            for pt in sizes[first:]:
-                if self.shown_pt != pt:
+            for pt in (self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)):
+                if getattr(self, "shown_pt", None) != pt:
                     self.relabel(pt)
-                if self._fits(width, height):
-                    return
+                for columns in range(self.columns, 0, -1):
+                    self.setColumnCount(columns)
+                    box = self.boundingRect()
+                    if box.width() <= width and box.height() <= height:
+                        return
             for columns in range(self.columns, 0, -1):  # none fits: at least not cut at the sides
                 self.setColumnCount(columns)
                 if self.boundingRect().width() <= width:
@@ -234,15 +232,6 @@ class FittedLegend(pg.LegendItem):
         finally:
             self._fitted = key
             self._fitting = False
-
-    def _fits(self, width: float, height: float, scale: float = 1.0) -> bool:
-        """Whether some column count (most first) makes the legend, scaled by `scale`, fit."""
-        for columns in range(self.columns, 0, -1):
-            self.setColumnCount(columns)
-            box = self.boundingRect()
-            if box.width() * scale <= width and box.height() * scale <= height:
-                return True
-        return False
 
 
 def marker_font(plot: pg.PlotWidget):
