@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from engine.core.events import Evaluated
 from gui.panels.number_item import NumberItem
-from gui.panels.plots import PALETTE
 from gui.plotting.axes import make_plot
 from gui.plotting.cell_texts import CellTexts
+from gui.plotting.colors import PALETTE
 
 COLUMNS = [("precision", "Of the examples predicted as this class, the share that are."),
            ("recall", "Of the examples of this class, the share found."),

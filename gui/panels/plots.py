@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from engine.core import events as ev
@@ -20,6 +19,7 @@ from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
 from gui.plotting.axes import YRange, apply_text_scale, make_plot
+from gui.plotting.colors import PALETTE, TRAIN, VAL, with_alpha
 from gui.plotting.hover import HoverReadout
 from gui.plotting.markers import EpochLine, MarkerLines
 from gui.plotting.redraw import Redrawer, cache_static_items, make_room_in_the_pixmap_cache
@@ -27,22 +27,12 @@ from gui.plotting.series import Series, StepSeries
 
 pg.setConfigOptions(antialias=False, background="w", foreground="#333")
 
-TRAIN = "#1f77b4"
-VAL = "#ff7f0e"
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf"]
 REDRAW_MS = 100  # 10 Hz: smooth enough for training curves, and each frame costs the training thread
 PERCENT_PLOTS = ("accuracy", "noise")
 SERIES_PLOTS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "val_acc"),
                 "gap": ("acc_gap", "loss_gap", "val_ece"), "noise": ("clean_acc", "noisy_acc")}
 STAGGERED_PLOTS = ["accuracy", "gap", "norms", "grads", "noise"]
 EPOCH_PLOTS = ("loss", "accuracy", "gap", "norms", "grads", "noise")
-
-
-def with_alpha(hex_color: str, alpha: int) -> QColor:
-    c = QColor(hex_color)
-    c.setAlpha(alpha)
-    return c
 
 
 class PlotsPanel(QWidget):
