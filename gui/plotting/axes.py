@@ -215,9 +215,16 @@ class FittedLegend(pg.LegendItem):
         key = (round(width), round(height), tuple(label.text for _, label in self.items), self.text_pt)
         if key == self._fitted:  # the same entries in the same room: fitted already
             return
+        sizes = [self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)]
+        fitted = self._fitted
+        if (fitted is not None and fitted[3] == self.text_pt and key[0] <= fitted[0] and key[1] <= fitted[1]
+                and self.shown_pt in sizes):
+            # No more room than at the last fit (new entries, say): the sizes above the one shown
+            # did not fit then and would not now; relabelling every entry costs ~10 ms a legend.
+            sizes = sizes[sizes.index(self.shown_pt):]
         self._fitting = True
         try:
-            for pt in (self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)):
+            for pt in sizes:
                 if getattr(self, "shown_pt", None) != pt:
                     self.relabel(pt)
                 for columns in range(self.columns, 0, -1):
