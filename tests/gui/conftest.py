@@ -96,3 +96,12 @@ def window(qtbot, tmp_path):
         finally:
             dialogs.confirm = ask
         qtbot.waitUntil(lambda: not w.any_thread_running(), timeout=10000)
+
+
+def trained_with_larger_text(qtbot, window, presses: int = 2):
+    """A 1280 x 720 window after one run, View ▸ Larger text pressed `presses` times (a projector)."""
+    window.resize(1280, 720)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    for _ in range(presses):
+        window.menu_actions["Larger text"].trigger()

@@ -3,7 +3,7 @@ the settings dock and the comparison table capped, the Search tab following the 
 
 from __future__ import annotations
 
-from tests.gui.conftest import RUN_TIMEOUT
+from tests.gui.conftest import trained_with_larger_text
 
 
 def _legends(window):
@@ -14,11 +14,7 @@ def _legends(window):
 
 
 def test_larger_text_twice_at_1280x720_keeps_legends_inside_and_the_plots_their_room(qtbot, window):
-    window.resize(1280, 720)
-    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
-        window.actions["start"].trigger()
-    for _ in range(2):
-        window.menu_actions["Larger text"].trigger()
+    trained_with_larger_text(qtbot, window)
 
     def legends_inside():
         found = list(_legends(window))

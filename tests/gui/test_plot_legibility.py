@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 
 from engine.core import events as ev
-from tests.gui.conftest import RUN_TIMEOUT
+from tests.gui.conftest import RUN_TIMEOUT, trained_with_larger_text
 
 
 def _labels_in_place(window):
@@ -74,11 +74,7 @@ def _tick_label_rects(axis):
 
 
 def test_larger_text_twice_at_1280x720_keeps_every_plot_tall_and_its_tick_labels_apart(qtbot, window):
-    window.resize(1280, 720)
-    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
-        window.actions["start"].trigger()
-    for _ in range(2):
-        window.menu_actions["Larger text"].trigger()
+    trained_with_larger_text(qtbot, window)
     plots = window.plots.plots
     shown = [name for name, plot in plots.items() if plot.isVisible()]
     assert {"loss", "accuracy", "norms", "grads"} <= set(shown)
