@@ -39,7 +39,7 @@ class TrialLines(Callback):
             s.write(f"{verb} {event.kind} '{event.name}': {event.planned_trials} runs -> {event.experiment_dir}\n")
         elif isinstance(event, ev.TrialFinished):
             o = Outcome.of(event.result.final_metrics)
-            what = ", ".join(f"{k}={v}" for k, v in event.changes.items()) or "(base settings)"
+            what = ", ".join(f"{k}={_short(v)}" for k, v in event.changes.items()) or "(base settings)"
             figures = (f"val acc {o.val_accuracy:.1%} (best {o.best_val_accuracy:.1%}), gap "
                        f"{o.gap * 100:+.1f} pts, {o.epoch} epochs" if o else event.result.message)
             kept = "  (kept from before)" if event.kept else ""
@@ -47,6 +47,11 @@ class TrialLines(Callback):
         elif isinstance(event, ev.ExperimentFinished):
             s.write(f"{event.reason}: {event.message}\n")
         s.flush()
+
+
+def _short(value) -> str:
+    """A setting's value for one line: a cleaned twin's lists of examples as their length."""
+    return f"[{len(value):,} examples]" if isinstance(value, list) and len(value) > 4 else str(value)
 
 
 def _outcomes(result) -> list[tuple[dict, Outcome]]:

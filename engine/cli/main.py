@@ -199,10 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--tensorboard", metavar="DIR", help="a new folder for TensorBoard event files")
     export.set_defaults(func=cmd_export)
     command("presets").set_defaults(func=cmd_presets)
+    from engine.cli.example_commands import add_commands as add_example_commands
     from engine.cli.experiment_commands import add_commands
     from engine.cli.search_commands import add_commands as add_search_commands
 
     add_commands(sub)
+    add_example_commands(sub)
     add_search_commands(sub)
     return parser
 

@@ -22,6 +22,8 @@ COMMANDS = {
     "tour": "the remedy tour: overfit, then each remedy as its twin, and their effects",
     "compare-transfer": "from scratch, random frozen, frozen and fine-tuned: twins on the same few examples",
     "resume": "go on with an interrupted experiment (finished runs are kept)",
+    "suspects": "a run's training examples, most likely mislabeled first (from their training dynamics)",
+    "clean": "train a run's twin without its most suspect examples (or with them relabelled)",
     "search": "a hyperparameter search (Optuna): trials are normal runs",
     "search-worker": "take trials of an existing study (any machine)",
 }

@@ -42,15 +42,17 @@ class ConfigError(ValueError):
 
 def setting(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
             max: float | None = None, min_exclusive: bool = False, max_exclusive: bool = False,
-            live: bool = False, factory: bool = False, search: tuple | bool | None = None):
+            live: bool = False, factory: bool = False, search: tuple | bool | None = None,
+            hidden: bool = False):
     """Declare a field: its default, a one-line help text and its constraints.
 
     `live` fields may change between two steps of a running training run. `search`: a
     number's range in the default search space, (low, high, log scale); True offers a
-    choice or switch to searches (its values: its choices, or false / true).
+    choice or switch to searches (its values: its choices, or false / true). `hidden`
+    fields are not on the settings panel (a cleaned twin's lists of examples).
     """
     meta = dict(help=help, choices=choices, min=min, max=max, min_exclusive=min_exclusive,
-                max_exclusive=max_exclusive, live=live, search=search)
+                max_exclusive=max_exclusive, live=live, search=search, hidden=hidden)
     if factory:
         return field(default_factory=default, metadata=meta)
     return field(default=default, metadata=meta)
@@ -71,6 +73,8 @@ class DataConfig:
     folds: int = setting(0, "Cross-validation: 0 keeps one fixed validation split; k ≥ 2 cuts the training examples into k stratified folds, trains on k − 1 and validates on fold `data.fold` (a cross-validation runs every fold and reports mean ± sd).", min=0, max=100)
     fold: int = setting(0, "Which fold is held out for validation when data.folds ≥ 2 (0 … folds − 1).", min=0, max=99)
     skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
+    remove: list = setting(list, "Positions in the training split (0 … its size − 1, as `main.py suspects` prints them) of examples left out: a run cleaned of its suspects.", factory=True, hidden=True)
+    relabel: list = setting(list, "[position, class] pairs: training examples given another label (a run whose suspects were relabelled to the class predicted).", factory=True, hidden=True)
 
 
 @dataclass
@@ -125,6 +129,7 @@ class RunConfig:
     seed: int = setting(0, "Random seed: the same seed and settings give the same run.", min=0, max=2**31 - 1)
     device: str = setting("auto", "Where to train: 'auto' takes a GPU when one is present.", choices=("auto", "cpu", "cuda"))
     name: str = setting("", "Label for the run folder and the plots' legends.")
+    record_examples: bool = setting(True, "Record every training example's margin, probability of its label and prediction each epoch (from its training forward pass): the Examples tab's data map and suspects, and `main.py suspects`. About 6 bytes per example an epoch.")
 
 
 @dataclass
@@ -242,6 +247,10 @@ SECTIONS: dict[str, type] = {
 }
 
 
+HIDDEN_KEYS = tuple(f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)
+                    if f.metadata.get("hidden"))
+
+
 def split_key(key: str) -> tuple[str, str]:
     section, _, name = key.partition(".")
     cls = SECTIONS.get(section)
@@ -300,6 +309,8 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
     elif kind == "str":
         if not isinstance(value, str):
             raise ConfigError(key, value, "text")
+    elif kind == "list":
+        return _check_positions(key, value)
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(key, value, f"one of {', '.join(choices)}")
@@ -309,6 +320,27 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
     if hi is not None and (value > hi or (meta.get("max_exclusive") and value == hi)):
         raise ConfigError(key, value, _range_text(meta))
     return value
+
+
+def _check_positions(key: str, value: Any) -> list:
+    """data.remove: distinct positions; data.relabel: [position, class] pairs, one per position."""
+    pairs = key.endswith("relabel")
+    what = "a list of [position, class] pairs of whole numbers ≥ 0" if pairs else "a list of whole numbers ≥ 0"
+    if not isinstance(value, list):
+        raise ConfigError(key, value, what)
+
+    def whole(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    items = [list(v) if isinstance(v, (list, tuple)) else v for v in value]
+    bad = [v for v in items if not (isinstance(v, list) and len(v) == 2 and all(map(whole, v)))] if pairs \
+        else [v for v in items if not whole(v)]
+    if bad:
+        raise ConfigError(key, bad[0], what)
+    positions = [v[0] for v in items] if pairs else items
+    if len(set(positions)) != len(positions):
+        raise ConfigError(key, next(p for p in positions if positions.count(p) > 1), "each position at most once")
+    return items
 
 
 def _range_text(meta) -> str:

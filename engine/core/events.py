@@ -1,7 +1,9 @@
 """Everything the engine can tell its subscribers, in one place.
 
-Events are frozen dataclasses holding plain Python values only (no tensors), so they can
-cross threads, be written as JSON and be read by code that never imports torch.
+Events are frozen dataclasses holding plain Python values (no tensors), so they can cross
+threads and be read by code that never imports torch. All but two are written as JSON; the
+per-example ones (TrainingExamples, ExampleDynamics) hold numpy arrays, one value per
+training example, and are written as safetensors (engine.runs.dynamics).
 
 Epochs are numbered from 1 everywhere: `epoch` is the epoch in progress (StepMetrics,
 Paused, Resumed, SettingsApplied) or the one just completed (EpochMetrics, EarlyStopped).
@@ -81,6 +83,36 @@ class EpochMetrics:
     # is from its accuracy. An overfitting network grows over-confident as validation loss
     # rises (Guo et al. 2017, "On Calibration of Modern Neural Networks").
     val_ece: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainingExamples:
+    """Who the training examples are, sent once after RunStarted (numpy arrays, one entry per
+    training example, in the order of the run's training split).
+
+    `positions`: each example's position in the training split the settings build before
+    data.remove takes examples out (0 … train_size − 1): the index that `suspects` prints
+    and data.remove takes. `given`: the label trained on; `true`: the label before it was
+    corrupted on purpose (equal to `given` where it was not); `files`: image files of an
+    image folder, else empty."""
+    positions: Any
+    given: Any
+    true: Any
+    corrupted: Any
+    class_names: list[str]
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExampleDynamics:
+    """Each training example in the epoch just trained (numpy arrays, the order of
+    TrainingExamples), taken from its training forward pass of that epoch: the probability
+    of its given label, its margin (the given label's logit minus the largest other logit)
+    and the class predicted."""
+    epoch: int
+    probability: Any  # float16
+    margin: Any  # float16
+    predicted: Any  # int16
 
 
 @dataclass(frozen=True)

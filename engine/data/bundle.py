@@ -45,6 +45,9 @@ class DataBundle:
     train_indices: np.ndarray  # which examples of the source were drawn (for reproducibility checks)
     val_indices: np.ndarray
     warnings: list[str] = field(default_factory=list)  # e.g. images of a folder left out
+    # Each training example's position in the training split before data.remove (0 … n − 1).
+    train_positions: np.ndarray | None = None
+    train_files: list[str] = field(default_factory=list)  # image_folder: each training example's file
 
     @property
     def num_classes(self) -> int:
@@ -71,6 +74,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     """Build the splits for `cfg`, reproducibly from `seed`, as tensors on `device`."""
     rng = np.random.default_rng([seed, 1])
     warnings: list[str] = []
+    pool_files: list[str] = []
     if cfg.dataset in TOY_DATASETS:
         x, y = make_toy(cfg.dataset, cfg.train_size + cfg.val_size + cfg.test_size, cfg.toy_noise, rng)
         pool_x, pool_y = x[: cfg.train_size + cfg.val_size], y[: cfg.train_size + cfg.val_size]
@@ -86,12 +90,14 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
             test_x, test_y = _only(test_x, test_y, keep)
             classes = [FASHION_CLASSES[c] for c in keep]
     elif cfg.dataset == "image_folder":
-        x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings)
+        files: list[str] = []
+        x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings, files)
         if cfg.train_size + cfg.val_size + cfg.test_size > len(y):
             raise ConfigError(*sizes_that_fit(cfg, len(y)))
         test_idx = stratified_subset(y, cfg.test_size, rng)
         rest = np.setdiff1d(np.arange(len(y)), test_idx)
         pool_x, pool_y, test_x, test_y = x[rest], y[rest], x[test_idx], y[test_idx]
+        pool_files = [files[i] for i in rest]
     elif cfg.dataset in TORCHVISION_DATASETS:
         pool_x, pool_y, test_x, test_y, classes = load_torchvision(cfg.dataset, cfg.path)
     else:  # pragma: no cover - guarded by config choices
@@ -121,6 +127,10 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     noisy, corrupted = corrupt_labels(clean, cfg.label_noise, num_classes, cfg.label_noise_mode, rng)
     if cfg.folds >= 2:  # cross-validation: the training examples are the pool, one fold validates
         train_idx, val_idx, clean, noisy, corrupted = _fold_split(cfg, seed, train_idx, clean, noisy, corrupted)
+    positions = np.arange(len(train_idx))
+    if cfg.remove or cfg.relabel:
+        keep, noisy, corrupted = _cleaned(cfg, len(train_idx), num_classes, clean, noisy, corrupted)
+        train_idx, clean, noisy, corrupted, positions = (a[keep] for a in (train_idx, clean, noisy, corrupted, positions))
 
     def floats(a):
         a = np.asarray(a)
@@ -141,8 +151,28 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         test=LockedSplit(floats(test_x), labels(test_y)),
         class_names=list(classes), input_shape=tuple(train_x.shape[1:]), mean=mean, std=std,
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
+        train_positions=positions, train_files=[pool_files[i] for i in train_idx] if pool_files else [],
         warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
                   + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
+
+
+def _cleaned(cfg: DataConfig, n: int, num_classes: int, clean, noisy, corrupted):
+    """data.relabel, then data.remove, on the training split's positions: (which positions
+    stay, the labels, which labels are now wrong)."""
+    noisy, corrupted = noisy.copy(), corrupted.copy()
+    for key, positions in (("data.remove", cfg.remove), ("data.relabel", [p for p, _ in cfg.relabel])):
+        beyond = [p for p in positions if p >= n]
+        if beyond:
+            raise ConfigError(key, beyond[0], f"positions in the training split: 0 … {n - 1} ({n:,} examples)")
+    for p, c in cfg.relabel:
+        if c >= num_classes:
+            raise ConfigError("data.relabel", [p, c], f"a class in 0 … {num_classes - 1}")
+        noisy[p] = c
+    if cfg.relabel:
+        corrupted = noisy != clean
+    if len(cfg.remove) >= n:
+        raise ConfigError("data.remove", len(cfg.remove), f"fewer than the {n:,} training examples")
+    return np.setdiff1d(np.arange(n), np.asarray(cfg.remove, dtype=np.int64)), noisy, corrupted
 
 
 def _only(x: np.ndarray, y: np.ndarray, keep: list[int]) -> tuple[np.ndarray, np.ndarray]:

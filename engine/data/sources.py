@@ -102,11 +102,13 @@ def make_toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple
 # ---- user folders and torchvision datasets on disk --------------------------------------
 
 def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
-                      skipped: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                      skipped: list[str] | None = None,
+                      paths: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Images in `path/<class>/<image>` as float arrays [N, C, S, S] in [0, 1].
 
     With `skip_unreadable`, images that cannot be read are left out and named in `skipped`
-    (a list the caller passes); otherwise one unreadable image refuses the folder."""
+    (a list the caller passes); otherwise one unreadable image refuses the folder. `paths`,
+    if given, receives each image's file, in the order of the arrays."""
     from PIL import Image, UnidentifiedImageError
 
     if not path:
@@ -138,12 +140,13 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
         shown = ", ".join(str(p) for p in strays[:5])
         more = f" and {len(strays) - 5} more" if len(strays) > 5 else ""
         raise DataError(f"files that are not images ({', '.join(sorted(IMAGE_SUFFIXES))}): {shown}{more}")
-    opened, kept_labels, unreadable = [], [], []
+    opened, kept_labels, kept_files, unreadable = [], [], [], []
     for p, label in zip(files, labels, strict=True):
         try:
             with Image.open(p) as im:
                 opened.append(im.convert("RGB").resize((image_size, image_size)))
             kept_labels.append(label)
+            kept_files.append(str(p))
         except (OSError, UnidentifiedImageError, ValueError) as exc:
             unreadable.append(f"{p} ({exc.__class__.__name__})")
     if unreadable and skip_unreadable and skipped is not None:
@@ -158,6 +161,8 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
         more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
         raise DataError(f"unreadable images: {shown}{more} (data.skip_unreadable = true leaves "
                         "them out with a warning)")
+    if paths is not None:
+        paths.extend(kept_files)
     arr = np.stack([np.asarray(im, dtype=np.uint8) for im in opened])  # N, S, S, 3
     if np.all(arr[..., 0] == arr[..., 1]) and np.all(arr[..., 1] == arr[..., 2]):
         arr = arr[..., :1]  # grayscale images stay one channel

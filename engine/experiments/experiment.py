@@ -8,6 +8,9 @@ event of every run. Each trial writes its own run folder; an experiment of more 
 trial also writes an experiment folder (experiment.json: the base, the plan, the status and
 the member runs), with its runs inside.
 
+A plan's entry {"clean": {"trial": i, "top": K}} is a twin of trial i without its K most
+suspect training examples (engine.experiments.cleaning), resolved when it is reached.
+
 A generator plan is sent each trial's TrialFinished and may yield the next changes from
 it (`changes = yield ...`): that is how a search proposes trials from results.
 
@@ -36,6 +39,7 @@ from engine.core.control import RunControl
 from engine.core.files import atomic_write_json
 from engine.core.runtime import resolve_device
 from engine.data.bundle import DataBundle, load_data
+from engine.experiments.cleaning import CLEAN, resolve_clean
 from engine.runs.index import EXPERIMENT_FILE
 from engine.runs.reader import read_run, result_from_summary, writer_identity
 from engine.runs.writer import RunWriter
@@ -233,6 +237,10 @@ class Experiment:
     def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
         for earlier in self.trials:  # keep results, not the objects that produced them
             earlier.trainer = None
+        notes = dict(self.notes)
+        if CLEAN in changes:  # a cleaned twin of an earlier trial: its suspects are known now
+            changes, cleaned = resolve_clean(changes, [t.run_dir for t in self.trials], self.base.to_dict())
+            notes.update(cleaned)
         if index in self._kept:
             return self._keep_trial(index, changes)
         if self.trials:  # an edit submitted after the last trial's last batch: carried from it
@@ -249,7 +257,7 @@ class Experiment:
         writer = None
         root = self.path or self.runs_dir
         if root is not None:
-            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}", self.notes)
+            writer = RunWriter(root, config.run.name or f"{config.data.dataset}-{config.model.arch}", notes)
             callbacks.insert(0, writer)
         trial.writer_path = writer.path if writer is not None else None
         self._record("running")  # the trial's folder is known before it trains: a resume finds it

@@ -5,7 +5,9 @@ A run folder holds
     metrics.jsonl     one JSON object a line: {"type": "step" | "epoch" | "event", ...}
     summary.json      status, best epoch, final and test metrics, versions (atomically rewritten)
     best.safetensors  weights of the best epoch by the monitored metric
-    last.safetensors  weights at the end of the run"""
+    last.safetensors  weights at the end of the run
+    dynamics/         each training example's margin, probability and prediction per epoch
+                      (engine.runs.dynamics)"""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import Any
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
+from engine.runs.dynamics import write_epoch, write_examples
 from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
 from engine.runs.weights import save_weights, versions
 from engine.training.callbacks import Callback
@@ -80,6 +83,10 @@ class RunWriter(Callback):
             self._write({"type": "event", **record}, flush=True)
         elif not self.started or isinstance(event, ev.DecisionBoundary):
             return  # a boundary is derived from the weights: not worth the space
+        elif isinstance(event, ev.TrainingExamples):
+            write_examples(self.path, event)
+        elif isinstance(event, ev.ExampleDynamics):
+            write_epoch(self.path, event)
         elif isinstance(event, ev.StepMetrics):
             self._write({"type": "step", **ev.to_record(event)})
         elif isinstance(event, ev.EpochMetrics):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import torch
 
 from engine.core import events as ev
@@ -24,6 +25,10 @@ class EpochTotals:
     hits at the epoch's end."""
     hits: torch.Tensor  # bool per training example: predicted right in this epoch's batch
     grads: torch.Tensor
+    # Per training example, from its batch's forward pass (None when not recorded):
+    margins: torch.Tensor | None = None  # given label's logit minus the largest other logit
+    probabilities: torch.Tensor | None = None  # softmax probability of the given label
+    predicted: torch.Tensor | None = None  # the class predicted
     losses: list = dataclasses.field(default_factory=list)  # mean loss per batch (tensors)
     sizes: list = dataclasses.field(default_factory=list)  # examples per batch
     penalties: list = dataclasses.field(default_factory=list)  # penalty per batch (tensors)
@@ -32,11 +37,25 @@ class EpochTotals:
     seconds: float = 0.0
 
     @classmethod
-    def zeros(cls, examples: int, layers: int, device) -> EpochTotals:
-        return cls(torch.zeros(examples, dtype=torch.bool, device=device), torch.zeros(layers, device=device))
+    def zeros(cls, examples: int, layers: int, device, dynamics: bool = False) -> EpochTotals:
+        t = cls(torch.zeros(examples, dtype=torch.bool, device=device), torch.zeros(layers, device=device))
+        if dynamics:
+            t.margins = torch.zeros(examples, device=device)
+            t.probabilities = torch.zeros(examples, device=device)
+            t.predicted = torch.zeros(examples, dtype=torch.long, device=device)
+        return t
 
-    def add(self, idx: torch.Tensor, loss: torch.Tensor, hits: torch.Tensor, penalty) -> None:
-        self.hits[idx] = hits
+    def add(self, idx: torch.Tensor, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor,
+            penalty) -> None:
+        """One batch: `logits` (detached) of the examples `idx`, trained on `labels`."""
+        predicted = logits.argmax(1)
+        self.hits[idx] = predicted == labels
+        if self.margins is not None:
+            given = logits.gather(1, labels[:, None])
+            others = logits.scatter(1, labels[:, None], float("-inf")).amax(1)
+            self.margins[idx] = given[:, 0] - others
+            self.probabilities[idx] = (given - logits.logsumexp(1, keepdim=True))[:, 0].exp()
+            self.predicted[idx] = predicted
         self.losses.append(loss)
         self.sizes.append(len(idx))
         if penalty is not None:
@@ -55,6 +74,14 @@ class EpochTotals:
             return 0.0
         sizes = torch.tensor(self.sizes, dtype=torch.float32, device=self.penalties[0].device)
         return (torch.stack(self.penalties) * sizes).sum().item()
+
+
+def example_dynamics(epoch: int, t: EpochTotals) -> ev.ExampleDynamics:
+    """The epoch's per-example figures as numpy (one device read an epoch)."""
+    return ev.ExampleDynamics(
+        epoch=epoch, probability=t.probabilities.cpu().numpy().astype(np.float16),
+        margin=t.margins.cpu().numpy().astype(np.float16),
+        predicted=t.predicted.cpu().numpy().astype(np.int16))
 
 
 def epoch_metrics(epoch: int, step: int, t: EpochTotals, val: Evaluation, d: DataBundle,

@@ -17,6 +17,7 @@ import traceback
 import uuid
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -32,7 +33,7 @@ from engine.nets.models import build_model, parameter_count, weight_layers
 from engine.nets.regularizers import Diverged, FiniteCheck, weight_penalty
 from engine.training.callbacks import BestTracker, Callback, EarlyStopping
 from engine.training.ending import final_metrics
-from engine.training.epoch import EpochTotals, epoch_metrics
+from engine.training.epoch import EpochTotals, epoch_metrics, example_dynamics
 from engine.training.evaluate import EvaluationStopped, decision_boundary, evaluate
 from engine.training.live import apply_live_settings
 from engine.training.optimization import Decay, base_lr, build_optimizer
@@ -137,6 +138,8 @@ class Trainer:
             self.prepare()
             self.emit(self._run_started())
             started = True
+            if self.config.run.record_examples:
+                self.emit(self._training_examples())
             reason, message = self._loop()
         except StopRequested as exc:
             reason, message = ev.USER_STOPPED, f"stopped by request at step {self.step}{exc}"
@@ -168,6 +171,13 @@ class Trainer:
             train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
             train_points=train_pts, val_points=val_pts, warnings=list(d.warnings))
 
+    def _training_examples(self) -> ev.TrainingExamples:
+        d = self.data
+        return ev.TrainingExamples(
+            positions=d.train_positions.astype(np.int32), given=d.train_y.cpu().numpy().astype(np.int16),
+            true=d.train_y_clean.cpu().numpy().astype(np.int16), corrupted=d.corrupted.cpu().numpy(),
+            class_names=list(d.class_names), files=list(d.train_files))
+
     def _loop(self) -> tuple[str, str]:
         epochs = self.config.optim.epochs
         for epoch in range(1, epochs + 1):
@@ -177,6 +187,8 @@ class Trainer:
                 self.decay.refresh(self.config.regularization.decay_bias_and_norm)  # L1 / L2 reach it too
             totals = self._train_epoch(epoch)
             metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
+            if totals.margins is not None:  # before the epoch's metrics: a reader that sees epoch N
+                self.emit(example_dynamics(epoch, totals))  # in metrics.jsonl finds its dynamics
             self.epoch = epoch
             self.history.append(metrics)
             self.emit(metrics)
@@ -192,7 +204,8 @@ class Trainer:
         d, cfg = self.data, self.config
         self.model.train()
         t0 = time.perf_counter()
-        totals = EpochTotals.zeros(len(d.train_y), len(self.weights), self.device)
+        totals = EpochTotals.zeros(len(d.train_y), len(self.weights), self.device,
+                                   dynamics=cfg.run.record_examples)
         emitted_batches, emitted_seen, emitted_time = 0, 0, t0
         batches = shuffled_batches(len(d.train_y), cfg.optim.batch_size, self.shuffle_gen, self.device)
         for i, idx in enumerate(batches):
@@ -216,7 +229,7 @@ class Trainer:
             self.decay.apply_decoupled(reg)
             self.optimizer.step()
             with torch.no_grad():
-                totals.add(idx, loss.detach(), logits.argmax(1) == yb,
+                totals.add(idx, loss.detach(), logits.detach(), yb,
                            penalty.detach() if penalty is not None else None)
             self.step += 1
             for cb in self.callbacks:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.core.applicability import not_applicable
 from engine.core.config import (
+    HIDDEN_KEYS,
     SECTIONS,
     Config,
     ConfigError,
@@ -66,6 +67,7 @@ class SettingsPanel(QWidget):
         self.errors: dict[str, QLabel] = {}
         self.fields: dict[str, dataclasses.Field] = {}
         self._loading = False
+        self._hidden: dict = {}  # settings kept from the config shown but not on screen (HIDDEN_KEYS)
         self._live = False
 
         outer = QVBoxLayout(self)
@@ -97,6 +99,8 @@ class SettingsPanel(QWidget):
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for f in dataclasses.fields(cls):
                 key = f"{section}.{f.name}"
+                if f.metadata.get("hidden"):
+                    continue  # kept from the config shown, not on screen (a cleaned twin's examples)
                 self.fields[key] = f
                 widget = self._make_widget(key, f)
                 error = QLabel()
@@ -238,6 +242,7 @@ class SettingsPanel(QWidget):
     def set_config(self, cfg: Config, preset: str | None = None) -> None:
         """Show `cfg`; `preset` names the preset it started from (it may differ from it)."""
         self._loading = True
+        self._hidden = {key: cfg.get(key) for key in HIDDEN_KEYS}
         try:
             for key in self.widgets:
                 self.set_value(key, cfg.get(key))
@@ -253,9 +258,9 @@ class SettingsPanel(QWidget):
     def _on_screen(self) -> Config | None:
         try:
             raw = {s: {} for s in SECTIONS}
-            for key in self.widgets:
+            for key, value in [*self._hidden.items(), *((k, self.value(k)) for k in self.widgets)]:
                 section, name = key.split(".", 1)
-                raw[section][name] = self.value(key)
+                raw[section][name] = value
             return Config.from_dict(raw)
         except ConfigError:
             return None
@@ -296,9 +301,9 @@ class SettingsPanel(QWidget):
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""
         raw = {s: {} for s in SECTIONS}
-        for key in self.widgets:
+        for key, value in [*self._hidden.items(), *((k, self.value(k)) for k in self.widgets)]:
             section, name = key.split(".", 1)
-            raw[section][name] = self.value(key)
+            raw[section][name] = value
         try:
             return Config.from_dict(raw)
         except ConfigError as exc:

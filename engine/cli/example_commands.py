@@ -1,0 +1,125 @@
+"""Which training examples look mislabeled: `python main.py suspects RUN_DIR` ranks them
+from the run's recorded dynamics; `python main.py clean RUN_DIR --top K` trains the run's
+twin without them (or relabelled to the class predicted)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from engine.core.arguments import COMMANDS, EXIT_BAD_INPUT, EXIT_OK, refuse
+from engine.core.config import ConfigError
+from engine.runs.scores import DEFAULT_SCORE, SCORE_HELP, SCORES
+
+TEXT_TOP = 20  # rows printed without --top (with --json: all)
+
+
+def _read(args):
+    from engine.runs.suspects import read_suspects
+
+    return read_suspects(args.run_dir, args.score)
+
+
+def _failures():
+    from engine.runs.checked import UnreadableRun
+    from engine.runs.dynamics import NoDynamics
+
+    return (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError)
+
+
+def cmd_suspects(args) -> int:
+    try:
+        s = _read(args)
+        n = s.dynamics.size
+        if args.top is not None and not 1 <= args.top <= n:
+            raise ConfigError("--top", args.top, f"from 1 to {n:,}: the run's training split holds {n:,} examples")
+        rows = s.rows(args.top if args.top is not None else (None if args.json else TEXT_TOP))
+    except _failures() as exc:
+        return refuse(exc)
+    r, d = s.ranking, s.dynamics
+    if args.json:
+        out = {"run_dir": str(s.path), "score": r.score_name, "epochs_scored": r.upto,
+               "epochs_recorded": len(d.epochs), "lowest_val_loss_epoch": s.turn, "train_size": d.size,
+               "status": s.status, "class_names": d.class_names, "suspects": rows}
+        if d.corrupted_on_purpose:
+            out.update(auroc=r.auroc, precision_at_k=r.precision_at_k, k=r.k, by_epoch=s.by_epoch())
+        print(json.dumps(out, indent=1))
+        return EXIT_OK
+    scored = f"epochs 1–{r.upto}" if r.upto > 1 else "epoch 1"
+    print(f"{s.path}: {d.size:,} training examples, {len(d.epochs)} epochs recorded ({s.status}); "
+          f"ranked by {r.score_name} over {scored}" + (f" (lowest validation loss at epoch {s.turn})"
+                                                       if s.turn and r.score_name == "aum" else ""))
+    if d.corrupted_on_purpose:
+        print(f"against the {r.k:,} labels corrupted on purpose: AUROC {r.auroc:.3f}, "
+              f"precision at {r.k:,} {r.precision_at_k:.3f}")
+    width = max([len(n) for n in d.class_names] + [9])
+    head = f"{'rank':>5} {'index':>6}  {'given':<{width}}  {'predicted':<{width}}  {'score':>8}"
+    if d.corrupted_on_purpose:
+        head += f"  {'true':<{width}}"
+    print(head + ("  file" if d.files else ""))
+    for i, row in enumerate(rows, 1):
+        line = (f"{i:>5} {row['index']:>6}  {row['given_name']:<{width}}  {row['predicted_name']:<{width}}  "
+                f"{row['score']:>8.3f}")
+        if d.corrupted_on_purpose:
+            line += f"  {d.class_names[row['true']] if row['corrupted'] else '(as given)':<{width}}"
+        print(line + (f"  {row['file']}" if d.files else ""))
+    if len(rows) < d.size and args.top is None:
+        print(f"(the first {len(rows)} of {d.size:,}; --top K for more, --json for all)")
+    return EXIT_OK
+
+
+def cmd_clean(args) -> int:
+    from engine.core.config import Config
+    from engine.core.control import RunControl, stop_on_sigint
+    from engine.experiments.cleaning import cleaned_changes, refuse_unfinished
+    from engine.experiments.experiment import run_single
+    from engine.runs.reader import default_runs_dir
+
+    from engine.cli.main import EXIT_CODES, ConsoleProgress
+
+    try:
+        s = _read(args)
+        refuse_unfinished(s)
+        reference = Config.load(s.path / "config.json")
+        changes, notes = cleaned_changes(reference.to_dict(), s, args.top, args.relabel)
+        config = reference.with_updates(changes)
+    except _failures() as exc:
+        return refuse(exc)
+    took = notes["cleaned"]
+    print(f"{'relabelling' if args.relabel else 'removing'} the {took['top']:,} most suspect of "
+          f"{s.dynamics.size:,} training examples ({took['score']} over epochs 1–{took['epochs_scored']})"
+          + (f"; {int(s.dynamics.corrupted[s.ranking.order[:took['top']]].sum()):,} of them were corrupted on purpose"
+             if s.dynamics.corrupted_on_purpose else ""))
+    if config.data.dataset in ("moons", "circles", "spirals", "xor", "blobs"):
+        print("a toy set: the twin trains on the same points without the suspects (their decision boundary "
+              "shows the difference; there are no images to show)")
+    with stop_on_sigint(RunControl()) as control:
+        trial = run_single(config, control=control, subscribers=[ConsoleProgress()],
+                           runs_dir=args.out or s.path.parent, notes=notes)
+    result = trial.result
+    if result.bad_input:
+        print(f"error: {result.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{result.reason}: {result.message}")
+    print(trial.run_dir)
+    return EXIT_CODES[result.reason]
+
+
+def add_commands(sub) -> None:
+    score_help = "; ".join(f"{k}: {v}" for k, v in SCORE_HELP.items())
+    for name in ("suspects", "clean"):
+        p = sub.add_parser(name, help=COMMANDS[name])
+        p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+        p.add_argument("--score", choices=SCORES, default=DEFAULT_SCORE,
+                       help=f"the ranking (default {DEFAULT_SCORE}). {score_help}")
+        if name == "suspects":
+            p.add_argument("--top", type=int, metavar="K", help=f"the K most suspect (default: {TEXT_TOP}; all with --json)")
+            p.add_argument("--json", action="store_true", help="the ranking as JSON, under \"suspects\"")
+            p.set_defaults(func=cmd_suspects)
+        else:
+            p.add_argument("--top", type=int, metavar="K",
+                           help="how many to take out (default: as many as were corrupted on purpose, else "
+                                "those whose AUM is negative)")
+            p.add_argument("--relabel", action="store_true", help="give them the class predicted instead of removing them")
+            p.add_argument("--out", metavar="DIR", help="runs folder for the twin (default: beside the run)")
+            p.set_defaults(func=cmd_clean)

@@ -1,0 +1,74 @@
+"""A run cleaned of its suspects: its twin (same settings and seed) without the top K
+examples of its ranking, or with their labels replaced by the class predicted. No torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.core.config import ConfigError
+from engine.runs import scores
+from engine.runs.suspects import Suspects, read_suspects
+
+CLEAN = "clean"  # a plan's entry {"clean": {"trial": 0, "top": K or None, "relabel": false}}
+FINISHED = ("completed", "early_stopped")
+
+
+def default_count(s: Suspects) -> int:
+    """How many to take out: as many as were corrupted on purpose, where the run did that;
+    otherwise those whose AUM (up to the lowest validation loss) is negative."""
+    d = s.dynamics
+    if d.corrupted_on_purpose:
+        return int(d.corrupted.sum())
+    return max(1, scores.suggested_count(d.margin, s.val_losses))
+
+
+def check_top(s: Suspects, top: int) -> None:
+    n = s.dynamics.size
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1 or top >= n:
+        raise ConfigError("--top", top, f"from 1 to {n - 1:,}: the run's training split holds {n:,} examples "
+                                        "(a cleaned twin keeps at least one)")
+
+
+def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabel: bool = False
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(changes to the reference run's settings, notes for the twin's summary)."""
+    top = default_count(s) if top is None else top
+    check_top(s, top)
+    rows = s.rows(top)
+    data, name = reference.get("data", {}), reference.get("run", {}).get("name") or "run"
+    if relabel:
+        taken = {r["index"] for r in rows}
+        kept = [p for p in data.get("relabel", []) if p[0] not in taken]
+        changes = {"data.relabel": sorted(kept + [[r["index"], r["predicted"]] for r in rows])}
+        what = f"{top} suspects relabelled"
+    else:
+        changes = {"data.remove": sorted(set(data.get("remove", [])) | {r["index"] for r in rows})}
+        what = f"{top} suspects removed"
+    changes["run.name"] = f"{name} ({what})"
+    notes = {"twin_of": str(s.path), "cleaned": {"top": top, "relabel": relabel, "score": s.ranking.score_name,
+                                                  "epochs_scored": s.ranking.upto}}
+    return changes, notes
+
+
+def refuse_unfinished(s: Suspects) -> None:
+    """A twin is trained from a finished run: its ranking used every epoch it was meant to."""
+    if s.status not in FINISHED:
+        done = len(s.dynamics.epochs)
+        raise ConfigError("RUN_DIR", str(s.path), (
+            f"a finished run: this one is {s.status} after {done} of {s.planned_epochs or '?'} epochs. Its suspects "
+            f"so far can be listed (python main.py suspects {s.path}); a cleaned twin is trained from a run "
+            "that completed or stopped early, so that its ranking saw the validation loss turn"))
+
+
+def resolve_clean(entry: dict, run_dirs: list[Path | None], reference: dict) -> tuple[dict, dict]:
+    """A plan's {"clean": {...}} entry made into settings, from the named trial's folder."""
+    spec = entry[CLEAN]
+    index = spec.get("trial", 0)
+    folder = run_dirs[index] if index < len(run_dirs) else None
+    if folder is None:
+        raise ConfigError("clean.trial", index, "a trial of this experiment that wrote its run folder")
+    s = read_suspects(folder, spec.get("score", scores.DEFAULT_SCORE))
+    changes, notes = cleaned_changes(reference, s, spec.get("top"), bool(spec.get("relabel")))
+    extra = {k: v for k, v in entry.items() if k != CLEAN}
+    return {**changes, **extra}, notes

@@ -1,0 +1,73 @@
+"""A run folder's suspects: its training examples ranked by how mislabeled their training
+dynamics make them look (engine.runs.scores), with what `main.py suspects` prints and what a
+cleaned twin takes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.runs import scores
+from engine.runs.dynamics import Dynamics, read_dynamics
+from engine.runs.reader import read_run, require_run_folder
+
+
+@dataclass
+class Suspects:
+    path: Path
+    dynamics: Dynamics
+    ranking: scores.Ranking
+    val_losses: list[float]
+    turn: int | None  # the epoch of lowest validation loss
+    status: str
+    planned_epochs: int | None
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """The class each example was predicted as at the epoch of lowest validation loss
+        (before the network memorized its label), or at the last epoch recorded."""
+        d = self.dynamics
+        row = min(self.turn or len(d.epochs), len(d.epochs)) - 1
+        return d.predicted[row]
+
+    def rows(self, top: int | None = None) -> list[dict]:
+        """The ranking as records, most suspect first."""
+        d, r = self.dynamics, self.ranking
+        order = r.order if top is None else r.order[:top]
+        predicted, names = self.predicted, d.class_names
+        out = []
+        for i in order:
+            row = {"index": int(d.positions[i]), "given": int(d.given[i]), "predicted": int(predicted[i]),
+                   "score": float(r.score[i]), "given_name": names[d.given[i]],
+                   "predicted_name": names[predicted[i]]}
+            if d.corrupted_on_purpose:
+                row.update(true=int(d.true[i]), corrupted=bool(d.corrupted[i]))
+            if d.files:
+                row["file"] = d.files[i]
+            out.append(row)
+        return out
+
+    def by_epoch(self) -> dict[str, list] | None:
+        """The detector's quality at each epoch, against the labels corrupted on purpose."""
+        d = self.dynamics
+        if not d.corrupted_on_purpose:
+            return None
+        return {"epoch": list(d.epochs), **scores.quality_by_epoch(d.margin, d.corrupted)}
+
+
+def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspects:
+    """Rank a run folder's training examples. Raises FileNotFoundError (no run folder),
+    NoDynamics (an older run, or one that recorded none), UnreadableRun (a damaged file,
+    named), ValueError (no epoch yet, an unknown score)."""
+    path = require_run_folder(path)
+    run = read_run(path)
+    dynamics = read_dynamics(path)
+    if not dynamics.epochs:
+        raise ValueError(f"{path}: no epoch has finished yet, so no example has dynamics to rank")
+    val_losses = [e.get("val_loss") for e in run.epochs][:len(dynamics.epochs)]
+    ranking = scores.rank(dynamics.margin, dynamics.probability, dynamics.correct, val_losses, score,
+                          dynamics.corrupted)
+    planned = (run.config.get("optim") or {}).get("epochs")
+    return Suspects(path, dynamics, ranking, val_losses, scores.turn_epoch(val_losses), run.status, planned)
