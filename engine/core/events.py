@@ -101,6 +101,12 @@ class TrainingExamples:
     corrupted: Any
     class_names: list[str]
     files: list[str] = field(default_factory=list)
+    # uint8 [N, H, W, C] for the window's gallery, where the training examples are images of
+    # at most IMAGES_HELD bytes in all (not written to the run folder).
+    images: Any = None
+
+
+IMAGES_HELD = 64 << 20
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,16 @@ class Trainer:
         return ev.TrainingExamples(
             positions=d.train_positions.astype(np.int32), given=d.train_y.cpu().numpy().astype(np.int16),
             true=d.train_y_clean.cpu().numpy().astype(np.int16), corrupted=d.corrupted.cpu().numpy(),
-            class_names=list(d.class_names), files=list(d.train_files))
+            class_names=list(d.class_names), files=list(d.train_files), images=self._images())
+
+    def _images(self):
+        """The training images as uint8 for the window's gallery (None for points, a frozen
+        backbone's features, or images too many to hold)."""
+        x = self.data.train_x
+        if x.ndim != 4 or x.numel() > ev.IMAGES_HELD:
+            return None
+        with torch.no_grad():
+            return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
     def _loop(self) -> tuple[str, str]:
         epochs = self.config.optim.epochs

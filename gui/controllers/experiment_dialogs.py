@@ -1,5 +1,5 @@
 """The Experiments menu's dialogs: a learning curve's setting and values, a search's space,
-budget and storage."""
+budget and storage; and how a run is cleaned of its suspects."""
 
 from __future__ import annotations
 
@@ -187,3 +187,36 @@ class SearchDialog(QDialog):
         from engine.search.space import search_settings
 
         return search_settings(self.search_table(), self.config)
+
+
+class CleanDialog(QDialog):
+    """Train without the suspects…: how many, and removed or relabelled."""
+
+    def __init__(self, parent, size: int, suggested: int, known: bool, score: str):
+        super().__init__(parent)
+        self.setWindowTitle("Train without the suspects")
+        form = QFormLayout(self)
+        self.top = QSpinBox()
+        self.top.setRange(1, max(1, size - 1))
+        self.top.setValue(min(max(1, suggested), max(1, size - 1)))
+        self.top.setSingleStep(10)
+        self.top.setToolTip(
+            f"The most suspect examples by {score} to take out (1 … {size - 1:,} of {size:,}). Suggested: "
+            + ("as many as were corrupted on purpose." if known else
+               "those whose AUM is negative (the network kept preferring another class while it learned the "
+               "patterns); on overfit that count overshoots the 300 wrong labels by half."))
+        self.how = QComboBox()
+        self.how.addItem("remove them", False)
+        self.how.addItem("relabel them to the class predicted", True)
+        self.how.setToolTip("Remove: the twin never sees them. Relabel: it trains on them with the class the network "
+                            "predicted at the lowest validation loss, before it memorized their labels.")
+        form.addRow("Most suspect", self.top)
+        form.addRow("", self.how)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train the twin")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[int, bool]:
+        return self.top.value(), bool(self.how.currentData())

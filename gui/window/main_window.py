@@ -20,12 +20,14 @@ from engine.runs.reader import ending_weights
 from gui import dialogs
 from gui.controllers.evaluations import Evaluations
 from gui.controllers.experiments import Experiments
+from gui.controllers.examples import Examples
 from gui.controllers.exports import Exports
 from gui.controllers.runs_dock import RunsDock
 from gui.controllers.search import Searches
 from gui.controllers.settings_files import SettingsFiles
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.panels.evaluation import EvaluationPanel
+from gui.panels.examples_view import ExamplesView
 from gui.panels.experiment_view import ExperimentView
 from gui.panels.plots import PlotsPanel
 from gui.panels.search_view import SearchView
@@ -77,8 +79,10 @@ class MainWindow(QMainWindow):
         self.evaluation = EvaluationPanel()  # an evaluation's report, a tab beside the plots
         self.experiment_view = ExperimentView()  # several runs: CV, learning curves, overlays
         self.search_view = SearchView()  # a hyperparameter search's study, live
+        self.examples_view = ExamplesView()  # which training examples it memorized
         self.tabs = QTabWidget()
         self.tabs.addTab(self.plots, "Training")
+        self.tabs.addTab(self.examples_view, "Examples")
         self.tabs.addTab(self.experiment_view, "Experiment")
         self.tabs.addTab(self.search_view, "Search")
         self.tabs.addTab(self.evaluation, "Evaluation")
@@ -110,6 +114,8 @@ class MainWindow(QMainWindow):
         self.evaluations = Evaluations(self, actions=self.actions, run_state=self.run_state, session=self.session,
                                        engine=self.engine, tabs=self.tabs, panel=self.evaluation,
                                        boundary=self.plots.boundary, say=self.status.say, runs_dir=self.runs_dir)
+        self.examples = Examples(self, view=self.examples_view, tabs=self.tabs, experiments=self.experiments,
+                                 current_run_dir=lambda: self.exports.run_dir, say=self.status.say)
         self.evaluations.shown.connect(self.exports.set_report)
         self.evaluations.shown.connect(self.test_shown)
         self.evaluations.failed.connect(self._on_evaluations_failed)
@@ -132,6 +138,7 @@ class MainWindow(QMainWindow):
                                     (ev.Thumbnails, self.evaluations.on_thumbnails),
                                     (ev.ExperimentFinished, self.experiments.on_experiment_finished)):
             self.router.subscribe(event_type, handler)
+        self.examples.subscribe(self.router)
         self.session.subscribe(self.router)  # after the experiments controller: the plan's end is shown first
         self.router.subscribe(ev.RunFinished, self.experiments.on_run_finished)  # after the session's: the run's end is recorded first
 
@@ -207,6 +214,7 @@ class MainWindow(QMainWindow):
         self.plots.scale_text(factor)
         self.experiment_view.scale_text(self.plots.text_scale)
         self.search_view.scale_text(self.plots.text_scale)
+        self.examples_view.scale_text(self.plots.text_scale)
         app = QApplication.instance()
         base = app.property("base_font_pt")  # the application's own size, before any scaling
         if base is None:

@@ -1,0 +1,128 @@
+"""The scores of a run as it grows: each epoch's dynamics folded into running sums, so a new
+epoch costs O(examples) however many came before (the window redraws its Examples tab every
+epoch). The same figures as engine.runs.scores computes from the whole arrays. numpy only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.runs import scores
+
+
+class ExampleTally:
+    def __init__(self, positions, given, true, corrupted, class_names, files=()):
+        self.positions = np.asarray(positions, np.int64)
+        self.given = np.asarray(given, np.int64)
+        self.true = np.asarray(true, np.int64)
+        self.corrupted = np.asarray(corrupted, bool)
+        self.class_names = list(class_names)
+        self.files = list(files)
+        n = len(self.given)
+        self.epochs: list[int] = []
+        self.val_losses: list[float] = []
+        self.margins: list[np.ndarray] = []  # per epoch, float16: an example's margin over the epochs
+        self.predicted: list[np.ndarray] = []  # per epoch, int16
+        self._p_sum = np.zeros(n)
+        self._p_sq = np.zeros(n)
+        self._right = np.zeros(n)
+        self._m_sum = np.zeros(n)
+        self._turn_sum = np.zeros(n)  # the margins summed up to the epoch of lowest validation loss
+        self._flips = np.zeros(n)
+        self._learned = np.zeros(n, bool)
+        self._last_right: np.ndarray | None = None
+        self.turn: int | None = None
+        self.quality: dict[str, list] = {"epoch": [], "epoch_auroc": [], "ranking_auroc": [],
+                                         "ranking_precision": []}
+
+    @classmethod
+    def of(cls, dynamics, val_losses: list[float]) -> ExampleTally:
+        """A tally of a run folder's dynamics (engine.runs.dynamics.Dynamics)."""
+        t = cls(dynamics.positions, dynamics.given, dynamics.true, dynamics.corrupted, dynamics.class_names,
+                dynamics.files)
+        for i, epoch in enumerate(dynamics.epochs):
+            loss = val_losses[i] if i < len(val_losses) else None
+            t.add(epoch, dynamics.probability[i], dynamics.margin[i], dynamics.predicted[i], loss)
+        return t
+
+    @property
+    def size(self) -> int:
+        return len(self.given)
+
+    @property
+    def corrupted_on_purpose(self) -> bool:
+        return bool(self.corrupted.any())
+
+    def add(self, epoch: int, probability, margin, predicted, val_loss: float | None) -> None:
+        p = np.asarray(probability, np.float64)
+        m = np.asarray(margin, np.float64)
+        right = np.asarray(predicted) == self.given
+        self.epochs.append(epoch)
+        self.val_losses.append(val_loss)
+        self.margins.append(np.asarray(margin, np.float16))
+        self.predicted.append(np.asarray(predicted, np.int16))
+        self._p_sum += p
+        self._p_sq += p * p
+        self._right += right
+        self._m_sum += m
+        if self._last_right is not None:
+            self._flips += self._last_right & ~right
+        self._learned |= right
+        self._last_right = right
+        turn = scores.turn_epoch(self.val_losses)
+        if turn is None or turn == len(self.epochs):  # a new lowest validation loss (or none known)
+            self._turn_sum = self._m_sum.copy()
+            self.turn = turn
+        if self.corrupted_on_purpose:
+            q = self.quality
+            q["epoch"].append(epoch)
+            q["epoch_auroc"].append(scores.auroc(-m, self.corrupted))
+            ranking = self.score("aum")
+            q["ranking_auroc"].append(scores.auroc(ranking, self.corrupted))
+            q["ranking_precision"].append(scores.precision_at_k(ranking, self.corrupted, int(self.corrupted.sum())))
+
+    # ---- the scores (higher = more suspect), as engine.runs.scores.per_example ----------
+    @property
+    def confidence(self) -> np.ndarray:
+        return self._p_sum / max(len(self.epochs), 1)
+
+    @property
+    def variability(self) -> np.ndarray:
+        e = max(len(self.epochs), 1)
+        return np.sqrt(np.maximum(self._p_sq / e - (self._p_sum / e) ** 2, 0.0))
+
+    @property
+    def correctness(self) -> np.ndarray:
+        return self._right / max(len(self.epochs), 1)
+
+    @property
+    def scored_epochs(self) -> int:
+        """How many epochs the default ranking (AUM) is over: up to the lowest validation loss."""
+        return self.turn if self.turn is not None else len(self.epochs)
+
+    def score(self, name: str = scores.DEFAULT_SCORE) -> np.ndarray:
+        e = max(len(self.epochs), 1)
+        if name == "aum":
+            return -self._turn_sum / max(self.scored_epochs, 1)
+        if name == "confidence":
+            return -self.confidence
+        if name == "variability":
+            return self.variability
+        if name == "correctness":
+            return -self.correctness
+        if name == "forgetting":
+            return np.where(self._learned, self._flips, e + 1).astype(np.float64)
+        raise ValueError(f"score {name!r}: one of {', '.join(scores.SCORES)}")
+
+    def order(self, name: str = scores.DEFAULT_SCORE) -> np.ndarray:
+        """Example numbers, most suspect first."""
+        return np.argsort(-self.score(name), kind="mergesort")
+
+    def predicted_at_turn(self) -> np.ndarray:
+        """Each example's predicted class at the epoch of lowest validation loss (before its
+        label was memorized), or at the last epoch."""
+        if not self.predicted:
+            return self.given.copy()
+        return self.predicted[min(self.scored_epochs, len(self.predicted)) - 1].astype(np.int64)
+
+    def margin_history(self, example: int) -> np.ndarray:
+        return np.array([m[example] for m in self.margins], np.float32)

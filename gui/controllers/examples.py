@@ -1,0 +1,110 @@
+"""The Examples tab's controller: a run's per-example dynamics into its tally and view, and
+Train without the suspects….
+
+Each epoch's ExampleDynamics comes just before that epoch's EpochMetrics (whose validation
+loss the ranking needs): it waits for it, and the tally gains the epoch then. While the tab
+is hidden the view is only marked out of date and redrawn when it is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog
+
+from engine.core import events as ev
+from engine.core.config import Config, ConfigError
+from engine.runs.tally import ExampleTally
+from gui import dialogs
+from gui.controllers.experiment_dialogs import CleanDialog
+
+FINISHED = (ev.COMPLETED, ev.EARLY_STOPPED)
+
+
+class Examples(QObject):
+    def __init__(self, parent, *, view, tabs, experiments, current_run_dir, say):
+        super().__init__(parent)
+        self.parent_window = parent
+        self.view, self.tabs, self.experiments = view, tabs, experiments
+        self.current_run_dir, self.say = current_run_dir, say
+        self.tally: ExampleTally | None = None
+        self._waiting: ev.ExampleDynamics | None = None
+        self._label = "run"
+        self._stale = False
+        self.dialog: CleanDialog | None = None
+        self.notice = None
+        view.clean_wanted.connect(self.clean)
+        tabs.currentChanged.connect(self._on_tab_changed)
+
+    def subscribe(self, router) -> None:
+        for event_type, handler in ((ev.RunStarted, self.on_run_started),
+                                    (ev.TrainingExamples, self.on_training_examples),
+                                    (ev.ExampleDynamics, self.on_dynamics), (ev.EpochMetrics, self.on_epoch),
+                                    (ev.RunFinished, self.on_run_finished)):
+            router.subscribe(event_type, handler)
+
+    # ---- events ------------------------------------------------------------------------
+    def on_run_started(self, event: ev.RunStarted) -> None:
+        self.tally, self._waiting = None, None
+        self._label = event.config.get("run", {}).get("name") or "this run"
+        self.view.finished(False)
+
+    def on_training_examples(self, e: ev.TrainingExamples) -> None:
+        self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
+        self.view.start(self.tally, e.images, self._label)
+
+    def on_dynamics(self, event: ev.ExampleDynamics) -> None:
+        self._waiting = event
+
+    def on_epoch(self, metrics: ev.EpochMetrics) -> None:
+        d, self._waiting = self._waiting, None
+        if self.tally is None or d is None or d.epoch != metrics.epoch:
+            return
+        self.tally.add(d.epoch, d.probability, d.margin, d.predicted, metrics.val_loss)
+        if self.tabs.currentWidget() is self.view:
+            self.view.refresh()
+        else:
+            self._stale = True
+
+    def on_run_finished(self, result: ev.RunFinished) -> None:
+        self.view.finished(self.tally is not None and bool(self.tally.epochs) and result.reason in FINISHED)
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self._stale and self.tabs.currentWidget() is self.view:
+            self._stale = False
+            self.view.refresh()
+
+    # ---- Train without the suspects… -------------------------------------------------------
+    def clean(self) -> None:
+        from engine.experiments.cleaning import cleaned_changes, default_count, refuse_unfinished
+        from engine.runs.checked import UnreadableRun
+        from engine.runs.dynamics import NoDynamics
+        from engine.runs.suspects import read_suspects
+
+        folder = self.current_run_dir()
+        try:
+            if folder is None:
+                raise FileNotFoundError("this run wrote no run folder")
+            s = read_suspects(folder, self.view.score_box.currentText())
+            refuse_unfinished(s)
+        except (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError) as exc:
+            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
+            return
+        self.dialog = CleanDialog(self.parent_window, s.dynamics.size, default_count(s),
+                                  s.dynamics.corrupted_on_purpose, s.ranking.score_name)
+        if self.dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        top, relabel = self.dialog.values()
+        reference = Config.load(Path(folder) / "config.json")
+        try:
+            changes, notes = cleaned_changes(reference.to_dict(), s, top, relabel)
+            config = reference.with_updates(changes)
+        except ConfigError as exc:
+            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
+            return
+        what = f"{top:,} suspects {'relabelled' if relabel else 'removed'}"
+        if self.experiments.start(config, [{}], kind="twin", notes=notes,
+                                  say=f"twin of {Path(folder).name} with its {what}: same seed and settings"):
+            self.experiments.view.show_runs([Path(folder)], f"{Path(folder).name} and its twin with its {what} "
+                                                            "(same seed and settings)")
+            self.tabs.setCurrentWidget(self.experiments.view)

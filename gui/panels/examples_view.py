@@ -1,0 +1,295 @@
+"""The Examples tab: which training examples the network memorized.
+
+  data map      every training example as a point: confidence (the mean probability of its
+                given label) against variability (its spread over the epochs), Dataset
+                Cartography's map; coloured clean / corrupted where the labels were corrupted
+                on purpose, else by how often the example was predicted right. Redrawn each
+                epoch. Click a point: the example below.
+  detector      where the labels were corrupted on purpose: how well the suspects ranking
+                finds them, per epoch (AUROC, precision at k), with the epoch of lowest
+                validation loss marked: the network knew which labels were wrong, then
+                memorized them.
+  the example   its image, given / true / predicted label and its margin over the epochs.
+  suspects      the gallery, most suspect first, paged (gui.panels.suspects_gallery).
+
+The panel shows an engine.runs.tally.ExampleTally; the controller (gui.controllers.examples)
+feeds it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
+from gui.panels.suspects_gallery import SuspectsGallery
+from gui.plotting.axes import apply_text_scale, make_plot
+from gui.plotting.point_cloud import PointCloud
+
+CLEAN, CORRUPTED = "#4a78b5", "#e0452b"
+BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3, more of the epochs
+MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
+           "probability the network gave its label over the epochs) and variability (how much that probability "
+           "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
+           "until the network memorizes them and they climb. Click a point to see the example.")
+QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
+               "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
+               "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
+               "validation loss; a single epoch's margin (thin) loses the wrong labels as the network memorizes them.")
+TRAIN_TIP = ("A twin of this run (same settings and seed) trained without its most suspect examples, or with them "
+             "relabelled to the class the network predicted: overlaid with this run in the Experiment tab.")
+
+
+class ExamplesView(QWidget):
+    clean_wanted = Signal()  # Train without the suspects…
+    score_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tally = None
+        self.images = None  # uint8 [N, H, W, C] of the training examples, where the window has them
+        self.selected: int | None = None
+        self.text_scale = 1.0
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.summary = QLabel("Train a run: each training example's dynamics appear here as it trains.")
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.score_box = QComboBox()
+        for name in SCORES:
+            self.score_box.addItem(name)
+            self.score_box.setItemData(self.score_box.count() - 1, SCORE_HELP[name], Qt.ItemDataRole.ToolTipRole)
+        self.score_box.setToolTip("Which score ranks the suspects. " + SCORE_HELP["aum"])
+        self.score_box.currentTextChanged.connect(self._on_score_changed)
+        self.train_button = QPushButton("Train without the suspects…")
+        self.train_button.setToolTip(TRAIN_TIP)
+        self.train_button.setEnabled(False)
+        self.train_button.clicked.connect(self.clean_wanted)
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel("ranked by"))
+        top.addWidget(self.score_box)
+        top.addWidget(self.train_button)
+        layout.addLayout(top)
+
+        self.map_plot = make_plot("Data map", "confidence", "variability", legend_below=True)
+        self.map_plot.setToolTip(MAP_TIP)
+        for side in ("left", "bottom"):  # 0 … 0.5, not "× 0.001"
+            self.map_plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
+        self.cloud = PointCloud()
+        self.map_plot.addItem(self.cloud)
+        self.map_plot.getPlotItem().vb.setMouseEnabled(False, False)
+        self.map_plot.setXRange(0, 0.5, padding=0.02)  # a probability's spread is at most 0.5
+        self.map_plot.setYRange(0, 1, padding=0.02)
+        self.map_plot.getPlotItem().vb.disableAutoRange()
+        self.map_plot.setMinimumHeight(220)
+        self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
+        self._legend_items = [pg.ScatterPlotItem(size=8, pen=None) for _ in range(3)]
+        self.quality_plot = make_plot("Finding the wrong labels", "AUROC / precision", legend_below=True)
+        self.quality_plot.setToolTip(QUALITY_TIP)
+        self.quality_plot.setYRange(0.3, 1.0, padding=0.02)
+        self.quality_plot.getPlotItem().vb.enableAutoRange(x=True, y=False)
+        q = self.quality_plot
+        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen("#1b5fa8", width=2.5), name="AUROC of the suspects"),
+                       "ranking_precision": q.plot(pen=pg.mkPen("#2e8b57", width=2.5, style=Qt.PenStyle.DashLine),
+                                                   name="precision at k"),
+                       "epoch_auroc": q.plot(pen=pg.mkPen("#888888", width=1.2), name="AUROC of the epoch's margin")}
+        self.turn_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DotLine),
+                                         label="lowest val loss", labelOpts={"position": 0.1, "color": "#555"})
+        self.turn_line.hide()
+        q.addItem(self.turn_line, ignoreBounds=True)
+        self.quality_note = QLabel()
+        self.quality_note.setWordWrap(True)
+
+        self.image = QLabel()
+        self.image.setFixedSize(112, 112)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setStyleSheet("background: #eee;")
+        self.detail = QLabel("Click a point of the data map or a suspect to see it here.")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.margin_plot = make_plot("Its margin", "margin")
+        self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
+                                    "the network preferred another class.")
+        self.margin_plot.setMaximumHeight(190)
+        self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
+        self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1)))
+        detail_box = QWidget()
+        d = QGridLayout(detail_box)
+        d.setContentsMargins(0, 0, 0, 0)
+        d.addWidget(self.image, 0, 0, Qt.AlignmentFlag.AlignTop)
+        d.addWidget(self.detail, 0, 1)
+        d.addWidget(self.margin_plot, 1, 0, 1, 2)
+        d.setRowStretch(1, 1)
+        d.setColumnStretch(1, 1)
+
+        self.gallery = SuspectsGallery()
+        self.gallery.example_chosen.connect(self.select)
+        quality_box = QWidget()
+        qb = QVBoxLayout(quality_box)
+        qb.setContentsMargins(0, 0, 0, 0)
+        qb.addWidget(self.quality_plot, 1)
+        qb.addWidget(self.quality_note)
+        columns = QHBoxLayout()
+        for upper, lower, stretches in ((self.map_plot, detail_box, (3, 2)), (quality_box, self.gallery, (2, 3))):
+            column = QVBoxLayout()
+            column.addWidget(upper, stretches[0])
+            column.addWidget(lower, stretches[1])
+            lower.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            columns.addLayout(column, 1)
+        grid = columns
+        layout.addLayout(grid, 1)
+
+    # ---- what the controller calls ------------------------------------------------------
+    def start(self, tally, images, label: str) -> None:
+        """A new run's examples (no epoch yet)."""
+        self.tally, self.images, self.selected = tally, images, None
+        self.run_label = label
+        self.cloud.set_points(np.zeros(0), np.zeros(0), np.zeros(0, int), [])
+        self.cloud.highlight(None)
+        for c in self.curves.values():
+            c.setData([], [])
+        self.margin_curve.setData([], [])
+        self.turn_line.hide()
+        self.image.clear()
+        self.detail.setText("Click a point of the data map or a suspect to see it here.")
+        self.train_button.setEnabled(False)
+        self._legend(tally)
+        self.quality_plot.setVisible(tally.corrupted_on_purpose)
+        self.quality_note.setText("" if tally.corrupted_on_purpose else (
+            "No labels were corrupted on purpose, so the suspects cannot be checked against the truth here: "
+            "look at them in the gallery (with data.label_noise > 0 this plot shows how well they are found)."))
+        self.gallery.start(tally, images)
+        self._summary()
+
+    def refresh(self) -> None:
+        """The tally gained an epoch: redraw what shows it."""
+        t = self.tally
+        if t is None or not t.epochs:
+            return
+        if t.corrupted_on_purpose:
+            groups = t.corrupted.astype(int)
+            colors = [CLEAN, CORRUPTED]
+        else:
+            c = t.correctness
+            groups = np.where(c <= 1 / 3, 0, np.where(c <= 2 / 3, 1, 2))
+            colors = list(BY_CORRECTNESS)
+        self.cloud.set_points(t.variability, t.confidence, groups, colors)
+        if self.selected is not None:
+            self.cloud.highlight((t.variability[self.selected], t.confidence[self.selected]))
+        if t.corrupted_on_purpose:
+            q = t.quality
+            for key, curve in self.curves.items():
+                curve.setData(q["epoch"], [np.nan if v is None else v for v in q[key]])
+            if t.turn is not None:
+                self.turn_line.setPos(t.turn)
+                self.turn_line.show()
+        self.gallery.refresh(self.score_box.currentText())
+        if self.selected is not None:
+            self.select(self.selected)
+        self._summary()
+
+    def finished(self, can_clean: bool) -> None:
+        self.train_button.setEnabled(can_clean)
+
+    def scale_text(self, scale: float) -> None:
+        self.text_scale = scale
+        apply_text_scale([self.map_plot, self.quality_plot, self.margin_plot], scale)
+        self.gallery.scale_text(scale)
+
+    # ---- the example ----------------------------------------------------------------------
+    def select(self, example: int) -> None:
+        t = self.tally
+        if t is None or not 0 <= example < t.size:
+            return
+        self.selected = example
+        names = t.class_names
+        given, true = t.given[example], t.true[example]
+        lines = [f"<b>example {t.positions[example]}</b> (its position in the training split)",
+                 f"given label: <b>{names[given]}</b>"]
+        if t.corrupted_on_purpose:
+            lines.append(f"true label: {names[true]}" + (" — <b>corrupted on purpose</b>" if given != true else ""))
+        if t.epochs:
+            predicted = t.predicted_at_turn()[example]
+            lines.append(f"predicted at epoch {t.scored_epochs} (lowest validation loss): {names[predicted]}; "
+                         f"at epoch {t.epochs[-1]}: {names[t.predicted[-1][example]]}")
+            rank = int(np.flatnonzero(t.order(self.score_box.currentText()) == example)[0]) + 1
+            lines.append(f"confidence {t.confidence[example]:.2f} · variability {t.variability[example]:.2f} · "
+                         f"AUM {-t.score('aum')[example]:+.2f} · suspect no. {rank:,} of {t.size:,}")
+            self.margin_curve.setData(t.epochs, t.margin_history(example))
+            self.cloud.highlight((t.variability[example], t.confidence[example]))
+        if t.files:
+            lines.append(f"file: {t.files[example]}")
+        self.detail.setText("<br>".join(lines))
+        self._show_image(example)
+
+    def _show_image(self, example: int) -> None:
+        if self.images is None:
+            self.image.setText("2-D point" if not self.tally.files and self.tally.size and self.images is None
+                               else "no image")
+            return
+        pixels = np.ascontiguousarray(self.images[example])
+        h, w, c = pixels.shape
+        fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+        image = QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
+        self.image.setPixmap(QPixmap.fromImage(image).scaled(112, 112, Qt.AspectRatioMode.KeepAspectRatio))
+
+    def _on_map_clicked(self, event) -> None:
+        vb = self.map_plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        (x0, x1), (y0, y1) = vb.viewRange()
+        width, height = max(vb.width(), 1), max(vb.height(), 1)
+        hit = self.cloud.nearest(p.x(), p.y(), (x1 - x0) / width, (y1 - y0) / height)
+        if hit is not None:
+            self.select(hit)
+
+    def _on_score_changed(self, name: str) -> None:
+        self.score_box.setToolTip("Which score ranks the suspects. " + SCORE_HELP.get(name, ""))
+        self.gallery.refresh(name, force=True)
+        self.score_changed.emit(name)
+
+    # ---- words ----------------------------------------------------------------------------------
+    def _legend(self, tally) -> None:
+        item = self.map_plot.getPlotItem()
+        legend = item.legend
+        for s in self._legend_items:
+            legend.removeItem(s)
+        if tally.corrupted_on_purpose:
+            entries = [(CLEAN, "label as it was"), (CORRUPTED, "label corrupted on purpose")]
+        else:
+            entries = [(BY_CORRECTNESS[2], "right most epochs"), (BY_CORRECTNESS[1], "right some"),
+                       (BY_CORRECTNESS[0], "right in ≤ 1/3")]
+        for s, (color, name) in zip(self._legend_items, entries, strict=False):
+            s.setBrush(pg.mkBrush(color))
+            legend.addItem(s, name)
+
+    def _summary(self) -> None:
+        t = self.tally
+        if t is None:
+            return
+        name = self.score_box.currentText()
+        text = f"<b>{getattr(self, 'run_label', 'run')}</b>: {t.size:,} training examples"
+        if t.corrupted_on_purpose:
+            text += f", {int(t.corrupted.sum()):,} of their labels corrupted on purpose"
+        if t.epochs:
+            text += f" · epoch {t.epochs[-1]} · suspects by {name}"
+            if name == "aum":
+                text += f" over epochs 1–{t.scored_epochs} (lowest val loss)"
+            if t.corrupted_on_purpose:
+                score, k = t.score(name), int(t.corrupted.sum())
+                text += (f": the wrong labels found with AUROC <b>{auroc(score, t.corrupted):.3f}</b>, "
+                         f"<b>{precision_at_k(score, t.corrupted, k):.0%}</b> of the top {k:,}")
+        self.summary.setText(text)

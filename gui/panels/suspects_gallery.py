@@ -1,0 +1,125 @@
+"""The suspects gallery: the training examples most likely mislabeled, most suspect first,
+a page at a time (More for the next), each captioned given → predicted. Rebuilt when the
+ranking's first page changes (the default ranking stops changing once validation loss has
+turned upwards)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+PAGE = 24
+ICON = 56
+
+
+class SuspectsGallery(QWidget):
+    example_chosen = Signal(int)  # the example number (row of the tally) clicked
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tally = None
+        self.images = None
+        self.score = "aum"
+        self._order: np.ndarray | None = None
+        self._shown = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.title = QLabel("Suspects")
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.more = QPushButton("More")
+        self.more.setEnabled(False)
+        self.more.clicked.connect(self._next_page)
+        row.addWidget(self.title, 1)
+        row.addWidget(self.more)
+        layout.addLayout(row)
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(QSize(ICON, ICON))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setWrapping(True)
+        self.list.setWordWrap(True)
+        self.list.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.list.setToolTip("The training examples the ranking finds most suspect, first: given label → the class "
+                             "predicted at the lowest validation loss. Red: corrupted on purpose. Click one to see it.")
+        self.list.itemClicked.connect(lambda item: self.example_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        layout.addWidget(self.list, 1)
+        self.text_scale = 1.0
+
+    def start(self, tally, images) -> None:
+        self.tally, self.images, self._order, self._shown = tally, images, None, 0
+        self.list.clear()
+        self.more.setEnabled(False)
+        self.title.setText("Suspects: after the first epoch")
+
+    def refresh(self, score: str, force: bool = False) -> None:
+        t = self.tally
+        if t is None or not t.epochs:
+            return
+        self.score = score
+        order = t.order(score)
+        first = order[:max(self._shown, PAGE)]
+        if not force and self._order is not None and np.array_equal(first, self._order[:len(first)]):
+            self._order = order
+            return  # the page on screen is still the most suspect: nothing to redraw
+        self._order = order
+        self.list.clear()
+        self._shown = 0
+        self._next_page()
+
+    def _next_page(self) -> None:
+        t, order = self.tally, self._order
+        if t is None or order is None:
+            return
+        predicted = t.predicted_at_turn()
+        names = t.class_names
+        page = order[self._shown:self._shown + PAGE]
+        fm = self.list.fontMetrics()
+        width = max([fm.horizontalAdvance(f"→ {n}") for n in names] + [ICON]) + 12
+        self.list.setGridSize(QSize(width, ICON + 3 * fm.lineSpacing() + 12))
+        for rank, i in enumerate(page, self._shown + 1):
+            given, pred = names[t.given[i]], names[predicted[i]]
+            item = QListWidgetItem(f"{rank}. {given}\n→ {pred}")
+            if self.images is not None:
+                item.setIcon(QIcon(_pixmap(self.images[i])))
+            item.setData(Qt.ItemDataRole.UserRole, int(i))
+            tip = f"example {t.positions[i]}: given {given}, predicted {pred}"
+            if t.corrupted_on_purpose:
+                tip += f"; true label {names[t.true[i]]}" + (" (corrupted on purpose)" if t.corrupted[i] else "")
+                if t.corrupted[i]:
+                    item.setForeground(QColor("#c0392b"))
+            if t.files:
+                tip += f"\n{t.files[i]}"
+            item.setToolTip(tip)
+            self.list.addItem(item)
+        self._shown += len(page)
+        self.more.setEnabled(self._shown < t.size)
+        found = ""
+        if t.corrupted_on_purpose:
+            hits = int(t.corrupted[order[:self._shown]].sum())
+            found = f"; {hits} of these {self._shown} were corrupted on purpose"
+        self.title.setText(f"Suspects by {self.score}, most suspect first: {self._shown:,} of {t.size:,}{found}")
+
+    def scale_text(self, scale: float) -> None:
+        self.text_scale = scale
+        if self._order is not None:
+            self.refresh(self.score, force=True)
+
+
+def _pixmap(pixels: np.ndarray) -> QPixmap:
+    pixels = np.ascontiguousarray(pixels)
+    h, w, c = pixels.shape
+    fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+    return QPixmap.fromImage(QImage(pixels.tobytes(), w, h, w * c, fmt).copy()).scaled(ICON, ICON)
