@@ -50,3 +50,14 @@ class StopAtRun(Callback):
             self.runs += 1
             if self.runs == self.n:
                 self.control.request_stop()
+
+
+class StopAfterSteps(Callback):
+    """Asks `control` to stop after `n` training steps (a run the user stopped)."""
+
+    def __init__(self, control, n: int):
+        self.control, self.n = control, n
+
+    def on_batch_end(self, trainer, step):
+        if step >= self.n:
+            self.control.request_stop()
