@@ -11,7 +11,7 @@ Prints:
   refresh      a redraw frame (refresh + paint) with 100,000 points per curve (target <= 5 ms)
   startup      process start to visible window (target <= 1.5 s) and to Start enabled (<= 3 s)
 
-    python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N]
+    python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N] [--tab examples] [--only-throughput]
 """
 
 from __future__ import annotations
@@ -289,6 +289,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=6)
+    parser.add_argument("--tab", choices=("training", "examples"), default="training",
+                        help="the tab showing while the window trains (examples: its data map and gallery "
+                             "redrawn every epoch)")
+    parser.add_argument("--only-throughput", action="store_true", help="the window / headless ratio and stalls only")
     parser.add_argument("--headless-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.headless_child:
@@ -299,8 +303,10 @@ def main():
 
     cfg = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
     print(f"overfit preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
-          f"Qt platform {app.platformName()}")
+          f"Qt platform {app.platformName()}, the {args.tab} tab showing")
     w = open_window(cfg)
+    if args.tab == "examples":
+        w.tabs.setCurrentWidget(w.examples_view)
     child = Headless(cfg)
     head, live, probed, gaps, training = [], [], [], [], []
     windowed(app, w, cfg, probe_stalls=False)  # the window's first run, like the child's warm-up
@@ -329,6 +335,9 @@ def main():
           f"max {g.max():.1f} ms over {len(g):,} ticks  (targets p99 <= 20, max <= 50)\n"
           f"            of which while training (after the data are loaded): p99 {np.percentile(t, 99):.1f} ms, "
           f"max {t.max():.1f} ms over {len(t):,} ticks")
+    if args.only_throughput:
+        close_window(app, w)
+        return
     lat, step_ms = pause_latency(app, w, cfg)
     eval_gaps, took = evaluation_stalls(app, w, cfg)
     close_window(app, w)

@@ -69,13 +69,11 @@ def cmd_suspects(args) -> int:
 
 
 def cmd_clean(args) -> int:
+    from engine.cli.main import EXIT_CODES, ConsoleProgress
     from engine.core.config import Config
     from engine.core.control import RunControl, stop_on_sigint
     from engine.experiments.cleaning import cleaned_changes, refuse_unfinished
     from engine.experiments.experiment import run_single
-    from engine.runs.reader import default_runs_dir
-
-    from engine.cli.main import EXIT_CODES, ConsoleProgress
 
     try:
         s = _read(args)

@@ -82,7 +82,7 @@ class ExamplesView(QWidget):
         top.addWidget(self.train_button)
         layout.addLayout(top)
 
-        self.map_plot = make_plot("Data map", "confidence", "variability", legend_below=True)
+        self.map_plot = make_plot("Data map", "confidence", "variability")
         self.map_plot.setToolTip(MAP_TIP)
         for side in ("left", "bottom"):  # 0 … 0.5, not "× 0.001"
             self.map_plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
@@ -94,7 +94,8 @@ class ExamplesView(QWidget):
         self.map_plot.getPlotItem().vb.disableAutoRange()
         self.map_plot.setMinimumHeight(220)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
-        self._legend_items = [pg.ScatterPlotItem(size=8, pen=None) for _ in range(3)]
+        self.map_key = QLabel()  # what the colours mean, under the map (a legend inside would cover points)
+        self.map_key.setWordWrap(True)
         self.quality_plot = make_plot("Finding the wrong labels", "AUROC / precision", legend_below=True)
         self.quality_plot.setToolTip(QUALITY_TIP)
         self.quality_plot.setYRange(0.3, 1.0, padding=0.02)
@@ -142,7 +143,12 @@ class ExamplesView(QWidget):
         qb.addWidget(self.quality_plot, 1)
         qb.addWidget(self.quality_note)
         columns = QHBoxLayout()
-        for upper, lower, stretches in ((self.map_plot, detail_box, (3, 2)), (quality_box, self.gallery, (2, 3))):
+        map_box = QWidget()
+        mb = QVBoxLayout(map_box)
+        mb.setContentsMargins(0, 0, 0, 0)
+        mb.addWidget(self.map_plot, 1)
+        mb.addWidget(self.map_key)
+        for upper, lower, stretches in ((map_box, detail_box, (3, 2)), (quality_box, self.gallery, (2, 3))):
             column = QVBoxLayout()
             column.addWidget(upper, stretches[0])
             column.addWidget(lower, stretches[1])
@@ -263,18 +269,12 @@ class ExamplesView(QWidget):
 
     # ---- words ----------------------------------------------------------------------------------
     def _legend(self, tally) -> None:
-        item = self.map_plot.getPlotItem()
-        legend = item.legend
-        for s in self._legend_items:
-            legend.removeItem(s)
         if tally.corrupted_on_purpose:
             entries = [(CLEAN, "label as it was"), (CORRUPTED, "label corrupted on purpose")]
         else:
-            entries = [(BY_CORRECTNESS[2], "right most epochs"), (BY_CORRECTNESS[1], "right some"),
-                       (BY_CORRECTNESS[0], "right in ≤ 1/3")]
-        for s, (color, name) in zip(self._legend_items, entries, strict=False):
-            s.setBrush(pg.mkBrush(color))
-            legend.addItem(s, name)
+            entries = [(BY_CORRECTNESS[2], "predicted right in most epochs"), (BY_CORRECTNESS[1], "in some"),
+                       (BY_CORRECTNESS[0], "in a third or fewer")]
+        self.map_key.setText("&nbsp;&nbsp;".join(f'<span style="color:{c}">●</span> {name}' for c, name in entries))
 
     def _summary(self) -> None:
         t = self.tally

@@ -19,8 +19,8 @@ from engine.core.config import Config, ConfigError, load_preset
 from engine.runs.reader import ending_weights
 from gui import dialogs
 from gui.controllers.evaluations import Evaluations
-from gui.controllers.experiments import Experiments
 from gui.controllers.examples import Examples
+from gui.controllers.experiments import Experiments
 from gui.controllers.exports import Exports
 from gui.controllers.runs_dock import RunsDock
 from gui.controllers.search import Searches

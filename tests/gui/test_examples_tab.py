@@ -1,0 +1,102 @@
+"""The Examples tab, driven as a user drives it: a run with corrupted labels trains, the data
+map fills, a click on a point shows that example, the gallery pages, and Train without the
+suspects… trains the cleaned twin, overlaid in the Experiment tab."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from tests.gui.conftest import RUN_TIMEOUT
+from tests.helpers import tiny_config
+
+NOISY = {"data.label_noise": 0.3, "optim.epochs": 4, "model.width": 64}
+
+
+def trained(qtbot, window, updates=NOISY):
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config(updates))
+    window.tabs.setCurrentWidget(window.examples_view)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    qtbot.waitUntil(lambda: window.examples_view.tally is not None and len(window.examples_view.tally.epochs) == 4,
+                    timeout=RUN_TIMEOUT)
+    return window.examples_view
+
+
+def click_map_at(qtbot, view, x: float, y: float):
+    vb = view.map_plot.getPlotItem().vb
+    scene = vb.mapViewToScene(QPointF(x, y))
+    pos = view.map_plot.mapFromScene(scene)
+    qtbot.mouseClick(view.map_plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_the_data_map_fills_as_it_trains_and_a_click_shows_that_example(qtbot, window):
+    view = trained(qtbot, window)
+    t = view.tally
+    assert t.size == 256 and t.corrupted.sum() == round(0.3 * 256)
+    assert len(view.cloud.x) == 256
+    assert np.allclose(view.cloud.x, t.variability) and np.allclose(view.cloud.y, t.confidence)
+    # The detector's curves have a point per epoch, and say how well the wrong labels are found.
+    assert len(view.curves["ranking_auroc"].getData()[0]) == 4
+    assert "AUROC" in view.summary.text()
+    # Click the example with the lowest confidence: the detail names it and its labels.
+    target = int(np.argmin(t.confidence))
+    click_map_at(qtbot, view, float(t.variability[target]), float(t.confidence[target]))
+    qtbot.waitUntil(lambda: view.selected is not None)
+    picked = view.selected
+    near = np.hypot(t.variability - t.variability[target], t.confidence - t.confidence[target]) < 0.02
+    assert near[picked]
+    text = view.detail.text()
+    assert f"example {t.positions[picked]}" in text and t.class_names[t.given[picked]] in text
+    assert len(view.margin_curve.getData()[1]) == 4
+    assert not view.image.pixmap().isNull()  # the training image itself
+
+
+def test_the_gallery_shows_the_most_suspect_first_and_pages(qtbot, window):
+    view = trained(qtbot, window)
+    gallery = view.gallery
+    order = view.tally.order("aum")
+    shown = [gallery.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(gallery.list.count())]
+    assert shown == list(order[:24])
+    gallery.more.click()
+    assert gallery.list.count() == 48
+    gallery.list.itemClicked.emit(gallery.list.item(30))
+    assert view.selected == order[30]
+    view.score_box.setCurrentText("forgetting")  # another score: the gallery is ranked by it
+    shown = [gallery.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(gallery.list.count())]
+    assert shown == list(view.tally.order("forgetting")[:24])
+
+
+def test_train_without_the_suspects_trains_the_twin_and_overlays_it(qtbot, window):
+    view = trained(qtbot, window)
+    assert view.train_button.isEnabled()
+    reference = window.exports.run_dir
+    expected = sorted(int(view.tally.positions[i]) for i in view.tally.order("aum")[:20])
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QDialog) and dialog.windowTitle() == "Train without the suspects"
+        dialog.top.setValue(20)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        view.train_button.click()
+    assert window.tabs.currentWidget() is window.experiment_view
+    twin = window.exports.run_dir
+    config = json.loads(open(f"{twin}/config.json").read())
+    assert config["data"]["remove"] == expected  # the 20 the tab ranked first
+    assert view.tally.size == 256 - 20  # the tab now shows the twin's own examples
+    assert json.loads(open(f"{twin}/summary.json").read())["twin_of"] == reference
+    assert len(window.experiment_view.runs) == 2
+
+
+def test_a_run_without_corrupted_labels_is_coloured_by_how_often_it_was_right(qtbot, window):
+    view = trained(qtbot, window, {"optim.epochs": 4})
+    assert not view.quality_plot.isVisible()
+    assert "predicted right" in view.map_key.text()
+    assert "no labels were corrupted" in view.quality_note.text().lower()
