@@ -165,6 +165,7 @@ class EngineWorker(QObject):
 
             if handle.run_dir is not None:
                 if self._folder_data is None or self._folder_data[0] != str(handle.run_dir):
+                    self._folder_data = None  # the previous folder's tensors can go first
                     self._folder_data = (str(handle.run_dir), run_data(handle.run_dir))
                 data = self._folder_data[1]
             elif self._held is not None and self._held[0] == handle.number:

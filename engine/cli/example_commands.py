@@ -8,7 +8,7 @@ import json
 import sys
 
 from engine.core.arguments import COMMANDS, EXIT_BAD_INPUT, EXIT_OK, refuse
-from engine.core.config import ConfigError
+from engine.core.config import TOY_DATASETS, ConfigError
 from engine.runs.scores import DEFAULT_SCORE, SCORE_HELP, SCORES
 
 TEXT_TOP = 20  # rows printed without --top (with --json: all)
@@ -88,7 +88,7 @@ def cmd_clean(args) -> int:
           f"{s.dynamics.size:,} training examples ({took['score']} over epochs 1–{took['epochs_scored']})"
           + (f"; {int(s.dynamics.corrupted[s.ranking.order[:took['top']]].sum()):,} of them were corrupted on purpose"
              if s.dynamics.corrupted_on_purpose else ""))
-    if config.data.dataset in ("moons", "circles", "spirals", "xor", "blobs"):
+    if config.data.dataset in TOY_DATASETS:
         print("a toy set: the twin trains on the same points without the suspects (their decision boundary "
               "shows the difference; there are no images to show)")
     with stop_on_sigint(RunControl()) as control:

@@ -1,5 +1,5 @@
-"""The pixels of a split's examples for a gallery: the validation split, or the locked
-test split (opening it is recorded, as for its evaluation)."""
+"""The pixels of a split's examples for a gallery: the training or validation split, or the
+locked test split (opening it is recorded, as for its evaluation)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def with_images(data: DataBundle, config: Config) -> DataBundle:
     split as the backbone's cached features; its images are rebuilt from the run's settings
     and seed (the same split), with the run's own locked test split (which stays images),
     so that every opening of the test split is recorded in one place."""
-    if data.is_toy or data.val_x.ndim == 4:
+    if data.is_toy or (data.val_x.ndim == 4 and data.train_x.ndim == 4):
         return data
     return dataclasses.replace(load_data(config.data, config.run.seed, "cpu"), test=data.test)
 
@@ -27,7 +27,7 @@ def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnail
     if split == "test":
         x, _ = data.test.open("gallery of the test evaluation")
     else:
-        x = data.val_x
+        x = data.train_x if split == "train" else data.val_x
     if data.is_toy:
         raise ValueError("thumbnails are for image data; toy points are shown on the decision boundary")
     if x.ndim != 4:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
 from engine.core import events as ev
-from engine.core.config import Config, ConfigError
+from engine.core.config import TOY_DATASETS, Config, ConfigError
 from engine.runs.tally import ExampleTally
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CleanDialog
@@ -22,11 +22,14 @@ FINISHED = (ev.COMPLETED, ev.EARLY_STOPPED)
 
 
 class Examples(QObject):
-    def __init__(self, parent, *, view, tabs, experiments, current_run_dir, say):
+    def __init__(self, parent, *, view, tabs, experiments, engine, current_run_dir, runs_dir, say):
         super().__init__(parent)
         self.parent_window = parent
-        self.view, self.tabs, self.experiments = view, tabs, experiments
-        self.current_run_dir, self.say = current_run_dir, say
+        self.view, self.tabs, self.experiments, self.engine = view, tabs, experiments, engine
+        self.current_run_dir, self.runs_dir, self.say = current_run_dir, runs_dir, say
+        self.folder: Path | None = None  # a run folder opened here (else the window's latest run is shown)
+        self._job = None  # the engine job its images come back to
+        self._images = None
         self.tally: ExampleTally | None = None
         self._waiting: ev.ExampleDynamics | None = None
         self._label = "run"
@@ -34,6 +37,7 @@ class Examples(QObject):
         self.dialog: CleanDialog | None = None
         self.notice = None
         view.clean_wanted.connect(self.clean)
+        view.open_wanted.connect(self.open_folder)
         tabs.currentChanged.connect(self._on_tab_changed)
 
     def subscribe(self, router) -> None:
@@ -45,7 +49,7 @@ class Examples(QObject):
 
     # ---- events ------------------------------------------------------------------------
     def on_run_started(self, event: ev.RunStarted) -> None:
-        self.tally, self._waiting = None, None
+        self.tally, self._waiting, self.folder, self._job = None, None, None, None
         self._label = event.config.get("run", {}).get("name") or "this run"
         self.view.finished(False)
 
@@ -74,6 +78,53 @@ class Examples(QObject):
             self._stale = False
             self.view.refresh()
 
+    # ---- a run folder ---------------------------------------------------------------------
+    def open_folder(self, path=None) -> None:
+        """Open a run's examples…: any run folder's dynamics (a headless run, another
+        machine's, one still training), its images fetched by the engine thread."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from engine.runs.checked import UnreadableRun
+        from engine.runs.dynamics import NoDynamics, read_dynamics
+        from engine.runs.reader import read_run
+
+        if path is None:
+            path = QFileDialog.getExistingDirectory(self.parent_window, "Whose examples?", str(self.runs_dir))
+            if not path:
+                return
+        path = Path(path)
+        try:
+            run = read_run(path)
+            dynamics = read_dynamics(path)
+        except (FileNotFoundError, NoDynamics, UnreadableRun) as exc:
+            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", str(exc))
+            return
+        self.tally = ExampleTally.of(dynamics, [e.get("val_loss") for e in run.epochs])
+        self.folder, self._waiting, self._images = path, None, None
+        self.view.start(self.tally, None, path.name)
+        self.view.refresh()
+        self.view.finished(bool(self.tally.epochs) and run.status in FINISHED)
+        self.tabs.setCurrentWidget(self.view)
+        if self.tally.size and (run.config.get("data") or {}).get("dataset") not in TOY_DATASETS:
+            from gui.worker import RunHandle
+
+            self._job = RunHandle(run_dir=path)
+            self.engine.thumbnails(self._job, "train", list(range(self.tally.size)))
+            self.say(f"{path.name}: {self.tally.size:,} training examples; their images are on their way")
+
+    def is_job(self, number: int) -> bool:
+        return self._job is not None and number == self._job.number
+
+    def on_folder_event(self, event) -> None:
+        import numpy as np
+
+        if isinstance(event, ev.Thumbnails) and event.split == "train" and self.tally is not None:
+            h, w, c = event.shape
+            self._images = np.frombuffer(b"".join(event.pixels), np.uint8).reshape(len(event.pixels), h, w, c)
+            self.view.set_images(self._images)
+        elif isinstance(event, ev.EvaluationFailed):
+            self.say(f"the run's images could not be shown: {event.message}")
+
     # ---- Train without the suspects… -------------------------------------------------------
     def clean(self) -> None:
         from engine.experiments.cleaning import cleaned_changes, default_count, refuse_unfinished
@@ -81,7 +132,7 @@ class Examples(QObject):
         from engine.runs.dynamics import NoDynamics
         from engine.runs.suspects import read_suspects
 
-        folder = self.current_run_dir()
+        folder = self.folder or self.current_run_dir()
         try:
             if folder is None:
                 raise FileNotFoundError("this run wrote no run folder")

@@ -53,6 +53,7 @@ TRAIN_TIP = ("A twin of this run (same settings and seed) trained without its mo
 
 class ExamplesView(QWidget):
     clean_wanted = Signal()  # Train without the suspects…
+    open_wanted = Signal()  # Open a run's examples…
     score_changed = Signal(str)
 
     def __init__(self, parent=None):
@@ -80,6 +81,11 @@ class ExamplesView(QWidget):
         top.addWidget(QLabel("ranked by"))
         top.addWidget(self.score_box)
         top.addWidget(self.train_button)
+        self.open_button = QPushButton("Open a run…")
+        self.open_button.setToolTip("Show the examples of any run folder: a headless run, another machine's, "
+                                    "one still training. The next run you start here replaces it.")
+        self.open_button.clicked.connect(self.open_wanted)
+        top.addWidget(self.open_button)
         layout.addLayout(top)
 
         self.map_plot = make_plot("Data map", "confidence", "variability")
@@ -205,6 +211,14 @@ class ExamplesView(QWidget):
         if self.selected is not None:
             self.select(self.selected)
         self._summary()
+
+    def set_images(self, images) -> None:
+        """The training images arrived (a run folder's, fetched by the engine thread)."""
+        self.images = images
+        self.gallery.images = images
+        self.gallery.refresh(self.score_box.currentText(), force=True)
+        if self.selected is not None:
+            self.select(self.selected)
 
     def finished(self, can_clean: bool) -> None:
         self.train_button.setEnabled(can_clean)

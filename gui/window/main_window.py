@@ -115,7 +115,8 @@ class MainWindow(QMainWindow):
                                        engine=self.engine, tabs=self.tabs, panel=self.evaluation,
                                        boundary=self.plots.boundary, say=self.status.say, runs_dir=self.runs_dir)
         self.examples = Examples(self, view=self.examples_view, tabs=self.tabs, experiments=self.experiments,
-                                 current_run_dir=lambda: self.exports.run_dir, say=self.status.say)
+                                 engine=self.engine, current_run_dir=lambda: self.exports.run_dir,
+                                 runs_dir=self.runs_dir, say=self.status.say)
         self.evaluations.shown.connect(self.exports.set_report)
         self.evaluations.shown.connect(self.test_shown)
         self.evaluations.failed.connect(self._on_evaluations_failed)
@@ -310,6 +311,8 @@ class MainWindow(QMainWindow):
     def _on_worker_event_emitted(self, number: int, event) -> None:
         if self.session.owns(number):
             self.router.dispatch(event)  # else a late event of a retired run
+        elif self.examples.is_job(number):
+            self.examples.on_folder_event(event)
         elif self.evaluations.is_folder_job(number):
             if isinstance(event, ev.Evaluated):
                 self.evaluations.on_evaluated(event, of_current_run=False)

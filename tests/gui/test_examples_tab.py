@@ -100,3 +100,22 @@ def test_a_run_without_corrupted_labels_is_coloured_by_how_often_it_was_right(qt
     assert not view.quality_plot.isVisible()
     assert "predicted right" in view.map_key.text()
     assert "no labels were corrupted" in view.quality_note.text().lower()
+
+
+def test_open_a_run_shows_a_headless_runs_examples_with_their_images(qtbot, window, tmp_path, monkeypatch):
+    from engine.experiments.experiment import run_single
+    folder = run_single(tiny_config(NOISY), runs_dir=tmp_path / "headless").run_dir
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
+    view = window.examples_view
+    view.open_button.click()
+    assert window.tabs.currentWidget() is view
+    assert view.tally.size == 256 and len(view.tally.epochs) == 4 and view.tally.corrupted.sum() == 77
+    qtbot.waitUntil(lambda: view.images is not None, timeout=RUN_TIMEOUT)
+    assert view.images.shape == (256, 28, 28, 1)
+    assert not view.gallery.list.item(0).icon().isNull()
+    assert view.train_button.isEnabled()  # a finished run: its twin can be trained
+    # A folder without dynamics is named, with how to get them.
+    old = run_single(tiny_config({"run.record_examples": False}), runs_dir=tmp_path / "old").run_dir
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(old))
+    view.open_button.click()
+    assert "recorded no per-example dynamics" in window.examples.notice.text()
