@@ -19,16 +19,15 @@ from engine.training.reports import calibration_error
 class EpochTotals:
     """What one epoch's batches add up, kept on the device until the epoch ends.
 
-    Per batch the loop only appends the loss tensor and scatters the batch's hits into
-    `hits` (one entry per training example, each seen once an epoch): fewer small tensor
-    operations a step than running sums, and the clean / corrupted split comes out of the
-    hits at the epoch's end."""
-    hits: torch.Tensor  # bool per training example: predicted right in this epoch's batch
+    Per batch the loop only appends the loss tensor and copies the batch's logits into
+    `logits` (a row per training example, each seen once an epoch): one small tensor
+    operation a step. At the epoch's end (`finish`) the rows give every example's
+    prediction (the hits, and the clean / corrupted split of them) and, where recorded, its
+    margin and the probability of its label: per-example dynamics that cost the steps
+    nothing more."""
+    logits: torch.Tensor  # [examples, classes]: each example's logits in its batch of this epoch
     grads: torch.Tensor
-    # Per training example, from its batch's forward pass (None when not recorded):
-    margins: torch.Tensor | None = None  # given label's logit minus the largest other logit
-    probabilities: torch.Tensor | None = None  # softmax probability of the given label
-    predicted: torch.Tensor | None = None  # the class predicted
+    hits: torch.Tensor | None = None  # bool per training example, by finish()
     losses: list = dataclasses.field(default_factory=list)  # mean loss per batch (tensors)
     sizes: list = dataclasses.field(default_factory=list)  # examples per batch
     penalties: list = dataclasses.field(default_factory=list)  # penalty per batch (tensors)
@@ -37,30 +36,21 @@ class EpochTotals:
     seconds: float = 0.0
 
     @classmethod
-    def zeros(cls, examples: int, layers: int, device, dynamics: bool = False) -> EpochTotals:
-        t = cls(torch.zeros(examples, dtype=torch.bool, device=device), torch.zeros(layers, device=device))
-        if dynamics:
-            t.margins = torch.zeros(examples, device=device)
-            t.probabilities = torch.zeros(examples, device=device)
-            t.predicted = torch.zeros(examples, dtype=torch.long, device=device)
-        return t
+    def zeros(cls, examples: int, classes: int, layers: int, device) -> EpochTotals:
+        return cls(torch.zeros(examples, classes, device=device), torch.zeros(layers, device=device))
 
-    def add(self, idx: torch.Tensor, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor,
-            penalty) -> None:
-        """One batch: `logits` (detached) of the examples `idx`, trained on `labels`."""
-        predicted = logits.argmax(1)
-        self.hits[idx] = predicted == labels
-        if self.margins is not None:
-            given = logits.gather(1, labels[:, None])
-            others = logits.scatter(1, labels[:, None], float("-inf")).amax(1)
-            self.margins[idx] = given[:, 0] - others
-            self.probabilities[idx] = (given - logits.logsumexp(1, keepdim=True))[:, 0].exp()
-            self.predicted[idx] = predicted
+    def add(self, idx: torch.Tensor, loss: torch.Tensor, logits: torch.Tensor, penalty) -> None:
+        """One batch: the (detached) `logits` of the examples `idx`."""
+        self.logits[idx] = logits
         self.losses.append(loss)
         self.sizes.append(len(idx))
         if penalty is not None:
             self.penalties.append(penalty)
         self.seen += len(idx)
+
+    def finish(self, labels: torch.Tensor) -> None:
+        """The epoch is over: each example's hit against the `labels` it was trained on."""
+        self.hits = self.logits.argmax(1) == labels
 
     def loss_sum(self, start: int = 0) -> float:
         """The summed loss of batches `start`.. (a device sync: read at an interval only)."""
@@ -76,12 +66,18 @@ class EpochTotals:
         return (torch.stack(self.penalties) * sizes).sum().item()
 
 
-def example_dynamics(epoch: int, t: EpochTotals) -> ev.ExampleDynamics:
-    """The epoch's per-example figures as numpy (one device read an epoch)."""
+def example_dynamics(epoch: int, t: EpochTotals, labels: torch.Tensor) -> ev.ExampleDynamics:
+    """The epoch's per-example figures, from each example's logits in its training batch, as
+    numpy (one device read an epoch)."""
+    logits, given = t.logits, labels[:, None]
+    with torch.no_grad():
+        chosen = logits.gather(1, given)
+        margin = chosen[:, 0] - logits.scatter(1, given, float("-inf")).amax(1)
+        probability = (chosen[:, 0] - logits.logsumexp(1)).exp()
+        predicted = logits.argmax(1)
     return ev.ExampleDynamics(
-        epoch=epoch, probability=t.probabilities.cpu().numpy().astype(np.float16),
-        margin=t.margins.cpu().numpy().astype(np.float16),
-        predicted=t.predicted.cpu().numpy().astype(np.int16))
+        epoch=epoch, probability=probability.cpu().numpy().astype(np.float16),
+        margin=margin.cpu().numpy().astype(np.float16), predicted=predicted.cpu().numpy().astype(np.int16))
 
 
 def epoch_metrics(epoch: int, step: int, t: EpochTotals, val: Evaluation, d: DataBundle,

@@ -196,8 +196,8 @@ class Trainer:
                 self.decay.refresh(self.config.regularization.decay_bias_and_norm)  # L1 / L2 reach it too
             totals = self._train_epoch(epoch)
             metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
-            if totals.margins is not None:  # before the epoch's metrics: a reader that sees epoch N
-                self.emit(example_dynamics(epoch, totals))  # in metrics.jsonl finds its dynamics
+            if self.config.run.record_examples:  # before the epoch's metrics: a reader that sees
+                self.emit(example_dynamics(epoch, totals, self.data.train_y))  # epoch N finds its dynamics
             self.epoch = epoch
             self.history.append(metrics)
             self.emit(metrics)
@@ -213,8 +213,7 @@ class Trainer:
         d, cfg = self.data, self.config
         self.model.train()
         t0 = time.perf_counter()
-        totals = EpochTotals.zeros(len(d.train_y), len(self.weights), self.device,
-                                   dynamics=cfg.run.record_examples)
+        totals = EpochTotals.zeros(len(d.train_y), d.num_classes, len(self.weights), self.device)
         emitted_batches, emitted_seen, emitted_time = 0, 0, t0
         batches = shuffled_batches(len(d.train_y), cfg.optim.batch_size, self.shuffle_gen, self.device)
         for i, idx in enumerate(batches):
@@ -238,8 +237,7 @@ class Trainer:
             self.decay.apply_decoupled(reg)
             self.optimizer.step()
             with torch.no_grad():
-                totals.add(idx, loss.detach(), logits.detach(), yb,
-                           penalty.detach() if penalty is not None else None)
+                totals.add(idx, loss.detach(), logits.detach(), penalty.detach() if penalty is not None else None)
             self.step += 1
             for cb in self.callbacks:
                 cb.on_batch_end(self, self.step)
@@ -255,6 +253,7 @@ class Trainer:
                     epoch_fraction=epoch - 1 + (i + 1) / len(batches)))
                 emitted_batches, emitted_seen, emitted_time = len(totals.losses), totals.seen, now
                 self._step_event_at = now
+        totals.finish(d.train_y)
         totals.seconds = time.perf_counter() - t0
         return totals
 

@@ -66,7 +66,7 @@ class ExamplesView(QWidget):
         top = QHBoxLayout()
         self.summary = QLabel("Train a run: each training example's dynamics appear here as it trains.")
         self.summary.setWordWrap(True)
-        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.score_box = QComboBox()
         for name in SCORES:
             self.score_box.addItem(name)
@@ -125,7 +125,7 @@ class ExamplesView(QWidget):
         self.detail = QLabel("Click a point of the data map or a suspect to see it here.")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.margin_plot = make_plot("Its margin", "margin")
         self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
                                     "the network preferred another class.")
@@ -162,6 +162,7 @@ class ExamplesView(QWidget):
             columns.addLayout(column, 1)
         grid = columns
         layout.addLayout(grid, 1)
+        self._fix_heights()
 
     # ---- what the controller calls ------------------------------------------------------
     def start(self, tally, images, label: str) -> None:
@@ -222,6 +223,18 @@ class ExamplesView(QWidget):
 
     def finished(self, can_clean: bool) -> None:
         self.train_button.setEnabled(can_clean)
+
+    def _fix_heights(self) -> None:
+        """The texts that change every epoch keep their height (three lines of summary, seven of
+        detail): a label growing by a line would lay the whole tab out again, plots and all."""
+        line = self.fontMetrics().lineSpacing()
+        self.summary.setFixedHeight(3 * line + 4)
+        self.detail.setFixedHeight(7 * line + 4)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:  # View ▸ Larger text
+            self._fix_heights()
 
     def scale_text(self, scale: float) -> None:
         self.text_scale = scale
