@@ -71,6 +71,8 @@ class RunHandle:
 class _SignalCallback(Callback):
     """Forwards every engine event to a Qt signal (emitted on the engine thread)."""
 
+    wants_images = True  # the Examples tab shows the training images (engine.core.events.TrainingExamples)
+
     def __init__(self, signal, number: int):
         self._signal = signal
         self._number = number

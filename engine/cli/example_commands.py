@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from engine.core.arguments import COMMANDS, EXIT_BAD_INPUT, EXIT_OK, refuse
 from engine.core.config import TOY_DATASETS, ConfigError
@@ -50,8 +51,9 @@ def cmd_suspects(args) -> int:
           f"ranked by {r.score_name} over {scored}" + (f" (lowest validation loss at epoch {s.turn})"
                                                        if s.turn and r.score_name == "aum" else ""))
     if d.corrupted_on_purpose:
-        print(f"against the {r.k:,} labels corrupted on purpose: AUROC {r.auroc:.3f}, "
-              f"precision at {r.k:,} {r.precision_at_k:.3f}")
+        print(f"against the {r.k:,} labels corrupted on purpose: AUROC {_figure(r.auroc)}, "
+              f"precision at {r.k:,} {_figure(r.precision_at_k)}"
+              + (" (every label was corrupted: no right one to tell them from)" if r.auroc is None else ""))
     width = max([len(n) for n in d.class_names] + [9])
     head = f"{'rank':>5} {'index':>6}  {'given':<{width}}  {'predicted':<{width}}  {'score':>8}"
     if d.corrupted_on_purpose:
@@ -66,6 +68,17 @@ def cmd_suspects(args) -> int:
     if len(rows) < d.size and args.top is None:
         print(f"(the first {len(rows)} of {d.size:,}; --top K for more, --json for all)")
     return EXIT_OK
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _runs_root(folder: Path) -> Path:
+    """Where a run's twin goes by default: beside it, or beside its experiment's folder (a
+    twin is not a member of the experiment)."""
+    parent = folder.parent
+    return parent.parent if (parent / "experiment.json").is_file() else parent
 
 
 def cmd_clean(args) -> int:
@@ -93,7 +106,7 @@ def cmd_clean(args) -> int:
               "shows the difference; there are no images to show)")
     with stop_on_sigint(RunControl()) as control:
         trial = run_single(config, control=control, subscribers=[ConsoleProgress()],
-                           runs_dir=args.out or s.path.parent, notes=notes)
+                           runs_dir=args.out or _runs_root(s.path), notes=notes)
     result = trial.result
     if result.bad_input:
         print(f"error: {result.message}", file=sys.stderr)
@@ -119,5 +132,6 @@ def add_commands(sub) -> None:
                            help="how many to take out (default: as many as were corrupted on purpose, else "
                                 "those whose AUM is negative)")
             p.add_argument("--relabel", action="store_true", help="give them the class predicted instead of removing them")
-            p.add_argument("--out", metavar="DIR", help="runs folder for the twin (default: beside the run)")
+            p.add_argument("--out", metavar="DIR", help="runs folder for the twin (default: beside the run, or "
+                           "beside its experiment)")
             p.set_defaults(func=cmd_clean)

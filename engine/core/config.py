@@ -179,6 +179,11 @@ class Config:
             raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")
         if d.folds >= 2 and d.fold >= d.folds:
             raise ConfigError("data.fold", d.fold, f"in [0, {d.folds - 1}] (data.folds = {d.folds})")
+        if d.folds >= 2 and (d.remove or d.relabel):
+            key = "data.remove" if d.remove else "data.relabel"
+            raise ConfigError(key, f"{len(getattr(d, key.split('.')[1]))} examples", (
+                "none with data.folds ≥ 2: its positions are of one training split, and each fold trains on "
+                "another; cross-validate the run's settings without them, or clean a run of one fixed split"))
         return self
 
     def copy(self) -> Config:

@@ -61,14 +61,20 @@ def refuse_unfinished(s: Suspects) -> None:
             "that completed or stopped early, so that its ranking saw the validation loss turn"))
 
 
-def resolve_clean(entry: dict, run_dirs: list[Path | None], reference: dict) -> tuple[dict, dict]:
-    """A plan's {"clean": {...}} entry made into settings, from the named trial's folder."""
+def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
+    """A plan's {"clean": {...}} entry made into settings: the named trial's own settings
+    (its plan changes and the live edits it started with) with its suspects taken out, from
+    its folder. `trials`: the experiment's trials so far (engine.experiments.experiment.Trial)."""
+    from engine.experiments.plans import differences
+
     spec = entry[CLEAN]
     index = spec.get("trial", 0)
-    folder = run_dirs[index] if index < len(run_dirs) else None
-    if folder is None:
-        raise ConfigError("clean.trial", index, "a trial of this experiment that wrote its run folder")
-    s = read_suspects(folder, spec.get("score", scores.DEFAULT_SCORE))
-    changes, notes = cleaned_changes(reference, s, spec.get("top"), bool(spec.get("relabel")))
+    trial = trials[index] if isinstance(index, int) and 0 <= index < len(trials) else None
+    if trial is None or trial.run_dir is None:
+        raise ConfigError("clean.trial", index, "an earlier trial of this experiment that wrote its run folder")
+    s = read_suspects(trial.run_dir, spec.get("score", scores.DEFAULT_SCORE))
+    refuse_unfinished(s)
+    changes, notes = cleaned_changes(trial.config.to_dict(), s, spec.get("top"), bool(spec.get("relabel")))
+    own = {**trial.live_edits, **trial.changes}  # what made trial `index` differ from the base
     extra = {k: v for k, v in entry.items() if k != CLEAN}
-    return {**changes, **extra}, notes
+    return {**own, **changes, **extra}, notes

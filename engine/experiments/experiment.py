@@ -237,12 +237,14 @@ class Experiment:
     def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
         for earlier in self.trials:  # keep results, not the objects that produced them
             earlier.trainer = None
+        if index in self._kept:
+            if CLEAN in changes:  # resolved when it ran: as recorded
+                changes = dict(self._kept[index].get("changes") or {})
+            return self._keep_trial(index, changes)
         notes = dict(self.notes)
         if CLEAN in changes:  # a cleaned twin of an earlier trial: its suspects are known now
-            changes, cleaned = resolve_clean(changes, [t.run_dir for t in self.trials], self.base.to_dict())
+            changes, cleaned = resolve_clean(changes, self.trials)
             notes.update(cleaned)
-        if index in self._kept:
-            return self._keep_trial(index, changes)
         if self.trials:  # an edit submitted after the last trial's last batch: carried from it
             late = self.control.take_settings()
             if late:

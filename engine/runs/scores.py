@@ -120,18 +120,3 @@ def suggested_count(margin: np.ndarray, val_losses: list[float]) -> int:
     average while it learned the patterns)."""
     upto = min(turn_epoch(val_losses[:len(margin)]) or len(margin), len(margin))
     return int((margin[:upto].mean(axis=0) < 0).sum())
-
-
-def quality_by_epoch(margin: np.ndarray, corrupted: np.ndarray) -> dict[str, list]:
-    """Against the labels corrupted on purpose, at each epoch e: the AUROC of the epoch's own
-    margin, and the AUROC and precision at k of AUM over epochs 1 … e (what the default
-    ranking would say, had the run stopped there)."""
-    k = int(corrupted.sum())
-    out = {"epoch_auroc": [], "aum_auroc": [], "aum_precision": []}
-    running = np.zeros(margin.shape[1], np.float64)
-    for e in range(len(margin)):
-        running += margin[e]
-        out["epoch_auroc"].append(auroc(-margin[e], corrupted))
-        out["aum_auroc"].append(auroc(-running, corrupted))
-        out["aum_precision"].append(precision_at_k(-running, corrupted, k))
-    return out

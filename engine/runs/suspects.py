@@ -50,11 +50,15 @@ class Suspects:
         return out
 
     def by_epoch(self) -> dict[str, list] | None:
-        """The detector's quality at each epoch, against the labels corrupted on purpose."""
-        d = self.dynamics
-        if not d.corrupted_on_purpose:
+        """The detector's quality after each epoch against the labels corrupted on purpose, as
+        the Examples tab draws it: the AUROC of the epoch's own margin, and the AUROC and
+        precision at k of the default ranking as it stood then (AUM up to the lowest
+        validation loss so far)."""
+        if not self.dynamics.corrupted_on_purpose:
             return None
-        return {"epoch": list(d.epochs), **scores.quality_by_epoch(d.margin, d.corrupted)}
+        from engine.runs.tally import ExampleTally
+
+        return ExampleTally.of(self.dynamics, self.val_losses).quality
 
 
 def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspects:

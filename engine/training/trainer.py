@@ -179,10 +179,12 @@ class Trainer:
             class_names=list(d.class_names), files=list(d.train_files), images=self._images())
 
     def _images(self):
-        """The training images as uint8 for the window's gallery (None for points, a frozen
-        backbone's features, or images too many to hold)."""
+        """The training images as uint8 for a subscriber that shows them (the window's
+        Examples tab says so with `wants_images`); None for points, a frozen backbone's
+        features, images too many to hold, or when nobody shows them."""
         x = self.data.train_x
-        if x.ndim != 4 or x.numel() > ev.IMAGES_HELD:
+        if x.ndim != 4 or x.numel() > ev.IMAGES_HELD or not any(
+                getattr(cb, "wants_images", False) for cb in self.callbacks):
             return None
         with torch.no_grad():
             return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
@@ -33,6 +34,7 @@ class Examples(QObject):
         self.tally: ExampleTally | None = None
         self._waiting: ev.ExampleDynamics | None = None
         self._label = "run"
+        self._toy = False
         self._stale = False
         self.dialog: CleanDialog | None = None
         self.notice = None
@@ -49,20 +51,32 @@ class Examples(QObject):
 
     # ---- events ------------------------------------------------------------------------
     def on_run_started(self, event: ev.RunStarted) -> None:
-        self.tally, self._waiting, self.folder, self._job = None, None, None, None
+        """A run of this window starts: it replaces what the tab showed (a run folder opened
+        here, the previous run)."""
+        self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
         self._label = event.config.get("run", {}).get("name") or "this run"
-        self.view.finished(False)
+        self._toy = event.dataset in TOY_DATASETS
+        records = (event.config.get("run") or {}).get("record_examples", True)
+        self.view.clear(f"{self._label}: its examples appear after its first epoch." if records else
+                        f"{self._label} records no per-example dynamics (run.record_examples = false).")
+
+    def on_retired(self) -> None:
+        """Reset (or a new job): the tab forgets the window's last run, unless it shows a folder."""
+        if self.folder is None:
+            self.tally, self._waiting, self._images = None, None, None
+            self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
 
     def on_training_examples(self, e: ev.TrainingExamples) -> None:
         self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
-        self.view.start(self.tally, e.images, self._label)
+        self.view.start(self.tally, e.images, self._label, points=self._toy)
 
     def on_dynamics(self, event: ev.ExampleDynamics) -> None:
-        self._waiting = event
+        if self.folder is None:
+            self._waiting = event
 
     def on_epoch(self, metrics: ev.EpochMetrics) -> None:
         d, self._waiting = self._waiting, None
-        if self.tally is None or d is None or d.epoch != metrics.epoch:
+        if self.folder is not None or self.tally is None or d is None or d.epoch != metrics.epoch:
             return
         self.tally.add(d.epoch, d.probability, d.margin, d.predicted, metrics.val_loss)
         if self.tabs.currentWidget() is self.view:
@@ -71,6 +85,8 @@ class Examples(QObject):
             self._stale = True
 
     def on_run_finished(self, result: ev.RunFinished) -> None:
+        if self.folder is not None:
+            return  # a folder opened while the run trained: the tab shows that one
         self.view.finished(self.tally is not None and bool(self.tally.epochs) and result.reason in FINISHED)
 
     def _on_tab_changed(self, _index: int) -> None:
@@ -101,26 +117,31 @@ class Examples(QObject):
             return
         self.tally = ExampleTally.of(dynamics, [e.get("val_loss") for e in run.epochs])
         self.folder, self._waiting, self._images = path, None, None
-        self.view.start(self.tally, None, path.name)
+        data = run.config.get("data") or {}
+        toy = data.get("dataset") in TOY_DATASETS
+        self.view.start(self.tally, None, path.name, points=toy)
         self.view.refresh()
         self.view.finished(bool(self.tally.epochs) and run.status in FINISHED)
         self.tabs.setCurrentWidget(self.view)
-        if self.tally.size and (run.config.get("data") or {}).get("dataset") not in TOY_DATASETS:
+        if self.tally.size and not toy and self.tally.size * _image_bytes(data) <= ev.IMAGES_HELD:
             from gui.worker import RunHandle
 
             self._job = RunHandle(run_dir=path)
             self.engine.thumbnails(self._job, "train", list(range(self.tally.size)))
             self.say(f"{path.name}: {self.tally.size:,} training examples; their images are on their way")
+        elif not toy:
+            self.say(f"{path.name}: {self.tally.size:,} training examples, too many images to hold in the window")
 
     def is_job(self, number: int) -> bool:
         return self._job is not None and number == self._job.number
 
     def on_folder_event(self, event) -> None:
-        import numpy as np
-
         if isinstance(event, ev.Thumbnails) and event.split == "train" and self.tally is not None:
             h, w, c = event.shape
             self._images = np.frombuffer(b"".join(event.pixels), np.uint8).reshape(len(event.pixels), h, w, c)
+            if len(self._images) != self.tally.size:
+                self._images = None  # (not this folder's: the tab shows another run now)
+                return
             self.view.set_images(self._images)
         elif isinstance(event, ev.EvaluationFailed):
             self.say(f"the run's images could not be shown: {event.message}")
@@ -146,8 +167,8 @@ class Examples(QObject):
         if self.dialog.exec() != QDialog.DialogCode.Accepted:
             return
         top, relabel = self.dialog.values()
-        reference = Config.load(Path(folder) / "config.json")
         try:
+            reference = Config.load(Path(folder) / "config.json")
             changes, notes = cleaned_changes(reference.to_dict(), s, top, relabel)
             config = reference.with_updates(changes)
         except ConfigError as exc:
@@ -159,3 +180,11 @@ class Examples(QObject):
             self.experiments.view.show_runs([Path(folder)], f"{Path(folder).name} and its twin with its {what} "
                                                             "(same seed and settings)")
             self.tabs.setCurrentWidget(self.experiments.view)
+
+
+def _image_bytes(data: dict) -> int:
+    """An upper bound on one training image's bytes (uint8), from a run's data settings."""
+    dataset = data.get("dataset")
+    if dataset == "image_folder":
+        return int(data.get("image_size") or 28) ** 2 * 3
+    return 32 * 32 * 3 if str(dataset).startswith("cifar") else 28 * 28

@@ -61,6 +61,8 @@ class ExamplesView(QWidget):
         self.tally = None
         self.images = None  # uint8 [N, H, W, C] of the training examples, where the window has them
         self.selected: int | None = None
+        self.points = False
+        self.run_label = "run"
         self.text_scale = 1.0
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -93,6 +95,7 @@ class ExamplesView(QWidget):
         for side in ("left", "bottom"):  # 0 … 0.5, not "× 0.001"
             self.map_plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         self.cloud = PointCloud()
+        self.cloud.set_extent(-0.05, -0.05, 0.6, 1.1)  # the map's axes and a margin: what a paint may cover
         self.map_plot.addItem(self.cloud)
         self.map_plot.getPlotItem().vb.setMouseEnabled(False, False)
         self.map_plot.setXRange(0, 0.5, padding=0.02)  # a probability's spread is at most 0.5
@@ -165,10 +168,26 @@ class ExamplesView(QWidget):
         self._fix_heights()
 
     # ---- what the controller calls ------------------------------------------------------
-    def start(self, tally, images, label: str) -> None:
-        """A new run's examples (no epoch yet)."""
+    def clear(self, text: str) -> None:
+        """Nothing to show (a run starting, one that records no dynamics, Reset): `text` says why."""
+        self.tally, self.images, self.selected = None, None, None
+        self.cloud.set_points(np.zeros(0), np.zeros(0), np.zeros(0, int), [])
+        self.cloud.highlight(None)
+        for c in self.curves.values():
+            c.setData([], [])
+        self.margin_curve.setData([], [])
+        self.turn_line.hide()
+        self.image.clear()
+        self.detail.setText("")
+        self.summary.setText(text)
+        self.map_key.setText("")
+        self.train_button.setEnabled(False)
+        self.gallery.start(None, None)
+
+    def start(self, tally, images, label: str, points: bool = False) -> None:
+        """A new run's examples (no epoch yet). `points`: a 2-D toy set (no images to show)."""
         self.tally, self.images, self.selected = tally, images, None
-        self.run_label = label
+        self.run_label, self.points = label, points
         self.cloud.set_points(np.zeros(0), np.zeros(0), np.zeros(0, int), [])
         self.cloud.highlight(None)
         for c in self.curves.values():
@@ -269,8 +288,7 @@ class ExamplesView(QWidget):
 
     def _show_image(self, example: int) -> None:
         if self.images is None:
-            self.image.setText("2-D point" if not self.tally.files and self.tally.size and self.images is None
-                               else "no image")
+            self.image.setText("a 2-D point" if self.points else "no image\nheld")
             return
         pixels = np.ascontiguousarray(self.images[example])
         h, w, c = pixels.shape
@@ -292,6 +310,9 @@ class ExamplesView(QWidget):
     def _on_score_changed(self, name: str) -> None:
         self.score_box.setToolTip("Which score ranks the suspects. " + SCORE_HELP.get(name, ""))
         self.gallery.refresh(name, force=True)
+        self._summary()
+        if self.selected is not None:
+            self.select(self.selected)  # its rank by the new score
         self.score_changed.emit(name)
 
     # ---- words ----------------------------------------------------------------------------------
@@ -308,15 +329,17 @@ class ExamplesView(QWidget):
         if t is None:
             return
         name = self.score_box.currentText()
-        text = f"<b>{getattr(self, 'run_label', 'run')}</b>: {t.size:,} training examples"
+        text = f"<b>{self.run_label}</b>: {t.size:,} training examples"
         if t.corrupted_on_purpose:
             text += f", {int(t.corrupted.sum()):,} of their labels corrupted on purpose"
         if t.epochs:
             text += f" · epoch {t.epochs[-1]} · suspects by {name}"
             if name == "aum":
-                text += f" over epochs 1–{t.scored_epochs} (lowest val loss)"
+                text += f" over epochs 1–{t.scored_epochs}" + (" (lowest val loss)" if t.turn is not None else "")
             if t.corrupted_on_purpose:
                 score, k = t.score(name), int(t.corrupted.sum())
-                text += (f": the wrong labels found with AUROC <b>{auroc(score, t.corrupted):.3f}</b>, "
-                         f"<b>{precision_at_k(score, t.corrupted, k):.0%}</b> of the top {k:,}")
+                found = auroc(score, t.corrupted)
+                text += (f": the wrong labels found with AUROC <b>{found:.3f}</b>, "
+                         f"<b>{precision_at_k(score, t.corrupted, k):.0%}</b> of the top {k:,}" if found is not None
+                         else ": every label was corrupted, so there is no right one to tell them from")
         self.summary.setText(text)

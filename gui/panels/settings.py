@@ -86,6 +86,19 @@ class SettingsPanel(QWidget):
         self.description.setObjectName("preset_description")
         self.description.setStyleSheet("color: #444; padding: 2px 2px 6px 2px;")
         outer.addWidget(self.description)
+        # A cleaned twin's settings take examples out (data.remove / data.relabel, not fields on
+        # screen): said here, with a way back to every example.
+        cleaned_row = QHBoxLayout()
+        self.cleaned_note = QLabel()
+        self.cleaned_note.setWordWrap(True)
+        self.cleaned_note.setStyleSheet("color: #8a4b00; padding: 2px;")
+        self.keep_all = QPushButton("Keep every example")
+        self.keep_all.setToolTip("Train on the whole training split again: forget the examples these settings "
+                                 "take out or relabel")
+        self.keep_all.clicked.connect(self._on_keep_all_clicked)
+        cleaned_row.addWidget(self.cleaned_note, 1)
+        cleaned_row.addWidget(self.keep_all)
+        outer.addLayout(cleaned_row)
         self._preset: str | None = None  # the preset the settings started from
         self._preset_config: Config | None = None
 
@@ -254,6 +267,22 @@ class SettingsPanel(QWidget):
             self._loading = False
         self._update_applicable()
         self._show_preset()
+        self._show_cleaned()
+
+    def _show_cleaned(self, error: str = "") -> None:
+        removed, relabelled = self._hidden.get("data.remove") or [], self._hidden.get("data.relabel") or []
+        parts = ([f"{len(removed):,} training examples taken out"] if removed else []) + (
+            [f"{len(relabelled):,} relabelled"] if relabelled else [])
+        text = (f"These settings clean the training split: {', '.join(parts)} (positions of the split these "
+                "data settings build)." if parts else "")
+        self.cleaned_note.setText(f"{text} {error}".strip())
+        self.cleaned_note.setVisible(bool(parts or error))
+        self.keep_all.setVisible(bool(parts))
+
+    def _on_keep_all_clicked(self) -> None:
+        self._hidden = {key: [] for key in HIDDEN_KEYS}
+        self._show_cleaned()
+        self._show_preset()
 
     def _on_screen(self) -> Config | None:
         try:
@@ -311,6 +340,9 @@ class SettingsPanel(QWidget):
             raise
 
     def show_error(self, exc: ConfigError) -> None:
+        if exc.key in HIDDEN_KEYS:  # not a field on screen: said with the note about them
+            self._show_cleaned(f"{exc.key}: {exc.allowed}")
+            return
         label = self.errors.get(exc.key)
         if label is not None:
             label.setText(f"{exc.allowed}")

@@ -32,6 +32,7 @@ class SuspectsGallery(QWidget):
         self.images = None
         self.score = "aum"
         self._order: np.ndarray | None = None
+        self._captioned: np.ndarray | None = None  # the predicted classes the captions on screen say
         self._shown = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -59,10 +60,11 @@ class SuspectsGallery(QWidget):
         self.text_scale = 1.0
 
     def start(self, tally, images) -> None:
-        self.tally, self.images, self._order, self._shown = tally, images, None, 0
+        """A new run's examples (None: nothing to show)."""
+        self.tally, self.images, self._order, self._captioned, self._shown = tally, images, None, None, 0
         self.list.clear()
         self.more.setEnabled(False)
-        self.title.setText("Suspects: after the first epoch")
+        self.title.setText("Suspects: after the first epoch" if tally is not None else "Suspects")
 
     def refresh(self, score: str, force: bool = False) -> None:
         t = self.tally
@@ -71,10 +73,12 @@ class SuspectsGallery(QWidget):
         self.score = score
         order = t.order(score)
         first = order[:max(self._shown, PAGE)]
-        if not force and self._order is not None and np.array_equal(first, self._order[:len(first)]):
+        predicted = t.predicted_at_turn()[first]
+        if (not force and self._order is not None and np.array_equal(first, self._order[:len(first)])
+                and np.array_equal(predicted, self._captioned)):
             self._order = order
-            return  # the page on screen is still the most suspect: nothing to redraw
-        self._order = order
+            return  # the page on screen is still the most suspect, and as captioned: nothing to redraw
+        self._order, self._captioned = order, predicted
         self.list.clear()
         self._shown = 0
         self._next_page()

@@ -24,7 +24,7 @@ class PointCloud(pg.GraphicsObject):
         self._painted_key = None
         self._image = QImage()
         self._buffer = None
-        self._bounds = QRectF()
+        self._bounds = QRectF(0, 0, 1, 1)
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self._highlight: tuple[float, float] | None = None
@@ -41,12 +41,15 @@ class PointCloud(pg.GraphicsObject):
             if not count:
                 continue
             self._groups.append((np.uint32(QColor(color).rgba()), self.x[pick], self.y[pick]))
-        if len(self.x):
-            x0, x1, y0, y1 = self.x.min(), self.x.max(), self.y.min(), self.y.max()
-            self._bounds = QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
-        else:
-            self._bounds = QRectF()
         self._version += 1
+        self.update()
+
+    def set_extent(self, x0: float, y0: float, width: float, height: float) -> None:
+        """The area (in data units) the points and the selection ring may cover: the item's
+        bounds, so that Qt repaints all of it (bounds tight to the points clipped the ring of an
+        edge point and left its trail when it moved)."""
+        self.prepareGeometryChange()
+        self._bounds = QRectF(x0, y0, width, height)
         self.update()
 
     def highlight(self, point: tuple[float, float] | None) -> None:
@@ -67,10 +70,11 @@ class PointCloud(pg.GraphicsObject):
     def paint(self, painter, *_args) -> None:
         t = painter.transform()
         device = painter.device()
-        width, height = device.width(), device.height()
-        key = (t.m11(), t.m22(), t.dx(), t.dy(), width, height, self._version)
+        ratio = device.devicePixelRatioF()  # a HiDPI screen: the image in its own pixels
+        width, height = round(device.width() * ratio), round(device.height() * ratio)
+        key = (t.m11(), t.m22(), t.dx(), t.dy(), width, height, ratio, self._version)
         if key != self._painted_key:
-            self._image = self._render(t, width, height)
+            self._image, self._buffer = self._render(t, width, height, ratio)  # the image reads the buffer
             self._painted_key = key
         painter.save()
         painter.resetTransform()
@@ -86,19 +90,20 @@ class PointCloud(pg.GraphicsObject):
                 painter.drawPoint(at)
         painter.restore()
 
-    def _render(self, t, width: int, height: int) -> QImage:
-        """The points as discs of `size_px` splatted into an image of the device's size (one
-        numpy write per pixel of the disc, whatever the number of points)."""
-        r = max(1, int(round(self.size_px / 2)))
+    def _render(self, t, width: int, height: int, ratio: float) -> tuple[QImage, np.ndarray]:
+        """The points as discs of `size_px` splatted into an image of the device's size in its
+        pixels (one numpy write per pixel of the disc, whatever the number of points)."""
+        r = max(1, int(round(self.size_px * ratio / 2)))
         offsets = [(dx, dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1) if dx * dx + dy * dy <= r * r + 0.5]
         pixels = np.zeros((height, width), np.uint32)  # ARGB32, transparent
         flat = pixels.reshape(-1)
         for color, x, y in self._groups:
-            px = np.rint(t.m11() * x + t.m21() * y + t.dx()).astype(np.int64)
-            py = np.rint(t.m12() * x + t.m22() * y + t.dy()).astype(np.int64)
+            px = np.rint((t.m11() * x + t.m21() * y + t.dx()) * ratio).astype(np.int64)
+            py = np.rint((t.m12() * x + t.m22() * y + t.dy()) * ratio).astype(np.int64)
             inside = (px >= r) & (px < width - r) & (py >= r) & (py < height - r)
             base = py[inside] * width + px[inside]
             for dx, dy in offsets:
                 flat[base + dy * width + dx] = color
-        self._buffer = pixels  # the QImage below reads this memory
-        return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        image = QImage(pixels.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        return image, pixels

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.examples = Examples(self, view=self.examples_view, tabs=self.tabs, experiments=self.experiments,
                                  engine=self.engine, current_run_dir=lambda: self.exports.run_dir,
                                  runs_dir=self.runs_dir, say=self.status.say)
+        self.session.job_retired.connect(self.examples.on_retired)
         self.evaluations.shown.connect(self.exports.set_report)
         self.evaluations.shown.connect(self.test_shown)
         self.evaluations.failed.connect(self._on_evaluations_failed)

@@ -88,7 +88,7 @@ def test_suspects_json_ranks_most_suspect_first_with_the_detectors_quality(noisy
     assert report["auroc"] == pytest.approx(roc_auc_score(mask, [by_index[i]["score"] for i in range(256)]))
     top = [r["corrupted"] for r in rows[:report["k"]]]
     assert report["precision_at_k"] == pytest.approx(sum(top) / len(top))
-    assert len(report["by_epoch"]["aum_auroc"]) == 5
+    assert len(report["by_epoch"]["ranking_auroc"]) == 5
     text = cli("suspects", noisy_run, "--top", 5)
     assert text.returncode == 0 and "AUROC" in text.stdout
     assert len([line for line in text.stdout.splitlines() if line.strip()[:1].isdigit()]) == 5
@@ -188,3 +188,57 @@ def test_an_image_folders_suspects_are_its_files(tmp_path):
     assert all(Path(f).is_file() for f in files)
     in_training = [f for f in wrong if f in files]
     assert in_training and set(files[:len(in_training)]) == set(in_training)
+
+
+def test_a_clean_entry_cleans_the_trial_it_names_with_that_trials_own_settings(tmp_path):
+    plan = [{"data.train_size": 200}, {"clean": {"trial": 0, "top": 5}},
+            {"clean": {"trial": 1, "top": 5}}]
+    result = Experiment(tiny_config(NOISY), plan, runs_dir=tmp_path, name="t").run()
+    first, once, twice = result.trials
+    assert once.config.data.train_size == twice.config.data.train_size == 200
+    assert all(p < 200 for p in once.config.data.remove) and len(once.config.data.remove) == 5
+    assert set(once.config.data.remove) < set(twice.config.data.remove)  # a clean of a clean keeps the first's
+    assert len(twice.config.data.remove) == 10
+    assert read_dynamics(twice.run_dir).size == 190
+
+
+def test_a_clean_entry_refuses_a_trial_that_did_not_finish(tmp_path):
+    from engine.core.control import RunControl
+    from tests.helpers import StopAfterSteps
+
+    control = RunControl()
+    plan = [{}, {"clean": {"trial": 0, "top": 5}}]
+    result = Experiment(tiny_config({**NOISY, "optim.epochs": 50}), plan, control=control, runs_dir=tmp_path,
+                        subscribers=[StopAfterSteps(control, 10)]).run()
+    assert len(result.trials) == 1 and result.reason == "user_stopped"  # a stop ends the plan there
+
+
+def test_positions_are_refused_with_folds_and_every_label_corrupted_has_no_auroc(tmp_path):
+    with pytest.raises(ConfigError, match="data.remove.*folds"):
+        tiny_config({"data.remove": [1], "data.folds": 3})
+    folder = run_single(tiny_config({"data.label_noise": 1.0, "optim.epochs": 2}), runs_dir=tmp_path).run_dir
+    out = cli("suspects", folder, "--top", 3)
+    assert out.returncode == 0, out.stderr
+    assert "AUROC n/a" in out.stdout and "every label was corrupted" in out.stdout
+    assert json.loads(cli("suspects", folder, "--json").stdout)["auroc"] is None
+
+
+def test_the_twin_of_an_experiments_run_goes_beside_the_experiment(tmp_path):
+    result = Experiment(tiny_config(NOISY), [{}, {"run.seed": 1}], runs_dir=tmp_path, name="e").run()
+    out = cli("clean", result.trials[0].run_dir, "--top", 5)
+    assert out.returncode == 0, out.stderr
+    twin = Path(out.stdout.strip().splitlines()[-1])
+    assert twin.parent == tmp_path  # not inside the experiment's folder, whose members it is not
+
+
+def test_headless_runs_do_not_convert_their_images(tmp_path):
+    from engine.core import events as ev
+    from tests.helpers import Recorder
+
+    recorder = Recorder()
+    run_single(tiny_config(), runs_dir=tmp_path, subscribers=[recorder])
+    (examples,) = recorder.of(ev.TrainingExamples)
+    assert examples.images is None and len(examples.given) == 256
+    recorder.wants_images = True  # a subscriber that shows them (the window's engine thread) gets them
+    run_single(tiny_config(), runs_dir=tmp_path, subscribers=[recorder])
+    assert recorder.of(ev.TrainingExamples)[-1].images.shape == (256, 28, 28, 1)

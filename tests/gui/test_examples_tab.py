@@ -119,3 +119,54 @@ def test_open_a_run_shows_a_headless_runs_examples_with_their_images(qtbot, wind
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(old))
     view.open_button.click()
     assert "recorded no per-example dynamics" in window.examples.notice.text()
+
+
+def test_a_new_run_or_reset_leaves_nothing_of_the_previous_run(qtbot, window):
+    view = trained(qtbot, window)
+    assert view.tally is not None
+    window.settings_panel.set_config(tiny_config({"run.record_examples": False, "optim.epochs": 2}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    assert view.tally is None and view.images is None and len(view.cloud.x) == 0
+    assert view.gallery.list.count() == 0 and not view.train_button.isEnabled()
+    assert "records no per-example dynamics" in view.summary.text()
+    view = trained(qtbot, window)
+    window.actions["reset"].trigger()
+    assert view.tally is None and len(view.cloud.x) == 0 and view.gallery.list.count() == 0
+
+
+def test_a_run_opened_while_another_trains_stays_on_screen(qtbot, window, tmp_path, monkeypatch):
+    from engine.experiments.experiment import run_single
+    from tests.gui.conftest import wait_for_step
+
+    folder = run_single(tiny_config({**NOISY, "data.train_size": 128}), runs_dir=tmp_path / "h").run_dir
+    window.settings_panel.set_config(tiny_config({**NOISY, "optim.epochs": 6}))
+    window.actions["start"].trigger()
+    wait_for_step(qtbot, window)
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
+    view = window.examples_view
+    view.open_button.click()
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        pass
+    assert view.tally.size == 128 and len(view.tally.epochs) == 4  # the folder's, not the live run's
+    assert view.run_label == folder.name
+
+
+def test_score_choice_changes_the_summary_and_the_selected_examples_rank(qtbot, window):
+    view = trained(qtbot, window)
+    example = int(view.tally.order("aum")[0])
+    view.select(example)
+    assert "suspect no. 1 of" in view.detail.text()
+    view.score_box.setCurrentText("confidence")
+    assert "by confidence" in view.summary.text()
+    rank = int(np.flatnonzero(view.tally.order("confidence") == example)[0]) + 1
+    assert f"suspect no. {rank:,} of" in view.detail.text()
+
+
+def test_a_cleaned_twins_settings_say_so_in_the_panel_and_can_keep_every_example(qtbot, window):
+    panel = window.settings_panel
+    panel.set_config(tiny_config({"data.remove": [3, 4, 5]}))
+    assert panel.cleaned_note.isVisibleTo(panel) and "3 training examples taken out" in panel.cleaned_note.text()
+    assert panel.config().data.remove == [3, 4, 5]
+    panel.keep_all.click()
+    assert panel.config().data.remove == [] and not panel.cleaned_note.isVisibleTo(panel)
