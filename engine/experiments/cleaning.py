@@ -3,7 +3,7 @@ examples of its ranking, or with their labels replaced by the class predicted. N
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from typing import Any
 
 from engine.core.config import ConfigError
@@ -41,10 +41,11 @@ def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabe
         taken = {r["index"] for r in rows}
         kept = [p for p in data.get("relabel", []) if p[0] not in taken]
         changes = {"data.relabel": sorted(kept + [[r["index"], r["predicted"]] for r in rows])}
-        what = f"{top} suspects relabelled"
+        what = f"{len(changes['data.relabel']):,} suspects relabelled"
     else:
         changes = {"data.remove": sorted(set(data.get("remove", [])) | {r["index"] for r in rows})}
-        what = f"{top} suspects removed"
+        what = f"{len(changes['data.remove']):,} suspects removed"
+    name = re.sub(r" \([\d,]+ suspects (removed|relabelled)\)$", "", name)  # a clean of a clean: one count
     changes["run.name"] = f"{name} ({what})"
     notes = {"twin_of": str(s.path), "cleaned": {"top": top, "relabel": relabel, "score": s.ranking.score_name,
                                                   "epochs_scored": s.ranking.upto}}
@@ -65,7 +66,6 @@ def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
     """A plan's {"clean": {...}} entry made into settings: the named trial's own settings
     (its plan changes and the live edits it started with) with its suspects taken out, from
     its folder. `trials`: the experiment's trials so far (engine.experiments.experiment.Trial)."""
-    from engine.experiments.plans import differences
 
     spec = entry[CLEAN]
     index = spec.get("trial", 0)

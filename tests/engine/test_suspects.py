@@ -200,6 +200,7 @@ def test_a_clean_entry_cleans_the_trial_it_names_with_that_trials_own_settings(t
     assert set(once.config.data.remove) < set(twice.config.data.remove)  # a clean of a clean keeps the first's
     assert len(twice.config.data.remove) == 10
     assert read_dynamics(twice.run_dir).size == 190
+    assert twice.config.run.name == "run (10 suspects removed)"
 
 
 def test_a_clean_entry_refuses_a_trial_that_did_not_finish(tmp_path):
