@@ -161,10 +161,20 @@ def parse_over(text: str) -> tuple[str, list]:
 
 
 def cmd_curve(args) -> int:
+    from engine.core.config import curve_section
     from engine.experiments.plans import curve_plan
 
     try:
-        key, values = parse_over(args.over)
+        sweep = curve_section(args.config, args.preset)
+        if args.over:
+            key, values = parse_over(args.over)
+        elif sweep is not None:  # the preset's own sweep
+            key, values = sweep["over"], sweep["values"]
+            args.seeds = args.seeds if args.seeds is not None else sweep["seeds"]
+        else:
+            raise ConfigError("--over", None, "KEY=V1,V2,... (these settings have no [curve] sweep of their own), "
+                                              "e.g. --over data.train_size=100,300,1000")
+        args.seeds = 3 if args.seeds is None else args.seeds
         if args.seeds < 1:
             raise ConfigError("seeds", args.seeds, "at least 1")
 
@@ -228,9 +238,10 @@ def add_commands(sub) -> None:
     cv.set_defaults(func=cmd_cv)
     curve = sub.add_parser("curve", help=COMMANDS["curve"])
     add_settings_arguments(curve)
-    curve.add_argument("--over", required=True, metavar="KEY=V1,V2,...",
-                       help="the setting and its values, e.g. data.train_size=100,300,1000,3000 or model.width=16,64,256")
-    curve.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per value (default 3)")
+    curve.add_argument("--over", metavar="KEY=V1,V2,...",
+                       help="the setting and its values, e.g. data.train_size=100,300,1000,3000 or model.width=16,64,256 "
+                            "(default: the preset's own [curve] sweep, e.g. --preset double_descent)")
+    curve.add_argument("--seeds", type=int, metavar="N", help="seeds per value (default 3, or the preset's [curve])")
     curve.set_defaults(func=cmd_curve)
     tour = sub.add_parser("tour", help=COMMANDS["tour"])
     add_settings_arguments(tour, source=False, set_help="override one setting of every run")

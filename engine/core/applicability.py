@@ -12,9 +12,11 @@ from engine.core.config import TORCHVISION_DATASETS, RegularizationConfig
 # A backbone frozen for the whole run: its features of each image are computed once.
 FROZEN_MODES = ("random_frozen", "frozen")
 # Datasets that come with their own test split: data.test_size does not apply to them.
-OFFICIAL_TEST_SPLIT = ("fashion_mnist", *TORCHVISION_DATASETS)
-TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images), "
-                     "used whole: test size applies to toy data and image folders only.")
+OFFICIAL_TEST_SPLIT = ("fashion_mnist", "mnist1d", *TORCHVISION_DATASETS)
+TEST_SIZE_IGNORED = ("This dataset has an official test split (Fashion-MNIST: 10,000 images; MNIST-1D: 6,000 "
+                     "signals), used whole: test size applies to toy data, modular addition and image folders only.")
+MODULAR_SIZES = ("modular_addition: data.train_fraction of the modulus² pairs train, the rest validate (less "
+                 "data.test_size, locked for the test).")
 AUGMENT_KEYS = tuple(f"regularization.{f.name}" for f in dataclasses.fields(RegularizationConfig)
                      if f.name.startswith("augment_"))
 NETWORK_KEYS = ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation")
@@ -30,11 +32,16 @@ def features_cached(backbone: str, transfer: str) -> bool:
 
 def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
     """For each setting that may not apply: why not (None: it applies), given `value(key)` of
-    "data.dataset", "model.backbone" and "model.transfer"."""
+    "data.dataset", "model.arch", "model.backbone" and "model.transfer"."""
     dataset, backbone, transfer = value("data.dataset"), value("model.backbone"), value("model.transfer")
     out: dict[str, str | None] = {
         "data.test_size": TEST_SIZE_IGNORED if dataset in OFFICIAL_TEST_SPLIT else None,
-        "data.classes": None if dataset == "fashion_mnist" else "Only for fashion_mnist."}
+        "data.classes": None if dataset == "fashion_mnist" else "Only for fashion_mnist.",
+        "data.modulus": None if dataset == "modular_addition" else "Only for modular_addition.",
+        "data.train_fraction": None if dataset == "modular_addition" else "Only for modular_addition.",
+        "data.train_size": MODULAR_SIZES if dataset == "modular_addition" else None,
+        "data.val_size": MODULAR_SIZES if dataset == "modular_addition" else None,
+        "model.bias": None if value("model.arch") == "mlp" else "Only for the MLP."}
     for key in NETWORK_KEYS:
         out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
     for key in BACKBONE_KEYS:

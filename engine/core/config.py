@@ -27,7 +27,8 @@ SCHEMA_VERSION = 1
 
 TOY_DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
 TORCHVISION_DATASETS = ("mnist", "kmnist", "fashion_mnist_folder", "cifar10", "cifar100")
-DATASETS = ("fashion_mnist", *TOY_DATASETS, "image_folder", *TORCHVISION_DATASETS)
+GENERATED_DATASETS = ("modular_addition", "mnist1d")  # vectors, made from the seed or shipped
+DATASETS = ("fashion_mnist", *TOY_DATASETS, *GENERATED_DATASETS, "image_folder", *TORCHVISION_DATASETS)
 
 
 class ConfigError(ValueError):
@@ -60,7 +61,7 @@ def setting(default: Any, help: str, *, choices: tuple | None = None, min: float
 
 @dataclass
 class DataConfig:
-    dataset: str = setting("fashion_mnist", "Which data to learn: Fashion-MNIST (shipped), a 2-D toy set, your own image folder, or a torchvision dataset already on disk.", choices=DATASETS)
+    dataset: str = setting("fashion_mnist", "Which data to learn: Fashion-MNIST (shipped), a 2-D toy set, modular addition (a + b mod p, the grokking task), MNIST-1D (shipped; 40-number signals of 10 digits, the double-descent task), your own image folder, or a torchvision dataset already on disk.", choices=DATASETS)
     path: str = setting("", "Folder holding the data for image_folder (one sub-folder per class) or for a torchvision dataset on disk.")
     train_size: int = setting(1000, "Training examples used (a stratified subset). Fewer examples make memorizing easier than learning.", min=1)
     val_size: int = setting(5000, "Examples held out from training to measure generalization each epoch.", min=1)
@@ -68,6 +69,8 @@ class DataConfig:
     label_noise: float = setting(0.0, "Fraction of training labels replaced at random. A network that fits them is memorizing noise, not learning patterns.", min=0.0, max=1.0)
     label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
     toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
+    modulus: int = setting(97, "modular_addition: the p of a + b mod p. Its p² pairs are the data; each pair is two one-hot numbers, its class the sum mod p.", min=2, max=1000)
+    train_fraction: float = setting(0.5, "modular_addition: the fraction of the p² pairs trained on (the rest validate, and data.test_size of them are locked as the test split). Less data makes memorizing easier than finding the rule.", min=0.0, max=1.0, min_exclusive=True, max_exclusive=True)
     image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
     classes: str = setting("all", "Which Fashion-MNIST classes: all ten; even (T-shirt, pullover, coat, shirt, bag: the source task the fashion_cnn backbone was pretrained on) or odd (trouser, dress, sandal, sneaker, ankle boot: its transfer target).", choices=("all", "even", "odd"))
     folds: int = setting(0, "Cross-validation: 0 keeps one fixed validation split; k ≥ 2 cuts the training examples into k stratified folds, trains on k − 1 and validates on fold `data.fold` (a cross-validation runs every fold and reports mean ± sd).", min=0, max=100)
@@ -83,7 +86,8 @@ class ModelConfig:
     width: int = setting(512, "Units per hidden layer (MLP) or channels of the first convolution (CNN, ResNet). Bigger networks memorize more easily.", min=1, max=8192, search=(16, 1024, True))
     depth: int = setting(2, "Hidden layers (MLP), convolution blocks (CNN) or residual blocks (ResNet). A simpler architecture has less room to memorize.", min=1, max=16)
     batch_norm: bool = setting(False, "Normalize activations after each hidden layer; speeds training and regularizes a little.", search=True)
-    activation: str = setting("relu", "Non-linearity between layers.", choices=("relu", "tanh", "gelu"), search=True)
+    activation: str = setting("relu", "Non-linearity between layers. square (x²): the grokking papers' choice for modular arithmetic.", choices=("relu", "tanh", "gelu", "square"), search=True)
+    bias: bool = setting(True, "Biases in the MLP's layers. Off for modular arithmetic, as in the grokking papers: every weight is then decayed by L2.")
     backbone: str = setting("none", "Transfer learning: start from a CNN trained on other data (shipped with the app, never downloaded). fashion_cnn: pretrained on Fashion-MNIST's even classes (use data.classes = odd); squeezenet: SqueezeNet 1.1 trained on ImageNet (for your own images). Replaces arch, width and depth with the backbone and a new linear head.", choices=("none", "fashion_cnn", "squeezenet"))
     transfer: str = setting("finetune", "How the backbone trains. scratch: its architecture from random weights; random_frozen: random weights, frozen (the honest control); frozen: pretrained and frozen, features computed once, only the head trains (feature extraction); finetune: pretrained, trained at a lower learning rate so large early updates do not wreck what it learned.", choices=("scratch", "random_frozen", "frozen", "finetune"))
     frozen_epochs: int = setting(0, "finetune: train the head alone for this many epochs first, then the whole network (fastai's fine_tune): a random head's large gradients never reach the pretrained layers.", min=0, max=10000)
@@ -122,6 +126,7 @@ class OptimConfig:
     momentum: float = setting(0.9, "Momentum for SGD.", min=0.0, max=1.0, max_exclusive=True)
     batch_size: int = setting(64, "Examples per optimization step.", min=1, max=65536)
     epochs: int = setting(40, "Passes over the training set.", min=1, max=100000)
+    loss: str = setting("cross_entropy", "The data loss: cross-entropy, or mse (squared error against one-hot targets, as in the grokking papers).", choices=("cross_entropy", "mse"))
 
 
 @dataclass
@@ -157,7 +162,7 @@ class Config:
                               f"at most {SCHEMA_VERSION}; this file was written by a newer Overfit Lab")
         sections = {}
         for name, value in raw.items():
-            if name in ("schema_version", "search"):  # [search]: engine.search.study reads it
+            if name in ("schema_version", "search", "curve"):  # [search], [curve]: read by their commands
                 continue
             section_cls = SECTIONS.get(name)
             if section_cls is None:
@@ -392,6 +397,41 @@ def search_section(config_file: str | None = None, preset: str | None = None) ->
     except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
         return None  # resolve() names what is wrong with the file
     return raw.get("search")
+
+
+CURVE_KEYS = {"over": str, "values": list, "seeds": int}
+
+
+def curve_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
+    """The `[curve]` table of a settings file or preset — a sweep of its own: `over` (the
+    setting), `values`, `seeds` — checked, each problem named; None where there is none."""
+    path = Path(config_file) if config_file else presets_dir() / f"{preset or 'overfit'}.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
+        return None  # resolve() names what is wrong with the file
+    table = raw.get("curve")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError("curve", table, "a table: over = \"section.key\", values = [...], seeds = N")
+    for key in table:
+        if key not in CURVE_KEYS:
+            raise ConfigError(f"curve.{key}", table[key], f"a key of [curve]: {', '.join(CURVE_KEYS)}")
+    for key, kind in CURVE_KEYS.items():
+        value = table.get(key, 3 if key == "seeds" else None)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"curve.{key}", value, {"over": "a setting's name, e.g. \"model.width\"",
+                                                      "values": "a list of that setting's values",
+                                                      "seeds": "a whole number of seeds per value"}[key])
+    field_info(table["over"])  # a known setting, or ConfigError naming it
+    values = [check_value(table["over"], field_info(table["over"]), v) for v in table["values"]]
+    if not values:
+        raise ConfigError("curve.values", values, "at least one value")
+    if table.get("seeds", 3) < 1:
+        raise ConfigError("curve.seeds", table["seeds"], "at least 1")
+    return {"over": table["over"], "values": values, "seeds": table.get("seeds", 3)}
 
 
 def resolve(config_file: str | None = None, preset: str | None = None,

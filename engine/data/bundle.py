@@ -6,6 +6,7 @@ Small datasets live as tensors on the training device: batches are shuffled inde
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,8 @@ from engine.data.sources import (
     load_image_folder,
     load_torchvision,
     make_toy,
+    mnist1d,
+    modular_addition,
 )
 from engine.data.splits import (
     LockedSplit,
@@ -89,6 +92,22 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
             pool_x, pool_y = _only(pool_x, pool_y, keep)
             test_x, test_y = _only(test_x, test_y, keep)
             classes = [FASHION_CLASSES[c] for c in keep]
+    elif cfg.dataset == "modular_addition":  # the pairs in a random order: train, validation, test
+        x, y = modular_addition(cfg.modulus)
+        order = rng.permutation(len(y))
+        n_train = round(cfg.train_fraction * len(y))
+        n_test = min(cfg.test_size, (len(y) - n_train) // 2)
+        if n_train < 1 or len(y) - n_train - n_test < 1:
+            raise ConfigError("data.train_fraction", cfg.train_fraction,
+                              f"a fraction that leaves pairs both to train and to validate on ({len(y):,} pairs)")
+        x, y = x[order], y[order]
+        pool_x, pool_y, test_x, test_y = x[:len(y) - n_test], y[:len(y) - n_test], x[len(y) - n_test:], y[len(y) - n_test:]
+        cfg = dataclasses.replace(cfg, train_size=n_train, val_size=len(pool_y) - n_train)
+        classes = [str(i) for i in range(cfg.modulus)]
+    elif cfg.dataset == "mnist1d":  # 16,000 shipped signals: the last 6,000 are the locked test split
+        x, y = mnist1d()
+        pool_x, pool_y, test_x, test_y = x[:10_000], y[:10_000], x[10_000:], y[10_000:]
+        classes = [str(i) for i in range(10)]
     elif cfg.dataset == "image_folder":
         files: list[str] = []
         x, y, classes = load_image_folder(cfg.path, cfg.image_size, cfg.skip_unreadable, warnings, files)
@@ -112,7 +131,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         raise ConfigError("data.train_size", cfg.train_size,
                           f"at most {available} ({cfg.dataset} has {len(pool_y)} training examples "
                           f"and data.val_size = {cfg.val_size} of them are held out for validation)")
-    if cfg.dataset in TOY_DATASETS:
+    if cfg.dataset in TOY_DATASETS or cfg.dataset == "modular_addition":  # already in a random order
         val_idx = np.arange(cfg.train_size, cfg.train_size + cfg.val_size)
         train_idx = np.arange(cfg.train_size)
     else:
@@ -140,6 +159,8 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     train_x = floats(pool_x[train_idx])
     dims = (0, 2, 3) if train_x.ndim == 4 else (0,)
     mean, std = train_x.mean(dim=dims).cpu(), train_x.std(dim=dims).cpu()
+    if cfg.dataset == "modular_addition":  # one-hot numbers, as the grokking papers feed them
+        mean, std = torch.zeros_like(mean), torch.ones_like(std)
 
     def labels(a):
         return torch.from_numpy(np.ascontiguousarray(a)).long().to(device)

@@ -65,6 +65,27 @@ def fashion_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             _read_idx_gz(folder / "t10k-labels-idx1-ubyte.gz"))
 
 
+# ---- generated and shipped vectors ---------------------------------------------------------
+
+def modular_addition(modulus: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) of 0 … p − 1 as two one-hot numbers side by side ([p², 2p] float32),
+    and its class (a + b) mod p."""
+    a, b = np.divmod(np.arange(modulus * modulus), modulus)
+    x = np.zeros((modulus * modulus, 2 * modulus), np.float32)
+    x[np.arange(len(a)), a] = 1.0
+    x[np.arange(len(b)), modulus + b] = 1.0
+    return x, (a + b) % modulus
+
+
+@lru_cache(maxsize=1)
+def mnist1d() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-1D (Greydanus 2020), shipped: 16,000 signals of 40 numbers and their digit."""
+    folder = resources_dir() / "data" / "mnist1d"
+    _verify_checksums(folder)
+    with np.load(folder / "mnist1d.npz") as f:
+        return f["x"].astype(np.float32), f["y"].astype(np.int64)
+
+
 # ---- 2-D toy sets ---------------------------------------------------------------------
 
 def make_toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,15 @@ from torch import nn
 
 from engine.core.config import ModelConfig
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU}
+
+class Square(nn.Module):
+    """x²: the activation of the grokking papers' modular-arithmetic networks."""
+
+    def forward(self, x):
+        return x * x
+
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "square": Square}
 
 
 class InputNorm(nn.Module):
@@ -42,13 +50,13 @@ class MLP(nn.Module):
         layers: OrderedDict[str, nn.Module] = OrderedDict(flatten=nn.Flatten())
         width_in = in_features
         for i in range(1, cfg.depth + 1):
-            layers[f"fc{i}"] = nn.Linear(width_in, cfg.width)
+            layers[f"fc{i}"] = nn.Linear(width_in, cfg.width, bias=cfg.bias)
             if cfg.batch_norm:
                 layers[f"bn{i}"] = nn.BatchNorm1d(cfg.width)
             layers[f"act{i}"] = act()
             layers[f"drop{i}"] = nn.Dropout(dropout)
             width_in = cfg.width
-        layers["out"] = nn.Linear(width_in, num_classes)
+        layers["out"] = nn.Linear(width_in, num_classes, bias=cfg.bias)
         self.body = nn.Sequential(layers)
 
     def forward(self, x):

@@ -33,12 +33,22 @@ class Evaluation:
         return self.probabilities.argmax(1)
 
 
+def data_loss(logits: torch.Tensor, y: torch.Tensor, kind: str = "cross_entropy",
+              reduction: str = "mean") -> torch.Tensor:
+    """optim.loss: cross-entropy, or the squared error against one-hot targets (averaged over
+    the classes, so that an example's loss does not grow with their number)."""
+    if kind == "mse":
+        per_example = (logits - F.one_hot(y, logits.shape[1]).to(logits.dtype)).pow(2).mean(1)
+        return per_example.sum() if reduction == "sum" else per_example.mean()
+    return F.cross_entropy(logits, y, reduction=reduction)
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
-             between_chunks: Callable[[], bool] | None = None) -> Evaluation:
-    """Mean loss, accuracy and predictions with the model in eval mode, in chunks of
-    EVAL_BATCH. `between_chunks` is called before each chunk; True stops the evaluation
-    (EvaluationStopped), as a pause or stop between training batches would."""
+             between_chunks: Callable[[], bool] | None = None, loss: str = "cross_entropy") -> Evaluation:
+    """Mean loss (`loss`: optim.loss), accuracy and predictions with the model in eval mode, in
+    chunks of EVAL_BATCH. `between_chunks` is called before each chunk; True stops the
+    evaluation (EvaluationStopped), as a pause or stop between training batches would."""
     was_training = model.training
     model.eval()
     device = x.device
@@ -49,7 +59,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
             if between_chunks is not None and between_chunks():
                 raise EvaluationStopped
             logits = model(x[start:start + EVAL_BATCH])
-            loss_sum += F.cross_entropy(logits, y[start:start + EVAL_BATCH], reduction="sum")
+            loss_sum += data_loss(logits, y[start:start + EVAL_BATCH], loss, reduction="sum")
             probs.append(torch.softmax(logits, 1))
     finally:
         model.train(was_training)

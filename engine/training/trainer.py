@@ -19,7 +19,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from engine.core import events as ev
 from engine.core.applicability import features_cached
@@ -34,7 +33,7 @@ from engine.nets.regularizers import Diverged, FiniteCheck, weight_penalty
 from engine.training.callbacks import BestTracker, Callback, EarlyStopping
 from engine.training.ending import final_metrics
 from engine.training.epoch import EpochTotals, epoch_metrics, example_dynamics
-from engine.training.evaluate import EvaluationStopped, decision_boundary, evaluate
+from engine.training.evaluate import EvaluationStopped, data_loss, decision_boundary, evaluate
 from engine.training.live import apply_live_settings
 from engine.training.optimization import Decay, base_lr, build_optimizer
 from engine.training.reports import evaluate_test
@@ -222,10 +221,10 @@ class Trainer:
             self._poll_control()
             reg = self.config.regularization
             xb, yb = d.train_x[idx], d.train_y[idx]
-            if augmentation_active(reg, d.is_toy) and not self.features_cached:
-                xb = augment(xb, reg, self.augment_gen)
+            if augmentation_active(reg, d.is_toy or xb.ndim == 2) and not self.features_cached:
+                xb = augment(xb, reg, self.augment_gen)  # (vectors: input noise only)
             logits = self.model(xb)
-            loss = F.cross_entropy(logits, yb)
+            loss = data_loss(logits, yb, cfg.optim.loss)
             bad = self.finite.check(loss, self.step + 1)
             if bad is not None:
                 self._diverged(*bad)
@@ -291,7 +290,8 @@ class Trainer:
     def _epoch_metrics(self, epoch: int, t: EpochTotals) -> ev.EpochMetrics:
         d = self.data
         try:
-            val = evaluate(self.model, d.val_x, d.val_y, between_chunks=self._pause_or_stop)
+            val = evaluate(self.model, d.val_x, d.val_y, between_chunks=self._pause_or_stop,
+                           loss=self.config.optim.loss)
         except EvaluationStopped:
             raise StopRequested(", during validation") from None
         monitored = val.loss if self.tracker.monitor == "val_loss" else val.accuracy

@@ -44,6 +44,16 @@ class CurveDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def offer(self, sweep: dict) -> None:
+        """A preset's own sweep (its [curve] table): chosen, its values and seeds filled in."""
+        key = sweep["over"]
+        if self.key.findData(key) < 0:
+            self.key.addItem(key, key)
+        self.key.setCurrentIndex(self.key.findData(key))
+        self.values.setText(", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sweep["values"]))
+        self.seeds.setValue(sweep["seeds"])
+        self.setToolTip("The preset's own sweep is filled in (its [curve] table); change it at will.")
+
     def plan(self, base_seed: int) -> tuple[str, list, list[dict]]:
         key = self.key.currentData()
         values = [parse_literal(v.strip()) for v in self.values.text().split(",") if v.strip()]

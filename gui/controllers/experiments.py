@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core import events as ev
-from engine.core.config import Config, ConfigError
+from engine.core.config import Config, ConfigError, curve_section, preset_names
 from engine.experiments.plans import cv_plan, tour_plan, transfer_plan, twin_config
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CurveDialog
@@ -43,7 +43,8 @@ class Experiments:
         self.note = ""  # said in the Experiment tab's title: what the experiment changed (the panel's settings)
         self.notice = None  # the last dialog saying why a request could not be done
         self._panel_before = None  # (config, preset) the tour replaced while it shows each remedy
-        self._curve_dialog: CurveDialog | None = None  # one dialog, kept: what was typed is there the next time
+        self._curve_dialog: CurveDialog | None = None
+        self._offered: dict | None = None  # the preset sweep last filled into the dialog  # one dialog, kept: what was typed is there the next time
 
     def menu_entries(self) -> list:
         # Lambdas: a menu action's triggered(checked) would land in the first parameter.
@@ -123,6 +124,11 @@ class Experiments:
             return
         if dialog is None:  # one dialog, kept: what was typed is there the next time
             dialog = self._curve_dialog = self._curve_dialog or CurveDialog(self.parent)
+            preset = self.panel.preset_name()
+            sweep = curve_section(preset=preset) if preset in preset_names() else None
+            if sweep is not None and sweep != self._offered:  # a preset with a sweep of its own: offered
+                dialog.offer(sweep)
+                self._offered = sweep
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
         try:

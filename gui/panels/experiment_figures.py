@@ -134,6 +134,44 @@ def band_plot(plot, curves, scale: float, color: str, name: str) -> None:
     plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5), name=name)
 
 
+INTERPOLATES = 0.99  # training accuracy on the given labels that counts as fitting them all
+
+
+def descent_points(xs, train: list[float], val: list[float]) -> tuple[float | None, int | None]:
+    """(the interpolation threshold: the smallest x whose mean training accuracy on the given
+    labels is >= INTERPOLATES; the index of an interior validation-accuracy minimum — the
+    error's peak — lower than the best before it and the last, where there is one)."""
+    threshold = next((float(x) for x, t in zip(xs, train, strict=True) if t >= INTERPOLATES), None)
+    peak = None
+    if len(val) >= 3:
+        i = int(np.argmin(val[1:-1])) + 1
+        if val[i] < max(val[:i]) and val[i] < val[-1]:
+            peak = i
+    return threshold, peak
+
+
+def mark_descent(view, xs, groups) -> None:
+    """On a sweep of model size: the interpolation threshold and the validation error's peak."""
+    if len(groups) < 3 or view.meta.get("over") not in ("model.width", "model.depth"):
+        return
+    train = [g[1]["train_accuracy"][0] for g in groups]
+    val = [g[1]["val_accuracy"][0] for g in groups]
+    threshold, peak = descent_points(xs, train, val)
+    log = view.plots["accuracy"].getPlotItem().getAxis("bottom").logMode
+    at = (lambda x: math.log10(x)) if log else (lambda x: x)
+    p = view.plots["accuracy"]
+    if threshold is not None:
+        p.addItem(pg.InfiniteLine(at(threshold), angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
+                                  label=f"fits every training label from {threshold:g}",
+                                  labelOpts={"position": 0.12, "color": "#555"}), ignoreBounds=True)
+    if peak is not None:
+        error = (1 - val[peak]) * 100
+        text = pg.TextItem(f"peak: val error {error:.1f} %", color="#b03030", anchor=(0.5, 1.2))
+        text.setPos(at(float(xs[peak])), val[peak] * 100)
+        p.addItem(text, ignoreBounds=True)
+    view.descent = (threshold, None if peak is None else float(xs[peak]))
+
+
 def draw_curve(view) -> None:
     """A learning curve: final and best accuracies against the varied setting, bands over seeds."""
     key = view.meta.get("over", "")
@@ -157,6 +195,7 @@ def draw_curve(view) -> None:
         lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
         p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
         p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
+    mark_descent(view, xs, groups)
     rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
             ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
     done = len(rows_in)

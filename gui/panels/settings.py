@@ -246,7 +246,7 @@ class SettingsPanel(QWidget):
         if self._loading:
             return
         self.clear_error(key)
-        if key in ("data.dataset", "model.backbone", "model.transfer"):
+        if key in ("data.dataset", "model.arch", "model.backbone", "model.transfer"):
             self._update_applicable()
         self._show_preset()
         self.setting_changed.emit(key, self.value(key))
