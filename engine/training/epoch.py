@@ -66,14 +66,17 @@ class EpochTotals:
         return (torch.stack(self.penalties) * sizes).sum().item()
 
 
-def example_dynamics(epoch: int, t: EpochTotals, labels: torch.Tensor) -> ev.ExampleDynamics:
+def example_dynamics(epoch: int, t: EpochTotals, labels: torch.Tensor, loss: str = "cross_entropy"
+                     ) -> ev.ExampleDynamics:
     """The epoch's per-example figures, from each example's logits in its training batch, as
-    numpy (one device read an epoch)."""
+    numpy (one device read an epoch). The probability of the given label: its softmax; for a
+    network trained with squared error against one-hot targets (optim.loss = mse), whose
+    outputs are those targets' estimates, the given label's output clipped to [0, 1]."""
     logits, given = t.logits, labels[:, None]
     with torch.no_grad():
         chosen = logits.gather(1, given)
         margin = chosen[:, 0] - logits.scatter(1, given, float("-inf")).amax(1)
-        probability = (chosen[:, 0] - logits.logsumexp(1)).exp()
+        probability = chosen[:, 0].clamp(0, 1) if loss == "mse" else (chosen[:, 0] - logits.logsumexp(1)).exp()
         predicted = logits.argmax(1)
     return ev.ExampleDynamics(
         epoch=epoch, probability=probability.cpu().numpy().astype(np.float16),

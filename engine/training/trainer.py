@@ -198,7 +198,7 @@ class Trainer:
             totals = self._train_epoch(epoch)
             metrics = self._epoch_metrics(epoch, totals)  # raises StopRequested mid-validation
             if self.config.run.record_examples:  # before the epoch's metrics: a reader that sees
-                self.emit(example_dynamics(epoch, totals, self.data.train_y))  # epoch N finds its dynamics
+                self.emit(example_dynamics(epoch, totals, self.data.train_y, self.config.optim.loss))  # epoch N finds its dynamics
             self.epoch = epoch
             self.history.append(metrics)
             self.emit(metrics)

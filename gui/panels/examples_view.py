@@ -244,10 +244,10 @@ class ExamplesView(QWidget):
         self.train_button.setEnabled(can_clean)
 
     def _fix_heights(self) -> None:
-        """The texts that change every epoch keep their height (three lines of summary, seven of
+        """The texts that change every epoch keep their height (four lines of summary, seven of
         detail): a label growing by a line would lay the whole tab out again, plots and all."""
         line = self.fontMetrics().lineSpacing()
-        self.summary.setFixedHeight(3 * line + 4)
+        self.summary.setFixedHeight(4 * line + 4)
         self.detail.setFixedHeight(7 * line + 4)
 
     def changeEvent(self, event) -> None:
@@ -339,7 +339,7 @@ class ExamplesView(QWidget):
             if t.corrupted_on_purpose:
                 score, k = t.score(name), int(t.corrupted.sum())
                 found = auroc(score, t.corrupted)
-                text += (f": the wrong labels found with AUROC <b>{found:.3f}</b>, "
+                text += (f": AUROC <b>{found:.3f}</b> against the wrong labels, which are "
                          f"<b>{precision_at_k(score, t.corrupted, k):.0%}</b> of the top {k:,}" if found is not None
                          else ": every label was corrupted, so there is no right one to tell them from")
         self.summary.setText(text)

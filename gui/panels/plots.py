@@ -18,7 +18,7 @@ from engine.core import events as ev
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
-from gui.plotting.axes import YRange, apply_text_scale, make_plot
+from gui.plotting.axes import LOSS_TITLES, YRange, apply_text_scale, make_plot, retitle
 from gui.plotting.colors import PALETTE, TRAIN, VAL, with_alpha
 from gui.plotting.hover import HoverReadout
 from gui.plotting.markers import EpochLine, MarkerLines
@@ -44,7 +44,7 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.plots: dict[str, pg.PlotWidget] = {
             # Legends in one row: they cover less of a small plot (a projector's 1280 x 720).
-            "loss": make_plot("Loss (cross-entropy)", "loss", legend_columns=2),
+            "loss": make_plot(LOSS_TITLES["cross_entropy"], "loss", legend_columns=2),
             "accuracy": make_plot("Accuracy", "%", legend_below=True, legend_columns=2),
             "gap": make_plot("Gap: train − validation", "gap", legend_below=True, legend_columns=2),
             # Layers' legends in rows across the top, over room kept free of curves (YRange).
@@ -282,6 +282,7 @@ class PlotsPanel(QWidget):
                 color = PALETTE[i % len(PALETTE)]
                 self.layer_series[layer] = Series(plot.plot(name=layer, pen=pg.mkPen(color, width=2)))
                 self.grad_series[layer] = Series(grads.plot(name=layer, pen=pg.mkPen(color, width=1.5)))
+        retitle(self.plots["loss"], LOSS_TITLES.get(started.config["optim"].get("loss"), LOSS_TITLES["cross_entropy"]))
         toy = started.train_points is not None
         self.show_toy(toy)
         self.show_noise(started.config["data"]["label_noise"] > 0 and not toy)

@@ -92,7 +92,8 @@ class SuspectsGallery(QWidget):
         page = order[self._shown:self._shown + PAGE]
         fm = self.list.fontMetrics()
         width = max([fm.horizontalAdvance(f"→ {n}") for n in names] + [ICON]) + 12
-        self.list.setGridSize(QSize(width, ICON + 3 * fm.lineSpacing() + 12))
+        icon = ICON if self.images is not None else 0  # points: captions only
+        self.list.setGridSize(QSize(width, icon + 3 * fm.lineSpacing() + 12))
         for rank, i in enumerate(page, self._shown + 1):
             given, pred = names[t.given[i]], names[predicted[i]]
             item = QListWidgetItem(f"{rank}. {given}\n→ {pred}")

@@ -279,3 +279,13 @@ def apply_text_scale(plots, scale: float) -> None:
                 scaled = QPen(pen)
                 scaled.setWidthF(base * scale)
                 curve.setPen(scaled)
+
+
+LOSS_TITLES = {"cross_entropy": "Loss (cross-entropy)", "mse": "Loss (squared error)"}  # by optim.loss
+
+
+def retitle(plot: pg.PlotWidget, title: str) -> None:
+    """A plot's title changed (the loss a run trains with), at the plot's text size."""
+    if getattr(plot, "title_text", None) != title:
+        plot.title_text = title
+        plot.getPlotItem().setTitle(title, size=f"{TITLE_PT * getattr(plot, 'text_scale', 1.0):.0f}pt")

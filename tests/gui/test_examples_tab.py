@@ -137,19 +137,23 @@ def test_a_new_run_or_reset_leaves_nothing_of_the_previous_run(qtbot, window):
 
 def test_a_run_opened_while_another_trains_stays_on_screen(qtbot, window, tmp_path, monkeypatch):
     from engine.experiments.experiment import run_single
-    from tests.gui.conftest import wait_for_step
 
     folder = run_single(tiny_config({**NOISY, "data.train_size": 128}), runs_dir=tmp_path / "h").run_dir
-    window.settings_panel.set_config(tiny_config({**NOISY, "optim.epochs": 6}))
+    window.settings_panel.set_config(tiny_config({**NOISY, "optim.epochs": 500}))
     window.actions["start"].trigger()
-    wait_for_step(qtbot, window)
+    qtbot.waitUntil(lambda: window.examples_view.tally is not None and bool(window.examples_view.tally.epochs),
+                    timeout=RUN_TIMEOUT)
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
     view = window.examples_view
     view.open_button.click()
-    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
-        pass
+    shown = []
+    window.epoch_shown.connect(shown.append)
+    qtbot.waitUntil(lambda: len(shown) >= 3, timeout=RUN_TIMEOUT)  # the live run goes on training
     assert view.tally.size == 128 and len(view.tally.epochs) == 4  # the folder's, not the live run's
     assert view.run_label == folder.name
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["stop"].trigger()
+    assert view.tally.size == 128
 
 
 def test_score_choice_changes_the_summary_and_the_selected_examples_rank(qtbot, window):
