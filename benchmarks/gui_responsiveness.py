@@ -1,4 +1,4 @@
-"""GUI responsiveness while training the `overfit` preset on CPU (Qt offscreen).
+"""GUI responsiveness while training the `overfit` preset (or --preset) on CPU (Qt offscreen).
 
 Prints:
   throughput   training samples/s with the window plotting live / the headless engine in
@@ -11,7 +11,7 @@ Prints:
   refresh      a redraw frame (refresh + paint) with 100,000 points per curve (target <= 5 ms)
   startup      process start to visible window (target <= 1.5 s) and to Start enabled (<= 3 s)
 
-    python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N] [--tab examples] [--only-throughput]
+    python benchmarks/gui_responsiveness.py [--epochs N] [--repeats N] [--tab examples] [--preset NAME] [--only-throughput]
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def open_window(cfg):
     from gui.window.main_window import MainWindow
 
     engine.core.runtime.warm_up()  # as the app's background loader has done, seconds after its start
-    w = MainWindow(cfg, "overfit", runs_dir=tempfile.mkdtemp(), restore=False)
+    w = MainWindow(cfg, None, runs_dir=tempfile.mkdtemp(), restore=False)
     w.show()
     w.set_engine_ready()
     return w
@@ -103,7 +103,7 @@ def windowed(app, w, cfg, probe_stalls: bool):
     With probe_stalls, a 1 ms timer on the GUI thread records how late the event loop
     runs it. The probe itself costs the training thread (a thousand GIL hand-overs a
     second), so throughput is reported from runs without it."""
-    w.settings_panel.set_config(cfg, "overfit")
+    w.settings_panel.set_config(cfg)
     epochs, gaps = [], []
     clock = QElapsedTimer()
     probe = QTimer()
@@ -138,14 +138,14 @@ def windowed(app, w, cfg, probe_stalls: bool):
     w.run_ended.disconnect(loop.quit)
     w.run_started.disconnect(begin)
     w.epoch_shown.disconnect(record)
-    n = cfg.data.train_size * cfg.optim.epochs
+    n = sum(e.samples_per_sec * e.epoch_time for e in epochs)  # examples trained (a preset's own split sizes)
     return n / sum(e.epoch_time for e in epochs), gaps[5:], max(0, began[0] - 5)
 
 
 def evaluation_stalls(app, w, cfg):
     """The window's event loop while the engine thread evaluates the 10,000-image test split
     (after a short run): GUI stall intervals in ms, and how long the evaluation took."""
-    w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1}), "overfit")
+    w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1}))
     done = QEventLoop()
     w.run_ended.connect(done.quit)
     w.start_run()
@@ -177,7 +177,7 @@ def evaluation_stalls(app, w, cfg):
 
 def pause_latency(app, w, cfg, trials=10):
     """Click -> Paused event (the worker idles), against the step time."""
-    w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1000}), "overfit")
+    w.settings_panel.set_config(cfg.with_updates({"optim.epochs": 1000}))
     paused, epochs = [], []
     w.epoch_shown.connect(epochs.append)
     w.start_run()
@@ -292,6 +292,7 @@ def main():
     parser.add_argument("--tab", choices=("training", "examples"), default="training",
                         help="the tab showing while the window trains (examples: its data map and gallery "
                              "redrawn every epoch)")
+    parser.add_argument("--preset", default="overfit", help="the preset trained (default overfit)")
     parser.add_argument("--only-throughput", action="store_true", help="the window / headless ratio and stalls only")
     parser.add_argument("--headless-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -301,8 +302,8 @@ def main():
     QCoreApplication.setOrganizationName("OverfitLabBenchmark")
     from importlib.metadata import version
 
-    cfg = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
-    print(f"overfit preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
+    cfg = load_preset(args.preset).with_updates({"optim.epochs": args.epochs, "run.device": "cpu"})
+    print(f"{args.preset} preset, {args.epochs} epochs, torch {version('torch')}, {os.cpu_count()} CPUs, "
           f"Qt platform {app.platformName()}, the {args.tab} tab showing")
     w = open_window(cfg)
     if args.tab == "examples":
