@@ -3,14 +3,15 @@ Train without the suspects….
 
 Each epoch's ExampleDynamics comes just before that epoch's EpochMetrics (whose validation
 loss the ranking needs): it waits for it, and the tally gains the epoch then. While the tab
-is hidden the view is only marked out of date and redrawn when it is shown."""
+is hidden the view is only marked out of date and redrawn when it is shown; while it shows, it
+is redrawn at most every REDRAW_MS, and at the run's end."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog
 
 from engine.core import events as ev
@@ -20,6 +21,7 @@ from gui import dialogs
 from gui.controllers.experiment_dialogs import CleanDialog
 
 FINISHED = (ev.COMPLETED, ev.EARLY_STOPPED)
+REDRAW_MS = 200  # the tab's redraw, at most 5 a second however short the epochs
 
 
 class Examples(QObject):
@@ -38,6 +40,8 @@ class Examples(QObject):
         self._stale = False
         self.dialog: CleanDialog | None = None
         self.notice = None
+        self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._redraw.timeout.connect(self._refresh_if_shown)
         view.clean_wanted.connect(self.clean)
         view.open_wanted.connect(self.open_folder)
         tabs.currentChanged.connect(self._on_tab_changed)
@@ -79,18 +83,22 @@ class Examples(QObject):
         if self.folder is not None or self.tally is None or d is None or d.epoch != metrics.epoch:
             return
         self.tally.add(d.epoch, d.probability, d.margin, d.predicted, metrics.val_loss)
-        if self.tabs.currentWidget() is self.view:
-            self.view.refresh()
-        else:
-            self._stale = True
+        self._stale = True
+        if self.tabs.currentWidget() is self.view and not self._redraw.isActive():
+            self._redraw.start()  # at most REDRAW_MS apart: short epochs (a full batch each) come 20 a second
 
     def on_run_finished(self, result: ev.RunFinished) -> None:
         if self.folder is not None:
             return  # a folder opened while the run trained: the tab shows that one
+        self._redraw.stop()
+        self._refresh_if_shown()  # the run's last epoch, now
         self.view.finished(self.tally is not None and bool(self.tally.epochs) and result.reason in FINISHED)
 
     def _on_tab_changed(self, _index: int) -> None:
-        if self._stale and self.tabs.currentWidget() is self.view:
+        self._refresh_if_shown()
+
+    def _refresh_if_shown(self) -> None:
+        if self._stale and self.tabs.currentWidget() is self.view and self.tally is not None:
             self._stale = False
             self.view.refresh()
 
