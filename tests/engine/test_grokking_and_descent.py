@@ -84,7 +84,7 @@ def test_a_presets_curve_table_is_its_sweep_and_bad_tables_are_named(tmp_path):
 def test_curve_without_over_runs_the_presets_sweep(tmp_path):
     good = tmp_path / "sweep.toml"
     text = (ROOT / "resources" / "presets" / "double_descent.toml").read_text()
-    text = text.replace("epochs = 200", "epochs = 2").replace("values = [8, 16, 32, 47, 64, 128, 256]",
+    text = text.replace("epochs = 500", "epochs = 2").replace("values = [8, 16, 32, 47, 64, 128, 256]",
                                                               "values = [4, 8]").replace("seeds = 3", "seeds = 1")
     good.write_text(text)
     out = cli("curve", "--config", good, "--out", tmp_path / "runs")
