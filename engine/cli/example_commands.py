@@ -55,6 +55,8 @@ def cmd_suspects(args) -> int:
               f"precision at {r.k:,} {_figure(r.precision_at_k)}"
               + (" (every label was corrupted: no right one to tell them from)" if r.auroc is None else ""))
     width = max([len(n) for n in d.class_names] + [9])
+    print("score: higher = more suspect (aum: minus the mean margin; confidence, correctness: minus "
+          "theirs; variability, forgetting: as they are)")
     head = f"{'rank':>5} {'index':>6}  {'given':<{width}}  {'predicted':<{width}}  {'score':>8}"
     if d.corrupted_on_purpose:
         head += f"  {'true':<{width}}"
@@ -117,7 +119,7 @@ def cmd_clean(args) -> int:
 
 
 def add_commands(sub) -> None:
-    score_help = "; ".join(f"{k}: {v}" for k, v in SCORE_HELP.items())
+    score_help = " ".join(f"{k}: {v}" for k, v in SCORE_HELP.items())
     for name in ("suspects", "clean"):
         p = sub.add_parser(name, help=COMMANDS[name])
         p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")

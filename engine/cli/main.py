@@ -220,6 +220,11 @@ def main(argv: list[str]) -> int:
     log.info("command line: %s", " ".join(argv))
     try:
         code = args.func(args)
+    except BrokenPipeError:  # `main.py suspects RUN | head`: the reader has all it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
     except BaseException:
         log.exception("command line failed: %s", " ".join(argv))
         raise

@@ -52,14 +52,24 @@ def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabe
     return changes, notes
 
 
+def why_not_cleanable(s: Suspects) -> str | None:
+    """Why a twin cannot be trained from this run yet (None: it can). It can from a run that
+    completed or stopped early, or that was stopped after its validation loss turned upwards
+    (its ranking has seen where memorizing began)."""
+    done = len(s.dynamics.epochs)
+    turned = s.turn is not None and s.turn < done
+    if s.status in FINISHED or (s.status == "user_stopped" and turned):
+        return None
+    return (f"this run is {s.status} after {done} of {s.planned_epochs or '?'} epochs, before its validation "
+            "loss turned upwards: its ranking has not yet seen where memorizing begins. Its suspects so far can be "
+            f"listed (python main.py suspects {s.path}); a cleaned twin is trained from a run that completed, "
+            "stopped early, or was stopped after its lowest validation loss")
+
+
 def refuse_unfinished(s: Suspects) -> None:
-    """A twin is trained from a finished run: its ranking used every epoch it was meant to."""
-    if s.status not in FINISHED:
-        done = len(s.dynamics.epochs)
-        raise ConfigError("RUN_DIR", str(s.path), (
-            f"a finished run: this one is {s.status} after {done} of {s.planned_epochs or '?'} epochs. Its suspects "
-            f"so far can be listed (python main.py suspects {s.path}); a cleaned twin is trained from a run "
-            "that completed or stopped early, so that its ranking saw the validation loss turn"))
+    why = why_not_cleanable(s)
+    if why is not None:
+        raise ConfigError("RUN_DIR", str(s.path), why)
 
 
 def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:

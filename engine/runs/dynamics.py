@@ -112,7 +112,25 @@ def _load(path: Path, expected: dict, size: int | None) -> tuple[dict[str, np.nd
         if arrays[k].shape != (n,):
             raise UnreadableRun(path, f"'{k}' holds {arrays[k].shape} values, not one per training "
                                       f"example ({n:,})")
+    bad = _out_of_range(arrays)
+    if bad:
+        raise UnreadableRun(path, f"'{bad}' holds values no run writes (damaged?)")
     return arrays, metadata
+
+
+def _out_of_range(arrays: dict[str, np.ndarray]) -> str | None:
+    """The first array whose values cannot be what a run wrote: a probability outside
+    [0, 1], a margin that is not finite, a class or position below 0."""
+    if "probability" in arrays:
+        p = arrays["probability"].astype(np.float32)
+        if not np.all((p >= 0) & (p <= 1)):
+            return "probability"
+        if not np.all(np.isfinite(arrays["margin"].astype(np.float32))):
+            return "margin"
+    for k in ("predicted", "given", "true", "position"):
+        if k in arrays and len(arrays[k]) and arrays[k].min() < 0:
+            return k
+    return None
 
 
 def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
@@ -123,7 +141,7 @@ def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str],
         raise NoDynamics(
             f"{folder}: this run recorded no per-example dynamics (it was trained by an older "
             "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
-            f"python main.py train --config {folder / 'config.json'}")
+            f"python main.py train --config {folder / 'config.json'} --set run.record_examples=true")
     arrays, metadata = _load(path, EXAMPLE_ARRAYS, None)
     try:
         names, files = json.loads(metadata.get("class_names", "[]")), json.loads(metadata.get("files", "[]"))
@@ -155,6 +173,9 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
         try:
             got, _ = _load(path, EPOCH_ARRAYS, n)
         except FileNotFoundError:
+            later = sorted((folder / FOLDER).glob("epoch-*.safetensors"))
+            if later and later[-1].name > path.name:  # a gap: not a run still writing its next epoch
+                raise UnreadableRun(path, f"missing, though later epochs are recorded (up to {later[-1].name})") from None
             break
         for k in EPOCH_ARRAYS:
             rows[k].append(got[k].astype(np.float32 if k != "predicted" else np.int64)[None, :])

@@ -13,7 +13,7 @@ Scores, each over a range of epochs (rows of the [epochs, examples] arrays):
                forgotten more often than any other.
 
 The default ranking ("suspects") is AUM over the epochs up to the one with the lowest
-validation loss: from then on the network memorizes, and a memorized wrong label's margin
+validation loss (at least MIN_SCORED of them): from then on the network memorizes, and a memorized wrong label's margin
 turns positive like a right one's. On `overfit` (1,000 images, 300 wrong labels) that
 ranks the wrong labels first with AUROC 0.96–0.97; over all 40 epochs, 0.79–0.82
 (benchmarks/suspects.py).
@@ -39,6 +39,15 @@ SCORE_HELP = {
     "forgetting": "Forgetting events: how often the example went from predicted right to wrong (never "
                   "learned counts highest). High first.",
 }
+
+
+MIN_SCORED = 3  # AUM is averaged over at least this many epochs (where recorded): one is too noisy
+
+
+def scored_epochs(val_losses: list[float], recorded: int) -> int:
+    """How many epochs the default ranking averages: up to the lowest validation loss, at
+    least MIN_SCORED, at most those recorded."""
+    return min(max(turn_epoch(val_losses[:recorded]) or recorded, MIN_SCORED), recorded)
 
 
 def turn_epoch(val_losses: list[float]) -> int | None:
@@ -103,7 +112,7 @@ def rank(margin: np.ndarray, probability: np.ndarray, correct: np.ndarray, val_l
         raise ValueError("no epoch recorded yet")
     upto = epochs
     if score == "aum":
-        upto = min(turn_epoch(val_losses[:epochs]) or epochs, epochs)
+        upto = scored_epochs(val_losses, epochs)
     values = per_example(margin[:upto], probability[:upto], correct[:upto])[score]
     order = np.argsort(-values, kind="mergesort")
     r = Ranking(score, upto, order, values)
@@ -118,5 +127,5 @@ def suggested_count(margin: np.ndarray, val_losses: list[float]) -> int:
     """How many to take out when the wrong labels are not known: the examples whose AUM up
     to the lowest validation loss is negative (the network preferred another class on
     average while it learned the patterns)."""
-    upto = min(turn_epoch(val_losses[:len(margin)]) or len(margin), len(margin))
+    upto = scored_epochs(val_losses, len(margin))
     return int((margin[:upto].mean(axis=0) < 0).sum())

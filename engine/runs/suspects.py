@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.runs import scores
+from engine.runs.checked import UnreadableRun
 from engine.runs.dynamics import Dynamics, read_dynamics
 from engine.runs.reader import read_run, require_run_folder
 
@@ -27,10 +28,10 @@ class Suspects:
     @property
     def predicted(self) -> np.ndarray:
         """The class each example was predicted as at the epoch of lowest validation loss
-        (before the network memorized its label), or at the last epoch recorded."""
+        (before the network memorized its label; at least the MIN_SCORED-th), or at the last
+        epoch recorded."""
         d = self.dynamics
-        row = min(self.turn or len(d.epochs), len(d.epochs)) - 1
-        return d.predicted[row]
+        return d.predicted[scores.scored_epochs(self.val_losses, len(d.epochs)) - 1]
 
     def rows(self, top: int | None = None) -> list[dict]:
         """The ranking as records, most suspect first."""
@@ -70,6 +71,9 @@ def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspec
     dynamics = read_dynamics(path)
     if not dynamics.epochs:
         raise ValueError(f"{path}: no epoch has finished yet, so no example has dynamics to rank")
+    if len(dynamics.epochs) < len(run.epochs) and run.status not in ("running",):
+        raise UnreadableRun(path / "dynamics", f"records {len(dynamics.epochs)} of the {len(run.epochs)} epochs the "
+                                               "run trained (files missing or cut off)")
     val_losses = [e.get("val_loss") for e in run.epochs][:len(dynamics.epochs)]
     ranking = scores.rank(dynamics.margin, dynamics.probability, dynamics.correct, val_losses, score,
                           dynamics.corrupted)

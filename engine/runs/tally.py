@@ -27,6 +27,7 @@ class ExampleTally:
         self._right = np.zeros(n)
         self._m_sum = np.zeros(n)
         self._turn_sum = np.zeros(n)  # the margins summed up to the epoch of lowest validation loss
+        self._early_sum: list[np.ndarray] = []  # the running sums of the first MIN_SCORED epochs
         self._flips = np.zeros(n)
         self._learned = np.zeros(n, bool)
         self._last_right: np.ndarray | None = None
@@ -64,6 +65,8 @@ class ExampleTally:
         self._p_sq += p * p
         self._right += right
         self._m_sum += m
+        if len(self._early_sum) < scores.MIN_SCORED:
+            self._early_sum.append(self._m_sum.copy())
         if self._last_right is not None:
             self._flips += self._last_right & ~right
         self._learned |= right
@@ -96,13 +99,19 @@ class ExampleTally:
 
     @property
     def scored_epochs(self) -> int:
-        """How many epochs the default ranking (AUM) is over: up to the lowest validation loss."""
-        return self.turn if self.turn is not None else len(self.epochs)
+        """How many epochs the default ranking (AUM) is over: up to the lowest validation loss,
+        at least scores.MIN_SCORED (engine.runs.scores.scored_epochs)."""
+        return scores.scored_epochs(self.val_losses, len(self.epochs)) if self.epochs else 0
 
     def score(self, name: str = scores.DEFAULT_SCORE) -> np.ndarray:
         e = max(len(self.epochs), 1)
         if name == "aum":
-            return -self._turn_sum / max(self.scored_epochs, 1)
+            upto = self.scored_epochs
+            if upto == len(self.epochs):
+                return -self._m_sum / max(upto, 1)
+            if upto == (self.turn or 0):
+                return -self._turn_sum / max(upto, 1)
+            return -self._early_sum[upto - 1] / upto  # the turn came before MIN_SCORED epochs
         if name == "confidence":
             return -self.confidence
         if name == "variability":

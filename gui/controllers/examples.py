@@ -65,10 +65,10 @@ class Examples(QObject):
                         f"{self._label} records no per-example dynamics (run.record_examples = false).")
 
     def on_retired(self) -> None:
-        """Reset (or a new job): the tab forgets the window's last run, unless it shows a folder."""
-        if self.folder is None:
-            self.tally, self._waiting, self._images = None, None, None
-            self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
+        """Reset (or a new job): the tab forgets what it showed, a run folder opened here too."""
+        self.tally, self._waiting, self._images, self.folder, self._job = None, None, None, None, None
+        self._redraw.stop()
+        self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
 
     def on_training_examples(self, e: ev.TrainingExamples) -> None:
         self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
@@ -92,7 +92,7 @@ class Examples(QObject):
             return  # a folder opened while the run trained: the tab shows that one
         self._redraw.stop()
         self._refresh_if_shown()  # the run's last epoch, now
-        self.view.finished(self.tally is not None and bool(self.tally.epochs) and result.reason in FINISHED)
+        self.view.finished(*_cleanable(self.tally, result.reason))
 
     def _on_tab_changed(self, _index: int) -> None:
         self._refresh_if_shown()
@@ -129,7 +129,7 @@ class Examples(QObject):
         toy = data.get("dataset") in TOY_DATASETS
         self.view.start(self.tally, None, path.name, points=toy)
         self.view.refresh()
-        self.view.finished(bool(self.tally.epochs) and run.status in FINISHED)
+        self.view.finished(*_cleanable(self.tally, run.status))
         self.tabs.setCurrentWidget(self.view)
         if self.tally.size and not toy and self.tally.size * _image_bytes(data) <= ev.IMAGES_HELD:
             from gui.worker import RunHandle
@@ -151,6 +151,7 @@ class Examples(QObject):
                 self._images = None  # (not this folder's: the tab shows another run now)
                 return
             self.view.set_images(self._images)
+            self.say(f"{self.folder.name if self.folder else 'the run'}: {len(self._images):,} training images shown")
         elif isinstance(event, ev.EvaluationFailed):
             self.say(f"the run's images could not be shown: {event.message}")
 
@@ -171,7 +172,8 @@ class Examples(QObject):
             self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
             return
         self.dialog = CleanDialog(self.parent_window, s.dynamics.size, default_count(s),
-                                  s.dynamics.corrupted_on_purpose, s.ranking.score_name)
+                                  s.dynamics.corrupted_on_purpose, s.ranking.score_name, Path(folder).name,
+                                  s.ranking.upto)
         if self.dialog.exec() != QDialog.DialogCode.Accepted:
             return
         top, relabel = self.dialog.values()
@@ -196,3 +198,15 @@ def _image_bytes(data: dict) -> int:
     if dataset == "image_folder":
         return int(data.get("image_size") or 28) ** 2 * 3
     return 32 * 32 * 3 if str(dataset).startswith("cifar") else 28 * 28
+
+
+def _cleanable(tally, status: str) -> tuple[bool, str]:
+    """(can a cleaned twin be trained from this run, why not): as engine.experiments.cleaning
+    decides for `main.py clean`."""
+    if tally is None or not tally.epochs:
+        return False, "the run recorded no epoch of per-example dynamics"
+    turned = tally.turn is not None and tally.turn < len(tally.epochs)
+    if status in FINISHED or (status == ev.USER_STOPPED and turned):
+        return True, ""
+    return False, (f"the run {ev.REASON_TEXT.get(status, status)} before its validation loss turned upwards, so its "
+                   "ranking has not seen where memorizing begins")

@@ -3,7 +3,15 @@ budget and storage; and how a run is cleaned of its suspects."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+)
 
 from engine.core.config import ConfigError, parse_literal
 from engine.experiments.plans import curve_plan
@@ -202,10 +210,19 @@ class SearchDialog(QDialog):
 class CleanDialog(QDialog):
     """Train without the suspects…: how many, and removed or relabelled."""
 
-    def __init__(self, parent, size: int, suggested: int, known: bool, score: str):
+    def __init__(self, parent, size: int, suggested: int, known: bool, score: str, run: str = "the run",
+                 epochs: int = 0):
         super().__init__(parent)
         self.setWindowTitle("Train without the suspects")
         form = QFormLayout(self)
+        scored = f"over epochs 1–{epochs}" if epochs > 1 else "over its first epoch"
+        about = QLabel(f"A twin of <b>{run}</b> — the same settings and seed — trained without the training "
+                       f"examples its own dynamics rank most suspect (by {score}, {scored}), or with them "
+                       "relabelled to the class the network predicted. It is overlaid with the run in the "
+                       "Experiment tab.")
+        about.setWordWrap(True)
+        about.setMinimumWidth(420)
+        form.addRow(about)
         self.top = QSpinBox()
         self.top.setRange(1, max(1, size - 1))
         self.top.setValue(min(max(1, suggested), max(1, size - 1)))

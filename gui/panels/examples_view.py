@@ -79,7 +79,8 @@ class ExamplesView(QWidget):
         self.train_button.setToolTip(TRAIN_TIP)
         self.train_button.setEnabled(False)
         self.train_button.clicked.connect(self.clean_wanted)
-        top.addWidget(self.summary, 1)
+        layout.addWidget(self.summary)  # a row of its own: the buttons beside it squeezed it at larger text
+        top.addStretch(1)
         top.addWidget(QLabel("ranked by"))
         top.addWidget(self.score_box)
         top.addWidget(self.train_button)
@@ -110,9 +111,9 @@ class ExamplesView(QWidget):
         self.quality_plot.setYRange(0.3, 1.0, padding=0.02)
         self.quality_plot.getPlotItem().vb.enableAutoRange(x=True, y=False)
         q = self.quality_plot
-        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen("#1b5fa8", width=2.5), name="AUROC of the suspects"),
+        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen("#1b5fa8", width=2.5), name="AUROC of the default ranking (AUM)"),
                        "ranking_precision": q.plot(pen=pg.mkPen("#2e8b57", width=2.5, style=Qt.PenStyle.DashLine),
-                                                   name="precision at k"),
+                                                   name="its precision at k"),
                        "epoch_auroc": q.plot(pen=pg.mkPen("#888888", width=1.2), name="AUROC of the epoch's margin")}
         self.turn_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DotLine),
                                          label="lowest val loss", labelOpts={"position": 0.1, "color": "#555"})
@@ -132,7 +133,6 @@ class ExamplesView(QWidget):
         self.margin_plot = make_plot("Its margin", "margin")
         self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
                                     "the network preferred another class.")
-        self.margin_plot.setMaximumHeight(190)
         self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
         self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1)))
         detail_box = QWidget()
@@ -176,6 +176,7 @@ class ExamplesView(QWidget):
         for c in self.curves.values():
             c.setData([], [])
         self.margin_curve.setData([], [])
+        self.margin_plot.getPlotItem().enableAutoRange()
         self.turn_line.hide()
         self.image.clear()
         self.detail.setText("")
@@ -240,15 +241,20 @@ class ExamplesView(QWidget):
         if self.selected is not None:
             self.select(self.selected)
 
-    def finished(self, can_clean: bool) -> None:
+    def finished(self, can_clean: bool, why: str = "") -> None:
+        """The run ended: whether a cleaned twin can be trained from it, and if not, why (said
+        in the button's tooltip)."""
         self.train_button.setEnabled(can_clean)
+        self.train_button.setToolTip(TRAIN_TIP if can_clean or not why else f"{TRAIN_TIP}\n\nNot now: {why}.")
 
     def _fix_heights(self) -> None:
-        """The texts that change every epoch keep their height (four lines of summary, seven of
-        detail): a label growing by a line would lay the whole tab out again, plots and all."""
+        """The texts that change every epoch keep their height (two lines of summary across the tab,
+        six of detail): a label growing by a line would lay the whole tab out again, plots and all."""
         line = self.fontMetrics().lineSpacing()
-        self.summary.setFixedHeight(4 * line + 4)
-        self.detail.setFixedHeight(7 * line + 4)
+        self.summary.setFixedHeight(2 * line + 4)
+        self.detail.setFixedHeight(6 * line + 4)
+        self.margin_plot.setMinimumHeight(round(7 * line))  # its axes and a curve, at any text size
+        self.margin_plot.setMaximumHeight(round(11 * line))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

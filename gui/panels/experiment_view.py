@@ -40,7 +40,15 @@ from gui.panels.experiment_figures import (
     keep_rows_in_view,
     p_at,
 )
-from gui.panels.tracked_runs import FINISHED, Tracked, config_of, differing, run_label, trial_label
+from gui.panels.tracked_runs import (
+    FINISHED,
+    Tracked,
+    config_of,
+    differing,
+    run_label,
+    setting_text,
+    trial_label,
+)
 from gui.plotting.axes import apply_text_scale, make_plot
 
 LOG_X_KEYS = ("data.train_size", "model.width")
@@ -148,7 +156,7 @@ class ExperimentView(QWidget):
             same = [i for i, n in enumerate(names) if n == name]
             keys, flat = differing([configs[i] for i in same])  # what tells these runs apart
             for i, f in zip(same, flat, strict=True):
-                what = ", ".join(f"{k.split('.')[-1]} {f.get(k, '–')}" for k in keys[:2])
+                what = ", ".join(f"{k.split('.')[-1]} {setting_text(f.get(k, '–'))}" for k in keys[:2])
                 self.runs[i].label = f"{name} ({what})" if what else f"{name} #{same.index(i) + 1}"
 
     def _start(self) -> None:
@@ -301,7 +309,7 @@ class ExperimentView(QWidget):
 
     def _fill_diff(self) -> None:
         keys, flat = differing([config_of(r.path) for r in self.runs])
-        rows = [[(k, None)] + [(str(f.get(k, "–")), None) for f in flat] for k in keys]
+        rows = [[(k, None)] + [(setting_text(f.get(k, "–")), None) for f in flat] for k in keys]
         fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
 
     # ---- tables ---------------------------------------------------------------------------------------

@@ -79,9 +79,13 @@ class SuspectsGallery(QWidget):
             self._order = order
             return  # the page on screen is still the most suspect, and as captioned: nothing to redraw
         self._order, self._captioned = order, predicted
+        pages = max(1, -(-self._shown // PAGE)) if not force else 1  # keep the pages More opened, but a new score starts at the top
         self.list.clear()
         self._shown = 0
-        self._next_page()
+        for _ in range(pages):
+            self._next_page()
+        if force:
+            self.list.scrollToTop()
 
     def _next_page(self) -> None:
         t, order = self.tally, self._order
@@ -119,8 +123,15 @@ class SuspectsGallery(QWidget):
 
     def scale_text(self, scale: float) -> None:
         self.text_scale = scale
-        if self._order is not None:
-            self.refresh(self.score, force=True)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange and self._order is not None:  # cells sized for the new text
+            shown = self._shown
+            self.list.clear()
+            self._shown = 0
+            while self._shown < shown:
+                self._next_page()
 
 
 def _pixmap(pixels: np.ndarray) -> QPixmap:

@@ -75,6 +75,13 @@ def differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
     return keys, flat
 
 
+def setting_text(value) -> str:
+    """A setting's value in a table cell: a cleaned twin's list of examples as its length."""
+    if isinstance(value, list):
+        return f"[{len(value):,} examples]" if value else "none"
+    return str(value)
+
+
 def run_label(path: Path) -> str:
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -91,4 +98,4 @@ def trial_label(changes: dict, meta: dict) -> str:
     over = meta.get("over")
     if over and over in changes:
         return f"{over.split('.')[-1]} {changes[over]}, seed {changes.get('run.seed', '?')}"
-    return ", ".join(f"{k.split('.')[-1]} {v}" for k, v in changes.items()) or "base"
+    return ", ".join(f"{k.split('.')[-1]} {setting_text(v)}" for k, v in changes.items()) or "base"

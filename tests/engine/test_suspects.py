@@ -100,7 +100,7 @@ def test_suspects_refuses_what_it_cannot_rank(noisy_run, tmp_path):
     old = run_single(tiny_config({"run.record_examples": False}), runs_dir=tmp_path).run_dir
     none = cli("suspects", old)
     assert none.returncode == 2 and "recorded no per-example dynamics" in none.stderr
-    assert "train it again" in none.stderr
+    assert "train it again" in none.stderr and "--set run.record_examples=true" in none.stderr
     # A damaged epoch file is named; the run folder still reads, and is evaluated as before.
     damaged = run_single(tiny_config({"optim.epochs": 2}), runs_dir=tmp_path / "d").run_dir
     (Path(damaged) / "dynamics" / "epoch-0002.safetensors").write_bytes(b"\x00garbage")
@@ -243,3 +243,45 @@ def test_headless_runs_do_not_convert_their_images(tmp_path):
     recorder.wants_images = True  # a subscriber that shows them (the window's engine thread) gets them
     run_single(tiny_config(), runs_dir=tmp_path, subscribers=[recorder])
     assert recorder.of(ev.TrainingExamples)[-1].images.shape == (256, 28, 28, 1)
+
+
+def test_a_gap_in_the_epoch_files_or_values_no_run_writes_are_named(tmp_path):
+    import shutil
+
+    folder = run_single(tiny_config({**NOISY, "optim.epochs": 4}), runs_dir=tmp_path / "r").run_dir
+    gap = Path(shutil.copytree(folder, tmp_path / "gap"))
+    (gap / "dynamics" / "epoch-0002.safetensors").unlink()
+    out = cli("suspects", gap)
+    assert out.returncode == 2 and "epoch-0002.safetensors: missing" in out.stderr
+    last = Path(shutil.copytree(folder, tmp_path / "last"))
+    (last / "dynamics" / "epoch-0004.safetensors").unlink()  # the last one: no gap, but fewer than trained
+    out = cli("suspects", last)
+    assert out.returncode == 2 and "records 3 of the 4 epochs" in out.stderr
+    from safetensors.numpy import load_file, save_file
+
+    odd = Path(shutil.copytree(folder, tmp_path / "odd"))
+    path = odd / "dynamics" / "epoch-0003.safetensors"
+    arrays = load_file(str(path))
+    arrays["probability"][:5] = np.float16(900.0)  # bytes that read, but not as a probability
+    save_file(arrays, str(path))
+    out = cli("suspects", odd)
+    assert out.returncode == 2 and "epoch-0003.safetensors" in out.stderr and "probability" in out.stderr
+
+
+def test_a_run_stopped_after_its_validation_loss_turned_can_be_cleaned(tmp_path):
+    from engine.core.control import RunControl
+    from tests.helpers import StopAfterSteps
+
+    control = RunControl()
+    stopped = run_single(tiny_config({**NOISY, "optim.epochs": 60}), control=control, runs_dir=tmp_path,
+                         subscribers=[StopAfterSteps(control, 8 * 20)]).run_dir
+    s = read_suspects(stopped)
+    assert s.status == "user_stopped" and s.turn < len(s.dynamics.epochs)
+    out = cli("clean", stopped, "--top", 5, "--out", tmp_path / "twins")
+    assert out.returncode == 0, out.stderr
+
+
+def test_suspects_piped_into_head_ends_quietly(noisy_run):
+    out = subprocess.run(f"{sys.executable} main.py suspects {noisy_run} --top 200 | head -1", shell=True, cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() and "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr

@@ -174,3 +174,52 @@ def test_a_cleaned_twins_settings_say_so_in_the_panel_and_can_keep_every_example
     assert panel.config().data.remove == [3, 4, 5]
     panel.keep_all.click()
     assert panel.config().data.remove == [] and not panel.cleaned_note.isVisibleTo(panel)
+
+
+def test_reset_clears_an_opened_run_too(qtbot, window, tmp_path, monkeypatch):
+    from engine.experiments.experiment import run_single
+
+    folder = run_single(tiny_config(NOISY), runs_dir=tmp_path / "h").run_dir
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
+    view = window.examples_view
+    view.open_button.click()
+    assert view.tally is not None and view.train_button.isEnabled()
+    window.actions["reset"].trigger()
+    assert view.tally is None and not view.train_button.isEnabled() and window.examples.folder is None
+
+
+def test_a_run_stopped_before_its_turn_says_why_it_cannot_be_cleaned(qtbot, window):
+    window.settings_panel.set_config(tiny_config({**NOISY, "optim.epochs": 500}))
+    window.tabs.setCurrentWidget(window.examples_view)
+    window.actions["start"].trigger()
+    view = window.examples_view
+    qtbot.waitUntil(lambda: view.tally is not None and len(view.tally.epochs) >= 1, timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["stop"].trigger()
+    if view.tally.turn is not None and view.tally.turn < len(view.tally.epochs):
+        assert view.train_button.isEnabled()  # (it had turned already)
+    else:
+        assert not view.train_button.isEnabled() and "before its validation loss turned" in view.train_button.toolTip()
+
+
+def test_more_pages_stay_open_as_epochs_come_and_larger_text_keeps_the_tab_legible(qtbot, window):
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config({**NOISY, "optim.epochs": 500}))
+    window.tabs.setCurrentWidget(window.examples_view)
+    window.actions["start"].trigger()
+    view = window.examples_view
+    qtbot.waitUntil(lambda: view.tally is not None and len(view.tally.epochs) >= 1, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: view.gallery.list.count() == 24, timeout=RUN_TIMEOUT)
+    view.gallery.more.click()
+    seen = len(view.tally.epochs)
+    qtbot.waitUntil(lambda: len(view.tally.epochs) >= seen + 3, timeout=RUN_TIMEOUT)
+    qtbot.wait(300)
+    assert view.gallery.list.count() == 48  # More's page is still there, epochs later
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["stop"].trigger()
+    for _ in range(2):
+        window.menu_actions["Larger text"].trigger()
+    qtbot.wait(100)
+    line = view.fontMetrics().lineSpacing()
+    assert view.summary.height() >= 2 * line and view.margin_plot.height() >= 7 * line - 1
+    assert view.map_plot.height() >= 150 and view.summary.width() > 600  # a row of its own
