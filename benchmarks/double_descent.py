@@ -38,7 +38,7 @@ def early_stop(val_losses: list[float], patience: int) -> int:
             best, wait = v, 0
         else:
             wait += 1
-            if wait > patience:
+            if wait >= patience:  # as the app's EarlyStopping (engine.training.callbacks)
                 return i + 1
     return len(val_losses)
 

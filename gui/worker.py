@@ -151,7 +151,8 @@ class EngineWorker(QObject):
                 else:
                     from engine.training.reports import evaluate_split
 
-                    trainer.emit(evaluate_split(trainer.model, trainer.data, "val", trainer.weights_kind))
+                    trainer.emit(evaluate_split(trainer.model, trainer.data, "val", trainer.weights_kind,
+                                                trainer.config.optim.loss))
         except Exception as exc:
             self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
         finally:

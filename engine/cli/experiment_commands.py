@@ -165,13 +165,16 @@ def cmd_curve(args) -> int:
     from engine.experiments.plans import curve_plan
 
     try:
-        sweep = curve_section(args.config, args.preset)
+        sweep = None
         if args.over:
             key, values = parse_over(args.over)
-        elif sweep is not None:  # the preset's own sweep
+        else:
+            resolve(args.config, args.preset)  # an unknown preset or a bad file: named first
+            sweep = curve_section(args.config, args.preset)
+        if sweep is not None:  # the preset's own sweep
             key, values = sweep["over"], sweep["values"]
             args.seeds = args.seeds if args.seeds is not None else sweep["seeds"]
-        else:
+        elif not args.over:
             raise ConfigError("--over", None, "KEY=V1,V2,... (these settings have no [curve] sweep of their own), "
                                               "e.g. --over data.train_size=100,300,1000")
         args.seeds = 3 if args.seeds is None else args.seeds

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from engine.core.config import TORCHVISION_DATASETS, RegularizationConfig
+from engine.core.config import GENERATED_DATASETS, TORCHVISION_DATASETS, RegularizationConfig
 
 # A backbone frozen for the whole run: its features of each image are computed once.
 FROZEN_MODES = ("random_frozen", "frozen")
@@ -41,7 +41,7 @@ def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
         "data.train_fraction": None if dataset == "modular_addition" else "Only for modular_addition.",
         "data.train_size": MODULAR_SIZES if dataset == "modular_addition" else None,
         "data.val_size": MODULAR_SIZES if dataset == "modular_addition" else None,
-        "model.bias": None if value("model.arch") == "mlp" else "Only for the MLP."}
+        "model.bias": None if value("model.arch") == "mlp" and backbone == "none" else "Only for the MLP."}
     for key in NETWORK_KEYS:
         out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
     for key in BACKBONE_KEYS:
@@ -49,7 +49,10 @@ def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
     for key in FINETUNE_KEYS:
         out[key] = None if backbone != "none" and transfer == "finetune" else "Applies when fine-tuning a backbone."
     frozen = features_cached(backbone, transfer)
+    vectors = dataset in GENERATED_DATASETS
     for key in AUGMENT_KEYS:
         out[key] = ("Off in frozen mode: each image's features are computed once, so an augmented image "
-                    "would need them again.") if frozen else None
+                    "would need them again.") if frozen else (
+            "Images only: these examples are vectors (input noise applies to them)." if vectors
+            and key != "regularization.augment_noise" else None)
     return out

@@ -69,7 +69,7 @@ class DataConfig:
     label_noise: float = setting(0.0, "Fraction of training labels replaced at random. A network that fits them is memorizing noise, not learning patterns.", min=0.0, max=1.0)
     label_noise_mode: str = setting("different", "'different': a corrupted label is always another class; 'uniform': drawn uniformly, so it may keep its class (random-label experiments).", choices=("different", "uniform"))
     toy_noise: float = setting(0.2, "Noise added to the 2-D toy points: more noise makes the boundary harder to learn and easier to overfit.", min=0.0, max=5.0)
-    modulus: int = setting(97, "modular_addition: the p of a + b mod p. Its p² pairs are the data; each pair is two one-hot numbers, its class the sum mod p.", min=2, max=1000)
+    modulus: int = setting(97, "modular_addition: the p of a + b mod p. Its p² pairs are the data; each pair is two one-hot numbers, its class the sum mod p. At most 200 (40,000 pairs of 400 numbers).", min=2, max=200)
     train_fraction: float = setting(0.5, "modular_addition: the fraction of the p² pairs trained on (the rest validate, and data.test_size of them are locked as the test split). Less data makes memorizing easier than finding the rule.", min=0.0, max=1.0, min_exclusive=True, max_exclusive=True)
     image_size: int = setting(28, "Side length images from a folder are resized to.", min=4, max=256)
     classes: str = setting("all", "Which Fashion-MNIST classes: all ten; even (T-shirt, pullover, coat, shirt, bag: the source task the fashion_cnn backbone was pretrained on) or odd (trouser, dress, sandal, sneaker, ankle boot: its transfer target).", choices=("all", "even", "odd"))

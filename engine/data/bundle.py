@@ -97,9 +97,12 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         order = rng.permutation(len(y))
         n_train = round(cfg.train_fraction * len(y))
         n_test = min(cfg.test_size, (len(y) - n_train) // 2)
-        if n_train < 1 or len(y) - n_train - n_test < 1:
+        if n_train < 1 or n_test < 1 or len(y) - n_train - n_test < 1:
             raise ConfigError("data.train_fraction", cfg.train_fraction,
-                              f"a fraction that leaves pairs both to train and to validate on ({len(y):,} pairs)")
+                              f"a fraction that leaves pairs to train, to validate and to test on ({len(y):,} pairs)")
+        if n_test < cfg.test_size:
+            warnings.append(f"data.test_size = {cfg.test_size:,}: {n_test:,} pairs locked for the test split, half "
+                            "of those not trained on (the other half validate)")
         x, y = x[order], y[order]
         pool_x, pool_y, test_x, test_y = x[:len(y) - n_test], y[:len(y) - n_test], x[len(y) - n_test:], y[len(y) - n_test:]
         cfg = dataclasses.replace(cfg, train_size=n_train, val_size=len(pool_y) - n_train)

@@ -36,6 +36,13 @@ def epoch_file(epoch: int) -> str:
     return f"epoch-{epoch:04d}.safetensors"
 
 
+def _epoch_number(path: Path) -> int:
+    try:
+        return int(path.stem.removeprefix("epoch-"))
+    except ValueError:
+        return -1
+
+
 class NoDynamics(LookupError):
     """A run folder without per-example dynamics: the message says why and how to get them."""
 
@@ -120,12 +127,13 @@ def _load(path: Path, expected: dict, size: int | None) -> tuple[dict[str, np.nd
 
 def _out_of_range(arrays: dict[str, np.ndarray]) -> str | None:
     """The first array whose values cannot be what a run wrote: a probability outside
-    [0, 1], a margin that is not finite, a class or position below 0."""
+    [0, 1], an infinite margin (the writer keeps them within float16's range), a class or
+    position below 0."""
     if "probability" in arrays:
         p = arrays["probability"].astype(np.float32)
-        if not np.all((p >= 0) & (p <= 1)):
+        if np.any((p < 0) | (p > 1)):  # (NaN compares false: a diverged epoch's, not damage)
             return "probability"
-        if not np.all(np.isfinite(arrays["margin"].astype(np.float32))):
+        if np.any(np.isinf(arrays["margin"].astype(np.float32))):  # (NaN: a run that diverged in that epoch)
             return "margin"
     for k in ("predicted", "given", "true", "position"):
         if k in arrays and len(arrays[k]) and arrays[k].min() < 0:
@@ -173,9 +181,9 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
         try:
             got, _ = _load(path, EPOCH_ARRAYS, n)
         except FileNotFoundError:
-            later = sorted((folder / FOLDER).glob("epoch-*.safetensors"))
-            if later and later[-1].name > path.name:  # a gap: not a run still writing its next epoch
-                raise UnreadableRun(path, f"missing, though later epochs are recorded (up to {later[-1].name})") from None
+            later = [n for n in map(_epoch_number, (folder / FOLDER).glob("epoch-*.safetensors")) if n > epoch]
+            if later:  # a gap: not a run still writing its next epoch
+                raise UnreadableRun(path, f"missing, though later epochs are recorded (up to {epoch_file(max(later))})") from None
             break
         for k in EPOCH_ARRAYS:
             rows[k].append(got[k].astype(np.float32 if k != "predicted" else np.int64)[None, :])

@@ -15,7 +15,7 @@ Scores, each over a range of epochs (rows of the [epochs, examples] arrays):
 The default ranking ("suspects") is AUM over the epochs up to the one with the lowest
 validation loss (at least MIN_SCORED of them): from then on the network memorizes, and a memorized wrong label's margin
 turns positive like a right one's. On `overfit` (1,000 images, 300 wrong labels) that
-ranks the wrong labels first with AUROC 0.96–0.97; over all 40 epochs, 0.79–0.82
+ranks the wrong labels first with AUROC 0.96–0.97; over all 40 epochs, 0.81–0.84
 (benchmarks/suspects.py).
 """
 

@@ -70,6 +70,6 @@ def evaluate_folder(path: str | Path, split: str = "test", weights: str | None =
                                 + (f" (this run has: {', '.join(saved)})" if saved else
                                    " (the run did not finish an epoch, or was cut off before it could save them)"))
     stored = open_run(path, weights)
-    report = evaluate_split(stored.model, stored.data, split, weights)
+    report = evaluate_split(stored.model, stored.data, split, weights, stored.config.optim.loss)
     record_evaluation(path, report)
     return report, True

@@ -66,6 +66,9 @@ class EpochTotals:
         return (torch.stack(self.penalties) * sizes).sum().item()
 
 
+F16_MAX = 65000.0  # margins are stored as float16: kept finite
+
+
 def example_dynamics(epoch: int, t: EpochTotals, labels: torch.Tensor, loss: str = "cross_entropy"
                      ) -> ev.ExampleDynamics:
     """The epoch's per-example figures, from each example's logits in its training batch, as
@@ -80,7 +83,7 @@ def example_dynamics(epoch: int, t: EpochTotals, labels: torch.Tensor, loss: str
         predicted = logits.argmax(1)
     return ev.ExampleDynamics(
         epoch=epoch, probability=probability.cpu().numpy().astype(np.float16),
-        margin=margin.cpu().numpy().astype(np.float16), predicted=predicted.cpu().numpy().astype(np.int16))
+        margin=margin.clamp(-F16_MAX, F16_MAX).cpu().numpy().astype(np.float16), predicted=predicted.cpu().numpy().astype(np.int16))
 
 
 def epoch_metrics(epoch: int, step: int, t: EpochTotals, val: Evaluation, d: DataBundle,

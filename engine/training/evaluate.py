@@ -43,6 +43,17 @@ def data_loss(logits: torch.Tensor, y: torch.Tensor, kind: str = "cross_entropy"
     return F.cross_entropy(logits, y, reduction=reduction)
 
 
+def output_probabilities(logits: torch.Tensor, loss: str = "cross_entropy") -> torch.Tensor:
+    """What the network says of each class: the softmax of its logits; for a network trained
+    with squared error against one-hot targets, its outputs clipped at 0 and normalized (a
+    softmax of outputs near 0 and 1 is near uniform over many classes, and its calibration
+    error meaningless)."""
+    if loss == "mse":
+        p = logits.clamp(min=0)
+        return p / p.sum(1, keepdim=True).clamp_min(1e-12)
+    return torch.softmax(logits, 1)
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
              between_chunks: Callable[[], bool] | None = None, loss: str = "cross_entropy") -> Evaluation:
@@ -60,7 +71,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
                 raise EvaluationStopped
             logits = model(x[start:start + EVAL_BATCH])
             loss_sum += data_loss(logits, y[start:start + EVAL_BATCH], loss, reduction="sum")
-            probs.append(torch.softmax(logits, 1))
+            probs.append(output_probabilities(logits, loss))
     finally:
         model.train(was_training)
     prob = torch.cat(probs)

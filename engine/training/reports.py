@@ -92,7 +92,8 @@ def precision_recall_curves(result: Evaluation, y: torch.Tensor) -> list[list[li
     return [[precision[c].tolist(), recall[c].tolist()] for c in range(k)]
 
 
-def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str) -> ev.Evaluated:
+def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights: str,
+                   loss: str = "cross_entropy") -> ev.Evaluated:
     """The report on the validation split, or on the locked test split (the opening is
     recorded on the split; evaluating the test split once per run is the caller's rule)."""
     if split == "test":
@@ -101,11 +102,12 @@ def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights
         x, y = data.val_x, data.val_y
     else:
         raise ValueError(f"split {split!r}: 'val' or 'test'")
-    report = classification_report(evaluate(model, x, y), y, data.class_names, split, weights)
+    report = classification_report(evaluate(model, x, y, loss=loss), y, data.class_names, split, weights)
     points = x[[e[0] for e in report.errors]].cpu().tolist() if data.is_toy and report.errors else []
-    return dataclasses.replace(report, image_data=not data.is_toy, error_points=points)
+    images = len(data.input_shape) == 3  # not points, not vectors (MNIST-1D, modular addition)
+    return dataclasses.replace(report, image_data=images, error_points=points)
 
 
-def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str) -> ev.Evaluated:
+def evaluate_test(model: torch.nn.Module, data: DataBundle, weights: str, loss: str = "cross_entropy") -> ev.Evaluated:
     """The one evaluation on the locked test split."""
-    return evaluate_split(model, data, "test", weights)
+    return evaluate_split(model, data, "test", weights, loss)

@@ -338,6 +338,6 @@ class Trainer:
         if self.result is None or self.result.reason not in ev.USABLE:
             raise RuntimeError("train first: the test split is evaluated once, after a run that "
                                "completed or was stopped")
-        self.test_result = evaluate_test(self.model, self.data, self.weights_kind)
+        self.test_result = evaluate_test(self.model, self.data, self.weights_kind, self.config.optim.loss)
         self.emit(self.test_result)
         return self.test_result

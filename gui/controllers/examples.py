@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog
 
 from engine.core import events as ev
-from engine.core.config import TOY_DATASETS, Config, ConfigError
+from engine.core.config import GENERATED_DATASETS, TOY_DATASETS, Config, ConfigError
 from engine.runs.tally import ExampleTally
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CleanDialog
@@ -59,7 +59,7 @@ class Examples(QObject):
         here, the previous run)."""
         self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
         self._label = event.config.get("run", {}).get("name") or "this run"
-        self._toy = event.dataset in TOY_DATASETS
+        self._toy = event.dataset in (*TOY_DATASETS, *GENERATED_DATASETS)  # no images to show
         records = (event.config.get("run") or {}).get("record_examples", True)
         self.view.clear(f"{self._label}: its examples appear after its first epoch." if records else
                         f"{self._label} records no per-example dynamics (run.record_examples = false).")
@@ -124,9 +124,9 @@ class Examples(QObject):
             self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", str(exc))
             return
         self.tally = ExampleTally.of(dynamics, [e.get("val_loss") for e in run.epochs])
-        self.folder, self._waiting, self._images = path, None, None
+        self.folder, self._waiting, self._images, self._job = path, None, None, None
         data = run.config.get("data") or {}
-        toy = data.get("dataset") in TOY_DATASETS
+        toy = data.get("dataset") in (*TOY_DATASETS, *GENERATED_DATASETS)  # points or vectors: no images
         self.view.start(self.tally, None, path.name, points=toy)
         self.view.refresh()
         self.view.finished(*_cleanable(self.tally, run.status))

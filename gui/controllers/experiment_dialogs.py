@@ -39,7 +39,8 @@ class CurveDialog(QDialog):
         self.values.setMinimumWidth(260)
         self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
                                "is part of every larger one")
-        self.key.currentIndexChanged.connect(lambda _i: self.values.setText(CURVE_CHOICES[self.key.currentData()][1]))
+        self.key.currentIndexChanged.connect(lambda _i: self.values.setText(
+            CURVE_CHOICES.get(self.key.currentData(), (None, self.values.text()))[1]))
         self.seeds = QSpinBox()
         self.seeds.setRange(1, 10)
         self.seeds.setValue(3)

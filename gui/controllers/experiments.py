@@ -43,8 +43,8 @@ class Experiments:
         self.note = ""  # said in the Experiment tab's title: what the experiment changed (the panel's settings)
         self.notice = None  # the last dialog saying why a request could not be done
         self._panel_before = None  # (config, preset) the tour replaced while it shows each remedy
-        self._curve_dialog: CurveDialog | None = None
-        self._offered: dict | None = None  # the preset sweep last filled into the dialog  # one dialog, kept: what was typed is there the next time
+        self._curve_dialog: CurveDialog | None = None  # one dialog, kept: what was typed is there the next time
+        self._offered: dict | None = None  # the preset sweep last filled into the dialog
 
     def menu_entries(self) -> list:
         # Lambdas: a menu action's triggered(checked) would land in the first parameter.

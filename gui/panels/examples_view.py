@@ -294,7 +294,7 @@ class ExamplesView(QWidget):
 
     def _show_image(self, example: int) -> None:
         if self.images is None:
-            self.image.setText("a 2-D point" if self.points else "no image\nheld")
+            self.image.setText("not an\nimage" if self.points else "no image\nheld")
             return
         pixels = np.ascontiguousarray(self.images[example])
         h, w, c = pixels.shape
@@ -341,7 +341,8 @@ class ExamplesView(QWidget):
         if t.epochs:
             text += f" · epoch {t.epochs[-1]} · suspects by {name}"
             if name == "aum":
-                text += f" over epochs 1–{t.scored_epochs}" + (" (lowest val loss)" if t.turn is not None else "")
+                text += f" over epochs 1–{t.scored_epochs}" + (f" (lowest val loss at epoch {t.turn})"
+                                                                if t.turn is not None else "")
             if t.corrupted_on_purpose:
                 score, k = t.score(name), int(t.corrupted.sum())
                 found = auroc(score, t.corrupted)

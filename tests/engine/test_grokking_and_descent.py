@@ -40,7 +40,7 @@ def test_bad_modular_settings_name_the_key():
         with pytest.raises(ConfigError, match="data.train_fraction"):
             load_preset("grokking").with_updates({"data.train_fraction": bad})
     out = cli("train", "--preset", "grokking", "--set", "data.modulus=1")
-    assert out.returncode == 2 and "data.modulus = 1" in out.stderr and "[2, 1000]" in out.stderr
+    assert out.returncode == 2 and "data.modulus = 1" in out.stderr and "[2, 200]" in out.stderr
 
 
 def test_grokking_memorizes_the_wrong_labels_then_rejects_them(tmp_path):
