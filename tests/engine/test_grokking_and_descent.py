@@ -90,3 +90,28 @@ def test_curve_without_over_runs_the_presets_sweep(tmp_path):
     out = cli("curve", "--config", good, "--out", tmp_path / "runs")
     assert out.returncode == 0, out.stderr
     assert "2 runs" in out.stdout and "model.width" in out.stdout
+
+
+def test_an_mse_runs_reports_use_its_loss_and_call_vectors_no_images(tmp_path):
+    import json
+
+    cfg = load_preset("grokking").with_updates({"data.modulus": 11, "optim.epochs": 3})
+    folder = run_single(cfg, runs_dir=tmp_path).run_dir
+    out = cli("evaluate", folder, "--split", "val", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["loss"] < 0.5  # squared error per class, not cross-entropy (~2.4 at chance for 11 classes)
+    assert report["image_data"] is False and 0 <= report["ece"] <= 1
+
+
+def test_modular_limits_are_named():
+    with pytest.raises(ConfigError, match=r"data.modulus = 201"):
+        load_preset("grokking").with_updates({"data.modulus": 201})
+    cfg = load_preset("grokking").with_updates({"data.modulus": 2, "data.train_fraction": 0.75})
+    with pytest.raises(ConfigError, match="data.train_fraction.*to test on"):
+        load_data(cfg.data, 0)
+
+
+def test_curve_names_an_unknown_preset_before_asking_for_a_sweep(tmp_path):
+    out = cli("curve", "--preset", "nosuch", "--out", tmp_path)
+    assert out.returncode == 2 and "nosuch" in out.stderr and "no [curve] sweep" not in out.stderr

@@ -33,3 +33,22 @@ def test_a_peak_is_an_interior_minimum_of_validation_accuracy_below_both_sides()
     assert descent_points(xs, train, [0.50, 0.55, 0.47, 0.52, 0.58]) == (64.0, 2)
     assert descent_points(xs, train, [0.50, 0.55, 0.57, 0.60, 0.62])[1] is None  # monotone: no peak
     assert descent_points(xs, [0.5] * 5, [0.5] * 5) == (None, None)
+
+
+def test_settings_that_do_not_apply_to_vectors_or_backbones_are_greyed(qtbot, window):
+    panel = window.settings_panel
+    panel.widgets["data.dataset"].setCurrentText("mnist1d")  # as a choice in its box
+    assert not panel.widgets["regularization.augment_hflip"].isEnabled()
+    assert panel.widgets["regularization.augment_noise"].isEnabled()
+    panel.widgets["model.backbone"].setCurrentText("fashion_cnn")
+    assert not panel.widgets["model.bias"].isEnabled()
+
+
+def test_the_curve_dialog_offers_a_sweep_of_any_setting(qtbot, window):
+    from gui.controllers.experiment_dialogs import CurveDialog
+
+    dialog = CurveDialog(window)
+    dialog.offer({"over": "data.train_fraction", "values": [0.3, 0.5], "seeds": 2})
+    assert dialog.key.currentData() == "data.train_fraction" and dialog.values.text() == "0.3, 0.5"
+    key, values, plan = dialog.plan(0)
+    assert key == "data.train_fraction" and len(plan) == 4
