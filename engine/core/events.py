@@ -51,7 +51,7 @@ class RunStarted:
 
 @dataclass(frozen=True)
 class StepMetrics:
-    """Running training loss since the previous StepMetrics; coalesced to at most 10 per second."""
+    """Running training loss since the previous StepMetrics; coalesced to at most 5 per second."""
     step: int
     epoch: int
     train_loss: float

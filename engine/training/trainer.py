@@ -38,7 +38,7 @@ from engine.training.live import apply_live_settings
 from engine.training.optimization import Decay, base_lr, build_optimizer
 from engine.training.reports import evaluate_test
 
-STEP_EVENT_INTERVAL = 0.1  # seconds: step metrics are coalesced to at most 10 per second
+STEP_EVENT_INTERVAL = 0.2  # seconds: step metrics are coalesced to at most 5 per second (the window's frame rate)
 # Per-layer gradient norms are sampled every few steps: reading every gradient each step
 # costs a few percent of a small model's step time.
 GRAD_NORM_EVERY = 4

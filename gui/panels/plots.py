@@ -1,7 +1,7 @@
 """The live plots: which metric goes on which plot, fed from engine events.
 
 Each curve is created once, fed from growing buffers (gui.plotting.series) and redrawn
-from a timer (10 Hz, only what changed), with peak downsampling and clip-to-view. The
+from a timer (5 Hz, only what changed), with peak downsampling and clip-to-view. The
 epoch axis spans the current run from its start, accuracy 0-100 %, and the other value
 axes only grow, to round numbers (gui.plotting.axes)."""
 
@@ -27,7 +27,7 @@ from gui.plotting.series import Series, StepSeries
 
 pg.setConfigOptions(antialias=False, background="w", foreground="#333")
 
-REDRAW_MS = 100  # 10 Hz: smooth enough for training curves, and each frame costs the training thread
+REDRAW_MS = 200  # 5 Hz: live enough for training curves; each frame costs the training thread
 PERCENT_PLOTS = ("accuracy", "noise")
 SERIES_PLOTS = {"loss": ("train_loss", "val_loss"), "accuracy": ("train_acc", "val_acc"),
                 "gap": ("acc_gap", "loss_gap", "val_ece"), "noise": ("clean_acc", "noisy_acc")}
