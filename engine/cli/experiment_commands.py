@@ -93,13 +93,14 @@ def effect_table(result) -> str:
     if not rows:
         return "no run finished\n"
     first, base = rows[0]
-    against = f"vs {first.get('run.name', 'first')}"
-    lines = [f"{'run':<16} {'val acc':>8} {'best val':>9} {against:>16} {'gap':>8} {against:>16} {'val loss':>8}"]
+    against = first.get("run.name", "the first run")
+    lines = [f"{'run':<16} {'val acc':>8} {'best val':>9} {'val acc Δ':>16} {'gap':>8} {'gap Δ':>16} {'val loss':>9}"]
     for changes, o in rows:
         name = changes.get("run.name", "?")
         lines.append(f"{name:<16} {o.val_accuracy:>8.1%} {o.best_val_accuracy:>9.1%} "
                      f"{(o.val_accuracy - base.val_accuracy) * 100:>+15.1f}p {o.gap * 100:>+7.1f}p "
-                     f"{(o.gap - base.gap) * 100:>+15.1f}p {o.val_loss:>8.3f}")
+                     f"{(o.gap - base.gap) * 100:>+15.1f}p {o.val_loss:>9.3f}")
+    lines.append(f"(Δ: against {against}; p: percentage points)")
     return "\n".join(lines) + "\n"
 
 

@@ -73,14 +73,16 @@ class Experiments:
         except ConfigError:
             seed = base.run.seed
         if ask and not dialogs.confirm(
-                self.parent, "Remedy tour", f"Train overfit and then each of {len(plan) - 1} remedies as its twin (the "
+                self.parent, "Remedy tour", f"Train overfit and then each of {len(plan) - 2} remedies as its twin (the "
                 f"same data, initial weights and data order; seed {seed}), one after another, each with its preset's "
-                "own settings (the panel's are used for the seed alone): about a minute in all on an idle "
+                "own settings (the panel's are used for the seed alone), and last overfit again without the "
+                "training examples its own dynamics rank most suspect: about a minute and a half in all on an idle "
                 "2-core machine, longer on a busy one. At the end the Experiment tab overlays them all.",
                 "Start the tour"):
             return
         self.start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
-                    say=f"remedy tour: overfit, then {len(plan) - 1} remedies as its twins (seed {seed})")
+                    say=f"remedy tour: overfit, then {len(plan) - 2} remedies as its twins and cleaned of its "
+                        f"suspects (seed {seed})")
 
     def compare_transfer(self) -> None:
         """The four transfer modes as twins, with the panel's backbone (the `transfer`
@@ -247,7 +249,9 @@ class Experiments:
                 pass
         if event.index == 0:
             self.plots.comparison.pin_running()
-        what = "the baseline" if event.index == 0 else f"overfit + {name.replace('_', ' ')}"
+        removed = event.changes.get("data.remove")
+        what = ("the baseline" if event.index == 0 else f"overfit without its {len(removed):,} most suspect examples"
+                if removed else f"overfit + {name.replace('_', ' ')}")
         self.say(f"tour: running {name} ({what}), run {event.index + 1}")
 
     def on_run_finished(self, event: ev.RunFinished) -> None:

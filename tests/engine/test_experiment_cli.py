@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.core import events as ev
+from engine.runs.dynamics import read_dynamics
 from engine.runs.reader import list_runs, read_run
 from tests.engine.test_cli import ROOT, cli
 
@@ -50,12 +51,16 @@ def test_curve_prints_a_row_per_value(tmp_path):
 def test_tour_runs_overfit_and_each_remedy_and_prints_their_effects(tmp_path):
     proc = cli("tour", *TINY[:6], "--set", "optim.epochs=1", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    table = proc.stdout.split("vs overfit")[-1]
-    for name in ("overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies"):
+    table = proc.stdout.split("val acc Δ")[-1]
+    for name in ("overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies", "cleaned"):
         assert f"\n{name} " in table
+    assert "Δ: against overfit" in table
     folder = Path(proc.stdout.strip().splitlines()[-1])
-    seeds = {read_run(p).config["run"]["seed"] for p in list_runs(folder)}
-    assert seeds == {0} and len(list_runs(folder)) == 6  # twins: one seed for all
+    runs = {read_run(p).config["run"]["name"]: read_run(p).config for p in list_runs(folder)}
+    assert {c["run"]["seed"] for c in runs.values()} == {0} and len(runs) == 7  # twins: one seed for all
+    corrupted = int(read_dynamics(next(p for p in list_runs(folder) if read_run(p).config["run"]["name"] == "overfit"))
+                    .corrupted.sum())
+    assert len(runs["cleaned"]["data"]["remove"]) == corrupted  # as many as overfit's labels were corrupted
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

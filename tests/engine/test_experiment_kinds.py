@@ -170,8 +170,9 @@ def read_config(run_dir):
 def test_the_tour_is_overfit_then_each_remedy_as_its_twin():
     base, plan = tour_plan()
     assert base.run.name == "overfit" and plan[0] == {"run.name": "overfit"}
-    assert [p["run.name"] for p in plan[1:]] == list(REMEDY_PRESETS)
-    for name, changes in zip(REMEDY_PRESETS, plan[1:], strict=True):
+    assert [p["run.name"] for p in plan[1:]] == [*REMEDY_PRESETS, "cleaned"]
+    assert plan[-1]["clean"] == {"trial": 0}  # overfit without its suspects, resolved when reached
+    for name, changes in zip(REMEDY_PRESETS, plan[1:-1], strict=True):
         # Each remedy preset is overfit plus its remedy: same data, model, optimizer, seed.
         assert not any(k.startswith(("data.", "model.", "optim.")) for k in changes), (name, changes)
         assert base.with_updates(changes).to_dict() == load_preset(name).to_dict()

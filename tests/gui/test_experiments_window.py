@@ -158,14 +158,14 @@ def test_the_tour_overlays_every_run_and_tabulates_each_remedys_effect(qtbot, wi
     window.run_started.connect(lambda _e: shown.append(window.settings_panel.preset_name()))
     window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()
     finish(qtbot, window)
-    assert shown == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies"]
+    assert shown == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies", None]
     table = window.plots.table  # the Training tab keeps overfit, pinned, while the others come and go
     assert table.item(0, 0).text().endswith("overfit") and table.item(0, 4).checkState().name == "Checked"
     assert "(epoch " in table.item(table.rowCount() - 1, 2).text()  # the weights' epoch
     view = window.experiment_view
     assert window.tabs.currentWidget() is view and view.mode == "overlay"
-    names = [view.cell(i, 0) for i in range(6)]
-    assert names == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies"]
+    names = [view.cell(i, 0) for i in range(7)]
+    assert names == ["overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies", "cleaned"]
     assert view.cell(0, 4) == "–" and view.cell(1, 4).endswith("pts")  # effects against overfit
     assert [i.name() for i in view.plots["accuracy"].getPlotItem().listDataItems() if i.name()] == names
     assert all(f"&nbsp;{name}" in view.legend.text() for name in names)  # one legend for the three plots

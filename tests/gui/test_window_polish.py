@@ -112,7 +112,7 @@ def test_after_the_tour_with_larger_text_every_row_of_both_tables_is_in_view(qtb
     window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()
     finish(qtbot, window)
     view = window.experiment_view
-    qtbot.waitUntil(lambda: view.isVisible() and view.table.rowCount() == 6)
+    qtbot.waitUntil(lambda: view.isVisible() and view.table.rowCount() == 7)
     qtbot.waitUntil(lambda: _rows_in_view(view.table))  # the splitter gave it 1 of the 6 rows
     assert all(p.height() >= 150 for p in view.plots.values())  # and the plots keep their room
     window.show_tab(window.plots)
