@@ -249,10 +249,10 @@ class ExamplesView(QWidget):
 
     def _fix_heights(self) -> None:
         """The texts that change every epoch keep their height (two lines of summary across the tab,
-        six of detail): a label growing by a line would lay the whole tab out again, plots and all."""
+        seven of detail): a label growing by a line would lay the whole tab out again, plots and all."""
         line = self.fontMetrics().lineSpacing()
         self.summary.setFixedHeight(2 * line + 4)
-        self.detail.setFixedHeight(6 * line + 4)
+        self.detail.setFixedHeight(7 * line + 4)
         self.margin_plot.setMinimumHeight(round(7 * line))  # its axes and a curve, at any text size
         self.margin_plot.setMaximumHeight(round(11 * line))
 
