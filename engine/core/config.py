@@ -388,15 +388,20 @@ def preset_description(name: str) -> str:
     return " ".join(lines)
 
 
-def search_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
-    """The `[search]` table of a settings file or preset, if it has one."""
+def _table(name: str, config_file: str | None, preset: str | None):
+    """A table of a settings file or preset that is not settings ([search], [curve]), or None."""
     path = Path(config_file) if config_file else presets_dir() / f"{preset or 'overfit'}.toml"
     try:
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
         return None  # resolve() names what is wrong with the file
-    return raw.get("search")
+    return raw.get(name) if isinstance(raw, dict) else None
+
+
+def search_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
+    """The `[search]` table of a settings file or preset, if it has one."""
+    return _table("search", config_file, preset)
 
 
 CURVE_KEYS = {"over": str, "values": list, "seeds": int}
@@ -405,13 +410,7 @@ CURVE_KEYS = {"over": str, "values": list, "seeds": int}
 def curve_section(config_file: str | None = None, preset: str | None = None) -> dict | None:
     """The `[curve]` table of a settings file or preset — a sweep of its own: `over` (the
     setting), `values`, `seeds` — checked, each problem named; None where there is none."""
-    path = Path(config_file) if config_file else presets_dir() / f"{preset or 'overfit'}.toml"
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
-        return None  # resolve() names what is wrong with the file
-    table = raw.get("curve")
+    table = _table("curve", config_file, preset)
     if table is None:
         return None
     if not isinstance(table, dict):
