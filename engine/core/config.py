@@ -22,6 +22,7 @@ else:  # pragma: no cover
 import tomli_w
 
 from engine.core.files import atomic_write_text, resources_dir
+from engine.core.values import ConfigError, check_value  # (imported from here by the rest too)
 
 SCHEMA_VERSION = 1
 
@@ -29,16 +30,6 @@ TOY_DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
 TORCHVISION_DATASETS = ("mnist", "kmnist", "fashion_mnist_folder", "cifar10", "cifar100")
 GENERATED_DATASETS = ("modular_addition", "mnist1d")  # vectors, made from the seed or shipped
 DATASETS = ("fashion_mnist", *TOY_DATASETS, *GENERATED_DATASETS, "image_folder", *TORCHVISION_DATASETS)
-
-
-class ConfigError(ValueError):
-    """An invalid setting. `key` is the dotted name, `value` what was given."""
-
-    def __init__(self, key: str, value: Any, allowed: str):
-        self.key = key
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{key} = {value!r} is not allowed: {allowed}")
 
 
 def setting(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
@@ -298,68 +289,6 @@ def _section_from_dict(name: str, cls: type, raw: dict):
             raise ConfigError(f"{name}.{key}", value, f"a known key of [{name}]: {', '.join(known)}")
         values[key] = check_value(f"{name}.{key}", f, value)
     return cls(**values)
-
-
-def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
-    """Check one value against its field's type and constraints; return it (ints widen to float)."""
-    meta = f.metadata
-    kind = f.type if isinstance(f.type, str) else f.type.__name__
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ConfigError(key, value, "true or false")
-    elif kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(key, value, "a whole number")
-    elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, value, "a number")
-        value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ConfigError(key, value, "a finite number")
-    elif kind == "str":
-        if not isinstance(value, str):
-            raise ConfigError(key, value, "text")
-    elif kind == "list":
-        return _check_positions(key, value)
-    choices = meta.get("choices")
-    if choices and value not in choices:
-        raise ConfigError(key, value, f"one of {', '.join(choices)}")
-    lo, hi = meta.get("min"), meta.get("max")
-    if lo is not None and (value < lo or (meta.get("min_exclusive") and value == lo)):
-        raise ConfigError(key, value, _range_text(meta))
-    if hi is not None and (value > hi or (meta.get("max_exclusive") and value == hi)):
-        raise ConfigError(key, value, _range_text(meta))
-    return value
-
-
-def _check_positions(key: str, value: Any) -> list:
-    """data.remove: distinct positions; data.relabel: [position, class] pairs, one per position."""
-    pairs = key.endswith("relabel")
-    what = "a list of [position, class] pairs of whole numbers ≥ 0" if pairs else "a list of whole numbers ≥ 0"
-    if not isinstance(value, list):
-        raise ConfigError(key, value, what)
-
-    def whole(v):
-        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-    items = [list(v) if isinstance(v, (list, tuple)) else v for v in value]
-    bad = [v for v in items if not (isinstance(v, list) and len(v) == 2 and all(map(whole, v)))] if pairs \
-        else [v for v in items if not whole(v)]
-    if bad:
-        raise ConfigError(key, bad[0], what)
-    positions = [v[0] for v in items] if pairs else items
-    if len(set(positions)) != len(positions):
-        raise ConfigError(key, next(p for p in positions if positions.count(p) > 1), "each position at most once")
-    return items
-
-
-def _range_text(meta) -> str:
-    lo, hi = meta.get("min"), meta.get("max")
-    left = "(" if meta.get("min_exclusive") else "["
-    right = ")" if meta.get("max_exclusive") else "]"
-    if hi is None:
-        return f"{'greater than' if meta.get('min_exclusive') else 'at least'} {lo}"
-    return f"in {left}{lo}, {hi}{right}"
 
 
 def presets_dir() -> Path:

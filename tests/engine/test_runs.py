@@ -52,7 +52,10 @@ def test_no_pickle_in_the_run_folder(finished_run):
     from pathlib import Path
 
     names = sorted(p.name for p in Path(run_dir).iterdir())
-    assert names == ["best.safetensors", "config.json", "last.safetensors", "metrics.jsonl", "summary.json"]
+    assert names == ["best.safetensors", "config.json", "dynamics", "last.safetensors", "metrics.jsonl",
+                     "summary.json"]
+    dynamics = sorted(p.suffix for p in (Path(run_dir) / "dynamics").iterdir())
+    assert set(dynamics) == {".safetensors"}  # per-example dynamics: safetensors too, never pickle
 
 
 def test_a_truncated_metrics_file_loads_and_a_crashed_run_reads_incomplete(finished_run, tmp_path, dead_pid):

@@ -301,7 +301,8 @@ def test_a_search_in_the_window_runs_its_trials_and_the_search_tab_follows_the_s
     assert {view.cell(i, 1) for i in range(3)} <= {"complete", "pruned"}
     headers = [view.table.horizontalHeaderItem(i).text() for i in range(view.table.columnCount())]
     assert headers[:2] == ["trial", "state"] and "lr" in headers and "width" not in headers
-    assert len(view.plots["curves"].getPlotItem().listDataItems()) == 3  # one validation curve per trial
+    # one validation curve per trial, drawn in the event loop's turn after the table
+    qtbot.waitUntil(lambda: len(view.plots["curves"].getPlotItem().listDataItems()) == 3, timeout=5000)
     assert "Study tiny-search" in view.title.text()
     assert (window.runs_dir / "tiny-search" / "study.journal").is_file()
     opened = []
