@@ -161,12 +161,15 @@ def mark_descent(view, xs, groups) -> None:
     at = (lambda x: math.log10(x)) if log else (lambda x: x)
     p = view.plots["accuracy"]
     if threshold is not None:
-        p.addItem(pg.InfiniteLine(at(threshold), angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
-                                  label=f"fits every training label from {threshold:g}",
-                                  labelOpts={"position": 0.12, "color": "#555"}), ignoreBounds=True)
+        line = pg.InfiniteLine(at(threshold), angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
+                               label="interpolation\nthreshold",
+                               labelOpts={"position": 0.8, "color": "#555", "anchors": [(0, 0.5), (0, 0.5)]})
+        line.setToolTip(f"From {threshold:g} on, the network fits every training label, the wrong ones too "
+                        f"(training accuracy ≥ {INTERPOLATES:.0%})")
+        p.addItem(line, ignoreBounds=True)
     if peak is not None:
         error = (1 - val[peak]) * 100
-        text = pg.TextItem(f"peak: val error {error:.1f} %", color="#b03030", anchor=(0.5, 1.2))
+        text = pg.TextItem(f"peak: val error\n{error:.1f} %", color="#b03030", anchor=(0.5, 1.1))  # above the point
         text.setPos(at(float(xs[peak])), val[peak] * 100)
         p.addItem(text, ignoreBounds=True)
     view.descent = (threshold, None if peak is None else float(xs[peak]))
