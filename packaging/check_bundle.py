@@ -1,72 +1,251 @@
-"""`make bundle-check`: start the built executable offscreen, train one epoch of the
-`overfit` preset, and check the screenshot it writes. Prints what it measured."""
+"""`make bundle-check`: start the built app as a user would and fail if anything is missing.
+
+With the system's own CUDA libraries hidden (Linux; a private mount namespace, so the check
+cannot pass by borrowing them), the built executable:
+  1. opens the window offscreen, trains one epoch of `overfit` and writes a screenshot;
+  2. runs a two-trial search of the `transfer` preset in two worker processes (each the
+     bundle's own executable; the shipped fashion_cnn backbone loads in both);
+  3. trains one epoch from the shipped SqueezeNet backbone (torchvision's model);
+and every ELF file in the bundle is resolved with ldd: a library that a wheel of the build
+environment provides but the bundle lacks fails the check; what only the system can
+provide (libc, X11, EGL) is listed, with the packages to install where they are missing.
+Prints what it measured."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "dist" / "overfit-lab"
+CUDA_LIBRARY = re.compile(r"^lib(cuda|cudart|cublas|cublasLt|cudnn\w*|cufft\w*|cufile\w*|curand|cusolver\w*|"
+                          r"cusparse\w*|cupti|nccl|nvrtc[\w-]*|nvJitLink|nvToolsExt|nvshmem\w*|nvperf\w*)\.so")
 
 
 def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def main() -> int:
-    exe = ROOT / "dist" / "overfit-lab" / ("overfit-lab.exe" if os.name == "nt" else "overfit-lab")
+def executable() -> Path:
+    name = "overfit-lab-cli.exe" if os.name == "nt" else "overfit-lab"
+    return DIST / name
+
+
+# --- hiding the system's CUDA ----------------------------------------------------------------
+
+def system_cuda_files() -> list[Path]:
+    """CUDA libraries the dynamic linker would find outside the bundle (its cache and
+    LD_LIBRARY_PATH)."""
+    found = set()
+    try:
+        cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
+    except OSError:
+        cache = ""
+    for line in cache.splitlines():
+        if "=>" in line:
+            path = Path(line.split("=>", 1)[1].strip())
+            if CUDA_LIBRARY.match(path.name):
+                found.add(path)
+    for folder in os.environ.get("LD_LIBRARY_PATH", "").split(":"):
+        if folder and Path(folder).is_dir():
+            found.update(p for p in Path(folder).iterdir() if CUDA_LIBRARY.match(p.name))
+    return sorted(p for p in found if p.exists() and DIST not in p.resolve().parents)
+
+
+def rerun_hidden(files: list[Path], argv: list[str]) -> int:
+    """Run this check again in a private mount namespace in which each folder holding a
+    CUDA library is overlaid with a copy that lacks it (the rest of the folder stays)."""
+    if not shutil.which("unshare"):
+        print("error: `unshare` (util-linux) is needed to hide the system's CUDA libraries "
+              f"({', '.join(map(str, files))}); pass --no-hide to check with them visible", file=sys.stderr)
+        return 2
+    folders = sorted({p.parent for p in files})
+    lines = ["set -e", 'scratch="$(mktemp -d)"', 'mount -t tmpfs tmpfs "$scratch"']
+    for i, folder in enumerate(folders):
+        lines += [f'mkdir -p "$scratch/u{i}" "$scratch/w{i}"',
+                  f'mount -t overlay overlay -o lowerdir="{folder}",upperdir="$scratch/u{i}",'
+                  f'workdir="$scratch/w{i}" "{folder}"']
+        lines += [f'rm -f "{p}"' for p in files if p.parent == folder]
+    lines.append('exec "$@"')
+    cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", "\n".join(lines), "sh",
+           sys.executable, __file__, "--inside", *argv]
+    if os.geteuid() != 0:
+        cmd[1:1] = ["-r"]  # an unprivileged user namespace, where the kernel allows one
+    env = dict(os.environ, OVERFIT_LAB_HIDDEN=os.pathsep.join(map(str, files)))
+    return subprocess.run(cmd, env=env, check=False).returncode
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+def finished(folder: Path) -> list[Path]:
+    """The run folders under `folder` whose summary says they completed."""
+    done = []
+    for summary in sorted(folder.rglob("summary.json")):
+        if json.loads(summary.read_text()).get("status") == "completed":
+            done.append(summary.parent)
+    return done
+
+
+def run_app(args: list[str], tmp: Path, what: str, timeout: int = 900) -> tuple[float, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp / "config"),
+               XDG_STATE_HOME=str(tmp / "state"), XDG_DATA_HOME=str(tmp / "data"))
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(executable()), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, cwd=tmp, check=False)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"error: {what}: the bundle exited {proc.returncode}\n{proc.stdout[-4000:]}\n"
+                         f"{proc.stderr[-4000:]}")
+    return took, proc.stdout + proc.stderr
+
+
+def check_window(tmp: Path) -> str:
+    shot = tmp / "bundle-check.png"
+    took, _ = run_app(["--preset", "overfit", "--run-epochs", "1", "--screenshot", str(shot),
+                       "--runs-dir", str(tmp / "window-runs")], tmp, "the window")
+    data = shot.read_bytes() if shot.is_file() else b""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise SystemExit(f"error: the window wrote no PNG at {shot}")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if width < 800 or height < 600:
+        raise SystemExit(f"error: the window's screenshot is only {width}x{height}")
+    runs = list((tmp / "window-runs").iterdir())
+    if len(runs) != 1 or finished(runs[0]) != [runs[0]]:
+        raise SystemExit(f"error: the window left {runs}, not one completed run folder")
+    keep = ROOT / "build" / "bundle-check.png"
+    keep.parent.mkdir(exist_ok=True)
+    keep.write_bytes(data)
+    return f"window: one epoch of `overfit` and a {width}x{height} screenshot in {took:.1f} s ({keep})"
+
+
+def check_search(tmp: Path) -> str:
+    out = tmp / "search-runs"
+    took, log = run_app(["search", "--preset", "transfer", "--trials", "2", "--workers", "2",
+                         "--set", "optim.epochs=1", "--out", str(out)], tmp, "the transfer search")
+    trials = list(out.rglob("summary.json"))
+    if len(trials) != 2 or len(finished(out)) != 2:
+        raise SystemExit(f"error: the transfer search ran {len(trials)} trials, {len(finished(out))} completed; "
+                         f"2 of 2 expected\n{log[-3000:]}")
+    return f"search: two `transfer` trials (fashion_cnn backbone) in two worker processes in {took:.1f} s"
+
+
+def check_squeezenet(tmp: Path) -> str:
+    out = tmp / "squeezenet-runs"
+    took, log = run_app(["train", "--preset", "transfer", "--set", "model.backbone=squeezenet",
+                         "--set", "model.backbone_size=64", "--set", "optim.epochs=1", "--out", str(out)],
+                        tmp, "the SqueezeNet run")
+    if len(finished(out)) != 1:
+        raise SystemExit(f"error: the SqueezeNet run left no completed run folder\n{log[-3000:]}")
+    return f"transfer: one epoch fine-tuning the shipped SqueezeNet in {took:.1f} s"
+
+
+def wheel_library_names() -> dict[str, str]:
+    """File name -> the top-level folder of site-packages that holds it (its package)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    names = {}
+    for folder, _, files in os.walk(site):
+        for name in files:
+            if ".so" in name:
+                names.setdefault(name, Path(folder).relative_to(site).parts[0])
+    return names
+
+
+def check_libraries() -> tuple[list[str], dict[str, list[str]]]:
+    """(failures, the system libraries not found -> the bundle's files that want them)
+    for every ELF file in the bundle."""
+    from elf_needed import is_elf
+
+    provided = wheel_library_names()
+    # ldd resolves each file alone; in the process a library may come from a copy already
+    # loaded (torchvision's operators find torch's libraries so), so only a name that is
+    # nowhere in the bundle is missing from it.
+    in_bundle = {p.name for p in DIST.rglob("*")}
+    failures, system_missing = [], {}
+    for path in sorted(DIST.rglob("*")):
+        if path.is_symlink() or not path.is_file() or not is_elf(path):
+            continue
+        proc = subprocess.run(["ldd", str(path)], capture_output=True, text=True, check=False)
+        for line in proc.stdout.splitlines():
+            if "=> not found" not in line:
+                continue
+            name = line.split("=>", 1)[0].strip()
+            if name in in_bundle:
+                continue
+            if name in provided:
+                failures.append(f"{path.relative_to(DIST)} needs {name}, which the bundle lacks "
+                                f"(the build environment's {provided[name]} has it)")
+            else:
+                system_missing.setdefault(name, []).append(str(path.relative_to(DIST)))
+    return failures, system_missing
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-hide", action="store_true",
+                        help="do not hide the system's CUDA libraries (the check then proves less)")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    exe = executable()
     if not exe.is_file():
         print(f"error: {exe} not found; run `make bundle` first", file=sys.stderr)
         return 2
+    linux = sys.platform.startswith("linux")
+    hidden = []
+    if linux and not args.inside and not args.no_hide:
+        files = system_cuda_files()
+        if files:
+            return rerun_hidden(files, [a for a in argv if a != "--no-hide"])
+    if args.inside:
+        hidden = [Path(p) for p in os.environ.get("OVERFIT_LAB_HIDDEN", "").split(os.pathsep) if p]
+        still = [p for p in hidden if p.exists()]
+        if still:
+            print(f"error: could not hide {', '.join(map(str, still))}", file=sys.stderr)
+            return 2
+    sys.path.insert(0, str(ROOT / "packaging"))
+    lines = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        shot = tmp / "bundle-check.png"
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp / "config"),
-                   XDG_STATE_HOME=str(tmp / "state"), XDG_DATA_HOME=str(tmp / "data"))
-        t0 = time.perf_counter()
-        proc = subprocess.run([str(exe), "--preset", "overfit", "--run-epochs", "1", "--screenshot", str(shot),
-                               "--runs-dir", str(tmp / "runs")], env=env, capture_output=True, text=True,
-                              timeout=600, cwd=tmp)
-        took = time.perf_counter() - t0
-        if proc.returncode != 0:
-            print(f"error: the bundle exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}", file=sys.stderr)
+        lines.append(check_window(tmp))
+        lines.append(check_search(tmp))
+        lines.append(check_squeezenet(tmp))
+    system_missing: dict[str, list[str]] = {}
+    if linux and shutil.which("ldd"):
+        failures, system_missing = check_libraries()
+        if failures:
+            print("error: the bundle lacks libraries it needs:\n  " + "\n  ".join(failures), file=sys.stderr)
             return 1
-        data = shot.read_bytes() if shot.is_file() else b""
-        if data[:8] != b"\x89PNG\r\n\x1a\n":
-            print(f"error: no PNG at {shot}\n{proc.stderr}", file=sys.stderr)
-            return 1
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        if width < 800 or height < 600:
-            print(f"error: screenshot is only {width}x{height}", file=sys.stderr)
-            return 1
-        runs = list((tmp / "runs").iterdir())
-        if len(runs) != 1 or not (runs[0] / "summary.json").is_file():
-            print(f"error: expected one finished run folder, found {runs}", file=sys.stderr)
-            return 1
-        keep = ROOT / "build" / "bundle-check.png"
-        keep.parent.mkdir(exist_ok=True)
-        keep.write_bytes(data)
-    size = folder_size(exe.parent)
-    sys.path.insert(0, str(ROOT))
-    from gui.app.system_libraries import PACKAGES, advice, linked_libraries
+        lines.append("libraries: every library the bundle's files need is in the bundle or the system's")
+    print(f"bundle ok: {exe}")
+    if hidden:
+        print(f"  the system's CUDA libraries were hidden: {', '.join(map(str, hidden))}")
+    elif linux:
+        print("  the system's CUDA libraries were NOT hidden" + (" (--no-hide)" if args.no_hide else " (none found)"))
+    for line in lines:
+        print(f"  {line}")
+    print(f"  folder size {folder_size(DIST) / 1e9:.2f} GB")
+    if linux:
+        sys.path.insert(0, str(ROOT))
+        from gui.app.system_libraries import PACKAGES, advice
 
-    # What the bundle's X11 plugin takes from the system rather than from the bundle.
-    xcb = [*exe.parent.rglob("libqxcb.so"), *exe.parent.rglob("libQt6XcbQpa.so.6")]
-    linked = linked_libraries(xcb) or {}
-    outside = sorted(n for n, p in linked.items() if p is None or not p.startswith(str(exe.parent)))
-    missing = [n for n in outside if linked[n] is None]
-    known = [n for n in outside if n in PACKAGES]
-    print(f"bundle ok: {exe}\n  one epoch of `overfit` + screenshot in {took:.1f} s, {width}x{height} PNG "
-          f"({keep})\n  folder size {size / 1e9:.2f} GB\n  system libraries its X11 window needs: "
-          f"{', '.join(known) or '(none found: no ldd here?)'}")
-    if missing:
-        print(f"  missing on this machine:\n{advice(missing)}")
+        xcb = [n for n in system_missing if n in PACKAGES]
+        other = [n for n in system_missing if n not in PACKAGES]
+        if xcb:
+            print(f"  missing on this machine, for the X11 window:\n{advice(xcb)}")
+        for name in sorted(other):
+            users = system_missing[name]
+            print(f"  not on this machine: {name}, wanted by {', '.join(users[:2])}"
+                  + (f" and {len(users) - 2} more" if len(users) > 2 else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
