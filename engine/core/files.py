@@ -26,6 +26,18 @@ def command_line_of_this_app() -> list[str]:
     return [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py")]
 
 
+def command_hint() -> str:
+    """How a user types this installation's command line, for the hints it prints: the
+    bundle's executable, the installed `overfit-lab-cli` script (pip, the install kits), or
+    `python main.py` in a checkout."""
+    if getattr(sys, "frozen", False):
+        exe = sys.executable
+        return f'"{exe}"' if " " in exe else exe
+    if "site-packages" in Path(__file__).resolve().parts:
+        return "overfit-lab-cli"
+    return "python main.py"
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write via a temp file in the same folder, fsync, then rename over the target."""
     path = Path(path)
