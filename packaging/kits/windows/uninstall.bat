@@ -1,0 +1,4 @@
+@echo off
+rem Double-click to remove Overfit Lab (your runs are kept).
+powershell.exe -NoProfile -ExecutionPolicy Bypass -File "%~dp0uninstall.ps1"
+pause

@@ -1,0 +1,229 @@
+"""The offline kits: their locks pin every dependency of the app, a kit is assembled as its
+OS needs, and the macOS installer does what the kit's README says.
+
+The installer is a bash script; here it runs on Linux with the three macOS commands it asks
+(uname, sw_vers, sysctl) answered by stand-ins, the one thing faked. Its Python, virtual
+environment, pip install from the kit with no index and hash checking, the app it writes,
+the launcher in it, and the uninstaller are all real. The app's wheel is a small stand-in
+(the real one needs torch's macOS wheel, which cannot install here); `make kits-check`
+installs the real kits for their platforms."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import plistlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KITS = ROOT / "packaging" / "kits.py"
+sys.path.insert(0, str(ROOT / "packaging"))
+
+import kits  # noqa: E402
+
+PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the macOS installer is a bash script")
+
+
+def requirement_names() -> set[str]:
+    names = set()
+    for dep in kits.project()["dependencies"]:
+        if "python_version < '3.11'" in dep:  # tomli: not for the kits' Python 3.12
+            continue
+        names.add(kits.normalize(dep.split(";")[0].split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip()))
+    return names
+
+
+@pytest.mark.parametrize("platform", sorted(kits.PLATFORMS))
+def test_each_lock_pins_every_dependency_and_was_resolved_from_pyproject(platform):
+    p = kits.PLATFORMS[platform]
+    lock = kits.check_lock(p)  # raises if pyproject's dependencies changed since `make kits-lock`
+    pinned = kits.pins(lock)
+    assert requirement_names() <= set(pinned), requirement_names() - set(pinned)
+    assert pinned["torch"] == "2.14.1" and pinned["pyside6-essentials"].startswith("6.1")
+    text = lock.read_text()
+    assert text.count("--hash=sha256:") >= len(pinned)  # every pin has its hashes
+
+
+def test_a_changed_dependency_list_is_caught(tmp_path, monkeypatch):
+    p = kits.PLATFORMS["windows-x64"]
+    stale = tmp_path / f"{p.name}.lock"
+    stale.write_text(kits.lock_path(p).read_text().replace(kits.dependencies_hash(), "0123456789abcdef"))
+    monkeypatch.setattr(kits, "KITS_SRC", tmp_path)
+    with pytest.raises(kits.KitError, match="make kits-lock"):
+        kits.check_lock(p)
+
+
+def fake_app_wheel(folder: Path) -> Path:
+    """A wheel named overfit-lab with the modules the installer imports to check itself
+    and a windowed and a console script that record how they were started."""
+    files = {
+        "main.py": "import os, sys\n\ndef main():\n    with open(os.environ['FAKE_APP_LOG'], 'a') as f:\n"
+                   "        f.write(' '.join([os.path.basename(sys.argv[0]), *sys.argv[1:]]) + '\\n')\n",
+        "engine/__init__.py": "", "gui/__init__.py": "", "torch/__init__.py": "", "PySide6/__init__.py": "",
+        "PySide6/QtWidgets.py": "",
+        "overfit_lab-0.1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: overfit-lab\nVersion: 0.1.0\n",
+        "overfit_lab-0.1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        "overfit_lab-0.1.0.dist-info/entry_points.txt": "[gui_scripts]\noverfit-lab = main:main\n"
+                                                        "[console_scripts]\noverfit-lab-cli = main:main\n",
+    }
+    path = folder / "overfit_lab-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        record = []
+        for name, text in files.items():
+            z.writestr(name, text)
+            record.append(f"{name},,")
+        z.writestr("overfit_lab-0.1.0.dist-info/RECORD", "\n".join(record) + "\noverfit_lab-0.1.0.dist-info/RECORD,,\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mac_kit(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("kit")
+    (tmp / "wheels").mkdir()
+    app = fake_app_wheel(tmp)
+    lock = tmp / "empty.lock"
+    lock.write_text("# nothing but the app\n")
+    proc = subprocess.run([sys.executable, str(KITS), "assemble", "--platform", "macos-arm64", "--wheels",
+                           str(tmp / "wheels"), "--lock", str(lock), "--app-wheel", str(app), "--out",
+                           str(tmp / "dist"), "--python", PY], capture_output=True, text=True, check=True)
+    return Path(proc.stdout.strip())
+
+
+def shims(folder: Path, macos: str = "14.5", arch: str = "arm64") -> Path:
+    folder.mkdir(exist_ok=True)
+    scripts = {
+        "uname": f'case "$1" in -s) echo Darwin;; -m) echo {arch};; *) exec /usr/bin/uname "$@";; esac',
+        "sw_vers": f'[ "$1" = -productVersion ] && echo {macos}',
+        "sysctl": f'echo {1 if arch == "arm64" else 0}',
+    }
+    for name, body in scripts.items():
+        (folder / name).write_text(f"#!/bin/sh\n{body}\n")
+        (folder / name).chmod(0o755)
+    python = folder / f"python{PY}"
+    if not python.exists():
+        python.symlink_to(Path(sys._base_executable).resolve())  # a Python with venv and ensurepip
+    return folder
+
+
+def run(script: Path, home: Path, shim_dir: Path, **env) -> subprocess.CompletedProcess:
+    environ = {"HOME": str(home), "PATH": f"{shim_dir}:/usr/bin:/bin", "FAKE_APP_LOG": str(home / "app.log"),
+               "LANG": "C.UTF-8", **env}
+    return subprocess.run(["/bin/bash", str(script)], env=environ, capture_output=True, text=True, timeout=300)
+
+
+def app_of(home: Path) -> Path:
+    return home / "Applications" / "Overfit Lab.app"
+
+
+def test_the_assembled_kit_has_what_its_readme_names(mac_kit, tmp_path):
+    names = {p.name for p in mac_kit.iterdir()}
+    assert {"install.command", "uninstall.command", "README.txt", "kit.txt", "requirements.txt",
+            "overfit-lab.icns", "wheels"} <= names
+    assert os.access(mac_kit / "install.command", os.X_OK)
+    readme = (mac_kit / "README.txt").read_text()
+    assert "{" not in readme and "python-3.12.10-macos11.pkg" in readme and "macOS 14 or later" in readme
+    wheel = mac_kit / "wheels" / "overfit_lab-0.1.0-py3-none-any.whl"
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert f"overfit-lab==0.1.0 \\\n    --hash=sha256:{digest}" in (mac_kit / "requirements.txt").read_text()
+    # The Windows kit's scripts keep CRLF line ends, or cmd.exe misreads them.
+    app = fake_app_wheel(tmp_path)
+    lock = tmp_path / "empty.lock"
+    lock.write_text("")
+    (tmp_path / "w").mkdir()
+    win = kits.assemble(kits.PLATFORMS["windows-x64"], [], lock, app, tmp_path / "dist")
+    for name in ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1", "README.txt"):
+        data = (win / name).read_bytes()
+        assert data.count(b"\r\n") == data.count(b"\n") > 3, name
+    assert "python-3.12.10-amd64.exe" in (win / "README.txt").read_text()
+
+
+def test_install_makes_one_app_that_starts_the_window_and_reinstalling_keeps_one(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    proc = run(mac_kit / "install.command", home, bins)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    app = app_of(home)
+    info = plistlib.loads((app / "Contents" / "Info.plist").read_bytes())
+    assert info["CFBundleExecutable"] == "overfit-lab" and info["CFBundleIconFile"] == "overfit-lab.icns"
+    assert info["LSMinimumSystemVersion"] == "14.0" and info["CFBundleShortVersionString"] == "0.1.0"
+    assert (app / "Contents" / "Resources" / "overfit-lab.icns").is_file()
+    launcher = app / "Contents" / "MacOS" / "overfit-lab"
+    subprocess.run([str(launcher), "--preset", "overfit"], env={**os.environ, "FAKE_APP_LOG": str(home / "app.log")},
+                   check=True, timeout=60)
+    assert (home / "app.log").read_text() == "overfit-lab --preset overfit\n"  # the windowed script, not the CLI
+    first = (app / "Contents" / "Resources" / "current").resolve()
+    assert "is installed" in proc.stdout
+
+    again = run(mac_kit / "install.command", home, bins)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [p.name for p in (home / "Applications").iterdir()] == ["Overfit Lab.app"]
+    envs = sorted(p.name for p in (app / "Contents" / "Resources").glob("env-*"))
+    assert len(envs) == 1 and envs[0] != first.name  # a fresh environment replaced the old one
+    assert (app / "Contents" / "Resources" / "current").resolve().name == envs[0]
+
+
+def test_uninstall_removes_the_app_and_keeps_the_runs(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    assert run(mac_kit / "install.command", home, bins).returncode == 0
+    runs = home / "Library" / "Application Support" / "overfit-lab" / "runs" / "20261202-overfit"
+    runs.mkdir(parents=True)
+    (runs / "summary.json").write_text("{}")
+    (home / "Applications" / "Notes.app").mkdir()
+    proc = run(mac_kit / "uninstall.command", home, bins)
+    assert proc.returncode == 0, proc.stdout
+    assert not app_of(home).exists()
+    assert (runs / "summary.json").is_file() and (home / "Applications" / "Notes.app").is_dir()
+    assert "runs" in proc.stdout and "kept" in proc.stdout
+    # An app the installer did not make is left alone.
+    (app_of(home) / "Contents").mkdir(parents=True)
+    proc = run(mac_kit / "uninstall.command", home, bins)
+    assert proc.returncode != 0 and app_of(home).is_dir() and "Left" in proc.stdout
+
+
+@pytest.mark.parametrize("macos, arch, python, says", [
+    ("13.6", "arm64", PY, "needs macOS 14 or later"),
+    ("14.5", "x86_64", PY, "Apple silicon"),
+    ("14.5", "arm64", "3.99", "needs Python 3.99"),
+])
+def test_an_unsupported_mac_is_told_what_to_do_and_nothing_changes(mac_kit, tmp_path, macos, arch, python, says):
+    kit = tmp_path / "kit"
+    subprocess.run(["cp", "-r", str(mac_kit), str(kit)], check=True)
+    (kit / "kit.txt").write_text((kit / "kit.txt").read_text().replace(f"python={PY}", f"python={python}"))
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = run(kit / "install.command", home, shims(tmp_path / "bin", macos, arch))
+    assert proc.returncode != 0
+    assert says in proc.stdout and "README.txt" in proc.stdout and "Nothing was changed" in proc.stdout
+    if python != PY:
+        assert "python-3.12.10-macos11.pkg" in proc.stdout  # which Python to install
+    assert list(home.iterdir()) == []
+
+
+def test_a_damaged_kit_leaves_the_installed_app_working(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    assert run(mac_kit / "install.command", home, bins).returncode == 0
+    before = (app_of(home) / "Contents" / "Resources" / "current").resolve()
+    kit = tmp_path / "kit"
+    subprocess.run(["cp", "-r", str(mac_kit), str(kit)], check=True)
+    wheel = next((kit / "wheels").glob("*.whl"))
+    wheel.write_bytes(wheel.read_bytes() + b"damaged on the stick")
+    proc = run(kit / "install.command", home, bins)
+    assert proc.returncode != 0 and "pip could not install" in proc.stdout
+    assert (app_of(home) / "Contents" / "Resources" / "current").resolve() == before
+    assert [p.name for p in (app_of(home) / "Contents" / "Resources").glob("env-*")] == [before.name]
+    # And with no app installed before, a failed install leaves none behind.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert run(kit / "install.command", fresh, bins).returncode != 0
+    assert not app_of(fresh).exists()
