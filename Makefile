@@ -28,7 +28,7 @@ bench: $(DEV_STAMP)
 headless: $(RUN_STAMP)
 	$(BIN)/python main.py train --preset overfit
 
-# A one-folder, double-clickable build in dist/overfit-lab/ (3.2 GB on Linux: torch and the
+# A one-folder, double-clickable build in dist/overfit-lab/ (3.41 GB on Linux: torch and the
 # CUDA libraries it links, nothing else of CUDA's). Build it on the OS it is for.
 bundle: $(DEV_STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/overfit-lab.spec
