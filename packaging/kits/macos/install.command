@@ -73,7 +73,7 @@ echo "  into $ENV_DIR (about 1 GB; a few minutes) ..."
 mkdir -p "$RESOURCES" "$APP/Contents/MacOS" || fail "could not make $APP."
 "$PYTHON" -m venv "$ENV_DIR" || undo "'$PYTHON -m venv' failed (above)."
 "$ENV_DIR/bin/python" -m pip install --no-index --find-links "$KIT/wheels" --require-hashes \
-    -r "$KIT/requirements.txt" --disable-pip-version-check --no-warn-script-location --quiet \
+    -r "$KIT/requirements.txt" --disable-pip-version-check --no-warn-script-location \
     || undo "pip could not install the kit's wheels (above). Is the kit complete, and is $PYTHON built for Apple silicon (python.org's universal2 installer is)? Copy the kit again."
 "$ENV_DIR/bin/python" -c "import engine, gui, torch, PySide6.QtWidgets" \
     || undo "the new environment does not import (above)."

@@ -73,7 +73,7 @@ New-Item -ItemType Directory -Force $Dest | Out-Null
 if ($LASTEXITCODE -ne 0) { Undo-Install "'$Python -m venv' failed (above)." }
 $envPython = Join-Path $envDir 'Scripts\python.exe'
 & $envPython -m pip install --no-index --find-links (Join-Path $Kit 'wheels') --require-hashes `
-    -r (Join-Path $Kit 'requirements.txt') --disable-pip-version-check --no-warn-script-location --quiet
+    -r (Join-Path $Kit 'requirements.txt') --disable-pip-version-check --no-warn-script-location
 if ($LASTEXITCODE -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above). Is the kit complete? Copy it again.' }
 & $envPython -c "import engine, gui, torch, PySide6.QtWidgets"
 if ($LASTEXITCODE -ne 0) { Undo-Install 'the new environment does not import (above).' }
