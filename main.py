@@ -21,6 +21,11 @@ def _ensure_streams() -> None:
 def main(argv: list[str] | None = None) -> int:
     _ensure_streams()
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--version"]:
+        from engine.core.files import version_line
+
+        print(version_line())
+        return 0
     if argv and argv[0] in CLI_COMMANDS:
         from engine.cli.main import main as cli_main
 

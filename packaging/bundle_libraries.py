@@ -1,8 +1,8 @@
 """Prune a Linux PyInstaller build to the shared libraries it loads (packaging/elf_needed.py).
 
 Called from packaging/overfit-lab.spec with the Analysis' binaries; returns them without
-the libraries nothing reaches, and writes what was kept and left out to a report file
-(`make bundle-check` reads it to tell a missing library from one never bundled)."""
+the libraries nothing reaches, and writes what was left out, and which libraries the
+system must supply, to a report file (build/bundle-libraries.txt) for whoever builds it."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def prune(binaries: list[tuple[str, str, str]], report_path: Path) -> tuple[list
     candidates = [src for dest, src, kind in elf if not _is_root(dest, kind)]
     kept, unresolved = closure(roots, candidates)
     dropped = [(dest, src) for dest, src, kind in elf if not _is_root(dest, kind) and src not in kept]
-    dropped_src = {src for _, src in dropped}
-    out = [entry for entry in binaries if entry[1] not in dropped_src]
+    gone = set(dropped)
+    out = [entry for entry in binaries if (entry[0], entry[1]) not in gone]
     size = sum(Path(src).stat().st_size for _, src in dropped)
     lines = [f"# {len(out)} binaries kept, {len(dropped)} shared libraries left out "
              f"({size / 1e9:.2f} GB): nothing the bundle loads depends on them"]
@@ -51,13 +51,9 @@ def prune(binaries: list[tuple[str, str, str]], report_path: Path) -> tuple[list
     return out, f"bundle_libraries: {lines[0][2:]}; the list is in {report_path}"
 
 
-def prune_symlinks(datas: list[tuple[str, str, str]], binaries: list[tuple[str, str, str]]) -> list:
+def without_links(datas: list[tuple[str, str, str]]) -> list:
     """PyInstaller puts a link to each versioned library at the top of the bundle (in the
-    datas, kind SYMLINK); drop those whose library was left out."""
-    present = {dest for dest, _, _ in binaries}
-    return [entry for entry in datas if entry[2] != "SYMLINK" or not _is_library(entry[1])
-            or entry[1] in present]
-
-
-def _is_library(target: str) -> bool:
-    return ".so" in PurePosixPath(target).name
+    datas, kind SYMLINK). Drop them: the libraries load through their RUNPATHs, and a FAT
+    or exFAT USB stick, which a bundle is carried on, cannot store links (`make
+    bundle-check` fails on a folder that has one)."""
+    return [entry for entry in datas if entry[2] != "SYMLINK"]

@@ -1,15 +1,18 @@
 """`make bundle-check`: start the built app as a user would and fail if anything is missing.
 
-With the system's own CUDA libraries hidden (Linux; a private mount namespace, so the check
-cannot pass by borrowing them), the built executable:
+The bundle must be of this checkout's commit and hold no symbolic link (a FAT or exFAT
+stick cannot). With the system's own CUDA libraries hidden (Linux; a private mount
+namespace, so the check cannot pass by borrowing them), the built executable:
   1. opens the window offscreen, trains one epoch of `overfit` and writes a screenshot;
   2. runs a two-trial search of the `transfer` preset in two worker processes (each the
-     bundle's own executable; the shipped fashion_cnn backbone loads in both);
+     bundle's own executable; the shipped fashion_cnn backbone loads in both), whose hint
+     names the bundle's executable;
   3. trains one epoch from the shipped SqueezeNet backbone (torchvision's model);
+  4. (Linux) refuses run.device = cuda with the CPU build's reason;
 and every ELF file in the bundle is resolved with ldd: a library that a wheel of the build
 environment provides but the bundle lacks fails the check; what only the system can
-provide (libc, X11, EGL) is listed, with the packages to install where they are missing.
-Prints what it measured."""
+provide (libc, X11, EGL) is listed, with the packages to install where they are missing,
+and the glibc its files need is printed. Prints what it measured."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -46,10 +50,13 @@ def system_cuda_files() -> list[Path]:
     """CUDA libraries the dynamic linker would find outside the bundle (its cache and
     LD_LIBRARY_PATH)."""
     found = set()
-    try:
-        cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        cache = ""
+    # Not always on a user's PATH (Debian's has no /usr/sbin): look where it lives too.
+    ldconfig = shutil.which("ldconfig") or next((p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig")
+                                                 if os.access(p, os.X_OK)), None)
+    if ldconfig is None:
+        raise SystemExit("error: ldconfig was not found, so the system's CUDA libraries cannot be found to hide; "
+                         "pass --no-hide to check with them visible")
+    cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False).stdout
     for line in cache.splitlines():
         if "=>" in line:
             path = Path(line.split("=>", 1)[1].strip())
@@ -69,18 +76,26 @@ def rerun_hidden(files: list[Path], argv: list[str]) -> int:
               f"({', '.join(map(str, files))}); pass --no-hide to check with them visible", file=sys.stderr)
         return 2
     folders = sorted({p.parent for p in files})
-    lines = ["set -e", 'scratch="$(mktemp -d)"', 'mount -t tmpfs tmpfs "$scratch"']
+    scratch = Path(tempfile.mkdtemp(prefix="overfit-lab-hide-"))
+    q = shlex.quote
+    lines = ["set -e", f"mount -t tmpfs tmpfs {q(str(scratch))}"]
     for i, folder in enumerate(folders):
-        lines += [f'mkdir -p "$scratch/u{i}" "$scratch/w{i}"',
-                  f'mount -t overlay overlay -o lowerdir="{folder}",upperdir="$scratch/u{i}",'
-                  f'workdir="$scratch/w{i}" "{folder}"']
-        lines += [f'rm -f "{p}"' for p in files if p.parent == folder]
+        upper, work = scratch / f"u{i}", scratch / f"w{i}"
+        # overlay's options separate with commas and colons; escape them in the folder's name
+        lower = str(folder).replace("\\", "\\\\").replace(",", "\\,").replace(":", "\\:")
+        lines += [f"mkdir -p {q(str(upper))} {q(str(work))}",
+                  f"mount -t overlay overlay -o {q(f'lowerdir={lower},upperdir={upper},workdir={work}')} {q(str(folder))}"]
+        lines += [f"rm -f {q(str(p))}" for p in files if p.parent == folder]
     lines.append('exec "$@"')
     cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", "\n".join(lines), "sh",
            sys.executable, __file__, "--inside", *argv]
     if os.geteuid() != 0:
         cmd[1:1] = ["-r"]  # an unprivileged user namespace, where the kernel allows one
     env = dict(os.environ, OVERFIT_LAB_HIDDEN=os.pathsep.join(map(str, files)))
+    try:
+        return subprocess.run(cmd, env=env, check=False).returncode
+    finally:
+        scratch.rmdir()  # the tmpfs was mounted over it in the namespace only: empty here
     return subprocess.run(cmd, env=env, check=False).returncode
 
 
@@ -135,6 +150,8 @@ def check_search(tmp: Path) -> str:
     if len(trials) != 2 or len(finished(out)) != 2:
         raise SystemExit(f"error: the transfer search ran {len(trials)} trials, {len(finished(out))} completed; "
                          f"2 of 2 expected\n{log[-3000:]}")
+    if f"{executable()} evaluate" not in log:
+        raise SystemExit(f"error: the search's hint does not name the bundle's executable:\n{log[-1500:]}")
     return f"search: two `transfer` trials (fashion_cnn backbone) in two worker processes in {took:.1f} s"
 
 
@@ -146,6 +163,52 @@ def check_squeezenet(tmp: Path) -> str:
     if len(finished(out)) != 1:
         raise SystemExit(f"error: the SqueezeNet run left no completed run folder\n{log[-3000:]}")
     return f"transfer: one epoch fine-tuning the shipped SqueezeNet in {took:.1f} s"
+
+
+def check_built_from_head() -> str:
+    """The bundle must be of this checkout's commit, or the check proves nothing about it."""
+    info_file = DIST / "_internal" / "resources" / "build-info.json"
+    if not info_file.is_file():
+        raise SystemExit(f"error: {info_file} is missing: the bundle predates build stamps; run `make bundle`")
+    info = json.loads(info_file.read_text())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=False).stdout.strip()
+    if head and info.get("commit") != head:
+        raise SystemExit(f"error: the bundle was built from commit {info.get('commit', '?')[:12]}, the checkout is at "
+                         f"{head[:12]}: run `make bundle` first")
+    dirty = " (with uncommitted changes)" if info.get("dirty") else ""
+    return f"built {info.get('built')} from commit {info.get('commit', '?')[:12]}{dirty}, this checkout's HEAD"
+
+
+def check_no_links() -> None:
+    links = [p for p in DIST.rglob("*") if p.is_symlink()]
+    if links:
+        raise SystemExit(f"error: the bundle holds {len(links)} symbolic links ({links[0].relative_to(DIST)}, ...): "
+                         "a FAT or exFAT USB stick cannot store them")
+
+
+def check_cpu_only(tmp: Path) -> str:
+    """The Linux bundle refuses the GPU with the reason, and its hints name its executable."""
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp / "data"), XDG_STATE_HOME=str(tmp / "state"))
+    proc = subprocess.run([str(executable()), "train", "--preset", "toy_spirals", "--set", "run.device=cuda",
+                           "--out", str(tmp / "cuda-runs")], env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    if proc.returncode == 0 or "trains on the CPU" not in proc.stderr:
+        raise SystemExit(f"error: run.device=cuda did not get the CPU build's message:\n{proc.stderr[-2000:]}")
+    return "run.device = cuda: refused, naming the CPU build and pip"
+
+
+def glibc_needed() -> str:
+    """The newest GLIBC_ symbol version any file in the bundle asks for (objdump -T)."""
+    if not shutil.which("objdump"):
+        return ""
+    newest = (0, 0)
+    for path in DIST.rglob("*.so*"):
+        out = subprocess.run(["objdump", "-T", str(path)], capture_output=True, text=True, check=False).stdout
+        for m in re.finditer(r"GLIBC_(\d+)\.(\d+)", out):
+            newest = max(newest, (int(m.group(1)), int(m.group(2))))
+    mine = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else ""
+    return f"needs glibc {newest[0]}.{newest[1]} or newer (this machine: {mine})"
 
 
 def wheel_library_names() -> dict[str, str]:
@@ -211,12 +274,15 @@ def main(argv: list[str]) -> int:
             print(f"error: could not hide {', '.join(map(str, still))}", file=sys.stderr)
             return 2
     sys.path.insert(0, str(ROOT / "packaging"))
-    lines = []
+    lines = [check_built_from_head()]
+    check_no_links()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         lines.append(check_window(tmp))
         lines.append(check_search(tmp))
         lines.append(check_squeezenet(tmp))
+        if linux:
+            lines.append(check_cpu_only(tmp))
     system_missing: dict[str, list[str]] = {}
     if linux and shutil.which("ldd"):
         failures, system_missing = check_libraries()
@@ -224,6 +290,7 @@ def main(argv: list[str]) -> int:
             print("error: the bundle lacks libraries it needs:\n  " + "\n  ".join(failures), file=sys.stderr)
             return 1
         lines.append("libraries: every library the bundle's files need is in the bundle or the system's")
+        lines.append(glibc_needed())
     print(f"bundle ok: {exe}")
     if hidden:
         print(f"  the system's CUDA libraries were hidden: {', '.join(map(str, hidden))}")
@@ -231,7 +298,7 @@ def main(argv: list[str]) -> int:
         print("  the system's CUDA libraries were NOT hidden" + (" (--no-hide)" if args.no_hide else " (none found)"))
     for line in lines:
         print(f"  {line}")
-    print(f"  folder size {folder_size(DIST) / 1e9:.2f} GB")
+    print(f"  folder size {folder_size(DIST) / 1e9:.2f} GB, no symbolic links (a FAT / exFAT stick holds it)")
     if linux:
         sys.path.insert(0, str(ROOT))
         from gui.app.system_libraries import PACKAGES, advice

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PT_LOAD, PT_DYNAMIC = 1, 2
-DT_NULL, DT_NEEDED, DT_STRTAB = 0, 1, 5
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_SONAME = 0, 1, 5, 14
 
 
 class NotELF(ValueError):
@@ -30,14 +30,22 @@ class NotELF(ValueError):
 
 def needed(path: str | Path) -> list[str]:
     """The DT_NEEDED names of one ELF file, in order. NotELF for anything else."""
+    return dynamic(path)[0]
+
+
+def dynamic(path: str | Path) -> tuple[list[str], str | None]:
+    """(DT_NEEDED names in order, DT_SONAME or None) of one ELF file."""
     with open(path, "rb") as f:
         if f.read(4) != b"\x7fELF":
             raise NotELF(f"{path}: not an ELF file")
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            return _needed(m, str(path))
+            try:
+                return _dynamic(m, str(path))
+            except (struct.error, IndexError, ValueError) as e:
+                raise NotELF(f"{path}: a damaged ELF file ({e})") from e
 
 
-def _needed(m: mmap.mmap, path: str) -> list[str]:
+def _dynamic(m: mmap.mmap, path: str) -> tuple[list[str], str | None]:
     wide = m[4] == 2  # EI_CLASS: 1 = 32-bit, 2 = 64-bit
     end = "<" if m[5] == 1 else ">"  # EI_DATA: 1 = little-endian
     if wide:
@@ -60,8 +68,8 @@ def _needed(m: mmap.mmap, path: str) -> list[str]:
         elif p_type == PT_DYNAMIC:
             dynamic = (offset, filesz)
     if dynamic is None:
-        return []  # statically linked: needs nothing
-    names, strtab = [], None
+        return [], None  # statically linked: needs nothing
+    names, strtab, soname = [], None, None
     size = struct.calcsize(dyn_fmt)
     for pos in range(dynamic[0], dynamic[0] + dynamic[1], size):
         tag, value = struct.unpack_from(dyn_fmt, m, pos)
@@ -71,16 +79,19 @@ def _needed(m: mmap.mmap, path: str) -> list[str]:
             names.append(value)
         elif tag == DT_STRTAB:
             strtab = value
-    if not names:
-        return []
+        elif tag == DT_SONAME:
+            soname = value
+    if not names and soname is None:
+        return [], None
     if strtab is None:
         raise NotELF(f"{path}: a dynamic section with no string table")
     base = _file_offset(loads, strtab, path)
-    out = []
-    for offset in names:
+
+    def string(offset: int) -> str:
         stop = m.find(b"\0", base + offset)
-        out.append(m[base + offset:stop].decode("utf-8", "replace"))
-    return out
+        return m[base + offset:stop].decode("utf-8", "replace")
+
+    return [string(o) for o in names], (string(soname) if soname is not None else None)
 
 
 def _file_offset(loads: list[tuple[int, int, int]], vaddr: int, path: str) -> int:
@@ -100,12 +111,17 @@ def is_elf(path: str | Path) -> bool:
 
 def closure(roots: Iterable[str], candidates: Iterable[str]) -> tuple[set[str], dict[str, set[str]]]:
     """Follow DT_NEEDED from `roots` (paths) through `candidates` (paths of the libraries
-    that could be bundled, matched by file name). Returns the candidate paths reached and,
-    for each needed name no candidate provides, the files that asked for it (libraries the
-    system is expected to supply, such as libc or libX11)."""
-    by_name: dict[str, list[str]] = {}
+    that could be bundled, matched by file name and by DT_SONAME). Returns the candidate
+    paths reached and, for each needed name that neither a candidate nor a root provides,
+    the files that asked for it (libraries the system is expected to supply, such as libc
+    or libX11). A root or candidate that is not a readable ELF file raises NotELF: a
+    library whose dependencies cannot be read must not have them left out."""
+    roots, candidates = list(roots), list(candidates)
+    provides: dict[str, list[str]] = {}
     for path in candidates:
-        by_name.setdefault(Path(path).name, []).append(path)
+        for name in {Path(path).name, dynamic(path)[1]} - {None}:
+            provides.setdefault(name, []).append(path)
+    root_names = {Path(p).name for p in roots} | {dynamic(p)[1] for p in roots} - {None}
     kept: set[str] = set()
     unresolved: dict[str, set[str]] = {}
     seen: set[str] = set()
@@ -115,14 +131,11 @@ def closure(roots: Iterable[str], candidates: Iterable[str]) -> tuple[set[str], 
         if path in seen:
             continue
         seen.add(path)
-        try:
-            names = needed(path)
-        except (NotELF, OSError, struct.error):
-            continue
-        for name in names:
-            providers = by_name.get(name)
+        for name in needed(path):
+            providers = provides.get(name)
             if not providers:
-                unresolved.setdefault(name, set()).add(path)
+                if name not in root_names:
+                    unresolved.setdefault(name, set()).add(path)
                 continue
             for provider in providers:
                 kept.add(provider)

@@ -204,17 +204,32 @@ def assemble(p: Platform, wheels: list[Path], lock_file: Path, app: Path, out_di
     body = "\n".join(line for line in lock_file.read_text().splitlines() if not line.startswith("#"))
     requirements = (f"# Every wheel in wheels/, with its hash; the installer refuses any file that differs.\n"
                     f"{body.strip()}\noverfit-lab=={version} \\\n    --hash=sha256:{sha256(app)}\n")
-    values = dict(KIT_VALUES, python=python, version=version, platform=p.name)
+    files = [*p.scripts, "README.txt", "requirements.txt", "verify_kit.py", p.icon]
+    values = dict(KIT_VALUES, python=python, version=version, platform=p.name, files=",".join(files),
+                  longest_path=str(longest_member([*wheels, app])))
     newline = "\r\n" if p.crlf else "\n"
     write(kit / "requirements.txt", requirements, newline)
     write(kit / "kit.txt", "".join(f"{k}={v}\n" for k, v in values.items()), newline)
     write(kit / "README.txt", (KITS_SRC / p.folder / "README.txt").read_text().format(**values), newline)
+    write(kit / "verify_kit.py", (KITS_SRC / "verify_kit.py").read_text(), newline)
     for name in p.scripts:
         target = kit / name
         write(target, (KITS_SRC / p.folder / name).read_text(), newline)
         target.chmod(0o755)
     shutil.copy2(ROOT / "resources" / "icons" / p.icon, kit / p.icon)
     return kit
+
+
+def longest_member(wheels: list[Path]) -> int:
+    """The longest path a wheel installs under site-packages: the Windows installer checks
+    it against the 260-character limit before it starts."""
+    import zipfile
+
+    longest = 0
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as z:
+            longest = max([longest, *(len(n) for n in z.namelist() if ".data/" not in n.split("/", 1)[0])])
+    return longest
 
 
 def write(path: Path, text: str, newline: str) -> None:
@@ -265,7 +280,7 @@ def no_network() -> list[str]:
 
 
 def check_kit(p: Platform, kit: Path) -> str:
-    for name in (*p.scripts, "README.txt", "kit.txt", "requirements.txt", p.icon):
+    for name in (*p.scripts, "README.txt", "kit.txt", "requirements.txt", "verify_kit.py", p.icon):
         if not (kit / name).is_file():
             raise KitError(f"{name} is missing")
     for name in p.scripts:
@@ -274,6 +289,9 @@ def check_kit(p: Platform, kit: Path) -> str:
             if syntax.returncode != 0:
                 raise KitError(f"{name} is not valid bash: {syntax.stderr.strip()}")
     values = dict(line.split("=", 1) for line in (kit / "kit.txt").read_text().split() if "=" in line)
+    verify = subprocess.run([sys.executable, str(kit / "verify_kit.py")], capture_output=True, text=True, check=False)
+    if verify.returncode != 0:
+        raise KitError(f"its own check refuses it: {verify.stdout.strip()}")
     wanted = pins(kit / "requirements.txt")
     present = {wheel_name_version(w) for w in (kit / "wheels").glob("*.whl")}
     if {(n, v) for n, v in wanted.items()} != present:

@@ -128,7 +128,7 @@ def cmd_search_worker(args) -> int:
     try:
         if not args.storage and not (folder / "study.journal").is_file():
             raise ConfigError("study", args.study, f"a study with a journal in {folder} (start it with "
-                              "`main.py search`), or --storage URL")
+                              f"`{command_hint()} search`), or --storage URL")
         storage = open_storage(args.storage, folder)
         import optuna
 
@@ -136,7 +136,7 @@ def cmd_search_worker(args) -> int:
             study = optuna.load_study(study_name=args.study, storage=storage)
         except KeyError:
             raise ConfigError("study", args.study, "an existing study in that storage (start it with "
-                              "`main.py search`)") from None
+                              f"`{command_hint()} search`)") from None
         base = Config.from_dict(study.user_attrs["base"])
         recorded = study.user_attrs.get("search", {})
         extra = study.user_attrs.get("settings", {})

@@ -32,7 +32,9 @@ COMMANDS = {
 def commands_help() -> str:
     """The subcommands, one a line, for the window's `--help`."""
     width = max(map(len, COMMANDS))
-    return "headless subcommands (main.py COMMAND --help for each):\n" + "\n".join(
+    from engine.core.files import command_hint
+
+    return f"headless subcommands ({command_hint()} COMMAND --help for each):\n" + "\n".join(
         f"  {name:<{width}}  {what}" for name, what in COMMANDS.items())
 
 

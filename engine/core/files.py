@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -28,14 +29,43 @@ def command_line_of_this_app() -> list[str]:
 
 def command_hint() -> str:
     """How a user types this installation's command line, for the hints it prints: the
-    bundle's executable, the installed `overfit-lab-cli` script (pip, the install kits), or
-    `python main.py` in a checkout."""
+    bundle's executable, the installed `overfit-lab-cli` script (pip, the install kits; its
+    full path where it is not on PATH), or `python main.py` in a checkout."""
     if getattr(sys, "frozen", False):
-        exe = sys.executable
-        return f'"{exe}"' if " " in exe else exe
-    if "site-packages" in Path(__file__).resolve().parts:
-        return "overfit-lab-cli"
-    return "python main.py"
+        exe = Path(sys.executable)
+        cli = exe.with_name("overfit-lab-cli.exe")  # Windows: the windowed one has no console
+        return _quoted(str(cli if exe.name.lower() == "overfit-lab.exe" and cli.is_file() else exe))
+    if "site-packages" not in Path(__file__).resolve().parts:
+        return "python main.py"
+    for name in ("overfit-lab-cli", "overfit-lab-cli.exe"):
+        script = Path(sys.executable).parent / name
+        if script.is_file():
+            on_path = shutil.which("overfit-lab-cli")
+            if on_path and Path(on_path).resolve() == script.resolve():
+                return "overfit-lab-cli"
+            return _quoted(str(script))
+    return "overfit-lab-cli"
+
+
+def _quoted(path: str) -> str:
+    return f'"{path}"' if " " in path else path
+
+
+def version_line() -> str:
+    """`overfit-lab --version`: the version, and for a bundle the commit it was built from
+    (packaging/overfit-lab.spec writes resources/build-info.json)."""
+    info_file = resources_dir() / "build-info.json"
+    if info_file.is_file():
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        dirty = ", with uncommitted changes" if info.get("dirty") else ""
+        return (f"overfit-lab {info.get('version', '?')} (bundle built {info.get('built', '?')} from commit "
+                f"{info.get('commit', '?')}{dirty})")
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return f"overfit-lab {version('overfit-lab')}"
+    except PackageNotFoundError:
+        return "overfit-lab (not installed: a checkout)"
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

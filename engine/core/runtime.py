@@ -21,7 +21,7 @@ def warm_up() -> None:
 def resolve_device(name: str) -> torch.device:
     # The Linux bundle carries only the CUDA libraries torch needs to import
     # (packaging/rthook_cpu_only.py sets this and hides the GPUs from torch).
-    if name == "cuda" and os.environ.get("OVERFIT_LAB_CPU_BUILD"):
+    if name == "cuda" and os.environ.get("OVERFIT_LAB_CPU_BUILD") == "1":
         raise ConfigError("run.device", name, "'cpu' or 'auto': this build of Overfit Lab trains on the CPU "
                           "(it leaves out the GPU libraries); install it with pip to train on a GPU (README, Install)")
     if name == "cuda" or (name == "auto" and torch.cuda.is_available()):

@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 "and watch regularization fix it. Without a subcommand it opens the window.",
                                 epilog=commands_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_settings_arguments(p, default_preset=False, config_help="open with this settings file (.toml / .json)",
-                           set_help="override one setting (repeatable), as in `main.py train`", out="--runs-dir")
+                           set_help="override one setting (repeatable), as in the train command", out="--runs-dir")
+    p.add_argument("--version", action="store_true", help="print the version (a bundle's: with its commit) and exit")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x720 (default: 1400x900, or the screen)")

@@ -124,8 +124,10 @@ def why_no_window(environ=os.environ) -> str | None:
     if not uses_xcb(environ):
         return None
     if not has_display(environ):
+        from engine.core.files import command_hint
+
         return ("no display to open the window on (DISPLAY is not set). Headless, use "
-                "`main.py train`; for a picture of the window, `--screenshot FILE`.")
+                f"`{command_hint()} train`; for a picture of the window, `--screenshot FILE`.")
     missing = missing_libraries(xcb_binaries(environ=environ))
     if missing:
         return advice(missing)

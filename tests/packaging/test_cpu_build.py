@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def train(tmp_path: Path, *sets: str, cpu_build: bool) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OVERFIT_LAB_CPU_BUILD="1") if cpu_build else dict(os.environ)
+    # As packaging/rthook_cpu_only.py sets them in the bundle.
+    env = dict(os.environ, OVERFIT_LAB_CPU_BUILD="1", CUDA_VISIBLE_DEVICES="") if cpu_build else dict(os.environ)
     if not cpu_build:
         env.pop("OVERFIT_LAB_CPU_BUILD", None)
     args = [sys.executable, str(ROOT / "main.py"), "train", "--preset", "toy_spirals", "--out", str(tmp_path)]

@@ -64,7 +64,7 @@ def fake_app_wheel(folder: Path) -> Path:
     and a windowed and a console script that record how they were started."""
     files = {
         "main.py": "import os, sys\n\ndef main():\n    with open(os.environ['FAKE_APP_LOG'], 'a') as f:\n"
-                   "        f.write(' '.join([os.path.basename(sys.argv[0]), *sys.argv[1:]]) + '\\n')\n",
+                   "        f.write(' '.join(sys.argv[1:]) + '\\n')\n    return 0\n",
         "engine/__init__.py": "", "gui/__init__.py": "", "torch/__init__.py": "", "PySide6/__init__.py": "",
         "PySide6/QtWidgets.py": "",
         "overfit_lab-0.1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: overfit-lab\nVersion: 0.1.0\n",
@@ -105,6 +105,8 @@ def shims(folder: Path, macos: str = "14.5", arch: str = "arm64") -> Path:
     for name, body in scripts.items():
         (folder / name).write_text(f"#!/bin/sh\n{body}\n")
         (folder / name).chmod(0o755)
+    # Python, too, is asked which machine it runs on (PYTHONPATH points here; see run()).
+    (folder / "sitecustomize.py").write_text(f"import platform\nplatform.machine = lambda: {arch!r}\n")
     python = folder / f"python{PY}"
     if not python.exists():
         python.symlink_to(Path(sys._base_executable).resolve())  # a Python with venv and ensurepip
@@ -113,7 +115,7 @@ def shims(folder: Path, macos: str = "14.5", arch: str = "arm64") -> Path:
 
 def run(script: Path, home: Path, shim_dir: Path, **env) -> subprocess.CompletedProcess:
     environ = {"HOME": str(home), "PATH": f"{shim_dir}:/usr/bin:/bin", "FAKE_APP_LOG": str(home / "app.log"),
-               "LANG": "C.UTF-8", **env}
+               "LANG": "C.UTF-8", "PYTHONPATH": str(shim_dir), "TMPDIR": str(home.parent), **env}
     return subprocess.run(["/bin/bash", str(script)], env=environ, capture_output=True, text=True, timeout=300)
 
 
@@ -155,11 +157,19 @@ def test_install_makes_one_app_that_starts_the_window_and_reinstalling_keeps_one
     assert info["LSMinimumSystemVersion"] == "14.0" and info["CFBundleShortVersionString"] == "0.1.0"
     assert (app / "Contents" / "Resources" / "overfit-lab.icns").is_file()
     launcher = app / "Contents" / "MacOS" / "overfit-lab"
-    subprocess.run([str(launcher), "--preset", "overfit"], env={**os.environ, "FAKE_APP_LOG": str(home / "app.log")},
-                   check=True, timeout=60)
-    assert (home / "app.log").read_text() == "overfit-lab --preset overfit\n"  # the windowed script, not the CLI
+    log = {**os.environ, "FAKE_APP_LOG": str(home / "app.log")}
+    subprocess.run([str(launcher), "--preset", "overfit", "-psn_0_12345"], env=log, check=True, timeout=60)
+    assert (home / "app.log").read_text() == "--preset overfit\n"  # the app's main, without Finder's -psn
     first = (app / "Contents" / "Resources" / "current").resolve()
     assert "is installed" in proc.stdout
+    # Dragged elsewhere (say, to /Applications), the app still starts.
+    moved = tmp_path / "elsewhere" / "Overfit Lab.app"
+    moved.parent.mkdir()
+    app.rename(moved)
+    subprocess.run([str(moved / "Contents" / "MacOS" / "overfit-lab"), "--preset", "dropout"], env=log,
+                   check=True, timeout=60)
+    assert (home / "app.log").read_text().splitlines()[-1] == "--preset dropout"
+    moved.rename(app)
 
     again = run(mac_kit / "install.command", home, bins)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -190,9 +200,9 @@ def test_uninstall_removes_the_app_and_keeps_the_runs(mac_kit, tmp_path):
 
 
 @pytest.mark.parametrize("macos, arch, python, says", [
-    ("13.6", "arm64", PY, "needs macOS 14 or later"),
+    ("13.6", "arm64", PY, "this Mac has macOS 13.6"),
     ("14.5", "x86_64", PY, "Apple silicon"),
-    ("14.5", "arm64", "3.99", "needs Python 3.99"),
+    ("14.5", "arm64", "3.99", "no Python 3.99 for Apple silicon"),
 ])
 def test_an_unsupported_mac_is_told_what_to_do_and_nothing_changes(mac_kit, tmp_path, macos, arch, python, says):
     kit = tmp_path / "kit"
@@ -203,8 +213,7 @@ def test_an_unsupported_mac_is_told_what_to_do_and_nothing_changes(mac_kit, tmp_
     proc = run(kit / "install.command", home, shims(tmp_path / "bin", macos, arch))
     assert proc.returncode != 0
     assert says in proc.stdout and "README.txt" in proc.stdout and "Nothing was changed" in proc.stdout
-    if python != PY:
-        assert "python-3.12.10-macos11.pkg" in proc.stdout  # which Python to install
+    assert "python-3.12.10-macos11.pkg" in proc.stdout  # which Python to install, whatever stopped it
     assert list(home.iterdir()) == []
 
 
@@ -213,17 +222,87 @@ def test_a_damaged_kit_leaves_the_installed_app_working(mac_kit, tmp_path):
     home.mkdir()
     bins = shims(tmp_path / "bin")
     assert run(mac_kit / "install.command", home, bins).returncode == 0
-    before = (app_of(home) / "Contents" / "Resources" / "current").resolve()
+    resources = app_of(home) / "Contents" / "Resources"
+    before = (resources / "current").resolve()
+    # A wheel damaged on the stick: its hash differs, named before anything is touched.
     kit = tmp_path / "kit"
     subprocess.run(["cp", "-r", str(mac_kit), str(kit)], check=True)
     wheel = next((kit / "wheels").glob("*.whl"))
     wheel.write_bytes(wheel.read_bytes() + b"damaged on the stick")
     proc = run(kit / "install.command", home, bins)
-    assert proc.returncode != 0 and "pip could not install" in proc.stdout
-    assert (app_of(home) / "Contents" / "Resources" / "current").resolve() == before
-    assert [p.name for p in (app_of(home) / "Contents" / "Resources").glob("env-*")] == [before.name]
-    # And with no app installed before, a failed install leaves none behind.
+    assert proc.returncode != 0 and f"wheels/{wheel.name} is damaged" in proc.stdout
+    assert (resources / "current").resolve() == before
+    # A wheel pip cannot install (its hash is the pinned one): the update stops half-way,
+    # and the new environment goes while the installed one stays.
+    made = tmp_path / "broken"
+    subprocess.run(["cp", "-r", str(mac_kit), str(made)], check=True)
+    bad = next((made / "wheels").glob("*.whl"))
+    old_hash = hashlib.sha256(bad.read_bytes()).hexdigest()
+    bad.write_bytes(b"not a zip file")
+    requirements = made / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace(old_hash, hashlib.sha256(b"not a zip file").hexdigest()))
+    proc = run(made / "install.command", home, bins)
+    assert proc.returncode != 0 and "pip could not install" in proc.stdout, proc.stdout
+    assert (resources / "current").resolve() == before
+    assert [p.name for p in resources.glob("env-*")] == [before.name]
+    # And with no app installed before, a failed install leaves none behind, nor ~/Applications.
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    assert run(kit / "install.command", fresh, bins).returncode != 0
-    assert not app_of(fresh).exists()
+    assert run(made / "install.command", fresh, bins).returncode != 0
+    assert list(fresh.iterdir()) == []
+
+
+def test_the_users_pip_settings_do_not_apply(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    config = tmp_path / "pip.conf"
+    config.write_text("[install]\nuser = true\n")  # a venv refuses --user installs
+    proc = run(mac_kit / "install.command", home, shims(tmp_path / "bin"), PIP_CONFIG_FILE=str(config),
+               PIP_INDEX_URL="https://pypi.invalid/simple")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("kit.txt", "kit.txt is missing"),
+    ("wheel", "wheels/ has no overfit-lab 0.1.0"),
+    ("icon", "overfit-lab.icns is missing"),
+])
+def test_an_incomplete_kit_is_named_before_anything_changes(mac_kit, tmp_path, damage, says):
+    kit = tmp_path / "kit"
+    subprocess.run(["cp", "-r", str(mac_kit), str(kit)], check=True)
+    {"kit.txt": kit / "kit.txt", "icon": kit / "overfit-lab.icns",
+     "wheel": next((kit / "wheels").glob("*.whl"))}[damage].unlink()
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = run(kit / "install.command", home, shims(tmp_path / "bin"))
+    assert proc.returncode != 0
+    assert (says if damage != "kit.txt" else "kit.txt is missing or damaged") in proc.stdout
+    assert "Copy the whole kit folder again" in proc.stdout and "Nothing was changed" in proc.stdout
+    assert list(home.iterdir()) == []
+
+
+def test_an_app_the_kit_did_not_make_is_not_touched(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    other = app_of(home) / "Contents" / "MacOS"
+    other.mkdir(parents=True)
+    (other / "overfit-lab").write_text("a bundle's executable")
+    proc = run(mac_kit / "install.command", home, shims(tmp_path / "bin"))
+    assert proc.returncode != 0 and "did not make it" in proc.stdout
+    assert (other / "overfit-lab").read_text() == "a bundle's executable"
+    assert not (app_of(home) / "Contents" / "Resources").exists()
+
+
+def test_two_installs_at_once_leave_one_working_app(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    environ = {"HOME": str(home), "PATH": f"{bins}:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(bins),
+               "TMPDIR": str(tmp_path)}
+    procs = [subprocess.Popen(["/bin/bash", str(mac_kit / "install.command")], env=environ, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 1], outs
+    assert any("another install of Overfit Lab is running" in out for out in outs)
+    envs = list((app_of(home) / "Contents" / "Resources").glob("env-*"))
+    assert len(envs) == 1 and (app_of(home) / "Contents" / "Resources" / "current").resolve() == envs[0]

@@ -9,9 +9,10 @@
 # old one is removed only once the new one works. If it stops, it says why and changes nothing.
 set -u
 KIT="$(cd "$(dirname "$0")" && pwd)"
-APP="$HOME/Applications/Overfit Lab.app"
+APPS="$HOME/Applications"
+APP="$APPS/Overfit Lab.app"
 
-kit_value() { sed -n "s/^$1=//p" "$KIT/kit.txt" | head -n 1; }
+kit_value() { sed -n "s/^$1=//p" "$KIT/kit.txt" 2>/dev/null | tr -d '\r' | head -n 1; }
 WANT="$(kit_value python)"         # e.g. 3.12
 VERSION="$(kit_value version)"
 MIN_MACOS="$(kit_value min_macos)"  # e.g. 14
@@ -20,23 +21,53 @@ INSTALLER="$(kit_value python_installer_macos)"
 fail() {
     echo
     echo "Overfit Lab was not installed: $1"
-    echo "Nothing was changed. README.txt in $KIT says what this kit needs."
+    echo "Nothing was changed. This kit needs macOS $MIN_MACOS or later on Apple silicon and Python $WANT"
+    echo "from python.org ($INSTALLER); README.txt in $KIT says more."
     exit 1
 }
 
+if [ -z "$WANT" ] || [ -z "$MIN_MACOS" ]; then
+    echo "Overfit Lab was not installed: this kit is incomplete (kit.txt is missing or damaged)."
+    echo "Nothing was changed. Copy the whole kit folder again; README.txt in $KIT says more."
+    exit 1
+fi
+
 # --- this Mac ---------------------------------------------------------------------------------
 [ "$(uname -s)" = Darwin ] || fail "this kit is for macOS; this is $(uname -s)."
-# A Terminal running under Rosetta says x86_64; the hardware still has arm64.
-if [ "$(uname -m)" != arm64 ] && [ "$(sysctl -n hw.optional.arm64 2>/dev/null)" != 1 ]; then
+if [ "$(uname -m)" != arm64 ]; then
+    # A Terminal running under Rosetta says x86_64 on Apple silicon: start again natively,
+    # or the Python found below would run as Intel code and refuse the arm64 wheels.
+    if [ "$(sysctl -n hw.optional.arm64 2>/dev/null)" = 1 ] && [ -z "${OVERFIT_LAB_NATIVE:-}" ]; then
+        OVERFIT_LAB_NATIVE=1 exec arch -arm64 /bin/bash "$0" "$@"
+    fi
     fail "this kit needs a Mac with Apple silicon (M1 or later); this Mac is $(uname -m). There is no PyTorch for Intel Macs in the versions Overfit Lab supports."
 fi
 OS_VERSION="$(sw_vers -productVersion)"
 case "${OS_VERSION%%.*}" in
     ''|*[!0-9]*) fail "could not read the macOS version ('$OS_VERSION')." ;;
 esac
-[ "${OS_VERSION%%.*}" -ge "$MIN_MACOS" ] || fail "this kit needs macOS $MIN_MACOS or later (PyTorch's wheels do); this Mac has macOS $OS_VERSION."
+[ "${OS_VERSION%%.*}" -ge "$MIN_MACOS" ] || fail "this Mac has macOS $OS_VERSION (PyTorch's wheels need macOS $MIN_MACOS)."
 
-# --- a Python $WANT ---------------------------------------------------------------------------
+# --- one install at a time; not while the app runs --------------------------------------------
+LOCK="${TMPDIR:-/tmp}/overfit-lab-install-$(id -u).lock"
+if ! mkdir "$LOCK" 2>/dev/null; then
+    holder="$(cat "$LOCK/pid" 2>/dev/null)"
+    if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+        fail "another install of Overfit Lab is running (process $holder); let it finish."
+    fi
+    rm -rf "$LOCK" && mkdir "$LOCK" || fail "could not take $LOCK."
+fi
+echo $$ > "$LOCK/pid"
+trap 'rm -rf "$LOCK"' EXIT
+# The app's Python runs `-c '...from main import main; sys.exit(main())'` (its launcher, below).
+if pgrep -f "from main import main; sys.exit" >/dev/null 2>&1; then
+    fail "Overfit Lab is running: quit it, then double-click install.command again."
+fi
+if [ -e "$APP" ] && [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
+    fail "$APP exists and this kit did not make it (a bundle?). Move it to the Trash first."
+fi
+
+# --- a Python $WANT for arm64 -----------------------------------------------------------------
 # python.org's installer puts it in /Library/Frameworks; Homebrew in /opt/homebrew.
 PYTHON=""
 SEEN=""
@@ -46,54 +77,73 @@ for candidate in "/Library/Frameworks/Python.framework/Versions/$WANT/bin/python
     [ -n "$candidate" ] && [ -x "$candidate" ] || continue
     # Apple's /usr/bin/python3 is a stub that offers to install the developer tools.
     [ "$candidate" = /usr/bin/python3 ] && continue
-    found="$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || continue
-    SEEN="$SEEN $candidate (Python $found);"
-    if [ "$found" = "$WANT" ] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+    found="$("$candidate" -c 'import platform, sys; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], platform.machine()))' 2>/dev/null)" || continue
+    case "$SEEN" in *"$candidate "*) continue ;; esac
+    if [ "$found" != "$WANT arm64" ]; then
+        SEEN="$SEEN $candidate (Python $found);"
+    elif ! "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+        SEEN="$SEEN $candidate (Python $found, without its venv module);"
+    else
         PYTHON="$candidate"
         break
     fi
 done
-if [ -z "$PYTHON" ]; then
-    fail "this kit needs Python $WANT from python.org ($INSTALLER; README.txt says where to get it). Install it, then double-click install.command again. Found:${SEEN:- no Python.}"
-fi
+[ -n "$PYTHON" ] || fail "no Python $WANT for Apple silicon was found (found:${SEEN:- none}). Install $INSTALLER, then double-click install.command again."
+CHECK="$("$PYTHON" "$KIT/verify_kit.py" 2>&1)" || fail "${CHECK:-verify_kit.py is missing; copy the whole kit folder again.}"
 
 # --- install into a new environment, then switch to it ----------------------------------------
-STAMP="$(date +%Y%m%d-%H%M%S)-$$"
 RESOURCES="$APP/Contents/Resources"
-ENV_DIR="$RESOURCES/env-$STAMP"
-CREATED=0
-[ -d "$APP" ] || CREATED=1
+ENV_DIR="$RESOURCES/env-$(date +%Y%m%d-%H%M%S)-$$"
+[ -d "$APPS" ] && APPS_CREATED=0 || APPS_CREATED=1
+[ -d "$APP" ] && CREATED=0 || CREATED=1
 undo() {
     rm -rf "$ENV_DIR"
     [ "$CREATED" = 1 ] && rm -rf "$APP"
+    [ "$APPS_CREATED" = 1 ] && rmdir "$APPS" 2>/dev/null
     fail "$1"
 }
 echo "Installing Overfit Lab $VERSION with $PYTHON"
 echo "  into $ENV_DIR (about 1 GB; a few minutes) ..."
-mkdir -p "$RESOURCES" "$APP/Contents/MacOS" || fail "could not make $APP."
+mkdir -p "$RESOURCES" "$APP/Contents/MacOS" || undo "could not make $APP."
 "$PYTHON" -m venv "$ENV_DIR" || undo "'$PYTHON -m venv' failed (above)."
-"$ENV_DIR/bin/python" -m pip install --no-index --find-links "$KIT/wheels" --require-hashes \
-    -r "$KIT/requirements.txt" --disable-pip-version-check --no-warn-script-location \
-    || undo "pip could not install the kit's wheels (above). Is the kit complete, and is $PYTHON built for Apple silicon (python.org's universal2 installer is)? Copy the kit again."
-"$ENV_DIR/bin/python" -c "import engine, gui, torch, PySide6.QtWidgets" \
+# No pip.conf of the user's or the system's (say, user = true) and no PIP_* setting applies:
+# PIP_CONFIG_FILE=/dev/null skips every configuration file, --isolated the environment.
+PIP_CONFIG_FILE=/dev/null "$ENV_DIR/bin/python" -m pip --isolated install --no-index --no-cache-dir --find-links "$KIT/wheels" \
+    --require-hashes -r "$KIT/requirements.txt" --disable-pip-version-check --no-warn-script-location \
+    || undo "pip could not install the kit's wheels (above)."
+"$ENV_DIR/bin/python" -I -c "import main, engine, gui, torch, PySide6.QtWidgets" \
     || undo "the new environment does not import (above)."
 
-# The app's launcher, icon and description: one app, however often this runs.
-cp "$KIT/overfit-lab.icns" "$RESOURCES/overfit-lab.icns"
-cp "$KIT/uninstall.command" "$RESOURCES/uninstall.command"
-cp "$KIT/kit.txt" "$RESOURCES/overfit-lab-kit.txt"   # marks the app as the kit's (uninstall)
-cat > "$APP/Contents/MacOS/overfit-lab" <<'LAUNCHER'
+# The app's launcher, icon and description: one app, however often this runs. `cat` copies
+# without extended attributes (a quarantined kit must not quarantine the app).
+cat "$KIT/overfit-lab.icns" > "$RESOURCES/overfit-lab.icns" \
+    && cat "$KIT/uninstall.command" > "$RESOURCES/uninstall.command" && chmod +x "$RESOURCES/uninstall.command" \
+    && cat "$KIT/kit.txt" > "$RESOURCES/overfit-lab-kit.txt" \
+    || undo "could not write into $APP."
+cat > "$APP/Contents/MacOS/overfit-lab" <<'LAUNCHER' || undo "could not write the app's launcher."
 #!/bin/bash
-# Starts the window from the environment the installer last made.
+# Starts the window from the environment the installer last made. Its Python is started
+# directly (not a script with an absolute path in it), so the app still works when moved.
 HERE="$(cd "$(dirname "$0")/../Resources" && pwd)"
-exec "$HERE/current/bin/overfit-lab" "$@"
+PY="$HERE/current/bin/python"
+if ! "$PY" -c "" 2>/dev/null; then
+    osascript -e 'display alert "Overfit Lab cannot start" message "Its Python environment is missing or broken (was Python 3.12 removed?). Run install.command from the kit again." as critical' >/dev/null 2>&1
+    exit 1
+fi
+ARGS=()
+for arg in "$@"; do
+    case "$arg" in -psn_*) ;; *) ARGS+=("$arg") ;; esac  # Finder's process serial number
+done
+# -I: neither the folder it starts in nor PYTHON* settings decide what `main` is.
+exec "$PY" -I -c 'import sys; from main import main; sys.exit(main())' ${ARGS[@]+"${ARGS[@]}"}
 LAUNCHER
 chmod +x "$APP/Contents/MacOS/overfit-lab"
-cat > "$APP/Contents/Info.plist" <<PLIST
+cat > "$APP/Contents/Info.plist" <<PLIST || undo "could not write the app's Info.plist."
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
+    <key>CFBundleInfoDictionaryVersion</key><string>6.0</string>
     <key>CFBundleName</key><string>Overfit Lab</string>
     <key>CFBundleDisplayName</key><string>Overfit Lab</string>
     <key>CFBundleIdentifier</key><string>org.overfit-lab.app</string>
@@ -101,12 +151,13 @@ cat > "$APP/Contents/Info.plist" <<PLIST
     <key>CFBundleIconFile</key><string>overfit-lab.icns</string>
     <key>CFBundlePackageType</key><string>APPL</string>
     <key>CFBundleShortVersionString</key><string>$VERSION</string>
+    <key>CFBundleVersion</key><string>$VERSION</string>
     <key>LSMinimumSystemVersion</key><string>$MIN_MACOS.0</string>
     <key>NSHighResolutionCapable</key><true/>
 </dict>
 </plist>
 PLIST
-ln -sfn "env-$STAMP" "$RESOURCES/current" || undo "could not switch $APP to the new environment."
+ln -sfn "$(basename "$ENV_DIR")" "$RESOURCES/current" || undo "could not switch $APP to the new environment."
 
 # Only now the older environments go (a failed update above left them working).
 for old in "$RESOURCES"/env-*; do
@@ -119,5 +170,5 @@ LSREGISTER=/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchSe
 echo
 echo "Overfit Lab $VERSION is installed: $APP (Launchpad, Spotlight, or Finder > Applications)."
 echo "  The command line: \"$RESOURCES/current/bin/overfit-lab-cli\" --help"
-echo "  Remove it: uninstall.command in this kit, or drag the app to the Bin (your runs are kept)."
+echo "  Remove it: uninstall.command in this kit, or drag the app to the Trash (your runs are kept)."
 exit 0

@@ -8,33 +8,80 @@
 # one is removed only once the new one works. If it stops, it says why and changes nothing.
 $ErrorActionPreference = 'Stop'
 $Kit = Split-Path -Parent $MyInvocation.MyCommand.Path
-$Info = @{}
-Get-Content (Join-Path $Kit 'kit.txt') | ForEach-Object { if ($_ -match '^(\w+)=(.*)$') { $Info[$Matches[1]] = $Matches[2] } }
-$Want = $Info['python']                      # e.g. 3.12
-$Version = $Info['version']
 $Dest = Join-Path $env:LOCALAPPDATA 'Programs\Overfit Lab'
+$Current = Join-Path $Dest 'current'          # a junction to the environment in use
+$Marker = Join-Path $Dest 'overfit-lab-kit.txt'
 $Menu = Join-Path ([Environment]::GetFolderPath('Programs')) 'Overfit Lab.lnk'
 $UninstallKey = 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Uninstall\OverfitLab'
+
+$Info = @{}
+if (Test-Path (Join-Path $Kit 'kit.txt')) {
+    Get-Content (Join-Path $Kit 'kit.txt') | ForEach-Object { if ($_ -match '^(\w+)=(.*)$') { $Info[$Matches[1]] = $Matches[2] } }
+}
+$Want = $Info['python']                      # e.g. 3.12
+$Version = $Info['version']
 
 function Stop-Install([string]$Why) {
     Write-Host ''
     Write-Host "Overfit Lab was not installed: $Why" -ForegroundColor Red
-    Write-Host "Nothing was changed. README.txt in $Kit says what this kit needs."
+    Write-Host "Nothing was changed. This kit needs 64-bit Windows 10 or 11 and Python $Want (64-bit) from"
+    Write-Host "python.org ($($Info['python_installer_windows'])); README.txt in $Kit says more."
     exit 1
+}
+if (-not $Want) {
+    Write-Host 'Overfit Lab was not installed: this kit is incomplete (kit.txt is missing or damaged).' -ForegroundColor Red
+    Write-Host "Nothing was changed. Copy the whole kit folder again; README.txt in $Kit says more."
+    exit 1
+}
+
+# Native programs write progress to stderr; in Windows PowerShell 5.1 that must not stop us.
+function Invoke-Native([string]$Exe, [string[]]$Arguments) {
+    $saved = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try { & $Exe @Arguments; return $LASTEXITCODE } catch { return 1 } finally { $ErrorActionPreference = $saved }
 }
 
 # --- this machine -------------------------------------------------------------------------
 $os = [Environment]::OSVersion.Version
-if ($os.Major -lt 10) { Stop-Install "this kit needs Windows 10 or 11; this is Windows $os." }
-if (-not [Environment]::Is64BitOperatingSystem) { Stop-Install 'this kit needs 64-bit Windows.' }
+if ($os.Major -lt 10) { Stop-Install "this is Windows $os." }
+if (-not [Environment]::Is64BitOperatingSystem) { Stop-Install 'this Windows is 32-bit.' }
+# PyTorch's DLLs need Microsoft's Visual C++ runtime, which Windows does not always have.
+$sys32 = Join-Path $env:SystemRoot 'System32'
+$runtime = @('msvcp140.dll', 'msvcp140_atomic_wait.dll', 'vcruntime140.dll', 'vcruntime140_1.dll', 'vcruntime140_threads.dll')
+$lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
+if ($lacking.Count -gt 0) {
+    $redist = Join-Path $Kit 'vc_redist.x64.exe'
+    if (Test-Path $redist) {
+        Write-Host 'Installing Microsoft Visual C++ Redistributable (x64) from the kit (it asks for an administrator) ...'
+        $p = Start-Process -FilePath $redist -ArgumentList '/install', '/passive', '/norestart' -Wait -PassThru
+        $lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
+    }
+    if ($lacking.Count -gt 0) {
+        Stop-Install ("PyTorch needs Microsoft's Visual C++ Redistributable (x64), and this PC lacks " +
+                      "$($lacking -join ', '). Put vc_redist.x64.exe (https://aka.ms/vs/17/release/vc_redist.x64.exe) " +
+                      "in the kit folder and run install.bat again: it installs it (an administrator must agree).")
+    }
+}
+
+# --- one install at a time; not while the app runs; not over a folder it did not make -----------
+$mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
+try { $mine = $mutex.WaitOne(0) } catch [System.Threading.AbandonedMutexException] { $mine = $true }
+if (-not $mine) { Stop-Install 'another install of Overfit Lab is running; let it finish.' }
+$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\') })
+if ($running.Count -gt 0) { Stop-Install 'Overfit Lab is running: close it, then run install.bat again.' }
+if ((Test-Path $Dest) -and -not (Test-Path $Marker)) {
+    Stop-Install "$Dest exists and this kit did not make it (it has no overfit-lab-kit.txt). Move it away first."
+}
 
 # --- a Python $Want for x64 ------------------------------------------------------------------
 $Probe = "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sysconfig.get_platform(), sys.executable)"
 function Get-PythonInfo([string]$Exe, [string[]]$Pre = @()) {
+    $saved = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
     try {
-        $out = & $Exe @Pre -c $Probe 2>$null
+        $out = & $Exe @Pre -I -c $Probe 2>$null
         if ($LASTEXITCODE -eq 0 -and $out) { return ($out | Select-Object -Last 1) }
-    } catch { }
+    } catch { } finally { $ErrorActionPreference = $saved }
     return $null
 }
 $tag = 'Python' + $Want.Replace('.', '')
@@ -52,14 +99,24 @@ foreach ($c in $candidates) {
 }
 if (-not $Python) {
     $found = if ($seen) { ' Found: ' + (($seen | Select-Object -Unique) -join '; ') + '.' } else { ' No Python was found.' }
-    Stop-Install ("this kit needs Python $Want for 64-bit Windows, from python.org " +
-                  "($($Info['python_installer_windows']); README.txt says where to get it). " +
-                  "Install it, then run install.bat again.$found")
+    Stop-Install ("no 64-bit Python $Want was found.$found Install $($Info['python_installer_windows']), " +
+                  'then run install.bat again.')
 }
+$ErrorActionPreference = 'Continue'
+$check = (& $Python -I (Join-Path $Kit 'verify_kit.py') 2>&1 | Out-String).Trim()
+$code = $LASTEXITCODE
+$ErrorActionPreference = 'Stop'
+if ($code -ne 0) { Stop-Install $(if ($check) { $check } else { 'verify_kit.py is missing; copy the whole kit folder again.' }) }
 
 # --- install into a new environment, then switch to it ----------------------------------------
-$stamp = (Get-Date -Format 'yyyyMMdd-HHmmss') + "-$PID"
-$envDir = Join-Path $Dest "env-$stamp"
+$envName = 'env-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)   # short: Windows' 260-character paths
+$envDir = Join-Path $Dest $envName
+$longest = [int]$Info['longest_path'] + (Join-Path $envDir 'Lib\site-packages\').Length
+$longPaths = (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\FileSystem' -ErrorAction SilentlyContinue).LongPathsEnabled
+if ($longest -ge 260 -and $longPaths -ne 1) {
+    Stop-Install ("its longest file would have a $longest-character path under $Dest, and Windows allows 259 " +
+                  'unless long paths are enabled (an administrator: Group Policy > Enable Win32 long paths).')
+}
 $created = -not (Test-Path $Dest)
 Write-Host "Installing Overfit Lab $Version with $Python"
 Write-Host "  into $envDir (about 1 GB; a few minutes) ..."
@@ -69,44 +126,58 @@ function Undo-Install([string]$Why) {
     Stop-Install $Why
 }
 New-Item -ItemType Directory -Force $Dest | Out-Null
-& $Python -m venv $envDir
-if ($LASTEXITCODE -ne 0) { Undo-Install "'$Python -m venv' failed (above)." }
+if ((Invoke-Native $Python @('-m', 'venv', $envDir)) -ne 0) { Undo-Install "'$Python -m venv' failed (above)." }
 $envPython = Join-Path $envDir 'Scripts\python.exe'
-& $envPython -m pip install --no-index --find-links (Join-Path $Kit 'wheels') --require-hashes `
-    -r (Join-Path $Kit 'requirements.txt') --disable-pip-version-check --no-warn-script-location
-if ($LASTEXITCODE -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above). Is the kit complete? Copy it again.' }
-& $envPython -c "import engine, gui, torch, PySide6.QtWidgets"
-if ($LASTEXITCODE -ne 0) { Undo-Install 'the new environment does not import (above).' }
+# No pip.ini of the user's or the system's applies (PIP_CONFIG_FILE=nul skips them all), and
+# --isolated leaves out PIP_* settings.
+$env:PIP_CONFIG_FILE = 'nul'
+$pip = @('-m', 'pip', '--isolated', 'install', '--no-index', '--no-cache-dir', '--find-links', (Join-Path $Kit 'wheels'),
+         '--require-hashes', '-r', (Join-Path $Kit 'requirements.txt'), '--disable-pip-version-check',
+         '--no-warn-script-location')
+if ((Invoke-Native $envPython $pip) -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above).' }
+if ((Invoke-Native $envPython @('-I', '-c', 'import main, engine, gui, torch, PySide6.QtWidgets')) -ne 0) {
+    Undo-Install 'the new environment does not import (above).'
+}
 
-# The menu entry, the icon and the uninstaller; one of each, however often this runs.
-Copy-Item -Force (Join-Path $Kit 'overfit-lab.ico') $Dest
-Copy-Item -Force (Join-Path $Kit 'uninstall.ps1') $Dest
-$target = Join-Path $envDir 'Scripts\overfit-lab.exe'   # pip's windowed launcher: no console
-$shell = New-Object -ComObject WScript.Shell
-$link = $shell.CreateShortcut($Menu)
-$link.TargetPath = $target
-$link.WorkingDirectory = $env:USERPROFILE
-$link.IconLocation = (Join-Path $Dest 'overfit-lab.ico') + ',0'
-$link.Description = 'See why deep networks overfit, and how each remedy fixes it'
-$link.Save()
-New-Item -Force $UninstallKey | Out-Null
-$uninstall = "powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`""
-Set-ItemProperty $UninstallKey -Name DisplayName -Value 'Overfit Lab'
-Set-ItemProperty $UninstallKey -Name DisplayVersion -Value $Version
-Set-ItemProperty $UninstallKey -Name Publisher -Value 'Overfit Lab'
-Set-ItemProperty $UninstallKey -Name DisplayIcon -Value (Join-Path $Dest 'overfit-lab.ico')
-Set-ItemProperty $UninstallKey -Name InstallLocation -Value $Dest
-Set-ItemProperty $UninstallKey -Name UninstallString -Value $uninstall
-Set-ItemProperty $UninstallKey -Name NoModify -Value 1 -Type DWord
-Set-ItemProperty $UninstallKey -Name NoRepair -Value 1 -Type DWord
-Set-Content -Path (Join-Path $Dest 'current.txt') -Value "env-$stamp"
+# The menu entry, the icon and the uninstaller: one of each, however often this runs. The
+# shortcut starts current\ (a junction), so a pinned copy survives updates.
+try {
+    Copy-Item -Force (Join-Path $Kit 'overfit-lab.ico') $Dest
+    Copy-Item -Force (Join-Path $Kit 'uninstall.ps1') $Dest
+    Copy-Item -Force (Join-Path $Kit 'kit.txt') $Marker
+    if (Test-Path $Current) { [System.IO.Directory]::Delete($Current) }   # the junction only, not its target
+    New-Item -ItemType Junction -Path $Current -Target $envDir | Out-Null
+    $shell = New-Object -ComObject WScript.Shell
+    $link = $shell.CreateShortcut($Menu)
+    $link.TargetPath = Join-Path $Current 'Scripts\overfit-lab.exe'   # pip's windowed launcher: no console
+    $link.WorkingDirectory = $env:USERPROFILE
+    $link.IconLocation = (Join-Path $Dest 'overfit-lab.ico') + ',0'
+    $link.Description = 'See why deep networks overfit, and how each remedy fixes it'
+    $link.Save()
+    New-Item -Force $UninstallKey | Out-Null
+    $uninstall = "powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`""
+    Set-ItemProperty $UninstallKey -Name DisplayName -Value 'Overfit Lab'
+    Set-ItemProperty $UninstallKey -Name DisplayVersion -Value $Version
+    Set-ItemProperty $UninstallKey -Name Publisher -Value 'Overfit Lab'
+    Set-ItemProperty $UninstallKey -Name DisplayIcon -Value (Join-Path $Dest 'overfit-lab.ico')
+    Set-ItemProperty $UninstallKey -Name InstallLocation -Value $Dest
+    Set-ItemProperty $UninstallKey -Name UninstallString -Value $uninstall
+    Set-ItemProperty $UninstallKey -Name EstimatedSize -Value 1000000 -Type DWord   # KB
+    Set-ItemProperty $UninstallKey -Name NoModify -Value 1 -Type DWord
+    Set-ItemProperty $UninstallKey -Name NoRepair -Value 1 -Type DWord
+} catch {
+    Undo-Install "could not add the Start-menu entry: $($_.Exception.Message)"
+}
 
 # Only now the older environments go (a failed update above left them working).
-Get-ChildItem -Directory $Dest -Filter 'env-*' | Where-Object { $_.FullName -ne $envDir } |
-    ForEach-Object { Remove-Item -Recurse -Force $_.FullName -ErrorAction SilentlyContinue }
+$left = @()
+Get-ChildItem -Directory $Dest -Filter 'env-*' | Where-Object { $_.FullName -ne $envDir } | ForEach-Object {
+    try { Remove-Item -Recurse -Force $_.FullName } catch { $left += $_.FullName }
+}
 
 Write-Host ''
 Write-Host "Overfit Lab $Version is installed: Start menu > Overfit Lab." -ForegroundColor Green
-Write-Host "  The command line: `"$(Join-Path $envDir 'Scripts\overfit-lab-cli.exe')`" --help"
+Write-Host "  The command line: `"$(Join-Path $Current 'Scripts\overfit-lab-cli.exe')`" --help"
 Write-Host "  Remove it: Settings > Apps > Overfit Lab, or uninstall.bat in this kit (your runs are kept)."
+if ($left) { Write-Host "  Could not remove the older $($left -join ', '); the next install or the uninstaller will." }
 exit 0

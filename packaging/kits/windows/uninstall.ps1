@@ -1,26 +1,42 @@
 # Overfit Lab's uninstaller for Windows: removes what install.ps1 made, and nothing else.
-# The runs, settings and logs (under %LOCALAPPDATA%\overfit-lab) are kept: they are yours.
+# Your runs (under %LOCALAPPDATA%\overfit-lab), settings and logs are kept.
 $ErrorActionPreference = 'Stop'
 $Dest = Join-Path $env:LOCALAPPDATA 'Programs\Overfit Lab'
 $Menu = Join-Path ([Environment]::GetFolderPath('Programs')) 'Overfit Lab.lnk'
 $UninstallKey = 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Uninstall\OverfitLab'
 $removed = @()
 
+if ((Test-Path $Dest) -and -not (Test-Path (Join-Path $Dest 'overfit-lab-kit.txt'))) {
+    Write-Host "Left $Dest alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
+    exit 1
+}
+$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\') })
+if ($running.Count -gt 0) {
+    Write-Host 'Overfit Lab is running: close it, then run the uninstaller again. Nothing was removed.' -ForegroundColor Red
+    exit 1
+}
+# The files first: if one is locked, the Start-menu and Settings entries stay to try again with.
+if (Test-Path $Dest) {
+    Set-Location $env:USERPROFILE                          # not inside the folder being removed
+    [Environment]::CurrentDirectory = $env:USERPROFILE
+    $current = Join-Path $Dest 'current'
+    if (Test-Path $current) { [System.IO.Directory]::Delete($current) }   # the junction, not what it points to
+    try { Remove-Item -Recurse -Force $Dest }
+    catch {
+        Write-Host "Could not remove all of $Dest ($($_.Exception.Message)). Close Overfit Lab and run the uninstaller again." -ForegroundColor Red
+        exit 1
+    }
+    $removed += $Dest
+}
 # The Start-menu entry, if it is the one the installer made (it starts a program in $Dest).
 if (Test-Path $Menu) {
     $target = (New-Object -ComObject WScript.Shell).CreateShortcut($Menu).TargetPath
-    if ($target -like "$Dest\*") { Remove-Item -Force $Menu; $removed += $Menu }
+    if ($target -and $target.StartsWith($Dest + '\', 'OrdinalIgnoreCase')) { Remove-Item -Force $Menu; $removed += $Menu }
     else { Write-Host "Left $Menu alone: it starts $target, which the installer did not make." }
 }
 if (Test-Path $UninstallKey) { Remove-Item -Recurse -Force $UninstallKey; $removed += 'the entry in Settings > Apps' }
-# The installation folder holds only what the installer wrote: env-*, the icon, this script.
-if (Test-Path $Dest) {
-    Set-Location $env:USERPROFILE   # not inside the folder being removed
-    Remove-Item -Recurse -Force $Dest
-    $removed += $Dest
-}
 if ($removed) { Write-Host "Overfit Lab is removed: $($removed -join '; ')." -ForegroundColor Green }
 else { Write-Host 'Overfit Lab is not installed for this user: nothing to remove.' }
 $data = Join-Path $env:LOCALAPPDATA 'overfit-lab'
-if (Test-Path $data) { Write-Host "Your runs, settings and logs are kept in $data." }
+if (Test-Path $data) { Write-Host "Your runs are kept in $data." }
 exit 0

@@ -1,0 +1,70 @@
+"""The commands a hint names are ones the user can type in their installation: the
+installed script (by its full path when it is not on PATH), a bundle's executable, or
+`python main.py` in a checkout; and `--version` says which build this is."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def installed_copy(tmp_path: Path) -> Path:
+    """A virtual environment with the engine's file helpers installed in its site-packages
+    and an `overfit-lab-cli` script beside its Python, as pip leaves them."""
+    env = tmp_path / "env with space"
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "engine" / "core").mkdir(parents=True)
+    (site / "engine" / "__init__.py").write_text("")
+    (site / "engine" / "core" / "__init__.py").write_text("")
+    shutil.copy(ROOT / "engine" / "core" / "files.py", site / "engine" / "core" / "files.py")
+    (site / "resources").mkdir()
+    script = python.parent / "overfit-lab-cli"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    return python
+
+
+def hint(python: Path, path: str) -> str:
+    return subprocess.run([str(python), "-c", "from engine.core.files import command_hint; print(command_hint())"],
+                          env=dict(os.environ, PATH=path), capture_output=True, text=True, check=True,
+                          cwd=python.parent).stdout.strip()
+
+
+def test_an_installed_script_off_path_is_named_by_its_full_path(tmp_path):
+    python = installed_copy(tmp_path)
+    script = python.parent / "overfit-lab-cli"
+    assert hint(python, "/usr/bin:/bin") == f'"{script}"'  # quoted: the folder has a space
+    assert hint(python, f"{python.parent}:/usr/bin:/bin") == "overfit-lab-cli"
+
+
+def test_a_checkout_names_python_main_py(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "search-worker", "--study", "none-such",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "`python main.py search`" in proc.stderr
+    helped = subprocess.run([sys.executable, str(ROOT / "main.py"), "--help"], capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert "python main.py COMMAND --help" in helped.stdout
+
+
+def test_version_names_a_bundles_commit(tmp_path):
+    python = installed_copy(tmp_path)
+    code = "from engine.core.files import version_line; print(version_line())"
+    site_resources = next((python.parent.parent).rglob("site-packages")) / "resources"
+    (site_resources / "build-info.json").write_text(json.dumps(
+        {"version": "0.1.0", "commit": "0123456789abcdef", "dirty": True, "built": "2026-12-02"}))
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path).stdout
+    assert out.strip() == ("overfit-lab 0.1.0 (bundle built 2026-12-02 from commit 0123456789abcdef, "
+                           "with uncommitted changes)")
+    here = subprocess.run([sys.executable, str(ROOT / "main.py"), "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert here.returncode == 0 and here.stdout.startswith("overfit-lab ")
