@@ -10,12 +10,19 @@ CLI_COMMANDS = set(COMMANDS)  # declared once, with what each does (the window's
 
 
 def _ensure_streams() -> None:
-    """A windowed build (no console) starts with sys.stdout / sys.stderr set to None."""
+    """A windowed build (no console) starts with sys.stdout / sys.stderr set to None; a
+    redirected stream in a non-UTF-8 locale cannot print the tables' symbols."""
     import os
 
     for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
+        stream = getattr(sys, name)
+        if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif (getattr(stream, "encoding", "utf-8") or "").lower().replace("-", "") != "utf8" and \
+                hasattr(stream, "reconfigure") and not stream.isatty():
+            # Windows writes a redirected stream in its ANSI code page, which has no "Δ" or
+            # "≤": a file or a pipe gets UTF-8 instead of an UnicodeEncodeError.
+            stream.reconfigure(encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,3 +68,12 @@ def test_version_names_a_bundles_commit(tmp_path):
     here = subprocess.run([sys.executable, str(ROOT / "main.py"), "--version"], capture_output=True, text=True,
                           timeout=120)
     assert here.returncode == 0 and here.stdout.startswith("overfit-lab ")
+
+
+def test_a_redirected_stream_in_a_non_utf8_locale_gets_utf8(tmp_path):
+    # Windows writes redirected output in its ANSI code page (here: ASCII stands in for it).
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--preset", "toy_spirals",
+                           "--set", "data.dataset=Δ", "--out", str(tmp_path)], capture_output=True, timeout=120,
+                          env=dict(os.environ, PYTHONIOENCODING="ascii"))
+    assert proc.returncode == 2
+    assert "data.dataset = 'Δ' is not allowed" in proc.stderr.decode("utf-8")
