@@ -22,13 +22,13 @@ def _ensure_streams() -> None:
                 hasattr(stream, "reconfigure") and not stream.isatty():
             # Windows writes a redirected stream in its ANSI code page, which has no "Δ" or
             # "≤": a file or a pipe gets UTF-8 instead of an UnicodeEncodeError.
-            stream.reconfigure(encoding="utf-8")
+            stream.reconfigure(encoding="utf-8", errors=stream.errors)
 
 
 def main(argv: list[str] | None = None) -> int:
     _ensure_streams()
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--version"]:
+    if "--version" in argv and not (argv and argv[0] in CLI_COMMANDS):
         from engine.core.files import version_line
 
         print(version_line())

@@ -228,8 +228,10 @@ def longest_member(wheels: list[Path]) -> int:
     longest = 0
     for wheel in wheels:
         with zipfile.ZipFile(wheel) as z:
-            longest = max([longest, *(len(n) for n in z.namelist() if ".data/" not in n.split("/", 1)[0])])
-    return longest
+            names = [n for n in z.namelist() if not n.split("/", 1)[0].endswith(".data")]
+            longest = max([longest, *map(len, names)])
+    # A module's compiled copy, __pycache__/NAME.cpython-312.pyc, is up to 25 characters longer.
+    return longest + 25
 
 
 def write(path: Path, text: str, newline: str) -> None:

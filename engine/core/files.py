@@ -37,13 +37,20 @@ def command_hint() -> str:
         return _quoted(str(cli if exe.name.lower() == "overfit-lab.exe" and cli.is_file() else exe))
     if "site-packages" not in Path(__file__).resolve().parts:
         return "python main.py"
-    for name in ("overfit-lab-cli", "overfit-lab-cli.exe"):
-        script = Path(sys.executable).parent / name
-        if script.is_file():
-            on_path = shutil.which("overfit-lab-cli")
-            if on_path and Path(on_path).resolve() == script.resolve():
-                return "overfit-lab-cli"
-            return _quoted(str(script))
+    import sysconfig
+
+    # Beside this Python (a virtual environment, the kits), or the user scheme's scripts
+    # folder (pip install --user: ~/.local/bin, often not on PATH).
+    folders = [Path(sys.executable).parent, Path(sysconfig.get_path("scripts")),
+               Path(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))]
+    for folder in folders:
+        for name in ("overfit-lab-cli", "overfit-lab-cli.exe"):
+            script = folder / name
+            if script.is_file():
+                on_path = shutil.which("overfit-lab-cli")
+                if on_path and Path(on_path).resolve() == script.resolve():
+                    return "overfit-lab-cli"
+                return _quoted(str(script))
     return "overfit-lab-cli"
 
 

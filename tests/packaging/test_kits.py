@@ -15,6 +15,7 @@ import os
 import plistlib
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -63,8 +64,9 @@ def fake_app_wheel(folder: Path) -> Path:
     """A wheel named overfit-lab with the modules the installer imports to check itself
     and a windowed and a console script that record how they were started."""
     files = {
-        "main.py": "import os, sys\n\ndef main():\n    with open(os.environ['FAKE_APP_LOG'], 'a') as f:\n"
-                   "        f.write(' '.join(sys.argv[1:]) + '\\n')\n    return 0\n",
+        "main.py": "import os, sys, time\n\ndef main():\n    with open(os.environ['FAKE_APP_LOG'], 'a') as f:\n"
+                   "        f.write(' '.join(sys.argv[1:]) + '\\n')\n"
+                   "    time.sleep(float(os.environ.get('FAKE_APP_SECONDS', '0')))\n    return 0\n",
         "engine/__init__.py": "", "gui/__init__.py": "", "torch/__init__.py": "", "PySide6/__init__.py": "",
         "PySide6/QtWidgets.py": "",
         "overfit_lab-0.1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: overfit-lab\nVersion: 0.1.0\n",
@@ -306,3 +308,27 @@ def test_two_installs_at_once_leave_one_working_app(mac_kit, tmp_path):
     assert any("another install of Overfit Lab is running" in out for out in outs)
     envs = list((app_of(home) / "Contents" / "Resources").glob("env-*"))
     assert len(envs) == 1 and (app_of(home) / "Contents" / "Resources" / "current").resolve() == envs[0]
+
+
+def test_a_running_app_is_neither_replaced_nor_removed(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    assert run(mac_kit / "install.command", home, bins).returncode == 0
+    before = (app_of(home) / "Contents" / "Resources" / "current").resolve()
+    window = subprocess.Popen([str(app_of(home) / "Contents" / "MacOS" / "overfit-lab")],
+                              env={**os.environ, "FAKE_APP_LOG": str(home / "app.log"), "FAKE_APP_SECONDS": "60"})
+    try:
+        for _ in range(100):  # until the app's Python has started
+            if (home / "app.log").exists():
+                break
+            time.sleep(0.1)
+        again = run(mac_kit / "install.command", home, bins)
+        assert again.returncode != 0 and "Overfit Lab is running: quit it" in again.stdout
+        assert (app_of(home) / "Contents" / "Resources" / "current").resolve() == before
+        gone = run(mac_kit / "uninstall.command", home, bins)
+        assert gone.returncode != 0 and "running" in gone.stdout and app_of(home).is_dir()
+    finally:
+        window.kill()
+        window.wait()
+    assert run(mac_kit / "uninstall.command", home, bins).returncode == 0 and not app_of(home).exists()

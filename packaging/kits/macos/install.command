@@ -48,25 +48,6 @@ case "${OS_VERSION%%.*}" in
 esac
 [ "${OS_VERSION%%.*}" -ge "$MIN_MACOS" ] || fail "this Mac has macOS $OS_VERSION (PyTorch's wheels need macOS $MIN_MACOS)."
 
-# --- one install at a time; not while the app runs --------------------------------------------
-LOCK="${TMPDIR:-/tmp}/overfit-lab-install-$(id -u).lock"
-if ! mkdir "$LOCK" 2>/dev/null; then
-    holder="$(cat "$LOCK/pid" 2>/dev/null)"
-    if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
-        fail "another install of Overfit Lab is running (process $holder); let it finish."
-    fi
-    rm -rf "$LOCK" && mkdir "$LOCK" || fail "could not take $LOCK."
-fi
-echo $$ > "$LOCK/pid"
-trap 'rm -rf "$LOCK"' EXIT
-# The app's Python runs `-c '...from main import main; sys.exit(main())'` (its launcher, below).
-if pgrep -f "from main import main; sys.exit" >/dev/null 2>&1; then
-    fail "Overfit Lab is running: quit it, then double-click install.command again."
-fi
-if [ -e "$APP" ] && [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
-    fail "$APP exists and this kit did not make it (a bundle?). Move it to the Trash first."
-fi
-
 # --- a Python $WANT for arm64 -----------------------------------------------------------------
 # python.org's installer puts it in /Library/Frameworks; Homebrew in /opt/homebrew.
 PYTHON=""
@@ -77,11 +58,12 @@ for candidate in "/Library/Frameworks/Python.framework/Versions/$WANT/bin/python
     [ -n "$candidate" ] && [ -x "$candidate" ] || continue
     # Apple's /usr/bin/python3 is a stub that offers to install the developer tools.
     [ "$candidate" = /usr/bin/python3 ] && continue
-    found="$("$candidate" -c 'import platform, sys; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], platform.machine()))' 2>/dev/null)" || continue
+    # (From /, so no platform.py of the folder it was started in can answer instead.)
+    found="$(cd / && "$candidate" -c 'import platform, sys; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], platform.machine()))' 2>/dev/null)" || continue
     case "$SEEN" in *"$candidate "*) continue ;; esac
     if [ "$found" != "$WANT arm64" ]; then
         SEEN="$SEEN $candidate (Python $found);"
-    elif ! "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+    elif ! (cd / && "$candidate" -c 'import venv, ensurepip') 2>/dev/null; then
         SEEN="$SEEN $candidate (Python $found, without its venv module);"
     else
         PYTHON="$candidate"
@@ -89,7 +71,21 @@ for candidate in "/Library/Frameworks/Python.framework/Versions/$WANT/bin/python
     fi
 done
 [ -n "$PYTHON" ] || fail "no Python $WANT for Apple silicon was found (found:${SEEN:- none}). Install $INSTALLER, then double-click install.command again."
-CHECK="$("$PYTHON" "$KIT/verify_kit.py" 2>&1)" || fail "${CHECK:-verify_kit.py is missing; copy the whole kit folder again.}"
+# --- one install at a time; not while the app runs; not over an app it did not make -----------
+# The lock is the open file on descriptor 9, flock()ed by the Python found above: held while
+# this script (or anything it starts) keeps the descriptor open, gone when it exits, however.
+LOCK="${TMPDIR:-/tmp}/overfit-lab-install-$(id -u).lock"
+exec 9>>"$LOCK" || fail "could not open $LOCK."
+(cd / && "$PYTHON" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)') 2>/dev/null \
+    || fail "another install of Overfit Lab is running; let it finish."
+# The app's Python runs `-c '...from main import main; sys.exit(main())'` (its launcher, below).
+if pgrep -u "$(id -u)" -f "from main import main; sys.exit" >/dev/null 2>&1; then
+    fail "Overfit Lab is running: quit it, then double-click install.command again."
+fi
+if [ -e "$APP" ] && [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
+    fail "$APP exists and this kit did not make it (a bundle?). Move it to the Trash first."
+fi
+CHECK="$("$PYTHON" -I "$KIT/verify_kit.py" 2>&1)" || fail "${CHECK:-verify_kit.py is missing; copy the whole kit folder again.}"
 
 # --- install into a new environment, then switch to it ----------------------------------------
 RESOURCES="$APP/Contents/Resources"
@@ -127,7 +123,7 @@ cat > "$APP/Contents/MacOS/overfit-lab" <<'LAUNCHER' || undo "could not write th
 HERE="$(cd "$(dirname "$0")/../Resources" && pwd)"
 PY="$HERE/current/bin/python"
 if ! "$PY" -c "" 2>/dev/null; then
-    osascript -e 'display alert "Overfit Lab cannot start" message "Its Python environment is missing or broken (was Python 3.12 removed?). Run install.command from the kit again." as critical' >/dev/null 2>&1
+    osascript -e 'display alert "Overfit Lab cannot start" message "Its Python environment is missing or broken (was the Python it was installed with removed?). Run install.command from the kit again." as critical' >/dev/null 2>&1
     exit 1
 fi
 ARGS=()
@@ -169,6 +165,6 @@ LSREGISTER=/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchSe
 
 echo
 echo "Overfit Lab $VERSION is installed: $APP (Launchpad, Spotlight, or Finder > Applications)."
-echo "  The command line: \"$RESOURCES/current/bin/overfit-lab-cli\" --help"
+echo "  The command line: \"$APP/Contents/MacOS/overfit-lab\" --help (train, cv, search, ...)"
 echo "  Remove it: uninstall.command in this kit, or drag the app to the Trash (your runs are kept)."
 exit 0

@@ -8,7 +8,7 @@ if [ ! -d "$APP" ]; then
 elif [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
     echo "Left $APP alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
     exit 1
-elif pgrep -f "from main import main; sys.exit" >/dev/null 2>&1; then
+elif pgrep -u "$(id -u)" -f "from main import main; sys.exit" >/dev/null 2>&1; then
     echo "Overfit Lab is running: quit it, then double-click uninstall.command again. Nothing was removed."
     exit 1
 else

@@ -21,7 +21,9 @@ if (Test-Path (Join-Path $Kit 'kit.txt')) {
 $Want = $Info['python']                      # e.g. 3.12
 $Version = $Info['version']
 
+$mutex = $null
 function Stop-Install([string]$Why) {
+    if ($mutex) { try { $mutex.ReleaseMutex() } catch { } }
     Write-Host ''
     Write-Host "Overfit Lab was not installed: $Why" -ForegroundColor Red
     Write-Host "Nothing was changed. This kit needs 64-bit Windows 10 or 11 and Python $Want (64-bit) from"
@@ -38,36 +40,19 @@ if (-not $Want) {
 function Invoke-Native([string]$Exe, [string[]]$Arguments) {
     $saved = $ErrorActionPreference
     $ErrorActionPreference = 'Continue'
-    try { & $Exe @Arguments; return $LASTEXITCODE } catch { return 1 } finally { $ErrorActionPreference = $saved }
+    # The output goes to the console: a function returns every line its statements emit.
+    try { & $Exe @Arguments | Out-Host; return $LASTEXITCODE } catch { return 1 } finally { $ErrorActionPreference = $saved }
 }
 
 # --- this machine -------------------------------------------------------------------------
 $os = [Environment]::OSVersion.Version
 if ($os.Major -lt 10) { Stop-Install "this is Windows $os." }
 if (-not [Environment]::Is64BitOperatingSystem) { Stop-Install 'this Windows is 32-bit.' }
-# PyTorch's DLLs need Microsoft's Visual C++ runtime, which Windows does not always have.
-$sys32 = Join-Path $env:SystemRoot 'System32'
-$runtime = @('msvcp140.dll', 'msvcp140_atomic_wait.dll', 'vcruntime140.dll', 'vcruntime140_1.dll', 'vcruntime140_threads.dll')
-$lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
-if ($lacking.Count -gt 0) {
-    $redist = Join-Path $Kit 'vc_redist.x64.exe'
-    if (Test-Path $redist) {
-        Write-Host 'Installing Microsoft Visual C++ Redistributable (x64) from the kit (it asks for an administrator) ...'
-        $p = Start-Process -FilePath $redist -ArgumentList '/install', '/passive', '/norestart' -Wait -PassThru
-        $lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
-    }
-    if ($lacking.Count -gt 0) {
-        Stop-Install ("PyTorch needs Microsoft's Visual C++ Redistributable (x64), and this PC lacks " +
-                      "$($lacking -join ', '). Put vc_redist.x64.exe (https://aka.ms/vs/17/release/vc_redist.x64.exe) " +
-                      "in the kit folder and run install.bat again: it installs it (an administrator must agree).")
-    }
-}
-
 # --- one install at a time; not while the app runs; not over a folder it did not make -----------
-$mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
+$script:mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
 try { $mine = $mutex.WaitOne(0) } catch [System.Threading.AbandonedMutexException] { $mine = $true }
-if (-not $mine) { Stop-Install 'another install of Overfit Lab is running; let it finish.' }
-$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\') })
+if (-not $mine) { $script:mutex = $null; Stop-Install 'another install of Overfit Lab is running; let it finish.' }
+$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\', 'OrdinalIgnoreCase') })
 if ($running.Count -gt 0) { Stop-Install 'Overfit Lab is running: close it, then run install.bat again.' }
 if ((Test-Path $Dest) -and -not (Test-Path $Marker)) {
     Stop-Install "$Dest exists and this kit did not make it (it has no overfit-lab-kit.txt). Move it away first."
@@ -91,9 +76,10 @@ $candidates = @('py', (Join-Path $env:LOCALAPPDATA "Programs\Python\$tag\python.
 $Python = $null
 $seen = @()
 foreach ($c in $candidates) {
-    if ($c -eq 'py') { $line = Get-PythonInfo 'py' @("-$Want") } else { $line = Get-PythonInfo $c }
+    if ($c -eq 'py') { $line = Get-PythonInfo 'py' @("-$Want-64") } else { $line = Get-PythonInfo $c }
     if (-not $line) { continue }
     $ver, $plat, $exe = $line -split ' ', 3
+    if ($exe -like '*\WindowsApps\*') { $seen += "$exe (the Microsoft Store's Python, which redirects its files)"; continue }
     $seen += "$exe (Python $ver, $plat)"
     if ($ver -eq $Want -and $plat -eq 'win-amd64') { $Python = $exe; break }
 }
@@ -102,11 +88,13 @@ if (-not $Python) {
     Stop-Install ("no 64-bit Python $Want was found.$found Install $($Info['python_installer_windows']), " +
                   'then run install.bat again.')
 }
+$verify = Join-Path $Kit 'verify_kit.py'
+if (-not (Test-Path $verify)) { Stop-Install 'this kit is incomplete: verify_kit.py is missing. Copy the whole kit folder again.' }
 $ErrorActionPreference = 'Continue'
-$check = (& $Python -I (Join-Path $Kit 'verify_kit.py') 2>&1 | Out-String).Trim()
+$check = (& $Python -I $verify 2>$null | Out-String).Trim()
 $code = $LASTEXITCODE
 $ErrorActionPreference = 'Stop'
-if ($code -ne 0) { Stop-Install $(if ($check) { $check } else { 'verify_kit.py is missing; copy the whole kit folder again.' }) }
+if ($code -ne 0) { Stop-Install $(if ($check) { $check } else { "$verify failed; copy the whole kit folder again." }) }
 
 # --- install into a new environment, then switch to it ----------------------------------------
 $envName = 'env-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)   # short: Windows' 260-character paths
@@ -117,12 +105,39 @@ if ($longest -ge 260 -and $longPaths -ne 1) {
     Stop-Install ("its longest file would have a $longest-character path under $Dest, and Windows allows 259 " +
                   'unless long paths are enabled (an administrator: Group Policy > Enable Win32 long paths).')
 }
+# PyTorch's DLLs need Microsoft's Visual C++ runtime, which Windows does not always have.
+# (Checked last of all, as it is the one step that may change the machine outside $Dest.)
+$sys32 = Join-Path $env:SystemRoot $(if ([Environment]::Is64BitProcess) { 'System32' } else { 'Sysnative' })
+$runtime = @('msvcp140.dll', 'msvcp140_atomic_wait.dll', 'vcruntime140.dll', 'vcruntime140_1.dll')
+$lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
+if ($lacking.Count -gt 0) {
+    $redist = Join-Path $Kit 'vc_redist.x64.exe'
+    if (Test-Path $redist) {
+        Write-Host 'Installing Microsoft Visual C++ Redistributable (x64) from the kit (it asks for an administrator) ...'
+        try { $p = Start-Process -FilePath $redist -ArgumentList '/install', '/passive', '/norestart' -Wait -PassThru }
+        catch { Stop-Install "vc_redist.x64.exe did not start ($($_.Exception.Message)); an administrator must agree to it." }
+        if ($p.ExitCode -eq 3010) { Stop-Install 'the Visual C++ runtime is installed, and Windows must restart: restart it, then run install.bat again.' }
+        if ($p.ExitCode -eq 1602) { Stop-Install 'the Visual C++ runtime''s installation was cancelled.' }
+        $lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
+    }
+    if ($lacking.Count -gt 0) {
+        Stop-Install ("PyTorch needs Microsoft's Visual C++ Redistributable (x64), and this PC lacks " +
+                      "$($lacking -join ', '). Put vc_redist.x64.exe (https://aka.ms/vs/17/release/vc_redist.x64.exe) " +
+                      "in the kit folder and run install.bat again: it installs it (an administrator must agree).")
+    }
+}
+
 $created = -not (Test-Path $Dest)
 Write-Host "Installing Overfit Lab $Version with $Python"
 Write-Host "  into $envDir (about 1 GB; a few minutes) ..."
 function Undo-Install([string]$Why) {
     Remove-Item -Recurse -Force $envDir -ErrorAction SilentlyContinue
-    if ($created) { Remove-Item -Recurse -Force $Dest -ErrorAction SilentlyContinue }
+    if ($created) {
+        if (Test-Path $Current) { [System.IO.Directory]::Delete($Current) }
+        Remove-Item -Recurse -Force $Dest -ErrorAction SilentlyContinue
+        Remove-Item -Force $Menu -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force $UninstallKey -ErrorAction SilentlyContinue
+    }
     Stop-Install $Why
 }
 New-Item -ItemType Directory -Force $Dest | Out-Null
@@ -134,9 +149,12 @@ $env:PIP_CONFIG_FILE = 'nul'
 $pip = @('-m', 'pip', '--isolated', 'install', '--no-index', '--no-cache-dir', '--find-links', (Join-Path $Kit 'wheels'),
          '--require-hashes', '-r', (Join-Path $Kit 'requirements.txt'), '--disable-pip-version-check',
          '--no-warn-script-location')
-if ((Invoke-Native $envPython $pip) -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above).' }
+$pipCode = Invoke-Native $envPython $pip
+Remove-Item Env:PIP_CONFIG_FILE -ErrorAction SilentlyContinue
+if ($pipCode -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above).' }
 if ((Invoke-Native $envPython @('-I', '-c', 'import main, engine, gui, torch, PySide6.QtWidgets')) -ne 0) {
-    Undo-Install 'the new environment does not import (above).'
+    Undo-Install ('the new environment does not import (above). If a DLL failed to load, install Microsoft''s Visual C++ ' +
+                  'Redistributable (x64): put vc_redist.x64.exe in the kit folder and run install.bat again (README.txt).')
 }
 
 # The menu entry, the icon and the uninstaller: one of each, however often this runs. The
@@ -145,8 +163,6 @@ try {
     Copy-Item -Force (Join-Path $Kit 'overfit-lab.ico') $Dest
     Copy-Item -Force (Join-Path $Kit 'uninstall.ps1') $Dest
     Copy-Item -Force (Join-Path $Kit 'kit.txt') $Marker
-    if (Test-Path $Current) { [System.IO.Directory]::Delete($Current) }   # the junction only, not its target
-    New-Item -ItemType Junction -Path $Current -Target $envDir | Out-Null
     $shell = New-Object -ComObject WScript.Shell
     $link = $shell.CreateShortcut($Menu)
     $link.TargetPath = Join-Path $Current 'Scripts\overfit-lab.exe'   # pip's windowed launcher: no console
@@ -168,6 +184,16 @@ try {
 } catch {
     Undo-Install "could not add the Start-menu entry: $($_.Exception.Message)"
 }
+# Last, the switch: current\ (a junction) to the new environment; back to the old one if it fails.
+$previous = if (Test-Path $Current) { (Get-Item $Current).Target } else { $null }
+try {
+    if (Test-Path $Current) { [System.IO.Directory]::Delete($Current) }   # the junction only, not its target
+    New-Item -ItemType Junction -Path $Current -Target $envDir | Out-Null
+} catch {
+    $why = $_.Exception.Message
+    if ($previous -and -not (Test-Path $Current)) { New-Item -ItemType Junction -Path $Current -Target "$previous" | Out-Null }
+    Undo-Install "could not switch to the new environment: $why"
+}
 
 # Only now the older environments go (a failed update above left them working).
 $left = @()
@@ -180,4 +206,5 @@ Write-Host "Overfit Lab $Version is installed: Start menu > Overfit Lab." -Foreg
 Write-Host "  The command line: `"$(Join-Path $Current 'Scripts\overfit-lab-cli.exe')`" --help"
 Write-Host "  Remove it: Settings > Apps > Overfit Lab, or uninstall.bat in this kit (your runs are kept)."
 if ($left) { Write-Host "  Could not remove the older $($left -join ', '); the next install or the uninstaller will." }
+$mutex.ReleaseMutex()
 exit 0

@@ -10,7 +10,7 @@ if ((Test-Path $Dest) -and -not (Test-Path (Join-Path $Dest 'overfit-lab-kit.txt
     Write-Host "Left $Dest alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
     exit 1
 }
-$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\') })
+$running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\', 'OrdinalIgnoreCase') })
 if ($running.Count -gt 0) {
     Write-Host 'Overfit Lab is running: close it, then run the uninstaller again. Nothing was removed.' -ForegroundColor Red
     exit 1
