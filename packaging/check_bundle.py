@@ -184,13 +184,14 @@ def check_built_from_head() -> str:
     if built == head:
         return f"built {info.get('built')} from commit {built[:12]}{dirty}, this checkout's HEAD"
     carried = subprocess.run([*git, "diff", "--quiet", built, head, "--", ".", ":(exclude)*.md", ":(exclude)tests",
+                              ":(exclude)packaging/kits", ":(exclude)packaging/kits.py",
                               ":(exclude)benchmarks", ":(exclude)docs", ":(exclude).github", ":(exclude).ci"],
                              capture_output=True, check=False)
     if carried.returncode != 0:
         raise SystemExit(f"error: the bundle was built from commit {built[:12]}, and the checkout's HEAD "
                          f"({head[:12]}) differs from it in what the bundle carries: run `make bundle` first")
     return (f"built {info.get('built')} from commit {built[:12]}{dirty}; HEAD ({head[:12]}) differs from it "
-            "only in prose, tests, benchmarks or docs")
+            "only in prose, tests, benchmarks, docs or the kits")
 
 
 def check_no_links() -> None:

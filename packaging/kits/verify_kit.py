@@ -41,7 +41,7 @@ def problems():
     out = [f"{name} is missing" for name in info.get("files", "").split(",") if name and not (KIT / name).is_file()]
     requirements = KIT / "requirements.txt"
     if not requirements.is_file():
-        return [*out, "requirements.txt is missing"]
+        return out if "requirements.txt is missing" in out else [*out, "requirements.txt is missing"]
     wheels = {}
     for wheel in (KIT / "wheels").glob("*.whl"):
         name, version = wheel.name.split("-")[:2]

@@ -332,3 +332,36 @@ def test_a_running_app_is_neither_replaced_nor_removed(mac_kit, tmp_path):
         window.kill()
         window.wait()
     assert run(mac_kit / "uninstall.command", home, bins).returncode == 0 and not app_of(home).exists()
+
+
+def test_an_install_cut_short_is_repaired_by_the_next_and_blocks_the_uninstaller_while_it_runs(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    # What a first install leaves when its Terminal is closed during pip: the marked app,
+    # a half-made environment, no `current`, and its `.installing` (a process now gone).
+    resources = app_of(home) / "Contents" / "Resources"
+    (resources / "env-20261202-000000-1").mkdir(parents=True)
+    (resources / "overfit-lab-kit.txt").write_text((mac_kit / "kit.txt").read_text())
+    (resources / ".installing").write_text("999999\n")
+    proc = run(mac_kit / "install.command", home, bins)
+    assert proc.returncode == 0, proc.stdout
+    assert [p.name for p in resources.glob("env-*")] == [(resources / "current").resolve().name]
+    assert not (resources / ".installing").exists()
+    # An install under way (its process alive) keeps the uninstaller off.
+    (resources / ".installing").write_text(f"{os.getpid()}\n")
+    gone = run(mac_kit / "uninstall.command", home, bins)
+    assert gone.returncode != 0 and "being installed" in gone.stdout and app_of(home).is_dir()
+    (resources / ".installing").unlink()
+    assert run(mac_kit / "uninstall.command", home, bins).returncode == 0 and not app_of(home).exists()
+
+
+def test_a_kit_without_its_checker_says_so_plainly(mac_kit, tmp_path):
+    kit = tmp_path / "kit"
+    subprocess.run(["cp", "-r", str(mac_kit), str(kit)], check=True)
+    (kit / "verify_kit.py").unlink()
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = run(kit / "install.command", home, shims(tmp_path / "bin"))
+    assert proc.returncode != 0 and "verify_kit.py is missing" in proc.stdout and "Errno" not in proc.stdout
+    assert list(home.iterdir()) == []

@@ -11,6 +11,11 @@ set -u
 KIT="$(cd "$(dirname "$0")" && pwd)"
 APPS="$HOME/Applications"
 APP="$APPS/Overfit Lab.app"
+# An app of this kit's that was moved to /Applications is the one to update there.
+if [ ! -d "$APP" ] && [ -f "/Applications/Overfit Lab.app/Contents/Resources/overfit-lab-kit.txt" ]; then
+    APPS="/Applications"
+    APP="$APPS/Overfit Lab.app"
+fi
 
 kit_value() { sed -n "s/^$1=//p" "$KIT/kit.txt" 2>/dev/null | tr -d '\r' | head -n 1; }
 WANT="$(kit_value python)"         # e.g. 3.12
@@ -18,6 +23,13 @@ VERSION="$(kit_value version)"
 MIN_MACOS="$(kit_value min_macos)"  # e.g. 14
 INSTALLER="$(kit_value python_installer_macos)"
 
+# stop: say why, and that nothing changed. fail: also what this kit needs (the Mac or its Python).
+stop() {
+    echo
+    echo "Overfit Lab was not installed: $1"
+    echo "Nothing was changed. README.txt in $KIT says more."
+    exit 1
+}
 fail() {
     echo
     echo "Overfit Lab was not installed: $1"
@@ -75,17 +87,19 @@ done
 # The lock is the open file on descriptor 9, flock()ed by the Python found above: held while
 # this script (or anything it starts) keeps the descriptor open, gone when it exits, however.
 LOCK="${TMPDIR:-/tmp}/overfit-lab-install-$(id -u).lock"
-exec 9>>"$LOCK" || fail "could not open $LOCK."
+exec 9>>"$LOCK" || stop "could not open $LOCK."
 (cd / && "$PYTHON" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)') 2>/dev/null \
-    || fail "another install of Overfit Lab is running; let it finish."
+    || stop "another install of Overfit Lab is running; let it finish."
 # The app's Python runs `-c '...from main import main; sys.exit(main())'` (its launcher, below).
 if pgrep -u "$(id -u)" -f "from main import main; sys.exit" >/dev/null 2>&1; then
-    fail "Overfit Lab is running: quit it, then double-click install.command again."
+    stop "Overfit Lab is running: quit it, then double-click install.command again."
 fi
 if [ -e "$APP" ] && [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
-    fail "$APP exists and this kit did not make it (a bundle?). Move it to the Trash first."
+    stop "$APP exists and this kit did not make it (a bundle?). Move it to the Trash first."
 fi
-CHECK="$("$PYTHON" -I "$KIT/verify_kit.py" 2>&1)" || fail "${CHECK:-verify_kit.py is missing; copy the whole kit folder again.}"
+[ -f "$KIT/verify_kit.py" ] || stop "this kit is incomplete: verify_kit.py is missing. Copy the whole kit folder again."
+echo "Checking the kit's files ..."
+CHECK="$("$PYTHON" -I "$KIT/verify_kit.py" 2>&1)" || stop "$CHECK"
 
 # --- install into a new environment, then switch to it ----------------------------------------
 RESOURCES="$APP/Contents/Resources"
@@ -93,14 +107,20 @@ ENV_DIR="$RESOURCES/env-$(date +%Y%m%d-%H%M%S)-$$"
 [ -d "$APPS" ] && APPS_CREATED=0 || APPS_CREATED=1
 [ -d "$APP" ] && CREATED=0 || CREATED=1
 undo() {
-    rm -rf "$ENV_DIR"
+    trap - INT HUP TERM
+    rm -rf "$ENV_DIR" "$RESOURCES/.installing"
     [ "$CREATED" = 1 ] && rm -rf "$APP"
     [ "$APPS_CREATED" = 1 ] && rmdir "$APPS" 2>/dev/null
-    fail "$1"
+    stop "$1"
 }
 echo "Installing Overfit Lab $VERSION with $PYTHON"
 echo "  into $ENV_DIR (about 1 GB; a few minutes) ..."
 mkdir -p "$RESOURCES" "$APP/Contents/MacOS" || undo "could not make $APP."
+# Marked as this kit's at once: an install cut short (Ctrl-C, a closed Terminal) is repaired
+# by the next one, and the uninstaller can remove it. `.installing` says one is under way.
+[ -f "$RESOURCES/overfit-lab-kit.txt" ] || cat "$KIT/kit.txt" > "$RESOURCES/overfit-lab-kit.txt"
+echo $$ > "$RESOURCES/.installing"
+trap 'undo "the install was interrupted."' INT HUP TERM
 "$PYTHON" -m venv "$ENV_DIR" || undo "'$PYTHON -m venv' failed (above)."
 # No pip.conf of the user's or the system's (say, user = true) and no PIP_* setting applies:
 # PIP_CONFIG_FILE=/dev/null skips every configuration file, --isolated the environment.
@@ -159,6 +179,8 @@ ln -sfn "$(basename "$ENV_DIR")" "$RESOURCES/current" || undo "could not switch 
 for old in "$RESOURCES"/env-*; do
     [ "$old" = "$ENV_DIR" ] || rm -rf "$old"
 done
+rm -f "$RESOURCES/.installing"
+trap - INT HUP TERM
 touch "$APP"   # Finder and Launchpad notice the new icon
 LSREGISTER=/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchServices.framework/Support/lsregister
 [ -x "$LSREGISTER" ] && "$LSREGISTER" -f "$APP" >/dev/null 2>&1

@@ -3,10 +3,18 @@
 # Your runs (~/Library/Application Support/overfit-lab), settings and logs are kept.
 set -u
 APP="$HOME/Applications/Overfit Lab.app"
+# An app of the kit's that was moved to /Applications is removed there.
+if [ ! -d "$APP" ] && [ -f "/Applications/Overfit Lab.app/Contents/Resources/overfit-lab-kit.txt" ]; then
+    APP="/Applications/Overfit Lab.app"
+fi
+INSTALLING="$(cat "$APP/Contents/Resources/.installing" 2>/dev/null)"
 if [ ! -d "$APP" ]; then
     echo "Overfit Lab is not installed for this user ($APP): nothing to remove."
 elif [ ! -f "$APP/Contents/Resources/overfit-lab-kit.txt" ]; then
     echo "Left $APP alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
+    exit 1
+elif [ -n "$INSTALLING" ] && kill -0 "$INSTALLING" 2>/dev/null; then
+    echo "Overfit Lab is being installed (process $INSTALLING): let it finish, then uninstall. Nothing was removed."
     exit 1
 elif pgrep -u "$(id -u)" -f "from main import main; sys.exit" >/dev/null 2>&1; then
     echo "Overfit Lab is running: quit it, then double-click uninstall.command again. Nothing was removed."

@@ -7,6 +7,9 @@
 # Run again, it repairs or updates: a new environment is made beside the old one, and the old
 # one is removed only once the new one works. If it stops, it says why and changes nothing.
 $ErrorActionPreference = 'Stop'
+# Python is asked to write UTF-8 (-X utf8) and PowerShell to read it so: a path such as
+# C:\Users\José would come back garbled through the console's code page otherwise.
+[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
 $Kit = Split-Path -Parent $MyInvocation.MyCommand.Path
 $Dest = Join-Path $env:LOCALAPPDATA 'Programs\Overfit Lab'
 $Current = Join-Path $Dest 'current'          # a junction to the environment in use
@@ -15,13 +18,21 @@ $Menu = Join-Path ([Environment]::GetFolderPath('Programs')) 'Overfit Lab.lnk'
 $UninstallKey = 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Uninstall\OverfitLab'
 
 $Info = @{}
-if (Test-Path (Join-Path $Kit 'kit.txt')) {
-    Get-Content (Join-Path $Kit 'kit.txt') | ForEach-Object { if ($_ -match '^(\w+)=(.*)$') { $Info[$Matches[1]] = $Matches[2] } }
+if (Test-Path -LiteralPath (Join-Path $Kit 'kit.txt')) {
+    Get-Content -LiteralPath (Join-Path $Kit 'kit.txt') | ForEach-Object { if ($_ -match '^(\w+)=(.*)$') { $Info[$Matches[1]] = $Matches[2] } }
 }
 $Want = $Info['python']                      # e.g. 3.12
 $Version = $Info['version']
 
 $mutex = $null
+# Stop-Plain: say why, and that nothing changed. Stop-Install: also what this kit needs.
+function Stop-Plain([string]$Why) {
+    if ($mutex) { try { $mutex.ReleaseMutex() } catch { } }
+    Write-Host ''
+    Write-Host "Overfit Lab was not installed: $Why" -ForegroundColor Red
+    Write-Host "Nothing was changed. README.txt in $Kit says more."
+    exit 1
+}
 function Stop-Install([string]$Why) {
     if ($mutex) { try { $mutex.ReleaseMutex() } catch { } }
     Write-Host ''
@@ -51,11 +62,11 @@ if (-not [Environment]::Is64BitOperatingSystem) { Stop-Install 'this Windows is 
 # --- one install at a time; not while the app runs; not over a folder it did not make -----------
 $script:mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
 try { $mine = $mutex.WaitOne(0) } catch [System.Threading.AbandonedMutexException] { $mine = $true }
-if (-not $mine) { $script:mutex = $null; Stop-Install 'another install of Overfit Lab is running; let it finish.' }
+if (-not $mine) { $script:mutex = $null; Stop-Plain 'another install (or the uninstaller) of Overfit Lab is running; let it finish.' }
 $running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\', 'OrdinalIgnoreCase') })
-if ($running.Count -gt 0) { Stop-Install 'Overfit Lab is running: close it, then run install.bat again.' }
-if ((Test-Path $Dest) -and -not (Test-Path $Marker)) {
-    Stop-Install "$Dest exists and this kit did not make it (it has no overfit-lab-kit.txt). Move it away first."
+if ($running.Count -gt 0) { Stop-Plain 'Overfit Lab is running: close it, then run install.bat again.' }
+if ((Test-Path -LiteralPath $Dest) -and -not (Test-Path -LiteralPath $Marker)) {
+    Stop-Plain "$Dest exists and this kit did not make it (it has no overfit-lab-kit.txt). Move it away first."
 }
 
 # --- a Python $Want for x64 ------------------------------------------------------------------
@@ -64,7 +75,7 @@ function Get-PythonInfo([string]$Exe, [string[]]$Pre = @()) {
     $saved = $ErrorActionPreference
     $ErrorActionPreference = 'Continue'
     try {
-        $out = & $Exe @Pre -I -c $Probe 2>$null
+        $out = & $Exe @Pre -I -X utf8 -c $Probe 2>$null
         if ($LASTEXITCODE -eq 0 -and $out) { return ($out | Select-Object -Last 1) }
     } catch { } finally { $ErrorActionPreference = $saved }
     return $null
@@ -89,12 +100,13 @@ if (-not $Python) {
                   'then run install.bat again.')
 }
 $verify = Join-Path $Kit 'verify_kit.py'
-if (-not (Test-Path $verify)) { Stop-Install 'this kit is incomplete: verify_kit.py is missing. Copy the whole kit folder again.' }
+if (-not (Test-Path -LiteralPath $verify)) { Stop-Plain 'this kit is incomplete: verify_kit.py is missing. Copy the whole kit folder again.' }
+Write-Host "Checking the kit's files ..."
 $ErrorActionPreference = 'Continue'
-$check = (& $Python -I $verify 2>$null | Out-String).Trim()
-$code = $LASTEXITCODE
+$check = (& $Python -I -X utf8 $verify 2>$null | Out-String).Trim()
+$ran, $code = $?, $LASTEXITCODE
 $ErrorActionPreference = 'Stop'
-if ($code -ne 0) { Stop-Install $(if ($check) { $check } else { "$verify failed; copy the whole kit folder again." }) }
+if (-not $ran -or $code -ne 0) { Stop-Plain $(if ($check) { $check } else { "$verify did not run with $Python; copy the whole kit folder again." }) }
 
 # --- install into a new environment, then switch to it ----------------------------------------
 $envName = 'env-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)   # short: Windows' 260-character paths
@@ -141,6 +153,8 @@ function Undo-Install([string]$Why) {
     Stop-Install $Why
 }
 New-Item -ItemType Directory -Force $Dest | Out-Null
+# Marked as this kit's at once: an install cut short (a closed window) is repaired by the next.
+if (-not (Test-Path -LiteralPath $Marker)) { Copy-Item -LiteralPath (Join-Path $Kit 'kit.txt') $Marker }
 if ((Invoke-Native $Python @('-m', 'venv', $envDir)) -ne 0) { Undo-Install "'$Python -m venv' failed (above)." }
 $envPython = Join-Path $envDir 'Scripts\python.exe'
 # No pip.ini of the user's or the system's applies (PIP_CONFIG_FILE=nul skips them all), and
@@ -154,15 +168,17 @@ Remove-Item Env:PIP_CONFIG_FILE -ErrorAction SilentlyContinue
 if ($pipCode -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above).' }
 if ((Invoke-Native $envPython @('-I', '-c', 'import main, engine, gui, torch, PySide6.QtWidgets')) -ne 0) {
     Undo-Install ('the new environment does not import (above). If a DLL failed to load, install Microsoft''s Visual C++ ' +
-                  'Redistributable (x64): put vc_redist.x64.exe in the kit folder and run install.bat again (README.txt).')
+                  'Redistributable (x64): put vc_redist.x64.exe in the kit folder and run install.bat again (README.txt). ' +
+                  'If it says "blocked by application control policy", Windows 11''s Smart App Control refuses ' +
+                  'unsigned DLLs (Windows Security > App & browser control).')
 }
 
 # The menu entry, the icon and the uninstaller: one of each, however often this runs. The
 # shortcut starts current\ (a junction), so a pinned copy survives updates.
 try {
-    Copy-Item -Force (Join-Path $Kit 'overfit-lab.ico') $Dest
-    Copy-Item -Force (Join-Path $Kit 'uninstall.ps1') $Dest
-    Copy-Item -Force (Join-Path $Kit 'kit.txt') $Marker
+    Copy-Item -Force -LiteralPath (Join-Path $Kit 'overfit-lab.ico') $Dest
+    Copy-Item -Force -LiteralPath (Join-Path $Kit 'uninstall.ps1') $Dest
+    Copy-Item -Force -LiteralPath (Join-Path $Kit 'kit.txt') $Marker
     $shell = New-Object -ComObject WScript.Shell
     $link = $shell.CreateShortcut($Menu)
     $link.TargetPath = Join-Path $Current 'Scripts\overfit-lab.exe'   # pip's windowed launcher: no console
@@ -171,7 +187,9 @@ try {
     $link.Description = 'See why deep networks overfit, and how each remedy fixes it'
     $link.Save()
     New-Item -Force $UninstallKey | Out-Null
-    $uninstall = "powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`""
+    # cmd /c "... & pause": what the uninstaller says stays on screen. (Not a .bat in $Dest:
+    # cmd reads a batch file as it runs, and the uninstaller deletes $Dest.)
+    $uninstall = "cmd.exe /c `"powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`" & pause`""
     Set-ItemProperty $UninstallKey -Name DisplayName -Value 'Overfit Lab'
     Set-ItemProperty $UninstallKey -Name DisplayVersion -Value $Version
     Set-ItemProperty $UninstallKey -Name Publisher -Value 'Overfit Lab'

@@ -5,8 +5,12 @@ $Dest = Join-Path $env:LOCALAPPDATA 'Programs\Overfit Lab'
 $Menu = Join-Path ([Environment]::GetFolderPath('Programs')) 'Overfit Lab.lnk'
 $UninstallKey = 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Uninstall\OverfitLab'
 $removed = @()
+# Not while the installer runs (it holds this mutex).
+$mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
+try { $mine = $mutex.WaitOne(0) } catch [System.Threading.AbandonedMutexException] { $mine = $true }
+if (-not $mine) { Write-Host 'Overfit Lab is being installed: let the installer finish, then uninstall. Nothing was removed.' -ForegroundColor Red; exit 1 }
 
-if ((Test-Path $Dest) -and -not (Test-Path (Join-Path $Dest 'overfit-lab-kit.txt'))) {
+if ((Test-Path -LiteralPath $Dest) -and -not (Test-Path -LiteralPath (Join-Path $Dest 'overfit-lab-kit.txt'))) {
     Write-Host "Left $Dest alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
     exit 1
 }
