@@ -50,8 +50,18 @@ def command_hint() -> str:
                 on_path = shutil.which("overfit-lab-cli")
                 if on_path and Path(on_path).resolve() == script.resolve():
                     return "overfit-lab-cli"
-                return _quoted(str(script))
+                return _quoted(str(_through_current(script)))
     return "overfit-lab-cli"
+
+
+def _through_current(script: Path) -> Path:
+    """An install kit keeps each environment in env-XXXX/ and points current/ at the one in
+    use: name the script through current/, which the next update keeps valid."""
+    env = script.parent.parent
+    current = env.parent / "current"
+    if env.name.startswith("env-") and current.exists() and current.resolve() == env.resolve():
+        return current / script.parent.name / script.name
+    return script
 
 
 def _quoted(path: str) -> str:

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 posix = pytest.mark.skipif(os.name == "nt", reason="a POSIX virtual environment and PATH")
 
 
-def installed_copy(tmp_path: Path) -> Path:
+def installed_copy(tmp_path: Path, name: str = "env with space") -> Path:
     """A virtual environment with the engine's file helpers installed in its site-packages
     and an `overfit-lab-cli` script beside its Python, as pip leaves them."""
-    env = tmp_path / "env with space"
+    env = tmp_path / name
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -48,6 +48,13 @@ def test_an_installed_script_off_path_is_named_by_its_full_path(tmp_path):
     script = python.parent / "overfit-lab-cli"
     assert hint(python, "/usr/bin:/bin") == f'"{script}"'  # quoted: the folder has a space
     assert hint(python, f"{python.parent}:/usr/bin:/bin") == "overfit-lab-cli"
+
+
+@posix
+def test_a_kits_script_is_named_through_current_which_updates_keep(tmp_path):
+    python = installed_copy(tmp_path / "Overfit Lab", "env-1a2b3c4d")
+    (tmp_path / "Overfit Lab" / "current").symlink_to("env-1a2b3c4d")  # a junction on Windows
+    assert hint(python, "/usr/bin:/bin") == f'"{tmp_path}/Overfit Lab/current/bin/overfit-lab-cli"'
 
 
 def test_a_checkout_names_python_main_py(tmp_path):
