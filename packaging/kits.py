@@ -49,12 +49,14 @@ class Platform:
     crlf: bool  # Windows' cmd and PowerShell scripts keep CRLF line ends
     env: dict[str, str] = field(default_factory=dict)
     torch_library: str = ""  # a file of torch's that only this platform's wheel has
+    carry: tuple[str, ...] = ()  # files `make kits` copies into the kit from build/kits/ if there
 
 
 PLATFORMS = {
     "windows-x64": Platform("windows-x64", "x86_64-pc-windows-msvc", "win_amd64", "windows",
                             ("install.bat", "install.ps1", "uninstall.bat", "uninstall.ps1"),
-                            "overfit-lab.ico", True, torch_library="torch/lib/torch_cpu.dll"),
+                            "overfit-lab.ico", True, torch_library="torch/lib/torch_cpu.dll",
+                            carry=("vc_redist.x64.exe",)),
     "macos-arm64": Platform("macos-arm64", "aarch64-apple-darwin", "macosx_14_0_arm64", "macos",
                             ("install.command", "uninstall.command"), "overfit-lab.icns", False,
                             env={"MACOSX_DEPLOYMENT_TARGET": "14.0"},
@@ -249,7 +251,14 @@ def build(platforms: list[Platform]) -> None:
         lock_file = check_lock(p)
         wheels = download(p, lock_file)
         kit = assemble(p, wheels, lock_file, app, DIST)
-        print(f"{shown(kit)}: {len(wheels) + 1} wheels, {folder_mb(kit):.0f} MB")
+        carried = ""
+        for name in p.carry:  # what the kit's README says to carry, where someone put it here
+            if (CACHE / name).is_file():
+                shutil.copy2(CACHE / name, kit / name)
+                carried = f", with {name}"
+            else:
+                carried = f"; put {name} in {shown(CACHE)} and it travels in the kit"
+        print(f"{shown(kit)}: {len(wheels) + 1} wheels, {folder_mb(kit):.0f} MB{carried}")
 
 
 # --- check ------------------------------------------------------------------------------------
