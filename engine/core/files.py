@@ -56,7 +56,11 @@ def command_hint() -> str:
 
 def _through_current(script: Path) -> Path:
     """An install kit keeps each environment in env-XXXX/ and points current/ at the one in
-    use: name the script through current/, which the next update keeps valid."""
+    use: name the script through current/, which the next update keeps valid (on macOS, the
+    app's own executable, which also survives the app being moved)."""
+    for app in script.parents:  # the macOS kit's app: its launcher survives the app being moved
+        if app.suffix == ".app" and (app / "Contents" / "MacOS" / "overfit-lab").is_file():
+            return app / "Contents" / "MacOS" / "overfit-lab"
     env = script.parent.parent
     current = env.parent / "current"
     if env.name.startswith("env-") and current.exists() and current.resolve() == env.resolve():

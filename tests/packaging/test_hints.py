@@ -57,6 +57,15 @@ def test_a_kits_script_is_named_through_current_which_updates_keep(tmp_path):
     assert hint(python, "/usr/bin:/bin") == f'"{tmp_path}/Overfit Lab/current/bin/overfit-lab-cli"'
 
 
+@posix
+def test_a_macos_kits_script_is_named_by_the_apps_executable(tmp_path):
+    app = tmp_path / "Overfit Lab.app"
+    python = installed_copy(app / "Contents" / "Resources", "env-1a2b3c4d")
+    (app / "Contents" / "MacOS").mkdir()
+    (app / "Contents" / "MacOS" / "overfit-lab").write_text("#!/bin/bash\n")
+    assert hint(python, "/usr/bin:/bin") == f'"{app}/Contents/MacOS/overfit-lab"'
+
+
 def test_a_checkout_names_python_main_py(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "search-worker", "--study", "none-such",
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import plistlib
+import signal
 import subprocess
 import sys
 import time
@@ -117,7 +118,8 @@ def shims(folder: Path, macos: str = "14.5", arch: str = "arm64") -> Path:
 
 def run(script: Path, home: Path, shim_dir: Path, **env) -> subprocess.CompletedProcess:
     environ = {"HOME": str(home), "PATH": f"{shim_dir}:/usr/bin:/bin", "FAKE_APP_LOG": str(home / "app.log"),
-               "LANG": "C.UTF-8", "PYTHONPATH": str(shim_dir), "TMPDIR": str(home.parent), **env}
+               "LANG": "C.UTF-8", "PYTHONPATH": str(shim_dir), "TMPDIR": str(home.parent),
+               "OVERFIT_LAB_SYSTEM_APPS": str(home.parent / "system-applications"), **env}
     return subprocess.run(["/bin/bash", str(script)], env=environ, capture_output=True, text=True, timeout=300)
 
 
@@ -299,13 +301,13 @@ def test_two_installs_at_once_leave_one_working_app(mac_kit, tmp_path):
     home.mkdir()
     bins = shims(tmp_path / "bin")
     environ = {"HOME": str(home), "PATH": f"{bins}:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(bins),
-               "TMPDIR": str(tmp_path)}
+               "TMPDIR": str(tmp_path), "OVERFIT_LAB_SYSTEM_APPS": str(tmp_path / "system-applications")}
     procs = [subprocess.Popen(["/bin/bash", str(mac_kit / "install.command")], env=environ, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300)[0] for p in procs]
     codes = sorted(p.returncode for p in procs)
     assert codes == [0, 1], outs
-    assert any("another install of Overfit Lab is running" in out for out in outs)
+    assert any("another install (or the uninstaller) of Overfit Lab is running" in out for out in outs)
     envs = list((app_of(home) / "Contents" / "Resources").glob("env-*"))
     assert len(envs) == 1 and (app_of(home) / "Contents" / "Resources" / "current").resolve() == envs[0]
 
@@ -365,3 +367,38 @@ def test_a_kit_without_its_checker_says_so_plainly(mac_kit, tmp_path):
     proc = run(kit / "install.command", home, shims(tmp_path / "bin"))
     assert proc.returncode != 0 and "verify_kit.py is missing" in proc.stdout and "Errno" not in proc.stdout
     assert list(home.iterdir()) == []
+
+
+def test_ctrl_c_during_a_first_install_leaves_nothing(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    environ = {"HOME": str(home), "PATH": f"{bins}:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(bins),
+               "TMPDIR": str(tmp_path), "OVERFIT_LAB_SYSTEM_APPS": str(tmp_path / "system-applications")}
+    proc = subprocess.Popen(["/bin/bash", str(mac_kit / "install.command")], env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    installing = app_of(home) / "Contents" / "Resources" / ".installing"
+    for _ in range(300):  # the app is marked as the kit's, and under way, before pip starts
+        if installing.exists():
+            break
+        time.sleep(0.05)
+    assert installing.exists()
+    assert (app_of(home) / "Contents" / "Resources" / "overfit-lab-kit.txt").is_file()
+    proc.send_signal(signal.SIGINT)
+    out = proc.communicate(timeout=120)[0]
+    assert proc.returncode != 0 and "interrupted" in out, out
+    assert list(home.iterdir()) == []
+
+
+def test_an_app_in_applications_moved_there_is_updated_and_removed_there(mac_kit, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    bins = shims(tmp_path / "bin")
+    assert run(mac_kit / "install.command", home, bins).returncode == 0
+    system = tmp_path / "system-applications"
+    system.mkdir()
+    app_of(home).rename(system / "Overfit Lab.app")
+    again = run(mac_kit / "install.command", home, bins)
+    assert again.returncode == 0 and str(system / "Overfit Lab.app") in again.stdout
+    assert not app_of(home).exists()
+    assert run(mac_kit / "uninstall.command", home, bins).returncode == 0 and not (system / "Overfit Lab.app").exists()

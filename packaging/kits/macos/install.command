@@ -11,10 +11,12 @@ set -u
 KIT="$(cd "$(dirname "$0")" && pwd)"
 APPS="$HOME/Applications"
 APP="$APPS/Overfit Lab.app"
-# An app of this kit's that was moved to /Applications is the one to update there.
-if [ ! -d "$APP" ] && [ -f "/Applications/Overfit Lab.app/Contents/Resources/overfit-lab-kit.txt" ]; then
-    APPS="/Applications"
-    APP="$APPS/Overfit Lab.app"
+# An app of this kit's that this user moved to /Applications is the one to update there.
+SYSTEM_APP="${OVERFIT_LAB_SYSTEM_APPS:-/Applications}/Overfit Lab.app"
+if [ ! -d "$APP" ] && [ -f "$SYSTEM_APP/Contents/Resources/overfit-lab-kit.txt" ] && [ -O "$SYSTEM_APP" ] \
+        && [ -w "$SYSTEM_APP/Contents/Resources" ]; then
+    APP="$SYSTEM_APP"
+    APPS="$(dirname "$APP")"
 fi
 
 kit_value() { sed -n "s/^$1=//p" "$KIT/kit.txt" 2>/dev/null | tr -d '\r' | head -n 1; }
@@ -89,7 +91,7 @@ done
 LOCK="${TMPDIR:-/tmp}/overfit-lab-install-$(id -u).lock"
 exec 9>>"$LOCK" || stop "could not open $LOCK."
 (cd / && "$PYTHON" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)') 2>/dev/null \
-    || stop "another install of Overfit Lab is running; let it finish."
+    || stop "another install (or the uninstaller) of Overfit Lab is running; let it finish."
 # The app's Python runs `-c '...from main import main; sys.exit(main())'` (its launcher, below).
 if pgrep -u "$(id -u)" -f "from main import main; sys.exit" >/dev/null 2>&1; then
     stop "Overfit Lab is running: quit it, then double-click install.command again."
@@ -107,7 +109,7 @@ ENV_DIR="$RESOURCES/env-$(date +%Y%m%d-%H%M%S)-$$"
 [ -d "$APPS" ] && APPS_CREATED=0 || APPS_CREATED=1
 [ -d "$APP" ] && CREATED=0 || CREATED=1
 undo() {
-    trap - INT HUP TERM
+    trap '' INT HUP TERM   # a second Ctrl-C must not cut the clean-up short
     rm -rf "$ENV_DIR" "$RESOURCES/.installing"
     [ "$CREATED" = 1 ] && rm -rf "$APP"
     [ "$APPS_CREATED" = 1 ] && rmdir "$APPS" 2>/dev/null
@@ -118,9 +120,9 @@ echo "  into $ENV_DIR (about 1 GB; a few minutes) ..."
 mkdir -p "$RESOURCES" "$APP/Contents/MacOS" || undo "could not make $APP."
 # Marked as this kit's at once: an install cut short (Ctrl-C, a closed Terminal) is repaired
 # by the next one, and the uninstaller can remove it. `.installing` says one is under way.
-[ -f "$RESOURCES/overfit-lab-kit.txt" ] || cat "$KIT/kit.txt" > "$RESOURCES/overfit-lab-kit.txt"
-echo $$ > "$RESOURCES/.installing"
 trap 'undo "the install was interrupted."' INT HUP TERM
+{ [ -f "$RESOURCES/overfit-lab-kit.txt" ] || cat "$KIT/kit.txt" > "$RESOURCES/overfit-lab-kit.txt"; } \
+    && echo $$ > "$RESOURCES/.installing" || undo "could not write into $APP."
 "$PYTHON" -m venv "$ENV_DIR" || undo "'$PYTHON -m venv' failed (above)."
 # No pip.conf of the user's or the system's (say, user = true) and no PIP_* setting applies:
 # PIP_CONFIG_FILE=/dev/null skips every configuration file, --isolated the environment.
@@ -174,6 +176,9 @@ cat > "$APP/Contents/Info.plist" <<PLIST || undo "could not write the app's Info
 </plist>
 PLIST
 ln -sfn "$(basename "$ENV_DIR")" "$RESOURCES/current" || undo "could not switch $APP to the new environment."
+# Switched: from here an interruption must not undo (the new environment is the one in use);
+# the few seconds of clean-up below finish whatever the signal.
+trap '' INT HUP TERM
 
 # Only now the older environments go (a failed update above left them working).
 for old in "$RESOURCES"/env-*; do

@@ -7,9 +7,13 @@
 # Run again, it repairs or updates: a new environment is made beside the old one, and the old
 # one is removed only once the new one works. If it stops, it says why and changes nothing.
 $ErrorActionPreference = 'Stop'
-# Python is asked to write UTF-8 (-X utf8) and PowerShell to read it so: a path such as
-# C:\Users\José would come back garbled through the console's code page otherwise.
-[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
+# Python is asked to write UTF-8 (-X utf8) where its output is read back, and PowerShell to
+# read it so, only then: a path such as C:\Users\José would come back garbled otherwise.
+function Read-Utf8([scriptblock]$Run) {
+    $saved = $null
+    try { $saved = [Console]::OutputEncoding; [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
+    try { & $Run } finally { if ($saved) { try { [Console]::OutputEncoding = $saved } catch { } } }
+}
 $Kit = Split-Path -Parent $MyInvocation.MyCommand.Path
 $Dest = Join-Path $env:LOCALAPPDATA 'Programs\Overfit Lab'
 $Current = Join-Path $Dest 'current'          # a junction to the environment in use
@@ -75,7 +79,7 @@ function Get-PythonInfo([string]$Exe, [string[]]$Pre = @()) {
     $saved = $ErrorActionPreference
     $ErrorActionPreference = 'Continue'
     try {
-        $out = & $Exe @Pre -I -X utf8 -c $Probe 2>$null
+        $out = Read-Utf8 { & $Exe @Pre -I -X utf8 -c $Probe 2>$null }
         if ($LASTEXITCODE -eq 0 -and $out) { return ($out | Select-Object -Last 1) }
     } catch { } finally { $ErrorActionPreference = $saved }
     return $null
@@ -103,10 +107,11 @@ $verify = Join-Path $Kit 'verify_kit.py'
 if (-not (Test-Path -LiteralPath $verify)) { Stop-Plain 'this kit is incomplete: verify_kit.py is missing. Copy the whole kit folder again.' }
 Write-Host "Checking the kit's files ..."
 $ErrorActionPreference = 'Continue'
-$check = (& $Python -I -X utf8 $verify 2>$null | Out-String).Trim()
-$ran, $code = $?, $LASTEXITCODE
+$global:LASTEXITCODE = $null   # stays $null if Python did not start at all
+$check = (Read-Utf8 { & $Python -I -X utf8 $verify 2>$null } | Out-String).Trim()
+$code = $LASTEXITCODE
 $ErrorActionPreference = 'Stop'
-if (-not $ran -or $code -ne 0) { Stop-Plain $(if ($check) { $check } else { "$verify did not run with $Python; copy the whole kit folder again." }) }
+if ($code -ne 0) { Stop-Plain $(if ($check) { $check } else { "$verify did not run with $Python; copy the whole kit folder again." }) }
 
 # --- install into a new environment, then switch to it ----------------------------------------
 $envName = 'env-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)   # short: Windows' 260-character paths
@@ -124,9 +129,9 @@ $runtime = @('msvcp140.dll', 'msvcp140_atomic_wait.dll', 'vcruntime140.dll', 'vc
 $lacking = @($runtime | Where-Object { -not (Test-Path (Join-Path $sys32 $_)) })
 if ($lacking.Count -gt 0) {
     $redist = Join-Path $Kit 'vc_redist.x64.exe'
-    if (Test-Path $redist) {
+    if (Test-Path -LiteralPath $redist) {
         Write-Host 'Installing Microsoft Visual C++ Redistributable (x64) from the kit (it asks for an administrator) ...'
-        try { $p = Start-Process -FilePath $redist -ArgumentList '/install', '/passive', '/norestart' -Wait -PassThru }
+        try { $p = Start-Process -FilePath ([Management.Automation.WildcardPattern]::Escape($redist)) -ArgumentList '/install', '/passive', '/norestart' -Wait -PassThru }
         catch { Stop-Install "vc_redist.x64.exe did not start ($($_.Exception.Message)); an administrator must agree to it." }
         if ($p.ExitCode -eq 3010) { Stop-Install 'the Visual C++ runtime is installed, and Windows must restart: restart it, then run install.bat again.' }
         if ($p.ExitCode -eq 1602) { Stop-Install 'the Visual C++ runtime''s installation was cancelled.' }
@@ -150,23 +155,25 @@ function Undo-Install([string]$Why) {
         Remove-Item -Force $Menu -ErrorAction SilentlyContinue
         Remove-Item -Recurse -Force $UninstallKey -ErrorAction SilentlyContinue
     }
-    Stop-Install $Why
+    Stop-Plain $Why
 }
-New-Item -ItemType Directory -Force $Dest | Out-Null
-# Marked as this kit's at once: an install cut short (a closed window) is repaired by the next.
-if (-not (Test-Path -LiteralPath $Marker)) { Copy-Item -LiteralPath (Join-Path $Kit 'kit.txt') $Marker }
+try {
+    New-Item -ItemType Directory -Force $Dest | Out-Null
+    # Marked as this kit's at once: an install cut short (a closed window) is repaired by the next.
+    if (-not (Test-Path -LiteralPath $Marker)) { Copy-Item -LiteralPath (Join-Path $Kit 'kit.txt') $Marker }
+} catch { Undo-Install "could not make $($Dest): $($_.Exception.Message)" }
 if ((Invoke-Native $Python @('-m', 'venv', $envDir)) -ne 0) { Undo-Install "'$Python -m venv' failed (above)." }
 $envPython = Join-Path $envDir 'Scripts\python.exe'
 # No pip.ini of the user's or the system's applies (PIP_CONFIG_FILE=nul skips them all), and
 # --isolated leaves out PIP_* settings.
 $env:PIP_CONFIG_FILE = 'nul'
-$pip = @('-m', 'pip', '--isolated', 'install', '--no-index', '--no-cache-dir', '--find-links', (Join-Path $Kit 'wheels'),
+$pip = @('-X', 'utf8', '-m', 'pip', '--isolated', 'install', '--no-index', '--no-cache-dir', '--find-links', (Join-Path $Kit 'wheels'),
          '--require-hashes', '-r', (Join-Path $Kit 'requirements.txt'), '--disable-pip-version-check',
          '--no-warn-script-location')
 $pipCode = Invoke-Native $envPython $pip
 Remove-Item Env:PIP_CONFIG_FILE -ErrorAction SilentlyContinue
 if ($pipCode -ne 0) { Undo-Install 'pip could not install the kit''s wheels (above).' }
-if ((Invoke-Native $envPython @('-I', '-c', 'import main, engine, gui, torch, PySide6.QtWidgets')) -ne 0) {
+if ((Invoke-Native $envPython @('-I', '-X', 'utf8', '-c', 'import main, engine, gui, torch, PySide6.QtWidgets')) -ne 0) {
     Undo-Install ('the new environment does not import (above). If a DLL failed to load, install Microsoft''s Visual C++ ' +
                   'Redistributable (x64): put vc_redist.x64.exe in the kit folder and run install.bat again (README.txt). ' +
                   'If it says "blocked by application control policy", Windows 11''s Smart App Control refuses ' +
@@ -189,7 +196,7 @@ try {
     New-Item -Force $UninstallKey | Out-Null
     # cmd /c "... & pause": what the uninstaller says stays on screen. (Not a .bat in $Dest:
     # cmd reads a batch file as it runs, and the uninstaller deletes $Dest.)
-    $uninstall = "cmd.exe /c `"powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`" & pause`""
+    $uninstall = "`"$env:ComSpec`" /c `"powershell.exe -NoProfile -ExecutionPolicy Bypass -File `"$(Join-Path $Dest 'uninstall.ps1')`" & pause`""
     Set-ItemProperty $UninstallKey -Name DisplayName -Value 'Overfit Lab'
     Set-ItemProperty $UninstallKey -Name DisplayVersion -Value $Version
     Set-ItemProperty $UninstallKey -Name Publisher -Value 'Overfit Lab'

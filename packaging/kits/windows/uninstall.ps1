@@ -8,16 +8,18 @@ $removed = @()
 # Not while the installer runs (it holds this mutex).
 $mutex = New-Object System.Threading.Mutex($false, 'Local\OverfitLabKitInstall')
 try { $mine = $mutex.WaitOne(0) } catch [System.Threading.AbandonedMutexException] { $mine = $true }
-if (-not $mine) { Write-Host 'Overfit Lab is being installed: let the installer finish, then uninstall. Nothing was removed.' -ForegroundColor Red; exit 1 }
+if (-not $mine) { Write-Host 'Overfit Lab is being installed (or uninstalled): let that finish first. Nothing was removed.' -ForegroundColor Red; exit 1 }
+# Released however this script ends (run from an open PowerShell window, it would stay held).
+function Exit-Uninstall([int]$Code) { try { $mutex.ReleaseMutex() } catch { }; exit $Code }
 
 if ((Test-Path -LiteralPath $Dest) -and -not (Test-Path -LiteralPath (Join-Path $Dest 'overfit-lab-kit.txt'))) {
     Write-Host "Left $Dest alone: the kit's installer did not make it (it has no overfit-lab-kit.txt)."
-    exit 1
+    Exit-Uninstall 1
 }
 $running = @(Get-Process -ErrorAction SilentlyContinue | Where-Object { $_.Path -and $_.Path.StartsWith($Dest + '\', 'OrdinalIgnoreCase') })
 if ($running.Count -gt 0) {
     Write-Host 'Overfit Lab is running: close it, then run the uninstaller again. Nothing was removed.' -ForegroundColor Red
-    exit 1
+    Exit-Uninstall 1
 }
 # The files first: if one is locked, the Start-menu and Settings entries stay to try again with.
 if (Test-Path $Dest) {
@@ -28,7 +30,7 @@ if (Test-Path $Dest) {
     try { Remove-Item -Recurse -Force $Dest }
     catch {
         Write-Host "Could not remove all of $Dest ($($_.Exception.Message)). Close Overfit Lab and run the uninstaller again." -ForegroundColor Red
-        exit 1
+        Exit-Uninstall 1
     }
     $removed += $Dest
 }
@@ -43,4 +45,4 @@ if ($removed) { Write-Host "Overfit Lab is removed: $($removed -join '; ')." -Fo
 else { Write-Host 'Overfit Lab is not installed for this user: nothing to remove.' }
 $data = Join-Path $env:LOCALAPPDATA 'overfit-lab'
 if (Test-Path $data) { Write-Host "Your runs are kept in $data." }
-exit 0
+Exit-Uninstall 0
