@@ -17,7 +17,7 @@ from engine.core import events as ev
 from engine.core.arguments import COMMANDS, EXIT_FAILED, EXIT_OK, add_settings_arguments, refuse
 from engine.core.config import Config, ConfigError, resolve, search_section
 from engine.core.control import RunControl, stop_on_sigint
-from engine.core.files import command_hint
+from engine.core.files import command_hint, shell_quote
 from engine.training.callbacks import Callback
 
 
@@ -74,8 +74,8 @@ def cmd_search(args) -> int:
           f"{settings.sampler} sampler, {settings.pruner} pruner; runs in {folder}", flush=True)
     deadline = time.time() + settings.timeout_min * 60 if settings.timeout_min else None
     if args.workers == 0:  # the study only: workers join it (`main.py search-worker`), here or elsewhere
-        print(f"study created; join it with: {command_hint()} search-worker --study {name}"
-              + (" --storage URL" if args.storage else f" --out {folder.parent}"))
+        print(f"study created; join it with: {command_hint()} search-worker --study {shell_quote(name)}"
+              + (" --storage URL" if args.storage else f" --out {shell_quote(folder.parent)}"))
         return EXIT_OK
     if args.workers > 1:
         code = _spawn_workers(args, name, folder)
@@ -88,7 +88,7 @@ def cmd_search(args) -> int:
         from engine.runs.reader import ending_weights
 
         print("evaluate the best trial once on the locked test split (the weights its value is of): "
-              f"{command_hint()} evaluate {best} --weights {ending_weights(best)}")
+              f"{command_hint()} evaluate {shell_quote(best)} --weights {shell_quote(ending_weights(best))}")
     print(folder)
     return code
 

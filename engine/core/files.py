@@ -34,7 +34,7 @@ def command_hint() -> str:
     if getattr(sys, "frozen", False):
         exe = Path(sys.executable)
         cli = exe.with_name("overfit-lab-cli.exe")  # Windows: the windowed one has no console
-        return _quoted(str(cli if exe.name.lower() == "overfit-lab.exe" and cli.is_file() else exe))
+        return shell_quote(cli if exe.name.lower() == "overfit-lab.exe" and cli.is_file() else exe)
     if "site-packages" not in Path(__file__).resolve().parts:
         return "python main.py"
     import sysconfig
@@ -50,7 +50,7 @@ def command_hint() -> str:
                 on_path = shutil.which("overfit-lab-cli")
                 if on_path and Path(on_path).resolve() == script.resolve():
                     return "overfit-lab-cli"
-                return _quoted(str(_through_current(script)))
+                return shell_quote(_through_current(script))
     return "overfit-lab-cli"
 
 
@@ -68,8 +68,18 @@ def _through_current(script: Path) -> Path:
     return script
 
 
-def _quoted(path: str) -> str:
-    return f'"{path}"' if " " in path else path
+def shell_quote(path: str | Path) -> str:
+    """A path (or any one argument) as it must be typed in this platform's shell, for the
+    commands hints print: macOS's "Application Support" and a Windows user's "My Runs"
+    hold spaces, and a run folder's name may hold anything."""
+    text = str(path)
+    if os.name == "nt":
+        # cmd.exe and PowerShell both take one double-quoted argument; a double quote
+        # cannot be in a Windows path.
+        return f'"{text}"' if not text or any(c in text for c in ' \t&()[]{}^=;!\'+,`~%$@#') else text
+    import shlex
+
+    return shlex.quote(text)
 
 
 def version_line() -> str:

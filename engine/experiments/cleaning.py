@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from engine.core.config import ConfigError
-from engine.core.files import command_hint
+from engine.core.files import command_hint, shell_quote
 from engine.runs import scores
 from engine.runs.suspects import Suspects, read_suspects
 
@@ -63,7 +63,7 @@ def why_not_cleanable(s: Suspects) -> str | None:
         return None
     return (f"this run is {s.status} after {done} of {s.planned_epochs or '?'} epochs, before its validation "
             "loss turned upwards: its ranking has not yet seen where memorizing begins. Its suspects so far can be "
-            f"listed ({command_hint()} suspects {s.path}); a cleaned twin is trained from a run that completed, "
+            f"listed ({command_hint()} suspects {shell_quote(s.path)}); a cleaned twin is trained from a run that completed, "
             "stopped early, or was stopped after its lowest validation loss")
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.core import events as ev
-from engine.core.files import command_hint
+from engine.core.files import command_hint, shell_quote
 from engine.runs.checked import UnreadableRun
 
 FOLDER = "dynamics"
@@ -150,7 +150,7 @@ def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str],
         raise NoDynamics(
             f"{folder}: this run recorded no per-example dynamics (it was trained by an older "
             "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
-            f"{command_hint()} train --config {folder / 'config.json'} --set run.record_examples=true")
+            f"{command_hint()} train --config {shell_quote(folder / 'config.json')} --set run.record_examples=true")
     arrays, metadata = _load(path, EXAMPLE_ARRAYS, None)
     try:
         names, files = json.loads(metadata.get("class_names", "[]")), json.loads(metadata.get("files", "[]"))

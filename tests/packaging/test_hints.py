@@ -46,7 +46,7 @@ def hint(python: Path, path: str) -> str:
 def test_an_installed_script_off_path_is_named_by_its_full_path(tmp_path):
     python = installed_copy(tmp_path)
     script = python.parent / "overfit-lab-cli"
-    assert hint(python, "/usr/bin:/bin") == f'"{script}"'  # quoted: the folder has a space
+    assert hint(python, "/usr/bin:/bin") == f"'{script}'"  # quoted for the shell: the folder has a space
     assert hint(python, f"{python.parent}:/usr/bin:/bin") == "overfit-lab-cli"
 
 
@@ -54,7 +54,7 @@ def test_an_installed_script_off_path_is_named_by_its_full_path(tmp_path):
 def test_a_kits_script_is_named_through_current_which_updates_keep(tmp_path):
     python = installed_copy(tmp_path / "Overfit Lab", "env-1a2b3c4d")
     (tmp_path / "Overfit Lab" / "current").symlink_to("env-1a2b3c4d")  # a junction on Windows
-    assert hint(python, "/usr/bin:/bin") == f'"{tmp_path}/Overfit Lab/current/bin/overfit-lab-cli"'
+    assert hint(python, "/usr/bin:/bin") == f"'{tmp_path}/Overfit Lab/current/bin/overfit-lab-cli'"
 
 
 @posix
@@ -63,7 +63,7 @@ def test_a_macos_kits_script_is_named_by_the_apps_executable(tmp_path):
     python = installed_copy(app / "Contents" / "Resources", "env-1a2b3c4d")
     (app / "Contents" / "MacOS").mkdir()
     (app / "Contents" / "MacOS" / "overfit-lab").write_text("#!/bin/bash\n")
-    assert hint(python, "/usr/bin:/bin") == f'"{app}/Contents/MacOS/overfit-lab"'
+    assert hint(python, "/usr/bin:/bin") == f"'{app}/Contents/MacOS/overfit-lab'"
 
 
 def test_a_checkout_names_python_main_py(tmp_path):
