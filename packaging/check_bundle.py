@@ -10,7 +10,9 @@ namespace, so the check cannot pass by borrowing them), the built executable:
   3. trains one epoch from the shipped SqueezeNet backbone (torchvision's model);
   4. (Linux) refuses run.device = cuda with the CPU build's reason;
 and every ELF file in the bundle is resolved with ldd: a library that a wheel of the build
-environment provides but the bundle lacks fails the check; what only the system can
+environment provides fails the check when the bundle lacks it (a copy elsewhere in the
+bundle counts only on the requesting file's RUNPATH) or when it resolves outside the
+bundle (from the build machine's system); what only the system can
 provide (libc, X11, EGL) is listed, with the packages to install where they are missing,
 and the glibc its files need is printed. Prints what it measured."""
 
@@ -29,16 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_stamp import BUNDLED  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist" / "overfit-lab"
 CUDA_LIBRARY = re.compile(r"^lib(cuda|cudart|cublas|cublasLt|cudnn\w*|cufft\w*|cufile\w*|curand|cusolver\w*|"
                           r"cusparse\w*|cupti|nccl|nvrtc[\w-]*|nvJitLink|nvToolsExt|nvshmem\w*|nvperf\w*)\.so")
-
-
-# What goes into the bundle, or decides how it is built.
-BUNDLED = ("main.py", "engine", "gui", "resources", "pyproject.toml", "packaging/overfit-lab.spec",
-           "packaging/rthook_cpu_only.py", "packaging/bundle_libraries.py", "packaging/elf_needed.py",
-           "packaging/bundle-README.txt")
 
 
 def folder_size(path: Path) -> int:
@@ -155,8 +154,10 @@ def check_search(tmp: Path) -> str:
     if len(trials) != 2 or len(finished(out)) != 2:
         raise SystemExit(f"error: the transfer search ran {len(trials)} trials, {len(finished(out))} completed; "
                          f"2 of 2 expected\n{log[-3000:]}")
-    exe = str(executable())
-    if f"{exe if ' ' not in exe else chr(34) + exe + chr(34)} evaluate" not in log:
+    sys.path.insert(0, str(ROOT))
+    from engine.core.files import shell_quote
+
+    if f"{shell_quote(executable())} evaluate" not in log:
         raise SystemExit(f"error: the search's hint does not name the bundle's executable:\n{log[-1500:]}")
     return f"search: two `transfer` trials (fashion_cnn backbone) in two worker processes in {took:.1f} s"
 
@@ -174,7 +175,7 @@ def check_squeezenet(tmp: Path) -> str:
 def check_built_from_head() -> str:
     """The bundle must be of this checkout's code, or the check proves nothing about it:
     built from HEAD, or from a commit that differs from HEAD only in what the bundle does
-    not carry (BUNDLED lists what it does)."""
+    not carry (BUNDLED lists what it does), with nothing it carries changed or untracked."""
     info_file = DIST / "_internal" / "resources" / "build-info.json"
     if not info_file.is_file():
         raise SystemExit(f"error: {info_file} is missing: the bundle predates build stamps; run `make bundle`")
@@ -186,14 +187,19 @@ def check_built_from_head() -> str:
         raise SystemExit(f"error: git cannot tell this checkout's commit ({head.stderr.strip()}); "
                          f"the bundle is of {built[:12]}")
     head = head.stdout.strip()
-    dirty = " (with uncommitted changes)" if info.get("dirty") else ""
+    if info.get("dirty"):
+        changes = info.get("changes") or []
+        listed = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+        raise SystemExit(f"error: the bundle was built from commit {built[:12]} with changes not in any commit: "
+                         f"{listed or 'not recorded'}; it is no commit's code: commit them (or put them "
+                         "aside) and run `make bundle`")
     if built == head:
-        return f"built {info.get('built')} from commit {built[:12]}{dirty}, this checkout's HEAD"
+        return f"built {info.get('built')} from commit {built[:12]}, this checkout's HEAD"
     carried = subprocess.run([*git, "diff", "--quiet", built, head, "--", *BUNDLED], capture_output=True, check=False)
     if carried.returncode != 0:
         raise SystemExit(f"error: the bundle was built from commit {built[:12]}, and the checkout's HEAD "
                          f"({head[:12]}) differs from it in what the bundle carries: run `make bundle` first")
-    return (f"built {info.get('built')} from commit {built[:12]}{dirty}; HEAD ({head[:12]}) differs from it "
+    return (f"built {info.get('built')} from commit {built[:12]}; HEAD ({head[:12]}) differs from it "
             "only in what the bundle does not carry")
 
 
@@ -243,31 +249,11 @@ def wheel_library_names() -> dict[str, str]:
 
 def check_libraries() -> tuple[list[str], dict[str, list[str]]]:
     """(failures, the system libraries not found -> the bundle's files that want them)
-    for every ELF file in the bundle."""
-    from elf_needed import is_elf
+    for every ELF file in the bundle (packaging/library_check.py)."""
+    from library_check import check_bundle_libraries
 
-    provided = wheel_library_names()
-    # ldd resolves each file alone; in the process a library may come from a copy already
-    # loaded (torchvision's operators find torch's libraries so), so only a name that is
-    # nowhere in the bundle is missing from it.
-    in_bundle = {p.name for p in DIST.rglob("*")}
-    failures, system_missing = [], {}
-    for path in sorted(DIST.rglob("*")):
-        if path.is_symlink() or not path.is_file() or not is_elf(path):
-            continue
-        proc = subprocess.run(["ldd", str(path)], capture_output=True, text=True, check=False)
-        for line in proc.stdout.splitlines():
-            if "=> not found" not in line:
-                continue
-            name = line.split("=>", 1)[0].strip()
-            if name in in_bundle:
-                continue
-            if name in provided:
-                failures.append(f"{path.relative_to(DIST)} needs {name}, which the bundle lacks "
-                                f"(the build environment's {provided[name]} has it)")
-            else:
-                system_missing.setdefault(name, []).append(str(path.relative_to(DIST)))
-    return failures, system_missing
+    report = check_bundle_libraries(DIST, wheel_library_names())
+    return report.failures, report.system_missing
 
 
 def main(argv: list[str]) -> int:

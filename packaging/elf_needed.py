@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PT_LOAD, PT_DYNAMIC = 1, 2
-DT_NULL, DT_NEEDED, DT_STRTAB, DT_SONAME = 0, 1, 5, 14
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_SONAME, DT_RPATH, DT_RUNPATH = 0, 1, 5, 14, 15, 29
 
 
 class NotELF(ValueError):
@@ -35,6 +35,23 @@ def needed(path: str | Path) -> list[str]:
 
 def dynamic(path: str | Path) -> tuple[list[str], str | None]:
     """(DT_NEEDED names in order, DT_SONAME or None) of one ELF file."""
+    entries = _read(path)
+    return entries[DT_NEEDED], entries[DT_SONAME]
+
+
+def search_path(path: str | Path) -> list[Path]:
+    """The folders the dynamic linker searches first for this file's own DT_NEEDED names:
+    its DT_RUNPATH, or its DT_RPATH where it has no RUNPATH, with $ORIGIN made the file's
+    folder. (An executable's RPATH also serves its libraries; a bundle's files are found
+    through their own.)"""
+    entries = _read(path)
+    text = entries[DT_RUNPATH] if entries[DT_RUNPATH] is not None else entries[DT_RPATH]
+    origin = str(Path(path).parent)
+    return [Path(d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))
+            for d in (text or "").split(":") if d]
+
+
+def _read(path: str | Path) -> dict:
     with open(path, "rb") as f:
         if f.read(4) != b"\x7fELF":
             raise NotELF(f"{path}: not an ELF file")
@@ -45,7 +62,8 @@ def dynamic(path: str | Path) -> tuple[list[str], str | None]:
                 raise NotELF(f"{path}: a damaged ELF file ({e})") from e
 
 
-def _dynamic(m: mmap.mmap, path: str) -> tuple[list[str], str | None]:
+def _dynamic(m: mmap.mmap, path: str) -> dict:
+    """{DT_NEEDED: [names], DT_SONAME, DT_RPATH, DT_RUNPATH: text or None} of a mapped file."""
     wide = m[4] == 2  # EI_CLASS: 1 = 32-bit, 2 = 64-bit
     end = "<" if m[5] == 1 else ">"  # EI_DATA: 1 = little-endian
     if wide:
@@ -67,9 +85,10 @@ def _dynamic(m: mmap.mmap, path: str) -> tuple[list[str], str | None]:
             loads.append((vaddr, offset, filesz))
         elif p_type == PT_DYNAMIC:
             dynamic = (offset, filesz)
+    found: dict = {DT_NEEDED: [], DT_SONAME: None, DT_RPATH: None, DT_RUNPATH: None}
     if dynamic is None:
-        return [], None  # statically linked: needs nothing
-    names, strtab, soname = [], None, None
+        return found  # statically linked: needs nothing
+    names, strtab, offsets = [], None, {}
     size = struct.calcsize(dyn_fmt)
     for pos in range(dynamic[0], dynamic[0] + dynamic[1], size):
         tag, value = struct.unpack_from(dyn_fmt, m, pos)
@@ -79,10 +98,10 @@ def _dynamic(m: mmap.mmap, path: str) -> tuple[list[str], str | None]:
             names.append(value)
         elif tag == DT_STRTAB:
             strtab = value
-        elif tag == DT_SONAME:
-            soname = value
-    if not names and soname is None:
-        return [], None
+        elif tag in (DT_SONAME, DT_RPATH, DT_RUNPATH):
+            offsets[tag] = value
+    if not names and not offsets:
+        return found
     if strtab is None:
         raise NotELF(f"{path}: a dynamic section with no string table")
     base = _file_offset(loads, strtab, path)
@@ -91,7 +110,9 @@ def _dynamic(m: mmap.mmap, path: str) -> tuple[list[str], str | None]:
         stop = m.find(b"\0", base + offset)
         return m[base + offset:stop].decode("utf-8", "replace")
 
-    return [string(o) for o in names], (string(soname) if soname is not None else None)
+    found[DT_NEEDED] = [string(o) for o in names]
+    found.update({tag: string(o) for tag, o in offsets.items()})
+    return found
 
 
 def _file_offset(loads: list[tuple[int, int, int]], vaddr: int, path: str) -> int:
