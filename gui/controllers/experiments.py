@@ -164,7 +164,7 @@ class Experiments:
                                                  "Choose a run's folder (one with config.json), or select a run in "
                                                  "the Runs tab and press Twin….")
             return
-        if not self.start(config, [{}], kind="twin", notes={"twin_of": str(reference)},
+        if not self.start(config, [{}], kind="twin", notes={"twin_of": str(reference)}, beside=reference,
                           say=f"twin of {reference.name}: same seed, same initial weights and data order"):
             return  # (the window said why: a run is live, say)
         self.view.show_runs([reference], f"Twin runs: {reference.name} and its twin "
@@ -173,7 +173,8 @@ class Experiments:
 
     def resume(self, folder: Path | str | None = None) -> None:
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self.parent, "Resume which experiment?", self.runs_dock.start_folder())
+            folder = QFileDialog.getExistingDirectory(self.parent, "Resume which experiment?",
+                                                      self.runs_dock.start_folder(experiment=True))
             if not folder:
                 return
         folder = Path(folder)

@@ -66,18 +66,26 @@ class RunsDock:
         except (OSError, json.JSONDecodeError, ConfigError) as exc:
             self.say(f"cannot open {path}: {exc}")
             return
+        if not self.settings_panel.may_replace(f"Opening the settings of {Path(path).name}"):
+            return
         self.settings_panel.set_config(config, None)
         self.settings_dock.raise_()
         self.say(f"settings of {Path(path).name} loaded: press Start to run them again, "
                  "or change one and use Experiments ▸ Compare with… for a twin")
 
-    def start_folder(self) -> str:
+    def start_folder(self, experiment: bool = False) -> str:
         """Where a folder or file dialog opens: at the run selected in the Runs dock, else the
-        current run's folder, else the runs folder."""
+        current run's folder, else the runs folder. For an `experiment` (Resume): at the
+        experiment that holds that run (a cut-off experiment's last run is the current run),
+        else the runs folder."""
         selected = self.browser.selected_runs()
         chosen = self.browser.selected_experiment()
-        return str((chosen.path if chosen else None) or (selected[0] if selected else None)
-                   or self.current_run_dir() or self.runs_dir)
+        folder = ((chosen.path if chosen else None) or (selected[0] if selected else None)
+                  or self.current_run_dir())
+        if experiment and folder is not None:
+            folder = next((p for p in (Path(folder), *Path(folder).parents) if (p / "experiment.json").is_file()),
+                          None)
+        return str(folder or self.runs_dir)
 
     def rescan_soon(self) -> None:
         """After a run folder appeared or an experiment changed state: a rescan on a thread of

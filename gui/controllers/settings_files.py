@@ -29,13 +29,19 @@ class SettingsFiles(QObject):
     def open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open settings", documents(), "Settings (*.toml *.json)")
         if path:
-            self.load(path)
+            self.load(path, ask=True)
 
-    def load(self, path: str) -> bool:
+    def load(self, path: str, ask: bool = False) -> bool:
+        """Put the file's settings in the panel; `ask`: first ask before discarding settings
+        the user changed on screen (File ▸ Open settings…)."""
         try:
-            self.panel.set_config(Config.load(path), None)
+            config = Config.load(path)
         except ConfigError as exc:
             return self._failed(f"{path}: {exc}")
+        if ask and not self.panel.may_replace(f"Opening {Path(path).name}"):
+            self.say(f"{path} not opened: the settings on screen are kept")
+            return False
+        self.panel.set_config(config, None)
         self.say(f"settings from {path}")
         return True
 

@@ -1,5 +1,6 @@
 """The settings panel's number fields: a number typed out of range is set to the nearest
-allowed value and said; a float keeps its full precision."""
+allowed value and said, text that is not a number is refused and said (the field keeps its
+value), each naming the field and its range; a float keeps its full precision."""
 
 from __future__ import annotations
 
@@ -13,28 +14,43 @@ FULL_PRECISION = 323  # Qt rounds every value to `decimals` places: with these, 
 class SaysWhatItChanged:
     """A spin box that takes a number typed outside its range and sets the nearest allowed
     value, saying so (Qt's own kept the digits that fit, 99999999 -> 99, or went back to the
-    previous value, 0 epochs -> 40, without a word). `said` holds the last such note."""
+    previous value, 0 epochs -> 40, without a word), and refuses text that is not a number,
+    saying so (Qt's own dropped each key it could not take: "abc-5xyz" became 5 training
+    examples). `said` holds the last such note; `label` names the field in it."""
 
     said = ""
+    label = "this field"
 
     def validate(self, text, pos):
         result = super().validate(text, pos)
         state = result[0] if isinstance(result, tuple) else result
-        if state == QValidator.State.Invalid and _number(text) is not None:
-            return QValidator.State.Intermediate, text, pos  # a number: judged when committed
+        if state == QValidator.State.Invalid:
+            # Kept as typed, a number or not: judged (set or refused, and said) when committed.
+            return QValidator.State.Intermediate, text, pos
         return result
+
+    def kind(self) -> str:
+        return "a whole number" if isinstance(self, QSpinBox) else "a number"
+
+    def allowed(self) -> str:
+        lo, hi = (self.textFromValue(v).strip() for v in (self.minimum(), self.maximum()))
+        return f"{self.kind()} from {lo} to {hi}"
 
     def fixup(self, text):
         value = _number(text)
-        if value is None:
-            return super().fixup(text)
+        whole = value is not None and (not isinstance(self, QSpinBox) or float(value).is_integer())
+        if not whole:
+            kept = self.textFromValue(self.value())
+            self.said = (f"{self.label}: “{text.strip()}” is not {self.kind()}: "
+                         f"kept {kept.strip()}. Allowed: {self.allowed()}.")
+            return kept
         lo, hi = self.minimum(), self.maximum()
         if lo <= value <= hi:
             return super().fixup(text)
         kept = lo if value < lo else hi
         shown = self.textFromValue(kept)
-        self.said = (f"{text.strip()} is {'below the minimum' if value < lo else 'above the maximum'} "
-                     f"{shown.strip()}: set to {shown.strip()}.")
+        self.said = (f"{self.label}: {text.strip()} is {'below the minimum' if value < lo else 'above the maximum'} "
+                     f"{shown.strip()}: set to {shown.strip()}. Allowed: {self.allowed()}.")
         return shown
 
 
@@ -67,10 +83,8 @@ class SaidDoubleSpinBox(SaysWhatItChanged, QDoubleSpinBox):
 
     def validate(self, text, pos):
         value = _number(text)
-        if value is None:
-            typing = text.strip().lower()
-            partial = typing in ("", "-", "+", ".", "-.") or typing.endswith(("e", "e-", "e+"))
-            return (QValidator.State.Intermediate if partial else QValidator.State.Invalid), text, pos
+        if value is None:  # part of a number being typed, or not a number: judged when committed
+            return QValidator.State.Intermediate, text, pos
         if self.minimum() <= value <= self.maximum():
             return QValidator.State.Acceptable, text, pos
         return QValidator.State.Intermediate, text, pos  # out of range: fixup says what it is set to

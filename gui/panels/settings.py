@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -37,7 +36,8 @@ from engine.core.config import (
     preset_description,
     preset_names,
 )
-from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItChanged
+from gui.panels.discard_question import ask_discard, changed_settings
+from gui.panels.setting_widgets import LABELS, make_widget
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -46,13 +46,6 @@ PRESET_TIP = ("Start from a prepared experiment: 'overfit' memorizes; the others
 PRESET_LOCKED_TIP = ("Locked while a run or an experiment is live: a preset replaces the data and the network "
                      "it trains. Stop it (or let it end) to pick another.")
 LOCKED_TIP = "Cannot change while a run is live: it defines the data or the network. Stop or reset to change it."
-# A few fields read better with their own labels.
-LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 strength",
-          "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
-          "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
-          "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
-# An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
-BOUND_STEP = {"lr": 1e-6}
 
 
 class SettingsPanel(QWidget):
@@ -101,6 +94,7 @@ class SettingsPanel(QWidget):
         outer.addLayout(cleaned_row)
         self._preset: str | None = None  # the preset the settings started from
         self._preset_config: Config | None = None
+        self._applied: dict = {}  # every setting as the last whole config put them (set_config)
 
         scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -115,7 +109,7 @@ class SettingsPanel(QWidget):
                 if f.metadata.get("hidden"):
                     continue  # kept from the config shown, not on screen (a cleaned twin's examples)
                 self.fields[key] = f
-                widget = self._make_widget(key, f)
+                widget = make_widget(self, key, f)
                 error = QLabel()
                 error.setObjectName(f"error:{key}")
                 error.setStyleSheet("color: #c0392b;")
@@ -138,63 +132,6 @@ class SettingsPanel(QWidget):
         self.set_config(Config())
 
     # ---- the binder -------------------------------------------------------------------
-    def _make_widget(self, key: str, f: dataclasses.Field) -> QWidget:
-        meta = f.metadata
-        kind = f.type if isinstance(f.type, str) else f.type.__name__
-        tip = meta["help"]
-        if kind == "bool":
-            w = QCheckBox()
-            w.toggled.connect(lambda _=None, k=key: self._emit(k))
-        elif meta.get("choices"):
-            w = QComboBox()
-            w.addItems(list(meta["choices"]))
-            w.currentTextChanged.connect(lambda _=None, k=key: self._emit(k))
-        elif kind == "int":
-            w = SaidSpinBox()
-            w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
-                       int(meta["max"]) if meta["max"] is not None else 2**31 - 1)
-            w.setKeyboardTracking(False)
-            w.setGroupSeparatorShown(True)
-            w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
-        elif kind == "float":
-            w = SaidDoubleSpinBox()
-            lo = meta["min"] if meta["min"] is not None else -1e9
-            hi = meta["max"] if meta["max"] is not None else 1e9
-            step = BOUND_STEP.get(f.name, 1e-3)
-            if meta.get("min_exclusive"):
-                lo += step
-            if meta.get("max_exclusive"):
-                hi -= step
-            w.setRange(lo, hi)
-            w.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda _=None, k=key: self._emit(k))
-        elif key == "data.path":
-            w = QWidget()
-            row = QHBoxLayout(w)
-            row.setContentsMargins(0, 0, 0, 0)
-            edit = QLineEdit()
-            edit.setPlaceholderText("folder for image_folder / torchvision data")
-            edit.editingFinished.connect(lambda k=key: self._emit(k))
-            browse = QPushButton("…")
-            browse.setToolTip("Choose the data folder")
-            browse.clicked.connect(self._on_browse_clicked)
-            row.addWidget(edit, 1)
-            row.addWidget(browse)
-            w.line_edit = edit
-        else:
-            w = QLineEdit()
-            w.editingFinished.connect(lambda k=key: self._emit(k))
-        w.setObjectName(key)
-        if isinstance(w, SaysWhatItChanged):
-            w.editingFinished.connect(lambda k=key: self._on_number_committed(k))
-        if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
-            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
-            w.installEventFilter(self)
-        w.setToolTip(tip)
-        w.setProperty("help", tip)
-        return w
-
     def _on_number_committed(self, key: str) -> None:
         w = self.widgets[key]
         if w.said:  # shown beside the field until its next edit
@@ -268,6 +205,17 @@ class SettingsPanel(QWidget):
         self._update_applicable()
         self._show_preset()
         self._show_cleaned()
+        self._applied = self._values()
+
+    def _values(self) -> dict:
+        return {**self._hidden, **{k: self.value(k) for k in self.widgets}}
+
+    def may_replace(self, action: str) -> bool:
+        """Before `action` replaces the settings: True when none was changed since they were
+        put there (a preset, a file, a run), or the user chose to discard the changes."""
+        changes = changed_settings(self._applied, self._values())
+        what = f"the “{self._preset}” settings" if self._preset else "the settings"
+        return not changes or ask_discard(self, what, action, changes)
 
     def _show_cleaned(self, error: str = "") -> None:
         removed, relabelled = self._hidden.get("data.remove") or [], self._hidden.get("data.relabel") or []
@@ -284,13 +232,16 @@ class SettingsPanel(QWidget):
         self._show_cleaned()
         self._show_preset()
 
+    def _raw(self) -> dict:
+        raw = {s: {} for s in SECTIONS}
+        for key, value in self._values().items():
+            section, name = key.split(".", 1)
+            raw[section][name] = value
+        return raw
+
     def _on_screen(self) -> Config | None:
         try:
-            raw = {s: {} for s in SECTIONS}
-            for key, value in [*self._hidden.items(), *((k, self.value(k)) for k in self.widgets)]:
-                section, name = key.split(".", 1)
-                raw[section][name] = value
-            return Config.from_dict(raw)
+            return Config.from_dict(self._raw())
         except ConfigError:
             return None
 
@@ -329,12 +280,8 @@ class SettingsPanel(QWidget):
 
     def config(self) -> Config:
         """The settings on screen as a validated Config; errors are shown beside their field."""
-        raw = {s: {} for s in SECTIONS}
-        for key, value in [*self._hidden.items(), *((k, self.value(k)) for k in self.widgets)]:
-            section, name = key.split(".", 1)
-            raw[section][name] = value
         try:
-            return Config.from_dict(raw)
+            return Config.from_dict(self._raw())
         except ConfigError as exc:
             self.show_error(exc)
             raise
@@ -382,7 +329,11 @@ class SettingsPanel(QWidget):
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:
         if index > 0:
-            self.preset_chosen.emit(self.preset_box.currentText())
+            name = self.preset_box.currentText()
+            if self.may_replace(f"Switching to the preset “{name}”"):
+                self.preset_chosen.emit(name)
+            else:
+                self._show_preset()  # the picker shows what is still on screen
         elif self._preset is not None and not self.is_modified():
             # "(custom)" picked over an unchanged preset: these are the user's settings now.
             self._preset, self._preset_config = None, None

@@ -7,11 +7,13 @@ bar, a parent for its dialogs. The run state's listeners follow every change mad
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from engine.core import events as ev
-from engine.core.config import Config, ConfigError, live_keys
+from engine.core.config import Config, ConfigError, live_keys, preset_names
 from gui import dialogs
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
 from gui.worker import RunHandle
@@ -24,6 +26,29 @@ STOP_PLAN_TEXT = ("Stop the run in progress and the experiment? The runs that ha
 
 def short_value(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def named_for_its_data(config: Config) -> Config:
+    """An image-folder run named after its folder ("pets (image folder)"), not after the
+    preset its settings started from (a name the user typed is kept)."""
+    name, path = config.run.name, config.data.path
+    if config.data.dataset != "image_folder" or not path or (name and name not in preset_names()):
+        return config
+    return config.with_updates({"run.name": f"{Path(path).name or path} (image folder)"})
+
+
+def folder_beside(reference: Path, runs_dir: Path) -> Path:
+    """Where a twin of `reference` is written: the window's runs folder when the reference is
+    one of its runs, else beside the reference (above its experiment's folder, if it is one
+    of an experiment's runs), where the two are found together; the runs folder where that
+    folder cannot be written."""
+    reference, runs_dir = Path(reference).resolve(), Path(runs_dir).resolve()
+    if runs_dir == reference or runs_dir in reference.parents:
+        return runs_dir
+    parent = reference.parent
+    if (parent / "experiment.json").is_file():
+        parent = parent.parent
+    return parent if os.access(parent, os.W_OK) else runs_dir
 
 
 def _ended(reason: str, message: str) -> ev.RunFinished:
@@ -57,7 +82,8 @@ class RunSession(QObject):
     # ---- requests -------------------------------------------------------------------
     def start(self, config: Config | None = None, plan: list | None = None, **job) -> bool:
         """Start the panel's settings (or `config` with a `plan` of runs: an experiment;
-        `job`: RunHandle's kind, meta, name, notes or resume_dir)."""
+        `job`: RunHandle's kind, meta, name, notes or resume_dir; `beside`: a run whose
+        twin this is, written beside it, folder_beside)."""
         rs = self.run_state
         if rs.state != IDLE or not rs.engine_ready or rs.closing:
             if rs.state != IDLE:
@@ -70,10 +96,13 @@ class RunSession(QObject):
             log.warning("cannot start: %s", exc)
             self.status.say(f"cannot start: {exc}")
             return False
+        config = named_for_its_data(config) if config is not None else None
+        beside = job.pop("beside", None)
+        runs_dir = folder_beside(beside, self.runs_dir) if beside is not None else self.runs_dir
         self.retire()
         self.last_result = self.started_event = None
         self.before_start()
-        self.handle = RunHandle(config, self.runs_dir, plan=plan or [{}], **job)
+        self.handle = RunHandle(config, runs_dir, plan=plan or [{}], **job)
         self.multi_run = (len(self.handle.plan) > 1 or self.handle.resume_dir is not None
                           or self.handle.search is not None)
         first = config.with_updates(self.handle.plan[0]) if config is not None and self.handle.plan else config

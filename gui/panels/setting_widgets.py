@@ -1,0 +1,89 @@
+"""The settings panel's binder: one widget per setting, made from the field's metadata
+(its type, choices, range, help text)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItChanged
+
+# A few fields read better with their own labels.
+LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 strength",
+          "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
+          "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
+          "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
+# An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
+BOUND_STEP = {"lr": 1e-6}
+
+
+def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
+    """The widget of one setting, bound to `panel` (its _emit, browse and commit slots, its
+    wheel filter): the range, steps and tooltip come from the field's metadata."""
+    meta = f.metadata
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    tip = meta["help"]
+    if kind == "bool":
+        w = QCheckBox()
+        w.toggled.connect(lambda _=None, k=key: panel._emit(k))
+    elif meta.get("choices"):
+        w = QComboBox()
+        w.addItems(list(meta["choices"]))
+        w.currentTextChanged.connect(lambda _=None, k=key: panel._emit(k))
+    elif kind == "int":
+        w = SaidSpinBox()
+        w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
+                   int(meta["max"]) if meta["max"] is not None else 2**31 - 1)
+        w.setKeyboardTracking(False)
+        w.setGroupSeparatorShown(True)
+        w.valueChanged.connect(lambda _=None, k=key: panel._emit(k))
+    elif kind == "float":
+        w = SaidDoubleSpinBox()
+        lo = meta["min"] if meta["min"] is not None else -1e9
+        hi = meta["max"] if meta["max"] is not None else 1e9
+        step = BOUND_STEP.get(f.name, 1e-3)
+        if meta.get("min_exclusive"):
+            lo += step
+        if meta.get("max_exclusive"):
+            hi -= step
+        w.setRange(lo, hi)
+        w.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        w.setKeyboardTracking(False)
+        w.valueChanged.connect(lambda _=None, k=key: panel._emit(k))
+    elif key == "data.path":
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        edit = QLineEdit()
+        edit.setPlaceholderText("folder for image_folder / torchvision data")
+        edit.editingFinished.connect(lambda k=key: panel._emit(k))
+        browse = QPushButton("…")
+        browse.setToolTip("Choose the data folder")
+        browse.clicked.connect(panel._on_browse_clicked)
+        row.addWidget(edit, 1)
+        row.addWidget(browse)
+        w.line_edit = edit
+    else:
+        w = QLineEdit()
+        w.editingFinished.connect(lambda k=key: panel._emit(k))
+    w.setObjectName(key)
+    if isinstance(w, SaysWhatItChanged):
+        w.label = LABELS.get(f.name, f.name.replace("_", " "))  # named in what it says
+        w.editingFinished.connect(lambda k=key: panel._on_number_committed(k))
+    if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
+        w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel
+        w.installEventFilter(panel)
+    w.setToolTip(tip)
+    w.setProperty("help", tip)
+    return w
