@@ -22,7 +22,11 @@ else:  # pragma: no cover
 import tomli_w
 
 from engine.core.files import atomic_write_text, resources_dir
-from engine.core.values import ConfigError, check_value  # (imported from here by the rest too)
+from engine.core.values import (  # (ConfigError: imported from here by the rest too)
+    ConfigError,
+    check_value,
+    decoupled_decay_error,
+)
 
 SCHEMA_VERSION = 1
 
@@ -90,7 +94,7 @@ class ModelConfig:
 @dataclass
 class RegularizationConfig:
     dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True, search=(0.0, 0.7, False))
-    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less.", min=0.0, max=100.0, live=True, search=(1e-3, 10.0, True))
+    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less. Decoupled: optim.lr × strength must stay below 1 (each step multiplies the weights by 1 − their product), and a live raise is kept to at most 0.1 (a 10 % shrink a step).", min=0.0, max=100.0, live=True, search=(1e-3, 10.0, True))
     weight_decay_mode: str = setting("decoupled", "'decoupled': shrink weights after each step (AdamW style); 'l2_penalty': add (strength/2)·Σw² to the loss.", choices=("decoupled", "l2_penalty"), live=True)
     decay_bias_and_norm: bool = setting(False, "Also apply L2 and L1 to biases and batch-norm parameters (usually left off: they do not cause overfitting).", live=True)
     l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to zero: a sparser network has less room to memorize.", min=0.0, max=10.0, live=True)
@@ -170,6 +174,10 @@ class Config:
             section = getattr(self, name)
             for f in dataclasses.fields(section):
                 check_value(f"{name}.{f.name}", f, getattr(section, f.name))
+        bad_decay = decoupled_decay_error(self.optim.lr, self.regularization.weight_decay,
+                                          self.regularization.weight_decay_mode)
+        if bad_decay:
+            raise bad_decay
         d = self.data
         if d.folds == 1:
             raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")

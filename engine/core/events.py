@@ -137,6 +137,7 @@ class SettingsApplied:
     step: int
     epoch: int
     changes: dict[str, list]  # key -> [old, new]
+    note: str = ""  # why an edit was changed on its way in (a weight decay clamped), for the status line
 
 
 @dataclass(frozen=True)

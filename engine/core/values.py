@@ -78,3 +78,26 @@ def _range_text(meta) -> str:
     if hi is None:
         return f"{'greater than' if meta.get('min_exclusive') else 'at least'} {lo}"
     return f"in {left}{lo}, {hi}{right}"
+
+
+# Decoupled weight decay multiplies every decayed weight by 1 − lr · weight_decay each step:
+# at 1 that zeroes them all, above it flips their signs, and the run "completes" at chance.
+DECOUPLED_LIMIT = 1.0
+# Mid-run, a live edit may raise lr · weight_decay to at most this (a 10 % shrink a step).
+# From the start the weights grow under the decay; a raise meets weights grown without it,
+# and a larger one shrinks them faster than the optimizer can follow: the grokking preset's
+# L2 raised 0 → 15 after memorization (lr · wd 0.15) drove every label to 0 % and validation
+# to chance, where 8 (0.08) made it generalize (benchmarks/grokking.py --live).
+DECOUPLED_LIVE_LIMIT = 0.1
+
+
+def decoupled_decay_error(lr: float, weight_decay: float, mode: str) -> ConfigError | None:
+    """The error for optim.lr × regularization.weight_decay at or above DECOUPLED_LIMIT in
+    decoupled mode (None when the pair is fine)."""
+    if mode != "decoupled" or lr * weight_decay < DECOUPLED_LIMIT:
+        return None
+    return ConfigError("regularization.weight_decay", weight_decay, (
+        f"below 1 / optim.lr = {DECOUPLED_LIMIT / lr:g} with optim.lr = {lr:g} and weight_decay_mode = "
+        f"'decoupled': each step multiplies every weight by 1 − optim.lr × regularization.weight_decay = "
+        f"{1 - lr * weight_decay:g}, which zeroes or flips them all; lower regularization.weight_decay or "
+        "optim.lr (values around 1e-4 to 0.1 for their product are usual)"))

@@ -4,6 +4,7 @@ at a batch boundary, and told as one SettingsApplied event."""
 from __future__ import annotations
 
 from engine.core import events as ev
+from engine.core.values import DECOUPLED_LIVE_LIMIT
 from engine.nets.models import set_dropout
 from engine.training.optimization import set_base_lr
 
@@ -11,6 +12,7 @@ from engine.training.optimization import set_base_lr
 def apply_live_settings(trainer, updates: dict) -> dict[str, list]:
     """Apply `updates` ({"section.key": value}, checked by RunControl) to a running trainer;
     return the changes as {key: [old, new]} (empty when nothing changed)."""
+    updates, note = _clamp_decoupled_decay(trainer.config, dict(updates))
     changes = {k: [trainer.config.get(k), v] for k, v in updates.items() if trainer.config.get(k) != v}
     if not changes:
         return changes
@@ -27,5 +29,31 @@ def apply_live_settings(trainer, updates: dict) -> dict[str, list]:
         t.monitor = reg.monitor
         t.reset()
         trainer.early_stopping.reset()
-    trainer.emit(ev.SettingsApplied(step=trainer.step, epoch=trainer.epoch + 1, changes=changes))
+    trainer.emit(ev.SettingsApplied(step=trainer.step, epoch=trainer.epoch + 1, changes=changes, note=note))
     return changes
+
+
+def _clamp_decoupled_decay(config, updates: dict) -> tuple[dict, str]:
+    """In decoupled mode each step multiplies the weights by 1 − lr × weight_decay. An edit that
+    raises that product above DECOUPLED_LIVE_LIMIT (and above what the run already had) is
+    clamped: the setting the user moved (weight decay, or the learning rate when only it
+    changed) takes the largest value within the limit."""
+    def now(key):
+        return updates.get(key, config.get(key))
+
+    lr, decay = now("optim.lr"), now("regularization.weight_decay")
+    before = config.optim.lr * config.regularization.weight_decay if \
+        config.regularization.weight_decay_mode == "decoupled" else 0.0
+    limit = max(DECOUPLED_LIVE_LIMIT, before)
+    if now("regularization.weight_decay_mode") != "decoupled" or lr * decay <= limit * (1 + 1e-9):
+        return updates, ""
+    if "optim.lr" in updates and "regularization.weight_decay" not in updates:
+        key, value = "optim.lr", limit / decay
+    else:
+        key, value = "regularization.weight_decay", limit / lr
+    asked = now(key)
+    updates[key] = value
+    return updates, (f"{key} {asked:g} clamped to {value:g}: decoupled decay multiplies every weight by "
+                     f"1 − optim.lr × weight_decay each step, and {lr:g} × {decay:g} = {lr * decay:g} "
+                     f"({'zeroes or flips them all' if lr * decay >= 1 else 'shrinks them faster than training can follow'}); "
+                     f"a live edit keeps the product at most {limit:g}")
