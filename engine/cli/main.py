@@ -57,7 +57,7 @@ class ConsoleProgress(Callback):
                          f"{event.train_accuracy_corrupted:.1%}")
             s.write(f"epoch {event.epoch:>3}/{self.epochs}  train loss {event.train_loss:.4f} "
                     f"acc {event.train_accuracy:6.1%}  val loss {event.val_loss:.4f} "
-                    f"acc {event.val_accuracy:6.1%}  ECE {event.val_ece:.3f}  gap {event.accuracy_gap * 100:+5.1f} pts  "
+                    f"acc {event.val_accuracy:6.1%}  {_ece(event.val_ece)}gap {event.accuracy_gap * 100:+5.1f} pts  "
                     f"{event.epoch_time:.1f}s{' *' if event.is_best else ''}{extra}\n")
         elif isinstance(event, ev.SettingsApplied):
             s.write(f"step {event.step}: " + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items()) + "\n")
@@ -72,6 +72,11 @@ class ConsoleProgress(Callback):
 SPLIT_NAMES = {"test": "test (the locked split)", "val": "validation"}
 
 
+def _ece(value: float | None) -> str:
+    """The epoch line's calibration error; none for an MSE run (its outputs are no probabilities)."""
+    return "" if value is None else f"ECE {value:.3f}  "
+
+
 def format_report(t: ev.Evaluated) -> str:
     width = max(len(n) for n in t.class_names)
     ece = f"  ECE {t.ece:.3f}" if t.ece is not None else ""
@@ -80,6 +85,8 @@ def format_report(t: ev.Evaluated) -> str:
              f"  {'class':<{width}}  precision  recall     F1  support"]
     for name, p, r, f, n in zip(t.class_names, t.precision, t.recall, t.f1, t.support, strict=True):
         lines.append(f"  {name:<{width}}  {p:9.3f}  {r:6.3f}  {f:5.3f}  {n:7d}")
+    if t.calibration_note:
+        lines.append(f"  ({t.calibration_note})")
     confused = t.most_confused(3)
     if confused:
         lines.append("  most confused: " + "; ".join(f"{a} taken for {b} {n}x" for a, b, n in confused))

@@ -192,6 +192,9 @@ class Evaluated:
     confusion_matrix: list[list[int]]  # rows: true class, columns: predicted
     macro_f1: float
     ece: float | None = None  # expected calibration error (15 bins), None in older records
+    # Why `ece` and `reliability` are left out ("" when they are given): an MSE run's outputs
+    # are not probabilities, so their calibration would read backwards.
+    calibration_note: str = ""
     # Reliability diagram: per confidence bin with examples, [mean confidence, accuracy, count].
     reliability: list[list[float]] = field(default_factory=list)
     # Per class, precision and recall at PR_THRESHOLDS thresholds of its probability:

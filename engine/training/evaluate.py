@@ -27,6 +27,12 @@ class Evaluation:
     loss: float
     accuracy: float
     probabilities: torch.Tensor  # softmax per example, [N, classes]
+    loss_kind: str = "cross_entropy"  # optim.loss: an mse run's "probabilities" are normalized outputs
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the probabilities are a softmax whose calibration means something."""
+        return self.loss_kind != "mse"
 
     @property
     def predictions(self) -> torch.Tensor:
@@ -46,8 +52,8 @@ def data_loss(logits: torch.Tensor, y: torch.Tensor, kind: str = "cross_entropy"
 def output_probabilities(logits: torch.Tensor, loss: str = "cross_entropy") -> torch.Tensor:
     """What the network says of each class: the softmax of its logits; for a network trained
     with squared error against one-hot targets, its outputs clipped at 0 and normalized (a
-    softmax of outputs near 0 and 1 is near uniform over many classes, and its calibration
-    error meaningless)."""
+    softmax of outputs near 0 and 1 is near uniform over many classes). Those are no
+    probabilities either: no calibration error is computed for them (reports.calibration_error)."""
     if loss == "mse":
         p = logits.clamp(min=0)
         return p / p.sum(1, keepdim=True).clamp_min(1e-12)
@@ -75,7 +81,7 @@ def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
     finally:
         model.train(was_training)
     prob = torch.cat(probs)
-    return Evaluation(loss_sum.item() / len(y), (prob.argmax(1) == y).float().mean().item(), prob)
+    return Evaluation(loss_sum.item() / len(y), (prob.argmax(1) == y).float().mean().item(), prob, loss)
 
 
 @torch.no_grad()

@@ -147,7 +147,7 @@ class EvaluationPanel(QWidget):
         if report.split == "test" and dataset_has_test_split is not None:
             where += (" (the dataset's own, used whole)" if dataset_has_test_split
                       else " (cut from your data: data.test_size)")
-        ece = "–" if report.ece is None else f"{report.ece:.3f}"
+        ece = ("none (an MSE run)" if report.calibration_note else "–") if report.ece is None else f"{report.ece:.3f}"
         self.headline.setText(
             f"<b>{run_label}: accuracy {report.accuracy:.2%}</b> &nbsp; loss {report.loss:.4f} &nbsp; "
             f"macro F1 {report.macro_f1:.3f} &nbsp; calibration error {ece}<br>{report.examples:,} "
@@ -176,10 +176,21 @@ class EvaluationPanel(QWidget):
             else "No example was taken for another class.")
         points = np.asarray(report.reliability or [[0, 0, 0]], dtype=float)
         self.reliability_points.setData(points[:, 0], points[:, 1])
+        self._show_calibration(report.calibration_note)
         # The precision-recall curves in the event loop's next turn: the report and the tab's
         # first paint in this one, so neither turn stalls the window long.
         QTimer.singleShot(0, self, lambda: self._draw_pr(report) if self.report is report else None)
         self.select_errors(None, None)
+
+    def _show_calibration(self, note: str) -> None:
+        """An MSE run has no reliability diagram: its tab is disabled and says why (by object,
+        not position, as the tabs may change)."""
+        index = self.charts.indexOf(self.reliability)
+        self.charts.setTabEnabled(index, not note)
+        self.charts.setTabToolTip(index, note[:1].upper() + note[1:] + "." if note else "")
+        self.headline.setToolTip(note[:1].upper() + note[1:] + "." if note else "")
+        if note and self.charts.currentWidget() is self.reliability:
+            self.charts.setCurrentWidget(self.pr)
 
     def _draw_pr(self, report: Evaluated) -> None:
         # Curves are made once per class count and then only given new data: adding a plot

@@ -35,14 +35,15 @@ from PySide6.QtWidgets import (
 from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
-from gui.plotting.point_cloud import PointCloud
+from gui.plotting.point_cloud import PointCloud, fitted_top
 
 CLEAN, CORRUPTED = "#4a78b5", "#e0452b"
 BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3, more of the epochs
 MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
            "probability the network gave its label over the epochs) and variability (how much that probability "
            "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
-           "until the network memorizes them and they climb. Click a point to see the example.")
+           "until the network memorizes them and they climb. Click a point to see the example. The axes fit the "
+           "points: an MSE run's confidence is its output for the label (clipped to 0–1), far below 1.")
 QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
                "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
                "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
@@ -219,6 +220,9 @@ class ExamplesView(QWidget):
             groups = np.where(c <= 1 / 3, 0, np.where(c <= 2 / 3, 1, 2))
             colors = list(BY_CORRECTNESS)
         self.cloud.set_points(t.variability, t.confidence, groups, colors)
+        # The axes fitted to the points (an MSE run's confidences all lie below 0.2).
+        self.map_plot.setRange(xRange=(0, fitted_top(t.variability, 0.5, 0.1)),
+                               yRange=(0, fitted_top(t.confidence, 1.0, 0.2)), padding=0.02)
         if self.selected is not None:
             self.cloud.highlight((t.variability[self.selected], t.confidence[self.selected]))
         if t.corrupted_on_purpose:

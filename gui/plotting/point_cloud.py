@@ -15,6 +15,16 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPen
 
 
+def fitted_top(values: np.ndarray, full: float, step: float) -> float:
+    """An axis top that fits `values`: the next multiple of `step` above their largest, at
+    most `full`. A data map's confidence reaches 1 with a softmax; an MSE run's outputs, held
+    small by weight decay, put every point below 0.2 of a 0–1 axis."""
+    finite = np.asarray(values, np.float64)
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else full
+    return min(full, max(step, np.ceil(top / step - 1e-9) * step))
+
+
 class PointCloud(pg.GraphicsObject):
     def __init__(self, size_px: float = 4.0):
         super().__init__()
