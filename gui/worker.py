@@ -161,7 +161,8 @@ class EngineWorker(QObject):
 
     @Slot(object, str, list)
     def thumbnails(self, handle: RunHandle, split: str, indices: list) -> None:
-        """Pixels of a few examples (those on screen) of the run held or a run folder."""
+        """Pixels of a few examples (those on screen) of the run held or a run folder. A folder's
+        splits are kept for the next page of its gallery, unless the whole training split was asked."""
         try:
             from engine.data.thumbnails import thumbnails, with_images
             from engine.runs.stored import run_data
@@ -178,7 +179,13 @@ class EngineWorker(QObject):
                 data = self._held_images[1]
             else:
                 raise RuntimeError("that run is no longer held; evaluate its folder instead")
-            self.event_emitted.emit(handle.number, thumbnails(data, split, indices))
+            pixels = thumbnails(data, split, indices)
+            if handle.run_dir is not None and split == "train" and len(set(indices)) >= len(data.train_x):
+                # Every training image at once (the Examples tab's one request): nothing more will
+                # be asked of these splits, which held ~200 MB for 60,000 examples.
+                self._folder_data = None
+            del data
+            self.event_emitted.emit(handle.number, pixels)
         except Exception as exc:
             self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
 

@@ -4,10 +4,16 @@ Train without the suspects….
 Each epoch's ExampleDynamics comes just before that epoch's EpochMetrics (whose validation
 loss the ranking needs): it waits for it, and the tally gains the epoch then. While the tab
 is hidden the view is only marked out of date and redrawn when it is shown; while it shows, it
-is redrawn at most every REDRAW_MS, and at the run's end."""
+is redrawn at most every REDRAW_MS, and at the run's end.
+
+A run folder opened here is read and scored on a pool thread (gui.panels.off_thread: 60,000
+examples over 40 epochs took ~0.9 s, which froze the window when read on the GUI thread); the
+tab says "reading…" meanwhile, and the last folder asked for wins. A run still training is
+followed: its new epochs are read every FOLLOW_MS, off the GUI thread too."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +25,12 @@ from engine.core.config import GENERATED_DATASETS, TOY_DATASETS, Config, ConfigE
 from engine.runs.tally import ExampleTally
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CleanDialog
+from gui.panels.off_thread import OffThread
 
 FINISHED = (ev.COMPLETED, ev.EARLY_STOPPED)
 REDRAW_MS = 200  # the tab's redraw, at most 5 a second however short the epochs
+FOLLOW_MS = 2000  # how often an opened run still training is read for new epochs
+RUNNING = "running"  # engine.runs.reader's status of a run whose writer is alive
 
 
 class Examples(QObject):
@@ -42,6 +51,13 @@ class Examples(QObject):
         self.notice = None
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._refresh_if_shown)
+        self.reader = OffThread(self)  # reads run folders, one at a time
+        self._reading: Path | None = None  # the folder being read for the tab (the last one asked for)
+        self._following = None  # (folder, its Dynamics so far): an opened run still training
+        self._follow = QTimer(self, interval=FOLLOW_MS)
+        self._follow.timeout.connect(self._on_follow_timeout)
+        self._shown = ("run", False)  # the label and points flag the view was last started with
+        self._ended: tuple[bool, str] | None = None  # what view.finished was last told
         view.clean_wanted.connect(self.clean)
         view.open_wanted.connect(self.open_folder)
         tabs.currentChanged.connect(self._on_tab_changed)
@@ -58,6 +74,7 @@ class Examples(QObject):
         """A run of this window starts: it replaces what the tab showed (a run folder opened
         here, the previous run)."""
         self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
+        self._forget_folder()
         self._label = event.config.get("run", {}).get("name") or "this run"
         self._toy = event.dataset in (*TOY_DATASETS, *GENERATED_DATASETS)  # no images to show
         records = (event.config.get("run") or {}).get("record_examples", True)
@@ -67,12 +84,14 @@ class Examples(QObject):
     def on_retired(self) -> None:
         """Reset (or a new job): the tab forgets what it showed, a run folder opened here too."""
         self.tally, self._waiting, self._images, self.folder, self._job = None, None, None, None, None
+        self._forget_folder()
         self._redraw.stop()
         self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
 
     def on_training_examples(self, e: ev.TrainingExamples) -> None:
         self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
-        self.view.start(self.tally, e.images, self._label, points=self._toy)
+        self._images = e.images
+        self._start_view(self.tally, e.images, self._label, self._toy)
 
     def on_dynamics(self, event: ev.ExampleDynamics) -> None:
         if self.folder is None:
@@ -92,53 +111,136 @@ class Examples(QObject):
             return  # a folder opened while the run trained: the tab shows that one
         self._redraw.stop()
         self._refresh_if_shown()  # the run's last epoch, now
-        self.view.finished(*_cleanable(self.tally, result.reason))
+        self._finished(*_cleanable(self.tally, result.reason))
 
     def _on_tab_changed(self, _index: int) -> None:
         self._refresh_if_shown()
 
     def _refresh_if_shown(self) -> None:
-        if self._stale and self.tabs.currentWidget() is self.view and self.tally is not None:
+        if (self._stale and self.tabs.currentWidget() is self.view and self.tally is not None
+                and self._reading is None):  # (the tab says "reading…" until the folder is read)
             self._stale = False
             self.view.refresh()
 
     # ---- a run folder ---------------------------------------------------------------------
     def open_folder(self, path=None) -> None:
         """Open a run's examples…: any run folder's dynamics (a headless run, another
-        machine's, one still training), its images fetched by the engine thread."""
-        from PySide6.QtWidgets import QFileDialog
-
-        from engine.runs.checked import UnreadableRun
-        from engine.runs.dynamics import NoDynamics, read_dynamics
-        from engine.runs.reader import read_run
-
+        machine's, one still training, followed), read on a pool thread, its images fetched by
+        the engine thread."""
         if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
             path = QFileDialog.getExistingDirectory(self.parent_window, "Whose examples?", str(self.runs_dir))
             if not path:
                 return
         path = Path(path)
-        try:
-            run = read_run(path)
-            dynamics = read_dynamics(path)
-        except (FileNotFoundError, NoDynamics, UnreadableRun) as exc:
-            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", str(exc))
+        self._reading = path  # a folder asked for while another reads: this one wins
+        self._redraw.stop()
+        self.view.clear(f"Reading {path.name}…")
+        self.tabs.setCurrentWidget(self.view)
+        self.say(f"reading {path}…")
+        self.reader.submit(partial(_read_folder, path), partial(self._on_folder_read, path))
+
+    def _on_folder_read(self, path: Path, result) -> None:
+        if path != self._reading:
+            return  # another folder was asked for since, or a run started here
+        self._reading = None
+        if isinstance(result, BaseException):
+            self._show_current()  # what the tab showed before, again
+            from engine.runs.checked import UnreadableRun
+            from engine.runs.dynamics import NoDynamics
+
+            known = (FileNotFoundError, NoDynamics, UnreadableRun, ConfigError)
+            why = str(result) if isinstance(result, known) else f"{path}: {type(result).__name__}: {result}"
+            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", why)
             return
-        self.tally = ExampleTally.of(dynamics, [e.get("val_loss") for e in run.epochs])
-        self.folder, self._waiting, self._images, self._job = path, None, None, None
+        run, dynamics, tally = result
+        self._stop_following()
+        self.tally, self.folder, self._waiting, self._images, self._job = tally, path, None, None, None
         data = run.config.get("data") or {}
         toy = data.get("dataset") in (*TOY_DATASETS, *GENERATED_DATASETS)  # points or vectors: no images
-        self.view.start(self.tally, None, path.name, points=toy)
+        running = run.status == RUNNING
+        label = f"{path.name} (still training: followed)" if running else path.name
+        self._start_view(tally, None, label, toy)
         self.view.refresh()
-        self.view.finished(*_cleanable(self.tally, run.status))
-        self.tabs.setCurrentWidget(self.view)
-        if self.tally.size and not toy and self.tally.size * _image_bytes(data) <= ev.IMAGES_HELD:
+        if running:
+            self._following = (path, dynamics)
+            self._follow.start()
+            self._ended = None
+        else:
+            self._finished(*_cleanable(tally, run.status))
+        if tally.size and not toy and tally.size * _image_bytes(data) <= ev.IMAGES_HELD:
             from gui.worker import RunHandle
 
             self._job = RunHandle(run_dir=path)
-            self.engine.thumbnails(self._job, "train", list(range(self.tally.size)))
-            self.say(f"{path.name}: {self.tally.size:,} training examples; their images are on their way")
+            self.engine.thumbnails(self._job, "train", list(range(tally.size)))
+            self.say(f"{path.name}: {tally.size:,} training examples; their images are on their way")
         elif not toy:
-            self.say(f"{path.name}: {self.tally.size:,} training examples, too many images to hold in the window")
+            self.say(f"{path.name}: {tally.size:,} training examples, too many images to hold in the window")
+        else:
+            self.say(f"{path.name}: {tally.size:,} training examples")
+
+    def _on_follow_timeout(self) -> None:
+        if self._following is None or self.reader.busy():
+            return  # (a slow disk: the next tick asks again)
+        path, dynamics = self._following
+        self.reader.submit(partial(_read_more, path, dynamics), partial(self._on_more_read, path))
+
+    def _on_more_read(self, path: Path, result) -> None:
+        if self._following is None or self._following[0] != path or self.folder != path:
+            return  # the tab shows something else now
+        if isinstance(result, BaseException):
+            self._stop_following()
+            self.say(f"{path.name}: stopped following it: {result}")
+            return
+        run, dynamics = result
+        self._following = (path, dynamics)
+        losses = [e.get("val_loss") for e in run.epochs]
+        done = run.status != RUNNING
+        upto = len(dynamics.epochs) if done else min(len(dynamics.epochs), len(losses))
+        for i in range(len(self.tally.epochs), upto):  # each epoch once its validation loss is written
+            self.tally.add(dynamics.epochs[i], dynamics.probability[i], dynamics.margin[i], dynamics.predicted[i],
+                           losses[i] if i < len(losses) else None)
+            self._stale = True
+        if done:
+            self._stop_following()
+            self.view.run_label = path.name
+            self._stale = True
+        self._refresh_if_shown()
+        if done:
+            self._finished(*_cleanable(self.tally, run.status))
+            self.say(f"{path.name} {ev.REASON_TEXT.get(run.status, run.status)}: its examples are all shown")
+
+    def _stop_following(self) -> None:
+        self._follow.stop()
+        self._following = None
+
+    def _forget_folder(self) -> None:
+        """A run of this window (or Reset) takes the tab: a folder still being read or followed is dropped."""
+        self._reading = None
+        self._stop_following()
+        self._ended = None
+
+    def _start_view(self, tally, images, label: str, points: bool) -> None:
+        self._shown, self._ended = (label, points), None
+        self.view.start(tally, images, label, points=points)
+
+    def _finished(self, can_clean: bool, why: str) -> None:
+        self._ended = (can_clean, why)
+        if self._reading is None:
+            self.view.finished(can_clean, why)
+
+    def _show_current(self) -> None:
+        """A folder could not be read: the tab shows again what it showed before (the live run,
+        the folder opened earlier), as the controller still has it."""
+        if self.tally is None:
+            self.view.clear("Train a run, or open one: each training example's dynamics appear here.")
+            return
+        ended = self._ended
+        self.view.start(self.tally, self._images, *self._shown)
+        self.view.refresh()
+        if ended is not None:
+            self.view.finished(*ended)
 
     def is_job(self, number: int) -> bool:
         return self._job is not None and number == self._job.number
@@ -150,6 +252,8 @@ class Examples(QObject):
             if len(self._images) != self.tally.size:
                 self._images = None  # (not this folder's: the tab shows another run now)
                 return
+            if self._reading is not None:
+                return  # kept, and shown again if the folder being read cannot be
             self.view.set_images(self._images)
             self.say(f"{self.folder.name if self.folder else 'the run'}: {len(self._images):,} training images shown")
         elif isinstance(event, ev.EvaluationFailed):
@@ -190,6 +294,33 @@ class Examples(QObject):
             self.experiments.view.show_runs([Path(folder)], f"{Path(folder).name} and its twin with its {what} "
                                                             "(same seed and settings)")
             self.tabs.setCurrentWidget(self.experiments.view)
+
+
+def _read_folder(path: Path):
+    """(run, its dynamics, their tally): on a pool thread. A run still training is scored up to
+    its last epoch whose validation loss is written (the ranking needs it)."""
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run
+
+    run = read_run(path)
+    dynamics = read_dynamics(path)
+    losses = [e.get("val_loss") for e in run.epochs]
+    upto = len(dynamics.epochs) if run.status != RUNNING else min(len(dynamics.epochs), len(losses))
+    tally = ExampleTally(dynamics.positions, dynamics.given, dynamics.true, dynamics.corrupted,
+                         dynamics.class_names, dynamics.files)
+    for i in range(upto):
+        tally.add(dynamics.epochs[i], dynamics.probability[i], dynamics.margin[i], dynamics.predicted[i],
+                  losses[i] if i < len(losses) else None)
+    return run, dynamics, tally
+
+
+def _read_more(path: Path, since):
+    """(run, its dynamics): the epochs written since the last read, on a pool thread."""
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run
+
+    run = read_run(path)  # first: an epoch's dynamics are written before its metrics line
+    return run, read_dynamics(path, since=since)
 
 
 def _image_bytes(data: dict) -> int:

@@ -1,5 +1,5 @@
 """File ▸ Export: the window as a picture, the run's epoch metrics as CSV, the evaluation
-report as CSV or JSON. Each file is written whole or not at all (engine.runs.export); a path
+report as CSV or JSON, the Examples tab's suspects as CSV. Each file is written whole or not at all (engine.runs.export); a path
 that cannot be written is named in the status bar and the log."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ log = logging.getLogger("overfit_lab")
 
 
 class Exports(QObject):
-    """Handed what it saves: the window (as a picture), the plots, the gallery, and `say`
-    for the status line."""
+    """Handed what it saves: the window (as a picture), the plots, the gallery, the Examples
+    tab (its ranking), and `say` for the status line."""
 
-    def __init__(self, window, *, plots, gallery, say):
+    def __init__(self, window, *, plots, gallery, say, examples=None):
         super().__init__(window)
         self.window, self.plots, self.gallery, self.say = window, plots, gallery, say
+        self.examples = examples
         self.run_dir: str | None = None  # the current run's folder, once its run has started
         self.report = None  # the last evaluation shown
 
@@ -144,6 +145,32 @@ class Exports(QObject):
 
         return self._write("evaluation report", lambda p: write_report(self.report, p), path)
 
+    def suspects_action_follows_the_tab(self, action) -> None:
+        """The menu entry is enabled while the Examples tab shows a run's examples (hidden, the
+        tab is not redrawn, but its tally grows)."""
+        action.setEnabled(False)
+        self.examples.ranking_shown.connect(action.setEnabled)
+
+    @Slot()
+    def suspects_csv(self) -> None:
+        view = self.examples
+        if view is None or view.tally is None:
+            self.say("no suspects to export yet: train a run, or open one in the Examples tab")
+        elif not view.tally.epochs:
+            self.say("no suspects to export yet: they are ranked after the run's first epoch")
+        else:
+            score = view.score_box.currentText()
+            self._ask_then(self.save_suspects, "Export the suspects as CSV", f"suspects-{score}.csv",
+                           "CSV (*.csv)")
+
+    def save_suspects(self, path: str) -> bool:
+        """The Examples tab's ranking as shown (its score), most suspect first, UTF-8."""
+        from engine.core.files import atomic_write_text
+
+        view = self.examples
+        text = suspects_table(view.tally, view.score_box.currentText())
+        return self._write("suspects", lambda p: atomic_write_text(p, text), path)
+
     def _write(self, what: str, write, path: str) -> bool:
         try:
             write(path)
@@ -156,3 +183,26 @@ class Exports(QObject):
         log.error("export: %s", text)
         self.say(f"export failed: {text}")
         return False
+
+
+def suspects_table(tally, score: str) -> str:
+    """CSV text: rank, the example's index in the training split (and its file, for an image
+    folder), given and predicted class (number and name; predicted at the lowest validation
+    loss, as the gallery captions it), the score (higher: more suspect), and where labels were
+    corrupted on purpose, the true class."""
+    import csv
+    import io
+
+    names, files, corrupted = tally.class_names, tally.files, tally.corrupted_on_purpose
+    values, predicted = tally.score(score), tally.predicted_at_turn()
+    out = io.StringIO()
+    table = csv.writer(out, lineterminator="\n")
+    table.writerow(["rank", "index", *(["file"] if files else []), "given", "given_name", "predicted",
+                    "predicted_name", score, *(["true", "true_name", "corrupted"] if corrupted else [])])
+    for rank, i in enumerate(tally.order(score), 1):
+        row = [rank, int(tally.positions[i]), *([files[i]] if files else []), int(tally.given[i]),
+               names[tally.given[i]], int(predicted[i]), names[predicted[i]], f"{values[i]:.6g}"]
+        if corrupted:
+            row += [int(tally.true[i]), names[tally.true[i]], int(tally.corrupted[i])]
+        table.writerow(row)
+    return out.getvalue()

@@ -9,11 +9,13 @@
                 finds them, per epoch (AUROC, precision at k), with the epoch of lowest
                 validation loss marked: the network knew which labels were wrong, then
                 memorized them.
-  the example   its image, given / true / predicted label and its margin over the epochs.
+  the example   its image, given / true / predicted label and its margin over the epochs; an
+                image folder's file, its full path selectable and copied by Copy path.
   suspects      the gallery, most suspect first, paged (gui.panels.suspects_gallery).
 
 The panel shows an engine.runs.tally.ExampleTally; the controller (gui.controllers.examples)
-feeds it."""
+feeds it. Its content scrolls where the window cannot hold it: with Larger text at 1280 x 720 its
+minimum height made the window grow past the screen."""
 
 from __future__ import annotations
 
@@ -22,11 +24,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -35,15 +41,14 @@ from PySide6.QtWidgets import (
 from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
-from gui.plotting.point_cloud import PointCloud, fitted_top
+from gui.plotting.point_cloud import PointCloud
 
 CLEAN, CORRUPTED = "#4a78b5", "#e0452b"
 BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3, more of the epochs
 MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
            "probability the network gave its label over the epochs) and variability (how much that probability "
            "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
-           "until the network memorizes them and they climb. Click a point to see the example. The axes fit the "
-           "points: an MSE run's confidence is its output for the label (clipped to 0–1), far below 1.")
+           "until the network memorizes them and they climb. Click a point to see the example.")
 QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
                "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
                "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
@@ -56,6 +61,7 @@ class ExamplesView(QWidget):
     clean_wanted = Signal()  # Train without the suspects…
     open_wanted = Signal()  # Open a run's examples…
     score_changed = Signal(str)
+    ranking_shown = Signal(bool)  # whether a run's examples are on the tab (File ▸ Export the suspects)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -65,7 +71,15 @@ class ExamplesView(QWidget):
         self.points = False
         self.run_label = "run"
         self.text_scale = 1.0
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()  # the tab's minimum height never sets the window's
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll)
+        content = QWidget()
+        self.scroll.setWidget(content)
+        layout = QVBoxLayout(content)
         top = QHBoxLayout()
         self.summary = QLabel("Train a run: each training example's dynamics appear here as it trains.")
         self.summary.setWordWrap(True)
@@ -103,7 +117,7 @@ class ExamplesView(QWidget):
         self.map_plot.setXRange(0, 0.5, padding=0.02)  # a probability's spread is at most 0.5
         self.map_plot.setYRange(0, 1, padding=0.02)
         self.map_plot.getPlotItem().vb.disableAutoRange()
-        self.map_plot.setMinimumHeight(220)
+        self.map_plot.setMinimumHeight(180)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
         self.map_key = QLabel()  # what the colours mean, under the map (a legend inside would cover points)
         self.map_key.setWordWrap(True)
@@ -131,6 +145,19 @@ class ExamplesView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.path_field = QLineEdit()  # an image folder's file: the whole path, however long, selectable
+        self.path_field.setReadOnly(True)
+        self.copy_path = QPushButton("Copy path")
+        self.copy_path.setToolTip("Copy the example's file path to the clipboard")
+        self.copy_path.clicked.connect(self._on_copy_path_clicked)
+        path_row = QWidget()
+        pr = QHBoxLayout(path_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(QLabel("file:"))
+        pr.addWidget(self.path_field, 1)
+        pr.addWidget(self.copy_path)
+        self.path_row = path_row
+        path_row.hide()
         self.margin_plot = make_plot("Its margin", "margin")
         self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
                                     "the network preferred another class.")
@@ -141,8 +168,9 @@ class ExamplesView(QWidget):
         d.setContentsMargins(0, 0, 0, 0)
         d.addWidget(self.image, 0, 0, Qt.AlignmentFlag.AlignTop)
         d.addWidget(self.detail, 0, 1)
-        d.addWidget(self.margin_plot, 1, 0, 1, 2)
-        d.setRowStretch(1, 1)
+        d.addWidget(path_row, 1, 0, 1, 2)
+        d.addWidget(self.margin_plot, 2, 0, 1, 2)
+        d.setRowStretch(2, 1)
         d.setColumnStretch(1, 1)
 
         self.gallery = SuspectsGallery()
@@ -181,10 +209,12 @@ class ExamplesView(QWidget):
         self.turn_line.hide()
         self.image.clear()
         self.detail.setText("")
+        self._show_path(None)
         self.summary.setText(text)
         self.map_key.setText("")
         self.train_button.setEnabled(False)
         self.gallery.start(None, None)
+        self.ranking_shown.emit(False)
 
     def start(self, tally, images, label: str, points: bool = False) -> None:
         """A new run's examples (no epoch yet). `points`: a 2-D toy set (no images to show)."""
@@ -198,6 +228,7 @@ class ExamplesView(QWidget):
         self.turn_line.hide()
         self.image.clear()
         self.detail.setText("Click a point of the data map or a suspect to see it here.")
+        self._show_path(None)
         self.train_button.setEnabled(False)
         self._legend(tally)
         self.quality_plot.setVisible(tally.corrupted_on_purpose)
@@ -206,6 +237,7 @@ class ExamplesView(QWidget):
             "look at them in the gallery (with data.label_noise > 0 this plot shows how well they are found)."))
         self.gallery.start(tally, images)
         self._summary()
+        self.ranking_shown.emit(True)  # (ranked from its first epoch on)
 
     def refresh(self) -> None:
         """The tally gained an epoch: redraw what shows it."""
@@ -220,9 +252,6 @@ class ExamplesView(QWidget):
             groups = np.where(c <= 1 / 3, 0, np.where(c <= 2 / 3, 1, 2))
             colors = list(BY_CORRECTNESS)
         self.cloud.set_points(t.variability, t.confidence, groups, colors)
-        # The axes fitted to the points (an MSE run's confidences all lie below 0.2).
-        self.map_plot.setRange(xRange=(0, fitted_top(t.variability, 0.5, 0.1)),
-                               yRange=(0, fitted_top(t.confidence, 1.0, 0.2)), padding=0.02)
         if self.selected is not None:
             self.cloud.highlight((t.variability[self.selected], t.confidence[self.selected]))
         if t.corrupted_on_purpose:
@@ -291,8 +320,7 @@ class ExamplesView(QWidget):
                          f"AUM {-t.score('aum')[example]:+.2f} · suspect no. {rank:,} of {t.size:,}")
             self.margin_curve.setData(t.epochs, t.margin_history(example))
             self.cloud.highlight((t.variability[example], t.confidence[example]))
-        if t.files:
-            lines.append(f"file: {t.files[example]}")
+        self._show_path(t.files[example] if t.files else None)
         self.detail.setText("<br>".join(lines))
         self._show_image(example)
 
@@ -305,6 +333,15 @@ class ExamplesView(QWidget):
         fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
         image = QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
         self.image.setPixmap(QPixmap.fromImage(image).scaled(112, 112, Qt.AspectRatioMode.KeepAspectRatio))
+
+    def _show_path(self, path: str | None) -> None:
+        self.path_row.setVisible(path is not None)
+        self.path_field.setText(path or "")
+        self.path_field.setToolTip(path or "")
+        self.path_field.setCursorPosition(len(path or ""))  # the file's own name in view, the rest scrolls
+
+    def _on_copy_path_clicked(self) -> None:
+        QApplication.clipboard().setText(self.path_field.text())
 
     def _on_map_clicked(self, event) -> None:
         vb = self.map_plot.getPlotItem().vb

@@ -35,7 +35,7 @@ from gui.panels.settings import SettingsPanel
 from gui.window import menus
 from gui.window.closing import CloseGuard
 from gui.window.dispatch import EventRouter
-from gui.window.geometry import FirstLaunchFit
+from gui.window.geometry import FirstLaunchFit, KeepOnScreen
 from gui.window.keys import RunKeys
 from gui.window.persistence import SettingsStore
 from gui.window.run_state import IDLE, RunState, enable_actions, follow_live
@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.session.failed.connect(self._on_session_failed)
         self.settings_panel.setting_changed.connect(self.session.submit_live)
         self.actions = self._build_actions()
-        self.exports = Exports(self, plots=self.plots, gallery=self.evaluation.gallery, say=self.status.say)
+        self.exports = Exports(self, plots=self.plots, gallery=self.evaluation.gallery, say=self.status.say,
+                               examples=self.examples_view)
         self.runs_dock = RunsDock(self, settings_dock=dock, settings_panel=self.settings_panel, store=self.store,
                                   runs_dir=self.runs_dir, experiment_view=self.experiment_view, show_tab=self.show_tab,
                                   say=self.status.say, current_run_dir=lambda: self.exports.run_dir)
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
             self.plots.show_layer_plots(False)
         if not self.store.restore_geometry(self):
             self.first_fit = FirstLaunchFit(self)  # 1400 x 900, or what a smaller screen holds
+        self.on_screen = KeepOnScreen(self)  # never larger than the screen, whatever the text size
 
     # ---- construction ---------------------------------------------------------------
     def _connect_runs_requests(self) -> None:
@@ -201,7 +203,8 @@ class MainWindow(QMainWindow):
                        ("Export the plots as SVG…", self.exports.plots_svg, None),
                        ("Export the run's epoch metrics as CSV…", self.exports.metrics_csv, None),
                        ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None),
-                       ("Export the gallery as a contact sheet…", self.exports.gallery_png, None), None,
+                       ("Export the gallery as a contact sheet…", self.exports.gallery_png, None),
+                       ("Export the suspects as CSV…", self.exports.suspects_csv, None), None,
                        ("Quit", self.close, keys.Quit)]),
             ("E&xperiments", self.experiments.menu_entries()),
             ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
@@ -209,6 +212,7 @@ class MainWindow(QMainWindow):
                        ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True)]),
             ("&Help", [("Where are my runs and logs?", self._on_where_triggered, None),
                        ("About Overfit Lab", partial(dialogs.about, self), None)])])
+        self.exports.suspects_action_follows_the_tab(self.menu_actions["Export the suspects as CSV…"])
 
     def scale_text(self, factor: float) -> None:
         """View > Larger / Smaller text: the plots, and every other text of the app, for the

@@ -109,6 +109,7 @@ def test_open_a_run_shows_a_headless_runs_examples_with_their_images(qtbot, wind
     view = window.examples_view
     view.open_button.click()
     assert window.tabs.currentWidget() is view
+    qtbot.waitUntil(lambda: window.examples.folder == folder, timeout=RUN_TIMEOUT)  # read off the GUI thread
     assert view.tally.size == 256 and len(view.tally.epochs) == 4 and view.tally.corrupted.sum() == 77
     qtbot.waitUntil(lambda: view.images is not None, timeout=RUN_TIMEOUT)
     assert view.images.shape == (256, 28, 28, 1)
@@ -118,6 +119,7 @@ def test_open_a_run_shows_a_headless_runs_examples_with_their_images(qtbot, wind
     old = run_single(tiny_config({"run.record_examples": False}), runs_dir=tmp_path / "old").run_dir
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(old))
     view.open_button.click()
+    qtbot.waitUntil(lambda: window.examples.notice is not None, timeout=RUN_TIMEOUT)
     assert "recorded no per-example dynamics" in window.examples.notice.text()
 
 
@@ -146,6 +148,7 @@ def test_a_run_opened_while_another_trains_stays_on_screen(qtbot, window, tmp_pa
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
     view = window.examples_view
     view.open_button.click()
+    qtbot.waitUntil(lambda: window.examples.folder == folder, timeout=RUN_TIMEOUT)
     shown = []
     window.epoch_shown.connect(shown.append)
     qtbot.waitUntil(lambda: len(shown) >= 3, timeout=RUN_TIMEOUT)  # the live run goes on training
@@ -183,6 +186,7 @@ def test_reset_clears_an_opened_run_too(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
     view = window.examples_view
     view.open_button.click()
+    qtbot.waitUntil(lambda: window.examples.folder == folder, timeout=RUN_TIMEOUT)
     assert view.tally is not None and view.train_button.isEnabled()
     window.actions["reset"].trigger()
     assert view.tally is None and not view.train_button.isEnabled() and window.examples.folder is None
