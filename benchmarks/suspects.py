@@ -70,7 +70,7 @@ def detector(preset: str, seeds, eval_pass: bool, runs: Path) -> list[Path]:
         s = read_suspects(trial.run_dir)
         d = s.dynamics
         parts = [f"{preset} seed {seed}: lowest val loss at epoch {s.turn}; default count without ground truth "
-                 f"{scores.suggested_count(d.margin, s.val_losses)} (corrupted: {int(d.corrupted.sum())})"]
+                 f"{scores.estimated_count(d.predicted, d.given, s.val_losses)} (corrupted: {int(d.corrupted.sum())})"]
         for name in scores.SCORES:
             r = read_suspects(trial.run_dir, name).ranking
             parts.append(f"  {name:<12} AUROC {r.auroc:.3f}  precision at {r.k} {r.precision_at_k:.3f}"

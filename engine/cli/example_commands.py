@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.core.arguments import COMMANDS, EXIT_BAD_INPUT, EXIT_OK, refuse
 from engine.core.config import TOY_DATASETS, ConfigError
-from engine.runs.scores import DEFAULT_SCORE, SCORE_HELP, SCORES
+from engine.runs.scores import DEFAULT_SCORE, MIN_SCORED, SCORE_HELP, SCORES
 
 TEXT_TOP = 20  # rows printed without --top (with --json: all)
 
@@ -48,8 +48,9 @@ def cmd_suspects(args) -> int:
         return EXIT_OK
     scored = f"epochs 1–{r.upto}" if r.upto > 1 else "epoch 1"
     print(f"{s.path}: {d.size:,} training examples, {len(d.epochs)} epochs recorded ({s.status}); "
-          f"ranked by {r.score_name} over {scored}" + (f" (lowest validation loss at epoch {s.turn})"
-                                                       if s.turn and r.score_name == "aum" else ""))
+          f"ranked by {r.score_name} over {scored}"
+          + (f" (the scoring epochs: up to the lowest validation loss, epoch {s.turn}, at least the "
+             f"{_ordinal(MIN_SCORED)})" if s.turn and r.score_name == "aum" else ""))
     if d.corrupted_on_purpose:
         print(f"against the {r.k:,} labels corrupted on purpose: AUROC {_figure(r.auroc)}, "
               f"precision at {r.k:,} {_figure(r.precision_at_k)}"
@@ -57,12 +58,14 @@ def cmd_suspects(args) -> int:
     width = max([len(n) for n in d.class_names] + [9])
     print("score: higher = more suspect (aum: minus the mean margin; confidence, correctness: minus "
           "theirs; variability, forgetting: as they are)")
-    head = f"{'rank':>5} {'index':>6}  {'given':<{width}}  {'predicted':<{width}}  {'score':>8}"
+    print(f"other: the class that beat the given label most often over epochs 1–{s.scored_epochs} (before the network "
+          "memorized it; what --relabel gives), '-' where the given label led every time")
+    head = f"{'rank':>5} {'index':>6}  {'given':<{width}}  {'other':<{width}}  {'score':>8}"
     if d.corrupted_on_purpose:
         head += f"  {'true':<{width}}"
     print(head + ("  file" if d.files else ""))
     for i, row in enumerate(rows, 1):
-        line = (f"{i:>5} {row['index']:>6}  {row['given_name']:<{width}}  {row['predicted_name']:<{width}}  "
+        line = (f"{i:>5} {row['index']:>6}  {row['given_name']:<{width}}  {row['other_name'] or '-':<{width}}  "
                 f"{row['score']:>8.3f}")
         if d.corrupted_on_purpose:
             line += f"  {d.class_names[row['true']] if row['corrupted'] else '(as given)':<{width}}"
@@ -70,6 +73,10 @@ def cmd_suspects(args) -> int:
     if len(rows) < d.size and args.top is None:
         print(f"(the first {len(rows)} of {d.size:,}; --top K for more, --json for all)")
     return EXIT_OK
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _figure(value: float | None) -> str:
@@ -84,10 +91,16 @@ def _runs_root(folder: Path) -> Path:
 
 
 def cmd_clean(args) -> int:
-    from engine.cli.main import EXIT_CODES, ConsoleProgress
+    from engine.cli.console import EXIT_CODES, ConsoleProgress
     from engine.core.config import Config
     from engine.core.control import RunControl, stop_on_sigint
-    from engine.experiments.cleaning import cleaned_changes, refuse_unfinished
+    from engine.experiments.cleaning import (
+        cleaned_changes,
+        count_text,
+        edits_text,
+        refuse_unfinished,
+        twin_plan,
+    )
     from engine.experiments.experiment import run_single
 
     try:
@@ -96,26 +109,48 @@ def cmd_clean(args) -> int:
         reference = Config.load(s.path / "config.json")
         changes, notes = cleaned_changes(reference.to_dict(), s, args.top, args.relabel)
         config = reference.with_updates(changes)
+        plan = twin_plan(s, notes)
     except _failures() as exc:
         return refuse(exc)
     took = notes["cleaned"]
-    print(f"{'relabelling' if args.relabel else 'removing'} the {took['top']:,} most suspect of "
-          f"{s.dynamics.size:,} training examples ({took['score']} over epochs 1–{took['epochs_scored']})"
-          + (f"; {int(s.dynamics.corrupted[s.ranking.order[:took['top']]].sum()):,} of them were corrupted on purpose"
-             if s.dynamics.corrupted_on_purpose else ""))
+    print(f"{'relabelling' if args.relabel else 'removing'} the most suspect of {s.dynamics.size:,} training "
+          f"examples ({took['score']} over epochs 1–{took['epochs_scored']}): "
+          f"{count_text(s, took['top'], took['estimated'])}")
+    if args.relabel:
+        print(f"{took['changed']:,} of them get a new label (the class that beat theirs most often over epochs "
+              f"1–{took['epochs_scored']}); {took['top'] - took['changed']:,} keep theirs (it led every time)")
+    if s.edits:
+        print(f"the run's {len(s.edits)} live edit{'s' if len(s.edits) > 1 else ''}, made again in the twin at the "
+              "same point of the same epoch:")
+        for line in edits_text(s.edits):
+            print(f"  {line}")
     if config.data.dataset in TOY_DATASETS:
         print("a toy set: the twin trains on the same points without the suspects (their decision boundary "
               "shows the difference; there are no images to show)")
     with stop_on_sigint(RunControl()) as control:
         trial = run_single(config, control=control, subscribers=[ConsoleProgress()],
-                           runs_dir=args.out or _runs_root(s.path), notes=notes)
+                           runs_dir=args.out or _runs_root(s.path), notes=notes, plan=plan)
     result = trial.result
     if result.bad_input:
         print(f"error: {result.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{result.reason}: {result.message}")
+    if trial.run_dir is not None:
+        _compare(s.path, trial.run_dir)
     print(trial.run_dir)
     return EXIT_CODES[result.reason]
+
+
+def _compare(original: Path, twin: Path) -> None:
+    from engine.experiments.cleaning import compare_text
+    from engine.runs.reader import read_run
+
+    try:
+        lines = compare_text(read_run(original), read_run(twin))
+    except (OSError, ValueError) as exc:
+        lines = [f"the run and its twin could not be compared: {exc}"]
+    for line in lines:
+        print(line)
 
 
 def add_commands(sub) -> None:
@@ -131,9 +166,11 @@ def add_commands(sub) -> None:
             p.set_defaults(func=cmd_suspects)
         else:
             p.add_argument("--top", type=int, metavar="K",
-                           help="how many to take out (default: as many as were corrupted on purpose, else "
-                                "those whose AUM is negative)")
-            p.add_argument("--relabel", action="store_true", help="give them the class predicted instead of removing them")
+                           help="how many to take out (default: estimated from the run's own dynamics, never "
+                                "from the labels it corrupted on purpose)")
+            p.add_argument("--relabel", action="store_true",
+                           help="give each the class that beat its label most often over the scoring epochs (before "
+                                "the network memorized it) instead of removing it; one its label always beat keeps it")
             p.add_argument("--out", metavar="DIR", help="runs folder for the twin (default: beside the run, or "
                            "beside its experiment)")
             p.set_defaults(func=cmd_clean)

@@ -28,6 +28,9 @@ REASON_TEXT = {COMPLETED: "finished", EARLY_STOPPED: "stopped early", USER_STOPP
                DIVERGED: "diverged", FAILED: "failed"}
 # Ended runs whose weights can be evaluated.
 USABLE = (COMPLETED, EARLY_STOPPED, USER_STOPPED)
+# Runs that ran their course (all epochs, or early stopping's): what a cleaned twin and a
+# comparison of finished runs take.
+FINISHED = (COMPLETED, EARLY_STOPPED)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,45 @@
-"""A run cleaned of its suspects: its twin (same settings and seed) without the top K
-examples of its ranking, or with their labels replaced by the class predicted. No torch."""
+"""A run cleaned of its suspects: its twin (same settings, seed and live edits) without the
+top K examples of its ranking, or with their labels replaced by the class that beat them
+while the network learned the patterns. No torch.
+
+How many: K from the user, or estimated from the run's own dynamics (scores.estimated_count:
+never from the labels corrupted on purpose, which a real user would not know; where they
+are known the estimate is reported against them). The run's live edits (SettingsApplied in
+its metrics.jsonl) are made again in the twin at the same point of the same epoch (REPLAY)."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
+from engine.core import events as ev
 from engine.core.config import ConfigError
 from engine.core.files import command_hint, shell_quote
 from engine.runs import scores
+from engine.runs.reader import SUMMARY_KEYS
 from engine.runs.suspects import Suspects, read_suspects
 
 CLEAN = "clean"  # a plan's entry {"clean": {"trial": 0, "top": K or None, "relabel": false}}
-FINISHED = ("completed", "early_stopped")
+REPLAY = "replay"  # a plan's entry {"replay": {"steps_per_epoch": B, "edits": [...]}}: see replay_entry
 
 
 def default_count(s: Suspects) -> int:
-    """How many to take out: as many as were corrupted on purpose, where the run did that;
-    otherwise those whose AUM (up to the lowest validation loss) is negative."""
+    """How many to take out when the user does not say: estimated from the run's own
+    dynamics (scores.estimated_count), never from the labels corrupted on purpose."""
     d = s.dynamics
+    return max(1, min(scores.estimated_count(d.predicted, d.given, s.val_losses), d.size - 1))
+
+
+def count_text(s: Suspects, top: int, estimated: bool) -> str:
+    """How many are taken and where that number comes from: "estimated 312 (truth: 300
+    corrupted on purpose)" where the run corrupted labels itself."""
+    d = s.dynamics
+    text = f"estimated {top:,} from the run's dynamics" if estimated else f"{top:,} (--top)"
     if d.corrupted_on_purpose:
-        return int(d.corrupted.sum())
-    return max(1, scores.suggested_count(d.margin, s.val_losses))
+        hit = int(d.corrupted[s.ranking.order[:top]].sum())
+        text += f" (truth: {int(d.corrupted.sum()):,} corrupted on purpose; {hit:,} of the {top:,} were)"
+    return text
 
 
 def check_top(s: Suspects, top: int) -> None:
@@ -33,38 +51,59 @@ def check_top(s: Suspects, top: int) -> None:
 
 def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabel: bool = False
                     ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(changes to the reference run's settings, notes for the twin's summary)."""
+    """(changes to the reference run's settings, notes for the twin's summary). Relabelled:
+    only the suspects some other class beat during the scoring epochs get a new label (it);
+    the others keep theirs, and only real changes are counted."""
+    estimated = top is None
     top = default_count(s) if top is None else top
     check_top(s, top)
     rows = s.rows(top)
     data, name = reference.get("data", {}), reference.get("run", {}).get("name") or "run"
     if relabel:
-        taken = {r["index"] for r in rows}
+        moved = [r for r in rows if r["other"] is not None]
+        if not moved:
+            raise ConfigError("--top", top, f"more suspects: the given label of each of the {top:,} most suspect "
+                                            "led at every scoring epoch, so there is no other class to give them")
+        taken = {r["index"] for r in moved}
         kept = [p for p in data.get("relabel", []) if p[0] not in taken]
-        changes = {"data.relabel": sorted(kept + [[r["index"], r["predicted"]] for r in rows])}
-        what = f"{len(changes['data.relabel']):,} suspects relabelled"
+        changes = {"data.relabel": sorted(kept + [[r["index"], r["other"]] for r in moved])}
+        what, changed = f"{len(changes['data.relabel']):,} suspects relabelled", len(moved)
     else:
-        changes = {"data.remove": sorted(set(data.get("remove", [])) | {r["index"] for r in rows})}
-        what = f"{len(changes['data.remove']):,} suspects removed"
+        before = set(data.get("remove", []))
+        changes = {"data.remove": sorted(before | {r["index"] for r in rows})}
+        what, changed = f"{len(changes['data.remove']):,} suspects removed", len(changes["data.remove"]) - len(before)
     name = re.sub(r" \([\d,]+ suspects (removed|relabelled)\)$", "", name)  # a clean of a clean: one count
     changes["run.name"] = f"{name} ({what})"
     notes = {"twin_of": str(s.path), "cleaned": {"top": top, "relabel": relabel, "score": s.ranking.score_name,
-                                                  "epochs_scored": s.ranking.upto}}
+                                                  "epochs_scored": s.ranking.upto, "changed": changed,
+                                                  "estimated": estimated}}
+    if estimated and s.dynamics.corrupted_on_purpose:
+        notes["cleaned"]["corrupted_on_purpose"] = int(s.dynamics.corrupted.sum())
     return changes, notes
 
 
-def why_not_cleanable(s: Suspects) -> str | None:
-    """Why a twin cannot be trained from this run yet (None: it can). It can from a run that
-    completed or stopped early, or that was stopped after its validation loss turned upwards
-    (its ranking has seen where memorizing began)."""
-    done = len(s.dynamics.epochs)
-    turned = s.turn is not None and s.turn < done
-    if s.status in FINISHED or (s.status == "user_stopped" and turned):
+def not_cleanable_yet(status: str, recorded: int, turn: int | None, planned: int | None = None) -> str | None:
+    """Why a twin cannot be trained from a run yet (None: it can), from how it ended, the
+    epochs of dynamics it recorded and its epoch of lowest validation loss: it can from a run
+    that completed or stopped early, or that was stopped after its validation loss turned
+    upwards (its ranking has seen where memorizing began). The window and `main.py clean`
+    both ask this."""
+    if recorded == 0:
+        return "the run recorded no epoch of per-example dynamics"
+    turned = turn is not None and turn < recorded
+    if status in ev.FINISHED or (status == ev.USER_STOPPED and turned):
         return None
-    return (f"this run is {s.status} after {done} of {s.planned_epochs or '?'} epochs, before its validation "
-            "loss turned upwards: its ranking has not yet seen where memorizing begins. Its suspects so far can be "
-            f"listed ({command_hint()} suspects {shell_quote(s.path)}); a cleaned twin is trained from a run that completed, "
-            "stopped early, or was stopped after its lowest validation loss")
+    return (f"this run is {status} after {recorded} of {planned or '?'} epochs, before "
+            "its validation loss turned upwards: its ranking has not yet seen where memorizing begins")
+
+
+def why_not_cleanable(s: Suspects) -> str | None:
+    """not_cleanable_yet for a run folder's suspects, with what can be done instead."""
+    why = not_cleanable_yet(s.status, len(s.dynamics.epochs), s.turn, s.planned_epochs)
+    if why is None:
+        return None
+    return (f"{why}. Its suspects so far can be listed ({command_hint()} suspects {shell_quote(s.path)}); a cleaned "
+            "twin is trained from a run that completed, stopped early, or was stopped after its lowest validation loss")
 
 
 def refuse_unfinished(s: Suspects) -> None:
@@ -89,3 +128,69 @@ def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
     own = {**trial.live_edits, **trial.changes}  # what made trial `index` differ from the base
     extra = {k: v for k, v in entry.items() if k != CLEAN}
     return {**own, **changes, **extra}, notes
+
+
+# ---- the run's live edits, made again in its twin ----------------------------------------
+def twin_plan(s: Suspects, notes: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan of the run's cleaned twin: one trial that makes the run's live edits again
+    (each SettingsApplied of its metrics.jsonl, with the step and epoch it was made at, and
+    the run's batches per epoch, so a twin with fewer examples — fewer batches — makes it at
+    the same point of the same epoch: twin_step). `notes` (the twin's summary) lists them."""
+    if not s.edits:
+        return [{}]
+    notes.setdefault("cleaned", {})["replayed_edits"] = s.edits
+    return [{REPLAY: {"steps_per_epoch": s.steps_per_epoch, "edits": s.edits}}]
+
+
+def twin_step(step: int, epoch: int, steps_per_epoch: int, twin_steps_per_epoch: int) -> int:
+    """The twin's step for an edit made after `step` batches, in `epoch`: as far into the
+    same epoch (the same step where the epochs have as many batches)."""
+    within = step - (epoch - 1) * steps_per_epoch
+    if steps_per_epoch == twin_steps_per_epoch or within <= 0:
+        return (epoch - 1) * twin_steps_per_epoch + max(within, 0)
+    return (epoch - 1) * twin_steps_per_epoch + min(round(within * twin_steps_per_epoch / steps_per_epoch),
+                                                    twin_steps_per_epoch - 1)
+
+
+def edits_text(edits: list[dict]) -> list[str]:
+    """One line per live edit: "epoch 3 (step 40): regularization.weight_decay 0.0 -> 0.01"."""
+    return [f"epoch {e['epoch']} (step {e['step']}): "
+            + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in e["changes"].items()) for e in edits]
+
+
+# ---- the twin against the run -----------------------------------------------------------
+def compare_text(original, twin) -> list[str]:
+    """The run's and its twin's best validation accuracy and loss (and the run's test
+    evaluation, only where one was recorded: the test split is not opened for this), and
+    whether the validation split can tell them apart. `original`, `twin`: RunRecords
+    (engine.runs.reader)."""
+    def best(run):
+        acc = [e["val_accuracy"] for e in run.epochs if _finite(e.get("val_accuracy"))]
+        loss = [e["val_loss"] for e in run.epochs if _finite(e.get("val_loss"))]
+        return (max(acc) if acc else None), (min(loss) if loss else None)
+
+    (a0, l0), (a1, l1) = best(original), best(twin)
+    if a0 is None or a1 is None:
+        return ["no validation accuracy to compare (a run with no finished epoch)"]
+    lines = [f"best validation accuracy: run {a0:.1%}, twin {a1:.1%} ({(a1 - a0) * 100:+.1f} points); lowest "
+             f"validation loss: run {l0:.4f}, twin {l1:.4f}"]
+    n = next((e.get("val_size") for e in original.events if e.get("event") == "RunStarted"), None)
+    if n:
+        p = (a0 + a1) / 2
+        se = math.sqrt(max(p * (1 - p), 1e-12) / n)  # one accuracy's binomial standard error on n examples
+        if abs(a1 - a0) < 2 * se:
+            lines.append(f"the validation split cannot tell them apart: {n:,} examples give each accuracy a standard "
+                         f"error of {se * 100:.1f} points, and the difference, {abs(a1 - a0) * 100:.1f} points, is "
+                         f"under 2 of them ({2 * se * 100:.1f}); a larger data.val_size would tell")
+        else:
+            lines.append(f"on {n:,} validation examples (standard error {se * 100:.1f} points) the difference is "
+                         f"{abs(a1 - a0) / se:.1f} standard errors")
+    test = original.summary.get(SUMMARY_KEYS["test"])
+    if isinstance(test, dict) and test.get("accuracy") is not None:
+        lines.append(f"the run's recorded test evaluation: accuracy {test['accuracy']:.1%} (the twin's test split is not "
+                     f"opened here: {command_hint()} evaluate {shell_quote(twin.path)} opens it, once)")
+    return lines
+
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)

@@ -9,7 +9,9 @@ trial also writes an experiment folder (experiment.json: the base, the plan, the
 the member runs), with its runs inside.
 
 A plan's entry {"clean": {"trial": i, "top": K}} is a twin of trial i without its K most
-suspect training examples (engine.experiments.cleaning), resolved when it is reached.
+suspect training examples (engine.experiments.cleaning), resolved when it is reached. An
+entry's {"replay": {...}} makes another run's live edits again in the trial, at the same
+point of the same epoch (a cleaned twin of a run whose settings were edited as it trained).
 
 A generator plan is sent each trial's TrialFinished and may yield the next changes from
 it (`changes = yield ...`): that is how a search proposes trials from results.
@@ -39,7 +41,7 @@ from engine.core.control import RunControl
 from engine.core.files import atomic_write_json
 from engine.core.runtime import resolve_device
 from engine.data.bundle import DataBundle, load_data
-from engine.experiments.cleaning import CLEAN, resolve_clean
+from engine.experiments.cleaning import CLEAN, REPLAY, resolve_clean, twin_step
 from engine.runs.index import EXPERIMENT_FILE
 from engine.runs.reader import read_run, result_from_summary, writer_identity
 from engine.runs.writer import RunWriter
@@ -237,6 +239,7 @@ class Experiment:
     def _run_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
         for earlier in self.trials:  # keep results, not the objects that produced them
             earlier.trainer = None
+        replay = changes.pop(REPLAY, None)  # not a setting: made as the trial trains
         if index in self._kept:
             if CLEAN in changes:  # resolved when it ran: as recorded
                 changes = dict(self._kept[index].get("changes") or {})
@@ -256,6 +259,8 @@ class Experiment:
         trial = Trial(index, changes, config, live_edits=carried)
         self.trials.append(trial)
         callbacks = [*self.subscribers, _LiveEdits(self, index)]
+        if replay:
+            callbacks.append(_Replay(self.control, replay))
         writer = None
         root = self.path or self.runs_dir
         if root is not None:
@@ -322,14 +327,38 @@ class _LiveEdits(Callback):
             self.experiment._carry(self.index, changes, event.step, event.epoch)
 
 
+class _Replay(Callback):
+    """Makes recorded live edits again, through the run's RunControl as a user would: each
+    submitted after the batch it followed, so the trainer applies it before the next one (at
+    the start, before the first batch, for an edit made there)."""
+
+    def __init__(self, control: RunControl, spec: dict[str, Any]):
+        self.control, self.spec = control, spec
+        self.due: dict[int, dict[str, Any]] = {}
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.RunStarted):
+            original = self.spec.get("steps_per_epoch") or event.steps_per_epoch
+            for edit in self.spec.get("edits", []):
+                step = twin_step(edit["step"], edit["epoch"], original, event.steps_per_epoch)
+                self.due.setdefault(step, {}).update({k: new for k, (_old, new) in edit["changes"].items()})
+            self.on_batch_end(None, 0)
+
+    def on_batch_end(self, trainer, step: int) -> None:
+        updates = self.due.pop(step, None)
+        if updates:
+            self.control.submit_settings(updates)
+
+
 def _str(path) -> str | None:
     return None if path is None else str(path)
 
 
 def run_single(config: Config, *, control: RunControl | None = None,
                subscribers: Iterable[Callback] = (), runs_dir: str | Path | None = None,
-               notes: dict[str, Any] | None = None) -> Trial:
-    """One run as a plan of one: its run folder goes straight into `runs_dir`."""
-    experiment = Experiment(config, [{}], control=control, subscribers=subscribers, runs_dir=runs_dir,
+               notes: dict[str, Any] | None = None, plan: list[dict[str, Any]] | None = None) -> Trial:
+    """One run as a plan of one (`plan`: that one entry, a cleaned twin's replay, say): its
+    run folder goes straight into `runs_dir`."""
+    experiment = Experiment(config, plan or [{}], control=control, subscribers=subscribers, runs_dir=runs_dir,
                             notes=notes)
     return experiment.run().trials[0]

@@ -51,12 +51,14 @@ def curve_plan(key: str, values: list, seeds: list[int]) -> list[dict[str, Any]]
 def tour_plan() -> tuple[Config, list[dict[str, Any]]]:
     """The remedy tour: `overfit`, then each remedy preset as its twin (each remedy preset
     is `overfit` plus one remedy, same data, model and seed), then `overfit` cleaned: its
-    twin without the training examples its own dynamics rank most suspect."""
+    twin without the training examples its own dynamics rank most suspect, as many as its
+    dynamics estimate (engine.runs.scores.estimated_count) — not the number it corrupted,
+    which no other remedy is told."""
     base = load_preset("overfit")
     plan = [{"run.name": "overfit"}]
     for name in REMEDY_PRESETS:
         plan.append(differences(base, load_preset(name), skip=("run.seed", "run.device")))
-    plan.append({"clean": {"trial": 0}, "run.name": "cleaned"})  # overfit without its suspects (as many as it corrupted)
+    plan.append({"clean": {"trial": 0}, "run.name": "cleaned"})  # overfit without its suspects (as many as estimated)
     return base, plan
 
 

@@ -12,9 +12,10 @@ Scores, each over a range of epochs (rows of the [epochs, examples] arrays):
                went from predicted right to wrong; one never predicted right counts as
                forgotten more often than any other.
 
-The default ranking ("suspects") is AUM over the epochs up to the one with the lowest
-validation loss (at least MIN_SCORED of them): from then on the network memorizes, and a memorized wrong label's margin
-turns positive like a right one's. On `overfit` (1,000 images, 300 wrong labels) that
+The default ranking ("suspects") is AUM over the scoring epochs: 1 … the epoch of lowest
+validation loss, at least the MIN_SCORED-th (`scored_epochs`). From the lowest validation loss
+on the network memorizes, and a memorized wrong label's margin turns positive like a right
+one's. On `overfit` (1,000 images, 300 wrong labels) that
 ranks the wrong labels first with AUROC 0.96–0.97; over all 40 epochs, 0.81–0.84
 (benchmarks/suspects.py).
 """
@@ -28,7 +29,8 @@ import numpy as np
 SCORES = ("aum", "confidence", "variability", "correctness", "forgetting")
 DEFAULT_SCORE = "aum"
 SCORE_HELP = {
-    "aum": "Area Under the Margin up to the epoch of lowest validation loss: the given label's logit "
+    "aum": "Area Under the Margin over the scoring epochs (up to the lowest validation loss, at least "
+           "the 3rd): the given label's logit "
            "minus the largest other logit, averaged. Low: the network kept preferring another class "
            "while it learned the patterns. Most suspect first.",
     "confidence": "Cartography's confidence: the mean probability of the given label over the epochs. Low "
@@ -45,8 +47,8 @@ MIN_SCORED = 3  # AUM is averaged over at least this many epochs (where recorded
 
 
 def scored_epochs(val_losses: list[float], recorded: int) -> int:
-    """How many epochs the default ranking averages: up to the lowest validation loss, at
-    least MIN_SCORED, at most those recorded."""
+    """How many epochs the default ranking averages (the scoring epochs 1 … this): up to the
+    lowest validation loss, at least MIN_SCORED, at most those recorded."""
     return min(max(turn_epoch(val_losses[:recorded]) or recorded, MIN_SCORED), recorded)
 
 
@@ -123,9 +125,40 @@ def rank(margin: np.ndarray, probability: np.ndarray, correct: np.ndarray, val_l
     return r
 
 
-def suggested_count(margin: np.ndarray, val_losses: list[float]) -> int:
-    """How many to take out when the wrong labels are not known: the examples whose AUM up
-    to the lowest validation loss is negative (the network preferred another class on
-    average while it learned the patterns)."""
-    upto = scored_epochs(val_losses, len(margin))
-    return int((margin[:upto].mean(axis=0) < 0).sum())
+def estimated_count(predicted: np.ndarray, given: np.ndarray, val_losses: list[float]) -> int:
+    """How many labels look wrong, estimated from the run's own dynamics (no ground truth, no
+    noise setting): the examples the network never predicted as their given label over the
+    scoring epochs — while it learned the patterns, before it memorized. Toneva et al.'s
+    "never learned" examples, counted where memorizing has not yet begun. On `overfit` (300 of
+    1,000 labels wrong) 316–343 over seeds 0–3; the examples whose AUM is negative, 427–457,
+    count also the hard right ones the network had not learned yet (benchmarks/suspects.py)."""
+    upto = scored_epochs(val_losses, len(predicted))
+    if upto == 0:
+        return 0
+    return int((~(np.asarray(predicted)[:upto] == np.asarray(given)[None, :]).any(axis=0)).sum())
+
+
+NO_OTHER = -1  # other_class of an example whose given label led at every scoring epoch
+
+
+def other_class(predicted: np.ndarray, given: np.ndarray, upto: int) -> np.ndarray:
+    """Per example, the class that beat its given label most often over epochs 1 … `upto` (the
+    largest other logit of those epochs: the class AUM's margin is taken against when it is
+    negative; ties go to the later epoch's), or NO_OTHER where the given label led every
+    time. A relabelled suspect gets this class: the one the network preferred while it
+    learned the patterns, before it memorized the given label."""
+    predicted = np.asarray(predicted)[:upto]
+    n = predicted.shape[1] if predicted.ndim == 2 else len(given)
+    best = np.full(n, NO_OTHER, np.int64)
+    if predicted.size == 0:
+        return best
+    classes = int(max(predicted.max(), np.max(given))) + 1
+    votes = np.zeros((n, classes))
+    rows = np.arange(n)
+    for e, p in enumerate(predicted, start=1):
+        other = p != given
+        # a count; the fraction (under 1/2 summed over all the epochs) breaks ties by lateness
+        votes[rows[other], p[other]] += 1 + e / (upto + 1) ** 2
+    beaten = votes.max(axis=1) > 0
+    best[beaten] = votes[beaten].argmax(axis=1)
+    return best

@@ -4,7 +4,7 @@ cleaned twin takes out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,25 +24,42 @@ class Suspects:
     turn: int | None  # the epoch of lowest validation loss
     status: str
     planned_epochs: int | None
+    edits: list[dict] = field(default_factory=list)  # its live edits: {"step", "epoch", "changes": {key: [old, new]}}
+    steps_per_epoch: int | None = None
 
     @property
     def predicted(self) -> np.ndarray:
-        """The class each example was predicted as at the epoch of lowest validation loss
-        (before the network memorized its label; at least the MIN_SCORED-th), or at the last
-        epoch recorded."""
+        """The class each example was predicted as at the last scoring epoch (the lowest
+        validation loss, at least the MIN_SCORED-th; or the last recorded). Often the given
+        label, wrong or not: see `other`."""
+        return self.dynamics.predicted[self.scored_epochs - 1]
+
+    @property
+    def scored_epochs(self) -> int:
+        """The scoring epochs are 1 … this: up to the lowest validation loss, at least the
+        MIN_SCORED-th (scores.scored_epochs)."""
+        return scores.scored_epochs(self.val_losses, len(self.dynamics.epochs))
+
+    @property
+    def other(self) -> np.ndarray:
+        """The class that beat each example's given label most often over the scoring epochs
+        (scores.other_class; NO_OTHER where the given label led every time): what a relabelled
+        suspect gets."""
         d = self.dynamics
-        return d.predicted[scores.scored_epochs(self.val_losses, len(d.epochs)) - 1]
+        return scores.other_class(d.predicted, d.given, self.scored_epochs)
 
     def rows(self, top: int | None = None) -> list[dict]:
         """The ranking as records, most suspect first."""
         d, r = self.dynamics, self.ranking
         order = r.order if top is None else r.order[:top]
-        predicted, names = self.predicted, d.class_names
+        predicted, other, names = self.predicted, self.other, d.class_names
         out = []
         for i in order:
+            o = int(other[i])
             row = {"index": int(d.positions[i]), "given": int(d.given[i]), "predicted": int(predicted[i]),
-                   "score": float(r.score[i]), "given_name": names[d.given[i]],
-                   "predicted_name": names[predicted[i]]}
+                   "other": None if o == scores.NO_OTHER else o, "score": float(r.score[i]),
+                   "given_name": names[d.given[i]], "predicted_name": names[predicted[i]],
+                   "other_name": None if o == scores.NO_OTHER else names[o]}
             if d.corrupted_on_purpose:
                 row.update(true=int(d.true[i]), corrupted=bool(d.corrupted[i]))
             if d.files:
@@ -77,5 +94,9 @@ def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspec
     val_losses = [e.get("val_loss") for e in run.epochs][:len(dynamics.epochs)]
     ranking = scores.rank(dynamics.margin, dynamics.probability, dynamics.correct, val_losses, score,
                           dynamics.corrupted)
-    planned = (run.config.get("optim") or {}).get("epochs")
-    return Suspects(path, dynamics, ranking, val_losses, scores.turn_epoch(val_losses), run.status, planned)
+    optim = run.config.get("optim") or {}
+    edits = [{"step": e["step"], "epoch": e["epoch"], "changes": e["changes"]} for e in run.events
+             if e.get("event") == "SettingsApplied" and isinstance(e.get("changes"), dict)]
+    steps = run.summary.get("steps_per_epoch") or -(-dynamics.size // max(int(optim.get("batch_size") or 1), 1))
+    return Suspects(path, dynamics, ranking, val_losses, scores.turn_epoch(val_losses), run.status,
+                    optim.get("epochs"), edits, steps)

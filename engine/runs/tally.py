@@ -127,11 +127,20 @@ class ExampleTally:
         return np.argsort(-self.score(name), kind="mergesort")
 
     def predicted_at_turn(self) -> np.ndarray:
-        """Each example's predicted class at the epoch of lowest validation loss (before its
-        label was memorized), or at the last epoch."""
+        """Each example's predicted class at the last scoring epoch (the lowest validation
+        loss, at least the MIN_SCORED-th; or the last epoch): often its given label, wrong or
+        not — `other_class` is what a relabelled suspect gets."""
         if not self.predicted:
             return self.given.copy()
         return self.predicted[min(self.scored_epochs, len(self.predicted)) - 1].astype(np.int64)
+
+    def other_class(self) -> np.ndarray:
+        """Per example, the class that beat its given label most often over the scoring epochs
+        (engine.runs.scores.other_class; NO_OTHER where the given label led every time)."""
+        if not self.predicted:
+            return np.full(self.size, scores.NO_OTHER, np.int64)
+        upto = self.scored_epochs
+        return scores.other_class(np.stack(self.predicted[:upto]).astype(np.int64), self.given, upto)
 
     def margin_history(self, example: int) -> np.ndarray:
         return np.array([m[example] for m in self.margins], np.float32)

@@ -27,7 +27,6 @@ from gui import dialogs
 from gui.controllers.experiment_dialogs import CleanDialog
 from gui.panels.off_thread import OffThread
 
-FINISHED = (ev.COMPLETED, ev.EARLY_STOPPED)
 REDRAW_MS = 200  # the tab's redraw, at most 5 a second however short the epochs
 FOLLOW_MS = 2000  # how often an opened run still training is read for new epochs
 RUNNING = "running"  # engine.runs.reader's status of a run whose writer is alive
@@ -261,7 +260,12 @@ class Examples(QObject):
 
     # ---- Train without the suspects… -------------------------------------------------------
     def clean(self) -> None:
-        from engine.experiments.cleaning import cleaned_changes, default_count, refuse_unfinished
+        from engine.experiments.cleaning import (
+            cleaned_changes,
+            default_count,
+            refuse_unfinished,
+            twin_plan,
+        )
         from engine.runs.checked import UnreadableRun
         from engine.runs.dynamics import NoDynamics
         from engine.runs.suspects import read_suspects
@@ -275,9 +279,10 @@ class Examples(QObject):
         except (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError) as exc:
             self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
             return
-        self.dialog = CleanDialog(self.parent_window, s.dynamics.size, default_count(s),
-                                  s.dynamics.corrupted_on_purpose, s.ranking.score_name, Path(folder).name,
-                                  s.ranking.upto)
+        d = s.dynamics
+        self.dialog = CleanDialog(self.parent_window, d.size, default_count(s),
+                                  int(d.corrupted.sum()) if d.corrupted_on_purpose else None, s.ranking.score_name,
+                                  Path(folder).name, s.ranking.upto, s.edits, s.scored_epochs)
         if self.dialog.exec() != QDialog.DialogCode.Accepted:
             return
         top, relabel = self.dialog.values()
@@ -285,14 +290,17 @@ class Examples(QObject):
             reference = Config.load(Path(folder) / "config.json")
             changes, notes = cleaned_changes(reference.to_dict(), s, top, relabel)
             config = reference.with_updates(changes)
+            plan = twin_plan(s, notes)  # the run's live edits, made again at the same points
         except ConfigError as exc:
             self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
             return
-        what = f"{top:,} suspects {'relabelled' if relabel else 'removed'}"
-        if self.experiments.start(config, [{}], kind="twin", notes=notes,
-                                  say=f"twin of {Path(folder).name} with its {what}: same seed and settings"):
+        changed = notes["cleaned"]["changed"]
+        what = (f"{changed:,} of its {top:,} most suspect relabelled" if relabel else f"{top:,} suspects removed")
+        same = "same seed, settings and live edits" if s.edits else "same seed and settings"
+        if self.experiments.start(config, plan, kind="twin", notes=notes,
+                                  say=f"twin of {Path(folder).name} with its {what}: {same}"):
             self.experiments.view.show_runs([Path(folder)], f"{Path(folder).name} and its twin with its {what} "
-                                                            "(same seed and settings)")
+                                                            f"({same})")
             self.tabs.setCurrentWidget(self.experiments.view)
 
 
@@ -332,12 +340,11 @@ def _image_bytes(data: dict) -> int:
 
 
 def _cleanable(tally, status: str) -> tuple[bool, str]:
-    """(can a cleaned twin be trained from this run, why not): as engine.experiments.cleaning
-    decides for `main.py clean`."""
-    if tally is None or not tally.epochs:
+    """(can a cleaned twin be trained from this run, why not): the engine's rule, the one
+    `main.py clean` applies (engine.experiments.cleaning.not_cleanable_yet)."""
+    from engine.experiments.cleaning import not_cleanable_yet
+
+    if tally is None:
         return False, "the run recorded no epoch of per-example dynamics"
-    turned = tally.turn is not None and tally.turn < len(tally.epochs)
-    if status in FINISHED or (status == ev.USER_STOPPED and turned):
-        return True, ""
-    return False, (f"the run {ev.REASON_TEXT.get(status, status)} before its validation loss turned upwards, so its "
-                   "ranking has not seen where memorizing begins")
+    why = not_cleanable_yet(status, len(tally.epochs), tally.turn)
+    return why is None, why or ""

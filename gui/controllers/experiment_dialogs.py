@@ -211,34 +211,51 @@ class SearchDialog(QDialog):
 class CleanDialog(QDialog):
     """Train without the suspects…: how many, and removed or relabelled."""
 
-    def __init__(self, parent, size: int, suggested: int, known: bool, score: str, run: str = "the run",
-                 epochs: int = 0):
+    def __init__(self, parent, size: int, suggested: int, truth: int | None, score: str, run: str = "the run",
+                 epochs: int = 0, edits: list | None = None, scoring_epochs: int = 0):
+        """suggested: the count estimated from the run's dynamics; truth: how many labels the
+        run corrupted on purpose (None where it did not) — shown beside the estimate, never
+        used for it; edits: the run's live edits, made again in the twin."""
+        from engine.experiments.cleaning import edits_text
+
         super().__init__(parent)
         self.setWindowTitle("Train without the suspects")
         form = QFormLayout(self)
         scored = f"over epochs 1–{epochs}" if epochs > 1 else "over its first epoch"
+        upto = scoring_epochs or epochs
+        edits = list(edits or [])
+        replayed = ""
+        if edits:
+            replayed = (" Its live edits are made again at the same point of the same epoch:<br>"
+                        + "<br>".join(edits_text(edits)))
         about = QLabel(f"A twin of <b>{run}</b> — the same settings and seed — trained without the training "
                        f"examples its own dynamics rank most suspect (by {score}, {scored}), or with them "
-                       "relabelled to the class the network predicted. It is overlaid with the run in the "
-                       "Experiment tab.")
+                       f"relabelled to the class that beat their label most often over epochs 1–{upto}, before the "
+                       f"network memorized it. It is overlaid with the run in the Experiment tab.{replayed}")
         about.setWordWrap(True)
         about.setMinimumWidth(420)
+        about.setObjectName("clean_about")
         form.addRow(about)
         self.top = QSpinBox()
         self.top.setRange(1, max(1, size - 1))
         self.top.setValue(min(max(1, suggested), max(1, size - 1)))
         self.top.setSingleStep(10)
-        self.top.setToolTip(
-            f"The most suspect examples by {score} to take out (1 … {size - 1:,} of {size:,}). Suggested: "
-            + ("as many as were corrupted on purpose." if known else
-               "those whose AUM is negative (the network kept preferring another class while it learned the "
-               "patterns); on overfit that count overshoots the 300 wrong labels by half."))
+        estimate = (f"Suggested: {suggested:,}, estimated from the run's dynamics — the examples never predicted as "
+                    f"their given label over epochs 1–{upto}, while the network learned the patterns")
+        if truth is not None:
+            estimate += f" (truth: {truth:,} corrupted on purpose)"
+        self.top.setToolTip(f"The most suspect examples by {score} to take out (1 … {size - 1:,} of {size:,}). "
+                            f"{estimate}. Set your own where you know better.")
+        self.estimate = QLabel(f"estimated {suggested:,}" + (f" (truth: {truth:,} corrupted on purpose)"
+                                                             if truth is not None else ""))
         self.how = QComboBox()
         self.how.addItem("remove them", False)
-        self.how.addItem("relabel them to the class predicted", True)
-        self.how.setToolTip("Remove: the twin never sees them. Relabel: it trains on them with the class the network "
-                            "predicted at the lowest validation loss, before it memorized their labels.")
+        self.how.addItem("relabel them to the class that beat their label", True)
+        self.how.setToolTip("Remove: the twin never sees them. Relabel: it trains on them with the class that beat "
+                            f"their label most often over epochs 1–{upto}, before the network memorized it; one "
+                            "whose label led every time keeps it (only real changes are counted).")
         form.addRow("Most suspect", self.top)
+        form.addRow("", self.estimate)
         form.addRow("", self.how)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train the twin")

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.core.events import FINISHED
 from engine.runs.aggregate import Outcome
 from engine.runs.index import MetricsTail
-
-FINISHED = ("completed", "early_stopped")
 
 
 @dataclass(eq=False)

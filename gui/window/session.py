@@ -105,7 +105,8 @@ class RunSession(QObject):
         self.handle = RunHandle(config, runs_dir, plan=plan or [{}], **job)
         self.multi_run = (len(self.handle.plan) > 1 or self.handle.resume_dir is not None
                           or self.handle.search is not None)
-        first = config.with_updates(self.handle.plan[0]) if config is not None and self.handle.plan else config
+        settings = {k: v for k, v in (self.handle.plan or [{}])[0].items() if "." in k}  # not a twin's "replay"
+        first = config.with_updates(settings) if config is not None else config
         self.run_label = ((first.run.name if first else "") or self.panel.preset_label() or "run")
         if first is not None:
             self.plots.prepare_run(self.run_label, first.optim.epochs, first.data.dataset)

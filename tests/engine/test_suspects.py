@@ -124,7 +124,7 @@ def test_clean_trains_the_twin_without_the_top_k_and_prints_its_folder(noisy_run
     relabelled = cli("clean", noisy_run, "--top", 10, "--relabel", "--out", tmp_path)
     assert relabelled.returncode == 0, relabelled.stderr
     pairs = json.loads((Path(relabelled.stdout.strip().splitlines()[-1]) / "config.json").read_text())["data"]["relabel"]
-    assert pairs == sorted([r["index"], r["predicted"]] for r in ranked[:10])
+    assert pairs == sorted([r["index"], r["other"]] for r in ranked[:10] if r["other"] is not None)
     assert read_dynamics(relabelled.stdout.strip().splitlines()[-1]).given[[p for p, _ in pairs]].tolist() == [
         c for _, c in pairs]
 
