@@ -22,6 +22,7 @@ AUGMENT_KEYS = tuple(f"regularization.{f.name}" for f in dataclasses.fields(Regu
 NETWORK_KEYS = ("model.arch", "model.width", "model.depth", "model.batch_norm", "model.activation")
 BACKBONE_KEYS = ("model.transfer", "model.backbone_size", "model.weights_file")
 FINETUNE_KEYS = ("model.frozen_epochs", "model.backbone_lr_scale")
+OWN_NETWORK = "Not used: your own network (model.file) replaces the built-in architectures and backbones."
 
 
 def features_cached(backbone: str, transfer: str) -> bool:
@@ -32,8 +33,11 @@ def features_cached(backbone: str, transfer: str) -> bool:
 
 def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
     """For each setting that may not apply: why not (None: it applies), given `value(key)` of
-    "data.dataset", "model.arch", "model.backbone" and "model.transfer"."""
+    "data.dataset", "model.arch", "model.backbone", "model.transfer" and "model.file"."""
     dataset, backbone, transfer = value("data.dataset"), value("model.backbone"), value("model.transfer")
+    own = bool(value("model.file"))
+    if own:  # the user's network: arch, width, depth … and the backbone do not apply
+        backbone = transfer = "none"
     out: dict[str, str | None] = {
         "data.test_size": TEST_SIZE_IGNORED if dataset in OFFICIAL_TEST_SPLIT else None,
         "data.classes": None if dataset == "fashion_mnist" else "Only for fashion_mnist.",
@@ -41,9 +45,14 @@ def not_applicable(value: Callable[[str], Any]) -> dict[str, str | None]:
         "data.train_fraction": None if dataset == "modular_addition" else "Only for modular_addition.",
         "data.train_size": MODULAR_SIZES if dataset == "modular_addition" else None,
         "data.val_size": MODULAR_SIZES if dataset == "modular_addition" else None,
-        "model.bias": None if value("model.arch") == "mlp" and backbone == "none" else "Only for the MLP."}
+        "data.file": None if dataset == "python" else "Only for data.dataset = python.",
+        "model.bias": None if value("model.arch") == "mlp" and backbone == "none" else "Only for the MLP.",
+        "model.python_path": None if own else "Applies with your own network (model.file).",
+        "model.backbone": OWN_NETWORK if own else None}
     for key in NETWORK_KEYS:
         out[key] = f"Not used: the {backbone} backbone and a linear head replace it." if backbone != "none" else None
+    if own:
+        out.update({key: OWN_NETWORK for key in (*NETWORK_KEYS, "model.bias")})
     for key in BACKBONE_KEYS:
         out[key] = "Applies with a backbone (model.backbone)." if backbone == "none" else None
     for key in FINETUNE_KEYS:

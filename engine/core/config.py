@@ -94,7 +94,7 @@ class ModelConfig:
 @dataclass
 class RegularizationConfig:
     dropout: float = setting(0.0, "Dropout: each hidden unit is zeroed with this probability during training, so no unit can rely on another to memorize an example.", min=0.0, max=1.0, max_exclusive=True, live=True, search=(0.0, 0.7, False))
-    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less. Decoupled: optim.lr × strength must stay below 1 (each step multiplies the weights by 1 − their product), and a live raise is kept to at most 0.1 (a 10 % shrink a step).", min=0.0, max=100.0, live=True, search=(1e-3, 10.0, True))
+    weight_decay: float = setting(0.0, "L2 strength: pulls every weight towards zero, favouring smooth functions that cannot bend around every noisy point, so the network overfits less. Decoupled: optim.lr × strength must stay below 1 (each step multiplies the weights by 1 − their product), and a live raise is kept to at most 0.08 (an 8 % shrink a step).", min=0.0, max=100.0, live=True, search=(1e-3, 10.0, True))
     weight_decay_mode: str = setting("decoupled", "'decoupled': shrink weights after each step (AdamW style); 'l2_penalty': add (strength/2)·Σw² to the loss.", choices=("decoupled", "l2_penalty"), live=True)
     decay_bias_and_norm: bool = setting(False, "Also apply L2 and L1 to biases and batch-norm parameters (usually left off: they do not cause overfitting).", live=True)
     l1: float = setting(0.0, "L1 strength: adds strength·Σ|w| to the loss, driving unneeded weights to zero: a sparser network has less room to memorize.", min=0.0, max=10.0, live=True)

@@ -50,6 +50,7 @@ class RunStarted:
     train_points: list | None = None
     val_points: list | None = None
     warnings: list[str] = field(default_factory=list)  # about the data, e.g. images left out
+    model_source: dict = field(default_factory=dict)  # model.file: its path, SHA-256 and repr
 
 
 @dataclass(frozen=True)

@@ -153,24 +153,47 @@ class Network(nn.Module):
         return self.net(self.input_norm(x))
 
 
+class UserNetwork(Network):
+    """Input standardization followed by the user's own network (model.file). `source`: its
+    file, SHA-256 and repr, for the run folder; `warnings`: what the run should say about it."""
+
+    def __init__(self, net: nn.Module, mean: torch.Tensor, std: torch.Tensor, source: dict, warnings: list[str]):
+        super().__init__(net, mean, std)
+        self.source = source
+        self.warnings = warnings
+
+
 ARCHITECTURES = {"mlp": MLP, "cnn": CNN, "resnet": ResNet}
 
 
 def build_model(cfg: ModelConfig, input_shape, num_classes: int, dropout: float,
                 mean: torch.Tensor | None = None, std: torch.Tensor | None = None) -> nn.Module:
-    if cfg.backbone != "none":  # transfer learning: a shipped backbone and a new head
+    if cfg.file:  # the user's own network (engine.nets.user_model), checked on one probe batch
+        from engine.nets.user_model import build_user_net
+
+        net, source, warnings = build_user_net(cfg, tuple(input_shape), num_classes, dropout)
+    elif cfg.backbone != "none":  # transfer learning: a shipped backbone and a new head
         from engine.nets.backbones import build_transfer
 
         return build_transfer(cfg, input_shape, num_classes, dropout)
     shape = _norm_shape(tuple(input_shape))
     mean = torch.zeros(shape) if mean is None else mean.reshape(shape)
     std = torch.ones(shape) if std is None else std.reshape(shape)
+    if cfg.file:
+        return UserNetwork(net, mean, std, source, warnings)
     return Network(ARCHITECTURES[cfg.arch](tuple(input_shape), num_classes, cfg, dropout), mean, std)
 
 
 def weight_layers(model: nn.Module) -> OrderedDict[str, nn.Parameter]:
-    """Readable layer name -> weight tensor, for every linear and convolution layer."""
+    """Readable layer name -> weight tensor, for every linear and convolution layer (of a
+    user's network: every layer with a weight matrix, under the names its file gives them)."""
     named = OrderedDict()
+    if isinstance(model, UserNetwork):
+        for name, module in model.net.named_modules():
+            weight = getattr(module, "weight", None)
+            if isinstance(weight, nn.Parameter) and weight.ndim >= 2:
+                named[name or "net"] = weight
+        return named
     for name, module in model.named_modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             short = (name.removeprefix("net.").removeprefix("body.").removeprefix("blocks.")
@@ -186,7 +209,7 @@ def parameter_count(model: nn.Module) -> int:
 def set_dropout(model: nn.Module, p: float) -> None:
     """Write a new dropout probability into the live modules."""
     for m in model.modules():
-        if isinstance(m, nn.Dropout):
+        if isinstance(m, nn.modules.dropout._DropoutNd):  # Dropout, Dropout2d, AlphaDropout, …
             m.p = float(p)
 
 

@@ -12,6 +12,8 @@ from engine.core import events as ev
 from engine.core.config import Config
 from engine.data.bundle import DataBundle, load_data
 from engine.nets.models import build_model
+from engine.nets.user_model import check_unchanged
+from engine.runs.checked import read_summary
 from engine.runs.reader import require_run_folder
 from engine.runs.weights import load_weights
 from engine.training.reports import evaluate_split
@@ -39,6 +41,8 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
     naming what is wrong; nothing in the folder is changed."""
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
+    if config.model.file:  # the network's file as it was when the run trained, or nothing is imported
+        check_unchanged(read_summary(path).get("model_source", {}), path)
     data = load_data(config.data, config.run.seed, device)
     model = build_model(config.model, data.input_shape, data.num_classes,
                         config.regularization.dropout, data.mean, data.std).to(device)

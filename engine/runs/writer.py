@@ -60,7 +60,8 @@ class RunWriter(Callback):
                          "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": event.device,
                          "parameter_count": event.parameter_count, "layer_names": event.layer_names,
                          "steps_per_epoch": event.steps_per_epoch, "warnings": event.warnings,
-                         "versions": versions(), **writer_identity(), **self.notes}
+                         "versions": versions(), **writer_identity(), **self.notes,
+                         **({"model_source": event.model_source} if event.model_source else {})}
         atomic_write_json(self.path / "summary.json", self._summary)
         self.started = True
 

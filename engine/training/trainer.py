@@ -168,7 +168,8 @@ class Trainer:
             parameter_count=parameter_count(self.model), steps_per_epoch=self.steps_per_epoch,
             device=str(self.device), dataset=self.config.data.dataset, class_names=d.class_names,
             train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
-            train_points=train_pts, val_points=val_pts, warnings=list(d.warnings))
+            train_points=train_pts, val_points=val_pts, warnings=[*d.warnings, *getattr(self.model, "warnings", [])],
+            model_source=getattr(self.model, "source", {}))
 
     def _training_examples(self) -> ev.TrainingExamples:
         d = self.data
