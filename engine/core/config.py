@@ -26,6 +26,9 @@ from engine.core.values import (  # (ConfigError: imported from here by the rest
     ConfigError,
     check_value,
     decoupled_decay_error,
+    refuse_changed,
+    split_changed,
+    split_keys,
 )
 
 SCHEMA_VERSION = 1
@@ -73,6 +76,7 @@ class DataConfig:
     skip_unreadable: bool = setting(True, "Leave out images of a folder that cannot be read, naming them in a warning; off: refuse the folder.")
     remove: list = setting(list, "Positions in the training split (0 … its size − 1, as `main.py suspects` prints them) of examples left out: a run cleaned of its suspects.", factory=True, hidden=True)
     relabel: list = setting(list, "[position, class] pairs: training examples given another label (a run whose suspects were relabelled to the class predicted).", factory=True, hidden=True)
+    split_of: dict = setting(dict, "The training split data.remove / data.relabel index: its fingerprint, the settings that built it and the files of the examples they name (a split that differs is refused).", factory=True, hidden=True)
 
 
 @dataclass
@@ -188,7 +192,14 @@ class Config:
             raise ConfigError(key, f"{len(getattr(d, key.split('.')[1]))} examples", (
                 "none with data.folds ≥ 2: its positions are of one training split, and each fold trains on "
                 "another; cross-validate the run's settings without them, or clean a run of one fixed split"))
+        changed = split_changed(d.split_of, self.split_settings()) if d.remove or d.relabel else None
+        if changed:
+            raise refuse_changed(*changed)
         return self
+
+    def split_settings(self) -> dict[str, Any]:
+        """The settings that build this config's training split, as data.split_of records them."""
+        return {k: self.get(k) for k in split_keys(self.data.dataset, self.data.dataset in TOY_DATASETS)}
 
     def copy(self) -> Config:
         return Config.from_dict(self.to_dict())

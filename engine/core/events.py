@@ -108,6 +108,8 @@ class TrainingExamples:
     # uint8 [N, H, W, C] for the window's gallery, where the training examples are images of
     # at most IMAGES_HELD bytes in all (not written to the run folder).
     images: Any = None
+    sources: Any = None  # each example's index in the pool its split was drawn from
+    fingerprint: str = ""  # sha256 of the training split before data.remove (split_fingerprint)
 
 
 IMAGES_HELD = 64 << 20

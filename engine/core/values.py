@@ -5,6 +5,7 @@ shape. ConfigError names the setting and what is allowed."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 
@@ -39,6 +40,8 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
             raise ConfigError(key, value, "text")
     elif kind == "list":
         return _check_positions(key, value)
+    elif kind == "dict":
+        return _check_split_record(key, value)
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(key, value, f"one of {', '.join(choices)}")
@@ -69,6 +72,62 @@ def _check_positions(key: str, value: Any) -> list:
     if len(set(positions)) != len(positions):
         raise ConfigError(key, next(p for p in positions if positions.count(p) > 1), "each position at most once")
     return items
+
+
+# The settings that build a training split, by dataset ("*": every one): what data.split_of
+# records, so that positions chosen in one split are never applied to another.
+_SIZES = ("data.train_size", "data.val_size")
+SPLIT_SETTINGS = {
+    "*": ("data.dataset", "run.seed", "data.label_noise", "data.label_noise_mode", "data.folds", "data.fold"),
+    "image_folder": (*_SIZES, "data.test_size", "data.path", "data.skip_unreadable"),
+    "modular_addition": ("data.test_size", "data.modulus", "data.train_fraction"),
+    "fashion_mnist": (*_SIZES, "data.classes"),
+    "toy": (*_SIZES, "data.test_size", "data.toy_noise"),  # moons, circles, …: made from the seed
+    "other": (*_SIZES, "data.path"),  # mnist1d, torchvision datasets
+}
+
+
+def split_keys(dataset: str, toy: bool) -> tuple[str, ...]:
+    """The settings that build `dataset`'s training split."""
+    own = "toy" if toy else dataset if dataset in SPLIT_SETTINGS else "other"
+    return (*SPLIT_SETTINGS["*"], *SPLIT_SETTINGS[own])
+
+
+def split_changed(record: dict, now: dict[str, Any]) -> tuple[str, Any, Any] | None:
+    """(key, value now, value recorded) of the first setting that builds the split and differs
+    from data.split_of's record; None when none does."""
+    for key, recorded in (record.get("settings") or {}).items():
+        if key in now and now[key] != recorded:
+            return key, now[key], recorded
+    return None
+
+
+def refuse_changed(key: str, now: Any, recorded: Any) -> ConfigError:
+    return ConfigError(key, now, (
+        f"{recorded!r} with data.remove / data.relabel: their positions index the training split built with "
+        f"{key} = {recorded!r} (as data.split_of records); another {key} builds another split, where they would "
+        f"take out or relabel other examples. Keep {key} = {recorded!r}, or clear data.remove, data.relabel "
+        "and data.split_of (the settings panel's Keep all examples)"))
+
+
+def _check_split_record(key: str, value: Any) -> dict:
+    """data.split_of: {} or {"fingerprint": sha256 hex, "settings": {key: value}, "files": {position: file}}."""
+    what = ('{} or a table of "fingerprint" (the split\'s sha256), "settings" (those that build it) and '
+            '"files" (position: file of the examples data.remove / data.relabel name)')
+    if not isinstance(value, dict):
+        raise ConfigError(key, value, what)
+    if not value:
+        return value
+    fingerprint, settings, files = value.get("fingerprint"), value.get("settings", {}), value.get("files", {})
+    if set(value) - {"fingerprint", "settings", "files"} or not isinstance(fingerprint, str) \
+            or not re.fullmatch(r"[0-9a-f]{64}", fingerprint) or not isinstance(settings, dict) \
+            or not isinstance(files, dict) or not all(k.isdigit() and isinstance(v, str) for k, v in files.items()):
+        raise ConfigError(key, value, what)
+    known = {k for keys in SPLIT_SETTINGS.values() for k in keys}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigError(f"{key}.settings", unknown[0], f"one of the settings that build a split: {', '.join(sorted(known))}")
+    return value
 
 
 def _range_text(meta) -> str:

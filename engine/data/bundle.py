@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,7 +25,9 @@ from engine.data.sources import (
 )
 from engine.data.splits import (
     LockedSplit,
+    check_split_of,
     corrupt_labels,
+    split_fingerprint,
     stratified_kfold,
     stratified_order,
     stratified_subset,
@@ -45,12 +48,16 @@ class DataBundle:
     mean: torch.Tensor
     std: torch.Tensor
     is_toy: bool
-    train_indices: np.ndarray  # which examples of the source were drawn (for reproducibility checks)
+    train_indices: np.ndarray  # which examples of the source's pool were drawn (recorded with the dynamics)
     val_indices: np.ndarray
     warnings: list[str] = field(default_factory=list)  # e.g. images of a folder left out
     # Each training example's position in the training split before data.remove (0 … n − 1).
     train_positions: np.ndarray | None = None
     train_files: list[str] = field(default_factory=list)  # image_folder: each training example's file
+    # sha256 of the training split before data.remove (engine.data.splits.split_fingerprint):
+    # recorded with the run's dynamics and in a cleaned twin's data.split_of.
+    split_fingerprint: str = ""
+    split_size: int = 0  # examples in the training split before data.remove: the twin's shuffle permutes them all
 
     @property
     def num_classes(self) -> int:
@@ -78,7 +85,9 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     rng = np.random.default_rng([seed, 1])
     warnings: list[str] = []
     pool_files: list[str] = []
+    source = {"dataset": cfg.dataset}  # where the pool comes from, for the split's fingerprint
     if cfg.dataset in TOY_DATASETS:
+        source.update(seed=seed, toy_noise=cfg.toy_noise, size=cfg.train_size + cfg.val_size + cfg.test_size)
         x, y = make_toy(cfg.dataset, cfg.train_size + cfg.val_size + cfg.test_size, cfg.toy_noise, rng)
         pool_x, pool_y = x[: cfg.train_size + cfg.val_size], y[: cfg.train_size + cfg.val_size]
         test_x, test_y = x[cfg.train_size + cfg.val_size:], y[cfg.train_size + cfg.val_size:]
@@ -87,6 +96,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         tx, ty, vx, vy = fashion_mnist()
         pool_x, pool_y, test_x, test_y = tx[:, None], ty.astype(np.int64), vx[:, None], vy.astype(np.int64)
         classes = FASHION_CLASSES
+        source.update(classes=cfg.classes)
         if cfg.classes != "all":  # half the classes, relabelled 0..4: a transfer task's source or target
             keep = list(range(0 if cfg.classes == "even" else 1, 10, 2))
             pool_x, pool_y = _only(pool_x, pool_y, keep)
@@ -95,6 +105,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     elif cfg.dataset == "modular_addition":  # the pairs in a random order: train, validation, test
         x, y = modular_addition(cfg.modulus)
         order = rng.permutation(len(y))
+        source.update(seed=seed, modulus=cfg.modulus)
         n_train = round(cfg.train_fraction * len(y))
         n_test = min(cfg.test_size, (len(y) - n_train) // 2)
         if n_train < 1 or n_test < 1 or len(y) - n_train - n_test < 1:
@@ -149,9 +160,20 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     noisy, corrupted = corrupt_labels(clean, cfg.label_noise, num_classes, cfg.label_noise_mode, rng)
     if cfg.folds >= 2:  # cross-validation: the training examples are the pool, one fold validates
         train_idx, val_idx, clean, noisy, corrupted = _fold_split(cfg, seed, train_idx, clean, noisy, corrupted)
-    positions = np.arange(len(train_idx))
+    split_files = [Path(pool_files[i]).relative_to(Path(cfg.path).expanduser()).as_posix()
+                   for i in train_idx] if pool_files else []
+    fingerprint = split_fingerprint(source, train_idx, val_idx, noisy, split_files)
+    n_split, notes = len(train_idx), []
+    positions = np.arange(n_split)
+    full_idx = train_idx
     if cfg.remove or cfg.relabel:
-        keep, noisy, corrupted = _cleaned(cfg, len(train_idx), num_classes, clean, noisy, corrupted)
+        if cfg.split_of:
+            settings = {"run.seed": seed, **{f"data.{f.name}": getattr(cfg, f.name) for f in dataclasses.fields(cfg)}}
+            check_split_of(cfg.split_of, fingerprint, settings, split_files, cfg.path)
+        else:  # settings of an Overfit Lab before data.split_of: their twins still open
+            notes.append("data.remove / data.relabel come without data.split_of (settings of an earlier Overfit "
+                         "Lab): that their positions index this very training split could not be checked")
+        keep, noisy, corrupted = _cleaned(cfg, n_split, num_classes, clean, noisy, corrupted)
         train_idx, clean, noisy, corrupted, positions = (a[keep] for a in (train_idx, clean, noisy, corrupted, positions))
 
     def floats(a):
@@ -159,9 +181,12 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         t = torch.from_numpy(np.array(a))  # a writable copy
         return (t.float() / 255.0 if a.dtype == np.uint8 else t.float()).to(device)
 
-    train_x = floats(pool_x[train_idx])
+    train_x = floats(pool_x[full_idx])
     dims = (0, 2, 3) if train_x.ndim == 4 else (0,)
+    # The whole split's statistics: a cleaned twin normalizes its inputs as the run it cleans did.
     mean, std = train_x.mean(dim=dims).cpu(), train_x.std(dim=dims).cpu()
+    if len(positions) < n_split:
+        train_x = train_x[torch.as_tensor(positions, device=train_x.device)]
     if cfg.dataset == "modular_addition":  # one-hot numbers, as the grokking papers feed them
         mean, std = torch.zeros_like(mean), torch.ones_like(std)
 
@@ -176,8 +201,9 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         class_names=list(classes), input_shape=tuple(train_x.shape[1:]), mean=mean, std=std,
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
         train_positions=positions, train_files=[pool_files[i] for i in train_idx] if pool_files else [],
-        warnings=[f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
-                  + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else [])
+        split_fingerprint=fingerprint, split_size=n_split,
+        warnings=([f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
+                   + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else []) + notes)
 
 
 def _cleaned(cfg: DataConfig, n: int, num_classes: int, clean, noisy, corrupted):
@@ -222,7 +248,17 @@ def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):
     return pool_idx[keep], pool_idx[held], clean[keep], noisy[keep], corrupted[keep]
 
 
-def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device) -> list[torch.Tensor]:
-    """Index tensors for one epoch: a fresh permutation sliced into batches (last one partial)."""
-    perm = torch.randperm(n, generator=generator, device=generator.device).to(device)
-    return list(perm.split(batch_size))
+def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device,
+                     positions: np.ndarray | None = None) -> list[torch.Tensor]:
+    """Index tensors for one epoch: a fresh permutation sliced into batches (last one partial).
+
+    `positions`: the training split was cut to these of its `n` examples (data.remove). The
+    permutation is still of all `n`, and each batch loses the examples taken out: a cleaned
+    twin meets its examples in the batches and order of the run it cleans, without the removed."""
+    perm = torch.randperm(n, generator=generator, device=generator.device)
+    if positions is None or len(positions) == n:
+        return list(perm.to(device).split(batch_size))
+    row = torch.full((n,), -1, dtype=torch.long, device=perm.device)  # position -> row of the cut split
+    row[torch.as_tensor(positions, dtype=torch.long, device=perm.device)] = torch.arange(len(positions), device=perm.device)
+    kept = (row[b] for b in perm.split(batch_size))
+    return [b[b >= 0].to(device) for b in kept if bool((b >= 0).any())]

@@ -3,8 +3,14 @@ noise, and the locked test split that training never reads."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+
 import numpy as np
 import torch
+
+from engine.core.values import ConfigError, refuse_changed, split_changed
 
 
 def stratified_subset(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -87,3 +93,37 @@ def stratified_kfold(labels: np.ndarray, k: int, rng: np.random.Generator) -> li
             folds[(start + j) % k].append(idx[j::k])
         start = (start + len(idx)) % k
     return [np.sort(np.concatenate(f)) for f in folds]
+
+
+def split_fingerprint(source: dict, train_idx, val_idx, labels, files: list[str]) -> str:
+    """sha256 of what a training split is: where its examples come from (`source`: the
+    dataset, and for data made from the seed, what made it), which of them train and which
+    validate, the labels trained on, and an image folder's files (relative to the folder)."""
+    h = hashlib.sha256(json.dumps(source, sort_keys=True).encode())
+    for a in (train_idx, val_idx, labels):
+        h.update(np.ascontiguousarray(a, dtype="<i8").tobytes() + b"|")
+    h.update("\n".join(files).encode())
+    return h.hexdigest()
+
+
+def check_split_of(record: dict, fingerprint: str, settings: dict, files: list[str], root: str) -> None:
+    """Refuse a training split other than the one data.split_of records (the split whose
+    positions data.remove / data.relabel hold): ConfigError naming the setting that changed,
+    else the first recorded file now at another position, else the data."""
+    if not record or record["fingerprint"] == fingerprint:
+        return
+    changed = split_changed(record, settings)
+    if changed:
+        raise refuse_changed(*changed)
+    for key, was in sorted(record.get("files", {}).items(), key=lambda kv: int(kv[0])):
+        p = int(key)
+        now = os.path.join(root, files[p]) if p < len(files) else "beyond the training split"
+        if p >= len(files) or files[p] != was:
+            raise ConfigError("data.path", root, (
+                f"the image folder as it was when data.remove / data.relabel's positions were chosen: "
+                f"training example {p} is {now} now, it was {os.path.join(root, was)} (the folder changed "
+                "since; put its files back, or train the run again and clean that one)"))
+    raise ConfigError("data.split_of", f"fingerprint {record['fingerprint'][:12]}…", (
+        f"the training split these settings build now (fingerprint {fingerprint[:12]}…): the data they read "
+        "changed since data.remove / data.relabel's positions were chosen (files added, moved or removed?); "
+        "train the run again and clean that one"))

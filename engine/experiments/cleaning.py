@@ -17,6 +17,7 @@ from engine.core import events as ev
 from engine.core.config import ConfigError
 from engine.core.files import command_hint, shell_quote
 from engine.runs import scores
+from engine.runs.dynamics import split_record
 from engine.runs.reader import SUMMARY_KEYS
 from engine.runs.suspects import Suspects, read_suspects
 
@@ -72,6 +73,9 @@ def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabe
         before = set(data.get("remove", []))
         changes = {"data.remove": sorted(before | {r["index"] for r in rows})}
         what, changed = f"{len(changes['data.remove']):,} suspects removed", len(changes["data.remove"]) - len(before)
+    named = [*changes.get("data.remove", data.get("remove", [])),
+             *(p for p, _ in changes.get("data.relabel", data.get("relabel", [])))]
+    changes["data.split_of"] = split_record(reference, s.dynamics, named)  # the split these positions index
     name = re.sub(r" \([\d,]+ suspects (removed|relabelled)\)$", "", name)  # a clean of a clean: one count
     changes["run.name"] = f"{name} ({what})"
     notes = {"twin_of": str(s.path), "cleaned": {"top": top, "relabel": relabel, "score": s.ranking.score_name,

@@ -2,13 +2,16 @@
 run grows or long after.
 
     dynamics/examples.safetensors      who the training examples are (written at the start):
-                                       position, given, true (int), corrupted (bool); its
-                                       metadata holds the class names and, for an image
-                                       folder, each example's file (JSON)
+                                       position, source (its index in the pool the split
+                                       was drawn from), given, true (int), corrupted (bool);
+                                       its metadata holds the class names, for an image
+                                       folder each example's file (JSON), and the split's
+                                       fingerprint (sha256, before data.remove)
     dynamics/epoch-0001.safetensors    one per epoch: probability, margin (float16) and
                                        predicted (int16), one entry per training example
 
-Each file is written to a temporary name and renamed, so a reader sees whole files only;
+Each file is written to a temporary name, flushed to disk and renamed, so a reader sees
+whole files only (a failed write leaves no temporary file);
 epochs are read in order up to the first missing one. safetensors holds plain arrays: no
 pickle is read or written. 6 bytes per example an epoch: 60,000 examples × 40 epochs are
 14.4 MB.
@@ -31,6 +34,7 @@ FOLDER = "dynamics"
 EXAMPLES_FILE = "examples.safetensors"
 EPOCH_ARRAYS = {"probability": np.float16, "margin": np.float16, "predicted": np.int16}
 EXAMPLE_ARRAYS = {"position": np.int32, "given": np.int16, "true": np.int16, "corrupted": np.bool_}
+SOURCE = "source"  # (int64; absent from the records of an earlier Overfit Lab)
 
 
 def epoch_file(epoch: int) -> str:
@@ -49,11 +53,34 @@ class NoDynamics(LookupError):
 
 
 def _save(arrays: dict[str, np.ndarray], path: Path, metadata: dict[str, str] | None = None) -> None:
-    from safetensors.numpy import save_file
+    """Write via a temporary file in the same folder, fsync it, rename it over `path` and
+    fsync the folder (as engine.core.files.atomic_write_text); on any error the temporary
+    file is removed and the error raised (OSError: a full disk, say)."""
+    from safetensors.numpy import save
 
+    data = save({k: np.ascontiguousarray(v) for k, v in arrays.items()}, metadata=metadata)
     tmp = path.with_name(f".{path.name}.tmp")
-    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (POSIX; Windows cannot open a folder)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_examples(folder: Path, event: ev.TrainingExamples) -> None:
@@ -62,8 +89,10 @@ def write_examples(folder: Path, event: ev.TrainingExamples) -> None:
     arrays = {"position": event.positions, "given": event.given, "true": event.true,
               "corrupted": event.corrupted}
     arrays = {k: np.asarray(v).astype(EXAMPLE_ARRAYS[k]) for k, v in arrays.items()}
+    if event.sources is not None:
+        arrays[SOURCE] = np.asarray(event.sources).astype(np.int64)
     _save(arrays, d / EXAMPLES_FILE, {"class_names": json.dumps(event.class_names),
-                                      "files": json.dumps(event.files)})
+                                      "files": json.dumps(event.files), "split_fingerprint": event.fingerprint})
 
 
 def write_epoch(folder: Path, event: ev.ExampleDynamics) -> None:
@@ -87,6 +116,8 @@ class Dynamics:
     margin: np.ndarray
     predicted: np.ndarray
     epochs: list[int] = field(default_factory=list)
+    sources: np.ndarray | None = None  # each example's index in its split's pool (None: an older record)
+    fingerprint: str = ""  # the training split's sha256 before data.remove ("": an older record)
 
     @property
     def size(self) -> int:
@@ -136,14 +167,15 @@ def _out_of_range(arrays: dict[str, np.ndarray]) -> str | None:
             return "probability"
         if np.any(np.isinf(arrays["margin"].astype(np.float32))):  # (NaN: a run that diverged in that epoch)
             return "margin"
-    for k in ("predicted", "given", "true", "position"):
+    for k in ("predicted", "given", "true", "position", SOURCE):
         if k in arrays and len(arrays[k]) and arrays[k].min() < 0:
             return k
     return None
 
 
-def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
-    """(arrays, class names, files) of dynamics/examples.safetensors; NoDynamics if absent."""
+def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str], list[str], str]:
+    """(arrays, class names, files, split fingerprint) of dynamics/examples.safetensors;
+    NoDynamics if absent. `arrays` holds "source" where the record has it."""
     folder = Path(folder)
     path = folder / FOLDER / EXAMPLES_FILE
     if not path.is_file():
@@ -152,11 +184,13 @@ def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str],
             "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
             f"{command_hint()} train --config {shell_quote(folder / 'config.json')} --set run.record_examples=true")
     arrays, metadata = _load(path, EXAMPLE_ARRAYS, None)
+    if SOURCE in arrays and arrays[SOURCE].shape != arrays["given"].shape:
+        raise UnreadableRun(path, f"'{SOURCE}' holds {arrays[SOURCE].shape} values, not one per training example")
     try:
         names, files = json.loads(metadata.get("class_names", "[]")), json.loads(metadata.get("files", "[]"))
     except json.JSONDecodeError:
         raise UnreadableRun(path, "its metadata (class names, files) is not valid JSON") from None
-    return arrays, names, files
+    return arrays, names, files, metadata.get("split_fingerprint", "")
 
 
 def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics:
@@ -168,11 +202,13 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
     if since is not None:
         arrays = {"position": since.positions, "given": since.given, "true": since.true,
                   "corrupted": since.corrupted}
-        names, files = since.class_names, since.files
+        names, files, fingerprint = since.class_names, since.files, since.fingerprint
+        if since.sources is not None:
+            arrays[SOURCE] = since.sources
         rows = {k: [getattr(since, k)] for k in EPOCH_ARRAYS}
         epochs = list(since.epochs)
     else:
-        arrays, names, files = read_examples(folder)
+        arrays, names, files, fingerprint = read_examples(folder)
         rows = {k: [] for k in EPOCH_ARRAYS}
         epochs = []
     n = len(arrays["given"])
@@ -200,4 +236,24 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
     return Dynamics(positions=arrays["position"].astype(np.int64), given=arrays["given"].astype(np.int64),
                     true=arrays["true"].astype(np.int64), corrupted=arrays["corrupted"].astype(bool),
                     class_names=list(names), files=list(files), probability=stacked("probability"),
-                    margin=stacked("margin"), predicted=stacked("predicted"), epochs=epochs)
+                    margin=stacked("margin"), predicted=stacked("predicted"), epochs=epochs,
+                    sources=arrays[SOURCE].astype(np.int64) if SOURCE in arrays else None,
+                    fingerprint=fingerprint)
+
+
+def split_record(reference: dict, d: Dynamics, positions: list[int]) -> dict:
+    """data.split_of for a twin of the run whose record `d` is, `reference` its settings:
+    the split's fingerprint, the settings that built it and the files (relative to the image
+    folder) of `positions`. {} for a record of an earlier Overfit Lab, which has no fingerprint."""
+    from engine.core.config import Config
+
+    if not d.fingerprint:
+        return {}
+    cfg = Config.from_dict(reference)
+    files = dict((cfg.data.split_of or {}).get("files", {}))  # a clean of a clean: the first's too
+    if d.files:
+        root = Path(cfg.data.path).expanduser()
+        by_position = dict(zip(d.positions.tolist(), d.files, strict=True))
+        files.update({str(p): Path(by_position[p]).relative_to(root).as_posix()
+                      for p in positions if p in by_position})
+    return {"fingerprint": d.fingerprint, "settings": cfg.split_settings(), "files": files}

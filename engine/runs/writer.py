@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import re
 import time
@@ -27,6 +28,7 @@ from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
 from engine.runs.weights import save_weights, versions
 from engine.training.callbacks import Callback
 
+log = logging.getLogger(__name__)
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "run"
@@ -49,6 +51,7 @@ class RunWriter(Callback):
         self._summary: dict[str, Any] = {}
         self._config: dict = {}
         self._t0 = 0.0
+        self.recording = True  # per-example dynamics; off after a write fails (training goes on)
 
     def _open(self, event: ev.RunStarted) -> None:
         self.path.mkdir(parents=True, exist_ok=False)
@@ -84,10 +87,8 @@ class RunWriter(Callback):
             self._write({"type": "event", **record}, flush=True)
         elif not self.started or isinstance(event, ev.DecisionBoundary):
             return  # a boundary is derived from the weights: not worth the space
-        elif isinstance(event, ev.TrainingExamples):
-            write_examples(self.path, event)
-        elif isinstance(event, ev.ExampleDynamics):
-            write_epoch(self.path, event)
+        elif isinstance(event, ev.TrainingExamples | ev.ExampleDynamics):
+            self._record(event)
         elif isinstance(event, ev.StepMetrics):
             self._write({"type": "step", **ev.to_record(event)})
         elif isinstance(event, ev.EpochMetrics):
@@ -102,6 +103,26 @@ class RunWriter(Callback):
             if isinstance(event, ev.SettingsApplied) and "regularization.monitor" in event.changes:
                 self._config["regularization"]["monitor"] = event.changes["regularization.monitor"][1]
             self._write({"type": "event", **ev.to_record(event)}, flush=True)
+
+    def _record(self, event) -> None:
+        """Write per-example dynamics; a failed write (a full disk, say) stops recording them
+        with a warning in the summary, and the run trains on. Later epochs are not written:
+        a reader reads the epochs up to the first one missing."""
+        if not self.recording:
+            return
+        try:
+            (write_examples if isinstance(event, ev.TrainingExamples) else write_epoch)(self.path, event)
+        except OSError as exc:
+            self.recording = False
+            what = "its training examples" if isinstance(event, ev.TrainingExamples) else f"epoch {event.epoch}"
+            warning = (f"per-example dynamics stopped: writing {what} to {self.path / 'dynamics'} failed "
+                       f"({exc.strerror or exc}); training went on without recording them")
+            log.warning(warning)
+            self._summary["warnings"] = [*self._summary.get("warnings", []), warning]
+            try:
+                atomic_write_json(self.path / "summary.json", self._summary)
+            except OSError:
+                pass  # (a full disk: the summary is written again at the end)
 
     def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
         if self.started:

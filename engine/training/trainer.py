@@ -102,7 +102,7 @@ class Trainer:
         self.augment_gen = torch.Generator(device=self.device).manual_seed(cfg.run.seed + 2)
         reg = cfg.regularization
         self.tracker = BestTracker(reg.monitor, reg.min_delta)
-        self.steps_per_epoch = math.ceil(len(d.train_y) / o.batch_size)
+        self.steps_per_epoch = math.ceil((d.split_size or len(d.train_y)) / o.batch_size)  # (a twin: the run's batches)
         self.has_noise = bool(d.corrupted.any().item())
         self.finite = FiniteCheck(self.device)
         self._no_grad = torch.zeros(1, device=self.device)
@@ -176,7 +176,8 @@ class Trainer:
         return ev.TrainingExamples(
             positions=d.train_positions.astype(np.int32), given=d.train_y.cpu().numpy().astype(np.int16),
             true=d.train_y_clean.cpu().numpy().astype(np.int16), corrupted=d.corrupted.cpu().numpy(),
-            class_names=list(d.class_names), files=list(d.train_files), images=self._images())
+            class_names=list(d.class_names), files=list(d.train_files), images=self._images(),
+            sources=np.asarray(d.train_indices, dtype=np.int64), fingerprint=d.split_fingerprint)
 
     def _images(self):
         """The training images as uint8 for a subscriber that shows them (the window's
@@ -217,7 +218,8 @@ class Trainer:
         t0 = time.perf_counter()
         totals = EpochTotals.zeros(len(d.train_y), d.num_classes, len(self.weights), self.device)
         emitted_batches, emitted_seen, emitted_time = 0, 0, t0
-        batches = shuffled_batches(len(d.train_y), cfg.optim.batch_size, self.shuffle_gen, self.device)
+        batches = shuffled_batches(d.split_size or len(d.train_y), cfg.optim.batch_size, self.shuffle_gen,
+                                   self.device, d.train_positions)
         for i, idx in enumerate(batches):
             self._poll_control()
             reg = self.config.regularization

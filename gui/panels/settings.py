@@ -228,7 +228,7 @@ class SettingsPanel(QWidget):
         self.keep_all.setVisible(bool(parts))
 
     def _on_keep_all_clicked(self) -> None:
-        self._hidden = {key: [] for key in HIDDEN_KEYS}
+        self._hidden = {key: Config().get(key) for key in HIDDEN_KEYS}  # (empty lists, an empty split_of)
         self._show_cleaned()
         self._show_preset()
 
