@@ -1,7 +1,7 @@
 """Retake the README's experiment screenshots: the remedy tour's final overlay, and a
 5-fold cross-validation's band plot.
 
-    python docs/experiment_screenshot.py tour docs/screenshot-tour.png [--size 1280x720]
+    python docs/experiment_screenshot.py tour docs/screenshot-tour.png [--size 1280x720] [--epochs 2] [--larger 2]
     python docs/experiment_screenshot.py cv docs/screenshot-cv.png [--folds 5]
     python docs/experiment_screenshot.py transfer docs/screenshot-transfer.png
     python docs/experiment_screenshot.py search docs/screenshot-search.png   # mid-study
@@ -31,6 +31,8 @@ def main() -> int:
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--epochs", type=int, help="override the epochs (quicker, for a look)")
+    parser.add_argument("--larger", type=int, default=0, metavar="N",
+                        help="View ▸ Larger text N times first (a projector's reading)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -46,6 +48,8 @@ def main() -> int:
     window.resize(width, height)
     window.show()
     window.set_engine_ready()
+    for _ in range(args.larger):
+        window.scale_text(1.25)
     done = QEventLoop()
     window.run_ended.connect(done.quit)
     if args.epochs:

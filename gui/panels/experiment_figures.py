@@ -27,6 +27,7 @@ def _alpha(color: str, a: int) -> QColor:
 
 def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)  # whole, where the column is too narrow for it (fit_columns)
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
     if color:
         item.setForeground(QColor(color))
@@ -42,18 +43,38 @@ def fill(table: QTableWidget, headers: list[str], rows: list[list]) -> None:
         for j, cell in enumerate(row):
             text, color = cell if isinstance(cell, tuple) else (cell, None)
             table.setItem(i, j, _cell(text, color))
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    fit_columns(table)
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """Columns as wide as their contents where the table's width allows; else narrower in
+    proportion (cells elided, their text in a tooltip), never scrolled sideways."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    n = table.columnCount()
+    if not n:
+        return
+    table.resizeColumnsToContents()
+    widths = [table.columnWidth(i) for i in range(n)]
+    room = table.viewport().width() if table.isVisible() else table.width() - 2 * table.frameWidth()
+    if room > 0 and sum(widths) > room:
+        scale = room / sum(widths)
+        for i, w in enumerate(widths):
+            table.setColumnWidth(i, max(24, int(w * scale)))
+    header.setStretchLastSection(sum(table.columnWidth(i) for i in range(n)) < room)
 
 
 TABLE_ROWS = 7  # the tour's seven runs: its key result is in the table, every row in view
 
 
-def keep_rows_in_view(table: QTableWidget, rows: int = TABLE_ROWS) -> None:
-    """The table at least as tall as its first `rows` rows, its header and a horizontal
-    scroll bar (the splitter gave it 2 of the tour's 6 rows at 1280 x 720, 1 with larger text)."""
+def keep_rows_in_view(table: QTableWidget, rows: int = TABLE_ROWS, horizontal_bar: bool = True) -> None:
+    """The table at least as tall as its first `rows` rows, its header and (where it has one)
+    a horizontal scroll bar (the splitter gave it 2 of the tour's 6 rows at 1280 x 720, 1
+    with larger text)."""
     shown = min(table.rowCount(), rows)
-    height = (table.horizontalHeader().sizeHint().height() + table.verticalHeader().defaultSectionSize() * shown
-              + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth())
+    bar = table.horizontalScrollBar().sizeHint().height() if horizontal_bar else 0
+    rows_height = sum(table.rowHeight(i) for i in range(shown))  # rows as tall as the text (larger text)
+    height = (table.horizontalHeader().sizeHint().height() + rows_height + bar + 2 * table.frameWidth())
     table.setMinimumHeight(height)
 
 
@@ -175,6 +196,20 @@ def mark_descent(view, xs, groups) -> None:
     view.descent = (threshold, None if peak is None else float(xs[peak]))
 
 
+def empty_curve_axes(view) -> None:
+    """No run finished yet: the axes span the planned values and 0–100 %, not pyqtgraph's
+    default unit square (0–1 % on a log axis of 1–10)."""
+    values = [float(v) for v in view.meta.get("values") or [] if _numeric(v)]
+    for name, p in view.plots.items():
+        item = p.getPlotItem()
+        log = item.getAxis("bottom").logMode
+        shown = [math.log10(v) for v in values if v > 0] if log else values
+        if shown:
+            lo, hi = min(shown), max(shown)
+            item.setXRange(lo, hi if hi > lo else lo + 1, padding=0.05)
+        item.setYRange(*((-10, 40) if name == "gap" else (0, 100)), padding=0.02)
+
+
 def draw_curve(view) -> None:
     """A learning curve: final and best accuracies against the varied setting, bands over seeds."""
     key = view.meta.get("over", "")
@@ -198,6 +233,8 @@ def draw_curve(view) -> None:
         lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
         p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
         p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
+    if not groups:
+        empty_curve_axes(view)
     mark_descent(view, xs, groups)
     rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
             ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]

@@ -17,13 +17,15 @@ import json
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QVBoxLayout,
@@ -37,6 +39,7 @@ from gui.panels.experiment_figures import (
     draw_curve,
     draw_cv,
     fill,
+    fit_columns,
     keep_rows_in_view,
     p_at,
 )
@@ -53,6 +56,8 @@ from gui.plotting.axes import apply_text_scale, make_plot
 
 LOG_X_KEYS = ("data.train_size", "model.width")
 PLOTS_MIN_HEIGHT = 180  # the tables take what they need for their rows; the plots keep this much
+PLOT_LINES = 16  # ... and at least this many lines of their tick labels (larger text: taller plots)
+TRAIN_CURVES_UP_TO = 3  # more runs than this: their training accuracies on a toggle (14 curves tangled)
 
 
 class ExperimentView(QWidget):
@@ -73,8 +78,12 @@ class ExperimentView(QWidget):
         self.per_fold = QCheckBox("Per-fold curves")
         self.per_fold.setToolTip("Draw each fold's validation curve thinly behind the mean and its band")
         self.per_fold.toggled.connect(self._redraw)
+        self.train_curves = QCheckBox("Training accuracy")
+        self.train_curves.setToolTip("Draw each run's training accuracy, dotted, beside its validation accuracy")
+        self.train_curves.toggled.connect(self._on_train_curves_toggled)
         head.addWidget(self.title, 1)
         head.addWidget(self.per_fold)
+        head.addWidget(self.train_curves)
         layout.addLayout(head)
         # One legend for all three plots, in a line of its own: legends inside plots this
         # small covered the curves, or were cut off.
@@ -92,6 +101,7 @@ class ExperimentView(QWidget):
         plots = QWidget()
         plots.setLayout(row)
         plots.setMinimumHeight(PLOTS_MIN_HEIGHT)
+        self.plot_row = plots
         self.table = QTableWidget(0, 0)
         self.table.setAccessibleName("How each run ended")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -102,11 +112,16 @@ class ExperimentView(QWidget):
         self.diff.setToolTip("Only the settings that differ between the runs shown")
         self.diff.verticalHeader().hide()
         self.diff.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
-        tables = QSplitter(Qt.Orientation.Horizontal)
+        # One above the other, each the figure's width: side by side, both scrolled sideways
+        # at 1280 x 720 with larger text. Their columns shrink to the width (cells elided, the
+        # whole text as a tooltip).
+        tables = QSplitter(Qt.Orientation.Vertical)
         tables.addWidget(self.table)
         tables.addWidget(self.diff)
-        tables.setStretchFactor(0, 3)  # how the runs ended first; the differing settings beside
-        tables.setStretchFactor(1, 2)
+        tables.setChildrenCollapsible(False)
+        for t in (self.table, self.diff):
+            t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            t.setWordWrap(False)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(plots)
         split.addWidget(tables)
@@ -114,8 +129,14 @@ class ExperimentView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setToolTip("Drag the bar between the plots and the tables to resize them")
+        split.setChildrenCollapsible(False)
         self.split = split
-        layout.addWidget(split, 1)
+        # The figure scrolls (vertically) when the plots at their height and the tables'
+        # rows do not fit: at 1280 x 720 with larger text the plots were squeezed to 130 px.
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(split)
+        layout.addWidget(self.scroll, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.tick)
@@ -168,6 +189,7 @@ class ExperimentView(QWidget):
 
     def _show_mode(self) -> None:
         self.per_fold.setVisible(self.mode == "cv")
+        self.train_curves.setVisible(self.mode == "overlay" and len(self.runs) > TRAIN_CURVES_UP_TO)
         self.diff.setVisible(self.mode == "overlay")
         x = {"curve": self.meta.get("over", "value")}.get(self.mode, "epoch")
         log_x = self.mode == "curve" and self.meta.get("over") in LOG_X_KEYS
@@ -219,7 +241,7 @@ class ExperimentView(QWidget):
     def _redraw(self) -> None:
         if not self.isVisible() and not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):
             return
-        if not self._dirty and self.sender() is not self.per_fold:
+        if not self._dirty and self.sender() not in (self.per_fold, self.train_curves):
             return
         self._dirty = False
         for p in self.plots.values():
@@ -228,7 +250,7 @@ class ExperimentView(QWidget):
                 p.getPlotItem().legend.clear()
         {"overlay": self._draw_overlay, "cv": lambda: draw_cv(self), "curve": lambda: draw_curve(self)}[self.mode]()
         apply_text_scale(self.plots.values(), self.text_scale)
-        keep_rows_in_view(self.table)
+        self._fit_figure()
         entries = []
         for item in self.plots["accuracy"].getPlotItem().listDataItems() + self.plots["loss"].getPlotItem().listDataItems():
             name = item.name()
@@ -238,11 +260,45 @@ class ExperimentView(QWidget):
                 color = color if isinstance(color, str) else pg.mkBrush(color).color().name()
                 symbol = "●" if item.opts.get("symbol") and pen is None else "━━"
                 entries.append((name, f'<span style="color:{color}">{symbol}</span>&nbsp;{name}'))
-        styles = " &nbsp; (accuracy: validation solid, training dotted)" if self.mode == "overlay" else ""
+        train = self.mode == "overlay" and (len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked())
+        styles = (" &nbsp; (accuracy: validation solid, training dotted)" if train else
+                  " &nbsp; (accuracy: validation)" if self.mode == "overlay" else "")
         self.legend.setText(" &nbsp; ".join(html for _, html in entries) + styles)
         for p in self.plots.values():
             if p.getPlotItem().legend is not None:
                 p.getPlotItem().legend.setVisible(False)
+
+    def _fit_figure(self) -> None:
+        """Plots tall enough for their tick labels, every row of the tables in the figure
+        (which scrolls when they do not fit), the tables' columns within its width."""
+        from PySide6.QtGui import QFont, QFontMetrics
+
+        font = QFont()
+        font.setPointSizeF(9 * self.text_scale)
+        self.plot_row.setMinimumHeight(max(PLOTS_MIN_HEIGHT, PLOT_LINES * QFontMetrics(font).height()))
+        keep_rows_in_view(self.table, horizontal_bar=False)
+        if self.diff.isVisible():
+            keep_rows_in_view(self.diff, rows=max(self.diff.rowCount(), 1), horizontal_bar=False)
+        self.train_curves.setVisible(self.mode == "overlay" and len(self.runs) > TRAIN_CURVES_UP_TO)
+        for t in (self.table, self.diff):
+            fit_columns(t)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_columns)  # once the layout has given the tables their width
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # Larger text sets the app's font after the plots'
+            QTimer.singleShot(0, self._fit_figure)
+
+    def _fit_columns(self) -> None:
+        for t in (self.table, self.diff):
+            fit_columns(t)
+
+    def _on_train_curves_toggled(self, _on: bool) -> None:
+        self._dirty = True
+        self._redraw()
 
     def scale_text(self, scale: float) -> None:
         self.text_scale = scale
@@ -255,8 +311,9 @@ class ExperimentView(QWidget):
             color = COLORS[i % len(COLORS)]
             x, val = r.series("val_accuracy")
             self.plots["accuracy"].plot(x, val * 100, pen=pg.mkPen(color, width=2.5), name=r.label)
-            _, train = r.series("train_accuracy")
-            self.plots["accuracy"].plot(x, train * 100, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine))
+            if len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked():
+                _, train = r.series("train_accuracy")
+                self.plots["accuracy"].plot(x, train * 100, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine))
             _, loss = r.series("val_loss")
             self.plots["loss"].plot(x, loss, pen=pg.mkPen(color, width=2.5))
             _, gap = r.series("accuracy_gap")
