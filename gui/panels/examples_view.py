@@ -22,15 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -39,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
+from gui.panels.example_detail import ExampleDetail
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
 from gui.plotting.point_cloud import PointCloud
@@ -48,7 +45,8 @@ BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3,
 MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
            "probability the network gave its label over the epochs) and variability (how much that probability "
            "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
-           "until the network memorizes them and they climb. Click a point to see the example.")
+           "until the network memorizes them and they climb. Click a point to see the example. The axes fit the "
+           "points: an MSE run's confidence is its output for the label (clipped to 0–1), far below 1.")
 QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
                "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
                "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
@@ -77,9 +75,10 @@ class ExamplesView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(self.scroll)
-        content = QWidget()
+        content = _Content()
         self.scroll.setWidget(content)
         layout = QVBoxLayout(content)
+        layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         self.summary = QLabel("Train a run: each training example's dynamics appear here as it trains.")
         self.summary.setWordWrap(True)
@@ -117,7 +116,7 @@ class ExamplesView(QWidget):
         self.map_plot.setXRange(0, 0.5, padding=0.02)  # a probability's spread is at most 0.5
         self.map_plot.setYRange(0, 1, padding=0.02)
         self.map_plot.getPlotItem().vb.disableAutoRange()
-        self.map_plot.setMinimumHeight(180)
+        self.map_plot.setMinimumHeight(150)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
         self.map_key = QLabel()  # what the colours mean, under the map (a legend inside would cover points)
         self.map_key.setWordWrap(True)
@@ -137,41 +136,11 @@ class ExamplesView(QWidget):
         self.quality_note = QLabel()
         self.quality_note.setWordWrap(True)
 
-        self.image = QLabel()
-        self.image.setFixedSize(112, 112)
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setStyleSheet("background: #eee;")
-        self.detail = QLabel("Click a point of the data map or a suspect to see it here.")
-        self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.path_field = QLineEdit()  # an image folder's file: the whole path, however long, selectable
-        self.path_field.setReadOnly(True)
-        self.copy_path = QPushButton("Copy path")
-        self.copy_path.setToolTip("Copy the example's file path to the clipboard")
-        self.copy_path.clicked.connect(self._on_copy_path_clicked)
-        path_row = QWidget()
-        pr = QHBoxLayout(path_row)
-        pr.setContentsMargins(0, 0, 0, 0)
-        pr.addWidget(QLabel("file:"))
-        pr.addWidget(self.path_field, 1)
-        pr.addWidget(self.copy_path)
-        self.path_row = path_row
-        path_row.hide()
-        self.margin_plot = make_plot("Its margin", "margin")
-        self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
-                                    "the network preferred another class.")
-        self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
-        self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1)))
-        detail_box = QWidget()
-        d = QGridLayout(detail_box)
-        d.setContentsMargins(0, 0, 0, 0)
-        d.addWidget(self.image, 0, 0, Qt.AlignmentFlag.AlignTop)
-        d.addWidget(self.detail, 0, 1)
-        d.addWidget(path_row, 1, 0, 1, 2)
-        d.addWidget(self.margin_plot, 2, 0, 1, 2)
-        d.setRowStretch(2, 1)
-        d.setColumnStretch(1, 1)
+        detail_box = self.example = ExampleDetail()
+        box = detail_box  # (its parts by the names the tab has always given them)
+        self.image, self.detail, self.margin_plot, self.margin_curve = box.image, box.text, box.margin_plot, \
+            box.margin_curve
+        self.path_field, self.copy_path = box.path_field, box.copy_path
 
         self.gallery = SuspectsGallery()
         self.gallery.example_chosen.connect(self.select)
@@ -204,12 +173,9 @@ class ExamplesView(QWidget):
         self.cloud.highlight(None)
         for c in self.curves.values():
             c.setData([], [])
-        self.margin_curve.setData([], [])
         self.margin_plot.getPlotItem().enableAutoRange()
         self.turn_line.hide()
-        self.image.clear()
-        self.detail.setText("")
-        self._show_path(None)
+        self.example.clear("")
         self.summary.setText(text)
         self.map_key.setText("")
         self.train_button.setEnabled(False)
@@ -224,11 +190,8 @@ class ExamplesView(QWidget):
         self.cloud.highlight(None)
         for c in self.curves.values():
             c.setData([], [])
-        self.margin_curve.setData([], [])
         self.turn_line.hide()
-        self.image.clear()
-        self.detail.setText("Click a point of the data map or a suspect to see it here.")
-        self._show_path(None)
+        self.example.clear("Click a point of the data map or a suspect to see it here.")
         self.train_button.setEnabled(False)
         self._legend(tally)
         self.quality_plot.setVisible(tally.corrupted_on_purpose)
@@ -282,12 +245,11 @@ class ExamplesView(QWidget):
 
     def _fix_heights(self) -> None:
         """The texts that change every epoch keep their height (two lines of summary across the tab,
-        seven of detail): a label growing by a line would lay the whole tab out again, plots and all."""
+        six of detail, which scrolls): a label growing by a line would lay the whole tab out again, plots
+        and all. At 1280 x 720 with Larger text twice the tab fits without scrolling."""
         line = self.fontMetrics().lineSpacing()
         self.summary.setFixedHeight(2 * line + 4)
-        self.detail.setFixedHeight(7 * line + 4)
-        self.margin_plot.setMinimumHeight(round(7 * line))  # its axes and a curve, at any text size
-        self.margin_plot.setMaximumHeight(round(11 * line))
+        self.example.fix_heights(line)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -320,28 +282,10 @@ class ExamplesView(QWidget):
                          f"AUM {-t.score('aum')[example]:+.2f} · suspect no. {rank:,} of {t.size:,}")
             self.margin_curve.setData(t.epochs, t.margin_history(example))
             self.cloud.highlight((t.variability[example], t.confidence[example]))
-        self._show_path(t.files[example] if t.files else None)
+        self.example.show_path(t.files[example] if t.files else None)
         self.detail.setText("<br>".join(lines))
-        self._show_image(example)
-
-    def _show_image(self, example: int) -> None:
-        if self.images is None:
-            self.image.setText("not an\nimage" if self.points else "no image\nheld")
-            return
-        pixels = np.ascontiguousarray(self.images[example])
-        h, w, c = pixels.shape
-        fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
-        image = QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
-        self.image.setPixmap(QPixmap.fromImage(image).scaled(112, 112, Qt.AspectRatioMode.KeepAspectRatio))
-
-    def _show_path(self, path: str | None) -> None:
-        self.path_row.setVisible(path is not None)
-        self.path_field.setText(path or "")
-        self.path_field.setToolTip(path or "")
-        self.path_field.setCursorPosition(len(path or ""))  # the file's own name in view, the rest scrolls
-
-    def _on_copy_path_clicked(self) -> None:
-        QApplication.clipboard().setText(self.path_field.text())
+        self.example.show_image(None if self.images is None else self.images[example],
+                                "not an\nimage" if self.points else "no image\nheld")
 
     def _on_map_clicked(self, event) -> None:
         vb = self.map_plot.getPlotItem().vb
@@ -391,3 +335,11 @@ class ExamplesView(QWidget):
                          f"<b>{precision_at_k(score, t.corrupted, k):.0%}</b> of the top {k:,}" if found is not None
                          else ": every label was corrupted, so there is no right one to tell them from")
         self.summary.setText(text)
+
+
+class _Content(QWidget):
+    """The tab's content in its scroll area: filling the area down to its minimum height. (Its
+    wrapped labels' height-for-width, from preferred heights, made it scroll while it fitted.)"""
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # the scroll area then sizes it by its minimum height alone

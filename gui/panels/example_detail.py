@@ -1,0 +1,103 @@
+"""The Examples tab's one example: its image, what is known of it (a text that scrolls within a
+fixed height), an image folder's file (the whole path, selectable, Copy path) and its margin
+over the epochs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
+
+from gui.plotting.axes import make_plot
+
+IMAGE = 112  # pixels of the example's picture
+
+
+class ExampleDetail(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image = QLabel()
+        self.image.setFixedSize(IMAGE, IMAGE)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setStyleSheet("background: #eee;")
+        self.text = QLabel("Click a point of the data map or a suspect to see it here.")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Its height is fixed (a text growing by a line would lay the whole tab out again, plots
+        # and all); at larger text what does not fit scrolls, rather than being cut off.
+        self.text_area = QScrollArea()
+        self.text_area.setWidgetResizable(True)
+        self.text_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.text_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text_area.setWidget(self.text)
+        self.path_field = QLineEdit()  # an image folder's file: the whole path, however long, selectable
+        self.path_field.setReadOnly(True)
+        self.copy_path = QPushButton("Copy path")
+        self.copy_path.setToolTip("Copy the example's file path to the clipboard")
+        self.copy_path.clicked.connect(self._on_copy_path_clicked)
+        self.path_row = QWidget()
+        pr = QHBoxLayout(self.path_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(QLabel("file:"))
+        pr.addWidget(self.path_field, 1)
+        pr.addWidget(self.copy_path)
+        self.path_row.hide()
+        self.margin_plot = make_plot("Its margin", "margin")
+        self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
+                                    "the network preferred another class.")
+        self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
+        self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1)))
+        d = QGridLayout(self)
+        d.setContentsMargins(0, 0, 0, 0)
+        d.addWidget(self.image, 0, 0, Qt.AlignmentFlag.AlignTop)
+        d.addWidget(self.text_area, 0, 1)
+        d.addWidget(self.path_row, 1, 0, 1, 2)
+        d.addWidget(self.margin_plot, 2, 0, 1, 2)
+        d.setRowStretch(2, 1)
+        d.setColumnStretch(1, 1)
+
+    def clear(self, text: str) -> None:
+        self.margin_curve.setData([], [])
+        self.image.clear()
+        self.text.setText(text)
+        self.show_path(None)
+
+    def fix_heights(self, line: int) -> None:
+        """Six lines of text (at least the image's height), the margin plot's axes and a curve."""
+        self.text_area.setFixedHeight(max(6 * line + 4, IMAGE))
+        self.margin_plot.setMinimumHeight(round(5 * line))
+        self.margin_plot.setMaximumHeight(round(11 * line))
+
+    def show_path(self, path: str | None) -> None:
+        self.path_row.setVisible(path is not None)
+        self.path_field.setText(path or "")
+        self.path_field.setToolTip(path or "")
+        self.path_field.setCursorPosition(len(path or ""))  # the file's own name in view, the rest scrolls
+
+    def show_image(self, pixels, why_none: str) -> None:
+        if pixels is None:
+            self.image.setText(why_none)
+            return
+        pixels = np.ascontiguousarray(pixels)
+        h, w, c = pixels.shape
+        fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+        image = QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
+        self.image.setPixmap(QPixmap.fromImage(image).scaled(IMAGE, IMAGE, Qt.AspectRatioMode.KeepAspectRatio))
+
+    def _on_copy_path_clicked(self) -> None:
+        QApplication.clipboard().setText(self.path_field.text())
