@@ -36,7 +36,7 @@ SCHEMA_VERSION = 1
 TOY_DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
 TORCHVISION_DATASETS = ("mnist", "kmnist", "fashion_mnist_folder", "cifar10", "cifar100")
 GENERATED_DATASETS = ("modular_addition", "mnist1d")  # vectors, made from the seed or shipped
-DATASETS = ("fashion_mnist", *TOY_DATASETS, *GENERATED_DATASETS, "image_folder", *TORCHVISION_DATASETS)
+DATASETS = ("fashion_mnist", *TOY_DATASETS, *GENERATED_DATASETS, "image_folder", *TORCHVISION_DATASETS, "arrays", "python")
 
 
 def setting(default: Any, help: str, *, choices: tuple | None = None, min: float | None = None,
@@ -59,8 +59,9 @@ def setting(default: Any, help: str, *, choices: tuple | None = None, min: float
 
 @dataclass
 class DataConfig:
-    dataset: str = setting("fashion_mnist", "Which data to learn: Fashion-MNIST (shipped), a 2-D toy set, modular addition (a + b mod p, the grokking task), MNIST-1D (shipped; 40-number signals of 10 digits, the double-descent task), your own image folder, or a torchvision dataset already on disk.", choices=DATASETS)
-    path: str = setting("", "Folder holding the data for image_folder (one sub-folder per class) or for a torchvision dataset on disk.")
+    dataset: str = setting("fashion_mnist", "Which data to learn: Fashion-MNIST (shipped), a 2-D toy set, modular addition (a + b mod p, the grokking task), MNIST-1D (shipped; 40-number signals of 10 digits, the double-descent task), your own image folder, or a torchvision dataset already on disk; arrays: your .npz / .safetensors file (data.path); python: your own datasets (data.file).", choices=DATASETS)
+    path: str = setting("", "Folder holding the data for image_folder (one sub-folder per class) or for a torchvision dataset on disk; for arrays, the .npz or .safetensors file (arrays x, y, optionally x_test, y_test, classes).")
+    file: str = setting("", "data.dataset = python: PATH/my_data.py:NAME, a function (or class) returning a map-style torch dataset of (input, label) items, or a (train, test) pair of them.")
     train_size: int = setting(1000, "Training examples used (a stratified subset). Fewer examples make memorizing easier than learning.", min=1)
     val_size: int = setting(5000, "Examples held out from training to measure generalization each epoch.", min=1)
     test_size: int = setting(2000, "Examples locked away for one final evaluation, for datasets without an official test split.", min=1)
@@ -93,6 +94,9 @@ class ModelConfig:
     backbone_lr_scale: float = setting(0.1, "finetune: the backbone's learning rate as a fraction of optim.lr. Small steps protect the pretrained features.", min=0.0, max=1.0, min_exclusive=True)
     backbone_size: int = setting(0, "Side length images are resized to for the backbone; 0: its own (28 for fashion_cnn, 224 for squeezenet). Smaller is faster.", min=0, max=512)
     weights_file: str = setting("", "A safetensors file of backbone weights to use instead of the shipped ones (the keys must fit the backbone).")
+    file: str = setting("", "Your own network: PATH/my_net.py:NAME or package.module:NAME, a class or function returning a torch nn.Module (given input_shape and num_classes where its signature asks). Replaces arch, width, depth, batch norm, activation, bias and backbone; dropout sets p of its own dropout layers.")
+    python_path: str = setting("", "Folders added to Python's import path for model.file (separated by the system's path separator): for package.module:NAME, or a file that imports its own modules.")
+    kwargs: dict = setting(dict, "Keyword arguments for model.file's class or function: a [model.kwargs] table (hidden = 256).", factory=True, hidden=True)
 
 
 @dataclass

@@ -40,6 +40,8 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
             raise ConfigError(key, value, "text")
     elif kind == "list":
         return _check_positions(key, value)
+    elif key == "model.kwargs":
+        return _check_keywords(key, value)
     elif kind == "dict":
         return _check_split_record(key, value)
     choices = meta.get("choices")
@@ -50,6 +52,13 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
         raise ConfigError(key, value, _range_text(meta))
     if hi is not None and (value > hi or (meta.get("max_exclusive") and value == hi)):
         raise ConfigError(key, value, _range_text(meta))
+    return value
+
+
+def _check_keywords(key: str, value: Any) -> dict:
+    """model.kwargs: a table of keyword arguments, each name a Python identifier."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.isidentifier() for k in value):
+        raise ConfigError(key, value, "a table of keyword arguments for model.file, e.g. [model.kwargs] hidden = 256")
     return value
 
 
@@ -84,6 +93,8 @@ SPLIT_SETTINGS = {
     "fashion_mnist": (*_SIZES, "data.classes"),
     "toy": (*_SIZES, "data.test_size", "data.toy_noise"),  # moons, circles, …: made from the seed
     "other": (*_SIZES, "data.path"),  # mnist1d, torchvision datasets
+    "arrays": (*_SIZES, "data.test_size", "data.path"),  # without x_test the test split comes from x
+    "python": (*_SIZES, "data.test_size", "data.file"),
 }
 
 

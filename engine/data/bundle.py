@@ -133,6 +133,10 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         pool_files = [files[i] for i in rest]
     elif cfg.dataset in TORCHVISION_DATASETS:
         pool_x, pool_y, test_x, test_y, classes = load_torchvision(cfg.dataset, cfg.path)
+    elif cfg.dataset == "arrays":  # the user's .npz / .safetensors file (engine.data.arrays); no code runs
+        from engine.data.arrays import load_arrays
+
+        pool_x, pool_y, test_x, test_y, classes = load_arrays(cfg, rng, source)
     else:  # pragma: no cover - guarded by config choices
         raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
 

@@ -1,0 +1,148 @@
+"""Your own data as an arrays file (data.dataset = arrays): .npz or .safetensors, trained
+through the command line with the app's splits, and every bad file refused by name."""
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.runs.reader import list_runs, read_run
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples"
+SIZES = ["--set", "data.train_size=120", "--set", "data.val_size=40", "--set", "data.test_size=40"]
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def train(path: Path, out: Path, *extra: str):
+    return cli("train", "--preset", "overfit", "--set", "data.dataset=arrays", "--set", f"data.path='{path}'",
+               "--set", "optim.epochs=2", "--set", "model.width=16", "--set", "optim.batch_size=32", *SIZES,
+               *extra, "--out", str(out))
+
+
+def only_run(folder: Path) -> Path:
+    runs = list_runs(folder)
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def vectors(n=240, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + 2 * (x[:, 1] > 0)
+    return x, y
+
+
+def test_a_vectors_npz_trains_with_a_locked_test_split_noise_and_dynamics(tmp_path):
+    x, y = vectors()
+    path = tmp_path / "table.npz"
+    np.savez(path, x=x, y=y, classes=np.array(["low", "left", "right", "high"]))
+    proc = train(path, tmp_path / "runs", "--set", "data.label_noise=0.25", "--evaluate-test")
+    assert proc.returncode == 0, proc.stderr
+    assert "arrays: 120 training / 40 validation examples" in proc.stdout
+    assert "test (the locked split), last weights, 40 examples" in proc.stdout  # drawn from x: none given
+    assert "corrupted" in proc.stdout  # label noise applies
+    run_dir = only_run(tmp_path / "runs")
+    started = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[0])
+    assert started["class_names"] == ["low", "left", "right", "high"]
+    suspects = cli("suspects", str(run_dir), "--top", "3")
+    assert suspects.returncode == 0, suspects.stderr  # per-example dynamics were recorded
+
+
+def test_safetensors_images_with_their_own_test_split_train_a_user_cnn(tmp_path):
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(1)
+    y = np.arange(300) % 3
+    x = (rng.integers(0, 60, size=(300, 12, 12)) + 60 * y[:, None, None]).astype(np.uint8)  # N×H×W, uint8
+    path = tmp_path / "images.safetensors"
+    save_file({"x": x[:250], "y": y[:250], "x_test": x[250:], "y_test": y[250:]}, str(path),
+              metadata={"classes": json.dumps(["dark", "grey", "light"])})
+    proc = train(path, tmp_path / "runs", "--set", f"model.file='{EXAMPLES / 'with_dropout.py'}:DropoutCNN'",
+                 "--evaluate-test")
+    assert proc.returncode == 0, proc.stderr
+    assert "test (the locked split), last weights, 50 examples" in proc.stdout  # the file's x_test, whole
+    summary = read_run(only_run(tmp_path / "runs")).summary
+    assert summary["model_source"]["name"] == "DropoutCNN"
+
+
+def test_cross_validation_folds_cut_an_arrays_file(tmp_path):
+    x, y = vectors()
+    path = tmp_path / "table.npz"
+    np.savez(path, x=x, y=y)
+    proc = train(path, tmp_path / "runs", "--set", "data.folds=3", "--set", "data.fold=1")
+    assert proc.returncode == 0, proc.stderr
+    assert "arrays: 80 training / 40 validation examples" in proc.stdout  # two folds of 120 train, one validates
+
+
+def _npz(tmp_path, **arrays):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+def _huge(tmp_path):
+    """An .npz whose x declares 1,000,000 × 100,000 float32 values (400 GB): its header alone."""
+    path = tmp_path / "bad.npz"
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (1_000_000, 100_000)})
+    y = io.BytesIO()
+    np.save(y, np.zeros(1_000_000, dtype=np.int64))
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("x.npy", header.getvalue())  # (the header starts with its magic string)
+        zf.writestr("y.npy", y.getvalue())
+    return path
+
+
+X, Y = vectors()
+NAN = X.copy()
+NAN[7, 2] = np.nan
+BAD = {
+    "lengths": (lambda t: _npz(t, x=X, y=Y[:-3]), "arrays x and y differ in length: 240 examples but 237 labels"),
+    "label_range": (lambda t: _npz(t, x=X, y=Y, classes=np.array(["a", "b", "c"])),
+                    "array y holds label 3, outside 0 … 2"),
+    "negative": (lambda t: _npz(t, x=X, y=Y - 1), "array y holds label -1, outside 0 …"),
+    "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example(s) (the first: x[7])"),
+    "unknown": (lambda t: _npz(t, x=X, y=Y, labels=Y), "unknown array 'labels'"),
+    "missing_y": (lambda t: _npz(t, x=X), "no array y"),
+    "test_half": (lambda t: _npz(t, x=X, y=Y, x_test=X[:10]), "array x_test without y_test"),
+    "int_inputs": (lambda t: _npz(t, x=X.astype(np.int32), y=Y), "array x is int32; inputs must be uint8"),
+    "float_labels": (lambda t: _npz(t, x=X, y=Y.astype(np.float32)), "array y is float32; labels must be whole"),
+    "pickled": (lambda t: _npz(t, x=X, y=Y, classes=np.array([{"a": 1}], dtype=object)),
+                "only unpickling could read"),
+    "too_large": (_huge, "array x (1,000,000 × 100,000, float32) needs about"),
+    "too_few": (lambda t: _npz(t, x=X[:100], y=Y[:100]), "100 examples, fewer than data.train_size"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_a_bad_arrays_file_exits_2_naming_the_file_and_array(tmp_path, kind):
+    make, expected = BAD[kind]
+    path = make(tmp_path)
+    proc = train(path, tmp_path / "runs")
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}: " in proc.stderr and expected in proc.stderr, proc.stderr
+    assert list_runs(tmp_path / "runs") == []
+
+
+def test_the_too_large_message_says_what_to_lower(tmp_path):
+    proc = train(_huge(tmp_path), tmp_path / "runs")
+    assert "needs about 372.6 GiB of memory" in proc.stderr  # 400 GB of float32 in the file alone
+    assert "write a smaller file (fewer examples, smaller images" in proc.stderr
+
+
+def test_a_missing_or_foreign_file_is_named(tmp_path):
+    proc = train(tmp_path / "nope.npz", tmp_path / "runs")
+    assert proc.returncode == 2 and f"{tmp_path / 'nope.npz'}: file not found" in proc.stderr
+    (tmp_path / "data.csv").write_text("1,2\n")
+    proc = train(tmp_path / "data.csv", tmp_path / "runs")
+    assert proc.returncode == 2 and "an arrays file is .npz or .safetensors, not .csv" in proc.stderr
