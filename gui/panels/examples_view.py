@@ -38,7 +38,7 @@ from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.example_detail import ExampleDetail
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
-from gui.plotting.point_cloud import PointCloud
+from gui.plotting.point_cloud import PointCloud, fitted_top
 
 CLEAN, CORRUPTED = "#4a78b5", "#e0452b"
 BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3, more of the epochs
@@ -215,6 +215,9 @@ class ExamplesView(QWidget):
             groups = np.where(c <= 1 / 3, 0, np.where(c <= 2 / 3, 1, 2))
             colors = list(BY_CORRECTNESS)
         self.cloud.set_points(t.variability, t.confidence, groups, colors)
+        # The axes fitted to the points (an MSE run's confidences all lie below 0.2).
+        self.map_plot.setRange(xRange=(0, fitted_top(t.variability, 0.5, 0.1)),
+                               yRange=(0, fitted_top(t.confidence, 1.0, 0.2)), padding=0.02)
         if self.selected is not None:
             self.cloud.highlight((t.variability[self.selected], t.confidence[self.selected]))
         if t.corrupted_on_purpose:
