@@ -146,6 +146,10 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     item = w.getPlotItem()
     item.setLabel("left", y_label)
     item.setLabel("bottom", x_label)
+    for side in ("left", "bottom"):
+        # No quantity here is in SI units: pyqtgraph's prefixes read as fragments ("m" on a
+        # margin axis, "×1e+27" on an empty log axis).
+        item.getAxis(side).enableAutoSIPrefix(False)
     # No grid: pyqtgraph draws it with the axis, so every curve update would repaint the
     # axis and its labels too (measured: 10 ms instead of 1 ms per loss-plot frame).
     item.setDownsampling(auto=True, mode="peak")
@@ -153,9 +157,11 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     item.setClipToView(True)
     # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
     # bottom at the right edge.
+    # On a white ground above the curves: a curve ran through the legend's text.
     legend = item.legend = FittedLegend(legend_columns, offset=(-25, -5) if legend_below else (-5, 5),
-                                        labelTextSize=f"{LEGEND_PT}pt")
+                                        labelTextSize=f"{LEGEND_PT}pt", brush=pg.mkBrush(255, 255, 255, 225))
     legend.setParentItem(item.vb)
+    legend.setZValue(1000)
     legend.setColumnCount(legend_columns)
     item.vb.sigResized.connect(legend.fit_soon)
     w.title_text = title
@@ -164,11 +170,13 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
 
 
 TICK_PT, LABEL_PT, TITLE_PT, LEGEND_PT = 9, 10, 11, 9
+MIN_LEGEND_PT = 8.0  # a legend shrinks to fit its plot, never below this (at 5 pt it was 7 px tall)
 
 
 class FittedLegend(pg.LegendItem):
     """A legend that stays inside its plot: with larger text (or a smaller plot) it takes
-    fewer columns, then a smaller size, until it fits the plot's width and half its height.
+    fewer columns, then a slightly smaller size, until it fits the plot's width and half its
+    height.
     pyqtgraph anchors a right-aligned legend by its right edge, so a legend wider than the
     plot was cut at its left ("n" for "train") and drawn over the curves."""
 
@@ -215,8 +223,20 @@ class FittedLegend(pg.LegendItem):
         key = (round(width), round(height), tuple(label.text for _, label in self.items), self.text_pt)
         if key == self._fitted:  # the same entries in the same room: fitted already
             return
-        sizes = [self.text_pt * f for f in (1.0, 0.85, 0.7, 0.6)]
         fitted = self._fitted
+        if fitted is not None and fitted[2:] == key[2:]:
+            # The room moved a little (the value axis's labels grew a digit, every few epochs
+            # of a run): refitting relabels every entry (~10 ms a legend). Only when the legend
+            # no longer fits, or the room grew enough that a larger size might.
+            box = self.boundingRect()
+            fits = box.width() <= width and box.height() <= height
+            full = self.shown_pt == self.text_pt and self.columnCount == self.columns
+            if fits and (full or (key[0] <= fitted[0] * 1.15 and key[1] <= fitted[1] * 1.15)):
+                return
+        # Never below MIN_LEGEND_PT: at 0.6 of 9 pt its letters were 7 px high. A legend that
+        # does not fit then takes more of the plot, on its white ground.
+        sizes = [self.text_pt * f for f in (1.0, 0.85, 0.7) if self.text_pt * f >= MIN_LEGEND_PT] or [
+            min(self.text_pt, MIN_LEGEND_PT)]
         if (fitted is not None and fitted[3] == self.text_pt and key[0] <= fitted[0] and key[1] <= fitted[1]
                 and self.shown_pt in sizes):
             # No more room than at the last fit (new entries, say): the sizes above the one shown

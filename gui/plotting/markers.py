@@ -125,7 +125,10 @@ class MarkerLines:
                 edge = 2 * GAP / max(view.height(), 1.0)  # along the line, 0 at the bottom
                 label.setPosition(1 - edge if top else edge)
                 rect = label.sceneBoundingRect()
-                if view.contains(rect) and not any(rect.intersects(t) for t in taken):
+                # Apart by a space's width, not just not overlapping: two labels side by side
+                # read as one ("weight_decay 15finished").
+                apart = rect.adjusted(-2 * GAP, 0, 2 * GAP, 0)
+                if view.contains(rect) and not any(apart.intersects(t) for t in taken):
                     return rect
         return None
 
