@@ -130,22 +130,24 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], list[str] | None]:
     return arrays, names
 
 
-def _inputs(path: Path, name: str, x: np.ndarray) -> np.ndarray:
+def check_inputs(where, what: str, x: np.ndarray) -> np.ndarray:
+    """Inputs as the app takes them (uint8 or float, finite; N×D, N×H×W or N×C×H×W, the
+    last two as N×C×H×W), refused naming `where` and `what` ("array x")."""
     if x.dtype != np.uint8 and x.dtype.kind != "f":
-        raise DataError(f"{path}: array {name} is {x.dtype}; inputs must be uint8 (0 … 255) or float")
+        raise DataError(f"{where}: {what} is {x.dtype}; inputs must be uint8 (0 … 255) or float")
     if x.ndim not in (2, 3, 4):
-        raise DataError(f"{path}: array {name} has shape {list(x.shape)}; expected N×D vectors, N×H×W or "
+        raise DataError(f"{where}: {what} has shape {list(x.shape)}; expected N×D vectors, N×H×W or "
                         "N×C×H×W images")
     if x.dtype.kind == "f":
         bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{path}: array {name} holds NaN or infinite values in {int(bad.sum()):,} "
-                            f"example(s) (the first: {name}[{first}])")
+            raise DataError(f"{where}: {what} holds NaN or infinite values in {int(bad.sum()):,} "
+                            f"example(s) (the first: example {first})")
     return x[:, None] if x.ndim == 3 else x  # one channel
 
 
-def _labels(path: Path, name: str, y: np.ndarray, n: int, x_name: str) -> np.ndarray:
+def check_labels(path, name: str, y: np.ndarray, n: int, x_name: str) -> np.ndarray:
     if y.dtype.kind not in "iu":
         raise DataError(f"{path}: array {name} is {y.dtype}; labels must be whole numbers (0 … classes − 1)")
     if y.ndim != 1:
@@ -180,33 +182,45 @@ def load_arrays(cfg: DataConfig, rng: np.random.Generator, source: dict):
         raise DataError(f"{path}: array {have} without {lack}: a test split needs both")
     check_fits_memory(path, headers, cfg, available_memory())
     arrays, names = _read(path)
-    x = _inputs(path, "x", arrays["x"])
-    y = _labels(path, "y", arrays["y"], len(x), "x")
+    x = check_inputs(path, "array x", arrays["x"])
+    y = check_labels(path, "y", arrays["y"], len(x), "x")
     test = None
     if "x_test" in arrays:
-        test_x = _inputs(path, "x_test", arrays["x_test"])
+        test_x = check_inputs(path, "array x_test", arrays["x_test"])
         if test_x.shape[1:] != x.shape[1:]:
             raise DataError(f"{path}: x_test's examples are {list(test_x.shape[1:])}, x's {list(x.shape[1:])}")
-        test = test_x, _labels(path, "y_test", arrays["y_test"], len(test_x), "x_test")
-    num_classes = len(names) if names is not None else int(max(y.max(initial=0),
-                                                               test[1].max(initial=0) if test else 0)) + 1
-    for name, labels in (("y", y), ("y_test", test[1] if test else None)):
-        if labels is not None and len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-            bad = int(labels.min()) if labels.min() < 0 else int(labels.max())
-            raise DataError(f"{path}: array {name} holds label {bad}, outside 0 … {num_classes - 1}"
-                            + (f" (array classes names {num_classes})" if names is not None else ""))
-    if num_classes < 2:
-        raise DataError(f"{path}: array y holds one class only; a classifier needs at least two")
-    classes = names if names is not None else [str(i) for i in range(num_classes)]
+        test = test_x, check_labels(path, "y_test", arrays["y_test"], len(test_x), "x_test")
+    classes = class_names(path, names, [("array y", y), ("array y_test", test[1] if test else None)])
     source.update(path=str(path.resolve()), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     if test is not None:
         return x, y, test[0], test[1], classes
+    return (*lock_test_split(x, y, cfg, rng, path, "no x_test: the test split comes from x"), classes)
+
+
+def class_names(where, names: list[str] | None, labelled: list) -> list[str]:
+    """The class names (given, or "0" … "k − 1" from the largest label); refused naming the
+    labels (("array y", y), …) that hold one outside 0 … classes − 1."""
+    largest = max((int(labels.max()) for _, labels in labelled if labels is not None and len(labels)), default=0)
+    num_classes = len(names) if names is not None else largest + 1
+    for what, labels in labelled:
+        if labels is not None and len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+            bad = int(labels.min()) if labels.min() < 0 else int(labels.max())
+            raise DataError(f"{where}: {what} holds label {bad}, outside 0 … {num_classes - 1}"
+                            + (f" ({num_classes} class names given)" if names is not None else ""))
+    if num_classes < 2:
+        raise DataError(f"{where}: the labels hold one class only; a classifier needs at least two")
+    return names if names is not None else [str(i) for i in range(num_classes)]
+
+
+def lock_test_split(x: np.ndarray, y: np.ndarray, cfg: DataConfig, rng: np.random.Generator, where, origin: str):
+    """(pool_x, pool_y, test_x, test_y): data.test_size stratified examples locked away as the
+    test split, where the data brings none; refused, with sizes that fit, when too few."""
     if cfg.train_size + cfg.val_size + cfg.test_size > len(y):
         test = max(1, len(y) // 5)
-        raise DataError(f"{path}: {len(y):,} examples, fewer than data.train_size + data.val_size + data.test_size "
-                        f"= {cfg.train_size:,} + {cfg.val_size:,} + {cfg.test_size:,} (no x_test: the test split "
-                        f"comes from x); sizes that fit: data.train_size = {max(1, len(y) - 2 * test)}, "
-                        f"data.val_size = {test}, data.test_size = {test}")
+        raise DataError(f"{where}: {len(y):,} examples, fewer than data.train_size + data.val_size + data.test_size "
+                        f"= {cfg.train_size:,} + {cfg.val_size:,} + {cfg.test_size:,} ({origin}); sizes that fit: "
+                        f"data.train_size = {max(1, len(y) - 2 * test)}, data.val_size = {test}, "
+                        f"data.test_size = {test}")
     test_idx = stratified_subset(y, cfg.test_size, rng)
     rest = np.setdiff1d(np.arange(len(y)), test_idx)
-    return x[rest], y[rest], x[test_idx], y[test_idx], classes
+    return x[rest], y[rest], x[test_idx], y[test_idx]

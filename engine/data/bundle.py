@@ -137,6 +137,10 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         from engine.data.arrays import load_arrays
 
         pool_x, pool_y, test_x, test_y, classes = load_arrays(cfg, rng, source)
+    elif cfg.dataset == "python":  # datasets from the user's file (engine.data.python_data)
+        from engine.data.python_data import load_python
+
+        pool_x, pool_y, test_x, test_y, classes = load_python(cfg, rng, source)
     else:  # pragma: no cover - guarded by config choices
         raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
 

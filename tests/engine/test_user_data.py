@@ -111,7 +111,7 @@ BAD = {
     "label_range": (lambda t: _npz(t, x=X, y=Y, classes=np.array(["a", "b", "c"])),
                     "array y holds label 3, outside 0 … 2"),
     "negative": (lambda t: _npz(t, x=X, y=Y - 1), "array y holds label -1, outside 0 …"),
-    "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example(s) (the first: x[7])"),
+    "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example(s) (the first: example 7)"),
     "unknown": (lambda t: _npz(t, x=X, y=Y, labels=Y), "unknown array 'labels'"),
     "missing_y": (lambda t: _npz(t, x=X), "no array y"),
     "test_half": (lambda t: _npz(t, x=X, y=Y, x_test=X[:10]), "array x_test without y_test"),
@@ -146,3 +146,89 @@ def test_a_missing_or_foreign_file_is_named(tmp_path):
     (tmp_path / "data.csv").write_text("1,2\n")
     proc = train(tmp_path / "data.csv", tmp_path / "runs")
     assert proc.returncode == 2 and "an arrays file is .npz or .safetensors, not .csv" in proc.stderr
+
+
+# ---- data.dataset = python: datasets from the user's file --------------------------------
+
+DATASETS_FILE = '''
+import torch
+from pathlib import Path
+from torch.utils.data import Dataset
+
+Path({marker!r}).write_text("the file ran")
+
+
+class Blobs(Dataset):
+    classes = ["west", "east", "north"]
+
+    def __init__(self, n, seed):
+        g = torch.Generator().manual_seed(seed)
+        self.y = torch.arange(n) % 3
+        self.x = torch.randn(n, 4, generator=g) + 3 * torch.nn.functional.one_hot(self.y, 4).float()
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def train_only():
+    return Blobs(240, 0)
+
+
+def with_test():
+    return Blobs(240, 0), Blobs(30, 1)
+
+
+def not_pairs():
+    return [{{"x": 1.0, "y": 0}}] * 240
+
+
+def ragged():
+    return [(torch.zeros(4), 0)] * 100 + [(torch.zeros(5), 1)] * 140
+'''
+
+
+def _datasets(tmp_path):
+    marker = tmp_path / "imported.txt"
+    path = tmp_path / "my_data.py"
+    path.write_text(DATASETS_FILE.format(marker=str(marker)))
+    return path, marker
+
+
+def train_python(spec: str, out: Path, *extra: str):
+    return cli("train", "--preset", "overfit", "--set", "data.dataset=python", "--set", f"data.file='{spec}'",
+               "--set", "optim.epochs=2", "--set", "model.width=16", "--set", "optim.batch_size=32", *SIZES,
+               *extra, "--out", str(out))
+
+
+def test_python_datasets_train_with_their_class_names_and_test_split(tmp_path):
+    path, marker = _datasets(tmp_path)
+    proc = train_python(f"{path}:with_test", tmp_path / "runs", "--evaluate-test")
+    assert proc.returncode == 0, proc.stderr
+    assert "python: 120 training / 40 validation examples" in proc.stdout
+    assert "test (the locked split), last weights, 30 examples" in proc.stdout  # the file's own test dataset
+    run_dir = only_run(tmp_path / "runs")
+    started = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[0])
+    assert started["class_names"] == ["west", "east", "north"]
+    marker.unlink()
+    read_run(run_dir)
+    assert cli("suspects", str(run_dir), "--top", "3").returncode == 0
+    assert not marker.exists()  # reading the folder ran nothing
+    proc = train_python(f"{path}:train_only", tmp_path / "runs2", "--evaluate-test")
+    assert proc.returncode == 0, proc.stderr
+    assert "test (the locked split), last weights, 40 examples" in proc.stdout  # locked from the train dataset
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("not_pairs", "item 0 is dict; items must be (input, label) pairs"),
+    ("ragged", "item 100's input has shape [5], item 0's [4]"),
+    ("missing", "missing is not defined there"),
+])
+def test_bad_python_datasets_exit_2_naming_the_file_and_item(tmp_path, name, expected):
+    path, _ = _datasets(tmp_path)
+    proc = train_python(f"{path}:{name}", tmp_path / "runs")
+    assert proc.returncode == 2, proc.stderr
+    assert str(path) in proc.stderr and expected in proc.stderr, proc.stderr
+    assert list_runs(tmp_path / "runs") == []

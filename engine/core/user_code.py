@@ -1,0 +1,88 @@
+"""Code from the user's own files, imported only when a run or an evaluation starts with it
+(model.file, data.file): never when a run folder is read, listed or opened.
+
+A file is executed from the bytes that were hashed, so the SHA-256 a run records is of the
+code that ran. Every failure is a ConfigError naming the setting and the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from engine.core.values import ConfigError
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def split_target(text: str, key: str) -> tuple[str, str]:
+    """"PATH/my_net.py:NAME" -> ("PATH/my_net.py", "NAME"); the last colon splits, so a
+    Windows drive letter stays with the path."""
+    where, sep, name = text.rpartition(":")
+    if not sep or not where or not name.isidentifier():
+        raise ConfigError(key, text, "PATH/my_file.py:NAME or package.module:NAME (NAME: the class or "
+                                     "function to call)")
+    return where, name
+
+
+def is_file_target(where: str) -> bool:
+    return where.endswith(".py") or "/" in where or os.sep in where
+
+
+def _add_python_path(python_path: str) -> None:
+    for folder in reversed([p for p in python_path.split(os.pathsep) if p.strip()]):
+        folder = str(Path(folder).expanduser().resolve())
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
+def traceback_text() -> str:
+    return "".join(traceback.format_exc()).rstrip()
+
+
+def import_target(text: str, key: str, python_path: str = "") -> tuple[object, Path, str]:
+    """The object `text` names, the file it was read from and that file's SHA-256."""
+    where, name = split_target(text, key)
+    _add_python_path(python_path)
+    if is_file_target(where):
+        path = Path(where).expanduser().resolve()
+        if not path.is_file():
+            raise ConfigError(key, text, f"an existing Python file: {path} does not exist")
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(key, text, f"a readable Python file: {path} ({exc.strerror or exc})") from None
+        digest = hashlib.sha256(source).hexdigest()
+        # A private module name per file and content: the user's own module names never clash
+        # with the app's, and an edited file is a new module.
+        module = ModuleType(f"_overfit_lab_user_{digest[:16]}")
+        module.__file__ = str(path)
+        sys.modules[module.__name__] = module  # (dataclasses and pickling look a class's module up)
+        try:
+            exec(compile(source, str(path), "exec"), module.__dict__)
+        except BaseException:  # SyntaxError, ImportError, even SystemExit: the user's own traceback
+            sys.modules.pop(module.__name__, None)
+            raise ConfigError(key, text, f"{path} could not be imported:\n{traceback_text()}") from None
+    else:
+        try:
+            module = importlib.import_module(where)
+        except BaseException:
+            raise ConfigError(key, text, f"an importable module: importing {where} failed (add its folder "
+                                         f"to model.python_path?):\n{traceback_text()}") from None
+        path = Path(getattr(module, "__file__", "") or where)
+        digest = file_sha256(path) if path.is_file() else ""
+    target = getattr(module, name, None)
+    if target is None or not callable(target):
+        found = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_")
+                       and getattr(v, "__module__", None) == module.__name__)
+        what = "is not callable" if target is not None else "is not defined there"
+        raise ConfigError(key, text, f"a class or function of {path}: {name} {what}"
+                          + (f" (it defines {', '.join(found)})" if found else ""))
+    return target, path, digest
