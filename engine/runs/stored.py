@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from engine.core import events as ev
-from engine.core.config import Config
+from engine.core.config import Config, ConfigError
 from engine.data.bundle import DataBundle, load_data
 from engine.nets.models import build_model
 from engine.nets.user_model import check_unchanged
@@ -31,8 +31,9 @@ class StoredRun:
     weights: str
 
 
-class SplitChanged(ValueError):
-    """The data rebuilt for a run folder is not the training split its record describes."""
+class SplitChanged(ConfigError):
+    """The data rebuilt for a run folder is not the training split its record describes: its
+    key names the setting whose data changed (data.path, or data.dataset)."""
 
 
 def run_data(path: str | Path) -> DataBundle:
@@ -41,52 +42,55 @@ def run_data(path: str | Path) -> DataBundle:
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
     data = load_data(config.data, config.run.seed, "cpu")
-    check_split(path, data)
+    check_split(path, data, config.data.path, config.data.dataset)
     return data
 
 
-def check_split(path: str | Path, data: DataBundle) -> None:
+def check_split(path: str | Path, data: DataBundle, data_path: str = "", dataset: str = "") -> None:
     """Refuse (SplitChanged) data rebuilt for a run folder whose training examples are not
     those the run recorded (dynamics/examples.safetensors): an image moved, added or removed
     since, so that a position would show or take out another example. Names the first file
     that differs; for other data, compares each example's source index and the split's
-    fingerprint. A run that recorded no dynamics has nothing to compare: it passes."""
+    fingerprint. A run that recorded no dynamics has nothing to compare: it passes.
+    `data_path` / `dataset`: the run's settings, named in the refusal."""
     path = Path(path)
     try:
         arrays, _, files, fingerprint = read_examples(path)
     except NoDynamics:
         return
-    why = f"{path}: the training split rebuilt from the run's settings is not the one it trained on"
+    key, value = ("data.path", data_path) if data_path else ("data.dataset", dataset)
+    why = f"the data as it was when {path} trained"
     if files or data.train_files:
         for i, (now, was) in enumerate(zip(data.train_files, files, strict=False)):
             if now != was:
-                raise SplitChanged(f"{why}: training example {i} is {now}, which was {was} when the run trained "
-                                   "(the image folder changed since; put its files back to see this run's images)")
+                raise SplitChanged(key, value, f"{why}: training example {i} is {now}, which was {was} when the run "
+                                               "trained (the folder changed since; put its files back to open this run)")
         if len(files) != len(data.train_files):
-            raise SplitChanged(f"{why}: it holds {len(data.train_files):,} images, the run trained on "
-                               f"{len(files):,} (the image folder changed since)")
+            raise SplitChanged(key, value, f"{why}: the training split holds {len(data.train_files):,} images now, "
+                                           f"the run trained on {len(files):,} (the folder changed since)")
     sources = arrays.get("source")
     if sources is not None and not np.array_equal(sources, np.asarray(data.train_indices)):
-        n = min(len(sources), len(data.train_indices))
-        i = int(np.flatnonzero(sources[:n] != data.train_indices[:n])[0]) if n and (
-            sources[:n] != data.train_indices[:n]).any() else n
-        raise SplitChanged(f"{why}: training example {i} is example "
-                           f"{data.train_indices[i] if i < len(data.train_indices) else 'none'} of its source, "
-                           f"{sources[i] if i < len(sources) else 'none'} when the run trained (its data changed since)")
+        now = np.asarray(data.train_indices)
+        n = min(len(sources), len(now))
+        i = int(np.flatnonzero(sources[:n] != now[:n])[0]) if (sources[:n] != now[:n]).any() else n
+        raise SplitChanged(key, value, f"{why}: training example {i} is example "
+                                       f"{now[i] if i < len(now) else 'none'} of its source now, "
+                                       f"{sources[i] if i < len(sources) else 'none'} when the run trained")
     if fingerprint and fingerprint != data.split_fingerprint:
-        raise SplitChanged(f"{why}: its fingerprint is {data.split_fingerprint[:12]}…, {fingerprint[:12]}… when the "
-                           "run trained (the data it reads, or the labels, changed since)")
+        raise SplitChanged(key, value, f"{why}: the training split's fingerprint is {data.split_fingerprint[:12]}… "
+                                       f"now, {fingerprint[:12]}… when the run trained (its data or labels changed)")
 
 
 def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> StoredRun:
     """Rebuild a run folder's model and data (the same splits, from its seed) and load
-    its `best` or `last` weights. Raises FileNotFoundError, ConfigError or WeightsError
-    naming what is wrong; nothing in the folder is changed."""
+    its `best` or `last` weights. Raises FileNotFoundError, ConfigError (SplitChanged: its
+    data changed since it trained) or WeightsError naming what is wrong; nothing in the folder is changed."""
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
     if config.model.file:  # the network's file as it was when the run trained, or nothing is imported
         check_unchanged(read_summary(path).get("model_source", {}), path)
     data = load_data(config.data, config.run.seed, device)
+    check_split(path, data, config.data.path, config.data.dataset)  # weights evaluated on other examples: refused
     model = build_model(config.model, data.input_shape, data.num_classes,
                         config.regularization.dropout, data.mean, data.std).to(device)
     load_weights(model, path / f"{weights}.safetensors")

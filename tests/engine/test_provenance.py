@@ -148,6 +148,8 @@ def test_an_image_folder_changed_after_the_run_is_named_before_a_twin_or_its_ima
     shutil.move(moved, folder / ("light" if moved.parent.name == "dark" else "dark") / moved.name)
     with pytest.raises(SplitChanged, match=r"training example \d+ is .*, which was .* when the run trained"):
         run_data(run)
+    out = cli("evaluate", run, "--split", "val")  # its weights are not evaluated on other images either
+    assert out.returncode == 2 and f"data.path = '{folder}'" in out.stderr and "when the run trained" in out.stderr
     out = cli("clean", run, "--top", 3, "--out", tmp_path / "twins")
     assert out.returncode == 2
     assert "data.path" in out.stderr and any(f"it was {f}" in out.stderr for f in top), out.stderr
