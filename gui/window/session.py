@@ -216,8 +216,10 @@ class RunSession(QObject):
                          for k, (a, b) in event.changes.items())
         self.plots.add_marker(self._x_of(event.step), text)
         self.status.say(f"step {event.step:,}: {text}")
-        if event.note:  # the edit was changed on its way in (a weight decay clamped): say why
+        if event.note:  # the edit was changed on its way in (a weight decay clamped): say why,
             self.status.warn(event.note)
+            for key, (_, applied) in event.changes.items():  # and show what the run has
+                self.panel.set_value(key, applied)
 
     def on_run_finished(self, result: ev.RunFinished) -> None:
         self.last_result = result
