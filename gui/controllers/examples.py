@@ -246,17 +246,24 @@ class Examples(QObject):
 
     def on_folder_event(self, event) -> None:
         if isinstance(event, ev.Thumbnails) and event.split == "train" and self.tally is not None:
-            h, w, c = event.shape
-            self._images = np.frombuffer(b"".join(event.pixels), np.uint8).reshape(len(event.pixels), h, w, c)
-            if len(self._images) != self.tally.size:
-                self._images = None  # (not this folder's: the tab shows another run now)
-                return
-            if self._reading is not None:
-                return  # kept, and shown again if the folder being read cannot be
-            self.view.set_images(self._images)
-            self.say(f"{self.folder.name if self.folder else 'the run'}: {len(self._images):,} training images shown")
+            if len(event.pixels) != self.tally.size:
+                return  # (not this folder's: the tab shows another run now)
+            # Stacked on the pool thread, a slice at a time: one join of 60,000 images held the
+            # GIL, and so the GUI thread, for ~80 ms (~230 ms for CIFAR's 50,000).
+            self.reader.submit(partial(_stacked, event), partial(self._on_images_stacked, self._job))
         elif isinstance(event, ev.EvaluationFailed):
             self.say(f"the run's images could not be shown: {event.message}")
+
+    def _on_images_stacked(self, job, images) -> None:
+        if job is not self._job or isinstance(images, BaseException) or self.tally is None:
+            if isinstance(images, BaseException):
+                self.say(f"the run's images could not be shown: {images}")
+            return  # (or another folder's, or a run of this window, is shown now)
+        self._images = images
+        if self._reading is not None:
+            return  # kept, and shown again if the folder being read cannot be
+        self.view.set_images(images)
+        self.say(f"{self.folder.name if self.folder else 'the run'}: {len(images):,} training images shown")
 
     # ---- Train without the suspects… -------------------------------------------------------
     def clean(self) -> None:
@@ -329,6 +336,18 @@ def _read_more(path: Path, since):
 
     run = read_run(path)  # first: an epoch's dynamics are written before its metrics line
     return run, read_dynamics(path, since=since)
+
+
+def _stacked(event: ev.Thumbnails, step: int = 1024) -> np.ndarray:
+    """The images of a Thumbnails event as one uint8 array [N, H, W, C], on a pool thread: a slice
+    at a time, so that the GIL goes back to the GUI thread between slices."""
+    h, w, c = event.shape
+    n = len(event.pixels)
+    out = np.empty((n, h * w * c), np.uint8)
+    for i in range(0, n, step):
+        part = event.pixels[i:i + step]
+        out[i:i + len(part)] = np.frombuffer(b"".join(part), np.uint8).reshape(len(part), -1)
+    return out.reshape(n, h, w, c)
 
 
 def _image_bytes(data: dict) -> int:
