@@ -78,7 +78,7 @@ class KeepOnScreen(QObject):
             window.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:
-        if (obj is self.window and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show)
+        if (obj is self.window and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show)
                 and not self._pending):
             self._pending = True
             QTimer.singleShot(0, self._fit)  # after the layout has settled
