@@ -90,7 +90,8 @@ class KeepOnScreen(QObject):
         if not w.isVisible() or w.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
             return
         room, frame = w.screen().availableGeometry(), w.frameGeometry()
-        if frame.width() <= room.width() and frame.height() <= room.height():
+        desktop = w.screen().availableVirtualGeometry()  # (several screens: a window across two is the user's)
+        if frame.width() <= desktop.width() and frame.height() <= desktop.height():
             return  # it fits (partly off the screen is where the user moved it)
         target = content_rect(room, _margins(w), w.size())
         if target != w.geometry():
