@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 
 from PySide6.QtCore import Qt
@@ -24,6 +25,11 @@ LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 streng
           "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
           "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
           "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
+# Fields with a "…" button: (placeholder, the button's tooltip).
+PICKERS = {"data.path": ("folder (image_folder, torchvision) or .npz / .safetensors file (arrays)",
+                         "Choose the data folder, or the arrays file"),
+           "model.file": ("PATH/my_net.py:NAME — your own network", "Choose the Python file of your network"),
+           "data.file": ("PATH/my_data.py:NAME — your own datasets", "Choose the Python file of your datasets")}
 # An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
 BOUND_STEP = {"lr": 1e-6}
 
@@ -61,16 +67,17 @@ def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
         w.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
         w.setKeyboardTracking(False)
         w.valueChanged.connect(lambda _=None, k=key: panel._emit(k))
-    elif key == "data.path":
+    elif key in PICKERS:  # a path typed, or chosen with "…"
         w = QWidget()
         row = QHBoxLayout(w)
         row.setContentsMargins(0, 0, 0, 0)
         edit = QLineEdit()
-        edit.setPlaceholderText("folder for image_folder / torchvision data")
+        edit.setPlaceholderText(PICKERS[key][0])
         edit.editingFinished.connect(lambda k=key: panel._emit(k))
         browse = QPushButton("…")
-        browse.setToolTip("Choose the data folder")
-        browse.clicked.connect(panel._on_browse_clicked)
+        browse.setObjectName(f"{key}.browse")
+        browse.setToolTip(PICKERS[key][1])
+        browse.clicked.connect(lambda _=False, k=key: panel._on_browse_clicked(k))
         row.addWidget(edit, 1)
         row.addWidget(browse)
         w.line_edit = edit
@@ -87,3 +94,15 @@ def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
     w.setToolTip(tip)
     w.setProperty("help", tip)
     return w
+
+
+def with_entry_point(path: str) -> str:
+    """"PATH:NAME" for a chosen Python file: NAME its last top-level class or function, read
+    from the file's syntax tree (nothing in it runs); "PATH:" where it has none or cannot be
+    parsed (the run then names what is wrong)."""
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return f"{path}:"
+    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+    return f"{path}:{names[-1]}" if names else f"{path}:"

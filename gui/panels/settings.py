@@ -37,7 +37,7 @@ from engine.core.config import (
     preset_names,
 )
 from gui.panels.discard_question import ask_discard, changed_settings
-from gui.panels.setting_widgets import LABELS, make_widget
+from gui.panels.setting_widgets import LABELS, make_widget, with_entry_point
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -183,7 +183,7 @@ class SettingsPanel(QWidget):
         if self._loading:
             return
         self.clear_error(key)
-        if key in ("data.dataset", "model.arch", "model.backbone", "model.transfer"):
+        if key in ("data.dataset", "model.arch", "model.backbone", "model.transfer", "model.file"):
             self._update_applicable()
         self._show_preset()
         self.setting_changed.emit(key, self.value(key))
@@ -340,9 +340,15 @@ class SettingsPanel(QWidget):
             self._show_preset()
 
     @Slot()
-    def _on_browse_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Data folder")
-        if folder:
-            self.widgets["data.path"].line_edit.setText(folder)
-            self._emit("data.path")
+    def _on_browse_clicked(self, key: str = "data.path") -> None:
+        if key == "data.path" and self.value("data.dataset") != "arrays":
+            chosen = QFileDialog.getExistingDirectory(self, "Data folder")
+        elif key == "data.path":
+            chosen, _ = QFileDialog.getOpenFileName(self, "Arrays file", "", "Arrays (*.npz *.safetensors)")
+        else:  # model.file / data.file: the file, and its last class or function (the user may edit it)
+            path, _ = QFileDialog.getOpenFileName(self, "Python file", "", "Python (*.py)")
+            chosen = with_entry_point(path) if path else ""
+        if chosen:
+            self.widgets[key].line_edit.setText(chosen)
+            self._emit(key)
 
