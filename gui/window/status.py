@@ -35,8 +35,12 @@ class RunStatus:
         self.started: ev.RunStarted | None = None
         self.step: ev.StepMetrics | None = None
         self.epochs_done = 0
-        self._t0 = 0.0
+        self._t0 = 0.0  # the run's start
         self._info_t = 0.0
+        # An experiment of several runs: how many planned, which one trains (0-based), since when.
+        self.planned: int | None = None
+        self.trial = 0
+        self._experiment_t0 = 0.0
         # A hovered action's status tip goes to the same line, not to QStatusBar's own message,
         # which it drew over this line and up against the figures on the right ("…per-class
         # pr7 of 8 epochs"): one message at a time.
@@ -45,7 +49,10 @@ class RunStatus:
     def subscribe(self, router) -> None:
         for event_type, handler in ((ev.RunStarted, self.on_started), (ev.StepMetrics, self.on_step),
                                     (ev.EpochMetrics, self.on_epoch), (ev.Paused, self.on_paused),
-                                    (ev.Resumed, self.on_resumed), (ev.RunFinished, self.on_finished)):
+                                    (ev.Resumed, self.on_resumed), (ev.RunFinished, self.on_finished),
+                                    (ev.ExperimentStarted, self.on_experiment_started),
+                                    (ev.TrialStarted, self.on_trial_started),
+                                    (ev.ExperimentFinished, self.on_experiment_finished)):
             router.subscribe(event_type, handler)
 
     def say(self, text: str) -> None:
@@ -61,6 +68,7 @@ class RunStatus:
 
     def clear(self) -> None:
         self.started, self.step, self.epochs_done = None, None, 0
+        self.planned, self.trial = None, 0
         self.warning.setText("")
         self.warning.setToolTip("")
         self.warning.hide()
@@ -68,13 +76,30 @@ class RunStatus:
         self.info.setText("")
 
     def starting(self, epochs: int) -> None:
+        """A run is about to start: the job's first, or the next of its plan (whose place in
+        the plan stays)."""
+        planned, trial = self.planned, self.trial
         self.clear()
+        self.planned, self.trial = planned, trial
         self._t0 = time.perf_counter()
         self.progress.setRange(0, epochs)
         self.say("starting…")
 
+    def on_experiment_started(self, e: ev.ExperimentStarted) -> None:
+        self.planned = e.planned_trials if e.planned_trials and e.planned_trials > 1 else None
+        self._experiment_t0 = time.perf_counter()
+
+    def on_trial_started(self, e: ev.TrialStarted) -> None:
+        self.trial = e.index
+
+    def on_experiment_finished(self, _e: ev.ExperimentFinished) -> None:
+        self.planned = None
+
     def on_started(self, e: ev.RunStarted) -> None:
-        self.started = e
+        self.started, self.step, self.epochs_done = e, None, 0
+        self._t0 = time.perf_counter()  # this run's ETA: not the earlier runs' time (an experiment)
+        self.progress.setRange(0, e.epochs)
+        self.progress.setValue(0)
         self.say(f"training on {e.device}")
         self._show()
 
@@ -87,8 +112,13 @@ class RunStatus:
 
     def on_epoch(self, e: ev.EpochMetrics) -> None:
         self.epochs_done = e.epoch
-        self.progress.setValue(e.epoch)
-        self._show()
+        now = time.perf_counter()
+        # At the status line's own rate: short epochs come 30 a second, and each new text
+        # lays the status bar out again on the GUI thread, which the engine thread waits for.
+        if now - self._info_t >= STEP_INFO_INTERVAL:
+            self._info_t = now
+            self.progress.setValue(e.epoch)
+            self._show()
 
     def on_paused(self, e: ev.Paused) -> None:
         self.say(f"paused at step {e.step:,} (epoch {e.epoch})")
@@ -119,18 +149,30 @@ class RunStatus:
         step = self.step
         done = self.epochs_done
         parts = [f"epoch {min(done + 1, st.epochs)}/{st.epochs}" if step else f"epoch {done}/{st.epochs}"]
+        if self.planned:
+            parts.insert(0, f"run {min(self.trial + 1, self.planned)} of {self.planned}")
         if step or paused_step:
             parts.append(f"step {paused_step if paused_step is not None else step.step:,}")
         if step and paused_step is None:
             parts.append(f"{step.samples_per_sec:,.0f} samples/s")
-            elapsed = time.perf_counter() - self._t0
-            frac = step.epoch_fraction / st.epochs
+            now = time.perf_counter()
+            frac = max(step.epoch_fraction, done) / st.epochs
             if frac > 0.02:
-                remaining = elapsed * (1 - frac) / frac
-                parts.append(f"ETA {int(remaining // 60)}:{int(remaining % 60):02d}")
+                parts.append(f"ETA {_clock((now - self._t0) * (1 - frac) / frac)}")
+            if self.planned:  # the whole experiment: runs done and this one's share, at the pace so far
+                overall = (self.trial + min(frac, 1.0)) / self.planned
+                if overall > 0.02:
+                    remaining = (now - self._experiment_t0) * (1 - overall) / overall
+                    parts.append(f"all runs ETA {_clock(remaining)}")
         parts.append(st.device)
         parts.append(f"{st.parameter_count:,} parameters")
         self.info.setText("  ·  ".join(parts))
+
+
+def _clock(seconds: float) -> str:
+    """m:ss, or h:mm:ss from an hour on."""
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class StatusLine(QLabel):
