@@ -8,6 +8,7 @@ import threading
 import time
 
 from engine.core.control import RunControl
+from engine.runs.scores import auroc, precision_at_k
 from tests.gui.conftest import RUN_TIMEOUT
 from tests.helpers import tiny_config
 
@@ -42,6 +43,10 @@ def test_open_reads_off_the_gui_thread_says_reading_and_the_last_folder_asked_fo
     assert f"Reading {second.name}" in view.summary.text() and view.tally is None
     qtbot.waitUntil(lambda: window.examples.folder == second, timeout=RUN_TIMEOUT)
     assert view.tally.size == 128 and len(view.tally.epochs) == 4 and view.run_label == second.name
+    t = view.tally
+    k = int(t.corrupted.sum())
+    assert (f"AUROC <b>{auroc(t.score('aum'), t.corrupted):.3f}</b>" in view.summary.text()
+            and f"<b>{precision_at_k(t.score('aum'), t.corrupted, k):.0%}</b> of the top {k}" in view.summary.text())
     assert readers and not any(readers)  # every read on a pool thread, none on the GUI thread
     qtbot.wait(300)  # the first folder's read, finished after, changes nothing
     assert window.examples.folder == second and view.tally.size == 128
