@@ -15,7 +15,13 @@ import torch
 from torch import nn
 
 from engine.core.config import ModelConfig
-from engine.core.user_code import file_sha256, import_target, split_target, traceback_text
+from engine.core.user_code import (
+    file_sha256,
+    import_target,
+    is_file_target,
+    split_target,
+    traceback_text,
+)
 from engine.core.values import ConfigError
 
 KEY = "model.file"
@@ -120,11 +126,12 @@ def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
     return module, source, warnings
 
 
-def check_unchanged(source: dict, folder) -> None:
+def check_unchanged(source: dict, folder) -> str | None:
     """Refuse (ConfigError) to rebuild a run's network from a file that changed since the run:
-    compared by SHA-256, before anything is imported."""
+    compared by SHA-256, before anything is imported. Returns the model.file to build from (a
+    file by the absolute path that ran, whatever the current folder), None without a record."""
     if not source or not source.get("sha256"):
-        return
+        return None
     path = Path(source.get("file", ""))
     what = f"{folder}: the run's network file {path}"
     if not path.is_file():
@@ -135,3 +142,5 @@ def check_unchanged(source: dict, folder) -> None:
         raise ConfigError(KEY, source.get("setting", str(path)), (
             f"{what} changed since the run (SHA-256 {source['sha256'][:12]}… then, {now[:12]}… now); nothing was "
             "imported. The weights fit the network the run trained: restore the file as it was to evaluate it"))
+    setting = source.get("setting", "")
+    return f"{path}:{source['name']}" if is_file_target(split_target(setting, KEY)[0]) else setting

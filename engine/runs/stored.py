@@ -41,6 +41,9 @@ def run_data(path: str | Path) -> DataBundle:
     against the run's record of its training examples (check_split)."""
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
+    if config.data.dataset == "python":  # its examples exist only by running the user's file
+        raise ValueError(f"{path}: its examples come from running {config.data.file} (data.dataset = python), "
+                         "and opening a run folder never runs code; evaluate the run to run it")
     data = load_data(config.data, config.run.seed, "cpu")
     check_split(path, data, config.data.path, config.data.dataset)
     return data
@@ -88,7 +91,8 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
     if config.model.file:  # the network's file as it was when the run trained, or nothing is imported
-        check_unchanged(read_summary(path).get("model_source", {}), path)
+        ran = check_unchanged(read_summary(path).get("model_source", {}), path)
+        config.model.file = ran or config.model.file  # (by the path that ran, from any folder)
     data = load_data(config.data, config.run.seed, device)
     check_split(path, data, config.data.path, config.data.dataset)  # weights evaluated on other examples: refused
     model = build_model(config.model, data.input_shape, data.num_classes,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from engine.runs.reader import list_runs, read_run
+from engine.runs.stored import run_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -215,6 +216,8 @@ def test_python_datasets_train_with_their_class_names_and_test_split(tmp_path):
     marker.unlink()
     read_run(run_dir)
     assert cli("suspects", str(run_dir), "--top", "3").returncode == 0
+    with pytest.raises(ValueError, match="opening a run folder never runs code"):
+        run_data(run_dir)  # (the Examples tab's images of an opened folder)
     assert not marker.exists()  # reading the folder ran nothing
     proc = train_python(f"{path}:train_only", tmp_path / "runs2", "--evaluate-test")
     assert proc.returncode == 0, proc.stderr

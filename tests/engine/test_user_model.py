@@ -284,3 +284,14 @@ def test_evaluating_after_the_file_changed_is_refused_naming_it_before_any_impor
     assert f"the run's network file {net} changed since the run" in proc.stderr
     assert not marker.exists()  # nothing imported
     assert json.loads((run_dir / "summary.json").read_text()).get("validation") is None
+
+
+def test_a_run_of_a_relative_file_is_evaluated_from_any_folder(tmp_path):
+    """model.file as typed (relative to where the run started); evaluate rebuilds it from the
+    absolute path the run recorded."""
+    assert cli("train", *MOONS, "--set", "model.file=docs/examples/my_mlp.py:build",
+               "--set", "model.kwargs={hidden=8}", "--out", str(tmp_path / "runs")).returncode == 0
+    elsewhere = subprocess.run([sys.executable, str(ROOT / "main.py"), "evaluate", str(only_run(tmp_path / "runs")),
+                                "--split", "val"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "accuracy" in elsewhere.stdout
