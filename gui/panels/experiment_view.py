@@ -227,9 +227,15 @@ class ExperimentView(QWidget):
             before = len(self.runs)
             self._members()
             self._dirty |= len(self.runs) != before
+        ended = sum(r.tail.finished for r in self.runs)
         for r in self.runs:
             before = len(r.tail.events)
-            self._dirty |= bool(r.tail.read()) or len(r.tail.events) != before
+            grew = bool(r.tail.read()) or len(r.tail.events) != before
+            # A learning curve draws ended runs only: the one training changes nothing drawn.
+            # Redrawn every second anyway, it cost the training a whole figure (every run's
+            # events scanned) each second, more as the plan went on.
+            self._dirty |= grew and self.mode != "curve"
+        self._dirty |= self.mode == "curve" and sum(r.tail.finished for r in self.runs) != ended
         if all(r.tail.finished for r in self.runs) and self.folder is None and self.runs:
             self.timer.stop()  # nothing more will come (an experiment may still add members)
         self._redraw()

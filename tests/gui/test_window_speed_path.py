@@ -41,3 +41,32 @@ def test_a_single_run_says_no_run_number(qtbot, window):
     assert "run " not in window.status.info.text() and "all runs" not in window.status.info.text()
     window.actions["stop"].trigger()
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
+
+
+def test_a_learning_curve_is_not_redrawn_while_a_run_trains(qtbot, window, monkeypatch):
+    """The curve shows ended runs only: the run training adds nothing to draw, and a figure
+    redrawn every second (every run's events scanned) slowed the training as the plan grew."""
+    from gui import dialogs
+    from gui.controllers.experiment_dialogs import CurveDialog
+
+    window.show()  # the tab is redrawn only while it is in view
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 60}))
+    dialog = CurveDialog(window)
+    dialog.values.setText("32, 4096")  # a short run, then a long one
+    dialog.seeds.setValue(1)
+    dialog.accept()
+    window.experiments.learning_curve(dialog)
+    view = window.experiment_view
+    qtbot.waitUntil(lambda: view.mode == "curve" and len(view.runs) == 2 and len(view.runs[1].tail.epochs) > 0,
+                    timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: view.cell(0, 0) == "32", timeout=5000)  # the first run drawn
+    drawn = [id(i) for p in view.plots.values() for i in p.getPlotItem().items]
+    assert drawn
+    epochs = len(view.runs[1].tail.epochs)
+    qtbot.waitUntil(lambda: len(view.runs[1].tail.epochs) > epochs, timeout=RUN_TIMEOUT)  # read by a tick
+    qtbot.wait(1100)  # and one more tick of the tab's timer
+    assert view.isVisible() and not view.runs[1].tail.finished
+    assert [id(i) for p in view.plots.values() for i in p.getPlotItem().items] == drawn
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)  # "Stop the experiment?": yes
+    window.actions["stop"].trigger()
+    qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
