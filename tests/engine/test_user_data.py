@@ -235,3 +235,18 @@ def test_bad_python_datasets_exit_2_naming_the_file_and_item(tmp_path, name, exp
     assert proc.returncode == 2, proc.stderr
     assert str(path) in proc.stderr and expected in proc.stderr, proc.stderr
     assert list_runs(tmp_path / "runs") == []
+
+
+def test_a_cross_validation_of_a_user_network_on_an_arrays_file(tmp_path):
+    """The experiment seam takes both: every fold a run of the file's network on the file's data."""
+    x, y = vectors()
+    path = tmp_path / "table.npz"
+    np.savez(path, x=x, y=y)
+    proc = cli("cv", "--preset", "overfit", "--folds", "3", "--set", "data.dataset=arrays",
+               "--set", f"data.path='{path}'", *SIZES, "--set", "optim.epochs=2",
+               "--set", f"model.file='{EXAMPLES / 'my_mlp.py'}:build'", "--set", "model.kwargs={hidden=16}",
+               "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 0, proc.stderr
+    assert "3 of 3 runs completed" in proc.stdout
+    summaries = [json.loads(p.read_text()) for p in (tmp_path / "runs").rglob("summary.json")]
+    assert len(summaries) == 3 and all(s["model_source"]["name"] == "build" for s in summaries)

@@ -79,3 +79,15 @@ def test_a_file_that_does_not_import_is_named_in_the_dialog_and_the_window_lives
     window.settings_panel.set_config(tiny_config())  # the window trains on
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         assert window.start_run()
+
+
+def test_a_network_without_dropout_layers_says_so_in_the_window(qtbot, window, tmp_path):
+    plain = tmp_path / "plain.py"
+    plain.write_text("from torch import nn\n\ndef build(input_shape, num_classes):\n"
+                     "    return nn.Sequential(nn.Flatten(), nn.Linear(784, num_classes))\n")
+    window.settings_panel.set_config(tiny_config({"model.file": f"{plain}:build", "regularization.dropout": 0.2,
+                                                  "optim.epochs": 1}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        assert window.start_run()
+    assert "no dropout layers, so regularization.dropout changes nothing" in window.status.warning.toolTip()
+    assert window.status.warning.isVisible()
