@@ -39,9 +39,9 @@ def choice_settings() -> dict[str, tuple]:
 
 def default_params(base=None) -> dict[str, dict]:
     """The default space as a `[search]` params table: the command line's default and the
-    window dialog's checked settings alike (less the width where `base` trains a backbone,
-    which has no width to change)."""
-    unused = ("model.width",) if base is not None and base.model.backbone != "none" else ()
+    window dialog's checked settings alike (less the width where `base` trains a backbone or
+    the user's own network, which have no width to change)."""
+    unused = ("model.width",) if base is not None and (base.model.backbone != "none" or base.model.file) else ()
     return {k: {"low": lo, "high": hi, "log": log} for k, (lo, hi, log) in default_space().items()
             if k not in unused}
 

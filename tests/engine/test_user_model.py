@@ -295,3 +295,12 @@ def test_a_run_of_a_relative_file_is_evaluated_from_any_folder(tmp_path):
                                 "--split", "val"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert elsewhere.returncode == 0, elsewhere.stderr
     assert "accuracy" in elsewhere.stdout
+
+
+def test_a_search_of_a_user_network_does_not_vary_the_built_in_width(tmp_path):
+    proc = cli("search", *MOONS, "--trials", "1", "--set", "optim.epochs=1",
+               "--set", "model.file=docs/examples/my_mlp.py:build", "--set", "model.kwargs={hidden=8}",
+               "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    trial = next(line for line in proc.stdout.splitlines() if line.startswith("trial 0:"))
+    assert "dropout=" in trial and "width=" not in trial  # the width would change nothing
