@@ -29,8 +29,8 @@ from engine.experiments.experiment import run_single  # noqa: E402
 from engine.runs.suspects import read_suspects  # noqa: E402
 
 PRESETS = ("overfit", "dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies", "cleaned")
-# "cleaned": the overfit run of the same seed trained again without its suspects (as many as
-# it corrupted), the remedy tour's last run; its time does not include the overfit run's.
+# "cleaned": the overfit run of the same seed trained again without its suspects (as many as its
+# dynamics estimate), the remedy tour's last run; its time does not include the overfit run's.
 
 
 def mean_sd(values: list[float], scale: float = 1.0, digits: int = 1) -> str:

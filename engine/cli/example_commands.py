@@ -1,6 +1,6 @@
 """Which training examples look mislabeled: `python main.py suspects RUN_DIR` ranks them
 from the run's recorded dynamics; `python main.py clean RUN_DIR --top K` trains the run's
-twin without them (or relabelled to the class predicted)."""
+twin without them (or relabelled to the class that beat their label while the network learned)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,12 @@ def cmd_suspects(args) -> int:
         rows = s.rows(args.top if args.top is not None else (None if args.json else TEXT_TOP))
     except _failures() as exc:
         return refuse(exc)
+    from engine.experiments.cleaning import count_text, default_count
+
     r, d = s.ranking, s.dynamics
+    estimate = default_count(s) if d.size > 1 else 0
     if args.json:
-        out = {"run_dir": str(s.path), "score": r.score_name, "epochs_scored": r.upto,
+        out = {"run_dir": str(s.path), "score": r.score_name, "epochs_scored": r.upto, "estimated_count": estimate,
                "epochs_recorded": len(d.epochs), "lowest_val_loss_epoch": s.turn, "train_size": d.size,
                "status": s.status, "class_names": d.class_names, "suspects": rows}
         if d.corrupted_on_purpose:
@@ -55,6 +58,8 @@ def cmd_suspects(args) -> int:
         print(f"against the {r.k:,} labels corrupted on purpose: AUROC {_figure(r.auroc)}, "
               f"precision at {r.k:,} {_figure(r.precision_at_k)}"
               + (" (every label was corrupted: no right one to tell them from)" if r.auroc is None else ""))
+    if estimate:
+        print(f"how many look mislabeled: {count_text(s, estimate, True)} (what `clean` takes out without --top)")
     width = max([len(n) for n in d.class_names] + [9])
     print("score: higher = more suspect (aum: minus the mean margin; confidence, correctness: minus "
           "theirs; variability, forgetting: as they are)")

@@ -121,9 +121,12 @@ def test_without_top_clean_takes_out_an_estimate_from_the_dynamics_not_the_truth
     assert estimate == never and 0 < estimate < d.size
     d.corrupted[:] = False  # what a user would know: nothing
     assert default_count(s) == estimate
+    truth = int(read_dynamics(edited_run).corrupted.sum())
+    listed = cli("suspects", edited_run, "--top", 3)
+    assert f"how many look mislabeled: estimated {estimate:,} from the run's dynamics (truth: {truth:,}" in listed.stdout
+    assert json.loads(cli("suspects", edited_run, "--json").stdout)["estimated_count"] == estimate
     out = cli("clean", edited_run, "--out", tmp_path)
     twin = twin_of(out)
-    truth = int(read_dynamics(edited_run).corrupted.sum())
     assert f"estimated {estimate:,} from the run's dynamics (truth: {truth:,} corrupted on purpose" in out.stdout
     config = json.loads((twin / "config.json").read_text())
     assert len(config["data"]["remove"]) == estimate
