@@ -4,7 +4,12 @@ the app). Prints each one's training speed (Trainer.fit() end to end, no run wri
 ratio file ÷ built-in (target ≥ 0.95) and, per seed, both runs' final validation accuracy
 (target: the file's runs within the built-in's seed-to-seed spread).
 
+--overhead: the engine's overhead on a user's ResNet-style file instead
+(docs/examples/small_resnet.py on the `cnn` preset's data): benchmarks/engine_overhead.py's
+bare PyTorch loop and Trainer.fit() on the same module, interleaved (target ≥ 0.95).
+
     python benchmarks/user_model.py [--epochs N] [--seeds N] [--repeats N] [--file PATH:NAME]
+    python benchmarks/user_model.py --overhead [--epochs N] [--repeats N]
 """
 
 from __future__ import annotations
@@ -34,13 +39,34 @@ def timed_run(cfg, data) -> tuple[float, float]:
     return seconds, trainer.history[-1].val_accuracy
 
 
+def overhead(epochs: int, repeats: int) -> None:
+    """bare loop vs engine on the user's ResNet-style file (engine_overhead.py's two loops)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from engine_overhead import bare_loop, engine_run
+
+    cfg = load_preset("cnn").with_updates({"optim.epochs": epochs, "run.device": "cpu", "model.file":
+                                           f"{ROOT / 'docs' / 'examples' / 'small_resnet.py'}:SmallResNet"})
+    load_data(cfg.data, cfg.run.seed)  # warm the dataset cache
+    bare, eng = [], []
+    for _ in range(repeats):  # interleaved pairs: both see the same machine load
+        bare.append(bare_loop(cfg))
+        eng.append(engine_run(cfg))
+    print(f"small_resnet.py on the cnn preset's data, {epochs} epoch(s), {repeats} interleaved pair(s), CPU")
+    for i, measure in enumerate(("steps only", "whole run")):
+        b, e = statistics.median(r[i] for r in bare), statistics.median(r[i] for r in eng)
+        print(f"  {measure:<11} bare {b:8,.0f} samples/s  engine {e:8,.0f} samples/s  ratio {e / b:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=40, help="epochs per run (the preset: 40)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=1, help="timed runs of each kind per seed")
     parser.add_argument("--file", default=f"{ROOT / 'docs' / 'examples' / 'my_mlp.py'}:build")
+    parser.add_argument("--overhead", action="store_true", help="engine vs a bare loop on small_resnet.py")
     args = parser.parse_args()
+    if args.overhead:
+        return overhead(args.epochs, args.repeats)
     base = load_preset("overfit").with_updates({"optim.epochs": args.epochs, "run.device": "cpu",
                                                 "run.record_examples": False})
     own = base.with_updates({"model.file": args.file, "model.kwargs": {"hidden": base.model.width}})
