@@ -58,9 +58,16 @@ def fit_columns(table: QTableWidget) -> None:
     widths = [table.columnWidth(i) for i in range(n)]
     room = table.viewport().width() if table.isVisible() else table.width() - 2 * table.frameWidth()
     if room > 0 and sum(widths) > room:
-        scale = room / sum(widths)
+        # The widest columns give way first, down to a common cap; narrow ones stay whole
+        # (shrunk in proportion, every figure was cut: "67.6…", "+11.3 …").
+        cap, left = room / n, room
+        for k, w in enumerate(sorted(widths)):
+            if w * (n - k) > left:
+                cap = left / (n - k)
+                break
+            left -= w
         for i, w in enumerate(widths):
-            table.setColumnWidth(i, max(24, int(w * scale)))
+            table.setColumnWidth(i, max(24, int(min(w, cap))))
     header.setStretchLastSection(sum(table.columnWidth(i) for i in range(n)) < room)
 
 
