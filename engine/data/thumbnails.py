@@ -17,7 +17,8 @@ def with_images(data: DataBundle, config: Config) -> DataBundle:
     split as the backbone's cached features; its images are rebuilt from the run's settings
     and seed (the same split), with the run's own locked test split (which stays images),
     so that every opening of the test split is recorded in one place."""
-    if data.is_toy or (data.val_x.ndim == 4 and data.train_x.ndim == 4):
+    if data.is_toy or (data.val_x.ndim == 4 and data.train_x.ndim == 4) or (
+            data.train_x.ndim == 2 and data.input_shape == tuple(data.train_x.shape[1:])):  # vectors: as they are
         return data
     return dataclasses.replace(load_data(config.data, config.run.seed, "cpu"), test=data.test)
 
@@ -30,6 +31,8 @@ def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnail
         x = data.train_x if split == "train" else data.val_x
     if data.is_toy:
         raise ValueError("thumbnails are for image data; toy points are shown on the decision boundary")
+    if x.ndim == 2 and data.input_shape == tuple(x.shape[1:]):  # (an arrays or python dataset of N×D)
+        raise ValueError("these examples are vectors, not images: there are no pictures to show")
     if x.ndim != 4:
         raise ValueError("these are a backbone's features, not images: pass the data through with_images()")
     picked = (x[torch.as_tensor(indices, dtype=torch.long, device=x.device)].clamp(0, 1) * 255).round()

@@ -250,3 +250,16 @@ def test_a_cross_validation_of_a_user_network_on_an_arrays_file(tmp_path):
     assert "3 of 3 runs completed" in proc.stdout
     summaries = [json.loads(p.read_text()) for p in (tmp_path / "runs").rglob("summary.json")]
     assert len(summaries) == 3 and all(s["model_source"]["name"] == "build" for s in summaries)
+
+
+def test_a_gallery_of_an_arrays_run_of_vectors_says_there_are_no_pictures(tmp_path):
+    """The Examples tab asks an opened folder for thumbnails: vectors are not a backbone's
+    features, and the answer says what they are."""
+    from engine.data.thumbnails import thumbnails
+
+    x, y = vectors()
+    path = tmp_path / "table.npz"
+    np.savez(path, x=x, y=y)
+    assert train(path, tmp_path / "runs").returncode == 0
+    with pytest.raises(ValueError, match="these examples are vectors, not images"):
+        thumbnails(run_data(only_run(tmp_path / "runs")), "train", [0, 1])
