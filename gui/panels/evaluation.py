@@ -71,9 +71,10 @@ class EvaluationPanel(QWidget):
         self.matrix_plot.addItem(self.matrix_image)
         self.cell_texts = CellTexts()  # the counts (or recalls) on the cells
         self.matrix_plot.addItem(self.cell_texts)
-        self.as_recall = QCheckBox("each row as recall (share of the true class)")
-        self.as_recall.setToolTip("Off: how many examples of each true class were predicted as each "
-                                  "class. On: each row divided by its total, so the diagonal is recall.")
+        self.as_recall = QCheckBox("rows as recall")
+        self.as_recall.setToolTip("Each row as recall, the share of its true class. Off: how many examples "
+                                  "of each true class were predicted as each class. On: each row divided "
+                                  "by its total, so the diagonal is recall.")
         self.as_recall.toggled.connect(self._on_as_recall_toggled)
         self.confused = QLabel()
         self.confused.setWordWrap(True)

@@ -26,7 +26,6 @@ from PySide6.QtGui import QAction, QBrush, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QGridLayout,
     QHeaderView,
     QLineEdit,
     QMenu,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from engine.runs.index import UNREADABLE, ExperimentEntry, MetricsTail, RunEntry, read_entry
 from engine.runs.reader import RUNNING
+from gui.panels.flow_layout import FlowLayout
 from gui.panels.runs_folders import FolderActions
 from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and the window name them here)
     BEST,
@@ -119,9 +119,8 @@ class RunsBrowser(FolderActions, QWidget):
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.actions_by_name: dict[str, QAction] = {}
-        buttons = QGridLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for i, (name, text, tip, slot) in enumerate([
+        buttons = FlowLayout()  # rows that wrap: the dock keeps its width as the text grows
+        for _i, (name, text, tip, slot) in enumerate([
                 ("open", "Open settings", "Load the selected run's settings into the settings panel",
                  self._on_open_triggered),
                 ("twin", "Twin…", TWIN_TIP, self._on_twin_triggered),
@@ -140,12 +139,14 @@ class RunsBrowser(FolderActions, QWidget):
             button.setDefaultAction(action)
             button.setAccessibleName(text.rstrip("…"))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            buttons.addWidget(button, i // 4, i % 4)  # two rows: the panel fits a narrow dock
+            buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
-        layout.addLayout(buttons)
+        holder = QWidget()
+        holder.setLayout(buttons)
+        layout.addWidget(holder)
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._on_watcher_directory_changed)
         self._poll = QTimer(self, interval=1000)
