@@ -3,7 +3,7 @@
 Prints:
   throughput   training samples/s with the window plotting live / the headless engine in
                a process of its own (target >= 0.90), pairs measured in alternating order;
-               also with the stall probe running
+               also with the stall probe running; the GUI thread's CPU per epoch (robust to load)
   stall        GUI event-loop stall while training, from a 1 ms timer in the GUI thread
                (target p99 <= 20 ms, max <= 50 ms)
   pause        latency from the click to the worker idling (target <= one step + 20 ms)
@@ -96,6 +96,9 @@ def close_window(app, w):
         time.sleep(0.01)
 
 
+gui_cpu: list[tuple[float, int, float]] = []  # per window run: GUI-thread CPU s, epochs, training s
+
+
 def windowed(app, w, cfg, probe_stalls: bool):
     """Train one run in the window; return (samples/s, stall intervals in ms, index of the
     first interval after RunStarted, i.e. once the run's data are loaded and training begins).
@@ -132,8 +135,10 @@ def windowed(app, w, cfg, probe_stalls: bool):
     clock.start()
     if probe_stalls:
         probe.start()
+    cpu0 = time.thread_time()
     w.start_run()
     loop.exec()  # as app.exec() would: the GUI thread sleeps between events
+    gui_cpu.append((time.thread_time() - cpu0, len(epochs), sum(e.epoch_time for e in epochs)))
     probe.stop()
     w.run_ended.disconnect(loop.quit)
     w.run_started.disconnect(begin)
@@ -331,6 +336,12 @@ def main():
     print(f"throughput  headless {h:,.0f} samples/s, window {w_:,.0f} samples/s, ratio of medians {w_ / h:.3f}, "
           f"median of pairwise ratios {statistics.median(pairs):.3f} (pairs {min(pairs):.2f}..{max(pairs):.2f})"
           f"  (target >= 0.90)\n            with the 1 ms stall probe running: {p_:,.0f} samples/s, ratio {p_ / h:.3f}")
+    # What the window's own thread spent (CPU, not wall time: robust to a loaded machine), per
+    # epoch and as a share of the training time: what the engine thread cannot have.
+    cpu = [c / max(n, 1) * 1000 for c, n, _ in gui_cpu]
+    share = [c / max(t, 1e-9) for c, _, t in gui_cpu]
+    print(f"gui thread  CPU {statistics.median(cpu):.2f} ms per epoch (median of {len(cpu)} window runs), "
+          f"{statistics.median(share):.1%} of the training time")
     g, t = np.asarray(gaps) - 1.0, np.asarray(training) - 1.0
     print(f"stall       1 ms timer: p50 {np.percentile(g, 50):.1f} ms, p99 {np.percentile(g, 99):.1f} ms, "
           f"max {g.max():.1f} ms over {len(g):,} ticks  (targets p99 <= 20, max <= 50)\n"
