@@ -263,3 +263,16 @@ def test_a_gallery_of_an_arrays_run_of_vectors_says_there_are_no_pictures(tmp_pa
     assert train(path, tmp_path / "runs").returncode == 0
     with pytest.raises(ValueError, match="these examples are vectors, not images"):
         thumbnails(run_data(only_run(tmp_path / "runs")), "train", [0, 1])
+
+
+def test_the_shipped_wine_example_writes_an_arrays_file_that_trains(tmp_path):
+    made = subprocess.run([sys.executable, str(EXAMPLES / "make_wine_arrays.py"), str(tmp_path / "wine.npz")],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert "x 178 × 13, 3 classes" in made.stdout
+    proc = cli("train", "--preset", "overfit", "--set", "data.dataset=arrays", "--set",
+               f"data.path='{tmp_path / 'wine.npz'}'", "--set", "data.train_size=100", "--set", "data.val_size=38",
+               "--set", "data.test_size=40", "--set", "optim.epochs=1", "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 0, proc.stderr
+    started = json.loads((only_run(tmp_path / "runs") / "metrics.jsonl").read_text().splitlines()[0])
+    assert started["class_names"] == ["cultivar 0", "cultivar 1", "cultivar 2"]
