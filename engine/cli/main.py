@@ -20,7 +20,9 @@ from engine.core.config import Config, ConfigError, preset_description, preset_n
 
 
 def build_config(args) -> Config:
-    return resolve(args.config, args.preset, args.set or [])
+    from engine.core.naming import named_for_its_data
+
+    return named_for_its_data(resolve(args.config, args.preset, args.set or []))
 
 
 def cmd_train(args) -> int:

@@ -13,7 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from engine.core import events as ev
-from engine.core.config import Config, ConfigError, live_keys, preset_names
+from engine.core.config import Config, ConfigError, live_keys
+from engine.core.naming import named_for_its_data
 from gui import dialogs
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
 from gui.worker import RunHandle
@@ -26,15 +27,6 @@ STOP_PLAN_TEXT = ("Stop the run in progress and the experiment? The runs that ha
 
 def short_value(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def named_for_its_data(config: Config) -> Config:
-    """An image-folder run named after its folder ("pets (image folder)"), not after the
-    preset its settings started from (a name the user typed is kept)."""
-    name, path = config.run.name, config.data.path
-    if config.data.dataset != "image_folder" or not path or (name and name not in preset_names()):
-        return config
-    return config.with_updates({"run.name": f"{Path(path).name or path} (image folder)"})
 
 
 def folder_beside(reference: Path, runs_dir: Path) -> Path:
