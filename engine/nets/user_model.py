@@ -52,8 +52,10 @@ def call_arguments(target, text: str, input_shape: tuple[int, ...], num_classes:
              if k in params or open_kwargs}
     unknown = [k for k in kwargs if k not in params and not open_kwargs]
     if unknown:
-        raise ConfigError("model.kwargs", kwargs, f"arguments {text} takes: {', '.join(unknown)} is not one of "
-                                                  f"its parameters ({', '.join(params) or 'none'})")
+        # Named model.kwargs.NAME: a search that draws NAME stops at its first trial on this.
+        raise ConfigError(f"model.kwargs.{unknown[0]}", kwargs[unknown[0]],
+                          f"a keyword argument that {text} takes: {', '.join(unknown)} is not one of "
+                          f"its parameters ({', '.join(params) or 'none'})")
     arguments = {**given, **kwargs}
     try:
         signature.bind(**arguments)
@@ -122,7 +124,8 @@ def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
         for m in drops:
             m.p = float(dropout)
     source = {"file": str(path), "name": split_target(text, KEY)[1], "setting": text, "sha256": digest,
-              "python_path": cfg.python_path, "kwargs": dict(cfg.kwargs), "repr": repr(module)[:REPR_LIMIT]}
+              "python_path": cfg.python_path, "kwargs": dict(cfg.kwargs), "repr": repr(module)[:REPR_LIMIT],
+              "parameters": sum(p.numel() for p in module.parameters())}
     return module, source, warnings
 
 

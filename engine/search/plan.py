@@ -10,7 +10,7 @@ import os
 import time
 
 from engine.core import events as ev
-from engine.search.space import SearchSettings, suggest
+from engine.search.space import SearchSettings, as_updates, kwargs_name, suggest
 from engine.search.storage import _IN_PROGRESS, _Heartbeat, fail_dead_local_trials, worker_host
 from engine.training.callbacks import Callback
 
@@ -101,12 +101,13 @@ class _Telling:
 
 
 def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: BestLoss, *, budget: int,
-                deadline: float | None, on_told=None, control=None):
+                deadline: float | None, on_told=None, control=None, base_kwargs: dict | None = None):
     """A generator plan for Experiment: asks the study for a trial, yields its settings,
     tells the study how the run ended — until the study holds `budget` finished or running
     trials (shared by every worker) or the deadline passes. A refused trial (settings the
     trainer will not run) is told FAIL with its message and the search goes on; closing the
-    plan, or throwing an exception into it, tells the trial in progress FAIL too."""
+    plan, or throwing an exception into it, tells the trial in progress FAIL too. Draws of
+    model.kwargs.NAME go into the base's [model.kwargs] table (`base_kwargs`)."""
     import optuna
 
     TS = optuna.trial.TrialState
@@ -119,6 +120,8 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             optuna.storages.fail_stale_trials(study)  # a killed worker's trial: failed, and retried
         done = len(study.get_trials(states=(TS.COMPLETE, TS.PRUNED)))
         if done >= budget or (control is not None and control.stop_requested):
+            return
+        if getattr(study.sampler, "spent", False):  # a grid search tried every point
             return
         if deadline is not None and time.time() >= deadline:
             return
@@ -142,7 +145,7 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             trial.set_user_attr("host", worker_host())
             pruning.trial, pruning.pruned = trial, False
             changes = suggest(trial, settings.space)
-            finished = yield {**changes, "run.name": f"trial-{trial.number}"}
+            finished = yield {**as_updates(changes, base_kwargs), "run.name": f"trial-{trial.number}"}
             if finished is None or finished.result is None:
                 raise RuntimeError("the experiment sent no result for the trial")
             result = finished.result
@@ -162,12 +165,23 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             on_told(trial.number, state, value, changes, result)
         if state == "refused":
             refused += 1
+            unknown = _refused_keyword(result.message, settings)
+            if unknown:  # the file's signature does not take it: every trial would be refused alike
+                raise SearchRefused(f"search.{unknown}: {result.message}")
             if not accepted and refused >= min(budget, REFUSALS_TO_GIVE_UP):
                 raise SearchRefused(f"every trial was refused ({refused}); the last: {result.message}")
         else:
             accepted += 1
         if result.reason == ev.USER_STOPPED:
             return
+
+
+def _refused_keyword(message: str | None, settings: SearchSettings) -> str | None:
+    """The searched model.kwargs.NAME a trial was refused for naming, if any."""
+    for key in settings.space:
+        if kwargs_name(key) is not None and f"{key} " in (message or ""):
+            return key
+    return None
 
 
 def _tell_result(tell: _Telling, trial, finished, settings: SearchSettings, pruning: Pruning,

@@ -41,7 +41,7 @@ def run_worker(study, settings: SearchSettings, base: Config, folder: Path, dead
     pruning, best_loss = Pruning(settings.objective, settings.pruner), BestLoss()
     control = control or RunControl()
     plan = search_plan(study, settings, pruning, best_loss, budget=settings.trials, deadline=deadline,
-                       on_told=on_told, control=control)
+                       on_told=on_told, control=control, base_kwargs=base.model.kwargs)
     experiment = Experiment(base, plan, control=control, subscribers=[pruning, best_loss, *subscribers],
                             runs_dir=folder, name="worker", kind="search", meta={"study": study.study_name})
     return experiment.run().reason

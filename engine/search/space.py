@@ -86,8 +86,46 @@ class SearchSettings:
                           for k, p in sorted(self.space.items())}}
 
 
-def _param(key: str, spec) -> Param:
+KWARGS = "model.kwargs."  # a searched keyword argument of model.file's class or function
+
+
+def kwargs_name(key: str) -> str | None:
+    """"model.kwargs.hidden" -> "hidden"; None for a setting's key."""
+    return key[len(KWARGS):] if key.startswith(KWARGS) else None
+
+
+def _kwargs_param(key: str, spec, base) -> Param:
+    """A keyword argument of the user's own network (model.file): its choices, or a range
+    (whole numbers where both ends are). Whether the file's signature takes it is checked
+    when the first trial builds the network: nothing is imported before a run starts."""
+    name = kwargs_name(key)
+    if not name.isidentifier():
+        raise ConfigError(f"search.{key}", spec, "model.kwargs.NAME with NAME a keyword argument of model.file")
+    if name in ("input_shape", "num_classes"):
+        raise ConfigError(f"search.{key}", spec, f"another keyword argument: the data gives {name}")
+    if base is not None and not base.model.file:
+        raise ConfigError(f"search.{key}", spec, "a search with model.file set: model.kwargs are the keyword "
+                                                 "arguments of your own network's file")
+    if isinstance(spec, list):
+        if not spec:
+            raise ConfigError(f"search.{key}", spec, "a list of choices")
+        return Param(key, choices=tuple(spec))
+    if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)
+            and all(isinstance(spec[b], (int, float)) and not isinstance(spec[b], bool) for b in ("low", "high"))):
+        raise ConfigError(f"search.{key}", spec, "a table {low = ..., high = ..., log = true|false} of numbers, "
+                                                 "or a list of choices")
+    low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
+    if not low < high:
+        raise ConfigError(f"search.{key}", [low, high], "low < high")
+    if log and low <= 0:
+        raise ConfigError(f"search.{key}", [low, high], "low > 0 on a log scale")
+    return Param(key, low, high, log, integer=isinstance(low, int) and isinstance(high, int))
+
+
+def _param(key: str, spec, base=None) -> Param:
     """One searched setting, checked against the setting's own allowed values."""
+    if kwargs_name(key) is not None:
+        return _kwargs_param(key, spec, base)
     try:
         f = field_info(key)
     except ConfigError as exc:
@@ -145,7 +183,7 @@ def search_settings(raw: dict | None, base=None) -> SearchSettings:
         params = default_params(base)
     if not isinstance(params, dict) or not params:
         raise ConfigError("search.params", params, "a table of settings to search")
-    s.space = {k: _param(k, v) for k, v in params.items()}
+    s.space = {k: _param(k, v, base) for k, v in params.items()}
     if base is not None:
         _check_limits(s.space, base)
     return s
@@ -166,6 +204,16 @@ def _check_limits(space: dict[str, Param], base) -> None:
                               f"layers shrink the image {spec.min_size}-fold), or 0 for its own {spec.size}")
 
 
+def as_updates(changes: dict[str, Any], base_kwargs: dict) -> dict[str, Any]:
+    """A trial's draws as settings: model.kwargs.NAME draws merged into the base's
+    [model.kwargs] table (the rest as they are)."""
+    drawn = {kwargs_name(k): v for k, v in changes.items() if kwargs_name(k) is not None}
+    out = {k: v for k, v in changes.items() if kwargs_name(k) is None}
+    if drawn:
+        out["model.kwargs"] = {**dict(base_kwargs or {}), **drawn}
+    return out
+
+
 def suggest(trial, space: dict[str, Param]) -> dict[str, Any]:
     out = {}
     for key, p in space.items():
@@ -176,6 +224,23 @@ def suggest(trial, space: dict[str, Param]) -> dict[str, Any]:
         else:
             out[key] = trial.suggest_float(key, float(p.low), float(p.high), log=p.log)
     return out
+
+
+def _AskTellGrid(grid: dict, seed: int):
+    """Optuna's grid sampler saying `spent` once every grid point was tried, where its own
+    calls study.stop(): that call is refused outside study.optimize (our plan asks and
+    tells), and failed the search as its last grid point was told. The plan ends on it."""
+    import optuna
+
+    class AskTellGrid(optuna.samplers.GridSampler):
+        spent = False
+
+        def after_trial(self, study, trial, state, values) -> None:
+            left = self._get_unvisited_grid_ids(study)  # (as GridSampler.after_trial decides to stop)
+            own = study._storage.get_trial_system_attrs(trial._trial_id).get("grid_id")
+            self.spent = not left or (len(left) == 1 and own == left[0])
+
+    return AskTellGrid(grid, seed=seed)
 
 
 def make_sampler(s: SearchSettings, offset: int = 0):
@@ -194,7 +259,7 @@ def make_sampler(s: SearchSettings, offset: int = 0):
                 pts = [p.low * (p.high / p.low) ** (i / 4) if p.log else p.low + (p.high - p.low) * i / 4
                        for i in range(5)]
                 grid[key] = sorted({int(round(v)) if p.integer else v for v in pts})
-        return optuna.samplers.GridSampler(grid, seed=s.seed)
+        return _AskTellGrid(grid, seed=s.seed)
     return optuna.samplers.TPESampler(seed=s.seed)
 
 
