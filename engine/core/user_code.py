@@ -86,3 +86,36 @@ def import_target(text: str, key: str, python_path: str = "") -> tuple[object, P
         raise ConfigError(key, text, f"a class or function of {path}: {name} {what}"
                           + (f" (it defines {', '.join(found)})" if found else ""))
     return target, path, digest
+
+
+def file_record(setting: str, key: str) -> dict:
+    """{file, name, setting, sha256} of a PATH/my_file.py:NAME setting, read without running
+    it; {} for a package.module:NAME setting (its file is found only by importing it) or a
+    file that is not there."""
+    try:
+        where, name = split_target(setting, key)
+    except ConfigError:
+        return {}
+    path = Path(where).expanduser().resolve()
+    if not is_file_target(where) or not path.is_file():
+        return {}
+    return {"file": str(path), "name": name, "setting": setting, "sha256": file_sha256(path)}
+
+
+def check_file_unchanged(record: dict, folder, key: str, what: str) -> str | None:
+    """Refuse (ConfigError naming `key` and the file) a run's code file that changed since the
+    run, compared by SHA-256 before anything is imported. Returns the setting to run it by (by
+    the absolute path that ran, whatever the current folder); None without a record."""
+    if not record or not record.get("sha256"):
+        return None
+    path = Path(record.get("file", ""))
+    setting = record.get("setting", str(path))
+    if not path.is_file():
+        raise ConfigError(key, setting, f"{folder}: the run's {what} {path} no longer exists (put it back to "
+                                        "evaluate this run)")
+    now = file_sha256(path)
+    if now != record["sha256"]:
+        raise ConfigError(key, setting, (
+            f"{folder}: the run's {what} {path} changed since the run (SHA-256 {record['sha256'][:12]}… then, "
+            f"{now[:12]}… now); nothing was imported. Restore the file as it was to evaluate this run"))
+    return f"{path}:{record['name']}"

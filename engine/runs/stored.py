@@ -11,6 +11,7 @@ import torch
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError
+from engine.core.user_code import check_file_unchanged
 from engine.data.bundle import DataBundle, load_data
 from engine.nets.models import build_model
 from engine.nets.user_model import check_unchanged
@@ -93,6 +94,9 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
     if config.model.file:  # the network's file as it was when the run trained, or nothing is imported
         ran = check_unchanged(read_summary(path).get("model_source", {}), path)
         config.model.file = ran or config.model.file  # (by the path that ran, from any folder)
+    if config.data.dataset == "python":  # the data file too: an edited one is refused before it runs
+        ran = check_file_unchanged(read_summary(path).get("data_source", {}), path, "data.file", "data file")
+        config.data.file = ran or config.data.file
     data = load_data(config.data, config.run.seed, device)
     check_split(path, data, config.data.path, config.data.dataset)  # weights evaluated on other examples: refused
     model = build_model(config.model, data.input_shape, data.num_classes,
