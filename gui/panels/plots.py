@@ -19,8 +19,9 @@ from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
 from gui.plotting.axes import LOSS_TITLES, YRange, apply_text_scale, make_plot, retitle
-from gui.plotting.colors import PALETTE, TRAIN, VAL, with_alpha
+from gui.plotting.colors import TRAIN, VAL, with_alpha
 from gui.plotting.hover import HoverReadout
+from gui.plotting.layer_groups import LayerGroups
 from gui.plotting.markers import EpochLine, MarkerLines
 from gui.plotting.redraw import Redrawer, cache_static_items, make_room_in_the_pixmap_cache
 from gui.plotting.series import Series, StepSeries
@@ -101,6 +102,7 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.table)
         self.layer_series: dict[str, Series] = {}
         self.grad_series: dict[str, Series] = {}
+        self.layer_groups = LayerGroups([])
         self.markers = MarkerLines(self.plots, ("loss", "accuracy", "gap", "norms"))
         self.best_lines = EpochLine(self.plots, "#2ca02c")
         self.rise_lines = EpochLine(self.plots, "#c0392b")
@@ -275,13 +277,10 @@ class PlotsPanel(QWidget):
         self._prepared = False
         if self._ready_for != (started.epochs, started.dataset):
             self._set_up(started.epochs, started.dataset)
-        if list(self.layer_series) != list(started.layer_names):
+        self.layer_groups = LayerGroups(started.layer_names)  # a deep network's layers grouped by module name
+        if list(self.layer_series) != self.layer_groups.labels:
             self._drop_layer_series()
-            plot, grads = self.plots["norms"], self.plots["grads"]
-            for i, layer in enumerate(started.layer_names):
-                color = PALETTE[i % len(PALETTE)]
-                self.layer_series[layer] = Series(plot.plot(name=layer, pen=pg.mkPen(color, width=2)))
-                self.grad_series[layer] = Series(grads.plot(name=layer, pen=pg.mkPen(color, width=1.5)))
+            self.layer_groups.add_series(self.plots["norms"], self.plots["grads"], self.layer_series, self.grad_series)
         retitle(self.plots["loss"], LOSS_TITLES.get(started.config["optim"].get("loss"), LOSS_TITLES["cross_entropy"]))
         toy = started.train_points is not None
         self.show_toy(toy)
@@ -342,6 +341,7 @@ class PlotsPanel(QWidget):
         self.y_ranges["loss"].include(e.train_loss)
 
     def add_epoch(self, e: ev.EpochMetrics) -> None:
+        e = self.layer_groups.apply(e)  # (grouped norms: the run folder keeps every layer's)
         s, x = self.series, e.epoch
         s["train_loss"].append(x, e.train_loss)
         s["val_loss"].append(x, e.val_loss)
