@@ -45,13 +45,15 @@ def group_layers(names: list[str], limit: int = MAX_GROUPS) -> dict[str, list[st
     if len(names) <= limit:
         return {n: [n] for n in names}
     deepest = max(n.count(".") + 1 for n in names)
-    best = None
+    best, depth = None, 1
     for depth in range(1, deepest + 1):
         groups = _by_prefix(names, depth)
         if len(groups) > limit:
             break
         best = groups
-    return best if best is not None else _consecutive(_by_prefix(names, 1), limit)
+    if best is None or len(best) == 1:  # too many names, or all under one (`body.0` … `body.74`)
+        return _consecutive(_by_prefix(names, depth), limit)
+    return best
 
 
 class LayerGroups:

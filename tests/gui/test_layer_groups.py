@@ -66,6 +66,8 @@ def test_a_flat_sequential_of_many_layers_is_grouped_in_consecutive_runs():
     assert len(groups) == MAX_GROUPS
     assert list(groups)[0] == "0–10" and groups["0–10"] == ["0", "2", "4", "6", "8", "10"]
     assert [m for ms in groups.values() for m in ms] == names  # every layer once, in order
+    wrapped = group_layers([f"body.{n}" for n in names])  # all under one module: not one curve
+    assert len(wrapped) == MAX_GROUPS and list(wrapped)[0] == "body.0–body.10"
 
 
 def test_a_shallow_network_keeps_a_line_per_layer():
