@@ -10,8 +10,10 @@ on what they are; 40 epochs, 15 % of the labels marked corrupted):
   open     Open a run… in a window: a run folder of that size read and scored (off the GUI
            thread), its images fetched by the engine thread, the GUI thread's stalls meanwhile
            (a 1-ms timer's gaps; targets p99 <= 20 ms, max <= 50 ms), until the tab shows them.
-           The folder is a Fashion-MNIST run of that many training examples trained one epoch
-           (a few seconds), its dynamics replaced by synthetic ones over the epochs.
+           The folder is a Fashion-MNIST run of that many training examples (at most 59,000:
+           the rest is its validation split) trained one epoch (a few seconds), its dynamics
+           replaced by synthetic ones over the epochs. A toy run that does not complete ends
+           the benchmark with its message (exit status 1), not a figure.
 
     python benchmarks/examples_tab.py [--examples N] [--epochs N] [--skip-open]
 """
@@ -81,6 +83,11 @@ def main() -> None:
         open_stalls(app, n, a.epochs)
 
 
+# Fashion-MNIST's 60,000 training images less the default validation split's 1,000: the most
+# a run's training split can hold (the engine refuses more)
+OPEN_AT_MOST = 59_000
+
+
 def synthetic_run(folder: Path, n: int, epochs: int) -> Path:
     """A finished toy run's folder, its per-example dynamics replaced by n examples over `epochs`."""
     from engine.core import events as ev
@@ -91,7 +98,12 @@ def synthetic_run(folder: Path, n: int, epochs: int) -> Path:
     config = Config().with_updates({"data.dataset": "fashion_mnist", "data.train_size": n, "data.val_size": 1000,
                                      "optim.epochs": 1, "optim.batch_size": 1024, "model.width": 16,
                                      "run.device": "cpu"})
-    run = run_single(config, runs_dir=folder).run_dir
+    trial = run_single(config, runs_dir=folder)
+    if trial.result is None or trial.result.reason != ev.COMPLETED or trial.run_dir is None:
+        # a run that did not complete has no folder worth opening: no figure is better than a wrong one
+        why = trial.result.message if trial.result is not None else "it did not start"
+        raise SystemExit(f"examples_tab: the toy run for Open a run… did not complete: {why}")
+    run = trial.run_dir
     for old in (run / FOLDER).glob("*"):
         old.unlink()
     rng = np.random.default_rng(1)
@@ -113,6 +125,7 @@ def open_stalls(app, n: int, epochs: int) -> None:
 
     from gui.window.main_window import MainWindow
 
+    n = min(n, OPEN_AT_MOST)  # the run's training split, whose images the tab fetches by position
     with tempfile.TemporaryDirectory() as tmp:
         run = synthetic_run(Path(tmp) / "runs", n, epochs)
         window = MainWindow(runs_dir=Path(tmp) / "window", restore=False)
