@@ -157,16 +157,41 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     item.setClipToView(True)
     # Below, it keeps clear of the end-of-run marker's label, which reads upwards from the
     # bottom at the right edge.
-    # On a white ground above the curves: a curve ran through the legend's text.
+    # The legend's text above every curve; its white ground (LegendGround) beneath the live
+    # run's curves: with the ground on top, a legend taking most of a short plot drew the
+    # whole gap curve pale pink (the headline quantity, unreadable on a projector).
     legend = item.legend = FittedLegend(legend_columns, offset=(-25, -5) if legend_below else (-5, 5),
-                                        labelTextSize=f"{LEGEND_PT}pt", brush=pg.mkBrush(255, 255, 255, 225))
+                                        labelTextSize=f"{LEGEND_PT}pt")
     legend.setParentItem(item.vb)
     legend.setZValue(1000)
+    legend.ground = LegendGround(legend, item.vb)
     legend.setColumnCount(legend_columns)
     item.vb.sigResized.connect(legend.fit_soon)
     w.title_text = title
     apply_text_scale([w], 1.0)
     return w
+
+
+GROUND_Z = -15  # above earlier runs' faded curves (-20) and the per-step loss, below the live curves (0)
+
+
+class LegendGround(pg.QtWidgets.QGraphicsRectItem):
+    """A legend's white ground, drawn under the live curves: earlier runs' faded curves do
+    not run through the legend's text, and the live run's curves keep their colour."""
+
+    def __init__(self, legend: pg.LegendItem, view):
+        super().__init__(view)
+        self.legend = legend
+        self.setBrush(pg.mkBrush(255, 255, 255, 225))
+        self.setPen(pg.mkPen(None))
+        self.setZValue(GROUND_Z)
+        legend.geometryChanged.connect(self.follow)
+        legend.visibleChanged.connect(self.follow)
+        self.follow()
+
+    def follow(self) -> None:
+        self.setVisible(self.legend.isVisible() and bool(self.legend.items))
+        self.setRect(self.legend.mapRectToParent(self.legend.boundingRect()))
 
 
 TICK_PT, LABEL_PT, TITLE_PT, LEGEND_PT = 9, 10, 11, 9
@@ -191,13 +216,21 @@ class FittedLegend(pg.LegendItem):
         self._timer = QTimer(singleShot=True, interval=0)  # entries added one by one: fit once after
         self._timer.timeout.connect(self.fit)
 
+    ground = None  # its LegendGround, once made
+
     def addItem(self, item, name) -> None:
         super().addItem(item, name)
         self.fit_soon()
+        self._ground_follows()
 
     def removeItem(self, item) -> None:
         super().removeItem(item)
         self.fit_soon()
+        self._ground_follows()
+
+    def _ground_follows(self) -> None:
+        if self.ground is not None:
+            self.ground.follow()
 
     def fit_soon(self, *_) -> None:
         if not self._fitting:
@@ -259,6 +292,7 @@ class FittedLegend(pg.LegendItem):
         finally:
             self._fitted = key
             self._fitting = False
+            self._ground_follows()
 
 
 def marker_font(plot: pg.PlotWidget):

@@ -1,0 +1,47 @@
+"""The window at 1280 × 720 on a projector, as a new user read it: the live run's curves in
+their own colour under the legends, the Training tab within its width at every text size,
+an Evaluation report of many classes without a black mass of cell texts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+
+from tests.gui.conftest import RUN_TIMEOUT
+from tests.helpers import tiny_config
+
+
+def _drawn_in_colour(plot, series, color: str) -> list[int]:
+    """The epochs of `series` whose point on screen has no pixel of `color` within 2 px."""
+    image = plot.grab().toImage()
+    vb = plot.getPlotItem().vb
+    want = QColor(color)
+    missing = []
+    for x, y in zip(series.x[: series.n], series.y[: series.n], strict=True):
+        at = plot.mapFromScene(vb.mapViewToScene(QPointF(float(x), float(y))))
+        near = [image.pixelColor(at.x() + dx, at.y() + dy) for dx in range(-2, 3) for dy in range(-2, 3)
+                if 0 <= at.x() + dx < image.width() and 0 <= at.y() + dy < image.height()]
+        if not any(abs(c.red() - want.red()) + abs(c.green() - want.green()) + abs(c.blue() - want.blue()) < 30
+                   for c in near):
+            missing.append(int(x))
+    return missing
+
+
+def test_the_live_gap_and_memorized_curves_keep_their_colour_under_the_legends(qtbot, window):
+    """Before: the legend's white ground lay over the curves and took most of a short plot: the
+    gap curve was pale pink but for its last epochs, 'label replaced' likewise."""
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 12, "data.label_noise": 0.3}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    plots = window.plots
+    qtbot.waitUntil(lambda: not plots.pending(), timeout=10_000)
+    qtbot.wait(100)  # legends fitted
+    for name, key, color in (("gap", "acc_gap", "#d62728"), ("noise", "noisy_acc", "#d62728"),
+                             ("noise", "clean_acc", "#2ca02c"), ("accuracy", "val_acc", None)):
+        series = plots.series[key]
+        assert series.n == 12
+        color = color or series.curve.opts["pen"].color().name()
+        assert _drawn_in_colour(plots.plots[name], series, color) == [], (name, key)
+    legend = plots.plots["gap"].getPlotItem().legend
+    assert legend.isVisible() and "accuracy gap (pts)" in [label.text for _, label in legend.items]
