@@ -256,17 +256,30 @@ def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):
     return pool_idx[keep], pool_idx[held], clean[keep], noisy[keep], corrupted[keep]
 
 
+class Batches(list):
+    """One epoch's batches (index tensors) and, for each, its index among the epoch's batches
+    before any were dropped (`origins`): the run's numbering, which a cleaned twin's replayed
+    live edits are keyed on."""
+
+    def __init__(self, batches, origins):
+        super().__init__(batches)
+        self.origins = list(origins)
+
+
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device,
-                     positions: np.ndarray | None = None) -> list[torch.Tensor]:
+                     positions: np.ndarray | None = None) -> Batches:
     """Index tensors for one epoch: a fresh permutation sliced into batches (last one partial).
 
     `positions`: the training split was cut to these of its `n` examples (data.remove). The
     permutation is still of all `n`, and each batch loses the examples taken out: a cleaned
-    twin meets its examples in the batches and order of the run it cleans, without the removed."""
+    twin meets its examples in the batches and order of the run it cleans, without the removed
+    (a batch that lost them all is dropped; `origins` keeps the others' places)."""
     perm = torch.randperm(n, generator=generator, device=generator.device)
     if positions is None or len(positions) == n:
-        return list(perm.to(device).split(batch_size))
+        batches = perm.to(device).split(batch_size)
+        return Batches(batches, range(len(batches)))
     row = torch.full((n,), -1, dtype=torch.long, device=perm.device)  # position -> row of the cut split
     row[torch.as_tensor(positions, dtype=torch.long, device=perm.device)] = torch.arange(len(positions), device=perm.device)
-    kept = (row[b] for b in perm.split(batch_size))
-    return [b[b >= 0].to(device) for b in kept if bool((b >= 0).any())]
+    kept = [(i, b[b >= 0]) for i, b in enumerate(row[b] for b in perm.split(batch_size))]
+    kept = [(i, b) for i, b in kept if len(b)]
+    return Batches([b.to(device) for _, b in kept], [i for i, _ in kept])

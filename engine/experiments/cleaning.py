@@ -119,7 +119,10 @@ def refuse_unfinished(s: Suspects) -> None:
 def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
     """A plan's {"clean": {...}} entry made into settings: the named trial's own settings
     (its plan changes and the live edits it started with) with its suspects taken out, from
-    its folder. `trials`: the experiment's trials so far (engine.experiments.experiment.Trial)."""
+    its folder, and its live edits made again as it trains (a REPLAY entry, as `main.py
+    clean` makes them): the twin starts each edited key at the value the trial started with,
+    not at the value it was edited to. `trials`: the experiment's trials so far
+    (engine.experiments.experiment.Trial)."""
 
     spec = entry[CLEAN]
     index = spec.get("trial", 0)
@@ -130,8 +133,13 @@ def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
     refuse_unfinished(s)
     changes, notes = cleaned_changes(trial.config.to_dict(), s, spec.get("top"), bool(spec.get("relabel")))
     own = {**trial.live_edits, **trial.changes}  # what made trial `index` differ from the base
+    started = {}  # each key the trial edited as it trained, at the value it started with
+    for edit in s.edits:
+        for key, (old, _new) in edit["changes"].items():
+            started.setdefault(key, old)
+    replay = twin_plan(s, notes)[0]
     extra = {k: v for k, v in entry.items() if k != CLEAN}
-    return {**own, **changes, **extra}, notes
+    return {**own, **started, **changes, **extra, **replay}, notes
 
 
 # ---- the run's live edits, made again in its twin ----------------------------------------

@@ -248,6 +248,7 @@ class Experiment:
         if CLEAN in changes:  # a cleaned twin of an earlier trial: its suspects are known now
             changes, cleaned = resolve_clean(changes, self.trials)
             notes.update(cleaned)
+            replay = changes.pop(REPLAY, None) or replay  # the trial's live edits, made again
         if self.trials:  # an edit submitted after the last trial's last batch: carried from it
             late = self.control.take_settings()
             if late:
@@ -328,24 +329,38 @@ class _LiveEdits(Callback):
 
 
 class _Replay(Callback):
-    """Makes recorded live edits again, through the run's RunControl as a user would: each
-    submitted after the batch it followed, so the trainer applies it before the next one (at
+    """Makes recorded live edits again, through the run's RunControl as a user would. Each is
+    keyed on where the run made it: after so many of its batches (its step), in the run's
+    numbering of the epoch's batches. A twin without some examples may have lost whole
+    batches (engine.data.bundle.shuffled_batches), so its own step count is not that place:
+    the edit is submitted after the twin's last batch that comes before it in the run's
+    numbering (Trainer.batch_origins), and the trainer applies it before the next one (at
     the start, before the first batch, for an edit made there)."""
 
     def __init__(self, control: RunControl, spec: dict[str, Any]):
         self.control, self.spec = control, spec
-        self.due: dict[int, dict[str, Any]] = {}
+        self.due: list[tuple[int, dict[str, Any]]] = []  # (place in the run's numbering, updates)
+        self.per_epoch = 1
 
     def on_event(self, event) -> None:
         if isinstance(event, ev.RunStarted):
-            original = self.spec.get("steps_per_epoch") or event.steps_per_epoch
+            self.per_epoch = max(event.steps_per_epoch, 1)  # the twin's batches before any are dropped
+            original = self.spec.get("steps_per_epoch") or self.per_epoch
             for edit in self.spec.get("edits", []):
-                step = twin_step(edit["step"], edit["epoch"], original, event.steps_per_epoch)
-                self.due.setdefault(step, {}).update({k: new for k, (_old, new) in edit["changes"].items()})
-            self.on_batch_end(None, 0)
+                place = twin_step(edit["step"], edit["epoch"], original, self.per_epoch)
+                self.due.append((place, {k: new for k, (_old, new) in edit["changes"].items()}))
+            self.due.sort(key=lambda d: d[0])
+            self._submit_upto(0)
 
     def on_batch_end(self, trainer, step: int) -> None:
-        updates = self.due.pop(step, None)
+        origins, i = trainer.batch_origins, trainer.batch_in_epoch
+        following = origins[i + 1] if i + 1 < len(origins) else self.per_epoch  # the next batch's place
+        self._submit_upto(trainer.epoch * self.per_epoch + following)
+
+    def _submit_upto(self, place: int) -> None:
+        updates: dict[str, Any] = {}
+        while self.due and self.due[0][0] <= place:
+            updates.update(self.due.pop(0)[1])
         if updates:
             self.control.submit_settings(updates)
 

@@ -62,6 +62,8 @@ class Trainer:
         self.prepared = False
         self.step = 0
         self.epoch = 0  # epochs completed
+        self.batch_in_epoch = 0  # the batch in progress (or last done) of the epoch, and each one's
+        self.batch_origins: list[int] = []  # place in the run's numbering (see _train_epoch)
         self.should_stop = False  # a callback asks to stop after this epoch, Keras style
         self.stop_message = ""
         self.result: ev.RunFinished | None = None
@@ -220,7 +222,11 @@ class Trainer:
         emitted_batches, emitted_seen, emitted_time = 0, 0, t0
         batches = shuffled_batches(d.split_size or len(d.train_y), cfg.optim.batch_size, self.shuffle_gen,
                                    self.device, d.train_positions)
+        # Each batch's place among the epoch's batches before a cleaned twin's removed examples
+        # emptied some (the run's numbering): a replayed live edit is keyed on it (engine.experiments).
+        self.batch_origins = getattr(batches, "origins", None) or list(range(len(batches)))
         for i, idx in enumerate(batches):
+            self.batch_in_epoch = i
             self._poll_control()
             reg = self.config.regularization
             xb, yb = d.train_x[idx], d.train_y[idx]

@@ -1,0 +1,88 @@
+"""A cleaned twin makes its run's live edits again where the run made them (in an experiment's
+plan too, and when whole batches vanish from the twin), and the estimated count of wrong labels
+is not trusted where the run had not learned."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from engine.core.control import RunControl
+from engine.experiments.experiment import Experiment, run_single
+from engine.runs.reader import read_run
+from engine.training.callbacks import Callback
+from tests.helpers import tiny_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def applied(folder) -> list[dict]:
+    return [e for e in read_run(folder).events if e.get("event") == "SettingsApplied"]
+
+
+class EditAt(Callback):
+    """A user's live edit, submitted after `step` batches of the experiment's first trial."""
+
+    def __init__(self, control, step, changes):
+        self.control, self.step, self.changes, self.runs = control, step, changes, 0
+
+    def on_event(self, event):
+        if type(event).__name__ == "RunStarted":
+            self.runs += 1
+
+    def on_batch_end(self, trainer, step):
+        if self.runs == 1 and step == self.step:
+            self.control.submit_settings(self.changes)
+
+
+def test_a_plans_cleaned_twin_starts_where_the_trial_started_and_replays_its_edit(tmp_path):
+    control = RunControl()
+    plan = [{"run.name": "orig"}, {"clean": {"trial": 0, "top": 10}, "run.name": "cleaned"}]
+    result = Experiment(tiny_config({"data.label_noise": 0.3, "optim.epochs": 3}), plan, control=control,
+                        subscribers=[EditAt(control, 12, {"regularization.weight_decay": 0.5})],
+                        runs_dir=tmp_path).run()
+    first, twin = result.trials
+    assert [(e["step"], e["epoch"], e["changes"]) for e in applied(first.run_dir)] == [
+        (12, 2, {"regularization.weight_decay": [0.0, 0.5]})]
+    config = json.loads((twin.run_dir / "config.json").read_text())
+    assert config["regularization"]["weight_decay"] == 0.0  # as trial 0 started, not as it was edited to
+    # 10 of 256 removed from batches of 32: no batch vanishes, so the very same step
+    assert [(e["step"], e["epoch"], e["changes"]) for e in applied(twin.run_dir)] == [
+        (12, 2, {"regularization.weight_decay": [0.0, 0.5]})]
+    record = json.loads((result.path / "experiment.json").read_text())
+    assert record["trials"][1]["live_edits"].get("regularization.weight_decay") is None
+    summary = json.loads((twin.run_dir / "summary.json").read_text())
+    assert [e["step"] for e in summary["cleaned"]["replayed_edits"]] == [12]
+
+
+def test_a_replayed_edit_lands_in_its_epoch_after_the_same_examples_when_batches_vanish(tmp_path):
+    """Batches of one example: each removed example empties a batch. The run's edit came
+    after 56 batches of epoch 2; the twin's comes in epoch 2, after the kept examples among
+    those 56 (and after all 44 of epoch 1)."""
+    control = RunControl()
+    size, seed = 64, 0
+    run = run_single(tiny_config({"data.train_size": size, "optim.batch_size": 1, "optim.epochs": 3,
+                                  "data.label_noise": 0.3, "run.seed": seed}),
+                     control=control, subscribers=[EditAt(control, 120, {"regularization.weight_decay": 0.5})],
+                     runs_dir=tmp_path / "runs").run_dir
+    assert [(e["step"], e["epoch"]) for e in applied(run)] == [(120, 2)]
+    out = cli("clean", run, "--top", 20, "--out", tmp_path / "twins")
+    assert out.returncode == 0, out.stderr
+    twin = Path(out.stdout.strip().splitlines()[-1])
+    removed = set(json.loads((twin / "config.json").read_text())["data"]["remove"])
+    assert len(removed) == 20
+    # the run's order of the examples in each epoch (its shuffling generator: seed + 1)
+    generator = torch.Generator().manual_seed(seed + 1)
+    torch.randperm(size, generator=generator)  # epoch 1
+    epoch2 = torch.randperm(size, generator=generator).tolist()
+    before = sum(p not in removed for p in epoch2[:56])
+    assert [(e["step"], e["epoch"]) for e in applied(twin)] == [((size - 20) + before, 2)]
