@@ -139,8 +139,10 @@ def _experiment(args, plan_of, kind: str, meta: dict):
     cfg = resolve(args.config, args.preset, args.set or [])
     plan = plan_of(cfg)
     name = cfg.run.name or args.preset or kind
-    return Experiment(cfg, plan, control=RunControl(), subscribers=[TrialLines()],
-                      runs_dir=args.out or default_runs_dir(), name=name, kind=kind, meta=meta)
+    experiment = Experiment(cfg, plan, control=RunControl(), subscribers=[TrialLines()],
+                            runs_dir=args.out or default_runs_dir(), name=name, kind=kind, meta=meta)
+    experiment.check_plan()  # a run that could not train: refused now, before the first one trains
+    return experiment
 
 
 def cmd_cv(args) -> int:
@@ -205,6 +207,10 @@ def cmd_tour(args) -> int:
         return refuse(exc)
     experiment = Experiment(base, plan, control=RunControl(), subscribers=[TrialLines()],
                             runs_dir=args.out or default_runs_dir(), name="remedy", kind="tour")
+    try:
+        experiment.check_plan()
+    except ConfigError as exc:
+        return refuse(exc)
     return _run(experiment, effect_table)
 
 
@@ -226,6 +232,7 @@ def cmd_resume(args) -> int:
 
     try:
         experiment = Experiment.resume(args.experiment_dir, control=RunControl(), subscribers=[TrialLines()])
+        experiment.check_plan()
     except ConfigError as exc:
         return refuse(exc)
     kind = experiment.kind

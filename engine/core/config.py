@@ -182,10 +182,6 @@ class Config:
             section = getattr(self, name)
             for f in dataclasses.fields(section):
                 check_value(f"{name}.{f.name}", f, getattr(section, f.name))
-        bad_decay = decoupled_decay_error(self.optim.lr, self.regularization.weight_decay,
-                                          self.regularization.weight_decay_mode)
-        if bad_decay:
-            raise bad_decay
         d = self.data
         if d.folds == 1:
             raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")
@@ -199,6 +195,15 @@ class Config:
         changed = split_changed(d.split_of, self.split_settings()) if d.remove or d.relabel else None
         if changed:
             raise refuse_changed(*changed)
+        return self
+
+    def check_trainable(self) -> Config:
+        """Refuse what may be read but not trained: optim.lr × weight_decay ≥ 1 in decoupled mode.
+        Checked where a run starts (trainer, plan, Start), so an old run folder still opens."""
+        bad_decay = decoupled_decay_error(self.optim.lr, self.regularization.weight_decay,
+                                          self.regularization.weight_decay_mode)
+        if bad_decay:
+            raise bad_decay
         return self
 
     def split_settings(self) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from engine.core.files import atomic_write_json
 from engine.core.runtime import resolve_device
 from engine.data.bundle import DataBundle, load_data
 from engine.experiments.cleaning import CLEAN, REPLAY, resolve_clean, twin_step
+from engine.experiments.refusals import check_list_plan, refusal_of, refused
 from engine.runs.index import EXPERIMENT_FILE
 from engine.runs.reader import read_run, result_from_summary, writer_identity
 from engine.runs.writer import RunWriter
@@ -170,6 +171,8 @@ class Experiment:
     def run(self) -> ExperimentResult:
         grouped = self.runs_dir is not None and self._planned != 1
         resumed = self.path is not None
+        refusal = refusal_of(self.check_plan)  # a list plan's entry that could not train: no run, no folder
+        grouped = grouped and not refusal
         if grouped and not resumed:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             slug = "".join(c if c.isalnum() or c in "_.-" else "-" for c in self.name)[:40]
@@ -179,11 +182,11 @@ class Experiment:
         self.emit(ev.ExperimentStarted(name=self.name, experiment_dir=_str(self.path),
                                        planned_trials=self._planned, kind=self.kind,
                                        meta=dict(self.meta), resumed=resumed))
-        reason, message = ev.COMPLETED, ""
+        reason, message = (ev.FAILED, refusal) if refusal else (ev.COMPLETED, "")
         plan = self._changes()
         finished = None
         try:
-            while not self.control.stop_requested:
+            while not self.control.stop_requested and not refusal:
                 try:
                     changes = plan.send(finished) if finished is not None else next(plan)
                 except StopIteration:
@@ -221,6 +224,11 @@ class Experiment:
                                         experiment_dir=_str(self.path)))
         return ExperimentResult(reason, self.trials, self.path)
 
+    def check_plan(self) -> None:
+        """ConfigError for a list plan's first entry that cannot train (others: refused trials)."""
+        if not isinstance(self.plan, Generator) and (self._planned or 0) >= 2:
+            check_list_plan(self.base, list(self.plan), skip=self._kept, edits=self.live_edits)
+
     def _keep_trial(self, index: int, changes: dict[str, Any]) -> ev.TrialFinished:
         """A trial that finished before the interruption: told again, not run again."""
         recorded = self._kept[index]
@@ -256,7 +264,10 @@ class Experiment:
         # (before the first trial, an edit stays pending: the trainer applies it at its first batch)
         # What the trial starts with: the edits so far, except where its own plan sets the key.
         carried = {k: v for k, v in self.live_edits.items() if k not in changes}
-        config = self.base.with_updates({**carried, **changes})
+        try:
+            config = self.base.with_updates({**carried, **changes}).check_trainable()
+        except ConfigError as exc:  # refused as a trial, named, as the trainer refuses bad input
+            return self._refuse_trial(index, changes, carried, exc)
         trial = Trial(index, changes, config, live_edits=carried)
         self.trials.append(trial)
         callbacks = [*self.subscribers, _LiveEdits(self, index)]
@@ -280,6 +291,14 @@ class Experiment:
         trial.run_dir = writer.path if writer is not None and writer.started else None
         finished = ev.TrialFinished(index=index, changes=changes, run_dir=_str(trial.run_dir),
                                     result=trial.result)
+        self._record("running")
+        self.emit(finished)
+        return finished
+
+    def _refuse_trial(self, index: int, changes: dict, carried: dict, exc: ConfigError) -> ev.TrialFinished:
+        self.trials.append(Trial(index, changes, self.base, result=refused(exc), live_edits=carried))
+        self.emit(ev.TrialStarted(index=index, changes=changes, run_dir=None, live_edits=carried))
+        finished = ev.TrialFinished(index=index, changes=changes, run_dir=None, result=self.trials[-1].result)
         self._record("running")
         self.emit(finished)
         return finished

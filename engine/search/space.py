@@ -193,6 +193,7 @@ def _check_limits(space: dict[str, Param], base) -> None:
     """Limits between settings that a range can break whatever is drawn, refused now rather
     than trial by trial (the rest, such as a drawn backbone with a fixed size, the trainer
     refuses trial by trial, and the study records each refusal's message)."""
+    _check_decay_corner(space, base)
     p = space.get("model.backbone_size")
     if p is not None and p.choices is None and base.model.backbone != "none":
         from engine.nets.backbones import BACKBONES  # imports torch: only for this rare search
@@ -202,6 +203,27 @@ def _check_limits(space: dict[str, Param], base) -> None:
             raise ConfigError("search.model.backbone_size", [p.low, p.high],
                               f"a range of sizes from {spec.min_size} up for the {spec.name} backbone (its "
                               f"layers shrink the image {spec.min_size}-fold), or 0 for its own {spec.size}")
+
+
+def _check_decay_corner(space: dict[str, Param], base) -> None:
+    """Decoupled decay with optim.lr × weight_decay ≥ 1 cannot train: a space whose smallest
+    product crosses it would have every trial refused (one whose largest does only some)."""
+    from engine.core.values import decoupled_decay_error
+
+    def lowest(key):
+        p = space.get(key)
+        return base.get(key) if p is None else min(p.choices) if p.choices is not None else p.low
+
+    mode = space.get("regularization.weight_decay_mode")
+    if mode is not None and any(m != "decoupled" for m in mode.choices or ()):
+        return
+    mode = "decoupled" if mode is not None else base.regularization.weight_decay_mode
+    bad = decoupled_decay_error(lowest("optim.lr"), lowest("regularization.weight_decay"), mode)
+    if bad is not None:
+        searched = [k for k in ("optim.lr", "regularization.weight_decay") if k in space]
+        raise ConfigError(f"search.{searched[0]}" if searched else bad.key, bad.value,
+                          f"a range whose lowest optim.lr × regularization.weight_decay is below 1 "
+                          f"(every trial would be refused: {bad.allowed})")
 
 
 def as_updates(changes: dict[str, Any], base_kwargs: dict) -> dict[str, Any]:

@@ -78,7 +78,7 @@ class Trainer:
         """Load data and build the model. Raises ConfigError / DataError for bad settings."""
         if self.prepared:
             return
-        cfg = self.config
+        cfg = self.config.check_trainable()  # a pair that may be read but not trained: refused here
         self.device = resolve_device(cfg.run.device)
         # OpenMP's thread count is per calling thread: set it on the training thread too.
         torch.set_num_threads(torch.get_num_threads())

@@ -279,9 +279,9 @@ class SettingsPanel(QWidget):
         return {key: why for key, why in not_applicable(self.value).items() if key in self.widgets}
 
     def config(self) -> Config:
-        """The settings on screen as a validated Config; errors are shown beside their field."""
+        """The settings on screen as a Config that may train; errors are shown beside their field."""
         try:
-            return Config.from_dict(self._raw())
+            return Config.from_dict(self._raw()).check_trainable()
         except ConfigError as exc:
             self.show_error(exc)
             raise

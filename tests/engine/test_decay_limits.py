@@ -26,7 +26,7 @@ def test_a_settings_file_with_lr_times_decay_at_one_is_refused_naming_both(tmp_p
     path.write_text('[regularization]\nweight_decay = 20.0\nweight_decay_mode = "decoupled"\n'
                     '[optim]\nlr = 0.05\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
-        Config.load(path)
+        Config.load(path).check_trainable()  # read (an old run folder opens), refused where a run starts
     text = str(caught.value)
     assert caught.value.key == "regularization.weight_decay" and "optim.lr = 0.05" in text and "below 1 / optim.lr = 20" in text
     # As an L2 penalty the same pair is a gradient term, not a multiplier: allowed.
