@@ -52,7 +52,8 @@ class ConsoleProgress(Callback):
                     f"acc {event.val_accuracy:6.1%}  {_ece(event.val_ece)}gap {event.accuracy_gap * 100:+5.1f} pts  "
                     f"{event.epoch_time:.1f}s{' *' if event.is_best else ''}{extra}\n")
         elif isinstance(event, ev.SettingsApplied):
-            s.write(f"step {event.step}: " + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items()) + "\n")
+            said = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in event.changes.items())
+            s.write(f"step {event.step}: " + "; ".join(filter(None, (said, event.note))) + "\n")
         elif isinstance(event, ev.EarlyStopped):
             s.write(f"early stop after epoch {event.epoch}: best {event.monitor} {event.best_value:.4f} "
                     f"at epoch {event.best_epoch}\n")

@@ -11,10 +11,14 @@ from engine.training.optimization import set_base_lr
 
 def apply_live_settings(trainer, updates: dict) -> dict[str, list]:
     """Apply `updates` ({"section.key": value}, checked by RunControl) to a running trainer;
-    return the changes as {key: [old, new]} (empty when nothing changed)."""
+    return the changes as {key: [old, new]} (empty when nothing changed). An edit clamped back
+    to the run's own value changes nothing but is still told (empty changes, the note), so the
+    user hears why the typed value was not taken."""
     updates, note = _clamp_decoupled_decay(trainer.config, dict(updates))
     changes = {k: [trainer.config.get(k), v] for k, v in updates.items() if trainer.config.get(k) != v}
     if not changes:
+        if note:
+            trainer.emit(ev.SettingsApplied(step=trainer.step, epoch=trainer.epoch + 1, changes={}, note=note))
         return changes
     trainer.config = trainer.config.with_updates({k: v[1] for k, v in changes.items()})
     reg, t = trainer.config.regularization, trainer.tracker

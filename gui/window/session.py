@@ -19,6 +19,7 @@ from gui import dialogs
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
 from gui.worker import RunHandle
 
+DECAY_PAIR = ("optim.lr", "regularization.weight_decay")  # a clamp keeps their product
 log = logging.getLogger("overfit_lab")
 
 STOP_PLAN_TEXT = ("Stop the run in progress and the experiment? The runs that have finished are kept; Resume "
@@ -65,6 +66,7 @@ class RunSession(QObject):
         self.run_label = "run"
         self.multi_run = False  # the job is a plan of several runs (an experiment)
         self._live = set(live_keys())
+        self._edited: dict = {}
         self.before_start = lambda: None  # the window saves its settings here
 
     @property
@@ -194,6 +196,7 @@ class RunSession(QObject):
 
     def on_run_started(self, event: ev.RunStarted) -> None:
         self.started_event = event
+        self._edited = {}  # this run's live edits so far: with its config, what it trains with
         for warning in event.warnings:  # the data loaded, with something left out
             log.warning("%s", warning)
             self.status.warn(warning)
@@ -206,12 +209,19 @@ class RunSession(QObject):
     def on_settings_applied(self, event: ev.SettingsApplied) -> None:
         text = ", ".join(f"{k.split('.')[-1]} {short_value(a)}→{short_value(b)}"
                          for k, (a, b) in event.changes.items())
-        self.plots.add_marker(self._x_of(event.step), text)
-        self.status.say(f"step {event.step:,}: {text}")
+        if event.changes:
+            self.plots.add_marker(self._x_of(event.step), text)
+            self.status.say(f"step {event.step:,}: {text}")
         if event.note:  # the edit was changed on its way in (a weight decay clamped): say why,
             self.status.warn(event.note)
-            for key, (_, applied) in event.changes.items():  # and show what the run has
-                self.panel.set_value(key, applied)
+            applied = {key: new for key, (_, new) in event.changes.items()}
+            if not applied and self.started_event is not None:  # clamped to what the run had: that value
+                run = self.started_event.config
+                applied = {key: self._edited.get(key, run[key.split(".")[0]][key.split(".")[1]])
+                           for key in DECAY_PAIR}
+            for key, value in applied.items():  # and show what the run has
+                self.panel.set_value(key, value)
+        self._edited.update({key: new for key, (_, new) in event.changes.items()})
 
     def on_run_finished(self, result: ev.RunFinished) -> None:
         self.last_result = result
