@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.events import Evaluated
+from gui.panels.example_detail import to_qimage
 from gui.panels.number_item import NumberItem
 from gui.plotting.axes import make_plot
 from gui.plotting.cell_texts import CellTexts
@@ -42,6 +45,10 @@ WEIGHTS = {"best": "best weights (saved at the epoch the monitored validation me
            "last": "last weights (where the run ended: after its last epoch, or where it was stopped)"}
 
 
+MIN_CHART_PX = 260  # the sub-tabs' plots and the matrix: a readable height, the panel scrolls for it
+MAX_CELL_TEXTS, MAX_TICKS, MAX_PR_LEGEND = 20, 20, 10  # classes beyond which the matrix / PR plot thin out
+PR_TIP = ("One curve per class: lowering the threshold on its probability finds more of "
+          "the class (recall, right) at the cost of more wrong picks (precision, down).")
 GALLERY_PAGE = 24  # thumbnails fetched at a time: only what is on screen is decoded
 
 
@@ -93,8 +100,7 @@ class EvaluationPanel(QWidget):
         self.pr.getPlotItem().legend.setOffset((10, -10))  # bottom-left: the curves fall at the right
         self.pr.getPlotItem().setXRange(0, 1, padding=0.02)
         self.pr.getPlotItem().setYRange(0, 1, padding=0.02)
-        self.pr.setToolTip("One curve per class: lowering the threshold on its probability finds more of "
-                           "the class (recall, right) at the cost of more wrong picks (precision, down).")
+        self.pr.setToolTip(PR_TIP)
         self.pr_curves: list[pg.PlotDataItem] = []
         self.charts = QTabWidget()
         self.charts.addTab(self.reliability, "Reliability")
@@ -129,6 +135,7 @@ class EvaluationPanel(QWidget):
         box.addWidget(self.gallery, 1)
         self.charts.addTab(self.gallery_box, "Misclassified")
         self.matrix_image.mouseClickEvent = self._on_matrix_clicked
+        self.matrix_image.hoverEvent = self._on_matrix_hovered
         self._selection: list[list] = []  # the errors the gallery shows, most confident first
         self._shown = 0
         self._pending: set[int] = set()  # the indices of the page asked for, until it comes
@@ -138,7 +145,17 @@ class EvaluationPanel(QWidget):
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         grid.setRowStretch(1, 1)
-        layout.addLayout(grid, 1)
+        # The report scrolls when the window cannot give it its readable height (Larger text on a
+        # projector's 720 px): with the grid in the panel, its minimum grew the window past the
+        # screen's bottom edge and the precision-recall plot was squeezed to ~50 px.
+        body = QWidget()
+        body.setLayout(grid)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        layout.addWidget(self.scroll, 1)
+        self.charts.setMinimumHeight(MIN_CHART_PX)
+        self.matrix_plot.setMinimumHeight(MIN_CHART_PX)
         self.report: Evaluated | None = None
 
     def show_report(self, report: Evaluated, run_label: str, dataset_has_test_split: bool | None = None) -> None:
@@ -169,8 +186,11 @@ class EvaluationPanel(QWidget):
         self.table.setFixedHeight(self.table.horizontalHeader().height() + 22 * min(rows, 12) + 4)
         names = report.class_names
         # Rows named with their number; columns by number alone (names would overlap there).
-        self.matrix_plot.getPlotItem().getAxis("left").setTicks([[(i + 0.5, f"{n} {i}") for i, n in enumerate(names)]])
-        self.matrix_plot.getPlotItem().getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in range(len(names))]])
+        # Every class labelled up to MAX_TICKS of them, then every n-th (97 labels overprinted).
+        every = -(-len(names) // MAX_TICKS)
+        shown = range(0, len(names), every)
+        self.matrix_plot.getPlotItem().getAxis("left").setTicks([[(i + 0.5, f"{names[i]} {i}") for i in shown]])
+        self.matrix_plot.getPlotItem().getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in shown]])
         self._draw_matrix()
         self.confused.setText("Most confused: " + "; ".join(
             f"{a} taken for {b} ({n:,}×)" for a, b, n in report.most_confused(5)) if report.most_confused(1)
@@ -197,12 +217,21 @@ class EvaluationPanel(QWidget):
         # Curves are made once per class count and then only given new data: adding a plot
         # item costs milliseconds, and a report drawn from scratch stalled the window.
         k = len(report.class_names)
-        if len(self.pr_curves) != k or [c.name() for c in self.pr_curves] != list(report.class_names):
+        if len(self.pr_curves) != k or [c.class_name for c in self.pr_curves] != list(report.class_names):
             for curve in self.pr_curves:
                 self.pr.getPlotItem().legend.removeItem(curve)
                 self.pr.removeItem(curve)
-            self.pr_curves = [self.pr.plot([], [], name=name, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
+            # A legend beyond MAX_PR_LEGEND classes covered the plot (97 entries): the read-out
+            # under the mouse names the class instead.
+            named = k <= MAX_PR_LEGEND
+            self.pr_curves = [self.pr.plot([], [], name=name if named else None,
+                                           pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
                               for i, name in enumerate(report.class_names)]
+            for curve, name in zip(self.pr_curves, report.class_names, strict=True):
+                curve.class_name = name
+                curve.curve.setToolTip(name)  # under the mouse, the curve says its class
+            self.pr.setToolTip(PR_TIP if named else PR_TIP + " Too many classes for a legend: point at a "
+                               "curve to read its class.")
         for curve, (precision, recall) in zip(self.pr_curves, report.pr_curves, strict=False):
             curve.setData(recall, precision)
 
@@ -221,6 +250,9 @@ class EvaluationPanel(QWidget):
         self.matrix_image.setRect(0, 0, k, k)
         top = m.max() or 1
         values = m.reshape(-1)
+        if k > MAX_CELL_TEXTS:  # colour alone: the cells are too small for a number (9,409 zeros read black)
+            self.cell_texts.set_cells([], [], 0)
+            return
         self.cell_texts.set_cells(
             [f"{v:.2f}" if self.as_recall.isChecked() else f"{int(v)}" for v in values],
             ["#fff" if v > 0.6 * top else "#222" for v in values], k)
@@ -273,8 +305,7 @@ class EvaluationPanel(QWidget):
             error = by_index.get(index)
             if error is None:
                 continue
-            fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
-            image = QImage(pixels, w, h, w * c, fmt).copy()
+            image = to_qimage(np.frombuffer(pixels, np.uint8).reshape(h, w, c))  # (any channel count)
             item = QListWidgetItem(QIcon(QPixmap.fromImage(image).scaled(56, 56)), caption(names, error))
             item.setData(Qt.ItemDataRole.UserRole, index)
             item.setToolTip(f"example {index}: truly {names[error[1]]}, predicted {names[error[2]]} "
@@ -292,6 +323,17 @@ class EvaluationPanel(QWidget):
             self.select_errors(row, col)
             self.charts.setCurrentWidget(self.gallery_box)
         event.accept()
+
+    def _on_matrix_hovered(self, event) -> None:
+        """The cell under the mouse in words: the count where the cells are too small for it."""
+        k = len(self.report.class_names) if self.report is not None else 0
+        if event.isExit() or not k:
+            self.matrix_plot.setToolTip("")
+            return
+        col, row = int(event.pos().x()), int(event.pos().y())
+        if 0 <= row < k and 0 <= col < k:
+            names, m = self.report.class_names, self.report.confusion_matrix
+            self.matrix_plot.setToolTip(f"true {names[row]} ({row}), predicted {names[col]} ({col}): {m[row][col]:,}")
 
     @Slot()
     def _on_all_errors_clicked(self) -> None:
