@@ -45,3 +45,26 @@ def test_the_live_gap_and_memorized_curves_keep_their_colour_under_the_legends(q
         assert _drawn_in_colour(plots.plots[name], series, color) == [], (name, key)
     legend = plots.plots["gap"].getPlotItem().legend
     assert legend.isVisible() and "accuracy gap (pts)" in [label.text for _, label in legend.items]
+
+
+def test_an_evaluation_of_97_classes_draws_no_cell_texts_sparse_ticks_and_no_pr_legend(qtbot, window):
+    """Before: 9,409 '0's over the matrix (a black mass), 97 overprinted tick labels and a
+    97-entry legend over the precision-recall curves."""
+    from engine.core.config import load_preset
+
+    window.resize(1280, 720)
+    window.settings_panel.set_config(load_preset("grokking").with_updates({"optim.epochs": 1, "run.device": "cpu"}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    qtbot.waitUntil(window.actions["validate"].isEnabled, timeout=RUN_TIMEOUT)
+    window.actions["validate"].trigger()
+    panel = window.evaluation
+    qtbot.waitUntil(lambda: panel.report is not None and len(panel.pr_curves) == 97, timeout=RUN_TIMEOUT)
+    assert len(panel.report.class_names) == 97
+    assert panel.cell_texts.texts() == []
+    item = panel.matrix_plot.getPlotItem()
+    for side in ("left", "bottom"):
+        ticks = item.getAxis(side)._tickLevels[0]
+        assert 2 <= len(ticks) <= 20, (side, len(ticks))
+    assert panel.pr.getPlotItem().legend.items == []
+    assert [c.curve.toolTip() for c in panel.pr_curves[:2]] == panel.report.class_names[:2]
