@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from engine.core.values import ConfigError, refuse_changed, split_changed
+from engine.data.folder_changes import folder_changes
 
 
 def stratified_subset(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -119,10 +120,12 @@ def check_split_of(record: dict, fingerprint: str, settings: dict, files: list[s
         p = int(key)
         now = os.path.join(root, files[p]) if p < len(files) else "beyond the training split"
         if p >= len(files) or files[p] != was:
+            # the named files gone or moved (one file added shifts every position: not the first that differs)
+            what = folder_changes(root, list(record["files"].values()), files, every=False) or (
+                f"training example {p} is {now} now, it was {os.path.join(root, was)}")
             raise ConfigError("data.path", root, (
-                f"the image folder as it was when data.remove / data.relabel's positions were chosen: "
-                f"training example {p} is {now} now, it was {os.path.join(root, was)} (the folder changed "
-                "since; put its files back, or train the run again and clean that one)"))
+                f"the image folder as it was when data.remove / data.relabel's positions were chosen: {what} "
+                "(the folder changed since; put its files back, or train the run again and clean that one)"))
     raise ConfigError("data.split_of", f"fingerprint {record['fingerprint'][:12]}…", (
         f"the training split these settings build now (fingerprint {fingerprint[:12]}…): the data they read "
         "changed since data.remove / data.relabel's positions were chosen (files added, moved or removed?); "

@@ -13,6 +13,7 @@ from engine.core import events as ev
 from engine.core.config import Config, ConfigError
 from engine.core.user_code import check_file_unchanged
 from engine.data.bundle import DataBundle, load_data
+from engine.data.folder_changes import folder_changes
 from engine.nets.models import build_model
 from engine.nets.user_model import check_unchanged
 from engine.runs.checked import read_summary
@@ -34,7 +35,12 @@ class StoredRun:
 
 class SplitChanged(ConfigError):
     """The data rebuilt for a run folder is not the training split its record describes: its
-    key names the setting whose data changed (data.path, or data.dataset)."""
+    key names the setting whose data changed (data.path, data.file or data.dataset). Said as
+    what changed, not as a setting that is not allowed: the setting is fine, its data moved."""
+
+    def __init__(self, key: str, value, what: str, run: str | Path):
+        ConfigError.__init__(self, key, value, what)
+        self.args = (f"{run}'s data ({key} = {value}) changed since it trained: {what}",)
 
 
 def run_data(path: str | Path) -> DataBundle:
@@ -50,39 +56,43 @@ def run_data(path: str | Path) -> DataBundle:
     return data
 
 
-def check_split(path: str | Path, data: DataBundle, data_path: str = "", dataset: str = "") -> None:
+def check_split(path: str | Path, data: DataBundle, data_path: str = "", dataset: str = "",
+                data_file: str = "") -> None:
     """Refuse (SplitChanged) data rebuilt for a run folder whose training examples are not
     those the run recorded (dynamics/examples.safetensors): an image moved, added or removed
-    since, so that a position would show or take out another example. Names the first file
-    that differs; for other data, compares each example's source index and the split's
-    fingerprint. A run that recorded no dynamics has nothing to compare: it passes.
-    `data_path` / `dataset`: the run's settings, named in the refusal."""
+    since, so that a position would show or take out another example. Names the files gone,
+    moved and new (engine.data.folder_changes); for other data, compares each example's
+    source index and the split's fingerprint. A run that recorded no dynamics has nothing
+    to compare: it passes. `data_path` / `dataset` / `data_file` (python data): the run's
+    settings, named in the refusal."""
     path = Path(path)
     try:
         arrays, _, files, fingerprint = read_examples(path)
     except NoDynamics:
         return
-    key, value = ("data.path", data_path) if data_path else ("data.dataset", dataset)
-    why = f"the data as it was when {path} trained"
+    key, value = (("data.path", data_path) if data_path else ("data.file", data_file) if data_file
+                  else ("data.dataset", dataset))
+    back = "put its files back to open this run, or train it again"
     if files or data.train_files:
-        for i, (now, was) in enumerate(zip(data.train_files, files, strict=False)):
-            if now != was:
-                raise SplitChanged(key, value, f"{why}: training example {i} is {now}, which was {was} when the run "
-                                               "trained (the folder changed since; put its files back to open this run)")
-        if len(files) != len(data.train_files):
-            raise SplitChanged(key, value, f"{why}: the training split holds {len(data.train_files):,} images now, "
-                                           f"the run trained on {len(files):,} (the folder changed since)")
+        if list(files) != list(data.train_files):
+            what = folder_changes(data_path, list(files), list(data.train_files))
+            if not what:  # the same files, in another order
+                i = next(i for i, (a, b) in enumerate(zip(data.train_files, files, strict=False)) if a != b)
+                what = f"training example {i} is {data.train_files[i]} now, it was {files[i]}"
+            raise SplitChanged(key, value, f"{what} ({len(files):,} training images then, "
+                                           f"{len(data.train_files):,} now); {back}", path)
     sources = arrays.get("source")
     if sources is not None and not np.array_equal(sources, np.asarray(data.train_indices)):
         now = np.asarray(data.train_indices)
         n = min(len(sources), len(now))
         i = int(np.flatnonzero(sources[:n] != now[:n])[0]) if (sources[:n] != now[:n]).any() else n
-        raise SplitChanged(key, value, f"{why}: training example {i} is example "
+        raise SplitChanged(key, value, f"training example {i} is example "
                                        f"{now[i] if i < len(now) else 'none'} of its source now, "
-                                       f"{sources[i] if i < len(sources) else 'none'} when the run trained")
+                                       f"{sources[i] if i < len(sources) else 'none'} when the run trained", path)
     if fingerprint and fingerprint != data.split_fingerprint:
-        raise SplitChanged(key, value, f"{why}: the training split's fingerprint is {data.split_fingerprint[:12]}… "
-                                       f"now, {fingerprint[:12]}… when the run trained (its data or labels changed)")
+        raise SplitChanged(key, value, f"the training split's fingerprint is {data.split_fingerprint[:12]}… "
+                                       f"now, {fingerprint[:12]}… when the run trained (its data or labels changed)",
+                           path)
 
 
 def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> StoredRun:
@@ -98,7 +108,8 @@ def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> St
         ran = check_file_unchanged(read_summary(path).get("data_source", {}), path, "data.file", "data file")
         config.data.file = ran or config.data.file
     data = load_data(config.data, config.run.seed, device)
-    check_split(path, data, config.data.path, config.data.dataset)  # weights evaluated on other examples: refused
+    check_split(path, data, config.data.path, config.data.dataset,  # weights evaluated on other examples: refused
+                config.data.file if config.data.dataset == "python" else "")
     model = build_model(config.model, data.input_shape, data.num_classes,
                         config.regularization.dropout, data.mean, data.std).to(device)
     load_weights(model, path / f"{weights}.safetensors")
