@@ -181,6 +181,10 @@ def load_arrays(cfg: DataConfig, rng: np.random.Generator, source: dict):
         have, lack = ("x_test", "y_test") if "x_test" in headers else ("y_test", "x_test")
         raise DataError(f"{path}: array {have} without {lack}: a test split needs both")
     check_fits_memory(path, headers, cfg, available_memory())
+    # Hashed in chunks, before the arrays are read: reading the whole file to hash it would
+    # hold it a second time, beyond what the memory check allowed for.
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     arrays, names = _read(path)
     x = check_inputs(path, "array x", arrays["x"])
     y = check_labels(path, "y", arrays["y"], len(x), "x")
@@ -191,7 +195,7 @@ def load_arrays(cfg: DataConfig, rng: np.random.Generator, source: dict):
             raise DataError(f"{path}: x_test's examples are {list(test_x.shape[1:])}, x's {list(x.shape[1:])}")
         test = test_x, check_labels(path, "y_test", arrays["y_test"], len(test_x), "x_test")
     classes = class_names(path, names, [("array y", y), ("array y_test", test[1] if test else None)])
-    source.update(path=str(path.resolve()), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    source.update(path=str(path.resolve()), sha256=digest)
     if test is not None:
         return x, y, test[0], test[1], classes
     return (*lock_test_split(x, y, cfg, rng, path, "no x_test: the test split comes from x"), classes)

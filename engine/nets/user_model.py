@@ -21,6 +21,7 @@ from engine.core.user_code import (
     is_file_target,
     split_target,
     traceback_text,
+    user_imports,
 )
 from engine.core.values import ConfigError
 
@@ -97,13 +98,17 @@ def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
     if cfg.backbone != "none":
         raise ConfigError("model.backbone", cfg.backbone, "none with model.file: your own network replaces "
                                                          "the backbone")
-    target, path, digest = import_target(text, KEY, cfg.python_path)
-    arguments = call_arguments(target, text, tuple(input_shape), num_classes, dict(cfg.kwargs))
-    try:
-        module = target(**arguments)
-    except Exception:
+    with user_imports(cfg.python_path):  # (the call too: a build function may import its own modules)
+        target, path, digest = import_target(text, KEY, cfg.python_path)
+        arguments = call_arguments(target, text, tuple(input_shape), num_classes, dict(cfg.kwargs))
+        failed = None
+        try:
+            module = target(**arguments)
+        except Exception:
+            failed = traceback_text()
+    if failed is not None:
         raise ConfigError(KEY, text, f"a class or function that builds a network; calling it with "
-                                     f"{', '.join(arguments) or 'no arguments'} failed:\n{traceback_text()}") from None
+                                     f"{', '.join(arguments) or 'no arguments'} failed:\n{failed}")
     if not isinstance(module, nn.Module):
         raise ConfigError(KEY, text, f"a class or function returning a torch nn.Module; it returned "
                                      f"{type(module).__name__}")
