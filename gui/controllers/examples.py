@@ -252,7 +252,12 @@ class Examples(QObject):
             # GIL, and so the GUI thread, for ~80 ms (~230 ms for CIFAR's 50,000).
             self.reader.submit(partial(_stacked, event), partial(self._on_images_stacked, self._job))
         elif isinstance(event, ev.EvaluationFailed):
-            self.say(f"the run's images could not be shown: {event.message}")
+            why = event.message.removeprefix("SplitChanged: ")  # (its text says what it is)
+            self.say(f"the run's images could not be shown: {why}")
+            # The status line is elided to the window's width: the file that changed is said in full here.
+            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's images",
+                                         f"The run's examples are listed from its record, but its images are not "
+                                         f"shown: {why}")
 
     def _on_images_stacked(self, job, images) -> None:
         if job is not self._job or isinstance(images, BaseException) or self.tally is None:

@@ -1,0 +1,34 @@
+"""A run folder whose images are refused (its image folder changed since it trained) says why
+in a box on the window, in full: the status line is elided to the window's width, and the
+file that changed was past its "…"."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.engine.test_provenance import cli, image_folder, image_settings
+from tests.gui.conftest import RUN_TIMEOUT
+
+
+def shown_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def test_a_refused_folder_says_which_file_moved_in_a_box(qtbot, window, tmp_path, monkeypatch):
+    folder = tmp_path / "imgs"
+    wrong = image_folder(folder)
+    out = cli("train", "--config", image_settings(folder, tmp_path / "imgs.toml"), "--out", tmp_path / "headless")
+    assert out.returncode == 0, out.stderr
+    run = Path(out.stdout.strip().splitlines()[-1])
+    shutil.move(wrong[0], folder / "light" / wrong[0].name)  # the user files a misfiled image where it belongs
+
+    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getExistingDirectory", lambda *a, **k: str(run))
+    window.examples_view.open_button.click()
+    qtbot.waitUntil(lambda: bool(shown_boxes()), timeout=RUN_TIMEOUT)
+    text = shown_boxes()[0].text()
+    assert f"{run}'s data (data.path = {folder}) changed since it trained" in text
+    assert f"dark/{wrong[0].name} is gone; light/{wrong[0].name} is new" in text
+    assert "SplitChanged" not in text and "is not allowed" not in text
