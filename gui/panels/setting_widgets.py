@@ -6,12 +6,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -32,6 +34,46 @@ PICKERS = {"data.path": ("folder (image_folder, torchvision) or .npz / .safetens
            "data.file": ("PATH/my_data.py:NAME — your own datasets", "Choose the Python file of your datasets")}
 # An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
 BOUND_STEP = {"lr": 1e-6}
+
+
+def field_label(key: str) -> str:
+    """The name a field goes by on screen (and in what is said about it)."""
+    name = key.split(".")[-1]
+    return LABELS.get(name, name.replace("_", " "))
+
+
+class FieldMessage(QLabel):
+    """The message under a field: word-wrapped and as tall as its wrapped text at the width it
+    is given. (The panel's form sits in a scroll area, which lays it out by size hints that
+    assume one long line: a four-line message kept the height of two and was cut at both ends.)"""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.setObjectName(f"error:{key}")
+        palette = self.palette()  # (a style sheet would keep it at the old size under Larger text)
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#c0392b"))
+        self.setPalette(palette)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # Larger text: the same words take more lines
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+
+    def _fit(self) -> None:
+        height = self.heightForWidth(max(self.width(), 1))
+        if height > 0 and height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
 
 def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:

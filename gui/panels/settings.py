@@ -37,7 +37,7 @@ from engine.core.config import (
     preset_names,
 )
 from gui.panels.discard_question import ask_discard, changed_settings
-from gui.panels.setting_widgets import LABELS, make_widget, with_entry_point
+from gui.panels.setting_widgets import FieldMessage, field_label, make_widget, with_entry_point
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
                   "optim": "Optimizer", "run": "Run"}
@@ -104,17 +104,16 @@ class SettingsPanel(QWidget):
             box = QGroupBox(SECTION_TITLES[section])
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            # A name and its field side by side only where both fit (Larger text: the field goes
+            # under its name, instead of the panel scrolling sideways and cutting every message).
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             for f in dataclasses.fields(cls):
                 key = f"{section}.{f.name}"
                 if f.metadata.get("hidden"):
                     continue  # kept from the config shown, not on screen (a cleaned twin's examples)
                 self.fields[key] = f
                 widget = make_widget(self, key, f)
-                error = QLabel()
-                error.setObjectName(f"error:{key}")
-                error.setStyleSheet("color: #c0392b;")
-                error.setWordWrap(True)
-                error.hide()
+                error = FieldMessage(key)
                 self.widgets[key], self.errors[key] = widget, error
                 holder = QWidget()
                 lay = QVBoxLayout(holder)
@@ -122,7 +121,7 @@ class SettingsPanel(QWidget):
                 lay.setSpacing(1)
                 lay.addWidget(widget)
                 lay.addWidget(error)
-                label = QLabel(LABELS.get(f.name, f.name.replace("_", " ")))
+                label = QLabel(field_label(key))
                 label.setToolTip(f.metadata["help"])
                 form.addRow(label, holder)
             column.addWidget(box)
@@ -292,7 +291,7 @@ class SettingsPanel(QWidget):
             return
         label = self.errors.get(exc.key)
         if label is not None:
-            label.setText(f"{exc.allowed}")
+            label.setText(f"{field_label(exc.key)}: {exc.allowed}")  # named: the form may be scrolled
             label.show()
             self.widgets[exc.key].setFocus()
 

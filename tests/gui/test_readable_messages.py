@@ -4,7 +4,10 @@ does not keep a stale warning beside a new refusal, and its full text is reachab
 
 from __future__ import annotations
 
+import pytest
+
 from engine.core import events as ev
+from gui.window.run_state import IDLE
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.gui.test_settings_panel import type_into
 from tests.helpers import tiny_config
@@ -25,3 +28,31 @@ def test_a_raise_clamped_back_to_the_runs_own_value_is_said_and_the_field_shows_
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         window.actions["stop"].trigger()
     assert sig.args[0].reason == ev.USER_STOPPED
+
+
+def _shown_whole(qtbot, panel, label):
+    """The message label is visible, tall enough for its wrapped text (not cut at the top or the
+    bottom) and inside the panel's scroll area sideways (not cut at the right)."""
+    viewport = panel.scroll.viewport()
+    qtbot.waitUntil(lambda: label.isVisible() and label.height() >= label.heightForWidth(label.width()),
+                    timeout=5_000)
+    assert label.mapTo(viewport, label.rect().topRight()).x() < viewport.width()
+    return label.text()
+
+
+@pytest.mark.parametrize("presses", [0, 2])
+def test_an_inline_error_grows_with_its_text_at_1280x720(qtbot, window, presses):
+    window.resize(1280, 720)
+    window.show()
+    for _ in range(presses):
+        window.menu_actions["Larger text"].trigger()
+    panel = window.settings_panel
+    type_into(qtbot, panel, "data.train_size", "abc-5xyz")
+    text = _shown_whole(qtbot, panel, panel.errors["data.train_size"])
+    assert text.startswith("train size") and "Allowed: a whole number from" in text
+    panel.set_value("regularization.weight_decay", 100.0)
+    panel.set_value("optim.lr", 0.01)
+    window.actions["start"].trigger()  # refused: lr × L2 strength ≥ 1
+    assert window.session.state == IDLE
+    text = _shown_whole(qtbot, panel, panel.errors["regularization.weight_decay"])
+    assert "L2 strength" in text and "lower regularization.weight_decay or optim.lr" in text
