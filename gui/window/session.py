@@ -88,7 +88,7 @@ class RunSession(QObject):
             config = config or (None if job.get("resume_dir") else self.panel.config())
         except ConfigError as exc:
             log.warning("cannot start: %s", exc)
-            self.status.say(f"cannot start: {exc}")
+            self.status.refuse(f"cannot start: {exc}")
             return False
         config = named_for_its_data(config) if config is not None else None
         beside = job.pop("beside", None)

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar
 
 from engine.core import events as ev
 
@@ -24,7 +24,7 @@ class RunStatus:
         self.info = QLabel("")
         # A warning about the run (images left out) stays until the next run starts: in the
         # line above, "finished" replaced it within half a second.
-        self.warning = QLabel("")
+        self.warning = StatusWarning("")
         self.warning.setObjectName("run_warning")
         self.warning.setStyleSheet("color: #b9770e; font-weight: bold;")
         self.warning.hide()
@@ -65,6 +65,16 @@ class RunStatus:
         self.warning.setText(f"⚠ {shown}" if not self.warning.text() else f"{self.warning.text()}; {shown}")
         self.warning.setToolTip("\n".join(filter(None, [self.warning.toolTip(), text])))
         self.warning.show()
+
+    def refuse(self, text: str) -> None:
+        """A request refused (cannot start: …): said alone, without an earlier run's warning."""
+        self.clear_warning()
+        self.say(text)
+
+    def clear_warning(self) -> None:
+        self.warning.setText("")
+        self.warning.setToolTip("")
+        self.warning.hide()
 
     def clear(self) -> None:
         self.started, self.step, self.epochs_done = None, None, 0
@@ -175,9 +185,35 @@ def _clock(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-class StatusLine(QLabel):
+class ReadOnClick:
+    """A status bar label cut with "…": a click shows its whole text in a box (its tooltip did
+    only on hovering, which a user does not think of, and went at the next move)."""
+
+    def full_text(self) -> str:
+        return self.toolTip()
+
+    def mousePressEvent(self, event) -> None:
+        text = self.full_text()
+        if not text:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "The whole message", text,
+                          QMessageBox.StandardButton.Close, self.window())
+        box.setObjectName("status_message")
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy a path or a key
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+
+class StatusWarning(ReadOnClick, QLabel):
+    """A warning about the run, cut to 80 characters; the whole of it as its tooltip."""
+
+
+class StatusLine(ReadOnClick, QLabel):
     """The status line: never wider than the room the bar leaves it (a long message made the
     window wider than the screen), elided with "…" there, the whole text as its tooltip."""
+
+    def full_text(self) -> str:
+        return self.text() if self.elided() != self.text() else ""
 
     def __init__(self, text: str = ""):
         super().__init__(text)

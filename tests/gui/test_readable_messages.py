@@ -56,3 +56,36 @@ def test_an_inline_error_grows_with_its_text_at_1280x720(qtbot, window, presses)
     assert window.session.state == IDLE
     text = _shown_whole(qtbot, panel, panel.errors["regularization.weight_decay"])
     assert "L2 strength" in text and "lower regularization.weight_decay or optim.lr" in text
+
+
+def test_a_refusal_replaces_the_last_runs_warning_and_a_click_shows_it_whole(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    def read_on_click(label):
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton)
+        box = window.findChild(QMessageBox, "status_message")
+        assert box is not None and box.isVisible()
+        text = box.text()
+        box.close()
+        qtbot.waitUntil(lambda: window.findChild(QMessageBox, "status_message") is None, timeout=5_000)
+        return text
+
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 500, "optim.lr": 0.01}))
+    assert window.start_run()
+    wait_for_step(qtbot, window)
+    type_into(qtbot, window.settings_panel, "regularization.weight_decay", "15")  # clamped to 8: a warning
+    warning = window.status.warning
+    qtbot.waitUntil(lambda: "clamped to 8" in warning.toolTip(), timeout=30_000)
+    # cut at 80 characters: a click shows it whole
+    assert "a live edit keeps the product at most 0.08" in read_on_click(warning)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["stop"].trigger()
+    window.settings_panel.set_value("regularization.weight_decay", 100.0)
+    window.actions["start"].trigger()  # refused: 0.01 × 100 = 1
+    line = window.status.label
+    assert window.session.state == IDLE and line.text().startswith("cannot start: regularization.weight_decay")
+    assert not warning.isVisible()  # the last run's clamp is not said beside the refusal
+    assert line.elided() != line.text()  # cut with "…" at 1280 px ...
+    assert "lower regularization.weight_decay or optim.lr" in read_on_click(line)  # ... read whole with a click
