@@ -51,6 +51,7 @@ class RunStarted:
     val_points: list | None = None
     warnings: list[str] = field(default_factory=list)  # about the data, e.g. images left out
     model_source: dict = field(default_factory=dict)  # model.file: its path, SHA-256 and repr
+    data_source: dict = field(default_factory=dict)  # data.file as it ran: its path and SHA-256
 
 
 @dataclass(frozen=True)

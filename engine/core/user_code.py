@@ -142,20 +142,6 @@ def import_target(text: str, key: str, python_path: str = "") -> tuple[object, P
     return target, path, digest
 
 
-def file_record(setting: str, key: str) -> dict:
-    """{file, name, setting, sha256} of a PATH/my_file.py:NAME setting, read without running
-    it; {} for a package.module:NAME setting (its file is found only by importing it) or a
-    file that is not there."""
-    try:
-        where, name = split_target(setting, key)
-    except ConfigError:
-        return {}
-    path = Path(where).expanduser().resolve()
-    if not is_file_target(where) or not path.is_file():
-        return {}
-    return {"file": str(path), "name": name, "setting": setting, "sha256": file_sha256(path)}
-
-
 def check_file_unchanged(record: dict, folder, key: str, what: str) -> str | None:
     """Refuse (ConfigError naming `key` and the file) a run's code file that changed since the
     run, compared by SHA-256 before anything is imported. Returns the setting to run it by (by

@@ -58,6 +58,7 @@ class DataBundle:
     # recorded with the run's dynamics and in a cleaned twin's data.split_of.
     split_fingerprint: str = ""
     split_size: int = 0  # examples in the training split before data.remove: the twin's shuffle permutes them all
+    data_source: dict = field(default_factory=dict)  # data.file as it ran (engine.data.python_data.ran_from)
 
     @property
     def num_classes(self) -> int:
@@ -86,6 +87,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
     warnings: list[str] = []
     pool_files: list[str] = []
     source = {"dataset": cfg.dataset}  # where the pool comes from, for the split's fingerprint
+    data_source: dict = {}
     if cfg.dataset in TOY_DATASETS:
         source.update(seed=seed, toy_noise=cfg.toy_noise, size=cfg.train_size + cfg.val_size + cfg.test_size)
         x, y = make_toy(cfg.dataset, cfg.train_size + cfg.val_size + cfg.test_size, cfg.toy_noise, rng)
@@ -138,9 +140,10 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
 
         pool_x, pool_y, test_x, test_y, classes = load_arrays(cfg, rng, source)
     elif cfg.dataset == "python":  # datasets from the user's file (engine.data.python_data)
-        from engine.data.python_data import load_python
+        from engine.data.python_data import load_python, ran_from
 
         pool_x, pool_y, test_x, test_y, classes = load_python(cfg, rng, source)
+        data_source = ran_from(cfg, source)
     else:  # pragma: no cover - guarded by config choices
         raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
 
@@ -209,7 +212,7 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         class_names=list(classes), input_shape=tuple(train_x.shape[1:]), mean=mean, std=std,
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
         train_positions=positions, train_files=[pool_files[i] for i in train_idx] if pool_files else [],
-        split_fingerprint=fingerprint, split_size=n_split,
+        split_fingerprint=fingerprint, split_size=n_split, data_source=data_source,
         warnings=([f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
                    + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else []) + notes)
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from engine.core.config import DataConfig
-from engine.core.user_code import import_target, traceback_text
+from engine.core.user_code import import_target, split_target, traceback_text
 from engine.data.arrays import (
     FLOAT_BYTES,
     available_memory,
@@ -80,6 +80,14 @@ def materialize(dataset, where: str) -> tuple[np.ndarray, np.ndarray]:
         inputs[i] = x
         labels[i] = _label(where, i, item[1])
     return inputs, labels
+
+
+def ran_from(cfg: DataConfig, source: dict) -> dict:
+    """{file, name, setting, sha256} of the data file as it ran (the digest of the very bytes
+    import_target executed), kept on the DataBundle and recorded as the run's data_source: an
+    experiment reuses loaded data, so a file edited since must not lend the run its SHA."""
+    return {"file": source["file"], "name": split_target(cfg.file, KEY)[1], "setting": cfg.file,
+            "sha256": source["sha256"]}
 
 
 def load_python(cfg: DataConfig, rng: np.random.Generator, source: dict):

@@ -23,20 +23,12 @@ from typing import Any
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
-from engine.core.user_code import file_record
 from engine.runs.dynamics import sync_dynamics, write_epoch, write_examples
 from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
 from engine.runs.weights import save_weights, versions
 from engine.training.callbacks import Callback
 
 log = logging.getLogger(__name__)
-
-def _data_source(config: dict) -> dict:
-    """A python-data run's data.file (path, SHA-256) as `data_source`, hashed as the run starts,
-    just after the file ran: evaluating the folder later compares it before running the file."""
-    data = config.get("data", {})
-    record = file_record(data.get("file", ""), "data.file") if data.get("dataset") == "python" else {}
-    return {"data_source": record} if record else {}
 
 
 def _slug(text: str) -> str:
@@ -75,7 +67,9 @@ class RunWriter(Callback):
                          "steps_per_epoch": event.steps_per_epoch, "warnings": event.warnings,
                          "versions": versions(), **writer_identity(), **self.notes,
                          **({"model_source": event.model_source} if event.model_source else {}),
-                         **_data_source(event.config)}
+                         # data.file: the SHA-256 of the bytes that ran (carried from the load,
+                         # which an experiment reuses), checked before evaluating runs it again
+                         **({"data_source": event.data_source} if event.data_source else {})}
         atomic_write_json(self.path / "summary.json", self._summary)
         self.started = True
 
