@@ -221,6 +221,8 @@ class Config:
         """A validated copy with `{"section.key": value}` replaced."""
         raw = self.to_dict()
         for key, value in updates.items():
+            if key.startswith("model.kwargs."):  # one keyword argument of model.file, into [model.kwargs]
+                key, value = "model.kwargs", {**raw["model"].get("kwargs", {}), key.removeprefix("model.kwargs."): value}
             section, name = split_key(key)
             raw[section][name] = value
         return Config.from_dict(raw)

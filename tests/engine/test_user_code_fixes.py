@@ -124,3 +124,47 @@ def test_the_shipped_wine_file_is_what_its_script_makes_and_trains(tmp_path, mon
     assert made.returncode == 0, made.stderr
     assert hashlib.sha256((tmp_path / "wine.npz").read_bytes()).hexdigest() == \
         hashlib.sha256(shipped.read_bytes()).hexdigest()
+
+
+SELF_EDITING_DATA = '''
+import torch
+from torch.utils.data import TensorDataset
+
+
+def make():
+    # The file changes on disk once it has run (as an edit made while an experiment goes on,
+    # its data loaded once and reused by every run)
+    with open(__file__, "a") as fh:
+        fh.write("# edited after it ran\\n")
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(240) % 3
+    return TensorDataset(torch.randn(240, 4, generator=g) + 3 * torch.nn.functional.one_hot(y, 4).float(), y)
+'''
+
+
+def test_a_python_data_run_records_the_sha_of_the_bytes_that_ran(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    data = write(tmp_path / "my_data.py", SELF_EDITING_DATA)
+    ran = hashlib.sha256(data.read_bytes()).hexdigest()
+    summary = train_in_process(tmp_path / "runs", "--set", "data.dataset=python", "--set", f"data.file='{data}:make'",
+                               "--set", "data.train_size=120", "--set", "data.val_size=40",
+                               "--set", "data.test_size=40")
+    assert hashlib.sha256(data.read_bytes()).hexdigest() != ran  # (edited once it ran)
+    assert summary["data_source"] == {"file": str(data), "name": "make", "setting": f"{data}:make", "sha256": ran}
+
+
+MLP = ["--set", "model.file=docs/examples/my_mlp.py:build", "--set", "model.kwargs={hidden=8}"]
+
+
+def test_set_and_curve_over_one_keyword_argument_of_model_file(tmp_path, monkeypatch):
+    """model.kwargs.NAME is a key of its own: --set it, or sweep it in a learning curve; the
+    other keyword arguments of the table stay."""
+    monkeypatch.chdir(ROOT)
+    source = train_in_process(tmp_path / "runs", *MLP, "--set", "model.kwargs.hidden=12")["model_source"]
+    assert source["kwargs"] == {"hidden": 12} and "out_features=12" in source["repr"]
+
+    assert cli_main(["curve", *TINY, *MLP, "--over", "model.kwargs.hidden=4,6", "--seeds", "1",
+                     "--out", str(tmp_path / "curve")]) == 0
+    made = sorted(read_run(r).summary["model_source"]["kwargs"]["hidden"]
+                  for r in (tmp_path / "curve").glob("*/*") if (r / "summary.json").is_file())
+    assert made == [4, 6]
