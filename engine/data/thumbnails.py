@@ -35,7 +35,24 @@ def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnail
         raise ValueError("these examples are vectors, not images: there are no pictures to show")
     if x.ndim != 4:
         raise ValueError("these are a backbone's features, not images: pass the data through with_images()")
-    picked = (x[torch.as_tensor(indices, dtype=torch.long, device=x.device)].clamp(0, 1) * 255).round()
-    picked = picked.to(torch.uint8).permute(0, 2, 3, 1).cpu().contiguous()
+    picked = showable(x[torch.as_tensor(indices, dtype=torch.long, device=x.device)])
     return ev.Thumbnails(split=split, indices=list(indices), shape=tuple(picked.shape[1:]),
                          pixels=[p.numpy().tobytes() for p in picked])
+
+
+def showable(x: torch.Tensor) -> torch.Tensor:
+    """Images N×C×H×W as pixels a picture can show: uint8 N×H×W×C' on the CPU, C' 1 or 3.
+    Four channels give their first three (RGBA); any other count but 1 and 3 its channel 0 as
+    grey. An image whose values lie outside 0 … 1 (a user's standardized floats: every negative
+    pixel was drawn black) is stretched from its own lowest to its highest value; one inside is
+    drawn as it is."""
+    with torch.no_grad():
+        c = x.shape[1]
+        x = x[:, :3] if c == 4 else (x if c in (1, 3) else x[:, :1])
+        x = x.float()
+        low = x.amin(dim=(1, 2, 3), keepdim=True)
+        high = x.amax(dim=(1, 2, 3), keepdim=True)
+        outside = (low < 0) | (high > 1)
+        stretched = (x - low) / (high - low).clamp_min(1e-12)
+        x = torch.where(outside, stretched, x).clamp(0, 1)
+        return (x * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().contiguous()

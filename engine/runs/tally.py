@@ -134,13 +134,16 @@ class ExampleTally:
             return self.given.copy()
         return self.predicted[min(self.scored_epochs, len(self.predicted)) - 1].astype(np.int64)
 
-    def other_class(self) -> np.ndarray:
+    def other_class(self, rows=None) -> np.ndarray:
         """Per example, the class that beat its given label most often over the scoring epochs
-        (engine.runs.scores.other_class; NO_OTHER where the given label led every time)."""
+        (engine.runs.scores.other_class; NO_OTHER where the given label led every time): what
+        Relabel gives it. `rows`: only those examples (a gallery's page: not all 60,000 a redraw)."""
+        rows = np.arange(self.size) if rows is None else np.asarray(rows, np.int64)
         if not self.predicted:
-            return np.full(self.size, scores.NO_OTHER, np.int64)
+            return np.full(len(rows), scores.NO_OTHER, np.int64)
         upto = self.scored_epochs
-        return scores.other_class(np.stack(self.predicted[:upto]).astype(np.int64), self.given, upto)
+        stacked = np.stack([p[rows] for p in self.predicted[:upto]]).astype(np.int64)
+        return scores.other_class(stacked, self.given[rows], upto)
 
     def margin_history(self, example: int) -> np.ndarray:
         return np.array([m[example] for m in self.margins], np.float32)

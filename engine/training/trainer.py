@@ -28,6 +28,7 @@ from engine.core.runtime import resolve_device
 from engine.data.augment import augment, augmentation_active
 from engine.data.bundle import DataBundle, load_data, shuffled_batches
 from engine.data.sources import DataError
+from engine.data.thumbnails import showable
 from engine.nets.models import build_model, parameter_count, weight_layers
 from engine.nets.regularizers import Diverged, FiniteCheck, weight_penalty
 from engine.training.callbacks import BestTracker, Callback, EarlyStopping
@@ -171,7 +172,7 @@ class Trainer:
             device=str(self.device), dataset=self.config.data.dataset, class_names=d.class_names,
             train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
             train_points=train_pts, val_points=val_pts, warnings=[*d.warnings, *getattr(self.model, "warnings", [])],
-            model_source=getattr(self.model, "source", {}), data_source=d.data_source)
+            model_source=getattr(self.model, "source", {}))
 
     def _training_examples(self) -> ev.TrainingExamples:
         d = self.data
@@ -189,8 +190,7 @@ class Trainer:
         if x.ndim != 4 or x.numel() > ev.IMAGES_HELD or not any(
                 getattr(cb, "wants_images", False) for cb in self.callbacks):
             return None
-        with torch.no_grad():
-            return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        return showable(x).numpy()  # (4 or 5 channels, standardized floats: made showable)
 
     def _loop(self) -> tuple[str, str]:
         epochs = self.config.optim.epochs

@@ -33,8 +33,9 @@ class Exports(QObject):
     def on_trial_started(self, event) -> None:
         self.run_dir = event.run_dir
 
-    def _ask_then(self, save, title: str, name: str, kinds: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(documents()) / name), kinds)
+    def _ask_then(self, save, title: str, name: str, kinds: str, folder=None) -> None:
+        """The save dialog opens in `folder` (else the user's documents) on `name`."""
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(folder or documents()) / name), kinds)
         if path:
             save(path)
 
@@ -159,9 +160,14 @@ class Exports(QObject):
         elif not view.tally.epochs:
             self.say("no suspects to export yet: they are ranked after the run's first epoch")
         else:
+            import os
+
             score = view.score_box.currentText()
-            self._ask_then(self.save_suspects, "Export the suspects as CSV", f"suspects-{score}.csv",
-                           "CSV (*.csv)")
+            run = Path(view.run_folder) if view.run_folder else None  # the run shown: its file beside it
+            folder = run if run is not None and run.is_dir() and os.access(run, os.W_OK) else None
+            self._ask_then(self.save_suspects, "Export the suspects as CSV",
+                           f"{run.name}-suspects-{score}.csv" if run else f"suspects-{score}.csv", "CSV (*.csv)",
+                           folder)
 
     def save_suspects(self, path: str) -> bool:
         """The Examples tab's ranking as shown (its score), most suspect first, UTF-8."""
@@ -187,21 +193,27 @@ class Exports(QObject):
 
 def suspects_table(tally, score: str) -> str:
     """CSV text: rank, the example's index in the training split (and its file, for an image
-    folder), given and predicted class (number and name; predicted at the lowest validation
-    loss, as the gallery captions it), the score (higher: more suspect), and where labels were
-    corrupted on purpose, the true class."""
+    folder), given and predicted class (number and name; predicted at the last scoring epoch:
+    the lowest validation loss, at least the MIN_SCORED-th), the other class (the one that beat
+    the given label most often over the scoring epochs, what Relabel gives it, as the gallery
+    captions it; empty where the given label always led), the score (higher: more suspect), and
+    where labels were corrupted on purpose, the true class."""
     import csv
     import io
 
+    from engine.runs.scores import NO_OTHER
+
     names, files, corrupted = tally.class_names, tally.files, tally.corrupted_on_purpose
-    values, predicted = tally.score(score), tally.predicted_at_turn()
+    values, predicted, other = tally.score(score), tally.predicted_at_turn(), tally.other_class()
     out = io.StringIO()
     table = csv.writer(out, lineterminator="\n")
     table.writerow(["rank", "index", *(["file"] if files else []), "given", "given_name", "predicted",
-                    "predicted_name", score, *(["true", "true_name", "corrupted"] if corrupted else [])])
+                    "predicted_name", "other",
+                    "other_name", score, *(["true", "true_name", "corrupted"] if corrupted else [])])
     for rank, i in enumerate(tally.order(score), 1):
         row = [rank, int(tally.positions[i]), *([files[i]] if files else []), int(tally.given[i]),
-               names[tally.given[i]], int(predicted[i]), names[predicted[i]], f"{values[i]:.6g}"]
+               names[tally.given[i]], int(predicted[i]), names[predicted[i]],
+               *((int(other[i]), names[other[i]]) if other[i] != NO_OTHER else ("", "")), f"{values[i]:.6g}"]
         if corrupted:
             row += [int(tally.true[i]), names[tally.true[i]], int(tally.corrupted[i])]
         table.writerow(row)

@@ -78,10 +78,12 @@ class ExampleDetail(QWidget):
         self.show_path(None)
 
     def fix_heights(self, line: int) -> None:
-        """Six lines of text (at least the image's height), the margin plot's axes and a curve."""
+        """Six lines of text (at least the image's height); the margin plot's title and axes (about
+        five lines) and at least six lines of curve: with five in all, the curve was ~0-25 px tall at
+        1280 x 720, its zero tick alone. (The tab scrolls where the window cannot hold it.)"""
         self.text_area.setFixedHeight(max(6 * line + 4, IMAGE))
-        self.margin_plot.setMinimumHeight(round(5 * line))
-        self.margin_plot.setMaximumHeight(round(11 * line))
+        self.margin_plot.setMinimumHeight(round(11 * line))
+        self.margin_plot.setMaximumHeight(round(16 * line))
 
     def show_path(self, path: str | None) -> None:
         self.path_row.setVisible(path is not None)
@@ -93,11 +95,27 @@ class ExampleDetail(QWidget):
         if pixels is None:
             self.image.setText(why_none)
             return
-        pixels = np.ascontiguousarray(pixels)
-        h, w, c = pixels.shape
-        fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
-        image = QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
-        self.image.setPixmap(QPixmap.fromImage(image).scaled(IMAGE, IMAGE, Qt.AspectRatioMode.KeepAspectRatio))
+        self.image.setPixmap(pixmap(pixels, IMAGE))
 
     def _on_copy_path_clicked(self) -> None:
         QApplication.clipboard().setText(self.path_field.text())
+
+
+def to_qimage(pixels) -> QImage:
+    """uint8 pixels (H, W, C) as a QImage that owns its bytes: one channel as grey, three as
+    RGB; four as RGB (the fourth is alpha), any other count as its first channel in grey (a
+    row of RGB888 is w × 3 bytes: anything else read with that stride came out as stripes)."""
+    pixels = np.asarray(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    c = pixels.shape[2]
+    pixels = pixels[:, :, :3] if c == 4 else (pixels if c in (1, 3) else pixels[:, :, :1])
+    pixels = np.ascontiguousarray(pixels, np.uint8)
+    h, w, c = pixels.shape
+    fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+    return QImage(pixels.tobytes(), w, h, w * c, fmt).copy()
+
+
+def pixmap(pixels, size: int) -> QPixmap:
+    """The pixels as a picture of at most size × size, its proportions kept."""
+    return QPixmap.fromImage(to_qimage(pixels)).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)

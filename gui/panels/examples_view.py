@@ -9,7 +9,8 @@
                 finds them, per epoch (AUROC, precision at k), with the epoch of lowest
                 validation loss marked: the network knew which labels were wrong, then
                 memorized them.
-  the example   its image, given / true / predicted label and its margin over the epochs; an
+  the example   its image, given label → the class that beat it (what Relabel gives it), true and
+                predicted label and its margin over the epochs; an
                 image folder's file, its full path selectable and copied by Copy path.
   suspects      the gallery, most suspect first, paged (gui.panels.suspects_gallery).
 
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.runs.scores import SCORE_HELP, SCORES, auroc, precision_at_k
+from engine.runs.scores import MIN_SCORED, NO_OTHER, SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.example_detail import ExampleDetail
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
@@ -52,7 +53,7 @@ QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purp
                "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
                "validation loss; a single epoch's margin (thin) loses the wrong labels as the network memorizes them.")
 TRAIN_TIP = ("A twin of this run (same settings and seed) trained without its most suspect examples, or with them "
-             "relabelled to the class the network predicted: overlaid with this run in the Experiment tab.")
+             "relabelled to the class that beat their label most often: overlaid with this run in the Experiment tab.")
 
 
 class ExamplesView(QWidget):
@@ -68,6 +69,7 @@ class ExamplesView(QWidget):
         self.selected: int | None = None
         self.points = False
         self.run_label = "run"
+        self.run_folder = None  # the folder of the run shown, where it has one (Export the suspects saves beside it)
         self.text_scale = 1.0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -168,7 +170,7 @@ class ExamplesView(QWidget):
     # ---- what the controller calls ------------------------------------------------------
     def clear(self, text: str) -> None:
         """Nothing to show (a run starting, one that records no dynamics, Reset): `text` says why."""
-        self.tally, self.images, self.selected = None, None, None
+        self.tally, self.images, self.selected, self.run_folder = None, None, None, None
         self.cloud.set_points(np.zeros(0), np.zeros(0), np.zeros(0, int), [])
         self.cloud.highlight(None)
         for c in self.curves.values():
@@ -182,10 +184,11 @@ class ExamplesView(QWidget):
         self.gallery.start(None, None)
         self.ranking_shown.emit(False)
 
-    def start(self, tally, images, label: str, points: bool = False) -> None:
-        """A new run's examples (no epoch yet). `points`: a 2-D toy set (no images to show)."""
+    def start(self, tally, images, label: str, points: bool = False, folder=None) -> None:
+        """A new run's examples (no epoch yet). `points`: a 2-D toy set (no images to show);
+        `folder`: the run's folder, where it has one."""
         self.tally, self.images, self.selected = tally, images, None
-        self.run_label, self.points = label, points
+        self.run_label, self.points, self.run_folder = label, points, folder
         self.cloud.set_points(np.zeros(0), np.zeros(0), np.zeros(0, int), [])
         self.cloud.highlight(None)
         for c in self.curves.values():
@@ -277,8 +280,13 @@ class ExamplesView(QWidget):
         if t.corrupted_on_purpose:
             lines.append(f"true label: {names[true]}" + (" — <b>corrupted on purpose</b>" if given != true else ""))
         if t.epochs:
+            other = int(t.other_class([example])[0])
+            lines[1] += (f" → <b>{names[other]}</b>, the class that beat it most often over the scoring epochs "
+                         "(what Relabel gives it)" if other != NO_OTHER
+                         else " — it led at every scoring epoch (Relabel leaves it as it is)")
             predicted = t.predicted_at_turn()[example]
-            lines.append(f"predicted at epoch {t.scored_epochs} (lowest validation loss): {names[predicted]}; "
+            lines.append(f"predicted at epoch {t.scored_epochs} (the last scoring epoch: the lowest validation loss, "
+                         f"at least epoch {MIN_SCORED}): {names[predicted]}; "
                          f"at epoch {t.epochs[-1]}: {names[t.predicted[-1][example]]}")
             rank = int(np.flatnonzero(t.order(self.score_box.currentText()) == example)[0]) + 1
             lines.append(f"confidence {t.confidence[example]:.2f} · variability {t.variability[example]:.2f} · "

@@ -1,5 +1,6 @@
 """The suspects gallery: the training examples most likely mislabeled, most suspect first,
-a page at a time (More for the next), each captioned given → predicted. Rebuilt when the
+a page at a time (More for the next), each captioned given → the class that beat its label
+(the one Relabel gives it; "—" where its label led every scoring epoch). Rebuilt when the
 ranking's first page changes (the default ranking stops changing once validation loss has
 turned upwards)."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from engine.runs.scores import NO_OTHER
+from gui.panels.example_detail import pixmap
 
 PAGE = 24
 ICON = 56
@@ -32,7 +36,7 @@ class SuspectsGallery(QWidget):
         self.images = None
         self.score = "aum"
         self._order: np.ndarray | None = None
-        self._captioned: np.ndarray | None = None  # the predicted classes the captions on screen say
+        self._captioned: np.ndarray | None = None  # the other classes the captions on screen say
         self._shown = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -54,7 +58,8 @@ class SuspectsGallery(QWidget):
         self.list.setWordWrap(True)
         self.list.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.list.setToolTip("The training examples the ranking finds most suspect, first: given label → the class "
-                             "predicted at the lowest validation loss. Red: corrupted on purpose. Click one to see it.")
+                             "that beat it most often over the scoring epochs (the class Relabel gives it; — where "
+                             "the given label always led). Red: corrupted on purpose. Click one to see it.")
         self.list.itemClicked.connect(lambda item: self.example_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
         layout.addWidget(self.list, 1)
         self.text_scale = 1.0
@@ -73,12 +78,12 @@ class SuspectsGallery(QWidget):
         self.score = score
         order = t.order(score)
         first = order[:max(self._shown, PAGE)]
-        predicted = t.predicted_at_turn()[first]
+        other = t.other_class(first)
         if (not force and self._order is not None and np.array_equal(first, self._order[:len(first)])
-                and np.array_equal(predicted, self._captioned)):
+                and np.array_equal(other, self._captioned)):
             self._order = order
             return  # the page on screen is still the most suspect, and as captioned: nothing to redraw
-        self._order, self._captioned = order, predicted
+        self._order, self._captioned = order, other
         pages = max(1, -(-self._shown // PAGE)) if not force else 1  # keep the pages More opened, but a new score starts at the top
         self.list.clear()
         self._shown = 0
@@ -91,20 +96,22 @@ class SuspectsGallery(QWidget):
         t, order = self.tally, self._order
         if t is None or order is None:
             return
-        predicted = t.predicted_at_turn()
         names = t.class_names
         page = order[self._shown:self._shown + PAGE]
+        other = t.other_class(page)
         fm = self.list.fontMetrics()
         width = max([fm.horizontalAdvance(f"→ {n}") for n in names] + [ICON]) + 12
         icon = ICON if self.images is not None else 0  # points: captions only
         self.list.setGridSize(QSize(width, icon + 3 * fm.lineSpacing() + 12))
-        for rank, i in enumerate(page, self._shown + 1):
-            given, pred = names[t.given[i]], names[predicted[i]]
-            item = QListWidgetItem(f"{rank}. {given}\n→ {pred}")
+        for rank, (i, o) in enumerate(zip(page, other, strict=True), self._shown + 1):
+            given, beat = names[t.given[i]], (names[o] if o != NO_OTHER else "—")
+            item = QListWidgetItem(f"{rank}. {given}\n→ {beat}")
             if self.images is not None:
-                item.setIcon(QIcon(_pixmap(self.images[i])))
+                item.setIcon(QIcon(pixmap(self.images[i], ICON)))
             item.setData(Qt.ItemDataRole.UserRole, int(i))
-            tip = f"example {t.positions[i]}: given {given}, predicted {pred}"
+            tip = (f"example {t.positions[i]}: given {given}; " + (
+                f"{beat} beat it most often over the scoring epochs (Relabel gives it {beat})" if o != NO_OTHER
+                else "its given label led at every scoring epoch"))
             if t.corrupted_on_purpose:
                 tip += f"; true label {names[t.true[i]]}" + (" (corrupted on purpose)" if t.corrupted[i] else "")
                 if t.corrupted[i]:
@@ -133,9 +140,3 @@ class SuspectsGallery(QWidget):
             while self._shown < shown:
                 self._next_page()
 
-
-def _pixmap(pixels: np.ndarray) -> QPixmap:
-    pixels = np.ascontiguousarray(pixels)
-    h, w, c = pixels.shape
-    fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
-    return QPixmap.fromImage(QImage(pixels.tobytes(), w, h, w * c, fmt).copy()).scaled(ICON, ICON)
