@@ -7,9 +7,13 @@ a range moves), so ranges move as seldom as the data allow."""
 from __future__ import annotations
 
 import math
+import weakref
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPen
+
+from gui.plotting.titles import fit_title
 
 
 def round_up(value: float) -> float:
@@ -88,6 +92,12 @@ def nice_step(at_least: float) -> float:
     return next((m * base for m in NICE_STEPS if m * base >= at_least), 10 * base)
 
 
+def nice_floor(at_most: float) -> float:
+    """The largest of 1, 2, 2.5, 5 x 10^k at or below at_most."""
+    base = 10 ** math.floor(math.log10(at_most))
+    return next(m * base for m in (5.0, 2.5, 2.0, 1.0) if m * base <= at_most)
+
+
 class LegibleAxis(pg.AxisItem):
     """An axis whose tick labels keep apart: no more major ticks than its length holds
     labels of its tick font, and only those labelled. pyqtgraph sizes its ticks by the
@@ -113,6 +123,10 @@ class LegibleAxis(pg.AxisItem):
         if not levels or span == 0 or size <= 0:
             return levels
         major = nice_step(span * self.label_pixels() / size)
+        if major > span / 2 and self.orientation in ("left", "right"):
+            # Two labelled ticks at least, even where they sit closer than is comfortable: one
+            # label alone ("0" on the gap plot at Larger text) gives no scale.
+            major = nice_floor(span / 2)
         if major <= levels[0][0]:
             return levels
         if self._tickSpacing is not None:  # spacing set by its plot (whole trials): a multiple of it
@@ -168,6 +182,10 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     legend.setColumnCount(legend_columns)
     item.vb.sigResized.connect(legend.fit_soon)
     w.title_text = title
+    title_timer = QTimer(w, singleShot=True, interval=0)  # once the resize is over
+    plot_ref = weakref.ref(w)  # no cycle through the plot: it is freed when its panel goes
+    title_timer.timeout.connect(lambda: plot_ref() is not None and fit_title(plot_ref()))
+    item.vb.sigResized.connect(lambda *_: title_timer.start())
     apply_text_scale([w], 1.0)
     return w
 
@@ -317,8 +335,8 @@ def apply_text_scale(plots, scale: float) -> None:
             axis.setTickFont(font)
             axis.setStyle(tickTextOffset=max(2, int(3 * scale)))
             axis.label.setFont(QFont(font.family(), max(1, round(LABEL_PT * scale))))
-        item.setTitle(getattr(w, "title_text", ""), size=f"{TITLE_PT * scale:.0f}pt")
         w.text_scale = scale
+        fit_title(w)
         if isinstance(item.legend, FittedLegend):
             item.legend.text_pt = LEGEND_PT * scale
             item.legend.relabel(item.legend.text_pt)  # at the new size now, then fitted to the plot
@@ -342,4 +360,4 @@ def retitle(plot: pg.PlotWidget, title: str) -> None:
     """A plot's title changed (the loss a run trains with), at the plot's text size."""
     if getattr(plot, "title_text", None) != title:
         plot.title_text = title
-        plot.getPlotItem().setTitle(title, size=f"{TITLE_PT * getattr(plot, 'text_scale', 1.0):.0f}pt")
+        fit_title(plot)

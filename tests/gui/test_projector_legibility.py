@@ -68,3 +68,50 @@ def test_an_evaluation_of_97_classes_draws_no_cell_texts_sparse_ticks_and_no_pr_
         assert 2 <= len(ticks) <= 20, (side, len(ticks))
     assert panel.pr.getPlotItem().legend.items == []
     assert [c.curve.toolTip() for c in panel.pr_curves[:2]] == panel.report.class_names[:2]
+
+
+def test_the_training_plots_fit_their_width_and_keep_two_value_ticks_at_every_text_size(qtbot, window):
+    """Before, at Larger text ×3: a title wider than its plot made the plot wider than its widget,
+    its right part cut off ('Weight norm per layer (L', the legend 'fc1 fc2 ou', the last
+    epochs); the gap's value axis had a single tick, '0'."""
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 5, "data.label_noise": 0.3}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    panel = window.plots
+    for presses in range(6):
+        if presses:
+            window.menu_actions["Larger text"].trigger()
+        qtbot.wait(100)  # titles and legends are fitted in the next event-loop turn
+        viewport = panel.scroll.viewport()
+        for name, plot in panel.plots.items():
+            if not plot.isVisible():
+                continue
+            drawn = plot.getPlotItem().geometry().width()
+            assert drawn <= plot.viewport().width() + 1, (presses, name, drawn, plot.viewport().width())
+            right = plot.mapTo(viewport, plot.rect().topRight()).x()
+            assert right <= viewport.width(), (presses, name, right, viewport.width())
+            axis = plot.getPlotItem().getAxis("left")
+            if not axis.logMode:
+                lo, hi = sorted(axis.range)
+                labelled = [v for v in axis.tickValues(lo, hi, axis.height())[0][1] if lo <= v <= hi]
+                assert len(labelled) >= 2, (presses, name, labelled, (lo, hi), axis.height())
+
+
+def test_a_short_value_axis_at_the_largest_text_keeps_two_labelled_ticks(qtbot):
+    """The gap plot as the grokking run left it at Larger text ×3 (−50 … 100 on a short axis):
+    its axis read a single '0' before."""
+    from gui.plotting.axes import apply_text_scale, make_plot
+
+    plot = make_plot("Gap: train − validation", "gap", legend_below=True, legend_columns=2)
+    qtbot.addWidget(plot)
+    plot.resize(420, 170)
+    plot.show()
+    apply_text_scale([plot], 3.0)
+    plot.getPlotItem().setYRange(-50, 100, padding=0.02)
+    qtbot.wait(50)
+    axis = plot.getPlotItem().getAxis("left")
+    lo, hi = sorted(axis.range)
+    assert axis.height() < 100  # as short as on the projector
+    labelled = [v for v in axis.tickValues(lo, hi, axis.height())[0][1] if lo <= v <= hi]
+    assert len(labelled) >= 2, (labelled, axis.height())
