@@ -53,6 +53,7 @@ from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and th
     STATUS_COLORS,
     TEST,
     TROUBLE,
+    RunColumnFitter,
     experiment_texts,
     run_texts,
 )
@@ -114,7 +115,12 @@ class RunsBrowser(FolderActions, QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RUN, QHeaderView.ResizeMode.Stretch)
+        # The Run column takes RUN_SHARE of the view at least (the others scroll beside it): at
+        # Larger text on a projector the other columns left it 'nu-i…'. Cut in the middle, a
+        # name keeps its start and its end (the part that tells twins apart); the tooltip has it all.
+        header.setSectionResizeMode(RUN, QHeaderView.ResizeMode.Interactive)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.run_column = RunColumnFitter(self.tree, RUN)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection_changed)

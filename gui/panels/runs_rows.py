@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QColor
 
 from engine.core.events import DIVERGED, FAILED, USER_STOPPED
@@ -77,3 +77,35 @@ def experiment_texts(entry: ExperimentEntry) -> list[tuple[str, object]]:
     return [(f"{entry.kind}: {name} ({len(entry.runs)}{planned} runs)", name.lower()), (preset, preset.lower()),
             (entry.started, f"{entry.started} {entry.path.name}"), (entry.status.replace("_", " "), entry.status),
             none, none, none, none]
+
+
+RUN_SHARE = 0.55  # of the view, at least, for the Run column
+
+
+class RunColumnFitter(QObject):
+    """The Run column takes what the other columns leave, and RUN_SHARE of the view at least
+    (the others then scroll beside it): at Larger text the other columns left it 'nu-i…'."""
+
+    def __init__(self, tree, column: int):
+        super().__init__(tree)
+        self.tree, self.column = tree, column
+        tree.header().sectionResized.connect(self._on_header_section_resized)
+        tree.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    @Slot(int, int, int)
+    def _on_header_section_resized(self, section: int, _old: int, _new: int) -> None:
+        if section != self.column:
+            self.fit()
+
+    def fit(self) -> None:
+        header, room = self.tree.header(), self.tree.viewport().width()
+        others = sum(header.sectionSize(c) for c in range(header.count())
+                     if c != self.column and not header.isSectionHidden(c))
+        width = max(room - others, int(room * RUN_SHARE))
+        if header.sectionSize(self.column) != width:
+            header.resizeSection(self.column, width)

@@ -115,3 +115,29 @@ def test_a_short_value_axis_at_the_largest_text_keeps_two_labelled_ticks(qtbot):
     assert axis.height() < 100  # as short as on the projector
     labelled = [v for v in axis.tickValues(lo, hi, axis.height())[0][1] if lo <= v <= hi]
     assert len(labelled) >= 2, (labelled, axis.height())
+
+
+def test_the_runs_docks_run_column_keeps_room_for_names_at_the_largest_text(qtbot, window):
+    """Before: the other columns took the dock at Larger text and a run's name read 'nu-i…'."""
+    from PySide6.QtCore import Qt
+
+    from gui.panels.runs_browser import RUN
+
+    window.resize(1280, 720)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    for _ in range(5):
+        window.menu_actions["Larger text"].trigger()
+    window.runs_dock.dock.show()
+    window.runs_dock.dock.raise_()  # its tab beside Settings, clicked
+    browser = window.runs_dock.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() >= 1, timeout=10_000)
+    qtbot.wait(100)
+    tree = browser.tree
+    room = tree.viewport().width()
+    assert room > 100
+    assert tree.header().sectionSize(RUN) >= 0.5 * room, (tree.header().sectionSize(RUN), room)
+    assert tree.textElideMode() == Qt.TextElideMode.ElideMiddle  # its start and its end stay in view
+    cell = browser.model.item(0, RUN)
+    assert cell.text() in cell.toolTip()  # and the whole name in the tooltip
