@@ -41,6 +41,9 @@ class RunStatus:
         self.planned: int | None = None
         self.trial = 0
         self._experiment_t0 = 0.0
+        # A resumed experiment tells its kept runs again in milliseconds: the plan's ETA counts
+        # only the runs this session trains (kept: told again; ran: trained and ended here).
+        self.kept = self.ran = 0
         # A hovered action's status tip goes to the same line, not to QStatusBar's own message,
         # which it drew over this line and up against the figures on the right ("…per-class
         # pr7 of 8 epochs"): one message at a time.
@@ -52,6 +55,7 @@ class RunStatus:
                                     (ev.Resumed, self.on_resumed), (ev.RunFinished, self.on_finished),
                                     (ev.ExperimentStarted, self.on_experiment_started),
                                     (ev.TrialStarted, self.on_trial_started),
+                                    (ev.TrialFinished, self.on_trial_finished),
                                     (ev.ExperimentFinished, self.on_experiment_finished)):
             router.subscribe(event_type, handler)
 
@@ -78,7 +82,7 @@ class RunStatus:
 
     def clear(self) -> None:
         self.started, self.step, self.epochs_done = None, None, 0
-        self.planned, self.trial = None, 0
+        self.planned, self.trial, self.kept, self.ran = None, 0, 0, 0
         self.warning.setText("")
         self.warning.setToolTip("")
         self.warning.hide()
@@ -88,19 +92,26 @@ class RunStatus:
     def starting(self, epochs: int) -> None:
         """A run is about to start: the job's first, or the next of its plan (whose place in
         the plan stays)."""
-        planned, trial = self.planned, self.trial
+        plan = self.planned, self.trial, self.kept, self.ran
         self.clear()
-        self.planned, self.trial = planned, trial
+        self.planned, self.trial, self.kept, self.ran = plan
         self._t0 = time.perf_counter()
         self.progress.setRange(0, epochs)
         self.say("starting…")
 
     def on_experiment_started(self, e: ev.ExperimentStarted) -> None:
         self.planned = e.planned_trials if e.planned_trials and e.planned_trials > 1 else None
+        self.kept = self.ran = 0
         self._experiment_t0 = time.perf_counter()
 
     def on_trial_started(self, e: ev.TrialStarted) -> None:
         self.trial = e.index
+
+    def on_trial_finished(self, e: ev.TrialFinished) -> None:
+        if e.kept:
+            self.kept += 1
+        else:
+            self.ran += 1
 
     def on_experiment_finished(self, _e: ev.ExperimentFinished) -> None:
         self.planned = None
@@ -169,8 +180,9 @@ class RunStatus:
             frac = max(step.epoch_fraction, done) / st.epochs
             if frac > 0.02:
                 parts.append(f"ETA {_clock((now - self._t0) * (1 - frac) / frac)}")
-            if self.planned:  # the whole experiment: runs done and this one's share, at the pace so far
-                overall = (self.trial + min(frac, 1.0)) / self.planned
+            to_train = (self.planned or 0) - self.kept  # this session's runs, this one among them
+            if self.planned and to_train > 0:  # the whole plan: runs done here and this one's share, at the pace so far
+                overall = min((self.ran + min(frac, 1.0)) / to_train, 1.0)
                 if overall > 0.02:
                     remaining = (now - self._experiment_t0) * (1 - overall) / overall
                     parts.append(f"all runs ETA {_clock(remaining)}")
