@@ -19,13 +19,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGridLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QVBoxLayout,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
+from gui.panels.plot_grid import MIN_PLOT_PX
 from gui.plotting.axes import apply_text_scale, make_plot, nice_step
 
 STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
@@ -118,19 +121,24 @@ class SearchView(QWidget):
         self.title.setWordWrap(True)
         self.title.setAccessibleName("The study shown")
         layout.addWidget(self.title)
-        self.plots = {"curves": make_plot("Validation curve of each trial", "value",
-                                          "epoch (yellow: best value, purple: worst; dashed: pruned)"),
+        # The colour key wrapped above the plots: in the axis labels Larger text cut it ("llow: best…").
+        self.key = QLabel("Curves and lines: yellow the best value, purple the worst; dashed: pruned.", wordWrap=True)
+        layout.addWidget(self.key)
+        self.plots = {"curves": make_plot("Validation curve of each trial", "value", "epoch"),
                       "history": make_plot("Optimization history", "value", "trial"),
-                      "parallel": make_plot("Parallel coordinates", "scaled", "parameter (yellow: best, purple: worst)"),
-                      "importance": make_plot("Parameter importance", "importance", "parameter")}
+                      "parallel": make_plot("Parallel coordinates", "scaled", "parameter"),
+                      "importance": make_plot("Parameter importance", "share", "parameter")}
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
             p.setMinimumWidth(150)
             for side in ("left", "bottom"):  # 0.77, not 770 × 0.001; trial 0, not "trial (x0.001)"
                 p.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
             grid.addWidget(p, i // 2, i % 2)
-        plots = QWidget()
-        plots.setLayout(grid)
+        holder = QWidget()
+        holder.setLayout(grid)  # scrolled where the plots cannot be readable (Larger text: ~120 px tall, cut)
+        plots = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame,
+                            horizontalScrollBarPolicy=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        plots.setWidget(holder)
         self.table = QTableWidget(0, 0)
         self.table.setAccessibleName("Trials of the study")
         self.table.setToolTip("Every trial of the study; click a header to sort, double-click a trial for its run")
@@ -139,8 +147,6 @@ class SearchView(QWidget):
         self.table.verticalHeader().hide()
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        from PySide6.QtGui import QAction
-
         for text, signal in (("Show its curves", self.trial_opened), ("Open its settings in the panel",
                              self.settings_wanted), ("Twin it (with the panel's changes)", self.twin_wanted)):
             action = QAction(text, self.table)
@@ -167,6 +173,8 @@ class SearchView(QWidget):
         """View ▸ Larger / Smaller text: the plots' titles, ticks, labels and legends (the
         table follows the application's font)."""
         apply_text_scale(self.plots.values(), scale)
+        for plot in self.plots.values():
+            plot.setMinimumHeight(round(MIN_PLOT_PX * max(1.0, scale) ** 0.5))
 
     def attach(self, study_name: str, opener) -> None:
         """Follow a study: its name and opener(), which opens its Optuna storage (called once,
@@ -193,8 +201,7 @@ class SearchView(QWidget):
             self._again = True
             return
         self._reading, self._again = True, False
-        attached, opener, cache, name, key = self._attached, self._opener, self._cache, self.study_name, \
-            self._importance_key
+        attached, opener, cache, name, key = self._attached, self._opener, self._cache, self.study_name, self._importance_key
         self.off_thread.submit(lambda: _read_study(opener, cache, name, key),
                                lambda result: self._on_study_read(attached, result))
 

@@ -33,7 +33,8 @@ def fit_title(plot: pg.PlotWidget) -> None:
     from gui.plotting.axes import TITLE_PT
 
     pt = TITLE_PT * getattr(plot, "text_scale", 1.0)
-    room = plot.viewport().width() - 12
+    # The title spans the view box's column only, not the value axis's.
+    room = plot.viewport().width() - item.getAxis("left").width() - 12
     if title and room > 0:
         font = QFont(plot.getPlotItem().titleLabel.item.font())  # the label's own family
         font.setPointSizeF(pt)

@@ -141,3 +141,22 @@ def test_the_runs_docks_run_column_keeps_room_for_names_at_the_largest_text(qtbo
     assert tree.textElideMode() == Qt.TextElideMode.ElideMiddle  # its start and its end stay in view
     cell = browser.model.item(0, RUN)
     assert cell.text() in cell.toolTip()  # and the whole name in the tooltip
+
+
+def test_the_search_plots_titles_and_axis_labels_fit_at_the_largest_text(qtbot, window):
+    """Before: ~120-px plots, titles cut ('Validation curve of each t') and axis labels carrying
+    the colour key cut at both ends ('llow: best value, purple: worst;')."""
+    window.resize(1280, 720)
+    for _ in range(5):
+        window.menu_actions["Larger text"].trigger()
+    window.tabs.setCurrentWidget(window.search_view)
+    qtbot.wait(200)
+    for name, plot in window.search_view.plots.items():
+        item = plot.getPlotItem()
+        assert plot.height() >= 150, (name, plot.height())
+        title = item.titleLabel.item.boundingRect().width()
+        assert title <= item.vb.width() + 2, (name, title, item.vb.width())
+        bottom, left = item.getAxis("bottom"), item.getAxis("left")
+        assert bottom.label.boundingRect().width() <= bottom.width(), (name, bottom.labelString())
+        assert left.label.boundingRect().width() <= left.height(), (name, left.labelString())  # drawn upright
+    assert "yellow" in window.search_view.key.text()
