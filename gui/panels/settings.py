@@ -121,7 +121,7 @@ class SettingsPanel(QWidget):
                 lay.setSpacing(1)
                 lay.addWidget(widget)
                 lay.addWidget(error)
-                label = QLabel(field_label(key))
+                label = QLabel(field_label(key), wordWrap=True)  # a long name wraps at Larger text, not the panel
                 label.setToolTip(f.metadata["help"])
                 form.addRow(label, holder)
             column.addWidget(box)

@@ -160,3 +160,16 @@ def test_the_search_plots_titles_and_axis_labels_fit_at_the_largest_text(qtbot, 
         assert bottom.label.boundingRect().width() <= bottom.width(), (name, bottom.labelString())
         assert left.label.boundingRect().width() <= left.height(), (name, left.labelString())  # drawn upright
     assert "yellow" in window.search_view.key.text()
+
+
+def test_the_settings_panel_fits_its_dock_at_every_text_size(qtbot, window):
+    """Before, at the largest text: a long setting name ('decay bias and norm') on one line made
+    the form wider than the dock: a sideways scroll bar, spin boxes cut before their arrows."""
+    window.resize(1280, 720)
+    scroll = window.settings_panel.scroll
+    for presses in range(6):
+        if presses:
+            window.menu_actions["Larger text"].trigger()
+        qtbot.wait(50)
+        assert scroll.widget().width() <= scroll.viewport().width(), presses
+        assert not scroll.horizontalScrollBar().isVisible(), presses
