@@ -135,7 +135,9 @@ class ComparisonTable(QTableWidget):
 
     pin_toggled = Signal(int, bool)  # row (the last may be the current run), pinned or not
 
-    HEADERS = ["run (earlier: dashed val, dotted train)", "train acc", "val acc", "gap", "baseline"]
+    # The line key in the run header's tooltip: in its text, Larger text cut it at both ends.
+    HEADERS = ["run", "train acc", "val acc", "gap", "baseline"]
+    RUN_TIP = "Each earlier run's curves in its colour: validation dashed, training dotted."
     ROW_HEIGHT = 20
 
     def __init__(self, parent=None):
@@ -145,6 +147,8 @@ class ComparisonTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.horizontalHeaderItem(0).setToolTip(self.RUN_TIP)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long run name keeps its end; tooltip: all of it
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(self.HEADERS)):
@@ -179,8 +183,10 @@ class ComparisonTable(QTableWidget):
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                elif not is_current:
-                    item.setData(Qt.ItemDataRole.DecorationRole, _swatch(run.shown_color))
+                else:
+                    item.setToolTip(f"{text}\n{self.RUN_TIP}")
+                    if not is_current:
+                        item.setData(Qt.ItemDataRole.DecorationRole, _swatch(run.shown_color))
                 self.setItem(row, col, item)
             pin = QTableWidgetItem()  # the current run too: it is kept pinned when the next starts
             pin.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)

@@ -3,19 +3,28 @@ never a minimum width that makes the plot wider than its widget."""
 
 from __future__ import annotations
 
+import weakref
+
 import pyqtgraph as pg
 import shiboken6
 
 MIN_TITLE_PT = 7.0
 
 
-class TitleLabel(pg.LabelItem):
+def free_width(label: pg.LabelItem) -> None:
     """A plot's title that never asks for more than the plot's width: a long title is cut, not
-    the plot (pyqtgraph sets a label's minimum width to its text's at every resize)."""
+    the plot (pyqtgraph sets a label's minimum width to its text's at every resize). An
+    instance's method, not a subclass: assigning a wrapped Qt object's class crashed."""
+    ref = weakref.ref(label)  # no cycle through the label
 
-    def updateMin(self) -> None:
-        super().updateMin()
-        self.setMinimumWidth(0)
+    def update_min() -> None:
+        label = ref()
+        if label is not None:
+            pg.LabelItem.updateMin(label)
+            label.setMinimumWidth(0)
+
+    label.updateMin = update_min
+    label.width_free = True
 
 
 def fit_title(plot: pg.PlotWidget) -> None:
@@ -46,8 +55,8 @@ def fit_title(plot: pg.PlotWidget) -> None:
     if (title, size) != getattr(plot, "_title_shown", None):
         plot._title_shown = (title, size)
         plot.getPlotItem().setTitle(title, size=size)
-    if not isinstance(label, TitleLabel):
-        label.__class__ = TitleLabel
+    if not getattr(label, "width_free", False):
+        free_width(label)
     label.setMinimumWidth(0)
     item = plot.getPlotItem()
     if item.geometry().width() > plot.range.width() + 0.5:  # laid out wider while the title was

@@ -96,6 +96,11 @@ def test_the_training_plots_fit_their_width_and_keep_two_value_ticks_at_every_te
                 lo, hi = sorted(axis.range)
                 labelled = [v for v in axis.tickValues(lo, hi, axis.height())[0][1] if lo <= v <= hi]
                 assert len(labelled) >= 2, (presses, name, labelled, (lo, hi), axis.height())
+        table = panel.table  # the comparison below: its run header whole ('earlier: dashed val, dotted' before)
+        header = table.horizontalHeader()
+        text = table.horizontalHeaderItem(0).text()
+        assert header.fontMetrics().horizontalAdvance(text) + 8 <= header.sectionSize(0), (presses, text)
+        assert "dashed" in table.horizontalHeaderItem(0).toolTip()
 
 
 def test_a_short_value_axis_at_the_largest_text_keeps_two_labelled_ticks(qtbot):
