@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.core.arguments import COMMANDS, EXIT_BAD_INPUT, EXIT_OK, refuse
 from engine.core.config import TOY_DATASETS, ConfigError
-from engine.runs.scores import DEFAULT_SCORE, MIN_SCORED, SCORE_HELP, SCORES
+from engine.runs.scores import DEFAULT_SCORE, MIN_SCORED, SCORE_HELP, SCORES, ranking_doubt
 
 TEXT_TOP = 20  # rows printed without --top (with --json: all)
 
@@ -37,7 +37,7 @@ def cmd_suspects(args) -> int:
         rows = s.rows(args.top if args.top is not None else (None if args.json else TEXT_TOP))
     except _failures() as exc:
         return refuse(exc)
-    from engine.experiments.cleaning import count_text, default_count
+    from engine.experiments.cleaning import count_text, default_count, estimate_doubt
 
     r, d = s.ranking, s.dynamics
     estimate = default_count(s) if d.size > 1 else 0
@@ -60,6 +60,12 @@ def cmd_suspects(args) -> int:
               + (" (every label was corrupted: no right one to tell them from)" if r.auroc is None else ""))
     if estimate:
         print(f"how many look mislabeled: {count_text(s, estimate, True)} (what `clean` takes out without --top)")
+        doubt = estimate_doubt(d.size, estimate)
+        if doubt:
+            print(f"warning: {doubt}: `clean` refuses it without --top")
+    weak = ranking_doubt(r.score_name, r.auroc)
+    if weak:
+        print(f"warning: {weak}")
     width = max([len(n) for n in d.class_names] + [9])
     print("score: higher = more suspect (aum: minus the mean margin; confidence, correctness: minus "
           "theirs; variability, forgetting: as they are)")
@@ -118,6 +124,9 @@ def cmd_clean(args) -> int:
     except _failures() as exc:
         return refuse(exc)
     took = notes["cleaned"]
+    weak = ranking_doubt(s.ranking.score_name, s.ranking.auroc)
+    if weak:
+        print(f"warning: {weak}")
     print(f"{'relabelling' if args.relabel else 'removing'} the most suspect of {s.dynamics.size:,} training "
           f"examples ({took['score']} over epochs 1–{took['epochs_scored']}): "
           f"{count_text(s, took['top'], took['estimated'])}")

@@ -32,6 +32,18 @@ def default_count(s: Suspects) -> int:
     return max(1, min(scores.estimated_count(d.predicted, d.given, s.val_losses), d.size - 1))
 
 
+def estimate_doubt(size: int, estimate: int) -> str:
+    """Why an estimated count is not to be trusted ("" when it can be): more than half the
+    training split never predicted as its given label means the network had not learned the
+    patterns in the scoring epochs, not that most labels are wrong."""
+    if estimate * 2 <= size:
+        return ""
+    return (f"the estimate, {estimate:,} of the {size:,} training examples, is more than half of them: the network "
+            "never predicted most of its given labels over the scoring epochs, so it had not learned the patterns "
+            "yet (a small optim.lr, a warm-up, strong regularization?) and its ranking says little about which "
+            "labels are wrong")
+
+
 def count_text(s: Suspects, top: int, estimated: bool) -> str:
     """How many are taken and where that number comes from: "estimated 312 (truth: 300
     corrupted on purpose)" where the run corrupted labels itself."""
@@ -50,13 +62,18 @@ def check_top(s: Suspects, top: int) -> None:
                                         "(a cleaned twin keeps at least one)")
 
 
-def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabel: bool = False
-                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabel: bool = False,
+                    key: str = "--top") -> tuple[dict[str, Any], dict[str, Any]]:
     """(changes to the reference run's settings, notes for the twin's summary). Relabelled:
     only the suspects some other class beat during the scoring epochs get a new label (it);
-    the others keep theirs, and only real changes are counted."""
+    the others keep theirs, and only real changes are counted. An estimated count over half
+    the split is refused (estimate_doubt), naming `key`: where to say how many instead."""
     estimated = top is None
     top = default_count(s) if top is None else top
+    doubt = estimate_doubt(s.dynamics.size, top) if estimated else ""
+    if doubt:
+        raise ConfigError(key, f"estimated {top:,}", f"{doubt}. Say how many to take out ({key}), or train the run "
+                                                     "until it learns")
     check_top(s, top)
     rows = s.rows(top)
     data, name = reference.get("data", {}), reference.get("run", {}).get("name") or "run"
@@ -131,7 +148,8 @@ def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
         raise ConfigError("clean.trial", index, "an earlier trial of this experiment that wrote its run folder")
     s = read_suspects(trial.run_dir, spec.get("score", scores.DEFAULT_SCORE))
     refuse_unfinished(s)
-    changes, notes = cleaned_changes(trial.config.to_dict(), s, spec.get("top"), bool(spec.get("relabel")))
+    changes, notes = cleaned_changes(trial.config.to_dict(), s, spec.get("top"), bool(spec.get("relabel")),
+                                     key="clean.top")
     own = {**trial.live_edits, **trial.changes}  # what made trial `index` differ from the base
     started = {}  # each key the trial edited as it trained, at the value it started with
     for edit in s.edits:

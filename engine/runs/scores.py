@@ -103,6 +103,29 @@ class Ranking:
     k: int = 0
 
 
+# Each score's AUROC against the 300 labels `overfit` corrupts on purpose, mean of seeds 0–2
+# (benchmarks/suspects.py --eval-pass; the README's suspects table): how well it finds wrong labels.
+MEASURED_AUROC = {"aum": 0.968, "confidence": 0.892, "variability": 0.948, "correctness": 0.939,
+                  "forgetting": 0.691}
+WEAK_AUROC = 0.85  # a ranking whose known AUROC is below this puts many right labels among its top
+
+
+def ranking_doubt(score: str, auroc: float | None = None) -> str:
+    """Why a ranking may take out right labels ("" when nothing is known against it): its own
+    AUROC where the run corrupted labels on purpose and it is low, or a score the project's
+    measurements found weaker than the default. Says what to use instead."""
+    instead = (f"; --score {DEFAULT_SCORE} (the default) ranked them best (AUROC "
+               f"{MEASURED_AUROC[DEFAULT_SCORE]:.2f} on `overfit`)" if score != DEFAULT_SCORE else "")
+    if auroc is not None and auroc < WEAK_AUROC:
+        return (f"this ranking by {score} has an AUROC of {auroc:.2f} against the labels corrupted on purpose (1: every "
+                f"wrong label above every right one; 0.5: chance), so its most suspect include many right labels"
+                + (instead or "; train longer, or to a later lowest validation loss"))
+    if score != DEFAULT_SCORE and score in MEASURED_AUROC:
+        return (f"{score} finds wrong labels less well than {DEFAULT_SCORE}: AUROC {MEASURED_AUROC[score]:.2f} against "
+                f"{MEASURED_AUROC[DEFAULT_SCORE]:.2f} on `overfit` (benchmarks/suspects.py){instead}")
+    return ""
+
+
 def rank(margin: np.ndarray, probability: np.ndarray, correct: np.ndarray, val_losses: list[float],
          score: str = DEFAULT_SCORE, corrupted: np.ndarray | None = None) -> Ranking:
     """The ranking by `score`: AUM over the epochs up to the lowest validation loss, the

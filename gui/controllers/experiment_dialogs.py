@@ -212,11 +212,14 @@ class CleanDialog(QDialog):
     """Train without the suspects…: how many, and removed or relabelled."""
 
     def __init__(self, parent, size: int, suggested: int, truth: int | None, score: str, run: str = "the run",
-                 epochs: int = 0, edits: list | None = None, scoring_epochs: int = 0):
+                 epochs: int = 0, edits: list | None = None, scoring_epochs: int = 0, auroc: float | None = None):
         """suggested: the count estimated from the run's dynamics; truth: how many labels the
         run corrupted on purpose (None where it did not) — shown beside the estimate, never
-        used for it; edits: the run's live edits, made again in the twin."""
-        from engine.experiments.cleaning import edits_text
+        used for it; edits: the run's live edits, made again in the twin; auroc: the
+        ranking's against the labels corrupted on purpose, where known. A doubtful estimate or
+        a weak ranking is said in red above the buttons (`warning`)."""
+        from engine.experiments.cleaning import edits_text, estimate_doubt
+        from engine.runs.scores import ranking_doubt
 
         super().__init__(parent)
         self.setWindowTitle("Train without the suspects")
@@ -257,6 +260,13 @@ class CleanDialog(QDialog):
         form.addRow("Most suspect", self.top)
         form.addRow("", self.estimate)
         form.addRow("", self.how)
+        doubts = [d for d in (estimate_doubt(size, suggested), ranking_doubt(score, auroc)) if d]
+        self.warning = QLabel("<br>".join(f"⚠ {d}." for d in doubts))
+        self.warning.setObjectName("clean_warning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b00020;")
+        self.warning.setVisible(bool(doubts))
+        form.addRow(self.warning)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train the twin")
         buttons.accepted.connect(self.accept)

@@ -86,3 +86,42 @@ def test_a_replayed_edit_lands_in_its_epoch_after_the_same_examples_when_batches
     epoch2 = torch.randperm(size, generator=generator).tolist()
     before = sum(p not in removed for p in epoch2[:56])
     assert [(e["step"], e["epoch"]) for e in applied(twin)] == [((size - 20) + before, 2)]
+
+
+# ---- the estimate's bound, and a weak ranking said -------------------------------------------
+SLOW = {"data.label_noise": 0.1, "optim.epochs": 4, "optim.lr": 2e-5}  # completes, but has not learned
+
+
+def test_an_estimate_over_half_the_split_is_refused_by_clean_and_by_a_plan(tmp_path):
+    run = run_single(tiny_config(SLOW), runs_dir=tmp_path / "runs").run_dir
+    listed = json.loads(cli("suspects", run, "--json").stdout)
+    estimate, size = listed["estimated_count"], listed["train_size"]
+    assert estimate * 2 > size  # what the run's dynamics say: nearly every label "never learned"
+    said = cli("suspects", run).stdout
+    assert f"warning: the estimate, {estimate:,} of the {size:,} training examples, is more than half" in said
+    assert listed["auroc"] < 0.85  # its ranking, against the labels it corrupted on purpose: near chance, said
+    assert f"warning: this ranking by aum has an AUROC of {listed['auroc']:.2f} against the labels corrupted" in said
+    out = cli("clean", run, "--out", tmp_path / "twins")
+    assert out.returncode == 2 and f"--top = 'estimated {estimate:,}' is not allowed" in out.stderr, out.stderr
+    assert "had not learned the patterns" in out.stderr
+    assert not (tmp_path / "twins").exists()  # nothing trained
+    named = cli("clean", run, "--top", 5, "--out", tmp_path / "twins")  # a count the user names still trains
+    assert named.returncode == 0, named.stderr
+    # the tour's cleaned trial (a plan's clean entry with no count) is refused, naming clean.top
+    result = Experiment(tiny_config(SLOW), [{}, {"clean": {"trial": 0}}], runs_dir=tmp_path / "plan").run()
+    record = json.loads((result.path / "experiment.json").read_text())
+    assert record["status"] == "failed" and "clean.top = 'estimated" in record["message"]
+    assert len(result.trials) == 1
+
+
+def test_a_weaker_score_and_a_low_auroc_are_said_with_what_to_use_instead(tmp_path):
+    run = run_single(tiny_config({"data.label_noise": 0.3, "optim.epochs": 4}), runs_dir=tmp_path / "runs").run_dir
+    listed = json.loads(cli("suspects", run, "--score", "forgetting", "--json").stdout)
+    said = cli("suspects", run, "--score", "forgetting", "--top", 3).stdout
+    if listed["auroc"] < 0.85:  # its own AUROC is known (labels corrupted on purpose) and low: that is said
+        assert f"warning: this ranking by forgetting has an AUROC of {listed['auroc']:.2f}" in said, said
+    else:  # else what the project measured of forgetting
+        assert "warning: forgetting finds wrong labels less well than aum: AUROC 0.69 against 0.97" in said, said
+    assert "--score aum (the default) ranked them best" in said
+    out = cli("clean", run, "--score", "forgetting", "--top", 5, "--out", tmp_path / "twins")
+    assert out.returncode == 0 and "warning:" in out.stdout and "--score aum (the default)" in out.stdout

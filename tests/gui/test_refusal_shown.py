@@ -32,3 +32,37 @@ def test_a_refused_folder_says_which_file_moved_in_a_box(qtbot, window, tmp_path
     assert f"{run}'s data (data.path = {folder}) changed since it trained" in text
     assert f"dark/{wrong[0].name} is gone; light/{wrong[0].name} is new" in text
     assert "SplitChanged" not in text and "is not allowed" not in text
+
+
+def test_the_clean_dialog_warns_of_a_run_that_has_not_learned_and_of_a_weaker_score(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog, QLabel
+
+    from tests.helpers import tiny_config
+
+    window.settings_panel.set_config(tiny_config({"data.label_noise": 0.1, "optim.epochs": 4, "optim.lr": 2e-5}))
+    window.tabs.setCurrentWidget(window.examples_view)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    view = window.examples_view
+    view.score_box.setCurrentText("forgetting")
+    seen = {}
+
+    poll = QTimer(QApplication.instance(), interval=20)  # the dialog's exec() blocks: answered from a timer
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog) and dialog.windowTitle() == "Train without the suspects":
+            poll.stop()
+            warning = dialog.findChild(QLabel, "clean_warning")
+            seen["shown"], seen["text"] = warning.isVisible(), warning.text()
+            dialog.reject()
+
+    qtbot.waitUntil(view.train_button.isEnabled, timeout=RUN_TIMEOUT)
+    poll.timeout.connect(answer)
+    poll.start()
+    view.train_button.click()
+    qtbot.waitUntil(lambda: "text" in seen, timeout=RUN_TIMEOUT)
+    assert seen["shown"]
+    assert "training examples, is more than half of them" in seen["text"]
+    assert "forgetting finds wrong labels less well than aum: AUROC 0.69" in seen["text"]
