@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar
 
@@ -65,7 +65,8 @@ class RunStatus:
 
     def warn(self, text: str) -> None:
         """A warning kept in view (full text as a tooltip) until the next run starts."""
-        shown = text if len(text) <= 80 else text[:77] + "…"
+        flat = " ".join(text.split())  # one line: a warning never makes the bar taller
+        shown = flat if len(flat) <= 80 else flat[:77] + "…"
         self.warning.setText(f"⚠ {shown}" if not self.warning.text() else f"{self.warning.text()}; {shown}")
         self.warning.setToolTip("\n".join(filter(None, [self.warning.toolTip(), text])))
         self.warning.show()
@@ -237,8 +238,18 @@ class StatusLine(ReadOnClick, QLabel):
         self.setToolTip(text if self.fontMetrics().horizontalAdvance(text) > self.width() else "")
 
     def elided(self) -> str:
-        """The text as drawn."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+        """The text as drawn: on one line (a failure's traceback is several), cut with "…"."""
+        flat = " ".join(self.text().split())
+        return self.fontMetrics().elidedText(flat, Qt.TextElideMode.ElideRight, self.contentsRect().width())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """One line tall, whatever the text: a traceback of twenty lines made the status bar
+        take a fifth of the window."""
+        m = self.contentsMargins()
+        return QSize(super().sizeHint().width(), self.fontMetrics().height() + m.top() + m.bottom())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.minimumWidth(), self.sizeHint().height())
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
