@@ -39,3 +39,15 @@ def test_an_arrays_run_is_named_after_its_file_and_a_typed_name_is_kept(tmp_path
         assert proc.returncode == 0, proc.stderr
     names = sorted(read_run(r).config["run"]["name"] for r in list_runs(out))
     assert names == ["my wine", "wine (arrays file)"]
+
+
+def test_a_run_of_the_users_own_network_is_named_after_its_file(tmp_path):
+    net = tmp_path / "my_net.py"
+    net.write_text("from torch import nn\n\ndef build(input_shape, num_classes):\n"
+                   "    return nn.Sequential(nn.Flatten(), nn.Linear(784, num_classes))\n")
+    out = tmp_path / "runs"
+    proc = cli("train", "--preset", "overfit", "--set", f'model.file="{net}:build"', "--set", "data.train_size=64",
+               "--set", "data.val_size=32", "--set", "optim.epochs=1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    (run,) = list_runs(out)
+    assert read_run(run).config["run"]["name"] == "my_net (own network)"
