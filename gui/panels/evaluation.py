@@ -103,6 +103,10 @@ class EvaluationPanel(QWidget):
         self.pr.setToolTip(PR_TIP)
         self.pr_curves: list[pg.PlotDataItem] = []
         self.charts = QTabWidget()
+        # Every sub-tab's name in view, cut at its end where the column is narrow (Larger text):
+        # scroll arrows hid the first and the last ("bility | Precision–recall | Miscla◂▸").
+        self.charts.setUsesScrollButtons(False)
+        self.charts.setElideMode(Qt.TextElideMode.ElideRight)
         self.charts.addTab(self.reliability, "Reliability")
         self.charts.addTab(self.pr, "Precision–recall")
         grid.addWidget(self.table, 0, 0)

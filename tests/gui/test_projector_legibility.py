@@ -68,6 +68,12 @@ def test_an_evaluation_of_97_classes_draws_no_cell_texts_sparse_ticks_and_no_pr_
         assert 2 <= len(ticks) <= 20, (side, len(ticks))
     assert panel.pr.getPlotItem().legend.items == []
     assert [c.curve.toolTip() for c in panel.pr_curves[:2]] == panel.report.class_names[:2]
+    window.tabs.setCurrentWidget(panel)
+    for _ in range(5):
+        window.menu_actions["Larger text"].trigger()
+    qtbot.wait(100)
+    bar = panel.charts.tabBar()  # every sub-tab in view, none behind scroll arrows
+    assert all(bar.tabRect(i).left() >= 0 and bar.tabRect(i).right() <= bar.width() for i in range(bar.count()))
 
 
 def test_the_training_plots_fit_their_width_and_keep_two_value_ticks_at_every_text_size(qtbot, window):
