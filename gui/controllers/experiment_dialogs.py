@@ -126,6 +126,8 @@ class SearchDialog(QDialog):
             rng = self.ranges[key] = QLineEdit(", ".join(map(str, choices)))
             rng.setToolTip("the values to try, separated by commas")
             form.addRow(box, rng)
+        self.form, self.kwargs_row = form, form.rowCount()  # model.kwargs.NAME rows go here (fit_to)
+        self.kwargs_log: dict[str, bool] = {}  # the model.kwargs rows that are ranges: log scale or not
         self.minutes = QSpinBox()
         self.minutes.setRange(0, 10000)
         self.minutes.setSpecialValueText("no limit")
@@ -159,7 +161,38 @@ class SearchDialog(QDialog):
                 box.setChecked(applies)
             box.setEnabled(applies)
             box.setToolTip("" if applies else "Not searched: the backbone and its linear head replace it")
+        self._offer_kwargs(config)
         self.config = config
+
+    def _offer_kwargs(self, config) -> None:
+        """A row for each keyword argument of the [model.kwargs] table while model.file is set,
+        unchecked (a range around its value: numbers above 0 on a log scale; else its value as
+        the one choice). A row whose argument stays keeps what was typed in it."""
+        from PySide6.QtWidgets import QCheckBox
+
+        from engine.search.space import KWARGS
+
+        wanted = {f"{KWARGS}{k}": v for k, v in config.model.kwargs.items()} if config.model.file else {}
+        for key in [k for k in self.params if k.startswith(KWARGS) and k not in wanted]:
+            self.form.removeRow(self.ranges.pop(key))  # (the row's check box goes with it)
+            del self.params[key]
+            self.kwargs_log.pop(key, None)
+        for key, value in wanted.items():
+            if key in self.params:
+                continue
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and value > 0:
+                self.kwargs_log[key] = True
+                low, high = (max(1, value // 4), value * 4) if isinstance(value, int) else (value / 4, value * 4)
+                text, tip = f"{low!r}, {high!r}", "low, high (whole numbers where both ends are)"
+            else:
+                text = "true, false" if isinstance(value, bool) else str(value).lower() if number else str(value)
+                tip = "the values to try, separated by commas"
+            box = self.params[key] = QCheckBox(f"{key}{' (log scale)' if number and value > 0 else ''}")
+            box.setToolTip(f"A keyword argument of {config.model.file} (its [model.kwargs] table: {value!r} now)")
+            rng = self.ranges[key] = QLineEdit(text)
+            rng.setToolTip(tip)
+            self.form.insertRow(self.kwargs_row, box, rng)
 
     def search_table(self) -> dict:
         """The [search] table of these choices (checked by engine.search.space.search_settings)."""
@@ -168,12 +201,13 @@ class SearchDialog(QDialog):
             if not box.isChecked():
                 continue
             parts = [parse_literal(v.strip()) for v in self.ranges[key].text().split(",") if v.strip()]
-            if key in self.choices:
+            if key in self.choices or (key not in self.space and key not in self.kwargs_log):
                 params[key] = parts
                 continue
             if len(parts) != 2:
                 raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
-            params[key] = {"low": parts[0], "high": parts[1], "log": self.space[key][2]}
+            log = self.kwargs_log[key] if key in self.kwargs_log else self.space[key][2]
+            params[key] = {"low": parts[0], "high": parts[1], "log": log}
         if not params:
             raise ConfigError("search.params", [], "at least one setting to search")
         raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
