@@ -16,20 +16,26 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog
 
 from engine.core import events as ev
-from engine.core.config import GENERATED_DATASETS, TOY_DATASETS, Config, ConfigError
+from engine.core.config import GENERATED_DATASETS, TOY_DATASETS, ConfigError
 from engine.runs.tally import ExampleTally
 from gui import dialogs
+from gui.controllers.example_reads import (
+    RUNNING,
+    read_folder,
+    read_more,
+    read_suspects_to_clean,
+    twin_of,
+)
+from gui.controllers.example_reads import stacked as _stacked
 from gui.controllers.experiment_dialogs import CleanDialog
 from gui.panels.off_thread import OffThread
 
 REDRAW_MS = 200  # the tab's redraw, at most 5 a second however short the epochs
 FOLLOW_MS = 2000  # how often an opened run still training is read for new epochs
-RUNNING = "running"  # engine.runs.reader's status of a run whose writer is alive
 
 
 class Examples(QObject):
@@ -48,6 +54,8 @@ class Examples(QObject):
         self._stale = False
         self.dialog: CleanDialog | None = None
         self.notice = None
+        self._cleaning: Path | None = None  # the run whose suspects are being read for a twin
+        self._twin_of: tuple[Path, str] | None = None  # (run, title): a twin asked for, not started yet
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self._refresh_if_shown)
         self.reader = OffThread(self)  # reads run folders, one at a time
@@ -55,7 +63,7 @@ class Examples(QObject):
         self._following = None  # (folder, its Dynamics so far): an opened run still training
         self._follow = QTimer(self, interval=FOLLOW_MS)
         self._follow.timeout.connect(self._on_follow_timeout)
-        self._shown = ("run", False)  # the label and points flag the view was last started with
+        self._shown = ("run", False, None)  # the label, points flag and folder the view was last started with
         self._ended: tuple[bool, str] | None = None  # what view.finished was last told
         view.clean_wanted.connect(self.clean)
         view.open_wanted.connect(self.open_folder)
@@ -72,6 +80,7 @@ class Examples(QObject):
     def on_run_started(self, event: ev.RunStarted) -> None:
         """A run of this window starts: it replaces what the tab showed (a run folder opened
         here, the previous run)."""
+        self._show_twin()
         self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
         self._forget_folder()
         self._label = event.config.get("run", {}).get("name") or "this run"
@@ -82,6 +91,7 @@ class Examples(QObject):
 
     def on_retired(self) -> None:
         """Reset (or a new job): the tab forgets what it showed, a run folder opened here too."""
+        self._twin_of = None
         self.tally, self._waiting, self._images, self.folder, self._job = None, None, None, None, None
         self._forget_folder()
         self._redraw.stop()
@@ -90,7 +100,8 @@ class Examples(QObject):
     def on_training_examples(self, e: ev.TrainingExamples) -> None:
         self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
         self._images = e.images
-        self._start_view(self.tally, e.images, self._label, self._toy)
+        folder = self.current_run_dir()
+        self._start_view(self.tally, e.images, self._label, self._toy, Path(folder) if folder else None)
 
     def on_dynamics(self, event: ev.ExampleDynamics) -> None:
         if self.folder is None:
@@ -106,6 +117,7 @@ class Examples(QObject):
             self._redraw.start()  # at most REDRAW_MS apart: short epochs (a full batch each) come 20 a second
 
     def on_run_finished(self, result: ev.RunFinished) -> None:
+        self._twin_of = None  # (a twin refused before it started: nothing to show)
         if self.folder is not None:
             return  # a folder opened while the run trained: the tab shows that one
         self._redraw.stop()
@@ -138,7 +150,7 @@ class Examples(QObject):
         self.view.clear(f"Reading {path.name}…")
         self.tabs.setCurrentWidget(self.view)
         self.say(f"reading {path}…")
-        self.reader.submit(partial(_read_folder, path), partial(self._on_folder_read, path))
+        self.reader.submit(partial(read_folder, path), partial(self._on_folder_read, path))
 
     def _on_folder_read(self, path: Path, result) -> None:
         if path != self._reading:
@@ -153,14 +165,14 @@ class Examples(QObject):
             why = str(result) if isinstance(result, known) else f"{path}: {type(result).__name__}: {result}"
             self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", why)
             return
-        run, dynamics, tally = result
+        run, dynamics, tally, each = result
         self._stop_following()
         self.tally, self.folder, self._waiting, self._images, self._job = tally, path, None, None, None
         data = run.config.get("data") or {}
         toy = data.get("dataset") in (*TOY_DATASETS, *GENERATED_DATASETS)  # points or vectors: no images
         running = run.status == RUNNING
         label = f"{path.name} (still training: followed)" if running else path.name
-        self._start_view(tally, None, label, toy)
+        self._start_view(tally, None, label, toy, path)
         self.view.refresh()
         if running:
             self._following = (path, dynamics)
@@ -168,7 +180,9 @@ class Examples(QObject):
             self._ended = None
         else:
             self._finished(*_cleanable(tally, run.status))
-        if tally.size and not toy and tally.size * _image_bytes(data) <= ev.IMAGES_HELD:
+        if each is None and not toy:
+            self.say(f"{path.name}: {tally.size:,} training examples, vectors, not images: no pictures to show")
+        elif tally.size and not toy and tally.size * each <= ev.IMAGES_HELD:
             from gui.worker import RunHandle
 
             self._job = RunHandle(run_dir=path)
@@ -183,7 +197,7 @@ class Examples(QObject):
         if self._following is None or self.reader.busy():
             return  # (a slow disk: the next tick asks again)
         path, dynamics = self._following
-        self.reader.submit(partial(_read_more, path, dynamics), partial(self._on_more_read, path))
+        self.reader.submit(partial(read_more, path, dynamics), partial(self._on_more_read, path))
 
     def _on_more_read(self, path: Path, result) -> None:
         if self._following is None or self._following[0] != path or self.folder != path:
@@ -220,9 +234,9 @@ class Examples(QObject):
         self._stop_following()
         self._ended = None
 
-    def _start_view(self, tally, images, label: str, points: bool) -> None:
-        self._shown, self._ended = (label, points), None
-        self.view.start(tally, images, label, points=points)
+    def _start_view(self, tally, images, label: str, points: bool, folder: Path | None) -> None:
+        self._shown, self._ended = (label, points, folder), None
+        self.view.start(tally, images, label, points, folder)
 
     def _finished(self, can_clean: bool, why: str) -> None:
         self._ended = (can_clean, why)
@@ -272,95 +286,68 @@ class Examples(QObject):
 
     # ---- Train without the suspects… -------------------------------------------------------
     def clean(self) -> None:
-        from engine.experiments.cleaning import (
-            cleaned_changes,
-            default_count,
-            refuse_unfinished,
-            twin_plan,
-        )
-        from engine.runs.checked import UnreadableRun
-        from engine.runs.dynamics import NoDynamics
-        from engine.runs.suspects import read_suspects
-
+        """Train without the suspects…: the run's suspects are read and scored on the pool thread
+        (59,000 examples over 40 epochs took ~0.27 s, a stall before the dialog), the dialog opens
+        when they are; a click while they are read is ignored."""
+        if self._cleaning is not None:
+            return
         folder = self.folder or self.current_run_dir()
-        try:
-            if folder is None:
-                raise FileNotFoundError("this run wrote no run folder")
-            s = read_suspects(folder, self.view.score_box.currentText())
-            refuse_unfinished(s)
-        except (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError) as exc:
-            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
+        if folder is None:
+            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects",
+                                         "this run wrote no run folder")
             return
+        folder = Path(folder)
+        self._cleaning = folder
+        self.say(f"reading the suspects of {folder.name}…")
+        self.reader.submit(partial(read_suspects_to_clean, folder, self.view.score_box.currentText()),
+                           partial(self._on_suspects_read, folder))
+
+    def _on_suspects_read(self, folder: Path, result) -> None:
+        if isinstance(result, BaseException):
+            self._cleaning = None
+            return self._cannot_clean(result)
+        s, count = result
         d = s.dynamics
-        self.dialog = CleanDialog(self.parent_window, d.size, default_count(s),
+        self.dialog = CleanDialog(self.parent_window, d.size, count,
                                   int(d.corrupted.sum()) if d.corrupted_on_purpose else None, s.ranking.score_name,
-                                  Path(folder).name, s.ranking.upto, s.edits, s.scored_epochs)
+                                  folder.name, s.ranking.upto, s.edits, s.scored_epochs)
         if self.dialog.exec() != QDialog.DialogCode.Accepted:
+            self._cleaning = None
             return
-        top, relabel = self.dialog.values()
-        try:
-            reference = Config.load(Path(folder) / "config.json")
-            changes, notes = cleaned_changes(reference.to_dict(), s, top, relabel)
-            config = reference.with_updates(changes)
-            plan = twin_plan(s, notes)  # the run's live edits, made again at the same points
-        except ConfigError as exc:
-            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", str(exc))
-            return
+        top, relabel = self.dialog.values()  # the twin's settings, from all its examples' scores: off the GUI thread
+        self.reader.submit(partial(twin_of, folder, s, top, relabel), partial(self._on_twin_made, folder, top, relabel))
+
+    def _on_twin_made(self, folder: Path, top: int, relabel: bool, result) -> None:
+        self._cleaning = None
+        if isinstance(result, BaseException):
+            return self._cannot_clean(result)
+        config, plan, notes, edited = result
         changed = notes["cleaned"]["changed"]
         what = (f"{changed:,} of its {top:,} most suspect relabelled" if relabel else f"{top:,} suspects removed")
-        same = "same seed, settings and live edits" if s.edits else "same seed and settings"
-        if self.experiments.start(config, plan, kind="twin", notes=notes,
-                                  say=f"twin of {Path(folder).name} with its {what}: {same}"):
-            self.experiments.view.show_runs([Path(folder)], f"{Path(folder).name} and its twin with its {what} "
-                                                            f"({same})")
-            self.tabs.setCurrentWidget(self.experiments.view)
+        same = "same seed, settings and live edits" if edited else "same seed and settings"
+        # Written beside the run, as `main.py clean` writes it; shown in the Experiment tab once it
+        # really starts (a twin refused before its first epoch left an empty row there).
+        if self.experiments.start(config, plan, kind="twin", notes=notes, beside=folder,
+                                  say=f"twin of {folder.name} with its {what}: {same}"):
+            self._twin_of = (folder, f"{folder.name} and its twin with its {what} ({same})")
 
+    def _cannot_clean(self, exc: BaseException) -> None:
+        from engine.runs.checked import UnreadableRun
+        from engine.runs.dynamics import NoDynamics
 
-def _read_folder(path: Path):
-    """(run, its dynamics, their tally): on a pool thread. A run still training is scored up to
-    its last epoch whose validation loss is written (the ranking needs it)."""
-    from engine.runs.dynamics import read_dynamics
-    from engine.runs.reader import read_run
+        known = (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError)
+        why = str(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
+        self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", why)
 
-    run = read_run(path)
-    dynamics = read_dynamics(path)
-    losses = [e.get("val_loss") for e in run.epochs]
-    upto = len(dynamics.epochs) if run.status != RUNNING else min(len(dynamics.epochs), len(losses))
-    tally = ExampleTally(dynamics.positions, dynamics.given, dynamics.true, dynamics.corrupted,
-                         dynamics.class_names, dynamics.files)
-    for i in range(upto):
-        tally.add(dynamics.epochs[i], dynamics.probability[i], dynamics.margin[i], dynamics.predicted[i],
-                  losses[i] if i < len(losses) else None)
-    return run, dynamics, tally
-
-
-def _read_more(path: Path, since):
-    """(run, its dynamics): the epochs written since the last read, on a pool thread."""
-    from engine.runs.dynamics import read_dynamics
-    from engine.runs.reader import read_run
-
-    run = read_run(path)  # first: an epoch's dynamics are written before its metrics line
-    return run, read_dynamics(path, since=since)
-
-
-def _stacked(event: ev.Thumbnails, step: int = 1024) -> np.ndarray:
-    """The images of a Thumbnails event as one uint8 array [N, H, W, C], on a pool thread: a slice
-    at a time, so that the GIL goes back to the GUI thread between slices."""
-    h, w, c = event.shape
-    n = len(event.pixels)
-    out = np.empty((n, h * w * c), np.uint8)
-    for i in range(0, n, step):
-        part = event.pixels[i:i + step]
-        out[i:i + len(part)] = np.frombuffer(b"".join(part), np.uint8).reshape(len(part), -1)
-    return out.reshape(n, h, w, c)
-
-
-def _image_bytes(data: dict) -> int:
-    """An upper bound on one training image's bytes (uint8), from a run's data settings."""
-    dataset = data.get("dataset")
-    if dataset == "image_folder":
-        return int(data.get("image_size") or 28) ** 2 * 3
-    return 32 * 32 * 3 if str(dataset).startswith("cifar") else 28 * 28
+    def _show_twin(self) -> None:
+        """The twin started Train without the suspects… asked for has really started: the run and
+        its twin in the Experiment tab (the experiments controller adds the twin's row after this)."""
+        if self._twin_of is None:
+            return
+        folder, title = self._twin_of
+        self._twin_of = None
+        self.experiments.view.show_runs([folder], title)
+        self.tabs.setCurrentWidget(self.experiments.view)
 
 
 def _cleanable(tally, status: str) -> tuple[bool, str]:

@@ -39,6 +39,7 @@ class Experiments:
         self.say, self.start_run, self.runs_dock = say, start_run, runs_dock
         self.searches = searches_of(self.start, self.panel_config)
         self.kind = ""  # of the job running, "" for a single run
+        self._twin_dir: Path | None = None  # a twin's folder, shown once its run starts
         self.base: Config | None = None
         self.note = ""  # said in the Experiment tab's title: what the experiment changed (the panel's settings)
         self.notice = None  # the last dialog saying why a request could not be done
@@ -231,8 +232,7 @@ class Experiments:
             self.tabs.setCurrentWidget(view)  # the aggregate is the point; the run in progress is one tab away
 
     def on_trial_started(self, event: ev.TrialStarted) -> None:
-        if self.kind == "twin" and event.run_dir:
-            self.view.add_run(Path(event.run_dir), "twin")
+        self._twin_dir = Path(event.run_dir) if self.kind == "twin" and event.run_dir else None
         if self.kind == "tour":
             self._show_remedy(event)
         self.runs_dock.rescan_soon()
@@ -254,6 +254,13 @@ class Experiments:
         what = ("the baseline" if event.index == 0 else f"overfit without its {len(removed):,} most suspect examples"
                 if removed else f"overfit + {name.replace('_', ' ')}")
         self.say(f"tour: running {name} ({what}), run {event.index + 1}")
+
+    def on_run_started(self, _event: ev.RunStarted) -> None:
+        """A twin's row once it really trains (one refused before, its data changed say, left an
+        empty row)."""
+        if self._twin_dir is not None:
+            self.view.add_run(self._twin_dir, "twin")
+            self._twin_dir = None
 
     def on_run_finished(self, event: ev.RunFinished) -> None:
         """The Training tab's table: the weights the run ends with, and their epoch."""

@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
                                     (ev.ExperimentFinished, self.experiments.on_experiment_finished)):
             self.router.subscribe(event_type, handler)
         self.examples.subscribe(self.router)
+        self.router.subscribe(ev.RunStarted, self.experiments.on_run_started)  # after the Examples tab shows a twin's run
         self.session.subscribe(self.router)  # after the experiments controller: the plan's end is shown first
         self.router.subscribe(ev.RunFinished, self.experiments.on_run_finished)  # after the session's: the run's end is recorded first
 

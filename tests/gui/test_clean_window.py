@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from engine.core import events as ev
@@ -18,6 +17,7 @@ from engine.runs.dynamics import read_dynamics
 from engine.runs.reader import read_run
 from engine.runs.suspects import read_suspects
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
+from tests.gui.test_examples_fixes import when_clean_dialog_shows
 from tests.helpers import tiny_config
 
 NOISY = {"data.label_noise": 0.3, "optim.epochs": 20, "model.width": 64}
@@ -51,7 +51,7 @@ def test_the_twin_of_an_edited_run_makes_its_edit_again_and_relabels_only_real_c
         dialog.how.setCurrentIndex(1)  # relabel
         dialog.accept()
 
-    QTimer.singleShot(0, answer)
+    when_clean_dialog_shows(lambda _dialog: answer())  # (it opens once the run is read)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         view.train_button.click()
     assert seen["top"] == min(estimate, 255)  # the estimate, not the 77 corrupted on purpose

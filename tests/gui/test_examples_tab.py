@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 from tests.gui.conftest import RUN_TIMEOUT
+from tests.gui.test_examples_fixes import when_clean_dialog_shows
 from tests.helpers import tiny_config
 
 NOISY = {"data.label_noise": 0.3, "optim.epochs": 4, "model.width": 64}
@@ -83,7 +84,7 @@ def test_train_without_the_suspects_trains_the_twin_and_overlays_it(qtbot, windo
         dialog.top.setValue(20)
         dialog.accept()
 
-    QTimer.singleShot(0, answer)
+    when_clean_dialog_shows(lambda _dialog: answer())  # (it opens once the run is read)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         view.train_button.click()
     assert window.tabs.currentWidget() is window.experiment_view
