@@ -63,17 +63,22 @@ def check_top(s: Suspects, top: int) -> None:
 
 
 def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabel: bool = False,
-                    key: str = "--top") -> tuple[dict[str, Any], dict[str, Any]]:
+                    key: str = "--top", bound: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """(changes to the reference run's settings, notes for the twin's summary). Relabelled:
     only the suspects some other class beat during the scoring epochs get a new label (it);
     the others keep theirs, and only real changes are counted. An estimated count over half
-    the split is refused (estimate_doubt), naming `key`: where to say how many instead."""
+    the split (estimate_doubt) is refused, naming `key` (where to say how many instead); with
+    `bound` (a plan's entry, where nobody can be asked) it is cut to half the split and the
+    twin's notes say why ("warning")."""
     estimated = top is None
     top = default_count(s) if top is None else top
     doubt = estimate_doubt(s.dynamics.size, top) if estimated else ""
-    if doubt:
+    if doubt and not bound:
         raise ConfigError(key, f"estimated {top:,}", f"{doubt}. Say how many to take out ({key}), or train the run "
                                                      "until it learns")
+    if doubt:
+        top = max(1, s.dynamics.size // 2)
+        doubt += f"; {top:,} were taken out (half the split), and the comparison says little ({key} sets how many)"
     check_top(s, top)
     rows = s.rows(top)
     data, name = reference.get("data", {}), reference.get("run", {}).get("name") or "run"
@@ -100,6 +105,8 @@ def cleaned_changes(reference: dict, s: Suspects, top: int | None = None, relabe
                                                   "estimated": estimated}}
     if estimated and s.dynamics.corrupted_on_purpose:
         notes["cleaned"]["corrupted_on_purpose"] = int(s.dynamics.corrupted.sum())
+    if doubt:
+        notes["cleaned"]["warning"] = doubt
     return changes, notes
 
 
@@ -149,7 +156,7 @@ def resolve_clean(entry: dict, trials: list) -> tuple[dict, dict]:
     s = read_suspects(trial.run_dir, spec.get("score", scores.DEFAULT_SCORE))
     refuse_unfinished(s)
     changes, notes = cleaned_changes(trial.config.to_dict(), s, spec.get("top"), bool(spec.get("relabel")),
-                                     key="clean.top")
+                                     key="clean.top", bound=True)
     own = {**trial.live_edits, **trial.changes}  # what made trial `index` differ from the base
     started = {}  # each key the trial edited as it trained, at the value it started with
     for edit in s.edits:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from engine.core import events as ev
-from engine.runs.dynamics import read_dynamics
 from engine.runs.reader import list_runs, read_run
 from tests.engine.test_cli import ROOT, cli
 
@@ -58,9 +57,11 @@ def test_tour_runs_overfit_and_each_remedy_and_prints_their_effects(tmp_path):
     folder = Path(proc.stdout.strip().splitlines()[-1])
     runs = {read_run(p).config["run"]["name"]: read_run(p).config for p in list_runs(folder)}
     assert {c["run"]["seed"] for c in runs.values()} == {0} and len(runs) == 7  # twins: one seed for all
-    corrupted = int(read_dynamics(next(p for p in list_runs(folder) if read_run(p).config["run"]["name"] == "overfit"))
-                    .corrupted.sum())
-    assert len(runs["cleaned"]["data"]["remove"]) == corrupted  # as many as overfit's labels were corrupted
+    # one epoch: overfit has not learned, so its estimate (most of the 200) is cut to half the split, said in
+    # the cleaned run's notes (an estimate, never the number corrupted on purpose)
+    cleaned = next(p for p in list_runs(folder) if read_run(p).config["run"]["name"] == "cleaned")
+    assert len(runs["cleaned"]["data"]["remove"]) == 100
+    assert "(half the split)" in read_run(cleaned).summary["cleaned"]["warning"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

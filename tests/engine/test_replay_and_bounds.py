@@ -107,11 +107,14 @@ def test_an_estimate_over_half_the_split_is_refused_by_clean_and_by_a_plan(tmp_p
     assert not (tmp_path / "twins").exists()  # nothing trained
     named = cli("clean", run, "--top", 5, "--out", tmp_path / "twins")  # a count the user names still trains
     assert named.returncode == 0, named.stderr
-    # the tour's cleaned trial (a plan's clean entry with no count) is refused, naming clean.top
+    # the tour's cleaned trial (a plan's clean entry with no count: nobody to ask) takes out half the
+    # split at most, and its notes say why
     result = Experiment(tiny_config(SLOW), [{}, {"clean": {"trial": 0}}], runs_dir=tmp_path / "plan").run()
-    record = json.loads((result.path / "experiment.json").read_text())
-    assert record["status"] == "failed" and "clean.top = 'estimated" in record["message"]
-    assert len(result.trials) == 1
+    twin = result.trials[1]
+    assert len(twin.config.data.remove) == size // 2
+    cleaned = json.loads((twin.run_dir / "summary.json").read_text())["cleaned"]
+    assert cleaned["warning"].startswith(f"the estimate, {estimate:,} of the {size:,} training examples")
+    assert f"{size // 2:,} were taken out (half the split)" in cleaned["warning"]
 
 
 def test_a_weaker_score_and_a_low_auroc_are_said_with_what_to_use_instead(tmp_path):
