@@ -44,8 +44,9 @@ def is_file_target(where: str) -> bool:
 # before the next import of user code, so a file edited since runs anew (the window imports
 # many times in one process, and sys.modules would hand back the code of the first time).
 _USER_MODULES: set[str] = set()
-_INSTALLED = tuple(sorted({str(Path(p).resolve()) for k, p in sysconfig.get_paths().items()
-                           if k in ("stdlib", "platstdlib", "purelib", "platlib")}))
+_INSTALLED = tuple(sorted({str(Path(p).resolve()) for p in [
+    *(p for k, p in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib")),
+    sys.prefix, sys.base_prefix, getattr(sys, "_MEIPASS", sys.prefix)]}))  # (the last: a bundled app)
 
 
 def _is_users(name: str) -> bool:
