@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from gui.plotting.axes import make_plot
 
 IMAGE = 112  # pixels of the example's picture
+AXIS = 46  # pixels of the margin plot's x axis, its label and margins (measured: 42 at 1280 x 720, 50 at Larger text x2)
 
 
 class ExampleDetail(QWidget):
@@ -57,7 +58,7 @@ class ExampleDetail(QWidget):
         pr.addWidget(self.path_field, 1)
         pr.addWidget(self.copy_path)
         self.path_row.hide()
-        self.margin_plot = make_plot("Its margin", "margin")
+        self.margin_plot = make_plot(None, "its margin")  # (no title: its two lines went to the curve)
         self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
                                     "the network preferred another class.")
         self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
@@ -78,12 +79,12 @@ class ExampleDetail(QWidget):
         self.show_path(None)
 
     def fix_heights(self, line: int) -> None:
-        """Six lines of text (at least the image's height); the margin plot's title and axes (about
-        five lines) and at least six lines of curve: with five in all, the curve was ~0-25 px tall at
-        1280 x 720, its zero tick alone. (The tab scrolls where the window cannot hold it.)"""
+        """Six lines of text (at least the image's height); the margin plot's curve about five lines
+        tall, besides its x axis (~46 px): it was ~25 px at 1280 x 720, its zero tick alone. At Larger
+        text twice the tab still fits 720 px without scrolling."""
         self.text_area.setFixedHeight(max(6 * line + 4, IMAGE))
-        self.margin_plot.setMinimumHeight(round(11 * line))
-        self.margin_plot.setMaximumHeight(round(16 * line))
+        self.margin_plot.setMinimumHeight(round(5 * line) + AXIS)
+        self.margin_plot.setMaximumHeight(round(12 * line) + AXIS)
 
     def show_path(self, path: str | None) -> None:
         self.path_row.setVisible(path is not None)
