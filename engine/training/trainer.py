@@ -172,7 +172,7 @@ class Trainer:
             device=str(self.device), dataset=self.config.data.dataset, class_names=d.class_names,
             train_size=len(d.train_y), val_size=len(d.val_y), epochs=self.config.optim.epochs,
             train_points=train_pts, val_points=val_pts, warnings=[*d.warnings, *getattr(self.model, "warnings", [])],
-            model_source=getattr(self.model, "source", {}))
+            model_source=getattr(self.model, "source", {}), data_source=d.data_source)
 
     def _training_examples(self) -> ev.TrainingExamples:
         d = self.data
