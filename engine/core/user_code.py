@@ -23,7 +23,13 @@ from engine.core.values import ConfigError
 
 
 def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """A file's SHA-256, read in chunks (an arrays file may be gigabytes; hashlib.file_digest
+    is Python 3.11's, and the app runs on 3.10)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def split_target(text: str, key: str) -> tuple[str, str]:

@@ -9,7 +9,6 @@ the file and the array.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.core.config import DataConfig
+from engine.core.user_code import file_sha256
 from engine.data.sources import DataError
 from engine.data.splits import stratified_subset
 
@@ -183,8 +183,7 @@ def load_arrays(cfg: DataConfig, rng: np.random.Generator, source: dict):
     check_fits_memory(path, headers, cfg, available_memory())
     # Hashed in chunks, before the arrays are read: reading the whole file to hash it would
     # hold it a second time, beyond what the memory check allowed for.
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    digest = file_sha256(path)
     arrays, names = _read(path)
     x = check_inputs(path, "array x", arrays["x"])
     y = check_labels(path, "y", arrays["y"], len(x), "x")

@@ -96,7 +96,8 @@ def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspec
                           dynamics.corrupted)
     optim = run.config.get("optim") or {}
     edits = [{"step": e["step"], "epoch": e["epoch"], "changes": e["changes"]} for e in run.events
-             if e.get("event") == "SettingsApplied" and isinstance(e.get("changes"), dict)]
+             if e.get("event") == "SettingsApplied" and isinstance(e.get("changes"), dict) and e["changes"]]
+    # (a clamp back to the run's own value is told with no changes: nothing to make again)
     steps = run.summary.get("steps_per_epoch") or -(-dynamics.size // max(int(optim.get("batch_size") or 1), 1))
     return Suspects(path, dynamics, ranking, val_losses, scores.turn_epoch(val_losses), run.status,
                     optim.get("epochs"), edits, steps)
