@@ -55,7 +55,7 @@ def test_the_clean_dialog_warns_of_a_run_that_has_not_learned_and_of_a_weaker_sc
         if isinstance(dialog, QDialog) and dialog.windowTitle() == "Train without the suspects":
             poll.stop()
             warning = dialog.findChild(QLabel, "clean_warning")
-            seen["shown"], seen["text"] = warning.isVisible(), warning.text()
+            seen["shown"], seen["text"] = warning is not None and warning.isVisible(), warning.text() if warning else ""
             dialog.reject()
 
     qtbot.waitUntil(view.train_button.isEnabled, timeout=RUN_TIMEOUT)
