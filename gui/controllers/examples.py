@@ -310,7 +310,7 @@ class Examples(QObject):
         d = s.dynamics
         self.dialog = CleanDialog(self.parent_window, d.size, count,
                                   int(d.corrupted.sum()) if d.corrupted_on_purpose else None, s.ranking.score_name,
-                                  folder.name, s.ranking.upto, s.edits, s.scored_epochs)
+                                  folder.name, s.ranking.upto, s.edits, s.scored_epochs, auroc=s.ranking.auroc)
         if self.dialog.exec() != QDialog.DialogCode.Accepted:
             self._cleaning = None
             return
