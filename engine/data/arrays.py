@@ -212,7 +212,20 @@ def class_names(where, names: list[str] | None, labelled: list) -> list[str]:
                             + (f" ({num_classes} class names given)" if names is not None else ""))
     if num_classes < 2:
         raise DataError(f"{where}: the labels hold one class only; a classifier needs at least two")
+    if names is None:  # classes 0 … the largest label: one without an example is a stray label's doing
+        seen = np.unique(np.concatenate([labels for _, labels in labelled if labels is not None]))
+        empty = sorted(set(range(num_classes)) - set(seen.tolist()))
+        if empty:
+            count = sum(int((labels == largest).sum()) for _, labels in labelled if labels is not None)
+            raise DataError(f"{where}: no example has label {_span(empty)}, yet {count:,} example(s) have label "
+                            f"{largest}: without an array classes the classes are 0 … the largest label. Correct "
+                            "the stray labels, or add an array classes naming every class (empty ones too)")
     return names if names is not None else [str(i) for i in range(num_classes)]
+
+
+def _span(numbers: list[int]) -> str:
+    return str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]} … {numbers[-1]}" if \
+        numbers[-1] - numbers[0] == len(numbers) - 1 else ", ".join(map(str, numbers))
 
 
 def lock_test_split(x: np.ndarray, y: np.ndarray, cfg: DataConfig, rng: np.random.Generator, where, origin: str):

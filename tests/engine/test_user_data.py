@@ -107,11 +107,16 @@ def _huge(tmp_path):
 X, Y = vectors()
 NAN = X.copy()
 NAN[7, 2] = np.nan
+STRAY = Y.copy()
+STRAY[5] = int(Y.max()) + 6  # one mistyped label, no class names: classes between it and the rest are empty
 BAD = {
     "lengths": (lambda t: _npz(t, x=X, y=Y[:-3]), "arrays x and y differ in length: 240 examples but 237 labels"),
     "label_range": (lambda t: _npz(t, x=X, y=Y, classes=np.array(["a", "b", "c"])),
                     "array y holds label 3, outside 0 … 2"),
     "negative": (lambda t: _npz(t, x=X, y=Y - 1), "array y holds label -1, outside 0 …"),
+    "stray_label": (lambda t: _npz(t, x=X, y=STRAY),
+                    f"no example has label {int(Y.max()) + 1} … {int(Y.max()) + 5}, yet 1 example(s) have label "
+                    f"{int(Y.max()) + 6}"),
     "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example(s) (the first: example 7)"),
     "unknown": (lambda t: _npz(t, x=X, y=Y, labels=Y), "unknown array 'labels'"),
     "missing_y": (lambda t: _npz(t, x=X), "no array y"),
