@@ -72,7 +72,8 @@ def test_an_empty_learning_curve_has_sane_axes(qtbot, window, monkeypatch):
     from gui.window.run_state import IDLE
 
     _at_1280x720_with_larger_text(qtbot, window)
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 30}))
+    # A first run long enough to be still training when the figure is looked at (then stopped).
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 2000}))
     dialog = CurveDialog(window)
     dialog.values.setText("64, 128, 1024")
     dialog.seeds.setValue(1)

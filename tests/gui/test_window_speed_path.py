@@ -12,7 +12,8 @@ from tests.helpers import tiny_config
 def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, window):
     from gui.controllers.experiment_dialogs import CurveDialog
 
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 12}))
+    # Runs long enough for the status line (redrawn at most 4 times a second) to say the second.
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 80}))
     dialog = CurveDialog(window)
     dialog.values.setText("64, 128, 256")
     dialog.seeds.setValue(1)
@@ -22,11 +23,12 @@ def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, win
 
     def second_run_said():
         seen.append(window.status.info.text())
-        return "run 2 of 3" in seen[-1] and "all runs ETA" in seen[-1]
+        # (a run's own ETA shows once 2 % of it is done)
+        return "run 2 of 3" in seen[-1] and bool(re.search(r"(?<!all runs )ETA", seen[-1])) and "all runs ETA" in seen[-1]
 
     qtbot.waitUntil(second_run_said, timeout=RUN_TIMEOUT)
     text = seen[-1]
-    # Its own epoch count and ETA, then the whole plan's: "run 2 of 3 · epoch 4/12 · … ETA 0:01 · all runs ETA 0:05"
+    # Its own epoch count and ETA, then the whole plan's: "run 2 of 3 · epoch 4/80 · … ETA 0:01 · all runs ETA 0:05"
     assert text.startswith("run 2 of 3  ·  epoch ")
     assert re.search(r"(?<!all runs )ETA \d+:\d\d", text) and re.search(r"all runs ETA \d+:\d\d", text)
     assert any("run 1 of 3" in t for t in seen) or seen[0] == text
