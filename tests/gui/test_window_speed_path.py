@@ -9,13 +9,16 @@ from tests.gui.conftest import RUN_TIMEOUT
 from tests.helpers import tiny_config
 
 
-def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, window):
+def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, window, monkeypatch):
+    from gui import dialogs
     from gui.controllers.experiment_dialogs import CurveDialog
 
-    # Runs long enough for the status line (redrawn at most 4 times a second) to say the second.
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 80}))
+    # A short first run, then one far longer than the test watches (a tiny run's epochs take
+    # milliseconds, and the status line is redrawn at most 4 times a second: an 80-epoch run
+    # could end between two redraws on a fast or busy machine, its ETA never shown); stopped once seen.
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 300}))
     dialog = CurveDialog(window)
-    dialog.values.setText("64, 128, 256")
+    dialog.values.setText("32, 4096, 8192")
     dialog.seeds.setValue(1)
     dialog.accept()
     window.experiments.learning_curve(dialog)  # Experiments ▸ Learning curve…, its dialog answered
@@ -32,12 +35,14 @@ def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, win
     assert text.startswith("run 2 of 3  ·  epoch ")
     assert re.search(r"(?<!all runs )ETA \d+:\d\d", text) and re.search(r"all runs ETA \d+:\d\d", text)
     assert any("run 1 of 3" in t for t in seen) or seen[0] == text
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)  # "Stop the experiment?": yes
+    window.actions["stop"].trigger()
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
     assert "run " not in window.status.info.text()  # the plan has ended: its figures, not a run number
 
 
 def test_a_single_run_says_no_run_number(qtbot, window):
-    window.settings_panel.set_config(tiny_config({"optim.epochs": 30}))
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 5000}))  # longer than watched: stopped
     window.actions["start"].trigger()
     qtbot.waitUntil(lambda: "ETA" in window.status.info.text(), timeout=RUN_TIMEOUT)
     assert "run " not in window.status.info.text() and "all runs" not in window.status.info.text()
