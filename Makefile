@@ -61,8 +61,9 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev]"
+# The dev environment has the logger (packaging/logger, imported as overfit_lab) installed too.
+$(DEV_STAMP): pyproject.toml packaging/logger/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]" -e ./packaging/logger
 	touch $@ $(RUN_STAMP)
 
 clean-venv:
