@@ -23,6 +23,7 @@ class RunControl:
         self._cond = threading.Condition()
         self._paused = False
         self._stop = False
+        self.stopped_by = ""  # who asked to stop, where another process did (control.json's "by")
         self._pending: dict[str, Any] = {}
 
     # ---- requests (any thread) -----------------------------------------------------
@@ -36,9 +37,12 @@ class RunControl:
             self._paused = False
             self._cond.notify_all()
 
-    def request_stop(self) -> None:
-        """Stop at the next batch boundary, also while paused; the best weights are kept."""
+    def request_stop(self, by: str = "") -> None:
+        """Stop at the next batch boundary, also while paused; the best weights are kept.
+        by: who asked, where it was not this process's user (the run's message names them)."""
         with self._cond:
+            if by and not self._stop:
+                self.stopped_by = by
             self._stop = True
             self._cond.notify_all()
 

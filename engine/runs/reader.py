@@ -36,7 +36,14 @@ STALE_AFTER_S = 600  # a folder of another host unchanged this long: its writer 
 
 
 def writer_alive(info: dict, folder: Path) -> bool:
-    """Whether the process that marked `folder` running may still be writing it."""
+    """Whether the process that marked `folder` running may still be writing it: by its
+    heartbeat.json where it beats one (engine.runs.remote), else by its pid on this host and
+    by its files' age on another."""
+    from engine.runs.remote import heartbeat_state
+
+    state = heartbeat_state(folder)
+    if state is not None:
+        return state == "alive"
     pid, host = info.get("pid"), info.get("host")
     if pid is None:
         return False  # written before writers said who they were
