@@ -137,10 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli.example_commands import add_commands as add_example_commands
     from engine.cli.experiment_commands import add_commands
     from engine.cli.search_commands import add_commands as add_search_commands
+    from engine.cli.tensorboard_commands import add_commands as add_tensorboard_commands
 
     add_commands(sub)
     add_example_commands(sub)
     add_search_commands(sub)
+    add_tensorboard_commands(sub)
     return parser
 
 

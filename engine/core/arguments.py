@@ -26,6 +26,7 @@ COMMANDS = {
     "clean": "train a run's twin without its most suspect examples (or with them relabelled)",
     "search": "a hyperparameter search (Optuna): trials are normal runs",
     "search-worker": "take trials of an existing study (any machine)",
+    "import-tensorboard": "TensorBoard event files as run folders (train/val pairs matched by their tags)",
 }
 
 
