@@ -25,6 +25,7 @@ from gui.controllers.exports import Exports
 from gui.controllers.runs_dock import RunsDock
 from gui.controllers.search import Searches
 from gui.controllers.settings_files import SettingsFiles
+from gui.controllers.tensorboard import TensorBoardFolders
 from gui.garbage import collect_on_the_gui_thread, freeze_startup_objects
 from gui.panels.evaluation import EvaluationPanel
 from gui.panels.examples_view import ExamplesView
@@ -193,10 +194,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
+        self.tensorboard = TensorBoardFolders(self, runs_dir=self.runs_dir, runs_dock=self.runs_dock, say=self.status.say)
         keys = QKeySequence.StandardKey
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),
-                       ("Save settings as…", self.settings_files.save_as, keys.SaveAs), None,
+                       ("Save settings as…", self.settings_files.save_as, keys.SaveAs),
+                       ("Open TensorBoard folder…", self.tensorboard.open, None), None,
                        ("Evaluate a run folder on validation…", partial(self.evaluate_folder, "val"), None),
                        ("Evaluate a run folder on the test set…", partial(self.evaluate_folder, "test"), None),
                        None,
