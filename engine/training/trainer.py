@@ -144,7 +144,8 @@ class Trainer:
                 self.emit(self._training_examples())
             reason, message = self._loop()
         except StopRequested as exc:
-            reason, message = ev.USER_STOPPED, f"stopped by request at step {self.step}{exc}"
+            asked = f" (asked by {self.control.stopped_by})" if self.control.stopped_by else ""
+            reason, message = ev.USER_STOPPED, f"stopped by request at step {self.step}{exc}{asked}"
         except Diverged as exc:
             reason, message = ev.DIVERGED, str(exc)
         except torch.OutOfMemoryError as exc:
