@@ -1,0 +1,43 @@
+"""ol.Indexed: a dataset whose items carry their index, so each batch says which examples it
+holds (per-example dynamics need it)."""
+
+from __future__ import annotations
+
+import weakref
+
+_made: list = []  # weak references to the Indexed datasets made, in order
+
+
+class Indexed:
+    """`Indexed(dataset)[i]` is `(*dataset[i], i)`: `for x, y, idx in loader`."""
+
+    def __init__(self, dataset):
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"ol.Indexed(dataset): a map-style dataset (with __getitem__ and __len__), "
+                            f"not {type(dataset).__name__}")
+        self.dataset = dataset
+        _made.append(weakref.ref(self))
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        item = self.dataset[i]
+        return (*item, i) if isinstance(item, tuple | list) else (item, i)
+
+    def __getattr__(self, name):  # (the dataset's own attributes: classes, targets, …)
+        if name == "dataset":
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
+
+def training_size(high: int) -> int:
+    """How many examples the run's dynamics hold: the size of the Indexed dataset the first
+    batch's indices fit (the first made that fits, the training set being wrapped first in
+    most scripts; one wrapped dataset is the usual case); without one, the index seen so far
+    plus one."""
+    sizes = [len(d) for d in (r() for r in _made) if d is not None]
+    fitting = [n for n in sizes if n > high]
+    if fitting:
+        return fitting[0]
+    return max(sizes) if sizes else high + 1

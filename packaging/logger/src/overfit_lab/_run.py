@@ -1,0 +1,474 @@
+"""A run of the user's own loop, written as a run folder the app reads (engine.runs.writer's
+format): config.json, metrics.jsonl, summary.json, dynamics/, heartbeat.json.
+
+Nothing is read back from the device per batch: the loss, the correct count and each
+example's margin, probability and prediction are kept in device tensors and moved to the
+host once an epoch."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from overfit_lab import _files as files
+from overfit_lab._config import app_config
+
+COMPLETED, USER_STOPPED, FAILED = "completed", "user_stopped", "failed"
+REASONS = (COMPLETED, "early_stopped", USER_STOPPED, "diverged", FAILED)
+STATUS_WORDS = {"stopped": USER_STOPPED, "user": USER_STOPPED}
+
+
+class RunFinishedError(RuntimeError):
+    """A call on a run that has finished."""
+
+
+def default_runs_dir() -> Path:
+    """The app's runs folder (engine.runs.reader.default_runs_dir)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("overfit-lab", appauthor=False)) / "runs"
+
+
+def _versions() -> dict:
+    from overfit_lab import __version__
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "overfit_lab": __version__}
+
+
+class Run:
+    """What `ol.init` returns: call `batch()` after each optimizer step, `epoch()` after each
+    epoch, `finish()` at the end (or use it as a context manager)."""
+
+    def __init__(self, name: str, config: dict | None = None, runs_dir: str | Path | None = None,
+                 classes: list[str] | int | None = None):
+        if not isinstance(name, str):
+            raise TypeError(f"ol.init(name=...): a string naming the run, not {type(name).__name__}")
+        if config is not None and not isinstance(config, dict):
+            config = vars(config) if hasattr(config, "__dict__") else config
+            if not isinstance(config, dict):
+                raise TypeError(f"ol.init(config=...): a dict (vars(args), say), not {type(config).__name__}")
+        self.name = name
+        self.user_config = files.plain(config or {})
+        classes = classes if classes is not None else self.user_config.get("classes")
+        self.class_names = self._class_names(classes)
+        root = Path(runs_dir).expanduser() if runs_dir is not None else default_runs_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        # the uuid keeps two scripts started in the same second (same name) in folders of their own
+        self.path = root / f"{stamp}-{files.slug(name)}-{uuid.uuid4().hex[:8]}"
+        self.path.mkdir(exist_ok=False)
+        self.config = app_config(name, self.user_config)
+        files.atomic_write_json(self.path / "config.json", self.config)
+        self._metrics = open(self.path / "metrics.jsonl", "a", encoding="utf-8")
+        self._t0 = time.time()
+        self.summary = {
+            "status": "running", "run_id": uuid.uuid4().hex, "name": name,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "device": "", "parameter_count": 0,
+            "layer_names": [], "steps_per_epoch": 0, "warnings": [], "versions": _versions(),
+            **files.writer_identity(), "source": "script",
+            "script": {"argv": list(sys.argv), "cwd": os.getcwd(), "config": self.user_config}}
+        files.atomic_write_json(self.path / "summary.json", self.summary)
+        self.heartbeat = files.Heartbeat()
+        self.heartbeat.start(self.path)
+        self._control = files.ControlWatch(self.path)
+        self.norms = None  # overfit_lab._watch.Norms, given by ol.watch
+        self.finished = False
+        self._stop_by = ""  # who asked to stop (the control file's "by")
+        self._started = False  # the RunStarted line, written at the first batch
+        self.epochs: list[dict] = []
+        self.step = 0
+        self._reset_epoch()
+        # per-example dynamics (device tensors, made at the first batch with an index)
+        self.examples: int | None = None
+        self.recording = True
+        self._dyn = None
+        self._bad_index = None  # a device counter of out-of-range indices given on the device
+        self._examples_written = False
+        self._last_dynamics = 0
+
+    # ---- the user's calls -----------------------------------------------------------------
+    def batch(self, loss, logits=None, targets=None, index=None) -> None:
+        """One training batch: its loss (a tensor; no .item() needed), and for accuracy and
+        per-example dynamics its logits [batch, classes], targets [batch] and each example's
+        index in the dataset (ol.Indexed adds it)."""
+        self._check_open("batch")
+        self._look_at_control()
+        if not torch.is_tensor(loss):
+            loss = torch.as_tensor(float(loss))
+        if loss.numel() != 1:
+            raise ValueError(f"run.batch(loss=...): one value (the batch's mean loss), not a tensor of shape {tuple(loss.shape)}")
+        size = None
+        if logits is not None:
+            size = self._check_logits(logits, targets, index)
+        elif index is not None:
+            raise ValueError("run.batch(index=...): per-example dynamics need logits= and targets= too")
+        elif targets is not None:
+            raise ValueError("run.batch(targets=...): accuracy needs logits= too")
+        if not self._started:
+            self._start(loss.device, size)
+        with torch.no_grad():
+            self._loss_sum = loss.detach().float().reshape(()) + (self._loss_sum if self._loss_sum is not None else 0.0)
+            if logits is not None and targets is not None:
+                self._add_logits(logits.detach(), targets.detach(), index)
+        self._batches += 1
+        self.step += 1
+
+    def epoch(self, val_loss=None, val_accuracy=None, **more) -> dict:
+        """The epoch just trained ends: its line goes to metrics.jsonl (training figures from the
+        batches, the validation figures given) and its per-example dynamics to dynamics/.
+        `more`: other figures of the epoch (numbers), kept in its line."""
+        self._check_open("epoch")
+        self._look_at_control()
+        if not self._started:
+            self._start(torch.device("cpu"), None)
+        number = len(self.epochs) + 1
+        record = self._epoch_record(number, files.finite(val_loss), files.finite(val_accuracy), more)
+        self.epochs.append(record)
+        self._write({"type": "epoch", **record}, flush=True)
+        if self.summary["steps_per_epoch"] == 0:
+            self.summary["steps_per_epoch"] = self._batches
+            files.atomic_write_json(self.path / "summary.json", self.summary)
+        self._reset_epoch()
+        return record
+
+    @property
+    def should_stop(self) -> bool:
+        """True once a Stop came (the window's, or `main.py stop RUN_DIR`): break out of the loop."""
+        if not self.finished:
+            self._look_at_control()
+        return bool(self._stop_by)
+
+    def finish(self, status: str | None = None, message: str = "", traceback: str | None = None) -> None:
+        """End the run: its status (completed; user_stopped after a Stop; failed) and final
+        figures go to the summary. Calling it again does nothing."""
+        if self.finished:
+            return
+        status = STATUS_WORDS.get(status, status)
+        if status is None:
+            status = USER_STOPPED if self._stop_by else COMPLETED
+        if status not in REASONS:
+            raise ValueError(f"run.finish(status={status!r}): one of {', '.join(REASONS)}")
+        if not message:
+            message = {USER_STOPPED: f"stopped by {self._stop_by or 'the script'}",
+                       COMPLETED: f"{len(self.epochs)} epochs"}.get(status, status)
+        self.finished = True
+        self.heartbeat.stop()
+        if self.norms is not None:
+            self.norms.remove()
+        best = self._best()
+        self._write({"type": "event", "event": "RunFinished", "reason": status, "message": message,
+                     "epochs_completed": len(self.epochs), "step": self.step,
+                     "best_epoch": best[0], "best_value": best[1], "traceback": traceback,
+                     "final_metrics": self._final_metrics(), "bad_input": False}, flush=True)
+        try:
+            os.fsync(self._metrics.fileno())
+            if self._examples_written:
+                files.sync_file(self.path / files.DYNAMICS / files.EXAMPLES_FILE)
+            if self._last_dynamics:
+                files.sync_file(self.path / files.DYNAMICS / f"epoch-{self._last_dynamics:04d}.safetensors")
+        except OSError:
+            pass  # (the files are whole; only a power cut could still lose them)
+        self._metrics.close()
+        self.summary.update(status=status, message=message, epochs_completed=len(self.epochs), steps=self.step,
+                            best_epoch=best[0], best_value=best[1], monitor="val_loss",
+                            final_metrics=self._final_metrics(), traceback=traceback,
+                            finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                            duration_s=round(time.time() - self._t0, 3))
+        files.atomic_write_json(self.path / "summary.json", self.summary)
+        from overfit_lab import _state
+
+        _state.forget(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is None:
+            self.finish()
+        elif issubclass(kind, KeyboardInterrupt):
+            self.finish(USER_STOPPED, "stopped by Ctrl+C in the script")
+        else:
+            import traceback as tbm
+
+            self.finish(FAILED, f"{kind.__name__}: {value}", "".join(tbm.format_exception(kind, value, tb)))
+
+    @staticmethod
+    def _class_names(classes) -> list[str] | None:
+        if classes is None:
+            return None
+        if isinstance(classes, int) and not isinstance(classes, bool):
+            if classes < 1:
+                raise ValueError(f"ol.init(classes={classes}): the number of classes is at least 1")
+            return [str(i) for i in range(classes)]
+        if isinstance(classes, (list, tuple)) and classes:
+            return [str(c) for c in classes]
+        raise ValueError(f"ol.init(classes=...): the class names (a list) or their number, not {classes!r}")
+
+    # ---- checks at the call -----------------------------------------------------------------
+    def _check_open(self, call: str) -> None:
+        if self.finished:
+            raise RunFinishedError(f"run.{call}() after run.finish(): the run {self.path.name} has ended "
+                                   f"({self.summary['status']}); start another with ol.init(...)")
+
+    def _check_logits(self, logits, targets, index) -> int:
+        if not torch.is_tensor(logits) or logits.dim() != 2:
+            shape = tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__
+            raise ValueError(f"run.batch(logits=...): a tensor [batch, classes], not {shape} "
+                             "(the model's output before softmax, one row per example)")
+        size, width = logits.shape
+        if self.class_names is not None and width != len(self.class_names):
+            raise ValueError(f"run.batch(logits=...): {width} columns, but the run's classes name "
+                             f"{len(self.class_names)} classes ({', '.join(self.class_names[:5])}…)")
+        if targets is None:
+            if index is not None:
+                raise ValueError("run.batch(targets=...): per-example dynamics need the batch's targets "
+                                 "(the labels trained on) with its logits and index")
+            return size
+        if not torch.is_tensor(targets) or targets.dim() != 1 or targets.shape[0] != size:
+            shape = tuple(targets.shape) if torch.is_tensor(targets) else type(targets).__name__
+            raise ValueError(f"run.batch(targets=...): one class index per example, shape ({size},) "
+                             f"as the logits' batch, not {shape}")
+        if targets.dtype.is_floating_point or targets.dtype == torch.bool:
+            raise ValueError(f"run.batch(targets=...): class indices (an integer tensor), not {targets.dtype}")
+        if targets.device.type == "cpu" and targets.numel():
+            low, high = int(targets.min()), int(targets.max())
+            if low < 0 or high >= width:
+                raise ValueError(f"run.batch(targets=...): class {low if low < 0 else high} is outside the "
+                                 f"logits' {width} classes (0 … {width - 1})")
+        if index is None:
+            if self._dyn is not None:
+                raise ValueError("run.batch(index=...): missing, though earlier batches gave it: per-example "
+                                 "dynamics need every batch's index (wrap the dataset: ol.Indexed(dataset))")
+            if self.examples is None and self.epochs == [] and self._batches == 0:
+                warnings.warn("run.batch(): no index= given, so no per-example dynamics (the Examples tab, "
+                              "`main.py suspects`) are recorded; wrap the training dataset as ol.Indexed(dataset) "
+                              "and pass each batch's index: for x, y, idx in loader: … run.batch(…, index=idx)",
+                              stacklevel=3)
+            return size
+        if not torch.is_tensor(index):
+            index = torch.as_tensor(index)
+        if index.dim() != 1 or index.shape[0] != size:
+            raise ValueError(f"run.batch(index=...): one dataset index per example, shape ({size},) as the "
+                             f"logits' batch, not {tuple(index.shape)}")
+        if index.dtype.is_floating_point or index.dtype == torch.bool:
+            raise ValueError(f"run.batch(index=...): integer dataset indices, not {index.dtype}")
+        if index.device.type == "cpu" and index.numel():
+            # cheap on the host; an index on the GPU is checked on the device (see _add_logits)
+            low, high = int(index.min()), int(index.max())
+            n = self._example_count(high)
+            if low < 0 or high >= n:
+                bad = low if low < 0 else high
+                raise IndexError(f"run.batch(index=...): index {bad} is outside the training dataset "
+                                 f"(0 … {n - 1}, {n:,} examples, from ol.Indexed)")
+        return size
+
+    def _example_count(self, high: int) -> int:
+        if self.examples is None:
+            from overfit_lab._indexed import training_size
+
+            self.examples = training_size(high)
+        return self.examples
+
+    # ---- device-side accumulation --------------------------------------------------------
+    def _add_logits(self, logits, targets, index) -> None:
+        targets = targets.to(logits.device, non_blocking=True).long()
+        self._width = logits.shape[1]
+        predicted = logits.argmax(dim=1)
+        self._correct = (predicted == targets).sum() + (self._correct if self._correct is not None else 0)
+        self._seen += logits.shape[0]
+        if index is None or not self.recording:
+            return
+        if not torch.is_tensor(index):
+            index = torch.as_tensor(index)
+        if index.device.type != "cpu" and self.examples is None:
+            raise ValueError("run.batch(index=...): the first batch's index is on the GPU, so the dataset's "
+                             "size cannot be learned without waiting for it: wrap the dataset as ol.Indexed(dataset) "
+                             "before the loop (its size is then known), or leave the index on the CPU")
+        if self._dyn is None:
+            n = self.examples
+            dev = logits.device
+            self._dyn = torch.full((4, n), float("nan"), device=dev)  # margin, probability, predicted, given
+            self._dyn[2:] = 0
+            self._bad_index = torch.zeros((), dtype=torch.long, device=dev)
+        index = index.to(logits.device, non_blocking=True).long()
+        if index.device.type != "cpu":
+            # A GPU index is not read back per batch: out-of-range ones are counted on the device
+            # (and left out), and the count is read with the epoch's figures, which then says so.
+            bad = (index < 0) | (index >= self.examples)
+            self._bad_index += bad.sum()
+            index = torch.where(bad, torch.zeros_like(index), index)
+            keep = ~bad
+        else:
+            keep = None
+        x = logits.float()
+        given = x.gather(1, targets[:, None])[:, 0]
+        others = x.scatter(1, targets[:, None], float("-inf"))
+        margin = given - others.max(dim=1).values
+        probability = torch.softmax(x, dim=1).gather(1, targets[:, None])[:, 0]
+        rows = torch.stack([margin, probability, predicted.float(), targets.float()])
+        if keep is not None:
+            rows = torch.where(keep[None, :], rows, self._dyn[:, index])
+        self._dyn[:, index] = rows
+
+    def _reset_epoch(self) -> None:
+        self._loss_sum = None
+        self._correct = None
+        self._seen = 0
+        self._batches = 0
+        self._epoch_t0 = time.perf_counter()
+
+    # ---- the epoch's one read back ----------------------------------------------------------
+    def _epoch_record(self, number: int, val_loss: float, val_accuracy: float, more: dict) -> dict:
+        device = self._device
+        parts = [torch.stack([self._loss_sum if self._loss_sum is not None else torch.tensor(math.nan, device=device),
+                              (self._correct if self._correct is not None else torch.tensor(0, device=device)).float()])
+                 .to(device)]
+        norms = self.norms.epoch_values(device) if self.norms is not None else None
+        if norms is not None:
+            parts.append(norms)
+        if self._bad_index is not None:
+            parts.append(self._bad_index.float().reshape(1))
+        host = torch.cat(parts).cpu().double().tolist()  # the epoch's one wait for the device
+        dyn = self._dyn.cpu().numpy() if self._dyn is not None else None
+        train_loss = host[0] / self._batches if self._batches else math.nan
+        train_accuracy = host[1] / self._seen if self._seen else math.nan
+        if self._bad_index is not None and host[-1] > 0:
+            self._bad_index.zero_()
+            warnings.warn(f"run.batch(index=...): {int(host[-1])} indices of epoch {number} were outside the "
+                          f"training dataset (0 … {self.examples - 1}) and left out of its per-example dynamics",
+                          stacklevel=3)
+        layers = self.norms.names if self.norms is not None else []
+        weight_norms = dict(zip(layers, host[2:2 + len(layers)], strict=True))
+        grad_norms = dict(zip(layers, host[2 + len(layers):2 + 2 * len(layers)], strict=True))
+        seconds = time.perf_counter() - self._epoch_t0
+        best = min((e["val_loss"] for e in self.epochs if not math.isnan(e["val_loss"])), default=math.inf)
+        record = {"epoch": number, "step": self.step, "train_loss": train_loss, "train_accuracy": train_accuracy,
+                  "val_loss": val_loss, "val_accuracy": val_accuracy,
+                  "accuracy_gap": train_accuracy - val_accuracy, "loss_gap": val_loss - train_loss,
+                  "weight_norms": weight_norms, "grad_norms": grad_norms,
+                  "lr": self.norms.lr() if self.norms is not None else files.finite(self.user_config.get("lr")),
+                  "penalty": 0.0, "epoch_time": seconds,
+                  "samples_per_sec": self._seen / seconds if seconds > 0 and self._seen else math.nan,
+                  "train_accuracy_clean": None, "train_accuracy_corrupted": None,
+                  "is_best": not math.isnan(val_loss) and val_loss < best, "val_ece": None}
+        for key, value in more.items():
+            if key in ("epoch", "step"):
+                raise ValueError(f"run.epoch({key}=...): the run counts {key}s itself")
+            record[key] = files.finite(value) if torch.is_tensor(value) or isinstance(value, (int, float)) else files.plain(value)
+        if dyn is not None:
+            self._write_dynamics(number, dyn)
+        return record
+
+    def _write_dynamics(self, number: int, dyn: np.ndarray) -> None:
+        """A failed write (a full disk) stops recording with a warning in the summary and at
+        the call; training goes on. Later epochs are not written (a reader reads up to the
+        first epoch missing)."""
+        if not self.recording:
+            return
+        what = "its training examples"
+        try:
+            if not self._examples_written:
+                width = self._width or int(np.nanmax(dyn[3])) + 1
+                names = self.class_names or [str(i) for i in range(width)]
+                files.write_examples(self.path, dyn[3].astype(np.int64), names)
+                self._examples_written = True
+            what = f"epoch {number}"
+            files.write_epoch(self.path, number, dyn[1], dyn[0], dyn[2])
+            self._last_dynamics = number
+        except OSError as exc:
+            self.recording = False
+            self._dyn = None
+            warning = (f"per-example dynamics stopped: writing {what} to {self.path / files.DYNAMICS} failed "
+                       f"({exc.strerror or exc}); training went on without recording them")
+            self.summary["warnings"] = [*self.summary.get("warnings", []), warning]
+            try:
+                files.atomic_write_json(self.path / "summary.json", self.summary)
+            except OSError:
+                pass  # (a full disk: the summary is written again at the end)
+            warnings.warn(warning, RuntimeWarning, stacklevel=4)
+
+    # ---- the run's lines -----------------------------------------------------------------
+    def _start(self, device: torch.device, size: int | None) -> None:
+        """The RunStarted line, at the first batch: by then ol.watch has named the layers."""
+        self._started = True
+        self._device = device
+        self._width = None
+        norms = self.norms
+        self.summary.update(device=str(device), parameter_count=norms.parameter_count if norms else 0,
+                            layer_names=norms.names if norms else [])
+        files.atomic_write_json(self.path / "summary.json", self.summary)
+        names = self.class_names or []
+        self._write({"type": "event", "event": "RunStarted", "run_id": self.summary["run_id"],
+                     "config": self.config, "layer_names": self.summary["layer_names"],
+                     "parameter_count": self.summary["parameter_count"], "steps_per_epoch": 0,
+                     "device": str(device), "dataset": "script", "class_names": names,
+                     "train_size": self.examples or 0, "val_size": 0,
+                     "epochs": self.config["optim"].get("epochs", 0), "warnings": [],
+                     "model_source": {}, "data_source": {}}, flush=True)
+
+    def _write(self, record: dict, flush: bool = False) -> None:
+        self._metrics.write(json.dumps(record, default=files.jsonable) + "\n")
+        if flush:
+            self._metrics.flush()
+
+    def _look_at_control(self) -> None:
+        command = self._control.poll()
+        if command is None:
+            return
+        if command["command"] == "stop":
+            self._stop_by = command.get("by") or "a stop request"
+        elif command["command"] == "pause":
+            self._pause(command)
+
+    def _pause(self, command: dict) -> None:
+        """Block until "resume" or "stop" (the heartbeat beats on its own thread)."""
+        epoch = len(self.epochs) + 1
+        self._write({"type": "event", "event": "Paused", "step": self.step, "epoch": epoch,
+                     "time": time.perf_counter()}, flush=True)
+        paused_at = time.perf_counter()
+        while True:
+            time.sleep(0.2)
+            command = self._control.poll()
+            if command is None:
+                continue
+            if command["command"] == "stop":
+                self._stop_by = command.get("by") or "a stop request"
+                break
+            if command["command"] == "resume":
+                break
+        self._epoch_t0 += time.perf_counter() - paused_at  # a pause is not training time
+        self._write({"type": "event", "event": "Resumed", "step": self.step, "epoch": epoch}, flush=True)
+
+    def _best(self) -> tuple[int | None, float | None]:
+        known = [(e["val_loss"], e["epoch"]) for e in self.epochs if not math.isnan(e["val_loss"])]
+        if not known:
+            return None, None
+        value, epoch = min(known)
+        return epoch, value
+
+    def _final_metrics(self) -> dict:
+        if not self.epochs:
+            return {}
+        last = self.epochs[-1]
+        accuracies = [e["val_accuracy"] for e in self.epochs if not math.isnan(e["val_accuracy"])]
+        trains = [e["train_accuracy"] for e in self.epochs if not math.isnan(e["train_accuracy"])]
+        return {"weights_epoch": last["epoch"], "epoch": last["epoch"], "train_loss": last["train_loss"],
+                "train_accuracy": last["train_accuracy"], "val_loss": last["val_loss"],
+                "val_accuracy": last["val_accuracy"], "gap": last["accuracy_gap"],
+                "end_epoch": last["epoch"], "end_train_accuracy": last["train_accuracy"],
+                "end_val_accuracy": last["val_accuracy"], "end_val_loss": last["val_loss"],
+                "end_gap": last["accuracy_gap"], "last_epoch": last["epoch"],
+                "last_train_accuracy": last["train_accuracy"], "last_val_accuracy": last["val_accuracy"],
+                "last_val_loss": last["val_loss"],
+                "max_val_accuracy": max(accuracies) if accuracies else None,
+                "max_train_accuracy": max(trains) if trains else None}
