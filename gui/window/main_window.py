@@ -22,6 +22,7 @@ from gui.controllers.evaluations import Evaluations
 from gui.controllers.examples import Examples
 from gui.controllers.experiments import Experiments
 from gui.controllers.exports import Exports
+from gui.controllers.followed_run import FollowedRun
 from gui.controllers.runs_dock import RunsDock
 from gui.controllers.search import Searches
 from gui.controllers.settings_files import SettingsFiles
@@ -120,6 +121,10 @@ class MainWindow(QMainWindow):
                                  engine=self.engine, current_run_dir=lambda: self.exports.run_dir,
                                  runs_dir=self.runs_dir, say=self.status.say)
         self.session.job_retired.connect(self.examples.on_retired)
+        self.followed = self.session.followed = FollowedRun(  # a run another process writes, followed live
+            self, run_state=self.run_state, session=self.session, settings_panel=self.settings_panel, plots=self.plots,
+            status=self.status, examples=self.examples, tabs=self.tabs, say=self.status.say, runs_dir=self.runs_dir)
+        self.followed.watch(self.runs_dock.browser)
         self.evaluations.shown.connect(self.exports.set_report)
         self.evaluations.shown.connect(self.test_shown)
         self.evaluations.failed.connect(self._on_evaluations_failed)
@@ -199,7 +204,8 @@ class MainWindow(QMainWindow):
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),
                        ("Save settings as…", self.settings_files.save_as, keys.SaveAs),
-                       ("Open TensorBoard folder…", self.tensorboard.open, None), None,
+                       ("Open TensorBoard folder…", self.tensorboard.open, None),
+                       ("Open run…", self.followed.open, None), None,
                        ("Evaluate a run folder on validation…", partial(self.evaluate_folder, "val"), None),
                        ("Evaluate a run folder on the test set…", partial(self.evaluate_folder, "test"), None),
                        None,

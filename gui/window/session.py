@@ -68,6 +68,7 @@ class RunSession(QObject):
         self._live = set(live_keys())
         self._edited: dict = {}
         self.before_start = lambda: None  # the window saves its settings here
+        self.followed = None  # a run another process writes, followed (gui.controllers.followed_run)
 
     @property
     def state(self) -> str:
@@ -110,6 +111,8 @@ class RunSession(QObject):
         return True
 
     def pause_or_resume(self) -> None:
+        if self.followed is not None and self.followed.live:  # asked of its writer, through its folder
+            return self.followed.pause_or_resume()
         if self.handle is None:
             return
         if self.state == RUNNING:
@@ -121,6 +124,8 @@ class RunSession(QObject):
             self.run_state.set(RUNNING)
 
     def stop(self) -> None:
+        if self.followed is not None and self.followed.live:
+            return self.followed.stop()
         if self.handle is None or self.state not in (RUNNING, PAUSED):
             return
         job = self.handle

@@ -1,0 +1,118 @@
+"""A run folder's lines back as the engine's events: what the Training tab's plots and the
+status line are fed when the window follows a run another process writes (a script using the
+logger, a headless `main.py train`). Plain Python, no Qt: the folder's writer may be older or
+newer than this version, or not the engine at all, so a missing field gets a neutral value
+(a float: NaN, drawn as a gap) instead of refusing the line."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from engine.core import events as ev
+from engine.core.config import Config
+
+# Lines of metrics.jsonl by their "type" (epoch and step rows) or their "event" name.
+BY_TYPE = {"epoch": ev.EpochMetrics, "step": ev.StepMetrics}
+BY_NAME = {cls.__name__: cls for cls in (ev.RunStarted, ev.EpochMetrics, ev.Paused, ev.Resumed,
+                                         ev.SettingsApplied, ev.EarlyStopped, ev.RunFinished)}
+# How the summary of a writer that does not use the engine's words may say it was stopped.
+STOPPED_WORDS = ("stopped", "stopped_by_user", "user_stopped", "stop")
+
+SOURCE_REASONS = {
+    "script": "trained by a script: its settings are the script's",
+    "tensorboard": "imported from TensorBoard: its settings are the script's that wrote it",
+}
+OTHER_PROCESS = "trained by another process: its settings are that process's"
+
+
+def locked_reason(summary: dict) -> str:
+    """Why a followed run's live remedy controls are off, by who writes its folder."""
+    return SOURCE_REASONS.get(summary.get("source") or "", OTHER_PROCESS)
+
+
+def _blank(f: dataclasses.Field):
+    kind = str(f.type)
+    if kind.startswith("float"):
+        return math.nan
+    if kind.startswith("int"):
+        return 0
+    if kind.startswith("dict"):
+        return {}
+    if kind.startswith("list"):
+        return []
+    if kind.startswith("str"):
+        return ""
+    return None
+
+
+def build(cls, row: dict):
+    """An event of `cls` from a row; missing fields blank, a float field's null a NaN."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        value = row.get(f.name, dataclasses.MISSING)
+        if value is dataclasses.MISSING:
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+                continue
+            value = _blank(f)
+        elif value is None and str(f.type) == "float":
+            value = math.nan
+        values[f.name] = value
+    try:
+        return cls(**values)
+    except (TypeError, ValueError):
+        return None
+
+
+def event_of(row: dict):
+    """The event a metrics line records, or None for one the window does not follow."""
+    cls = BY_NAME.get(row.get("event") or "") or BY_TYPE.get(row.get("type") or "")
+    if cls is None:
+        return None
+    event = build(cls, row)
+    if isinstance(event, ev.RunFinished) and event.reason not in ev.REASONS:
+        event = dataclasses.replace(event, reason=reason_of(event.reason))
+    return event
+
+
+def reason_of(status: str) -> str:
+    """A summary's status in the engine's words (a RunFinished reason)."""
+    if status in ev.REASONS:
+        return status
+    return ev.USER_STOPPED if status in STOPPED_WORDS else ev.FAILED
+
+
+def whole_config(config: dict) -> dict:
+    """The folder's config over the defaults, every section there: the plots read a few keys
+    (the loss, the label noise) that a script's config may not have."""
+    merged = Config().to_dict()
+    for section, values in (config or {}).items():
+        if isinstance(values, dict) and isinstance(merged.get(section), dict):
+            merged[section] = {**merged[section], **values}
+        else:
+            merged[section] = values
+    return merged
+
+
+def started_of(path: Path, events: list[dict], config: dict, summary: dict) -> ev.RunStarted:
+    """The run's RunStarted: its own line where the writer wrote one, else made from its config
+    and summary (the layers the summary names, the epochs its config plans)."""
+    whole = whole_config(config)
+    row = next((e for e in events if e.get("event") == "RunStarted"), None)
+    if row is not None:
+        started = build(ev.RunStarted, row)
+        if started is not None:
+            return dataclasses.replace(started, config=whole)
+    data, optim = whole.get("data") or {}, whole.get("optim") or {}
+    return ev.RunStarted(
+        run_id=str(summary.get("run_id") or path.name), config=whole,
+        layer_names=list(summary.get("layer_names") or []),
+        parameter_count=int(summary.get("parameter_count") or 0),
+        steps_per_epoch=int(summary.get("steps_per_epoch") or 1), device=str(summary.get("device") or "?"),
+        dataset=str(data.get("dataset") or ""), class_names=list(summary.get("class_names") or []),
+        train_size=0, val_size=0, epochs=int(summary.get("epochs") or optim.get("epochs") or 1))
+
+
+def label_of(path: Path, config: dict, summary: dict) -> str:
+    return summary.get("name") or (config.get("run") or {}).get("name") or path.name

@@ -1,0 +1,334 @@
+"""A run another process writes, followed live in the window: a script using the logger, a
+headless `main.py train`, a folder on a shared disk.
+
+Picked up when it starts (a script's run appearing in a watched runs folder while the window
+is idle) or opened by hand (double-click in the Runs dock, File ▸ Open run…). Its metrics are
+read incrementally (only the new bytes; a half-written last line waits for its newline) when
+the file changes and every POLL_MS, turned back into the engine's events and fed to the same
+plots and status line as the window's own runs; its dynamics go to the Examples tab.
+
+The toolbar's Pause and Stop reach the writer through the folder's control file
+(engine.runs.remote); the window shows paused / stopped as the writer acknowledges (its
+Paused / Resumed / RunFinished lines), and "stopped — writer gone" when its heartbeat stops.
+Live remedy controls are off meanwhile: the run's settings are its writer's."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
+
+from engine.core import events as ev
+from engine.core.config import live_keys
+from engine.runs.checked import UnreadableRun, read_config, read_summary
+from engine.runs.index import MetricsTail
+from engine.runs.reader import RUNNING, writer_alive
+from gui.controllers.followed_records import (
+    event_of,
+    label_of,
+    locked_reason,
+    reason_of,
+    started_of,
+)
+
+# The run state's words (gui.window.run_state, a layer above: it hands the state in).
+IDLE, LIVE, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
+
+POLL_MS = 250  # where no file watcher reaches (a network folder): a stat this often
+LIVENESS_S = 1.0  # how often the summary and the writer's heartbeat are looked at
+WRITER_GONE = "stopped — writer gone"
+GONE_TEXT = ("its writer stopped without finishing the run (killed, or its machine went away): "
+             "what it wrote is kept")
+
+
+class FollowedRun(QObject):
+    """Handed what it touches: the run state, the session (its previous job is retired), the
+    settings panel (its live controls locked), the plots and status (fed the folder's events),
+    the Examples controller and the tabs, `say` for the status line and the runs folder."""
+
+    opened = Signal(object)  # Path: a run folder now shown in the Training tab
+    epoch_shown = Signal(object)  # EpochMetrics read from the folder, once the plots have it
+    ended = Signal(object)  # RunFinished of the followed run (read, or concluded: writer gone)
+
+    def __init__(self, parent, *, run_state, session, settings_panel, plots, status, examples, tabs, say,
+                 runs_dir):
+        super().__init__(parent)
+        self.parent_window = parent
+        self.run_state, self.session, self.panel = run_state, session, settings_panel
+        self.plots, self.status, self.examples, self.tabs = plots, status, examples, tabs
+        self.say, self.runs_dir = say, Path(runs_dir)
+        self.path: Path | None = None
+        self.live = False  # following a run whose writer is alive: Pause and Stop act on it
+        self.reason = ""  # why the live controls are off
+        self.tail: MetricsTail | None = None
+        self.started: ev.RunStarted | None = None
+        self.result: ev.RunFinished | None = None
+        self.epochs: list[dict] = []  # the epoch rows shown so far
+        self._events_seen = 0
+        self._checked = 0.0
+        self._examples_shown = False
+        self._since = time.time()  # a script's run that starts after this is picked up
+        self._seen: set[Path] = set()
+        self.router = Router()  # the plots and status line only: the window's job is not this run
+        plots.subscribe(self.router)
+        status.subscribe(self.router)
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._on_watcher_file_changed)
+        self.timer = QTimer(self, interval=POLL_MS)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        settings_panel.setting_changed.connect(self._on_panel_setting_changed)
+
+    # ---- requests ------------------------------------------------------------------------
+    def open(self, path=None) -> bool:
+        """Show a run folder in the Training tab (and its examples): followed while its
+        writer is alive, else as it ended."""
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path = QFileDialog.getExistingDirectory(self.parent_window, "Open a run folder", str(self.runs_dir))
+            if not path:
+                return False
+        path = Path(path)
+        if self.run_state.state != IDLE and not self.live:
+            self.say(f"not opened: a run of the window is live — stop it first (Esc) to open {path.name}")
+            return False
+        if not (path / "config.json").is_file():
+            self.say(f"cannot open {path}: not a run folder (no config.json)")
+            return False
+        try:
+            config, summary = read_config(path), read_summary(path)
+        except UnreadableRun as exc:
+            self.say(f"cannot open {path.name}: {exc}")
+            return False
+        self._let_go()
+        self.session.retire()  # the window's previous job (and the Examples tab's run) gives way
+        self.path, self.tail, self.result, self.started = path, MetricsTail(path), None, None
+        self._events_seen, self._examples_shown, self._checked = 0, False, 0.0
+        self.reason = locked_reason(summary)
+        self.tail.read()
+        self.started = started_of(path, self.tail.events, config, summary)
+        label = label_of(path, config, summary)
+        self.plots.prepare_run(label, self.started.epochs, self.started.dataset)
+        self.status.clear()
+        self.router.dispatch(self.started)
+        self.opened.emit(path)
+        status = summary.get("status", RUNNING)
+        if status == RUNNING and writer_alive(summary, path):
+            self.live = True
+            self.run_state.change(state=LIVE, can_test=False, can_validate=False, test_pending=False,
+                                  after_search=False)
+            self._lock_remedies()
+            self.timer.start()
+            self.say(f"following {label} ({self.reason}); Pause and Stop act on it")
+        self._show_new()
+        if not self.live and self.result is None:  # ended without a last line: the summary tells
+            self._end(self._result_of(summary, status))
+        self._show_examples()
+        return True
+
+    def pause_or_resume(self) -> None:
+        """The toolbar's Pause: asks the writer; the window shows paused once it says so."""
+        if not self.live:
+            return
+        if self.run_state.state == LIVE:
+            if self._send("pause"):
+                self.say(f"asked {self.path.name} to pause at its next batch…")
+        elif self.run_state.state == PAUSED and self._send("resume"):
+            self.say(f"asked {self.path.name} to resume…")
+
+    def stop(self) -> None:
+        """The toolbar's Stop: asks the writer to stop (as the window's own Stop: best weights kept)."""
+        if self.live and self.run_state.state in (LIVE, PAUSED) and self._send("stop"):
+            self.run_state.set(STOPPING)
+            self.say(f"asked {self.path.name} to stop…")
+
+    def _send(self, command: str) -> bool:
+        from engine.runs import remote
+
+        try:
+            remote.send_command(self.path, command, by="window")
+        except (OSError, ValueError, RuntimeError, LookupError) as exc:
+            self.say(f"{command} did not reach {self.path.name}: {exc}")
+            return False
+        return True
+
+    # ---- a script's run appearing ---------------------------------------------------------
+    def watch(self, browser) -> None:
+        """The Runs dock's browser: a double-clicked run opens here; its scans (a folder
+        appeared in a runs folder) bring a script's new run."""
+        browser.tree.doubleClicked.connect(self._on_tree_double_clicked)
+        browser.scanner.scanned.connect(self.on_runs_scanned)
+        self._browser = browser
+
+    @Slot(object)
+    def _on_tree_double_clicked(self, index) -> None:
+        from gui.panels.runs_browser import PATH_ROLE, RUN
+
+        path = self._browser.proxy.mapToSource(index.siblingAtColumn(RUN)).data(PATH_ROLE)
+        if path is not None and (Path(path) / "config.json").is_file():  # (an experiment's row: expanded, not opened)
+            self.open(Path(path))
+            self.tabs.setCurrentWidget(self.plots)
+
+    @Slot(object)
+    def on_runs_scanned(self, result) -> None:
+        """The runs folders were scanned (a folder appeared): a script's run that started
+        since the window opened is followed, when the window has nothing live."""
+        _experiments, runs, _studies = result
+        for run in runs:
+            if run.path in self._seen:
+                continue
+            self._seen.add(run.path)
+            if (run.status == RUNNING and run.summary.get("source") == "script" and self._new(run.path)
+                    and self.run_state.state == IDLE and not self.run_state.closing):
+                self.open(run.path)
+
+    def _new(self, path: Path) -> bool:
+        try:
+            return (path / "config.json").stat().st_mtime >= self._since - 1.0
+        except OSError:
+            return False
+
+    # ---- following ------------------------------------------------------------------------
+    @Slot(str)
+    def _on_watcher_file_changed(self, _path: str) -> None:
+        self._show_new()
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self._show_new()
+        now = time.monotonic()
+        if self.live and now - self._checked >= LIVENESS_S:
+            self._checked = now
+            self._check_writer()
+            self._show_examples()
+
+    def _show_new(self) -> None:
+        """The lines appended since the last read, as events to the plots and status line."""
+        if self.tail is None:
+            return
+        epochs_before = len(self.epochs)
+        self.tail.read()
+        for row in self.tail.epochs[epochs_before:]:
+            self._epoch(row)
+        for row in self.tail.events[self._events_seen:]:
+            self._event(row)
+        self._events_seen = len(self.tail.events)
+        if self.live and not self.watcher.files() and self.tail.path.is_file():
+            self.watcher.addPath(str(self.tail.path))  # (created after the folder was opened)
+
+    def _epoch(self, row: dict) -> None:
+        event = event_of({**row, "type": "epoch"})
+        self.epochs.append(row)
+        if isinstance(event, ev.EpochMetrics):
+            self.router.dispatch(event)
+            self.epoch_shown.emit(event)
+
+    def _event(self, row: dict) -> None:
+        event = event_of(row)
+        if isinstance(event, ev.Paused | ev.Resumed):
+            self.router.dispatch(event)
+            if self.live and self.run_state.state != STOPPING:
+                self.run_state.set(PAUSED if isinstance(event, ev.Paused) else LIVE)
+        elif isinstance(event, ev.SettingsApplied) and event.changes:
+            text = ", ".join(f"{k.split('.')[-1]} → {new}" for k, (_old, new) in event.changes.items())
+            self.plots.add_marker(event.epoch, text)
+        elif isinstance(event, ev.RunFinished) and self.result is None:
+            self._end(event)
+
+    def _check_writer(self) -> None:
+        """The summary says the run ended (a writer that wrote no last line), or the writer is
+        gone (its heartbeat stale, its process dead)."""
+        try:
+            summary = read_summary(self.path)
+        except UnreadableRun:
+            return  # (being rewritten: the next look reads it)
+        status = summary.get("status", RUNNING)
+        if status != RUNNING:
+            self._show_new()  # its last lines first
+            if self.result is None:
+                self._end(self._result_of(summary, status))
+        elif not writer_alive(summary, self.path):
+            self._end(ev.RunFinished(reason=ev.USER_STOPPED, message=GONE_TEXT,
+                                     epochs_completed=len(self.epochs), step=0, best_epoch=None,
+                                     best_value=None), gone=True)
+
+    def _result_of(self, summary: dict, status: str) -> ev.RunFinished:
+        if status == RUNNING:  # a folder whose writer is gone
+            return ev.RunFinished(reason=ev.USER_STOPPED, message=GONE_TEXT,
+                                  epochs_completed=len(self.epochs), step=0, best_epoch=None, best_value=None)
+        return ev.RunFinished(reason=reason_of(status), message=summary.get("message") or "",
+                              epochs_completed=summary.get("epochs_completed") or len(self.epochs),
+                              step=summary.get("steps") or 0, best_epoch=summary.get("best_epoch"),
+                              best_value=summary.get("best_value"), final_metrics=summary.get("final_metrics") or {})
+
+    def _end(self, result: ev.RunFinished, gone: bool = False) -> None:
+        gone = gone or (result.message == GONE_TEXT)
+        self.result = result
+        text = WRITER_GONE if gone else ev.REASON_TEXT[result.reason]
+        last = self.epochs[-1].get("epoch", 0) if self.epochs else 0
+        self.plots.add_marker(last, text, "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) or gone else "#555")
+        self.plots.finish_run()
+        self.router.dispatch(result)
+        if gone:
+            self.say(f"{self.path.name}: {WRITER_GONE} ({GONE_TEXT})")
+        was_live, self.live = self.live, False
+        self.timer.stop()
+        if self.watcher.files():
+            self.watcher.removePaths(self.watcher.files())
+        if was_live:
+            self.run_state.change(state=IDLE, can_test=False, can_validate=False)
+        self._show_examples()
+        self.ended.emit(result)
+
+    def _show_examples(self) -> None:
+        """The run's dynamics to the Examples tab, once it has written who its examples are."""
+        if self._examples_shown or self.path is None:
+            return
+        if not (self.path / "dynamics" / "examples.safetensors").is_file():
+            return
+        self._examples_shown = True
+        shown = self.tabs.currentWidget()
+        self.examples.open_folder(self.path)  # (read and followed on its pool thread)
+        self.tabs.setCurrentWidget(shown)  # the tab the user looks at stays
+
+    def _let_go(self) -> None:
+        """Stop following the run shown before (it goes on: only the window looks away)."""
+        was_live, self.live = self.live, False
+        self.timer.stop()
+        if self.watcher.files():
+            self.watcher.removePaths(self.watcher.files())
+        self.tail = None
+        self.epochs = []
+        if was_live:
+            self.run_state.change(state=IDLE)
+
+    # ---- the settings panel -----------------------------------------------------------------
+    def _lock_remedies(self) -> None:
+        """The live controls off, saying why (the run state's listener has made the others so)."""
+        for key in live_keys():
+            widget = self.panel.widgets.get(key)
+            if widget is not None:
+                widget.setEnabled(False)
+                widget.setToolTip(f"{widget.property('help') or ''}\n\nOff: {self.reason}".strip())
+
+    @Slot(str, object)
+    def _on_panel_setting_changed(self, key: str, _value) -> None:
+        if self.live:
+            self.say(f"{key} not sent: the run shown is {self.reason}")
+
+
+
+class Router:
+    """The followed run's events to the plots and status line (their `subscribe(router)`)."""
+
+    def __init__(self):
+        self._handlers: dict[type, list] = defaultdict(list)
+
+    def subscribe(self, event_type: type, handler) -> None:
+        self._handlers[event_type].append(handler)
+
+    def dispatch(self, event) -> None:
+        for handler in self._handlers.get(type(event), ()):
+            handler(event)
