@@ -116,8 +116,11 @@ class _Ending(Callback):
 
 
 def _run(experiment, table) -> int:
+    from engine.runs.remote import FollowControlFiles
+
     ending = _Ending()
-    experiment.subscribers.append(ending)
+    # `main.py stop` on any trial's folder stops the experiment as Ctrl-C does (finished trials kept)
+    experiment.subscribers += [ending, FollowControlFiles(experiment.control)]
     with stop_on_sigint(experiment.control):
         result = experiment.run()
     bad = [t for t in result.trials if t.result is not None and t.result.bad_input]
@@ -228,6 +231,10 @@ def cmd_compare_transfer(args) -> int:
 
 
 def cmd_resume(args) -> int:
+    from engine.cli.run_commands import is_run_folder, resume_run
+
+    if is_run_folder(args.experiment_dir):  # a paused run (`main.py pause`, the window's Pause)
+        return resume_run(args.experiment_dir)
     from engine.experiments.experiment import Experiment
 
     try:
@@ -261,5 +268,6 @@ def add_commands(sub) -> None:
     add_settings_arguments(transfer)
     transfer.set_defaults(func=cmd_compare_transfer)
     resume = sub.add_parser("resume", help=COMMANDS["resume"])
-    resume.add_argument("experiment_dir", metavar="EXPERIMENT_DIR", type=Path)
+    resume.add_argument("experiment_dir", metavar="EXPERIMENT_DIR", type=Path,
+                        help="an interrupted experiment's folder, or a paused run's folder")
     resume.set_defaults(func=cmd_resume)

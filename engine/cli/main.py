@@ -29,13 +29,14 @@ def cmd_train(args) -> int:
     from engine.core.control import RunControl, stop_on_sigint
     from engine.experiments.experiment import run_single
     from engine.runs.reader import default_runs_dir
+    from engine.runs.remote import FollowControlFiles
 
     try:
         cfg = build_config(args)
     except ConfigError as exc:
         return refuse(exc)
-    with stop_on_sigint(RunControl()) as control:
-        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
+    with stop_on_sigint(RunControl()) as control:  # Ctrl-C, or `main.py stop RUN_DIR` (control.json)
+        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress(), FollowControlFiles(control)],
                            runs_dir=args.out or default_runs_dir())
     result = trial.result
     if result.reason in ev.USABLE and args.evaluate_test:
@@ -136,12 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     command("presets").set_defaults(func=cmd_presets)
     from engine.cli.example_commands import add_commands as add_example_commands
     from engine.cli.experiment_commands import add_commands
+    from engine.cli.run_commands import add_commands as add_run_commands
     from engine.cli.search_commands import add_commands as add_search_commands
     from engine.cli.tensorboard_commands import add_commands as add_tensorboard_commands
 
     add_commands(sub)
     add_example_commands(sub)
     add_search_commands(sub)
+    add_run_commands(sub)
     add_tensorboard_commands(sub)
     return parser
 

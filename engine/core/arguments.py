@@ -21,11 +21,14 @@ COMMANDS = {
     "curve": "a learning curve: train over several values of one setting",
     "tour": "the remedy tour: overfit, then each remedy as its twin, and their effects",
     "compare-transfer": "from scratch, random frozen, frozen and fine-tuned: twins on the same few examples",
-    "resume": "go on with an interrupted experiment (finished runs are kept)",
+    "resume": "go on with an interrupted experiment (finished runs are kept), or a paused run",
     "suspects": "a run's training examples, most likely mislabeled first (from their training dynamics)",
     "clean": "train a run's twin without its most suspect examples (or with them relabelled)",
     "search": "a hyperparameter search (Optuna): trials are normal runs",
     "search-worker": "take trials of an existing study (any machine)",
+    "runs": "list the run folders of a runs folder with their status (also runs another process writes)",
+    "stop": "stop a running run from another process, as the window's Stop does (best weights kept)",
+    "pause": "pause a running run from another process (resume RUN_DIR goes on)",
     "import-tensorboard": "TensorBoard event files as run folders (train/val pairs matched by their tags)",
 }
 

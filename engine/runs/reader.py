@@ -87,6 +87,24 @@ class RunRecord:
         return self.status in ev.REASONS
 
 
+PAUSED = "paused"
+# A run's status in words (`main.py runs`, the runs browser), by its summary's status
+STATUS_WORDS = {RUNNING: "running", PAUSED: "paused", ev.COMPLETED: "completed", ev.EARLY_STOPPED: "stopped early",
+                ev.USER_STOPPED: "stopped by the user", INCOMPLETE: "stopped — writer gone",
+                ev.DIVERGED: "diverged", ev.FAILED: "failed"}
+
+
+def status_word(record: RunRecord) -> str:
+    """What a run is doing or how it ended, in words: a running run whose last pause event is
+    a Paused (not yet Resumed) is paused; one whose writer is gone reads "stopped — writer gone"."""
+    status = record.status
+    if status == RUNNING:
+        moves = [e.get("event") for e in record.events if e.get("event") in ("Paused", "Resumed")]
+        if moves and moves[-1] == "Paused":
+            status = PAUSED
+    return STATUS_WORDS.get(status, status)
+
+
 def require_run_folder(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():

@@ -21,7 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+from engine.core import events as ev
 from engine.core.files import atomic_write_json
+from engine.training.callbacks import Callback
 
 log = logging.getLogger(__name__)
 
@@ -215,3 +217,25 @@ class ControlFollower:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._thread = None
+
+
+class FollowControlFiles(Callback):
+    """A headless run's (or each trial's) control.json obeyed while it trains: a subscriber of
+    the experiment that follows each trial's folder from TrialStarted to TrialFinished."""
+
+    def __init__(self, control, poll_s: float = 1.0):
+        self.control, self.poll_s = control, poll_s
+        self._follower: ControlFollower | None = None
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.TrialStarted) and event.run_dir:
+            self._end()
+            self._follower = ControlFollower(self.control, self.poll_s)
+            self._follower.start(event.run_dir)
+        elif isinstance(event, ev.TrialFinished | ev.ExperimentFinished):
+            self._end()
+
+    def _end(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None

@@ -4,6 +4,8 @@ A run folder holds
     config.json       the settings the run started with (written atomically)
     metrics.jsonl     one JSON object a line: {"type": "step" | "epoch" | "event", ...}
     summary.json      status, best epoch, final and test metrics, versions (atomically rewritten)
+    heartbeat.json    rewritten every 2 s while the run lives (engine.runs.remote): a writer
+                      killed outright reads as gone, on this host or another
     best.safetensors  weights of the best epoch by the monitored metric
     last.safetensors  weights at the end of the run
     dynamics/         each training example's margin, probability and prediction per epoch
@@ -25,6 +27,7 @@ from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
 from engine.runs.dynamics import sync_dynamics, write_epoch, write_examples
 from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
+from engine.runs.remote import Heartbeat
 from engine.runs.weights import save_weights, versions
 from engine.training.callbacks import Callback
 
@@ -54,6 +57,7 @@ class RunWriter(Callback):
         self._t0 = 0.0
         self.recording = True  # per-example dynamics; off after a write fails (training goes on)
         self._last_epoch = 0  # the last epoch of dynamics written (made durable at the end)
+        self.heartbeat = Heartbeat()
 
     def _open(self, event: ev.RunStarted) -> None:
         self.path.mkdir(parents=True, exist_ok=False)
@@ -71,6 +75,7 @@ class RunWriter(Callback):
                          # which an experiment reuses), checked before evaluating runs it again
                          **({"data_source": event.data_source} if event.data_source else {})}
         atomic_write_json(self.path / "summary.json", self._summary)
+        self.heartbeat.start(self.path)
         self.started = True
 
     def _write(self, record: dict, flush: bool = False) -> None:
@@ -155,4 +160,7 @@ class RunWriter(Callback):
             monitor=self._config["regularization"]["monitor"], final_metrics=event.final_metrics,
             traceback=event.traceback, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             duration_s=round(time.time() - self._t0, 3))
-        atomic_write_json(self.path / "summary.json", self._summary)
+        try:
+            atomic_write_json(self.path / "summary.json", self._summary)
+        finally:  # (the beat is left as it is: the summary's status tells the run ended)
+            self.heartbeat.stop()
