@@ -84,6 +84,7 @@ class Run:
         self.norms = None  # overfit_lab._watch.Norms, given by ol.watch
         self.finished = False
         self._stop_by = ""  # who asked to stop (the control file's "by")
+        self._pause_asked = False
         self._started = False  # the RunStarted line, written at the first batch
         self.epochs: list[dict] = []
         self.step = 0
@@ -102,7 +103,6 @@ class Run:
         per-example dynamics its logits [batch, classes], targets [batch] and each example's
         index in the dataset (ol.Indexed adds it)."""
         self._check_open("batch")
-        self._look_at_control()
         if not torch.is_tensor(loss):
             loss = torch.as_tensor(float(loss))
         if loss.numel() != 1:
@@ -116,6 +116,7 @@ class Run:
             raise ValueError("run.batch(targets=...): accuracy needs logits= too")
         if not self._started:
             self._start(loss.device, size)
+        self._look_at_control()
         with torch.no_grad():
             self._loss_sum = loss.detach().float().reshape(()) + (self._loss_sum if self._loss_sum is not None else 0.0)
             if logits is not None and targets is not None:
@@ -128,9 +129,9 @@ class Run:
         batches, the validation figures given) and its per-example dynamics to dynamics/.
         `more`: other figures of the epoch (numbers), kept in its line."""
         self._check_open("epoch")
-        self._look_at_control()
         if not self._started:
             self._start(torch.device("cpu"), None)
+        self._look_at_control()
         number = len(self.epochs) + 1
         record = self._epoch_record(number, files.finite(val_loss), files.finite(val_accuracy), more)
         self.epochs.append(record)
@@ -145,7 +146,7 @@ class Run:
     def should_stop(self) -> bool:
         """True once a Stop came (the window's, or `main.py stop RUN_DIR`): break out of the loop."""
         if not self.finished:
-            self._look_at_control()
+            self._look_at_control(pause_now=False)
         return bool(self._stop_by)
 
     def finish(self, status: str | None = None, message: str = "", traceback: str | None = None) -> None:
@@ -421,16 +422,19 @@ class Run:
         if flush:
             self._metrics.flush()
 
-    def _look_at_control(self) -> None:
+    def _look_at_control(self, pause_now: bool = True) -> None:
+        """A stop is remembered; a pause blocks here, or (read by should_stop) in the next
+        batch() / epoch() call."""
         command = self._control.poll()
-        if command is None:
-            return
-        if command["command"] == "stop":
+        if command is not None and command["command"] == "stop":
             self._stop_by = command.get("by") or "a stop request"
-        elif command["command"] == "pause":
-            self._pause(command)
+        elif command is not None:
+            self._pause_asked = command["command"] == "pause"
+        if self._pause_asked and pause_now and not self._stop_by:
+            self._pause_asked = False
+            self._pause()
 
-    def _pause(self, command: dict) -> None:
+    def _pause(self) -> None:
         """Block until "resume" or "stop" (the heartbeat beats on its own thread)."""
         epoch = len(self.epochs) + 1
         self._write({"type": "event", "event": "Paused", "step": self.step, "epoch": epoch,
