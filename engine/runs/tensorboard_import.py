@@ -1,0 +1,348 @@
+"""TensorBoard event files as run folders.
+
+Each run of a log folder (a folder of event files; Keras's train/ and validation/ subfolders
+are one run) becomes a run folder in the engine's format, so the Training tab, the runs
+browser and the comparison show it: one epoch line per validation point, its train values
+those logged since the previous one (engine.runs.tensorboard_tags pairs the tags). Importing
+again appends the epochs written since: a folder still being written is followed.
+
+The event files are read with TensorBoard's own loader (it handles a record cut off mid-write),
+imported only here: the app starts without tensorboard installed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.core.files import atomic_write_json, jsonable
+from engine.runs.checked import UnreadableRun, read_summary
+from engine.runs.tensorboard_tags import KNOWN, Pairing, columns, pair_tags
+
+SOURCE = "tensorboard"
+SPLIT_FOLDERS = {"train", "validation", "val", "eval"}  # Keras: <run>/train, <run>/validation
+INSTALL = "pip install tensorboard (or: pip install 'overfit-lab[tensorboard]')"
+
+
+class TensorBoardMissing(RuntimeError):
+    """tensorboard is not installed; the message says how to install it."""
+
+
+def _loader_class():
+    try:
+        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    except ImportError as exc:
+        raise TensorBoardMissing(f"reading TensorBoard folders needs the tensorboard package: {INSTALL}") from exc
+    return EventFileLoader
+
+
+def is_event_file(name: str) -> bool:
+    return "tfevents" in name
+
+
+def find_runs(logdir: Path) -> dict[str, Path]:
+    """The runs of a log folder: name (its path inside logdir) -> its folder."""
+    runs = {}
+    for folder, _, files in os.walk(logdir):
+        if not any(is_event_file(f) for f in files):
+            continue
+        folder = Path(folder)
+        run = folder.parent if folder.name.lower() in SPLIT_FOLDERS and folder != logdir else folder
+        name = run.relative_to(logdir).as_posix() if run != logdir else logdir.name
+        runs[name if name != "." else logdir.name] = run
+    return dict(sorted(runs.items()))
+
+
+class _Problems(logging.Handler):
+    """TensorBoard's loader swallows a damaged or cut-off record (saying so only at debug
+    level) and stops reading the file there: this hears it, to tell the user."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record) -> None:
+        text = record.getMessage()
+        if text.startswith("Truncated record"):
+            self.messages.append(text)
+
+
+@dataclass
+class EventFiles:
+    """One run's event files, read as they grow (each file's loader keeps its offset)."""
+    folder: Path
+    loaders: dict[Path, object] = field(default_factory=dict)
+    series: dict[str, dict[int, tuple[float, float]]] = field(default_factory=dict)  # tag -> step -> (wall, value)
+    scalar_tags: set[str] = field(default_factory=set)
+    other_tags: set[str] = field(default_factory=set)  # histograms, text…: not curves
+    problems: dict[Path, str] = field(default_factory=dict)  # event file -> what is wrong with it now
+
+    def files(self) -> list[Path]:
+        found = []
+        for sub in (self.folder, *(self.folder / d for d in sorted(SPLIT_FOLDERS))):
+            if sub.is_dir():
+                found += sorted(p for p in sub.iterdir() if p.is_file() and is_event_file(p.name))
+        return found
+
+    def prefix(self, path: Path) -> str:
+        return "" if path.parent == self.folder else f"{path.parent.name}/"
+
+    def load(self) -> None:
+        """Read what was added to the event files since the last load."""
+        from tensorboard.util import tensor_util
+
+        loader_class = _loader_class()
+        tb_log = logging.getLogger("tensorboard")
+        for path in self.files():
+            heard = _Problems()
+            level, propagate = tb_log.level, tb_log.propagate
+            tb_log.addHandler(heard)
+            tb_log.setLevel(logging.DEBUG)
+            tb_log.propagate = False  # its debug lines stay out of the app's log
+            try:
+                if path not in self.loaders:
+                    self.loaders[path] = loader_class(str(path))
+                for event in self.loaders[path].Load():
+                    self._add(event, self.prefix(path), tensor_util)
+            except Exception as exc:  # noqa: BLE001 - an unreadable file is said, the others read
+                self.problems[path] = f"cannot be read ({exc})"
+                continue
+            finally:
+                tb_log.removeHandler(heard)
+                tb_log.setLevel(level)
+                tb_log.propagate = propagate
+            self._judge(path, heard.messages)
+
+    def _judge(self, path: Path, messages: list[str]) -> None:
+        if not messages:
+            self.problems.pop(path, None)
+        elif any("crc32" in m for m in messages):
+            self.problems[path] = ("damaged (a record fails its checksum): what comes before it was read, "
+                                   "the rest of the file cannot be")
+        else:  # the last record is cut off: still being written, or the writer died mid-record
+            self.problems[path] = "its last record is cut off (still being written?): read up to it"
+
+    def _add(self, event, prefix: str, tensor_util) -> None:
+        if not event.HasField("summary"):
+            return
+        for value in event.summary.value:
+            tag = prefix + value.tag
+            plugin = value.metadata.plugin_data.plugin_name
+            if plugin and plugin != "scalars":
+                self.other_tags.add(tag)
+                continue
+            if tag not in self.scalar_tags and (tag in self.other_tags or not value.HasField("tensor")):
+                continue  # (a v2 summary says its kind on a tag's first value only)
+            try:
+                number = float(tensor_util.make_ndarray(value.tensor).reshape(()))
+            except (TypeError, ValueError):
+                self.other_tags.add(tag)
+                continue
+            self.scalar_tags.add(tag)
+            self.series.setdefault(tag, {})[int(event.step)] = (float(event.wall_time), number)
+
+    def counts(self) -> dict[str, int]:
+        return {tag: len(points) for tag, points in self.series.items()}
+
+
+def _points(points: dict[int, tuple[float, float]]) -> list[tuple[int, float, float]]:
+    return [(step, wall, value) for step, (wall, value) in sorted(points.items())]
+
+
+def _clock(pairing: Pairing) -> str | None:
+    """The tag whose points are the epochs: a validation curve (loss first), else a train one."""
+    order = sorted(pairing.pairs, key=lambda m: (m not in KNOWN, m != "loss"))
+    for side in (1, 0):
+        for metric in order:
+            if pairing.pairs[metric][side]:
+                return pairing.pairs[metric][side]
+    return None
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def epoch_rows(files: EventFiles, pairing: Pairing, hold_last: bool = False) -> list[dict]:
+    """One epoch line per point of the clock tag; each other curve's value is the mean of its
+    points since the clock's previous point (step-level train losses become the epoch's mean).
+    hold_last: the last epoch waits while an epoch-level curve has not reached its step yet
+    (Lightning writes validation before the epoch's train values)."""
+    clock = _clock(pairing)
+    if clock is None:
+        return []
+    ticks = _points(files.series[clock])
+    curves = {tag: _points(files.series[tag]) for pair in pairing.pairs.values() for tag in pair if tag}
+    if hold_last and ticks:
+        last = ticks[-1][0]
+        if any(len(points) >= len(ticks) - 1 and points[-1][0] < last for points in curves.values()):
+            ticks = ticks[:-1]
+    lr = _points(files.series[pairing.lr]) if pairing.lr else []
+    rows, previous, best = [], None, None
+    for number, (step, wall, _) in enumerate(ticks, start=1):
+        row = {"type": "epoch", "epoch": number, "step": step}
+        for metric, pair in pairing.pairs.items():
+            for tag, key in zip(pair, columns(metric), strict=True):
+                if tag:
+                    window = [v for s, _, v in curves[tag] if (previous is None or s > previous[0]) and s <= step]
+                    row[key] = sum(window) / len(window) if window else None
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            row.setdefault(key, None)
+        row["accuracy_gap"] = _difference(row["train_accuracy"], row["val_accuracy"])
+        row["loss_gap"] = _difference(row["val_loss"], row["train_loss"])
+        row["lr"] = next((v for s, _, v in reversed(lr) if s <= step), None)
+        row.update(weight_norms={}, grad_norms={}, penalty=None, samples_per_sec=None,
+                   epoch_time=round(wall - previous[1], 3) if previous else None)
+        value = row["val_loss"]
+        row["is_best"] = value is not None and math.isfinite(value) and (best is None or value < best)
+        best = value if row["is_best"] else best
+        rows.append(row)
+        previous = (step, wall)
+    return rows
+
+
+class NoEventFiles(FileNotFoundError):
+    """A log folder without event files; the message names it."""
+
+
+def run_folder_name(logdir: Path, name: str) -> str:
+    """The same run of the same log folder imports into the same run folder, every time."""
+    from engine.runs.writer import _slug
+
+    digest = hashlib.sha1(f"{logdir.resolve()}::{name}".encode()).hexdigest()[:8]
+    return f"tb-{_slug(name.replace('/', '-'))}-{digest}"
+
+
+@dataclass
+class RunImport:
+    """What one import did with one run of the log folder."""
+    name: str  # the run's folder inside the log folder
+    folder: Path | None  # the run folder written; None where there was nothing to import
+    pairing: Pairing
+    epochs: int = 0  # in the run folder now
+    added: int = 0  # by this import
+    problems: list[str] = field(default_factory=list)  # each names the file or the tags
+
+
+def _epoch_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if b'"type": "epoch"' in line)
+    except FileNotFoundError:
+        return 0
+
+
+class TensorBoardImport:
+    """A log folder imported into `out_dir`, again at each update() (the files read on from
+    where the last update left them). `chosen`: train tag -> validation tag, pairs the user
+    picked; kept in the run's summary, so the next import pairs them the same way."""
+
+    def __init__(self, logdir: str | Path, out_dir: str | Path, chosen: dict[str, str] | None = None,
+                 hold_last: bool = False):
+        self.logdir, self.out_dir = Path(logdir).expanduser().absolute(), Path(out_dir)
+        if not self.logdir.is_dir():
+            raise NoEventFiles(f"{self.logdir}: no such folder")
+        _loader_class()  # tensorboard missing: said before anything is read
+        self.chosen, self.hold_last = dict(chosen or {}), hold_last
+        self.runs: dict[str, EventFiles] = {}
+
+    def update(self) -> list[RunImport]:
+        found = find_runs(self.logdir)
+        if not found:
+            raise NoEventFiles(f"{self.logdir}: no TensorBoard event files (events.out.tfevents.*) in it "
+                               "or in its folders")
+        results = []
+        for name, folder in found.items():
+            files = self.runs.setdefault(name, EventFiles(folder))
+            files.load()
+            results.append(self._import(name, files))
+        return results
+
+    def _import(self, name: str, files: EventFiles) -> RunImport:
+        target = self.out_dir / run_folder_name(self.logdir, name)
+        problems = [f"{path}: {what}" for path, what in files.problems.items()]
+        counts = files.counts()
+        if not counts:
+            kinds = f" (only {', '.join(sorted(files.other_tags)[:6])})" if files.other_tags else ""
+            return RunImport(name, None, Pairing(), problems=[*problems, f"{files.folder}: no scalars in its "
+                                                                          f"event files{kinds}: nothing to import"])
+        previous = read_summary(target) if (target / "summary.json").is_file() else {}
+        if previous and (previous.get("source") != SOURCE or previous.get("logdir") != str(self.logdir)):
+            raise UnreadableRun(target / "summary.json", f"not an import of {self.logdir}: not overwritten")
+        chosen = {**(previous.get("chosen_pairs") or {}), **self.chosen}
+        chosen = {t: v for t, v in chosen.items() if t in counts or v in counts}
+        for train, val in chosen.items():
+            for tag in (train, val):
+                if tag not in counts:
+                    problems.append(f"{files.folder}: no scalar tag {tag!r} (its tags: {', '.join(sorted(counts))})")
+        chosen = {t: v for t, v in chosen.items() if t in counts and v in counts}
+        pairing = pair_tags(counts, chosen)
+        problems += _pairing_problems(files.folder, pairing)
+        rows = epoch_rows(files, pairing, self.hold_last)
+        if not rows:
+            problems.append(f"{files.folder}: no train or validation curve among its tags "
+                            f"({', '.join(sorted(counts))}): nothing to import")
+            return RunImport(name, None, pairing, problems=problems)
+        written = _epoch_lines(target / "metrics.jsonl")
+        if written > len(rows):
+            problems.append(f"{files.folder}: has fewer epochs ({len(rows)}) than its import {target} "
+                            f"({written}): the event files were replaced? The run folder is left as it is")
+            return RunImport(name, target, pairing, written, 0, problems)
+        self._write(target, name, files, rows, written, pairing, chosen, problems, previous)
+        return RunImport(name, target, pairing, len(rows), len(rows) - written, problems)
+
+    def _write(self, target: Path, name: str, files: EventFiles, rows: list[dict], written: int,
+               pairing: Pairing, chosen: dict, problems: list[str], previous: dict) -> None:
+        if not target.is_dir():
+            target.mkdir(parents=True)
+            atomic_write_json(target / "config.json", {
+                "run": {"name": name, "seed": None}, "data": {"dataset": SOURCE}, "model": {}, "optim": {},
+                "regularization": {"monitor": "val_loss"},
+                SOURCE: {"logdir": str(self.logdir), "run": name, "folder": str(files.folder)}})
+        if written < len(rows):
+            with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r, default=jsonable) + "\n" for r in rows[written:])
+        first_wall = min(min(w for w, _ in points.values()) for points in files.series.values())
+        best = max((r for r in rows if r["is_best"]), key=lambda r: r["epoch"], default=None)
+        accuracies = [r["val_accuracy"] for r in rows if r["val_accuracy"] is not None]
+        atomic_write_json(target / "summary.json", {
+            **previous, "status": "completed", "source": SOURCE, "logdir": str(self.logdir),
+            "tensorboard_run": name, "name": name,
+            "message": f"imported from the TensorBoard event files of {files.folder} ({len(rows)} epochs); "
+                       "importing again adds the epochs written since",
+            "started_at": previous.get("started_at") or time.strftime("%Y-%m-%dT%H:%M:%S%z",
+                                                                      time.localtime(first_wall)),
+            "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "epochs_completed": len(rows),
+            "steps": rows[-1]["step"], "monitor": "val_loss",
+            "best_epoch": best["epoch"] if best else None, "best_value": best["val_loss"] if best else None,
+            "final_metrics": {"max_val_accuracy": max(accuracies, default=None),
+                              "best_val_accuracy": best["val_accuracy"] if best else None,
+                              "end_gap": rows[-1]["accuracy_gap"]},
+            "tags": pairing.to_record(), "chosen_pairs": chosen, "warnings": problems})
+
+
+def _pairing_problems(folder: Path, pairing: Pairing) -> list[str]:
+    said = []
+    for metric, sides in pairing.ambiguous.items():
+        for side, tags in sides.items():
+            which = "train" if side == "train" else "validation"
+            said.append(f"{folder}: which is the {which} {metric} curve? {', '.join(tags)} could each be: "
+                        f"left unpaired (choose with --pair TRAIN_TAG=VAL_TAG)")
+    for metric, (train, val) in pairing.pairs.items():
+        if metric not in pairing.ambiguous and not (train and val):
+            said.append(f"{folder}: {train or val} has no {'validation' if train else 'train'} curve to pair with "
+                        f"(imported on its own)")
+    if pairing.unpaired:
+        said.append(f"{folder}: tags left unpaired (not imported): {', '.join(pairing.unpaired)}")
+    return said
+
+
+def import_tensorboard(logdir: str | Path, out_dir: str | Path, chosen: dict[str, str] | None = None
+                       ) -> list[RunImport]:
+    """Import (or import again: new epochs appended) each run of a TensorBoard log folder."""
+    return TensorBoardImport(logdir, out_dir, chosen).update()
