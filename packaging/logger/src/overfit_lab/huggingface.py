@@ -1,0 +1,92 @@
+"""Hugging Face adapter: `Trainer(..., callbacks=[ol.HuggingFaceCallback()])` writes an
+Overfit Lab run folder.
+
+What it records:
+    config          the TrainingArguments (to_dict), its name the model's class unless
+                    `name` is given
+    per log         the training loss the Trainer logs (every `logging_steps` steps)
+    per epoch       eval_loss and eval_accuracy (the "accuracy" your compute_metrics
+                    returns) of each evaluation during training; with eval_strategy "no",
+                    an epoch line without them at each epoch's end
+    per layer       weight and gradient norms from the optimizer's step (unscaled under
+                    fp16: the Trainer unscales before it steps)
+Per-example dynamics are not recorded: the Trainer hands callbacks no logits and no
+example indices (use ol.init / run.batch in your own loop for them).
+
+The window's Stop sets control.should_training_stop; the run ends at on_train_end. Only the
+world's process zero writes a folder.
+"""
+
+from __future__ import annotations
+
+from transformers import TrainerCallback
+
+EVAL_ACCURACY = ("eval_accuracy", "eval_acc")
+
+
+def _config(args) -> dict:
+    try:
+        return {"training_args": args.to_dict()}
+    except Exception:  # (a subclass whose fields cannot be written: its name is enough)
+        return {"training_args": type(args).__name__}
+
+
+class HuggingFaceCallback(TrainerCallback):
+    """Writes a Trainer's training as an Overfit Lab run folder; `name` defaults to the
+    model's class, `runs_dir` to the app's runs folder."""
+
+    def __init__(self, name: str | None = None, runs_dir=None):
+        self.name = name
+        self.runs_dir = runs_dir
+        self.run = None
+
+    def on_train_begin(self, args, state, control, model=None, optimizer=None, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        import overfit_lab as ol
+
+        name = self.name or (type(model).__name__ if model is not None else "transformers")
+        self.run = ol.init(name, config=_config(args), runs_dir=self.runs_dir)
+        if model is not None and optimizer is not None:
+            # accelerate wraps the optimizer; its step calls the inner one's, whose hooks see
+            # the gradients after the Trainer unscaled (fp16) and clipped them
+            ol.watch(model, getattr(optimizer, "optimizer", optimizer))
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.run is None or not logs or "loss" not in logs:
+            return
+        self.run.batch(loss=float(logs["loss"]))
+        self._check_stop(control)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self._check_stop(control)
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        # trainer.evaluate() after training also calls this: the run has ended by then
+        if self.run is None or not metrics:
+            return
+        values = {}
+        if "eval_loss" in metrics:
+            values["val_loss"] = float(metrics["eval_loss"])
+        for key in EVAL_ACCURACY:
+            if key in metrics:
+                values["val_accuracy"] = float(metrics[key])
+                break
+        self.run.epoch(**values)
+        self._check_stop(control)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        # the epoch's evaluation (eval_strategy "epoch") runs after this hook: an epoch line
+        # is written here only when no evaluation will write one
+        if self.run is not None and str(getattr(args.eval_strategy, "value", args.eval_strategy)) == "no":
+            self.run.epoch()
+            self._check_stop(control)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        run, self.run = self.run, None
+        if run is not None:
+            run.finish()
+
+    def _check_stop(self, control) -> None:
+        if self.run is not None and self.run.should_stop:
+            control.should_training_stop = True
