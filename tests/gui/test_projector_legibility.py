@@ -37,8 +37,8 @@ def test_the_live_gap_and_memorized_curves_keep_their_colour_under_the_legends(q
     plots = window.plots
     qtbot.waitUntil(lambda: not plots.pending(), timeout=10_000)
     qtbot.wait(100)  # legends fitted
-    for name, key, color in (("gap", "acc_gap", "#d62728"), ("noise", "noisy_acc", "#d62728"),
-                             ("noise", "clean_acc", "#2ca02c"), ("accuracy", "val_acc", None)):
+    for name, key, color in (("gap", "acc_gap", None), ("noise", "noisy_acc", None),
+                             ("noise", "clean_acc", None), ("accuracy", "val_acc", None)):
         series = plots.series[key]
         assert series.n == 12
         color = color or series.curve.opts["pen"].color().name()
