@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import platform
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -88,8 +89,19 @@ def read_command(run_dir: str | Path) -> dict | None:
 
 
 def write_heartbeat(run_dir: str | Path, every_s: float = EVERY_S) -> None:
-    atomic_write_json(Path(run_dir) / HEARTBEAT_FILE,
-                      {"pid": os.getpid(), "host": platform.node(), "at": time.time(), "every_s": every_s})
+    """One beat: a temp file then os.replace. No fsync (a beat lost to a power cut says no more
+    than a missing one), and no folder made: a run folder deleted while its run lives stays
+    deleted (FileNotFoundError)."""
+    folder = Path(run_dir)
+    text = json.dumps({"pid": os.getpid(), "host": platform.node(), "at": time.time(), "every_s": every_s})
+    fd, tmp = tempfile.mkstemp(prefix=f".{HEARTBEAT_FILE}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, folder / HEARTBEAT_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _pid_dead(pid) -> bool:

@@ -135,3 +135,17 @@ def test_the_follower_obeys_each_new_command_naming_who_asked_and_not_an_old_one
         assert control.stop_requested and control.stopped_by == "lab-2:4242"
     finally:
         follower.stop()
+
+
+def test_a_run_folder_deleted_while_its_run_lives_is_not_made_again_by_its_heartbeat(tmp_path):
+    folder = run_folder(tmp_path)
+    beat = Heartbeat(every_s=0.02)
+    beat.start(folder)
+    try:
+        import shutil
+
+        shutil.rmtree(folder)
+        time.sleep(0.3)
+        assert not folder.exists()
+    finally:
+        beat.stop()
