@@ -14,16 +14,23 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 MAX_UNPINNED = 3
-GHOSTS = ["#9e9e9e", "#b39ddb", "#a5d6a7", "#ffcc80"]
+# Muted, yet at least 3:1 on white (WCAG's for graph lines): grey, purple, green, brown.
+GHOSTS = ["#858585", "#8e6bb0", "#4e9a5f", "#a8743a"]
 PINNED = "#424242"
-# (plot, curve key, pen style): validation dashed, training dotted. Earlier runs stay out
+# Each earlier run has a dash pattern of its own (no curve of the current run uses one), so
+# runs stay apart for an eye that cannot tell their colours: validation long dashes with
+# 0-3 dots between, training dots with a longer gap after 1-4 of them.
+VAL_PATTERNS = [[6, 3] + [1, 3] * k for k in range(len(GHOSTS))]
+TRAIN_PATTERNS = [[1, 2] * k + [1, 5] for k in range(len(GHOSTS))]
+TRAIN_PATTERNS[0] = [1, 3]
+# (plot, curve key, patterns): validation dashed, training dotted. Earlier runs stay out
 # of the plots' legends (five runs made them cover the curves); the comparison table
 # names each run beside a swatch of its colour.
-GHOST_CURVES = (("loss", "val_loss", Qt.PenStyle.DashLine),
-                ("loss", "train_loss", Qt.PenStyle.DotLine),
-                ("accuracy", "val_acc", Qt.PenStyle.DashLine),
-                ("accuracy", "train_acc", Qt.PenStyle.DotLine),
-                ("gap", "acc_gap", Qt.PenStyle.DashLine))
+GHOST_CURVES = (("loss", "val_loss", VAL_PATTERNS),
+                ("loss", "train_loss", TRAIN_PATTERNS),
+                ("accuracy", "val_acc", VAL_PATTERNS),
+                ("accuracy", "train_acc", TRAIN_PATTERNS),
+                ("gap", "acc_gap", VAL_PATTERNS))
 
 
 @dataclass(eq=False)  # two runs are the same run only if they are one object (curves are arrays)
@@ -60,7 +67,6 @@ class EarlierRuns:
         self.runs: list[RunCurves] = []
         self._items: dict[int, list[tuple[str, pg.PlotDataItem]]] = {}  # id(run) -> its items
         self._spare: list[list[tuple[str, pg.PlotDataItem]]] = []
-        self._colors = 0
 
     def keep(self, run: RunCurves) -> None:
         self.runs.append(run)
@@ -99,8 +105,9 @@ class EarlierRuns:
     # ---- items ----------------------------------------------------------------------------
     def _draw(self, run: RunCurves) -> None:
         reuse = self._spare.pop() if self._spare else None
-        run.color = GHOSTS[self._colors % len(GHOSTS)]
-        self._colors += 1
+        taken = {getattr(r, "ghost", None) for r in self.runs if r is not run}
+        run.ghost = min(set(range(len(GHOSTS) + 1)) - taken) % len(GHOSTS)  # the first look no shown run has
+        run.color = GHOSTS[run.ghost]
         items = []
         for i, (plot, key, _style) in enumerate(GHOST_CURVES):
             x, y = run.curves.get(key, (np.empty(0), np.empty(0)))
@@ -117,8 +124,10 @@ class EarlierRuns:
 
     def _style(self, run: RunCurves) -> None:
         run.shown_color = PINNED if run.pinned else run.color
-        for (_plot, item), (_, _, style) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
-            item.setPen(pg.mkPen(run.shown_color, width=2.5 if run.pinned else 1.5, style=style))
+        for (_plot, item), (_, _, patterns) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
+            pen = pg.mkPen(run.shown_color, width=2.5 if run.pinned else 1.5)
+            pen.setDashPattern(patterns[run.ghost])
+            item.setPen(pen)
 
     def _drop(self, run: RunCurves) -> None:
         self.runs.remove(run)

@@ -18,8 +18,8 @@ from engine.core import events as ev
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
+from gui.plotting import colors as c
 from gui.plotting.axes import LOSS_TITLES, YRange, apply_text_scale, make_plot, retitle
-from gui.plotting.colors import TRAIN, VAL, with_alpha
 from gui.plotting.hover import HoverReadout
 from gui.plotting.layer_groups import LayerGroups
 from gui.plotting.markers import EpochLine, MarkerLines
@@ -77,7 +77,7 @@ class PlotsPanel(QWidget):
                                          symbol=None, symbolSize=5, symbolBrush=color, symbolPen=None)
             return Series(item, first_dot=dot)
 
-        step_pen = pg.mkPen(with_alpha(TRAIN, 70), width=1)
+        step_pen = pg.mkPen(c.with_alpha(c.TRAIN, 185), width=1)  # faded, yet 3:1 on white (WCAG's for lines)
         tail = pg.PlotCurveItem(pen=step_pen)
         self.plots["loss"].addItem(tail, ignoreBounds=True)
         # The thin per-step curve stays out of the legend: it is plainly the training loss.
@@ -85,16 +85,17 @@ class PlotsPanel(QWidget):
         self.step_loss.curve.setZValue(-10)
         tail.setZValue(-10)
         self.series = {
-            "train_loss": curve("loss", "train", TRAIN, dot=False),
-            "val_loss": curve("loss", "validation", VAL, dot=False),
-            "train_acc": curve("accuracy", "train", TRAIN),
-            "val_acc": curve("accuracy", "validation", VAL),
-            "acc_gap": curve("gap", "accuracy gap (pts)", "#d62728"),
-            "loss_gap": curve("gap", "loss gap × 10", "#9467bd", style=Qt.PenStyle.DashLine),
+            # Colour and dash pattern both tell each pair apart (gui.plotting.colors).
+            "train_loss": curve("loss", "train", c.TRAIN, style=c.TRAIN_STYLE, dot=False),
+            "val_loss": curve("loss", "validation", c.VAL, style=c.VAL_STYLE, dot=False),
+            "train_acc": curve("accuracy", "train", c.TRAIN, style=c.TRAIN_STYLE),
+            "val_acc": curve("accuracy", "validation", c.VAL, style=c.VAL_STYLE),
+            "acc_gap": curve("gap", "accuracy gap (pts)", c.BLACK),
+            "loss_gap": curve("gap", "loss gap × 10", c.VERMILLION, style=Qt.PenStyle.DashLine),
             # Over-confidence grows with overfitting: calibration error on the same scale.
-            "val_ece": curve("gap", "val calibration error (pts)", "#8c564b", style=Qt.PenStyle.DotLine),
-            "clean_acc": curve("noise", "label kept", "#2ca02c"),
-            "noisy_acc": curve("noise", "label replaced (memorized)", "#d62728"),
+            "val_ece": curve("gap", "val calibration error (pts)", c.BLUE, style=Qt.PenStyle.DotLine),
+            "clean_acc": curve("noise", "label kept", c.BLUE),
+            "noisy_acc": curve("noise", "label replaced (memorized)", c.VERMILLION, style=Qt.PenStyle.DashLine),
         }
         loss_item = self.plots["loss"].getPlotItem()
         self.comparison = RunComparison(self.plots, lambda: cache_static_items(loss_item, skip=tail))
@@ -104,8 +105,9 @@ class PlotsPanel(QWidget):
         self.grad_series: dict[str, Series] = {}
         self.layer_groups = LayerGroups([])
         self.markers = MarkerLines(self.plots, ("loss", "accuracy", "gap", "norms"))
-        self.best_lines = EpochLine(self.plots, "#2ca02c")
-        self.rise_lines = EpochLine(self.plots, "#c0392b")
+        # Dash patterns no curve uses: the lines stay apart from the curves for every eye.
+        self.best_lines = EpochLine(self.plots, c.BLUISH_GREEN, Qt.PenStyle.DashDotLine)
+        self.rise_lines = EpochLine(self.plots, c.VERMILLION, Qt.PenStyle.DashDotDotLine)
         self.run_label, self.dataset = "run", ""
         self._min_val_loss = (math.inf, 0)
         self.y_ranges = {"loss": YRange(self.plots["loss"], "zero"), "gap": YRange(self.plots["gap"], "free"),

@@ -12,9 +12,8 @@ import dataclasses
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 
-from gui.plotting.colors import PALETTE
+from gui.plotting.colors import series_color, series_style
 from gui.plotting.series import Series
 
 MAX_GROUPS = 12  # curves a legend of 4 columns and a reader's eye still tell apart
@@ -97,8 +96,8 @@ class LayerGroups:
     def add_series(self, norms: pg.PlotWidget, grads: pg.PlotWidget, layer_series: dict, grad_series: dict) -> None:
         """One weight-norm and one gradient-norm curve per group, into the panel's dicts."""
         for i, label in enumerate(self.labels):
-            color = PALETTE[i % len(PALETTE)]  # past the palette's 10 colours, dashed
-            style = Qt.PenStyle.SolidLine if i < len(PALETTE) else Qt.PenStyle.DashLine
+            # Three colours every eye tells apart, then the same three dashed, dotted, ...
+            color, style = series_color(i), series_style(i)
             layer_series[label] = Series(norms.plot(name=label, pen=pg.mkPen(color, width=2, style=style)))
             grad_series[label] = Series(grads.plot(name=label, pen=pg.mkPen(color, width=1.5, style=style)))
         for plot in (norms, grads):

@@ -152,10 +152,11 @@ class EpochLine:
     validation loss), named in the plot's legend rather than by a label on the line: a
     label floating in the plot sat on the curves of small plots."""
 
-    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, named_on: tuple[str, ...] = ("loss",)):
-        """named_on: the plots whose legend names the line (elsewhere its colour says it)."""
+    def __init__(self, plots: dict[str, pg.PlotWidget], color: str, style: Qt.PenStyle = Qt.PenStyle.DashLine,
+                 named_on: tuple[str, ...] = ("loss",)):
+        """named_on: the plots whose legend names the line (elsewhere its colour and dash say it)."""
         self.plots, self.color, self.named_on = plots, color, named_on
-        self.pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
+        self.pen = pg.mkPen(color, width=1.5, style=style)
         self.lines: dict[str, pg.InfiniteLine] = {}
         self.entries: dict[str, pg.PlotDataItem] = {}  # a legend's sample for the line
 

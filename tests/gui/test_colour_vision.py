@@ -1,0 +1,69 @@
+"""Colours every eye can tell apart (issue 30): measured on the real window after real runs.
+
+Every plot's visible lines are read back from pyqtgraph. Two lines on one plot that share
+their dash pattern and marker must differ by CIEDE2000 ≥ 20 under simulated protanopia,
+deuteranopia and tritanopia (and normal vision); every line is at least 3:1 against the
+plot's background (WCAG 2.2, graphical objects) and every text at least 4.5:1."""
+
+from __future__ import annotations
+
+from tests.gui.colour_vision import contrast, lines_of, measure, texts_of
+from tests.gui.conftest import RUN_TIMEOUT
+from tests.helpers import tiny_config
+
+MIN_DELTA_E, MIN_LINE_CONTRAST, MIN_TEXT_CONTRAST = 20.0, 3.0, 4.5
+
+
+def _background(plot):
+    c = plot.backgroundBrush().color()
+    return (c.redF(), c.greenF(), c.blueF())
+
+
+def _shown_plots(window):
+    panel = window.plots
+    # The thin per-step training loss is the training loss, drawn at a finer grain.
+    same = {id(panel.step_loss.curve): "train", id(panel.step_loss.tail): "train"}
+    return {name: plot for name, plot in panel.plots.items() if plot.isVisible()}, same
+
+
+def _two_runs_with_label_noise(qtbot, window):
+    """Two short runs with label noise and a deeper net: the kept / replaced plot, several
+    layers' norms, and the first run's curves behind the second's."""
+    window.settings_panel.set_config(tiny_config({"data.label_noise": 0.3, "optim.epochs": 3, "model.depth": 4}))
+    for _ in range(2):
+        with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+            window.actions["start"].trigger()
+    qtbot.waitUntil(lambda: not window.plots.pending(), timeout=10_000)
+
+
+def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window):
+    _two_runs_with_label_noise(qtbot, window)
+    plots, same = _shown_plots(window)
+    lines = {name: lines_of(plot, same) for name, plot in plots.items()}
+    names = {line.name for line in lines["noise"]}
+    assert {"label kept", "label replaced (memorized)"} <= names, names
+    assert len([line for line in lines["loss"] if line.name.startswith("unnamed")]) >= 2  # the earlier run
+    assert len(lines["norms"]) >= 4, [str(line) for line in lines["norms"]]
+
+    m = measure(lines, {name: _background(plot) for name, plot in plots.items()}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    print("smallest ΔE (CIEDE2000) between lines drawn alike:")
+    for vision, (d, pair) in m.smallest_delta_e.items():
+        print(f"  {vision}: {d:.1f}  ({pair})")
+    print(f"lowest line contrast: {m.lowest_contrast[0]:.2f}:1  ({m.lowest_contrast[1]}: {m.lowest_contrast[2]})")
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+
+def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
+    _two_runs_with_label_noise(qtbot, window)
+    plots, _ = _shown_plots(window)
+    low, lowest = [], (99.0, "")
+    for name, plot in plots.items():
+        for what, rgb in texts_of(plot):
+            ratio = contrast(rgb, _background(plot))
+            lowest = min(lowest, (ratio, f"{name}: {what}"))
+            if ratio < MIN_TEXT_CONTRAST:
+                low.append((name, what, round(ratio, 2)))
+    print(f"lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
+    assert lowest[0] < 99.0  # some text was read
+    assert not low, "\n".join(map(str, low))
