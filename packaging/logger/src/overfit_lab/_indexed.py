@@ -31,13 +31,9 @@ class Indexed:
         return getattr(self.dataset, name)
 
 
-def training_size(high: int) -> int:
-    """How many examples the run's dynamics hold: the size of the Indexed dataset the first
-    batch's indices fit (the first made that fits, the training set being wrapped first in
-    most scripts; one wrapped dataset is the usual case); without one, the index seen so far
-    plus one."""
-    sizes = [len(d) for d in (r() for r in _made) if d is not None]
-    fitting = [n for n in sizes if n > high]
-    if fitting:
-        return fitting[0]
-    return max(sizes) if sizes else high + 1
+def indexed_size() -> int | None:
+    """The number of training examples, where the ol.Indexed datasets alive say it: all of one
+    size (the usual case: the training set alone is wrapped). None otherwise (none made, or a
+    validation set wrapped too): the run then counts the examples its first epoch trains on."""
+    sizes = {len(d) for d in (r() for r in _made) if d is not None}
+    return sizes.pop() if len(sizes) == 1 else None

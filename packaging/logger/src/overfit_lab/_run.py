@@ -95,6 +95,9 @@ class Run:
         self._dyn = None
         self._bad_index = None  # a device counter of out-of-range indices given on the device
         self._examples_written = False
+        self._max_index = -1  # the largest index seen (on the host)
+        self._sized_by = ""  # where the number of examples came from, for messages
+        self._size_asked = False
         self._last_dynamics = 0
 
     # ---- the user's calls -----------------------------------------------------------------
@@ -266,18 +269,25 @@ class Run:
         if index.device.type == "cpu" and index.numel():
             # cheap on the host; an index on the GPU is checked on the device (see _add_logits)
             low, high = int(index.min()), int(index.max())
-            n = self._example_count(high)
-            if low < 0 or high >= n:
+            n = self._example_count()
+            if low < 0 or (n is not None and high >= n):
                 bad = low if low < 0 else high
-                raise IndexError(f"run.batch(index=...): index {bad} is outside the training dataset "
-                                 f"(0 … {n - 1}, {n:,} examples, from ol.Indexed)")
+                where = f"0 … {n - 1}; {self._sized_by}" if n is not None else "an index is 0 or more"
+                raise IndexError(f"run.batch(index=...): index {bad} is outside the training dataset ({where})")
+            self._max_index = max(self._max_index, high)
         return size
 
-    def _example_count(self, high: int) -> int:
-        if self.examples is None:
-            from overfit_lab._indexed import training_size
+    def _example_count(self) -> int | None:
+        """The number of training examples: the size of the ol.Indexed dataset (where one was
+        made, or all made are of one size), else the examples the first epoch saw (None until
+        it ends: the buffers grow with the largest index seen)."""
+        if self.examples is None and not self._size_asked:
+            from overfit_lab._indexed import indexed_size
 
-            self.examples = training_size(high)
+            self._size_asked = True
+            self.examples = indexed_size()
+            if self.examples is not None:
+                self._sized_by = f"{self.examples:,} examples, the size of the ol.Indexed dataset"
         return self.examples
 
     # ---- device-side accumulation --------------------------------------------------------
@@ -291,26 +301,33 @@ class Run:
             return
         if not torch.is_tensor(index):
             index = torch.as_tensor(index)
-        if index.device.type != "cpu" and self.examples is None:
-            raise ValueError("run.batch(index=...): the first batch's index is on the GPU, so the dataset's "
-                             "size cannot be learned without waiting for it: wrap the dataset as ol.Indexed(dataset) "
-                             "before the loop (its size is then known), or leave the index on the CPU")
+        on_host = index.device.type == "cpu"
+        if not on_host and self.examples is None:
+            raise ValueError("run.batch(index=...): the index is on the GPU, and the dataset's size is not "
+                             "known: wrap the training dataset as ol.Indexed(dataset) before the loop (its size "
+                             "is then known), or leave the index on the CPU")
+        width = self.examples or self._max_index + 1
         if self._dyn is None:
-            n = self.examples
             dev = logits.device
-            self._dyn = torch.full((4, n), float("nan"), device=dev)  # margin, probability, predicted, given
+            # margin, probability, predicted, given; an example not yet trained on has no margin
+            self._dyn = torch.full((4, max(width, 1)), float("nan"), device=dev)
             self._dyn[2:] = 0
             self._bad_index = torch.zeros((), dtype=torch.long, device=dev)
+        elif width > self._dyn.shape[1]:  # no known size: grow (doubling) with the largest index seen
+            grown = torch.full((4, max(width, 2 * self._dyn.shape[1])), float("nan"), device=self._dyn.device)
+            grown[2:] = 0
+            grown[:, :self._dyn.shape[1]] = self._dyn
+            self._dyn = grown
         index = index.to(logits.device, non_blocking=True).long()
-        if index.device.type != "cpu":
-            # A GPU index is not read back per batch: out-of-range ones are counted on the device
-            # (and left out), and the count is read with the epoch's figures, which then says so.
+        keep = None
+        if not on_host:
+            # A GPU index is not read back per batch (that would wait for the device): indices
+            # out of range are counted on the device and left out; the count is read with the
+            # epoch's figures, and run.epoch() warns naming how many.
             bad = (index < 0) | (index >= self.examples)
             self._bad_index += bad.sum()
             index = torch.where(bad, torch.zeros_like(index), index)
             keep = ~bad
-        else:
-            keep = None
         x = logits.float()
         given = x.gather(1, targets[:, None])[:, 0]
         others = x.scatter(1, targets[:, None], float("-inf"))
@@ -341,6 +358,11 @@ class Run:
             parts.append(self._bad_index.float().reshape(1))
         host = torch.cat(parts).cpu().double().tolist()  # the epoch's one wait for the device
         dyn = self._dyn.cpu().numpy() if self._dyn is not None else None
+        if dyn is not None and self.examples is None:  # sized by the first epoch: fixed from now on
+            self.examples = self._max_index + 1
+            self._sized_by = f"{self.examples:,} examples, as many as epoch {number} trained on"
+            self._dyn = self._dyn[:, :self.examples].clone()
+            dyn = dyn[:, :self.examples]
         train_loss = host[0] / self._batches if self._batches else math.nan
         train_accuracy = host[1] / self._seen if self._seen else math.nan
         if self._bad_index is not None and host[-1] > 0:

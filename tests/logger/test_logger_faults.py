@@ -1,0 +1,189 @@
+"""Bad input is refused at the call, naming the argument; faults (a script killed, two
+scripts at once, a full disk) leave folders the engine reads."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import overfit_lab as ol
+import pytest
+import torch
+
+from tests.logger.conftest import tiny_data, train
+
+
+@pytest.fixture
+def run(tmp_path):
+    r = ol.init("bad input", runs_dir=tmp_path)
+    yield r
+    r.finish()
+
+
+def logits_of(n=8, classes=3):
+    return torch.randn(n, classes)
+
+
+def test_logits_not_batch_by_classes(run):
+    with pytest.raises(ValueError, match=r"run.batch\(logits=...\): a tensor \[batch, classes\], not \(8,\)"):
+        run.batch(loss=torch.tensor(1.0), logits=torch.randn(8), targets=torch.zeros(8, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"logits=.*not \(8, 3, 2\)"):
+        run.batch(loss=torch.tensor(1.0), logits=torch.randn(8, 3, 2), targets=torch.zeros(8, dtype=torch.long))
+
+
+def test_targets_of_another_length_than_the_batch(run):
+    with pytest.raises(ValueError, match=r"run.batch\(targets=...\): one class index per example, shape \(8,\).*not \(7,\)"):
+        run.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(7, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"targets=.*class 5 is outside the logits' 3 classes"):
+        run.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.full((8,), 5))
+
+
+def test_index_missing_says_how_to_add_it(tmp_path):
+    r = ol.init("no index", runs_dir=tmp_path)
+    with pytest.warns(UserWarning, match=r"no index= given.*ol.Indexed\(dataset\)"):
+        r.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long))
+    r.finish()
+    r = ol.init("index dropped", runs_dir=tmp_path)
+    r.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long), index=torch.arange(8))
+    with pytest.raises(ValueError, match=r"run.batch\(index=...\): missing, though earlier batches gave it.*ol.Indexed"):
+        r.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long))
+    r.finish()
+
+
+def test_index_out_of_the_datasets_range(run):
+    dataset = ol.Indexed(list(range(100)))  # the training set: 100 examples
+    with pytest.raises(IndexError, match=r"run.batch\(index=...\): index 100 is outside the training dataset "
+                                         r"\(0 … 99; 100 examples, the size of the ol.Indexed dataset\)"):
+        run.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long),
+                  index=torch.arange(93, 101))
+    with pytest.raises(IndexError, match="index -1 is outside"):
+        run.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long),
+                  index=torch.arange(-1, 7))
+    with pytest.raises(ValueError, match=r"index=.*shape \(8,\).*not \(4,\)"):
+        run.batch(loss=torch.tensor(1.0), logits=logits_of(), targets=torch.zeros(8, dtype=torch.long),
+                  index=torch.arange(4))
+    del dataset
+
+
+def test_without_indexed_the_first_epoch_counts_the_examples(tmp_path):
+    """An index of the script's own (no ol.Indexed): the examples are those epoch 1 trained on;
+    a later index beyond them is refused naming that."""
+    from engine.runs.dynamics import read_dynamics
+
+    r = ol.init("own index", runs_dir=tmp_path)
+    x, y = tiny_data(40)
+    for start in range(0, 40, 8):  # batches of 8: the buffers grow as the indices do
+        idx = torch.arange(start, start + 8)
+        r.batch(loss=torch.tensor(1.0), logits=torch.nn.functional.one_hot(y[idx], 3).float(), targets=y[idx], index=idx)
+    r.epoch()
+    with pytest.raises(IndexError, match=r"index 40 is outside the training dataset \(0 … 39; 40 examples, as many as epoch 1"):
+        r.batch(loss=torch.tensor(1.0), logits=logits_of(1), targets=y[:1], index=torch.tensor([40]))
+    r.finish()
+    d = read_dynamics(r.path)
+    assert d.size == 40 and np.array_equal(d.given, y.numpy()) and np.all(d.margin[0] == 1)
+
+
+def test_batch_after_finish(run):
+    run.finish()
+    with pytest.raises(ol.RunFinishedError, match=r"run.batch\(\) after run.finish\(\).*ol.init"):
+        run.batch(loss=torch.tensor(1.0))
+    with pytest.raises(ol.RunFinishedError, match=r"run.epoch\(\) after run.finish\(\)"):
+        run.epoch()
+
+
+def test_disk_full_while_writing_dynamics_stops_recording_not_training(tmp_path, monkeypatch):
+    """The third epoch's dynamics find the disk full: a warning at the call and in the summary;
+    every epoch's figures are still written, and the first two epochs' dynamics read."""
+    from overfit_lab import _files
+
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run
+
+    save = _files.save_arrays
+
+    def full_from_epoch_3(arrays, path, metadata=None):
+        if path.name == "epoch-0003.safetensors":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        save(arrays, path, metadata)
+
+    monkeypatch.setattr(_files, "save_arrays", full_from_epoch_3)
+    r = ol.init("disk full", runs_dir=tmp_path)
+    with pytest.warns(RuntimeWarning, match=r"per-example dynamics stopped: writing epoch 3 .*No space left on device"):
+        train(r, epochs=5)
+    r.finish()
+    record = read_run(r.path)
+    assert record.status == "completed" and [e["epoch"] for e in record.epochs] == [1, 2, 3, 4, 5]
+    assert any("writing epoch 3" in w and "training went on" in w for w in record.summary["warnings"])
+    assert read_dynamics(r.path).epochs == [1, 2]
+    assert not list((r.path / "dynamics").glob(".*tmp"))
+
+
+KILLED = """
+import sys, time, torch, overfit_lab as ol
+sys.path.insert(0, {root!r})
+from tests.logger.conftest import train
+run = ol.init("killed", runs_dir={runs!r})
+train(run, epochs=2)
+print(run.path, flush=True)
+run.batch(loss=torch.tensor(1.0))  # mid-epoch 3
+time.sleep(600)
+"""
+
+
+def test_a_script_killed_mid_epoch_leaves_a_folder_read_as_stopped(tmp_path):
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run, status_word
+    from engine.runs.remote import heartbeat_state
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED.format(root=root, runs=str(tmp_path / "runs")))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        folder = proc.stdout.readline().strip()
+        assert folder, "the script printed no run folder"
+        assert heartbeat_state(folder) == "alive" and read_run(folder).status == "running"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    beat = json.loads(open(os.path.join(folder, "heartbeat.json")).read())["at"]
+    record = read_run(folder)
+    assert record.status == "incomplete" and status_word(record) == "stopped — writer gone"
+    assert heartbeat_state(folder) == "gone"
+    assert [e["epoch"] for e in record.epochs] == [1, 2] and read_dynamics(folder).epochs == [1, 2]
+    time.sleep(2.5)
+    assert json.loads(open(os.path.join(folder, "heartbeat.json")).read())["at"] == beat  # no longer beaten
+
+
+TWIN = """
+import sys, torch, overfit_lab as ol
+sys.path.insert(0, {root!r})
+from tests.logger.conftest import train
+run = ol.init("same name", runs_dir={runs!r})
+train(run, epochs=4)
+run.finish()
+"""
+
+
+def test_two_scripts_writing_into_one_runs_folder_at_once(tmp_path):
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import list_runs, read_run
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "twin.py"
+    script.write_text(TWIN.format(root=root, runs=str(tmp_path / "runs")))
+    procs = [subprocess.Popen([sys.executable, str(script)]) for _ in range(2)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    folders = list_runs(tmp_path / "runs")
+    assert len(folders) == 2
+    for folder in folders:
+        record = read_run(folder)
+        assert record.status == "completed" and [e["epoch"] for e in record.epochs] == [1, 2, 3, 4]
+        assert record.skipped_lines == 0 and read_dynamics(folder).epochs == [1, 2, 3, 4]
+    assert {read_run(f).summary["pid"] for f in folders} == {p.pid for p in procs}
