@@ -147,10 +147,11 @@ class Heartbeat:
         self.every_s = every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._folder: Path | None = None
 
     def start(self, run_dir: str | Path) -> None:
         """Beat once now (so a reader finds the file at once), then every `every_s`."""
-        folder = Path(run_dir)
+        folder = self._folder = Path(run_dir)
         self._beat(folder)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, args=(folder,), name="heartbeat", daemon=True)
@@ -170,11 +171,18 @@ class Heartbeat:
             if not self._beat(folder):
                 return
 
-    def stop(self) -> None:
+    def stop(self, remove: bool = False) -> None:
+        """Stop beating; `remove`: take heartbeat.json away too (the run's summary, written
+        before, says it ended: a finished folder holds what it held before heartbeats)."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._thread = None
+        if remove and self._folder is not None:
+            try:
+                (self._folder / HEARTBEAT_FILE).unlink(missing_ok=True)
+            except OSError:
+                pass  # (left as it is: the summary's status tells)
 
 
 class ControlFollower:

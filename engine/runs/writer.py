@@ -4,8 +4,8 @@ A run folder holds
     config.json       the settings the run started with (written atomically)
     metrics.jsonl     one JSON object a line: {"type": "step" | "epoch" | "event", ...}
     summary.json      status, best epoch, final and test metrics, versions (atomically rewritten)
-    heartbeat.json    rewritten every 2 s while the run lives (engine.runs.remote): a writer
-                      killed outright reads as gone, on this host or another
+    heartbeat.json    rewritten every 2 s while the run lives, removed at its end (engine.runs.remote):
+                      a writer killed outright reads as gone, on this host or another
     best.safetensors  weights of the best epoch by the monitored metric
     last.safetensors  weights at the end of the run
     dynamics/         each training example's margin, probability and prediction per epoch
@@ -162,5 +162,5 @@ class RunWriter(Callback):
             duration_s=round(time.time() - self._t0, 3))
         try:
             atomic_write_json(self.path / "summary.json", self._summary)
-        finally:  # (the beat is left as it is: the summary's status tells the run ended)
-            self.heartbeat.stop()
+        finally:  # the summary tells the run ended: its folder holds no heartbeat after it
+            self.heartbeat.stop(remove=True)
