@@ -1,0 +1,187 @@
+"""The window follows a run a script writes with the logger (issue 29, item 4): a real script
+in a subprocess writes into the runs folder the offscreen window watches; the window picks it
+up, its plots grow epoch by epoch, the toolbar's Pause and Stop reach the script, a script
+killed with SIGKILL shows as gone, and the live remedy controls are off, saying why."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.conftest import RUN_TIMEOUT
+
+SCRIPT = textwrap.dedent("""
+    import sys, time
+    import torch
+    import overfit_lab as ol
+
+    torch.set_num_threads(1)
+    runs_dir, epochs, rest = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    torch.manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(64, 8), torch.randint(0, 3, (64,)))
+    loader = torch.utils.data.DataLoader(ol.Indexed(data), batch_size=16)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    run = ol.init("script-run", config={"lr": 0.1}, runs_dir=runs_dir)
+    ol.watch(model, optimizer)
+    for epoch in range(epochs):
+        for x, y, index in loader:
+            logits = model(x)
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            run.batch(loss=loss, logits=logits, targets=y, index=index)
+        run.epoch(val_loss=loss.item() + 0.1, val_accuracy=0.5)
+        if run.should_stop:
+            break
+        time.sleep(rest)
+    run.finish()
+""")
+
+
+def start_script(tmp_path: Path, runs_dir: Path, epochs: int = 400, rest: float = 0.1) -> subprocess.Popen:
+    script = tmp_path / "train_script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    return subprocess.Popen([sys.executable, str(script), str(runs_dir), str(epochs), str(rest)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def script(tmp_path):
+    procs = []
+
+    def start(runs_dir, **kw):
+        procs.append(start_script(tmp_path, runs_dir, **kw))
+        return procs[-1]
+
+    yield start
+    for p in procs:  # a test that failed half-way leaves no script training
+        if p.poll() is None:
+            p.kill()
+        p.wait(30)
+
+
+def epochs_shown(window) -> int:
+    return window.plots.series["val_acc"].n
+
+
+def followed(qtbot, window, proc):
+    """Until the window follows the script's run (picked up from the watched folder) and has
+    drawn its first epochs."""
+    qtbot.waitUntil(lambda: window.followed.path is not None or proc.poll() is not None, timeout=RUN_TIMEOUT)
+    assert proc.poll() is None, proc.stdout.read().decode()
+    qtbot.waitUntil(lambda: epochs_shown(window) >= 2, timeout=RUN_TIMEOUT)
+    return window.followed.path
+
+
+def summary(path: Path) -> dict:
+    return json.loads((path / "summary.json").read_text(encoding="utf-8"))
+
+
+def metrics_events(path: Path) -> list[str]:
+    lines = (path / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line).get("event") for line in lines if '"type": "event"' in line]
+
+
+def test_script_run_followed_and_stopped_from_the_toolbar(qtbot, window, script):
+    runs = window.runs_dir
+    proc = script(runs)
+    path = followed(qtbot, window, proc)
+    assert path.parent == Path(runs)
+    assert window.state == "running"
+    # The plots grow as the script writes epochs: the same series as the window's own runs.
+    seen = epochs_shown(window)
+    qtbot.waitUntil(lambda: epochs_shown(window) >= seen + 2, timeout=RUN_TIMEOUT)
+    assert len(window.plots.layer_series) > 0  # the script's layers, from ol.watch
+    # Live remedy controls are off while the script's run is followed, saying why.
+    dropout = window.settings_panel.widgets["regularization.dropout"]
+    assert not dropout.isEnabled()
+    assert "trained by a script: its settings are the script's" in dropout.toolTip()
+    assert window.actions["stop"].isEnabled() and window.actions["pause"].isEnabled()
+    assert not window.actions["start"].isEnabled()
+
+    window.actions["stop"].trigger()
+    assert window.state == "stopping"
+    proc.wait(60)
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    assert summary(path)["status"] == "user_stopped"
+    assert "window" in summary(path).get("message", "")
+    assert window.status_label.text().startswith("stopped")
+    assert dropout.isEnabled()  # the window's own settings again
+    assert "trained by a script" not in dropout.toolTip()
+
+
+def test_pause_and_resume_reach_the_script(qtbot, window, script):
+    proc = script(window.runs_dir)
+    path = followed(qtbot, window, proc)
+    window.actions["pause"].trigger()
+    # Paused once the script says so (its Paused line), not when asked.
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=RUN_TIMEOUT)
+    assert "Paused" in metrics_events(path)
+    assert window.actions["pause"].text() == "Resume"
+    held = epochs_shown(window)
+    qtbot.wait(2500)  # the script sleeps 0.1 s an epoch: unpaused, it would have written more
+    assert epochs_shown(window) == held
+    assert proc.poll() is None
+
+    window.actions["pause"].trigger()  # Resume
+    qtbot.waitUntil(lambda: window.state == "running", timeout=RUN_TIMEOUT)
+    assert "Resumed" in metrics_events(path)
+    qtbot.waitUntil(lambda: epochs_shown(window) > held, timeout=RUN_TIMEOUT)
+
+    window.actions["pause"].trigger()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=RUN_TIMEOUT)
+    window.actions["stop"].trigger()  # a stop while paused ends the script's run
+    proc.wait(60)
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    assert summary(path)["status"] == "user_stopped"
+
+
+def test_a_script_killed_shows_as_writer_gone(qtbot, window, script):
+    proc = script(window.runs_dir)
+    path = followed(qtbot, window, proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    assert summary(path)["status"] == "running"  # nobody wrote its end: the window concluded it
+    assert "stopped — writer gone" in window.status_label.text()
+    assert not window.actions["stop"].isEnabled()
+    assert window.settings_panel.widgets["regularization.dropout"].isEnabled()
+
+
+def test_a_finished_run_opens_by_double_click(qtbot, tmp_path, script):
+    """A run written before the window opened is not picked up; a double-click in the Runs
+    dock shows its curves in the Training tab."""
+    from gui.panels.runs_browser import RUN
+    from gui.window.main_window import MainWindow
+    from tests.helpers import tiny_config
+
+    runs = tmp_path / "runs"
+    proc = script(runs, epochs=4, rest=0.0)
+    assert proc.wait(120) == 0, proc.stdout.read().decode()
+    (path,) = [p for p in runs.iterdir() if p.is_dir()]
+    w = MainWindow(tiny_config(), runs_dir=runs, restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.set_engine_ready()
+    browser = w.runs_dock.browser
+    w.runs_dock.dock.raise_()
+    qtbot.waitUntil(lambda: path in browser._cells, timeout=RUN_TIMEOUT)
+    assert w.followed.path is None  # not opened by itself: it was there before
+    index = browser.proxy.mapFromSource(browser._cells[path][RUN].index())
+    rect = browser.tree.visualRect(index)
+    qtbot.mouseClick(browser.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(browser.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: epochs_shown(w) == 4, timeout=RUN_TIMEOUT)
+    assert w.tabs.currentWidget() is w.plots
+    assert w.state == "idle"  # it has ended: nothing to stop
+    assert w.followed.result.reason == "completed"
