@@ -6,10 +6,10 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.core import events as ev
+from gui.plotting.colors import SERIES, VERMILLION
 
-CLASS_COLORS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40],
-                         [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127],
-                         [188, 189, 34], [23, 190, 207]], dtype=np.float32)
+# The toy sets have two or three classes: the three series colours every eye tells apart.
+CLASS_COLORS = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in SERIES], dtype=np.float32)
 
 
 class BoundaryView:
@@ -26,7 +26,7 @@ class BoundaryView:
         plot.addItem(self.val_scatter)
         plot.addItem(self.train_scatter)
         # An evaluation's misclassified points, ringed.
-        self.wrong = pg.ScatterPlotItem(size=12, pen=pg.mkPen("#c0392b", width=2), brush=None, name="misclassified")
+        self.wrong = pg.ScatterPlotItem(size=12, pen=pg.mkPen(VERMILLION, width=2), brush=None, name="misclassified")
         plot.addItem(self.wrong)
         plot.getPlotItem().setAspectLocked(True)
 

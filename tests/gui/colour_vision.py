@@ -16,6 +16,7 @@ from unittest import mock
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # colour warns that matplotlib is not installed
@@ -111,6 +112,15 @@ def lines_of(plot: pg.PlotWidget, same_series: dict | None = None) -> list[Line]
                 continue
             pen = pg.mkPen(item.opts["pen"])
             found.append(Line(name or f"curve {id(item)}", over(pen.color(), bg), (*_pen_cue(pen), None)))
+        elif isinstance(item, pg.ScatterPlotItem):  # points coloured one by one (a class each)
+            seen = {}
+            for point in item.points():
+                brush, pen = point.brush(), point.pen()
+                filled = brush.style() != Qt.BrushStyle.NoBrush
+                color = brush.color() if filled else pen.color()
+                seen.setdefault(color.name(QColor.NameFormat.HexArgb), color)
+            for key, color in seen.items():
+                found.append(Line(f"{item.name()} {key}", over(color, bg), ("points", item.opts["symbol"])))
         elif isinstance(item, pg.InfiniteLine):
             text = item.label.format if getattr(item, "label", None) is not None else ""
             found.append(Line(name or f"vertical line {text!r}".strip(), over(item.pen.color(), bg),

@@ -54,6 +54,23 @@ def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window)
     assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
 
 
+def test_the_decision_boundarys_classes_differ_for_every_eye(qtbot, window):
+    """Blobs, three classes: the points of each class (train filled, validation crosses)."""
+    window.settings_panel.set_config(tiny_config({"data.dataset": "blobs", "optim.epochs": 2}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    plot = window.plots.plots["boundary"]
+    assert plot.isVisible()
+    lines = lines_of(plot)
+    assert len([line for line in lines if line.name.startswith("train")]) == 3, [str(line) for line in lines]
+    assert len([line for line in lines if line.name.startswith("validation")]) == 3
+    m = measure({"boundary": lines}, {"boundary": _background(plot)}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    print("boundary, smallest ΔE:", {v: round(d, 1) for v, (d, _) in m.smallest_delta_e.items()},
+          f"lowest contrast {m.lowest_contrast[0]:.2f}:1")
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+
 def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
     _two_runs_with_label_noise(qtbot, window)
     plots, _ = _shown_plots(window)
