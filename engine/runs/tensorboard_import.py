@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.core.files import atomic_write_json, jsonable
+from engine.core.files import atomic_write_json, atomic_write_text, jsonable
 from engine.runs.checked import UnreadableRun, read_summary
 from engine.runs.tensorboard_tags import KNOWN, Pairing, columns, pair_tags
 
@@ -251,36 +251,54 @@ class TensorBoardImport:
         self.chosen, self.hold_last = dict(chosen or {}), hold_last
         self.runs: dict[str, EventFiles] = {}
 
-    def update(self) -> list[RunImport]:
+    def _load(self) -> dict[str, EventFiles]:
         found = find_runs(self.logdir)
         if not found:
             raise NoEventFiles(f"{self.logdir}: no TensorBoard event files (events.out.tfevents.*) in it "
                                "or in its folders")
-        results = []
         for name, folder in found.items():
-            files = self.runs.setdefault(name, EventFiles(folder))
-            files.load()
-            results.append(self._import(name, files))
-        return results
+            self.runs.setdefault(name, EventFiles(folder)).load()
+        return {name: self.runs[name] for name in found}
+
+    def preview(self) -> dict[str, Pairing]:
+        """Each run's pairing, read but not yet written (to ask where it is ambiguous)."""
+        return {name: pair_tags(files.counts(), self._chosen(name, files.counts(), [])[0])
+                for name, files in self._load().items()}
+
+    def update(self) -> list[RunImport]:
+        return [self._import(name, files) for name, files in self._load().items()]
+
+    def target(self, name: str) -> Path:
+        return self.out_dir / run_folder_name(self.logdir, name)
+
+    def _previous(self, name: str) -> dict:
+        target = self.target(name)
+        previous = read_summary(target) if (target / "summary.json").is_file() else {}
+        if previous and (previous.get("source") != SOURCE or previous.get("logdir") != str(self.logdir)):
+            raise UnreadableRun(target / "summary.json", f"not an import of {self.logdir}: not overwritten")
+        return previous
+
+    def _chosen(self, name: str, counts: dict[str, int], problems: list[str]) -> tuple[dict[str, str], dict]:
+        """The pairs the user chose (now, or at an earlier import of the run) that it has."""
+        previous = self._previous(name)
+        chosen = {**(previous.get("chosen_pairs") or {}), **self.chosen}
+        chosen = {t: v for t, v in chosen.items() if t in counts or v in counts}
+        folder = self.runs[name].folder
+        for train, val in chosen.items():
+            for tag in (train, val):
+                if tag not in counts:
+                    problems.append(f"{folder}: no scalar tag {tag!r} (its tags: {', '.join(sorted(counts))})")
+        return {t: v for t, v in chosen.items() if t in counts and v in counts}, previous
 
     def _import(self, name: str, files: EventFiles) -> RunImport:
-        target = self.out_dir / run_folder_name(self.logdir, name)
+        target = self.target(name)
         problems = [f"{path}: {what}" for path, what in files.problems.items()]
         counts = files.counts()
         if not counts:
             kinds = f" (only {', '.join(sorted(files.other_tags)[:6])})" if files.other_tags else ""
             return RunImport(name, None, Pairing(), problems=[*problems, f"{files.folder}: no scalars in its "
                                                                           f"event files{kinds}: nothing to import"])
-        previous = read_summary(target) if (target / "summary.json").is_file() else {}
-        if previous and (previous.get("source") != SOURCE or previous.get("logdir") != str(self.logdir)):
-            raise UnreadableRun(target / "summary.json", f"not an import of {self.logdir}: not overwritten")
-        chosen = {**(previous.get("chosen_pairs") or {}), **self.chosen}
-        chosen = {t: v for t, v in chosen.items() if t in counts or v in counts}
-        for train, val in chosen.items():
-            for tag in (train, val):
-                if tag not in counts:
-                    problems.append(f"{files.folder}: no scalar tag {tag!r} (its tags: {', '.join(sorted(counts))})")
-        chosen = {t: v for t, v in chosen.items() if t in counts and v in counts}
+        chosen, previous = self._chosen(name, counts, problems)
         pairing = pair_tags(counts, chosen)
         problems += _pairing_problems(files.folder, pairing)
         rows = epoch_rows(files, pairing, self.hold_last)
@@ -289,6 +307,8 @@ class TensorBoardImport:
                             f"({', '.join(sorted(counts))}): nothing to import")
             return RunImport(name, None, pairing, problems=problems)
         written = _epoch_lines(target / "metrics.jsonl")
+        if previous and (previous.get("tags") or {}).get("pairs") != pairing.to_record()["pairs"]:
+            written = 0  # paired otherwise now (the user's choice, a tag that appeared): written anew
         if written > len(rows):
             problems.append(f"{files.folder}: has fewer epochs ({len(rows)}) than its import {target} "
                             f"({written}): the event files were replaced? The run folder is left as it is")
@@ -304,9 +324,12 @@ class TensorBoardImport:
                 "run": {"name": name, "seed": None}, "data": {"dataset": SOURCE}, "model": {}, "optim": {},
                 "regularization": {"monitor": "val_loss"},
                 SOURCE: {"logdir": str(self.logdir), "run": name, "folder": str(files.folder)}})
-        if written < len(rows):
+        lines = [json.dumps(r, default=jsonable) + "\n" for r in rows[written:]]
+        if written == 0:
+            atomic_write_text(target / "metrics.jsonl", "".join(lines))
+        elif lines:
             with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(r, default=jsonable) + "\n" for r in rows[written:])
+                fh.writelines(lines)
         first_wall = min(min(w for w, _ in points.values()) for points in files.series.values())
         best = max((r for r in rows if r["is_best"]), key=lambda r: r["epoch"], default=None)
         accuracies = [r["val_accuracy"] for r in rows if r["val_accuracy"] is not None]

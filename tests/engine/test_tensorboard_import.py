@@ -239,10 +239,10 @@ def test_ambiguous_tags_left_unpaired_then_paired_by_the_user(tmp_path, capsys):
     assert [e["val_loss"] for e in read_run(folder).epochs] == [None] * 3
     assert [e["train_loss"] for e in read_run(folder).epochs] == pytest.approx([1.0, 0.5, 0.3])
 
-    out2 = tmp_path / "out2"
+    out2 = tmp_path / "out"  # imported again, paired now: written anew
     code, out, err = import_folder(capsys, tmp_path / "logs", out2, "--pair", "Loss/train=Loss/val")
     assert code == 0, err
-    [folder] = imported(out2)
+    assert imported(out2) == [folder]
     assert [e["val_loss"] for e in read_run(folder).epochs] == pytest.approx([1.1, 0.9, 1.0])
     write_scalars(tmp_path / "logs", {"Loss/train": [0.2], "Loss/val": [1.3], "Loss/test": [1.4]}, start=3)
     code, out, err = import_folder(capsys, tmp_path / "logs", out2)  # the choice is kept
