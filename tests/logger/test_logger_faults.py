@@ -187,3 +187,61 @@ def test_two_scripts_writing_into_one_runs_folder_at_once(tmp_path):
         assert record.status == "completed" and [e["epoch"] for e in record.epochs] == [1, 2, 3, 4]
         assert record.skipped_lines == 0 and read_dynamics(folder).epochs == [1, 2, 3, 4]
     assert {read_run(f).summary["pid"] for f in folders} == {p.pid for p in procs}
+
+
+FULL_DISK = """
+import json, shutil, sys, warnings, torch, overfit_lab as ol
+from torch.utils.data import DataLoader, TensorDataset
+torch.set_num_threads(1)
+torch.manual_seed(0)
+x = torch.randn(8000, 4)
+y = (x[:, 0] > 0).long()
+loader = DataLoader(ol.Indexed(TensorDataset(x, y)), batch_size=1000, shuffle=True)
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+run = ol.init("full disk", runs_dir={disk!r})
+ol.watch(model, optimizer)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    for epoch in range(8):
+        for xb, yb, idx in loader:
+            logits = model(xb)
+            loss = torch.nn.functional.cross_entropy(logits, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            run.batch(loss=loss, logits=logits, targets=yb, index=idx)
+        run.epoch(val_loss=loss, val_accuracy=0.5)
+run.finish()
+shutil.copytree(run.path, {out!r})  # (the disk goes with this process)
+print(json.dumps([str(w.message) for w in caught if w.category is RuntimeWarning]))
+"""
+
+
+def test_a_real_full_disk_while_writing_dynamics(tmp_path):
+    """The same on a real full file system: a 320 kB tmpfs (a mount namespace of the test's own,
+    where this machine allows one), filled by the dynamics of 8,000 examples a few epochs in."""
+    import shutil
+
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run
+
+    unshare = shutil.which("unshare")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if unshare is None or subprocess.run([unshare, "-rm", "mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)],
+                                         capture_output=True).returncode != 0:
+        pytest.skip("no tmpfs can be mounted here (unshare -rm mount refused): the monkeypatched test covers it")
+    script = tmp_path / "full.py"
+    out = tmp_path / "copied"
+    script.write_text(FULL_DISK.format(disk=str(disk), out=str(out)))
+    result = subprocess.run([unshare, "-rm", "sh", "-c", f'mount -t tmpfs -o size=320k tmpfs "{disk}" && '
+                             f'exec "{sys.executable}" "{script}"'], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    said = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(said) == 1 and "per-example dynamics stopped: writing epoch" in said[0] and "No space left" in said[0]
+    record = read_run(out)
+    assert record.status == "completed" and [e["epoch"] for e in record.epochs] == list(range(1, 9))
+    assert record.summary["warnings"] == said
+    recorded = read_dynamics(out).epochs
+    assert 1 <= len(recorded) < 8 and recorded == list(range(1, len(recorded) + 1))
