@@ -33,7 +33,7 @@ from gui.panels.example_detail import to_qimage
 from gui.panels.number_item import NumberItem
 from gui.plotting.axes import make_plot
 from gui.plotting.cell_texts import CellTexts
-from gui.plotting.colors import PALETTE
+from gui.plotting.colors import BLUE, REFERENCE, matrix_lookup_table, series_pen, text_on
 
 COLUMNS = [("precision", "Of the examples predicted as this class, the share that are."),
            ("recall", "Of the examples of this class, the share found."),
@@ -89,9 +89,9 @@ class EvaluationPanel(QWidget):
         self.reliability = make_plot("Reliability: accuracy per confidence", "accuracy", "confidence")
         self.reliability.getPlotItem().setXRange(0, 1, padding=0.02)
         self.reliability.getPlotItem().setYRange(0, 1, padding=0.02)
-        self.reliability.plot([0, 1], [0, 1], pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine))
-        self.reliability_points = self.reliability.plot(pen=pg.mkPen("#1f77b4", width=2), symbol="o",
-                                                        symbolSize=6, symbolBrush="#1f77b4")
+        self.reliability.plot([0, 1], [0, 1], pen=pg.mkPen(REFERENCE, style=Qt.PenStyle.DashLine))
+        self.reliability_points = self.reliability.plot(pen=pg.mkPen(BLUE, width=2), symbol="o",
+                                                        symbolSize=6, symbolBrush=BLUE)
         self.reliability.setToolTip("Each point: examples the network gave about that confidence, and "
                                     "how many of them it got right. On the dashed line it is calibrated; "
                                     "below it, over-confident.")
@@ -229,7 +229,7 @@ class EvaluationPanel(QWidget):
             # under the mouse names the class instead.
             named = k <= MAX_PR_LEGEND
             self.pr_curves = [self.pr.plot([], [], name=name if named else None,
-                                           pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.5))
+                                           pen=series_pen(i, width=1.5))  # 3 colours x dash patterns
                               for i, name in enumerate(report.class_names)]
             for curve, name in zip(self.pr_curves, report.class_names, strict=True):
                 curve.class_name = name
@@ -250,7 +250,8 @@ class EvaluationPanel(QWidget):
         m = self.matrix()
         k = len(m)
         self.matrix_image.setImage(m.T, levels=(0, m.max() or 1))  # ImageItem's first axis is x
-        self.matrix_image.setLookupTable(pg.colormap.get("CET-L12").getLookupTable())  # light blues
+        lut = matrix_lookup_table()
+        self.matrix_image.setLookupTable(lut)
         self.matrix_image.setRect(0, 0, k, k)
         top = m.max() or 1
         values = m.reshape(-1)
@@ -259,7 +260,7 @@ class EvaluationPanel(QWidget):
             return
         self.cell_texts.set_cells(
             [f"{v:.2f}" if self.as_recall.isChecked() else f"{int(v)}" for v in values],
-            ["#fff" if v > 0.6 * top else "#222" for v in values], k)
+            [text_on(lut[min(len(lut) - 1, int(v / top * (len(lut) - 1)))]) for v in values], k)
 
     @Slot(bool)
     def _on_as_recall_toggled(self, _on: bool) -> None:

@@ -30,6 +30,10 @@ class CellTexts(pg.GraphicsObject):
         """Row by row, as drawn."""
         return list(self._texts)
 
+    def colors(self) -> list[str]:
+        """Each text's colour, row by row ('#rrggbb')."""
+        return [c.name() for c in self._colors]
+
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self._k, self._k)
 

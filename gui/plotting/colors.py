@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 BLUE, VERMILLION, BLACK = "#0072b2", "#d55e00", "#000000"  # Okabe–Ito; 5.2, 3.9 and 21:1 on white
 SERIES = (BLUE, VERMILLION, BLACK)
 BLUISH_GREEN = "#009e73"  # Okabe–Ito, 3.4:1: the best-epoch line, which has a dash pattern of its own
-GREY = "#595959"  # 7:1: marks and reference lines that are not data
+REFERENCE = "#767676"  # 4.5:1: a reference line that is not data (the reliability diagram's diagonal)
 TEXT_RED = "#b3261e"  # 6.1:1: a warning in text (text needs 4.5:1)
 
 TRAIN, VAL = BLUE, VERMILLION

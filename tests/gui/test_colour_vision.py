@@ -84,3 +84,55 @@ def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
     print(f"lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
     assert lowest[0] < 99.0  # some text was read
     assert not low, "\n".join(map(str, low))
+
+
+def test_an_evaluations_curves_and_matrix_read_for_every_eye(qtbot):
+    """Ten classes (Fashion-MNIST's count): the precision–recall curves sharing a plot, the
+    reliability diagram, and each count on the confusion matrix against its own cell."""
+    import numpy as np
+    from PySide6.QtCore import QPointF
+
+    import gui.panels.plots  # noqa: F401  (the window's plot options: white background)
+    from engine.core.events import Evaluated
+    from gui.panels.evaluation import EvaluationPanel
+
+    k = 10
+    rng = np.random.default_rng(0)
+    matrix = rng.integers(0, 40, (k, k)) + np.diag(rng.integers(200, 900, k))
+    report = Evaluated(split="validation", weights="best", accuracy=0.8, loss=0.6,
+                       class_names=[f"class {i}" for i in range(k)], precision=[0.8] * k, recall=[0.8] * k,
+                       f1=[0.8] * k, support=[int(r) for r in matrix.sum(1)], confusion_matrix=matrix.tolist(),
+                       macro_f1=0.8, ece=0.05, reliability=[[0.5, 0.45, 10], [0.9, 0.85, 90]],
+                       pr_curves=[[[0.2, 0.6, 1.0], [1.0, 0.7, 0.1 + 0.05 * i]] for i in range(k)])
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    panel.show_report(report, "#1 run")
+    qtbot.waitUntil(lambda: len(panel.pr_curves) == k)
+    lines = {"pr": lines_of(panel.pr), "reliability": lines_of(panel.reliability)}
+    assert len(lines["pr"]) == k and len(lines["reliability"]) == 2
+    m = measure(lines, {name: _background(p) for name, p in (("pr", panel.pr), ("reliability", panel.reliability))},
+                MIN_DELTA_E, MIN_LINE_CONTRAST)
+    print("evaluation, smallest ΔE:", {v: round(d, 1) for v, (d, _) in m.smallest_delta_e.items()},
+          f"lowest line contrast {m.lowest_contrast[0]:.2f}:1")
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+    # Each count against its cell as drawn: a pixel in the cell's corner, away from the text.
+    image = panel.matrix_plot.grab().toImage()
+    vb = panel.matrix_plot.getPlotItem().vb
+    ratios = []
+    for n, text_color in enumerate(panel.cell_texts.colors()):
+        i, j = divmod(n, k)
+        at = panel.matrix_plot.mapFromScene(vb.mapViewToScene(QPointF(j + 0.12, i + 0.12)))
+        cell = image.pixelColor(at.x(), at.y())
+        text = pg_color(text_color)
+        ratios.append((contrast((cell.redF(), cell.greenF(), cell.blueF()), text), panel.cell_texts.texts()[n]))
+    assert len(ratios) == k * k
+    print(f"lowest count-on-cell contrast: {min(ratios)[0]:.2f}:1")
+    assert min(ratios)[0] >= MIN_TEXT_CONTRAST, sorted(ratios)[:5]
+
+
+def pg_color(hex_color: str) -> tuple[float, float, float]:
+    return tuple(int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
