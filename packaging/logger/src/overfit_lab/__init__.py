@@ -20,6 +20,7 @@ from pathlib import Path
 from overfit_lab import _state
 from overfit_lab._indexed import Indexed
 from overfit_lab._run import Run, RunFinishedError, default_runs_dir
+from overfit_lab.distributed import run_class
 
 __version__ = "0.1.0"
 __all__ = ["HuggingFaceCallback", "Indexed", "LightningCallback", "Run", "RunFinishedError", "default_runs_dir",
@@ -31,7 +32,7 @@ def init(name: str, config: dict | None = None, runs_dir: str | Path | None = No
     """Start a run: a new folder in `runs_dir` (default: the app's runs folder). `config`: the
     script's settings (vars(args)), kept in the run's summary; `classes`: the class names
     (or their number; else config["classes"], else the logits' width)."""
-    run = Run(name, config, runs_dir, classes)
+    run = run_class()(name, config, runs_dir, classes)
     _state.remember(run)
     return run
 
