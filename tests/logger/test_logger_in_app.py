@@ -91,3 +91,22 @@ def test_the_runs_browser_lists_it_and_the_examples_tab_shows_it(qtbot, window, 
     qtbot.waitUntil(lambda: window.examples.folder == noisy_run, timeout=RUN_TIMEOUT)
     assert view.tally.size == 120 and len(view.tally.epochs) == 12
     assert noisy_run.name in view.summary.text()
+
+
+def test_compared_with_an_engine_run_in_the_experiment_tab(qtbot, window, noisy_run):  # noqa: F811
+    import shutil
+
+    from engine.experiments.experiment import run_single
+    from tests.gui.test_runs_browser import select
+    from tests.helpers import tiny_config
+
+    script = Path(shutil.copytree(noisy_run, window.runs_dir / noisy_run.name))
+    engine = run_single(tiny_config({"optim.epochs": 2}), runs_dir=window.runs_dir).run_dir
+    browser = window.runs_dock.browser
+    browser.actions_by_name["refresh"].trigger()
+    select(browser, script, engine)
+    view = window.experiment_view
+    qtbot.waitUntil(lambda: view.cell(1, 1) != "")
+    ending = json.loads((script / "summary.json").read_text())["final_metrics"]
+    assert view.cell(0, 1) == f"{ending['end_val_accuracy'] * 100:.1f} % (epoch 12)"
+    assert [view.cell(0, 6), view.cell(1, 6)] == ["12", "2"]
