@@ -194,3 +194,26 @@ def test_stop_names_what_cannot_be_stopped_and_stops_the_rest(finished, tmp_path
     assert f"{plain}: not a run folder" in proc.stderr
     assert f"{tmp_path / 'nowhere'}: no such folder" in proc.stderr
     assert not (ended / "control.json").exists() and not (plain / "control.json").exists()
+
+
+def test_stop_on_a_trial_of_a_headless_curve_stops_the_curve_as_ctrl_c_does(tmp_path):
+    proc = subprocess.Popen([sys.executable, "main.py", "curve", "--preset", "overfit", *TINY[2:],
+                             "--over", "data.train_size=100,200", "--seeds", "1", "--set", "optim.epochs=5000",
+                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def first_trial():
+            experiments = [p for p in tmp_path.iterdir() if (p / "experiment.json").is_file()]
+            runs = list_runs(experiments[0]) if experiments else []
+            return runs[0] if runs and read_run(runs[0]).epochs else None
+
+        wait_for(first_trial, "the curve's first trial trains", 120)
+        trial = first_trial()
+        stop = cli("stop", str(trial))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert stop.returncode == 0 and f"{trial}: stopped by the user" in stop.stdout, stop.stderr
+    assert proc.returncode == 0, err
+    record = json.loads((trial.parent / "experiment.json").read_text())
+    assert len(record["trials"]) == 1  # the second value never started
+    assert read_run(trial).status == "user_stopped" and "asked by" in read_run(trial).summary["message"]
