@@ -1,15 +1,129 @@
-"""File ▸ Open TensorBoard folder…: event files become run folders (stub, filled in next)."""
+"""File ▸ Open TensorBoard folder…: each run of a TensorBoard log folder becomes a run folder in
+the window's runs folder (engine.runs.tensorboard_import), shown in the Experiment tab and
+the Runs dock; where two tags could be one curve a dialog asks which. The folder is read again
+every few seconds while it is open, so a run still writing it grows epoch by epoch.
+
+Reading happens on a pool thread (the first read of a long log takes a while, and imports
+tensorboard); only the dialogs and the status line run here."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from gui import dialogs
+from gui.controllers.tensorboard_pairs import PairDialog
+from gui.panels.off_thread import OffThread
+
+FOLLOW_MS = 3000  # how often an open TensorBoard folder is read again
 
 
 class TensorBoardFolders(QObject):
+    """Handed the window (the parent of its dialogs), the runs folder the imports go to, the
+    Runs dock (to show them) and `say` for the status line."""
+    imported = Signal(list)  # [RunImport] of each read that wrote something (first import included)
+
     def __init__(self, window, *, runs_dir, runs_dock, say):
         super().__init__(window)
-        self.window, self.runs_dir, self.runs_dock, self.say = window, runs_dir, runs_dock, say
+        self.window, self.runs_dir, self.runs_dock, self.say = window, Path(runs_dir), runs_dock, say
+        self.reader = OffThread(self)
+        self.importer = None  # the folder open now (engine.runs.tensorboard_import.TensorBoardImport)
+        self.pair_dialog: PairDialog | None = None
+        self.dialog = None  # the last message box shown
+        self.shown: list[Path] = []  # the run folders shown in the Experiment tab
+        self.follow = QTimer(self, interval=FOLLOW_MS)
+        self.follow.timeout.connect(self._on_follow_timeout)
 
     @Slot()
     def open(self, path=None) -> None:
-        self.say("Open TensorBoard folder: not yet")
+        if not path:
+            path = QFileDialog.getExistingDirectory(self.window, "Open a TensorBoard folder", str(Path.home()))
+        if not path:
+            return
+        self.follow.stop()
+        self.importer = None
+        self.say(f"reading the TensorBoard folder {path}…")
+        self.reader.submit(lambda: _preview(path, self.runs_dir), self._on_previewed)
+
+    def _on_previewed(self, result) -> None:
+        if isinstance(result, Exception):
+            return self._failed(result)
+        importer, pairings = result
+        self.importer = importer
+        if any(p.ambiguous for p in pairings.values()):
+            self.pair_dialog = PairDialog(self.window, importer.logdir, pairings)
+            self.pair_dialog.finished.connect(self._on_pair_dialog_finished)
+            self.pair_dialog.open()
+        else:
+            self._read()
+
+    @Slot(int)
+    def _on_pair_dialog_finished(self, code: int) -> None:
+        dialog, self.pair_dialog = self.pair_dialog, None
+        if self.importer is not None and dialog is not None:
+            if code == PairDialog.DialogCode.Accepted:
+                self.importer.chosen.update(dialog.chosen())
+            dialog.deleteLater()
+            self._read()
+
+    def _read(self) -> None:
+        importer = self.importer
+        self.reader.submit(importer.update, lambda results: self._on_read(importer, results))
+
+    @Slot()
+    def _on_follow_timeout(self) -> None:
+        if self.importer is not None and not self.reader.busy():
+            self._read()
+
+    def _on_read(self, importer, results) -> None:
+        if importer is not self.importer:
+            return  # another folder was opened meanwhile
+        if isinstance(results, Exception):
+            self.follow.stop()
+            return self._failed(results)
+        first = not self.follow.isActive()
+        folders = [r.folder for r in results if r.folder is not None]
+        if first:
+            self._show(importer, results, folders)
+            self.follow.start()
+        if any(r.added for r in results) or first:
+            self.imported.emit(results)
+        if not first and set(folders) - set(self.shown):  # a new run appeared in the folder
+            self.runs_dock.rescan_soon()
+            self.shown = folders
+            self.runs_dock.experiment_view.show_runs(folders)
+
+    def _show(self, importer, results, folders: list[Path]) -> None:
+        problems = [p for r in results for p in r.problems]
+        if not folders:
+            self.dialog = dialogs.cannot(self.window, "Nothing to import", "\n\n".join(
+                [f"{importer.logdir}: no run with a train or validation curve.", *problems]))
+            self.say(f"{importer.logdir}: nothing to import")
+            return
+        self.shown = folders
+        self.runs_dock.rescan_soon()
+        self.runs_dock.experiment_view.show_runs(folders)
+        self.runs_dock.show_tab(self.runs_dock.experiment_view)
+        epochs = sum(r.epochs for r in results)
+        self.say(f"{len(folders)} run(s), {epochs} epochs imported from {importer.logdir} into {self.runs_dir}; "
+                 f"read again every {FOLLOW_MS // 1000} s while open" + (f" ({len(problems)} notes)" if problems
+                                                                          else ""))
+        damaged = [p for p in problems if "damaged" in p or "cut off" in p or "no scalars" in p
+                   or "cannot be read" in p]
+        if problems:
+            self.dialog = dialogs.cannot(self.window, "Imported, with notes" if not damaged else
+                                         "Imported what could be read", "\n\n".join(problems))
+
+    def _failed(self, exc: Exception) -> None:
+        self.dialog = dialogs.cannot(self.window, "Cannot open the TensorBoard folder", str(exc))
+        self.say(str(exc))
+
+
+def _preview(path: str, runs_dir: Path):
+    """On the pool thread: the import, and each run's pairing before anything is written."""
+    from engine.runs.tensorboard_import import TensorBoardImport
+
+    importer = TensorBoardImport(path, runs_dir, hold_last=True)
+    return importer, importer.preview()

@@ -1,0 +1,115 @@
+"""File ▸ Open TensorBoard folder…: the runs of a log folder are imported into the window's runs
+folder and shown (Experiment tab, Runs dock); a folder still being written grows there as it is
+read again; ambiguous tags are asked in a dialog; a damaged file and a missing tensorboard are
+said, naming the file / the install command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
+
+from gui.panels.runs_browser import PATH_ROLE, RUN
+
+pytest.importorskip("tensorboard")
+from torch.utils.tensorboard import SummaryWriter  # noqa: E402
+
+TIMEOUT = 30_000
+
+
+def listed(window, path: Path) -> bool:
+    """Whether the Runs dock shows a row for `path`."""
+    browser = window.runs_dock.browser
+
+    def rows(parent):
+        for r in range(browser.proxy.rowCount(parent)):
+            index = browser.proxy.index(r, RUN, parent)
+            yield index.data(PATH_ROLE)
+            yield from rows(index)
+
+    from PySide6.QtCore import QModelIndex
+
+    return Path(path) in {Path(p) for p in rows(QModelIndex()) if p}
+
+
+def open_folder(window, monkeypatch, logdir: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(logdir))
+    window.menu_actions["Open TensorBoard folder…"].trigger()
+
+
+def shown_curve(window, key: str) -> list[float]:
+    view = window.experiment_view
+    if window.tabs.currentWidget() is not view or len(view.runs) != 1:
+        return []
+    view.runs[0].tail.read()
+    return [e.get(key) for e in view.runs[0].tail.epochs]
+
+
+def epochs(writer, rows, start=0) -> None:
+    for epoch, (train, val) in enumerate(rows, start=start):
+        writer.add_scalar("train_loss", train, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+    writer.flush()
+
+
+def test_a_folder_being_written_is_imported_shown_and_followed(qtbot, window, monkeypatch, tmp_path):
+    writer = SummaryWriter(str(tmp_path / "tb" / "version_0"))
+    epochs(writer, [(1.0, 1.2), (0.7, 0.9)])
+    open_folder(window, monkeypatch, tmp_path / "tb")
+    tensorboard = window.tensorboard
+    tensorboard.follow.setInterval(200)  # (every 3 s in use; the test need not wait that long)
+    qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2, 0.9]), timeout=TIMEOUT)
+    [folder] = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("tb-")]
+    qtbot.waitUntil(lambda: listed(window, folder), timeout=TIMEOUT)
+    assert "imported from" in window.status_label.text()
+
+    epochs(writer, [(0.5, 0.8), (0.4, 0.95)], start=2)  # the script writes on
+    qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2, 0.9, 0.8, 0.95]), timeout=TIMEOUT)
+    assert shown_curve(window, "train_loss") == pytest.approx([1.0, 0.7, 0.5, 0.4])
+    writer.close()
+
+
+def test_ambiguous_tags_are_asked_in_a_dialog(qtbot, window, monkeypatch, tmp_path):
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    for epoch, (train, val, test) in enumerate([(1.0, 1.1, 1.3), (0.6, 0.8, 1.0), (0.4, 0.85, 0.9)]):
+        writer.add_scalar("Loss/train", train, epoch)
+        writer.add_scalar("Loss/val", val, epoch)
+        writer.add_scalar("Loss/test", test, epoch)
+    writer.close()
+    open_folder(window, monkeypatch, tmp_path / "tb")
+    qtbot.waitUntil(lambda: window.tensorboard.pair_dialog is not None and window.tensorboard.pair_dialog.isVisible(),
+                    timeout=TIMEOUT)
+    dialog = window.tensorboard.pair_dialog
+    [(train, val)] = dialog.rows.values()
+    assert train.currentText() == "Loss/train"
+    assert sorted(val.itemText(i) for i in range(val.count())) == ["Loss/test", "Loss/val"]
+    val.setCurrentText("Loss/val")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.1, 0.8, 0.85]), timeout=TIMEOUT)
+    assert shown_curve(window, "train_loss") == pytest.approx([1.0, 0.6, 0.4])
+
+
+def test_a_damaged_file_is_named_and_the_rest_imported(qtbot, window, monkeypatch, tmp_path):
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    epochs(writer, [(1.0, 1.2), (0.7, 0.9)])
+    writer.close()
+    garbage = tmp_path / "tb" / "events.out.tfevents.1.host.2"
+    garbage.write_bytes(os.urandom(200))
+    open_folder(window, monkeypatch, tmp_path / "tb")
+    qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2, 0.9]), timeout=TIMEOUT)
+    box = window.tensorboard.dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert f"{garbage}: damaged" in box.text()
+
+
+def test_without_tensorboard_the_window_says_how_to_install_it(qtbot, window, monkeypatch, tmp_path):
+    (tmp_path / "tb").mkdir()
+    monkeypatch.setitem(sys.modules, "tensorboard.backend.event_processing.event_file_loader", None)
+    open_folder(window, monkeypatch, tmp_path / "tb")
+    qtbot.waitUntil(lambda: isinstance(window.tensorboard.dialog, QMessageBox) and window.tensorboard.dialog.isVisible(),
+                    timeout=TIMEOUT)
+    assert "pip install tensorboard" in window.tensorboard.dialog.text()
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
