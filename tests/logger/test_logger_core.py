@@ -107,7 +107,7 @@ def test_stop_from_the_window_ends_the_loop_as_stopped_by_the_user(tmp_path):
     from engine.runs.remote import send_command
 
     run = ol.init("stopped", runs_dir=tmp_path)
-    assert not run.should_stop
+    assert not run.should_stop and not run.pause_requested
     send_command(run.path, "stop", by="window")
     time.sleep(1.1)  # (the control file is looked at once a second at most)
     model = train(run, epochs=50)
@@ -131,7 +131,7 @@ def test_pause_blocks_the_next_call_until_resume(tmp_path):
         send_command(run.path, "resume", by="window")
 
     threading.Thread(target=resume_later, daemon=True).start()
-    assert not run.should_stop  # (reads the pause: the loop pauses at its next call)
+    assert not run.should_stop and run.pause_requested  # (read: the loop pauses at its next call)
     run.batch(loss=torch.tensor(1.0))  # blocks here while paused
     returned_at = time.monotonic()
     assert resumed_at and returned_at >= resumed_at[0]
@@ -139,7 +139,7 @@ def test_pause_blocks_the_next_call_until_resume(tmp_path):
     run.finish()
     events = [e["event"] for e in read_run(run.path).events]
     assert events == ["RunStarted", "Paused", "Resumed", "RunFinished"]
-    assert not run.should_stop
+    assert not run.should_stop and not run.pause_requested
 
 
 def test_stop_while_paused_ends_the_pause_and_the_run(tmp_path):
@@ -185,7 +185,8 @@ def test_an_exception_in_a_with_block_ends_the_run_failed(tmp_path):
 
 
 @pytest.mark.parametrize("ending, status", [("pass", "completed"), ("raise SystemExit(0)", "completed"),
-                                            ("raise ValueError('bad data')", "failed")])
+                                            ("raise ValueError('bad data')", "failed"),
+                                            ("raise KeyboardInterrupt", "user_stopped")])
 def test_a_script_that_never_calls_finish_is_ended_at_exit(tmp_path, ending, status):
     from engine.runs.reader import read_run
 
@@ -203,3 +204,44 @@ def test_a_script_that_never_calls_finish_is_ended_at_exit(tmp_path, ending, sta
     assert record.status == status and len(record.epochs) == 1
     if status == "failed":
         assert "ValueError: bad data" in record.summary["message"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
+def test_no_host_sync_per_batch_on_the_gpu(tmp_path):
+    """run.batch() never waits for the GPU (torch raises on any synchronizing call in its
+    "error" sync-debug mode), with the index on the CPU or on the GPU; an index on the GPU out
+    of range is counted there and run.epoch() says how many were left out."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from engine.runs.dynamics import read_dynamics
+
+    x, y = tiny_data()
+    dataset = ol.Indexed(TensorDataset(x, y))
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)).cuda()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+    run = ol.init("gpu", runs_dir=tmp_path)
+    ol.watch(model, optimizer)
+    for epoch in range(2):
+        for batch, (xb, yb, idx) in enumerate(loader):
+            xb, yb = xb.cuda(), yb.cuda()
+            if epoch == 1:
+                idx = idx.cuda()
+                if batch == 0:
+                    idx[0] = 500  # one out of range, on the device, in epoch 2
+            logits = model(xb)
+            loss = torch.nn.functional.cross_entropy(logits, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            torch.cuda.set_sync_debug_mode("error")
+            try:
+                run.batch(loss=loss, logits=logits, targets=yb, index=idx)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+        if epoch == 0:
+            run.epoch()
+    with pytest.warns(UserWarning, match=r"1 indices of epoch 2 were outside the training dataset \(0 … 119\)"):
+        run.epoch()
+    run.finish()
+    assert read_dynamics(run.path).epochs == [1, 2]

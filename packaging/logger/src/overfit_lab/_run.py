@@ -152,6 +152,13 @@ class Run:
             self._look_at_control(pause_now=False)
         return bool(self._stop_by)
 
+    @property
+    def pause_requested(self) -> bool:
+        """True when a Pause came and the loop will wait at its next batch() / epoch() call."""
+        if not self.finished:
+            self._look_at_control(pause_now=False)
+        return self._pause_asked and not self._stop_by
+
     def finish(self, status: str | None = None, message: str = "", traceback: str | None = None) -> None:
         """End the run: its status (completed; user_stopped after a Stop; failed) and final
         figures go to the summary. Calling it again does nothing."""

@@ -40,7 +40,9 @@ def _at_exit() -> None:
     error = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
     for run in list(_runs):
         try:
-            if error is not None:
+            if isinstance(error, KeyboardInterrupt):
+                run.finish("user_stopped", "stopped by Ctrl+C in the script")
+            elif error is not None:
                 import traceback
 
                 run.finish("failed", f"{type(error).__name__}: {error}",
