@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.plotting.axes import make_plot
+from gui.plotting.colors import BLUE, REFERENCE
 
 IMAGE = 112  # pixels of the example's picture
 AXIS = 46  # pixels of the margin plot's x axis, its label and margins (measured: 42 at 1280 x 720, 50 at Larger text x2)
@@ -61,8 +62,8 @@ class ExampleDetail(QWidget):
         self.margin_plot = make_plot(None, "its margin")  # (no title: its two lines went to the curve)
         self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
                                     "the network preferred another class.")
-        self.margin_curve = self.margin_plot.plot(pen=pg.mkPen("#1b5fa8", width=2), symbol="o", symbolSize=4)
-        self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#999", width=1)))
+        self.margin_curve = self.margin_plot.plot(pen=pg.mkPen(BLUE, width=2), symbol="o", symbolSize=4)
+        self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(REFERENCE, width=1)))
         d = QGridLayout(self)
         d.setContentsMargins(0, 0, 0, 0)
         d.addWidget(self.image, 0, 0, Qt.AlignmentFlag.AlignTop)

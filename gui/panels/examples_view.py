@@ -39,10 +39,12 @@ from engine.runs.scores import MIN_SCORED, NO_OTHER, SCORE_HELP, SCORES, auroc, 
 from gui.panels.example_detail import ExampleDetail
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
+from gui.plotting.colors import BLACK, BLUE, VERMILLION
 from gui.plotting.point_cloud import PointCloud, fitted_top
 
-CLEAN, CORRUPTED = "#4a78b5", "#e0452b"
-BY_CORRECTNESS = ("#e0452b", "#f0a030", "#4a78b5")  # right in ≤ 1/3, ≤ 2/3, more of the epochs
+# The series colours every eye tells apart (gui.plotting.colors), ≥ 3.9:1 on white.
+CLEAN, CORRUPTED = BLUE, VERMILLION
+BY_CORRECTNESS = (VERMILLION, BLACK, BLUE)  # right in ≤ 1/3, ≤ 2/3, more of the epochs
 MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
            "probability the network gave its label over the epochs) and variability (how much that probability "
            "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
@@ -127,10 +129,11 @@ class ExamplesView(QWidget):
         self.quality_plot.setYRange(0.3, 1.0, padding=0.02)
         self.quality_plot.getPlotItem().vb.enableAutoRange(x=True, y=False)
         q = self.quality_plot
-        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen("#1b5fa8", width=2.5), name="AUROC of the default ranking (AUM)"),
-                       "ranking_precision": q.plot(pen=pg.mkPen("#2e8b57", width=2.5, style=Qt.PenStyle.DashLine),
+        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen(BLUE, width=2.5), name="AUROC of the default ranking (AUM)"),
+                       "ranking_precision": q.plot(pen=pg.mkPen(VERMILLION, width=2.5, style=Qt.PenStyle.DashLine),
                                                    name="its precision at k"),
-                       "epoch_auroc": q.plot(pen=pg.mkPen("#888888", width=1.2), name="AUROC of the epoch's margin")}
+                       "epoch_auroc": q.plot(pen=pg.mkPen(BLACK, width=1.2, style=Qt.PenStyle.DashDotLine),
+                                             name="AUROC of the epoch's margin")}
         self.turn_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DotLine),
                                          label="lowest val loss", labelOpts={"position": 0.1, "color": "#555"})
         self.turn_line.hide()

@@ -54,6 +54,10 @@ class PointCloud(pg.GraphicsObject):
         self._version += 1
         self.update()
 
+    def group_colors(self) -> list[str]:
+        """The colour of each group drawn, in group order ('#rrggbb')."""
+        return [QColor.fromRgba(int(argb)).name() for argb, _x, _y in self._groups]
+
     def set_extent(self, x0: float, y0: float, width: float, height: float) -> None:
         """The area (in data units) the points and the selection ring may cover: the item's
         bounds, so that Qt repaints all of it (bounds tight to the points clipped the ring of an

@@ -71,6 +71,37 @@ def test_the_decision_boundarys_classes_differ_for_every_eye(qtbot, window):
     assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
 
 
+def test_the_examples_tabs_map_and_curves_differ_for_every_eye(qtbot, window):
+    """Label noise: the data map's kept / corrupted points, and the curves of how well the
+    ranking finds the wrong labels."""
+    from tests.gui.colour_vision import Line, over
+
+    window.tabs.setCurrentWidget(window.examples_view)
+    window.settings_panel.set_config(tiny_config({"data.label_noise": 0.3, "optim.epochs": 4}))
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    view = window.examples_view
+    qtbot.waitUntil(lambda: view.tally is not None and len(view.tally.epochs) == 4, timeout=RUN_TIMEOUT)
+    quality, data_map = view.quality_plot, view.map_plot
+    bg = _background(data_map)
+    points = [Line(f"map group {i}", over(pg_qcolor(c), bg), ("points", "dot"))
+              for i, c in enumerate(view.cloud.group_colors())]
+    assert len(points) == 2
+    lines = {"quality": lines_of(quality), "map": points}
+    assert len(lines["quality"]) >= 3, [str(line) for line in lines["quality"]]
+    m = measure(lines, {"quality": _background(quality), "map": bg}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    print("examples tab, smallest ΔE:", {v: round(d, 1) for v, (d, _) in m.smallest_delta_e.items()},
+          f"lowest contrast {m.lowest_contrast[0]:.2f}:1")
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+
+def pg_qcolor(hex_color: str):
+    from PySide6.QtGui import QColor
+
+    return QColor(hex_color)
+
+
 def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
     _two_runs_with_label_noise(qtbot, window)
     plots, _ = _shown_plots(window)
