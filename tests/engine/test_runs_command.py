@@ -217,3 +217,22 @@ def test_stop_on_a_trial_of_a_headless_curve_stops_the_curve_as_ctrl_c_does(tmp_
     record = json.loads((trial.parent / "experiment.json").read_text())
     assert len(record["trials"]) == 1  # the second value never started
     assert read_run(trial).status == "user_stopped" and "asked by" in read_run(trial).summary["message"]
+
+
+def test_runs_without_a_folder_lists_the_apps_runs_folder(finished, tmp_path):
+    import os
+
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
+
+    def runs(*args):
+        return subprocess.run([sys.executable, "main.py", "runs", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    default = tmp_path / "data" / "overfit-lab" / "runs"
+    empty = runs()
+    assert empty.returncode == 0 and f"no run folders in {default}" in empty.stdout
+    assert json.loads(runs("--json").stdout) == []
+    default.mkdir(parents=True)
+    copy_with(finished, default, "mine")
+    [row] = json.loads(runs("--json").stdout)
+    assert row["path"] == str(default / "mine") and row["status"] == "completed"
