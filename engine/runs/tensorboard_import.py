@@ -250,6 +250,8 @@ class TensorBoardImport:
         _loader_class()  # tensorboard missing: said before anything is read
         self.chosen, self.hold_last = dict(chosen or {}), hold_last
         self.runs: dict[str, EventFiles] = {}
+        self.written: dict[str, Path] = {}  # run -> its run folder, once written
+        self.status, self.identity = "completed", {}  # (engine.runs.tensorboard_follow: running, by whom)
 
     def _load(self) -> dict[str, EventFiles]:
         found = find_runs(self.logdir)
@@ -330,11 +332,12 @@ class TensorBoardImport:
         elif lines:
             with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
                 fh.writelines(lines)
+        self.written[name] = target
         first_wall = min(min(w for w, _ in points.values()) for points in files.series.values())
         best = max((r for r in rows if r["is_best"]), key=lambda r: r["epoch"], default=None)
         accuracies = [r["val_accuracy"] for r in rows if r["val_accuracy"] is not None]
         atomic_write_json(target / "summary.json", {
-            **previous, "status": "completed", "source": SOURCE, "logdir": str(self.logdir),
+            **previous, "status": self.status, **self.identity, "source": SOURCE, "logdir": str(self.logdir),
             "tensorboard_run": name, "name": name,
             "message": f"imported from the TensorBoard event files of {files.folder} ({len(rows)} epochs); "
                        "importing again adds the epochs written since",

@@ -1,7 +1,9 @@
 """File ▸ Open TensorBoard folder…: each run of a TensorBoard log folder becomes a run folder in
-the window's runs folder (engine.runs.tensorboard_import), shown in the Experiment tab and
-the Runs dock; where two tags could be one curve a dialog asks which. The folder is read again
-every few seconds while it is open, so a run still writing it grows epoch by epoch.
+the window's runs folder (engine.runs.tensorboard_import), shown in the Training tab (the first
+run), the Experiment tab and the Runs dock; where two tags could be one curve a dialog asks
+which. The folder is read again every few seconds while it is open (engine.runs.
+tensorboard_follow: its run folders read "running" meanwhile, and the toolbar's Stop and Pause
+reach the import), so a run still writing it grows epoch by epoch.
 
 Reading happens on a pool thread (the first read of a long log takes a while, and imports
 tensorboard); only the dialogs and the status line run here."""
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from gui import dialogs
 from gui.controllers.tensorboard_pairs import PairDialog
@@ -25,9 +27,11 @@ class TensorBoardFolders(QObject):
     Runs dock (to show them) and `say` for the status line."""
     imported = Signal(list)  # [RunImport] of each read that wrote something (first import included)
 
-    def __init__(self, window, *, runs_dir, runs_dock, say):
+    def __init__(self, window, *, runs_dir, runs_dock, say, open_run=None):
+        """open_run(folder): show a run folder in the Training tab, followed while its writer lives."""
         super().__init__(window)
         self.window, self.runs_dir, self.runs_dock, self.say = window, Path(runs_dir), runs_dock, say
+        self.open_run = open_run
         self.reader = OffThread(self)
         self.importer = None  # the folder open now (engine.runs.tensorboard_import.TensorBoardImport)
         self.pair_dialog: PairDialog | None = None
@@ -35,6 +39,7 @@ class TensorBoardFolders(QObject):
         self.shown: list[Path] = []  # the run folders shown in the Experiment tab
         self.follow = QTimer(self, interval=FOLLOW_MS)
         self.follow.timeout.connect(self._on_follow_timeout)
+        QApplication.instance().aboutToQuit.connect(self._on_app_about_to_quit)
 
     @Slot()
     def open(self, path=None) -> None:
@@ -42,8 +47,7 @@ class TensorBoardFolders(QObject):
             path = QFileDialog.getExistingDirectory(self.window, "Open a TensorBoard folder", str(Path.home()))
         if not path:
             return
-        self.follow.stop()
-        self.importer = None
+        self._let_go()
         self.say(f"reading the TensorBoard folder {path}…")
         self.reader.submit(lambda: _preview(path, self.runs_dir), self._on_previewed)
 
@@ -74,8 +78,24 @@ class TensorBoardFolders(QObject):
 
     @Slot()
     def _on_follow_timeout(self) -> None:
-        if self.importer is not None and not self.reader.busy():
+        if self.importer is not None and self.importer.ended is not None:
+            self.follow.stop()  # a Stop asked from the toolbar (or `main.py stop`) ended it
+            self.say(f"{self.importer.logdir}: no longer followed")
+        elif self.importer is not None and not self.reader.busy():
             self._read()
+
+    def _let_go(self) -> None:
+        """The folder open before is no longer followed: its run folders say so."""
+        self.follow.stop()
+        importer, self.importer = self.importer, None
+        if importer is not None:
+            self.reader.submit(importer.finish, lambda _: None)  # after a read in flight
+
+    @Slot()
+    def _on_app_about_to_quit(self) -> None:
+        self.follow.stop()
+        if self.importer is not None and self.reader.wait(5000):
+            self.importer.finish()
 
     def _on_read(self, importer, results) -> None:
         if importer is not self.importer:
@@ -106,6 +126,8 @@ class TensorBoardFolders(QObject):
         self.runs_dock.rescan_soon()
         self.runs_dock.experiment_view.show_runs(folders)
         self.runs_dock.show_tab(self.runs_dock.experiment_view)
+        if self.open_run is not None:
+            self.open_run(folders[0])  # the Training tab, followed as the import goes on
         epochs = sum(r.epochs for r in results)
         self.say(f"{len(folders)} run(s), {epochs} epochs imported from {importer.logdir} into {self.runs_dir}; "
                  f"read again every {FOLLOW_MS // 1000} s while open" + (f" ({len(problems)} notes)" if problems
@@ -123,7 +145,7 @@ class TensorBoardFolders(QObject):
 
 def _preview(path: str, runs_dir: Path):
     """On the pool thread: the import, and each run's pairing before anything is written."""
-    from engine.runs.tensorboard_import import TensorBoardImport
+    from engine.runs.tensorboard_follow import FollowedImport
 
-    importer = TensorBoardImport(path, runs_dir, hold_last=True)
+    importer = FollowedImport(path, runs_dir)
     return importer, importer.preview()

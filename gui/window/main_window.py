@@ -199,7 +199,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
-        self.tensorboard = TensorBoardFolders(self, runs_dir=self.runs_dir, runs_dock=self.runs_dock, say=self.status.say)
+        self.tensorboard = TensorBoardFolders(self, runs_dir=self.runs_dir, runs_dock=self.runs_dock, say=self.status.say,
+                                              open_run=self.followed.open)
         keys = QKeySequence.StandardKey
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),

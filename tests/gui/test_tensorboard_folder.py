@@ -5,6 +5,7 @@ said, naming the file / the install command."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
 
+from engine.runs.reader import read_run
 from gui.panels.runs_browser import PATH_ROLE, RUN
 
 pytest.importorskip("tensorboard")
@@ -66,9 +68,32 @@ def test_a_folder_being_written_is_imported_shown_and_followed(qtbot, window, mo
     qtbot.waitUntil(lambda: listed(window, folder), timeout=TIMEOUT)
     assert "imported from" in window.status_label.text()
 
+    # The Training tab follows it too, as a run another process writes (its remedies locked).
+    assert window.followed.path == folder and window.state == "running"
+    qtbot.waitUntil(lambda: window.plots.series["val_loss"].n == 2, timeout=TIMEOUT)
+    dropout = window.settings_panel.widgets["regularization.dropout"]
+    assert not dropout.isEnabled() and "imported from TensorBoard" in dropout.toolTip()
+
     epochs(writer, [(0.5, 0.8), (0.4, 0.95)], start=2)  # the script writes on
     qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2, 0.9, 0.8, 0.95]), timeout=TIMEOUT)
     assert shown_curve(window, "train_loss") == pytest.approx([1.0, 0.7, 0.5, 0.4])
+    qtbot.waitUntil(lambda: window.plots.series["val_loss"].n == 4, timeout=TIMEOUT)
+
+    window.actions["pause"].trigger()  # the import pauses: the folder is not read meanwhile
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=TIMEOUT)
+    epochs(writer, [(0.35, 1.0)], start=4)
+    qtbot.wait(1000)  # five reads' time: unpaused, the fifth epoch would have been imported
+    assert len(shown_curve(window, "val_loss")) == 4
+    window.actions["pause"].trigger()  # Resume
+    qtbot.waitUntil(lambda: window.plots.series["val_loss"].n == 5, timeout=TIMEOUT)
+
+    window.actions["stop"].trigger()  # the following ends; what was imported is kept
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=TIMEOUT)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "user_stopped" and "asked by window" in summary["message"]
+    epochs(writer, [(0.3, 1.1)], start=5)
+    qtbot.wait(1000)
+    assert len(read_run(folder).epochs) == 5
     writer.close()
 
 
