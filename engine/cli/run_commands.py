@@ -52,7 +52,9 @@ def cmd_runs(args) -> int:
             return EXIT_BAD_INPUT
         rows = []  # the app's runs folder before any run: nothing to list
     else:
-        rows = [describe(folder) for folder in list_runs(root)]
+        # the runs of the folder, then those of its experiments (a curve's, a search's trials)
+        experiments = sorted(p for p in root.iterdir() if (p / "experiment.json").is_file())
+        rows = [describe(folder) for folder in [*list_runs(root), *(r for e in experiments for r in list_runs(e))]]
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -67,8 +69,9 @@ def cmd_runs(args) -> int:
             continue
         epochs = f"{r['epochs_done']}/{r['epochs_planned'] if r['epochs_planned'] is not None else '?'}"
         best = f"{r['best_val_accuracy']:.1%}" if r["best_val_accuracy"] is not None else "–"
-        print(f"{r['status']:<{width}}  {epochs:>9}  {best:>8}  {r['started_at'] or '':<24}  {r['name']}  "
-              f"({Path(r['path']).name})")
+        folder = Path(r["path"])
+        where = folder.name if folder.parent == root else f"{folder.parent.name}/{folder.name}"
+        print(f"{r['status']:<{width}}  {epochs:>9}  {best:>8}  {r['started_at'] or '':<24}  {r['name']}  ({where})")
     return EXIT_OK
 
 

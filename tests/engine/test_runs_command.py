@@ -217,6 +217,10 @@ def test_stop_on_a_trial_of_a_headless_curve_stops_the_curve_as_ctrl_c_does(tmp_
     record = json.loads((trial.parent / "experiment.json").read_text())
     assert len(record["trials"]) == 1  # the second value never started
     assert read_run(trial).status == "user_stopped" and "asked by" in read_run(trial).summary["message"]
+    # `main.py runs` lists an experiment's trials too, named by their experiment
+    assert [(r["path"], r["status"]) for r in runs_json(tmp_path)] == [(str(trial), "stopped by the user")]
+    table = cli("runs", str(tmp_path)).stdout
+    assert f"({trial.parent.name}/{trial.name})" in table
 
 
 def test_runs_without_a_folder_lists_the_apps_runs_folder(finished, tmp_path):
