@@ -13,8 +13,9 @@ What it records:
 Per-example dynamics are not recorded: the Trainer hands callbacks no logits and no
 example indices (use ol.init / run.batch in your own loop for them).
 
-The window's Stop sets control.should_training_stop; the run ends at on_train_end. Only the
-world's process zero writes a folder.
+The window's Stop sets control.should_training_stop; the run ends at on_train_end. Under
+DDP every process calls ol.init (its run.epoch() is a point where the ranks agree on a
+Stop), and only rank 0 writes the folder (overfit_lab.distributed).
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ class HuggingFaceCallback(TrainerCallback):
         self.run = None
 
     def on_train_begin(self, args, state, control, model=None, optimizer=None, **kwargs):
-        if not state.is_world_process_zero:
-            return
         import overfit_lab as ol
 
         name = self.name or (type(model).__name__ if model is not None else "transformers")

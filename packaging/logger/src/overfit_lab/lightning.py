@@ -70,17 +70,20 @@ class LightningCallback(pl.Callback):
                            runs_dir=self.runs_dir)
         self._val, self._epochs_done = {}, 0
         self._norms = ol.watch(pl_module, trainer.optimizers[0]) if trainer.optimizers else None
-        if self._norms is not None:
+        self._norms_here = self._norms is not None and getattr(trainer.precision_plugin, "scaler", None) is None
+        if self._norms_here:
             # Lightning calls optimizer.step(closure) and the closure runs backward inside the
-            # step: a step pre-hook would see the previous step's gradients. The norms are
-            # taken in on_before_optimizer_step instead, after backward (and after Lightning
-            # unscaled AMP's gradients)
+            # step: the logger's step pre-hook would see the previous step's gradients. The
+            # norms are taken in on_before_optimizer_step instead, after backward. (With AMP's
+            # GradScaler the closure runs first and scaler.step() calls optimizer.step() only
+            # for steps it takes, gradients unscaled: the pre-hook is right there, and this
+            # hook would count the skipped steps' inf gradients.)
             self._norms.remove()
 
     # -- per batch ------------------------------------------------------------------------
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
-        if self.run is not None and self._norms is not None:
+        if self.run is not None and self._norms_here:
             self._norms._before_step(optimizer, (), {})
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
