@@ -245,3 +245,61 @@ def test_no_host_sync_per_batch_on_the_gpu(tmp_path):
         run.epoch()
     run.finish()
     assert read_dynamics(run.path).epochs == [1, 2]
+
+
+def test_examples_an_epoch_left_out_get_their_labels_later(tmp_path):
+    """A loader with drop_last leaves some examples out of each epoch: their margins are NaN
+    until first trained on (as a diverged epoch's), and their labels are the ones given, not
+    a placeholder, once a later epoch has seen them."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from engine.runs.dynamics import read_dynamics
+    from tests.logger.conftest import tiny_model
+
+    x, y = tiny_data()
+    loader = DataLoader(ol.Indexed(TensorDataset(x, y)), batch_size=32, shuffle=True, drop_last=True,
+                        generator=torch.Generator().manual_seed(0))
+    model = tiny_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+    run = ol.init("drop last", runs_dir=tmp_path)
+    trained = set()
+    for _ in range(4):
+        for xb, yb, idx in loader:
+            loss = torch.nn.functional.cross_entropy(logits := model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            run.batch(loss=loss, logits=logits, targets=yb, index=idx)
+            trained |= set(idx.tolist())
+        run.epoch()
+    run.finish()
+    d = read_dynamics(run.path)
+    assert 0 < np.isnan(d.margin[0]).sum() == 120 - 96  # 24 left out of epoch 1
+    seen = sorted(trained)
+    assert np.array_equal(d.given[seen], y.numpy()[seen]) and len(seen) > 96
+    assert not np.isnan(d.margin[-1][seen]).any()
+
+
+def test_the_logger_imports_nothing_of_the_app(tmp_path):
+    """A research environment has no Qt and no app: a whole run imports neither (and a watch
+    made before init is the run's)."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, torch, overfit_lab as ol
+        model = torch.nn.Linear(3, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        ol.watch(model, optimizer)
+        run = ol.init("alone", runs_dir={str(tmp_path / 'runs')!r})
+        loss = model(torch.ones(4, 3)).sum()
+        loss.backward()
+        optimizer.step()
+        run.batch(loss=loss, logits=model(torch.ones(4, 3)), targets=torch.zeros(4, dtype=torch.long),
+                  index=torch.arange(4))
+        print(run.epoch()["weight_norms"])
+        run.finish()
+        print(sorted({{m.split(".")[0] for m in sys.modules}} & {{"engine", "gui", "main", "PySide6", "pyqtgraph"}}))
+        """))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    norms, imported = result.stdout.strip().splitlines()
+    assert imported == "[]" and norms.startswith("{'weight': ")

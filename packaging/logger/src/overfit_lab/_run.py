@@ -95,6 +95,7 @@ class Run:
         self._dyn = None
         self._bad_index = None  # a device counter of out-of-range indices given on the device
         self._examples_written = False
+        self._unknown_labels = 0
         self._max_index = -1  # the largest index seen (on the host)
         self._sized_by = ""  # where the number of examples came from, for messages
         self._size_asked = False
@@ -318,11 +319,11 @@ class Run:
             dev = logits.device
             # margin, probability, predicted, given; an example not yet trained on has no margin
             self._dyn = torch.full((4, max(width, 1)), float("nan"), device=dev)
-            self._dyn[2:] = 0
+            self._dyn[2] = 0  # (a label not yet seen stays NaN: see _write_dynamics)
             self._bad_index = torch.zeros((), dtype=torch.long, device=dev)
         elif width > self._dyn.shape[1]:  # no known size: grow (doubling) with the largest index seen
             grown = torch.full((4, max(width, 2 * self._dyn.shape[1])), float("nan"), device=self._dyn.device)
-            grown[2:] = 0
+            grown[2] = 0
             grown[:, :self._dyn.shape[1]] = self._dyn
             self._dyn = grown
         index = index.to(logits.device, non_blocking=True).long()
@@ -407,11 +408,14 @@ class Run:
             return
         what = "its training examples"
         try:
-            if not self._examples_written:
-                width = self._width or int(np.nanmax(dyn[3])) + 1
+            unknown = int(np.isnan(dyn[3]).sum())  # labels of examples not trained on yet
+            if not self._examples_written or unknown < self._unknown_labels:
+                # written at the first epoch's end, and again while examples it missed (a
+                # loader's drop_last, a sampler) get their labels in later epochs
+                width = self._width or int(np.nanmax(dyn[3], initial=0)) + 1
                 names = self.class_names or [str(i) for i in range(width)]
-                files.write_examples(self.path, dyn[3].astype(np.int64), names)
-                self._examples_written = True
+                files.write_examples(self.path, np.nan_to_num(dyn[3], nan=0.0).astype(np.int64), names)
+                self._examples_written, self._unknown_labels = True, unknown
             what = f"epoch {number}"
             files.write_epoch(self.path, number, dyn[1], dyn[0], dyn[2])
             self._last_dynamics = number
