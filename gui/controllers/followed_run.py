@@ -14,6 +14,7 @@ Live remedy controls are off meanwhile: the run's settings are its writer's."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -32,11 +33,13 @@ from gui.controllers.followed_records import (
     reason_of,
     started_of,
 )
+from gui.panels.plots import EPOCH_PLOTS
 
 # The run state's words (gui.window.run_state, a layer above: it hands the state in).
 IDLE, LIVE, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 POLL_MS = 250  # where no file watcher reaches (a network folder): a stat this often
+FIRST_AXIS = 10  # epochs on the axis at first, for a script that does not say how many it trains
 LIVENESS_S = 1.0  # how often the summary and the writer's heartbeat are looked at
 WRITER_GONE = "stopped — writer gone"
 GONE_TEXT = ("its writer stopped without finishing the run (killed, or its machine went away): "
@@ -73,7 +76,12 @@ class FollowedRun(QObject):
         self._seen: set[Path] = set()
         self.router = Router()  # the plots and status line only: the window's job is not this run
         plots.subscribe(self.router)
-        status.subscribe(self.router)
+        # The status line's pause and end; its progress is said here (a script may not say
+        # how many epochs it trains, and sends no steps to time an ETA by).
+        self.router.subscribe(ev.Paused, status.on_paused)
+        self.router.subscribe(ev.RunFinished, status.on_finished)
+        self.label = ""
+        self._said = 0.0
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._on_watcher_file_changed)
         self.timer = QTimer(self, interval=POLL_MS)
@@ -109,10 +117,11 @@ class FollowedRun(QObject):
         self.reason = locked_reason(summary)
         self.tail.read()
         self.started = started_of(path, self.tail.events, config, summary)
-        label = label_of(path, config, summary)
-        self.plots.prepare_run(label, self.started.epochs, self.started.dataset)
+        label = self.label = label_of(path, config, summary)
+        axis = self.started.epochs or FIRST_AXIS  # grown as epochs come where the script did not say
+        self.plots.prepare_run(label, axis, self.started.dataset)
         self.status.clear()
-        self.router.dispatch(self.started)
+        self.router.dispatch(dataclasses.replace(self.started, epochs=axis))
         self.opened.emit(path)
         status = summary.get("status", RUNNING)
         if status == RUNNING and writer_alive(summary, path):
@@ -222,13 +231,43 @@ class FollowedRun(QObject):
         event = event_of({**row, "type": "epoch"})
         self.epochs.append(row)
         if isinstance(event, ev.EpochMetrics):
+            self._grow_epoch_axis(event.epoch)
             self.router.dispatch(event)
+            self._show_progress(event.epoch)
             self.epoch_shown.emit(event)
+
+    def _grow_epoch_axis(self, epoch: int) -> None:
+        """A script that did not say how many epochs it trains (or trains more): the epoch
+        axis doubles when an epoch reaches its end."""
+        end = self.plots.x_end
+        if epoch < end:
+            return
+        while end <= epoch:
+            end *= 2
+        self.plots.x_end = float(end)
+        for name in EPOCH_PLOTS:
+            self.plots.plots[name].getPlotItem().setXRange(-0.02 * end, 1.04 * end, padding=0)
+
+    def _show_progress(self, epoch: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._said < 0.25:  # a status line at 4 Hz is plenty to read
+            return
+        self._said = now
+        st = self.started
+        parts = [f"epoch {epoch}" + (f" of {st.epochs}" if st.epochs else ""), st.device]
+        if st.parameter_count:
+            parts.append(f"{st.parameter_count:,} parameters")
+        self.status.info.setText("  ·  ".join(parts))
+        if st.epochs:
+            self.status.progress.setRange(0, st.epochs)
+            self.status.progress.setValue(min(epoch, st.epochs))
 
     def _event(self, row: dict) -> None:
         event = event_of(row)
         if isinstance(event, ev.Paused | ev.Resumed):
             self.router.dispatch(event)
+            if isinstance(event, ev.Resumed):
+                self.say(f"{self.label} resumed ({self.reason})")
             if self.live and self.run_state.state != STOPPING:
                 self.run_state.set(PAUSED if isinstance(event, ev.Paused) else LIVE)
         elif isinstance(event, ev.SettingsApplied) and event.changes:
@@ -271,6 +310,8 @@ class FollowedRun(QObject):
         self.plots.add_marker(last, text, "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) or gone else "#555")
         self.plots.finish_run()
         self.router.dispatch(result)
+        if self.epochs:
+            self._show_progress(self.epochs[-1].get("epoch", 0), force=True)
         if gone:
             self.say(f"{self.path.name}: {WRITER_GONE} ({GONE_TEXT})")
         was_live, self.live = self.live, False

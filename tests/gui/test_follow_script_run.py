@@ -102,6 +102,12 @@ def test_script_run_followed_and_stopped_from_the_toolbar(qtbot, window, script)
     seen = epochs_shown(window)
     qtbot.waitUntil(lambda: epochs_shown(window) >= seen + 2, timeout=RUN_TIMEOUT)
     assert len(window.plots.layer_series) > 0  # the script's layers, from ol.watch
+    # The script said not how many epochs it trains: the epoch axis grows to keep the last in view.
+    qtbot.waitUntil(lambda: epochs_shown(window) >= 12, timeout=RUN_TIMEOUT)
+    last = window.plots.series["val_acc"].x[epochs_shown(window) - 1]
+    for plot in ("loss", "accuracy", "gap", "norms"):
+        assert window.plots.plots[plot].getPlotItem().viewRange()[0][1] >= last
+    assert window.status.info.text().startswith("epoch ")
     # Live remedy controls are off while the script's run is followed, saying why.
     dropout = window.settings_panel.widgets["regularization.dropout"]
     assert not dropout.isEnabled()
