@@ -59,3 +59,8 @@ class Norms:
 
     def remove(self) -> None:
         self._handle.remove()
+
+    def record_step(self) -> None:
+        """Add the gradients' norms now, for a caller that knows when backward is done (the
+        Lightning callback, whose optimizer.step(closure) runs backward after the pre-hook)."""
+        self._before_step(self.optimizer, (), {})

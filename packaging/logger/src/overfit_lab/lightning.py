@@ -84,7 +84,7 @@ class LightningCallback(pl.Callback):
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
         if self.run is not None and self._norms_here:
-            self._norms._before_step(optimizer, (), {})
+            self._norms.record_step()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.run is None:
