@@ -12,11 +12,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
 from engine.runs.aggregate import band, by_value, mean_sd, pct
+from gui.plotting.colors import BLACK, TEXT_RED, TRAIN, TRAIN_STYLE, VAL, VAL_STYLE, as_text
 
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-          "#7f7f7f", "#bcbd22"]
-TRAIN, VAL, BEST = "#1f77b4", "#ff7f0e", "#8c564b"
-IN_PROGRESS = "#9467bd"  # purple: the fold still training, told apart from the folds' mean
+BEST = BLACK
+IN_PROGRESS = BLACK  # dash-dotted: the fold still training, told apart from the folds' (dashed) mean
+GAP = BLACK
 
 
 def _alpha(color: str, a: int) -> QColor:
@@ -30,7 +30,7 @@ def _cell(text: str, color: str | None = None) -> QTableWidgetItem:
     item.setToolTip(text)  # whole, where the column is too narrow for it (fit_columns)
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
     if color:
-        item.setForeground(QColor(color))
+        item.setForeground(QColor(as_text(color)))
     return item
 
 
@@ -114,20 +114,23 @@ def draw_cv(view) -> None:
         if not r.finished and not r.tail.finished and r.tail.epochs:  # the fold in progress
             x, y = r.series("val_accuracy")
             view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(IN_PROGRESS, width=1.5,
-                                                                                style=Qt.PenStyle.DashLine),
+                                                                                style=Qt.PenStyle.DashDotLine),
                                         name="fold in progress")
     for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
                                           ("val_accuracy", "accuracy", 100, VAL, "validation"),
                                           ("val_loss", "loss", 1, VAL, "validation"),
                                           ("train_loss", "loss", 1, TRAIN, "train"),
-                                          ("accuracy_gap", "gap", 100, "#555", "gap")):
-        band_plot(view.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd")
+                                          ("accuracy_gap", "gap", 100, GAP, "gap")):
+        band_plot(view.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd",
+                  VAL_STYLE if color == VAL else TRAIN_STYLE)
     if view.per_fold.isChecked():
         for r in folds:
             x, y = r.series("val_accuracy")
-            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+            # Thin and solid under the dashed mean; faded, yet 3:1 on white.
+            # One series, a curve per fold (the table names the folds): one legend entry.
+            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 215), width=1), name="each fold")
             x, y = r.series("val_loss")
-            view.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 110), width=1))
+            view.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 215), width=1), name="each fold")
     best = [(e["epoch"], e["val_accuracy"] * 100) for r in folds
             for e in [max(r.tail.epochs, key=lambda e: e["val_accuracy"])]]
     if best:
@@ -151,7 +154,7 @@ def draw_cv(view) -> None:
     fill(view.table, ["fold", "final val acc %", "best val acc %", "gap (pts)", "epochs"], rows)
 
 
-def band_plot(plot, curves, scale: float, color: str, name: str) -> None:
+def band_plot(plot, curves, scale: float, color: str, name: str, style=Qt.PenStyle.SolidLine) -> None:
     curves = [c for c in curves if len(c[0])]
     if not curves:
         return
@@ -159,7 +162,7 @@ def band_plot(plot, curves, scale: float, color: str, name: str) -> None:
     upper = plot.plot(x, (mean + sd) * scale, pen=pg.mkPen(None))
     lower = plot.plot(x, (mean - sd) * scale, pen=pg.mkPen(None))
     plot.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
-    plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5), name=name)
+    plot.plot(x, mean * scale, pen=pg.mkPen(color, width=2.5, style=style), name=name)
 
 
 INTERPOLATES = 0.99  # training accuracy on the given labels that counts as fitting them all
@@ -197,7 +200,7 @@ def mark_descent(view, xs, groups) -> None:
         p.addItem(line, ignoreBounds=True)
     if peak is not None:
         error = (1 - val[peak]) * 100
-        text = pg.TextItem(f"peak: val error\n{error:.1f} %", color="#b03030", anchor=(0.5, 1.1))  # above the point
+        text = pg.TextItem(f"peak: val error\n{error:.1f} %", color=TEXT_RED, anchor=(0.5, 1.1))  # above the point
         text.setPos(at(float(xs[peak])), val[peak] * 100)
         p.addItem(text, ignoreBounds=True)
     view.descent = (threshold, None if peak is None else float(xs[peak]))
@@ -230,7 +233,7 @@ def draw_curve(view) -> None:
     for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
                                       ("val_accuracy", "accuracy", VAL, "validation (final)"),
                                       ("best_val_accuracy", "loss", BEST, "validation (best epoch)"),
-                                      ("gap", "gap", "#555", "gap (final)")):
+                                      ("gap", "gap", GAP, "gap (final)")):
         if not groups:
             break
         mean = np.array([g[1][figure][0] for g in groups]) * 100
@@ -239,7 +242,8 @@ def draw_curve(view) -> None:
         upper = p.plot(xs, mean + sd, pen=pg.mkPen(None))
         lower = p.plot(xs, mean - sd, pen=pg.mkPen(None))
         p.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
-        p.plot(xs, mean, pen=pg.mkPen(color, width=2.5), symbol="o", symbolBrush=color, name=name)
+        style = VAL_STYLE if color == VAL else TRAIN_STYLE  # train and validation share the accuracy plot
+        p.plot(xs, mean, pen=pg.mkPen(color, width=2.5, style=style), symbol="o", symbolBrush=color, name=name)
     if not groups:
         empty_curve_axes(view)
     mark_descent(view, xs, groups)

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from engine.runs.index import EXPERIMENT_FILE
 from gui.panels.experiment_figures import (
-    COLORS,
     _pts,
     draw_curve,
     draw_cv,
@@ -53,6 +52,7 @@ from gui.panels.tracked_runs import (
     trial_label,
 )
 from gui.plotting.axes import apply_text_scale, make_plot
+from gui.plotting.colors import glyph, series_color, series_pen, train_pen
 
 LOG_X_KEYS = ("data.train_size", "model.width")
 PLOTS_MIN_HEIGHT = 180  # the tables take what they need for their rows; the plots keep this much
@@ -264,7 +264,7 @@ class ExperimentView(QWidget):
                 pen = item.opts.get("pen")
                 color = item.opts.get("symbolBrush") if pen is None else pg.mkPen(pen).color().name()
                 color = color if isinstance(color, str) else pg.mkBrush(color).color().name()
-                symbol = "●" if item.opts.get("symbol") and pen is None else "━━"
+                symbol = "●" if item.opts.get("symbol") and pen is None else glyph(pg.mkPen(pen).style())
                 entries.append((name, f'<span style="color:{color}">{symbol}</span>&nbsp;{name}'))
         train = self.mode == "overlay" and (len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked())
         styles = (" &nbsp; (accuracy: validation solid, training dotted)" if train else
@@ -314,16 +314,17 @@ class ExperimentView(QWidget):
     # ---- overlay --------------------------------------------------------------------------------
     def _draw_overlay(self) -> None:
         for i, r in enumerate(self.runs):
-            color = COLORS[i % len(COLORS)]
+            # Three colours every eye tells apart; past them, each run a dash pattern of its own.
+            pen = series_pen(i, width=2.5)
             x, val = r.series("val_accuracy")
-            self.plots["accuracy"].plot(x, val * 100, pen=pg.mkPen(color, width=2.5), name=r.label)
+            self.plots["accuracy"].plot(x, val * 100, pen=pen, name=r.label)
             if len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked():
                 _, train = r.series("train_accuracy")
-                self.plots["accuracy"].plot(x, train * 100, pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine))
+                self.plots["accuracy"].plot(x, train * 100, pen=train_pen(i))
             _, loss = r.series("val_loss")
-            self.plots["loss"].plot(x, loss, pen=pg.mkPen(color, width=2.5))
+            self.plots["loss"].plot(x, loss, pen=pen)
             _, gap = r.series("accuracy_gap")
-            self.plots["gap"].plot(x, gap * 100, pen=pg.mkPen(color, width=2.5))
+            self.plots["gap"].plot(x, gap * 100, pen=pen)
         base = self.runs[0].outcome() if self.runs else None
         rows = []
         for i, r in enumerate(self.runs):
@@ -332,7 +333,7 @@ class ExperimentView(QWidget):
             val = o.val_accuracy if o else last.get("val_accuracy")
             gap = o.gap if o else last.get("accuracy_gap")
             epoch = f" (epoch {r.weights_epoch})" if o and r.weights_epoch is not None else ""
-            rows.append([(r.label, COLORS[i % len(COLORS)]), p_at(val, epoch), p_at(o.best_val_accuracy if o else None),
+            rows.append([(r.label, series_color(i)), p_at(val, epoch), p_at(o.best_val_accuracy if o else None),
                          _pts(gap), _pts(None if not (o and base) or i == 0 else o.val_accuracy - base.val_accuracy),
                          _pts(None if not (o and base) or i == 0 else o.gap - base.gap),
                          str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])

@@ -43,6 +43,34 @@ def series_pen(i: int, width: float = 2) -> pg.QtGui.QPen:
     return pg.mkPen(series_color(i), width=width, style=series_style(i))
 
 
+# A series colour as text (a run's name in a table): text needs 4.5:1, vermillion has 3.9.
+TEXT_OF = {VERMILLION: "#a94a00"}
+GLYPHS = {Qt.PenStyle.SolidLine: "━━", Qt.PenStyle.DashLine: "╍╍", Qt.PenStyle.DotLine: "┈┈",
+          Qt.PenStyle.DashDotLine: "━·━", Qt.PenStyle.DashDotDotLine: "━··━"}
+
+
+def as_text(color: str) -> str:
+    return TEXT_OF.get(color, color)
+
+
+def glyph(style: Qt.PenStyle) -> str:
+    """A line's sample in text (a legend written in HTML), its dash pattern drawn alike."""
+    return GLYPHS.get(style, "━━")
+
+
+def train_dots(i: int) -> list[float]:
+    """A dotted pattern of its own for the training curve of the i-th series (its validation
+    curve has series_style(i)): dots with a longer gap after 1, 2, 3 ... of them."""
+    return [1, 2] * (i // len(SERIES)) + [1, 5]
+
+
+def train_pen(i: int, width: float = 1.5):
+    """The i-th series' training curve: its colour, dotted in its own pattern (train_dots)."""
+    pen = pg.mkPen(series_color(i), width=width)
+    pen.setDashPattern(train_dots(i))
+    return pen
+
+
 def matrix_lookup_table():
     """Kovesi's colour-blind-safe CET-CBL2, pale for few and dark for many (zero cells stay
     pale): its lightness rises steadily and its hues are blue and yellow, which protan and

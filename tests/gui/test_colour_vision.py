@@ -167,3 +167,56 @@ def test_an_evaluations_curves_and_matrix_read_for_every_eye(qtbot):
 
 def pg_color(hex_color: str) -> tuple[float, float, float]:
     return tuple(int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+
+def _experiment_lines(qtbot, window, folder_or_runs, ready):
+    from tests.gui.test_experiment_tab import _show_in_the_dock
+
+    _show_in_the_dock(window, *folder_or_runs)
+    view = window.experiment_view
+    qtbot.waitUntil(lambda: ready(view), timeout=RUN_TIMEOUT)
+    plots = {name: p for name, p in view.plots.items()}
+    lines = {name: lines_of(p) for name, p in plots.items()}
+    m = measure(lines, {name: _background(p) for name, p in plots.items()}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    return view, lines, m
+
+
+def _report(what, m):
+    print(f"{what}, smallest ΔE:", {v: round(d, 1) for v, (d, _) in m.smallest_delta_e.items()},
+          f"lowest contrast {m.lowest_contrast[0]:.2f}:1")
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+
+def test_seven_runs_side_by_side_differ_for_every_eye(qtbot, window):
+    """The Experiment tab's overlay: one colour and dash pattern per run, training dotted."""
+    from engine.experiments.experiment import run_single
+
+    runs = [run_single(tiny_config({"run.name": f"run{i}", "optim.epochs": 2, "data.train_size": 64,
+                                    "data.val_size": 64}), runs_dir=window.runs_dir).run_dir for i in range(7)]
+    view, lines, m = _experiment_lines(qtbot, window, runs, lambda v: v.mode == "overlay" and v.cell(6, 0) != "")
+    view.train_curves.setChecked(True)  # past three runs, the training curves are on a toggle
+    lines["accuracy"] = lines_of(view.plots["accuracy"])
+    m = measure(lines, {name: _background(p) for name, p in view.plots.items()}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    assert len(lines["accuracy"]) == 14 and len(lines["loss"]) == 7, [str(line) for line in lines["accuracy"]]
+    _report("overlay of 7 runs", m)
+
+
+def test_a_cross_validation_and_a_learning_curve_differ_for_every_eye(qtbot, window):
+    from engine.experiments.experiment import Experiment
+    from engine.experiments.plans import curve_plan, cv_plan
+
+    cv = Experiment(tiny_config({"optim.epochs": 2}), cv_plan(3), runs_dir=window.runs_dir, name="cv",
+                    kind="cv", meta={"folds": 3}).run().path
+    view, lines, m = _experiment_lines(qtbot, window, [cv], lambda v: v.mode == "cv" and "3 of 3" in v.title.text())
+    view.per_fold.setChecked(True)
+    lines = {name: lines_of(p) for name, p in view.plots.items()}
+    m = measure(lines, {name: _background(p) for name, p in view.plots.items()}, MIN_DELTA_E, MIN_LINE_CONTRAST)
+    assert len(lines["accuracy"]) >= 2 + 3, [str(line) for line in lines["accuracy"]]
+    _report("cross-validation", m)
+    curve = Experiment(tiny_config(), curve_plan("data.train_size", [64, 128], [0]), runs_dir=window.runs_dir,
+                       name="curve", kind="curve",
+                       meta={"over": "data.train_size", "values": [64, 128], "seeds": 1}).run().path
+    view, lines, m = _experiment_lines(qtbot, window, [curve], lambda v: v.mode == "curve" and v.cell(1, 0) == "128")
+    assert len(lines["accuracy"]) >= 2, [str(line) for line in lines["accuracy"]]
+    _report("learning curve", m)
