@@ -141,10 +141,8 @@ def cmd_clean(args) -> int:
     if config.data.dataset in TOY_DATASETS:
         print("a toy set: the twin trains on the same points without the suspects (their decision boundary "
               "shows the difference; there are no images to show)")
-    from engine.runs.remote import FollowControlFiles
-
     with stop_on_sigint(RunControl()) as control:
-        trial = run_single(config, control=control, subscribers=[ConsoleProgress(), FollowControlFiles(control)],
+        trial = run_single(config, control=control, subscribers=[ConsoleProgress()],
                            runs_dir=args.out or _runs_root(s.path), notes=notes, plan=plan)
     result = trial.result
     if result.bad_input:

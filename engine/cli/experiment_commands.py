@@ -116,11 +116,8 @@ class _Ending(Callback):
 
 
 def _run(experiment, table) -> int:
-    from engine.runs.remote import FollowControlFiles
-
     ending = _Ending()
-    # `main.py stop` on any trial's folder stops the experiment as Ctrl-C does (finished trials kept)
-    experiment.subscribers += [ending, FollowControlFiles(experiment.control)]
+    experiment.subscribers.append(ending)
     with stop_on_sigint(experiment.control):
         result = experiment.run()
     bad = [t for t in result.trials if t.result is not None and t.result.bad_input]

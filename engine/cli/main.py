@@ -29,14 +29,13 @@ def cmd_train(args) -> int:
     from engine.core.control import RunControl, stop_on_sigint
     from engine.experiments.experiment import run_single
     from engine.runs.reader import default_runs_dir
-    from engine.runs.remote import FollowControlFiles
 
     try:
         cfg = build_config(args)
     except ConfigError as exc:
         return refuse(exc)
-    with stop_on_sigint(RunControl()) as control:  # Ctrl-C, or `main.py stop RUN_DIR` (control.json)
-        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress(), FollowControlFiles(control)],
+    with stop_on_sigint(RunControl()) as control:
+        trial = run_single(cfg, control=control, subscribers=[ConsoleProgress()],
                            runs_dir=args.out or default_runs_dir())
     result = trial.result
     if result.reason in ev.USABLE and args.evaluate_test:

@@ -22,9 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from engine.core import events as ev
 from engine.core.files import atomic_write_json
-from engine.training.callbacks import Callback
 
 log = logging.getLogger(__name__)
 
@@ -195,11 +193,13 @@ class ControlFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, run_dir: str | Path) -> None:
+    def start(self, run_dir: str | Path, new_folder: bool = False) -> None:
+        """new_folder: the folder was made for this run, so a command already there was sent to
+        it (else one there before the start is an old one, not obeyed)."""
         folder = Path(run_dir)
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(folder, self._key(folder)), name="control-file",
-                                        daemon=True)
+        seen = None if new_folder else self._key(folder)
+        self._thread = threading.Thread(target=self._run, args=(folder, seen), name="control-file", daemon=True)
         self._thread.start()
 
     @staticmethod
@@ -238,24 +238,3 @@ class ControlFollower:
             self._thread.join(timeout=5)
         self._thread = None
 
-
-class FollowControlFiles(Callback):
-    """A headless run's (or each trial's) control.json obeyed while it trains: a subscriber of
-    the experiment that follows each trial's folder from TrialStarted to TrialFinished."""
-
-    def __init__(self, control, poll_s: float = 1.0):
-        self.control, self.poll_s = control, poll_s
-        self._follower: ControlFollower | None = None
-
-    def on_event(self, event) -> None:
-        if isinstance(event, ev.TrialStarted) and event.run_dir:
-            self._end()
-            self._follower = ControlFollower(self.control, self.poll_s)
-            self._follower.start(event.run_dir)
-        elif isinstance(event, ev.TrialFinished | ev.ExperimentFinished):
-            self._end()
-
-    def _end(self) -> None:
-        if self._follower is not None:
-            self._follower.stop()
-            self._follower = None

@@ -27,7 +27,7 @@ from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
 from engine.runs.dynamics import sync_dynamics, write_epoch, write_examples
 from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
-from engine.runs.remote import Heartbeat
+from engine.runs.remote import ControlFollower, Heartbeat
 from engine.runs.weights import save_weights, versions
 from engine.training.callbacks import Callback
 
@@ -58,6 +58,7 @@ class RunWriter(Callback):
         self.recording = True  # per-example dynamics; off after a write fails (training goes on)
         self._last_epoch = 0  # the last epoch of dynamics written (made durable at the end)
         self.heartbeat = Heartbeat()
+        self.follower: ControlFollower | None = None  # obeys the folder's control.json (main.py stop)
 
     def _open(self, event: ev.RunStarted) -> None:
         self.path.mkdir(parents=True, exist_ok=False)
@@ -138,6 +139,14 @@ class RunWriter(Callback):
             except OSError:
                 pass  # (a full disk: the summary is written again at the end)
 
+    def on_batch_end(self, trainer, step: int) -> None:
+        # The first batch tells the run's control: from then on a thread of its own applies the
+        # folder's control.json to it (another process's stop / pause / resume), whoever trains
+        # the run (the window, a headless command, an experiment, a search worker).
+        if self.follower is None and self._metrics is not None and getattr(trainer, "control", None) is not None:
+            self.follower = ControlFollower(trainer.control)
+            self.follower.start(self.path, new_folder=True)
+
     def on_checkpoint(self, kind: str, state: dict, info: dict[str, str]) -> None:
         if self.started:
             save_weights(state, self.path / f"{kind}.safetensors", {**info, "weights": kind})
@@ -145,6 +154,8 @@ class RunWriter(Callback):
     def _finish(self, event: ev.RunFinished) -> None:
         """Every way a run ends (completed, stopped, failed, diverged) comes here: what was
         written as it went is made durable now, once."""
+        if self.follower is not None:
+            self.follower.stop()
         self._write({"type": "event", **ev.to_record(event)}, flush=True)
         try:
             os.fsync(self._metrics.fileno())
