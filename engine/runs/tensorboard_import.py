@@ -35,10 +35,12 @@ class TensorBoardMissing(RuntimeError):
 
 def _loader_class():
     try:
-        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+        # (not EventFileLoader: its read-time migration of every value to a tensor more than
+        # doubled the time of reading a long log)
+        from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
     except ImportError as exc:
         raise TensorBoardMissing(f"reading TensorBoard folders needs the tensorboard package: {INSTALL}") from exc
-    return EventFileLoader
+    return LegacyEventFileLoader
 
 
 def is_event_file(name: str) -> bool:
@@ -132,19 +134,23 @@ class EventFiles:
             return
         for value in event.summary.value:
             tag = prefix + value.tag
+            kind = value.WhichOneof("value")
             plugin = value.metadata.plugin_data.plugin_name
-            if plugin and plugin != "scalars":
+            if kind == "simple_value":  # written by torch's SummaryWriter, TensorFlow 1
+                number = value.simple_value
+            elif kind != "tensor" or (plugin and plugin != "scalars") or tag in self.other_tags:
                 self.other_tags.add(tag)
                 continue
-            if tag not in self.scalar_tags and (tag in self.other_tags or not value.HasField("tensor")):
-                continue  # (a v2 summary says its kind on a tag's first value only)
-            try:
-                number = float(tensor_util.make_ndarray(value.tensor).reshape(()))
-            except (TypeError, ValueError):
-                self.other_tags.add(tag)
-                continue
+            elif not plugin and tag not in self.scalar_tags:
+                continue  # (TensorFlow 2 says a tag's kind on its first value only)
+            else:
+                try:
+                    number = float(tensor_util.make_ndarray(value.tensor).reshape(()))
+                except (TypeError, ValueError):
+                    self.other_tags.add(tag)
+                    continue
             self.scalar_tags.add(tag)
-            self.series.setdefault(tag, {})[int(event.step)] = (float(event.wall_time), number)
+            self.series.setdefault(tag, {})[int(event.step)] = (float(event.wall_time), float(number))
 
     def counts(self) -> dict[str, int]:
         return {tag: len(points) for tag, points in self.series.items()}
