@@ -218,13 +218,10 @@ print(json.dumps([str(w.message) for w in caught if w.category is RuntimeWarning
 """
 
 
-def test_a_real_full_disk_while_writing_dynamics(tmp_path):
-    """The same on a real full file system: a 320 kB tmpfs (a mount namespace of the test's own,
-    where this machine allows one), filled by the dynamics of 8,000 examples a few epochs in."""
+def on_a_small_disk(tmp_path, script_text: str, size: str) -> subprocess.CompletedProcess:
+    """Run a script whose runs folder is a tmpfs of `size` (in a mount namespace of the test's
+    own, where this machine allows one); it copies its run to tmp_path / "copied"."""
     import shutil
-
-    from engine.runs.dynamics import read_dynamics
-    from engine.runs.reader import read_run
 
     unshare = shutil.which("unshare")
     disk = tmp_path / "disk"
@@ -233,11 +230,21 @@ def test_a_real_full_disk_while_writing_dynamics(tmp_path):
                                          capture_output=True).returncode != 0:
         pytest.skip("no tmpfs can be mounted here (unshare -rm mount refused): the monkeypatched test covers it")
     script = tmp_path / "full.py"
-    out = tmp_path / "copied"
-    script.write_text(FULL_DISK.format(disk=str(disk), out=str(out)))
-    result = subprocess.run([unshare, "-rm", "sh", "-c", f'mount -t tmpfs -o size=320k tmpfs "{disk}" && '
+    script.write_text(script_text.format(disk=str(disk), out=str(tmp_path / "copied")))
+    result = subprocess.run([unshare, "-rm", "sh", "-c", f'mount -t tmpfs -o size={size} tmpfs "{disk}" && '
                              f'exec "{sys.executable}" "{script}"'], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_a_real_full_disk_while_writing_dynamics(tmp_path):
+    """The same on a real full file system: a 320 kB tmpfs filled by the dynamics of 8,000
+    examples a few epochs in."""
+    from engine.runs.dynamics import read_dynamics
+    from engine.runs.reader import read_run
+
+    result = on_a_small_disk(tmp_path, FULL_DISK, "320k")
+    out = tmp_path / "copied"
     said = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(said) == 1 and "per-example dynamics stopped: writing epoch" in said[0] and "No space left" in said[0]
     record = read_run(out)
@@ -245,3 +252,47 @@ def test_a_real_full_disk_while_writing_dynamics(tmp_path):
     assert record.summary["warnings"] == said
     recorded = read_dynamics(out).epochs
     assert 1 <= len(recorded) < 8 and recorded == list(range(1, len(recorded) + 1))
+
+
+FULL_METRICS = """
+import json, shutil, warnings, torch, overfit_lab as ol
+torch.set_num_threads(1)
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+run = ol.init("metrics fill the disk", runs_dir={disk!r})
+ol.watch(model, optimizer)
+trained = 0
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    for epoch in range(400):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        run.batch(loss=loss)
+        run.epoch(val_loss=loss, val_accuracy=0.5)
+        trained += 1
+    run.finish()
+shutil.copytree(run.path, {out!r})
+print(json.dumps([trained, [str(w.message) for w in caught if w.category is RuntimeWarning]]))
+"""
+
+
+def test_a_disk_filled_by_the_metrics_ends_the_record_not_the_training(tmp_path):
+    """A 64 kB disk filled by the metrics lines: the script trains its 400 epochs, metrics.jsonl
+    is cut back to its last whole line, and the summary says the run completed and where its
+    record stops."""
+    from engine.runs.checked import check_metrics
+    from engine.runs.reader import read_run
+
+    result = on_a_small_disk(tmp_path, FULL_METRICS, "64k")
+    trained, said = json.loads(result.stdout.strip().splitlines()[-1])
+    assert trained == 400 and len(said) == 1
+    assert "the run's record stops at epoch" in said[0] and "metrics.jsonl failed (No space left on device)" in said[0]
+    out = tmp_path / "copied"
+    record = read_run(out)
+    check_metrics(out, finished=True)  # whole lines only: the runs index lists it as readable
+    recorded = [e["epoch"] for e in record.epochs]
+    assert record.status == "completed" and record.skipped_lines == 0
+    assert 10 < len(recorded) < 400 and recorded == list(range(1, len(recorded) + 1))
+    assert record.summary["warnings"] == said and record.summary["epochs_completed"] == 400

@@ -95,6 +95,8 @@ class Run:
         self._dyn = None
         self._bad_index = None  # a device counter of out-of-range indices given on the device
         self._examples_written = False
+        self._cut_off = False  # a write of metrics or summary failed: nothing more is written
+        self._whole_bytes = 0  # metrics.jsonl's size after its last whole line
         self._unknown_labels = 0
         self._max_index = -1  # the largest index seen (on the host)
         self._sized_by = ""  # where the number of examples came from, for messages
@@ -142,7 +144,7 @@ class Run:
         self._write({"type": "epoch", **record}, flush=True)
         if self.summary["steps_per_epoch"] == 0:
             self.summary["steps_per_epoch"] = self._batches
-            files.atomic_write_json(self.path / "summary.json", self.summary)
+            self._save_summary(required=False)
         self._reset_epoch()
         return record
 
@@ -183,20 +185,27 @@ class Run:
                      "best_epoch": best[0], "best_value": best[1], "traceback": traceback,
                      "final_metrics": self._final_metrics(), "bad_input": False}, flush=True)
         try:
-            os.fsync(self._metrics.fileno())
+            if not self._cut_off:
+                os.fsync(self._metrics.fileno())
             if self._examples_written:
                 files.sync_file(self.path / files.DYNAMICS / files.EXAMPLES_FILE)
             if self._last_dynamics:
                 files.sync_file(self.path / files.DYNAMICS / f"epoch-{self._last_dynamics:04d}.safetensors")
         except OSError:
             pass  # (the files are whole; only a power cut could still lose them)
-        self._metrics.close()
+        try:
+            self._metrics.close()
+        except OSError as exc:
+            self._lost(self.path / "metrics.jsonl", exc)
         self.summary.update(status=status, message=message, epochs_completed=len(self.epochs), steps=self.step,
                             best_epoch=best[0], best_value=best[1], monitor="val_loss",
                             final_metrics=self._final_metrics(), traceback=traceback,
                             finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                             duration_s=round(time.time() - self._t0, 3))
-        files.atomic_write_json(self.path / "summary.json", self.summary)
+        if self._cut_off:  # the disk filled up: the summary, which tells how the run ended, is tried once more
+            self._cut_off = False
+            (self.path / files.HEARTBEAT).unlink(missing_ok=True)  # (the room for its temporary file)
+        self._save_summary()
         from overfit_lab import _state
 
         _state.forget(self)
@@ -425,10 +434,7 @@ class Run:
             warning = (f"per-example dynamics stopped: writing {what} to {self.path / files.DYNAMICS} failed "
                        f"({exc.strerror or exc}); training went on without recording them")
             self.summary["warnings"] = [*self.summary.get("warnings", []), warning]
-            try:
-                files.atomic_write_json(self.path / "summary.json", self.summary)
-            except OSError:
-                pass  # (a full disk: the summary is written again at the end)
+            self._save_summary(required=False)
             warnings.warn(warning, RuntimeWarning, stacklevel=4)
 
     # ---- the run's lines -----------------------------------------------------------------
@@ -440,7 +446,7 @@ class Run:
         norms = self.norms
         self.summary.update(device=str(device), parameter_count=norms.parameter_count if norms else 0,
                             layer_names=norms.names if norms else [])
-        files.atomic_write_json(self.path / "summary.json", self.summary)
+        self._save_summary(required=False)
         names = self.class_names or []
         self._write({"type": "event", "event": "RunStarted", "run_id": self.summary["run_id"],
                      "config": self.config, "layer_names": self.summary["layer_names"],
@@ -451,9 +457,45 @@ class Run:
                      "model_source": {}, "data_source": {}}, flush=True)
 
     def _write(self, record: dict, flush: bool = False) -> None:
-        self._metrics.write(json.dumps(record, default=files.jsonable) + "\n")
-        if flush:
-            self._metrics.flush()
+        """A line of metrics.jsonl. A write that fails (a full disk) ends the record, with a
+        warning, not the user's training."""
+        if self._cut_off:
+            return
+        try:
+            self._metrics.write(json.dumps(record, default=files.jsonable) + "\n")
+            if flush:
+                self._metrics.flush()
+                self._whole_bytes = self._metrics.tell()
+        except OSError as exc:
+            self._lost(self.path / "metrics.jsonl", exc)
+
+    def _save_summary(self, required: bool = True) -> None:
+        """required=False: a failure is left for the next write to mend (the summary is
+        written whole again at the end)."""
+        if self._cut_off:
+            return
+        try:
+            files.atomic_write_json(self.path / "summary.json", self.summary)
+        except OSError as exc:
+            if required:
+                self._lost(self.path / "summary.json", exc)
+
+    def _lost(self, path: Path, exc: OSError) -> None:
+        """Stop writing: metrics.jsonl is cut back to its last whole line (which frees the
+        space a half-written one took), so the summary, written at the end, can say so."""
+        self._cut_off = True
+        try:
+            self._metrics.close()
+        except OSError:
+            pass  # (the buffer that did not fit)
+        try:
+            os.truncate(self.path / "metrics.jsonl", self._whole_bytes)
+        except OSError:
+            pass
+        warning = (f"the run's record stops at epoch {len(self.epochs)}: writing {path} failed "
+                   f"({exc.strerror or exc}); training went on without it")
+        self.summary["warnings"] = [*self.summary.get("warnings", []), warning]
+        warnings.warn(warning, RuntimeWarning, stacklevel=4)
 
     def _look_at_control(self, pause_now: bool = True) -> None:
         """A stop is remembered; a pause blocks here, or (read by should_stop) in the next
