@@ -38,9 +38,9 @@ from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
 from gui.panels.plot_grid import MIN_PLOT_PX
 from gui.plotting.axes import apply_text_scale, make_plot, nice_step
+from gui.plotting.colors import BLUE, REFERENCE, TEXT_RED, VERMILLION, value_map
 
-STATE_COLORS = {"COMPLETE": "#2ca02c", "PRUNED": "#7f7f7f", "FAIL": "#d62728", "RUNNING": "#1f77b4",
-                "WAITING": "#9467bd"}
+STATE_COLORS = {"COMPLETE": "#00704f", "PRUNED": "#666666", "FAIL": TEXT_RED, "RUNNING": BLUE, "WAITING": "#6f4a9a"}
 
 
 def _item(text: str, number=None, color: str | None = None) -> NumberItem:
@@ -122,7 +122,7 @@ class SearchView(QWidget):
         self.title.setAccessibleName("The study shown")
         layout.addWidget(self.title)
         # The colour key wrapped above the plots: in the axis labels Larger text cut it ("llow: best…").
-        self.key = QLabel("Curves and lines: yellow the best value, purple the worst; dashed: pruned.", wordWrap=True)
+        self.key = QLabel("Curves and lines: lightest the best value, dark blue the worst; dashed: pruned.", wordWrap=True)
         layout.addWidget(self.key)
         self.plots = {"curves": make_plot("Validation curve of each trial", "value", "epoch"),
                       "history": make_plot("Optimization history", "value", "trial"),
@@ -295,11 +295,11 @@ class SearchView(QWidget):
             self.plots[name].getPlotItem().clear()
         values = [t.value for t in self.trials if t.value is not None]
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
-        cmap = pg.colormap.get("viridis")
+        cmap = value_map()
 
         def color(v):
             if v is None:
-                return QColor("#bbbbbb")
+                return QColor(REFERENCE)
             x = 0.5 if hi == lo else (v - lo) / (hi - lo)
             return cmap.map(x if self.direction == "maximize" else 1 - x, mode="qcolor")
 
@@ -321,9 +321,9 @@ class SearchView(QWidget):
         if done:
             xs = [t.number for t in done]
             ys = [t.value for t in done]
-            self.plots["history"].plot(xs, ys, pen=None, symbol="o", symbolBrush="#1f77b4", symbolSize=7)
+            self.plots["history"].plot(xs, ys, pen=None, symbol="o", symbolBrush=BLUE, symbolSize=7)
             best = np.maximum.accumulate(ys) if self.direction == "maximize" else np.minimum.accumulate(ys)
-            self.plots["history"].plot(xs, best, pen=pg.mkPen("#d62728", width=2), stepMode=None)
+            self.plots["history"].plot(xs, best, pen=pg.mkPen(VERMILLION, width=2), stepMode=None)
             item = self.plots["history"].getPlotItem()
             item.setXRange(min(xs) - 0.5, max(xs) + 0.5, padding=0)  # one trial: -0.5..0.5, not -400..400
             whole_numbers(self.plots["history"], max(xs) - min(xs) + 1)
@@ -347,7 +347,7 @@ class SearchView(QWidget):
             ys = [(scaled[k][0](t.params[k]) - scaled[k][1]) / ((scaled[k][2] - scaled[k][1]) or 1)
                   for k in keys if k in t.params]
             line = self._line("parallel", i)
-            # The best thick and on top: the second best is nearly as yellow, and was drawn over it.
+            # The best thick and on top: the second best is nearly as light, and was drawn over it.
             line.setData(list(range(len(ys))), ys, pen=pg.mkPen(color(t.value), width=4 if t is best else 1.5))
             line.setZValue(10 if t is best else 0)
         item = self.plots["parallel"].getPlotItem()
@@ -358,7 +358,7 @@ class SearchView(QWidget):
         if self._importances:
             names = list(self._importances)
             bars = pg.BarGraphItem(x=list(range(len(names))), height=list(self._importances.values()), width=0.6,
-                                   brush="#1f77b4")
+                                   brush=BLUE)
             self.plots["importance"].addItem(bars)
             item = self.plots["importance"].getPlotItem()
             item.getAxis("bottom").setTicks([[(i, _label(n)) for i, n in enumerate(names)]])

@@ -71,6 +71,14 @@ def train_pen(i: int, width: float = 1.5):
     return pen
 
 
+def value_map():
+    """Lines coloured by a value (a search's trials): cividis from its dark blue (16:1) to
+    where it is still 3:1 on white, lightness rising with the value for every eye."""
+    full = pg.colormap.get("cividis")
+    stops = np.linspace(0, 1, 9)
+    return pg.ColorMap(stops, [full.map(0.6 * x, mode="qcolor") for x in stops])
+
+
 def matrix_lookup_table():
     """Kovesi's colour-blind-safe CET-CBL2, pale for few and dark for many (zero cells stay
     pale): its lightness rises steadily and its hues are blue and yellow, which protan and

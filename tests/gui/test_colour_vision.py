@@ -220,3 +220,26 @@ def test_a_cross_validation_and_a_learning_curve_differ_for_every_eye(qtbot, win
     view, lines, m = _experiment_lines(qtbot, window, [curve], lambda v: v.mode == "curve" and v.cell(1, 0) == "128")
     assert len(lines["accuracy"]) >= 2, [str(line) for line in lines["accuracy"]]
     _report("learning curve", m)
+
+
+def test_a_search_reads_for_every_eye(qtbot, window, monkeypatch, tmp_path):
+    """Trials coloured by value (a continuous key: every line 3:1, the history's two series
+    apart), and each trial's state in the table at 4.5:1."""
+    from tests.gui.test_search_plots import _attach, _study
+
+    _study(tmp_path / "four", [0.5, 0.6, 0.8, 0.79])
+    view = _attach(qtbot, window, monkeypatch, tmp_path / "four", 4)
+    plots = {name: p for name, p in view.plots.items() if name != "importance"}
+    lines = {name: lines_of(p) for name, p in plots.items()}
+    for name in ("curves", "parallel"):
+        assert len(lines[name]) == 4, (name, [str(line) for line in lines[name]])
+    m = measure({"history": lines["history"]}, {"history": _background(plots["history"])},
+                MIN_DELTA_E, MIN_LINE_CONTRAST)
+    _report("search history", m)
+    ratios = [(contrast(line.rgb, _background(plots[name])), name, str(line))
+              for name in ("curves", "parallel") for line in lines[name]]
+    print(f"search, lowest contrast of a trial's line: {min(ratios)[0]:.2f}:1")
+    assert min(ratios)[0] >= MIN_LINE_CONTRAST, min(ratios)
+    states = [view.table.item(r, 1) for r in range(view.table.rowCount())]
+    text = [(contrast(pg_color(i.foreground().color().name()), (1, 1, 1)), i.text()) for i in states]
+    assert min(text)[0] >= MIN_TEXT_CONTRAST, min(text)
