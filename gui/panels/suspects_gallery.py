@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from engine.runs.scores import NO_OTHER
 from gui.panels.example_detail import pixmap
+from gui.plotting.colors import TEXT_RED
 
 PAGE = 24
 ICON = 56
@@ -115,7 +116,7 @@ class SuspectsGallery(QWidget):
             if t.corrupted_on_purpose:
                 tip += f"; true label {names[t.true[i]]}" + (" (corrupted on purpose)" if t.corrupted[i] else "")
                 if t.corrupted[i]:
-                    item.setForeground(QColor("#c0392b"))
+                    item.setForeground(QColor(TEXT_RED))  # 6.5:1
             if t.files:
                 tip += f"\n{t.files[i]}"
             item.setToolTip(tip)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from gui.plotting.colors import REFERENCE
 from gui.plotting.series import Series
 
 
@@ -19,7 +20,7 @@ class HoverReadout:
         self.text.setZValue(100)
         self.text.hide()
         plot.addItem(self.text, ignoreBounds=True)
-        self.line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999", style=Qt.PenStyle.DotLine))
+        self.line = pg.InfiniteLine(angle=90, pen=pg.mkPen(REFERENCE, style=Qt.PenStyle.DotLine))  # 4.5:1
         self.line.hide()
         plot.addItem(self.line, ignoreBounds=True)
         plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
