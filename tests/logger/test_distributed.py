@@ -121,3 +121,64 @@ def test_a_stop_ends_every_rank_at_the_same_epoch(tmp_path):
     assert record.status == "user_stopped"
     assert ranks[0]["epochs"] == ranks[1]["epochs"] < 40
     assert len(record.epochs) == ranks[0]["epochs"]
+
+
+LIGHTNING_SCRIPT = """
+import sys
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+import overfit_lab as ol
+
+runs_dir, out_dir, n, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+
+class Module(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+
+    def training_step(self, batch, batch_idx):
+        x, y, idx = batch
+        logits = self.net(x)
+        return {"loss": torch.nn.functional.cross_entropy(logits, y), "logits": logits, "targets": y, "index": idx}
+
+    def on_train_epoch_end(self):
+        Path(out_dir, f"rank{self.global_rank}-epoch{self.current_epoch}").touch()
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 4, generator=g)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 1).long()
+    loader = DataLoader(ol.Indexed(TensorDataset(x, y)), batch_size=8, shuffle=True)
+    trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=2, strategy="ddp", logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         callbacks=[ol.LightningCallback("lightning-ddp", runs_dir=runs_dir)])
+    trainer.fit(Module(), loader)
+"""
+
+def test_lightning_callback_under_ddp_writes_one_folder_with_every_example(tmp_path):
+    pytest.importorskip("lightning.pytorch")
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    out.mkdir()
+    script = tmp_path / "fit.py"  # Lightning's DDP starts rank 1 by running the script again
+    script.write_text(LIGHTNING_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(runs), str(out), str(N), str(EPOCHS)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == [f"rank{r}-epoch{e}" for r in (0, 1) for e in range(EPOCHS)]
+    (folder,) = list_runs(runs)
+    record = read_run(folder)
+    assert record.status == "completed"
+    assert [e["epoch"] for e in record.epochs] == [1, 2, 3]
+    d = read_dynamics(folder)
+    assert d.size == N and d.epochs == [1, 2, 3]
+    assert np.all(np.isfinite(d.margin)), "examples of rank 1 missing from the folder"
