@@ -47,6 +47,25 @@ def is_event_file(name: str) -> bool:
     return "tfevents" in name
 
 
+def is_part(folder: Path) -> bool:
+    """A folder of event files that is part of its parent's run: Keras's train/ and validation/,
+    torch's add_scalars("Loss", {"train": …, "val": …}) writing <parent>/Loss_train and Loss_val
+    beside the parent's own event file."""
+    if folder.name.lower() in SPLIT_FOLDERS:
+        return True
+    return "_" in folder.name and any(p.is_file() and is_event_file(p.name) for p in folder.parent.iterdir())
+
+
+def child_tag(folder: str, tag: str) -> str:
+    """A tag of a part of the run as the run's tag (add_scalars' main tag and key joined)."""
+    if not folder:
+        return tag
+    stem = tag.replace("/", "_") + "_"
+    if folder.startswith(stem) and len(folder) > len(stem):
+        return f"{tag}/{folder[len(stem):]}"
+    return f"{folder}/{tag}"
+
+
 def find_runs(logdir: Path) -> dict[str, Path]:
     """The runs of a log folder: name (its path inside logdir) -> its folder."""
     runs = {}
@@ -54,7 +73,7 @@ def find_runs(logdir: Path) -> dict[str, Path]:
         if not any(is_event_file(f) for f in files):
             continue
         folder = Path(folder)
-        run = folder.parent if folder.name.lower() in SPLIT_FOLDERS and folder != logdir else folder
+        run = folder.parent if folder != logdir and is_part(folder) else folder
         name = run.relative_to(logdir).as_posix() if run != logdir else logdir.name
         runs[name if name != "." else logdir.name] = run
     return dict(sorted(runs.items()))
@@ -85,14 +104,13 @@ class EventFiles:
     problems: dict[Path, str] = field(default_factory=dict)  # event file -> what is wrong with it now
 
     def files(self) -> list[Path]:
-        found = []
-        for sub in (self.folder, *(self.folder / d for d in sorted(SPLIT_FOLDERS))):
-            if sub.is_dir():
-                found += sorted(p for p in sub.iterdir() if p.is_file() and is_event_file(p.name))
+        found = sorted(p for p in self.folder.iterdir() if p.is_file() and is_event_file(p.name))
+        for sub in sorted(p for p in self.folder.iterdir() if p.is_dir() and is_part(p)):
+            found += sorted(p for p in sub.iterdir() if p.is_file() and is_event_file(p.name))
         return found
 
     def prefix(self, path: Path) -> str:
-        return "" if path.parent == self.folder else f"{path.parent.name}/"
+        return "" if path.parent == self.folder else path.parent.name
 
     def load(self) -> None:
         """Read what was added to the event files since the last load."""
@@ -133,7 +151,7 @@ class EventFiles:
         if not event.HasField("summary"):
             return
         for value in event.summary.value:
-            tag = prefix + value.tag
+            tag = child_tag(prefix, value.tag)
             kind = value.WhichOneof("value")
             plugin = value.metadata.plugin_data.plugin_name
             if kind == "simple_value":  # written by torch's SummaryWriter, TensorFlow 1

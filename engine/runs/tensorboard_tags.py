@@ -15,6 +15,7 @@ VAL_WORDS = {"val", "valid", "validation", "eval", "evaluation", "test", "dev"}
 EPOCH_WORDS = {"epoch"}  # an epoch's aggregate (Keras's epoch_loss, Lightning's train_loss_epoch)
 STEP_WORDS = {"step", "batch"}  # per-step values (Lightning's train_loss_step, Keras's batch_loss)
 ALIASES = {"acc": "accuracy"}
+LINKS = {"vs", "versus", "and"}  # "Training vs. Validation Loss": the metric is the loss
 LR_METRICS = {"lr", "learning rate"}
 # a run's bookkeeping, not a curve of its fit (the Hugging Face Trainer's timings; Lightning's hparams)
 NOT_CURVES = {"runtime", "samples per second", "steps per second", "total flos", "hp metric"}
@@ -26,15 +27,22 @@ class TagWords:
     split: str | None  # "train", "val" or None
     metric: str  # "" for bookkeeping (the epoch counter)
     granularity: int  # 2: per epoch, 1: not said, 0: per step
+    tokens: tuple = ()
 
 
 def words(tag: str) -> TagWords:
     tokens = [t for t in re.split(r"[/_\-.\s:]+", tag.lower()) if t]
-    splits = {"train" for t in tokens if t in TRAIN_WORDS} | {"val" for t in tokens if t in VAL_WORDS}
+    splits = _splits(tokens)
+    if len(splits) > 1 and "/" in tag:  # "Training vs. Validation Loss/Validation": the last part says
+        splits = _splits(words(tag.rsplit("/", 1)[1]).tokens) or splits
     granularity = 2 if EPOCH_WORDS & set(tokens) else 0 if STEP_WORDS & set(tokens) else 1
     rest = [ALIASES.get(t, t) for t in tokens
-            if t not in TRAIN_WORDS | VAL_WORDS | EPOCH_WORDS | STEP_WORDS]
-    return TagWords(splits.pop() if len(splits) == 1 else None, " ".join(rest), granularity)
+            if t not in TRAIN_WORDS | VAL_WORDS | EPOCH_WORDS | STEP_WORDS | LINKS]
+    return TagWords(splits.pop() if len(splits) == 1 else None, " ".join(rest), granularity, tuple(tokens))
+
+
+def _splits(tokens) -> set[str]:
+    return {"train" for t in tokens if t in TRAIN_WORDS} | {"val" for t in tokens if t in VAL_WORDS}
 
 
 def is_lr(tag: str) -> bool:

@@ -69,6 +69,24 @@ def test_torch_summary_writer_tutorial_tags(tmp_path, capsys):
     assert run.config["run"]["name"] == "exp1"
 
 
+def test_torch_add_scalars_tutorial_one_run(tmp_path, capsys):
+    """PyTorch's "TensorBoard support" tutorial: add_scalars writes each key in a folder of its own
+    (<run>/Training vs. Validation Loss_Training, …_Validation) beside the run's event file."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path / "runs" / "fashion_trainer_1"))
+    for epoch, (train, val) in enumerate([(0.9, 1.0), (0.5, 0.7), (0.3, 0.75)]):
+        writer.add_scalars("Training vs. Validation Loss", {"Training": train, "Validation": val}, epoch + 1)
+    writer.close()
+    code, out, err = import_folder(capsys, tmp_path / "runs", tmp_path / "out")
+    assert code == 0, err
+    [folder] = imported(tmp_path / "out")
+    run = read_run(folder)
+    assert run.config["run"]["name"] == "fashion_trainer_1"
+    assert [e["train_loss"] for e in run.epochs] == pytest.approx([0.9, 0.5, 0.3])
+    assert [e["val_loss"] for e in run.epochs] == pytest.approx([1.0, 0.7, 0.75])
+
+
 LIGHTNING = """
 import torch, lightning as L
 from torch import nn
