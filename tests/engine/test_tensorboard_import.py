@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,46 @@ def test_without_tensorboard_the_app_starts_and_the_command_says_how_to_install_
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 1, done.stderr
     assert "pip install tensorboard" in done.stderr
+
+
+def test_a_followed_folder_reads_running_until_stopped_like_a_script(tmp_path):
+    """What the window does with an open folder (engine.runs.tensorboard_follow): its run folders
+    read running, written by this process; `main.py stop RUN_DIR` (or the toolbar) ends the
+    following, Pause holds the reading until Resume."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from engine.runs.remote import send_command
+    from engine.runs.tensorboard_follow import FollowedImport
+
+    writer = SummaryWriter(str(tmp_path / "logs"))
+    for epoch, (loss, val) in enumerate([(1.0, 1.2), (0.7, 0.9)]):
+        writer.add_scalar("train_loss", loss, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+    writer.flush()
+    following = FollowedImport(tmp_path / "logs", tmp_path / "out")
+    [result] = following.update()
+    folder = result.folder
+    run = read_run(folder)
+    assert run.status == "running" and run.summary["pid"] == os.getpid() and len(run.epochs) == 2
+
+    send_command(folder, "pause", by="test")
+    writer.add_scalar("train_loss", 0.5, 2)
+    writer.add_scalar("val_loss", 0.8, 2)
+    writer.flush()
+    assert following.update() == [] and following.paused
+    assert len(read_run(folder).epochs) == 2 and read_run(folder).events[-1]["event"] == "Paused"
+    send_command(folder, "resume", by="test")
+    following.update()
+    assert len(read_run(folder).epochs) == 3
+
+    stop = subprocess.Popen([sys.executable, "main.py", "stop", str(folder)], cwd=ROOT)  # waits for it to stop
+    while following.ended is None and stop.poll() is None:
+        following.update()  # (the window's every few seconds)
+        time.sleep(0.1)
+    assert stop.wait(60) == 0
+    writer.add_scalar("train_loss", 0.4, 3)
+    writer.add_scalar("val_loss", 0.85, 3)
+    writer.close()
+    assert following.update() == []
+    run = read_run(folder)
+    assert run.status == "user_stopped" and len(run.epochs) == 3
