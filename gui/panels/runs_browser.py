@@ -55,6 +55,7 @@ from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and th
     TROUBLE,
     RunColumnFitter,
     experiment_texts,
+    grew,
     run_texts,
 )
 from gui.panels.runs_scan import Rescanner, StudyEntry, existing_parent, scan_all
@@ -299,13 +300,13 @@ class RunsBrowser(FolderActions, QWidget):
         cells[STATUS].setForeground(QBrush(STATUS_COLORS[status]) if status in STATUS_COLORS else QBrush())
 
     def _read_tails(self) -> list[Path]:
-        return [p for p, tail in self._tails.items() if tail.read()]
+        return [p for p, tail in self._tails.items() if grew(tail)]
 
     def _show_tails(self, updated: list[Path]) -> None:
         for path in updated:
             cells = self._cells[path]
             for col, (text, key) in enumerate(self._run_texts(self._runs[path])):
-                if col in (EPOCHS, BEST, GAP):
+                if col in (STATUS, EPOCHS, BEST, GAP):  # (the status: paused, resumed)
                     cells[col].setText(text)
                     cells[col].setData(key, SORT_ROLE)
         if updated:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from engine.core.events import DIVERGED, FAILED, USER_STOPPED
 from engine.runs.index import INTERRUPTED, UNREADABLE, ExperimentEntry, MetricsTail, RunEntry
-from engine.runs.reader import INCOMPLETE, RUNNING
+from engine.runs.reader import INCOMPLETE, PAUSED, RUNNING, STATUS_WORDS
 
 COLUMNS = [("Run", "The run's folder, without its timestamp (an experiment: its kind, name and runs)"),
            ("Preset", "The preset the run started from (its run.name setting)"),
@@ -64,9 +64,24 @@ def run_texts(run: RunEntry, tail: MetricsTail | None) -> list[tuple[str, object
         gap, weights_epoch = tail.epochs[-1].get("accuracy_gap"), None
     gap_text = points(gap) + (f" (epoch {weights_epoch})" if gap is not None and weights_epoch is not None else "")
     return [(label(run.path), label(run.path).lower()), (run.preset, run.preset.lower()),
-            (run.started, f"{run.started} {run.path.name}"), (run.status.replace("_", " "), run.status),
+            (run.started, f"{run.started} {run.path.name}"), (status_text(run.status, tail), run.status),
             (MISSING if epochs is None else str(epochs), number(epochs)), (percent(best), number(best)),
             (gap_text, number(gap)), (percent(run.test_accuracy), number(run.test_accuracy))]
+
+
+def status_text(status: str, tail: MetricsTail | None = None) -> str:
+    """A run's status in the words `main.py runs` uses; a running run whose last pause event is
+    a Paused says paused."""
+    moves = [e.get("event") for e in (tail.events if tail is not None else []) if e.get("event") in ("Paused", "Resumed")]
+    if status == RUNNING and moves and moves[-1] == "Paused":
+        status = PAUSED
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
+def grew(tail: MetricsTail) -> bool:
+    """Read a running run's new lines: whether an epoch or an event (a pause) came."""
+    events = len(tail.events)
+    return bool(tail.read()) or len(tail.events) != events
 
 
 def experiment_texts(entry: ExperimentEntry) -> list[tuple[str, object]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from gui.panels.runs_browser import STATUS
 from tests.gui.conftest import RUN_TIMEOUT
 
 SCRIPT = textwrap.dedent("""
@@ -27,7 +28,7 @@ SCRIPT = textwrap.dedent("""
     runs_dir, epochs, rest = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     torch.manual_seed(0)
     data = torch.utils.data.TensorDataset(torch.randn(64, 8), torch.randint(0, 3, (64,)))
-    loader = torch.utils.data.DataLoader(ol.Indexed(data), batch_size=16)
+    loader = torch.utils.data.DataLoader(ol.Indexed(data), batch_size=4)
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     run = ol.init("script-run", config={"lr": 0.1}, runs_dir=runs_dir)
@@ -40,15 +41,15 @@ SCRIPT = textwrap.dedent("""
             loss.backward()
             optimizer.step()
             run.batch(loss=loss, logits=logits, targets=y, index=index)
+            time.sleep(rest)  # a Pause is most often taken in batch(): no epoch line follows its Paused
         run.epoch(val_loss=loss.item() + 0.1, val_accuracy=0.5)
         if run.should_stop:
             break
-        time.sleep(rest)
     run.finish()
 """)
 
 
-def start_script(tmp_path: Path, runs_dir: Path, epochs: int = 400, rest: float = 0.1) -> subprocess.Popen:
+def start_script(tmp_path: Path, runs_dir: Path, epochs: int = 400, rest: float = 0.01) -> subprocess.Popen:
     script = tmp_path / "train_script.py"
     script.write_text(SCRIPT, encoding="utf-8")
     return subprocess.Popen([sys.executable, str(script), str(runs_dir), str(epochs), str(rest)],
@@ -81,6 +82,14 @@ def followed(qtbot, window, proc):
     assert proc.poll() is None, proc.stdout.read().decode()
     qtbot.waitUntil(lambda: epochs_shown(window) >= 2, timeout=RUN_TIMEOUT)
     return window.followed.path
+
+
+def browser_status(browser, path: Path) -> str | None:
+    """The Status cell of the run's row in the Runs dock."""
+    from tests.gui.test_runs_browser import index_of
+
+    index = index_of(browser, path)
+    return None if index is None else index.siblingAtColumn(STATUS).data()
 
 
 def summary(path: Path) -> dict:
@@ -134,14 +143,16 @@ def test_pause_and_resume_reach_the_script(qtbot, window, script):
     qtbot.waitUntil(lambda: window.state == "paused", timeout=RUN_TIMEOUT)
     assert "Paused" in metrics_events(path)
     assert window.actions["pause"].text() == "Resume"
+    qtbot.waitUntil(lambda: browser_status(window.runs_dock.browser, path) == "paused", timeout=RUN_TIMEOUT)  # the Runs dock too
     held = epochs_shown(window)
-    qtbot.wait(2500)  # the script sleeps 0.1 s an epoch: unpaused, it would have written more
+    qtbot.wait(2500)  # an epoch takes ~0.2 s: unpaused, the script would have written more
     assert epochs_shown(window) == held
     assert proc.poll() is None
 
     window.actions["pause"].trigger()  # Resume
     qtbot.waitUntil(lambda: window.state == "running", timeout=RUN_TIMEOUT)
     assert "Resumed" in metrics_events(path)
+    qtbot.waitUntil(lambda: browser_status(window.runs_dock.browser, path) == "running", timeout=RUN_TIMEOUT)
     qtbot.waitUntil(lambda: epochs_shown(window) > held, timeout=RUN_TIMEOUT)
 
     window.actions["pause"].trigger()
@@ -150,6 +161,7 @@ def test_pause_and_resume_reach_the_script(qtbot, window, script):
     proc.wait(60)
     qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
     assert summary(path)["status"] == "user_stopped"
+    qtbot.waitUntil(lambda: browser_status(window.runs_dock.browser, path) == "stopped by the user", timeout=RUN_TIMEOUT)
 
 
 def test_a_script_killed_shows_as_writer_gone(qtbot, window, script):
@@ -162,6 +174,7 @@ def test_a_script_killed_shows_as_writer_gone(qtbot, window, script):
     assert "stopped — writer gone" in window.status_label.text()
     assert not window.actions["stop"].isEnabled()
     assert window.settings_panel.widgets["regularization.dropout"].isEnabled()
+    qtbot.waitUntil(lambda: browser_status(window.runs_dock.browser, path) == "stopped — writer gone", timeout=RUN_TIMEOUT)
 
 
 def test_a_finished_run_opens_by_double_click(qtbot, tmp_path, script):
@@ -191,3 +204,35 @@ def test_a_finished_run_opens_by_double_click(qtbot, tmp_path, script):
     assert w.tabs.currentWidget() is w.plots
     assert w.state == "idle"  # it has ended: nothing to stop
     assert w.followed.result.reason == "completed"
+
+
+def test_runs_dock_says_paused_between_two_epochs(qtbot, tmp_path):
+    """A running run whose last line is a Paused event (taken mid-epoch: no epoch line after it)
+    reads "paused" in the Runs dock, and "running" again after its Resumed line."""
+    import platform
+
+    from engine.core import events as ev
+    from engine.core.config import Config
+    from gui.panels.runs_browser import RunsBrowser
+
+    run = tmp_path / "runs" / "20261207-101010-script-run-0123abcd"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps(Config().to_dict()), encoding="utf-8")
+    (run / "summary.json").write_text(json.dumps({"status": "running", "name": "script-run", "source": "script",
+                                                  "pid": os.getpid(), "host": platform.node()}), encoding="utf-8")
+    epoch = ev.EpochMetrics(epoch=1, step=4, train_loss=1.0, train_accuracy=0.5, val_loss=1.1, val_accuracy=0.4,
+                            accuracy_gap=0.1, loss_gap=0.1, weight_norms={}, grad_norms={}, lr=0.1, penalty=0.0,
+                            epoch_time=0.1, samples_per_sec=100.0)
+
+    def append(kind: str, event) -> None:
+        with open(run / "metrics.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"type": kind, **ev.to_record(event)}) + "\n")
+
+    append("epoch", epoch)
+    browser = RunsBrowser(tmp_path / "runs")
+    qtbot.addWidget(browser)
+    assert browser_status(browser, run) == "running"
+    append("event", ev.Paused(step=6, epoch=2, time=0.0))
+    qtbot.waitUntil(lambda: browser_status(browser, run) == "paused", timeout=10000)
+    append("event", ev.Resumed(step=6, epoch=2))
+    qtbot.waitUntil(lambda: browser_status(browser, run) == "running", timeout=10000)
