@@ -89,6 +89,18 @@ def test_without_indexed_the_first_epoch_counts_the_examples(tmp_path):
     assert d.size == 40 and np.array_equal(d.given, y.numpy()) and np.all(d.margin[0] == 1)
 
 
+def test_epoch_figures_that_are_not_numbers_or_fractions(run):
+    with pytest.raises(ValueError, match=r"run.epoch\(val_accuracy=85\): a fraction from 0 to 1 \(85 % is 0.85\)"):
+        run.epoch(val_loss=0.4, val_accuracy=85)
+    with pytest.raises(ValueError, match=r"run.epoch\(val_loss=...\): a number, not str '0.4'"):
+        run.epoch(val_loss="0.4")
+    with pytest.raises(ValueError, match=r"run.epoch\(val_ece=...\): one number, not a tensor of shape \(2,\)"):
+        run.epoch(val_ece=torch.tensor([0.1, 0.2]))
+    assert run.epochs == []  # nothing written by a refused call
+    line = run.epoch(val_loss=torch.tensor(0.4), val_accuracy=torch.tensor(0.85), val_ece=torch.tensor(0.05))
+    assert (line["val_loss"], line["val_accuracy"], line["val_ece"]) == pytest.approx((0.4, 0.85, 0.05))
+
+
 def test_batch_after_finish(run):
     run.finish()
     with pytest.raises(ol.RunFinishedError, match=r"run.batch\(\) after run.finish\(\).*ol.init"):

@@ -28,6 +28,19 @@ REASONS = (COMPLETED, "early_stopped", USER_STOPPED, "diverged", FAILED)
 STATUS_WORDS = {"stopped": USER_STOPPED, "user": USER_STOPPED}
 
 
+def _number(name: str, value) -> float:
+    """A figure given to run.epoch(): a number or a one-element tensor (None: not known, NaN)."""
+    if value is None:
+        return math.nan
+    if torch.is_tensor(value):
+        if value.numel() != 1:
+            raise ValueError(f"run.epoch({name}=...): one number, not a tensor of shape {tuple(value.shape)}")
+        return float(value.detach().float().cpu())
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"run.epoch({name}=...): a number, not {type(value).__name__} {value!r}")
+    return float(value)
+
+
 class RunFinishedError(RuntimeError):
     """A call on a run that has finished."""
 
@@ -59,7 +72,10 @@ class Run:
                 raise TypeError(f"ol.init(config=...): a dict (vars(args), say), not {type(config).__name__}")
         self.name = name
         self.user_config = files.plain(config or {})
-        classes = classes if classes is not None else self.user_config.get("classes")
+        if classes is None:  # a config's "classes", where it names them (or counts them)
+            named = self.user_config.get("classes")
+            usable = isinstance(named, list) and named or isinstance(named, int) and not isinstance(named, bool) and named > 0
+            classes = named if usable else None
         self.class_names = self._class_names(classes)
         root = Path(runs_dir).expanduser() if runs_dir is not None else default_runs_dir()
         root.mkdir(parents=True, exist_ok=True)
@@ -139,7 +155,16 @@ class Run:
             self._start(torch.device("cpu"), None)
         self._look_at_control()
         number = len(self.epochs) + 1
-        record = self._epoch_record(number, files.finite(val_loss), files.finite(val_accuracy), more)
+        val_loss, val_accuracy = _number("val_loss", val_loss), _number("val_accuracy", val_accuracy)
+        if not math.isnan(val_accuracy) and not 0 <= val_accuracy <= 1:
+            raise ValueError(f"run.epoch(val_accuracy={val_accuracy:g}): a fraction from 0 to 1"
+                             + (f" ({val_accuracy:g} % is {val_accuracy / 100:g})" if 1 < val_accuracy <= 100 else ""))
+        for key, value in more.items():
+            if key in ("epoch", "step"):
+                raise ValueError(f"run.epoch({key}=...): the run counts {key}s itself")
+            if torch.is_tensor(value) or isinstance(value, (int, float)):
+                more[key] = _number(key, value)
+        record = self._epoch_record(number, val_loss, val_accuracy, more)
         self.epochs.append(record)
         self._write({"type": "epoch", **record}, flush=True)
         if self.summary["steps_per_epoch"] == 0:
@@ -373,8 +398,12 @@ class Run:
             parts.append(norms)
         if self._bad_index is not None:
             parts.append(self._bad_index.float().reshape(1))
-        host = torch.cat(parts).cpu().double().tolist()  # the epoch's one wait for the device
-        dyn = self._dyn.cpu().numpy() if self._dyn is not None else None
+        small = torch.cat(parts)
+        if self._dyn is not None:  # the epoch's one wait for the device: one copy of everything
+            both = torch.cat([small.to(self._dyn.device), self._dyn.flatten()]).cpu()
+            host, dyn = both[:len(small)].double().tolist(), both[len(small):].numpy().reshape(4, -1)
+        else:
+            host, dyn = small.cpu().double().tolist(), None
         if dyn is not None and self.examples is None:  # sized by the first epoch: fixed from now on
             self.examples = self._max_index + 1
             self._sized_by = f"{self.examples:,} examples, as many as epoch {number} trained on"
@@ -401,10 +430,7 @@ class Run:
                   "samples_per_sec": self._seen / seconds if seconds > 0 and self._seen else math.nan,
                   "train_accuracy_clean": None, "train_accuracy_corrupted": None,
                   "is_best": not math.isnan(val_loss) and val_loss < best, "val_ece": None}
-        for key, value in more.items():
-            if key in ("epoch", "step"):
-                raise ValueError(f"run.epoch({key}=...): the run counts {key}s itself")
-            record[key] = files.finite(value) if torch.is_tensor(value) or isinstance(value, (int, float)) else files.plain(value)
+        record.update({key: files.plain(value) for key, value in more.items()})
         if dyn is not None:
             self._write_dynamics(number, dyn)
         return record
