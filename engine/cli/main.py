@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("presets").set_defaults(func=cmd_presets)
     from engine.cli.example_commands import add_commands as add_example_commands
     from engine.cli.experiment_commands import add_commands
+    from engine.cli.lesson_commands import add_commands as add_lesson_commands
     from engine.cli.run_commands import add_commands as add_run_commands
     from engine.cli.search_commands import add_commands as add_search_commands
     from engine.cli.tensorboard_commands import add_commands as add_tensorboard_commands
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_search_commands(sub)
     add_run_commands(sub)
     add_tensorboard_commands(sub)
+    add_lesson_commands(sub)
     return parser
 
 

@@ -30,6 +30,7 @@ COMMANDS = {
     "stop": "stop a running run from another process, as the window's Stop does (best weights kept)",
     "pause": "pause a running run from another process (resume RUN_DIR goes on)",
     "import-tensorboard": "TensorBoard event files as run folders (train/val pairs matched by their tags)",
+    "lesson": "a lesson file: its outline, or --check: run it headless and check each step's claim",
 }
 
 

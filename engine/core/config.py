@@ -165,7 +165,7 @@ class Config:
                               f"at most {SCHEMA_VERSION}; this file was written by a newer Overfit Lab")
         sections = {}
         for name, value in raw.items():
-            if name in ("schema_version", "search", "curve"):  # [search], [curve]: read by their commands
+            if name in ("schema_version", "search", "curve", "lesson"):  # read by their commands (engine.core.lessons)
                 continue
             section_cls = SECTIONS.get(name)
             if section_cls is None:
@@ -394,7 +394,7 @@ def curve_section(config_file: str | None = None, preset: str | None = None) -> 
 
 def resolve(config_file: str | None = None, preset: str | None = None,
             overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """The settings a command line names: a file or a preset (default `overfit`), then
-    `section.key=value` overrides. The window and the headless commands both use this."""
+    """A file or a preset (default `overfit`), then `section.key=value` overrides: every command line's settings."""
     cfg = Config.load(config_file) if config_file else load_preset(preset or "overfit")
-    return cfg.with_overrides(list(overrides)) if overrides else cfg
+    from engine.core.lessons import refuse_locked  # a lesson's locks hold against --set
+    return refuse_locked(config_file, cfg.with_overrides(list(overrides)) if overrides else cfg)

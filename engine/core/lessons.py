@@ -1,0 +1,223 @@
+"""A lesson: a settings file with a `[lesson]` table, so `main.py train --config LESSON` trains
+it as it stands. The table holds the lesson's `title`, settings it `hide`s from the panel and
+settings it `lock`s (setting keys such as "regularization.dropout"), and its ordered
+`[[lesson.step]]` tables: `text`, the epoch to `pause_at`, a `question`, a `reveal` whose
+{figures} are computed from the run (engine.core.lesson_figures) and the claim it `expect`s.
+
+Every problem is refused naming the key and its line. A locked setting is refused wherever
+settings are applied (`--set`, the panel, a settings file opened over the lesson): the
+message names the setting and the lesson."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from engine.core.config import Config, ConfigError, field_info
+from engine.core.files import resources_dir
+from engine.core.lesson_figures import (
+    FIGURES,
+    NOISE_FIGURES,
+    ExpressionError,
+    parse_expression,
+    reveal_names,
+)
+
+LESSON_KEYS = ("title", "hide", "lock", "step")
+STEP_KEYS = ("text", "pause_at", "question", "reveal", "expect")
+
+
+class LessonError(ConfigError):
+    """A lesson file's problem, with the file and the line it is on."""
+
+    def __init__(self, path: Path | str, line: int | None, key: str, value: Any, allowed: str):
+        super().__init__(key, value, allowed)
+        self.path, self.line = Path(path), line
+        where = f"{self.path}, line {line}" if line else str(self.path)
+        self.args = (f"{where}: {key} = {value!r} is not allowed: {allowed}",)
+
+
+class LessonLocked(ConfigError):
+    """A setting a lesson locks, asked to change."""
+
+    def __init__(self, key: str, value: Any, locked: Any, title: str, path: Path):
+        super().__init__(key, value, f"the lesson “{title}” ({path.name}) locks it at {locked!r}")
+        self.lesson = title
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    pause_at: int | None = None
+    question: str = ""
+    reveal: str = ""
+    expect: Any = None  # an Expression, or None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: Path
+    title: str
+    hide: tuple[str, ...]
+    lock: tuple[str, ...]
+    steps: tuple[Step, ...]
+    config: Config
+
+    def locked_values(self) -> dict[str, Any]:
+        return {key: self.config.get(key) for key in self.lock}
+
+    def refuse_locked(self, config: Config) -> Config:
+        """`config`, or LessonLocked naming the first locked setting it changes."""
+        for key, locked in self.locked_values().items():
+            if config.get(key) != locked:
+                raise LessonLocked(key, config.get(key), locked, self.title, self.path)
+        return config
+
+    def check_epochs(self, config: Config) -> None:
+        """A step's pause epoch past the run's end (the lesson's own, or after --set) is refused."""
+        for number, step in enumerate(self.steps, 1):
+            if step.pause_at is not None and step.pause_at > config.optim.epochs:
+                raise LessonError(self.path, step.line, f"lesson.step[{number}].pause_at", step.pause_at,
+                                  f"at most the run's last epoch, optim.epochs = {config.optim.epochs}")
+
+
+def lessons_dir() -> Path:
+    return resources_dir() / "lessons"
+
+
+def shipped_lessons() -> list[Path]:
+    return sorted(lessons_dir().glob("*.toml"))
+
+
+def line_of(text: str, table: str | None, key: str | None, occurrence: int = 0) -> int | None:
+    """The 1-based line of `key = ...` in the `occurrence`-th table named `table` ([data],
+    [[lesson.step]]; None: the top of the file), or of the table's header where `key` is None."""
+    current, seen, header_line = None, -1, None
+    for number, line in enumerate(text.splitlines(), 1):
+        header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$", line)
+        if header:
+            current = header.group(1).replace(" ", "")
+            if current == table:
+                seen += 1
+                header_line = number
+                if key is None and seen == occurrence:
+                    return number
+            continue
+        in_table = current == table and (table is None or seen == occurrence)
+        if key is not None and in_table and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
+            return number
+    return header_line if table is not None and seen >= occurrence else None
+
+
+def read_lesson(path: str | Path) -> Lesson:
+    """Read and check a lesson file (LessonError names the key and the line)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except OSError as exc:
+        raise LessonError(path, None, "(file)", str(path), f"a readable lesson file ({exc.strerror})") from exc
+    except UnicodeDecodeError:
+        raise LessonError(path, None, "(file)", str(path), "a lesson file of text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LessonError(path, getattr(exc, "lineno", None), "(file)", str(path), f"valid TOML ({exc})") from exc
+    return lesson_from_raw(path, text, raw)
+
+
+def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
+    def refuse(table, key, occurrence, name, value, allowed):
+        raise LessonError(path, line_of(text, table, key, occurrence), name, value, allowed)
+
+    table = raw.get("lesson")
+    if not isinstance(table, dict):
+        refuse(None, "lesson", 0, "lesson", table, "a [lesson] table: title, hide, lock and [[lesson.step]]s")
+    settings = {k: v for k, v in raw.items() if k != "lesson"}
+    try:
+        config = Config.from_dict(settings)
+    except ConfigError as exc:
+        section, _, name = exc.key.partition(".")
+        refuse(section, name or None, 0, exc.key, exc.value, exc.allowed)
+    for key in table:
+        if key not in LESSON_KEYS:
+            refuse("lesson", key, 0, f"lesson.{key}", table[key], f"a key of [lesson]: {', '.join(LESSON_KEYS)}")
+    title = table.get("title")
+    if not isinstance(title, str) or not title.strip():
+        refuse("lesson", "title", 0, "lesson.title", title, "the lesson's title, a text")
+    lists = {}
+    for name in ("hide", "lock"):
+        keys = table.get(name, [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            refuse("lesson", name, 0, f"lesson.{name}", keys, "a list of setting keys, e.g. [\"regularization.dropout\"]")
+        for key in keys:
+            try:
+                field_info(key)
+            except ConfigError as exc:
+                refuse("lesson", name, 0, f"lesson.{name}", key, f"a setting that exists ({exc.allowed})")
+        lists[name] = tuple(keys)
+    raw_steps = table.get("step")
+    if not isinstance(raw_steps, list) or not raw_steps or not all(isinstance(s, dict) for s in raw_steps):
+        refuse("lesson", None, 0, "lesson.step", raw_steps, "at least one [[lesson.step]] table")
+    noise = config.data.label_noise > 0
+    known = [n for n in FIGURES if noise or n not in NOISE_FIGURES]
+    steps, previous = [], 0
+    for index, s in enumerate(raw_steps):
+        number = index + 1
+
+        def bad(key, allowed, index=index, number=number, s=s):
+            refuse("lesson.step", key, index, f"lesson.step[{number}].{key}", s.get(key), allowed)
+
+        for key in s:
+            if key not in STEP_KEYS:
+                bad(key, f"a key of [[lesson.step]]: {', '.join(STEP_KEYS)}")
+        for key in ("text", "question", "reveal", "expect"):
+            if key in s and not isinstance(s[key], str):
+                bad(key, "a text")
+        if not s.get("text", "").strip():
+            bad("text", "what the class reads at this step, a text")
+        pause = s.get("pause_at")
+        if pause is not None:
+            if not isinstance(pause, int) or isinstance(pause, bool) or pause < 1:
+                bad("pause_at", "an epoch, a whole number from 1")
+            if pause < previous:
+                bad("pause_at", f"at least the previous step's epoch ({previous}): steps are in order")
+            previous = pause
+        for name in reveal_names(s.get("reveal", "")):
+            if name.strip() not in known:
+                why = " (label noise is off in this lesson)" if name.strip() in NOISE_FIGURES else ""
+                bad("reveal", f"figures the run computes{why}: {{{name}}} is not one; they are {', '.join(known)}")
+        expect = None
+        if s.get("expect"):
+            try:
+                expect = parse_expression(s["expect"], known)
+            except ExpressionError as exc:
+                bad("expect", f"a claim about the run's figures: {exc}")
+        steps.append(Step(s["text"].strip(), pause, s.get("question", "").strip(), s.get("reveal", "").strip(),
+                          expect, line_of(text, "lesson.step", None, index)))
+    lesson = Lesson(path, title.strip(), lists["hide"], lists["lock"], tuple(steps), config)
+    lesson.check_epochs(config)
+    return lesson
+
+
+def refuse_locked(config_file: str | Path | None, config: Config) -> Config:
+    """`config` as a command line resolved it from `config_file`: where that file is a lesson,
+    checked as one, and refused where it changes a setting the lesson locks (--set)."""
+    if not config_file or Path(config_file).suffix.lower() != ".toml":
+        return config
+    try:
+        raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return config  # Config.load has named what is wrong with it
+    if "lesson" not in raw:
+        return config
+    lesson = read_lesson(config_file)
+    lesson.check_epochs(config)
+    return lesson.refuse_locked(config)

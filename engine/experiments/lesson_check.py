@@ -1,0 +1,96 @@
+"""A lesson run headless: its settings on the CPU with the lesson's seed, each step's claim
+tested against the figures of the epochs up to its pause, and (`--check`) run twice to show
+a rerun gives the same metrics bit for bit."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.core import events as ev
+from engine.core.config import Config
+from engine.core.lesson_figures import ExpressionError, compute_figures, fill_reveal, format_figure
+from engine.core.lessons import Lesson
+from engine.experiments.experiment import run_single
+from engine.training.callbacks import Callback
+
+# What differs between two identical runs by nature: how long they took.
+TIMING_KEYS = ("epoch_time", "samples_per_sec")
+
+
+class EpochsKept(Callback):
+    """Keeps every EpochMetrics of a run, as dicts."""
+
+    def __init__(self) -> None:
+        self.epochs: list[dict] = []
+
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.EpochMetrics):
+            self.epochs.append(dataclasses.asdict(event))
+
+
+@dataclass
+class StepOutcome:
+    number: int
+    epoch: int | None  # its pause epoch, None: the run's end
+    claim: str
+    holds: bool | None  # None: the step states no claim
+    why: str  # the figures the claim read, or why it could not be tested
+    reveal: str
+
+
+@dataclass
+class LessonRun:
+    config: Config
+    run_dir: Path | None
+    result: ev.RunFinished | None
+    epochs: list[dict] = field(default_factory=list)
+
+
+def lesson_config(lesson: Lesson, config: Config | None = None) -> Config:
+    """The settings the check trains: the lesson's (or `config`, --set applied), on the CPU."""
+    return (config or lesson.config).with_updates({"run.device": "cpu"})
+
+
+def run_lesson(lesson: Lesson, runs_dir: str | Path, config: Config | None = None, subscribers=()) -> LessonRun:
+    kept = EpochsKept()
+    cfg = lesson_config(lesson, config)
+    trial = run_single(cfg, subscribers=[kept, *subscribers], runs_dir=runs_dir,
+                       notes={"lesson": str(lesson.path)})
+    return LessonRun(cfg, trial.run_dir, trial.result, kept.epochs)
+
+
+def step_outcomes(lesson: Lesson, epochs: list[dict]) -> list[StepOutcome]:
+    """Each step's claim against the figures of the epochs up to its pause epoch."""
+    last = epochs[-1]["epoch"] if epochs else 0
+    out = []
+    for number, step in enumerate(lesson.steps, 1):
+        figures = compute_figures(epochs, step.pause_at)
+        claim = step.expect.text if step.expect is not None else ""
+        reveal = fill_reveal(step.reveal, figures)
+        if step.pause_at is not None and step.pause_at > last:
+            out.append(StepOutcome(number, step.pause_at, claim, False if claim else None,
+                                   f"the run ended at epoch {last}, before this step's epoch", reveal))
+            continue
+        if step.expect is None:
+            out.append(StepOutcome(number, step.pause_at, claim, None, "", reveal))
+            continue
+        read = ", ".join(f"{n} = {format_figure(n, figures[n])}" for n in step.expect.names)
+        try:
+            holds = step.expect.holds(figures)
+        except ExpressionError as exc:
+            holds, read = False, str(exc)
+        out.append(StepOutcome(number, step.pause_at, claim, holds, read, reveal))
+    return out
+
+
+def metrics_differ(first: list[dict], second: list[dict]) -> str:
+    """'' where two runs' epoch metrics are the same bit for bit (timings aside), else the first difference."""
+    if len(first) != len(second):
+        return f"{len(first)} epochs, then {len(second)}"
+    for a, b in zip(first, second, strict=True):
+        for key in a:
+            if key not in TIMING_KEYS and a[key] != b.get(key):
+                return f"epoch {a['epoch']}: {key} {a[key]!r}, then {b.get(key)!r}"
+    return ""
