@@ -303,3 +303,19 @@ def test_the_logger_imports_nothing_of_the_app(tmp_path):
     assert result.returncode == 0, result.stderr
     norms, imported = result.stdout.strip().splitlines()
     assert imported == "[]" and norms.startswith("{'weight': ")
+
+
+def test_indexed_over_a_subset_and_the_datasets_own_attributes():
+    """random_split gives Subsets, whose __getitems__ a DataLoader would call instead of the
+    index-adding __getitem__."""
+    from torch.utils.data import DataLoader, TensorDataset, random_split
+
+    x, y = tiny_data()
+    full = TensorDataset(x, y)
+    full.classes = ["low", "middle", "high"]
+    train, _ = random_split(full, [100, 20], generator=torch.Generator().manual_seed(0))
+    batches = list(DataLoader(ol.Indexed(train), batch_size=50))
+    assert [len(b) for b in batches] == [3, 3]
+    assert torch.equal(batches[1][2], torch.arange(50, 100))
+    assert torch.equal(batches[0][1], y[train.indices[:50]])
+    assert ol.Indexed(full).classes == ["low", "middle", "high"] and len(ol.Indexed(train)) == 100

@@ -26,7 +26,9 @@ class Indexed:
         return (*item, i) if isinstance(item, tuple | list) else (item, i)
 
     def __getattr__(self, name):  # (the dataset's own attributes: classes, targets, …)
-        if name == "dataset":
+        # Not its special names: a DataLoader fetches a batch with the dataset's __getitems__
+        # where it has one (a Subset does), which would skip the index.
+        if name == "dataset" or name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.dataset, name)
 
