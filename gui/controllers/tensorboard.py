@@ -106,32 +106,31 @@ class TensorBoardFolders(QObject):
         first = not self.follow.isActive()
         folders = [r.folder for r in results if r.folder is not None]
         if first:
-            self._show(importer, results, folders)
-            self.follow.start()
+            self.follow.start()  # (a folder with nothing to import yet too: a script just started)
+            self._tell(importer, results, folders)
+        if set(folders) - set(self.shown):  # the first runs, or a new run in the folder
+            opening, self.shown = not self.shown, folders
+            self.runs_dock.rescan_soon()
+            self.runs_dock.experiment_view.show_runs(folders)
+            if opening:
+                self.runs_dock.show_tab(self.runs_dock.experiment_view)
+                if self.open_run is not None:
+                    self.open_run(folders[0])  # the Training tab, followed as the import goes on
         if any(r.added for r in results) or first:
             self.imported.emit(results)
-        if not first and set(folders) - set(self.shown):  # a new run appeared in the folder
-            self.runs_dock.rescan_soon()
-            self.shown = folders
-            self.runs_dock.experiment_view.show_runs(folders)
 
-    def _show(self, importer, results, folders: list[Path]) -> None:
+    def _tell(self, importer, results, folders: list[Path]) -> None:
+        """What the first read found: a message with what is wrong or left out, naming files and tags."""
         problems = [p for r in results for p in r.problems]
+        every = f"read again every {FOLLOW_MS // 1000} s while open"
         if not folders:
-            self.dialog = dialogs.cannot(self.window, "Nothing to import", "\n\n".join(
-                [f"{importer.logdir}: no run with a train or validation curve.", *problems]))
-            self.say(f"{importer.logdir}: nothing to import")
+            self.dialog = dialogs.cannot(self.window, "Nothing to import yet", "\n\n".join(
+                [f"{importer.logdir}: no run with a train or validation curve yet ({every}).", *problems]))
+            self.say(f"{importer.logdir}: nothing to import yet ({every})")
             return
-        self.shown = folders
-        self.runs_dock.rescan_soon()
-        self.runs_dock.experiment_view.show_runs(folders)
-        self.runs_dock.show_tab(self.runs_dock.experiment_view)
-        if self.open_run is not None:
-            self.open_run(folders[0])  # the Training tab, followed as the import goes on
         epochs = sum(r.epochs for r in results)
         self.say(f"{len(folders)} run(s), {epochs} epochs imported from {importer.logdir} into {self.runs_dir}; "
-                 f"read again every {FOLLOW_MS // 1000} s while open" + (f" ({len(problems)} notes)" if problems
-                                                                          else ""))
+                 f"{every}" + (f" ({len(problems)} notes)" if problems else ""))
         damaged = [p for p in problems if "damaged" in p or "cut off" in p or "no scalars" in p
                    or "cannot be read" in p]
         if problems:

@@ -138,3 +138,20 @@ def test_without_tensorboard_the_window_says_how_to_install_it(qtbot, window, mo
                     timeout=TIMEOUT)
     assert "pip install tensorboard" in window.tensorboard.dialog.text()
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_folder_without_scalars_is_said_then_followed_until_it_has_some(qtbot, window, monkeypatch, tmp_path):
+    writer = SummaryWriter(str(tmp_path / "tb" / "notes"))
+    writer.add_text("config", "lr = 0.1", 0)
+    writer.flush()
+    open_folder(window, monkeypatch, tmp_path / "tb")
+    window.tensorboard.follow.setInterval(200)
+    qtbot.waitUntil(lambda: isinstance(window.tensorboard.dialog, QMessageBox) and window.tensorboard.dialog.isVisible(),
+                    timeout=TIMEOUT)
+    assert f"{tmp_path / 'tb' / 'notes'}: no scalars in its event files" in window.tensorboard.dialog.text()
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+    window.tensorboard.dialog.close()
+    epochs(writer, [(1.0, 1.2)])  # the script's first epoch
+    qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2]), timeout=TIMEOUT)
+    assert window.followed.path is not None and window.followed.path.parent == tmp_path / "runs"
+    writer.close()
