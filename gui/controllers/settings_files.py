@@ -35,7 +35,7 @@ class SettingsFiles(QObject):
         """Put the file's settings in the panel; `ask`: first ask before discarding settings
         the user changed on screen (File ▸ Open settings…)."""
         try:
-            config = Config.load(path)
+            config = self.panel.lesson.refuse(Config.load(path))  # not a setting an open lesson locks
         except ConfigError as exc:
             return self._failed(f"{path}: {exc}")
         if ask and not self.panel.may_replace(f"Opening {Path(path).name}"):

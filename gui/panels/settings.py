@@ -37,6 +37,7 @@ from engine.core.config import (
     preset_names,
 )
 from gui.panels.discard_question import ask_discard, changed_settings
+from gui.panels.lesson_locks import LessonLocks
 from gui.panels.setting_widgets import FieldMessage, field_label, make_widget, with_entry_point
 
 SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
@@ -62,6 +63,7 @@ class SettingsPanel(QWidget):
         self._loading = False
         self._hidden: dict = {}  # settings kept from the config shown but not on screen (HIDDEN_KEYS)
         self._live = False
+        self.lesson = LessonLocks(self)  # a lesson's hidden and locked settings (none until one opens)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -179,7 +181,7 @@ class SettingsPanel(QWidget):
             w.setText(str(value))
 
     def _emit(self, key: str) -> None:
-        if self._loading:
+        if self._loading or self.lesson.refuse_edit(self, key):  # a locked setting stays as the lesson has it
             return
         self.clear_error(key)
         if key in ("data.dataset", "model.arch", "model.backbone", "model.transfer", "model.file"):
@@ -188,8 +190,11 @@ class SettingsPanel(QWidget):
         self.setting_changed.emit(key, self.value(key))
 
     # ---- whole configs ----------------------------------------------------------------
-    def set_config(self, cfg: Config, preset: str | None = None) -> None:
-        """Show `cfg`; `preset` names the preset it started from (it may differ from it)."""
+    def set_config(self, cfg: Config, preset: str | None = None) -> bool:
+        """Show `cfg`; `preset` names the preset it started from (it may differ from it). False:
+        refused, for it changes a setting the open lesson locks (nothing on screen changes)."""
+        if not self.lesson.accepts(cfg):
+            return False
         self._loading = True
         self._hidden = {key: cfg.get(key) for key in HIDDEN_KEYS}
         try:
@@ -205,6 +210,7 @@ class SettingsPanel(QWidget):
         self._show_preset()
         self._show_cleaned()
         self._applied = self._values()
+        return True
 
     def _values(self) -> dict:
         return {**self._hidden, **{k: self.value(k) for k in self.widgets}}
@@ -272,6 +278,7 @@ class SettingsPanel(QWidget):
             why = reason or (None if live_ok else LOCKED_TIP)
             help_text = w.property("help")
             w.setToolTip(f"{help_text}\n\n{why}" if why else help_text)
+        self.lesson.apply(self)
 
     def _not_applicable(self) -> dict[str, str | None]:
         """The engine's own rule (engine.core.applicability), for the fields on screen."""
@@ -280,7 +287,7 @@ class SettingsPanel(QWidget):
     def config(self) -> Config:
         """The settings on screen as a Config that may train; errors are shown beside their field."""
         try:
-            return Config.from_dict(self._raw()).check_trainable()
+            return self.lesson.refuse(Config.from_dict(self._raw()).check_trainable())
         except ConfigError as exc:
             self.show_error(exc)
             raise
