@@ -110,7 +110,7 @@ class FollowedRun(QObject):
         except UnreadableRun as exc:
             self.say(f"cannot open {path.name}: {exc}")
             return False
-        self._let_go()
+        self.let_go()
         self.session.retire()  # the window's previous job (and the Examples tab's run) gives way
         self.path, self.tail, self.result, self.started = path, MetricsTail(path), None, None
         self._events_seen, self._examples_shown, self._checked = 0, False, 0.0
@@ -127,7 +127,7 @@ class FollowedRun(QObject):
         if status == RUNNING and writer_alive(summary, path):
             self.live = True
             self.run_state.change(state=LIVE, can_test=False, can_validate=False, test_pending=False,
-                                  after_search=False)
+                                  after_search=False, following=True)
             self._lock_remedies()
             self.timer.start()
             self.say(f"following {label} ({self.reason}); Pause and Stop act on it")
@@ -319,7 +319,7 @@ class FollowedRun(QObject):
         if self.watcher.files():
             self.watcher.removePaths(self.watcher.files())
         if was_live:
-            self.run_state.change(state=IDLE, can_test=False, can_validate=False)
+            self.run_state.change(state=IDLE, can_test=False, can_validate=False, following=False)
         self._show_examples()
         self.ended.emit(result)
 
@@ -334,7 +334,7 @@ class FollowedRun(QObject):
         self.examples.open_folder(self.path)  # (read and followed on its pool thread)
         self.tabs.setCurrentWidget(shown)  # the tab the user looks at stays
 
-    def _let_go(self) -> None:
+    def let_go(self) -> None:
         """Stop following the run shown before (it goes on: only the window looks away)."""
         was_live, self.live = self.live, False
         self.timer.stop()
@@ -343,7 +343,8 @@ class FollowedRun(QObject):
         self.tail = None
         self.epochs = []
         if was_live:
-            self.run_state.change(state=IDLE)
+            self.run_state.change(state=IDLE, following=False)
+            self.say(f"{self.label}: no longer followed (its writer goes on)")
 
     # ---- the settings panel -----------------------------------------------------------------
     def _lock_remedies(self) -> None:

@@ -13,7 +13,8 @@ class RunState:
     Nobody sets a flag and then refreshes the actions by hand: `change()` sets the values and
     tells every listener (`listen`), once per change, with this state."""
 
-    FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending", "after_search")
+    FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending", "after_search",
+              "following")
 
     def __init__(self):
         self.state = IDLE
@@ -23,6 +24,7 @@ class RunState:
         self.closing = False
         self.test_pending = False  # the test split's one evaluation is asked for and not back yet
         self.after_search = False  # the last job was a search: the window holds no trial to evaluate
+        self.following = False  # the live run is another process's, followed: Reset stops following it
         self._listeners: list[Callable[[RunState], None]] = []
 
     @property
@@ -53,10 +55,14 @@ SEARCH_REASON = ("A search keeps no single run in the window to evaluate: use th
                  "the best trial on the test set\", or File ▸ Evaluate a run folder with a trial's folder.")
 
 
+FOLLOWING_RESET = "Stop following this run (its writer goes on training) and clear the plots"
+
+
 def enable_actions(actions: dict) -> Callable[[RunState], None]:
     """A listener that keeps the window's QActions (start, pause, stop, reset, test, validate)
     in step with the run state; after a search the two Evaluate actions say why they are off."""
     tips = {name: actions[name].toolTip() for name in ("test", "validate")}
+    reset_tip = actions["reset"].toolTip()
 
     def follow(r: RunState) -> None:
         s, usable = r.state, r.state == IDLE and not r.closing
@@ -64,7 +70,8 @@ def enable_actions(actions: dict) -> Callable[[RunState], None]:
         actions["pause"].setEnabled(s in (RUNNING, PAUSED))
         actions["pause"].setText("Resume" if s == PAUSED else "Pause")
         actions["stop"].setEnabled(s in (RUNNING, PAUSED))
-        actions["reset"].setEnabled(s == IDLE)
+        actions["reset"].setEnabled(s == IDLE or r.following)
+        actions["reset"].setToolTip(FOLLOWING_RESET if r.following else reset_tip)
         actions["test"].setEnabled(usable and r.can_test and not r.test_pending)
         actions["validate"].setEnabled(usable and r.can_validate)
         for name, tip in tips.items():

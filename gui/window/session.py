@@ -82,7 +82,8 @@ class RunSession(QObject):
         rs = self.run_state
         if rs.state != IDLE or not rs.engine_ready or rs.closing:
             if rs.state != IDLE:
-                self.status.say("not started: a run is live — stop it first (Esc)")
+                self.status.say("not started: a run is live — stop it first (Esc)" + (
+                    ", or Reset to stop following it" if rs.following else ""))
             return False  # a second click never starts a second run
         self.panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:
@@ -148,6 +149,8 @@ class RunSession(QObject):
         self.status.say("stopping…")
 
     def reset(self) -> None:
+        if self.followed is not None and self.followed.live:  # stops following: its writer goes on
+            self.followed.let_go()
         if self.state != IDLE:
             return
         self.retire()

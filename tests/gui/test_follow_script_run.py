@@ -177,6 +177,28 @@ def test_a_script_killed_shows_as_writer_gone(qtbot, window, script):
     qtbot.waitUntil(lambda: browser_status(window.runs_dock.browser, path) == "stopped — writer gone", timeout=RUN_TIMEOUT)
 
 
+def test_reset_stops_following_and_the_script_goes_on(qtbot, window, script):
+    """Start is off while a script's run is followed; Reset lets it go (the script trains on)
+    and the window can train its own run."""
+    proc = script(window.runs_dir)
+    path = followed(qtbot, window, proc)
+    assert window.actions["reset"].isEnabled()
+    assert "its writer goes on" in window.actions["reset"].toolTip()
+    window.actions["reset"].trigger()
+    assert window.state == "idle"
+    assert window.plots.series["val_acc"].n == 0  # cleared
+    assert window.actions["start"].isEnabled()
+    assert window.settings_panel.widgets["regularization.dropout"].isEnabled()
+    shown = len((path / "metrics.jsonl").read_text(encoding="utf-8").splitlines())
+    qtbot.waitUntil(lambda: len((path / "metrics.jsonl").read_text(encoding="utf-8").splitlines()) > shown + 2,
+                    timeout=RUN_TIMEOUT)
+    assert proc.poll() is None and summary(path)["status"] == "running"  # it trains on
+    assert window.plots.series["val_acc"].n == 0  # no longer followed
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()  # the window's own run
+    assert window.last_result.reason == "completed"
+
+
 def test_a_finished_run_opens_by_double_click(qtbot, tmp_path, script):
     """A run written before the window opened is not picked up; a double-click in the Runs
     dock shows its curves in the Training tab."""
