@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -319,3 +320,24 @@ def test_indexed_over_a_subset_and_the_datasets_own_attributes():
     assert torch.equal(batches[1][2], torch.arange(50, 100))
     assert torch.equal(batches[0][1], y[train.indices[:50]])
     assert ol.Indexed(full).classes == ["low", "middle", "high"] and len(ol.Indexed(train)) == 100
+
+
+def test_two_commands_within_one_tick_of_a_coarse_clock_are_both_read(tmp_path):
+    """A pause and a resume whose files carry the same modification time (a file system that
+    keeps whole seconds): the resume is still read, and the loop does not wait forever."""
+    from engine.runs.remote import send_command
+
+    run = ol.init("coarse clock", runs_dir=tmp_path)
+    control = run.path / "control.json"
+    send_command(run.path, "pause", by="window")
+    assert run.pause_requested
+    first = control.stat().st_mtime_ns
+    send_command(run.path, "resume", by="window")
+    os.utime(control, ns=(first, first))
+    guard = threading.Timer(6.0, send_command, (run.path, "stop"), {"by": "the test's guard"})
+    guard.start()  # (were the resume missed, the batch below would wait for this stop)
+    time.sleep(1.1)
+    run.batch(loss=torch.tensor(1.0))
+    guard.cancel()
+    assert not run.should_stop and not run.pause_requested
+    run.finish()

@@ -141,7 +141,7 @@ class ControlWatch:
         self.path = folder / CONTROL
         self.every_s = every_s
         self._next = 0.0
-        self._mtime = None
+        self._key = None
 
     def poll(self, force: bool = False) -> dict | None:
         """The command written since the last look, or None."""
@@ -150,12 +150,15 @@ class ControlWatch:
             return None
         self._next = now + self.every_s
         try:
-            mtime = self.path.stat().st_mtime_ns
+            st = self.path.stat()
         except OSError:
             return None
-        if mtime == self._mtime:
+        # (each command is a new file renamed over the last: its inode tells two commands
+        # apart where the file system's clock is too coarse for their times to)
+        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+        if key == self._key:
             return None
-        self._mtime = mtime
+        self._key = key
         try:
             command = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
