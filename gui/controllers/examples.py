@@ -180,7 +180,9 @@ class Examples(QObject):
             self._ended = None
         else:
             self._finished(*_cleanable(tally, run.status))
-        if each is None and not toy:
+        if run.summary.get("source") == "script":  # its examples live in the script: no images to ask for
+            self.say(f"{path.name}: {tally.size:,} training examples (a script's run: no pictures to show)")
+        elif each is None and not toy:
             self.say(f"{path.name}: {tally.size:,} training examples, vectors, not images: no pictures to show")
         elif tally.size and not toy and tally.size * each <= ev.IMAGES_HELD:
             from gui.worker import RunHandle

@@ -123,6 +123,14 @@ def test_script_run_followed_and_stopped_from_the_toolbar(qtbot, window, script)
     assert "trained by a script: its settings are the script's" in dropout.toolTip()
     assert window.actions["stop"].isEnabled() and window.actions["pause"].isEnabled()
     assert not window.actions["start"].isEnabled()
+    # The Examples tab follows its dynamics: each example's margins, epoch by epoch.
+    examples = window.examples
+    qtbot.waitUntil(lambda: examples.folder == path and len(examples.tally.epochs) >= 2, timeout=RUN_TIMEOUT)
+    grown = len(examples.tally.epochs)
+    qtbot.waitUntil(lambda: len(examples.tally.epochs) > grown, timeout=RUN_TIMEOUT)
+    assert examples.tally.size == 64
+    # No images asked of the engine for a script's run (it refused: "opening a run folder never runs code").
+    qtbot.waitUntil(lambda: "a script's run: no pictures to show" in window.status_label.text(), timeout=RUN_TIMEOUT)
 
     window.actions["stop"].trigger()
     assert window.state == "stopping"
