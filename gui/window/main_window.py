@@ -35,11 +35,13 @@ from gui.panels.plots import PlotsPanel
 from gui.panels.search_view import SearchView
 from gui.panels.settings import SettingsPanel
 from gui.window import menus
+from gui.window.accessibility import Accessibility
 from gui.window.closing import CloseGuard
 from gui.window.dispatch import EventRouter
 from gui.window.geometry import FirstLaunchFit, KeepOnScreen
 from gui.window.keys import RunKeys
 from gui.window.persistence import SettingsStore
+from gui.window.presentation import Presentation
 from gui.window.run_state import IDLE, RunState, enable_actions, follow_live
 from gui.window.session import RunSession
 from gui.window.status import RunStatus
@@ -170,6 +172,7 @@ class MainWindow(QMainWindow):
         if not self.store.restore_geometry(self):
             self.first_fit = FirstLaunchFit(self)  # 1400 x 900, or what a smaller screen holds
         self.on_screen = KeepOnScreen(self)  # never larger than the screen, whatever the text size
+        self.accessibility = Accessibility(self)  # names for a screen reader, plots described, milestones said
 
     # ---- construction ---------------------------------------------------------------
     def _connect_runs_requests(self) -> None:
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
         self.tensorboard = TensorBoardFolders(self, runs_dir=self.runs_dir, runs_dock=self.runs_dock, say=self.status.say,
                                               open_run=self.followed.open)
         keys = QKeySequence.StandardKey
+        self.presentation = Presentation(self)  # View ▸ Presentation, Light / Dark / As the system
         self.menu_actions = menus.menus(self, [
             ("&File", [("Open settings…", self.settings_files.open, keys.Open),
                        ("Save settings as…", self.settings_files.save_as, keys.SaveAs),
@@ -220,7 +224,8 @@ class MainWindow(QMainWindow):
             ("E&xperiments", self.experiments.menu_entries()),
             ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
                        ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
-                       ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True)]),
+                       ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True),
+                       *self.presentation.menu_entries()]),
             ("&Help", [("Where are my runs and logs?", self._on_where_triggered, None),
                        ("About Overfit Lab", partial(dialogs.about, self), None)])])
         self.exports.suspects_action_follows_the_tab(self.menu_actions["Export the suspects as CSV…"])
