@@ -92,7 +92,7 @@ class FollowedRun(QObject):
     def open(self, path=None) -> bool:
         """Show a run folder in the Training tab (and its examples): followed while its
         writer is alive, else as it ended."""
-        if path is None:
+        if not isinstance(path, str | Path):  # (the menu's action passes its checked state)
             from PySide6.QtWidgets import QFileDialog
 
             path = QFileDialog.getExistingDirectory(self.parent_window, "Open a run folder", str(self.runs_dir))

@@ -266,3 +266,39 @@ def test_runs_dock_says_paused_between_two_epochs(qtbot, tmp_path):
     qtbot.waitUntil(lambda: browser_status(browser, run) == "paused", timeout=10000)
     append("event", ev.Resumed(step=6, epoch=2))
     qtbot.waitUntil(lambda: browser_status(browser, run) == "running", timeout=10000)
+
+
+def test_a_run_another_machine_writes_shows_gone_when_its_heartbeat_stops(qtbot, window, tmp_path, monkeypatch):
+    """A shared folder written by another machine: its pid means nothing here, its heartbeat
+    tells. Opened by File ▸ Open run… while the beat is fresh, it is followed; once the beat
+    is older than the stale time, the window says the writer is gone."""
+    import time
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from engine.core import events as ev
+    from engine.core.config import Config
+
+    run = tmp_path / "shared" / "20261207-101010-remote-run-0123abcd"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps(Config().to_dict()), encoding="utf-8")
+    (run / "summary.json").write_text(json.dumps({"status": "running", "name": "remote-run", "source": "script",
+                                                  "pid": 1, "host": "another-machine"}), encoding="utf-8")
+    epoch = ev.EpochMetrics(epoch=1, step=4, train_loss=1.0, train_accuracy=0.5, val_loss=1.1, val_accuracy=0.4,
+                            accuracy_gap=0.1, loss_gap=0.1, weight_norms={}, grad_norms={}, lr=0.1, penalty=0.0,
+                            epoch_time=0.1, samples_per_sec=100.0)
+    (run / "metrics.jsonl").write_text(json.dumps({"type": "epoch", **ev.to_record(epoch)}) + "\n", encoding="utf-8")
+
+    def beat(at: float) -> None:
+        (run / "heartbeat.json").write_text(json.dumps({"pid": 1, "host": "another-machine", "at": at,
+                                                        "every_s": 2.0}), encoding="utf-8")
+        os.utime(run / "heartbeat.json", (at, at))
+
+    beat(time.time())
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(run))
+    window.menu_actions["Open run…"].trigger()
+    assert window.state == "running" and window.actions["stop"].isEnabled()
+    assert window.plots.series["val_acc"].n == 1
+    beat(time.time() - 120)  # its machine went away two minutes ago
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    assert "stopped — writer gone" in window.status_label.text()
