@@ -1,11 +1,11 @@
 """The plots' colours, chosen so that every eye can tell the series apart.
 
-Measured (tests/gui/test_colour_vision.py; Machado 2009 simulation at full severity,
-CIEDE2000, WCAG contrast on the white plot background): of Okabe–Ito, Paul Tol's bright,
-muted, vibrant and dark sets, petroff10 and tab10, only three colours at 3:1 or more on
-white stay 20 apart under protanopia, deuteranopia and tritanopia at once, and Okabe–Ito's
-blue, vermillion and black do it best (38 at the closest; any fourth colour of any of these
-sets falls under 15). So the plots use those three colours, and a series beyond the third
+Measured (Machado 2009 simulation at full severity, CIEDE2000, WCAG contrast on the white
+plot background; tests/gui/colour_vision.py): of Okabe–Ito, Paul Tol's bright, muted,
+vibrant and dark sets, petroff10 and tab10, only three colours at 3:1 or more on white stay
+20 apart under protanopia, deuteranopia and tritanopia at once, and Okabe–Ito's blue,
+vermillion and black do it best (38 at the closest; the best four of any of these sets
+reach 16.7, petroff10's). So the plots use those three colours, and a series beyond the third
 of a plot takes a dash pattern as its second cue (series_style): two series drawn alike
 always differ by ≥ 20 for every eye. Train is solid, validation dashed wherever both show."""
 
@@ -20,13 +20,12 @@ BLUE, VERMILLION, BLACK = "#0072b2", "#d55e00", "#000000"  # Okabe–Ito; 5.2, 3
 SERIES = (BLUE, VERMILLION, BLACK)
 BLUISH_GREEN = "#009e73"  # Okabe–Ito, 3.4:1: the best-epoch line, which has a dash pattern of its own
 REFERENCE = "#767676"  # 4.5:1: a reference line that is not data (the reliability diagram's diagonal)
-TEXT_RED = "#b3261e"  # 6.1:1: a warning in text (text needs 4.5:1)
+TEXT_RED = "#b3261e"  # 6.5:1: a warning in text (text needs 4.5:1)
 
 TRAIN, VAL = BLUE, VERMILLION
 TRAIN_STYLE, VAL_STYLE = Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine
 STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
           Qt.PenStyle.DashDotDotLine)
-PALETTE = SERIES  # the series colours in order (per layer, per class, per run)
 
 
 def series_color(i: int) -> str:
