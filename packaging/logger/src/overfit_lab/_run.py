@@ -20,25 +20,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from overfit_lab import _checks as checks
+from overfit_lab import _ending as ending
 from overfit_lab import _files as files
 from overfit_lab._config import app_config
 
 COMPLETED, USER_STOPPED, FAILED = "completed", "user_stopped", "failed"
 REASONS = (COMPLETED, "early_stopped", USER_STOPPED, "diverged", FAILED)
 STATUS_WORDS = {"stopped": USER_STOPPED, "user": USER_STOPPED}
-
-
-def _number(name: str, value) -> float:
-    """A figure given to run.epoch(): a number or a one-element tensor (None: not known, NaN)."""
-    if value is None:
-        return math.nan
-    if torch.is_tensor(value):
-        if value.numel() != 1:
-            raise ValueError(f"run.epoch({name}=...): one number, not a tensor of shape {tuple(value.shape)}")
-        return float(value.detach().float().cpu())
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"run.epoch({name}=...): a number, not {type(value).__name__} {value!r}")
-    return float(value)
 
 
 class RunFinishedError(RuntimeError):
@@ -76,7 +65,7 @@ class Run:
             named = self.user_config.get("classes")
             usable = isinstance(named, list) and named or isinstance(named, int) and not isinstance(named, bool) and named > 0
             classes = named if usable else None
-        self.class_names = self._class_names(classes)
+        self.class_names = checks.class_names(classes)
         root = Path(runs_dir).expanduser() if runs_dir is not None else default_runs_dir()
         root.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -155,7 +144,7 @@ class Run:
             self._start(torch.device("cpu"), None)
         self._look_at_control()
         number = len(self.epochs) + 1
-        val_loss, val_accuracy = _number("val_loss", val_loss), _number("val_accuracy", val_accuracy)
+        val_loss, val_accuracy = checks.number("val_loss", val_loss), checks.number("val_accuracy", val_accuracy)
         if not math.isnan(val_accuracy) and not 0 <= val_accuracy <= 1:
             raise ValueError(f"run.epoch(val_accuracy={val_accuracy:g}): a fraction from 0 to 1"
                              + (f" ({val_accuracy:g} % is {val_accuracy / 100:g})" if 1 < val_accuracy <= 100 else ""))
@@ -163,7 +152,7 @@ class Run:
             if key in ("epoch", "step"):
                 raise ValueError(f"run.epoch({key}=...): the run counts {key}s itself")
             if torch.is_tensor(value) or isinstance(value, (int, float)):
-                more[key] = _number(key, value)
+                more[key] = checks.number(key, value)
         record = self._epoch_record(number, val_loss, val_accuracy, more)
         self.epochs.append(record)
         self._write({"type": "epoch", **record}, flush=True)
@@ -204,11 +193,11 @@ class Run:
         self.heartbeat.stop()
         if self.norms is not None:
             self.norms.remove()
-        best = self._best()
+        best = ending.best(self.epochs)
         self._write({"type": "event", "event": "RunFinished", "reason": status, "message": message,
                      "epochs_completed": len(self.epochs), "step": self.step,
                      "best_epoch": best[0], "best_value": best[1], "traceback": traceback,
-                     "final_metrics": self._final_metrics(), "bad_input": False}, flush=True)
+                     "final_metrics": ending.final_metrics(self.epochs), "bad_input": False}, flush=True)
         try:
             if not self._cut_off:
                 os.fsync(self._metrics.fileno())
@@ -224,7 +213,7 @@ class Run:
             self._lost(self.path / "metrics.jsonl", exc)
         self.summary.update(status=status, message=message, epochs_completed=len(self.epochs), steps=self.step,
                             best_epoch=best[0], best_value=best[1], monitor="val_loss",
-                            final_metrics=self._final_metrics(), traceback=traceback,
+                            final_metrics=ending.final_metrics(self.epochs), traceback=traceback,
                             finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                             duration_s=round(time.time() - self._t0, 3))
         if self._cut_off:  # the disk filled up: the summary, which tells how the run ended, is tried once more
@@ -248,18 +237,6 @@ class Run:
 
             self.finish(FAILED, f"{kind.__name__}: {value}", "".join(tbm.format_exception(kind, value, tb)))
 
-    @staticmethod
-    def _class_names(classes) -> list[str] | None:
-        if classes is None:
-            return None
-        if isinstance(classes, int) and not isinstance(classes, bool):
-            if classes < 1:
-                raise ValueError(f"ol.init(classes={classes}): the number of classes is at least 1")
-            return [str(i) for i in range(classes)]
-        if isinstance(classes, (list, tuple)) and classes:
-            return [str(c) for c in classes]
-        raise ValueError(f"ol.init(classes=...): the class names (a list) or their number, not {classes!r}")
-
     # ---- checks at the call -----------------------------------------------------------------
     def _check_open(self, call: str) -> None:
         if self.finished:
@@ -267,30 +244,13 @@ class Run:
                                    f"({self.summary['status']}); start another with ol.init(...)")
 
     def _check_logits(self, logits, targets, index) -> int:
-        if not torch.is_tensor(logits) or logits.dim() != 2:
-            shape = tuple(logits.shape) if torch.is_tensor(logits) else type(logits).__name__
-            raise ValueError(f"run.batch(logits=...): a tensor [batch, classes], not {shape} "
-                             "(the model's output before softmax, one row per example)")
-        size, width = logits.shape
-        if self.class_names is not None and width != len(self.class_names):
-            raise ValueError(f"run.batch(logits=...): {width} columns, but the run's classes name "
-                             f"{len(self.class_names)} classes ({', '.join(self.class_names[:5])}…)")
+        size, width = checks.logits(logits, self.class_names)
         if targets is None:
             if index is not None:
                 raise ValueError("run.batch(targets=...): per-example dynamics need the batch's targets "
                                  "(the labels trained on) with its logits and index")
             return size
-        if not torch.is_tensor(targets) or targets.dim() != 1 or targets.shape[0] != size:
-            shape = tuple(targets.shape) if torch.is_tensor(targets) else type(targets).__name__
-            raise ValueError(f"run.batch(targets=...): one class index per example, shape ({size},) "
-                             f"as the logits' batch, not {shape}")
-        if targets.dtype.is_floating_point or targets.dtype == torch.bool:
-            raise ValueError(f"run.batch(targets=...): class indices (an integer tensor), not {targets.dtype}")
-        if targets.device.type == "cpu" and targets.numel():
-            low, high = int(targets.min()), int(targets.max())
-            if low < 0 or high >= width:
-                raise ValueError(f"run.batch(targets=...): class {low if low < 0 else high} is outside the "
-                                 f"logits' {width} classes (0 … {width - 1})")
+        checks.targets(targets, size, width)
         if index is None:
             if self._dyn is not None:
                 raise ValueError("run.batch(index=...): missing, though earlier batches gave it: per-example "
@@ -301,13 +261,7 @@ class Run:
                               "and pass each batch's index: for x, y, idx in loader: … run.batch(…, index=idx)",
                               stacklevel=3)
             return size
-        if not torch.is_tensor(index):
-            index = torch.as_tensor(index)
-        if index.dim() != 1 or index.shape[0] != size:
-            raise ValueError(f"run.batch(index=...): one dataset index per example, shape ({size},) as the "
-                             f"logits' batch, not {tuple(index.shape)}")
-        if index.dtype.is_floating_point or index.dtype == torch.bool:
-            raise ValueError(f"run.batch(index=...): integer dataset indices, not {index.dtype}")
+        index = checks.index(index, size)
         if index.device.type == "cpu" and index.numel():
             # cheap on the host; an index on the GPU is checked on the device (see _add_logits)
             low, high = int(index.min()), int(index.max())
@@ -553,27 +507,3 @@ class Run:
                 break
         self._epoch_t0 += time.perf_counter() - paused_at  # a pause is not training time
         self._write({"type": "event", "event": "Resumed", "step": self.step, "epoch": epoch}, flush=True)
-
-    def _best(self) -> tuple[int | None, float | None]:
-        known = [(e["val_loss"], e["epoch"]) for e in self.epochs if not math.isnan(e["val_loss"])]
-        if not known:
-            return None, None
-        value, epoch = min(known)
-        return epoch, value
-
-    def _final_metrics(self) -> dict:
-        if not self.epochs:
-            return {}
-        last = self.epochs[-1]
-        accuracies = [e["val_accuracy"] for e in self.epochs if not math.isnan(e["val_accuracy"])]
-        trains = [e["train_accuracy"] for e in self.epochs if not math.isnan(e["train_accuracy"])]
-        return {"weights_epoch": last["epoch"], "epoch": last["epoch"], "train_loss": last["train_loss"],
-                "train_accuracy": last["train_accuracy"], "val_loss": last["val_loss"],
-                "val_accuracy": last["val_accuracy"], "gap": last["accuracy_gap"],
-                "end_epoch": last["epoch"], "end_train_accuracy": last["train_accuracy"],
-                "end_val_accuracy": last["val_accuracy"], "end_val_loss": last["val_loss"],
-                "end_gap": last["accuracy_gap"], "last_epoch": last["epoch"],
-                "last_train_accuracy": last["train_accuracy"], "last_val_accuracy": last["val_accuracy"],
-                "last_val_loss": last["val_loss"],
-                "max_val_accuracy": max(accuracies) if accuracies else None,
-                "max_train_accuracy": max(trains) if trains else None}
