@@ -23,6 +23,7 @@ from gui.controllers.examples import Examples
 from gui.controllers.experiments import Experiments
 from gui.controllers.exports import Exports
 from gui.controllers.followed_run import FollowedRun
+from gui.controllers.lessons import Lessons
 from gui.controllers.runs_dock import RunsDock
 from gui.controllers.search import Searches
 from gui.controllers.settings_files import SettingsFiles
@@ -204,6 +205,9 @@ class MainWindow(QMainWindow):
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
         self.tensorboard = TensorBoardFolders(self, runs_dir=self.runs_dir, runs_dock=self.runs_dock, say=self.status.say,
                                               open_run=self.followed.open)
+        self.lessons = Lessons(self, settings_panel=self.settings_panel, session=self.session, run_state=self.run_state,
+                               run_started=self.run_started, epoch_shown=self.epoch_shown, run_ended=self.run_ended,
+                               say=self.status.say)
         keys = QKeySequence.StandardKey
         self.presentation = Presentation(self)  # View ▸ Presentation, Light / Dark / As the system
         self.menu_actions = menus.menus(self, [
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
                        ("Export the suspects as CSV…", self.exports.suspects_csv, None), None,
                        ("Quit", self.close, keys.Quit)]),
             ("E&xperiments", self.experiments.menu_entries()),
+            ("&Lessons", self.lessons.menu_entries()),
             ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
                        ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
                        ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True),

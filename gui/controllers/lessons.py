@@ -1,0 +1,181 @@
+"""The Lessons menu: a shipped lesson or one opened from a file (or --lesson FILE) puts its
+settings in the panel with its hidden and locked settings held, shows its step panel, pauses
+the run at each step's epoch for the question, and reveals the figures the run measured."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from functools import partial
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtWidgets import QDockWidget, QFileDialog
+
+from engine.core.config import ConfigError
+from engine.core.lesson_figures import compute_figures, fill_reveal
+from engine.core.lessons import Lesson, read_lesson, shipped_lessons
+from gui import dialogs
+from gui.panels.lesson_panel import ASKING, FINISHED, REVEALED, WATCHING, LessonPanel
+
+log = logging.getLogger("overfit_lab")
+RUNNING, PAUSED = "running", "paused"  # gui.window.run_state's names (a controller may not import window/)
+
+
+class Lessons(QObject):
+    """Handed the window (the dock's home), the settings panel, the run session and its state,
+    the window's signals of a run's start, epochs and end, and the status line."""
+
+    def __init__(self, window, *, settings_panel, session, run_state, run_started, epoch_shown, run_ended, say):
+        super().__init__(window)
+        self.window, self.panel, self.session, self.run_state, self.say = (
+            window, settings_panel, session, run_state, say)
+        self.lesson: Lesson | None = None
+        self.index, self.phase, self.epochs = 0, WATCHING, []
+        self.dialog = None  # the last refusal shown
+        self._reset_pending = False  # Reset asked while a run was live: done when it has ended
+        self.view = LessonPanel()
+        self.dock = QDockWidget("Lesson", window)
+        self.dock.setObjectName("lesson_dock")
+        self.dock.setWidget(self.view)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.view.reveal_requested.connect(self.reveal)
+        self.view.next_requested.connect(self.next_step)
+        self.view.reset_requested.connect(self.reset)
+        self.panel.lesson.refused.connect(self._on_locks_refused)
+        run_started.connect(self._on_run_started)
+        epoch_shown.connect(self._on_epoch_shown)
+        run_ended.connect(self._on_run_ended)
+
+    def menu_entries(self) -> list:
+        entries = []
+        for path in shipped_lessons():
+            try:
+                title = read_lesson(path).title
+            except ConfigError as exc:  # a broken shipped lesson is named, the others still listed
+                log.warning("lesson %s: %s", path, exc)
+                continue
+            entries.append((title, partial(self.open, str(path)), None))
+        return [*entries, None, ("Open lesson…", self.choose, None),
+                ("Reset to the lesson's start", self.reset, None)]
+
+    # ---- opening -------------------------------------------------------------------------
+    @Slot()
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "", "Lessons (*.toml)")
+        if path:
+            self.open(path)
+
+    def open(self, path: str) -> bool:
+        """Read the lesson (refused in a dialog naming the key and the line) and show it."""
+        try:
+            lesson = read_lesson(path)
+        except ConfigError as exc:
+            return self._cannot("Cannot open this lesson", str(exc))
+        if self.run_state.state in (RUNNING, PAUSED):
+            return self._cannot("Cannot open a lesson now", "A run is live: stop it (or let it end) first.")
+        if not self.panel.may_replace(f"Opening the lesson “{lesson.title}”"):
+            self.say(f"lesson {path} not opened: the settings on screen are kept")
+            return False
+        self.show(lesson)
+        return True
+
+    def show(self, lesson: Lesson) -> None:
+        """Hold the panel for `lesson`, at its first step."""
+        self.panel.lesson.hold(self.panel, None)  # let go of the last lesson's locks first
+        self.panel.set_config(lesson.config, None)
+        self.panel.lesson.hold(self.panel, lesson)
+        self.lesson, self.index, self.phase, self.epochs = lesson, 0, WATCHING, []
+        self.dock.show()
+        self._show()
+        self.say(f"lesson “{lesson.title}”: press Start (Ctrl+Return)")
+
+    def _cannot(self, title: str, text: str) -> bool:
+        log.warning("lesson: %s", text)
+        self.say(text)
+        self.dialog = dialogs.cannot(self.window, title, text)
+        return False
+
+    @Slot(str)
+    def _on_locks_refused(self, message: str) -> None:
+        self._cannot("This setting is locked by the lesson", message)
+
+    # ---- steps ---------------------------------------------------------------------------
+    @property
+    def step(self):
+        return self.lesson.steps[self.index]
+
+    def _show(self, reveal: str = "") -> None:
+        self.view.show_step(self.lesson.title, self.index + 1, len(self.lesson.steps), self.step, self.phase, reveal)
+
+    def _figures(self) -> dict:
+        return compute_figures(self.epochs, self.step.pause_at)
+
+    def _ask(self) -> None:
+        self.phase = ASKING
+        self._show()
+
+    @Slot()
+    def reveal(self) -> None:
+        if self.lesson is None or self.phase != ASKING:
+            return
+        self.phase = REVEALED
+        self._show(fill_reveal(self.step.reveal, self._figures()))
+
+    @Slot()
+    def next_step(self) -> None:
+        if self.lesson is None or self.phase not in (ASKING, REVEALED):
+            return
+        if self.index + 1 >= len(self.lesson.steps):
+            self.phase = FINISHED
+            self._show(fill_reveal(self.step.reveal, self._figures()))
+            self.say(f"lesson “{self.lesson.title}”: finished")
+            return
+        self.index, self.phase = self.index + 1, WATCHING
+        self._show()
+        last = self.epochs[-1]["epoch"] if self.epochs else 0
+        if self.step.pause_at is not None and self.step.pause_at <= last:
+            self._ask()  # its epoch has been trained already (two steps at one epoch)
+        elif self.run_state.state == PAUSED:
+            self.session.pause_or_resume()  # on to this step's epoch
+
+    @Slot()
+    def reset(self) -> None:
+        """The lesson's settings and first step, the plots cleared; a live run is stopped first."""
+        if self.lesson is None:
+            return
+        if self.run_state.state in (RUNNING, PAUSED):
+            self._reset_pending = True
+            self.session.stop()
+            return
+        self._reset_pending = False
+        self.session.reset()
+        self.show(self.lesson)
+
+    # ---- the run -------------------------------------------------------------------------
+    @Slot(object)
+    def _on_run_started(self, event) -> None:
+        if self.lesson is not None:
+            self.index, self.phase, self.epochs = 0, WATCHING, []
+            self._show()
+
+    @Slot(object)
+    def _on_epoch_shown(self, metrics) -> None:
+        if self.lesson is None:
+            return
+        self.epochs.append(dataclasses.asdict(metrics))
+        pause = self.step.pause_at
+        if self.phase == WATCHING and pause is not None and metrics.epoch >= pause:
+            if self.run_state.state == RUNNING:
+                self.session.pause_or_resume()  # the class answers before the run goes on
+            self._ask()
+
+    @Slot(object)
+    def _on_run_ended(self, result) -> None:
+        if self.lesson is None:
+            return
+        if self._reset_pending:
+            self.reset()
+        elif self.phase == WATCHING:
+            self._ask()  # a step for the run's end (or a run that ended before its epoch)

@@ -1,0 +1,81 @@
+"""A lesson's step panel: the step's text, then at its epoch the question, then the reveal
+with the run's figures; large enough to read on a projector from the back of a room."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+# Points, whatever the app's own size: a projected 1280 x 720 window's text stays readable.
+TEXT_PT, TITLE_PT = 18, 22
+WATCHING, ASKING, REVEALED, FINISHED = "watching", "asking", "revealed", "finished"
+
+
+class LessonPanel(QWidget):
+    """Shows one step at a time; asks for the reveal, the next step and a reset."""
+
+    reveal_requested = Signal()
+    next_requested = Signal()
+    reset_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lesson_panel")
+        column = QVBoxLayout(self)
+        self.title = self._label("lesson_title", TITLE_PT, bold=True)
+        self.where = self._label("lesson_where", TEXT_PT - 4)
+        self.text = self._label("lesson_text", TEXT_PT)
+        self.question = self._label("lesson_question", TEXT_PT, bold=True)
+        self.reveal = self._label("lesson_reveal", TEXT_PT)
+        self.reveal.setStyleSheet("color: #0b4f8a;")  # 8.3:1 on white
+        for label in (self.title, self.where, self.text, self.question, self.reveal):
+            column.addWidget(label)
+        column.addStretch(1)
+        row = QHBoxLayout()
+        self.reveal_button = self._button("Reveal", "Show what the run measured", self.reveal_requested)
+        self.next_button = self._button("Next step", "Go on to the next step (the run resumes)", self.next_requested)
+        self.reset_button = self._button("Reset to the lesson's start", "The lesson's settings, its first step, "
+                                         "the plots cleared (a live run is stopped)", self.reset_requested)
+        for button in (self.reveal_button, self.next_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.reset_button)
+        column.addLayout(row)
+
+    def _label(self, name: str, points: int, bold: bool = False) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = label.font()
+        font.setPointSizeF(points)
+        font.setBold(bold)
+        label.setFont(font)
+        return label
+
+    def _button(self, text: str, tip: str, signal) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        font = button.font()
+        font.setPointSizeF(TEXT_PT - 4)
+        button.setFont(font)
+        button.clicked.connect(signal)
+        return button
+
+    def show_step(self, title: str, number: int, count: int, step, phase: str, reveal: str = "") -> None:
+        """Step `number` of `count` (1-based) in `phase`: watching (its text), asking (and its
+        question), revealed (and the reveal), finished (the lesson is over)."""
+        self.title.setText(title)
+        at = f"pauses at epoch {step.pause_at}" if step.pause_at else "at the end of the run"
+        self.where.setText(f"Step {number} of {count} · {at}" if phase != FINISHED else "The lesson is over.")
+        self.text.setText(step.text)
+        asking = phase in (ASKING, REVEALED, FINISHED)
+        self.question.setText(step.question if asking else "")
+        self.question.setVisible(asking and bool(step.question))
+        self.reveal.setText(reveal if phase in (REVEALED, FINISHED) else "")
+        self.reveal.setVisible(phase in (REVEALED, FINISHED) and bool(reveal))
+        self.reveal_button.setEnabled(phase == ASKING)
+        self.next_button.setEnabled(phase == REVEALED or (phase == ASKING and not step.reveal))
+        self.next_button.setText("Finish" if number == count else "Next step")
