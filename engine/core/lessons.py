@@ -60,7 +60,8 @@ class Step:
     question: str = ""
     reveal: str = ""
     expect: Any = None  # an Expression, or None
-    line: int | None = None
+    line: int | None = None  # its [[lesson.step]] header
+    pause_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Lesson:
         """A step's pause epoch past the run's end (the lesson's own, or after --set) is refused."""
         for number, step in enumerate(self.steps, 1):
             if step.pause_at is not None and step.pause_at > config.optim.epochs:
-                raise LessonError(self.path, step.line, f"lesson.step[{number}].pause_at", step.pause_at,
+                raise LessonError(self.path, step.pause_line or step.line, f"lesson.step[{number}].pause_at", step.pause_at,
                                   f"at most the run's last epoch, optim.epochs = {config.optim.epochs}")
 
 
@@ -201,22 +202,25 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
             except ExpressionError as exc:
                 bad("expect", f"a claim about the run's figures: {exc}")
         steps.append(Step(s["text"].strip(), pause, s.get("question", "").strip(), s.get("reveal", "").strip(),
-                          expect, line_of(text, "lesson.step", None, index)))
+                          expect, line_of(text, "lesson.step", None, index),
+                          line_of(text, "lesson.step", "pause_at", index)))
     lesson = Lesson(path, title.strip(), lists["hide"], lists["lock"], tuple(steps), config)
     lesson.check_epochs(config)
     return lesson
 
 
+def is_lesson(path: str | Path) -> bool:
+    """A .toml file with a [lesson] table (False for anything unreadable: Config.load names it)."""
+    try:
+        return Path(path).suffix.lower() == ".toml" and "lesson" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
 def refuse_locked(config_file: str | Path | None, config: Config) -> Config:
     """`config` as a command line resolved it from `config_file`: where that file is a lesson,
     checked as one, and refused where it changes a setting the lesson locks (--set)."""
-    if not config_file or Path(config_file).suffix.lower() != ".toml":
-        return config
-    try:
-        raw = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return config  # Config.load has named what is wrong with it
-    if "lesson" not in raw:
+    if not config_file or not is_lesson(config_file):
         return config
     lesson = read_lesson(config_file)
     lesson.check_epochs(config)

@@ -55,11 +55,12 @@ def desktop_entry(command: list[str], icon: Path) -> str:
         "Name=Overfit Lab",
         "GenericName=Neural network overfitting lab",
         "Comment=Watch a neural network overfit, and watch regularization fix it",
-        f"Exec={' '.join(_exec_quote(a) for a in command)}",
+        f"Exec={' '.join(_exec_quote(a) for a in command)} %f",  # a double-clicked lesson or settings file
         f"TryExec={command[0]}",
         f"Icon={icon}",
         "Terminal=false",
         "Categories=Education;ArtificialIntelligence;",
+        "MimeType=application/toml;",
         "Keywords=machine learning;deep learning;overfitting;regularization;dropout;pytorch;",
         "StartupNotify=true",
         f"StartupWMClass={APP_ID}",

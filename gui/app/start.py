@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog=commands_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_settings_arguments(p, default_preset=False, config_help="open with this settings file (.toml / .json)",
                            set_help="override one setting (repeatable), as in the train command", out="--runs-dir")
+    p.add_argument("--lesson", metavar="FILE", help="open with this lesson: its settings, locks and steps (the "
+                   "Lessons menu has the shipped ones)")
+    p.add_argument("file", nargs="?", metavar="FILE", help="a lesson (opened as one) or a settings file: what a "
+                   "double-click on a .toml file opens")
     p.add_argument("--version", action="store_true", help="print the version (a bundle's: with its commit) and exit")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
@@ -96,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     entry.add_argument("--uninstall-desktop-entry", action="store_true",
                        help="remove what --install-desktop-entry added, then exit")
     return p
+
+
+def opened_file(args):
+    """The lesson that --lesson FILE or a double-clicked FILE names (None: FILE is a settings file)."""
+    from engine.core.lessons import is_lesson, read_lesson
+
+    if (args.file or args.lesson) and (args.config or args.preset or (args.file and args.lesson)):
+        raise ConfigError("--lesson" if args.lesson else "FILE", args.lesson or args.file,
+                          "alone: a lesson or settings file brings its own settings (not with --config or --preset)")
+    path = args.lesson or args.file
+    return read_lesson(path) if args.lesson or is_lesson(path) else None
 
 
 def main(argv: list[str]) -> int:
@@ -118,8 +133,10 @@ def main(argv: list[str]) -> int:
     app.setDesktopFileName(desktop.APP_ID)
     app.setWindowIcon(QIcon(str(desktop.icons_dir() / "overfit-lab.png")))
     scripted = args.screenshot is not None or args.run_epochs is not None
-    config = preset = None
+    config = preset = lesson = None
     try:
+        if args.file or args.lesson:  # a lesson (its locks hold against --set), or a settings file
+            lesson, args.config = opened_file(args), args.file or args.lesson
         if args.config or args.preset or args.set or scripted:
             config = resolve(args.config, args.preset, args.set or [])
             preset = None if args.config else (args.preset or "overfit")
@@ -132,6 +149,8 @@ def main(argv: list[str]) -> int:
 
     # A scripted launch (a screenshot) neither reads nor writes the user's stored settings.
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
+    if lesson is not None:
+        window.lessons.show(lesson, config)
     window.log_path = log_path
     if args.size:
         try:

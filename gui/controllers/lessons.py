@@ -81,10 +81,10 @@ class Lessons(QObject):
         self.show(lesson)
         return True
 
-    def show(self, lesson: Lesson) -> None:
-        """Hold the panel for `lesson`, at its first step."""
+    def show(self, lesson: Lesson, config=None) -> None:
+        """Hold the panel for `lesson` (its settings, or `config`: them with --set), at its first step."""
         self.panel.lesson.hold(self.panel, None)  # let go of the last lesson's locks first
-        self.panel.set_config(lesson.config, None)
+        self.panel.set_config(config or lesson.config, None)
         self.panel.lesson.hold(self.panel, lesson)
         self.lesson, self.index, self.phase, self.epochs = lesson, 0, WATCHING, []
         self.dock.show()
