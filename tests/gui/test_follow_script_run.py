@@ -302,3 +302,44 @@ def test_a_run_another_machine_writes_shows_gone_when_its_heartbeat_stops(qtbot,
     beat(time.time() - 120)  # its machine went away two minutes ago
     qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
     assert "stopped — writer gone" in window.status_label.text()
+
+
+def test_a_headless_run_opened_is_stopped_from_the_window(qtbot, window, tmp_path):
+    """`main.py train` in another process: opened in the Runs dock by double-click, its
+    plots grow from its folder, and the toolbar's Stop stops it as the window's own Stop
+    does (status user_stopped, the best weights kept)."""
+    from gui.panels.runs_browser import RUN
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "--preset", "overfit", "--set", "data.train_size=200",
+                             "--set", "data.val_size=200", "--set", "model.width=16", "--set", "optim.epochs=3000",
+                             "--set", "run.device=cpu", "--out", str(window.runs_dir)],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        browser = window.runs_dock.browser
+        window.runs_dock.dock.raise_()
+
+        def row():
+            runs = [p for p in browser._cells if (p / "config.json").is_file()]
+            return runs[0] if runs and browser_status(browser, runs[0]) == "running" else None
+
+        qtbot.waitUntil(lambda: row() is not None or proc.poll() is not None, timeout=RUN_TIMEOUT)
+        assert proc.poll() is None, proc.stdout.read().decode()
+        path = row()
+        assert window.followed.path is None  # the engine's own headless runs are not picked up by themselves
+        rect = browser.tree.visualRect(browser.proxy.mapFromSource(browser._cells[path][RUN].index()))
+        qtbot.mouseClick(browser.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(browser.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert window.state == "running"
+        assert "trained by another process" in window.settings_panel.widgets["regularization.dropout"].toolTip()
+        seen = epochs_shown(window)
+        qtbot.waitUntil(lambda: epochs_shown(window) >= seen + 2, timeout=RUN_TIMEOUT)
+        window.actions["stop"].trigger()
+        assert proc.wait(120) == 0
+        qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    assert summary(path)["status"] == "user_stopped"
+    assert (path / "best.safetensors").is_file()
