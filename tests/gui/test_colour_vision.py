@@ -7,6 +7,8 @@ plot's background (WCAG 2.2, graphical objects) and every text at least 4.5:1.""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gui.colour_vision import contrast, lines_of, measure, texts_of
 from tests.gui.conftest import RUN_TIMEOUT
 from tests.helpers import tiny_config
@@ -36,7 +38,9 @@ def _two_runs_with_label_noise(qtbot, window):
     qtbot.waitUntil(lambda: not window.plots.pending(), timeout=10_000)
 
 
-def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window):
+@pytest.mark.parametrize("scheme", ["Light", "Dark"])
+def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window, scheme):
+    window.menu_actions[scheme].trigger()  # View ▸ Light / Dark: the dark scheme recolours the lines
     _two_runs_with_label_noise(qtbot, window)
     plots, same = _shown_plots(window)
     lines = {name: lines_of(plot, same) for name, plot in plots.items()}
@@ -46,7 +50,7 @@ def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window)
     assert len(lines["norms"]) >= 4, [str(line) for line in lines["norms"]]
 
     m = measure(lines, {name: _background(plot) for name, plot in plots.items()}, MIN_DELTA_E, MIN_LINE_CONTRAST)
-    print("smallest ΔE (CIEDE2000) between lines drawn alike:")
+    print(f"{scheme}: smallest ΔE (CIEDE2000) between lines drawn alike:")
     for vision, (d, pair) in m.smallest_delta_e.items():
         print(f"  {vision}: {d:.1f}  ({pair})")
     print(f"lowest line contrast: {m.lowest_contrast[0]:.2f}:1  ({m.lowest_contrast[1]}: {m.lowest_contrast[2]})")
@@ -102,7 +106,9 @@ def pg_qcolor(hex_color: str):
     return QColor(hex_color)
 
 
-def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
+@pytest.mark.parametrize("scheme", ["Light", "Dark"])
+def test_plot_text_reads_at_least_4_5_to_1(qtbot, window, scheme):
+    window.menu_actions[scheme].trigger()
     _two_runs_with_label_noise(qtbot, window)
     plots, _ = _shown_plots(window)
     low, lowest = [], (99.0, "")
@@ -112,7 +118,7 @@ def test_plot_text_reads_at_least_4_5_to_1(qtbot, window):
             lowest = min(lowest, (ratio, f"{name}: {what}"))
             if ratio < MIN_TEXT_CONTRAST:
                 low.append((name, what, round(ratio, 2)))
-    print(f"lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
+    print(f"{scheme}: lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
     assert lowest[0] < 99.0  # some text was read
     assert not low, "\n".join(map(str, low))
 
