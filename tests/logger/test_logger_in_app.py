@@ -110,3 +110,20 @@ def test_compared_with_an_engine_run_in_the_experiment_tab(qtbot, window, noisy_
     ending = json.loads((script / "summary.json").read_text())["final_metrics"]
     assert view.cell(0, 1) == f"{ending['end_val_accuracy'] * 100:.1f} % (epoch 12)"
     assert [view.cell(0, 6), view.cell(1, 6)] == ["12", "2"]
+
+
+def test_its_settings_open_in_the_settings_panel(qtbot, window, noisy_run):  # noqa: F811
+    """Runs browser ▸ Open settings: the script's config is one the panel shows (its lr, epochs
+    and batch size; the data its own, data.dataset = python)."""
+    import shutil
+
+    from tests.gui.test_runs_browser import select
+
+    script = Path(shutil.copytree(noisy_run, window.runs_dir / noisy_run.name))
+    browser = window.runs_dock.browser
+    browser.actions_by_name["refresh"].trigger()
+    select(browser, script)
+    browser.actions_by_name["open"].trigger()
+    qtbot.waitUntil(lambda: window.settings_panel.config().run.name == "script noisy")
+    cfg = window.settings_panel.config()
+    assert (cfg.optim.lr, cfg.optim.epochs, cfg.optim.batch_size, cfg.data.dataset) == (0.2, 12, 16, "python")
