@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QApplication,
+    QBoxLayout,
     QDockWidget,
     QFormLayout,
     QGroupBox,
     QLabel,
     QTabBar,
+    QTabWidget,
     QWidget,
 )
 
@@ -61,13 +63,30 @@ def _form_label(widget: QWidget) -> str:
 
 def _context(widget: QWidget) -> str:
     """The title of the group box, dock or tab page around `widget`."""
-    parent = widget.parentWidget()
+    path, parent = [widget], widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QGroupBox) and parent.title():
             return _plain(parent.title())
         if isinstance(parent, QDockWidget) and parent.windowTitle():
             return _plain(parent.windowTitle())
+        if isinstance(parent, QTabWidget):
+            pages = [parent.indexOf(w) for w in path[-2:]]  # a page sits in the tab widget's stack
+            if max(pages) >= 0:
+                return _plain(parent.tabText(max(pages)))
+        path.append(parent)
         parent = parent.parentWidget()
+    return ""
+
+
+def _label_before(widget: QWidget) -> str:
+    """A label just before `widget` in a row of its parent ("Preset" and its box)."""
+    parent = widget.parentWidget()
+    if parent is None:
+        return ""
+    for row in parent.findChildren(QBoxLayout):
+        i = row.indexOf(widget)
+        if i >= 1 and isinstance(row.itemAt(i - 1).widget(), QLabel):
+            return _plain(row.itemAt(i - 1).widget().text())
     return ""
 
 
@@ -77,12 +96,14 @@ def spoken_name(widget: QWidget, buddies: dict) -> str:
         return f"plot: {getattr(widget, 'title_text', '') or 'untitled'}"
     if widget in buddies:
         return buddies[widget]
-    row = _form_label(widget)
+    row = _form_label(widget) or _label_before(widget)
     if isinstance(widget, QAbstractButton):
         own = _plain(widget.text())
-        if own and (len(own) > 1 or not row):
+        if own:
             return own
-        tip = _first_sentence(widget.toolTip())
+        if widget.isCheckable() and row:
+            return row  # a check box beside its row's label ("early stopping"): its state is said with it
+        tip = _first_sentence(widget.toolTip())  # a "…" button: what it chooses
         return f"{row}: {tip}" if row and tip else row or tip or "button"
     if row:
         return row
