@@ -143,6 +143,26 @@ def test_pause_blocks_the_next_call_until_resume(tmp_path):
     assert not run.should_stop and not run.pause_requested
 
 
+def test_a_pause_at_an_epochs_end_waits_with_that_epoch_written(tmp_path):
+    from engine.runs.remote import send_command
+
+    run = ol.init("paused at the epoch", runs_dir=tmp_path)
+    run.batch(loss=torch.tensor(1.0))
+    time.sleep(1.1)
+    send_command(run.path, "pause", by="window")
+    written = []
+
+    def look_then_resume():
+        time.sleep(1.5)
+        written.extend(json.loads(line)["type"] for line in (run.path / "metrics.jsonl").read_text().splitlines())
+        send_command(run.path, "resume", by="window")
+
+    threading.Thread(target=look_then_resume, daemon=True).start()
+    run.epoch(val_loss=0.5, val_accuracy=0.5)  # waits here, its line already written
+    assert written == ["event", "epoch", "event"]  # RunStarted, the epoch, Paused
+    run.finish()
+
+
 def test_stop_while_paused_ends_the_pause_and_the_run(tmp_path):
     from engine.core import events as ev
     from engine.runs.reader import read_run

@@ -142,7 +142,6 @@ class Run:
         self._check_open("epoch")
         if not self._started:
             self._start(torch.device("cpu"), None)
-        self._look_at_control()
         number = len(self.epochs) + 1
         val_loss, val_accuracy = checks.number("val_loss", val_loss), checks.number("val_accuracy", val_accuracy)
         if not math.isnan(val_accuracy) and not 0 <= val_accuracy <= 1:
@@ -160,6 +159,7 @@ class Run:
             self.summary["steps_per_epoch"] = self._batches
             self._save_summary(required=False)
         self._reset_epoch()
+        self._look_at_control()  # (a pause here waits with the epoch on the window's plots)
         return record
 
     @property
