@@ -26,7 +26,7 @@ RUN, PRESET, STARTED, STATUS, EPOCHS, BEST, GAP, TEST = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for the numeric columns: 9.0 % sorts below 10.0 %
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1  # on the Run cell: the folder the row stands for
 MISSING = "–"
-TROUBLE = QColor("#d84315")  # reddish orange: a run that did not end well, or an experiment to resume
+TROUBLE = QColor("#bf360c")  # reddish orange, 5.6:1 on white: a run that did not end well, or one to resume
 STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
                  UNREADABLE: TROUBLE, RUNNING: QColor("#1565c0")}
 RESUMABLE = (INTERRUPTED, USER_STOPPED)
