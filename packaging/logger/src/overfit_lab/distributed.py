@@ -7,7 +7,9 @@ the window's Stop, which every rank obeys at the same epoch.
 Every rank calls ol.init / run.batch() / run.epoch() as a single process would: run.epoch()
 is a collective point (like a DDP backward), so a rank that skips it makes the others wait.
 Ranks other than 0 keep their few files (config, metrics lines) in a temporary folder that
-run.finish() removes. Nothing here does anything when torch.distributed is not initialized
+run.finish() removes. A Pause blocks rank 0 in run.batch(); the other ranks wait in their
+next collective (DDP's gradient all-reduce), so a pause longer than the process group's
+timeout (torch's default: 10 minutes for NCCL, 30 for gloo) ends the job with that error. Nothing here does anything when torch.distributed is not initialized
 (or its world size is 1): ol.init makes a plain Run then.
 """
 
