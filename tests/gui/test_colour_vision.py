@@ -249,3 +249,24 @@ def test_a_search_reads_for_every_eye(qtbot, window, monkeypatch, tmp_path):
     states = [view.table.item(r, 1) for r in range(view.table.rowCount())]
     text = [(contrast(pg_color(i.foreground().color().name()), (1, 1, 1)), i.text()) for i in states]
     assert min(text)[0] >= MIN_TEXT_CONTRAST, min(text)
+
+
+def test_a_run_that_ended_badly_says_so_in_text_at_4_5_to_1(qtbot, tmp_path):
+    """The Runs dock's status word of a failed run, in its warning colour, on white."""
+    from PySide6.QtCore import Qt
+
+    from engine.experiments.experiment import run_single
+    from gui.panels.runs_rows import STATUS
+    from tests.gui.test_runs_browser import copy_run, index_of, make_browser
+
+    made = run_single(tiny_config({"optim.epochs": 1}), runs_dir=tmp_path / "made").run_dir
+    failed = copy_run(made, tmp_path / "runs", "failed", status="failed")
+    browser = make_browser(qtbot, tmp_path / "runs")
+    browser.refresh()
+    qtbot.waitUntil(lambda: index_of(browser, failed) is not None, timeout=10_000)
+    status = index_of(browser, failed).siblingAtColumn(STATUS)
+    assert status.data() == "failed"
+    color = status.data(Qt.ItemDataRole.ForegroundRole).color()
+    ratio = contrast((color.redF(), color.greenF(), color.blueF()), (1, 1, 1))
+    print(f"a failed run's status: {color.name()} {ratio:.2f}:1")
+    assert ratio >= MIN_TEXT_CONTRAST
