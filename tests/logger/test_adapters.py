@@ -37,6 +37,8 @@ class TinyClassifier(pl.LightningModule):
         self.net = torch.nn.Sequential(torch.nn.Linear(FEATURES, width), torch.nn.ReLU(),
                                        torch.nn.Linear(width, CLASSES))
         self.seen_grad_norms: list[dict[str, float]] = []
+        self.val_accuracies: list[float] = []  # the module's own, per validation (sanity check too)
+        self._correct = self._count = 0
 
     def training_step(self, batch, batch_idx):
         x, y, idx = batch
@@ -52,7 +54,14 @@ class TinyClassifier(pl.LightningModule):
         x, y, _ = batch
         logits = self.net(x)
         self.log("val_loss", torch.nn.functional.cross_entropy(logits, y))
-        self.log("val_acc", (logits.argmax(1) == y).float().mean())
+        self._correct += int((logits.argmax(1) == y).sum())
+        self._count += len(y)
+
+    def on_validation_epoch_end(self):
+        # logged here, as torchmetrics users do: after the callbacks' on_validation_epoch_end
+        self.val_accuracies.append(self._correct / self._count)
+        self.log("val_acc", self.val_accuracies[-1])
+        self._correct = self._count = 0
 
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
@@ -101,9 +110,10 @@ def test_lightning_callback_writes_a_run_the_app_reads(tmp_path):
     assert record.summary["source"] == "script"
     assert record.summary["script"]["config"] == {"width": 16, "lr": 0.05}
     assert [e["epoch"] for e in record.epochs] == [1, 2, 3]
-    # the validation figures are the module's own, not the sanity check's
+    # the validation figures are the epoch's own (not the sanity check's, nor the last epoch's)
+    assert [e["val_accuracy"] for e in record.epochs] == pytest.approx(model.val_accuracies[1:])
     for e in record.epochs:
-        assert 0.0 <= e["val_accuracy"] <= 1.0 and np.isfinite(e["val_loss"])
+        assert np.isfinite(e["val_loss"])
         assert np.isfinite(e["train_loss"]) and 0.0 <= e["train_accuracy"] <= 1.0
     assert record.epochs[-1]["val_loss"] < record.epochs[0]["val_loss"] * 1.5
     # per-example dynamics: every training example, every epoch

@@ -11,12 +11,15 @@ What it records:
     per epoch       val_loss and val_accuracy from trainer.callback_metrics (the names
                     val_loss / val_acc / val_accuracy / val_accuracy_epoch, logged with
                     self.log in validation_step or on_validation_epoch_end)
-    per layer       weight and gradient norms, taken in on_before_optimizer_step: after
-                    backward and after Lightning unscales AMP's gradients
+    per layer       weight and gradient norms of the first optimizer's layers, taken in
+                    on_before_optimizer_step, after backward (under 16-mixed: by the
+                    optimizer's step, which the GradScaler calls, gradients unscaled, only
+                    for the steps it takes)
 
 The window's Stop sets trainer.should_stop (Lightning ends the epoch's loop and the fit
-cleanly, on every rank); the run ends at on_fit_end, or at on_exception as failed. Under
-DDP the logger itself makes only rank 0 write (overfit_lab.distributed).
+cleanly); the run ends at on_fit_end, or at on_exception as failed. Under DDP every rank
+starts a run and only rank 0 writes the folder, holding every rank's examples; the ranks
+agree on a Stop at each epoch's end (overfit_lab.distributed).
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ class LightningCallback(pl.Callback):
         self.runs_dir = runs_dir
         self.run = None
         self._val: dict[str, float] = {}
-        self._epochs_done = 0
+        self._norms = None
+        self._norms_here = False
 
     # -- start --------------------------------------------------------------------------
 
@@ -68,7 +72,7 @@ class LightningCallback(pl.Callback):
 
         self.run = ol.init(self.name or type(pl_module).__name__, config=_plain(pl_module.hparams),
                            runs_dir=self.runs_dir)
-        self._val, self._epochs_done = {}, 0
+        self._val = {}
         self._norms = ol.watch(pl_module, trainer.optimizers[0]) if trainer.optimizers else None
         self._norms_here = self._norms is not None and getattr(trainer.precision_plugin, "scaler", None) is None
         if self._norms_here:
@@ -121,7 +125,6 @@ class LightningCallback(pl.Callback):
             return
         self.run.epoch(**self._val)
         self._val = {}
-        self._epochs_done += 1
         if self.run.should_stop:
             trainer.should_stop = True
 
