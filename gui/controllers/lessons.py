@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from functools import partial
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from engine.core.config import ConfigError
@@ -176,6 +176,6 @@ class Lessons(QObject):
         if self.lesson is None:
             return
         if self._reset_pending:
-            self.reset()
+            QTimer.singleShot(0, self.reset)  # once the window has settled into idle
         elif self.phase == WATCHING:
             self._ask()  # a step for the run's end (or a run that ended before its epoch)
