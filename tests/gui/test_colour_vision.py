@@ -39,7 +39,7 @@ def _two_runs_with_label_noise(qtbot, window):
 
 
 @pytest.mark.parametrize("scheme", ["Light", "Dark"])
-def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window, scheme):
+def test_series_sharing_a_plot_differ_for_every_eye_and_lines_and_text_stand_out(qtbot, window, scheme):
     window.menu_actions[scheme].trigger()  # View ▸ Light / Dark: the dark scheme recolours the lines
     _two_runs_with_label_noise(qtbot, window)
     plots, same = _shown_plots(window)
@@ -56,6 +56,11 @@ def test_series_sharing_a_plot_differ_for_every_eye_and_stand_out(qtbot, window,
     print(f"lowest line contrast: {m.lowest_contrast[0]:.2f}:1  ({m.lowest_contrast[1]}: {m.lowest_contrast[2]})")
     assert not m.too_close, "\n".join(map(str, m.too_close))
     assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+    lowest, low = _text_contrasts(plots)  # titles, ticks, axis labels, legends, labels on lines
+    print(f"{scheme}: lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
+    assert lowest[0] < 99.0  # some text was read
+    assert not low, "\n".join(map(str, low))
 
 
 def test_the_decision_boundarys_classes_differ_for_every_eye(qtbot, window):
@@ -106,11 +111,8 @@ def pg_qcolor(hex_color: str):
     return QColor(hex_color)
 
 
-@pytest.mark.parametrize("scheme", ["Light", "Dark"])
-def test_plot_text_reads_at_least_4_5_to_1(qtbot, window, scheme):
-    window.menu_actions[scheme].trigger()
-    _two_runs_with_label_noise(qtbot, window)
-    plots, _ = _shown_plots(window)
+def _text_contrasts(plots):
+    """Every text of the plots against its plot's background: (lowest, [under 4.5:1])."""
     low, lowest = [], (99.0, "")
     for name, plot in plots.items():
         for what, rgb in texts_of(plot):
@@ -118,9 +120,7 @@ def test_plot_text_reads_at_least_4_5_to_1(qtbot, window, scheme):
             lowest = min(lowest, (ratio, f"{name}: {what}"))
             if ratio < MIN_TEXT_CONTRAST:
                 low.append((name, what, round(ratio, 2)))
-    print(f"{scheme}: lowest text contrast: {lowest[0]:.2f}:1 ({lowest[1]})")
-    assert lowest[0] < 99.0  # some text was read
-    assert not low, "\n".join(map(str, low))
+    return lowest, low
 
 
 def test_an_evaluations_curves_and_matrix_read_for_every_eye(qtbot):
