@@ -184,6 +184,7 @@ class RunSession(QObject):
     def subscribe(self, router) -> None:
         for event_type, handler in ((ev.TrialStarted, self.on_trial_started), (ev.RunStarted, self.on_run_started),
                                     (ev.SettingsApplied, self.on_settings_applied),
+                                    (ev.Paused, self.on_paused), (ev.Resumed, self.on_resumed),
                                     (ev.RunFinished, self.on_run_finished),
                                     (ev.ExperimentFinished, self.on_experiment_finished)):
             router.subscribe(event_type, handler)
@@ -209,6 +210,15 @@ class RunSession(QObject):
             log.warning("%s", warning)
             self.status.warn(warning)
         self.run_started.emit(event)
+
+    def on_paused(self, _event: ev.Paused) -> None:
+        """Paused from elsewhere too (`main.py pause RUN_DIR`): the toolbar's button says Resume."""
+        if self.handle is not None and self.state == RUNNING:
+            self.run_state.set(PAUSED)
+
+    def on_resumed(self, _event: ev.Resumed) -> None:
+        if self.handle is not None and self.state == PAUSED:
+            self.run_state.set(RUNNING)
 
     def _x_of(self, step: int) -> float:
         spe = self.started_event.steps_per_epoch if self.started_event else 1
