@@ -173,6 +173,27 @@ def test_a_script_killed_mid_epoch_leaves_a_folder_read_as_stopped(tmp_path):
     assert json.loads(open(os.path.join(folder, "heartbeat.json")).read())["at"] == beat  # no longer beaten
 
 
+def test_a_script_ended_by_sigterm_reads_stopped(tmp_path):
+    """A scheduler's SIGTERM mid-epoch: the run is stopped (named why) and the process still
+    dies of the signal, as it would without the logger."""
+    from engine.runs.reader import read_run
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "terminated.py"
+    script.write_text(KILLED.format(root=root, runs=str(tmp_path / "runs")))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        folder = proc.stdout.readline().strip()
+        assert folder, "the script printed no run folder"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == -signal.SIGTERM
+    finally:
+        proc.kill()
+    record = read_run(folder)
+    assert record.status == "user_stopped" and "SIGTERM" in record.summary["message"]
+    assert [e["epoch"] for e in record.epochs] == [1, 2] and record.events[-1]["event"] == "RunFinished"
+
+
 TWIN = """
 import sys, torch, overfit_lab as ol
 sys.path.insert(0, {root!r})

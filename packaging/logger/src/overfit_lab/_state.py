@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 
 _runs: list = []  # runs not finished, oldest first
@@ -13,6 +14,31 @@ def remember(run) -> None:
     _runs.append(run)
     if _pending:
         run.norms = _pending.pop()
+    _end_on_sigterm()
+
+
+def _end_on_sigterm() -> None:
+    """A scheduler's SIGTERM (a time limit, a preemption) ends the runs as stopped, then the
+    process as the signal would have: only where nobody else handles SIGTERM (Lightning, the
+    script itself), and from the main thread (the only one that may set a handler)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def on_sigterm(signum, _frame):
+        for run in list(_runs):
+            try:
+                run.finish("user_stopped", "stopped by SIGTERM (a scheduler's time limit or a kill, say)")
+            except Exception:  # noqa: BLE001 - the process ends anyway: the next run may still be told
+                pass
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def forget(run) -> None:
