@@ -183,16 +183,31 @@ def _out_of_range(arrays: dict[str, np.ndarray]) -> str | None:
     return None
 
 
+def _no_dynamics_reason(folder: Path) -> str:
+    """Why a run has no per-example dynamics, and how to get them: it depends on who wrote it."""
+    try:
+        source = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("source")
+    except (OSError, ValueError, AttributeError):
+        source = None
+    if source == "tensorboard":
+        return (f"{folder}: this run was imported from TensorBoard, whose event files hold curves, not "
+                "each example's figures; log the training with the logger instead (run.batch(loss=..., "
+                "logits=..., targets=..., index=...)) to see which examples were memorized")
+    if source == "script":
+        return (f"{folder}: the script that wrote this run gave no per-example figures; pass logits, targets "
+                "and index to run.batch() (index from a dataset wrapped in ol.Indexed) to record them")
+    return (f"{folder}: this run recorded no per-example dynamics (it was trained by an older "
+            "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
+            f"{command_hint()} train --config {shell_quote(folder / 'config.json')} --set run.record_examples=true")
+
+
 def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str], list[str], str]:
     """(arrays, class names, files, split fingerprint) of dynamics/examples.safetensors;
     NoDynamics if absent. `arrays` holds "source" where the record has it."""
     folder = Path(folder)
     path = folder / FOLDER / EXAMPLES_FILE
     if not path.is_file():
-        raise NoDynamics(
-            f"{folder}: this run recorded no per-example dynamics (it was trained by an older "
-            "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
-            f"{command_hint()} train --config {shell_quote(folder / 'config.json')} --set run.record_examples=true")
+        raise NoDynamics(_no_dynamics_reason(folder))
     arrays, metadata = _load(path, EXAMPLE_ARRAYS, None)
     if SOURCE in arrays and arrays[SOURCE].shape != arrays["given"].shape:
         raise UnreadableRun(path, f"'{SOURCE}' holds {arrays[SOURCE].shape} values, not one per training example")
