@@ -200,7 +200,9 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
             try:
                 expect = parse_expression(s["expect"], known)
             except ExpressionError as exc:
-                bad("expect", f"a claim about the run's figures: {exc}")
+                off = [n for n in NOISE_FIGURES if n in s["expect"]]
+                bad("expect", f"a claim about the run's figures: {exc}" + (
+                    f" ({', '.join(off)}: label noise is off in this lesson)" if off else ""))
         steps.append(Step(s["text"].strip(), pause, s.get("question", "").strip(), s.get("reveal", "").strip(),
                           expect, line_of(text, "lesson.step", None, index),
                           line_of(text, "lesson.step", "pause_at", index)))
