@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QColor, QFontMetricsF
 
 from gui.plotting.axes import marker_font
 
@@ -23,6 +23,7 @@ from gui.plotting.axes import marker_font
 # change marks what comes after it.
 PLACES = ((True, (0, 0)), (True, (1, 0)), (False, (0, 1)), (False, (1, 1)))
 GAP = 3.0  # px kept between a label and the plot's edge or the legend
+ALARM_DASHES = [1, 2, 1, 2, 6, 2]  # dot, dot, dash: the end of a run that did not end well
 
 
 def set_label(line: pg.InfiniteLine, text: str) -> None:
@@ -64,6 +65,10 @@ class MarkerLines:
 
     def add(self, x: float, text: str, color: str = "#555") -> None:
         pen = pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine)
+        if QColor(color) != QColor("#555"):
+            # A run that failed or diverged: red and grey are 17 apart for a protan eye, so
+            # dots and dashes tell it from the settings changes too (no other line has them).
+            pen.setDashPattern(ALARM_DASHES)
         for name in self.on:
             spare = self._spare.get(name)
             if spare:  # a line of an earlier run's marker

@@ -122,8 +122,9 @@ def lines_of(plot: pg.PlotWidget, same_series: dict | None = None) -> list[Line]
             for key, color in seen.items():
                 found.append(Line(f"{item.name()} {key}", over(color, bg), ("points", item.opts["symbol"])))
         elif isinstance(item, pg.InfiniteLine):
-            text = item.label.format if getattr(item, "label", None) is not None else ""
-            found.append(Line(name or f"vertical line {text!r}".strip(), over(item.pen.color(), bg),
+            label = getattr(item, "label", None)
+            text = label.toPlainText() if label is not None else ""
+            found.append(Line(name or f"vertical line {text!r} {id(item)}", over(item.pen.color(), bg),
                               (*_pen_cue(item.pen), None)))
     return found
 

@@ -63,6 +63,19 @@ def test_series_sharing_a_plot_differ_for_every_eye_and_lines_and_text_stand_out
     assert not low, "\n".join(map(str, low))
 
 
+def test_a_failed_runs_end_stands_apart_from_the_settings_changes(qtbot, window):
+    """The end marker of a run that failed (red) and the marks of settings changed live (grey)
+    share the epoch plots: as the window adds them (session.py)."""
+    window.plots.add_marker(1.0, "dropout 0.5")
+    window.plots.add_marker(2.0, "diverged", "#c0392b")
+    lines = {name: lines_of(window.plots.plots[name]) for name in ("loss", "accuracy", "gap", "norms")}
+    assert all(len(found) == 2 for found in lines.values()), lines
+    m = measure(lines, {name: _background(window.plots.plots[name]) for name in lines}, MIN_DELTA_E,
+                MIN_LINE_CONTRAST)
+    assert not m.too_close, "\n".join(map(str, m.too_close))
+    assert not m.low_contrast, "\n".join(map(str, m.low_contrast))
+
+
 def test_the_decision_boundarys_classes_differ_for_every_eye(qtbot, window):
     """Blobs, three classes: the points of each class (train filled, validation crosses)."""
     window.settings_panel.set_config(tiny_config({"data.dataset": "blobs", "optim.epochs": 2}))
