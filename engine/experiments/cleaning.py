@@ -18,7 +18,7 @@ from engine.core.config import ConfigError
 from engine.core.files import command_hint, shell_quote
 from engine.runs import scores
 from engine.runs.dynamics import split_record
-from engine.runs.reader import SUMMARY_KEYS
+from engine.runs.reader import SUMMARY_KEYS, not_trained_here
 from engine.runs.suspects import Suspects, read_suspects
 
 CLEAN = "clean"  # a plan's entry {"clean": {"trial": 0, "top": K or None, "relabel": false}}
@@ -127,6 +127,9 @@ def not_cleanable_yet(status: str, recorded: int, turn: int | None, planned: int
 
 def why_not_cleanable(s: Suspects) -> str | None:
     """not_cleanable_yet for a run folder's suspects, with what can be done instead."""
+    foreign = not_trained_here(s.path, "training its cleaned twin")
+    if foreign:
+        return foreign
     why = not_cleanable_yet(s.status, len(s.dynamics.epochs), s.turn, s.planned_epochs)
     if why is None:
         return None

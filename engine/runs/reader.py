@@ -105,6 +105,23 @@ def status_word(record: RunRecord) -> str:
     return STATUS_WORDS.get(status, status)
 
 
+FOREIGN = {"script": "was written by a script through the logger (overfit_lab)",
+           "tensorboard": "was imported from TensorBoard event files"}
+
+
+def not_trained_here(path: str | Path, what: str) -> str | None:
+    """Why `what` (training a twin, evaluating) cannot be done with a run the app did not
+    train: its network and data are the script's, which the folder does not hold."""
+    try:
+        source = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8")).get("source")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if source not in FOREIGN:
+        return None
+    return (f"{path}: this run {FOREIGN[source]}; {what} needs the network and data it trained on, which are "
+            "the script's, not the folder's: do it in the script (its curves, gap and suspects are here to read)")
+
+
 def require_run_folder(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():

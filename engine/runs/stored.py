@@ -125,9 +125,12 @@ def evaluate_folder(path: str | Path, split: str = "test", weights: str | None =
     where the run saved no best. A new report is added to the folder (metrics line and
     summary); nothing else in it changes. Raises FileNotFoundError, ConfigError or
     WeightsError naming what is wrong."""
-    from engine.runs.reader import record_evaluation, recorded_evaluation
+    from engine.runs.reader import not_trained_here, record_evaluation, recorded_evaluation
 
     path = require_run_folder(path)
+    foreign = not_trained_here(path, "evaluating it")
+    if foreign:
+        raise FileNotFoundError(foreign)
     if split == "test":
         known = recorded_evaluation(path, "test")
         if known is not None:

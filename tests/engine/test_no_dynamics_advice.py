@@ -51,3 +51,32 @@ def test_a_script_without_per_example_figures_is_told_what_to_pass(tmp_path):
     proc = suspects(list_runs(tmp_path)[0])
     assert proc.returncode != 0
     assert "gave no per-example figures" in proc.stderr and "ol.Indexed" in proc.stderr
+
+
+def test_clean_and_evaluate_of_a_scripts_run_say_it_is_the_scripts_to_do(tmp_path):
+    """The app holds neither a script's network nor its data: `clean` and `evaluate` refuse,
+    saying so (they said 'data.file is empty' and 'no last weights saved')."""
+    import overfit_lab as ol
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    data = ol.Indexed(torch.utils.data.TensorDataset(x, y))
+    model = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with ol.init("script", runs_dir=tmp_path) as run:
+        for _ in range(4):
+            for xb, yb, idx in torch.utils.data.DataLoader(data, batch_size=16):
+                logits = model(xb)
+                loss = torch.nn.functional.cross_entropy(logits, yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                run.batch(loss=loss, logits=logits, targets=yb, index=idx)
+            run.epoch(val_loss=1.0, val_accuracy=0.5)
+    folder = list_runs(tmp_path)[0]
+    assert suspects(folder).returncode == 0  # its suspects are there to read
+    for command in (["clean", str(folder)], ["evaluate", str(folder), "--split", "val"]):
+        proc = subprocess.run([sys.executable, str(ROOT / "main.py"), *command], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+        assert "written by a script" in proc.stderr and "do it in the script" in proc.stderr, proc.stderr
