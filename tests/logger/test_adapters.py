@@ -219,6 +219,8 @@ def test_huggingface_callback_writes_a_run_the_app_reads(tmp_path):
     assert record.summary["name"] == "BertForSequenceClassification"
     assert record.summary["source"] == "script"
     assert record.summary["script"]["config"]["training_args"]["learning_rate"] == 5e-3
+    assert record.config["optim"]["lr"] == 5e-3 and record.config["optim"]["batch_size"] == 16
+    assert record.config["optim"]["epochs"] == 3
     assert [e["epoch"] for e in record.epochs] == [1, 2, 3]
     assert all(np.isfinite(e["val_loss"]) and 0.0 <= e["val_accuracy"] <= 1.0 for e in record.epochs)
     assert all(np.isfinite(e["train_loss"]) for e in record.epochs)

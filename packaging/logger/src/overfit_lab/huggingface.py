@@ -2,12 +2,15 @@
 Overfit Lab run folder.
 
 What it records:
-    config          the TrainingArguments (to_dict), its name the model's class unless
-                    `name` is given
-    per log         the training loss the Trainer logs (every `logging_steps` steps)
+    config          the TrainingArguments (to_dict), their learning rate, batch size,
+                    epochs, seed and weight decay also as the app's settings; its name the
+                    model's class unless `name` is given
+    per log         the training loss the Trainer logs (every `logging_steps` steps: the
+                    run's "steps" count these logs)
     per epoch       eval_loss and eval_accuracy (the "accuracy" your compute_metrics
-                    returns) of each evaluation during training; with eval_strategy "no",
-                    an epoch line without them at each epoch's end
+                    returns) of each evaluation during training (eval_strategy "steps":
+                    each evaluation is an epoch line); with eval_strategy "no", an epoch
+                    line without them at each epoch's end
     per layer       weight and gradient norms from the optimizer's step (unscaled under
                     fp16: the Trainer unscales before it steps)
 Per-example dynamics are not recorded: the Trainer hands callbacks no logits and no
@@ -26,10 +29,13 @@ EVAL_ACCURACY = ("eval_accuracy", "eval_acc")
 
 
 def _config(args) -> dict:
+    # the names the logger copies into the app's settings (the settings panel shows them)
+    known = {"learning_rate": args.learning_rate, "batch_size": args.per_device_train_batch_size,
+             "epochs": args.num_train_epochs, "seed": args.seed, "weight_decay": args.weight_decay}
     try:
-        return {"training_args": args.to_dict()}
+        return {**known, "training_args": args.to_dict()}
     except Exception:  # (a subclass whose fields cannot be written: its name is enough)
-        return {"training_args": type(args).__name__}
+        return {**known, "training_args": type(args).__name__}
 
 
 class HuggingFaceCallback(TrainerCallback):
