@@ -9,6 +9,9 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar
 
 from engine.core import events as ev
+from gui.plotting.colors import TEXT_OF, VERMILLION
+
+WARNING_TEXT = TEXT_OF[VERMILLION]  # 5.2:1 on white: read from the back row (text needs 4.5:1)
 
 STEP_INFO_INTERVAL = 0.25  # seconds: a status line at 4 Hz is plenty to read
 
@@ -26,7 +29,7 @@ class RunStatus:
         # line above, "finished" replaced it within half a second.
         self.warning = StatusWarning("")
         self.warning.setObjectName("run_warning")
-        self.warning.setStyleSheet("color: #b9770e; font-weight: bold;")
+        self.warning.setStyleSheet(f"color: {WARNING_TEXT}; font-weight: bold;")
         self.warning.hide()
         bar.addWidget(self.label, 1)
         bar.addWidget(self.warning)

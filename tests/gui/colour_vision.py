@@ -24,7 +24,9 @@ with warnings.catch_warnings():
 
 # Without matplotlib, colour puts mocks in its place in sys.modules; torch then finds a module
 # with no __spec__ and a run fails ("matplotlib.__spec__ is not set"). Take the mocks out again.
-for _name in [n for n, m in sys.modules.items() if n.split(".")[0] == "matplotlib" and isinstance(m, mock.Mock)]:
+# (cycler and mpl_toolkits too.) Import this module at a test module's top: imported while a run
+# trains, the engine thread can meet the mocks before they are gone.
+for _name in [n for n, m in list(sys.modules.items()) if isinstance(m, mock.Mock)]:
     del sys.modules[_name]
 
 DEFICIENCIES = {"protanopia": "Protanomaly", "deuteranopia": "Deuteranomaly", "tritanopia": "Tritanomaly"}

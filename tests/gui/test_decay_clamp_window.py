@@ -4,7 +4,12 @@ the strength the run actually has."""
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtGui import QColor, QPalette
+
 from engine.core import events as ev
+from tests.gui.colour_vision import contrast
 from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.gui.test_settings_panel import type_into
 from tests.helpers import tiny_config
@@ -19,6 +24,10 @@ def test_a_clamped_live_raise_is_said_and_shown_as_applied(qtbot, window):
     qtbot.waitUntil(lambda: "clamped to 8" in warning.toolTip(), timeout=30_000)
     assert warning.isVisible() and "regularization.weight_decay 15 clamped to 8" in warning.toolTip()
     assert "at most 0.08" in warning.toolTip()
+    # read from the back row: text at least 4.5:1 on the status bar (its amber was 3.68:1 on white)
+    text = QColor(re.search(r"color:\s*(#[0-9a-fA-F]{6})", warning.styleSheet()).group(1))
+    ground = warning.palette().color(QPalette.ColorRole.Window)
+    assert contrast(text.getRgbF()[:3], ground.getRgbF()[:3]) >= 4.5
     assert field.value() == 8.0  # the run's strength, not the one typed
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         window.actions["stop"].trigger()
