@@ -57,7 +57,9 @@ class Lessons(QObject):
                 log.warning("lesson %s: %s", path, exc)
                 continue
             entries.append((title, partial(self.open, str(path)), None))
-        return [*entries, None, ("Open lesson…", self.choose, None),
+        # F7 / F8: the step panel's buttons by key (a teacher at the keyboard or a presenter's remote).
+        return [*entries, None, ("Open lesson…", self.choose, None), None,
+                ("Reveal", self.reveal, "F7"), ("Next step", self.next_step, "F8"),
                 ("Reset to the lesson's start", self.reset, None)]
 
     # ---- opening -------------------------------------------------------------------------

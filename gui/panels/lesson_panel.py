@@ -32,8 +32,8 @@ class LessonPanel(QWidget):
             column.addWidget(label)
         column.addStretch(1)
         row = QHBoxLayout()
-        self.reveal_button = self._button("Reveal", "Show what the run measured", self.reveal_requested)
-        self.next_button = self._button("Next step", "Go on to the next step (the run resumes)", self.next_requested)
+        self.reveal_button = self._button("Reveal", "Show what the run measured (F7)", self.reveal_requested)
+        self.next_button = self._button("Next step", "Go on to the next step: the run resumes (F8)", self.next_requested)
         self.reset_button = self._button("Reset to the lesson's start", "The lesson's settings, its first step, "
                                          "the plots cleared (a live run is stopped)", self.reset_requested)
         for button in (self.reveal_button, self.next_button):

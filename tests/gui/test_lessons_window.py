@@ -132,6 +132,19 @@ def test_a_lesson_pauses_at_its_step_asks_and_reveals_the_runs_figures(qtbot, wi
     assert view.where.text() == "The lesson is over."
 
 
+def test_a_lesson_is_stepped_by_keys_alone(qtbot, window, tmp_path, monkeypatch):
+    open_lesson(window, tmp_path, monkeypatch)
+    view = window.lessons.view
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Start
+    qtbot.waitUntil(lambda: view.question.isVisible(), timeout=RUN_TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_F7)  # Reveal
+    assert view.reveal.text().startswith("Validation accuracy ")
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        qtbot.keyClick(window, Qt.Key.Key_F8)  # Next step: the run goes on to its end
+    qtbot.waitUntil(lambda: view.question.text() == "Better or worse by the end?", timeout=RUN_TIMEOUT)
+
+
 def test_reset_goes_back_to_the_lessons_start(qtbot, window, tmp_path, monkeypatch):
     open_lesson(window, tmp_path, monkeypatch)
     view, panel = window.lessons.view, window.settings_panel
