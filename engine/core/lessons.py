@@ -134,6 +134,32 @@ def read_lesson(path: str | Path) -> Lesson:
     return lesson_from_raw(path, text, raw)
 
 
+def shape_differences(settings: dict) -> list[tuple[str, str]]:
+    """Each section or key of a lesson's settings this version does not have, with the nearest
+    one it has (a setting renamed since the lesson was written)."""
+    import dataclasses
+    import difflib
+
+    from engine.core.config import SECTIONS
+
+    out = []
+    for section, table in settings.items():
+        if section == "schema_version" or section in ("search", "curve"):
+            continue
+        if section not in SECTIONS:
+            near = difflib.get_close_matches(section, list(SECTIONS), n=1)
+            out.append((section, f"no such section{f'; did you mean [{near[0]}]?' if near else ''}"))
+            continue
+        if not isinstance(table, dict):
+            continue
+        known = [f.name for f in dataclasses.fields(SECTIONS[section])]
+        for key in table:
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+                out.append((f"{section}.{key}", f"did you mean {section}.{near[0]}?" if near else "no such setting"))
+    return out
+
+
 def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
     def refuse(table, key, occurrence, name, value, allowed):
         raise LessonError(path, line_of(text, table, key, occurrence), name, value, allowed)
@@ -142,6 +168,13 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
     if not isinstance(table, dict):
         refuse(None, "lesson", 0, "lesson", table, "a [lesson] table: title, hide, lock and [[lesson.step]]s")
     settings = {k: v for k, v in raw.items() if k != "lesson"}
+    differs = shape_differences(settings)
+    if differs:  # written for settings shaped otherwise (a renamed or removed setting): all of it said
+        first = differs[0][0]
+        section, _, name = first.partition(".")
+        refuse(section, name or None, 0, first, settings.get(section, {}).get(name) if name else settings.get(section),
+               "a setting of this version; the lesson's settings differ from this version's shape: " +
+               "; ".join(f"{key} ({why})" for key, why in differs))
     try:
         config = Config.from_dict(settings)
     except ConfigError as exc:

@@ -160,3 +160,14 @@ def test_the_claim_language(text, figures, holds):
 def test_the_claim_language_refuses_what_is_not_a_claim(text):
     with pytest.raises(ExpressionError):
         parse_expression(text)
+
+
+def test_a_lesson_written_for_settings_shaped_otherwise_says_all_that_differs(tmp_path):
+    text = TINY_LESSON.replace("{expect}", "final_val >= 0").replace("{noise}", "0.2")
+    text = text.replace("width = 16", "widht = 16\nlayers = 3").replace("[optim]", "[optimizer]")
+    done = cli("lesson", str(lesson_file(tmp_path, text=text)))
+    assert done.returncode == 2
+    assert "line 26: model.widht" in done.stderr
+    for said in ("model.widht (did you mean model.width?)", "model.layers (no such setting)",
+                 "optimizer (no such section; did you mean [optim]?)"):
+        assert said in done.stderr, done.stderr
