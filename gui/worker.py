@@ -56,6 +56,7 @@ class RunHandle:
     notes: dict[str, Any] = field(default_factory=dict)  # kept in each run's summary (a twin's reference)
     resume_dir: Path | str | None = None  # an interrupted experiment folder to go on with
     search: Any = None  # a search: (engine.search.space.SearchSettings, study name, storage URL or None)
+    subscribers: list = field(default_factory=list)  # more subscribers of its runs (a lesson's pauses)
 
     @property
     def busy(self) -> bool:
@@ -99,7 +100,7 @@ class EngineWorker(QObject):
         try:
             from engine.experiments.experiment import Experiment  # imports torch: on this thread
 
-            subscribers = [_SignalCallback(self.event_emitted, handle.number)]
+            subscribers = [_SignalCallback(self.event_emitted, handle.number), *handle.subscribers]
             if handle.search is not None:  # trials asked of an Optuna study, one after another
                 from engine.search.runner import run_worker, start_study
 

@@ -30,6 +30,19 @@ class EpochsKept(Callback):
             self.epochs.append(dataclasses.asdict(event))
 
 
+class PauseAtEpochs(Callback):
+    """Pauses a run as each of `epochs` ends: on the training thread, so the run stops before the
+    next epoch's first batch (the window, told of the epoch a moment later, would be a batch or
+    more late)."""
+
+    def __init__(self, control, epochs) -> None:
+        self.control, self.epochs = control, frozenset(epochs)
+
+    def on_epoch_end(self, trainer, metrics) -> None:
+        if metrics.epoch in self.epochs:
+            self.control.pause()
+
+
 @dataclass
 class StepOutcome:
     number: int

@@ -44,6 +44,8 @@ class Lessons(QObject):
         self.view.next_requested.connect(self.next_step)
         self.view.reset_requested.connect(self.reset)
         self.panel.lesson.refused.connect(self._on_locks_refused)
+        self._paused_handle = None  # the run whose step epochs the engine pauses at
+        run_state.listen(self._on_run_state_changed)
         run_started.connect(self._on_run_started)
         epoch_shown.connect(self._on_epoch_shown)
         run_ended.connect(self._on_run_ended)
@@ -156,6 +158,18 @@ class Lessons(QObject):
         self.show(self.lesson)
 
     # ---- the run -------------------------------------------------------------------------
+    def _on_run_state_changed(self, state) -> None:
+        """A run of the lesson's settings starting: the engine pauses it at each step's epoch. Its
+        handle is made before the state turns RUNNING and handed to the engine thread after."""
+        handle = self.session.handle
+        if (self.lesson is None or state.state != RUNNING or handle is None or handle is self._paused_handle
+                or len(handle.plan) != 1 or handle.search is not None or handle.resume_dir is not None):
+            return
+        from engine.experiments.lesson_check import PauseAtEpochs
+
+        self._paused_handle = handle
+        handle.subscribers.append(PauseAtEpochs(handle.control, [s.pause_at for s in self.lesson.steps if s.pause_at]))
+
     @Slot(object)
     def _on_run_started(self, event) -> None:
         if self.lesson is not None:

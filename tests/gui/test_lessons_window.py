@@ -5,11 +5,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from engine.core import events as ev
 from engine.core.lesson_figures import format_figure
 from gui.window.run_state import IDLE, PAUSED
 from tests.gui.conftest import RUN_TIMEOUT
@@ -110,9 +112,14 @@ def test_a_lesson_pauses_at_its_step_asks_and_reveals_the_runs_figures(qtbot, wi
     open_lesson(window, tmp_path, monkeypatch)
     view = window.lessons.view
     assert not view.question.isVisible() and not view.reveal_button.isEnabled()
+    paused = []
+    window.router.subscribe(ev.Paused, paused.append)
+    # The window busy after epoch 1 (a redraw, a slow machine): the engine still pauses on time.
+    window.epoch_shown.connect(lambda m: time.sleep(1.5) if m.epoch == 1 else None)
     window.actions["start"].trigger()
-    qtbot.waitUntil(lambda: view.question.isVisible(), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: view.question.isVisible() and bool(paused), timeout=RUN_TIMEOUT)
     assert window.state == PAUSED  # paused at the step's epoch for the question
+    assert paused[0].epoch == 3 and paused[0].step == 2 * 256 // 16  # before epoch 3's first batch
     assert view.question.text() == "Will validation accuracy beat 50 %?" and view.reveal.text() == ""
     qtbot.mouseClick(view.reveal_button, Qt.MouseButton.LeftButton)
     epoch2 = epochs_written(window.exports.run_dir)[2]
