@@ -18,7 +18,6 @@ import pytest
 from engine.cli.main import main
 from engine.runs.reader import read_run
 
-pytest.importorskip("tensorboard")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QMessageBox
+from torch.utils.tensorboard import SummaryWriter
 
 from engine.runs.reader import read_run
 from gui.panels.runs_browser import PATH_ROLE, RUN
-
-pytest.importorskip("tensorboard")
-from torch.utils.tensorboard import SummaryWriter  # noqa: E402
 
 TIMEOUT = 30_000
 

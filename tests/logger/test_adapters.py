@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import lightning.pytorch as pl  # (the dev extra: a missing one fails, never skips)
 import numpy as np
 import pytest
 import torch
@@ -14,7 +15,6 @@ from engine.runs.dynamics import read_dynamics
 from engine.runs.reader import list_runs, read_run
 from engine.runs.remote import send_command
 
-pl = pytest.importorskip("lightning.pytorch")
 torch.set_num_threads(1)
 
 N, FEATURES, CLASSES = 96, 8, 3
@@ -188,8 +188,7 @@ class TokenDataset(torch.utils.data.Dataset):
 
 
 def _hf_trainer(tmp_path, epochs, callbacks, eval_strategy="epoch"):
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("accelerate")
+    import transformers
     torch.manual_seed(0)
     config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                                      intermediate_size=32, max_position_embeddings=16, num_labels=3)

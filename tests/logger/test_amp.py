@@ -84,7 +84,7 @@ def test_steps_the_scaler_skips_are_not_counted(tmp_path):
 
 
 def test_lightning_16_mixed_grad_norms_are_unscaled_and_skipped_steps_left_out(tmp_path):
-    pl = pytest.importorskip("lightning.pytorch")
+    import lightning.pytorch as pl
     import overfit_lab as ol
 
     class Module(pl.LightningModule):

@@ -166,7 +166,7 @@ if __name__ == "__main__":
 """
 
 def test_lightning_callback_under_ddp_writes_one_folder_with_every_example(tmp_path):
-    pytest.importorskip("lightning.pytorch")
+    import lightning.pytorch  # noqa: F401  (the dev extra)
     runs, out = tmp_path / "runs", tmp_path / "out"
     out.mkdir()
     script = tmp_path / "fit.py"  # Lightning's DDP starts rank 1 by running the script again
