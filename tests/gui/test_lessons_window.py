@@ -189,3 +189,14 @@ def test_the_window_opens_a_lesson_given_on_its_command_line_refusing_a_locked_s
         done = subprocess.run([sys.executable, "main.py", *args, "--set", "model.width=64"], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and "model.width = 64" in done.stderr and "Class of images" in done.stderr
+
+
+def test_an_experiment_that_would_change_a_locked_setting_is_refused(qtbot, window, tmp_path, monkeypatch):
+    from gui import dialogs
+
+    open_lesson(window, tmp_path, monkeypatch)
+    monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)
+    window.menu_actions["Remedy tour (overfit, then each remedy as its twin)"].trigger()  # its twins change dropout
+    assert window.state == IDLE
+    said = window.status_label.text()
+    assert "cannot start" in said and "Class of images" in said and "locks it" in said, said
