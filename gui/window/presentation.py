@@ -29,6 +29,7 @@ DARK = {"background": "#121212", "foreground": "#e0e0e0", "ground": (18, 18, 18,
 # every eye. Any other colour under 3:1 is drawn with its lightness turned over (dark_color).
 DARK_COLORS = {c.BLACK: "#ffffff", c.BLUE: "#56b4e9"}
 SCHEMES = ("Light", "Dark", "As the system")
+TOP, BOTTOM = Qt.DockWidgetArea.TopDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 
 
 def contrast(a: QColor, b: QColor) -> float:
@@ -121,19 +122,25 @@ class Presentation(QObject):
 
     def _enter(self) -> None:
         w = self.window
+        # A lesson's step panel (lesson_dock) stays: the room reads its question.
         docks = [d for d in w.findChildren(QDockWidget) if d.isVisible() and "lesson" not in d.objectName()]
         layers = w.plots.grid.layers
-        self._before = {"docks": docks, "scale": w.plots.text_scale, "layers": layers}
+        self._before = {"docks": docks, "scale": w.plots.text_scale, "layers": layers, "moved": []}
         for dock in docks:
             dock.hide()
+        for dock in w.findChildren(QDockWidget):
+            area = w.dockWidgetArea(dock)
+            if "lesson" in dock.objectName() and dock.isVisible() and area in (TOP, BOTTOM):
+                # Beside the plots, not under them: below, at 1280 × 720, it left each plot
+                # 165 px and their legends shrank under 14.4 px; a projector is wide.
+                self._before["moved"].append((dock, area))
+                w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+                w.resizeDocks([dock], [dock.minimumSizeHint().width()], Qt.Orientation.Horizontal)
         if layers:
             self._layers(False)  # their room to the plots a room reads
         wanted = self.wanted_scale()
         if wanted > w.plots.text_scale:
             w.scale_text(wanted / w.plots.text_scale)
-        for dock in w.findChildren(QDockWidget):  # a lesson's step panel stays in view
-            if "lesson" in dock.objectName() and not dock.isVisible() and not dock.isFloating():
-                dock.show()
         self.widen_lines()
 
     def _leave(self) -> None:
@@ -144,6 +151,8 @@ class Presentation(QObject):
             w.scale_text(before["scale"] / w.plots.text_scale)  # every pen back to its width at that scale
         if before["layers"]:
             self._layers(True)
+        for dock, area in before["moved"]:
+            w.addDockWidget(area, dock)
         for dock in before["docks"]:
             dock.show()
         self._before = {}

@@ -63,6 +63,23 @@ def test_tab_reaches_every_enabled_control_once_each_named_and_comes_back_round(
     assert len(plots) >= 4 and all(p.accessibleDescription().startswith("epoch 2:") for p in plots[:2])
     print(f"Tab walk: {len(walk)} stops, every one named, back to the first")
 
+    tabs = window.tabs
+    seen = [tabs.tabText(tabs.currentIndex())]
+    while True:  # each other tab, chosen with → on the tab bar, walked the same way
+        bar = next(w for w in walk if w is tabs.tabBar())
+        _focus(qtbot, window, bar)
+        qtbot.keyClick(bar, Qt.Key.Key_Right)
+        if tabs.tabText(tabs.currentIndex()) in seen:
+            break
+        seen.append(tabs.tabText(tabs.currentIndex()))
+        qtbot.wait(50)
+        controls = _controls(window)
+        walk = tab_walk(qtbot, window, first)
+        assert len(walk) == len(set(walk)), seen[-1]
+        assert not controls - set(walk), (seen[-1], [w.accessibleName() for w in controls - set(walk)])
+        assert all(w.accessibleName().strip() for w in walk), seen[-1]
+    assert seen == [tabs.tabText(i) for i in range(tabs.count()) if tabs.isTabEnabled(i)]
+
 
 def _answer_the_question_with_return(qtbot, answered: list) -> None:
     """The next modal question (the tour's "Start the tour", the plan's "Stop") answered by

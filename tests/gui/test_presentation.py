@@ -48,15 +48,12 @@ def _pen_widths(plot) -> list[float]:
 def test_f5_at_1280x720_makes_text_a_fiftieth_of_the_height_lines_3px_and_folds_the_side_panels(qtbot, window):
     """Before: no such mode. At 1280 × 720 tick and legend text were 12 px (9 pt), the curves
     2 px and the per-step loss and marker lines 1 px, and the settings dock took 30 % of the width."""
-    lesson = QDockWidget("Lesson", window)  # a lesson's step panel, wherever it is docked
-    lesson.setObjectName("lesson_dock")
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lesson)
     _trained(qtbot, window)
-    assert window.dock.isVisible() and lesson.isVisible()
+    assert window.dock.isVisible()
     _press_f5(qtbot, window)
     assert window.menu_actions["Presentation"].isChecked()
     assert not window.dock.isVisible() and not window.runs_dock.dock.isVisible()
-    assert lesson.isVisible()
+    assert not window.findChild(QDockWidget, "lesson_dock").isVisible()  # no lesson open: none shown
     least = window.height() / 50
     assert least >= 14.4 - 0.5  # the window is the projector's
     shown = _shown(window)
@@ -90,6 +87,30 @@ def test_f5_at_1280x720_makes_text_a_fiftieth_of_the_height_lines_3px_and_folds_
     assert window.plots.plots["norms"].isVisible() and window.menu_actions[
         "Layer plots (weight and gradient norms)"].isChecked()
     assert window.plots.series["train_loss"].curve.opts["pen"].widthF() == 2  # its own width again
+
+
+def test_a_lessons_step_panel_stays_in_view_beside_the_plots_and_goes_back_below(qtbot, window):
+    """Lessons ▸ Memorizing, a short run, F5: the step panel stays (moved beside the plots: below
+    them it left each plot 165 px and the loss and accuracy legends shrank to 12.3 px)."""
+    window.resize(1280, 720)
+    window.menu_actions["Memorizing"].trigger()
+    lesson = window.findChild(QDockWidget, "lesson_dock")
+    qtbot.waitUntil(lesson.isVisible, timeout=5000)
+    area = window.dockWidgetArea(lesson)
+    _trained(qtbot, window, epochs=3)
+    _press_f5(qtbot, window)
+    assert lesson.isVisible() and not window.dock.isVisible()
+    least = window.height() / 50
+    for name in ("loss", "accuracy", "noise"):
+        plot = window.plots.plots[name]
+        item = plot.getPlotItem()
+        assert _px(item.getAxis("left").style["tickFont"].pointSizeF(), plot) >= least, name
+        assert _px(item.legend.shown_pt, plot) >= least, (name, _px(item.legend.shown_pt, plot))
+        box, view = item.legend.sceneBoundingRect(), item.vb.sceneBoundingRect()
+        assert view.left() <= box.left() and box.right() <= view.right(), name
+    assert window.dockWidgetArea(lesson) == Qt.DockWidgetArea.RightDockWidgetArea
+    _press_f5(qtbot, window)
+    assert window.dockWidgetArea(lesson) == area and lesson.isVisible() and window.dock.isVisible()
 
 
 def test_f5_is_presentations_key_alone(qtbot, window):

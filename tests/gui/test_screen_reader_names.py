@@ -85,3 +85,17 @@ def test_this_qt_can_make_a_polite_announcement(qtbot, window):
     event = QAccessibleAnnouncementEvent(window, "run finished")
     event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
     assert event.message() == "run finished" and event.politeness() == QAccessible.AnnouncementPoliteness.Polite
+
+
+def test_an_early_stop_is_announced_as_such(qtbot, window):
+    """min_delta 10: no epoch improves enough, so the run stops after patience + 1 epochs."""
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 20, "regularization.early_stopping": True,
+                                                  "regularization.patience": 1,
+                                                  "regularization.min_delta": 10.0}))
+    announcer = window.accessibility.announcer
+    announcer.gap_s = 0.0
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as ended:
+        window.actions["start"].trigger()
+    assert ended.args[0].reason == "early_stopped"
+    qtbot.waitUntil(lambda: not announcer.waiting, timeout=5000)
+    assert announcer.said[-1].startswith(f"early stop after {ended.args[0].epochs_completed} epochs")
