@@ -140,14 +140,14 @@ def name_widgets(root: QWidget) -> int:
             buddies[label.buddy()] = _plain(label.text())
     named = 0
     for widget in root.findChildren(QWidget):
+        if isinstance(widget, QAbstractItemView):
+            # Tab leaves a table or a list (the arrows move inside it): with Qt's tab key
+            # navigation the Experiment tab's table of runs kept Tab going round its cells.
+            widget.setTabKeyNavigation(False)
         if widget.accessibleName() or not widget.focusPolicy():
             continue
         widget.setAccessibleName(spoken_name(widget, buddies))
         named += 1
-        if isinstance(widget, QAbstractItemView):
-            # Tab leaves a table or a list (the arrows move inside it): a tab stop per cell
-            # made the comparison table a stretch of 20 presses to cross.
-            widget.setTabKeyNavigation(False)
     return named
 
 
@@ -271,7 +271,9 @@ class Accessibility(QObject):
 
     @Slot(QWidget, QWidget)
     def _on_app_focus_changed(self, _old, new) -> None:
-        if new is not None and not new.accessibleName() and new.window() is self.window:
+        if new is None or new.window() is not self.window:
+            return
+        if not new.accessibleName() or (isinstance(new, QAbstractItemView) and new.tabKeyNavigation()):
             self.name_all()  # a widget made since (a dialog's, a new run's row)
 
     def describe_plots(self) -> None:

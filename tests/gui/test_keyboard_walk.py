@@ -46,10 +46,17 @@ def tab_walk(qtbot, window, first) -> list:
 def test_tab_reaches_every_enabled_control_once_each_named_and_comes_back_round(qtbot, window):
     """After a run (the comparison table has rows): each control once, a name for each; the
     table is one stop, not one per cell. Before: 9 controls had a name."""
+    from engine.runs.reader import list_runs
+
     window.resize(1280, 720)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.actions["start"].trigger()
     assert window.plots.table.rowCount() >= 1
+    (reference,) = list_runs(window.runs_dir)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.experiments.twin(reference)  # the Experiment tab's tables get rows (Compare with… asks for a folder)
+    qtbot.waitUntil(lambda: window.experiment_view.table.rowCount() == 2, timeout=10_000)
+    window.tabs.setCurrentWidget(window.plots)
     controls = _controls(window)
     first = window.settings_panel.widgets["data.dataset"]
     walk = tab_walk(qtbot, window, first)
