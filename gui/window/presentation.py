@@ -124,8 +124,10 @@ class Presentation(QObject):
         w = self.window
         # A lesson's step panel (lesson_dock) stays: the room reads its question.
         docks = [d for d in w.findChildren(QDockWidget) if d.isVisible() and "lesson" not in d.objectName()]
+        raised = [d for d in docks if not d.visibleRegion().isEmpty()]  # of docks tabbed together, the one in front
         layers = w.plots.grid.layers
-        self._before = {"docks": docks, "scale": w.plots.text_scale, "layers": layers, "moved": []}
+        self._before = {"docks": docks, "raised": raised, "scale": w.plots.text_scale, "layers": layers,
+                        "moved": []}
         for dock in docks:
             dock.hide()
         for dock in w.findChildren(QDockWidget):
@@ -148,13 +150,16 @@ class Presentation(QObject):
         if not before:
             return
         if w.plots.text_scale != before["scale"]:
-            w.scale_text(before["scale"] / w.plots.text_scale)  # every pen back to its width at that scale
+            w.scale_text(before["scale"] / w.plots.text_scale)  # the curves' pens back to their width at that scale
+        self.narrow_lines()
         if before["layers"]:
             self._layers(True)
         for dock, area in before["moved"]:
             w.addDockWidget(area, dock)
         for dock in before["docks"]:
             dock.show()
+        for dock in before["raised"]:
+            dock.raise_()
         self._before = {}
 
     def _layers(self, on: bool) -> None:
@@ -179,9 +184,24 @@ class Presentation(QObject):
                 pen = get()
                 if isinstance(pen, QPen) and pen.style() != Qt.PenStyle.NoPen and pen.widthF() < MIN_LINE_PX:
                     item.__dict__.setdefault("base_width", pen.widthF())
+                    item.__dict__["widened"] = True
                     wider = QPen(pen)
                     wider.setWidthF(MIN_LINE_PX)
                     put(wider)
+
+    def narrow_lines(self) -> None:
+        """The lines widen_lines widened, at their own width again: a curve at its width for the
+        text scale, a marker line (which the text scale leaves alone) at its first."""
+        for plot in self.plots():
+            curves = set(map(id, plot.getPlotItem().listDataItems()))
+            for item in line_items(plot):
+                if not item.__dict__.pop("widened", False):
+                    continue
+                get, put = _pens(item)
+                pen = QPen(get())
+                scale = getattr(plot, "text_scale", 1.0) if id(item) in curves else 1.0
+                pen.setWidthF(item.__dict__["base_width"] * scale)
+                put(pen)
 
     # ---- colour scheme -------------------------------------------------------------------
     def set_scheme(self, scheme: str) -> None:

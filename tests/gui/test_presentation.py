@@ -50,6 +50,8 @@ def test_f5_at_1280x720_makes_text_a_fiftieth_of_the_height_lines_3px_and_folds_
     2 px and the per-step loss and marker lines 1 px, and the settings dock took 30 % of the width."""
     _trained(qtbot, window)
     assert window.dock.isVisible()
+    widths_before = {name: _pen_widths(plot) for name, plot in _shown(window).items()}
+    in_front = [d.objectName() for d in (window.dock, window.runs_dock.dock) if not d.visibleRegion().isEmpty()]
     _press_f5(qtbot, window)
     assert window.menu_actions["Presentation"].isChecked()
     assert not window.dock.isVisible() and not window.runs_dock.dock.isVisible()
@@ -87,6 +89,10 @@ def test_f5_at_1280x720_makes_text_a_fiftieth_of_the_height_lines_3px_and_folds_
     assert window.plots.plots["norms"].isVisible() and window.menu_actions[
         "Layer plots (weight and gradient norms)"].isChecked()
     assert window.plots.series["train_loss"].curve.opts["pen"].widthF() == 2  # its own width again
+    # Every line, the marker lines too (the text scale leaves them alone: they stayed 3 px before).
+    assert {name: _pen_widths(window.plots.plots[name]) for name in widths_before} == widths_before
+    assert [d.objectName() for d in (window.dock, window.runs_dock.dock)
+            if not d.visibleRegion().isEmpty()] == in_front == ["settings_dock"]  # Settings in front, as it was
 
 
 def test_a_lessons_step_panel_stays_in_view_beside_the_plots_and_goes_back_below(qtbot, window):
