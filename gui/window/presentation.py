@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QDockWidget
 
@@ -94,6 +94,20 @@ class Presentation(QObject):
         window.run_started.connect(self._on_window_shown_more)
         window.epoch_shown.connect(self._on_window_shown_more)
         window.run_ended.connect(self._on_window_shown_more)
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        """Closing while presenting: the window leaves presentation first, so what it stores for
+        the next launch is the user's own (docks shown, their text size, the layer plots), not
+        the room's; back in presentation if the close is refused (a run the user keeps)."""
+        if obj is self.window and event.type() == QEvent.Type.Close and self.on:
+            self.toggle(False)
+            QTimer.singleShot(0, self._on_close_answered)
+        return False
+
+    def _on_close_answered(self) -> None:
+        if self.window.isVisible() and not self.on:
+            self.toggle(True)
 
     def menu_entries(self) -> list:
         """The View menu's entries (text, slot, key, checked)."""

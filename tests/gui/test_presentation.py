@@ -182,3 +182,28 @@ def test_a_new_run_in_dark_presentation_is_drawn_dark_and_wide(qtbot, window):
         bg = _background(plot)
         assert all(contrast(line.rgb, bg) >= 3 for line in lines), (name, [str(x) for x in lines])
         assert min(_pen_widths(plot)) >= 3, name
+
+
+def test_quitting_while_presenting_keeps_the_users_own_view_for_the_next_launch(qtbot, tmp_path):
+    """Before: closed in presentation, the next launch opened without the settings dock, its text
+    1.21 × as large and no layer plots (what the room was shown)."""
+    from PySide6.QtCore import QSettings
+
+    from gui.window.main_window import MainWindow
+
+    def launch():
+        w = MainWindow(tiny_config(), runs_dir=tmp_path / "runs", restore=True)
+        qtbot.addWidget(w)
+        w.show()
+        return w
+
+    first = launch()
+    first.resize(1280, 720)
+    first.menu_actions["Presentation"].trigger()
+    assert first.presentation.on and not first.dock.isVisible()
+    first.close()
+    assert float(QSettings().value("view/text_scale")) == 1.0
+    again = launch()
+    qtbot.wait(50)
+    assert again.dock.isVisible() and again.plots.text_scale == 1.0 and again.plots.grid.layers
+    assert not again.presentation.on
