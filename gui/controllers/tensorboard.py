@@ -88,14 +88,16 @@ class TensorBoardFolders(QObject):
         """The folder open before is no longer followed: its run folders say so."""
         self.follow.stop()
         importer, self.importer = self.importer, None
+        self.shown = []  # (the next folder's first run is shown in the Training tab)
         if importer is not None:
-            self.reader.submit(importer.finish, lambda _: None)  # after a read in flight
+            self.reader.submit(lambda: _let_go(importer, "another folder was opened"),
+                               lambda _: None)  # after a read in flight
 
     @Slot()
     def _on_app_about_to_quit(self) -> None:
         self.follow.stop()
         if self.importer is not None and self.reader.wait(5000):
-            self.importer.finish()
+            _let_go(self.importer, "the window was closed")
 
     def _on_read(self, importer, results) -> None:
         if importer is not self.importer:
@@ -148,3 +150,12 @@ def _preview(path: str, runs_dir: Path):
 
     importer = FollowedImport(path, runs_dir)
     return importer, importer.preview()
+
+
+def _let_go(importer, why: str) -> None:
+    """Its run folders end "stopped" (not "completed": the script may still be writing the
+    TensorBoard folder), saying why and how to import the rest."""
+    from engine.core.events import USER_STOPPED
+
+    importer.finish(USER_STOPPED, f"no longer followed ({why}): the TensorBoard folder {importer.logdir} "
+                                  "was imported up to here; importing it again adds the epochs written since")

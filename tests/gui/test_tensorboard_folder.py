@@ -153,3 +153,27 @@ def test_a_folder_without_scalars_is_said_then_followed_until_it_has_some(qtbot,
     qtbot.waitUntil(lambda: shown_curve(window, "val_loss") == pytest.approx([1.2]), timeout=TIMEOUT)
     assert window.followed.path is not None and window.followed.path.parent == tmp_path / "runs"
     writer.close()
+
+
+def test_a_second_folder_opened_takes_the_training_tab_and_the_first_reads_no_longer_followed(
+        qtbot, window, monkeypatch, tmp_path):
+    """Open one TensorBoard folder, then another: the Training tab follows the second one's run,
+    and the first one's run folder says it is no longer followed (not "completed": its script
+    may still be writing it)."""
+    for name, rows in (("a", [(1.0, 1.2), (0.7, 0.9)]), ("b", [(2.0, 2.2), (1.7, 1.9), (1.5, 1.6)])):
+        writer = SummaryWriter(str(tmp_path / name / "version_0"))
+        epochs(writer, rows)
+        writer.close()
+    open_folder(window, monkeypatch, tmp_path / "a")
+    window.tensorboard.follow.setInterval(200)
+    qtbot.waitUntil(lambda: window.followed.path is not None and window.plots.series["val_loss"].n == 2,
+                    timeout=TIMEOUT)
+    first = window.followed.path
+    open_folder(window, monkeypatch, tmp_path / "b")
+    qtbot.waitUntil(lambda: window.followed.path not in (None, first), timeout=TIMEOUT)
+    assert read_run(window.followed.path).summary["logdir"] == str((tmp_path / "b").absolute())
+    qtbot.waitUntil(lambda: window.plots.series["val_loss"].n == 3, timeout=TIMEOUT)
+    assert window.state == "running"
+    qtbot.waitUntil(lambda: read_run(first).status != "running", timeout=TIMEOUT)
+    summary = read_run(first).summary
+    assert summary["status"] == "user_stopped" and "no longer followed" in summary["message"]
