@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QDockWidget
 
@@ -29,6 +29,8 @@ DARK = {"background": "#121212", "foreground": "#e0e0e0", "ground": (18, 18, 18,
 # every eye. Any other colour under 3:1 is drawn with its lightness turned over (dark_color).
 DARK_COLORS = {c.BLACK: "#ffffff", c.BLUE: "#56b4e9"}
 SCHEMES = ("Light", "Dark", "As the system")
+SCHEME_KEY = "view/color_scheme"  # kept between launches, as the other View choices
+_system_palette: QPalette | None = None
 TOP, BOTTOM = Qt.DockWidgetArea.TopDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 
 
@@ -90,11 +92,17 @@ class Presentation(QObject):
         self.on = False
         self.scheme = "As the system"
         self._before: dict = {}  # what presentation mode changed, given back on leaving
-        self._palette: QPalette | None = None  # the application's own, before a forced scheme
+        global _system_palette
+        if _system_palette is None:  # the application's own, before any scheme was forced
+            _system_palette = QPalette(QApplication.instance().palette())
         window.run_started.connect(self._on_window_shown_more)
         window.epoch_shown.connect(self._on_window_shown_more)
         window.run_ended.connect(self._on_window_shown_more)
         window.installEventFilter(self)
+        if window.store.enabled:  # the scheme of the last session, once the menu is there to show it
+            stored = QSettings().value(SCHEME_KEY)
+            if stored in SCHEMES and stored != self.scheme:
+                QTimer.singleShot(0, lambda: self.set_scheme(stored))
 
     def eventFilter(self, obj, event) -> bool:
         """Closing while presenting: the window leaves presentation first, so what it stores for
@@ -132,7 +140,10 @@ class Presentation(QObject):
         (self._enter if on else self._leave)()
 
     def plots(self) -> list[pg.PlotWidget]:
-        return self.window.findChildren(pg.PlotWidget)
+        """Every plot of the window, with the Training plots no run has shown yet (outside the
+        window's tree until then)."""
+        found = self.window.findChildren(pg.PlotWidget)
+        return found + [p for p in self.window.plots.plots.values() if p not in found]
 
     def _enter(self) -> None:
         w = self.window
@@ -221,6 +232,8 @@ class Presentation(QObject):
     def set_scheme(self, scheme: str) -> None:
         """Light, Dark or As the system: the widgets' palette and every plot's colours."""
         self.scheme = scheme
+        if self.window.store.enabled:
+            QSettings().setValue(SCHEME_KEY, scheme)
         for name in SCHEMES:
             action = self._action(name)
             if action is not None:
@@ -231,12 +244,10 @@ class Presentation(QObject):
         if hasattr(hints, "setColorScheme"):  # Qt ≥ 6.8
             hints.setColorScheme(wanted)
         honoured = wanted == Qt.ColorScheme.Unknown or hints.colorScheme() == wanted
-        if self._palette is None:
-            self._palette = QPalette(app.palette())
         if not honoured:  # no platform theme to follow the hint: the palette itself
             app.setPalette(dark_palette() if wanted == Qt.ColorScheme.Dark else light_palette())
         else:
-            app.setPalette(self._palette)
+            app.setPalette(_system_palette)
         self.colour_plots()
 
     def dark(self) -> bool:

@@ -182,6 +182,7 @@ def test_a_new_run_in_dark_presentation_is_drawn_dark_and_wide(qtbot, window):
         bg = _background(plot)
         assert all(contrast(line.rgb, bg) >= 3 for line in lines), (name, [str(x) for x in lines])
         assert min(_pen_widths(plot)) >= 3, name
+    window.menu_actions["As the system"].trigger()  # the application's palette back for the next test
 
 
 def test_quitting_while_presenting_keeps_the_users_own_view_for_the_next_launch(qtbot, tmp_path):
@@ -207,3 +208,23 @@ def test_quitting_while_presenting_keeps_the_users_own_view_for_the_next_launch(
     qtbot.wait(50)
     assert again.dock.isVisible() and again.plots.text_scale == 1.0 and again.plots.grid.layers
     assert not again.presentation.on
+
+
+def test_the_scheme_chosen_is_the_next_launchs(qtbot, tmp_path):
+    from gui.window.main_window import MainWindow
+
+    def launch():
+        w = MainWindow(tiny_config(), runs_dir=tmp_path / "runs", restore=True)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.wait(50)
+        return w
+
+    first = launch()
+    first.menu_actions["Dark"].trigger()
+    first.close()
+    again = launch()
+    assert again.presentation.scheme == "Dark" and again.menu_actions["Dark"].isChecked()
+    assert all(sum(_background(p)) < 0.5 for p in again.plots.plots.values())
+    again.menu_actions["As the system"].trigger()  # and the application's palette as it was
+    assert QApplication.instance().palette().window().color().lightnessF() > 0.5
