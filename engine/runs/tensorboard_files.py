@@ -37,10 +37,37 @@ def is_event_file(name: str) -> bool:
 def is_part(folder: Path) -> bool:
     """A folder of event files that is part of its parent's run: Keras's train/ and validation/,
     torch's add_scalars("Loss", {"train": …, "val": …}) writing <parent>/Loss_train and Loss_val
-    beside the parent's own event file."""
+    beside the parent's own event file: named after the tag it holds (its main tag, "/" as "_",
+    then "_" and the key). Any other folder (run_2/ beside a run's event file) is a run."""
     if folder.name.lower() in SPLIT_FOLDERS:
         return True
-    return "_" in folder.name and any(p.is_file() and is_event_file(p.name) for p in folder.parent.iterdir())
+    if "_" not in folder.name or not any(p.is_file() and is_event_file(p.name) for p in folder.parent.iterdir()):
+        return False
+    tag = _first_tag(folder)
+    if tag is None:  # nothing written in it yet: taken for a part until its first value says
+        return True
+    return folder.name.startswith(tag.replace("/", "_") + "_")
+
+
+_FIRST_TAGS: dict[Path, str] = {}  # event file -> its first tag (read once: the folder is looked at every read)
+
+
+def _first_tag(folder: Path) -> str | None:
+    """The tag of the first value in the folder's event files (add_scalars writes one tag there)."""
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and is_event_file(p.name)):
+        if path not in _FIRST_TAGS:
+            try:
+                for count, event in enumerate(loader_class()(str(path)).Load()):
+                    if event.HasField("summary") and event.summary.value:
+                        _FIRST_TAGS[path] = event.summary.value[0].tag
+                        break
+                    if count > 100:
+                        break
+            except Exception:  # noqa: BLE001 - unreadable here: said when the run's files are read
+                continue
+        if path in _FIRST_TAGS:
+            return _FIRST_TAGS[path]
+    return None
 
 
 def child_tag(folder: str, tag: str) -> str:

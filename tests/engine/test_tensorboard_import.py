@@ -402,3 +402,18 @@ def test_a_followed_folder_reads_running_until_stopped_like_a_script(tmp_path):
     assert following.update() == []
     run = read_run(folder)
     assert run.status == "user_stopped" and len(run.epochs) == 3
+
+
+def test_a_run_in_a_subfolder_with_an_underscore_is_a_run_of_its_own(tmp_path, capsys):
+    """logs/ written by one SummaryWriter, logs/run_2/ by another: two runs (only add_scalars'
+    <main tag>_<key> folders are parts of the run beside them)."""
+    write_scalars(tmp_path / "logs", {"Loss/train": [1.0, 0.9, 0.8], "Loss/val": [1.2, 1.1, 1.0]})
+    write_scalars(tmp_path / "logs" / "run_2", {"Loss/train": [5.0, 4.9, 4.8], "Loss/val": [5.2, 5.1, 5.0]})
+    code, out, err = import_folder(capsys, tmp_path / "logs", tmp_path / "out")
+    assert code == 0, err
+    runs = {read_run(f).config["run"]["name"]: read_run(f) for f in imported(tmp_path / "out")}
+    assert sorted(runs) == ["logs", "run_2"]
+    assert [e["val_loss"] for e in runs["logs"].epochs] == pytest.approx([1.2, 1.1, 1.0])
+    assert [e["train_loss"] for e in runs["run_2"].epochs] == pytest.approx([5.0, 4.9, 4.8])
+    assert [e["val_loss"] for e in runs["run_2"].epochs] == pytest.approx([5.2, 5.1, 5.0])
+    assert "run_2/" not in out  # (its tags were not taken for the parent's)
