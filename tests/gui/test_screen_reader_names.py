@@ -99,3 +99,18 @@ def test_an_early_stop_is_announced_as_such(qtbot, window):
     assert ended.args[0].reason == "early_stopped"
     qtbot.waitUntil(lambda: not announcer.waiting, timeout=5000)
     assert announcer.said[-1].startswith(f"early stop after {ended.args[0].epochs_completed} epochs")
+
+
+def test_validation_loss_turning_up_is_announced_and_the_gap_said_to_rise(qtbot, window):
+    """Wrong labels and a wider net: validation loss is lowest at epoch 3 and 6 % above it at
+    epoch 5 (the rule of the plots' 'val loss turns up' line)."""
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 10, "data.label_noise": 0.4, "data.train_size": 128,
+                                                  "optim.lr": 3e-3, "model.width": 128}))
+    announcer = window.accessibility.announcer
+    announcer.gap_s = 0.0
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        window.actions["start"].trigger()
+    qtbot.waitUntil(lambda: not announcer.waiting, timeout=5000)
+    assert announcer.said[1] == "validation loss turned up after epoch 3", announcer.said
+    assert announcer.said[2].startswith("run finished after 10 epochs")
+    assert "gap rising since epoch" in window.plots.plots["loss"].accessibleDescription()
