@@ -4,7 +4,8 @@ Each run of a log folder (a folder of event files; Keras's train/ and validation
 are one run) becomes a run folder in the engine's format, so the Training tab, the runs
 browser and the comparison show it: one epoch line per validation point, its train values
 those logged since the previous one (engine.runs.tensorboard_tags pairs the tags). Importing
-again appends the epochs written since: a folder still being written is followed.
+again appends the epochs written since (and completes the last epoch where it was read before
+all its values were written): a folder still being written is followed.
 
 The event files are read by engine.runs.tensorboard_files (TensorBoard's own loader, imported
 only when a folder is read: the app starts without tensorboard installed)."""
@@ -207,6 +208,8 @@ class TensorBoardImport:
         lines = [json.dumps(r, default=jsonable) + "\n" for r in rows[written:]]
         if written == 0:
             atomic_write_text(target / "metrics.jsonl", "".join(lines))
+        elif (kept := _with_last_epoch(target / "metrics.jsonl", rows[written - 1])) is not None:
+            atomic_write_text(target / "metrics.jsonl", kept + "".join(lines))
         elif lines:
             with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
                 fh.writelines(lines)
@@ -228,6 +231,18 @@ class TensorBoardImport:
                               "best_val_accuracy": best["val_accuracy"] if best else None,
                               "end_gap": rows[-1]["accuracy_gap"]},
             "tags": pairing.to_record(), "chosen_pairs": chosen, "warnings": problems})
+
+
+def _with_last_epoch(path: Path, row: dict) -> str | None:
+    """The file with its last epoch line replaced by `row` (the event lines after it kept), where
+    that epoch was imported half-written (its validation value read before its train value);
+    None where it is as imported."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = max((i for i, line in enumerate(lines) if line.startswith('{"type": "epoch"')), default=None)
+    new = json.dumps(row, default=jsonable)
+    if last is None or lines[last].rstrip("\n") == new:  # (the text: a NaN loss equals itself)
+        return None
+    return "".join(lines[:last]) + new + "\n" + "".join(lines[last + 1:])
 
 
 def _pairing_problems(folder: Path, pairing: Pairing) -> list[str]:

@@ -417,3 +417,28 @@ def test_a_run_in_a_subfolder_with_an_underscore_is_a_run_of_its_own(tmp_path, c
     assert [e["train_loss"] for e in runs["run_2"].epochs] == pytest.approx([5.0, 4.9, 4.8])
     assert [e["val_loss"] for e in runs["run_2"].epochs] == pytest.approx([5.2, 5.1, 5.0])
     assert "run_2/" not in out  # (its tags were not taken for the parent's)
+
+
+def test_importing_again_completes_the_last_epoch_imported_half_written(tmp_path, capsys):
+    """Lightning writes an epoch's validation value before its train value: an import between
+    the two has that epoch without its train loss; the next import fills it in."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(tmp_path / "logs" / "version_0"))
+    writer.add_scalar("train_loss", 1.0, 9)
+    writer.add_scalar("val_loss", 1.2, 9)
+    writer.add_scalar("val_loss", 1.0, 19)  # epoch 2's validation, its train value not yet written
+    writer.flush()
+    code, out, err = import_folder(capsys, tmp_path / "logs", tmp_path / "out")
+    assert code == 0, err
+    [folder] = imported(tmp_path / "out")
+    writer.add_scalar("train_loss", 0.7, 19)
+    writer.add_scalar("train_loss", 0.5, 29)
+    writer.add_scalar("val_loss", 0.9, 29)
+    writer.close()
+    code, out, err = import_folder(capsys, tmp_path / "logs", tmp_path / "out")
+    assert code == 0, err
+    run = read_run(folder)
+    assert [e["train_loss"] for e in run.epochs] == pytest.approx([1.0, 0.7, 0.5])
+    assert [e["val_loss"] for e in run.epochs] == pytest.approx([1.2, 1.0, 0.9])
+    assert [e["epoch"] for e in run.epochs] == [1, 2, 3]
