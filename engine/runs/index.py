@@ -158,6 +158,7 @@ class MetricsTail:
     def __init__(self, run_dir: str | Path):
         self.path = Path(run_dir) / "metrics.jsonl"
         self.offset = 0
+        self.file = None  # (device, inode) read: a file written anew and renamed into place is another
         self._partial = b""
         self.epochs: list[dict] = []
         self.events: list[dict] = []
@@ -167,11 +168,13 @@ class MetricsTail:
     def read(self) -> int:
         """Read the new complete lines; return how many epoch rows arrived."""
         try:
-            size = self.path.stat().st_size
+            stat = self.path.stat()
         except OSError:
             return 0
-        if size < self.offset:  # rewritten from scratch: start over
+        size, file = stat.st_size, (stat.st_dev, stat.st_ino)
+        if size < self.offset or self.file not in (None, file):  # rewritten (or replaced): start over
             self.__init__(self.path.parent)
+        self.file = file
         if size == self.offset:
             return 0
         with open(self.path, "rb") as fh:

@@ -206,8 +206,8 @@ class TensorBoardImport:
                 "regularization": {"monitor": "val_loss"},
                 SOURCE: {"logdir": str(self.logdir), "run": name, "folder": str(files.folder)}})
         lines = [json.dumps(r, default=jsonable) + "\n" for r in rows[written:]]
-        if written == 0:
-            atomic_write_text(target / "metrics.jsonl", "".join(lines))
+        if written == 0:  # (paired anew: the event lines of the file written before are kept)
+            atomic_write_text(target / "metrics.jsonl", _with_events(target / "metrics.jsonl", lines))
         elif (kept := _with_last_epoch(target / "metrics.jsonl", rows[written - 1])) is not None:
             atomic_write_text(target / "metrics.jsonl", kept + "".join(lines))
         elif lines:
@@ -231,6 +231,26 @@ class TensorBoardImport:
                               "best_val_accuracy": best["val_accuracy"] if best else None,
                               "end_gap": rows[-1]["accuracy_gap"]},
             "tags": pairing.to_record(), "chosen_pairs": chosen, "warnings": problems})
+
+
+def _with_events(path: Path, lines: list[str]) -> str:
+    """Epoch lines written anew, each event line of the file before (Paused, Resumed) after the
+    epoch it came after."""
+    try:
+        before = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        return "".join(lines)
+    events: dict[int, list[str]] = {}
+    for line in before:
+        if line.endswith("\n") and not line.startswith('{"type": "epoch"'):
+            try:
+                events.setdefault(int(json.loads(line).get("epoch") or 0), []).append(line)
+            except (ValueError, TypeError, AttributeError):
+                continue  # (a damaged line is not carried over)
+    out = events.pop(0, [])
+    for number, line in enumerate(lines, start=1):
+        out += [line, *events.pop(number, [])]
+    return "".join(out + [line for later in events.values() for line in later])
 
 
 def _with_last_epoch(path: Path, row: dict) -> str | None:

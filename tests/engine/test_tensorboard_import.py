@@ -442,3 +442,45 @@ def test_importing_again_completes_the_last_epoch_imported_half_written(tmp_path
     assert [e["train_loss"] for e in run.epochs] == pytest.approx([1.0, 0.7, 0.5])
     assert [e["val_loss"] for e in run.epochs] == pytest.approx([1.2, 1.0, 0.9])
     assert [e["epoch"] for e in run.epochs] == [1, 2, 3]
+
+
+def test_a_followed_run_paired_anew_reads_whole_in_a_tail_already_reading_it(tmp_path):
+    """A tag that appears later (an accuracy first logged at epoch 3) pairs the run anew, so its
+    metrics.jsonl is written again: a reader tailing it (the window's Training tab, the Runs
+    dock) starts over and reads every epoch with the new columns, and the Paused / Resumed lines
+    are kept."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from engine.runs.index import MetricsTail
+    from engine.runs.remote import send_command
+    from engine.runs.tensorboard_follow import FollowedImport
+
+    writer = SummaryWriter(str(tmp_path / "logs"))
+    for epoch, (loss, val) in enumerate([(1.0, 1.2), (0.7, 0.9)]):
+        writer.add_scalar("train_loss", loss, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+    writer.flush()
+    following = FollowedImport(tmp_path / "logs", tmp_path / "out")
+    [result] = following.update()
+    tail = MetricsTail(result.folder)
+    send_command(result.folder, "pause", by="test")
+    following.update()
+    send_command(result.folder, "resume", by="test")
+    following.update()
+    assert tail.read() == 2 and [e["event"] for e in tail.events] == ["Paused", "Resumed"]
+
+    for epoch, (loss, val, acc, val_acc) in enumerate([(0.5, 0.8, 0.7, 0.6), (0.4, 0.85, 0.8, 0.62)], start=2):
+        writer.add_scalar("train_loss", loss, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+        writer.add_scalar("train_accuracy", acc, epoch)
+        writer.add_scalar("val_accuracy", val_acc, epoch)
+    writer.close()
+    [result] = following.update()
+    assert result.pairing.pairs["accuracy"] == ("train_accuracy", "val_accuracy")
+    tail.read()
+    run = read_run(result.folder)
+    assert tail.skipped == 0
+    assert tail.epochs == run.epochs and len(run.epochs) == 4
+    assert [e["val_accuracy"] for e in tail.epochs] == pytest.approx([None, None, 0.6, 0.62])
+    assert [e["event"] for e in tail.events] == ["Paused", "Resumed"]
+    following.finish()
