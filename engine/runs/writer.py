@@ -153,25 +153,38 @@ class RunWriter(Callback):
 
     def _finish(self, event: ev.RunFinished) -> None:
         """Every way a run ends (completed, stopped, failed, diverged) comes here: what was
-        written as it went is made durable now, once."""
-        if self.follower is not None:
-            self.follower.stop()
-        self._write({"type": "event", **ev.to_record(event)}, flush=True)
+        written as it went is made durable now, once. Whatever fails here (a full disk), the
+        heartbeat and the control follower stop: a beat going on would say a run that ended
+        still lives, and a stop sent to it would wait for nobody."""
+        told = False  # the summary says how the run ended
         try:
-            os.fsync(self._metrics.fileno())
-            if self.recording:
-                sync_dynamics(self.path, self._last_epoch)
-        except OSError as exc:  # (the files are whole; only a power cut could still lose them)
-            log.warning("%s: could not sync the run's files to disk (%s)", self.path, exc.strerror or exc)
-        self._metrics.close()
-        self._metrics = None
-        self._summary.update(
-            status=event.reason, message=event.message, epochs_completed=event.epochs_completed,
-            steps=event.step, best_epoch=event.best_epoch, best_value=event.best_value,
-            monitor=self._config["regularization"]["monitor"], final_metrics=event.final_metrics,
-            traceback=event.traceback, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            duration_s=round(time.time() - self._t0, 3))
-        try:
+            if self.follower is not None:
+                self.follower.stop()
+            try:
+                self._write({"type": "event", **ev.to_record(event)}, flush=True)
+                os.fsync(self._metrics.fileno())
+                if self.recording:
+                    sync_dynamics(self.path, self._last_epoch)
+            except OSError as exc:  # (the summary still tells how it ended)
+                log.warning("%s: the run's last line or its sync to disk failed (%s)", self.path, exc.strerror or exc)
+            finally:
+                metrics, self._metrics = self._metrics, None
+                try:
+                    metrics.close()
+                except OSError:
+                    pass  # (the line that did not fit)
+            self._summary.update(
+                status=event.reason, message=event.message, epochs_completed=event.epochs_completed,
+                steps=event.step, best_epoch=event.best_epoch, best_value=event.best_value,
+                monitor=self._config["regularization"]["monitor"], final_metrics=event.final_metrics,
+                traceback=event.traceback, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                duration_s=round(time.time() - self._t0, 3))
             atomic_write_json(self.path / "summary.json", self._summary)
-        finally:  # the summary tells the run ended: its folder holds no heartbeat after it
-            self.heartbeat.stop(remove=True)
+            told = True
+        finally:
+            if self.follower is not None:
+                self.follower.stop()
+            # Told: the folder holds no heartbeat after its end. Not told (the summary still
+            # says running): the last beat is left to grow old, so readers say the writer is
+            # gone after the stale time (its pid, the window's, lives on and would say running).
+            self.heartbeat.stop(remove=told)

@@ -21,6 +21,7 @@ from engine.runs.remote import (
     send_command,
     write_heartbeat,
 )
+from engine.training.callbacks import Callback
 
 OLD = time.time() - 3600
 
@@ -149,3 +150,95 @@ def test_a_run_folder_deleted_while_its_run_lives_is_not_made_again_by_its_heart
         assert not folder.exists()
     finally:
         beat.stop()
+
+
+class DiskFillsAfterEpoch1(Callback):
+    """The disk fills up once the first epoch is written: from then on every write to the run's
+    metrics.jsonl fails with ENOSPC (its descriptor now points at /dev/full, Linux's full disk),
+    so the run fails at epoch 2 and its last line (RunFinished) cannot be written either."""
+
+    def __init__(self, runs_dir):
+        self.runs_dir = runs_dir
+
+    def on_event(self, event):
+        from engine.core import events as ev
+
+        if not (isinstance(event, ev.EpochMetrics) and event.epoch == 1):
+            return
+        (metrics,) = self.runs_dir.glob("*/metrics.jsonl")
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target == str(metrics):
+                full = os.open("/dev/full", os.O_WRONLY)
+                os.dup2(full, int(fd))
+                os.close(full)
+
+
+def train_until_the_disk_fills(tmp_path):
+    from engine.experiments.experiment import run_single
+    from tests.helpers import tiny_config
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    run_single(tiny_config({"optim.epochs": 4}), subscribers=[DiskFillsAfterEpoch1(runs)], runs_dir=runs)
+    (folder,) = [p for p in runs.iterdir() if p.is_dir()]
+    return folder
+
+
+def beat_of(folder):
+    path = folder / "heartbeat.json"
+    return path.read_text() if path.exists() else None
+
+
+@pytest.mark.skipif(not (os.path.exists("/dev/full") and os.path.isdir("/proc/self/fd")), reason="Linux's /dev/full")
+def test_a_run_whose_last_line_cannot_be_written_ends_its_heartbeat_and_says_how_it_ended(tmp_path):
+    """The disk fills up mid-run: the run fails, its last line does not fit, and yet its heartbeat
+    stops (it beat "alive" for as long as the window lived) and the summary says it failed, so
+    `main.py stop` is refused at once instead of asking a run nobody writes."""
+    folder = train_until_the_disk_fills(tmp_path)
+    assert beat_of(folder) is None
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "failed" and "No space left on device" in summary["message"]
+    time.sleep(2.5)  # longer than a beat's interval (2 s): a thread still beating writes it again
+    assert beat_of(folder) is None
+    assert read_run(folder).status == "failed"
+    out = subprocess.run([sys.executable, "main.py", "stop", str(folder), "--no-wait"], capture_output=True,
+                         text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert out.returncode == 2 and f"{folder}: the run already ended" in out.stderr, out.stderr + out.stdout
+
+
+@pytest.mark.skipif(not (os.path.exists("/dev/full") and os.path.isdir("/proc/self/fd")), reason="Linux's /dev/full")
+def test_a_run_whose_end_cannot_be_written_at_all_reads_gone_once_its_beat_is_old(tmp_path, monkeypatch):
+    """Nor does the summary fit: it still says running, and its writer's pid (the window's) lives
+    on. The last beat is left to grow old, so the run reads "stopped — writer gone" after the
+    stale time, not running for as long as the window lives."""
+    import errno
+
+    from engine.runs.reader import status_word
+
+    real = os.replace
+    summaries = []
+
+    def summary_fits_once(src, dst):  # (the first summary, at the start, is written)
+        if str(dst).endswith("summary.json"):
+            summaries.append(dst)
+            if len(summaries) > 1:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", summary_fits_once)
+    folder = train_until_the_disk_fills(tmp_path)
+    monkeypatch.setattr(os, "replace", real)
+    assert json.loads((folder / "summary.json").read_text())["status"] == "running"
+    last = beat_of(folder)
+    assert last is not None  # left as it was
+    time.sleep(2.5)
+    assert beat_of(folder) == last  # and no longer rewritten
+    beat = json.loads(last)
+    (folder / "heartbeat.json").write_text(json.dumps({**beat, "at": OLD}))
+    age(folder / "heartbeat.json")  # as it reads an hour on
+    record = read_run(folder)
+    assert record.status == "incomplete" and status_word(record) == "stopped — writer gone"
