@@ -1,4 +1,6 @@
-"""--run-epochs N --screenshot PATH: train in the window, save a PNG of it, quit."""
+"""--run-epochs N --screenshot PATH: train in the window, save a PNG of it, quit. With a lesson
+(--lesson FILE), each step's pause is revealed and passed at once, so the picture is of the run's
+end with the last step reached, not of a window waiting for a class to answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,12 @@ class ScreenshotDriver(QObject):
         self.window, self.path, self.app = window, path, app
         self.exit_code = 1
         window.run_ended.connect(self._on_window_run_ended)
+        window.run_state.listen(self._on_state)
+
+    def _on_state(self, state) -> None:
+        lessons = getattr(self.window, "lessons", None)
+        if state.state == "paused" and lessons is not None and lessons.lesson is not None:
+            QTimer.singleShot(0, lambda: (lessons.reveal(), lessons.next_step()))
 
     @Slot()
     def start(self) -> None:

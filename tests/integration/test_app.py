@@ -57,3 +57,16 @@ def test_launch_and_quit(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "QThread: Destroyed" not in err
+
+
+def test_a_lesson_screenshot_passes_its_steps_and_ends(tmp_path):
+    """An instructor's picture of a lesson: `--lesson FILE --run-epochs N --screenshot PATH` waited
+    forever at the first step's pause (for a class to answer); each pause is now revealed and
+    passed, and the picture taken at the run's end."""
+    shot = tmp_path / "lesson.png"
+    proc = subprocess.run([sys.executable, "main.py", "--lesson", "resources/lessons/1_memorizing.toml",
+                           "--run-epochs", "6", "--screenshot", str(shot), "--runs-dir", str(tmp_path / "runs")],
+                          cwd=ROOT, env=env(tmp_path), capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "completed" in proc.stdout
