@@ -128,6 +128,7 @@ class Dynamics:
     epochs: list[int] = field(default_factory=list)
     sources: np.ndarray | None = None  # each example's index in its split's pool (None: an older record)
     fingerprint: str = ""  # the training split's sha256 before data.remove ("": an older record)
+    examples_key: tuple | None = None  # the examples file's (mtime_ns, inode, size) when read
 
     @property
     def size(self) -> int:
@@ -142,7 +143,9 @@ class Dynamics:
         return self.predicted == self.given[None, :]
 
 
-def _load(path: Path, expected: dict, size: int | None) -> tuple[dict[str, np.ndarray], dict]:
+def _load(path: Path, expected: dict, size: int | None, shorter: bool = False) -> tuple[dict[str, np.ndarray], dict]:
+    """shorter: the arrays may hold fewer than `size` values (an epoch written before the
+    examples added later to a script's run); their length is then arrays[...]'s own."""
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -157,6 +160,11 @@ def _load(path: Path, expected: dict, size: int | None) -> tuple[dict[str, np.nd
     if missing:
         raise UnreadableRun(path, f"has no {', '.join(missing)}")
     n = size if size is not None else len(arrays[next(iter(expected))])
+    first = arrays[next(iter(expected))].shape
+    if shorter and len(first) == 1 and first[0] > n:
+        raise _Wider(path, f"holds {first[0]:,} values, more than the run has training examples ({n:,})")
+    if shorter and len(first) == 1 and first[0] < n:
+        n = first[0]
     for k in expected:
         if arrays[k].shape != (n,):
             raise UnreadableRun(path, f"'{k}' holds {arrays[k].shape} values, not one per training "
@@ -218,12 +226,41 @@ def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str],
     return arrays, names, files, metadata.get("split_fingerprint", "")
 
 
+def _examples_key(folder: Path) -> tuple | None:
+    try:
+        st = (folder / FOLDER / EXAMPLES_FILE).stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ino, st.st_size)
+
+
+class _Wider(Exception):
+    """An epoch file with more examples than the examples file read: it was rewritten since."""
+
+
 def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics:
     """The dynamics recorded so far: every whole epoch file in order, up to the first one
     missing. `since`: an earlier read of the same run, whose epochs are not read again (a
-    live run's reader polls this way). Raises NoDynamics, or UnreadableRun naming a damaged
-    file."""
+    live run's reader polls this way) unless the examples file changed since (a script's
+    run adds the examples a later epoch first trained on: a loader's drop_last, a sampler).
+    An epoch file shorter than the examples file (written before examples were added at its
+    end) reads NaN figures and class 0 for the examples it does not hold. Raises NoDynamics,
+    or UnreadableRun naming a damaged file."""
     folder = Path(folder)
+    if since is not None and since.examples_key != _examples_key(folder):
+        since = None
+    try:
+        return _read_dynamics(folder, since)
+    except _Wider as wider:
+        # written between this read of the examples file and of that epoch: read all again
+        # (the writer writes the examples file first); once more wider is damage
+        try:
+            return _read_dynamics(folder, None)
+        except _Wider:
+            raise UnreadableRun(wider.args[0], wider.args[1]) from None
+
+
+def _read_dynamics(folder: Path, since: Dynamics | None) -> Dynamics:
     if since is not None:
         arrays = {"position": since.positions, "given": since.given, "true": since.true,
                   "corrupted": since.corrupted}
@@ -232,7 +269,9 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
             arrays[SOURCE] = since.sources
         rows = {k: [getattr(since, k)] for k in EPOCH_ARRAYS}
         epochs = list(since.epochs)
+        key = since.examples_key
     else:
+        key = _examples_key(folder)
         arrays, names, files, fingerprint = read_examples(folder)
         rows = {k: [] for k in EPOCH_ARRAYS}
         epochs = []
@@ -241,14 +280,18 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
     while True:
         path = folder / FOLDER / epoch_file(epoch)
         try:
-            got, _ = _load(path, EPOCH_ARRAYS, n)
+            got, _ = _load(path, EPOCH_ARRAYS, n, shorter=True)
         except FileNotFoundError:
             later = [n for n in map(_epoch_number, (folder / FOLDER).glob("epoch-*.safetensors")) if n > epoch]
             if later:  # a gap: not a run still writing its next epoch
                 raise UnreadableRun(path, f"missing, though later epochs are recorded (up to {epoch_file(max(later))})") from None
             break
         for k in EPOCH_ARRAYS:
-            rows[k].append(got[k].astype(np.float32 if k != "predicted" else np.int64)[None, :])
+            values = got[k].astype(np.float32 if k != "predicted" else np.int64)
+            if len(values) < n:  # examples first trained after this epoch: no figures yet
+                values = np.concatenate([values, np.full(n - len(values), np.nan if k != "predicted" else 0,
+                                                         values.dtype)])
+            rows[k].append(values[None, :])
         epochs.append(epoch)
         epoch += 1
 
@@ -263,7 +306,7 @@ def read_dynamics(folder: str | Path, since: Dynamics | None = None) -> Dynamics
                     class_names=list(names), files=list(files), probability=stacked("probability"),
                     margin=stacked("margin"), predicted=stacked("predicted"), epochs=epochs,
                     sources=arrays[SOURCE].astype(np.int64) if SOURCE in arrays else None,
-                    fingerprint=fingerprint)
+                    fingerprint=fingerprint, examples_key=key)
 
 
 def split_record(reference: dict, d: Dynamics, positions: list[int]) -> dict:

@@ -71,22 +71,24 @@ def test_index_out_of_the_datasets_range(run):
     del dataset
 
 
-def test_without_indexed_the_first_epoch_counts_the_examples(tmp_path):
-    """An index of the script's own (no ol.Indexed): the examples are those epoch 1 trained on;
-    a later index beyond them is refused naming that."""
+def test_without_indexed_the_examples_grow_with_the_indices_of_every_epoch(tmp_path):
+    """An index of the script's own (no ol.Indexed): the examples are those trained on; a later
+    epoch's index beyond epoch 1's (a sampler that reached it late) adds an example, not an error."""
     from engine.runs.dynamics import read_dynamics
 
     r = ol.init("own index", runs_dir=tmp_path)
-    x, y = tiny_data(40)
+    x, y = tiny_data(48)
     for start in range(0, 40, 8):  # batches of 8: the buffers grow as the indices do
         idx = torch.arange(start, start + 8)
         r.batch(loss=torch.tensor(1.0), logits=torch.nn.functional.one_hot(y[idx], 3).float(), targets=y[idx], index=idx)
     r.epoch()
-    with pytest.raises(IndexError, match=r"index 40 is outside the training dataset \(0 … 39; 40 examples, as many as epoch 1"):
-        r.batch(loss=torch.tensor(1.0), logits=logits_of(1), targets=y[:1], index=torch.tensor([40]))
+    idx = torch.arange(40, 48)
+    r.batch(loss=torch.tensor(1.0), logits=torch.nn.functional.one_hot(y[idx], 3).float(), targets=y[idx], index=idx)
+    r.epoch()
     r.finish()
     d = read_dynamics(r.path)
-    assert d.size == 40 and np.array_equal(d.given, y.numpy()) and np.all(d.margin[0] == 1)
+    assert d.size == 48 and np.array_equal(d.given, y.numpy()) and np.all(d.margin[0][:40] == 1)
+    assert np.isnan(d.margin[0][40:]).all() and np.all(d.margin[1] == 1)
 
 
 def test_epoch_figures_that_are_not_numbers_or_fractions(run):

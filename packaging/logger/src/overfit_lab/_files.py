@@ -70,15 +70,16 @@ def save_arrays(arrays: dict[str, np.ndarray], path: Path, metadata: dict[str, s
         raise
 
 
-def write_examples(folder: Path, given: np.ndarray, class_names: list[str]) -> None:
+def write_examples(folder: Path, sources: np.ndarray, given: np.ndarray, class_names: list[str]) -> None:
     """dynamics/examples.safetensors: who the training examples are (their index in the
-    dataset, the label they were given; no label was corrupted on purpose)."""
+    dataset, as both position and source; the label they were given; no label was corrupted
+    on purpose)."""
     d = folder / DYNAMICS
     d.mkdir(exist_ok=True)
     n = len(given)
-    save_arrays({"position": np.arange(n, dtype=np.int32), "given": given.astype(np.int16),
+    save_arrays({"position": sources.astype(np.int32), "given": given.astype(np.int16),
                  "true": given.astype(np.int16), "corrupted": np.zeros(n, np.bool_),
-                 "source": np.arange(n, dtype=np.int64)},
+                 "source": sources.astype(np.int64)},
                 d / EXAMPLES_FILE, {"class_names": json.dumps(class_names), "files": "[]", "split_fingerprint": ""})
 
 

@@ -7,7 +7,6 @@ host once an epoch."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -24,6 +23,8 @@ from overfit_lab import _checks as checks
 from overfit_lab import _ending as ending
 from overfit_lab import _files as files
 from overfit_lab._config import app_config
+from overfit_lab._examples import ExampleRecord
+from overfit_lab._lines import RunLines
 
 COMPLETED, USER_STOPPED, FAILED = "completed", "user_stopped", "failed"
 REASONS = (COMPLETED, "early_stopped", USER_STOPPED, "diverged", FAILED)
@@ -47,7 +48,7 @@ def _versions() -> dict:
     return {"python": platform.python_version(), "torch": torch.__version__, "overfit_lab": __version__}
 
 
-class Run:
+class Run(ExampleRecord, RunLines):
     """What `ol.init` returns: call `batch()` after each optimizer step, `epoch()` after each
     epoch, `finish()` at the end (or use it as a context manager)."""
 
@@ -100,9 +101,9 @@ class Run:
         self._dyn = None
         self._bad_index = None  # a device counter of out-of-range indices given on the device
         self._examples_written = False
+        self._rows = np.zeros(0, np.int64)  # the dataset indices of the examples written, in order
         self._cut_off = False  # a write of metrics or summary failed: nothing more is written
         self._whole_bytes = 0  # metrics.jsonl's size after its last whole line
-        self._unknown_labels = 0
         self._max_index = -1  # the largest index seen (on the host)
         self._sized_by = ""  # where the number of examples came from, for messages
         self._size_asked = False
@@ -128,10 +129,15 @@ class Run:
         if not self._started:
             self._start(loss.device, size)
         self._look_at_control()
+        # weighted by the batch's size where the logits tell it, as the engine's train_loss
+        # (the mean over the epoch's examples: a short last batch counts for what it holds)
+        weight = size if size is not None else 1
         with torch.no_grad():
-            self._loss_sum = loss.detach().float().reshape(()) + (self._loss_sum if self._loss_sum is not None else 0.0)
+            loss = loss.detach().float().reshape(())
+            self._loss_sum = loss * weight + (self._loss_sum if self._loss_sum is not None else 0.0)
             if logits is not None and targets is not None:
                 self._add_logits(logits.detach(), targets.detach(), index)
+        self._loss_weight += weight
         self._batches += 1
         self.step += 1
 
@@ -220,6 +226,10 @@ class Run:
             self._cut_off = False
             (self.path / files.HEARTBEAT).unlink(missing_ok=True)  # (the room for its temporary file)
         self._save_summary()
+        # A run kept after its end (a sweep's list, a notebook) holds neither the model (the
+        # norms' references) nor its device buffers.
+        self.norms = None
+        self._dyn = self._loss_sum = self._correct = self._bad_index = None
         from overfit_lab import _state
 
         _state.forget(self)
@@ -243,99 +253,9 @@ class Run:
             raise RunFinishedError(f"run.{call}() after run.finish(): the run {self.path.name} has ended "
                                    f"({self.summary['status']}); start another with ol.init(...)")
 
-    def _check_logits(self, logits, targets, index) -> int:
-        size, width = checks.logits(logits, self.class_names)
-        if targets is None:
-            if index is not None:
-                raise ValueError("run.batch(targets=...): per-example dynamics need the batch's targets "
-                                 "(the labels trained on) with its logits and index")
-            return size
-        checks.targets(targets, size, width)
-        if index is None:
-            if self._dyn is not None:
-                raise ValueError("run.batch(index=...): missing, though earlier batches gave it: per-example "
-                                 "dynamics need every batch's index (wrap the dataset: ol.Indexed(dataset))")
-            if self.examples is None and self.epochs == [] and self._batches == 0:
-                warnings.warn("run.batch(): no index= given, so no per-example dynamics (the Examples tab, "
-                              "`main.py suspects`) are recorded; wrap the training dataset as ol.Indexed(dataset) "
-                              "and pass each batch's index: for x, y, idx in loader: … run.batch(…, index=idx)",
-                              stacklevel=3)
-            return size
-        index = checks.index(index, size)
-        if index.device.type == "cpu" and index.numel():
-            # cheap on the host; an index on the GPU is checked on the device (see _add_logits)
-            low, high = int(index.min()), int(index.max())
-            n = self._example_count()
-            if low < 0 or (n is not None and high >= n):
-                bad = low if low < 0 else high
-                where = f"0 … {n - 1}; {self._sized_by}" if n is not None else "an index is 0 or more"
-                raise IndexError(f"run.batch(index=...): index {bad} is outside the training dataset ({where})")
-            self._max_index = max(self._max_index, high)
-        return size
-
-    def _example_count(self) -> int | None:
-        """The number of training examples: the size of the ol.Indexed dataset (where one was
-        made, or all made are of one size), else the examples the first epoch saw (None until
-        it ends: the buffers grow with the largest index seen)."""
-        if self.examples is None and not self._size_asked:
-            from overfit_lab._indexed import indexed_size
-
-            self._size_asked = True
-            self.examples = indexed_size()
-            if self.examples is not None:
-                self._sized_by = f"{self.examples:,} examples, the size of the ol.Indexed dataset"
-        return self.examples
-
-    # ---- device-side accumulation --------------------------------------------------------
-    def _add_logits(self, logits, targets, index) -> None:
-        targets = targets.to(logits.device, non_blocking=True).long()
-        self._width = logits.shape[1]
-        predicted = logits.argmax(dim=1)
-        self._correct = (predicted == targets).sum() + (self._correct if self._correct is not None else 0)
-        self._seen += logits.shape[0]
-        if index is None or not self.recording:
-            return
-        if not torch.is_tensor(index):
-            index = torch.as_tensor(index)
-        on_host = index.device.type == "cpu"
-        if not on_host and self.examples is None:
-            raise ValueError("run.batch(index=...): the index is on the GPU, and the dataset's size is not "
-                             "known: wrap the training dataset as ol.Indexed(dataset) before the loop (its size "
-                             "is then known), or leave the index on the CPU")
-        width = self.examples or self._max_index + 1
-        if self._dyn is None:
-            dev = logits.device
-            # margin, probability, predicted, given; an example not yet trained on has no margin
-            self._dyn = torch.full((4, max(width, 1)), float("nan"), device=dev)
-            self._dyn[2] = 0  # (a label not yet seen stays NaN: see _write_dynamics)
-            self._bad_index = torch.zeros((), dtype=torch.long, device=dev)
-        elif width > self._dyn.shape[1]:  # no known size: grow (doubling) with the largest index seen
-            grown = torch.full((4, max(width, 2 * self._dyn.shape[1])), float("nan"), device=self._dyn.device)
-            grown[2] = 0
-            grown[:, :self._dyn.shape[1]] = self._dyn
-            self._dyn = grown
-        index = index.to(logits.device, non_blocking=True).long()
-        keep = None
-        if not on_host:
-            # A GPU index is not read back per batch (that would wait for the device): indices
-            # out of range are counted on the device and left out; the count is read with the
-            # epoch's figures, and run.epoch() warns naming how many.
-            bad = (index < 0) | (index >= self.examples)
-            self._bad_index += bad.sum()
-            index = torch.where(bad, torch.zeros_like(index), index)
-            keep = ~bad
-        x = logits.float()
-        given = x.gather(1, targets[:, None])[:, 0]
-        others = x.scatter(1, targets[:, None], float("-inf"))
-        margin = given - others.max(dim=1).values
-        probability = torch.softmax(x, dim=1).gather(1, targets[:, None])[:, 0]
-        rows = torch.stack([margin, probability, predicted.float(), targets.float()])
-        if keep is not None:
-            rows = torch.where(keep[None, :], rows, self._dyn[:, index])
-        self._dyn[:, index] = rows
-
     def _reset_epoch(self) -> None:
         self._loss_sum = None
+        self._loss_weight = 0  # the examples (or batches, where no logits gave their size) in _loss_sum
         self._correct = None
         self._seen = 0
         self._batches = 0
@@ -358,12 +278,7 @@ class Run:
             host, dyn = both[:len(small)].double().tolist(), both[len(small):].numpy().reshape(4, -1)
         else:
             host, dyn = small.cpu().double().tolist(), None
-        if dyn is not None and self.examples is None:  # sized by the first epoch: fixed from now on
-            self.examples = self._max_index + 1
-            self._sized_by = f"{self.examples:,} examples, as many as epoch {number} trained on"
-            self._dyn = self._dyn[:, :self.examples].clone()
-            dyn = dyn[:, :self.examples]
-        train_loss = host[0] / self._batches if self._batches else math.nan
+        train_loss = host[0] / self._loss_weight if self._loss_weight else math.nan
         train_accuracy = host[1] / self._seen if self._seen else math.nan
         if self._bad_index is not None and host[-1] > 0:
             self._bad_index.zero_()
@@ -389,34 +304,6 @@ class Run:
             self._write_dynamics(number, dyn)
         return record
 
-    def _write_dynamics(self, number: int, dyn: np.ndarray) -> None:
-        """A failed write (a full disk) stops recording with a warning in the summary and at
-        the call; training goes on. Later epochs are not written (a reader reads up to the
-        first epoch missing)."""
-        if not self.recording:
-            return
-        what = "its training examples"
-        try:
-            unknown = int(np.isnan(dyn[3]).sum())  # labels of examples not trained on yet
-            if not self._examples_written or unknown < self._unknown_labels:
-                # written at the first epoch's end, and again while examples it missed (a
-                # loader's drop_last, a sampler) get their labels in later epochs
-                width = self._width or int(np.nanmax(dyn[3], initial=0)) + 1
-                names = self.class_names or [str(i) for i in range(width)]
-                files.write_examples(self.path, np.nan_to_num(dyn[3], nan=0.0).astype(np.int64), names)
-                self._examples_written, self._unknown_labels = True, unknown
-            what = f"epoch {number}"
-            files.write_epoch(self.path, number, dyn[1], dyn[0], dyn[2])
-            self._last_dynamics = number
-        except OSError as exc:
-            self.recording = False
-            self._dyn = None
-            warning = (f"per-example dynamics stopped: writing {what} to {self.path / files.DYNAMICS} failed "
-                       f"({exc.strerror or exc}); training went on without recording them")
-            self.summary["warnings"] = [*self.summary.get("warnings", []), warning]
-            self._save_summary(required=False)
-            warnings.warn(warning, RuntimeWarning, stacklevel=4)
-
     # ---- the run's lines -----------------------------------------------------------------
     def _start(self, device: torch.device, size: int | None) -> None:
         """The RunStarted line, at the first batch: by then ol.watch has named the layers."""
@@ -435,75 +322,3 @@ class Run:
                      "train_size": self.examples or 0, "val_size": 0,
                      "epochs": self.config["optim"].get("epochs", 0), "warnings": [],
                      "model_source": {}, "data_source": {}}, flush=True)
-
-    def _write(self, record: dict, flush: bool = False) -> None:
-        """A line of metrics.jsonl. A write that fails (a full disk) ends the record, with a
-        warning, not the user's training."""
-        if self._cut_off:
-            return
-        try:
-            self._metrics.write(json.dumps(record, default=files.jsonable) + "\n")
-            if flush:
-                self._metrics.flush()
-                self._whole_bytes = self._metrics.tell()
-        except OSError as exc:
-            self._lost(self.path / "metrics.jsonl", exc)
-
-    def _save_summary(self, required: bool = True) -> None:
-        """required=False: a failure is left for the next write to mend (the summary is
-        written whole again at the end)."""
-        if self._cut_off:
-            return
-        try:
-            files.atomic_write_json(self.path / "summary.json", self.summary)
-        except OSError as exc:
-            if required:
-                self._lost(self.path / "summary.json", exc)
-
-    def _lost(self, path: Path, exc: OSError) -> None:
-        """Stop writing: metrics.jsonl is cut back to its last whole line (which frees the
-        space a half-written one took), so the summary, written at the end, can say so."""
-        self._cut_off = True
-        try:
-            self._metrics.close()
-        except OSError:
-            pass  # (the buffer that did not fit)
-        try:
-            os.truncate(self.path / "metrics.jsonl", self._whole_bytes)
-        except OSError:
-            pass
-        warning = (f"the run's record stops at epoch {len(self.epochs)}: writing {path} failed "
-                   f"({exc.strerror or exc}); training went on without it")
-        self.summary["warnings"] = [*self.summary.get("warnings", []), warning]
-        warnings.warn(warning, RuntimeWarning, stacklevel=4)
-
-    def _look_at_control(self, pause_now: bool = True) -> None:
-        """A stop is remembered; a pause blocks here, or (read by should_stop) in the next
-        batch() / epoch() call."""
-        command = self._control.poll()
-        if command is not None and command["command"] == "stop":
-            self._stop_by = command.get("by") or "a stop request"
-        elif command is not None:
-            self._pause_asked = command["command"] == "pause"
-        if self._pause_asked and pause_now and not self._stop_by:
-            self._pause_asked = False
-            self._pause()
-
-    def _pause(self) -> None:
-        """Block until "resume" or "stop" (the heartbeat beats on its own thread)."""
-        epoch = len(self.epochs) + 1
-        self._write({"type": "event", "event": "Paused", "step": self.step, "epoch": epoch,
-                     "time": time.perf_counter()}, flush=True)
-        paused_at = time.perf_counter()
-        while True:
-            time.sleep(0.2)
-            command = self._control.poll()
-            if command is None:
-                continue
-            if command["command"] == "stop":
-                self._stop_by = command.get("by") or "a stop request"
-                break
-            if command["command"] == "resume":
-                break
-        self._epoch_t0 += time.perf_counter() - paused_at  # a pause is not training time
-        self._write({"type": "event", "event": "Resumed", "step": self.step, "epoch": epoch}, flush=True)

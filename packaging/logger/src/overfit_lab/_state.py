@@ -5,15 +5,18 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import weakref
 
 _runs: list = []  # runs not finished, oldest first
-_pending: list = []  # a watch() made before init(): given to the next run
+# a watch() made before init(), given to the next run: a weak reference (the optimizer's step
+# hook keeps the watch alive while the optimizer lives; a watch no run takes keeps no model)
+_pending: list = []
 
 
 def remember(run) -> None:
     _runs.append(run)
     if _pending:
-        run.norms = _pending.pop()
+        run.norms = _pending.pop()()
     _end_on_sigterm()
 
 
@@ -31,8 +34,8 @@ def _end_on_sigterm() -> None:
 
     def on_sigterm(signum, _frame):
         for run in list(_runs):
-            try:
-                run.finish("user_stopped", "stopped by SIGTERM (a scheduler's time limit or a kill, say)")
+            try:  # (not finish(): the signal may have come in the middle of a write to the same file)
+                run._end_by_signal("user_stopped", "stopped by SIGTERM (a scheduler's time limit or a kill, say)")
             except Exception:  # noqa: BLE001 - the process ends anyway: the next run may still be told
                 pass
         signal.signal(signum, signal.SIG_DFL)
@@ -53,7 +56,7 @@ def current():
 def watched(norms) -> None:
     run = current()
     if run is None:
-        _pending[:] = [norms]
+        _pending[:] = [weakref.ref(norms)]
         return
     if run.norms is not None and run.norms is not norms:
         run.norms.remove()

@@ -19,9 +19,11 @@ class Norms:
         self.model, self.optimizer, self.scaler = model, optimizer, scaler
         # DistributedDataParallel and torch.compile wrap the model: the layers keep their names
         inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None) or model
+        # every such layer, trainable now or not: a fine-tune that unfreezes a backbone later
+        # gets its norms too (a frozen layer's missing gradient counts as 0)
         self.names, self.weights = [], []
         for name, p in inner.named_parameters():
-            if p.requires_grad and p.dim() >= 2:
+            if p.dim() >= 2:
                 self.names.append(name.removesuffix(".weight"))
                 self.weights.append(p)
         self.parameter_count = sum(p.numel() for p in inner.parameters())

@@ -161,15 +161,16 @@ class DistributedRun(Run):
             (self._loss_sum.to(dev).float() if self._loss_sum is not None else zero),
             (self._correct.to(dev).float() if self._correct is not None else zero),
             torch.tensor(float(self._seen), device=dev), torch.tensor(float(self._batches), device=dev),
+            torch.tensor(float(self._loss_weight), device=dev),
             torch.tensor(float(self._max_index), device=dev), torch.tensor(1.0 if self._stop_by else 0.0, device=dev)])
         summed = totals.clone()
-        dist.all_reduce(summed[:4], op=dist.ReduceOp.SUM)
-        highest = totals[4:].clone()
+        dist.all_reduce(summed[:5], op=dist.ReduceOp.SUM)
+        highest = totals[5:].clone()
         dist.all_reduce(highest, op=dist.ReduceOp.MAX)
-        loss_sum, correct, seen, batches = summed[:4].tolist()
+        loss_sum, correct, seen, batches, weight = summed[:5].tolist()
         self._loss_sum = torch.tensor(loss_sum, device=device) if batches else None
         self._correct = torch.tensor(correct, device=device) if seen else None
-        self._seen, self._batches = int(seen), int(batches)
+        self._seen, self._batches, self._loss_weight = int(seen), int(batches), int(weight)
         self._max_index = max(self._max_index, int(highest[0]))
         if highest[1] > 0:
             self._agreed_stop = True
