@@ -95,23 +95,33 @@ def whole_config(config: dict) -> dict:
     return merged
 
 
+def planned_epochs(config: dict, summary: dict) -> int:
+    """How many epochs the run's own config (or summary) says it trains; 0 where it does not
+    say (a script's run): not the app's default, which no script ever said."""
+    optim = (config or {}).get("optim")
+    for value in (summary.get("epochs"), optim.get("epochs") if isinstance(optim, dict) else None):
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1:
+            return int(value)
+    return 0
+
+
 def started_of(path: Path, events: list[dict], config: dict, summary: dict) -> ev.RunStarted:
     """The run's RunStarted: its own line where the writer wrote one, else made from its config
-    and summary (the layers the summary names, the epochs its config plans)."""
+    and summary (the layers the summary names, the epochs its own config plans)."""
     whole = whole_config(config)
     row = next((e for e in events if e.get("event") == "RunStarted"), None)
     if row is not None:
         started = build(ev.RunStarted, row)
         if started is not None:
             return dataclasses.replace(started, config=whole)
-    data, optim = whole.get("data") or {}, whole.get("optim") or {}
+    data = whole.get("data") or {}
     return ev.RunStarted(
         run_id=str(summary.get("run_id") or path.name), config=whole,
         layer_names=list(summary.get("layer_names") or []),
         parameter_count=int(summary.get("parameter_count") or 0),
         steps_per_epoch=int(summary.get("steps_per_epoch") or 1), device=str(summary.get("device") or "?"),
         dataset=str(data.get("dataset") or ""), class_names=list(summary.get("class_names") or []),
-        train_size=0, val_size=0, epochs=int(summary.get("epochs") or optim.get("epochs") or 1))
+        train_size=0, val_size=0, epochs=planned_epochs(config, summary))
 
 
 def label_of(path: Path, config: dict, summary: dict) -> str:

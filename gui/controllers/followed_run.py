@@ -66,7 +66,8 @@ class FollowedRun(QObject):
         self.live = False  # following a run whose writer is alive: Pause and Stop act on it
         self.reason = ""  # why the live controls are off
         self.tail: MetricsTail | None = None
-        self.started: ev.RunStarted | None = None
+        self.started: ev.RunStarted | None = None  # shown to the plots once the writer said it started
+        self._config, self._summary = {}, {}  # the folder's, as opened
         self.result: ev.RunFinished | None = None
         self.epochs: list[dict] = []  # the epoch rows shown so far
         self._events_seen = 0
@@ -115,16 +116,17 @@ class FollowedRun(QObject):
         self.path, self.tail, self.result, self.started = path, MetricsTail(path), None, None
         self._events_seen, self._examples_shown, self._checked = 0, False, 0.0
         self.reason = locked_reason(summary)
+        self._config, self._summary = config, summary
         self.tail.read()
-        self.started = started_of(path, self.tail.events, config, summary)
         label = self.label = label_of(path, config, summary)
-        axis = self.started.epochs or FIRST_AXIS  # grown as epochs come where the script did not say
-        self.plots.prepare_run(label, axis, self.started.dataset)
+        planned = started_of(path, self.tail.events, config, summary)  # (until the writer says)
+        self.plots.prepare_run(label, planned.epochs or FIRST_AXIS, planned.dataset)
         self.status.clear()
-        self.router.dispatch(dataclasses.replace(self.started, epochs=axis))
-        self.opened.emit(path)
         status = summary.get("status", RUNNING)
-        if status == RUNNING and writer_alive(summary, path):
+        alive = status == RUNNING and writer_alive(summary, path)
+        self._show_start(force=not alive)
+        self.opened.emit(path)
+        if alive:
             self.live = True
             self.run_state.change(state=LIVE, can_test=False, can_validate=False, test_pending=False,
                                   after_search=False, following=True)
@@ -219,6 +221,7 @@ class FollowedRun(QObject):
             return
         epochs_before = len(self.epochs)
         self.tail.read()
+        self._show_start()
         for row in self.tail.epochs[epochs_before:]:
             self._epoch(row)
         for row in self.tail.events[self._events_seen:]:
@@ -226,6 +229,24 @@ class FollowedRun(QObject):
         self._events_seen = len(self.tail.events)
         if self.live and not self.watcher.files() and self.tail.path.is_file():
             self.watcher.addPath(str(self.tail.path))  # (created after the folder was opened)
+
+    def _show_start(self, force: bool = False) -> None:
+        """The run's start to the plots, once: its RunStarted line (its layers, device, length)
+        as soon as the writer has written it. A script's logger writes it at the first batch,
+        seconds after the folder appears (data loading, the model moved to the GPU); one made
+        from the folder's config and summary stands in where none came before the first epoch
+        or the end (`force`)."""
+        if self.started is not None or self.tail is None:
+            return
+        if not (force or self.tail.epochs or any(e.get("event") == "RunStarted" for e in self.tail.events)):
+            return  # the writer has not said yet
+        try:
+            summary = read_summary(self.path)  # (the logger names its layers and device there as it starts)
+        except UnreadableRun:
+            summary = self._summary
+        self.started = started_of(self.path, self.tail.events, self._config, summary)
+        axis = self.started.epochs or FIRST_AXIS  # grown as epochs come where the script did not say
+        self.router.dispatch(dataclasses.replace(self.started, epochs=axis))
 
     def _epoch(self, row: dict) -> None:
         event = event_of({**row, "type": "epoch"})
@@ -303,6 +324,7 @@ class FollowedRun(QObject):
                               best_value=summary.get("best_value"), final_metrics=summary.get("final_metrics") or {})
 
     def _end(self, result: ev.RunFinished, gone: bool = False) -> None:
+        self._show_start(force=True)  # (a run that ended before its writer said it started)
         gone = gone or (result.message == GONE_TEXT)
         self.result = result
         text = WRITER_GONE if gone else ev.REASON_TEXT[result.reason]
@@ -359,7 +381,6 @@ class FollowedRun(QObject):
     def _on_panel_setting_changed(self, key: str, _value) -> None:
         if self.live:
             self.say(f"{key} not sent: the run shown is {self.reason}")
-
 
 
 class Router:

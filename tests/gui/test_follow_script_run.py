@@ -20,7 +20,7 @@ from gui.panels.runs_browser import STATUS
 from tests.gui.conftest import RUN_TIMEOUT
 
 SCRIPT = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     import torch
     import overfit_lab as ol
 
@@ -33,6 +33,8 @@ SCRIPT = textwrap.dedent("""
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     run = ol.init("script-run", config={"lr": 0.1}, runs_dir=runs_dir)
     ol.watch(model, optimizer)
+    while len(sys.argv) > 4 and not os.path.exists(sys.argv[4]):  # loading data, moving the model to the GPU...
+        time.sleep(0.05)
     for epoch in range(epochs):
         for x, y, index in loader:
             logits = model(x)
@@ -49,10 +51,13 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def start_script(tmp_path: Path, runs_dir: Path, epochs: int = 400, rest: float = 0.01) -> subprocess.Popen:
+def start_script(tmp_path: Path, runs_dir: Path, epochs: int = 400, rest: float = 0.01,
+                 first_batch_after: Path | None = None) -> subprocess.Popen:
+    """first_batch_after: a file the script waits for between ol.watch and its first batch."""
     script = tmp_path / "train_script.py"
     script.write_text(SCRIPT, encoding="utf-8")
-    return subprocess.Popen([sys.executable, str(script), str(runs_dir), str(epochs), str(rest)],
+    wait = [str(first_batch_after)] if first_batch_after else []
+    return subprocess.Popen([sys.executable, str(script), str(runs_dir), str(epochs), str(rest), *wait],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -141,6 +146,55 @@ def test_script_run_followed_and_stopped_from_the_toolbar(qtbot, window, script)
     assert window.status_label.text().startswith("stopped")
     assert dropout.isEnabled()  # the window's own settings again
     assert "trained by a script" not in dropout.toolTip()
+
+
+def test_a_script_picked_up_before_its_first_batch_shows_its_layers_device_and_length(qtbot, window, script,
+                                                                                     tmp_path):
+    """The window picks a script's run up when its folder appears (ol.init), long before the
+    logger writes RunStarted at the first batch: the layer plots, the device and the epoch
+    count come from that line once it is written, not the app's defaults (40 epochs, no layers)."""
+    go = tmp_path / "first-batch"
+    proc = script(window.runs_dir, first_batch_after=go)
+    qtbot.waitUntil(lambda: window.followed.path is not None or proc.poll() is not None, timeout=RUN_TIMEOUT)
+    assert proc.poll() is None, proc.stdout.read().decode()
+    path = window.followed.path
+    assert "RunStarted" not in metrics_events(path)  # picked up before the first batch
+    go.touch()
+    qtbot.waitUntil(lambda: epochs_shown(window) >= 3, timeout=RUN_TIMEOUT)
+    assert list(window.plots.layer_series) == ["0", "2"]  # nn.Sequential's two Linear layers
+    assert window.plots.layer_series["0"].n >= 3 and window.plots.grad_series["2"].n >= 3  # drawn each epoch
+    # 8·16 + 16 + 16·3 + 3 parameters, on the CPU; the script's config says no epoch count: none shown
+    qtbot.waitUntil(lambda: window.status.info.text().endswith("cpu  ·  195 parameters"), timeout=RUN_TIMEOUT)
+    assert window.status.info.text().split("  ·  ")[0].startswith("epoch ")
+    assert " of " not in window.status.info.text()
+    window.actions["stop"].trigger()
+    proc.wait(60)
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=RUN_TIMEOUT)
+    assert summary(path)["status"] == "user_stopped"
+
+
+def test_a_run_that_says_no_epoch_count_is_not_given_the_apps_default(qtbot, window, tmp_path, monkeypatch):
+    """A TensorBoard import writes no RunStarted line and plans no epochs: opened by File ▸ Open
+    run…, its status line says the epoch it reached, not "of 40" (the app's own default), and its
+    epoch axis fits its epochs."""
+    from PySide6.QtWidgets import QFileDialog
+    from torch.utils.tensorboard import SummaryWriter
+
+    from engine.cli.main import main
+
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    for epoch, (train, val) in enumerate([(1.0, 1.2), (0.7, 0.9), (0.5, 0.8)]):
+        writer.add_scalar("train_loss", train, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+    writer.close()
+    assert main(["import-tensorboard", str(tmp_path / "tb"), "--out", str(tmp_path / "runs")]) == 0
+    (run,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(run))
+    window.menu_actions["Open run…"].trigger()
+    assert window.followed.path == run and window.plots.series["val_loss"].n == 3
+    text = window.status.info.text()
+    assert text.startswith("epoch 3") and " of " not in text, text
+    assert window.plots.plots["loss"].getPlotItem().viewRange()[0][1] < 40
 
 
 def test_pause_and_resume_reach_the_script(qtbot, window, script):
