@@ -263,3 +263,18 @@ def test_huggingface_without_evaluation_writes_an_epoch_line_per_epoch(tmp_path)
     record = read_run(list_runs(runs)[0])
     assert [e["epoch"] for e in record.epochs] == [1, 2]
     assert all(np.isnan(e["val_loss"]) for e in record.epochs)
+
+
+def test_huggingface_with_default_logging_steps_records_each_epochs_training_loss(tmp_path):
+    """The Trainer logs the training loss every 500 steps by default: an epoch of a few steps had
+    none (NaN on every epoch line, "nan %" in the window); the callback asks for a log before each
+    evaluation."""
+    import overfit_lab as ol
+
+    runs = tmp_path / "runs"
+    trainer = _hf_trainer(tmp_path, 3, [ol.HuggingFaceCallback(runs_dir=runs)])
+    trainer.args.logging_steps = 500
+    trainer.train()
+    record = read_run(list_runs(runs)[0])
+    assert [e["epoch"] for e in record.epochs] == [1, 2, 3]
+    assert all(np.isfinite(e["train_loss"]) for e in record.epochs), [e["train_loss"] for e in record.epochs]

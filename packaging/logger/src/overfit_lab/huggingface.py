@@ -5,8 +5,9 @@ What it records:
     config          the TrainingArguments (to_dict), their learning rate, batch size,
                     epochs, seed and weight decay also as the app's settings; its name the
                     model's class unless `name` is given
-    per log         the training loss the Trainer logs (every `logging_steps` steps: the
-                    run's "steps" count these logs)
+    per log         the training loss the Trainer logs (every `logging_steps` steps, and
+                    before each evaluation, which this callback asks of it: the run's
+                    "steps" count these logs)
     per epoch       eval_loss and eval_accuracy (the "accuracy" your compute_metrics
                     returns) of each evaluation during training (eval_strategy "steps":
                     each evaluation is an epoch line); with eval_strategy "no", an epoch
@@ -64,6 +65,8 @@ class HuggingFaceCallback(TrainerCallback):
         self._check_stop(control)
 
     def on_step_end(self, args, state, control, **kwargs):
+        if control.should_evaluate:
+            control.should_log = True  # the training loss up to each evaluation, whatever logging_steps says
         self._check_stop(control)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
@@ -83,6 +86,10 @@ class HuggingFaceCallback(TrainerCallback):
     def on_epoch_end(self, args, state, control, **kwargs):
         # the epoch's evaluation (eval_strategy "epoch") runs after this hook: an epoch line
         # is written here only when no evaluation will write one
+        if self.run is not None and control.should_evaluate:
+            # the training loss before the epoch's evaluation (the Trainer logs every
+            # logging_steps, 500 by default: an epoch of fewer steps had no training loss at all)
+            control.should_log = True
         if self.run is not None and str(getattr(args.eval_strategy, "value", args.eval_strategy)) == "no":
             self.run.epoch()
             self._check_stop(control)
