@@ -6,6 +6,7 @@ run folders of."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -58,3 +59,6 @@ def test_each_example_runs_as_shown(tmp_path, number):
         record = read_run(run)
         assert record.status == "completed", (run, record.status, record.summary.get("message"))
         assert record.epochs and all("val_loss" in e for e in record.epochs)
+        # the curves a user came for: no NaN in what the window and the Runs dock show
+        assert all(math.isfinite(e["train_loss"]) and math.isfinite(e["val_loss"]) for e in record.epochs), \
+            [(e["train_loss"], e["val_loss"]) for e in record.epochs]
