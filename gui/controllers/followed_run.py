@@ -119,6 +119,8 @@ class FollowedRun(QObject):
         self._config, self._summary = config, summary
         self.tail.read()
         label = self.label = label_of(path, config, summary)
+        if summary.get("source"):  # a script's run or an import: the preset's text is not this run's
+            self.panel.show_followed(f"Shown: {label}, {self.reason}; the settings below are the window's own.")
         planned = started_of(path, self.tail.events, config, summary)  # (until the writer says)
         self.plots.prepare_run(label, planned.epochs or FIRST_AXIS, planned.dataset)
         self.status.clear()

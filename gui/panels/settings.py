@@ -284,8 +284,14 @@ class SettingsPanel(QWidget):
         """The engine's own rule (engine.core.applicability), for the fields on screen."""
         return {key: why for key, why in not_applicable(self.value).items() if key in self.widgets}
 
+    def show_followed(self, text: str) -> None:
+        """A run shown that the app did not train (a script's, an import): the description says
+        whose it is, not the preset's; the preset's again once the panel's settings change or train."""
+        self.description.setText(text)
+
     def config(self) -> Config:
         """The settings on screen as a Config that may train; errors are shown beside their field."""
+        self._show_preset()  # (a followed script's run no longer described: these settings train)
         try:
             return self.lesson.refuse(Config.from_dict(self._raw()).check_trainable())
         except ConfigError as exc:
