@@ -209,8 +209,13 @@ class Examples(QObject):
             self.say(f"{path.name}: stopped following it: {result}")
             return
         run, dynamics = result
+        known = self._following[1].examples_key
         self._following = (path, dynamics)
         losses = [e.get("val_loss") for e in run.epochs]
+        if dynamics.examples_key != known:  # a script's run added examples a later epoch first trained on
+            self.tally = ExampleTally(dynamics.positions, dynamics.given, dynamics.true, dynamics.corrupted,
+                                      dynamics.class_names, dynamics.files)
+            self._start_view(self.tally, None, *self._shown[:2], path)
         done = run.status != RUNNING
         upto = len(dynamics.epochs) if done else min(len(dynamics.epochs), len(losses))
         for i in range(len(self.tally.epochs), upto):  # each epoch once its validation loss is written
