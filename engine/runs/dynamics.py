@@ -194,9 +194,14 @@ def _out_of_range(arrays: dict[str, np.ndarray]) -> str | None:
 def _no_dynamics_reason(folder: Path) -> str:
     """Why a run has no per-example dynamics, and how to get them: it depends on who wrote it."""
     try:
-        source = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("source")
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        source, adapter = summary.get("source"), summary.get("adapter")
     except (OSError, ValueError, AttributeError):
-        source = None
+        source = adapter = None
+    if adapter == "huggingface":
+        return (f"{folder}: the Hugging Face Trainer hands its callbacks no logits and no example indices, so "
+                "this run has no per-example figures; to see which examples were memorized, train in a loop "
+                "of your own with the logger (run.batch(loss=..., logits=..., targets=..., index=...))")
     if source == "tensorboard":
         return (f"{folder}: this run was imported from TensorBoard, whose event files hold curves, not "
                 "each example's figures; log the training with the logger instead (run.batch(loss=..., "

@@ -278,3 +278,21 @@ def test_huggingface_with_default_logging_steps_records_each_epochs_training_los
     record = read_run(list_runs(runs)[0])
     assert [e["epoch"] for e in record.epochs] == [1, 2, 3]
     assert all(np.isfinite(e["train_loss"]) for e in record.epochs), [e["train_loss"] for e in record.epochs]
+
+
+def test_suspects_of_a_huggingface_run_say_why_it_has_no_per_example_figures(tmp_path):
+    """`main.py suspects` told a Hugging Face run to pass logits to run.batch(), which the
+    callback's user never calls."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import overfit_lab as ol
+
+    runs = tmp_path / "runs"
+    _hf_trainer(tmp_path, 1, [ol.HuggingFaceCallback(runs_dir=runs)]).train()
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    proc = subprocess.run([sys.executable, str(main), "suspects", str(list_runs(runs)[0])],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "Hugging Face Trainer hands its callbacks no logits" in proc.stderr, proc.stderr

@@ -53,6 +53,8 @@ class HuggingFaceCallback(TrainerCallback):
 
         name = self.name or (type(model).__name__ if model is not None else "transformers")
         self.run = ol.init(name, config=_config(args), runs_dir=self.runs_dir)
+        # (in the summary from its next write: the app says why the run has no per-example figures)
+        self.run.summary["adapter"] = "huggingface"
         if model is not None and optimizer is not None:
             # accelerate wraps the optimizer; its step calls the inner one's, whose hooks see
             # the gradients after the Trainer unscaled (fp16) and clipped them
