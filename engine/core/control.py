@@ -16,14 +16,16 @@ class RunControl:
 
     The trainer polls it at batch boundaries: pause blocks the loop on a condition
     variable (no spinning), stop works while paused, and submitted settings are applied
-    at the next batch boundary (the latest value of each key wins).
+    at the next batch boundary (the latest value of each key wins). `end_run()` stops the
+    run in progress only: an experiment goes on with its plan's next run.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._paused = False
         self._stop = False
-        self.stopped_by = ""  # who asked to stop, where another process did (control.json's "by")
+        self._end_run = False  # end the run in progress only: the plan goes on (reset by run_ended)
+        self._stopped_by = ""  # who asked to stop, where another process did (control.json's "by")
         self._pending: dict[str, Any] = {}
 
     # ---- requests (any thread) -----------------------------------------------------
@@ -42,9 +44,24 @@ class RunControl:
         by: who asked, where it was not this process's user (the run's message names them)."""
         with self._cond:
             if by and not self._stop:
-                self.stopped_by = by
+                self._stopped_by = by
             self._stop = True
             self._cond.notify_all()
+
+    def end_run(self) -> None:
+        """End the run in progress as a stop does (at the next batch boundary, also while paused;
+        its best weights kept, its folder whole), but not the experiment: it goes on with its
+        plan's next run (a single run has none, and simply ends)."""
+        with self._cond:
+            self._end_run = True
+            self._cond.notify_all()
+
+    def run_ended(self) -> bool:
+        """The experiment, as each run of its plan ends: an end_run() request is spent (the
+        next run is not ended by it). Whether one was made."""
+        with self._cond:
+            asked, self._end_run = self._end_run, False
+        return asked
 
     def submit_settings(self, updates: dict[str, Any]) -> None:
         """Queue live changes, e.g. {"regularization.dropout": 0.3}. Raises ConfigError at once
@@ -63,7 +80,16 @@ class RunControl:
     # ---- queries (trainer thread) ------------------------------------------------------
     @property
     def stop_requested(self) -> bool:
-        return self._stop
+        """Whether the run in progress should stop (a stop, or end_run())."""
+        return self._stop or self._end_run
+
+    @property
+    def stopped_by(self) -> str:
+        """Said in the stopped run's message: who asked (another process), or that the run was
+        ended to go on with its plan."""
+        if self._end_run and not self._stop:
+            return "the user, ended to go on with the plan"
+        return self._stopped_by
 
     @property
     def paused(self) -> bool:
@@ -79,7 +105,7 @@ class RunControl:
     def wait_while_paused(self) -> None:
         """Block until resumed or stopped."""
         with self._cond:
-            while self._paused and not self._stop:
+            while self._paused and not (self._stop or self._end_run):
                 self._cond.wait()
 
 

@@ -194,6 +194,7 @@ class Experiment:
                         reason, message = ev.USER_STOPPED, "stopped by request"
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
+                self.control.run_ended()  # an end_run() is spent: the plan goes on with its next run
                 if finished.result.bad_input and not isinstance(self.plan, Generator):
                     # refused settings or data: the rest would be too (a generator plan — a search — is
                     # sent the refusal and decides itself)
