@@ -22,12 +22,14 @@ def parse_pairs(texts: list[str]) -> dict[str, str]:
 
 def cmd_import_tensorboard(args) -> int:
     from engine.core.arguments import refuse
-    from engine.runs.reader import default_runs_dir
-    from engine.runs.tensorboard_import import TensorBoardMissing, import_tensorboard
+    from engine.runs.reader import INCOMPLETE, default_runs_dir
+    from engine.runs.tensorboard_import import TensorBoardImport, TensorBoardMissing
 
     try:
-        pairs = parse_pairs(args.pair or [])
-        results = import_tensorboard(args.logdir, args.out or default_runs_dir(), pairs)
+        importer = TensorBoardImport(args.logdir, args.out or default_runs_dir(), parse_pairs(args.pair or []))
+        importer.preview()
+        importer.check_chosen()  # a --pair naming a tag the folder lacks is refused, nothing written
+        results = importer.update()
     except TensorBoardMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -38,7 +40,9 @@ def cmd_import_tensorboard(args) -> int:
             print(f"note: {problem}", file=sys.stderr)
         if run.folder is not None:
             pairs = ", ".join(f"{t or '–'} / {v or '–'}" for t, v in run.pairing.pairs.values())
-            print(f"{run.name}: {run.epochs} epochs ({run.added} new) from {pairs}")
+            print(f"{run.name}: {run.epochs} epochs ({run.added} new) from {pairs}"
+                  + (" — incomplete: an event file is cut off (its writer may still be writing it)"
+                     if run.status == INCOMPLETE else ""))
             print(run.folder)
     imported = [r for r in results if r.folder is not None]
     if not imported:

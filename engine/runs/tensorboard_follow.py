@@ -4,8 +4,10 @@ Its run folders read "running", written by this process (its pid and host: a rea
 when it is gone), so the window follows them live like any run another process writes; the
 toolbar's Stop and Pause reach the import through each run folder's control file
 (engine.runs.remote) as they reach a script: Stop ends the following (the run folders end
-"stopped by the user", what was imported kept), Pause stops reading the event files until
-Resume. finish() ends it otherwise (another folder opened, the window closed)."""
+"stopped by the user", what was imported kept; an import that had ended "completed" and got
+nothing new stays completed), Pause stops reading the event files until Resume. finish() ends
+it otherwise (another folder opened, the window closed). A command an earlier following left in
+a run folder (its Stop) is not obeyed: a folder opened again is followed again."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from engine.core import events as ev
 from engine.core.files import atomic_write_json
 from engine.runs.checked import UnreadableRun, read_summary
 from engine.runs.reader import RUNNING, writer_identity
+from engine.runs.remote import read_command
 from engine.runs.tensorboard_import import RunImport, TensorBoardImport
 
 
@@ -26,7 +29,8 @@ class FollowedImport(TensorBoardImport):
         self.status, self.identity = RUNNING, writer_identity()
         self.paused = False
         self.ended: str | None = None  # why the following ended
-        self._handled: dict[Path, float] = {}  # run folder -> the time of the last command acted on
+        self._handled: dict[Path, float | None] = {}  # run folder -> the time of the last command acted on
+        self._before: dict[Path, dict] = {}  # run folder -> its summary before this following wrote it
 
     def update(self) -> list[RunImport]:
         """Import what was written since, unless a command says otherwise."""
@@ -37,9 +41,20 @@ class FollowedImport(TensorBoardImport):
             return []
         return super().update()
 
-    def _commands(self) -> None:
-        from engine.runs.remote import read_command
+    def _import(self, name: str, files) -> RunImport:
+        target = self.target(name)
+        if target not in self._handled:
+            # A command left there by an earlier following (its Stop) is not one to this one: the
+            # folder opened again is followed again.
+            old = read_command(target)
+            self._handled[target] = old.get("at") if old else None
+            try:
+                self._before[target] = read_summary(target) if (target / "summary.json").is_file() else {}
+            except UnreadableRun:
+                self._before[target] = {}
+        return super()._import(name, files)
 
+    def _commands(self) -> None:
         for target in self.written.values():
             record = read_command(target)
             if record is None or record.get("at") == self._handled.get(target):
@@ -55,11 +70,12 @@ class FollowedImport(TensorBoardImport):
                 self._line(ev.to_record(ev.Paused(0, 0, time.perf_counter()) if self.paused else ev.Resumed(0, 0)))
 
     def _line(self, record: dict) -> None:
-        """An event line in each run folder (Paused / Resumed: the window shows them acknowledged)."""
+        """An event line in each run folder (Paused / Resumed: the window shows them acknowledged),
+        at the epoch and TensorBoard step the import has reached."""
         for target in self.written.values():
-            last = _last_epoch(target)
+            epoch, step = _last_epoch(target)
             with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"type": "event", **record, "epoch": last, "step": 0}) + "\n")
+                fh.write(json.dumps({"type": "event", **record, "epoch": epoch, "step": step}) + "\n")
 
     def finish(self, status: str = ev.COMPLETED, message: str = "") -> None:
         """The following ends: each run folder says how (what was imported is kept)."""
@@ -71,14 +87,30 @@ class FollowedImport(TensorBoardImport):
                 summary = read_summary(target)
             except UnreadableRun:
                 continue
-            summary.update(status=status, finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                           message=message or f"{summary.get('message', '')}; no longer followed")
+            before = self._before.get(target) or {}
+            if before.get("status") == ev.COMPLETED and before.get("epochs_completed") == summary.get(
+                    "epochs_completed") and status != ev.COMPLETED:
+                # An import that had ended "completed" and to which the following added nothing:
+                # it is as it was (a Stop ends the following, it does not make the run stopped).
+                summary.update(status=ev.COMPLETED, message=f"{before.get('message', '')}; followed in the "
+                               "window meanwhile, nothing written since")
+            else:
+                summary.update(status=status, message=message or f"{summary.get('message', '')}; no longer followed")
+            summary.update(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             atomic_write_json(target / "summary.json", summary)
 
 
-def _last_epoch(target: Path) -> int:
+def _last_epoch(target: Path) -> tuple[int, int]:
+    """The number and TensorBoard step of the last epoch line of a run folder."""
+    epoch, last = 0, None
     try:
         with open(target / "metrics.jsonl", "rb") as fh:
-            return sum(1 for line in fh if b'"type": "epoch"' in line)
+            for line in fh:
+                if b'"type": "epoch"' in line:
+                    epoch, last = epoch + 1, line
     except OSError:
-        return 0
+        return 0, 0
+    try:
+        return epoch, int(json.loads(last)["step"]) if last else 0
+    except (ValueError, KeyError, TypeError):
+        return epoch, 0

@@ -5,7 +5,8 @@ are one run) becomes a run folder in the engine's format, so the Training tab, t
 browser and the comparison show it: one epoch line per validation point, its train values
 those logged since the previous one (engine.runs.tensorboard_tags pairs the tags). Importing
 again appends the epochs written since (and completes the last epoch where it was read before
-all its values were written): a folder still being written is followed.
+all its values were written): a folder still being written is followed. A run whose event
+file ends mid-record imports "incomplete" (its writer may still be writing it), not "completed".
 
 The event files are read by engine.runs.tensorboard_files (TensorBoard's own loader, imported
 only when a folder is read: the app starts without tensorboard installed)."""
@@ -19,8 +20,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.core.events import COMPLETED
 from engine.core.files import atomic_write_json, atomic_write_text, jsonable
 from engine.runs.checked import UnreadableRun, read_summary
+from engine.runs.reader import INCOMPLETE
 from engine.runs.tensorboard_files import EventFiles, TensorBoardMissing, find_runs, loader_class
 from engine.runs.tensorboard_tags import KNOWN, Pairing, columns, pair_tags
 
@@ -106,6 +109,7 @@ class RunImport:
     epochs: int = 0  # in the run folder now
     added: int = 0  # by this import
     problems: list[str] = field(default_factory=list)  # each names the file or the tags
+    status: str = ""  # the run folder's status now ("incomplete": an event file is cut off)
 
 
 def _epoch_lines(path: Path) -> int:
@@ -130,7 +134,7 @@ class TensorBoardImport:
         self.chosen, self.hold_last = dict(chosen or {}), hold_last
         self.runs: dict[str, EventFiles] = {}
         self.written: dict[str, Path] = {}  # run -> its run folder, once written
-        self.status, self.identity = "completed", {}  # (engine.runs.tensorboard_follow: running, by whom)
+        self.status, self.identity = COMPLETED, {}  # (engine.runs.tensorboard_follow: running, by whom)
 
     def _load(self) -> dict[str, EventFiles]:
         found = find_runs(self.logdir)
@@ -148,6 +152,15 @@ class TensorBoardImport:
 
     def update(self) -> list[RunImport]:
         return [self._import(name, files) for name, files in self._load().items()]
+
+    def check_chosen(self) -> None:
+        """After preview(): raises ValueError naming each tag of the pairs asked for now (--pair)
+        that no run of the folder has, and the tags it has (a pair asked for is not ignored)."""
+        tags = {tag for files in self.runs.values() for tag in files.counts()}
+        missing = [tag for pair in self.chosen.items() for tag in pair if tag not in tags]
+        if missing:
+            raise ValueError(f"--pair: no scalar tag {', '.join(map(repr, missing))} in {self.logdir} "
+                             f"(its tags: {', '.join(sorted(tags)) or 'none'})")
 
     def target(self, name: str) -> Path:
         return self.out_dir / run_folder_name(self.logdir, name)
@@ -194,11 +207,11 @@ class TensorBoardImport:
             problems.append(f"{files.folder}: has fewer epochs ({len(rows)}) than its import {target} "
                             f"({written}): the event files were replaced? The run folder is left as it is")
             return RunImport(name, target, pairing, written, 0, problems)
-        self._write(target, name, files, rows, written, pairing, chosen, problems, previous)
-        return RunImport(name, target, pairing, len(rows), len(rows) - written, problems)
+        status = self._write(target, name, files, rows, written, pairing, chosen, problems, previous)
+        return RunImport(name, target, pairing, len(rows), len(rows) - written, problems, status)
 
     def _write(self, target: Path, name: str, files: EventFiles, rows: list[dict], written: int,
-               pairing: Pairing, chosen: dict, problems: list[str], previous: dict) -> None:
+               pairing: Pairing, chosen: dict, problems: list[str], previous: dict) -> str:
         if not target.is_dir():
             target.mkdir(parents=True)
             atomic_write_json(target / "config.json", {
@@ -217,11 +230,17 @@ class TensorBoardImport:
         first_wall = min(min(w for w, _ in points.values()) for points in files.series.values())
         best = max((r for r in rows if r["is_best"]), key=lambda r: r["epoch"], default=None)
         accuracies = [r["val_accuracy"] for r in rows if r["val_accuracy"] is not None]
+        status, message = self.status, (f"imported from the TensorBoard event files of {files.folder} "
+                                        f"({len(rows)} epochs); importing again adds the epochs written since")
+        cut = [path for path, what in files.problems.items() if "cut off" in what]
+        if cut and status == COMPLETED:  # not known to be finished: its writer may be mid-record
+            status = INCOMPLETE
+            message = (f"imported up to where {cut[0]} is cut off ({len(rows)} epochs): the script writing it "
+                       "may still be writing it (or was killed mid-record), so the run is not known to be "
+                       "finished; importing again adds the epochs written since")
         atomic_write_json(target / "summary.json", {
-            **previous, "status": self.status, **self.identity, "source": SOURCE, "logdir": str(self.logdir),
-            "tensorboard_run": name, "name": name,
-            "message": f"imported from the TensorBoard event files of {files.folder} ({len(rows)} epochs); "
-                       "importing again adds the epochs written since",
+            **previous, "status": status, **self.identity, "source": SOURCE, "logdir": str(self.logdir),
+            "tensorboard_run": name, "name": name, "message": message,
             "started_at": previous.get("started_at") or time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                       time.localtime(first_wall)),
             "imported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "epochs_completed": len(rows),
@@ -231,6 +250,7 @@ class TensorBoardImport:
                               "best_val_accuracy": best["val_accuracy"] if best else None,
                               "end_gap": rows[-1]["accuracy_gap"]},
             "tags": pairing.to_record(), "chosen_pairs": chosen, "warnings": problems})
+        return status
 
 
 def _with_events(path: Path, lines: list[str]) -> str:

@@ -37,6 +37,7 @@ class TensorBoardFolders(QObject):
         self.pair_dialog: PairDialog | None = None
         self.dialog = None  # the last message box shown
         self.shown: list[Path] = []  # the run folders shown in the Experiment tab
+        self.paused_said = False  # whether the status line said the folder's reading paused
         self.follow = QTimer(self, interval=FOLLOW_MS)
         self.follow.timeout.connect(self._on_follow_timeout)
         QApplication.instance().aboutToQuit.connect(self._on_app_about_to_quit)
@@ -81,13 +82,18 @@ class TensorBoardFolders(QObject):
         if self.importer is not None and self.importer.ended is not None:
             self.follow.stop()  # a Stop asked from the toolbar (or `main.py stop`) ended it
             self.say(f"{self.importer.logdir}: no longer followed")
-        elif self.importer is not None and not self.reader.busy():
+            return
+        if self.importer is not None and self.importer.paused != self.paused_said:
+            self.paused_said = self.importer.paused  # (the status line's "paused at step …" is the run's)
+            self.say(f"{self.importer.logdir}: paused, not read until Resume" if self.paused_said else
+                     f"{self.importer.logdir}: resumed, read again every {FOLLOW_MS // 1000} s")
+        if self.importer is not None and not self.reader.busy():
             self._read()
 
     def _let_go(self) -> None:
         """The folder open before is no longer followed: its run folders say so."""
         self.follow.stop()
-        importer, self.importer = self.importer, None
+        importer, self.importer, self.paused_said = self.importer, None, False
         self.shown = []  # (the next folder's first run is shown in the Training tab)
         if importer is not None:
             self.reader.submit(lambda: _let_go(importer, "another folder was opened"),
