@@ -104,11 +104,12 @@ class RunLines:
                           default=files.jsonable) + "\n"
         path = self.path / "metrics.jsonl"
         try:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0))
             try:
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    line = "\n" + line
+                if os.fstat(fd).st_size:
+                    os.lseek(fd, -1, os.SEEK_END)
+                    if os.read(fd, 1) != b"\n":
+                        line = "\n" + line
                 os.write(fd, line.encode("utf-8"))
             finally:
                 os.close(fd)

@@ -209,5 +209,6 @@ class DistributedRun(Run):
 
     def finish(self, status=None, message="", traceback=None) -> None:
         super().finish(status, message, traceback)
+        self._counts = None  # (a device buffer: a run kept after its end holds none)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
