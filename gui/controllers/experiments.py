@@ -25,18 +25,22 @@ from gui import dialogs
 from gui.controllers.experiment_dialogs import CurveDialog
 from gui.controllers.runs_dock import TITLES
 
+NEXT_RUN = "Next run of the plan"  # the menu entry's text (the window enables it only during a plan)
+NEXT_RUN_KEY = "F6"  # beside F5 (presentation), F7 / F8 (a lesson's reveal, next step): free in the window
 
 class Experiments:
     """Handed the parent of its dialogs, the settings panel, the plots (the Training tab's
     comparison), the Experiment tab and the tab widget, `say` for the status line,
     `start_run(config, plan, **job)` (the window's run session), the Runs dock (where folder
-    dialogs open, rescanned as runs appear) and the search controller (its menu entries)."""
+    dialogs open, rescanned as runs appear), the search controller (its menu entries) and
+    the run session (its live job's control and the run state: Next run of the plan)."""
 
     def __init__(self, parent, *, settings_panel, plots, experiment_view, tabs, say, start_run, runs_dock,
-                 searches_of):
+                 searches_of, session):
         """`searches_of(start, panel_config)`: the search controller, handed this controller's own."""
         self.parent, self.panel, self.plots, self.view, self.tabs = parent, settings_panel, plots, experiment_view, tabs
-        self.say, self.start_run, self.runs_dock = say, start_run, runs_dock
+        self.say, self.start_run, self.runs_dock, self.session = say, start_run, runs_dock, session
+        self._runs = (0, None)  # (the run in progress's number, the plan's runs): what Next run says
         self.searches = searches_of(self.start, self.panel_config)
         self.kind = ""  # of the job running, "" for a single run
         self._twin_dir: Path | None = None  # a twin's folder, shown once its run starts
@@ -50,6 +54,7 @@ class Experiments:
     def menu_entries(self) -> list:
         # Lambdas: a menu action's triggered(checked) would land in the first parameter.
         return [("Remedy tour (overfit, then each remedy as its twin)", lambda: self.tour(), "Ctrl+T"),
+                (NEXT_RUN, lambda: self.next_run(), NEXT_RUN_KEY),
                 ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
                 None,
                 ("Transfer comparison (scratch, random frozen, frozen, fine-tune)", lambda: self.compare_transfer(), None),
@@ -84,6 +89,19 @@ class Experiments:
         self.start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
                     say=f"remedy tour: overfit, then {len(plan) - 2} remedies as its twins and cleaned of its "
                         f"suspects (seed {seed})")
+
+    def next_run(self) -> None:
+        """Experiments ▸ Next run of the plan: the run in progress ends as stopped by the user
+        (its best weights kept, its folder whole) and the plan goes on with its next run; the
+        plan's last run ended ends the plan, completed. Disabled outside a plan of several runs."""
+        job = self.session.live_job()
+        if job is None or not job[1] or not self.session.run_state.plan:
+            self.say("no plan of several runs is training: there is no next run to go on with")
+            return
+        job[0].end_run()
+        number, planned = self._runs
+        self.say(f"ending run {number}, the plan's last: the plan ends with it" if planned and number >= planned
+                 else f"ending run {number}: the plan goes on with its next run")
 
     def compare_transfer(self) -> None:
         """The four transfer modes as twins, with the panel's backbone (the `transfer`
@@ -215,6 +233,9 @@ class Experiments:
 
     def on_experiment_started(self, event: ev.ExperimentStarted) -> None:
         single = self.kind == ""  # Start: one run of the panel's settings
+        # A plan of several runs can be stepped (a search's trials come from results: Stop ends it).
+        self._runs = (0, event.planned_trials)
+        self.session.run_state.change(plan=(event.planned_trials or 0) > 1 and event.kind != "search")
         if event.kind == "tour" and self._panel_before is None:  # a tour, or a resumed one:
             try:  # the panel shows each remedy as it trains; the user's settings come back after
                 self._panel_before = (self.panel.config(), self.panel.preset_name())
@@ -232,6 +253,7 @@ class Experiments:
             self.tabs.setCurrentWidget(view)  # the aggregate is the point; the run in progress is one tab away
 
     def on_trial_started(self, event: ev.TrialStarted) -> None:
+        self._runs = (event.index + 1, self._runs[1])
         self._twin_dir = Path(event.run_dir) if self.kind == "twin" and event.run_dir else None
         if self.kind == "tour":
             self._show_remedy(event)
@@ -267,6 +289,7 @@ class Experiments:
         self.plots.comparison.ended_with(event.final_metrics)
 
     def on_experiment_finished(self, event: ev.ExperimentFinished) -> None:
+        self.session.run_state.change(plan=False)
         if event.experiment_dir is not None and self.kind in ("tour", "transfer", "resume", "experiment"):
             self.tabs.setCurrentWidget(self.view)  # every run overlaid, and their effects
         if event.experiment_dir is not None:

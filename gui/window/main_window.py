@@ -20,7 +20,7 @@ from engine.runs.reader import ending_weights
 from gui import dialogs
 from gui.controllers.evaluations import Evaluations
 from gui.controllers.examples import Examples
-from gui.controllers.experiments import Experiments
+from gui.controllers.experiments import NEXT_RUN, Experiments
 from gui.controllers.exports import Exports
 from gui.controllers.followed_run import FollowedRun
 from gui.controllers.lessons import Lessons
@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
                                   say=self.status.say, current_run_dir=lambda: self.exports.run_dir)
         self.experiments = Experiments(  # the Experiments menu
             self, settings_panel=self.settings_panel, plots=self.plots, experiment_view=self.experiment_view,
-            tabs=self.tabs, say=self.status.say, start_run=self.start_run, runs_dock=self.runs_dock,
+            tabs=self.tabs, say=self.status.say, start_run=self.start_run, runs_dock=self.runs_dock, session=self.session,
             searches_of=lambda start, panel_config: Searches(self, panel_config=panel_config,
                                                runs_dir=self.runs_dir, search_view=self.search_view,
                                                show_tab=self.show_tab, say=self.status.say, start=start,
@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.evaluations.shown.connect(self.test_shown)
         self.evaluations.failed.connect(self._on_evaluations_failed)
         self._build_menus()
+        self.actions["next_run"] = self.menu_actions[NEXT_RUN]  # enabled only while a plan trains
         self.run_state.listen(enable_actions(self.actions))
         self.run_state.listen(follow_live(self.settings_panel.set_live))
         self.keys = RunKeys(self, self.actions["pause"], self.actions["stop"])

@@ -14,7 +14,7 @@ class RunState:
     tells every listener (`listen`), once per change, with this state."""
 
     FIELDS = ("state", "engine_ready", "can_test", "can_validate", "closing", "test_pending", "after_search",
-              "following")
+              "following", "plan")
 
     def __init__(self):
         self.state = IDLE
@@ -25,6 +25,7 @@ class RunState:
         self.test_pending = False  # the test split's one evaluation is asked for and not back yet
         self.after_search = False  # the last job was a search: the window holds no trial to evaluate
         self.following = False  # the live run is another process's, followed: Reset stops following it
+        self.plan = False  # the live job is a plan of several runs: its run in progress can be ended to go on
         self._listeners: list[Callable[[RunState], None]] = []
 
     @property
@@ -57,6 +58,11 @@ SEARCH_REASON = ("A search keeps no single run in the window to evaluate: use th
 
 FOLLOWING_RESET = "Stop following this run (its writer goes on training) and clear the plots"
 
+NEXT_RUN_TIP = ("End the run that trains now (its best weights kept) and go on with the plan's next run: "
+                "the tour's next remedy, the next fold or point of the curve")
+NO_NEXT_RUN = ("Only while a plan of several runs trains (the remedy tour, a cross-validation, a learning "
+               "curve): a single run or a search has no next run of a plan to go on with; Stop ends it")
+
 
 def enable_actions(actions: dict) -> Callable[[RunState], None]:
     """A listener that keeps the window's QActions (start, pause, stop, reset, test, validate)
@@ -72,6 +78,11 @@ def enable_actions(actions: dict) -> Callable[[RunState], None]:
         actions["stop"].setEnabled(s in (RUNNING, PAUSED))
         actions["reset"].setEnabled(s == IDLE or r.following)
         actions["reset"].setToolTip(FOLLOWING_RESET if r.following else reset_tip)
+        if "next_run" in actions:  # Experiments ▸ Next run of the plan
+            plan = s in (RUNNING, PAUSED) and r.plan and not r.following
+            actions["next_run"].setEnabled(plan)
+            actions["next_run"].setToolTip(NEXT_RUN_TIP if plan else NO_NEXT_RUN)
+            actions["next_run"].setStatusTip(NEXT_RUN_TIP if plan else NO_NEXT_RUN)
         actions["test"].setEnabled(usable and r.can_test and not r.test_pending)
         actions["validate"].setEnabled(usable and r.can_validate)
         for name, tip in tips.items():
