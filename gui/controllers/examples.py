@@ -33,6 +33,7 @@ from gui.controllers.example_reads import (
 from gui.controllers.example_reads import stacked as _stacked
 from gui.controllers.experiment_dialogs import CleanDialog
 from gui.panels.off_thread import OffThread
+from gui.panels.runs_rows import FOREIGN
 
 REDRAW_MS = 200  # the tab's redraw, at most 5 a second however short the epochs
 FOLLOW_MS = 2000  # how often an opened run still training is read for new epochs
@@ -50,6 +51,7 @@ class Examples(QObject):
         self.tally: ExampleTally | None = None
         self._waiting: ev.ExampleDynamics | None = None
         self._label = "run"
+        self._foreign: str | None = None  # the folder shown was not trained by the app: whose it is
         self._toy = False
         self._stale = False
         self.dialog: CleanDialog | None = None
@@ -83,6 +85,7 @@ class Examples(QObject):
         self._show_twin()
         self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
         self._forget_folder()
+        self._foreign = None
         self._label = event.config.get("run", {}).get("name") or "this run"
         self._toy = event.dataset in (*TOY_DATASETS, *GENERATED_DATASETS)  # no images to show
         records = (event.config.get("run") or {}).get("record_examples", True)
@@ -94,6 +97,7 @@ class Examples(QObject):
         self._twin_of = None
         self.tally, self._waiting, self._images, self.folder, self._job = None, None, None, None, None
         self._forget_folder()
+        self._foreign = None
         self._redraw.stop()
         self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
 
@@ -168,6 +172,7 @@ class Examples(QObject):
         run, dynamics, tally, each = result
         self._stop_following()
         self.tally, self.folder, self._waiting, self._images, self._job = tally, path, None, None, None
+        self._foreign = FOREIGN.get(run.summary.get("source") or "")  # a script's run or an import
         data = run.config.get("data") or {}
         toy = data.get("dataset") in (*TOY_DATASETS, *GENERATED_DATASETS)  # points or vectors: no images
         running = run.status == RUNNING
@@ -181,7 +186,8 @@ class Examples(QObject):
         else:
             self._finished(*_cleanable(tally, run.status))
         if run.summary.get("source") == "script":  # its examples live in the script: no images to ask for
-            self.say(f"{path.name}: {tally.size:,} training examples (a script's run: no pictures to show)")
+            self.say(f"{path.name}: {tally.size:,} training examples (a script's run: no pictures to show; "
+                     "Train without the suspects… is off, its network and data are the script's)")
         elif each is None and not toy:
             self.say(f"{path.name}: {tally.size:,} training examples, vectors, not images: no pictures to show")
         elif tally.size and not toy and tally.size * each <= ev.IMAGES_HELD:
@@ -244,8 +250,17 @@ class Examples(QObject):
     def _start_view(self, tally, images, label: str, points: bool, folder: Path | None) -> None:
         self._shown, self._ended = (label, points, folder), None
         self.view.start(tally, images, label, points, folder)
+        self._note_foreign()
+
+    def _note_foreign(self) -> None:
+        """A run the app did not train: which of its labels are wrong is the script's to know
+        (data.label_noise is the app's setting, not the script's)."""
+        if self._foreign is not None and self.folder is not None:
+            self.view.truth_unknown(self._foreign)
 
     def _finished(self, can_clean: bool, why: str) -> None:
+        if self._foreign is not None and self.folder is not None:  # never the app's to train: off, saying why
+            can_clean, why = False, self._foreign
         self._ended = (can_clean, why)
         if self._reading is None:
             self.view.finished(can_clean, why)
@@ -258,6 +273,7 @@ class Examples(QObject):
             return
         ended = self._ended
         self.view.start(self.tally, self._images, *self._shown)
+        self._note_foreign()
         self.view.refresh()
         if ended is not None:
             self.view.finished(*ended)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from engine.core.config import Config, ConfigError
+from engine.runs.reader import not_trained_here
 from gui.panels.runs_browser import RunsBrowser
 
 TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)",
@@ -61,6 +62,10 @@ class RunsDock:
         self.show_tab(self.experiment_view)
 
     def open_settings(self, path) -> None:
+        foreign = not_trained_here(path, "training it again from the panel")  # (its action is off, saying why)
+        if foreign:
+            self.say(f"settings not opened: {foreign}")
+            return
         try:
             config = Config.from_dict(json.loads((Path(path) / "config.json").read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, ConfigError) as exc:

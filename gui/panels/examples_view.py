@@ -250,7 +250,15 @@ class ExamplesView(QWidget):
         """The run ended: whether a cleaned twin can be trained from it, and if not, why (said
         in the button's tooltip)."""
         self.train_button.setEnabled(can_clean)
-        self.train_button.setToolTip(TRAIN_TIP if can_clean or not why else f"{TRAIN_TIP}\n\nNot now: {why}.")
+        self.train_button.setToolTip(TRAIN_TIP if can_clean or not why else f"{TRAIN_TIP}\n\nOff: {why}.")
+
+    def truth_unknown(self, whose: str) -> None:
+        """A run the app did not train (`whose`: a script's, an import): whether its labels are
+        right is unknown to the app, so the suspects are not checked against a truth."""
+        if self.tally is not None and not self.tally.corrupted_on_purpose:
+            self.quality_note.setText(f"Which labels are wrong is unknown to the app (this run was {whose}): "
+                                      "the suspects are ranked, not checked against a truth; look at them in "
+                                      "the gallery.")
 
     def _fix_heights(self) -> None:
         """The texts that change every epoch keep their height (two lines of summary across the tab,

@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine.runs.index import UNREADABLE, ExperimentEntry, MetricsTail, RunEntry, read_entry
-from engine.runs.reader import RUNNING
+from engine.runs.reader import INCOMPLETE, RUNNING
 from gui.panels.flow_layout import FlowLayout
 from gui.panels.runs_folders import FolderActions
 from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and the window name them here)
     BEST,
+    BUTTONS,
     COLUMNS,
     EPOCHS,
     GAP,
@@ -53,15 +54,14 @@ from gui.panels.runs_rows import (  # noqa: F401  (re-exported: the tests and th
     STATUS_COLORS,
     TEST,
     TROUBLE,
+    TWIN_TIP,
     RunColumnFitter,
     experiment_texts,
+    foreign,
     grew,
     run_texts,
 )
 from gui.panels.runs_scan import Rescanner, StudyEntry, existing_parent, scan_all
-
-TWIN_TIP = ("Start a run identical to this one — same seed, initial weights, data order — with the "
-            "settings you changed in the panel")
 
 
 class RunsBrowser(FolderActions, QWidget):
@@ -83,6 +83,7 @@ class RunsBrowser(FolderActions, QWidget):
         self._studies: dict[Path, StudyEntry] = {}
         self._cells: dict[Path, list[QStandardItem]] = {}  # by folder: the row's cells, updated in place
         self._tails: dict[Path, MetricsTail] = {}  # by running run: kept across ticks, so only new bytes are read
+        self._cut_off: dict[Path, MetricsTail] = {}  # by run whose writer died: its figures are in its lines only
         self._selected: list[Path] = []
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter runs: name, preset, status…")
@@ -127,20 +128,10 @@ class RunsBrowser(FolderActions, QWidget):
         self.tree.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.actions_by_name: dict[str, QAction] = {}
         buttons = FlowLayout()  # rows that wrap: the dock keeps its width as the text grows
-        for _i, (name, text, tip, slot) in enumerate([
-                ("open", "Open settings", "Load the selected run's settings into the settings panel",
-                 self._on_open_triggered),
-                ("twin", "Twin…", TWIN_TIP, self._on_twin_triggered),
-                ("resume", "Resume", "Go on with the selected interrupted or stopped experiment: finished "
-                 "runs are kept, the others run again", self._on_resume_triggered),
-                ("rename", "Rename…", "Rename the selected folder on disk (its timestamp stays)", self.rename_selected),
-                ("delete", "Delete…", "Move the selected folders to the trash, after asking", self.delete_selected),
-                ("add", "Add folder…", "List the runs of another folder too (a shared folder, say)",
-                 self._on_add_triggered),
-                ("refresh", "Refresh", "Read the folders again", self.refresh)]):
+        for name, text, tip, slot in BUTTONS:
             action = QAction(text, self)
             action.setToolTip(tip)
-            action.triggered.connect(slot)
+            action.triggered.connect(getattr(self, slot))
             self.actions_by_name[name] = action
             button = QToolButton()
             button.setDefaultAction(action)
@@ -268,7 +259,11 @@ class RunsBrowser(FolderActions, QWidget):
         return row
 
     def _run_texts(self, run: RunEntry) -> list[tuple[str, object]]:
-        return run_texts(run, self._tails.get(run.path) if run.status == RUNNING else None)
+        tail = self._tails.get(run.path) if run.status == RUNNING else None
+        if run.status == INCOMPLETE and run.epochs is None:  # a killed writer's summary has no figures: its lines do
+            tail = self._cut_off.setdefault(run.path, MetricsTail(run.path))
+            tail.read()  # (only the bytes new since the last scan)
+        return run_texts(run, tail)
 
     # ---- running runs -------------------------------------------------------------------------
     @Slot()
@@ -347,10 +342,12 @@ class RunsBrowser(FolderActions, QWidget):
         unreadable = [p for p in runs if self._status(p) == UNREADABLE]
         readable_one = len(runs) == 1 and not unreadable
         tips = self.__dict__.setdefault("_usual_tips", {n: self.actions_by_name[n].toolTip() for n in ("open", "twin")})
-        for name in ("open", "twin"):  # a damaged folder has no settings to open or twin
-            action = self.actions_by_name[name]
-            action.setEnabled(readable_one)
-            action.setToolTip(self._problem(unreadable[0]) if unreadable else tips[name])
+        # A damaged folder has no settings to open or twin; a script's run or an import is not
+        # the app's to train again (its network and data are the script's).
+        why = self._problem(unreadable[0]) if unreadable else foreign(self._runs.get(runs[0])) if readable_one else None
+        for name in ("open", "twin"):
+            self.actions_by_name[name].setEnabled(readable_one and why is None)
+            self.actions_by_name[name].setToolTip(f"{tips[name]}\n\nOff: {why}" if why else tips[name])
         self.actions_by_name["resume"].setEnabled(one in self._experiments and not searched
                                                   and self._status(one) in RESUMABLE)
         self.actions_by_name["rename"].setEnabled(one is not None and not busy and not searched)

@@ -30,7 +30,27 @@ TROUBLE = QColor("#bf360c")  # reddish orange, 5.6:1 on white: a run that did no
 STATUS_COLORS = {INCOMPLETE: TROUBLE, FAILED: TROUBLE, DIVERGED: TROUBLE, INTERRUPTED: TROUBLE,
                  UNREADABLE: TROUBLE, RUNNING: QColor("#1565c0")}
 RESUMABLE = (INTERRUPTED, USER_STOPPED)
+# A run the app did not train (its summary's "source"): its network and data are not in its
+# folder, so nothing here may train or evaluate it again (Open settings, Twin…).
+FOREIGN = {"script": "written by a script: its network and data are the script's",
+           "tensorboard": "imported from TensorBoard: its network and data are those of the script that wrote it"}
+TWIN_TIP = ("Start a run identical to this one — same seed, initial weights, data order — with the "
+            "settings you changed in the panel")
+# The dock's buttons: (name, text, tooltip, the browser's method they call).
+BUTTONS = [("open", "Open settings", "Load the selected run's settings into the settings panel", "_on_open_triggered"),
+           ("twin", "Twin…", TWIN_TIP, "_on_twin_triggered"),
+           ("resume", "Resume", "Go on with the selected interrupted or stopped experiment: finished runs are kept, "
+            "the others run again", "_on_resume_triggered"),
+           ("rename", "Rename…", "Rename the selected folder on disk (its timestamp stays)", "rename_selected"),
+           ("delete", "Delete…", "Move the selected folders to the trash, after asking", "delete_selected"),
+           ("add", "Add folder…", "List the runs of another folder too (a shared folder, say)", "_on_add_triggered"),
+           ("refresh", "Refresh", "Read the folders again", "refresh")]
 STAMP = re.compile(r"^\d{8}-\d{6}-")  # the YYYYmmdd-HHMMSS- every run and experiment folder starts with
+
+
+def foreign(run: RunEntry | None) -> str | None:
+    """Why a run cannot be trained or evaluated again by the app (a script's, an import), or None."""
+    return FOREIGN.get((run.summary or {}).get("source") or "") if run is not None else None
 
 
 def percent(value: float | None) -> str:
