@@ -106,7 +106,9 @@ def test_the_remedy_tour_by_keys_alone(qtbot, window, monkeypatch):
     next remedy, Esc and Return (stop the experiment): no mouse, no call of the window's methods."""
     import engine.experiments.plans as plans
 
-    small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 3,
+    # Runs long enough that the Esc below meets the second one (with 3 epochs a busy machine
+    # could start a third remedy first); the plan's end is what is asserted, not which run it cut.
+    small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 30,
              "run.device": "cpu"}
     original = plans.tour_plan
     monkeypatch.setattr("gui.controllers.experiments.tour_plan",
@@ -136,6 +138,6 @@ def test_the_remedy_tour_by_keys_alone(qtbot, window, monkeypatch):
     assert answered == ["Remedy tour", "Stop the experiment?"]
     assert ended.args[0].reason == ev.USER_STOPPED
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
-    assert window.experiments.kind == "" and len(started) == 2  # the plan ended there
+    assert window.experiments.kind == "" and len(started) < len(original()[1])  # the plan ended before its end
     said = window.accessibility.announcer
     assert any("stopped" in t for t in said.said + said.waiting)
