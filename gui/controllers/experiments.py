@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, curve_section, preset_names
 from engine.experiments.plans import cv_plan, tour_plan, transfer_plan, twin_config
+from engine.runs.reader import not_trained_here
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CurveDialog
 from gui.controllers.runs_dock import TITLES
@@ -169,6 +170,9 @@ class Experiments:
             if not reference:
                 return
         reference = Path(reference)
+        if foreign := not_trained_here(reference, "a twin of it"):  # a script's run, an import: not the app's to train
+            self.notice = dialogs.cannot(self.parent, "Cannot compare with that run", foreign)
+            return
         edited = self.panel_config()
         if edited is None:
             return

@@ -186,3 +186,16 @@ def test_a_killed_scripts_run_keeps_its_epochs_and_best_val_in_the_dock(window, 
     epochs = index_of(browser, path).siblingAtColumn(EPOCHS).data()
     assert epochs != "–" and int(epochs) >= 3
     assert index_of(browser, path).siblingAtColumn(BEST).data().endswith("%")
+
+
+def test_compare_with_a_scripts_run_is_refused_saying_why(window, shown, qtbot, monkeypatch):
+    """Experiments ▸ Compare with… and a script's run chosen in its folder dialog: no twin trains."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(folder(shown, "scripted")))
+    before = sorted(p.name for p in shown.iterdir())
+    window.menu_actions["Compare with… (a twin of a run, with the panel's changes)"].trigger()
+    qtbot.waitUntil(lambda: window.experiments.notice is not None, timeout=RUN_TIMEOUT)
+    assert "written by a script through the logger" in window.experiments.notice.text()
+    qtbot.wait(300)
+    assert window.state == "idle" and sorted(p.name for p in shown.iterdir()) == before
