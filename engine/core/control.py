@@ -24,7 +24,11 @@ class RunControl:
         self._cond = threading.Condition()
         self._paused = False
         self._stop = False
-        self._end_run = False  # end the run in progress only: the plan goes on (reset by run_ended)
+        # end_run()'s target: the number of the run to end (the plan goes on). Only the run in
+        # progress can be ended: a request between two runs (a late or double F6) is dropped, never
+        # read as a stop of the plan. A lone trainer's run is run 1, in progress from the start.
+        self._end_target: int | None = None
+        self._run, self._running = 1, True
         self._stopped_by = ""  # who asked to stop, where another process did (control.json's "by")
         self._pending: dict[str, Any] = {}
 
@@ -48,19 +52,37 @@ class RunControl:
             self._stop = True
             self._cond.notify_all()
 
-    def end_run(self) -> None:
+    def end_run(self, run: int | None = None) -> bool:
         """End the run in progress as a stop does (at the next batch boundary, also while paused;
         its best weights kept, its folder whole), but not the experiment: it goes on with its
-        plan's next run (a single run has none, and simply ends)."""
+        plan's next run (a single run has none, and simply ends). run: the number of the run
+        meant (1 = the plan's first), where the caller knows it; a run that has already ended
+        is left alone. Whether the request was taken (False between two runs, or for a run over)."""
         with self._cond:
-            self._end_run = True
+            target = self._run if run is None else run
+            if target < self._run or (target == self._run and not self._running):
+                return False  # that run is over: ending it must not end the next one, nor the plan
+            self._end_target = target
             self._cond.notify_all()
+            return True
+
+    def run_starting(self, number: int) -> None:
+        """The experiment, as its plan's run `number` (1 = first) starts to train: end_run() now
+        means that run (or a later one it was asked for)."""
+        with self._cond:
+            self._run, self._running = number, True
+            if self._end_target is not None and self._end_target < number:
+                self._end_target = None
 
     def run_ended(self) -> bool:
-        """The experiment, as each run of its plan ends: an end_run() request is spent (the
-        next run is not ended by it). Whether one was made."""
+        """The experiment, as each run of its plan ends: an end_run() request for it is spent (the
+        next run is not ended by it), and until the next run starts there is none to end.
+        Whether one was made."""
         with self._cond:
-            asked, self._end_run = self._end_run, False
+            asked = self._ending
+            if self._end_target is not None and self._end_target <= self._run:
+                self._end_target = None
+            self._running = False
         return asked
 
     def submit_settings(self, updates: dict[str, Any]) -> None:
@@ -79,15 +101,24 @@ class RunControl:
 
     # ---- queries (trainer thread) ------------------------------------------------------
     @property
+    def _ending(self) -> bool:
+        return self._running and self._end_target == self._run
+
+    @property
     def stop_requested(self) -> bool:
         """Whether the run in progress should stop (a stop, or end_run())."""
-        return self._stop or self._end_run
+        return self._stop or self._ending
+
+    @property
+    def plan_stop_requested(self) -> bool:
+        """Whether the experiment should stop (a stop only: end_run() ends a run, never the plan)."""
+        return self._stop
 
     @property
     def stopped_by(self) -> str:
         """Said in the stopped run's message: who asked (another process), or that the run was
         ended to go on with its plan."""
-        if self._end_run and not self._stop:
+        if self._ending and not self._stop:
             return "the user, ended to go on with the plan"
         return self._stopped_by
 
@@ -105,7 +136,7 @@ class RunControl:
     def wait_while_paused(self) -> None:
         """Block until resumed or stopped."""
         with self._cond:
-            while self._paused and not (self._stop or self._end_run):
+            while self._paused and not (self._stop or self._ending):
                 self._cond.wait()
 
 

@@ -186,11 +186,11 @@ class Experiment:
         plan = self._changes()
         finished = None
         try:
-            while not self.control.stop_requested and not refusal:
+            while not self.control.plan_stop_requested and not refusal:  # end_run() ends a run only
                 try:
                     changes = plan.send(finished) if finished is not None else next(plan)
                 except StopIteration:
-                    if self.control.stop_requested:  # a search waiting for other workers' trials
+                    if self.control.plan_stop_requested:  # a search waiting for other workers' trials
                         reason, message = ev.USER_STOPPED, "stopped by request"
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
@@ -288,6 +288,7 @@ class Experiment:
         except Exception:
             data = None  # the trainer loads it again and reports the failure as its result
         trial.trainer = Trainer(config, control=self.control, callbacks=callbacks, data=data)
+        self.control.run_starting(index + 1)  # end_run() now means this run (not between two)
         trial.result = trial.trainer.fit()
         trial.run_dir = writer.path if writer is not None and writer.started else None
         finished = ev.TrialFinished(index=index, changes=changes, run_dir=_str(trial.run_dir),

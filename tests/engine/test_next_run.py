@@ -93,3 +93,63 @@ def test_end_run_wakes_a_paused_run():
     waiter.join(timeout=10)
     assert woke.is_set() and control.stop_requested
     assert control.run_ended() and not control.stop_requested and not control.run_ended()
+
+
+class LateNextRun(RunControl):
+    """A Next run (F6) from the window's thread that lands just after the plan has spent the
+    previous request as run 1 ended — the moment a late or double press can meet."""
+
+    def __init__(self, run=None):
+        super().__init__()
+        self.ends, self.run, self.taken = 0, run, None
+
+    def run_ended(self):
+        asked = super().run_ended()
+        self.ends += 1
+        if self.ends == 1:
+            self.taken = self.end_run() if self.run is None else self.end_run(self.run)
+        return asked
+
+
+def test_next_run_pressed_between_two_runs_does_not_end_the_plan(tmp_path):
+    """Review 30, finding 3: the request came with no run in progress; it used to read as a stop
+    of the whole plan (runs 2 and 3 never trained, the experiment 'stopped by request')."""
+    control = LateNextRun()
+    plan = curve_plan("data.train_size", [128, 160, 192], [0])
+    result = Experiment(tiny_config({"optim.epochs": 2}), plan, control=control, subscribers=[],
+                        runs_dir=tmp_path, kind="curve").run()
+    assert [t.result.reason for t in result.trials] == [ev.COMPLETED] * 3
+    assert [t.result.epochs_completed for t in result.trials] == [2, 2, 2]  # run 2 was not ended either
+    assert result.reason == ev.COMPLETED
+    assert control.taken is False  # refused: no run was in progress to end
+    assert not control.stop_requested and not control.plan_stop_requested
+
+
+def test_next_run_meant_for_the_next_run_ends_that_run_only(tmp_path):
+    """A request naming the run it means (the window knows which run it shows) is kept across the
+    gap and ends that run when it starts; the plan goes on with run 3."""
+    control = LateNextRun(run=2)
+    plan = curve_plan("data.train_size", [128, 160, 192], [0])
+    result = Experiment(tiny_config({"optim.epochs": 2}), plan, control=control, subscribers=[],
+                        runs_dir=tmp_path, kind="curve").run()
+    assert control.taken is True
+    assert [t.result.reason for t in result.trials] == [ev.COMPLETED, ev.USER_STOPPED, ev.COMPLETED]
+    assert "ended to go on with the plan" in result.trials[1].result.message
+    assert result.reason == ev.COMPLETED
+
+
+def test_next_run_meant_for_a_run_that_is_over_leaves_the_next_alone(tmp_path):
+    """The window still showing run 1 when run 2 has begun: ending 'run 1' ends nothing."""
+    ended = []
+
+    class AtRun2(Callback):
+        def on_event(self, event):
+            if isinstance(event, ev.EpochMetrics) and len(ran.of(ev.RunStarted)) == 2 and not ended:
+                ended.append(control.end_run(1))
+
+    control, ran = RunControl(), Recorder()
+    plan = curve_plan("data.train_size", [128, 160], [0])
+    result = Experiment(tiny_config({"optim.epochs": 2}), plan, control=control,
+                        subscribers=[ran, AtRun2()], runs_dir=tmp_path, kind="curve").run()
+    assert ended == [False]
+    assert [t.result.reason for t in result.trials] == [ev.COMPLETED, ev.COMPLETED]
