@@ -99,8 +99,10 @@ class Experiments:
         if job is None or not job[1] or not self.session.run_state.plan:
             self.say("no plan of several runs is training: there is no next run to go on with")
             return
-        job[0].end_run()
         number, planned = self._runs
+        if not job[0].end_run(number or None):  # the run shown is over: the next is not ended for it
+            self.say(f"run {number} has ended already: the plan goes on with its next run")
+            return
         self.say(f"ending run {number}, the plan's last: the plan ends with it" if planned and number >= planned
                  else f"ending run {number}: the plan goes on with its next run")
 
