@@ -3,12 +3,14 @@ with the run's figures; large enough to read on a projector from the back of a r
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 # Points, whatever the app's own size: a projected 1280 x 720 window's text stays readable.
 TEXT_PT, TITLE_PT = 18, 22
 WATCHING, ASKING, REVEALED, FINISHED = "watching", "asking", "revealed", "finished"
+REVEAL_ON_LIGHT, REVEAL_ON_DARK = "#0b4f8a", "#8cc8ff"
 
 
 class LessonPanel(QWidget):
@@ -27,7 +29,7 @@ class LessonPanel(QWidget):
         self.text = self._label("lesson_text", TEXT_PT)
         self.question = self._label("lesson_question", TEXT_PT, bold=True)
         self.reveal = self._label("lesson_reveal", TEXT_PT)
-        self.reveal.setStyleSheet("color: #0b4f8a;")  # 8.3:1 on white
+        self._colour_reveal()
         for label in (self.title, self.where, self.text, self.question, self.reveal):
             column.addWidget(label)
         column.addStretch(1)
@@ -41,6 +43,17 @@ class LessonPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.reset_button)
         column.addLayout(row)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # View ▸ Light / Dark
+            self._colour_reveal()
+
+    def _colour_reveal(self) -> None:
+        """The answer in blue, dark on a light panel (8.3:1 on white), light on a dark one (9.2:1
+        on #202020): the light scheme's blue was 1.9:1 in Dark, unreadable from the back row."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.reveal.setStyleSheet(f"color: {REVEAL_ON_DARK if dark else REVEAL_ON_LIGHT};")
 
     def _label(self, name: str, points: int, bold: bool = False) -> QLabel:
         label = QLabel()
