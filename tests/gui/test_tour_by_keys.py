@@ -4,11 +4,17 @@ next run, and the entry says why it is off."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from engine.core import events as ev
+from engine.runs.index import EXPERIMENT_FILE
 from gui.controllers.experiments import NEXT_RUN, NEXT_RUN_KEY
 from gui.window.run_state import IDLE, RUNNING
 from tests.gui.conftest import RUN_TIMEOUT
@@ -108,3 +114,65 @@ def test_the_remedy_tour_stepped_by_keys_alone(qtbot, window, monkeypatch):
     assert len(started) == 2 and not action.isEnabled()  # the plan ended there, with its second run
     assert [r.reason for r in finished] == [ev.USER_STOPPED, ev.USER_STOPPED]
     assert "ended to go on" not in finished[1].message  # the second was stopped, with the plan
+
+
+def _wait_for_the_records_second_run(runs_dir: Path) -> None:
+    """Block (the window hears nothing meanwhile) until the tour's experiment.json lists run 2."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for record in runs_dir.glob(f"*-tour-*/{EXPERIMENT_FILE}"):
+            with contextlib.suppress(ValueError, OSError):
+                if len(json.loads(record.read_text(encoding="utf-8"))["trials"]) >= 2:
+                    return
+        time.sleep(0.02)
+    raise AssertionError("the tour's record never listed its second run")
+
+
+def test_f6_pressed_again_as_the_first_run_ends_leaves_the_tour_going(qtbot, window, monkeypatch):
+    """Review 30, finding 3: a second F6, pressed as the window shows the first run's end (a double
+    press), came between two runs and ended the whole tour (or the next run at its first batch).
+    Now it names the run it means, which is over: the dropout twin trains on."""
+    import engine.experiments.plans as plans
+
+    small = {"data.train_size": 200, "data.val_size": 200, "model.width": 32, "optim.epochs": 300,
+             "run.device": "cpu"}
+    original = plans.tour_plan
+    monkeypatch.setattr("gui.controllers.experiments.tour_plan",
+                        lambda: (lambda base, plan: (base.with_updates(small), plan))(*original()))
+    window.settings_panel.set_config(tiny_config())
+    started, finished, epochs, said = [], [], [], []
+    window.run_started.connect(lambda e: started.append(window.settings_panel.preset_name()))
+    plot = window.plots.plots["loss"]
+
+    def on_finished(result):
+        finished.append(result)
+        if len(finished) == 1:
+            # The second press, as run 1's end is shown and the tour has already gone on (its
+            # record lists run 2), before the window has heard of run 2. The action itself: a key
+            # sent from inside the window's event dispatch is not matched to shortcuts.
+            _wait_for_the_records_second_run(window.runs_dir)
+            action.trigger()
+            said.append(window.status.label.text())
+
+    window.router.subscribe(ev.RunFinished, on_finished)
+    window.router.subscribe(ev.EpochMetrics, lambda e: epochs.append(len(finished)))
+    action = _next_run(window)
+    _focus(qtbot, window, plot)
+    answered = []
+    _answer_the_question_with_return(qtbot, answered)
+    qtbot.keyClick(plot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: answered == ["Remedy tour"], timeout=10_000)
+    qtbot.waitUntil(lambda: window.plots.step_loss.n > 0 and action.isEnabled(), timeout=RUN_TIMEOUT)
+    _focus(qtbot, window, plot)
+
+    qtbot.keyClick(plot, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: epochs.count(1) >= 3 or window.state == IDLE or len(finished) >= 2,
+                    timeout=RUN_TIMEOUT)
+    assert started == ["overfit", "dropout"] and len(finished) == 1  # the twin started and was not ended
+    assert epochs.count(1) >= 3 and window.state == RUNNING  # it trains: the tour goes on
+    assert len(said) == 1 and "run 1 has ended already" in said[0]  # and the window says why
+
+    _answer_the_question_with_return(qtbot, answered)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        qtbot.keyClick(plot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
