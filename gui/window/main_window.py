@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
             self.plots.show_layer_plots(False)
         if not self.store.restore_geometry(self):
             self.first_fit = FirstLaunchFit(self)  # 1400 x 900, or what a smaller screen holds
+        self.lessons.dock.hide()  # the last session's lesson panel, restored empty: a lesson shows it again
         self.on_screen = KeepOnScreen(self)  # never larger than the screen, whatever the text size
         self.accessibility = Accessibility(self)  # names for a screen reader, plots described, milestones said
 
