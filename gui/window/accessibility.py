@@ -193,21 +193,33 @@ def describe(title: str, curves: list[tuple[str, list, list]], percent: bool = F
     return text
 
 
+# A run's start or turn-up still waiting is stale once a run has ended or another started.
+STALE_AFTER = {"ended": {"started", "turned"}, "started": {"turned"}}
+SAID_KEPT = 100  # announcements kept in `said` (the window's life would grow it without end)
+
+
 class Announcer(QObject):
     """Milestones spoken politely (they wait for the reader to finish), at most one every
-    `gap_s` seconds: one that comes sooner waits its turn. `said` keeps what was announced."""
+    `gap_s` seconds: one that comes sooner waits its turn. Only news waits: a milestone of a
+    kind already waiting replaces it, and a run's start or turn-up still waiting is dropped once
+    a run ends or starts (a tour stepped quickly would else be spoken runs late). `said` keeps
+    the latest SAID_KEPT announced."""
 
     def __init__(self, window, gap_s: float = MIN_GAP_S):
         super().__init__(window)
         self.window, self.gap_s = window, gap_s
         self.said: list[str] = []
         self.waiting: list[str] = []
+        self._kinds: list[str] = []  # each waiting text's kind ("" for one that never goes stale)
         self._last = -math.inf
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_timer_timeout)
 
-    def say(self, text: str) -> None:
-        self.waiting.append(text)
+    def say(self, text: str, kind: str = "") -> None:
+        """kind: "started", "turned" or "ended" for a run's milestones (stale ones are dropped)."""
+        stale = {kind} | STALE_AFTER.get(kind, set()) if kind else set()
+        kept = [(t, k) for t, k in zip(self.waiting, self._kinds, strict=True) if k not in stale]
+        self.waiting, self._kinds = [t for t, _ in kept] + [text], [k for _, k in kept] + [kind]
         self._next()
 
     def _next(self) -> None:
@@ -218,8 +230,10 @@ class Announcer(QObject):
             self._timer.start(math.ceil(wait * 1000))
             return
         text = self.waiting.pop(0)
+        self._kinds.pop(0)
         self._last = time.monotonic()
         self.said.append(text)
+        del self.said[:-SAID_KEPT]
         announce(self.window, text)
         if self.waiting:
             self._timer.start(math.ceil(self.gap_s * 1000))
@@ -303,7 +317,7 @@ class Accessibility(QObject):
     def _on_window_run_started(self, started: ev.RunStarted) -> None:
         self._best_val, self._turned_up = (math.inf, 0), False
         name = started.config.get("run", {}).get("name") or "run"
-        self.announcer.say(f"{name} started: {started.epochs} epochs on {started.dataset}")
+        self.announcer.say(f"{name} started: {started.epochs} epochs on {started.dataset}", "started")
         self.name_all()  # a toy run's or a noisy run's plots are shown now
         self.describe_plots()
 
@@ -315,11 +329,11 @@ class Accessibility(QObject):
             self._best_val = (e.val_loss, e.epoch)
         elif not self._turned_up and e.epoch - at >= 2 and e.val_loss > best * 1.02:
             self._turned_up = True  # the rule of the plots' "val loss turns up" line
-            self.announcer.say(f"validation loss turned up after epoch {at}")
+            self.announcer.say(f"validation loss turned up after epoch {at}", "turned")
 
     @Slot(object)
     def _on_window_run_ended(self, result: ev.RunFinished) -> None:
         what = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "run stopped", ev.COMPLETED: "run finished",
                 ev.DIVERGED: "run diverged", ev.FAILED: "run failed"}.get(result.reason, "run ended")
         best = f", best epoch {result.best_epoch}" if result.best_epoch is not None else ""
-        self.announcer.say(f"{what} after {result.epochs_completed} epochs{best}")
+        self.announcer.say(f"{what} after {result.epochs_completed} epochs{best}", "ended")
