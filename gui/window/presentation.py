@@ -293,15 +293,19 @@ class Presentation(QObject):
         if not isinstance(pen, QPen):
             return
         light = item.__dict__.get("light_color")
+        if light is not None and pen.color() != item.__dict__.get("put_color"):
+            light = None  # the plots set a pen since (a run pinned, an item reused): its colour is the light one
         if light is None:
             if not dark:
-                return  # never recoloured: it has its light colour
+                item.__dict__.pop("light_color", None)
+                return  # never recoloured since its pen was set: it has its light colour
             light = item.__dict__["light_color"] = QColor(pen.color())
         wanted = dark_color(light) if dark else light
         if pen.color() != wanted:
             recoloured = QPen(pen)
             recoloured.setColor(wanted)
             put(recoloured)
+        item.__dict__["put_color"] = QColor(wanted)
         label = getattr(item, "label", None)
         if isinstance(item, pg.InfiniteLine) and label is not None:
             label.setColor(wanted)
