@@ -138,6 +138,9 @@ def _experiment(args, plan_of, kind: str, meta: dict):
 
     cfg = resolve(args.config, args.preset, args.set or [])
     plan = plan_of(cfg)
+    from engine.core.lessons import refuse_locked_plan
+
+    refuse_locked_plan(args.config, cfg, plan)  # a lesson's locks hold in every run of the plan
     name = cfg.run.name or args.preset or kind
     experiment = Experiment(cfg, plan, control=RunControl(), subscribers=[TrialLines()],
                             runs_dir=args.out or default_runs_dir(), name=name, kind=kind, meta=meta)

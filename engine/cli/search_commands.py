@@ -58,6 +58,9 @@ def cmd_search(args) -> int:
     try:
         base = resolve(args.config, args.preset, args.set or [])
         settings = search_settings(search_section(args.config, args.preset), base)
+        from engine.core.lessons import refuse_locked_plan
+
+        refuse_locked_plan(args.config, base, searched=settings.space)  # no trial varies a locked setting
         if args.trials is not None:
             if args.trials < 1:
                 raise ConfigError("trials", args.trials, "at least 1")

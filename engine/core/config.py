@@ -252,7 +252,7 @@ class Config:
                 raw = json.loads(text)
             else:
                 raw = tomllib.loads(text)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:  # nesting: recursion
             raise ConfigError("(file)", str(path), f"valid {path.suffix.lstrip('.').upper() or 'TOML'} ({exc})") from exc
         return cls.from_dict(raw)
 
@@ -306,7 +306,7 @@ def live_keys() -> list[str]:
 def parse_literal(text: str) -> Any:
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text  # a bare word is a string: dataset=moons
 
 
@@ -353,7 +353,7 @@ def _table(name: str, config_file: str | None, preset: str | None):
     try:
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None  # resolve() names what is wrong with the file
     return raw.get(name) if isinstance(raw, dict) else None
 

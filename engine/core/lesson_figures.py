@@ -89,7 +89,9 @@ class ExpressionError(ValueError):
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)|([A-Za-z_]\w*)|(<=|>=|==|!=|[<>()+\-*/]))")
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b, "==": lambda a, b: math.isclose(a, b, abs_tol=1e-12), "!=": lambda a, b: a != b}
+    ">=": lambda a, b: a >= b, "==": lambda a, b: math.isclose(a, b, abs_tol=1e-12),
+    "!=": lambda a, b: not math.isclose(a, b, abs_tol=1e-12)}  # never both == and != of one pair
+MAX_LENGTH, MAX_DEPTH = 500, 32  # a claim's characters and nesting: the parser and its evaluation recurse
 
 
 def _tokens(text: str) -> list[tuple[str, Any]]:
@@ -125,8 +127,20 @@ class Expression:
 
 def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expression:
     """Parse `text` (ExpressionError naming what is wrong: an unknown figure, a stray token)."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"a claim of at most {MAX_LENGTH} characters (this one has {len(text)})")
     tokens, names = _tokens(text), []
-    at = 0
+    at, depth = 0, 0
+
+    def deeper(parse):  # each `(`, `not` and `-` nests: too deep is refused, not a RecursionError
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"a claim nested at most {MAX_DEPTH} deep (brackets, not, minus signs)")
+        try:
+            return parse()
+        finally:
+            depth -= 1
 
     def peek():
         return tokens[at] if at < len(tokens) else ("end", None)
@@ -156,7 +170,7 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
     def negated():
         if peek() == ("op", "not"):
             take()
-            return ("not", negated())
+            return ("not", deeper(negated))
         return comparison()
 
     def comparison():
@@ -181,7 +195,7 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
     def unary():
         if peek() == ("op", "-"):
             take()
-            return ("neg", unary())
+            return ("neg", deeper(unary))
         tok = peek()
         if tok[0] == "num":
             take()
@@ -194,7 +208,7 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
             return ("name", tok[1])
         if tok == ("op", "("):
             take()
-            node = either()
+            node = deeper(either)
             take("op", ")")
             return node
         raise ExpressionError(f"expected a number, a figure or '(' but found {tok[1] if tok[0] != 'end' else 'the end'}")

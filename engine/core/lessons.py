@@ -83,6 +83,22 @@ class Lesson:
                 raise LessonLocked(key, config.get(key), locked, self.title, self.path)
         return config
 
+    def refuse_plan(self, base: Config, plan=(), searched=()) -> Config:
+        """`base`, or LessonLocked naming the first locked setting that `base`, a change of the
+        `plan` (a curve's values, a resumed experiment's runs) or a `searched` key varies."""
+        self.refuse_locked(base)
+        locked = self.locked_values()
+        for changes in plan:
+            for key, value in changes.items():
+                if key in locked and value != locked[key]:
+                    raise LessonLocked(key, value, locked[key], self.title, self.path)
+        for key in searched:
+            if key in locked:
+                raise ConfigError(key, "searched", (
+                    f"the lesson “{self.title}” ({self.path.name}) locks it at {locked[key]!r}; search a space "
+                    "without it (a [search] table whose params leave out the lesson's locked settings)"))
+        return base
+
     def check_epochs(self, config: Config) -> None:
         """A step's pause epoch past the run's end (the lesson's own, or after --set) is refused."""
         for number, step in enumerate(self.steps, 1):
@@ -125,6 +141,8 @@ def read_lesson(path: str | Path) -> Lesson:
     try:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise LessonError(path, None, "(file)", str(path), "a lesson file nested less deeply") from None
     except OSError as exc:
         raise LessonError(path, None, "(file)", str(path), f"a readable lesson file ({exc.strerror})") from exc
     except UnicodeDecodeError:
@@ -241,14 +259,28 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
                           line_of(text, "lesson.step", "pause_at", index)))
     lesson = Lesson(path, title.strip(), lists["hide"], lists["lock"], tuple(steps), config)
     lesson.check_epochs(config)
+    own_sweeps(lesson, text, raw)
     return lesson
+
+
+def own_sweeps(lesson: Lesson, text: str, raw: dict) -> None:
+    """A lesson's own `[curve]` or `[search]` over a setting it locks is refused at its line."""
+    curve, search = raw.get("curve"), raw.get("search")
+    over = curve.get("over") if isinstance(curve, dict) else None
+    params = search.get("params") if isinstance(search, dict) else None
+    for table, key, name in [("curve", "over", over)] + [("search.params", k, k) for k in (
+            params if isinstance(params, dict) else ())]:
+        if name in lesson.lock:
+            raise LessonError(lesson.path, sweep_line(text, table, key), f"{table}.{key}",
+                              name, f"a setting the lesson does not lock: it locks {name} at "
+                                    f"{lesson.locked_values()[name]!r}, so its own sweep may not vary it")
 
 
 def is_lesson(path: str | Path) -> bool:
     """A .toml file with a [lesson] table (False for anything unreadable: Config.load names it)."""
     try:
         return Path(path).suffix.lower() == ".toml" and "lesson" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False
 
 
@@ -260,3 +292,18 @@ def refuse_locked(config_file: str | Path | None, config: Config) -> Config:
     lesson = read_lesson(config_file)
     lesson.check_epochs(config)
     return lesson.refuse_locked(config)
+
+
+def sweep_line(text: str, table: str, key: str) -> int | None:
+    """The line naming `key` in the file's first [curve] / [search...] table (a quoted key's
+    header, [search.params."model.width"], is one line_of does not read)."""
+    start = next((n for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith(f"[{table.split('.')[0]}")), 0)
+    return next((n for n, line in enumerate(text.splitlines(), 1) if n >= start and key in line), None) if start else None
+
+
+def refuse_locked_plan(config_file: str | Path | None, base: Config, plan=(), searched=()) -> Config:
+    """`base` with the runs a command line's `plan` makes of it (or the keys its search varies):
+    where `config_file` is a lesson, refused where any of them changes a setting it locks."""
+    if not config_file or not is_lesson(config_file):
+        return base
+    return read_lesson(config_file).refuse_plan(base, plan, searched)
