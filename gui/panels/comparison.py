@@ -155,7 +155,7 @@ class ComparisonTable(QTableWidget):
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # its pin boxes by Tab and Space; a click keeps the focus
         self.horizontalHeaderItem(0).setToolTip(self.RUN_TIP)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long run name keeps its end; tooltip: all of it
         header = self.horizontalHeader()

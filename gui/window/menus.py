@@ -38,6 +38,7 @@ def toolbar(window, entries: list) -> dict[str, QAction]:
         name, text, shortcut, tip, slot = entry
         actions[name] = _action(window, text, slot, shortcut, tip)
         bar.addAction(actions[name])
+        bar.widgetForAction(actions[name]).setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Qt's NoFocus: no key reached Reset
     return actions
 
 
