@@ -6,7 +6,22 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollBar,
+    QTabBar,
+    QTextEdit,
+    QWidget,
+)
 
 from engine.core import events as ev
 from gui.window.run_state import IDLE, PAUSED, RUNNING
@@ -16,11 +31,29 @@ from tests.helpers import tiny_config
 MAX_PRESSES = 400
 
 
+# What a user operates, whatever focus policy it was given: a control made NoFocus or
+# ClickFocus is still expected, so a walk that never reaches it fails (review 30, finding 12).
+CONTROL_TYPES = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QAbstractSlider,
+                 QAbstractItemView, QTabBar, QTextEdit, QPlainTextEdit, pg.PlotWidget)
+# Parts of a control, not controls: a scroll bar (the view scrolls by keys), a view's header
+# and corner button, a tab bar's scroll arrows, a combo's or a spin box's own line edit.
+PARTS = (QScrollBar, QHeaderView)
+COMPOSITES = (QAbstractSpinBox, QComboBox, QAbstractItemView, QTabBar)  # their own parts inside
+
+
 def _controls(window) -> set:
-    """Every enabled control in view that takes focus by Tab, as Qt sees them."""
-    return {w for w in window.findChildren(QWidget)
-            if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
-            and w.focusProxy() is None and w.window() is window}
+    """Every enabled control in view, by its type (the widget that takes its focus)."""
+    found = set()
+    for w in window.findChildren(QWidget):
+        if not (isinstance(w, CONTROL_TYPES) and w.isVisible() and w.isEnabled() and w.window() is window):
+            continue
+        parent = w.parentWidget()
+        if isinstance(w, PARTS) or isinstance(parent, COMPOSITES) or type(w).__name__ == "QTableCornerButton":
+            continue
+        if isinstance(w, QAbstractButton) and isinstance(parent, QDockWidget):
+            continue  # a dock's title buttons: View's entries show and hide the dock
+        found.add(w.focusProxy() or w)
+    return found
 
 
 def _focus(qtbot, window, widget) -> None:
@@ -62,7 +95,7 @@ def test_tab_reaches_every_enabled_control_once_each_named_and_comes_back_round(
     walk = tab_walk(qtbot, window, first)
     repeated = {w.accessibleName() or type(w).__name__ for w in walk if walk.count(w) > 1}
     assert not repeated, repeated
-    missed = [f"{type(w).__name__} {w.accessibleName()!r}" for w in controls - set(walk)]
+    missed = [f"{type(w).__name__} {w.accessibleName() or w.toolTip()[:40]!r}" for w in controls - set(walk)]
     assert not missed, missed
     unnamed = [f"{type(w).__name__} {w.objectName()!r}" for w in walk if not w.accessibleName().strip()]
     assert not unnamed, unnamed
@@ -141,3 +174,41 @@ def test_the_remedy_tour_by_keys_alone(qtbot, window, monkeypatch):
     assert window.experiments.kind == "" and len(started) < len(original()[1])  # the plan ended before its end
     said = window.accessibility.announcer
     assert any("stopped" in t for t in said.said + said.waiting)
+
+
+def test_tab_reaches_every_control_with_a_lesson_open_while_presenting(qtbot, window, tmp_path, monkeypatch):
+    """The class's view (review 30, finding 12): a lesson open, Presentation on (the settings
+    dock hidden, text larger), its run paused at the step's question. Tab reaches the step
+    panel's buttons — Reveal, enabled now — each named, with every other control, and comes back
+    round; F7 from the walk's place reveals and F8 goes on, as its buttons do."""
+    from tests.gui.test_lessons_window import open_lesson
+
+    window.resize(1280, 720)
+    open_lesson(window, tmp_path, monkeypatch)
+    view = window.lessons.view
+    qtbot.waitUntil(view.isVisible, timeout=5000)
+    window.menu_actions["Presentation"].trigger()
+    assert window.presentation.on and not window.dock.isVisible()
+    plot = window.plots.plots["loss"]
+    _focus(qtbot, window, plot)
+    qtbot.keyClick(plot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Start
+    qtbot.waitUntil(lambda: view.question.isVisible() and window.state == PAUSED, timeout=RUN_TIMEOUT)
+
+    controls = _controls(window)
+    lesson_buttons = {w for w in controls if view.isAncestorOf(w)}
+    assert view.reveal_button in lesson_buttons and view.reset_button in lesson_buttons
+    walk = tab_walk(qtbot, window, plot)
+    assert len(walk) == len(set(walk)), [w.accessibleName() for w in walk if walk.count(w) > 1]
+    missed = [f"{type(w).__name__} {w.accessibleName() or w.toolTip()[:40]!r}" for w in controls - set(walk)]
+    assert not missed, missed
+    unnamed = [f"{type(w).__name__} {w.objectName()!r}" for w in walk if not w.accessibleName().strip()]
+    assert not unnamed, unnamed
+    assert [w.accessibleName() for w in walk if w in lesson_buttons][:1] == ["Reveal"]  # in the panel's order
+
+    _focus(qtbot, window, view.reveal_button)
+    qtbot.keyClick(view.reveal_button, Qt.Key.Key_F7)  # Reveal
+    assert view.reveal.text().startswith("Validation accuracy ")
+    assert view.next_button.isEnabled() and view.next_button in tab_walk(qtbot, window, plot)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F8)  # Next step: the run goes on to its end
+    window.menu_actions["Presentation"].trigger()
