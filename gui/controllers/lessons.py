@@ -45,6 +45,7 @@ class Lessons(QObject):
         self.view.reset_requested.connect(self.reset)
         self.panel.lesson.refused.connect(self._on_locks_refused)
         self._paused_handle = None  # the run whose step epochs the engine pauses at
+        self._ours = False  # the run shown is the lesson's own (not a plan's, a search's or a script's)
         run_state.listen(self._on_run_state_changed)
         run_started.connect(self._on_run_started)
         epoch_shown.connect(self._on_epoch_shown)
@@ -62,7 +63,7 @@ class Lessons(QObject):
         # F7 / F8: the step panel's buttons by key (a teacher at the keyboard or a presenter's remote).
         return [*entries, None, ("Open lesson…", self.choose, None), None,
                 ("Reveal", self.reveal, "F7"), ("Next step", self.next_step, "F8"),
-                ("Reset to the lesson's start", self.reset, None)]
+                ("Reset to the lesson's start", self.reset, None), ("Close lesson", self.close, None)]
 
     # ---- opening -------------------------------------------------------------------------
     @Slot()
@@ -94,6 +95,21 @@ class Lessons(QObject):
         self.dock.show()
         self._show()
         self.say(f"lesson “{lesson.title}”: press Start (Ctrl+Return)")
+
+    @Slot()
+    def close(self) -> bool:
+        """Leave the lesson: its locks let go of the panel (the settings stay), its dock hidden."""
+        if self.lesson is None:
+            return False
+        if self.run_state.state in (RUNNING, PAUSED):
+            return self._cannot("Cannot close the lesson now", "A run is live: stop it (or let it end) first.")
+        title = self.lesson.title
+        self.panel.lesson.hold(self.panel, None)
+        self.lesson, self.index, self.phase, self.epochs = None, 0, WATCHING, []
+        self._paused_handle, self._ours, self._reset_pending = None, False, False
+        self.dock.hide()
+        self.say(f"lesson “{title}” closed: every setting is yours again")
+        return True
 
     def _cannot(self, title: str, text: str) -> bool:
         log.warning("lesson: %s", text)
@@ -131,6 +147,8 @@ class Lessons(QObject):
     def next_step(self) -> None:
         if self.lesson is None or self.phase not in (ASKING, REVEALED):
             return
+        if self.phase == ASKING and self.step.reveal:
+            return  # the reveal first, as the step panel's disabled Next says (F8 from a presenter's remote)
         if self.index + 1 >= len(self.lesson.steps):
             self.phase = FINISHED
             self._show(fill_reveal(self.step.reveal, self._figures()))
@@ -172,13 +190,15 @@ class Lessons(QObject):
 
     @Slot(object)
     def _on_run_started(self, event) -> None:
-        if self.lesson is not None:
+        handle = self.session.handle  # a plan's, a search's or a followed script's run is not the lesson's
+        self._ours = self.lesson is not None and handle is not None and handle is self._paused_handle
+        if self._ours:
             self.index, self.phase, self.epochs = 0, WATCHING, []
             self._show()
 
     @Slot(object)
     def _on_epoch_shown(self, metrics) -> None:
-        if self.lesson is None:
+        if self.lesson is None or not self._ours:
             return
         self.epochs.append(dataclasses.asdict(metrics))
         pause = self.step.pause_at
@@ -193,5 +213,5 @@ class Lessons(QObject):
             return
         if self._reset_pending:
             QTimer.singleShot(0, self.reset)  # once the window has settled into idle
-        elif self.phase == WATCHING:
+        elif self.phase == WATCHING and self._ours:
             self._ask()  # a step for the run's end (or a run that ended before its epoch)

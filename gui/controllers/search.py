@@ -61,7 +61,9 @@ class Searches:
             if not self.start(config, [], kind="search", search=(settings, name, url), name=name,
                               say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}"):
                 # Something started while the storage opened (Ctrl+Return, say): no search, no tab
-                # following a study that nothing runs.
+                # following a study that nothing runs. (Idle: the settings were refused, the window said why.)
+                if self.can_start():
+                    return
                 self.say(f"search {name!r} not started: a run started while its storage was opening")
                 return
             self.search_view.attach(name, lambda: storage)

@@ -5,6 +5,9 @@ and the config a run starts with or a file is saved from."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFormLayout
 
@@ -50,6 +53,24 @@ class LessonLocks(QObject):
     def refuse(self, config: Config) -> Config:
         """`config`, or ConfigError naming the locked setting it changes and the lesson."""
         return self.lesson.refuse_locked(config) if self.lesson is not None else config
+
+    def refuse_job(self, config: Config, plan: list | None, job: dict) -> Config:
+        """`config` as a run starts it, or ConfigError at the first locked setting that it, a change
+        of its `plan`, a search's space (`job["search"]`) or a resumed experiment's recorded plan
+        (`job["resume_dir"]`) varies."""
+        plan = list(plan or [])
+        for changes in plan or [{}]:  # each run's settings must be settings
+            self.refuse(config.with_updates({k: v for k, v in changes.items() if "." in k}))
+        if self.lesson is None:
+            return config
+        if job.get("resume_dir") is not None:
+            try:
+                record = json.loads((Path(job["resume_dir"]) / "experiment.json").read_text(encoding="utf-8"))
+                plan += [c for c in record.get("plan") or [] if isinstance(c, dict)]
+            except (OSError, ValueError, AttributeError):
+                pass  # the resume itself names what is wrong with the folder
+        search = job.get("search")
+        return self.lesson.refuse_plan(config, plan, search[0].space if search else ())
 
     def accepts(self, config: Config) -> bool:
         try:

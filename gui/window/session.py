@@ -88,8 +88,8 @@ class RunSession(QObject):
         self.panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:
             config = config or (None if job.get("resume_dir") else self.panel.config())
-            for changes in (plan or [{}]) if config is not None else ():  # a lesson's locks hold in a plan too
-                self.panel.lesson.refuse(config.with_updates({k: v for k, v in changes.items() if "." in k}))
+            if config is not None:  # a lesson's locks hold in a plan, a search and a resume too
+                self.panel.lesson.refuse_job(config, plan, job)
         except ConfigError as exc:
             log.warning("cannot start: %s", exc)
             self.status.refuse(f"cannot start: {exc}")
