@@ -43,3 +43,30 @@ def test_close_lesson_lets_go_of_the_panel_so_a_preset_loads(qtbot, window, tmp_
     panel.preset_box.setCurrentText("dropout")
     panel.preset_box.activated.emit(panel.preset_box.currentIndex())
     assert panel.value("regularization.dropout") > 0  # the preset's, no longer refused
+
+
+def test_a_plans_runs_are_not_paused_by_the_lesson_and_f8_waits_for_the_reveal(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from gui.window.run_state import PAUSED
+
+    open_lesson(window, tmp_path, monkeypatch)
+    view, states = window.lessons.view, []
+    window.run_state.listen(lambda state: states.append(state.state))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (2, True))
+    window.menu_actions["Cross-validate the panel's settings…"].trigger()  # two runs past the step's epoch
+    assert window.state != IDLE
+    qtbot.waitUntil(lambda: window.state in (IDLE, PAUSED), timeout=RUN_TIMEOUT)
+    assert window.state == IDLE and PAUSED not in states and not view.question.isVisible()
+    assert view.text.text() == "The network starts on the images."  # the lesson still at its first step
+    # The lesson's own run pauses at its step; F8 (Next) waits for the reveal, as the disabled Next button does.
+    window.activateWindow()
+    window.actions["start"].trigger()
+    qtbot.waitUntil(lambda: view.question.isVisible(), timeout=RUN_TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_F8)
+    assert view.question.text() == "Will validation accuracy beat 50 %?" and window.state == PAUSED
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    assert view.reveal.text().startswith("Validation accuracy ")
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        qtbot.keyClick(window, Qt.Key.Key_F8)  # now on: the run goes to its end
