@@ -75,7 +75,7 @@ def check(lesson, config, out: str | None) -> int:
     if differ:
         print(f"rerun: DIFFERS ({differ})")
     else:
-        print(f"rerun: the same metrics bit for bit ({len(runs[0].epochs)} epochs)")
+        print(f"rerun: the same metrics bit for bit ({len(runs[0].epochs)} epochs, rerun in this process)")
     if failed or differ:
         print(f"error: {lesson.path}: {failed} step(s) do not hold" + (", the rerun differs" if differ else ""),
               file=sys.stderr)

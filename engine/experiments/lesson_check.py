@@ -5,6 +5,7 @@ a rerun gives the same metrics bit for bit."""
 from __future__ import annotations
 
 import dataclasses
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +99,19 @@ def step_outcomes(lesson: Lesson, epochs: list[dict]) -> list[StepOutcome]:
     return out
 
 
+def same_bits(a, b) -> bool:
+    """Equal bit for bit: a NaN is the same as a NaN (`!=` says it differs), 0.0 not as -0.0."""
+    if isinstance(a, float) and isinstance(b, float):
+        return struct.pack("<d", a) == struct.pack("<d", b)
+    return a == b
+
+
 def metrics_differ(first: list[dict], second: list[dict]) -> str:
     """'' where two runs' epoch metrics are the same bit for bit (timings aside), else the first difference."""
     if len(first) != len(second):
         return f"{len(first)} epochs, then {len(second)}"
     for a, b in zip(first, second, strict=True):
         for key in a:
-            if key not in TIMING_KEYS and a[key] != b.get(key):
+            if key not in TIMING_KEYS and not same_bits(a[key], b.get(key)):
                 return f"epoch {a['epoch']}: {key} {a[key]!r}, then {b.get(key)!r}"
     return ""

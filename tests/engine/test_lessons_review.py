@@ -82,3 +82,12 @@ def test_equal_and_not_equal_never_both_hold():
     claim = parse_expression("final_val == final_val + 1e-13 and final_val != final_val + 1e-13")
     assert not claim.holds({"final_val": 0.5})
     assert parse_expression("final_val != final_val + 0.01").holds({"final_val": 0.5})
+
+
+def test_the_rerun_comparison_sees_identical_nan_figures_as_the_same():
+    from engine.experiments.lesson_check import metrics_differ
+
+    run = [{"epoch": 1, "val_loss": float("nan"), "val_accuracy": 0.5}]
+    assert metrics_differ(run, [dict(run[0])]) == ""  # NaN != NaN, yet the runs agree bit for bit
+    assert "val_loss" in metrics_differ(run, [dict(run[0], val_loss=1.0)])
+    assert "val_accuracy" in metrics_differ(run, [dict(run[0], val_accuracy=0.5 + 1e-16)])
