@@ -36,6 +36,7 @@ class Lessons(QObject):
         self.view = LessonPanel()
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("lesson_dock")
+        self.dock.setAccessibleName("Lesson")
         self.dock.setWidget(self.view)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
@@ -135,13 +136,22 @@ class Lessons(QObject):
     def _ask(self) -> None:
         self.phase = ASKING
         self._show()
+        self._announce(f"Step {self.index + 1} of {len(self.lesson.steps)}: {self.step.question or self.step.text}")
+
+    def _announce(self, text: str) -> None:
+        """Spoken by the window's screen-reader announcer (gui.window.accessibility), where it has one."""
+        announcer = getattr(getattr(self.window, "accessibility", None), "announcer", None)
+        if announcer is not None and text:
+            announcer.say(text)
 
     @Slot()
     def reveal(self) -> None:
         if self.lesson is None or self.phase != ASKING:
             return
         self.phase = REVEALED
-        self._show(fill_reveal(self.step.reveal, self._figures()))
+        revealed = fill_reveal(self.step.reveal, self._figures())
+        self._show(revealed)
+        self._announce(revealed)
 
     @Slot()
     def next_step(self) -> None:

@@ -60,7 +60,11 @@ class LessonPanel(QWidget):
         label.setObjectName(name)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Reached by Tab and read by keyboard (a screen reader's user cannot point at it).
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        label.setAccessibleName(name.replace("lesson_", "lesson's ").replace("_", " "))
         font = label.font()
         font.setPointSizeF(points)
         font.setBold(bold)

@@ -70,3 +70,24 @@ def test_a_plans_runs_are_not_paused_by_the_lesson_and_f8_waits_for_the_reveal(q
     assert view.reveal.text().startswith("Validation accuracy ")
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         qtbot.keyClick(window, Qt.Key.Key_F8)  # now on: the run goes to its end
+
+
+def test_a_lessons_question_and_reveal_are_spoken_and_its_text_reached_by_tab(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    open_lesson(window, tmp_path, monkeypatch)
+    view, announcer = window.lessons.view, window.accessibility.announcer
+    announcer.gap_s = 0  # each said at once
+    window.actions["start"].trigger()
+    qtbot.waitUntil(lambda: view.question.isVisible(), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: any("Will validation accuracy beat 50 %?" in s for s in announcer.said), timeout=5000)
+    assert any(s.startswith("Step 1 of 2: ") for s in announcer.said), announcer.said
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: view.reveal.text() in announcer.said, timeout=5000)
+    for label in (view.text, view.question, view.reveal):
+        assert label.focusPolicy() & Qt.FocusPolicy.TabFocus and label.accessibleName()
+        assert label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByKeyboard
+    assert window.lessons.dock.accessibleName() == "Lesson"
+    window.session.stop()
+    qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
