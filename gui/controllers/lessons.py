@@ -129,6 +129,10 @@ class Lessons(QObject):
 
     def _show(self, reveal: str = "") -> None:
         self.view.show_step(self.lesson.title, self.index + 1, len(self.lesson.steps), self.step, self.phase, reveal)
+        actions = getattr(self.window, "menu_actions", {})  # F7 / F8 as the step panel's buttons
+        for name, button in (("Reveal", self.view.reveal_button), ("Next step", self.view.next_button)):
+            if name in actions:
+                actions[name].setEnabled(button.isEnabled())
 
     def _figures(self) -> dict:
         return compute_figures(self.epochs, self.step.pause_at)

@@ -64,6 +64,7 @@ def test_a_plans_runs_are_not_paused_by_the_lesson_and_f8_waits_for_the_reveal(q
     window.activateWindow()
     window.actions["start"].trigger()
     qtbot.waitUntil(lambda: view.question.isVisible(), timeout=RUN_TIMEOUT)
+    assert not window.menu_actions["Next step"].isEnabled() and window.menu_actions["Reveal"].isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_F8)
     assert view.question.text() == "Will validation accuracy beat 50 %?" and window.state == PAUSED
     qtbot.keyClick(window, Qt.Key.Key_F7)
