@@ -249,6 +249,7 @@ class Presentation(QObject):
         else:
             app.setPalette(_system_palette)
         self.colour_plots()
+        self.window.status.warning.colour()  # text in a style sheet of its own: told, as the plots are
 
     def dark(self) -> bool:
         if self.scheme == "Dark":

@@ -5,13 +5,21 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QSizePolicy, QStatusBar
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QStatusBar,
+)
 
 from engine.core import events as ev
 from gui.plotting.colors import TEXT_OF, VERMILLION
 
 WARNING_TEXT = TEXT_OF[VERMILLION]  # 5.2:1 on white: read from the back row (text needs 4.5:1)
+WARNING_ON_DARK = "#ffb070"  # 9.1:1 on #202020
 
 STEP_INFO_INTERVAL = 0.25  # seconds: a status line at 4 Hz is plenty to read
 
@@ -29,7 +37,7 @@ class RunStatus:
         # line above, "finished" replaced it within half a second.
         self.warning = StatusWarning("")
         self.warning.setObjectName("run_warning")
-        self.warning.setStyleSheet(f"color: {WARNING_TEXT}; font-weight: bold;")
+        self.warning.colour()
         self.warning.hide()
         bar.addWidget(self.label, 1)
         bar.addWidget(self.warning)
@@ -221,7 +229,20 @@ class ReadOnClick:
 
 
 class StatusWarning(ReadOnClick, QLabel):
-    """A warning about the run, cut to 80 characters; the whole of it as its tooltip."""
+    """A warning about the run, cut to 80 characters; the whole of it as its tooltip. Its colour
+    follows View ▸ Light / Dark: the light scheme's vermillion text was 2.8:1 on the dark bar."""
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.colour()
+
+    def colour(self) -> None:
+        # the application's palette: a label's own is fixed by its style sheet
+        dark = QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        sheet = f"color: {WARNING_ON_DARK if dark else WARNING_TEXT}; font-weight: bold;"
+        if sheet != self.styleSheet():  # (a style sheet set changes the palette: once, not again)
+            self.setStyleSheet(sheet)
 
 
 class StatusLine(ReadOnClick, QLabel):

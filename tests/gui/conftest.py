@@ -4,6 +4,7 @@ import gc
 
 import pytest
 from PySide6.QtCore import QSettings, QThread
+from PySide6.QtGui import QPalette
 
 
 @pytest.fixture(autouse=True)
@@ -14,8 +15,12 @@ def isolated_settings(qapp, tmp_path):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     font = qapp.font()  # View ▸ Larger text changes the application's font: the next test starts as usual
+    palette = QPalette(qapp.palette())  # View ▸ Dark changes the application's palette: likewise
     yield
     qapp.setFont(font)
+    qapp.setPalette(palette)
+    if hasattr(qapp.styleHints(), "unsetColorScheme"):
+        qapp.styleHints().unsetColorScheme()
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,16 @@ def test_a_clamped_live_raise_is_said_and_shown_as_applied(qtbot, window):
     assert warning.isVisible() and "regularization.weight_decay 15 clamped to 8" in warning.toolTip()
     assert "at most 0.08" in warning.toolTip()
     # read from the back row: text at least 4.5:1 on the status bar (its amber was 3.68:1 on white)
-    text = QColor(re.search(r"color:\s*(#[0-9a-fA-F]{6})", warning.styleSheet()).group(1))
-    ground = warning.palette().color(QPalette.ColorRole.Window)
-    assert contrast(text.getRgbF()[:3], ground.getRgbF()[:3]) >= 4.5
+    def legible() -> float:
+        text = QColor(re.search(r"color:\s*(#[0-9a-fA-F]{6})", warning.styleSheet()).group(1))
+        ground = window.statusBar().palette().color(QPalette.ColorRole.Window)  # the bar drawn behind it
+        return contrast(text.getRgbF()[:3], ground.getRgbF()[:3])
+
+    assert legible() >= 4.5
+    window.menu_actions["Dark"].trigger()  # and in Dark (the light scheme's colour was 2.8:1 there)
+    qtbot.wait(20)
+    assert window.statusBar().palette().color(QPalette.ColorRole.Window).lightness() < 128 and legible() >= 4.5
+    window.menu_actions["Light"].trigger()
     assert field.value() == 8.0  # the run's strength, not the one typed
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         window.actions["stop"].trigger()

@@ -34,7 +34,6 @@ def test_a_learning_curve_says_which_run_of_how_many_and_when_all_end(qtbot, win
     # Its own epoch count and ETA, then the whole plan's: "run 2 of 3 · epoch 4/80 · … ETA 0:01 · all runs ETA 0:05"
     assert text.startswith("run 2 of 3  ·  epoch ")
     assert re.search(r"(?<!all runs )ETA \d+:\d\d", text) and re.search(r"all runs ETA \d+:\d\d", text)
-    assert any("run 1 of 3" in t for t in seen) or seen[0] == text
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: True)  # "Stop the experiment?": yes
     window.actions["stop"].trigger()
     qtbot.waitUntil(lambda: window.state == IDLE, timeout=RUN_TIMEOUT)
