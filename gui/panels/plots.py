@@ -15,12 +15,13 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from engine.core import events as ev
+from engine.core.i18n import C_, _, integer
 from gui.panels.boundary import BoundaryView
 from gui.panels.comparison import RunComparison, RunCurves
 from gui.panels.plot_grid import PlotGrid
+from gui.panels.plot_hovers import live_hovers
 from gui.plotting import colors as c
 from gui.plotting.axes import LOSS_TITLES, YRange, apply_text_scale, make_plot, retitle
-from gui.plotting.hover import HoverReadout
 from gui.plotting.layer_groups import LayerGroups
 from gui.plotting.markers import EpochLine, MarkerLines
 from gui.plotting.redraw import Redrawer, cache_static_items, make_room_in_the_pixmap_cache
@@ -45,14 +46,14 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.plots: dict[str, pg.PlotWidget] = {
             # Legends in one row: they cover less of a small plot (a projector's 1280 x 720).
-            "loss": make_plot(LOSS_TITLES["cross_entropy"], "loss", legend_columns=2),
-            "accuracy": make_plot("Accuracy", "%", legend_below=True, legend_columns=2),
-            "gap": make_plot("Gap: train − validation", "gap", legend_below=True, legend_columns=2),
+            "loss": make_plot(_(LOSS_TITLES["cross_entropy"]), _("loss"), legend_columns=2),
+            "accuracy": make_plot(_("Accuracy"), "%", legend_below=True, legend_columns=2),
+            "gap": make_plot(_("Gap: train − validation"), _("gap"), legend_below=True, legend_columns=2),
             # Layers' legends in rows across the top, over room kept free of curves (YRange).
-            "norms": make_plot("Weight norm per layer (L2)", "‖W‖", log_capable=True, legend_columns=4),
-            "grads": make_plot("Gradient norm per layer", "‖∇W‖", log_capable=True, legend_columns=6),
-            "boundary": make_plot("Decision boundary", "x₂", "x₁"),
-            "noise": make_plot("Train accuracy by label", "%", legend_below=True),
+            "norms": make_plot(_("Weight norm per layer (L2)"), "‖W‖", log_capable=True, legend_columns=4),
+            "grads": make_plot(_("Gradient norm per layer"), "‖∇W‖", log_capable=True, legend_columns=6),
+            "boundary": make_plot(_("Decision boundary"), "x₂", "x₁"),
+            "noise": make_plot(_("Train accuracy by label"), "%", legend_below=True),
         }
         self.grid = PlotGrid(self.plots)
         self.grid.log_norms.toggled.connect(self._on_log_norms_toggled)
@@ -84,18 +85,19 @@ class PlotsPanel(QWidget):
         self.step_loss = StepSeries(self.plots["loss"].plot(pen=step_pen), tail)
         self.step_loss.curve.setZValue(-10)
         tail.setZValue(-10)
+        train, val = C_("split", "train"), C_("split", "validation")
         self.series = {
             # Colour and dash pattern both tell each pair apart (gui.plotting.colors).
-            "train_loss": curve("loss", "train", c.TRAIN, style=c.TRAIN_STYLE, dot=False),
-            "val_loss": curve("loss", "validation", c.VAL, style=c.VAL_STYLE, dot=False),
-            "train_acc": curve("accuracy", "train", c.TRAIN, style=c.TRAIN_STYLE),
-            "val_acc": curve("accuracy", "validation", c.VAL, style=c.VAL_STYLE),
-            "acc_gap": curve("gap", "accuracy gap (pts)", c.BLACK),
-            "loss_gap": curve("gap", "loss gap × 10", c.VERMILLION, style=Qt.PenStyle.DashLine),
+            "train_loss": curve("loss", train, c.TRAIN, style=c.TRAIN_STYLE, dot=False),
+            "val_loss": curve("loss", val, c.VAL, style=c.VAL_STYLE, dot=False),
+            "train_acc": curve("accuracy", train, c.TRAIN, style=c.TRAIN_STYLE),
+            "val_acc": curve("accuracy", val, c.VAL, style=c.VAL_STYLE),
+            "acc_gap": curve("gap", _("accuracy gap (pts)"), c.BLACK),
+            "loss_gap": curve("gap", _("loss gap × 10"), c.VERMILLION, style=Qt.PenStyle.DashLine),
             # Over-confidence grows with overfitting: calibration error on the same scale.
-            "val_ece": curve("gap", "val calibration error (pts)", c.BLUE, style=Qt.PenStyle.DotLine),
-            "clean_acc": curve("noise", "label kept", c.BLUE),
-            "noisy_acc": curve("noise", "label replaced (memorized)", c.VERMILLION, style=Qt.PenStyle.DashLine),
+            "val_ece": curve("gap", _("val calibration error (pts)"), c.BLUE, style=Qt.PenStyle.DotLine),
+            "clean_acc": curve("noise", _("label kept"), c.BLUE),
+            "noisy_acc": curve("noise", _("label replaced (memorized)"), c.VERMILLION, style=Qt.PenStyle.DashLine),
         }
         loss_item = self.plots["loss"].getPlotItem()
         self.comparison = RunComparison(self.plots, lambda: cache_static_items(loss_item, skip=tail))
@@ -108,7 +110,7 @@ class PlotsPanel(QWidget):
         # Dash patterns no curve uses: the lines stay apart from the curves for every eye.
         self.best_lines = EpochLine(self.plots, c.BLUISH_GREEN, Qt.PenStyle.DashDotLine)
         self.rise_lines = EpochLine(self.plots, c.VERMILLION, Qt.PenStyle.DashDotDotLine)
-        self.run_label, self.dataset = "run", ""
+        self.run_label, self.dataset = C_("noun", "run"), ""
         self._min_val_loss = (math.inf, 0)
         self.y_ranges = {"loss": YRange(self.plots["loss"], "zero"), "gap": YRange(self.plots["gap"], "free"),
                          "norms": YRange(self.plots["norms"], "zero", room_above=0.45),
@@ -119,16 +121,8 @@ class PlotsPanel(QWidget):
         self.runs_started = 0
         self._ready_for: tuple | None = None  # (epochs, dataset) the axes are set up for
 
-        s = self.series
-        self.hovers = [  # kept: a read-out nothing refers to would lose its connection
-            HoverReadout(self.plots["loss"], {"train": s["train_loss"], "val": s["val_loss"]}),
-            HoverReadout(self.plots["accuracy"], {"train": s["train_acc"], "val": s["val_acc"]}, "{:.1f} %"),
-            HoverReadout(self.plots["gap"], {"accuracy gap": s["acc_gap"], "loss gap ×10": s["loss_gap"],
-                                             "val ECE (pts)": s["val_ece"]}),
-            HoverReadout(self.plots["norms"], self.layer_series),
-            HoverReadout(self.plots["grads"], self.grad_series),
-            HoverReadout(self.plots["noise"], {"clean": s["clean_acc"], "corrupted": s["noisy_acc"]}, "{:.1f} %"),
-        ]
+        # Kept: a read-out nothing refers to would lose its connection.
+        self.hovers = live_hovers(self.plots, self.series, self.layer_series, self.grad_series)
         for hover in self.hovers:
             hover.plot.viewport().installEventFilter(self)  # see eventFilter
         self.show_toy(False)
@@ -245,7 +239,8 @@ class PlotsPanel(QWidget):
         self.clear_run()
         self.refresh()  # the cleared plots now, before the run trains: no old lines linger
         self.runs_started += 1
-        self.run_label = f"#{self.runs_started} {label}"  # two runs of one preset stay apart
+        # i18n: a run's name in the legend and the table; {number} tells two runs of one preset apart
+        self.run_label = _("#{number} {label}").format(number=integer(self.runs_started), label=label)
         self._prepared = True
         self._ready_for = None
         if epochs is not None and dataset is not None:
@@ -275,7 +270,7 @@ class PlotsPanel(QWidget):
     def start_run(self, started: ev.RunStarted, label: str | None = None) -> None:
         """Set the plots up for the run that has started (its layers, its length)."""
         if not self._prepared:
-            self.prepare_run(label or "run")
+            self.prepare_run(label or C_("noun", "run"))
         self._prepared = False
         if self._ready_for != (started.epochs, started.dataset):
             self._set_up(started.epochs, started.dataset)
@@ -283,7 +278,7 @@ class PlotsPanel(QWidget):
         if list(self.layer_series) != self.layer_groups.labels:
             self._drop_layer_series()
             self.layer_groups.add_series(self.plots["norms"], self.plots["grads"], self.layer_series, self.grad_series)
-        retitle(self.plots["loss"], LOSS_TITLES.get(started.config["optim"].get("loss"), LOSS_TITLES["cross_entropy"]))
+        retitle(self.plots["loss"], _(LOSS_TITLES.get(started.config["optim"].get("loss"), LOSS_TITLES["cross_entropy"])))
         toy = started.train_points is not None
         self.show_toy(toy)
         self.show_noise(started.config["data"]["label_noise"] > 0 and not toy)
@@ -371,7 +366,8 @@ class PlotsPanel(QWidget):
             if layer in self.grad_series and value > 0:
                 self.grad_series[layer].append(x, value)
         if e.is_best:
-            self.redrawer.place_line("best", self.best_lines, x, f"best epoch ({x})", ("loss", "accuracy", "gap"))
+            self.redrawer.place_line("best", self.best_lines, x, _("best epoch ({epoch})").format(epoch=integer(x)),
+                                    ("loss", "accuracy", "gap"))
         best_loss, best_epoch = self._min_val_loss
         if e.val_loss < best_loss:
             self._min_val_loss = (e.val_loss, x)
@@ -379,7 +375,7 @@ class PlotsPanel(QWidget):
             self.rise_lines.hide()  # it fell to a new low: it had not turned up for good
         elif x - best_epoch >= 2 and e.val_loss > best_loss * 1.02:
             # Validation loss has risen for two epochs: mark where it turned.
-            self.redrawer.place_line("rise", self.rise_lines, best_epoch, "val loss turns up", ("loss", "gap"))
+            self.redrawer.place_line("rise", self.rise_lines, best_epoch, _("val loss turns up"), ("loss", "gap"))
 
     def add_marker(self, x: float, text: str, color: str = "#555") -> None:
         """A labelled vertical line on every epoch plot (settings change, end of run)."""
