@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabWidget
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, load_preset
+from engine.core.i18n import N_, _
 from engine.runs.reader import ending_weights
 from gui import dialogs
 from gui.controllers.evaluations import Evaluations
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
                  restore: bool = True):
         """restore=False: a scripted launch that neither reads nor writes stored settings."""
         super().__init__()
-        self.setWindowTitle("Overfit Lab")
+        self.setWindowTitle("Overfit Lab")  # i18n: not shown (the product's name, in every language)
         from engine.runs.reader import default_runs_dir
 
         self.runs_dir = runs_dir or default_runs_dir()  # every run of the window is written
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
 
         self.settings_panel = SettingsPanel()
         self.settings_panel.preset_chosen.connect(self._on_settings_preset_chosen)
-        dock = self.dock = QDockWidget("Settings", self)
+        dock = self.dock = QDockWidget(_("Settings"), self)
         dock.setObjectName("settings_dock")
         dock.setWidget(self.settings_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
@@ -86,11 +87,11 @@ class MainWindow(QMainWindow):
         self.search_view = SearchView()  # a hyperparameter search's study, live
         self.examples_view = ExamplesView()  # which training examples it memorized
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.plots, "Training")
-        self.tabs.addTab(self.examples_view, "Examples")
-        self.tabs.addTab(self.experiment_view, "Experiment")
-        self.tabs.addTab(self.search_view, "Search")
-        self.tabs.addTab(self.evaluation, "Evaluation")
+        self.tabs.addTab(self.plots, _("Training"))
+        self.tabs.addTab(self.examples_view, _("Examples"))
+        self.tabs.addTab(self.experiment_view, _("Experiment"))
+        self.tabs.addTab(self.search_view, _("Search"))
+        self.tabs.addTab(self.evaluation, _("Evaluation"))
         self.tabs.setTabEnabled(self.tabs.indexOf(self.evaluation), False)  # until there is a report
         self.setCentralWidget(self.tabs)
         self.status = RunStatus(self.statusBar())
@@ -191,17 +192,17 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> dict[str, QAction]:
         return menus.toolbar(self, [
-            ("start", "Start", "Ctrl+Return", "Train with the settings on the left", self._on_start_triggered),
-            ("pause", "Pause", "Space", "Pause or resume training at the next batch", self.session.pause_or_resume),
-            ("stop", "Stop", "Esc", "Stop now and keep the best weights", self.session.stop),
-            ("reset", "Reset", None, "Clear the plots, including earlier runs kept for comparison",
+            ("start", N_("Start"), "Ctrl+Return", N_("Train with the settings on the left"), self._on_start_triggered),
+            ("pause", N_("Pause"), "Space", N_("Pause or resume training at the next batch"), self.session.pause_or_resume),
+            ("stop", N_("Stop"), "Esc", N_("Stop now and keep the best weights"), self.session.stop),
+            ("reset", N_("Reset"), None, N_("Clear the plots, including earlier runs kept for comparison"),
              self.session.reset),
             None,
-            ("validate", "Evaluate on validation", None, "After a run, as often as wanted: the report on "
-             "the validation split, in the Evaluation tab", self._on_validate_triggered),
-            ("test", "Evaluate on test set", None, "Once, after a run, with the weights it ended with (the "
+            ("validate", N_("Evaluate on validation"), None, N_("After a run, as often as wanted: the report on "
+             "the validation split, in the Evaluation tab"), self._on_validate_triggered),
+            ("test", N_("Evaluate on test set"), None, N_("Once, after a run, with the weights it ended with (the "
              "best epoch's where restore best is on): accuracy and per-class precision / recall / F1 on the "
-             "locked test split", self._on_test_triggered)])
+             "locked test split"), self._on_test_triggered)])
 
     def _build_menus(self) -> None:
         self.settings_files = SettingsFiles(self, self.settings_panel, self.status.say)
@@ -213,28 +214,28 @@ class MainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         self.presentation = Presentation(self)  # View ▸ Presentation, Light / Dark / As the system
         self.menu_actions = menus.menus(self, [
-            ("&File", [("Open settings…", self.settings_files.open, keys.Open),
-                       ("Save settings as…", self.settings_files.save_as, keys.SaveAs),
-                       ("Open TensorBoard folder…", self.tensorboard.open, None),
-                       ("Open run…", self.followed.open, None), None,
-                       ("Evaluate a run folder on validation…", partial(self.evaluate_folder, "val"), None),
-                       ("Evaluate a run folder on the test set…", partial(self.evaluate_folder, "test"), None),
+            (N_("&File"), [(N_("Open settings…"), self.settings_files.open, keys.Open),
+                       (N_("Save settings as…"), self.settings_files.save_as, keys.SaveAs),
+                       (N_("Open TensorBoard folder…"), self.tensorboard.open, None),
+                       (N_("Open run…"), self.followed.open, None), None,
+                       (N_("Evaluate a run folder on validation…"), partial(self.evaluate_folder, "val"), None),
+                       (N_("Evaluate a run folder on the test set…"), partial(self.evaluate_folder, "test"), None),
                        None,
-                       ("Export the window as PNG…", self.exports.window_png, None),
-                       ("Export the plots as SVG…", self.exports.plots_svg, None),
-                       ("Export the run's epoch metrics as CSV…", self.exports.metrics_csv, None),
-                       ("Export the evaluation report (CSV / JSON)…", self.exports.report_file, None),
-                       ("Export the gallery as a contact sheet…", self.exports.gallery_png, None),
-                       ("Export the suspects as CSV…", self.exports.suspects_csv, None), None,
-                       ("Quit", self.close, keys.Quit)]),
-            ("E&xperiments", self.experiments.menu_entries()),
-            ("&Lessons", self.lessons.menu_entries()),
-            ("&View", [("Larger text", partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
-                       ("Smaller text", partial(self.scale_text, 0.8), keys.ZoomOut), None,
-                       ("Layer plots (weight and gradient norms)", self.plots.show_layer_plots, "Ctrl+L", True),
+                       (N_("Export the window as PNG…"), self.exports.window_png, None),
+                       (N_("Export the plots as SVG…"), self.exports.plots_svg, None),
+                       (N_("Export the run's epoch metrics as CSV…"), self.exports.metrics_csv, None),
+                       (N_("Export the evaluation report (CSV / JSON)…"), self.exports.report_file, None),
+                       (N_("Export the gallery as a contact sheet…"), self.exports.gallery_png, None),
+                       (N_("Export the suspects as CSV…"), self.exports.suspects_csv, None), None,
+                       (N_("Quit"), self.close, keys.Quit)]),
+            (N_("E&xperiments"), self.experiments.menu_entries()),
+            (N_("&Lessons"), self.lessons.menu_entries()),
+            (N_("&View"), [(N_("Larger text"), partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
+                       (N_("Smaller text"), partial(self.scale_text, 0.8), keys.ZoomOut), None,
+                       (N_("Layer plots (weight and gradient norms)"), self.plots.show_layer_plots, "Ctrl+L", True),
                        *self.presentation.menu_entries()]),
-            ("&Help", [("Where are my runs and logs?", self._on_where_triggered, None),
-                       ("About Overfit Lab", partial(dialogs.about, self), None)])])
+            (N_("&Help"), [(N_("Where are my runs and logs?"), self._on_where_triggered, None),
+                       (N_("About Overfit Lab"), partial(dialogs.about, self), None)])])
         self.exports.suspects_action_follows_the_tab(self.menu_actions["Export the suspects as CSV…"])
 
     def scale_text(self, factor: float) -> None:
@@ -289,7 +290,8 @@ class MainWindow(QMainWindow):
     def set_engine_ready(self) -> None:
         freeze_startup_objects()
         if self.state == IDLE:
-            self.status.say(f"ready: press Start (Ctrl+Return){self.runs_dock.hint}")
+            # i18n: {hint} is empty, or "; " and how many experiments can be resumed
+            self.status.say(_("ready: press Start (Ctrl+Return){hint}").format(hint=self.runs_dock.hint))
         self.run_state.change(engine_ready=True)
 
     def any_thread_running(self) -> bool:
@@ -361,7 +363,7 @@ class MainWindow(QMainWindow):
     def _on_closing(self) -> None:
         self._save_state()
         if self.handle is not None and self.handle.busy:
-            self.status.say("stopping the run before closing…")
+            self.status.say(_("stopping the run before closing…"))
         self.run_state.change(closing=True)
 
     def closeEvent(self, event) -> None:
@@ -375,7 +377,7 @@ class MainWindow(QMainWindow):
             pool.drop_callbacks()  # and nothing it was to start (a search) starts
             if not self.run_state.closing:
                 self.run_state.change(closing=True)  # Start refuses meanwhile
-                self.status.say("closing once the study's storage answers…")
+                self.status.say(_("closing once the study's storage answers…"))
                 pool.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
             return
         if not self.closer.closing:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from engine.core.i18n import N_
 from gui.plotting import colors as c
 from gui.plotting.axes import LEGEND_PT, TICK_PT
 
@@ -119,10 +120,11 @@ class Presentation(QObject):
 
     def menu_entries(self) -> list:
         """The View menu's entries (text, slot, key, checked)."""
-        return [None, ("Presentation", self.toggle, "F5", False),
-                ("Light", lambda: self.set_scheme("Light"), None, False),
-                ("Dark", lambda: self.set_scheme("Dark"), None, False),
-                ("As the system", lambda: self.set_scheme("As the system"), None, True)]
+        return [None, (N_("Presentation"), self.toggle, "F5", False),
+                # i18n: View ▸ Light / Dark / As the system: the window's colour scheme
+                (N_("Light"), lambda: self.set_scheme("Light"), None, False),
+                (N_("Dark"), lambda: self.set_scheme("Dark"), None, False),
+                (N_("As the system"), lambda: self.set_scheme("As the system"), None, True)]
 
     def _action(self, text: str):
         return self.window.menu_actions.get(text)

@@ -1,0 +1,60 @@
+"""A menu table's entry whose second value is a list is a submenu: shown in the language
+spoken, its actions keyed by their English text with the menus' own."""
+
+from __future__ import annotations
+
+import gettext
+
+import pytest
+from PySide6.QtWidgets import QMainWindow
+
+from engine.core import i18n
+from gui.window import menus
+
+
+class Bracketed(gettext.NullTranslations):
+    """A stand-in catalog: every message shown as [its English]."""
+
+    def gettext(self, message):
+        return f"[{message}]"
+
+
+@pytest.fixture
+def bracketed(monkeypatch):
+    monkeypatch.setattr(i18n, "_translations", Bracketed())
+
+
+def _menu_titled(menu_bar_or_menu, title):
+    for action in menu_bar_or_menu.actions():
+        if action.menu() is not None and action.text() == title:
+            return action.menu()
+    shown = [a.text() for a in menu_bar_or_menu.actions()]
+    raise AssertionError(f"no menu {title!r} among {shown}")
+
+
+def test_a_submenu_is_shown_translated_and_its_entries_keyed_by_their_english_text(qtbot, bracketed):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    picked = []
+    made = menus.menus(window, [
+        ("&View", [("Larger text", lambda: picked.append("larger"), None), None,
+                   ("Language", [("English", lambda: picked.append("en"), None, True),
+                                 ("More", [("Deutsch", lambda: picked.append("de"), None, False)])])]),
+    ])
+
+    view = _menu_titled(window.menuBar(), "[&View]")
+    language = _menu_titled(view, "[Language]")  # reached through the menu bar, as a user does
+    assert [a.text() for a in language.actions()] == ["[English]", "[More]"]
+    english = language.actions()[0]
+    assert english.isCheckable() and english.isChecked()
+    more = _menu_titled(language, "[More]")  # a submenu's own submenu
+    more.actions()[0].trigger()
+    assert picked == ["de"]
+
+    # Keyed by the English source, whatever is shown: the submenu's entries with the rest.
+    assert made["English"] is english
+    assert made["Deutsch"] is more.actions()[0]
+    assert made["Language"] is language.menuAction()
+    assert made["Larger text"].text() == "[Larger text]"
+    made["English"].trigger()
+    assert picked == ["de", "en"]
