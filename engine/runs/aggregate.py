@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.core.i18n import number
+
 
 @dataclass
 class Outcome:
@@ -47,7 +49,7 @@ def mean_sd(values: list[float]) -> tuple[float, float]:
 
 def pct(pair: tuple[float, float]) -> str:
     m, sd = pair
-    return "–" if math.isnan(m) else f"{m * 100:.1f} ± {sd * 100:.1f}"
+    return "–" if math.isnan(m) else f"{number(m * 100, 1)} ± {number(sd * 100, 1)}"
 
 
 def band(curves: list[tuple[list[float], list[float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from engine.core.i18n import N_, _, integer
+
 NUMBER = (int, float)
 NOT_SET = type(None)
 
@@ -34,13 +36,14 @@ class UnreadableRun(OSError):
     reports this one the same way: with the file's path and the reason."""
 
     def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path}: {reason}")
+        super().__init__(_("{path}: {reason}").format(path=path, reason=reason))
         self.path, self.reason = Path(path), reason
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number",
-            float: "a number", NOT_SET: "null"}.get(type(value), type(value).__name__)
+    kinds = {dict: N_("an object"), list: N_("a list"), str: N_("a string"), bool: N_("true/false"),
+             int: N_("a number"), float: N_("a number"), NOT_SET: N_("null")}
+    return _(kinds[type(value)]) if type(value) in kinds else type(value).__name__
 
 
 def check_fields(path: Path, record: dict, fields: dict[str, type | tuple], where: str = "",
@@ -52,25 +55,32 @@ def check_fields(path: Path, record: dict, fields: dict[str, type | tuple], wher
         value = record[key]
         allowed = types if isinstance(types, tuple) else (types,)
         if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            expected = " or ".join(sorted({_kind(t()) for t in allowed}))
-            raise UnreadableRun(path, f"'{where}{key}' is {_kind(value)}, not {expected}")
+            expected = _(" or ").join(sorted({_kind(t()) for t in allowed}))
+            # i18n: {field} is a JSON field's name; {kind} and {expected} are "a number", "an object"…
+            raise UnreadableRun(path, _("'{field}' is {kind}, not {expected}").format(
+                field=f"{where}{key}", kind=_kind(value), expected=expected))
 
 
-def parse_object(path: Path, data: bytes, what: str = "JSON") -> dict:
-    """`data` (the bytes of `path`, or one line of it) as a JSON object."""
+def parse_object(path: Path, data: bytes, what: str | None = None) -> dict:
+    """`data` (the bytes of `path`, or one line of it) as a JSON object. `what`: how the
+    message names it ("the file", "line 3"), already translated; "JSON" by default."""
+    what = _("JSON") if what is None else what
+    # i18n: {what} in the messages below is "the file", "line 3" or "JSON"
     if not data.strip():
-        raise UnreadableRun(path, f"{what} is empty")
+        raise UnreadableRun(path, _("{what} is empty").format(what=what))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UnreadableRun(path, f"{what} is not text (binary data)") from None
+        raise UnreadableRun(path, _("{what} is not text (binary data)").format(what=what)) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableRun(path, f"{what} is not valid JSON, cut off or damaged ({exc.msg}, line "
-                                  f"{exc.lineno} column {exc.colno})") from None
+        # i18n: {error} is Python's own JSON error, in English
+        raise UnreadableRun(path, _("{what} is not valid JSON, cut off or damaged ({error}, line {line} column "
+                                    "{column})").format(what=what, error=exc.msg, line=integer(exc.lineno),
+                                                        column=integer(exc.colno))) from None
     if not isinstance(value, dict):
-        raise UnreadableRun(path, f"{what} is {_kind(value)}, not an object")
+        raise UnreadableRun(path, _("{what} is {kind}, not an object").format(what=what, kind=_kind(value)))
     return value
 
 
@@ -80,11 +90,16 @@ def read_object(path: Path, required: bool = True) -> dict:
         data = Path(path).read_bytes()
     except FileNotFoundError:
         if required:
-            raise UnreadableRun(path, "missing") from None
+            raise UnreadableRun(path, _("missing")) from None
         return {}
     except OSError as exc:
-        raise UnreadableRun(path, f"cannot be read ({exc.strerror or exc})") from None
-    return parse_object(path, data, "the file")
+        raise UnreadableRun(path, cannot_read(exc)) from None
+    return parse_object(path, data, _("the file"))
+
+
+def cannot_read(exc: OSError) -> str:
+    """Why a file cannot be read, from the system's error (its words stay the system's)."""
+    return _("cannot be read ({error})").format(error=exc.strerror or exc)
 
 
 def read_config(folder: Path) -> dict:
@@ -118,10 +133,12 @@ def read_experiment_record(folder: Path, name: str) -> dict:
     check_fields(path, record.get("base", {}).get("run", {}), {"name": str}, "base.run.")
     for i, trial in enumerate(record.get("trials") or []):
         if not isinstance(trial, dict):
-            raise UnreadableRun(path, f"'trials' item {i + 1} is {_kind(trial)}, not an object")
+            raise UnreadableRun(path, _("'trials' item {number} is {kind}, not an object").format(
+                number=integer(i + 1), kind=_kind(trial)))
         check_fields(path, trial, TRIAL_FIELDS, f"trials[{i + 1}].")
         if not all(isinstance(d, str) for d in trial.get("abandoned") or []):
-            raise UnreadableRun(path, f"'trials[{i + 1}].abandoned' is not a list of folder names")
+            raise UnreadableRun(path, _("'{field}' is not a list of folder names").format(
+                field=f"trials[{i + 1}].abandoned"))
     return record
 
 
@@ -141,19 +158,24 @@ def check_metrics(folder: Path, finished: bool) -> None:
                 last = fh.read(1)
     except FileNotFoundError:
         if finished:
-            raise UnreadableRun(path, "missing") from None
+            raise UnreadableRun(path, _("missing")) from None
         return
     except OSError as exc:
-        raise UnreadableRun(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise UnreadableRun(path, cannot_read(exc)) from None
     if not first:
         if finished:
-            raise UnreadableRun(path, "empty, but the run finished")
+            raise UnreadableRun(path, _("empty, but the run finished"))
         return
-    parse_object(path, first, "line 1")
+    parse_object(path, first, line_name(1))
     if finished and last != b"\n":
-        raise UnreadableRun(path, "cut off: its last line is incomplete, but the run finished")
+        raise UnreadableRun(path, _("cut off: its last line is incomplete, but the run finished"))
+
+
+def line_name(number: int) -> str:
+    """A line of a file as a message names it."""
+    return _("line {number}").format(number=integer(number))
 
 
 def metrics_row(path: Path, line: bytes, number: int) -> dict | None:
     """One line of metrics.jsonl as a dict; None for a blank line. Raises UnreadableRun."""
-    return parse_object(path, line, f"line {number}") if line.strip() else None
+    return parse_object(path, line, line_name(number)) if line.strip() else None

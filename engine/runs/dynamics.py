@@ -30,6 +30,7 @@ import numpy as np
 
 from engine.core import events as ev
 from engine.core.files import command_hint, shell_quote
+from engine.core.i18n import _, integer
 from engine.runs.checked import UnreadableRun
 
 FOLDER = "dynamics"
@@ -155,23 +156,28 @@ def _load(path: Path, expected: dict, size: int | None, shorter: bool = False) -
     except FileNotFoundError:
         raise
     except (SafetensorError, OSError, ValueError) as exc:
-        raise UnreadableRun(path, f"not a readable safetensors file, cut off or damaged ({exc})") from None
+        # i18n: {error} is the safetensors library's own message
+        raise UnreadableRun(path, _("not a readable safetensors file, cut off or damaged ({error})").format(
+            error=exc)) from None
     missing = [k for k in expected if k not in arrays]
     if missing:
-        raise UnreadableRun(path, f"has no {', '.join(missing)}")
+        # i18n: {arrays} names arrays of the file (probability, margin…), as written in it
+        raise UnreadableRun(path, _("has no {arrays}").format(arrays=", ".join(missing)))
     n = size if size is not None else len(arrays[next(iter(expected))])
     first = arrays[next(iter(expected))].shape
     if shorter and len(first) == 1 and first[0] > n:
-        raise _Wider(path, f"holds {first[0]:,} values, more than the run has training examples ({n:,})")
+        raise _Wider(path, _("holds {count} values, more than the run has training examples ({size})").format(
+            count=integer(first[0]), size=integer(n)))
     if shorter and len(first) == 1 and first[0] < n:
         n = first[0]
     for k in expected:
         if arrays[k].shape != (n,):
-            raise UnreadableRun(path, f"'{k}' holds {arrays[k].shape} values, not one per training "
-                                      f"example ({n:,})")
+            # i18n: {shape} is the array's shape as Python writes it, e.g. (120,)
+            raise UnreadableRun(path, _("'{array}' holds {shape} values, not one per training example ({size})").format(
+                array=k, shape=arrays[k].shape, size=integer(n)))
     bad = _out_of_range(arrays)
     if bad:
-        raise UnreadableRun(path, f"'{bad}' holds values no run writes (damaged?)")
+        raise UnreadableRun(path, _("'{array}' holds values no run writes (damaged?)").format(array=bad))
     return arrays, metadata
 
 
@@ -199,19 +205,23 @@ def _no_dynamics_reason(folder: Path) -> str:
     except (OSError, ValueError, AttributeError):
         source = adapter = None
     if adapter == "huggingface":
-        return (f"{folder}: the Hugging Face Trainer hands its callbacks no logits and no example indices, so "
-                "this run has no per-example figures; to see which examples were memorized, train in a loop "
-                "of your own with the logger (run.batch(loss=..., logits=..., targets=..., index=...))")
+        return _("{folder}: the Hugging Face Trainer hands its callbacks no logits and no example indices, so "
+                 "this run has no per-example figures; to see which examples were memorized, train in a loop "
+                 "of your own with the logger (run.batch(loss=..., logits=..., targets=..., index=...))").format(
+            folder=folder)
     if source == "tensorboard":
-        return (f"{folder}: this run was imported from TensorBoard, whose event files hold curves, not "
-                "each example's figures; log the training with the logger instead (run.batch(loss=..., "
-                "logits=..., targets=..., index=...)) to see which examples were memorized")
+        return _("{folder}: this run was imported from TensorBoard, whose event files hold curves, not "
+                 "each example's figures; log the training with the logger instead (run.batch(loss=..., "
+                 "logits=..., targets=..., index=...)) to see which examples were memorized").format(folder=folder)
     if source == "script":
-        return (f"{folder}: the script that wrote this run gave no per-example figures; pass logits, targets "
-                "and index to run.batch() (index from a dataset wrapped in ol.Indexed) to record them")
-    return (f"{folder}: this run recorded no per-example dynamics (it was trained by an older "
-            "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
-            f"{command_hint()} train --config {shell_quote(folder / 'config.json')} --set run.record_examples=true")
+        return _("{folder}: the script that wrote this run gave no per-example figures; pass logits, targets "
+                 "and index to run.batch() (index from a dataset wrapped in ol.Indexed) to record them").format(
+            folder=folder)
+    # i18n: {command} is a command line to run, as it is typed
+    return _("{folder}: this run recorded no per-example dynamics (it was trained by an older "
+             "Overfit Lab, or with run.record_examples = false); train it again to get them, e.g. "
+             "{command}").format(folder=folder, command=f"{command_hint()} train --config "
+                                 f"{shell_quote(folder / 'config.json')} --set run.record_examples=true")
 
 
 def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str], list[str], str]:
@@ -223,11 +233,12 @@ def read_examples(folder: str | Path) -> tuple[dict[str, np.ndarray], list[str],
         raise NoDynamics(_no_dynamics_reason(folder))
     arrays, metadata = _load(path, EXAMPLE_ARRAYS, None)
     if SOURCE in arrays and arrays[SOURCE].shape != arrays["given"].shape:
-        raise UnreadableRun(path, f"'{SOURCE}' holds {arrays[SOURCE].shape} values, not one per training example")
+        raise UnreadableRun(path, _("'{array}' holds {shape} values, not one per training example").format(
+            array=SOURCE, shape=arrays[SOURCE].shape))
     try:
         names, files = json.loads(metadata.get("class_names", "[]")), json.loads(metadata.get("files", "[]"))
     except json.JSONDecodeError:
-        raise UnreadableRun(path, "its metadata (class names, files) is not valid JSON") from None
+        raise UnreadableRun(path, _("its metadata (class names, files) is not valid JSON")) from None
     return arrays, names, files, metadata.get("split_fingerprint", "")
 
 
@@ -285,11 +296,12 @@ def _read_dynamics(folder: Path, since: Dynamics | None) -> Dynamics:
     while True:
         path = folder / FOLDER / epoch_file(epoch)
         try:
-            got, _ = _load(path, EPOCH_ARRAYS, n, shorter=True)
+            got, _metadata = _load(path, EPOCH_ARRAYS, n, shorter=True)
         except FileNotFoundError:
             later = [n for n in map(_epoch_number, (folder / FOLDER).glob("epoch-*.safetensors")) if n > epoch]
             if later:  # a gap: not a run still writing its next epoch
-                raise UnreadableRun(path, f"missing, though later epochs are recorded (up to {epoch_file(max(later))})") from None
+                raise UnreadableRun(path, _("missing, though later epochs are recorded (up to {file})").format(
+                    file=epoch_file(max(later)))) from None
             break
         for k in EPOCH_ARRAYS:
             values = got[k].astype(np.float32 if k != "predicted" else np.int64)

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from engine.core.files import atomic_write_text
+from engine.core.i18n import _
 from engine.runs.reader import RunRecord
 
 SCALARS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "accuracy_gap", "loss_gap",
@@ -25,6 +26,11 @@ class WriteError(OSError):
 
 class ExtraMissing(RuntimeError):
     """An optional dependency is not installed; the message says which extra brings it."""
+
+
+def cannot_write(path: str | Path, exc: OSError) -> str:
+    """A destination that cannot be written, named, with the system's reason."""
+    return _("{path}: cannot write it ({error})").format(path=path, error=exc.strerror or exc)
 
 
 def epoch_table(run: RunRecord) -> tuple[list[str], list[list]]:
@@ -48,7 +54,7 @@ def write_csv(run: RunRecord, path: str | Path) -> Path:
     try:
         return atomic_write_text(path, buffer.getvalue())
     except OSError as exc:
-        raise WriteError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+        raise WriteError(cannot_write(path, exc)) from exc
 
 
 def write_report(report, path: str | Path) -> Path:
@@ -72,7 +78,7 @@ def write_report(report, path: str | Path) -> Path:
     try:
         return atomic_write_text(path, text)
     except OSError as exc:
-        raise WriteError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
+        raise WriteError(cannot_write(path, exc)) from exc
 
 
 def write_tensorboard(run: RunRecord, folder: str | Path) -> Path:
@@ -81,16 +87,17 @@ def write_tensorboard(run: RunRecord, folder: str | Path) -> Path:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError as exc:
-        raise ExtraMissing("TensorBoard export needs the tensorboard package: pip install "
-                           "'overfit-lab[tensorboard]' (CSV export works without it)") from exc
+        raise ExtraMissing(_("TensorBoard export needs the tensorboard package: {command} (CSV export works "
+                             "without it)").format(command="pip install 'overfit-lab[tensorboard]'")) from exc
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise FileExistsError(f"{folder}: not empty; choose a new folder for the event files")
+        raise FileExistsError(_("{folder}: not empty; choose a new folder for the event files").format(folder=folder))
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     except OSError as exc:
-        raise WriteError(f"{folder}: cannot write there ({exc.strerror or exc})") from exc
+        raise WriteError(_("{folder}: cannot write there ({error})").format(folder=folder,
+                                                                          error=exc.strerror or exc)) from exc
     try:
         writer = SummaryWriter(log_dir=str(tmp))
         writer.add_text("config", "```\n" + json.dumps(run.config, indent=2) + "\n```", 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
+from engine.core.i18n import N_, _
 from engine.runs.checked import UnreadableRun, metrics_row, read_config, read_summary
 
 RUNNING = "running"
@@ -89,9 +90,10 @@ class RunRecord:
 
 PAUSED = "paused"
 # A run's status in words (`main.py runs`, the runs browser), by its summary's status
-STATUS_WORDS = {RUNNING: "running", PAUSED: "paused", ev.COMPLETED: "completed", ev.EARLY_STOPPED: "stopped early",
-                ev.USER_STOPPED: "stopped by the user", INCOMPLETE: "stopped — writer gone",
-                ev.DIVERGED: "diverged", ev.FAILED: "failed"}
+# (marked N_: whoever shows one translates it, _(word))
+STATUS_WORDS = {RUNNING: N_("running"), PAUSED: N_("paused"), ev.COMPLETED: N_("completed"),
+                ev.EARLY_STOPPED: N_("stopped early"), ev.USER_STOPPED: N_("stopped by the user"),
+                INCOMPLETE: N_("stopped — writer gone"), ev.DIVERGED: N_("diverged"), ev.FAILED: N_("failed")}
 
 
 def status_word(record: RunRecord) -> str:
@@ -102,30 +104,34 @@ def status_word(record: RunRecord) -> str:
         moves = [e.get("event") for e in record.events if e.get("event") in ("Paused", "Resumed")]
         if moves and moves[-1] == "Paused":
             status = PAUSED
-    return STATUS_WORDS.get(status, status)
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
-FOREIGN = {"script": "was written by a script through the logger (overfit_lab)",
-           "tensorboard": "was imported from TensorBoard event files"}
+# i18n: {what} is what cannot be done ("evaluating it", "training its cleaned twin")
+FOREIGN = {"script": N_("{path}: this run was written by a script through the logger (overfit_lab); {what} needs "
+                        "the network and data it trained on, which are the script's, not the folder's: do it in "
+                        "the script (its curves, gap and suspects are here to read)"),
+           "tensorboard": N_("{path}: this run was imported from TensorBoard event files; {what} needs the network "
+                             "and data it trained on, which are the script's, not the folder's: do it in the script "
+                             "(its curves, gap and suspects are here to read)")}
 
 
 def not_trained_here(path: str | Path, what: str) -> str | None:
-    """Why `what` (training a twin, evaluating) cannot be done with a run the app did not
-    train: its network and data are the script's, which the folder does not hold."""
+    """Why `what` (training a twin, evaluating; translated by the caller) cannot be done with a
+    run the app did not train: its network and data are the script's, which the folder does not hold."""
     try:
         source = json.loads((Path(path) / "summary.json").read_text(encoding="utf-8")).get("source")
     except (OSError, ValueError, AttributeError):
         return None
     if source not in FOREIGN:
         return None
-    return (f"{path}: this run {FOREIGN[source]}; {what} needs the network and data it trained on, which are "
-            "the script's, not the folder's: do it in the script (its curves, gap and suspects are here to read)")
+    return _(FOREIGN[source]).format(path=path, what=what)
 
 
 def require_run_folder(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: not a run folder (no config.json)")
+        raise FileNotFoundError(_("{path}: not a run folder (no config.json)").format(path=path))
     return path
 
 
@@ -160,7 +166,7 @@ def read_run(path: str | Path) -> RunRecord:
         if rows == 0 and first_error is not None:
             raise first_error
         if rows == 0 and record.complete:
-            raise UnreadableRun(metrics, "empty, but the run finished")
+            raise UnreadableRun(metrics, _("empty, but the run finished"))
     return record
 
 
@@ -192,8 +198,10 @@ def recorded_evaluation(path: str | Path, split: str) -> ev.Evaluated | None:
         missing = sorted(f.name for f in dataclasses.fields(ev.Evaluated)
                          if f.name not in record and f.default is dataclasses.MISSING
                          and f.default_factory is dataclasses.MISSING)
-        raise UnreadableRun(Path(path) / "summary.json", f"'{SUMMARY_KEYS[split]}' is not a whole evaluation "
-                            f"report (it lacks {', '.join(missing) or 'fields'})") from None
+        # i18n: {fields} names the missing fields of the record, as written in the file
+        raise UnreadableRun(Path(path) / "summary.json", _("'{key}' is not a whole evaluation report (it lacks "
+                                                           "{fields})").format(key=SUMMARY_KEYS[split],
+                                                                               fields=", ".join(missing) or _("fields"))) from None
 
 
 def record_evaluation(path: str | Path, report: ev.Evaluated) -> None:

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from engine.core.files import atomic_write_json
+from engine.core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +52,33 @@ def send_command(run_dir: str | Path, command: str, by: str = "") -> None:
     from engine.runs.reader import RUNNING, writer_alive
 
     if command not in COMMANDS:
-        raise ControlRefused(f"{command!r} is no run command: one of {', '.join(COMMANDS)}")
+        raise ControlRefused(_("{command} is no run command: one of {commands}").format(
+            command=repr(command), commands=", ".join(COMMANDS)))
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise ControlRefused(f"{folder}: no such folder")
+        raise ControlRefused(_("{folder}: no such folder").format(folder=folder))
+    # i18n: {command} below is the command's name as typed: stop, pause or resume
     if not (folder / "summary.json").is_file():
-        what = "it has not started yet (no summary.json)" if (folder / "config.json").is_file() else \
-            "no config.json or summary.json"
-        raise ControlRefused(f"{folder}: not a run folder that can be told to {command} ({what})")
+        what = _("it has not started yet (no summary.json)") if (folder / "config.json").is_file() else \
+            _("no config.json or summary.json")
+        raise ControlRefused(_("{folder}: not a run folder that can be told to {command} ({why})").format(
+            folder=folder, command=command, why=what))
     try:
         summary = read_summary(folder)
     except OSError as exc:
         raise ControlRefused(str(exc)) from None
     status = summary.get("status", RUNNING)
     if status in REASONS:
-        raise ControlRefused(f"{folder}: the run already ended ({REASON_TEXT[status]}: "
-                             f"{summary.get('message') or status})")
+        # i18n: {ended} is how it ended (finished, stopped…), {message} the run's own last message
+        raise ControlRefused(_("{folder}: the run already ended ({ended}: {message})").format(
+            folder=folder, ended=_(REASON_TEXT[status]), message=summary.get("message") or status))
     if status != RUNNING:
-        raise ControlRefused(f"{folder}: the run's status is {status!r}, not running")
+        raise ControlRefused(_("{folder}: the run's status is {status}, not running").format(
+            folder=folder, status=repr(status)))
     if not writer_alive(summary, folder):
-        raise ControlRefused(f"{folder}: the run's writer is gone (no heartbeat, or its process "
-                             "ended without finishing the run): there is nothing to " + command)
+        raise ControlRefused(_("{folder}: the run's writer is gone (no heartbeat, or its process ended without "
+                               "finishing the run): there is nothing to {command}").format(folder=folder,
+                                                                                        command=command))
     atomic_write_json(folder / CONTROL_FILE, {"command": command, "at": time.time(), "by": by or requester()})
 
 

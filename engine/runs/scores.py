@@ -26,20 +26,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.core.i18n import N_, _, number
+
 SCORES = ("aum", "confidence", "variability", "correctness", "forgetting")
 DEFAULT_SCORE = "aum"
+# (marked N_: the window translates them where shown, _(SCORE_HELP[name]))
 SCORE_HELP = {
-    "aum": "Area Under the Margin over the scoring epochs (up to the lowest validation loss, at least "
+    "aum": N_("Area Under the Margin over the scoring epochs (up to the lowest validation loss, at least "
            "the 3rd): the given label's logit "
            "minus the largest other logit, averaged. Low: the network kept preferring another class "
-           "while it learned the patterns. Most suspect first.",
-    "confidence": "Cartography's confidence: the mean probability of the given label over the epochs. Low "
-                  "first.",
-    "variability": "Cartography's variability: the standard deviation of that probability. High first "
-                   "(ambiguous examples).",
-    "correctness": "The fraction of epochs the example was predicted as its given label. Low first.",
-    "forgetting": "Forgetting events: how often the example went from predicted right to wrong (never "
-                  "learned counts highest). High first.",
+           "while it learned the patterns. Most suspect first."),
+    "confidence": N_("Cartography's confidence: the mean probability of the given label over the epochs. Low "
+                     "first."),
+    "variability": N_("Cartography's variability: the standard deviation of that probability. High first "
+                      "(ambiguous examples)."),
+    "correctness": N_("The fraction of epochs the example was predicted as its given label. Low first."),
+    "forgetting": N_("Forgetting events: how often the example went from predicted right to wrong (never "
+                     "learned counts highest). High first."),
 }
 
 
@@ -114,15 +117,21 @@ def ranking_doubt(score: str, auroc: float | None = None) -> str:
     """Why a ranking may take out right labels ("" when nothing is known against it): its own
     AUROC where the run corrupted labels on purpose and it is low, or a score the project's
     measurements found weaker than the default. Says what to use instead."""
-    instead = (f"; --score {DEFAULT_SCORE} (the default) ranked them best (AUROC "
-               f"{MEASURED_AUROC[DEFAULT_SCORE]:.2f} on `overfit`)" if score != DEFAULT_SCORE else "")
+    # i18n: {default} is a score's name (aum), `overfit` a preset's name; "--score" is an option as typed
+    instead = (_("--score {default} (the default) ranked them best (AUROC {auroc} on `overfit`)").format(
+        default=DEFAULT_SCORE, auroc=number(MEASURED_AUROC[DEFAULT_SCORE], 2)) if score != DEFAULT_SCORE else "")
     if auroc is not None and auroc < WEAK_AUROC:
-        return (f"this ranking by {score} has an AUROC of {auroc:.2f} against the labels corrupted on purpose (1: every "
-                f"wrong label above every right one; 0.5: chance), so its most suspect include many right labels"
-                + (instead or "; train longer, or to a later lowest validation loss"))
+        # i18n: {score} is a score's name (aum, confidence, forgetting…)
+        weak = _("this ranking by {score} has an AUROC of {auroc} against the labels corrupted on purpose (1: every "
+                 "wrong label above every right one; 0.5: chance), so its most suspect include many right "
+                 "labels").format(score=score, auroc=number(auroc, 2))
+        return "; ".join([weak, instead or _("train longer, or to a later lowest validation loss")])
     if score != DEFAULT_SCORE and score in MEASURED_AUROC:
-        return (f"{score} finds wrong labels less well than {DEFAULT_SCORE}: AUROC {MEASURED_AUROC[score]:.2f} against "
-                f"{MEASURED_AUROC[DEFAULT_SCORE]:.2f} on `overfit` (benchmarks/suspects.py){instead}")
+        weaker = _("{score} finds wrong labels less well than {default}: AUROC {auroc} against {best} on `overfit` "
+                   "(benchmarks/suspects.py)").format(score=score, default=DEFAULT_SCORE,
+                                                      auroc=number(MEASURED_AUROC[score], 2),
+                                                      best=number(MEASURED_AUROC[DEFAULT_SCORE], 2))
+        return "; ".join([weaker, instead])
     return ""
 
 
@@ -131,10 +140,10 @@ def rank(margin: np.ndarray, probability: np.ndarray, correct: np.ndarray, val_l
     """The ranking by `score`: AUM over the epochs up to the lowest validation loss, the
     Cartography scores and forgetting over every epoch recorded."""
     if score not in SCORES:
-        raise ValueError(f"score {score!r}: one of {', '.join(SCORES)}")
+        raise ValueError(_("score {score}: one of {scores}").format(score=repr(score), scores=", ".join(SCORES)))
     epochs = len(margin)
     if epochs == 0:
-        raise ValueError("no epoch recorded yet")
+        raise ValueError(_("no epoch recorded yet"))
     upto = epochs
     if score == "aum":
         upto = scored_epochs(val_losses, epochs)

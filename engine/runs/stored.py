@@ -11,6 +11,7 @@ import torch
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import _, integer
 from engine.core.user_code import check_file_unchanged
 from engine.data.bundle import DataBundle, load_data
 from engine.data.folder_changes import folder_changes
@@ -40,7 +41,9 @@ class SplitChanged(ConfigError):
 
     def __init__(self, key: str, value, what: str, run: str | Path):
         ConfigError.__init__(self, key, value, what)
-        self.args = (f"{run}'s data ({key} = {value}) changed since it trained: {what}",)
+        # i18n: {key} = {value} is a setting and its value as written in a settings file
+        self.args = (_("{run}'s data ({key} = {value}) changed since it trained: {what}").format(
+            run=run, key=key, value=value, what=what),)
 
 
 def run_data(path: str | Path) -> DataBundle:
@@ -49,8 +52,9 @@ def run_data(path: str | Path) -> DataBundle:
     path = require_run_folder(path)
     config = Config.load(path / "config.json")
     if config.data.dataset == "python":  # its examples exist only by running the user's file
-        raise ValueError(f"{path}: its examples come from running {config.data.file} (data.dataset = python), "
-                         "and opening a run folder never runs code; evaluate the run to run it")
+        raise ValueError(_("{path}: its examples come from running {file} (data.dataset = python), and opening "
+                           "a run folder never runs code; evaluate the run to run it").format(
+            path=path, file=config.data.file))
     data = load_data(config.data, config.run.seed, "cpu")
     check_split(path, data, config.data.path, config.data.dataset)
     return data
@@ -67,32 +71,36 @@ def check_split(path: str | Path, data: DataBundle, data_path: str = "", dataset
     settings, named in the refusal."""
     path = Path(path)
     try:
-        arrays, _, files, fingerprint = read_examples(path)
+        arrays, _names, files, fingerprint = read_examples(path)
     except NoDynamics:
         return
     key, value = (("data.path", data_path) if data_path else ("data.file", data_file) if data_file
                   else ("data.dataset", dataset))
-    back = "put its files back to open this run, or train it again"
+    back = _("put its files back to open this run, or train it again")
     if files or data.train_files:
         if list(files) != list(data.train_files):
             what = folder_changes(data_path, list(files), list(data.train_files))
             if not what:  # the same files, in another order
                 i = next(i for i, (a, b) in enumerate(zip(data.train_files, files, strict=False)) if a != b)
-                what = f"training example {i} is {data.train_files[i]} now, it was {files[i]}"
-            raise SplitChanged(key, value, f"{what} ({len(files):,} training images then, "
-                                           f"{len(data.train_files):,} now); {back}", path)
+                what = _("training example {number} is {file} now, it was {before}").format(
+                    number=integer(i), file=data.train_files[i], before=files[i])
+            # i18n: {what} says which files changed; {back} says what to do
+            raise SplitChanged(key, value, _("{what} ({then} training images then, {now} now); {back}").format(
+                what=what, then=integer(len(files)), now=integer(len(data.train_files)), back=back), path)
     sources = arrays.get("source")
     if sources is not None and not np.array_equal(sources, np.asarray(data.train_indices)):
         now = np.asarray(data.train_indices)
         n = min(len(sources), len(now))
         i = int(np.flatnonzero(sources[:n] != now[:n])[0]) if (sources[:n] != now[:n]).any() else n
-        raise SplitChanged(key, value, f"training example {i} is example "
-                                       f"{now[i] if i < len(now) else 'none'} of its source now, "
-                                       f"{sources[i] if i < len(sources) else 'none'} when the run trained", path)
+        none = _("none")
+        raise SplitChanged(key, value, _("training example {number} is example {now} of its source now, {then} "
+                                         "when the run trained").format(
+            number=integer(i), now=integer(now[i]) if i < len(now) else none,
+            then=integer(sources[i]) if i < len(sources) else none), path)
     if fingerprint and fingerprint != data.split_fingerprint:
-        raise SplitChanged(key, value, f"the training split's fingerprint is {data.split_fingerprint[:12]}… "
-                                       f"now, {fingerprint[:12]}… when the run trained (its data or labels changed)",
-                           path)
+        raise SplitChanged(key, value, _("the training split's fingerprint is {now}… now, {then}… when the run "
+                                         "trained (its data or labels changed)").format(
+            now=data.split_fingerprint[:12], then=fingerprint[:12]), path)
 
 
 def open_run(path: str | Path, weights: str = "best", device: str = "cpu") -> StoredRun:
@@ -128,7 +136,7 @@ def evaluate_folder(path: str | Path, split: str = "test", weights: str | None =
     from engine.runs.reader import not_trained_here, record_evaluation, recorded_evaluation
 
     path = require_run_folder(path)
-    foreign = not_trained_here(path, "evaluating it")
+    foreign = not_trained_here(path, _("evaluating it"))
     if foreign:
         raise FileNotFoundError(foreign)
     if split == "test":
@@ -139,9 +147,11 @@ def evaluate_folder(path: str | Path, split: str = "test", weights: str | None =
         weights = "best" if (path / "best.safetensors").is_file() else "last"
     if not (path / f"{weights}.safetensors").is_file():
         saved = [w for w in ("best", "last") if (path / f"{w}.safetensors").is_file()]
-        raise FileNotFoundError(f"{path / (weights + '.safetensors')}: no {weights} weights saved"
-                                + (f" (this run has: {', '.join(saved)})" if saved else
-                                   " (the run did not finish an epoch, or was cut off before it could save them)"))
+        # i18n: {weights} is "best" or "last", the weights' name as the command line takes it
+        raise FileNotFoundError((_("{file}: no {weights} weights saved (this run has: {saved})") if saved else
+                                 _("{file}: no {weights} weights saved (the run did not finish an epoch, or was cut "
+                                   "off before it could save them)")).format(
+            file=path / (weights + ".safetensors"), weights=weights, saved=", ".join(saved)))
     stored = open_run(path, weights)
     report = evaluate_split(stored.model, stored.data, split, weights, stored.config.optim.loss)
     record_evaluation(path, report)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.core.i18n import _, integer
 from engine.runs import scores
 from engine.runs.checked import UnreadableRun
 from engine.runs.dynamics import Dynamics, read_dynamics
@@ -87,10 +88,11 @@ def read_suspects(path: str | Path, score: str = scores.DEFAULT_SCORE) -> Suspec
     run = read_run(path)
     dynamics = read_dynamics(path)
     if not dynamics.epochs:
-        raise ValueError(f"{path}: no epoch has finished yet, so no example has dynamics to rank")
+        raise ValueError(_("{path}: no epoch has finished yet, so no example has dynamics to rank").format(path=path))
     if len(dynamics.epochs) < len(run.epochs) and run.status not in ("running",):
-        raise UnreadableRun(path / "dynamics", f"records {len(dynamics.epochs)} of the {len(run.epochs)} epochs the "
-                                               "run trained (files missing or cut off)")
+        raise UnreadableRun(path / "dynamics", _("records {count} of the {total} epochs the run trained (files "
+                                                 "missing or cut off)").format(count=integer(len(dynamics.epochs)),
+                                                                               total=integer(len(run.epochs))))
     val_losses = [e.get("val_loss") for e in run.epochs][:len(dynamics.epochs)]
     ranking = scores.rank(dynamics.margin, dynamics.probability, dynamics.correct, val_losses, score,
                           dynamics.corrupted)

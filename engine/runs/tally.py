@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.core.i18n import _
 from engine.runs import scores
 
 
@@ -157,7 +158,7 @@ class ExampleTally:
             return -self.correctness
         if name == "forgetting":
             return np.where(self._learned, self._flips, e + 1).astype(np.float64)
-        raise ValueError(f"score {name!r}: one of {', '.join(scores.SCORES)}")
+        raise ValueError(_("score {score}: one of {scores}").format(score=repr(name), scores=", ".join(scores.SCORES)))
 
     def order(self, name: str = scores.DEFAULT_SCORE) -> np.ndarray:
         """Example numbers, most suspect first."""

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.core.i18n import _
+
 SPLIT_FOLDERS = {"train", "validation", "val", "eval"}  # Keras: <run>/train, <run>/validation
 INSTALL = "pip install tensorboard (or: pip install 'overfit-lab[tensorboard]')"
 
@@ -26,7 +28,9 @@ def loader_class():
         # doubled the time of reading a long log)
         from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
     except ImportError as exc:
-        raise TensorBoardMissing(f"reading TensorBoard folders needs the tensorboard package: {INSTALL}") from exc
+        # i18n: {command} is a command line to type
+        raise TensorBoardMissing(_("reading TensorBoard folders needs the tensorboard package: {command}").format(
+            command=INSTALL)) from exc
     return LegacyEventFileLoader
 
 
@@ -83,7 +87,7 @@ def child_tag(folder: str, tag: str) -> str:
 def find_runs(logdir: Path) -> dict[str, Path]:
     """The runs of a log folder: name (its path inside logdir) -> its folder."""
     runs = {}
-    for folder, _, files in os.walk(logdir):
+    for folder, _folders, files in os.walk(logdir):
         if not any(is_event_file(f) for f in files):
             continue
         folder = Path(folder)
@@ -116,6 +120,7 @@ class EventFiles:
     scalar_tags: set[str] = field(default_factory=set)
     other_tags: set[str] = field(default_factory=set)  # histograms, text…: not curves
     problems: dict[Path, str] = field(default_factory=dict)  # event file -> what is wrong with it now
+    cut_off: set[Path] = field(default_factory=set)  # event files whose last record is cut off now
 
     def files(self) -> list[Path]:
         found = sorted(p for p in self.folder.iterdir() if p.is_file() and is_event_file(p.name))
@@ -144,7 +149,7 @@ class EventFiles:
                 for event in self.loaders[path].Load():
                     self._add(event, self.prefix(path), tensor_util)
             except Exception as exc:  # noqa: BLE001 - an unreadable file is said, the others read
-                self.problems[path] = f"cannot be read ({exc})"
+                self.problems[path] = _("cannot be read ({error})").format(error=exc)
                 continue
             finally:
                 tb_log.removeHandler(heard)
@@ -153,13 +158,15 @@ class EventFiles:
             self._judge(path, heard.messages)
 
     def _judge(self, path: Path, messages: list[str]) -> None:
+        self.cut_off.discard(path)
         if not messages:
             self.problems.pop(path, None)
         elif any("crc32" in m for m in messages):
-            self.problems[path] = ("damaged (a record fails its checksum): what comes before it was read, "
-                                   "the rest of the file cannot be")
+            self.problems[path] = _("damaged (a record fails its checksum): what comes before it was read, "
+                                    "the rest of the file cannot be")
         else:  # the last record is cut off: still being written, or the writer died mid-record
-            self.problems[path] = "its last record is cut off (still being written?): read up to it"
+            self.problems[path] = _("its last record is cut off (still being written?): read up to it")
+            self.cut_off.add(path)
 
     def _add(self, event, prefix: str, tensor_util) -> None:
         if not event.HasField("summary"):

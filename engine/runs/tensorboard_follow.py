@@ -17,6 +17,7 @@ from pathlib import Path
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json
+from engine.core.i18n import _
 from engine.runs.checked import UnreadableRun, read_summary
 from engine.runs.reader import RUNNING, writer_identity
 from engine.runs.remote import read_command
@@ -60,10 +61,12 @@ class FollowedImport(TensorBoardImport):
             if record is None or record.get("at") == self._handled.get(target):
                 continue
             self._handled[target] = record.get("at")
-            command, by = record["command"], record.get("by") or "someone"
+            command, by = record["command"], record.get("by") or _("someone")
             if command == "stop":
-                self.finish(ev.USER_STOPPED, f"stopped following the TensorBoard folder {self.logdir} (asked by "
-                                             f"{by}); importing it again adds the epochs written since")
+                # i18n: {by} is who asked: host:process id, or "someone"
+                self.finish(ev.USER_STOPPED, _("stopped following the TensorBoard folder {folder} (asked by {by}); "
+                                               "importing it again adds the epochs written since").format(
+                    folder=self.logdir, by=by))
                 return
             if command in ("pause", "resume") and self.paused != (command == "pause"):
                 self.paused = command == "pause"
@@ -92,10 +95,12 @@ class FollowedImport(TensorBoardImport):
                     "epochs_completed") and status != ev.COMPLETED:
                 # An import that had ended "completed" and to which the following added nothing:
                 # it is as it was (a Stop ends the following, it does not make the run stopped).
-                summary.update(status=ev.COMPLETED, message=f"{before.get('message', '')}; followed in the "
-                               "window meanwhile, nothing written since")
+                # i18n: {message} is the run's message before (how it was imported)
+                summary.update(status=ev.COMPLETED, message=_("{message}; followed in the window meanwhile, nothing "
+                                                              "written since").format(message=before.get("message", "")))
             else:
-                summary.update(status=status, message=message or f"{summary.get('message', '')}; no longer followed")
+                summary.update(status=status, message=message or _("{message}; no longer followed").format(
+                    message=summary.get("message", "")))
             summary.update(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             atomic_write_json(target / "summary.json", summary)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from engine.core.events import COMPLETED
 from engine.core.files import atomic_write_json, atomic_write_text, jsonable
+from engine.core.i18n import _, integer
 from engine.runs.checked import UnreadableRun, read_summary
 from engine.runs.reader import INCOMPLETE
 from engine.runs.tensorboard_files import EventFiles, TensorBoardMissing, find_runs, loader_class
@@ -66,7 +67,7 @@ def epoch_rows(files: EventFiles, pairing: Pairing, hold_last: bool = False) -> 
             ticks = ticks[:-1]
     lr = _points(files.series[pairing.lr]) if pairing.lr else []
     rows, previous, best = [], None, None
-    for number, (step, wall, _) in enumerate(ticks, start=1):
+    for number, (step, wall, _value) in enumerate(ticks, start=1):
         row = {"type": "epoch", "epoch": number, "step": step}
         for metric, pair in pairing.pairs.items():
             for tag, key in zip(pair, columns(metric), strict=True):
@@ -129,7 +130,7 @@ class TensorBoardImport:
                  hold_last: bool = False):
         self.logdir, self.out_dir = Path(logdir).expanduser().absolute(), Path(out_dir)
         if not self.logdir.is_dir():
-            raise NoEventFiles(f"{self.logdir}: no such folder")
+            raise NoEventFiles(_("{folder}: no such folder").format(folder=self.logdir))
         loader_class()  # tensorboard missing: said before anything is read
         self.chosen, self.hold_last = dict(chosen or {}), hold_last
         self.runs: dict[str, EventFiles] = {}
@@ -139,8 +140,8 @@ class TensorBoardImport:
     def _load(self) -> dict[str, EventFiles]:
         found = find_runs(self.logdir)
         if not found:
-            raise NoEventFiles(f"{self.logdir}: no TensorBoard event files (events.out.tfevents.*) in it "
-                               "or in its folders")
+            raise NoEventFiles(_("{folder}: no TensorBoard event files (events.out.tfevents.*) in it or in its "
+                                 "folders").format(folder=self.logdir))
         for name, folder in found.items():
             self.runs.setdefault(name, EventFiles(folder)).load()
         return {name: self.runs[name] for name in found}
@@ -159,8 +160,9 @@ class TensorBoardImport:
         tags = {tag for files in self.runs.values() for tag in files.counts()}
         missing = [tag for pair in self.chosen.items() for tag in pair if tag not in tags]
         if missing:
-            raise ValueError(f"--pair: no scalar tag {', '.join(map(repr, missing))} in {self.logdir} "
-                             f"(its tags: {', '.join(sorted(tags)) or 'none'})")
+            # i18n: {tags} are TensorBoard tags as written in the files; "--pair" is an option as typed
+            raise ValueError(_("--pair: no scalar tag {missing} in {folder} (its tags: {tags})").format(
+                missing=", ".join(map(repr, missing)), folder=self.logdir, tags=", ".join(sorted(tags)) or _("none")))
 
     def target(self, name: str) -> Path:
         return self.out_dir / run_folder_name(self.logdir, name)
@@ -169,7 +171,8 @@ class TensorBoardImport:
         target = self.target(name)
         previous = read_summary(target) if (target / "summary.json").is_file() else {}
         if previous and (previous.get("source") != SOURCE or previous.get("logdir") != str(self.logdir)):
-            raise UnreadableRun(target / "summary.json", f"not an import of {self.logdir}: not overwritten")
+            raise UnreadableRun(target / "summary.json", _("not an import of {folder}: not overwritten").format(
+                folder=self.logdir))
         return previous
 
     def _chosen(self, name: str, counts: dict[str, int], problems: list[str]) -> tuple[dict[str, str], dict]:
@@ -181,31 +184,34 @@ class TensorBoardImport:
         for train, val in chosen.items():
             for tag in (train, val):
                 if tag not in counts:
-                    problems.append(f"{folder}: no scalar tag {tag!r} (its tags: {', '.join(sorted(counts))})")
+                    problems.append(_("{folder}: no scalar tag {tag} (its tags: {tags})").format(
+                        folder=folder, tag=repr(tag), tags=", ".join(sorted(counts))))
         return {t: v for t, v in chosen.items() if t in counts and v in counts}, previous
 
     def _import(self, name: str, files: EventFiles) -> RunImport:
         target = self.target(name)
-        problems = [f"{path}: {what}" for path, what in files.problems.items()]
+        problems = [_("{path}: {reason}").format(path=path, reason=what) for path, what in files.problems.items()]
         counts = files.counts()
         if not counts:
-            kinds = f" (only {', '.join(sorted(files.other_tags)[:6])})" if files.other_tags else ""
-            return RunImport(name, None, Pairing(), problems=[*problems, f"{files.folder}: no scalars in its "
-                                                                          f"event files{kinds}: nothing to import"])
+            nothing = (_("{folder}: no scalars in its event files (only {tags}): nothing to import").format(
+                folder=files.folder, tags=", ".join(sorted(files.other_tags)[:6])) if files.other_tags else
+                _("{folder}: no scalars in its event files: nothing to import").format(folder=files.folder))
+            return RunImport(name, None, Pairing(), problems=[*problems, nothing])
         chosen, previous = self._chosen(name, counts, problems)
         pairing = pair_tags(counts, chosen)
         problems += _pairing_problems(files.folder, pairing)
         rows = epoch_rows(files, pairing, self.hold_last)
         if not rows:
-            problems.append(f"{files.folder}: no train or validation curve among its tags "
-                            f"({', '.join(sorted(counts))}): nothing to import")
+            problems.append(_("{folder}: no train or validation curve among its tags ({tags}): nothing to "
+                              "import").format(folder=files.folder, tags=", ".join(sorted(counts))))
             return RunImport(name, None, pairing, problems=problems)
         written = _epoch_lines(target / "metrics.jsonl")
         if previous and (previous.get("tags") or {}).get("pairs") != pairing.to_record()["pairs"]:
             written = 0  # paired otherwise now (the user's choice, a tag that appeared): written anew
         if written > len(rows):
-            problems.append(f"{files.folder}: has fewer epochs ({len(rows)}) than its import {target} "
-                            f"({written}): the event files were replaced? The run folder is left as it is")
+            problems.append(_("{folder}: has fewer epochs ({count}) than its import {target} ({written}): the "
+                              "event files were replaced? The run folder is left as it is").format(
+                folder=files.folder, count=integer(len(rows)), target=target, written=integer(written)))
             return RunImport(name, target, pairing, written, 0, problems)
         status = self._write(target, name, files, rows, written, pairing, chosen, problems, previous)
         return RunImport(name, target, pairing, len(rows), len(rows) - written, problems, status)
@@ -227,17 +233,19 @@ class TensorBoardImport:
             with open(target / "metrics.jsonl", "a", encoding="utf-8") as fh:
                 fh.writelines(lines)
         self.written[name] = target
-        first_wall = min(min(w for w, _ in points.values()) for points in files.series.values())
+        first_wall = min(min(w for w, _value in points.values()) for points in files.series.values())
         best = max((r for r in rows if r["is_best"]), key=lambda r: r["epoch"], default=None)
         accuracies = [r["val_accuracy"] for r in rows if r["val_accuracy"] is not None]
-        status, message = self.status, (f"imported from the TensorBoard event files of {files.folder} "
-                                        f"({len(rows)} epochs); importing again adds the epochs written since")
-        cut = [path for path, what in files.problems.items() if "cut off" in what]
+        status, message = self.status, _("imported from the TensorBoard event files of {folder} ({count} epochs); "
+                                         "importing again adds the epochs written since").format(
+            folder=files.folder, count=integer(len(rows)))
+        cut = sorted(files.cut_off)
         if cut and status == COMPLETED:  # not known to be finished: its writer may be mid-record
             status = INCOMPLETE
-            message = (f"imported up to where {cut[0]} is cut off ({len(rows)} epochs): the script writing it "
-                       "may still be writing it (or was killed mid-record), so the run is not known to be "
-                       "finished; importing again adds the epochs written since")
+            message = _("imported up to where {file} is cut off ({count} epochs): the script writing it may still "
+                        "be writing it (or was killed mid-record), so the run is not known to be finished; "
+                        "importing again adds the epochs written since").format(file=cut[0],
+                                                                                count=integer(len(rows)))
         atomic_write_json(target / "summary.json", {
             **previous, "status": status, **self.identity, "source": SOURCE, "logdir": str(self.logdir),
             "tensorboard_run": name, "name": name, "message": message,
@@ -289,15 +297,20 @@ def _pairing_problems(folder: Path, pairing: Pairing) -> list[str]:
     said = []
     for metric, sides in pairing.ambiguous.items():
         for side, tags in sides.items():
-            which = "train" if side == "train" else "validation"
-            said.append(f"{folder}: which is the {which} {metric} curve? {', '.join(tags)} could each be: "
-                        f"left unpaired (choose with --pair TRAIN_TAG=VAL_TAG)")
+            # i18n: {metric} is a curve's name from the tags (loss, accuracy…); {tags} are tags as written
+            which = (_("{folder}: which is the train {metric} curve? {tags} could each be: left unpaired (choose "
+                       "with --pair TRAIN_TAG=VAL_TAG)") if side == "train" else
+                     _("{folder}: which is the validation {metric} curve? {tags} could each be: left unpaired "
+                       "(choose with --pair TRAIN_TAG=VAL_TAG)"))
+            said.append(which.format(folder=folder, metric=metric, tags=", ".join(tags)))
     for metric, (train, val) in pairing.pairs.items():
         if metric not in pairing.ambiguous and not (train and val):
-            said.append(f"{folder}: {train or val} has no {'validation' if train else 'train'} curve to pair with "
-                        f"(imported on its own)")
+            alone = (_("{folder}: {tag} has no validation curve to pair with (imported on its own)") if train else
+                     _("{folder}: {tag} has no train curve to pair with (imported on its own)"))
+            said.append(alone.format(folder=folder, tag=train or val))
     if pairing.unpaired:
-        said.append(f"{folder}: tags left unpaired (not imported): {', '.join(pairing.unpaired)}")
+        said.append(_("{folder}: tags left unpaired (not imported): {tags}").format(
+            folder=folder, tags=", ".join(pairing.unpaired)))
     return said
 
 

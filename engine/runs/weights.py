@@ -6,6 +6,8 @@ import os
 import platform
 from pathlib import Path
 
+from engine.core.i18n import _
+
 
 class WeightsError(ValueError):
     """A weights file that cannot be loaded into the model; the message says why."""
@@ -43,24 +45,28 @@ def load_weights(model, path: str | Path) -> None:
 
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"{path}: weights file not found")
+        raise WeightsError(_("{path}: weights file not found").format(path=path))
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise WeightsError(f"{path}: not a safetensors weights file ({exc}); Overfit Lab loads "
-                           "only .safetensors files, never pickled checkpoints") from exc
+        # i18n: {error} is the safetensors library's own message
+        raise WeightsError(_("{path}: not a safetensors weights file ({error}); Overfit Lab loads only .safetensors "
+                             "files, never pickled checkpoints").format(path=path, error=exc)) from exc
     expected = model.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
-    misshapen = [f"{k}: file {tuple(tensors[k].shape)}, model {tuple(expected[k].shape)}"
+    # i18n: {key} is a weight's name in the network (fc1.weight); {file} and {model} are shapes, (64, 784)
+    misshapen = [_("{key}: file {file}, model {model}").format(key=k, file=tuple(tensors[k].shape),
+                                                              model=tuple(expected[k].shape))
                  for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
     problems = []
     if missing:
-        problems.append(f"missing keys: {', '.join(missing)}")
+        problems.append(_("missing keys: {keys}").format(keys=", ".join(missing)))
     if unexpected:
-        problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        problems.append(_("unexpected keys: {keys}").format(keys=", ".join(unexpected)))
     if misshapen:
-        problems.append(f"shape mismatches: {'; '.join(misshapen)}")
+        problems.append(_("shape mismatches: {shapes}").format(shapes="; ".join(misshapen)))
     if problems:
-        raise WeightsError(f"{path}: does not fit this model ({' | '.join(problems)})")
+        raise WeightsError(_("{path}: does not fit this model ({problems})").format(path=path,
+                                                                                  problems=" | ".join(problems)))
     model.load_state_dict(tensors)

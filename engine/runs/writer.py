@@ -25,6 +25,7 @@ from typing import Any
 
 from engine.core import events as ev
 from engine.core.files import atomic_write_json, jsonable
+from engine.core.i18n import N_, _, integer
 from engine.runs.dynamics import sync_dynamics, write_epoch, write_examples
 from engine.runs.reader import RUNNING, SUMMARY_KEYS, writer_identity
 from engine.runs.remote import ControlFollower, Heartbeat
@@ -36,6 +37,15 @@ log = logging.getLogger(__name__)
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "run"
+
+
+# A failed write of per-example dynamics, by whether it wrote the training examples (else an epoch).
+DYNAMICS_FAILED = {
+    True: N_("per-example dynamics stopped: writing its training examples to {folder} failed ({error}); training "
+             "went on without recording them"),
+    False: N_("per-example dynamics stopped: writing epoch {epoch} to {folder} failed ({error}); training went on "
+              "without recording them"),
+}
 
 
 class RunWriter(Callback):
@@ -129,11 +139,12 @@ class RunWriter(Callback):
                 self._last_epoch = event.epoch
         except OSError as exc:
             self.recording = False
-            what = "its training examples" if isinstance(event, ev.TrainingExamples) else f"epoch {event.epoch}"
-            warning = (f"per-example dynamics stopped: writing {what} to {self.path / 'dynamics'} failed "
-                       f"({exc.strerror or exc}); training went on without recording them")
-            log.warning(warning)
-            self._summary["warnings"] = [*self._summary.get("warnings", []), warning]
+            examples = isinstance(event, ev.TrainingExamples)
+            fields = {"folder": self.path / "dynamics", "error": exc.strerror or exc,
+                      "epoch": "" if examples else integer(event.epoch)}
+            pattern = DYNAMICS_FAILED[examples]
+            log.warning(pattern.format(**fields))  # (the log stays English; the summary speaks the window's language)
+            self._summary["warnings"] = [*self._summary.get("warnings", []), _(pattern).format(**fields)]
             try:
                 atomic_write_json(self.path / "summary.json", self._summary)
             except OSError:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.core import events as ev
+from engine.core.i18n import integer, n_
 
 
 class Callback:
@@ -96,5 +97,8 @@ class EarlyStopping(Callback):
             trainer.emit(ev.EarlyStopped(epoch=metrics.epoch, best_epoch=t.best_epoch,
                                          best_value=t.best, monitor=t.monitor))
             trainer.should_stop = True
-            trainer.stop_message = (f"no improvement in {t.monitor} for {reg.patience} epochs "
-                                    f"after epoch {t.best_epoch}")
+            # i18n: {monitor} is val_loss or val_accuracy, as the settings name it
+            trainer.stop_message = n_("no improvement in {monitor} for {count} epoch after epoch {epoch}",
+                                      "no improvement in {monitor} for {count} epochs after epoch {epoch}",
+                                      reg.patience).format(monitor=t.monitor, count=integer(reg.patience),
+                                                           epoch=integer(t.best_epoch))

@@ -4,6 +4,7 @@ at a batch boundary, and told as one SettingsApplied event."""
 from __future__ import annotations
 
 from engine.core import events as ev
+from engine.core.i18n import _, number
 from engine.core.values import DECOUPLED_LIVE_LIMIT
 from engine.nets.models import set_dropout
 from engine.training.optimization import set_base_lr
@@ -57,7 +58,12 @@ def _clamp_decoupled_decay(config, updates: dict) -> tuple[dict, str]:
         key, value = "regularization.weight_decay", limit / lr
     asked = now(key)
     updates[key] = value
-    return updates, (f"{key} {asked:g} clamped to {value:g}: decoupled decay multiplies every weight by "
-                     f"1 − optim.lr × weight_decay each step, and {lr:g} × {decay:g} = {lr * decay:g} "
-                     f"({'zeroes or flips them all' if lr * decay >= 1 else 'shrinks them faster than training can follow'}); "
-                     f"a live edit keeps the product at most {limit:g}")
+    # i18n: {key} is a setting's name as written in settings files (optim.lr, regularization.weight_decay)
+    note = (_("{key} {asked} clamped to {value}: decoupled decay multiplies every weight by 1 − optim.lr × "
+              "weight_decay each step, and {lr} × {decay} = {product} (zeroes or flips them all); a live edit keeps "
+              "the product at most {limit}") if lr * decay >= 1 else
+            _("{key} {asked} clamped to {value}: decoupled decay multiplies every weight by 1 − optim.lr × "
+              "weight_decay each step, and {lr} × {decay} = {product} (shrinks them faster than training can "
+              "follow); a live edit keeps the product at most {limit}"))
+    return updates, note.format(key=key, asked=number(asked), value=number(value), lr=number(lr),
+                                decay=number(decay), product=number(lr * decay), limit=number(limit))

@@ -54,7 +54,7 @@ class Decay:
 
     def refresh(self, include_bias_and_norm: bool) -> None:
         # The penalty's sum runs over the model's own parameter order.
-        self.params, _ = decay_split(self.model, include_bias_and_norm)
+        self.params, _others = decay_split(self.model, include_bias_and_norm)
         decayed = {id(p) for p in self.params}
         self.by_group = [([p for p in g["params"] if id(p) in decayed], g) for g in self.optimizer.param_groups]
 

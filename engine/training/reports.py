@@ -11,6 +11,7 @@ import dataclasses
 import torch
 
 from engine.core import events as ev
+from engine.core.i18n import N_, _
 from engine.data.bundle import DataBundle
 from engine.training.evaluate import Evaluation, evaluate
 
@@ -40,7 +41,7 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
         confusion_matrix=multiclass_confusion_matrix(pred, y, num_classes=k).tolist(),
         macro_f1=multiclass_f1_score(pred, y, num_classes=k, average="macro", zero_division=0).item(),
         ece=calibration_error(result, y), reliability=reliability_bins(result, y),
-        calibration_note="" if result.calibrated else MSE_CALIBRATION_NOTE,
+        calibration_note="" if result.calibrated else _(MSE_CALIBRATION_NOTE),
         pr_curves=precision_recall_curves(result, y), errors=confident_errors(result, y))
 
 
@@ -48,9 +49,9 @@ def classification_report(result: Evaluation, y: torch.Tensor, class_names: list
 # constraint, and weight decay keeps the outputs small: normalized, they are no probabilities.
 # Measured on the grokking preset: ECE 0.87 at 100 % validation accuracy, rising as the network
 # generalized. So an MSE run has no calibration error and no reliability diagram.
-MSE_CALIBRATION_NOTE = ("no calibration error or reliability diagram for optim.loss = mse: its outputs are fitted "
-                        "to 0 / 1 targets by squared error, not probabilities, and read as confidences they are "
-                        "far below the accuracy however well the network is calibrated")
+MSE_CALIBRATION_NOTE = N_("no calibration error or reliability diagram for optim.loss = mse: its outputs are fitted "
+                          "to 0 / 1 targets by squared error, not probabilities, and read as confidences they are "
+                          "far below the accuracy however well the network is calibrated")
 
 
 def calibration_error(result: Evaluation, y: torch.Tensor) -> float | None:
@@ -100,8 +101,8 @@ def precision_recall_curves(result: Evaluation, y: torch.Tensor) -> list[list[li
     from torchmetrics.functional.classification import multiclass_precision_recall_curve
 
     k = result.probabilities.shape[1]
-    precision, recall, _ = multiclass_precision_recall_curve(result.probabilities, y, num_classes=k,
-                                                             thresholds=PR_THRESHOLDS)
+    precision, recall, _thresholds = multiclass_precision_recall_curve(result.probabilities, y, num_classes=k,
+                                                                       thresholds=PR_THRESHOLDS)
     # Where a threshold passes no example, precision is 0/0: taken as 1, as scikit-learn does.
     precision = torch.nan_to_num(precision, nan=1.0)
     return [[precision[c].tolist(), recall[c].tolist()] for c in range(k)]
@@ -116,7 +117,7 @@ def evaluate_split(model: torch.nn.Module, data: DataBundle, split: str, weights
     elif split == "val":
         x, y = data.val_x, data.val_y
     else:
-        raise ValueError(f"split {split!r}: 'val' or 'test'")
+        raise ValueError(_("split {split}: 'val' or 'test'").format(split=repr(split)))
     report = classification_report(evaluate(model, x, y, loss=loss), y, data.class_names, split, weights)
     points = x[[e[0] for e in report.errors]].cpu().tolist() if data.is_toy and report.errors else []
     images = len(data.input_shape) == 3  # not points, not vectors (MNIST-1D, modular addition)

@@ -24,6 +24,7 @@ from engine.core import events as ev
 from engine.core.applicability import features_cached
 from engine.core.config import Config, ConfigError
 from engine.core.control import RunControl
+from engine.core.i18n import N_, _, integer, n_, number
 from engine.core.runtime import resolve_device
 from engine.data.augment import augment, augmentation_active
 from engine.data.bundle import DataBundle, load_data, shuffled_batches
@@ -47,6 +48,20 @@ GRAD_NORM_EVERY = 4
 
 class StopRequested(Exception):
     """The control asked to stop (checked at batch boundaries and between validation chunks)."""
+
+    def __init__(self, during_validation: bool = False):
+        super().__init__()
+        self.during_validation = during_validation
+
+
+# How a stop by request reads: (during validation, asked by someone named) -> the message.
+STOPPED_BY_REQUEST = {
+    (False, False): N_("stopped by request at step {step}"),
+    (True, False): N_("stopped by request at step {step}, during validation"),
+    # i18n: {by} is who asked: host:process id
+    (False, True): N_("stopped by request at step {step} (asked by {by})"),
+    (True, True): N_("stopped by request at step {step}, during validation (asked by {by})"),
+}
 
 
 class Trainer:
@@ -124,8 +139,9 @@ class Trainer:
         d = self.data
         self.data = dataclasses.replace(d, train_x=cached_features(self.model, d.train_x),
                                val_x=cached_features(self.model, d.val_x),
-                               warnings=[*d.warnings, f"model.transfer = {m.transfer}: the backbone's features "
-                                         "are computed once per image, so augmentation is off"])
+                               warnings=[*d.warnings, _("model.transfer = {transfer}: the backbone's features are "
+                                                         "computed once per image, so augmentation is off").format(
+                                   transfer=m.transfer)])
 
     # ---- events -----------------------------------------------------------------------
     def emit(self, event) -> None:
@@ -144,17 +160,20 @@ class Trainer:
                 self.emit(self._training_examples())
             reason, message = self._loop()
         except StopRequested as exc:
-            asked = f" (asked by {self.control.stopped_by})" if self.control.stopped_by else ""
-            reason, message = ev.USER_STOPPED, f"stopped by request at step {self.step}{exc}{asked}"
+            by = self.control.stopped_by
+            reason = ev.USER_STOPPED
+            message = _(STOPPED_BY_REQUEST[exc.during_validation, bool(by)]).format(step=integer(self.step), by=by)
         except Diverged as exc:
             reason, message = ev.DIVERGED, str(exc)
         except torch.OutOfMemoryError as exc:
             reason, tb = ev.FAILED, traceback.format_exc()
-            message = (f"out of memory on {getattr(self, 'device', '?')} with batch size "
-                       f"{self.config.optim.batch_size}: halve the batch size (optim.batch_size = "
-                       f"{max(1, self.config.optim.batch_size // 2)}) and try again. ({exc})")
+            # i18n: {device} is cpu, cuda…; {error} is torch's own message
+            message = _("out of memory on {device} with batch size {size}: halve the batch size (optim.batch_size = "
+                        "{half}) and try again. ({error})").format(
+                device=getattr(self, "device", "?"), size=integer(self.config.optim.batch_size),
+                half=integer(max(1, self.config.optim.batch_size // 2)), error=exc)
         except KeyboardInterrupt:
-            reason, message = ev.USER_STOPPED, "interrupted"
+            reason, message = ev.USER_STOPPED, _("interrupted")
         except (ConfigError, DataError) as exc:
             reason, message, bad_input = ev.FAILED, str(exc), not started
         except Exception as exc:  # torch raises RuntimeError for most things: report all
@@ -212,8 +231,8 @@ class Trainer:
             if self.data.is_toy:
                 self.emit(decision_boundary(self.model, self.data, epoch))
             if self.should_stop:
-                return ev.EARLY_STOPPED, self.stop_message or "stopped by a callback"
-        return ev.COMPLETED, f"trained {epochs} epochs"
+                return ev.EARLY_STOPPED, self.stop_message or _("stopped by a callback")
+        return ev.COMPLETED, n_("trained {count} epoch", "trained {count} epochs", epochs).format(count=integer(epochs))
 
     def _train_epoch(self, epoch: int) -> EpochTotals:
         d, cfg = self.data, self.config
@@ -269,8 +288,10 @@ class Trainer:
         return totals
 
     def _diverged(self, value: float, step: int):
-        raise Diverged(f"loss became {value} at step {step} (epoch {self.epoch + 1}); try a smaller "
-                       f"learning rate (optim.lr = {base_lr(self.optimizer):g})")
+        # i18n: {value} is the loss as Python writes it (nan, inf); {lr} the learning rate now
+        raise Diverged(_("loss became {value} at step {step} (epoch {epoch}); try a smaller learning rate "
+                         "(optim.lr = {lr})").format(value=value, step=integer(step), epoch=integer(self.epoch + 1),
+                                                     lr=number(base_lr(self.optimizer))))
 
     def _pause_or_stop(self) -> bool:
         """Honour a pause (block until resumed); report whether to stop."""
@@ -303,7 +324,7 @@ class Trainer:
             val = evaluate(self.model, d.val_x, d.val_y, between_chunks=self._pause_or_stop,
                            loss=self.config.optim.loss)
         except EvaluationStopped:
-            raise StopRequested(", during validation") from None
+            raise StopRequested(during_validation=True) from None
         monitored = val.loss if self.tracker.monitor == "val_loss" else val.accuracy
         improved = self.tracker.update(epoch, monitored, self.snapshot)
         return epoch_metrics(epoch, self.step, t, val, d, self.layers, base_lr(self.optimizer), improved,
@@ -343,11 +364,11 @@ class Trainer:
     def evaluate_test(self) -> ev.Evaluated:
         """Evaluate once on the locked test split with the weights the run ended with."""
         if self.test_result is not None:
-            raise RuntimeError("the test split was already evaluated for this run; "
-                               "evaluating it again would turn it into a validation set")
+            raise RuntimeError(_("the test split was already evaluated for this run; evaluating it again would "
+                                 "turn it into a validation set"))
         if self.result is None or self.result.reason not in ev.USABLE:
-            raise RuntimeError("train first: the test split is evaluated once, after a run that "
-                               "completed or was stopped")
+            raise RuntimeError(_("train first: the test split is evaluated once, after a run that completed or "
+                                 "was stopped"))
         self.test_result = evaluate_test(self.model, self.data, self.weights_kind, self.config.optim.loss)
         self.emit(self.test_result)
         return self.test_result
