@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core import events as ev
+from engine.core.i18n import C_, _, integer, n_, number, percent
 
 MIN_GAP_S = 4.0  # between two announcements: a reader that speaks over itself is not heard
 
@@ -93,7 +94,8 @@ def _label_before(widget: QWidget) -> str:
 def spoken_name(widget: QWidget, buddies: dict) -> str:
     """The name a reader should say for `widget`, from what a sighted user reads near it."""
     if isinstance(widget, pg.PlotWidget):
-        return f"plot: {getattr(widget, 'title_text', '') or 'untitled'}"
+        # i18n: a plot's spoken name: "plot: Loss"
+        return _("plot: {title}").format(title=getattr(widget, "title_text", "") or _("untitled"))
     if widget in buddies:
         return buddies[widget]
     row = _form_label(widget) or _label_before(widget)
@@ -104,15 +106,16 @@ def spoken_name(widget: QWidget, buddies: dict) -> str:
         if widget.isCheckable() and row:
             return row  # a check box beside its row's label ("early stopping"): its state is said with it
         tip = _first_sentence(widget.toolTip())  # a "…" button: what it chooses
-        return f"{row}: {tip}" if row and tip else row or tip or "button"
+        return f"{row}: {tip}" if row and tip else row or tip or _("button")
     if row:
         return row
     if isinstance(widget, QTabBar):
         tabs = ", ".join(_plain(widget.tabText(i)) for i in range(widget.count()))
-        return f"tabs: {tabs}" if tabs else "tabs"
+        return _("tabs: {tabs}").format(tabs=tabs) if tabs else _("tabs")
     if isinstance(widget, QAbstractScrollArea) and not isinstance(widget, QAbstractItemView):
         context = _context(widget)
-        return f"{context} (scrolls)" if context else "scrolling area"
+        # i18n: a scrolling area's spoken name: the title of its group, dock or tab, e.g. "Settings (scrolls)"
+        return _("{context} (scrolls)").format(context=context) if context else _("scrolling area")
     tip = _first_sentence(widget.toolTip())
     if tip:
         return tip
@@ -151,25 +154,29 @@ def name_widgets(root: QWidget) -> int:
     return named
 
 
-def trend(values: list[float], epochs: list[int], what: str = "gap") -> str:
+def trend(values: list[float], epochs: list[int]) -> str:
     """'gap rising since epoch 8' where the last two or more epochs rose, falling alike,
     else 'gap steady'."""
     if len(values) < 3:
         return ""
     i, direction = len(values) - 1, math.copysign(1, values[-1] - values[-2]) if values[-1] != values[-2] else 0
     if direction == 0:
-        return f"{what} steady"
+        return _("gap steady")
     while i > 0 and (values[i] - values[i - 1]) * direction > 0:
         i -= 1
     if len(values) - 1 - i < 2:
-        return f"{what} steady"
-    return f"{what} {'rising' if direction > 0 else 'falling'} since epoch {epochs[i]}"
+        return _("gap steady")
+    since = integer(epochs[i])
+    # i18n: the gap between the train and validation curves, told to a screen reader
+    return (_("gap rising since epoch {epoch}") if direction > 0 else _("gap falling since epoch {epoch}")).format(
+        epoch=since)
 
 
-def _fmt(value: float, percent: bool) -> str:
+def _fmt(value: float, in_percent: bool) -> str:
     if not math.isfinite(value):
-        return "not a number"
-    return f"{value:.1f} %" if percent else f"{value:.3g}"
+        return _("not a number")
+    # three significant digits (a loss of 0.213), in the language's format
+    return percent(value, 1) if in_percent else number(float(f"{value:.3g}"))
 
 
 def describe(title: str, curves: list[tuple[str, list, list]], percent: bool = False) -> str:
@@ -177,13 +184,15 @@ def describe(title: str, curves: list[tuple[str, list, list]], percent: bool = F
     it, how their gap moves ('epoch 12: train 0.21, validation 0.48, gap rising since epoch 8')."""
     shown = [(name, x, y) for name, x, y in curves if len(y)]
     if not shown:
-        return f"{title}: no data yet"
-    epoch = int(max(x[-1] for _, x, _ in shown))
-    parts = [f"{name} {_fmt(y[-1], percent)}" for name, _, y in shown]
-    text = f"epoch {epoch}: " + ", ".join(parts)
+        return _("{title}: no data yet").format(title=title)
+    epoch = int(max(x[-1] for _name, x, _y in shown))
+    parts = [f"{name} {_fmt(y[-1], percent)}" for name, _x, y in shown]
+    # i18n: {values} lists each curve's name and its last value: "train 0.21, validation 0.48"
+    text = _("epoch {epoch}: {values}").format(epoch=integer(epoch), values=", ".join(parts))
     by_name = {name: (x, y) for name, x, y in shown}
-    if "train" in by_name and "validation" in by_name:
-        (_, yt), (xv, yv) = by_name["train"], by_name["validation"]
+    train, validation = C_("split", "train"), C_("split", "validation")  # the curves' names, as the plots show them
+    if train in by_name and validation in by_name:
+        (_x, yt), (xv, yv) = by_name[train], by_name[validation]
         n = min(len(yt), len(yv))
         sign = -1 if percent else 1  # a loss gap is validation − train; an accuracy gap train − validation
         gaps = [sign * (yv[i] - yt[i]) for i in range(n)]
@@ -316,8 +325,10 @@ class Accessibility(QObject):
     @Slot(object)
     def _on_window_run_started(self, started: ev.RunStarted) -> None:
         self._best_val, self._turned_up = (math.inf, 0), False
-        name = started.config.get("run", {}).get("name") or "run"
-        self.announcer.say(f"{name} started: {started.epochs} epochs on {started.dataset}", "started")
+        name = started.config.get("run", {}).get("name") or C_("noun", "run")
+        self.announcer.say(n_("{name} started: {count} epoch on {dataset}", "{name} started: {count} epochs on {dataset}",
+                              started.epochs).format(name=name, count=integer(started.epochs), dataset=started.dataset),
+                           "started")
         self.name_all()  # a toy run's or a noisy run's plots are shown now
         self.describe_plots()
 
@@ -329,11 +340,17 @@ class Accessibility(QObject):
             self._best_val = (e.val_loss, e.epoch)
         elif not self._turned_up and e.epoch - at >= 2 and e.val_loss > best * 1.02:
             self._turned_up = True  # the rule of the plots' "val loss turns up" line
-            self.announcer.say(f"validation loss turned up after epoch {at}", "turned")
+            self.announcer.say(_("validation loss turned up after epoch {epoch}").format(epoch=integer(at)), "turned")
 
     @Slot(object)
     def _on_window_run_ended(self, result: ev.RunFinished) -> None:
-        what = {ev.EARLY_STOPPED: "early stop", ev.USER_STOPPED: "run stopped", ev.COMPLETED: "run finished",
-                ev.DIVERGED: "run diverged", ev.FAILED: "run failed"}.get(result.reason, "run ended")
-        best = f", best epoch {result.best_epoch}" if result.best_epoch is not None else ""
-        self.announcer.say(f"{what} after {result.epochs_completed} epochs{best}", "ended")
+        what = {ev.EARLY_STOPPED: _("early stop"), ev.USER_STOPPED: _("run stopped"), ev.COMPLETED: _("run finished"),
+                ev.DIVERGED: _("run diverged"), ev.FAILED: _("run failed")}.get(result.reason, _("run ended"))
+        n = result.epochs_completed
+        if result.best_epoch is not None:
+            # i18n: {what} is how the run ended ("early stop", "run finished"…)
+            said = n_("{what} after {count} epoch, best epoch {best}", "{what} after {count} epochs, best epoch {best}",
+                      n).format(what=what, count=integer(n), best=integer(result.best_epoch))
+        else:
+            said = n_("{what} after {count} epoch", "{what} after {count} epochs", n).format(what=what, count=integer(n))
+        self.announcer.say(said, "ended")
