@@ -8,12 +8,14 @@ DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 RUN_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
 
-.PHONY: run test lint bench headless bundle bundle-check kits kits-check kits-lock clean-venv
+# `make catalogs`: the translations (resources/locale/*/LC_MESSAGES/*.po) compiled to .mo;
+# `make catalogs-update`: after a shown string changed, the .pot extracted again and merged into each .po.
+.PHONY: catalogs catalogs-update run test lint bench headless bundle bundle-check kits kits-check kits-lock clean-venv
 
 run: $(RUN_STAMP)
 	$(BIN)/python main.py
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) catalogs
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
@@ -21,6 +23,14 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
+
+catalogs: $(DEV_STAMP)
+	$(BIN)/python packaging/i18n/catalogs.py compile
+
+catalogs-update: $(DEV_STAMP)
+	$(BIN)/python packaging/i18n/catalogs.py extract
+	$(BIN)/python packaging/i18n/catalogs.py update
+	$(BIN)/python packaging/i18n/catalogs.py stats
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/engine_overhead.py
@@ -30,7 +40,7 @@ headless: $(RUN_STAMP)
 
 # A one-folder, double-clickable build in dist/overfit-lab/ (3.41 GB on Linux: torch and the
 # CUDA libraries it links, nothing else of CUDA's). Build it on the OS it is for.
-bundle: $(DEV_STAMP)
+bundle: $(DEV_STAMP) catalogs
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/overfit-lab.spec
 
 # Start the built app with the system's CUDA hidden: the window trains an epoch, a search of
@@ -40,7 +50,7 @@ bundle-check: $(DEV_STAMP)
 
 # Offline install kits for Windows x64 and macOS arm64 in dist/kits/ (wheels pinned by
 # packaging/kits/*.lock, fetched from the package index once and kept in build/kits/).
-kits: $(DEV_STAMP)
+kits: $(DEV_STAMP) catalogs
 	$(BIN)/python packaging/kits.py build
 
 # Install each kit offline for its own platform into a temporary folder; print its size.

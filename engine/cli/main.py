@@ -109,7 +109,8 @@ def cmd_presets(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab, headless.")
+    parser = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab, headless. The command line "
+                                     "speaks English; the window speaks the language of View ▸ Language or --language.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str) -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from engine.core import i18n
 from engine.core.arguments import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -22,7 +23,7 @@ from engine.core.arguments import (
 )
 from engine.core.config import ConfigError, resolve
 from engine.core.logs import setup_logging
-from gui.app import desktop, system_libraries
+from gui.app import desktop, language, system_libraries
 
 log = logging.getLogger("overfit_lab")
 
@@ -82,7 +83,8 @@ def _noop() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="overfit-lab", description="Overfit Lab: watch a network overfit, "
-                                "and watch regularization fix it. Without a subcommand it opens the window.",
+                                "and watch regularization fix it. Without a subcommand it opens the window, in the "
+                                "language of --language or View ▸ Language; the subcommands (and this help) speak English.",
                                 epilog=commands_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_settings_arguments(p, default_preset=False, config_help="open with this settings file (.toml / .json)",
                            set_help="override one setting (repeatable), as in the train command", out="--runs-dir")
@@ -90,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "Lessons menu has the shipped ones)")
     p.add_argument("file", nargs="?", metavar="FILE", help="a lesson (opened as one) or a settings file: what a "
                    "double-click on a .toml file opens")
+    p.add_argument("--language", metavar="CODE", help="the window's language: "
+                   + ", ".join(f"{code} ({name})" for code, name in i18n.LANGUAGES.items())
+                   + " (default: the one picked in View ▸ Language, else the system's). The headless commands "
+                   "below speak English")
     p.add_argument("--version", action="store_true", help="print the version (a bundle's: with its commit) and exit")
     p.add_argument("--run-epochs", type=int, metavar="N", help="train N epochs at once (with --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="after the run, save a PNG of the window and exit")
@@ -133,6 +139,12 @@ def main(argv: list[str]) -> int:
     app.setDesktopFileName(desktop.APP_ID)
     app.setWindowIcon(QIcon(str(desktop.icons_dir() / "overfit-lab.png")))
     scripted = args.screenshot is not None or args.run_epochs is not None
+    # Before any widget (or message) is made: everything is built once in its language.
+    code, language_warning = language.choose(args.language, use_stored=not scripted)
+    if language_warning:
+        print(f"warning: {language_warning}", file=sys.stderr)
+        log.warning("%s", language_warning)
+    language.install(app, code)
     config = preset = lesson = None
     try:
         if args.file or args.lesson:  # a lesson (its locks hold against --set), or a settings file
@@ -151,6 +163,8 @@ def main(argv: list[str]) -> int:
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
     if lesson is not None:
         window.lessons.show(lesson, config)
+    if language_warning:
+        window.status.warn(language_warning)
     window.log_path = log_path
     if args.size:
         try:
@@ -186,4 +200,7 @@ def main(argv: list[str]) -> int:
     loader.start()
     _close_on_signals(window)
     code = app.exec()
+    from gui.window.language_menu import restart_if_asked
+
+    restart_if_asked(window)
     return driver.exit_code if driver is not None and code == 0 else code
