@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPen
 
+from engine.core.i18n import N_, _
+from gui.plotting.numbers import localized
 from gui.plotting.titles import fit_title
 
 
@@ -134,6 +136,11 @@ class LegibleAxis(pg.AxisItem):
             return [(math.ceil(major / base) * base, 0), (base, 0)]
         return [(major, 0), (major / (2 if major / 10 ** math.floor(math.log10(major)) == 1 else 5), 0)]
 
+    def tickStrings(self, values, scale, spacing):
+        """pyqtgraph's labels (its decimals, its 10² on a log axis) in the language's number
+        format: 0,5 in German, French and Portuguese."""
+        return localized(super().tickStrings(values, scale, spacing))
+
 
 class DecadeAxis(LegibleAxis):
     """A value axis that, on a log scale, labels whole decades only (0.1, 1, 10), and every
@@ -151,15 +158,16 @@ class DecadeAxis(LegibleAxis):
         return [(float(every), decades), (None, between)]
 
 
-def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: bool = False,
+def make_plot(title: str, y_label: str, x_label: str | None = None, log_capable: bool = False,
               legend_below: bool = False, legend_columns: int = 1) -> pg.PlotWidget:
-    """legend_below: the legend in the bottom-right corner, for curves that rise (accuracy,
+    """Texts as shown (translated by the caller); x_label: "epoch" unless told.
+    legend_below: the legend in the bottom-right corner, for curves that rise (accuracy,
     the gap), which would run through a legend in the top-right one."""
     axes = {"left": DecadeAxis("left") if log_capable else LegibleAxis("left"), "bottom": LegibleAxis("bottom")}
     w = pg.PlotWidget(title=title, axisItems=axes)
     item = w.getPlotItem()
     item.setLabel("left", y_label)
-    item.setLabel("bottom", x_label)
+    item.setLabel("bottom", _("epoch") if x_label is None else x_label)
     for side in ("left", "bottom"):
         # No quantity here is in SI units: pyqtgraph's prefixes read as fragments ("m" on a
         # margin axis, "×1e+27" on an empty log axis).
@@ -185,7 +193,7 @@ def make_plot(title: str, y_label: str, x_label: str = "epoch", log_capable: boo
     title_timer = QTimer(w, singleShot=True, interval=0)  # once the resize is over
     plot_ref = weakref.ref(w)  # no cycle through the plot: it is freed when its panel goes
     title_timer.timeout.connect(lambda: plot_ref() is not None and fit_title(plot_ref()))
-    item.vb.sigResized.connect(lambda *_: title_timer.start())
+    item.vb.sigResized.connect(lambda *_args: title_timer.start())
     apply_text_scale([w], 1.0)
     return w
 
@@ -250,7 +258,7 @@ class FittedLegend(pg.LegendItem):
         if self.ground is not None:
             self.ground.follow()
 
-    def fit_soon(self, *_) -> None:
+    def fit_soon(self, *_args) -> None:
         if not self._fitting:
             self._timer.start()
 
@@ -271,7 +279,7 @@ class FittedLegend(pg.LegendItem):
         width, height = view.boundingRect().width() - 10, view.boundingRect().height() * 0.5
         if width <= 0:
             return
-        key = (round(width), round(height), tuple(label.text for _, label in self.items), self.text_pt)
+        key = (round(width), round(height), tuple(label.text for _sample, label in self.items), self.text_pt)
         if key == self._fitted:  # the same entries in the same room: fitted already
             return
         fitted = self._fitted
@@ -353,7 +361,8 @@ def apply_text_scale(plots, scale: float) -> None:
                 curve.setPen(scaled)
 
 
-LOSS_TITLES = {"cross_entropy": "Loss (cross-entropy)", "mse": "Loss (squared error)"}  # by optim.loss
+# By optim.loss; translated where shown: _(LOSS_TITLES[loss]).
+LOSS_TITLES = {"cross_entropy": N_("Loss (cross-entropy)"), "mse": N_("Loss (squared error)")}
 
 
 def retitle(plot: pg.PlotWidget, title: str) -> None:

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from engine.core.i18n import _, integer, number, percent
 from gui.plotting.colors import REFERENCE
+from gui.plotting.numbers import significant
 from gui.plotting.series import Series
+
+FORMAT = re.compile(r"\{:\.(\d+)([fg])\}( %)?")  # "{:.4g}", "{:.1f} %"
+
+
+def value_text(fmt: str, value: float) -> str:
+    """A value as `fmt` says, as Python would write it ("{:.4g}": four significant digits,
+    "{:.1f} %": a percentage with one decimal), in the language's number format."""
+    found = FORMAT.fullmatch(fmt)
+    if found is None:
+        return fmt.format(value)
+    places, kind, is_percent = int(found[1]), found[2], bool(found[3])
+    if is_percent and kind == "f":
+        return percent(value, places)
+    text = number(value, places) if kind == "f" else significant(value, places)
+    return _("{value} %").format(value=text) if is_percent else text
 
 
 class HoverReadout:
     """Shows the values of every curve at the epoch under the mouse. Its owner keeps a
     reference (nothing else does: a read-out nobody refers to loses its connection) and
-    calls `hide()` when the mouse leaves the plot or the plot's run is cleared."""
+    calls `hide()` when the mouse leaves the plot or the plot's run is cleared. The names
+    are shown as given (translated by the owner); `fmt`: see value_text."""
 
     def __init__(self, plot: pg.PlotWidget, series: dict[str, Series], fmt: str = "{:.4g}"):
         self.plot, self.series, self.fmt = plot, series, fmt
@@ -36,11 +56,12 @@ class HoverReadout:
             return
         point = vb.mapSceneToView(pos)
         epoch = round(point.x())
-        parts = [f"epoch {epoch}"]
+        parts = [_("epoch {epoch}").format(epoch=integer(epoch))]
         for name, s in self.series.items():
             v = s.value_at(epoch)
             if v is not None:
-                parts.append(f"{name}: {self.fmt.format(v)}")
+                # i18n: a line of a plot's hover read-out: a curve's name and its value (val: 70.0 %)
+                parts.append(_("{name}: {value}").format(name=name, value=value_text(self.fmt, v)))
         if len(parts) == 1:
             self.hide()
             return

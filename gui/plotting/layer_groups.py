@@ -13,6 +13,7 @@ import math
 
 import pyqtgraph as pg
 
+from engine.core.i18n import _, integer, n_
 from gui.plotting.colors import series_color, series_style
 from gui.plotting.series import Series
 
@@ -67,7 +68,9 @@ class LayerGroups:
         members = self.groups[group]
         if members == [group]:  # a layer on its own keeps its name
             return group
-        return f"{group} ({len(members)} layer{'s' if len(members) > 1 else ''})"
+        # i18n: a legend's name for several layers drawn as one curve: encoder.block1 (3 layers)
+        return n_("{group} ({count} layer)", "{group} ({count} layers)", len(members)).format(
+            group=group, count=integer(len(members)))
 
     def values(self, norms: dict[str, float]) -> dict[str, float]:
         """Each group's norm: sqrt of the sum of squares of its members' logged norms."""
@@ -90,8 +93,10 @@ class LayerGroups:
         """What each group holds, for the plots' tooltips ('' when every layer is its own)."""
         if not self.grouped:
             return ""
-        return "Layers grouped by module name (norm of the group = √Σ of its layers' squared norms):\n" + "\n".join(
-            f"{g}: {', '.join(m)}" for g, m in self.groups.items())
+        # i18n: a line of the norm plots' tooltip: a group's name and its layers' names, joined by ", "
+        lines = [_("{group}: {layers}").format(group=g, layers=", ".join(m)) for g, m in self.groups.items()]
+        return "\n".join([_("Layers grouped by module name (norm of the group = √Σ of its layers' squared norms):"),
+                          *lines])
 
     def add_series(self, norms: pg.PlotWidget, grads: pg.PlotWidget, layer_series: dict, grad_series: dict) -> None:
         """One weight-norm and one gradient-norm curve per group, into the panel's dicts."""

@@ -16,7 +16,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF
 
+from engine.core.i18n import C_, _
 from gui.plotting.axes import marker_font
+from gui.plotting.numbers import decimal_text
 
 # (at the top?, text anchor): the text's top-left or top-right corner just below the top
 # of the view, then its bottom corners just above the bottom. Right of the line first: a
@@ -35,14 +37,19 @@ def set_label(line: pg.InfiniteLine, text: str) -> None:
 
 def short_text(text: str) -> str:
     """What a marker's label says: the new value of each change ("augment_hflip False→True,
-    dropout 0→0.3" -> "hflip on, dropout 0.3"); a text that is not a change as it is."""
+    dropout 0→0.3" -> "hflip on, dropout 0.3", its decimals in the language's format); a text
+    that is not a change as it is."""
     parts = []
     for part in text.split(", "):
-        name, _, change = part.partition(" ")
+        name, _space, change = part.partition(" ")
         if "→" not in change:
             return text
         new = change.split("→")[-1]
-        parts.append(f"{name.removeprefix('augment_')} {({'True': 'on', 'False': 'off'}).get(new, new)}")
+        # i18n: a switch's new state on a marker's label (hflip on)
+        value = {"True": C_("setting choice", "on"), "False": C_("setting choice", "off")}.get(new)
+        # i18n: a marker's label on the plots: a setting's short key and its new value (dropout 0.3)
+        parts.append(_("{setting} {value}").format(setting=name.removeprefix("augment_"),
+                                                   value=value or decimal_text(new)))
     return ", ".join(parts)
 
 
@@ -88,7 +95,7 @@ class MarkerLines:
             self.shown.append((name, line))
         self.place()
 
-    def place_soon(self, *_) -> None:
+    def place_soon(self, *_args) -> None:
         if self.shown:
             self._timer.start()
 
@@ -106,7 +113,7 @@ class MarkerLines:
         taken = [legend.sceneBoundingRect().adjusted(-GAP, -GAP, GAP, GAP)] \
             if legend is not None and legend.isVisible() and legend.items else []
         font = marker_font(plot)
-        for _, line in (s for s in self.shown if s[0] == name):
+        for _plot, line in (s for s in self.shown if s[0] == name):
             label = line.label
             label.setFont(font)
             x = item.vb.mapViewToScene(line.pos()).x()
