@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _
 from engine.runs.index import UNREADABLE, ExperimentEntry, MetricsTail, RunEntry, read_entry
 from engine.runs.reader import INCOMPLETE, RUNNING
 from gui.panels.flow_layout import FlowLayout
@@ -86,15 +87,15 @@ class RunsBrowser(FolderActions, QWidget):
         self._cut_off: dict[Path, MetricsTail] = {}  # by run whose writer died: its figures are in its lines only
         self._selected: list[Path] = []
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter runs: name, preset, status…")
+        self.filter.setPlaceholderText(_("Filter runs: name, preset, status…"))
         self.filter.setClearButtonEnabled(True)
-        self.filter.setAccessibleName("Filter runs")
-        self.filter.setToolTip("Show only the rows whose text contains this (any column, any case); an "
-                               "experiment stays while one of its runs matches.")
+        self.filter.setAccessibleName(_("Filter runs"))
+        self.filter.setToolTip(_("Show only the rows whose text contains this (any column, any case); an "
+                                 "experiment stays while one of its runs matches."))
         self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels([name for name, _ in COLUMNS])
-        for col, (_, tip) in enumerate(COLUMNS):
-            self.model.horizontalHeaderItem(col).setToolTip(tip)
+        self.model.setHorizontalHeaderLabels([_(name) for name, _tip in COLUMNS])
+        for col, (_name, tip) in enumerate(COLUMNS):
+            self.model.horizontalHeaderItem(col).setToolTip(_(tip))
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -105,9 +106,9 @@ class RunsBrowser(FolderActions, QWidget):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
-        self.tree.setAccessibleName("Runs and experiments")
-        self.tree.setToolTip("Every run folder and experiment folder. Select several to compare them; "
-                             "right-click for what can be done with them.")
+        self.tree.setAccessibleName(_("Runs and experiments"))
+        self.tree.setToolTip(_("Every run folder and experiment folder. Select several to compare them; "
+                               "right-click for what can be done with them."))
         self.tree.setUniformRowHeights(True)  # a thousand rows lay out without measuring each
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -129,13 +130,13 @@ class RunsBrowser(FolderActions, QWidget):
         self.actions_by_name: dict[str, QAction] = {}
         buttons = FlowLayout()  # rows that wrap: the dock keeps its width as the text grows
         for name, text, tip, slot in BUTTONS:
-            action = QAction(text, self)
-            action.setToolTip(tip)
+            action = QAction(_(text), self)
+            action.setToolTip(_(tip))
             action.triggered.connect(getattr(self, slot))
             self.actions_by_name[name] = action
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setAccessibleName(text.rstrip("…"))
+            button.setAccessibleName(_(text).rstrip("…"))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
@@ -347,7 +348,9 @@ class RunsBrowser(FolderActions, QWidget):
         why = self._problem(unreadable[0]) if unreadable else foreign(self._runs.get(runs[0])) if readable_one else None
         for name in ("open", "twin"):
             self.actions_by_name[name].setEnabled(readable_one and why is None)
-            self.actions_by_name[name].setToolTip(f"{tips[name]}\n\nOff: {why}" if why else tips[name])
+            # i18n: why an action is off for the selection: "Off: unreadable: …"
+            self.actions_by_name[name].setToolTip(tips[name] + "\n\n" + _("Off: {why}").format(why=why)
+                                                  if why else tips[name])
         self.actions_by_name["resume"].setEnabled(one in self._experiments and not searched
                                                   and self._status(one) in RESUMABLE)
         self.actions_by_name["rename"].setEnabled(one is not None and not busy and not searched)
@@ -358,7 +361,8 @@ class RunsBrowser(FolderActions, QWidget):
 
     def _problem(self, path: Path) -> str:
         entry = self._runs.get(path) or self._experiments.get(path)
-        return f"unreadable: {getattr(entry, 'problem', None) or path}"
+        # i18n: {problem} names the damaged file and what is wrong with it (or the folder)
+        return _("unreadable: {problem}").format(problem=getattr(entry, "problem", None) or path)
 
     def _status(self, path: Path) -> str:
         entry = self._experiments.get(path) or self._runs.get(path) or self._studies.get(path)
@@ -386,7 +390,7 @@ class RunsBrowser(FolderActions, QWidget):
 
     @Slot()
     def _on_add_triggered(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of runs", str(self.roots[0]))
+        folder = QFileDialog.getExistingDirectory(self, _("Add a folder of runs"), str(self.roots[0]))
         if folder:
             self.add_root(folder)
 

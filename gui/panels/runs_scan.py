@@ -8,9 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from engine.core.i18n import _, integer, n_
 from engine.runs.index import EXPERIMENT_FILE, ExperimentEntry, RunEntry, scan
 from engine.runs.reader import RUNNING
-from gui.panels.runs_rows import MISSING
+from gui.panels.runs_rows import MISSING, group_status
 
 # A search's study folder holds its journal (or, for a database, the search.json the study
 # writes) and one experiment folder per worker, each holding that worker's trial runs.
@@ -30,11 +31,13 @@ class StudyEntry:
 
     def texts(self) -> list[tuple[str, object]]:
         none = (MISSING, float("-inf"))
-        trials = f"{len(self.runs)} trial{'s' if len(self.runs) != 1 else ''}"
-        workers = f"{len(self.workers)} worker{'s' if len(self.workers) != 1 else ''}"
-        return [(f"search: {self.path.name} ({trials}, {workers})", self.path.name.lower()), ("", ""),
+        trials = n_("{count} trial", "{count} trials", len(self.runs)).format(count=integer(len(self.runs)))
+        workers = n_("{count} worker", "{count} workers", len(self.workers)).format(count=integer(len(self.workers)))
+        # i18n: a hyperparameter search's folder: "search: my-search (12 trials, 2 workers)"
+        text = _("search: {name} ({trials}, {workers})").format(name=self.path.name, trials=trials, workers=workers)
+        return [(text, self.path.name.lower()), ("", ""),
                 (self.started, f"{self.started} {self.path.name}"),
-                (self.status.replace("_", " "), self.status), none, none, none, none]
+                (group_status(self.status), self.status), none, none, none, none]
 
 
 def is_study(folder: Path) -> bool:
