@@ -1,0 +1,155 @@
+"""The static check that every text a user can see is marked for translation.
+
+It reads the source (ast) of gui/ and of the engine outside engine/cli (the headless command
+line speaks English) and finds, in a call that puts text on screen or in an exception the
+engine raises, a literal or an f-string that holds words and is not wrapped in _(), n_(),
+C_() or N_(). A line ending `# i18n: not shown` is passed over (a text no user sees).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKERS = {"_", "n_", "C_", "N_"}
+NOT_SHOWN = "# i18n: not shown"
+
+# Calls whose string arguments reach the screen: Qt's setters and constructors, pyqtgraph's,
+# and the window's own ways of saying something (status.say / warn / refuse, dialogs.confirm).
+SHOWN_METHODS = {
+    "setText", "setToolTip", "setStatusTip", "setWhatsThis", "setWindowTitle", "setPlaceholderText",
+    "showMessage", "addMenu", "addTab", "insertTab", "setTabText", "setTabToolTip", "setTitle",
+    "setLabelText", "setLabel", "setLabels", "setHeaderLabels", "setHorizontalHeaderLabels",
+    "setVerticalHeaderLabels", "addItems", "setItemText", "setItemData", "insertItem", "setSuffix",
+    "setPrefix", "setSpecialValueText", "setFormat", "setInformativeText", "setDetailedText", "addRow",
+    "setAccessibleName", "setAccessibleDescription", "setNameFilter", "setNameFilters", "getOpenFileName",
+    "getSaveFileName", "getExistingDirectory", "getOpenFileNames", "getText", "getItem", "getInt",
+    "getDouble", "setButtonText", "addButton", "setHtml", "setPlainText", "information", "warning",
+    "critical", "question", "about", "say", "warn", "refuse", "confirm", "announce", "setWindowIconText",
+    "setCheckBoxText", "setOption_text",
+}
+SHOWN_CLASSES = {
+    "QLabel", "QPushButton", "QCheckBox", "QRadioButton", "QGroupBox", "QAction", "QToolButton",
+    "QMessageBox", "QDockWidget", "QToolBar", "QMenu", "QTableWidgetItem", "QListWidgetItem",
+    "QTreeWidgetItem", "QStandardItem", "QCommandLinkButton", "TextItem", "LabelItem", "QLineEdit",
+}
+SHOWN_KEYWORDS = {"text", "title", "tip", "tooltip", "toolTip", "label", "name", "message", "question", "html"}
+# Keywords that are shown only for these calls (name= is also a Python identifier elsewhere).
+KEYWORD_CALLS = {"plot", "addPlot", "PlotDataItem", "ScatterPlotItem", "PlotCurveItem", "BarGraphItem",
+                 "addLegend", "setLabel", "TextItem", "InfiniteLine", "LinearRegionItem", "addItem"}
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+IDENTIFIER = re.compile(r"^[\w.\-/*]*$")  # snake_case keys, dotted settings keys, globs, paths
+TAG = re.compile(r"<[^<>]*>|&[a-z]+;|\{[^{}]*\}|%\(?\w*\)?[sdfg]|\*\.\w+")
+POSITIONS = {"left", "right", "top", "bottom"}  # pyqtgraph's axis names: setLabel("left", …)
+LOGGERS = {"log", "logger", "logging", "_log", "LOG", "warnings"}  # their texts go to a log, not the screen
+
+
+def holds_words(text: str) -> bool:
+    """Words a user would read: letters outside tags, fields and identifiers."""
+    if text in POSITIONS:
+        return False
+    bare = TAG.sub(" ", text).strip()
+    if not WORD.search(bare):
+        return False
+    if IDENTIFIER.match(bare) and ("_" in bare or "." in bare or "/" in bare or "*" in bare):
+        return False
+    return True
+
+
+def _literal_words(node: ast.AST) -> bool:
+    """A node that builds shown text from English words without a marker."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return holds_words(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(_literal_words(v) for v in node.values if isinstance(v, ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _literal_words(node.left) or _literal_words(node.right)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in MARKERS:
+            return False
+        if isinstance(func, ast.Attribute) and func.attr in ("format", "join", "strip", "rstrip", "lstrip",
+                                                             "replace", "capitalize", "upper", "lower", "title"):
+            return _literal_words(func.value) or (func.attr == "format" and False)
+        return False
+    if isinstance(node, ast.IfExp):
+        return _literal_words(node.body) or _literal_words(node.orelse)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_literal_words(e) for e in node.elts)
+    return False
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _is_error(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        name = _call_name(node)
+        return name.endswith(("Error", "Exception", "Refusal", "Refused", "Problem")) or name in ("Warning",)
+    return False
+
+
+def unmarked(source: str, path: str, *, engine: bool) -> list[str]:
+    """'path:line: text' for each shown text that is not marked."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    found: list[str] = []
+
+    def exempt(node: ast.AST) -> bool:
+        end = getattr(node, "end_lineno", node.lineno)
+        return any(NOT_SHOWN in lines[i - 1] for i in range(node.lineno, end + 1))
+
+    def report(node: ast.AST, arg: ast.AST) -> None:
+        if not exempt(node):
+            text = ast.get_source_segment(source, arg) or ""
+            found.append(f"{path}:{arg.lineno}: {text[:90]}")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and engine and node.exc is not None and _is_error(node.exc):
+            for arg in [*node.exc.args, *(k.value for k in node.exc.keywords)]:
+                if _literal_words(arg):
+                    report(node, arg)
+        if not isinstance(node, ast.Call):
+            continue
+        name = _call_name(node)
+        if engine and name in ("RunFinished", "EvaluationFailed", "ExperimentFinished"):
+            for kw in node.keywords:
+                if kw.arg == "message" and _literal_words(kw.value):
+                    report(node, kw.value)
+        if engine:
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in LOGGERS:
+            continue
+        if name in SHOWN_METHODS or name in SHOWN_CLASSES:
+            for arg in node.args:
+                if _literal_words(arg):
+                    report(node, arg)
+        for kw in node.keywords:
+            if kw.arg in SHOWN_KEYWORDS and (name in SHOWN_METHODS or name in SHOWN_CLASSES or name in KEYWORD_CALLS):
+                if _literal_words(kw.value):
+                    report(node, kw.value)
+    return found
+
+
+def checked_files() -> list[tuple[Path, bool]]:
+    files = [(p, False) for p in sorted((ROOT / "gui").rglob("*.py"))]
+    files += [(p, True) for p in sorted((ROOT / "engine").rglob("*.py"))
+              if "cli" not in p.relative_to(ROOT / "engine").parts[:1] and p.name != "i18n.py"]
+    return files
+
+
+def unmarked_in_tree() -> list[str]:
+    found = []
+    for path, engine in checked_files():
+        found += unmarked(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), engine=engine)
+    return found

@@ -1,0 +1,36 @@
+"""Every text a user can see, in gui/ and in the engine's messages, is marked for translation
+(a static check that stays in CI and can fail: the first test shows it failing)."""
+
+from __future__ import annotations
+
+from tests.i18n.marking import unmarked, unmarked_in_tree
+
+SAMPLE = '''
+from engine.core.i18n import _, n_, N_
+label = QLabel("Training examples")                  # 3: unmarked
+button.setText(_("Start"))                           # marked
+box.setToolTip(f"Stop after {n} epochs")             # 5: unmarked f-string
+status.say("finished: " + what)                      # 6: glued, unmarked
+plot.setLabel("left", "loss")                        # 7: the axis label, unmarked
+plot.setLabel("left", _("loss"))                     # marked; "left" is a position
+log.warning("the catalog %s could not be read", x)   # a log, not the screen
+action.setText(n_("{count} run", "{count} runs", n).format(count=n))
+dialog.setNameFilter(_("Settings") + " (*.toml *.json)")
+curve = plot.plot(x, y, name="validation")           # 12: a legend name, unmarked
+widget.setObjectName("run_toolbar")                  # not shown
+box.setText("Debug only")  # i18n: not shown
+raise ConfigError("optim.lr", lr, "must be positive")  # 15: (engine) unmarked
+'''
+
+
+def test_the_check_finds_unmarked_texts_and_passes_marked_ones():
+    gui = unmarked(SAMPLE, "sample.py", engine=False)
+    assert [int(line.split(":")[1]) for line in gui] == [3, 5, 6, 7, 12], gui
+    engine = unmarked(SAMPLE, "sample.py", engine=True)
+    assert [int(line.split(":")[1]) for line in engine] == [15], engine
+
+
+def test_every_shown_text_in_gui_and_the_engine_messages_is_marked():
+    found = unmarked_in_tree()
+    assert not found, (f"{len(found)} shown text(s) not marked for translation (wrap in _() / n_() / C_(), "
+                       "or end the line with '# i18n: not shown' if no user sees it):\n" + "\n".join(found))
