@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _
 from gui.plotting.axes import make_plot
 from gui.plotting.colors import BLUE, REFERENCE
 
@@ -35,7 +36,7 @@ class ExampleDetail(QWidget):
         self.image.setFixedSize(IMAGE, IMAGE)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setStyleSheet("background: #eee;")
-        self.text = QLabel("Click a point of the data map or a suspect to see it here.")
+        self.text = QLabel(_("Click a point of the data map or a suspect to see it here."))
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -49,19 +50,19 @@ class ExampleDetail(QWidget):
         self.text_area.setWidget(self.text)
         self.path_field = QLineEdit()  # an image folder's file: the whole path, however long, selectable
         self.path_field.setReadOnly(True)
-        self.copy_path = QPushButton("Copy path")
-        self.copy_path.setToolTip("Copy the example's file path to the clipboard")
+        self.copy_path = QPushButton(_("Copy path"))
+        self.copy_path.setToolTip(_("Copy the example's file path to the clipboard"))
         self.copy_path.clicked.connect(self._on_copy_path_clicked)
         self.path_row = QWidget()
         pr = QHBoxLayout(self.path_row)
         pr.setContentsMargins(0, 0, 0, 0)
-        pr.addWidget(QLabel("file:"))
+        pr.addWidget(QLabel(_("file:")))
         pr.addWidget(self.path_field, 1)
         pr.addWidget(self.copy_path)
         self.path_row.hide()
-        self.margin_plot = make_plot(None, "its margin")  # (no title: its two lines went to the curve)
-        self.margin_plot.setToolTip("The given label's logit minus the largest other logit, each epoch: below 0, "
-                                    "the network preferred another class.")
+        self.margin_plot = make_plot(None, _("its margin"))  # (no title: its two lines went to the curve)
+        self.margin_plot.setToolTip(_("The given label's logit minus the largest other logit, each epoch: below 0, "
+                                      "the network preferred another class."))
         self.margin_curve = self.margin_plot.plot(pen=pg.mkPen(BLUE, width=2), symbol="o", symbolSize=4)
         self.margin_plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(REFERENCE, width=1)))
         d = QGridLayout(self)

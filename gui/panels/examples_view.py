@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import N_, _, integer, n_, number
 from engine.runs.scores import MIN_SCORED, NO_OTHER, SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.example_detail import ExampleDetail
+from gui.panels.signed_number import signed
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
 from gui.plotting.colors import BLACK, BLUE, VERMILLION
@@ -45,17 +47,17 @@ from gui.plotting.point_cloud import PointCloud, fitted_top
 # The series colours every eye tells apart (gui.plotting.colors), ≥ 3.9:1 on white.
 CLEAN, CORRUPTED = BLUE, VERMILLION
 BY_CORRECTNESS = (VERMILLION, BLACK, BLUE)  # right in ≤ 1/3, ≤ 2/3, more of the epochs
-MAP_TIP = ("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
+MAP_TIP = N_("Dataset Cartography (Swayamdipta et al. 2020): each training example at its confidence (the mean "
            "probability the network gave its label over the epochs) and variability (how much that probability "
-           "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
-           "until the network memorizes them and they climb. Click a point to see the example. The axes fit the "
-           "points: an MSE run's confidence is its output for the label (clipped to 0–1), far below 1.")
-QUALITY_TIP = ("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
-               "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
-               "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
-               "validation loss; a single epoch's margin (thin) loses the wrong labels as the network memorizes them.")
-TRAIN_TIP = ("A twin of this run (same settings and seed) trained without its most suspect examples, or with them "
-             "relabelled to the class that beat their label most often: overlaid with this run in the Experiment tab.")
+             "moved). Easy examples sit top left, ambiguous ones to the right, and wrong labels bottom left — "
+             "until the network memorizes them and they climb. Click a point to see the example. The axes fit the "
+             "points: an MSE run's confidence is its output for the label (clipped to 0–1), far below 1.")
+QUALITY_TIP = N_("How well the suspects ranking finds the labels corrupted on purpose, after each epoch. AUROC 1: "
+                 "every wrong label ranked above every right one; 0.5: chance. Precision at k: the share of wrong "
+                 "labels among the k most suspect (k = the number corrupted). The ranking is AUM up to the lowest "
+                 "validation loss; a single epoch's margin (thin) loses the wrong labels as the network memorizes them.")
+TRAIN_TIP = N_("A twin of this run (same settings and seed) trained without its most suspect examples, or with them "
+               "relabelled to the class that beat their label most often: overlaid with this run in the Experiment tab.")
 
 
 class ExamplesView(QWidget):
@@ -84,33 +86,33 @@ class ExamplesView(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
-        self.summary = QLabel("Train a run: each training example's dynamics appear here as it trains.")
+        self.summary = QLabel(_("Train a run: each training example's dynamics appear here as it trains."))
         self.summary.setWordWrap(True)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.score_box = QComboBox()
-        for name in SCORES:
+        for name in SCORES:  # the scores' own names, as the command line's --score takes them
             self.score_box.addItem(name)
-            self.score_box.setItemData(self.score_box.count() - 1, SCORE_HELP[name], Qt.ItemDataRole.ToolTipRole)
-        self.score_box.setToolTip("Which score ranks the suspects. " + SCORE_HELP["aum"])
+            self.score_box.setItemData(self.score_box.count() - 1, _(SCORE_HELP[name]), Qt.ItemDataRole.ToolTipRole)
+        self._score_tip("aum")
         self.score_box.currentTextChanged.connect(self._on_score_changed)
-        self.train_button = QPushButton("Train without the suspects…")
-        self.train_button.setToolTip(TRAIN_TIP)
+        self.train_button = QPushButton(_("Train without the suspects…"))
+        self.train_button.setToolTip(_(TRAIN_TIP))
         self.train_button.setEnabled(False)
         self.train_button.clicked.connect(self.clean_wanted)
         layout.addWidget(self.summary)  # a row of its own: the buttons beside it squeezed it at larger text
         top.addStretch(1)
-        top.addWidget(QLabel("ranked by"))
+        top.addWidget(QLabel(_("ranked by")))
         top.addWidget(self.score_box)
         top.addWidget(self.train_button)
-        self.open_button = QPushButton("Open a run…")
-        self.open_button.setToolTip("Show the examples of any run folder: a headless run, another machine's, "
-                                    "one still training. The next run you start here replaces it.")
+        self.open_button = QPushButton(_("Open a run…"))
+        self.open_button.setToolTip(_("Show the examples of any run folder: a headless run, another machine's, "
+                                      "one still training. The next run you start here replaces it."))
         self.open_button.clicked.connect(self.open_wanted)
         top.addWidget(self.open_button)
         layout.addLayout(top)
 
-        self.map_plot = make_plot("Data map", "confidence", "variability")
-        self.map_plot.setToolTip(MAP_TIP)
+        self.map_plot = make_plot(_("Data map"), _("confidence"), _("variability"))
+        self.map_plot.setToolTip(_(MAP_TIP))
         for side in ("left", "bottom"):  # 0 … 0.5, not "× 0.001"
             self.map_plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         self.cloud = PointCloud()
@@ -124,18 +126,18 @@ class ExamplesView(QWidget):
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_clicked)
         self.map_key = QLabel()  # what the colours mean, under the map (a legend inside would cover points)
         self.map_key.setWordWrap(True)
-        self.quality_plot = make_plot("Finding the wrong labels", "AUROC / precision", legend_below=True)
-        self.quality_plot.setToolTip(QUALITY_TIP)
+        self.quality_plot = make_plot(_("Finding the wrong labels"), _("AUROC / precision"), legend_below=True)
+        self.quality_plot.setToolTip(_(QUALITY_TIP))
         self.quality_plot.setYRange(0.3, 1.0, padding=0.02)
         self.quality_plot.getPlotItem().vb.enableAutoRange(x=True, y=False)
         q = self.quality_plot
-        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen(BLUE, width=2.5), name="AUROC of the default ranking (AUM)"),
+        self.curves = {"ranking_auroc": q.plot(pen=pg.mkPen(BLUE, width=2.5), name=_("AUROC of the default ranking (AUM)")),
                        "ranking_precision": q.plot(pen=pg.mkPen(VERMILLION, width=2.5, style=Qt.PenStyle.DashLine),
-                                                   name="its precision at k"),
+                                                   name=_("its precision at k")),
                        "epoch_auroc": q.plot(pen=pg.mkPen(BLACK, width=1.2, style=Qt.PenStyle.DashDotLine),
-                                             name="AUROC of the epoch's margin")}
+                                             name=_("AUROC of the epoch's margin"))}
         self.turn_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DotLine),
-                                         label="lowest val loss", labelOpts={"position": 0.1, "color": "#555"})
+                                         label=_("lowest val loss"), labelOpts={"position": 0.1, "color": "#555"})
         self.turn_line.hide()
         q.addItem(self.turn_line, ignoreBounds=True)
         self.quality_note = QLabel()
@@ -197,11 +199,11 @@ class ExamplesView(QWidget):
         for c in self.curves.values():
             c.setData([], [])
         self.turn_line.hide()
-        self.example.clear("Click a point of the data map or a suspect to see it here.")
+        self.example.clear(_("Click a point of the data map or a suspect to see it here."))
         self.train_button.setEnabled(False)
         self._legend(tally)
         self.quality_plot.setVisible(tally.corrupted_on_purpose)
-        self.quality_note.setText("" if tally.corrupted_on_purpose else (
+        self.quality_note.setText("" if tally.corrupted_on_purpose else _(
             "No labels were corrupted on purpose, so the suspects cannot be checked against the truth here: "
             "look at them in the gallery (with data.label_noise > 0 this plot shows how well they are found)."))
         self.gallery.start(tally, images)
@@ -250,15 +252,17 @@ class ExamplesView(QWidget):
         """The run ended: whether a cleaned twin can be trained from it, and if not, why (said
         in the button's tooltip)."""
         self.train_button.setEnabled(can_clean)
-        self.train_button.setToolTip(TRAIN_TIP if can_clean or not why else f"{TRAIN_TIP}\n\nOff: {why}.")
+        off = "" if can_clean or not why else "\n\n" + _("Off: {why}.").format(why=why)  # why it cannot
+        self.train_button.setToolTip(_(TRAIN_TIP) + off)
 
     def truth_unknown(self, whose: str) -> None:
         """A run the app did not train (`whose`: a script's, an import): whether its labels are
         right is unknown to the app, so the suspects are not checked against a truth."""
         if self.tally is not None and not self.tally.corrupted_on_purpose:
-            self.quality_note.setText(f"Which labels are wrong is unknown to the app (this run was {whose}): "
-                                      "the suspects are ranked, not checked against a truth; look at them in "
-                                      "the gallery.")
+            # i18n: {whose}: who made the run ("a script's", "imported")
+            self.quality_note.setText(_("Which labels are wrong is unknown to the app (this run was {whose}): "
+                                        "the suspects are ranked, not checked against a truth; look at them in "
+                                        "the gallery.").format(whose=whose))
 
     def _fix_heights(self) -> None:
         """The texts that change every epoch keep their height (two lines of summary across the tab,
@@ -286,28 +290,37 @@ class ExamplesView(QWidget):
         self.selected = example
         names = t.class_names
         given, true = t.given[example], t.true[example]
-        lines = [f"<b>example {t.positions[example]}</b> (its position in the training split)",
-                 f"given label: <b>{names[given]}</b>"]
+        other = int(t.other_class([example])[0]) if t.epochs else None
+        # i18n: {label}, {other}: class names
+        given_line = (_("given label: <b>{label}</b>") if other is None else _(
+            "given label: <b>{label}</b> → <b>{other}</b>, the class that beat it most often over the scoring "
+            "epochs (what Relabel gives it)") if other != NO_OTHER else _(
+            "given label: <b>{label}</b> — it led at every scoring epoch (Relabel leaves it as it is)"))
+        # i18n: {example}: the example's position in the training split
+        lines = [_("<b>example {example}</b> (its position in the training split)").format(example=t.positions[example]),
+                 given_line.format(label=names[given], other=names[other] if other not in (None, NO_OTHER) else "")]
         if t.corrupted_on_purpose:
-            lines.append(f"true label: {names[true]}" + (" — <b>corrupted on purpose</b>" if given != true else ""))
+            lines.append((_("true label: {label} — <b>corrupted on purpose</b>") if given != true
+                          else _("true label: {label}")).format(label=names[true]))
         if t.epochs:
-            other = int(t.other_class([example])[0])
-            lines[1] += (f" → <b>{names[other]}</b>, the class that beat it most often over the scoring epochs "
-                         "(what Relabel gives it)" if other != NO_OTHER
-                         else " — it led at every scoring epoch (Relabel leaves it as it is)")
             predicted = t.predicted_at_turn()[example]
-            lines.append(f"predicted at epoch {t.scored_epochs} (the last scoring epoch: the lowest validation loss, "
-                         f"at least epoch {MIN_SCORED}): {names[predicted]}; "
-                         f"at epoch {t.epochs[-1]}: {names[t.predicted[-1][example]]}")
+            lines.append(_("predicted at epoch {scored} (the last scoring epoch: the lowest validation loss, "
+                           "at least epoch {least}): {then}; at epoch {last}: {now}").format(
+                scored=integer(t.scored_epochs), least=integer(MIN_SCORED), then=names[predicted],
+                last=integer(t.epochs[-1]), now=names[t.predicted[-1][example]]))
             rank = int(np.flatnonzero(t.order(self.score_box.currentText()) == example)[0]) + 1
-            lines.append(f"confidence {t.confidence[example]:.2f} · variability {t.variability[example]:.2f} · "
-                         f"AUM {-t.score('aum')[example]:+.2f} · suspect no. {rank:,} of {t.size:,}")
+            # i18n: AUM: area under the margin (a score's name); {aum} carries its sign (+0.12, -0.40)
+            lines.append(_("confidence {confidence} · variability {variability} · AUM {aum} · suspect no. {rank} "
+                           "of {total}").format(confidence=number(t.confidence[example], 2),
+                                                variability=number(t.variability[example], 2),
+                                                aum=signed(-t.score("aum")[example], 2), rank=integer(rank),
+                                                total=integer(t.size)))
             self.margin_curve.setData(t.epochs, t.margin_history(example))
             self.cloud.highlight((t.variability[example], t.confidence[example]))
         self.example.show_path(t.files[example] if t.files else None)
         self.detail.setText("<br>".join(lines))
         self.example.show_image(None if self.images is None else self.images[example],
-                                "not an\nimage" if self.points else "no image\nheld")
+                                _("not an\nimage") if self.points else _("no image\nheld"))
 
     def _on_map_clicked(self, event) -> None:
         vb = self.map_plot.getPlotItem().vb
@@ -321,7 +334,7 @@ class ExamplesView(QWidget):
             self.select(hit)
 
     def _on_score_changed(self, name: str) -> None:
-        self.score_box.setToolTip("Which score ranks the suspects. " + SCORE_HELP.get(name, ""))
+        self._score_tip(name)
         self.gallery.refresh(name, force=True)
         self._summary()
         if self.selected is not None:
@@ -329,12 +342,17 @@ class ExamplesView(QWidget):
         self.score_changed.emit(name)
 
     # ---- words ----------------------------------------------------------------------------------
+    def _score_tip(self, name: str) -> None:
+        help_text = _(SCORE_HELP[name]) if name in SCORE_HELP else ""
+        self.score_box.setToolTip(_("Which score ranks the suspects.") + " " + help_text)
+
     def _legend(self, tally) -> None:
         if tally.corrupted_on_purpose:
-            entries = [(CLEAN, "label as it was"), (CORRUPTED, "label corrupted on purpose")]
+            entries = [(CLEAN, _("label as it was")), (CORRUPTED, _("label corrupted on purpose"))]
         else:
-            entries = [(BY_CORRECTNESS[2], "predicted right in most epochs"), (BY_CORRECTNESS[1], "in some"),
-                       (BY_CORRECTNESS[0], "in a third or fewer")]
+            # i18n: the data map's key: "predicted right in most epochs", then "in some", "in a third or fewer"
+            entries = [(BY_CORRECTNESS[2], _("predicted right in most epochs")), (BY_CORRECTNESS[1], _("in some")),
+                       (BY_CORRECTNESS[0], _("in a third or fewer"))]
         self.map_key.setText("&nbsp;&nbsp;".join(f'<span style="color:{c}">●</span> {name}' for c, name in entries))
 
     def _summary(self) -> None:
@@ -342,14 +360,18 @@ class ExamplesView(QWidget):
         if t is None:
             return
         name = self.score_box.currentText()
-        text = f"<b>{self.run_label}</b>: {t.size:,} training examples"
+        text = n_("<b>{run}</b>: {count} training example", "<b>{run}</b>: {count} training examples",
+                  t.size).format(run=self.run_label, count=integer(t.size))
         if t.corrupted_on_purpose:
-            text += f", {int(t.corrupted.sum()):,} of their labels corrupted on purpose"
+            bad = int(t.corrupted.sum())
+            text += ", " + n_("{count} of their labels corrupted on purpose", "{count} of their labels corrupted on purpose",
+                              bad).format(count=integer(bad))
         if t.epochs:
-            text += f" · epoch {t.epochs[-1]} · suspects by {name}"
-            if name == "aum":
-                text += f" over epochs 1–{t.scored_epochs}" + (f" (lowest val loss at epoch {t.turn})"
-                                                                if t.turn is not None else "")
+            # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…), not translated
+            by = (_("suspects by {score}") if name != "aum" else _("suspects by {score} over epochs 1–{last}")
+                  if t.turn is None else _("suspects by {score} over epochs 1–{last} (lowest val loss at epoch {turn})"))
+            text += " · " + _("epoch {epoch}").format(epoch=integer(t.epochs[-1])) + " · " + by.format(
+                score=name, last=integer(t.scored_epochs), turn=integer(t.turn) if t.turn is not None else "")
             if t.corrupted_on_purpose:
                 k, q = int(t.corrupted.sum()), t.quality
                 if name == "aum" and q["epoch"]:  # the tally's own figures of its last epoch: two sorts of
@@ -357,9 +379,11 @@ class ExamplesView(QWidget):
                 else:
                     score = t.score(name)
                     found, share = auroc(score, t.corrupted), precision_at_k(score, t.corrupted, k)
-                text += (f": AUROC <b>{found:.3f}</b> against the wrong labels, which are "
-                         f"<b>{share:.0%}</b> of the top {k:,}" if found is not None
-                         else ": every label was corrupted, so there is no right one to tell them from")
+                # i18n: after "suspects by aum…: "; {share} is a percentage's number, {top}: how many suspects
+                text += ": " + (_("AUROC <b>{auroc}</b> against the wrong labels, which are <b>{share}%</b> of the "
+                                  "top {top}").format(auroc=number(found, 3), share=number(100 * share, 0), top=integer(k))
+                                if found is not None
+                                else _("every label was corrupted, so there is no right one to tell them from"))
         self.summary.setText(text)
 
 

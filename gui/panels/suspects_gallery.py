@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _, integer, n_
 from engine.runs.scores import NO_OTHER
 from gui.panels.example_detail import pixmap
 from gui.plotting.colors import TEXT_RED
@@ -42,10 +43,10 @@ class SuspectsGallery(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.title = QLabel("Suspects")
+        self.title = QLabel(_("Suspects"))
         self.title.setWordWrap(True)
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.more = QPushButton("More")
+        self.more = QPushButton(_("More"))
         self.more.setEnabled(False)
         self.more.clicked.connect(self._next_page)
         row.addWidget(self.title, 1)
@@ -58,9 +59,9 @@ class SuspectsGallery(QWidget):
         self.list.setWrapping(True)
         self.list.setWordWrap(True)
         self.list.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
-        self.list.setToolTip("The training examples the ranking finds most suspect, first: given label → the class "
-                             "that beat it most often over the scoring epochs (the class Relabel gives it; — where "
-                             "the given label always led). Red: corrupted on purpose. Click one to see it.")
+        self.list.setToolTip(_("The training examples the ranking finds most suspect, first: given label → the class "
+                               "that beat it most often over the scoring epochs (the class Relabel gives it; — where "
+                               "the given label always led). Red: corrupted on purpose. Click one to see it."))
         self.list.itemClicked.connect(lambda item: self.example_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
         layout.addWidget(self.list, 1)
         self.text_scale = 1.0
@@ -70,7 +71,7 @@ class SuspectsGallery(QWidget):
         self.tally, self.images, self._order, self._captioned, self._shown = tally, images, None, None, 0
         self.list.clear()
         self.more.setEnabled(False)
-        self.title.setText("Suspects: after the first epoch" if tally is not None else "Suspects")
+        self.title.setText(_("Suspects: after the first epoch") if tally is not None else _("Suspects"))
 
     def refresh(self, score: str, force: bool = False) -> None:
         t = self.tally
@@ -88,7 +89,7 @@ class SuspectsGallery(QWidget):
         pages = max(1, -(-self._shown // PAGE)) if not force else 1  # keep the pages More opened, but a new score starts at the top
         self.list.clear()
         self._shown = 0
-        for _ in range(pages):
+        for _page in range(pages):
             self._next_page()
         if force:
             self.list.scrollToTop()
@@ -110,11 +111,14 @@ class SuspectsGallery(QWidget):
             if self.images is not None:
                 item.setIcon(QIcon(pixmap(self.images[i], ICON)))
             item.setData(Qt.ItemDataRole.UserRole, int(i))
-            tip = (f"example {t.positions[i]}: given {given}; " + (
-                f"{beat} beat it most often over the scoring epochs (Relabel gives it {beat})" if o != NO_OTHER
-                else "its given label led at every scoring epoch"))
+            # i18n: {example}: the example's position in the training split; {given}, {beat}: class names
+            tip = (_("example {example}: given {given}; {beat} beat it most often over the scoring epochs "
+                     "(Relabel gives it {beat})") if o != NO_OTHER
+                   else _("example {example}: given {given}; its given label led at every scoring epoch")).format(
+                example=t.positions[i], given=given, beat=beat)
             if t.corrupted_on_purpose:
-                tip += f"; true label {names[t.true[i]]}" + (" (corrupted on purpose)" if t.corrupted[i] else "")
+                tip += "; " + (_("true label {label} (corrupted on purpose)") if t.corrupted[i]
+                               else _("true label {label}")).format(label=names[t.true[i]])
                 if t.corrupted[i]:
                     item.setForeground(QColor(TEXT_RED))  # 6.5:1
             if t.files:
@@ -123,11 +127,15 @@ class SuspectsGallery(QWidget):
             self.list.addItem(item)
         self._shown += len(page)
         self.more.setEnabled(self._shown < t.size)
-        found = ""
+        # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…), not translated
+        title = _("Suspects by {score}, most suspect first: {shown} of {total}").format(
+            score=self.score, shown=integer(self._shown), total=integer(t.size))
         if t.corrupted_on_purpose:
             hits = int(t.corrupted[order[:self._shown]].sum())
-            found = f"; {hits} of these {self._shown} were corrupted on purpose"
-        self.title.setText(f"Suspects by {self.score}, most suspect first: {self._shown:,} of {t.size:,}{found}")
+            title += "; " + n_("{hits} of these {count} was corrupted on purpose",
+                               "{hits} of these {count} were corrupted on purpose", self._shown).format(
+                hits=integer(hits), count=integer(self._shown))
+        self.title.setText(title)
 
     def scale_text(self, scale: float) -> None:
         self.text_scale = scale
