@@ -13,7 +13,6 @@ never stalls the window; only drawing happens on the GUI thread."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import _, integer, number
 from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
 from gui.panels.plot_grid import MIN_PLOT_PX
+from gui.panels.search_study import Snapshot, read_study, state_count, state_word, study_title
 from gui.plotting.axes import apply_text_scale, make_plot, nice_step
 from gui.plotting.colors import BLUE, REFERENCE, TEXT_RED, VERMILLION, value_map
 
@@ -54,41 +55,6 @@ def _label(key: str) -> str:
     """A parameter's name on a category axis: two short lines, not one long one, so every
     label fits beside its neighbours (weight_decay was the one dropped)."""
     return key.split(".")[-1].replace("_", "\n", 1)
-
-
-@dataclass
-class _Snapshot:
-    """What one read of the study found (made on the pool thread: plain data only)."""
-
-    trials: list = field(default_factory=list)
-    direction: str = "maximize"
-    objective: str = "value"
-    best: tuple | None = None  # (number, value)
-    importances: dict | None = None  # None: not computed this time (keep the last)
-    done: int = 0
-
-
-def _read_study(opener, cache: dict, name: str, importance_for: int | None) -> _Snapshot:
-    """On the pool thread: the study's trials, and its importances when more trials are done."""
-    import optuna
-
-    if "storage" not in cache:
-        cache["storage"] = opener()  # a database's connect timeout is spent here, not on the GUI thread
-    study = optuna.load_study(study_name=name, storage=cache["storage"])
-    trials = study.get_trials()
-    snap = _Snapshot(trials, study.direction.name.lower(), (study.user_attrs.get("search") or {}).get(
-        "objective", "value"))
-    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
-    if complete:
-        best = (max if snap.direction == "maximize" else min)(complete, key=lambda t: t.value)
-        snap.best = (best.number, best.value)
-    snap.done = sum(t.value is not None for t in trials)
-    if snap.done >= 3 and snap.done != importance_for:
-        try:
-            snap.importances = dict(optuna.importance.get_param_importances(study))
-        except Exception:  # too few distinct values, say: the last ones stay
-            snap.importances = None
-    return snap
 
 
 def whole_numbers(plot, span: float) -> None:
@@ -117,17 +83,20 @@ class SearchView(QWidget):
         self._importance_key = None
         self._lines: dict[str, list] = {}  # plot: its lines, reused from draw to draw
         layout = QVBoxLayout(self)
-        self.title = QLabel("No study yet: Experiments ▸ Hyperparameter search…, or attach to a study.")
+        self.title = QLabel(_("No study yet: Experiments ▸ Hyperparameter search…, or attach to a study."))
         self.title.setWordWrap(True)
-        self.title.setAccessibleName("The study shown")
+        self.title.setAccessibleName(_("The study shown"))
         layout.addWidget(self.title)
         # The colour key wrapped above the plots: in the axis labels Larger text cut it ("llow: best…").
-        self.key = QLabel("Curves and lines: lightest the best value, dark blue the worst; dashed: pruned.", wordWrap=True)
+        self.key = QLabel(_("Curves and lines: lightest the best value, dark blue the worst; dashed: pruned."),
+                          wordWrap=True)
         layout.addWidget(self.key)
-        self.plots = {"curves": make_plot("Validation curve of each trial", "value", "epoch"),
-                      "history": make_plot("Optimization history", "value", "trial"),
-                      "parallel": make_plot("Parallel coordinates", "scaled", "parameter"),
-                      "importance": make_plot("Parameter importance", "share", "parameter")}
+        # i18n: axis labels: a trial's objective value, scaled 0-1, a parameter's share of the importance
+        value, scaled, share, parameter = _("value"), _("scaled"), _("share"), _("parameter")
+        self.plots = {"curves": make_plot(_("Validation curve of each trial"), value, _("epoch")),
+                      "history": make_plot(_("Optimization history"), value, _("trial")),
+                      "parallel": make_plot(_("Parallel coordinates"), scaled, parameter),
+                      "importance": make_plot(_("Parameter importance"), share, parameter)}
         grid = QGridLayout()
         for i, p in enumerate(self.plots.values()):
             p.setMinimumWidth(150)
@@ -140,21 +109,21 @@ class SearchView(QWidget):
                             horizontalScrollBarPolicy=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         plots.setWidget(holder)
         self.table = QTableWidget(0, 0)
-        self.table.setAccessibleName("Trials of the study")
-        self.table.setToolTip("Every trial of the study; click a header to sort, double-click a trial for its run")
+        self.table.setAccessibleName(_("Trials of the study"))
+        self.table.setToolTip(_("Every trial of the study; click a header to sort, double-click a trial for its run"))
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        for text, signal in (("Show its curves", self.trial_opened), ("Open its settings in the panel",
-                             self.settings_wanted), ("Twin it (with the panel's changes)", self.twin_wanted)):
+        for text, signal in ((_("Show its curves"), self.trial_opened), (_("Open its settings in the panel"),
+                             self.settings_wanted), (_("Twin it (with the panel's changes)"), self.twin_wanted)):
             action = QAction(text, self.table)
             action.triggered.connect(lambda _=False, sig=signal: self._emit_selected(sig))
             self.table.addAction(action)
-        self.best_on_test = QPushButton("Evaluate the best trial on the test set (once)")
-        self.best_on_test.setToolTip("The search never read the test split; look at it once, at the end, with the "
-                                     "best trial's weights (recorded in its run folder)")
+        self.best_on_test = QPushButton(_("Evaluate the best trial on the test set (once)"))
+        self.best_on_test.setToolTip(_("The search never read the test split; look at it once, at the end, with the "
+                                       "best trial's weights (recorded in its run folder)"))
         self.best_on_test.setEnabled(False)
         self.best_on_test.clicked.connect(self._on_best_on_test_clicked)
         layout.addWidget(self.best_on_test)
@@ -183,7 +152,7 @@ class SearchView(QWidget):
         self._attached += 1
         self._seen = self._importance_key = None
         self._importances = {}
-        self.title.setText(f"Study {study_name}: reading it…")
+        self.title.setText(_("Study {name}: reading it…").format(name=study_name))
         self.refresh()
         self.timer.start()
 
@@ -202,7 +171,7 @@ class SearchView(QWidget):
             return
         self._reading, self._again = True, False
         attached, opener, cache, name, key = self._attached, self._opener, self._cache, self.study_name, self._importance_key
-        self.off_thread.submit(lambda: _read_study(opener, cache, name, key),
+        self.off_thread.submit(lambda: read_study(opener, cache, name, key),
                                lambda result: self._on_study_read(attached, result))
 
     def _on_study_read(self, attached: int, result) -> None:
@@ -224,7 +193,9 @@ class SearchView(QWidget):
     def _show(self, snap) -> bool:
         """The title and the table; True where the plots are to be drawn anew."""
         if isinstance(snap, Exception):  # a storage not there yet, a blip of the database
-            self.title.setText(f"Study {self.study_name}: cannot read it now ({type(snap).__name__}: {snap})")
+            # i18n: {error} is the storage's error, as Optuna or the database said it
+            self.title.setText(_("Study {name}: cannot read it now ({error})").format(
+                name=self.study_name, error=f"{type(snap).__name__}: {snap}"))
             return False
         if snap.importances is not None:
             self._importances, self._importance_key = snap.importances, snap.done
@@ -241,16 +212,15 @@ class SearchView(QWidget):
         return True
 
     # ---- drawing --------------------------------------------------------------------------
-    def _title(self, snap: _Snapshot) -> None:
+    def _title(self, snap: Snapshot) -> None:
         states = [t.state.name for t in self.trials]
-        counts = ", ".join(f"{states.count(s)} {s.lower()}" for s in STATE_COLORS if states.count(s))
-        text = f"best: trial {snap.best[0]}, {snap.best[1]:.4f}" if snap.best else "no trial complete yet"
-        objective = snap.objective
-        self.title.setText(f"Study {self.study_name} ({objective}, {self.direction}): {counts or 'no trials'}; {text}")
+        counts = [state_count(s, states.count(s)) for s in STATE_COLORS if states.count(s)]
+        self.title.setText(study_title(self.study_name, snap.objective, self.direction, counts, snap.best))
 
     def _fill_table(self) -> None:
         params = sorted({k for t in self.trials for k in t.params})
-        headers = ["trial", "state", *[k.split(".")[-1] for k in params], "value", "epochs", "seconds"]
+        # (The parameters by their settings' names: keys, not words.)
+        headers = [_("trial"), _("state"), *[k.split(".")[-1] for k in params], _("value"), _("epochs"), _("seconds")]
         self.table.setSortingEnabled(False)
         self.table.clearContents()
         self.table.setColumnCount(len(headers))
@@ -259,15 +229,15 @@ class SearchView(QWidget):
         for row, t in enumerate(self.trials):
             duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete and \
                 t.datetime_start else None
-            cells = [_item(str(t.number), t.number), _item(t.state.name.lower(), None, STATE_COLORS.get(t.state.name))]
+            cells = [_item(str(t.number), t.number), _item(state_word(t.state.name), None, STATE_COLORS.get(t.state.name))]
             for k in params:
-                v = t.params.get(k)
-                cells.append(_item("–" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v),
+                v = t.params.get(k)  # a float to 3 significant digits, as '.3g' rounds it
+                cells.append(_item("–" if v is None else number(float(f"{v:.3g}")) if isinstance(v, float) else str(v),
                                    v if isinstance(v, (int, float)) else None))
-            cells += [_item("–" if t.value is None else f"{t.value:.4f}", t.value),
-                      _item(str(t.user_attrs.get("epochs", len(t.intermediate_values))),
-                            t.user_attrs.get("epochs", len(t.intermediate_values))),
-                      _item("–" if duration is None else f"{duration:.1f}", duration)]
+            epochs = t.user_attrs.get("epochs", len(t.intermediate_values))
+            cells += [_item("–" if t.value is None else number(t.value, 4), t.value),
+                      _item(integer(epochs) if isinstance(epochs, int) else str(epochs), epochs),
+                      _item("–" if duration is None else number(duration, 1), duration)]
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
             self.table.item(row, 0).setData(Qt.ItemDataRole.UserRole + 1, t.user_attrs.get("run_dir"))
