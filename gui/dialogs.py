@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from engine.core import events as ev
+from engine.core.i18n import _
 
 
 def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
@@ -17,13 +18,13 @@ def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
     box = QMessageBox(parent)
     if result.bad_input:
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Cannot train with these settings")
+        box.setWindowTitle(_("Cannot train with these settings"))
     elif result.reason == ev.FAILED:
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Training failed")
+        box.setWindowTitle(_("Training failed"))
     else:
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Training diverged")
+        box.setWindowTitle(_("Training diverged"))
     box.setText(result.message)
     if result.traceback:
         box.setDetailedText(result.traceback)
@@ -35,18 +36,18 @@ def run_failed(parent, result: ev.RunFinished) -> QMessageBox:
 def evaluation_failed(parent, message: str) -> QMessageBox:
     """Why an evaluation could not be made (a folder that is not a run, weights that do not
     fit, ...); nothing in the folder was changed."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Cannot evaluate",
-                      f"{message}\n\nNothing in the run folder was changed.", parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, _("Cannot evaluate"),
+                      message + "\n\n" + _("Nothing in the run folder was changed."), parent=parent)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     box.open()
     return box
 
 
 def where_are_my_files(parent, runs_dir, log_path, settings_file: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, "Where are my runs and logs?",
-                      f"Run folders (config, metrics, weights, summary):\n{runs_dir}\n\n"
-                      f"Log file (errors and crashes):\n{log_path}\n\n"
-                      f"Settings: {settings_file}", parent=parent)
+    text = "\n\n".join([_("Run folders (config, metrics, weights, summary):\n{folder}").format(folder=runs_dir),
+                         _("Log file (errors and crashes):\n{path}").format(path=log_path),
+                         _("Settings: {path}").format(path=settings_file)])
+    box = QMessageBox(QMessageBox.Icon.Information, _("Where are my runs and logs?"), text, parent=parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.open()
     return box
@@ -55,15 +56,18 @@ def where_are_my_files(parent, runs_dir, log_path, settings_file: str) -> QMessa
 def about(parent) -> None:
     from engine import __version__
 
-    QMessageBox.about(parent, "About Overfit Lab",
-                      f"Overfit Lab {__version__}\nSee why deep networks overfit and how "
-                      "regularization fixes it.\nFashion-MNIST © 2017 Zalando SE, MIT licence.")
+    name = f"Overfit Lab {__version__}"  # the product's name and its version: not translated
+    QMessageBox.about(parent, _("About Overfit Lab"), "\n".join([
+        name,
+        _("See why deep networks overfit and how regularization fixes it."),
+        _("Fashion-MNIST © 2017 Zalando SE, MIT licence.")]))
 
 
-def confirm(parent, title: str, text: str, yes: str = "OK") -> bool:
-    """A yes / no question; the one place tests answer for the user."""
+def confirm(parent, title: str, text: str, yes: str | None = None) -> bool:
+    """A yes / no question; the one place tests answer for the user. Texts as shown
+    (translated by the caller); `yes`: the accepting button's text, "OK" unless told."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
-    ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    ok = box.addButton(_("OK") if yes is None else yes, QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(ok)
     box.exec()
@@ -71,7 +75,8 @@ def confirm(parent, title: str, text: str, yes: str = "OK") -> bool:
 
 
 def cannot(parent, title: str, text: str) -> QMessageBox:
-    """Why a request could not be done (nothing was changed); window-modal, returning at once."""
+    """Why a request could not be done (nothing was changed); window-modal, returning at once.
+    Texts as shown (translated by the caller)."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
     box.setWindowModality(Qt.WindowModality.WindowModal)
     box.open()

@@ -32,9 +32,16 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError
 from engine.core.control import RunControl
+from engine.core.i18n import _
 from engine.training.callbacks import Callback
 
 _numbers = itertools.count(1)
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as the window shows it: its kind and its message (RuntimeError: ...)."""
+    # i18n: a Python error's class name, kept in English (RuntimeError), and its message
+    return _("{error}: {message}").format(error=type(exc).__name__, message=exc)
 
 
 @dataclass(eq=False)
@@ -126,7 +133,7 @@ class EngineWorker(QObject):
                 reason=ev.FAILED, message=str(exc), trials_completed=0, experiment_dir=None))
         except BaseException as exc:  # the experiment reports its own failures; the last net
             self.event_emitted.emit(handle.number, ev.ExperimentFinished(
-                reason=ev.FAILED, message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+                reason=ev.FAILED, message=error_text(exc) + "\n" + traceback.format_exc(),
                 trials_completed=0, experiment_dir=None))
         finally:
             self.job_done.emit(handle.number)
@@ -145,7 +152,7 @@ class EngineWorker(QObject):
                 self.event_emitted.emit(handle.number, report)
             else:
                 if self._held is None or self._held[0] != handle.number or self._held[1].trainer is None:
-                    raise RuntimeError("only the latest finished run can be evaluated")
+                    raise RuntimeError(_("only the latest finished run can be evaluated"))
                 trainer = self._held[1].trainer
                 if split == "test":
                     trainer.evaluate_test()  # its run writer records it, this job's signal shows it
@@ -155,7 +162,7 @@ class EngineWorker(QObject):
                     trainer.emit(evaluate_split(trainer.model, trainer.data, "val", trainer.weights_kind,
                                                 trainer.config.optim.loss))
         except Exception as exc:
-            self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
+            self.event_emitted.emit(handle.number, ev.EvaluationFailed(error_text(exc)))
         finally:
             self.job_done.emit(handle.number)
 
@@ -179,7 +186,7 @@ class EngineWorker(QObject):
                     self._held_images = (handle.number, with_images(trainer.data, trainer.config))
                 data = self._held_images[1]
             else:
-                raise RuntimeError("that run is no longer held; evaluate its folder instead")
+                raise RuntimeError(_("that run is no longer held; evaluate its folder instead"))
             pixels = thumbnails(data, split, indices)
             if handle.run_dir is not None and split == "train" and len(set(indices)) >= len(data.train_x):
                 # Every training image at once (the Examples tab's one request): nothing more will
@@ -188,7 +195,7 @@ class EngineWorker(QObject):
             del data
             self.event_emitted.emit(handle.number, pixels)
         except Exception as exc:
-            self.event_emitted.emit(handle.number, ev.EvaluationFailed(f"{type(exc).__name__}: {exc}"))
+            self.event_emitted.emit(handle.number, ev.EvaluationFailed(error_text(exc)))
 
 
 class Engine(QObject):
