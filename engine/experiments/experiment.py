@@ -39,10 +39,17 @@ from engine.core import events as ev
 from engine.core.config import Config, ConfigError
 from engine.core.control import RunControl
 from engine.core.files import atomic_write_json
+from engine.core.i18n import _
 from engine.core.runtime import resolve_device
 from engine.data.bundle import DataBundle, load_data
 from engine.experiments.cleaning import CLEAN, REPLAY, resolve_clean, twin_step
-from engine.experiments.refusals import check_list_plan, refusal_of, refused
+from engine.experiments.refusals import (
+    check_list_plan,
+    completed_text,
+    refusal_of,
+    refused,
+    resumable_record,
+)
 from engine.runs.index import EXPERIMENT_FILE
 from engine.runs.reader import read_run, result_from_summary, writer_identity
 from engine.runs.writer import RunWriter
@@ -122,14 +129,7 @@ class Experiment:
         trials that completed are kept, the others run again (their partial folders stay,
         listed as abandoned)."""
         path = Path(path)
-        try:
-            record = json.loads((path / EXPERIMENT_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError("experiment", str(path), f"an experiment folder with a readable "
-                              f"{EXPERIMENT_FILE} ({exc})") from exc
-        if record.get("plan") is None:
-            raise ConfigError("experiment", str(path), "an experiment with a fixed plan (this one's "
-                              "trials were proposed as it went, and cannot be resumed here)")
+        record = resumable_record(path, EXPERIMENT_FILE)
         experiment = cls(Config.from_dict(record["base"]), record["plan"], control=control,
                          subscribers=subscribers, runs_dir=path.parent, name=record.get("name", ""),
                          kind=record.get("kind", "experiment"), meta=record.get("meta"))
@@ -191,7 +191,7 @@ class Experiment:
                     changes = plan.send(finished) if finished is not None else next(plan)
                 except StopIteration:
                     if self.control.plan_stop_requested:  # a search waiting for other workers' trials
-                        reason, message = ev.USER_STOPPED, "stopped by request"
+                        reason, message = ev.USER_STOPPED, _("stopped by request")
                     break
                 finished = self._run_trial(len(self.trials), dict(changes))
                 self.control.run_ended()  # an end_run() is spent: the plan goes on with its next run
@@ -201,7 +201,7 @@ class Experiment:
                     reason, message = ev.FAILED, finished.result.message
                     break
             else:
-                reason, message = ev.USER_STOPPED, "stopped by request"
+                reason, message = ev.USER_STOPPED, _("stopped by request")
                 if finished is not None and isinstance(self.plan, Generator):
                     try:  # a search tells its study how the stopped trial ended
                         plan.send(finished)
@@ -219,7 +219,7 @@ class Experiment:
             if isinstance(self.plan, Generator):
                 self.plan.close()  # any other way out (an interrupt): the plan's trial is told too
         done = sum(t.result is not None and t.result.reason in ev.USABLE for t in self.trials)
-        message = message or f"{done} of {len(self.trials)} {'trials' if self.kind == 'search' else 'runs'} completed"
+        message = message or completed_text(done, len(self.trials), self.kind == "search")
         self._record(reason, message)
         self.emit(ev.ExperimentFinished(reason=reason, message=message, trials_completed=done,
                                         experiment_dir=_str(self.path)))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.core import events as ev
 from engine.core.config import Config
+from engine.core.i18n import _, integer
 from engine.core.lesson_figures import ExpressionError, compute_figures, fill_reveal, format_figure
 from engine.core.lessons import Lesson
 from engine.experiments.experiment import run_single
@@ -85,7 +86,8 @@ def step_outcomes(lesson: Lesson, epochs: list[dict]) -> list[StepOutcome]:
         reveal = fill_reveal(step.reveal, figures)
         if step.pause_at is not None and step.pause_at > last:
             out.append(StepOutcome(number, step.pause_at, claim, False if claim else None,
-                                   f"the run ended at epoch {last}, before this step's epoch", reveal))
+                                   _("the run ended at epoch {epoch}, before this step's epoch").format(
+                                       epoch=integer(last)), reveal))
             continue
         if step.expect is None:
             out.append(StepOutcome(number, step.pause_at, claim, None, "", reveal))
@@ -109,9 +111,11 @@ def same_bits(a, b) -> bool:
 def metrics_differ(first: list[dict], second: list[dict]) -> str:
     """'' where two runs' epoch metrics are the same bit for bit (timings aside), else the first difference."""
     if len(first) != len(second):
-        return f"{len(first)} epochs, then {len(second)}"
+        return _("{first} epochs, then {second}").format(first=integer(len(first)), second=integer(len(second)))
     for a, b in zip(first, second, strict=True):
         for key in a:
             if key not in TIMING_KEYS and not same_bits(a[key], b.get(key)):
-                return f"epoch {a['epoch']}: {key} {a[key]!r}, then {b.get(key)!r}"
+                # i18n: {key} is a figure's name (val_loss); {first} and {second} its values as Python writes them
+                return _("epoch {epoch}: {key} {first}, then {second}").format(
+                    epoch=integer(a["epoch"]), key=key, first=repr(a[key]), second=repr(b.get(key)))
     return ""

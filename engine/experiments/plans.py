@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.core.config import Config, ConfigError, check_value, field_info, load_preset
+from engine.core.i18n import _
+
+FOLDS, SEEDS = "folds", "seeds"  # the plans' own arguments, as refusals name them
 
 # ---- plans ------------------------------------------------------------------------------
 REMEDY_PRESETS = ("dropout", "weight_decay", "augmentation", "early_stopping", "all_remedies")
@@ -33,16 +36,16 @@ def twin_config(reference: Config, edited: Config) -> Config:
 def cv_plan(folds: int) -> list[dict[str, Any]]:
     """k-fold cross-validation: one trial per held-out fold."""
     if not isinstance(folds, int) or folds < 2:
-        raise ConfigError("folds", folds, "at least 2 (each fold is held out once while the others train)")
+        raise ConfigError(FOLDS, folds, _("at least 2 (each fold is held out once while the others train)"))
     return [{"data.folds": folds, "data.fold": i} for i in range(folds)]
 
 
 def curve_plan(key: str, values: list, seeds: list[int]) -> list[dict[str, Any]]:
     """A learning curve: every value of `key` (say data.train_size) with every seed."""
     if not values:
-        raise ConfigError(key, values, "at least one value to train with")
+        raise ConfigError(key, values, _("at least one value to train with"))
     if not seeds:
-        raise ConfigError("seeds", seeds, "at least one seed")
+        raise ConfigError(SEEDS, seeds, _("at least one seed"))
     # model.kwargs.NAME: a keyword argument of model.file, checked by the file's signature at each run
     checked = list(values) if key.startswith("model.kwargs.") else [check_value(key, field_info(key), v) for v in values]
     return [{key: v, "run.seed": s} for v in checked for s in seeds]

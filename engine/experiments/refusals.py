@@ -3,10 +3,13 @@ before its first run; a generator's (a search's) one by one, as refused trials t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import _, integer, n_
 
 
 def check_list_plan(base: Config, plan: list[dict[str, Any]], skip=(), edits: dict | None = None) -> None:
@@ -21,8 +24,27 @@ def check_list_plan(base: Config, plan: list[dict[str, Any]], skip=(), edits: di
         try:
             base.with_updates({**(edits or {}), **own}).check_trainable()
         except ConfigError as exc:
-            what = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "the base settings"
-            raise ConfigError(exc.key, exc.value, f"{exc.allowed} (run {index + 1} of the plan: {what})") from None
+            what = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or _("the base settings")
+            # i18n: {allowed} is what the setting allows; {changes} the run's settings, "key = value"
+            raise ConfigError(exc.key, exc.value, _("{allowed} (run {number} of the plan: {changes})").format(
+                allowed=exc.allowed, number=integer(index + 1), changes=what)) from None
+
+
+EXPERIMENT = "experiment"  # what a resume's refusal names: the experiment folder given
+
+
+def resumable_record(path: Path, name: str) -> dict:
+    """An interrupted experiment's record (its folder's `name` file), or a ConfigError naming the
+    folder: a record that cannot be read, or a plan proposed as it went (a search's)."""
+    try:
+        record = json.loads((path / name).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(EXPERIMENT, str(path), _("an experiment folder with a readable {file} ({error})").format(
+            file=name, error=exc)) from exc
+    if record.get("plan") is None:
+        raise ConfigError(EXPERIMENT, str(path), _("an experiment with a fixed plan (this one's trials were "
+                                                   "proposed as it went, and cannot be resumed here)"))
+    return record
 
 
 def refused(exc: ConfigError) -> ev.RunFinished:
@@ -38,3 +60,12 @@ def refusal_of(check) -> str:
     except ConfigError as exc:
         return str(exc)
     return ""
+
+
+def completed_text(done: int, total: int, search: bool) -> str:
+    """How an experiment ended when nothing went wrong: "3 of 3 runs completed" (a search's: trials)."""
+    if search:
+        text = n_("{done} of {total} trial completed", "{done} of {total} trials completed", total)
+    else:
+        text = n_("{done} of {total} run completed", "{done} of {total} runs completed", total)
+    return text.format(done=integer(done), total=integer(total))

@@ -15,7 +15,7 @@ from pathlib import Path
 from engine.core.i18n import _
 
 SPLIT_FOLDERS = {"train", "validation", "val", "eval"}  # Keras: <run>/train, <run>/validation
-INSTALL = "pip install tensorboard (or: pip install 'overfit-lab[tensorboard]')"
+INSTALL = ("pip install tensorboard", "pip install 'overfit-lab[tensorboard]'")  # (the package, or the extra)
 
 
 class TensorBoardMissing(RuntimeError):
@@ -28,9 +28,9 @@ def loader_class():
         # doubled the time of reading a long log)
         from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
     except ImportError as exc:
-        # i18n: {command} is a command line to type
-        raise TensorBoardMissing(_("reading TensorBoard folders needs the tensorboard package: {command}").format(
-            command=INSTALL)) from exc
+        # i18n: {command} and {extra} are command lines to type
+        raise TensorBoardMissing(_("reading TensorBoard folders needs the tensorboard package: {command} (or: "
+                                   "{extra})").format(command=INSTALL[0], extra=INSTALL[1])) from exc
     return LegacyEventFileLoader
 
 

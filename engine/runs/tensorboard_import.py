@@ -111,6 +111,9 @@ class RunImport:
     added: int = 0  # by this import
     problems: list[str] = field(default_factory=list)  # each names the file or the tags
     status: str = ""  # the run folder's status now ("incomplete": an event file is cut off)
+    # Something could not be read: an event file damaged, cut off or unreadable, or no scalars
+    # at all (the window titles its notes so; the problems' words are the language's).
+    damaged: bool = False
 
 
 def _epoch_lines(path: Path) -> int:
@@ -196,7 +199,7 @@ class TensorBoardImport:
             nothing = (_("{folder}: no scalars in its event files (only {tags}): nothing to import").format(
                 folder=files.folder, tags=", ".join(sorted(files.other_tags)[:6])) if files.other_tags else
                 _("{folder}: no scalars in its event files: nothing to import").format(folder=files.folder))
-            return RunImport(name, None, Pairing(), problems=[*problems, nothing])
+            return RunImport(name, None, Pairing(), problems=[*problems, nothing], damaged=True)
         chosen, previous = self._chosen(name, counts, problems)
         pairing = pair_tags(counts, chosen)
         problems += _pairing_problems(files.folder, pairing)
@@ -204,7 +207,7 @@ class TensorBoardImport:
         if not rows:
             problems.append(_("{folder}: no train or validation curve among its tags ({tags}): nothing to "
                               "import").format(folder=files.folder, tags=", ".join(sorted(counts))))
-            return RunImport(name, None, pairing, problems=problems)
+            return RunImport(name, None, pairing, problems=problems, damaged=bool(files.problems))
         written = _epoch_lines(target / "metrics.jsonl")
         if previous and (previous.get("tags") or {}).get("pairs") != pairing.to_record()["pairs"]:
             written = 0  # paired otherwise now (the user's choice, a tag that appeared): written anew
@@ -212,9 +215,10 @@ class TensorBoardImport:
             problems.append(_("{folder}: has fewer epochs ({count}) than its import {target} ({written}): the "
                               "event files were replaced? The run folder is left as it is").format(
                 folder=files.folder, count=integer(len(rows)), target=target, written=integer(written)))
-            return RunImport(name, target, pairing, written, 0, problems)
+            return RunImport(name, target, pairing, written, 0, problems, damaged=bool(files.problems))
         status = self._write(target, name, files, rows, written, pairing, chosen, problems, previous)
-        return RunImport(name, target, pairing, len(rows), len(rows) - written, problems, status)
+        return RunImport(name, target, pairing, len(rows), len(rows) - written, problems, status,
+                         damaged=bool(files.problems))
 
     def _write(self, target: Path, name: str, files: EventFiles, rows: list[dict], written: int,
                pairing: Pairing, chosen: dict, problems: list[str], previous: dict) -> str:

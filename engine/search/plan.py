@@ -10,13 +10,14 @@ import os
 import time
 
 from engine.core import events as ev
+from engine.core.i18n import N_, _, integer, number
 from engine.search.space import SearchSettings, as_updates, kwargs_name, suggest
 from engine.search.storage import _IN_PROGRESS, _Heartbeat, fail_dead_local_trials, worker_host
 from engine.training.callbacks import Callback
 
 PRUNE_REASONS = {  # what each pruner compares a trial with, for its run's message
-    "median": "worse than the median of earlier trials at that epoch",
-    "halving": "not in the top quarter of the trials that reached that epoch's rung (successive halving)",
+    "median": N_("worse than the median of earlier trials at that epoch"),
+    "halving": N_("not in the top quarter of the trials that reached that epoch's rung (successive halving)"),
 }
 
 
@@ -33,7 +34,8 @@ class Pruning(Callback):
 
     def __init__(self, objective: str, pruner: str = "median"):
         self.objective = objective
-        self.reason = PRUNE_REASONS.get(pruner, f"stopped by the {pruner} pruner")
+        self.reason = _(PRUNE_REASONS[pruner]) if pruner in PRUNE_REASONS else _(
+            "stopped by the {pruner} pruner").format(pruner=pruner)
         self.trial = None
         self.pruned = False
 
@@ -45,7 +47,9 @@ class Pruning(Callback):
         if self.trial.should_prune():
             self.pruned = True
             trainer.should_stop = True
-            trainer.stop_message = f"pruned at epoch {metrics.epoch}: {self.objective} {value:.4f} is {self.reason}"
+            # i18n: {objective} is val_loss or val_accuracy; {reason} says what the trial was compared with
+            trainer.stop_message = _("pruned at epoch {epoch}: {objective} {value} is {reason}").format(
+                epoch=integer(metrics.epoch), objective=self.objective, value=number(value, 4), reason=self.reason)
 
 
 def trial_value(result: ev.RunFinished, objective: str, history_best: float | None) -> float | None:
@@ -147,7 +151,7 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             changes = suggest(trial, settings.space)
             finished = yield {**as_updates(changes, base_kwargs), "run.name": f"trial-{trial.number}"}
             if finished is None or finished.result is None:
-                raise RuntimeError("the experiment sent no result for the trial")
+                raise RuntimeError("the experiment sent no result for the trial")  # i18n: not shown (a bug's)
             result = finished.result
             state, value = _tell_result(tell, trial, finished, settings, pruning, best_loss)
         except GeneratorExit:  # the experiment ended (a stop, a failure) without a result for it
@@ -167,9 +171,11 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             refused += 1
             unknown = _refused_keyword(result.message, settings)
             if unknown:  # the file's signature does not take it: every trial would be refused alike
-                raise SearchRefused(f"search.{unknown}: {result.message}")
+                raise SearchRefused(_("{key}: {message}").format(key=f"search.{unknown}", message=result.message))
             if not accepted and refused >= min(budget, REFUSALS_TO_GIVE_UP):
-                raise SearchRefused(f"every trial was refused ({refused}); the last: {result.message}")
+                # i18n: {message} is the last refusal, a whole sentence
+                raise SearchRefused(_("every trial was refused ({count}); the last: {message}").format(
+                    count=integer(refused), message=result.message))
         else:
             accepted += 1
         if result.reason == ev.USER_STOPPED:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.config import ConfigError, check_value, field_info
+from engine.core.i18n import _, integer
 
 
 def _declared() -> list[tuple[str, object]]:
@@ -86,6 +87,7 @@ class SearchSettings:
                           for k, p in sorted(self.space.items())}}
 
 
+RANGE_TABLE = "{low = ..., high = ..., log = true|false}"  # a searched range, as a settings file writes it
 KWARGS = "model.kwargs."  # a searched keyword argument of model.file's class or function
 
 
@@ -100,25 +102,25 @@ def _kwargs_param(key: str, spec, base) -> Param:
     when the first trial builds the network: nothing is imported before a run starts."""
     name = kwargs_name(key)
     if not name.isidentifier():
-        raise ConfigError(f"search.{key}", spec, "model.kwargs.NAME with NAME a keyword argument of model.file")
+        raise ConfigError(f"search.{key}", spec, _("model.kwargs.NAME with NAME a keyword argument of model.file"))
     if name in ("input_shape", "num_classes"):
-        raise ConfigError(f"search.{key}", spec, f"another keyword argument: the data gives {name}")
+        raise ConfigError(f"search.{key}", spec, _("another keyword argument: the data gives {name}").format(name=name))
     if base is not None and not base.model.file:
-        raise ConfigError(f"search.{key}", spec, "a search with model.file set: model.kwargs are the keyword "
-                                                 "arguments of your own network's file")
+        raise ConfigError(f"search.{key}", spec, _("a search with model.file set: model.kwargs are the keyword "
+                                                   "arguments of your own network's file"))
     if isinstance(spec, list):
         if not spec:
-            raise ConfigError(f"search.{key}", spec, "a list of choices")
+            raise ConfigError(f"search.{key}", spec, _("a list of choices"))
         return Param(key, choices=tuple(spec))
     if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)
             and all(isinstance(spec[b], (int, float)) and not isinstance(spec[b], bool) for b in ("low", "high"))):
-        raise ConfigError(f"search.{key}", spec, "a table {low = ..., high = ..., log = true|false} of numbers, "
-                                                 "or a list of choices")
+        raise ConfigError(f"search.{key}", spec, _("a table {table} of numbers, or a list of choices").format(
+            table=RANGE_TABLE))
     low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
     if not low < high:
-        raise ConfigError(f"search.{key}", [low, high], "low < high")
+        raise ConfigError(f"search.{key}", [low, high], _("low < high"))
     if log and low <= 0:
-        raise ConfigError(f"search.{key}", [low, high], "low > 0 on a log scale")
+        raise ConfigError(f"search.{key}", [low, high], _("low > 0 on a log scale"))
     return Param(key, low, high, log, integer=isinstance(low, int) and isinstance(high, int))
 
 
@@ -129,7 +131,7 @@ def _param(key: str, spec, base=None) -> Param:
     try:
         f = field_info(key)
     except ConfigError as exc:
-        raise ConfigError(f"search.{key}", spec, f"a known setting ({exc.allowed})") from None
+        raise ConfigError(f"search.{key}", spec, _("a known setting ({allowed})").format(allowed=exc.allowed)) from None
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     meta = f.metadata
     if meta.get("choices") or kind in ("bool", "str"):
@@ -137,12 +139,12 @@ def _param(key: str, spec, base=None) -> Param:
         choices = tuple(spec) if isinstance(spec, list) and spec else allowed
         for c in choices:
             if c not in allowed:
-                raise ConfigError(f"search.{key}", c, f"one of {', '.join(map(str, allowed))}")
+                raise ConfigError(f"search.{key}", c, _("one of {choices}").format(choices=", ".join(map(str, allowed))))
         if not choices:
-            raise ConfigError(f"search.{key}", spec, "a list of choices")
+            raise ConfigError(f"search.{key}", spec, _("a list of choices"))
         return Param(key, choices=choices)
     if not (isinstance(spec, dict) and {"low", "high"} <= set(spec)):
-        raise ConfigError(f"search.{key}", spec, "a table {low = ..., high = ..., log = true|false}")
+        raise ConfigError(f"search.{key}", spec, _("a table {table}").format(table=RANGE_TABLE))
     low, high, log = spec["low"], spec["high"], bool(spec.get("log", False))
     lo, hi = meta.get("min"), meta.get("max")
     allowed = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
@@ -150,11 +152,12 @@ def _param(key: str, spec, base=None) -> Param:
         try:
             check_value(key, f, bound)
         except ConfigError:
-            raise ConfigError(f"search.{key}", [low, high], f"a range inside the setting's allowed range {allowed}") from None
+            raise ConfigError(f"search.{key}", [low, high], _("a range inside the setting's allowed range {allowed}").format(
+                allowed=allowed)) from None
     if not low < high:
-        raise ConfigError(f"search.{key}", [low, high], "low < high")
+        raise ConfigError(f"search.{key}", [low, high], _("low < high"))
     if log and low <= 0:
-        raise ConfigError(f"search.{key}", [low, high], "low > 0 on a log scale")
+        raise ConfigError(f"search.{key}", [low, high], _("low > 0 on a log scale"))
     return Param(key, low, high, log, integer=kind == "int")
 
 
@@ -167,22 +170,23 @@ def search_settings(raw: dict | None, base=None) -> SearchSettings:
         if name in raw:
             value = raw.pop(name)
             if value not in choices:
-                raise ConfigError(f"search.{name}", value, f"one of {', '.join(choices)}")
+                raise ConfigError(f"search.{name}", value, _("one of {choices}").format(choices=", ".join(choices)))
             setattr(s, name, value)
     for name, cast in (("trials", int), ("timeout_min", float), ("seed", int)):
         if name in raw:
             value = raw.pop(name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 and name != "seed":
-                raise ConfigError(f"search.{name}", value, "a positive number")
+                raise ConfigError(f"search.{name}", value, _("a positive number"))
             setattr(s, name, cast(value))
     params = raw.pop("params", None)
     if raw:
         raise ConfigError(f"search.{next(iter(raw))}", raw[next(iter(raw))],
-                          "a known key of [search]: objective, trials, timeout_min, sampler, pruner, seed, params")
+                          _("a known key of [search]: {keys}").format(
+                              keys="objective, trials, timeout_min, sampler, pruner, seed, params"))
     if params is None:
         params = default_params(base)
     if not isinstance(params, dict) or not params:
-        raise ConfigError("search.params", params, "a table of settings to search")
+        raise ConfigError("search.params", params, _("a table of settings to search"))
     s.space = {k: _param(k, v, base) for k, v in params.items()}
     if base is not None:
         _check_limits(s.space, base)
@@ -201,8 +205,10 @@ def _check_limits(space: dict[str, Param], base) -> None:
         spec = BACKBONES[base.model.backbone]
         if p.low < spec.min_size:  # 0 (its own size) is allowed, but a range from 0 draws 1, 2, ... too
             raise ConfigError("search.model.backbone_size", [p.low, p.high],
-                              f"a range of sizes from {spec.min_size} up for the {spec.name} backbone (its "
-                              f"layers shrink the image {spec.min_size}-fold), or 0 for its own {spec.size}")
+                              # i18n: {backbone} is a backbone's name (resnet18); {least} and {own} are image sizes
+                              _("a range of sizes from {least} up for the {backbone} backbone (its layers shrink the "
+                                "image {least}-fold), or 0 for its own {own}").format(
+                                  least=integer(spec.min_size), backbone=spec.name, own=integer(spec.size)))
 
 
 def _check_decay_corner(space: dict[str, Param], base) -> None:
@@ -222,8 +228,8 @@ def _check_decay_corner(space: dict[str, Param], base) -> None:
     if bad is not None:
         searched = [k for k in ("optim.lr", "regularization.weight_decay") if k in space]
         raise ConfigError(f"search.{searched[0]}" if searched else bad.key, bad.value,
-                          f"a range whose lowest optim.lr × regularization.weight_decay is below 1 "
-                          f"(every trial would be refused: {bad.allowed})")
+                          _("a range whose lowest optim.lr × regularization.weight_decay is below 1 (every trial "
+                            "would be refused: {allowed})").format(allowed=bad.allowed))
 
 
 def as_updates(changes: dict[str, Any], base_kwargs: dict) -> dict[str, Any]:

@@ -9,8 +9,10 @@ import platform
 from pathlib import Path
 
 from engine.core.config import ConfigError
+from engine.core.i18n import _, number
 from engine.search.space import SearchSettings, make_pruner, make_sampler
 
+STORAGE, STUDY = "storage", "study"  # the search's own options, as refusals name them
 STUDY_FILE = "study.journal"
 
 
@@ -38,10 +40,11 @@ def open_storage(url: str | None, folder: Path | None, timeout_s: float = 10.0):
                 url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
                 heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1))
         except Exception as exc:  # sqlalchemy's OperationalError, a missing driver, ...
-            raise ConfigError("storage", _safe(url), f"a reachable database ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0][:200]})") from None
-    raise ConfigError("storage", _safe(url), "a postgresql+psycopg://user:password@host/db URL (or none: a "
-                      "journal file in the study's folder)")
+            # i18n: {error} is the database driver's own message
+            raise ConfigError(STORAGE, _safe(url), _("a reachable database ({error})").format(
+                error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")) from None
+    raise ConfigError(STORAGE, _safe(url), _("a {url} URL (or none: a journal file in the study's folder)").format(
+        url="postgresql+psycopg://user:password@host/db"))
 
 
 def _safe(url: str) -> str:
@@ -62,15 +65,15 @@ def open_study(name: str, settings: SearchSettings, storage, create: bool = True
                                   sampler=make_sampler(settings), pruner=make_pruner(settings))
     except KeyError:
         if not create:
-            raise ConfigError("study", name, "an existing study in that storage") from None
+            raise ConfigError(STUDY, name, _("an existing study in that storage")) from None
         study = optuna.create_study(study_name=name, storage=storage, direction=settings.direction,
                                     sampler=make_sampler(settings), pruner=make_pruner(settings))
         study.set_user_attr("search", settings.describe())
         return study
     recorded = study.user_attrs.get("search")
     if recorded is not None and recorded != settings.describe():
-        raise ConfigError("study", name, f"a new name: a study called {name!r} exists with another search "
-                          f"space or objective (try --study {name}-2)")
+        raise ConfigError(STUDY, name, _("a new name: a study called {name} exists with another search space or "
+                                           "objective (try --study {other})").format(name=repr(name), other=f"{name}-2"))
     # Joining a study (going on with it, or a second worker): a sampler seeded as the first
     # one was would propose that one's trials again.
     study.sampler = make_sampler(settings, offset=len(study.trials) * 7919 + os.getpid() % 10007)
@@ -149,11 +152,13 @@ def summary_line(study) -> str:
 
     done = [t for t in study.get_trials() if t.state == optuna.trial.TrialState.COMPLETE]
     if not done:
-        return "no trial completed yet"
+        return _("no trial completed yet")
     best = study.best_trial
     params = ", ".join(f"{k.split('.')[-1]}={v:.3g}" if isinstance(v, float) else f"{k.split('.')[-1]}={v}"
-                       for k, v in best.params.items())
-    return f"best so far: trial {best.number}, value {best.value:.4f} ({params})"
+                       for k, v in best.params.items())  # (as a settings file writes them)
+    # i18n: {params} are the trial's settings as name=value
+    return _("best so far: trial {number}, value {value} ({params})").format(
+        number=best.number, value=number(best.value, 4), params=params)
 
 
 def write_study_info(folder: Path, name: str, url: str | None, settings: SearchSettings) -> None:
