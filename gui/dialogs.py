@@ -46,6 +46,7 @@ def evaluation_failed(parent, message: str) -> QMessageBox:
 def where_are_my_files(parent, runs_dir, log_path, settings_file: str) -> QMessageBox:
     text = "\n\n".join([_("Run folders (config, metrics, weights, summary):\n{folder}").format(folder=runs_dir),
                          _("Log file (errors and crashes):\n{path}").format(path=log_path),
+                         # i18n: {path} is the window's settings file
                          _("Settings: {path}").format(path=settings_file)])
     box = QMessageBox(QMessageBox.Icon.Information, _("Where are my runs and logs?"), text, parent=parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

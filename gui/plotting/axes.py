@@ -167,6 +167,7 @@ def make_plot(title: str, y_label: str, x_label: str | None = None, log_capable:
     w = pg.PlotWidget(title=title, axisItems=axes)
     item = w.getPlotItem()
     item.setLabel("left", y_label)
+    # i18n: the horizontal axis's label of the plots over a run's epochs
     item.setLabel("bottom", _("epoch") if x_label is None else x_label)
     for side in ("left", "bottom"):
         # No quantity here is in SI units: pyqtgraph's prefixes read as fragments ("m" on a
