@@ -23,7 +23,8 @@ from engine.core.arguments import (
 )
 from engine.core.config import ConfigError, resolve
 from engine.core.logs import setup_logging
-from gui.app import desktop, language, system_libraries
+from gui.app import desktop, system_libraries
+from gui.window import language
 
 log = logging.getLogger("overfit_lab")
 
@@ -140,7 +141,7 @@ def main(argv: list[str]) -> int:
     app.setWindowIcon(QIcon(str(desktop.icons_dir() / "overfit-lab.png")))
     scripted = args.screenshot is not None or args.run_epochs is not None
     # Before any widget (or message) is made: everything is built once in its language.
-    code, language_warning = language.choose(args.language, use_stored=not scripted)
+    code, language_warning = language.choose(args.language)
     if language_warning:
         print(f"warning: {language_warning}", file=sys.stderr)
         log.warning("%s", language_warning)

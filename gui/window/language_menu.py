@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.core import i18n
 from engine.core.i18n import N_, _
-from gui.app import language
+from gui.window import language
 
 log = logging.getLogger(__name__)
 

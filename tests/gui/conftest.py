@@ -3,7 +3,7 @@ from __future__ import annotations
 import gc
 
 import pytest
-from PySide6.QtCore import QSettings, QThread
+from PySide6.QtCore import QLocale, QSettings, QThread
 from PySide6.QtGui import QPalette
 
 
@@ -16,9 +16,17 @@ def isolated_settings(qapp, tmp_path):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     font = qapp.font()  # View ▸ Larger text changes the application's font: the next test starts as usual
     palette = QPalette(qapp.palette())  # View ▸ Dark changes the application's palette: likewise
+    locale = QLocale()  # a test in another language leaves the next one in English
     yield
     qapp.setFont(font)
     qapp.setPalette(palette)
+    from engine.core import i18n
+    from gui.window import language
+
+    if i18n.language() != i18n.ENGLISH or QLocale().name() != locale.name():
+        language.install(qapp, i18n.ENGLISH)
+        QLocale.setDefault(locale)
+        i18n.set_number_formatter(None)
     if hasattr(qapp.styleHints(), "unsetColorScheme"):
         qapp.styleHints().unsetColorScheme()
 

@@ -103,7 +103,7 @@ def install(app, code: str) -> str:
         code = i18n.set_language(i18n.ENGLISH)
     locale = QLocale(code if code in i18n.LANGUAGES else i18n.ENGLISH)
     if code == i18n.ENGLISH:
-        locale = QLocale(QLocale.Language.English, QLocale.Territory.UnitedStates)
+        locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
     QLocale.setDefault(locale)
     _install_qt_catalog(app, code)
     i18n.set_number_formatter(_qt_number)
