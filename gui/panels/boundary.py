@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.core import events as ev
+from engine.core.i18n import C_, _
 from gui.plotting.colors import SERIES, VERMILLION
 
 # The toy sets have two or three classes: the three series colours every eye tells apart.
@@ -19,14 +20,15 @@ class BoundaryView:
         self.plot = plot
         self.image = pg.ImageItem()
         plot.addItem(self.image)
-        self.train_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5), name="train")
+        self.train_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5), name=C_("split", "train"))
         # A grey pen for the legend's sample; each point gets its class's colour.
-        self.val_scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#555"), brush=None, name="validation",
+        self.val_scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#555"), brush=None, name=C_("split", "validation"),
                                               symbol="x")
         plot.addItem(self.val_scatter)
         plot.addItem(self.train_scatter)
         # An evaluation's misclassified points, ringed.
-        self.wrong = pg.ScatterPlotItem(size=12, pen=pg.mkPen(VERMILLION, width=2), brush=None, name="misclassified")
+        self.wrong = pg.ScatterPlotItem(size=12, pen=pg.mkPen(VERMILLION, width=2), brush=None,
+                                        name=_("misclassified"))
         plot.addItem(self.wrong)
         plot.getPlotItem().setAspectLocked(True)
 

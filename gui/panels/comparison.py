@@ -6,12 +6,15 @@ until it is unpinned; besides it, the last MAX_UNPINNED runs are kept."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from engine.core.i18n import N_, _, integer, number, percent
 
 MAX_UNPINNED = 3
 # Muted, yet at least 3:1 on white (WCAG's for graph lines): grey, purple, green, brown.
@@ -81,11 +84,11 @@ class EarlierRuns:
             if run.dataset != dataset and not run.pinned:
                 self._drop(run)
         for run in self.runs:
-            for _, item in self._items.get(id(run), []):
+            for _plot, item in self._items.get(id(run), []):
                 item.setVisible(run.dataset == dataset)
 
     def shown(self) -> list[RunCurves]:
-        return [r for r in self.runs if any(item.isVisible() for _, item in self._items.get(id(r), []))]
+        return [r for r in self.runs if any(item.isVisible() for _plot, item in self._items.get(id(r), []))]
 
     def set_pinned(self, run: RunCurves, pinned: bool) -> None:
         run.pinned = pinned
@@ -100,7 +103,7 @@ class EarlierRuns:
             self._drop(run)
 
     def items(self):
-        return [item for items in self._items.values() for _, item in items]
+        return [item for items in self._items.values() for _plot, item in items]
 
     # ---- items ----------------------------------------------------------------------------
     def _draw(self, run: RunCurves) -> None:
@@ -124,7 +127,7 @@ class EarlierRuns:
 
     def _style(self, run: RunCurves) -> None:
         run.shown_color = PINNED if run.pinned else run.color
-        for (_plot, item), (_, _, patterns) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
+        for (_plot, item), (_p, _k, patterns) in zip(self._items[id(run)], GHOST_CURVES, strict=True):
             pen = pg.mkPen(run.shown_color, width=2.5 if run.pinned else 1.5)
             pen.setDashPattern(patterns[run.ghost])
             item.setPen(pen)
@@ -145,27 +148,28 @@ class ComparisonTable(QTableWidget):
     pin_toggled = Signal(int, bool)  # row (the last may be the current run), pinned or not
 
     # The line key in the run header's tooltip: in its text, Larger text cut it at both ends.
-    HEADERS = ["run", "train acc", "val acc", "gap", "baseline"]
-    RUN_TIP = "Each earlier run's curves in its colour: validation dashed, training dotted."
+    HEADERS = [N_("run"), N_("train acc"), N_("val acc"), N_("gap"), N_("baseline")]  # translated where shown
+    RUN_TIP = N_("Each earlier run's curves in its colour: validation dashed, training dotted.")
     ROW_HEIGHT = 20
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.HEADERS), parent)
-        self.setHorizontalHeaderLabels(self.HEADERS)
+        self.setHorizontalHeaderLabels([_(h) for h in self.HEADERS])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # its pin boxes by Tab and Space; a click keeps the focus
-        self.horizontalHeaderItem(0).setToolTip(self.RUN_TIP)
+        self.horizontalHeaderItem(0).setToolTip(_(self.RUN_TIP))
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long run name keeps its end; tooltip: all of it
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, len(self.HEADERS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.setToolTip("How each run ended: training and validation accuracy of the weights it ends with "
-                        "(early stopping's restored best; the epoch they are from in brackets), and the gap "
-                        "between them (train − validation, percentage points). A remedy that works "
-                        "closes the gap. Tick 'baseline' to keep a run for comparison until unticked.")
+        # i18n: 'baseline' is the header of the table's last column
+        self.setToolTip(_("How each run ended: training and validation accuracy of the weights it ends with "
+                          "(early stopping's restored best; the epoch they are from in brackets), and the gap "
+                          "between them (train − validation, percentage points). A remedy that works "
+                          "closes the gap. Tick 'baseline' to keep a run for comparison until unticked."))
         self.row_height = self.ROW_HEIGHT
         self.itemChanged.connect(self._on_item_changed)
         self._filling = False
@@ -185,15 +189,19 @@ class ComparisonTable(QTableWidget):
         self.setRowCount(len(rows))
         for row, run in enumerate(rows):
             is_current = run is current
-            epoch = f" (epoch {run.weights_epoch})" if run.weights_epoch is not None else ""
-            cells = [f"{run.label} (now)" if is_current else run.label,
-                     _pct(run.final("train_acc")), _pct(run.final("val_acc")) + epoch, _pts(run.final("acc_gap"))]
+            val = _pct(run.final("val_acc"))
+            if run.weights_epoch is not None:
+                # i18n: {accuracy} of the weights the run ends with, and the epoch they are from
+                val = _("{accuracy} (epoch {epoch})").format(accuracy=val, epoch=integer(run.weights_epoch))
+            # i18n: the run that trains now, among the earlier ones
+            cells = [_("{run} (now)").format(run=run.label) if is_current else run.label,
+                     _pct(run.final("train_acc")), val, _pts(run.final("acc_gap"))]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 else:
-                    item.setToolTip(f"{text}\n{self.RUN_TIP}")
+                    item.setToolTip(f"{text}\n{_(self.RUN_TIP)}")
                     if not is_current:
                         item.setData(Qt.ItemDataRole.DecorationRole, _swatch(run.shown_color))
                 self.setItem(row, col, item)
@@ -224,11 +232,15 @@ def _swatch(color: str):
 
 
 def _pct(v: float | None) -> str:
-    return "–" if v is None else f"{v:.1f} %"
+    return "–" if v is None else percent(v, 1)
 
 
 def _pts(v: float | None) -> str:
-    return "–" if v is None else f"{v:+.1f} pts"
+    if v is None:
+        return "–"
+    sign = "+" if math.copysign(1.0, v) > 0 else ""  # as '+.1f' writes it: -0.0 keeps its '-'
+    # i18n: a difference of two accuracies in percentage points, signed: "+12.5 pts"
+    return _("{points} pts").format(points=sign + number(v, 1))
 
 
 class RunComparison:

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from engine.core.i18n import _, integer, n_, number
+
 SHOWN = 12  # changes listed in the question; the rest are counted
 
 
 def _short(value) -> str:
     if isinstance(value, (list, tuple)):
-        return f"{len(value):,} examples" if value else "none"
+        # i18n: a setting's value that is a list of examples (a cleaned twin's), by its length
+        return n_("{count} example", "{count} examples", len(value)).format(count=integer(len(value))) if value \
+            else _("none")
     if isinstance(value, dict):
-        return "set" if value else "none"
+        # i18n: a setting's value that is a table of values: set, or none
+        return _("set") if value else _("none")
     if isinstance(value, float):
-        return f"{value:g}"
-    return str(value) if value != "" else "(empty)"
+        return number(value)
+    return str(value) if value != "" else _("(empty)")
 
 
 def changed_settings(before: dict, now: dict) -> list[str]:
@@ -26,12 +31,17 @@ def changed_settings(before: dict, now: dict) -> list[str]:
 
 def ask_discard(parent, what: str, action: str, changes: list[str]) -> bool:
     """True when the user chose Discard; Cancel (the default) or Escape keep the settings."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Discard changes?", f"Discard your changes to {what}?",
-                      parent=parent)
+    # i18n: {what} names the settings: "the settings", "the “overfit” settings"
+    box = QMessageBox(QMessageBox.Icon.Question, _("Discard changes?"), _("Discard your changes to {what}?").format(
+        what=what), parent=parent)
     box.setObjectName("discard_question")
-    listed = "\n".join(changes[:SHOWN]) + (f"\n… and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")
-    box.setInformativeText(f"{action} replaces the settings you changed:\n{listed}")
-    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    listed = "\n".join(changes[:SHOWN])
+    if len(changes) > SHOWN:
+        more = len(changes) - SHOWN
+        listed += "\n" + n_("… and {count} more", "… and {count} more", more).format(count=integer(more))
+    # i18n: {action} is what replaces them ("Opening a settings file", "Picking a preset"…); {listed}: one change a line
+    box.setInformativeText(_("{action} replaces the settings you changed:\n{listed}").format(action=action, listed=listed))
+    discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()

@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QVBoxLayout, QWidget
 
+from engine.core.i18n import _
+
 MIN_PLOT_PX = 150
 
 
@@ -22,18 +24,18 @@ class PlotGrid(QGridLayout):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(plots["norms"], 1)
-        self.log_norms = QCheckBox("log scale")
-        self.log_norms.setToolTip("Show weight norms on a logarithmic axis, to compare layers of very different size.")
+        self.log_norms = QCheckBox(_("log scale"))
+        self.log_norms.setToolTip(_("Show weight norms on a logarithmic axis, to compare layers of very different size."))
         lay.addWidget(self.log_norms, 0, Qt.AlignmentFlag.AlignRight)
         self.gap_holder = QWidget()  # the gap plot with its calibration box
         lay = QVBoxLayout(self.gap_holder)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(plots["gap"], 1)
-        self.calibration = QCheckBox("calibration error")
-        self.calibration.setToolTip(
+        self.calibration = QCheckBox(_("calibration error"))
+        self.calibration.setToolTip(_(
             "Also plot the validation expected calibration error: how far the network's confidence "
-            "is from its accuracy. An overfitting network grows over-confident as validation loss rises.")
+            "is from its accuracy. An overfitting network grows over-confident as validation loss rises."))
         lay.addWidget(self.calibration, 0, Qt.AlignmentFlag.AlignRight)
         for col in (0, 1):  # two columns of equal width, whatever each plot would like
             self.setColumnStretch(col, 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.core.events import FINISHED
+from engine.core.i18n import _, integer, n_
 from engine.runs.aggregate import Outcome
 from engine.runs.index import MetricsTail
 
@@ -77,7 +78,9 @@ def differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
 def setting_text(value) -> str:
     """A setting's value in a table cell: a cleaned twin's list of examples as its length."""
     if isinstance(value, list):
-        return f"[{len(value):,} examples]" if value else "none"
+        # i18n: a setting's value that is a list of examples (a cleaned twin's), by its length
+        return n_("[{count} example]", "[{count} examples]", len(value)).format(count=integer(len(value))) if value \
+            else _("none")
     return str(value)
 
 
@@ -93,8 +96,12 @@ def trial_label(changes: dict, meta: dict) -> str:
     if "run.name" in changes:
         return changes["run.name"]
     if "data.fold" in changes:
-        return f"fold {changes['data.fold']}"
+        # i18n: a cross-validation's run, by the fold it validates on
+        return _("fold {fold}").format(fold=changes["data.fold"])
     over = meta.get("over")
     if over and over in changes:
-        return f"{over.split('.')[-1]} {changes[over]}, seed {changes.get('run.seed', '?')}"
-    return ", ".join(f"{k.split('.')[-1]} {setting_text(v)}" for k, v in changes.items()) or "base"
+        # i18n: a learning curve's run: {setting} is a setting's name as in the settings (train_size), {value} its value
+        return _("{setting} {value}, seed {seed}").format(setting=over.split(".")[-1], value=changes[over],
+                                                          seed=changes.get("run.seed", "?"))
+    # i18n: the run of an experiment that changes nothing of its base settings
+    return ", ".join(f"{k.split('.')[-1]} {setting_text(v)}" for k, v in changes.items()) or _("base")
