@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
-from engine.runs.aggregate import band, by_value, mean_sd, pct
+from engine.core.i18n import C_, _, integer, n_, number, percent
+from engine.runs.aggregate import band, by_value, mean_sd
+from gui.panels.signed_number import signed
 from gui.plotting.colors import BLACK, TEXT_RED, TRAIN, TRAIN_STYLE, VAL, VAL_STYLE, as_text
 
 BEST = BLACK
@@ -90,21 +92,39 @@ def _numeric(v) -> bool:
 
 
 def _p(v) -> tuple[str, None]:
-    return ("–" if v is None else f"{v * 100:.1f} %", None)
+    return ("–" if v is None else percent(v * 100, 1), None)
 
 
-def p_at(v, epoch: str = "") -> tuple[str, None]:
-    """A percentage and, after it, the epoch its weights are from (" (epoch 12)")."""
-    return ("–" if v is None else f"{v * 100:.1f} %{epoch}", None)
+def figure_at(figure: str, epoch: int | None) -> str:
+    """A figure and, after it, the epoch its weights are from ("61.2 % (epoch 12)")."""
+    # i18n: a figure (a percentage, accuracy points), then the epoch whose weights gave it
+    return figure if epoch is None else _("{figure} (epoch {epoch})").format(figure=figure, epoch=integer(epoch))
+
+
+def p_at(v, epoch: int | None = None) -> tuple[str, None]:
+    """A percentage and, after it, the epoch its weights are from ("61.2 % (epoch 12)")."""
+    return ("–" if v is None else figure_at(percent(v * 100, 1), epoch), None)
+
+
+def points(value: float) -> str:
+    """A difference of accuracies in points, with its sign ("+3.2 pts")."""
+    # i18n: accuracy points (a difference of two percentages), with its sign: "+3.2 pts"
+    return _("{value} pts").format(value=signed(value * 100, 1))
 
 
 def _pts(v) -> tuple[str, None]:
-    return ("–" if v is None else f"{v * 100:+.1f} pts", None)
+    return ("–" if v is None else points(v), None)
 
 
 def one(pair: tuple[float, float]) -> str:
     """A figure of one run: no spread to show (a "± 0.0" would claim one)."""
-    return "–" if math.isnan(pair[0]) else f"{pair[0] * 100:.1f}"
+    return "–" if math.isnan(pair[0]) else number(pair[0] * 100, 1)
+
+
+def pct(pair: tuple[float, float]) -> str:
+    """A mean ± sd of shares, in percent (engine.runs.aggregate.pct in the language's numbers)."""
+    m, sd = pair
+    return "–" if math.isnan(m) else f"{number(m * 100, 1)} ± {number(sd * 100, 1)}"
 
 
 def draw_cv(view) -> None:
@@ -115,50 +135,59 @@ def draw_cv(view) -> None:
             x, y = r.series("val_accuracy")
             view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(IN_PROGRESS, width=1.5,
                                                                                 style=Qt.PenStyle.DashDotLine),
-                                        name="fold in progress")
-    for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, "train"),
-                                          ("val_accuracy", "accuracy", 100, VAL, "validation"),
-                                          ("val_loss", "loss", 1, VAL, "validation"),
-                                          ("train_loss", "loss", 1, TRAIN, "train"),
-                                          ("accuracy_gap", "gap", 100, GAP, "gap")):
-        band_plot(view.plots[plot], [r.series(key) for r in folds], scale, color, f"{name} mean ± sd",
+                                        name=_("fold in progress"))
+    train, val = C_("split", "train"), C_("split", "validation")
+    for key, plot, scale, color, name in (("train_accuracy", "accuracy", 100, TRAIN, train),
+                                          ("val_accuracy", "accuracy", 100, VAL, val),
+                                          ("val_loss", "loss", 1, VAL, val),
+                                          ("train_loss", "loss", 1, TRAIN, train),
+                                          ("accuracy_gap", "gap", 100, GAP, _("gap"))):
+        # i18n: {series}: train, validation or gap; its mean over the folds and their standard deviation
+        band_plot(view.plots[plot], [r.series(key) for r in folds], scale, color,
+                  _("{series} mean ± sd").format(series=name),
                   VAL_STYLE if color == VAL else TRAIN_STYLE)
     if view.per_fold.isChecked():
         for r in folds:
             x, y = r.series("val_accuracy")
             # Thin and solid under the dashed mean; faded, yet 3:1 on white.
             # One series, a curve per fold (the table names the folds): one legend entry.
-            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 215), width=1), name="each fold")
+            view.plots["accuracy"].plot(x, y * 100, pen=pg.mkPen(_alpha(VAL, 215), width=1), name=_("each fold"))
             x, y = r.series("val_loss")
-            view.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 215), width=1), name="each fold")
+            view.plots["loss"].plot(x, y, pen=pg.mkPen(_alpha(VAL, 215), width=1), name=_("each fold"))
     best = [(e["epoch"], e["val_accuracy"] * 100) for r in folds
             for e in [max(r.tail.epochs, key=lambda e: e["val_accuracy"])]]
     if best:
         view.plots["accuracy"].plot([b[0] for b in best], [b[1] for b in best], pen=None, symbol="o",
-                                    symbolSize=8, symbolBrush=VAL, symbolPen="w", name="each fold's best epoch")
+                                    symbolSize=8, symbolBrush=VAL, symbolPen="w", name=_("each fold's best epoch"))
     rows, outs = [], []
     for r in view.runs:
         o = r.outcome(finished_only=True)
         outs += [o] if o else []
-        state = "" if r.finished else (" (stopped)" if r.tail.finished else " (training)")
-        epoch = f" (epoch {r.weights_epoch})" if o and r.weights_epoch is not None else ""
-        rows.append([(str(r.changes.get("data.fold", r.label)) + state, None), p_at(o and o.val_accuracy, epoch),
+        fold = str(r.changes.get("data.fold", r.label))
+        # i18n: {fold}: a fold's number (or a run's name) in the cross-validation's table
+        fold = fold if r.finished else (_("{fold} (stopped)") if r.tail.finished else _("{fold} (training)")).format(fold=fold)
+        rows.append([(fold, None), p_at(o and o.val_accuracy, r.weights_epoch if o else None),
                      _p(o and o.best_val_accuracy), _pts(o and o.gap),
-                     str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
+                     integer(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
     if outs:  # first: the figure a cross-validation is for
-        rows.insert(0, [(f"mean ± sd ({len(outs)})", None), (pct(mean_sd([o.val_accuracy for o in outs])), None),
+        # i18n: the row of the folds' mean ± standard deviation; {count}: over how many folds
+        rows.insert(0, [(_("mean ± sd ({count})").format(count=integer(len(outs))), None),
+                        (pct(mean_sd([o.val_accuracy for o in outs])), None),
                      (pct(mean_sd([o.best_val_accuracy for o in outs])), None),
                      (pct(mean_sd([o.gap for o in outs])), None), ("", None)])
     folds_planned = view.meta.get("folds", len(view.runs))
-    view.title.setText(f"{folds_planned}-fold cross-validation: {len(outs)} of {folds_planned} folds finished")
-    fill(view.table, ["fold", "final val acc %", "best val acc %", "gap (pts)", "epochs"], rows)
+    view.title.setText(n_("{folds}-fold cross-validation: {done} of {folds} fold finished",
+                          "{folds}-fold cross-validation: {done} of {folds} folds finished", folds_planned).format(
+        folds=integer(folds_planned), done=integer(len(outs))))
+    fill(view.table, [C_("column", "fold"), _("final val acc %"), _("best val acc %"), _("gap (pts)"),
+                      C_("column", "epochs")], rows)
 
 
 def band_plot(plot, curves, scale: float, color: str, name: str, style=Qt.PenStyle.SolidLine) -> None:
     curves = [c for c in curves if len(c[0])]
     if not curves:
         return
-    x, mean, sd, _ = band([(list(xs), list(ys)) for xs, ys in curves])
+    x, mean, sd, _count = band([(list(xs), list(ys)) for xs, ys in curves])
     upper = plot.plot(x, (mean + sd) * scale, pen=pg.mkPen(None))
     lower = plot.plot(x, (mean - sd) * scale, pen=pg.mkPen(None))
     plot.addItem(pg.FillBetweenItem(upper, lower, brush=_alpha(color, 60)))
@@ -193,14 +222,18 @@ def mark_descent(view, xs, groups) -> None:
     p = view.plots["accuracy"]
     if threshold is not None:
         line = pg.InfiniteLine(at(threshold), angle=90, pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine),
-                               label="interpolation\nthreshold",
+                               label=_("interpolation\nthreshold"),
                                labelOpts={"position": 0.8, "color": "#555", "anchors": [(0, 0.5), (0, 0.5)]})
-        line.setToolTip(f"From {threshold:g} on, the network fits every training label, the wrong ones too "
-                        f"(training accuracy ≥ {INTERPOLATES:.0%})")
+        # i18n: {value}: the swept setting's value (a width, a depth); {share} is a percentage's number
+        line.setToolTip(_("From {value} on, the network fits every training label, the wrong ones too "
+                          "(training accuracy ≥ {share}%)").format(value=number(threshold),
+                                                                   share=number(INTERPOLATES * 100, 0)))
         p.addItem(line, ignoreBounds=True)
     if peak is not None:
         error = (1 - val[peak]) * 100
-        text = pg.TextItem(f"peak: val error\n{error:.1f} %", color=TEXT_RED, anchor=(0.5, 1.1))  # above the point
+        # i18n: {error}: the validation error at the peak, a percentage ("12.5 %")
+        text = pg.TextItem(_("peak: val error\n{error}").format(error=percent(error, 1)), color=TEXT_RED,
+                           anchor=(0.5, 1.1))  # above the point
         text.setPos(at(float(xs[peak])), val[peak] * 100)
         p.addItem(text, ignoreBounds=True)
     view.descent = (threshold, None if peak is None else float(xs[peak]))
@@ -230,10 +263,10 @@ def draw_curve(view) -> None:
     except (TypeError, ValueError):
         pass
     xs = np.array([float(g[0]) if _numeric(g[0]) else i for i, g in enumerate(groups)], float)
-    for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, "train (final)"),
-                                      ("val_accuracy", "accuracy", VAL, "validation (final)"),
-                                      ("best_val_accuracy", "loss", BEST, "validation (best epoch)"),
-                                      ("gap", "gap", GAP, "gap (final)")):
+    for figure, plot, color, name in (("train_accuracy", "accuracy", TRAIN, _("train (final)")),
+                                      ("val_accuracy", "accuracy", VAL, _("validation (final)")),
+                                      ("best_val_accuracy", "loss", BEST, _("validation (best epoch)")),
+                                      ("gap", "gap", GAP, _("gap (final)"))):
         if not groups:
             break
         mean = np.array([g[1][figure][0] for g in groups]) * 100
@@ -247,14 +280,18 @@ def draw_curve(view) -> None:
     if not groups:
         empty_curve_axes(view)
     mark_descent(view, xs, groups)
-    rows = [[(str(v), None), (str(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
+    rows = [[(str(v), None), (integer(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
             ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
     done = len(rows_in)
     planned = len(view.meta.get("values") or []) * int(view.meta.get("seeds") or 0) or len(view.runs)
-    view.title.setText(f"Learning curve over {key}: {done} of {planned} runs finished")
+    # i18n: {key}: the setting varied, as its dotted key (data.train_size)
+    view.title.setText(n_("Learning curve over {key}: {done} of {planned} run finished",
+                          "Learning curve over {key}: {done} of {planned} runs finished", planned).format(
+        key=key, done=integer(done), planned=integer(planned)))
     if view.plots["accuracy"].getPlotItem().getAxis("bottom").logMode and len(xs):
-        ticks = [[(math.log10(v), f"{v:g}") for v in xs if v > 0]]  # the sizes themselves, not decades
+        ticks = [[(math.log10(v), number(v)) for v in xs if v > 0]]  # the sizes themselves, not decades
         for p in view.plots.values():
             p.getPlotItem().getAxis("bottom").setTicks(ticks)
-    fill(view.table, [key, "runs", "train acc %", "val acc %", "best val acc %", "gap (pts)"], rows)
+    fill(view.table, [key, C_("column", "runs"), _("train acc %"), _("val acc %"), _("best val acc %"), _("gap (pts)")],
+         rows)
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import C_, _, integer, n_
 from engine.runs.index import EXPERIMENT_FILE
 from gui.panels.experiment_figures import (
     _pts,
@@ -42,8 +43,8 @@ from gui.panels.experiment_figures import (
     keep_rows_in_view,
     p_at,
 )
+from gui.panels.experiment_takeaway import takeaway
 from gui.panels.tracked_runs import (
-    FINISHED,
     Tracked,
     config_of,
     differing,
@@ -72,14 +73,14 @@ class ExperimentView(QWidget):
         self._base_title = ""
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
-        self.title = QLabel("Select runs in the Runs browser, or start an experiment from the Experiments menu.")
+        self.title = QLabel(_("Select runs in the Runs browser, or start an experiment from the Experiments menu."))
         self.title.setWordWrap(True)
-        self.title.setAccessibleName("What the Experiment tab shows")
-        self.per_fold = QCheckBox("Per-fold curves")
-        self.per_fold.setToolTip("Draw each fold's validation curve thinly behind the mean and its band")
+        self.title.setAccessibleName(_("What the Experiment tab shows"))
+        self.per_fold = QCheckBox(_("Per-fold curves"))
+        self.per_fold.setToolTip(_("Draw each fold's validation curve thinly behind the mean and its band"))
         self.per_fold.toggled.connect(self._redraw)
-        self.train_curves = QCheckBox("Training accuracy")
-        self.train_curves.setToolTip("Draw each run's training accuracy, dotted, beside its validation accuracy")
+        self.train_curves = QCheckBox(_("Training accuracy"))
+        self.train_curves.setToolTip(_("Draw each run's training accuracy, dotted, beside its validation accuracy"))
         self.train_curves.toggled.connect(self._on_train_curves_toggled)
         head.addWidget(self.title, 1)
         head.addWidget(self.per_fold)
@@ -89,10 +90,10 @@ class ExperimentView(QWidget):
         # small covered the curves, or were cut off.
         self.legend = QLabel()
         self.legend.setWordWrap(True)
-        self.legend.setAccessibleName("Legend of the Experiment plots")
+        self.legend.setAccessibleName(_("Legend of the Experiment plots"))
         layout.addWidget(self.legend)
-        self.plots = {"accuracy": make_plot("Accuracy", "%"), "loss": make_plot("Loss", "loss"),
-                      "gap": make_plot("Gap (train − val)", "accuracy pts")}
+        self.plots = {"accuracy": make_plot(_("Accuracy"), "%"), "loss": make_plot(_("Loss"), _("loss")),
+                      "gap": make_plot(_("Gap (train − val)"), _("accuracy pts"))}
         row = QHBoxLayout()
         for p in self.plots.values():
             p.setMinimumWidth(120)
@@ -103,13 +104,13 @@ class ExperimentView(QWidget):
         plots.setMinimumHeight(PLOTS_MIN_HEIGHT)
         self.plot_row = plots
         self.table = QTableWidget(0, 0)
-        self.table.setAccessibleName("How each run ended")
+        self.table.setAccessibleName(_("How each run ended"))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
         self.diff = QTableWidget(0, 0)
-        self.diff.setAccessibleName("Settings that differ between the runs shown")
-        self.diff.setToolTip("Only the settings that differ between the runs shown")
+        self.diff.setAccessibleName(_("Settings that differ between the runs shown"))
+        self.diff.setToolTip(_("Only the settings that differ between the runs shown"))
         self.diff.verticalHeader().hide()
         self.diff.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
         # One above the other, each the figure's width: side by side, both scrolled sideways
@@ -128,7 +129,7 @@ class ExperimentView(QWidget):
         split.setHandleWidth(8)  # plots against tables: drag to give the tables more rows
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setToolTip("Drag the bar between the plots and the tables to resize them")
+        split.setToolTip(_("Drag the bar between the plots and the tables to resize them"))
         split.setChildrenCollapsible(False)
         self.split = split
         # The figure scrolls (vertically) when the plots at their height and the tables'
@@ -148,7 +149,9 @@ class ExperimentView(QWidget):
         self.mode, self.folder, self.meta = "overlay", None, {}
         self.runs = [Tracked(Path(p), (labels or {}).get(Path(p)) or run_label(Path(p))) for p in paths]
         self._distinct_labels()
-        self.title.setText(title or ("1 run" if len(paths) == 1 else f"{len(paths)} runs, compared with the first"))
+        self.title.setText(title or (_("1 run") if len(paths) == 1 else n_(
+            "{count} run, compared with the first", "{count} runs, compared with the first", len(paths)).format(
+            count=integer(len(paths)))))
         self._base_title = self.title.text()
         self._start()
 
@@ -191,7 +194,7 @@ class ExperimentView(QWidget):
         self.per_fold.setVisible(self.mode == "cv")
         self.train_curves.setVisible(self.mode == "overlay" and len(self.runs) > TRAIN_CURVES_UP_TO)
         self.diff.setVisible(self.mode == "overlay")
-        x = {"curve": self.meta.get("over", "value")}.get(self.mode, "epoch")
+        x = self.meta.get("over", _("value")) if self.mode == "curve" else _("epoch")  # the varied setting's key
         log_x = self.mode == "curve" and self.meta.get("over") in LOG_X_KEYS
         for _name, p in self.plots.items():
             item = p.getPlotItem()
@@ -199,9 +202,9 @@ class ExperimentView(QWidget):
             item.setLogMode(x=log_x, y=False)
             item.getAxis("bottom").setTicks(None)
         curve = self.mode == "curve"
-        self._title("loss", "Best validation accuracy" if curve else "Loss")
-        self.plots["loss"].getPlotItem().setLabel("left", "%" if curve else "loss")
-        self._title("accuracy", "Final accuracy" if curve else "Accuracy")
+        self._title("loss", _("Best validation accuracy") if curve else _("Loss"))
+        self.plots["loss"].getPlotItem().setLabel("left", "%" if curve else _("loss"))
+        self._title("accuracy", _("Final accuracy") if curve else _("Accuracy"))
 
     def _title(self, plot: str, text: str) -> None:
         self.plots[plot].title_text = text  # apply_text_scale sets it again at each scale
@@ -267,9 +270,9 @@ class ExperimentView(QWidget):
                 symbol = "●" if item.opts.get("symbol") and pen is None else glyph(pg.mkPen(pen).style())
                 entries.append((name, f'<span style="color:{color}">{symbol}</span>&nbsp;{name}'))
         train = self.mode == "overlay" and (len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked())
-        styles = (" &nbsp; (accuracy: validation solid, training dotted)" if train else
-                  " &nbsp; (accuracy: validation)" if self.mode == "overlay" else "")
-        self.legend.setText(" &nbsp; ".join(html for _, html in entries) + styles)
+        styles = (" &nbsp; " + _("(accuracy: validation solid, training dotted)") if train else
+                  " &nbsp; " + _("(accuracy: validation)") if self.mode == "overlay" else "")
+        self.legend.setText(" &nbsp; ".join(html for _name, html in entries) + styles)
         for p in self.plots.values():
             if p.getPlotItem().legend is not None:
                 p.getPlotItem().legend.setVisible(False)
@@ -319,11 +322,11 @@ class ExperimentView(QWidget):
             x, val = r.series("val_accuracy")
             self.plots["accuracy"].plot(x, val * 100, pen=pen, name=r.label)
             if len(self.runs) <= TRAIN_CURVES_UP_TO or self.train_curves.isChecked():
-                _, train = r.series("train_accuracy")
+                _x, train = r.series("train_accuracy")
                 self.plots["accuracy"].plot(x, train * 100, pen=train_pen(i))
-            _, loss = r.series("val_loss")
+            _x, loss = r.series("val_loss")
             self.plots["loss"].plot(x, loss, pen=pen)
-            _, gap = r.series("accuracy_gap")
+            _x, gap = r.series("accuracy_gap")
             self.plots["gap"].plot(x, gap * 100, pen=pen)
         base = self.runs[0].outcome() if self.runs else None
         rows = []
@@ -332,49 +335,27 @@ class ExperimentView(QWidget):
             last = r.tail.epochs[-1] if r.tail.epochs else {}
             val = o.val_accuracy if o else last.get("val_accuracy")
             gap = o.gap if o else last.get("accuracy_gap")
-            epoch = f" (epoch {r.weights_epoch})" if o and r.weights_epoch is not None else ""
-            rows.append([(r.label, series_color(i)), p_at(val, epoch), p_at(o.best_val_accuracy if o else None),
+            rows.append([(r.label, series_color(i)), p_at(val, r.weights_epoch if o else None),
+                         p_at(o.best_val_accuracy if o else None),
                          _pts(gap), _pts(None if not (o and base) or i == 0 else o.val_accuracy - base.val_accuracy),
                          _pts(None if not (o and base) or i == 0 else o.gap - base.gap),
-                         str(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
-        first = self.runs[0].label if self.runs else "the first"
-        fill(self.table, ["run", "val acc", "best", "gap", "Δ val", "Δ gap", "epochs"], rows)
-        self.title.setText(self._base_title + self._takeaway(base))
-        self.table.setToolTip(f"How each run ended (the weights it ends with, and the epoch they are from; "
-                              f"best: the best epoch's validation accuracy). Δ: against {first}, the first row.")
-        for col, tip in ((4, f"validation accuracy minus {first}'s"), (5, f"gap minus {first}'s")):
-            self.table.horizontalHeaderItem(col).setToolTip(tip)
+                         integer(len(r.tail.epochs)) + ("" if r.tail.finished else " …")])
+        first = self.runs[0].label if self.runs else _("the first")
+        fill(self.table, [C_("column", "run"), _("val acc"), C_("column", "best"), C_("column", "gap"), _("Δ val"),
+                          _("Δ gap"), C_("column", "epochs")], rows)
+        self.title.setText(self._base_title + takeaway(self.runs, base))
+        # i18n: {first}: the first run's name (or "the first")
+        self.table.setToolTip(_("How each run ended (the weights it ends with, and the epoch they are from; "
+                                "best: the best epoch's validation accuracy). Δ: against {first}, the first row.").format(
+            first=first))
+        for col, tip in ((4, _("validation accuracy minus {first}'s")), (5, _("gap minus {first}'s"))):
+            self.table.horizontalHeaderItem(col).setToolTip(tip.format(first=first))
         self._fill_diff()
-
-    def _takeaway(self, base) -> str:
-        """Once every run has ended: the one line to point at. Only runs that trained to their
-        end are ranked (a run stopped after 2 epochs has not overfit yet: its small gap is no
-        remedy's); the others are named beside it."""
-        if base is None or len(self.runs) < 2 or not all(r.tail.finished and r.outcome() for r in self.runs):
-            return ""
-        first = self.runs[0].label
-        ranked = [(r.label, r.outcome(), r.weights_epoch) for r in self.runs if r.reason in FINISHED]
-        left_out = [f"{r.label} ({r.reason.replace('_', ' ')} after {len(r.tail.epochs)} epochs)"
-                    for r in self.runs if r.reason not in FINISHED]
-        caveat = f"<br>Not ranked, they did not train to their end: {', '.join(left_out)}" if left_out else ""
-        if len(ranked) < 2:
-            return caveat
-        def at(epoch: int | None) -> str:
-            return f" (epoch {epoch})" if epoch is not None else ""
-
-        val = max(ranked, key=lambda t: t[1].val_accuracy)
-        # By its size: a gap of −23 pts (validation far above training, as strong augmentation
-        # gives) is no closer to "train and validation agree" than +23.
-        gap = min(ranked, key=lambda t: abs(t[1].gap))
-        return (f"<br><b>Highest validation accuracy: {val[0]}, {val[1].val_accuracy:.1%}{at(val[2])} ({first} "
-                f"{base.val_accuracy:.1%}); smallest gap (in size, either way): {gap[0]}, "
-                f"{gap[1].gap * 100:+.1f} pts{at(gap[2])} "
-                f"({first} {base.gap * 100:+.1f} pts)</b>{caveat}")
 
     def _fill_diff(self) -> None:
         keys, flat = differing([config_of(r.path) for r in self.runs])
         rows = [[(k, None)] + [(setting_text(f.get(k, "–")), None) for f in flat] for k in keys]
-        fill(self.diff, ["setting"] + [r.label for r in self.runs], rows or [[("(no differences)", None)]])
+        fill(self.diff, [C_("column", "setting")] + [r.label for r in self.runs], rows or [[(_("(no differences)"), None)]])
 
     # ---- tables ---------------------------------------------------------------------------------------
     def cell(self, row: int, column: int, table: QTableWidget | None = None) -> str:
