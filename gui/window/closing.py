@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
 
+from engine.core.i18n import N_, _
 from gui import dialogs
 
-RUN_TEXT = ("Stop the run in progress and quit? Its folder keeps the epochs so far and the weights it "
+RUN_TEXT = N_("Stop the run in progress and quit? Its folder keeps the epochs so far and the weights it "
             "has reached.")
-PLAN_TEXT = ("Stop the experiment in progress and quit? The runs that have finished are kept; Resume in "
+PLAN_TEXT = N_("Stop the experiment in progress and quit? The runs that have finished are kept; Resume in "
              "the Runs tab (or the same study's name, for a search) goes on with the rest.")
 
 
@@ -45,7 +46,8 @@ class CloseGuard(QObject):
         control, plan = job
         was_paused = control.paused
         control.pause()  # nothing more happens while the question is open
-        ok = dialogs.confirm(self.window, "Quit while training?", PLAN_TEXT if plan else RUN_TEXT, "Stop and quit")
+        ok = dialogs.confirm(self.window, _("Quit while training?"), _(PLAN_TEXT) if plan else _(RUN_TEXT),
+                             _("Stop and quit"))
         if not ok and not was_paused:
             control.resume()
         return ok

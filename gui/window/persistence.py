@@ -10,6 +10,7 @@ import json
 from PySide6.QtCore import QByteArray, QSettings
 
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import _
 
 
 class SettingsStore:
@@ -90,5 +91,5 @@ class SettingsStore:
         try:
             cfg = Config.from_dict(json.loads(raw))
         except (ValueError, TypeError, ConfigError) as exc:
-            return None, None, f"stored settings unreadable ({exc}); using defaults"
+            return None, None, _("stored settings unreadable ({reason}); using defaults").format(reason=exc)
         return cfg, store.value("settings/preset") or None, ""

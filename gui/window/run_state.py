@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.core.i18n import N_, _
+
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 
 
@@ -52,15 +54,15 @@ class RunState:
         self.change(state=state)
 
 
-SEARCH_REASON = ("A search keeps no single run in the window to evaluate: use the Search tab's \"Evaluate "
+SEARCH_REASON = N_("A search keeps no single run in the window to evaluate: use the Search tab's \"Evaluate "
                  "the best trial on the test set\", or File ▸ Evaluate a run folder with a trial's folder.")
 
 
-FOLLOWING_RESET = "Stop following this run (its writer goes on training) and clear the plots"
+FOLLOWING_RESET = N_("Stop following this run (its writer goes on training) and clear the plots")
 
-NEXT_RUN_TIP = ("End the run that trains now (its best weights kept) and go on with the plan's next run: "
+NEXT_RUN_TIP = N_("End the run that trains now (its best weights kept) and go on with the plan's next run: "
                 "the tour's next remedy, the next fold or point of the curve")
-NO_NEXT_RUN = ("Only while a plan of several runs trains (the remedy tour, a cross-validation, a learning "
+NO_NEXT_RUN = N_("Only while a plan of several runs trains (the remedy tour, a cross-validation, a learning "
                "curve): a single run or a search has no next run of a plan to go on with; Stop ends it")
 
 
@@ -74,19 +76,20 @@ def enable_actions(actions: dict) -> Callable[[RunState], None]:
         s, usable = r.state, r.state == IDLE and not r.closing
         actions["start"].setEnabled(usable and r.engine_ready)
         actions["pause"].setEnabled(s in (RUNNING, PAUSED))
-        actions["pause"].setText("Resume" if s == PAUSED else "Pause")
+        actions["pause"].setText(_("Resume") if s == PAUSED else _("Pause"))
         actions["stop"].setEnabled(s in (RUNNING, PAUSED))
         actions["reset"].setEnabled(s == IDLE or r.following)
-        actions["reset"].setToolTip(FOLLOWING_RESET if r.following else reset_tip)
+        actions["reset"].setToolTip(_(FOLLOWING_RESET) if r.following else reset_tip)
         if "next_run" in actions:  # Experiments ▸ Next run of the plan
             plan = s in (RUNNING, PAUSED) and r.plan and not r.following
             actions["next_run"].setEnabled(plan)
-            actions["next_run"].setToolTip(NEXT_RUN_TIP if plan else NO_NEXT_RUN)
-            actions["next_run"].setStatusTip(NEXT_RUN_TIP if plan else NO_NEXT_RUN)
+            next_tip = _(NEXT_RUN_TIP) if plan else _(NO_NEXT_RUN)
+            actions["next_run"].setToolTip(next_tip)
+            actions["next_run"].setStatusTip(next_tip)
         actions["test"].setEnabled(usable and r.can_test and not r.test_pending)
         actions["validate"].setEnabled(usable and r.can_validate)
         for name, tip in tips.items():
-            shown = SEARCH_REASON if r.after_search and s == IDLE else tip
+            shown = _(SEARCH_REASON) if r.after_search and s == IDLE else tip
             actions[name].setToolTip(shown)
             actions[name].setStatusTip(shown)
 

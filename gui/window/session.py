@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, live_keys
+from engine.core.i18n import C_, N_, _, integer, number
 from engine.core.naming import named_for_its_data
 from gui import dialogs
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
@@ -22,12 +23,12 @@ from gui.worker import RunHandle
 DECAY_PAIR = ("optim.lr", "regularization.weight_decay")  # a clamp keeps their product
 log = logging.getLogger("overfit_lab")
 
-STOP_PLAN_TEXT = ("Stop the run in progress and the experiment? The runs that have finished are kept; Resume "
+STOP_PLAN_TEXT = N_("Stop the run in progress and the experiment? The runs that have finished are kept; Resume "
                   "in the Runs tab (or the same study's name, for a search) goes on with the rest.")
 
 
 def short_value(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return number(v) if isinstance(v, float) else str(v)
 
 
 def folder_beside(reference: Path, runs_dir: Path) -> Path:
@@ -63,7 +64,7 @@ class RunSession(QObject):
         self.handle: RunHandle | None = None
         self.started_event: ev.RunStarted | None = None
         self.last_result: ev.RunFinished | None = None
-        self.run_label = "run"
+        self.run_label = C_("noun", "run")
         self.multi_run = False  # the job is a plan of several runs (an experiment)
         self._live = set(live_keys())
         self._edited: dict = {}
@@ -82,8 +83,8 @@ class RunSession(QObject):
         rs = self.run_state
         if rs.state != IDLE or not rs.engine_ready or rs.closing:
             if rs.state != IDLE:
-                self.status.say("not started: a run is live — stop it first (Esc)" + (
-                    ", or Reset to stop following it" if rs.following else ""))
+                self.status.say(_("not started: a run is live — stop it first (Esc), or Reset to stop following it")
+                                if rs.following else _("not started: a run is live — stop it first (Esc)"))
             return False  # a second click never starts a second run
         self.panel.commit_edits()  # a number typed just before Ctrl+Return counts
         try:
@@ -92,7 +93,7 @@ class RunSession(QObject):
                 self.panel.lesson.refuse_job(config, plan, job)
         except ConfigError as exc:
             log.warning("cannot start: %s", exc)
-            self.status.refuse(f"cannot start: {exc}")
+            self.status.refuse(_("cannot start: {reason}").format(reason=exc))
             return False
         config = named_for_its_data(config) if config is not None else None
         beside = job.pop("beside", None)
@@ -105,7 +106,7 @@ class RunSession(QObject):
                           or self.handle.search is not None)
         settings = {k: v for k, v in (self.handle.plan or [{}])[0].items() if "." in k}  # not a twin's "replay"
         first = config.with_updates(settings) if config is not None else config
-        self.run_label = ((first.run.name if first else "") or self.panel.preset_label() or "run")
+        self.run_label = ((first.run.name if first else "") or self.panel.preset_label() or C_("noun", "run"))
         if first is not None:
             self.plots.prepare_run(self.run_label, first.optim.epochs, first.data.dataset)
             self.status.starting(first.optim.epochs)
@@ -121,7 +122,7 @@ class RunSession(QObject):
         if self.state == RUNNING:
             self.handle.control.pause()
             self.run_state.set(PAUSED)
-            self.status.say("pausing at the next batch…")
+            self.status.say(_("pausing at the next batch…"))
         elif self.state == PAUSED:
             self.handle.control.resume()
             self.run_state.set(RUNNING)
@@ -135,7 +136,7 @@ class RunSession(QObject):
         if self.multi_run:
             was_paused = self.state == PAUSED
             job.control.pause()  # nothing more happens while the question is open
-            confirmed = dialogs.confirm(self.parent_widget, "Stop the experiment?", STOP_PLAN_TEXT, "Stop")
+            confirmed = dialogs.confirm(self.parent_widget, _("Stop the experiment?"), _(STOP_PLAN_TEXT), _("Stop"))
             # The event loop ran while the question was open: the plan may have ended meanwhile
             # (its last trial finishing, a search waiting for other workers, a refused trial).
             if self.handle is not job or self.state not in (RUNNING, PAUSED):
@@ -148,7 +149,7 @@ class RunSession(QObject):
             job.control.resume()  # the stop is honoured where the run waits
         job.control.request_stop()
         self.run_state.set(STOPPING)
-        self.status.say("stopping…")
+        self.status.say(_("stopping…"))
 
     def reset(self) -> None:
         if self.followed is not None and self.followed.live:  # stops following: its writer goes on
@@ -158,7 +159,7 @@ class RunSession(QObject):
         self.retire()
         self.plots.reset()
         self.status.clear()
-        self.status.say("ready: press Start (Ctrl+Return)")
+        self.status.say(_("ready: press Start (Ctrl+Return)"))
         self.run_state.change(can_test=False, can_validate=False, test_pending=False)
 
     def submit_live(self, key: str, value) -> None:
@@ -197,7 +198,7 @@ class RunSession(QObject):
     def on_trial_started(self, event: ev.TrialStarted) -> None:
         if event.index > 0:  # the next run of a plan: its own curves, its own progress
             label = event.changes.get("run.name") or ", ".join(
-                f"{k.split('.')[-1]} {v}" for k, v in event.changes.items()) or "run"
+                f"{k.split('.')[-1]} {v}" for k, v in event.changes.items()) or C_("noun", "run")
             self.plots.prepare_run(label)
             self.run_label = label  # what an evaluation after the plan is of: its last run
             try:
@@ -231,7 +232,8 @@ class RunSession(QObject):
                          for k, (a, b) in event.changes.items())
         if event.changes:
             self.plots.add_marker(self._x_of(event.step), text)
-            self.status.say(f"step {event.step:,}: {text}")
+            # i18n: {changes} lists the settings changed mid-run, e.g. "lr 0.01→0.001"
+            self.status.say(_("step {step}: {changes}").format(step=integer(event.step), changes=text))
         if event.note:  # the edit was changed on its way in (a weight decay clamped): say why,
             self.status.warn(event.note)
             applied = {key: new for key, (_, new) in event.changes.items()}
@@ -246,12 +248,13 @@ class RunSession(QObject):
     def on_run_finished(self, result: ev.RunFinished) -> None:
         self.last_result = result
         if self.started_event is not None:
-            self.plots.add_marker(self._x_of(result.step), ev.REASON_TEXT[result.reason],
+            self.plots.add_marker(self._x_of(result.step), _(ev.REASON_TEXT[result.reason]),
                                   "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) else "#555")
         self.plots.finish_run()
         if self.multi_run:  # the plan goes on with its next run; the window ends with the plan
             if result.reason in (ev.FAILED, ev.DIVERGED):
-                self.status.say(f"a run of the experiment {result.reason}: {result.message}")
+                self.status.say((_("a run of the experiment failed: {message}") if result.reason == ev.FAILED
+                                 else _("a run of the experiment diverged: {message}")).format(message=result.message))
             return
         self._job_ended(result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core import events as ev
+from engine.core.i18n import _, integer, n_, number
 from gui.plotting.colors import TEXT_OF, VERMILLION
 
 WARNING_TEXT = TEXT_OF[VERMILLION]  # 5.2:1 on white: read from the back row (text needs 4.5:1)
@@ -28,7 +30,7 @@ class RunStatus:
     """Owns the status bar's widgets; fed the run's events by the window."""
 
     def __init__(self, bar: QStatusBar):
-        self.label = StatusLine("loading engine…")
+        self.label = StatusLine(_("loading engine…"))
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -109,7 +111,7 @@ class RunStatus:
         self.planned, self.trial, self.kept, self.ran = plan
         self._t0 = time.perf_counter()
         self.progress.setRange(0, epochs)
-        self.say("starting…")
+        self.say(_("starting…"))
 
     def on_experiment_started(self, e: ev.ExperimentStarted) -> None:
         self.planned = e.planned_trials if e.planned_trials and e.planned_trials > 1 else None
@@ -133,7 +135,7 @@ class RunStatus:
         self._t0 = time.perf_counter()  # this run's ETA: not the earlier runs' time (an experiment)
         self.progress.setRange(0, e.epochs)
         self.progress.setValue(0)
-        self.say(f"training on {e.device}")
+        self.say(_("training on {device}").format(device=e.device))
         self._show()
 
     def on_step(self, e: ev.StepMetrics) -> None:
@@ -154,25 +156,29 @@ class RunStatus:
             self._show()
 
     def on_paused(self, e: ev.Paused) -> None:
-        self.say(f"paused at step {e.step:,} (epoch {e.epoch})")
+        self.say(_("paused at step {step} (epoch {epoch})").format(step=integer(e.step), epoch=integer(e.epoch)))
         self._show(paused_step=e.step)
 
     def on_resumed(self, e: ev.Resumed) -> None:
-        self.say(f"training on {self.started.device if self.started else ''}")
+        self.say(_("training on {device}").format(device=self.started.device if self.started else ""))
 
     def on_finished(self, r: ev.RunFinished) -> None:
         """A finished run's figures replace the live ones: no ETA, the bar where it ended."""
-        self.say(f"{ev.REASON_TEXT[r.reason]}: {r.message}")
+        # i18n: how a run ended ("finished", "stopped early"…) and the engine's message about it
+        self.say(_("{ended}: {message}").format(ended=_(ev.REASON_TEXT[r.reason]), message=r.message))
         st = self.started
         if st is None:  # it never started: nothing of an earlier run stays on screen
             self.clear()
             return
         self.progress.setRange(0, max(r.epochs_completed, 1) if r.reason == ev.EARLY_STOPPED else st.epochs)
         self.progress.setValue(r.epochs_completed)
-        parts = [f"{r.epochs_completed} of {st.epochs} epochs", f"{r.step:,} steps",
-                 f"{time.perf_counter() - self._t0:.0f} s"]
+        parts = [n_("{done} of {total} epoch", "{done} of {total} epochs", st.epochs).format(
+                     done=integer(r.epochs_completed), total=integer(st.epochs)),
+                 n_("{count} step", "{count} steps", r.step).format(count=integer(r.step)),
+                 # i18n: the run's duration in seconds
+                 _("{seconds} s").format(seconds=_whole(time.perf_counter() - self._t0))]
         if r.best_epoch and r.reason != ev.EARLY_STOPPED:  # an early stop's message names it
-            parts.append(f"best epoch {r.best_epoch}")
+            parts.append(_("best epoch {epoch}").format(epoch=integer(r.best_epoch)))
         self.info.setText("  ·  ".join(parts))
 
     def _show(self, paused_step: int | None = None) -> None:
@@ -181,26 +187,36 @@ class RunStatus:
             return
         step = self.step
         done = self.epochs_done
-        parts = [f"epoch {min(done + 1, st.epochs)}/{st.epochs}" if step else f"epoch {done}/{st.epochs}"]
+        # i18n: the epoch training now (or the last done) of the run's epochs, e.g. "epoch 4/80"
+        parts = [_("epoch {epoch}/{epochs}").format(epoch=integer(min(done + 1, st.epochs) if step else done),
+                                                     epochs=integer(st.epochs))]
         if self.planned:
-            parts.insert(0, f"run {min(self.trial + 1, self.planned)} of {self.planned}")
+            parts.insert(0, _("run {run} of {runs}").format(run=integer(min(self.trial + 1, self.planned)),
+                                                             runs=integer(self.planned)))
         if step or paused_step:
-            parts.append(f"step {paused_step if paused_step is not None else step.step:,}")
+            parts.append(_("step {step}").format(step=integer(paused_step if paused_step is not None else step.step)))
         if step and paused_step is None:
-            parts.append(f"{step.samples_per_sec:,.0f} samples/s")
+            parts.append(_("{rate} samples/s").format(rate=_whole(step.samples_per_sec)))
             now = time.perf_counter()
             frac = max(step.epoch_fraction, done) / st.epochs
             if frac > 0.02:
-                parts.append(f"ETA {_clock((now - self._t0) * (1 - frac) / frac)}")
+                # i18n: the time the run has left, m:ss or h:mm:ss
+                parts.append(_("ETA {time}").format(time=_clock((now - self._t0) * (1 - frac) / frac)))
             to_train = (self.planned or 0) - self.kept  # this session's runs, this one among them
             if self.planned and to_train > 0:  # the whole plan: runs done here and this one's share, at the pace so far
                 overall = min((self.ran + min(frac, 1.0)) / to_train, 1.0)
                 if overall > 0.02:
                     remaining = (now - self._experiment_t0) * (1 - overall) / overall
-                    parts.append(f"all runs ETA {_clock(remaining)}")
+                    parts.append(_("all runs ETA {time}").format(time=_clock(remaining)))
         parts.append(st.device)
-        parts.append(f"{st.parameter_count:,} parameters")
+        parts.append(n_("{count} parameter", "{count} parameters", st.parameter_count).format(
+            count=integer(st.parameter_count)))
         self.info.setText("  ·  ".join(parts))
+
+
+def _whole(value: float) -> str:
+    """A measured figure to the unit, grouped ('12,346'), in the language's format."""
+    return integer(round(value)) if math.isfinite(value) else number(value)
 
 
 def _clock(seconds: float) -> str:
@@ -220,7 +236,7 @@ class ReadOnClick:
         text = self.full_text()
         if not text:
             return
-        box = QMessageBox(QMessageBox.Icon.Information, "The whole message", text,
+        box = QMessageBox(QMessageBox.Icon.Information, _("The whole message"), text,
                           QMessageBox.StandardButton.Close, self.window())
         box.setObjectName("status_message")
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy a path or a key
