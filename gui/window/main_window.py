@@ -42,6 +42,7 @@ from gui.window.closing import CloseGuard
 from gui.window.dispatch import EventRouter
 from gui.window.geometry import FirstLaunchFit, KeepOnScreen
 from gui.window.keys import RunKeys
+from gui.window.language_menu import LanguageMenu
 from gui.window.persistence import SettingsStore
 from gui.window.presentation import Presentation
 from gui.window.run_state import IDLE, RunState, enable_actions, follow_live
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
                                say=self.status.say)
         keys = QKeySequence.StandardKey
         self.presentation = Presentation(self)  # View ▸ Presentation, Light / Dark / As the system
+        self.language_menu = LanguageMenu(self)  # View ▸ Language
         self.menu_actions = menus.menus(self, [
             (N_("&File"), [(N_("Open settings…"), self.settings_files.open, keys.Open),
                        (N_("Save settings as…"), self.settings_files.save_as, keys.SaveAs),
@@ -233,7 +235,7 @@ class MainWindow(QMainWindow):
             (N_("&View"), [(N_("Larger text"), partial(self.scale_text, 1.25), [keys.ZoomIn, "Ctrl+="]),
                        (N_("Smaller text"), partial(self.scale_text, 0.8), keys.ZoomOut), None,
                        (N_("Layer plots (weight and gradient norms)"), self.plots.show_layer_plots, "Ctrl+L", True),
-                       *self.presentation.menu_entries()]),
+                       *self.presentation.menu_entries(), *self.language_menu.menu_entries()]),
             (N_("&Help"), [(N_("Where are my runs and logs?"), self._on_where_triggered, None),
                        (N_("About Overfit Lab"), partial(dialogs.about, self), None)])])
         self.exports.suspects_action_follows_the_tab(self.menu_actions["Export the suspects as CSV…"])

@@ -58,3 +58,14 @@ def test_a_submenu_is_shown_translated_and_its_entries_keyed_by_their_english_te
     assert made["Larger text"].text() == "[Larger text]"
     made["English"].trigger()
     assert picked == ["de", "en"]
+
+
+def test_the_window_s_view_menu_has_the_language_submenu_with_the_language_spoken_checked(window):
+    view = _menu_titled(window.menuBar(), i18n._("&View"))
+    language = _menu_titled(view, i18n._("Language"))
+    english = next(a for a in language.actions() if a.text() == "English")  # each named in its own language
+    assert english.isCheckable() and english.isChecked()  # the tests speak English
+    assert window.menu_actions["English"] is english
+    assert window.menu_actions["Language"] is language.menuAction()
+    assert view.actions()[-1] is language.menuAction()  # the View menu's last entry, after a separator
+    assert view.actions()[-2].isSeparator()
