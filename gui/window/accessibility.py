@@ -203,7 +203,8 @@ def describe(title: str, curves: list[tuple[str, list, list]], percent: bool = F
 
 
 # A run's start or turn-up still waiting is stale once a run has ended or another started.
-STALE_AFTER = {"ended": {"started", "turned"}, "started": {"turned"}}
+STARTED, TURNED, ENDED = "started", "turned", "ended"  # the kinds of a run's milestones
+STALE_AFTER = {ENDED: {STARTED, TURNED}, STARTED: {TURNED}}
 SAID_KEPT = 100  # announcements kept in `said` (the window's life would grow it without end)
 
 
@@ -328,7 +329,7 @@ class Accessibility(QObject):
         name = started.config.get("run", {}).get("name") or C_("noun", "run")
         self.announcer.say(n_("{name} started: {count} epoch on {dataset}", "{name} started: {count} epochs on {dataset}",
                               started.epochs).format(name=name, count=integer(started.epochs), dataset=started.dataset),
-                           "started")
+                           STARTED)
         self.name_all()  # a toy run's or a noisy run's plots are shown now
         self.describe_plots()
 
@@ -340,7 +341,7 @@ class Accessibility(QObject):
             self._best_val = (e.val_loss, e.epoch)
         elif not self._turned_up and e.epoch - at >= 2 and e.val_loss > best * 1.02:
             self._turned_up = True  # the rule of the plots' "val loss turns up" line
-            self.announcer.say(_("validation loss turned up after epoch {epoch}").format(epoch=integer(at)), "turned")
+            self.announcer.say(_("validation loss turned up after epoch {epoch}").format(epoch=integer(at)), TURNED)
 
     @Slot(object)
     def _on_window_run_ended(self, result: ev.RunFinished) -> None:
@@ -353,4 +354,4 @@ class Accessibility(QObject):
                       n).format(what=what, count=integer(n), best=integer(result.best_epoch))
         else:
             said = n_("{what} after {count} epoch", "{what} after {count} epochs", n).format(what=what, count=integer(n))
-        self.announcer.say(said, "ended")
+        self.announcer.say(said, ENDED)
