@@ -328,7 +328,7 @@ class RunsBrowser(FolderActions, QWidget):
         self.tree.selectionModel().select(selection, flags)
         self._on_selection_changed()
 
-    def _on_selection_changed(self, *_) -> None:
+    def _on_selection_changed(self, *_signal) -> None:
         rows = self._selected_rows()
         runs = []
         for path in rows:
