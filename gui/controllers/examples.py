@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDialog
 
 from engine.core import events as ev
 from engine.core.config import GENERATED_DATASETS, TOY_DATASETS, ConfigError
+from engine.core.i18n import _, integer, n_
 from engine.runs.tally import ExampleTally
 from gui import dialogs
 from gui.controllers.example_reads import (
@@ -50,7 +51,7 @@ class Examples(QObject):
         self._images = None
         self.tally: ExampleTally | None = None
         self._waiting: ev.ExampleDynamics | None = None
-        self._label = "run"
+        self._label = _("run")
         self._foreign: str | None = None  # the folder shown was not trained by the app: whose it is
         self._toy = False
         self._stale = False
@@ -65,7 +66,7 @@ class Examples(QObject):
         self._following = None  # (folder, its Dynamics so far): an opened run still training
         self._follow = QTimer(self, interval=FOLLOW_MS)
         self._follow.timeout.connect(self._on_follow_timeout)
-        self._shown = ("run", False, None)  # the label, points flag and folder the view was last started with
+        self._shown = (_("run"), False, None)  # the label, points flag and folder the view was last started with
         self._ended: tuple[bool, str] | None = None  # what view.finished was last told
         view.clean_wanted.connect(self.clean)
         view.open_wanted.connect(self.open_folder)
@@ -86,11 +87,11 @@ class Examples(QObject):
         self.tally, self._waiting, self.folder, self._job, self._images = None, None, None, None, None
         self._forget_folder()
         self._foreign = None
-        self._label = event.config.get("run", {}).get("name") or "this run"
+        self._label = event.config.get("run", {}).get("name") or _("this run")
         self._toy = event.dataset in (*TOY_DATASETS, *GENERATED_DATASETS)  # no images to show
         records = (event.config.get("run") or {}).get("record_examples", True)
-        self.view.clear(f"{self._label}: its examples appear after its first epoch." if records else
-                        f"{self._label} records no per-example dynamics (run.record_examples = false).")
+        self.view.clear((_("{run}: its examples appear after its first epoch.") if records else _(
+            "{run} records no per-example dynamics (run.record_examples = false).")).format(run=self._label))
 
     def on_retired(self) -> None:
         """Reset (or a new job): the tab forgets what it showed, a run folder opened here too."""
@@ -99,7 +100,7 @@ class Examples(QObject):
         self._forget_folder()
         self._foreign = None
         self._redraw.stop()
-        self.view.clear("Train a run: each training example's dynamics appear here as it trains.")
+        self.view.clear(_("Train a run: each training example's dynamics appear here as it trains."))
 
     def on_training_examples(self, e: ev.TrainingExamples) -> None:
         self.tally = ExampleTally(e.positions, e.given, e.true, e.corrupted, e.class_names, e.files)
@@ -145,15 +146,15 @@ class Examples(QObject):
         if path is None:
             from PySide6.QtWidgets import QFileDialog
 
-            path = QFileDialog.getExistingDirectory(self.parent_window, "Whose examples?", str(self.runs_dir))
+            path = QFileDialog.getExistingDirectory(self.parent_window, _("Whose examples?"), str(self.runs_dir))
             if not path:
                 return
         path = Path(path)
         self._reading = path  # a folder asked for while another reads: this one wins
         self._redraw.stop()
-        self.view.clear(f"Reading {path.name}…")
+        self.view.clear(_("Reading {run}…").format(run=path.name))
         self.tabs.setCurrentWidget(self.view)
-        self.say(f"reading {path}…")
+        self.say(_("reading {path}…").format(path=path))
         self.reader.submit(partial(read_folder, path), partial(self._on_folder_read, path))
 
     def _on_folder_read(self, path: Path, result) -> None:
@@ -167,16 +168,17 @@ class Examples(QObject):
 
             known = (FileNotFoundError, NoDynamics, UnreadableRun, ConfigError)
             why = str(result) if isinstance(result, known) else f"{path}: {type(result).__name__}: {result}"
-            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's examples", why)
+            self.notice = dialogs.cannot(self.parent_window, _("Cannot show that run's examples"), why)
             return
         run, dynamics, tally, each = result
         self._stop_following()
         self.tally, self.folder, self._waiting, self._images, self._job = tally, path, None, None, None
-        self._foreign = FOREIGN.get(run.summary.get("source") or "")  # a script's run or an import
+        foreign = FOREIGN.get(run.summary.get("source") or "")  # a script's run or an import: why not cleanable
+        self._foreign = _(foreign) if foreign else None
         data = run.config.get("data") or {}
         toy = data.get("dataset") in (*TOY_DATASETS, *GENERATED_DATASETS)  # points or vectors: no images
         running = run.status == RUNNING
-        label = f"{path.name} (still training: followed)" if running else path.name
+        label = _("{run} (still training: followed)").format(run=path.name) if running else path.name
         self._start_view(tally, None, label, toy, path)
         self.view.refresh()
         if running:
@@ -185,21 +187,28 @@ class Examples(QObject):
             self._ended = None
         else:
             self._finished(*_cleanable(tally, run.status))
-        if run.summary.get("source") == "script":  # its examples live in the script: no images to ask for
-            self.say(f"{path.name}: {tally.size:,} training examples (a script's run: no pictures to show; "
-                     "Train without the suspects… is off, its network and data are the script's)")
+        n, script = tally.size, run.summary.get("source") == "script"
+        if script:  # its examples live in the script: no images to ask for
+            said = n_("{run}: {count} training example (a script's run: no pictures to show; Train without the "
+                      "suspects… is off, its network and data are the script's)", "{run}: {count} training examples "
+                      "(a script's run: no pictures to show; Train without the suspects… is off, its network and "
+                      "data are the script's)", n)
         elif each is None and not toy:
-            self.say(f"{path.name}: {tally.size:,} training examples, vectors, not images: no pictures to show")
+            said = n_("{run}: {count} training example, vectors, not images: no pictures to show",
+                      "{run}: {count} training examples, vectors, not images: no pictures to show", n)
         elif tally.size and not toy and tally.size * each <= ev.IMAGES_HELD:
             from gui.worker import RunHandle
 
             self._job = RunHandle(run_dir=path)
             self.engine.thumbnails(self._job, "train", list(range(tally.size)))
-            self.say(f"{path.name}: {tally.size:,} training examples; their images are on their way")
+            said = n_("{run}: {count} training example; their images are on their way",
+                      "{run}: {count} training examples; their images are on their way", n)
         elif not toy:
-            self.say(f"{path.name}: {tally.size:,} training examples, too many images to hold in the window")
+            said = n_("{run}: {count} training example, too many images to hold in the window",
+                      "{run}: {count} training examples, too many images to hold in the window", n)
         else:
-            self.say(f"{path.name}: {tally.size:,} training examples")
+            said = n_("{run}: {count} training example", "{run}: {count} training examples", n)
+        self.say(said.format(run=path.name, count=integer(n)))
 
     def _on_follow_timeout(self) -> None:
         if self._following is None or self.reader.busy():
@@ -212,7 +221,7 @@ class Examples(QObject):
             return  # the tab shows something else now
         if isinstance(result, BaseException):
             self._stop_following()
-            self.say(f"{path.name}: stopped following it: {result}")
+            self.say(_("{run}: stopped following it: {why}").format(run=path.name, why=result))
             return
         run, dynamics = result
         known = self._following[1].examples_key
@@ -235,7 +244,9 @@ class Examples(QObject):
         self._refresh_if_shown()
         if done:
             self._finished(*_cleanable(self.tally, run.status))
-            self.say(f"{path.name} {ev.REASON_TEXT.get(run.status, run.status)}: its examples are all shown")
+            # i18n: {ended} is how the run ended: finished, stopped early, stopped, diverged, failed
+            self.say(_("{run} {ended}: its examples are all shown").format(
+                run=path.name, ended=_(ev.REASON_TEXT.get(run.status, run.status))))
 
     def _stop_following(self) -> None:
         self._follow.stop()
@@ -269,7 +280,7 @@ class Examples(QObject):
         """A folder could not be read: the tab shows again what it showed before (the live run,
         the folder opened earlier), as the controller still has it."""
         if self.tally is None:
-            self.view.clear("Train a run, or open one: each training example's dynamics appear here.")
+            self.view.clear(_("Train a run, or open one: each training example's dynamics appear here."))
             return
         ended = self._ended
         self.view.start(self.tally, self._images, *self._shown)
@@ -290,22 +301,23 @@ class Examples(QObject):
             self.reader.submit(partial(_stacked, event), partial(self._on_images_stacked, self._job))
         elif isinstance(event, ev.EvaluationFailed):
             why = event.message.removeprefix("SplitChanged: ")  # (its text says what it is)
-            self.say(f"the run's images could not be shown: {why}")
+            self.say(_("the run's images could not be shown: {why}").format(why=why))
             # The status line is elided to the window's width: the file that changed is said in full here.
-            self.notice = dialogs.cannot(self.parent_window, "Cannot show that run's images",
-                                         f"The run's examples are listed from its record, but its images are not "
-                                         f"shown: {why}")
+            self.notice = dialogs.cannot(self.parent_window, _("Cannot show that run's images"),
+                                         _("The run's examples are listed from its record, but its images are not "
+                                           "shown: {why}").format(why=why))
 
     def _on_images_stacked(self, job, images) -> None:
         if job is not self._job or isinstance(images, BaseException) or self.tally is None:
             if isinstance(images, BaseException):
-                self.say(f"the run's images could not be shown: {images}")
+                self.say(_("the run's images could not be shown: {why}").format(why=images))
             return  # (or another folder's, or a run of this window, is shown now)
         self._images = images
         if self._reading is not None:
             return  # kept, and shown again if the folder being read cannot be
         self.view.set_images(images)
-        self.say(f"{self.folder.name if self.folder else 'the run'}: {len(images):,} training images shown")
+        self.say(n_("{run}: {count} training image shown", "{run}: {count} training images shown", len(images)).format(
+            run=self.folder.name if self.folder else _("the run"), count=integer(len(images))))
 
     # ---- Train without the suspects… -------------------------------------------------------
     def clean(self) -> None:
@@ -316,13 +328,13 @@ class Examples(QObject):
             return
         folder = self.folder or self.current_run_dir()
         if folder is None:
-            self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects",
-                                         "this run wrote no run folder")
+            self.notice = dialogs.cannot(self.parent_window, _("Cannot train without the suspects"),
+                                         _("this run wrote no run folder"))
             return
-        folder = Path(folder)
-        self._cleaning = folder
-        self.say(f"reading the suspects of {folder.name}…")
-        self.reader.submit(partial(read_suspects_to_clean, folder, self.view.score_box.currentText()),
+        folder = self._cleaning = Path(folder)
+        self.say(_("reading the suspects of {run}…").format(run=folder.name))
+        score = self.view.score_box.currentData() or self.view.score_box.currentText()  # its name, whatever is shown
+        self.reader.submit(partial(read_suspects_to_clean, folder, score),
                            partial(self._on_suspects_read, folder))
 
     def _on_suspects_read(self, folder: Path, result) -> None:
@@ -346,13 +358,17 @@ class Examples(QObject):
             return self._cannot_clean(result)
         config, plan, notes, edited = result
         changed = notes["cleaned"]["changed"]
-        what = (f"{changed:,} of its {top:,} most suspect relabelled" if relabel else f"{top:,} suspects removed")
-        same = "same seed, settings and live edits" if edited else "same seed and settings"
+        what = (_("{changed} of its {count} most suspect relabelled").format(changed=integer(changed), count=integer(top))
+                if relabel else n_("{count} suspect removed", "{count} suspects removed", top).format(count=integer(top)))
+        same = _("same seed, settings and live edits") if edited else _("same seed and settings")
         # Written beside the run, as `main.py clean` writes it; shown in the Experiment tab once it
         # really starts (a twin refused before its first epoch left an empty row there).
-        if self.experiments.start(config, plan, kind="twin", notes=notes, beside=folder,
-                                  say=f"twin of {folder.name} with its {what}: {same}"):
-            self._twin_of = (folder, f"{folder.name} and its twin with its {what} ({same})")
+        fields = {"run": folder.name, "what": what, "same": same}
+        # i18n: {what} is "12 suspects removed" or "9 of its 12 most suspect relabelled"; {same} what the twin keeps
+        said = _("twin of {run} with its {what}: {same}").format(**fields)
+        if self.experiments.start(config, plan, kind="twin", notes=notes, beside=folder, say=said):
+            # i18n: {what} is "12 suspects removed" or "9 of its 12 most suspect relabelled"; {same} what the twin keeps
+            self._twin_of = (folder, _("{run} and its twin with its {what} ({same})").format(**fields))
 
     def _cannot_clean(self, exc: BaseException) -> None:
         from engine.runs.checked import UnreadableRun
@@ -360,7 +376,7 @@ class Examples(QObject):
 
         known = (FileNotFoundError, NoDynamics, UnreadableRun, ValueError, ConfigError)
         why = str(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
-        self.notice = dialogs.cannot(self.parent_window, "Cannot train without the suspects", why)
+        self.notice = dialogs.cannot(self.parent_window, _("Cannot train without the suspects"), why)
 
     def _show_twin(self) -> None:
         """The twin started Train without the suspects… asked for has really started: the run and
@@ -379,6 +395,6 @@ def _cleanable(tally, status: str) -> tuple[bool, str]:
     from engine.experiments.cleaning import not_cleanable_yet
 
     if tally is None:
-        return False, "the run recorded no epoch of per-example dynamics"
+        return False, _("the run recorded no epoch of per-example dynamics")
     why = not_cleanable_yet(status, len(tally.epochs), tally.turn)
     return why is None, why or ""

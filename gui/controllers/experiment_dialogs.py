@@ -14,14 +14,23 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.config import ConfigError, parse_literal
+from engine.core.i18n import C_, N_, _, integer
 from engine.experiments.plans import curve_plan
 
 CURVE_CHOICES = {  # setting: (label, default values)
-    "data.train_size": ("Training-set size (data)", "100, 300, 1000, 3000, 10000"),
-    "model.width": ("Width (capacity)", "16, 64, 256, 1024"),
-    "model.depth": ("Depth (capacity)", "1, 2, 4, 8"),
-    "data.label_noise": ("Label noise", "0, 0.1, 0.3, 0.5"),
+    "data.train_size": (N_("Training-set size (data)"), "100, 300, 1000, 3000, 10000"),
+    "model.width": (N_("Width (capacity)"), "16, 64, 256, 1024"),
+    "model.depth": (N_("Depth (capacity)"), "1, 2, 4, 8"),
+    "data.label_noise": (N_("Label noise"), "0, 0.1, 0.3, 0.5"),
 }
+
+
+def _search_choice(value: str) -> str:
+    """A search's objective, sampler or pruner as its combo box shows it (the item's data is the value)."""
+    words = {"random": C_("setting choice", "random"), "grid": C_("setting choice", "grid"),
+             "median": C_("setting choice", "median"), "halving": C_("setting choice", "halving"),
+             "none": C_("setting choice", "none")}
+    return words.get(value) or C_("setting choice", value)  # (val_loss…: as the settings' choices say it)
 
 
 class CurveDialog(QDialog):
@@ -29,25 +38,25 @@ class CurveDialog(QDialog):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Learning curve")
+        self.setWindowTitle(_("Learning curve"))
         form = QFormLayout(self)
         self.key = QComboBox()
         for key, (label, _values) in CURVE_CHOICES.items():
-            self.key.addItem(label, key)
-        self.key.setToolTip("The setting to vary; every other setting stays as in the panel")
+            self.key.addItem(_(label), key)
+        self.key.setToolTip(_("The setting to vary; every other setting stays as in the panel"))
         self.values = QLineEdit(CURVE_CHOICES["data.train_size"][1])
         self.values.setMinimumWidth(260)
-        self.values.setToolTip("Values separated by commas; nested subsets: each smaller training set "
-                               "is part of every larger one")
+        self.values.setToolTip(_("Values separated by commas; nested subsets: each smaller training set "
+                                 "is part of every larger one"))
         self.key.currentIndexChanged.connect(lambda _i: self.values.setText(
             CURVE_CHOICES.get(self.key.currentData(), (None, self.values.text()))[1]))
         self.seeds = QSpinBox()
         self.seeds.setRange(1, 10)
         self.seeds.setValue(3)
-        self.seeds.setToolTip("Runs per value, with seeds base, base+1, …: the bands show their spread")
-        form.addRow("Vary", self.key)
-        form.addRow("Values", self.values)
-        form.addRow("Seeds per value", self.seeds)
+        self.seeds.setToolTip(_("Runs per value, with seeds base, base+1, …: the bands show their spread"))
+        form.addRow(_("Vary"), self.key)
+        form.addRow(_("Values"), self.values)
+        form.addRow(_("Seeds per value"), self.seeds)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -61,7 +70,7 @@ class CurveDialog(QDialog):
         self.key.setCurrentIndex(self.key.findData(key))
         self.values.setText(", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sweep["values"]))
         self.seeds.setValue(sweep["seeds"])
-        self.setToolTip("The preset's own sweep is filled in (its [curve] table); change it at will.")
+        self.setToolTip(_("The preset's own sweep is filled in (its [curve] table); change it at will."))
 
     def plan(self, base_seed: int) -> tuple[str, list, list[dict]]:
         key = self.key.currentData()
@@ -85,7 +94,7 @@ class SearchDialog(QDialog):
         )
 
         super().__init__(parent)
-        self.setWindowTitle("Hyperparameter search")
+        self.setWindowTitle(_("Hyperparameter search"))
         form = QFormLayout(self)
         self.name = QComboBox()
         self.name.setEditable(True)
@@ -93,56 +102,57 @@ class SearchDialog(QDialog):
         for study in studies or []:  # studies of this runs folder: pick one to go on with it
             if study != name:
                 self.name.addItem(study)
-        self.name.setToolTip("The study's name: a study of this name goes on where it stopped (its finished "
-                             "trials are kept), also after the window was closed mid-study")
+        self.name.setToolTip(_("The study's name: a study of this name goes on where it stopped (its finished "
+                               "trials are kept), also after the window was closed mid-study"))
         self.trials = QSpinBox()
         self.trials.setRange(1, 1000)
         self.trials.setValue(20)
         self.objective, self.sampler, self.pruner = QComboBox(), QComboBox(), QComboBox()
         for box, items in ((self.objective, OBJECTIVES), (self.sampler, SAMPLERS), (self.pruner, PRUNERS)):
-            box.addItems(list(items))
-        self.objective.setToolTip("Best validation accuracy (of any epoch) or lowest validation loss; the test "
-                                  "split is never read by the search")
-        self.pruner.setToolTip("median: stop a trial whose validation metric is worse than the median of earlier "
-                               "trials at the same epoch; halving: successive halving")
+            for item in items:  # the value itself as the item's data: what the [search] table holds
+                box.addItem(_search_choice(item), item)
+        self.objective.setToolTip(_("Best validation accuracy (of any epoch) or lowest validation loss; the test "
+                                    "split is never read by the search"))
+        self.pruner.setToolTip(_("median: stop a trial whose validation metric is worse than the median of earlier "
+                                 "trials at the same epoch; halving: successive halving"))
         self.storage = QLineEdit()
-        self.storage.setPlaceholderText("none: a journal file in the study's folder")
-        self.storage.setToolTip("postgresql+psycopg://user:password@host/db to share the study with "
-                                "`main.py search-worker` on other machines")
-        form.addRow("Study", self.name)
+        self.storage.setPlaceholderText(_("none: a journal file in the study's folder"))
+        self.storage.setToolTip(_("postgresql+psycopg://user:password@host/db to share the study with "
+                                  "`main.py search-worker` on other machines"))
+        form.addRow(_("Study"), self.name)
         self.params = {}
         self.ranges = {}
         self.space, self.choices = default_space(), choice_settings()  # as the settings declare them
         for key, (low, high, log) in self.space.items():
-            box = QCheckBox(f"{key}{' (log scale)' if log else ''}")
+            box = QCheckBox(_("{key} (log scale)").format(key=key) if log else key)
             box.setChecked(True)
             self.params[key] = box
             rng = self.ranges[key] = QLineEdit(f"{low!r}, {high!r}")  # repr: the very numbers declared
-            rng.setToolTip("low, high: inside the setting's allowed range")
+            rng.setToolTip(_("low, high: inside the setting's allowed range"))
             form.addRow(box, rng)
         for key, choices in self.choices.items():  # categorical settings: which of their values to try
             box = QCheckBox(key)
             self.params[key] = box
             rng = self.ranges[key] = QLineEdit(", ".join(map(str, choices)))
-            rng.setToolTip("the values to try, separated by commas")
+            rng.setToolTip(_("the values to try, separated by commas"))
             form.addRow(box, rng)
         self.form, self.kwargs_row = form, form.rowCount()  # model.kwargs.NAME rows go here (fit_to)
         self.kwargs_log: dict[str, bool] = {}  # the model.kwargs rows that are ranges: log scale or not
         self.minutes = QSpinBox()
         self.minutes.setRange(0, 10000)
-        self.minutes.setSpecialValueText("no limit")
-        self.minutes.setToolTip("Start no new trial after this many minutes (0: no limit)")
-        self.trials.setToolTip("Trials of the study in all: going on with a study, its earlier trials count")
-        form.addRow("Trials (in all)", self.trials)
-        form.addRow("Minutes", self.minutes)
-        form.addRow("Objective", self.objective)
-        form.addRow("Sampler", self.sampler)
-        form.addRow("Pruner", self.pruner)
-        form.addRow("Storage", self.storage)
+        self.minutes.setSpecialValueText(_("no limit"))
+        self.minutes.setToolTip(_("Start no new trial after this many minutes (0: no limit)"))
+        self.trials.setToolTip(_("Trials of the study in all: going on with a study, its earlier trials count"))
+        form.addRow(_("Trials (in all)"), self.trials)
+        form.addRow(_("Minutes"), self.minutes)
+        form.addRow(_("Objective"), self.objective)
+        form.addRow(_("Sampler"), self.sampler)
+        form.addRow(_("Pruner"), self.pruner)
+        form.addRow(_("Storage"), self.storage)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        save = buttons.addButton("Save as settings file…", QDialogButtonBox.ButtonRole.ActionRole)
-        save.setToolTip("The panel's settings with this search as their [search] table (what `main.py search "
-                        "--config FILE` and search workers on other machines read)")
+        save = buttons.addButton(_("Save as settings file…"), QDialogButtonBox.ButtonRole.ActionRole)
+        save.setToolTip(_("The panel's settings with this search as their [search] table (what `main.py search "
+                          "--config FILE` and search workers on other machines read)"))
         save.clicked.connect(self._on_save_clicked)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -160,7 +170,7 @@ class SearchDialog(QDialog):
             if applies != box.isEnabled():
                 box.setChecked(applies)
             box.setEnabled(applies)
-            box.setToolTip("" if applies else "Not searched: the backbone and its linear head replace it")
+            box.setToolTip("" if applies else _("Not searched: the backbone and its linear head replace it"))
         self._offer_kwargs(config)
         self.config = config
 
@@ -184,12 +194,13 @@ class SearchDialog(QDialog):
             if number and value > 0:
                 self.kwargs_log[key] = True
                 low, high = (max(1, value // 4), value * 4) if isinstance(value, int) else (value / 4, value * 4)
-                text, tip = f"{low!r}, {high!r}", "low, high (whole numbers where both ends are)"
+                text, tip = f"{low!r}, {high!r}", _("low, high (whole numbers where both ends are)")
             else:
                 text = "true, false" if isinstance(value, bool) else str(value).lower() if number else str(value)
-                tip = "the values to try, separated by commas"
-            box = self.params[key] = QCheckBox(f"{key}{' (log scale)' if number and value > 0 else ''}")
-            box.setToolTip(f"A keyword argument of {config.model.file} (its [model.kwargs] table: {value!r} now)")
+                tip = _("the values to try, separated by commas")
+            box = self.params[key] = QCheckBox(_("{key} (log scale)").format(key=key) if number and value > 0 else key)
+            box.setToolTip(_("A keyword argument of {file} (its [model.kwargs] table: {value} now)").format(
+                file=config.model.file, value=repr(value)))
             rng = self.ranges[key] = QLineEdit(text)
             rng.setToolTip(tip)
             self.form.insertRow(self.kwargs_row, box, rng)
@@ -205,13 +216,13 @@ class SearchDialog(QDialog):
                 params[key] = parts
                 continue
             if len(parts) != 2:
-                raise ConfigError(f"search.{key}", self.ranges[key].text(), "low, high")
+                raise ConfigError(f"search.{key}", self.ranges[key].text(), _("low, high"))
             log = self.kwargs_log[key] if key in self.kwargs_log else self.space[key][2]
             params[key] = {"low": parts[0], "high": parts[1], "log": log}
         if not params:
-            raise ConfigError("search.params", [], "at least one setting to search")
-        raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentText(),
-               "sampler": self.sampler.currentText(), "pruner": self.pruner.currentText()}
+            raise ConfigError("search.params", [], _("at least one setting to search"))
+        raw = {"params": params, "trials": self.trials.value(), "objective": self.objective.currentData(),
+               "sampler": self.sampler.currentData(), "pruner": self.pruner.currentData()}
         if self.minutes.value():
             raw["timeout_min"] = self.minutes.value()
         return raw
@@ -228,13 +239,13 @@ class SearchDialog(QDialog):
     def _on_save_clicked(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-        path, _ = QFileDialog.getSaveFileName(self, "Save the settings and this search", "search.toml",
-                                              "Settings (*.toml)")
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save the settings and this search"), "search.toml",
+                                                    _("Settings") + " (*.toml)")
         if path:
             try:
                 self.save(path)
             except ConfigError as exc:
-                QMessageBox.warning(self, "Hyperparameter search", str(exc))
+                QMessageBox.warning(self, _("Hyperparameter search"), str(exc))
 
     def settings(self):
         from engine.search.space import search_settings
@@ -245,7 +256,7 @@ class SearchDialog(QDialog):
 class CleanDialog(QDialog):
     """Train without the suspects…: how many, and removed or relabelled."""
 
-    def __init__(self, parent, size: int, suggested: int, truth: int | None, score: str, run: str = "the run",
+    def __init__(self, parent, size: int, suggested: int, truth: int | None, score: str, run: str | None = None,
                  epochs: int = 0, edits: list | None = None, scoring_epochs: int = 0, auroc: float | None = None):
         """suggested: the count estimated from the run's dynamics; truth: how many labels the
         run corrupted on purpose (None where it did not) — shown beside the estimate, never
@@ -256,19 +267,21 @@ class CleanDialog(QDialog):
         from engine.runs.scores import ranking_doubt
 
         super().__init__(parent)
-        self.setWindowTitle("Train without the suspects")
+        self.setWindowTitle(_("Train without the suspects"))
         form = QFormLayout(self)
-        scored = f"over epochs 1–{epochs}" if epochs > 1 else "over its first epoch"
-        upto = scoring_epochs or epochs
+        scored = _("over epochs 1–{epochs}").format(epochs=integer(epochs)) if epochs > 1 else _("over its first epoch")
+        upto = integer(scoring_epochs or epochs)
         edits = list(edits or [])
         replayed = ""
         if edits:
-            replayed = (" Its live edits are made again at the same point of the same epoch:<br>"
+            replayed = (" " + _("Its live edits are made again at the same point of the same epoch:") + "<br>"
                         + "<br>".join(edits_text(edits)))
-        about = QLabel(f"A twin of <b>{run}</b> — the same settings and seed — trained without the training "
-                       f"examples its own dynamics rank most suspect (by {score}, {scored}), or with them "
-                       f"relabelled to the class that beat their label most often over epochs 1–{upto}, before the "
-                       f"network memorized it. It is overlaid with the run in the Experiment tab.{replayed}")
+        # i18n: {score} is the ranking score's name; {scored} is "over epochs 1–12" or "over its first epoch"
+        about = QLabel(_("A twin of <b>{run}</b> — the same settings and seed — trained without the training "
+                         "examples its own dynamics rank most suspect (by {score}, {scored}), or with them "
+                         "relabelled to the class that beat their label most often over epochs 1–{upto}, before the "
+                         "network memorized it. It is overlaid with the run in the Experiment tab.").format(
+            run=run if run is not None else _("the run"), score=score, scored=scored, upto=upto) + replayed)
         about.setWordWrap(True)
         about.setMinimumWidth(420)
         about.setObjectName("clean_about")
@@ -277,32 +290,33 @@ class CleanDialog(QDialog):
         self.top.setRange(1, max(1, size - 1))
         self.top.setValue(min(max(1, suggested), max(1, size - 1)))
         self.top.setSingleStep(10)
-        estimate = (f"Suggested: {suggested:,}, estimated from the run's dynamics — the examples never predicted as "
-                    f"their given label over epochs 1–{upto}, while the network learned the patterns")
-        if truth is not None:
-            estimate += f" (truth: {truth:,} corrupted on purpose)"
-        self.top.setToolTip(f"The most suspect examples by {score} to take out (1 … {size - 1:,} of {size:,}). "
-                            f"{estimate}. Set your own where you know better.")
-        self.estimate = QLabel(f"estimated {suggested:,}" + (f" (truth: {truth:,} corrupted on purpose)"
-                                                             if truth is not None else ""))
+        estimate = _("Suggested: {count}, estimated from the run's dynamics — the examples never predicted as "
+                     "their given label over epochs 1–{upto}, while the network learned the patterns").format(
+            count=integer(suggested), upto=upto)
+        # A parenthesis after the estimate: the labels the run corrupted on purpose, where it did.
+        truth_said = "" if truth is None else " " + _("(truth: {count} corrupted on purpose)").format(count=integer(truth))
+        self.top.setToolTip(_("The most suspect examples by {score} to take out (1 … {most} of {size}). "
+                              "{estimate}. Set your own where you know better.").format(
+            score=score, most=integer(size - 1), size=integer(size), estimate=estimate + truth_said))
+        self.estimate = QLabel(_("estimated {count}").format(count=integer(suggested)) + truth_said)
         self.how = QComboBox()
-        self.how.addItem("remove them", False)
-        self.how.addItem("relabel them to the class that beat their label", True)
-        self.how.setToolTip("Remove: the twin never sees them. Relabel: it trains on them with the class that beat "
-                            f"their label most often over epochs 1–{upto}, before the network memorized it; one "
-                            "whose label led every time keeps it (only real changes are counted).")
-        form.addRow("Most suspect", self.top)
+        self.how.addItem(_("remove them"), False)
+        self.how.addItem(_("relabel them to the class that beat their label"), True)
+        self.how.setToolTip(_("Remove: the twin never sees them. Relabel: it trains on them with the class that beat "
+                              "their label most often over epochs 1–{upto}, before the network memorized it; one "
+                              "whose label led every time keeps it (only real changes are counted).").format(upto=upto))
+        form.addRow(_("Most suspect"), self.top)
         form.addRow("", self.estimate)
         form.addRow("", self.how)
         doubts = [d for d in (estimate_doubt(size, suggested), ranking_doubt(score, auroc)) if d]
-        self.warning = QLabel("<br>".join(f"⚠ {d}." for d in doubts))
+        self.warning = QLabel("<br>".join(_("⚠ {doubt}.").format(doubt=d) for d in doubts))
         self.warning.setObjectName("clean_warning")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b00020;")
         self.warning.setVisible(bool(doubts))
         form.addRow(self.warning)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train the twin")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Train the twin"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, curve_section, preset_names
+from engine.core.i18n import N_, _, integer, n_
 from engine.experiments.plans import cv_plan, tour_plan, transfer_plan, twin_config
 from engine.runs.reader import not_trained_here
 from gui import dialogs
 from gui.controllers.experiment_dialogs import CurveDialog
 from gui.controllers.runs_dock import TITLES
 
-NEXT_RUN = "Next run of the plan"  # the menu entry's text (the window enables it only during a plan)
+NEXT_RUN = N_("Next run of the plan")  # the menu entry's text (English: the key of window.menu_actions) (the window enables it only during a plan)
 NEXT_RUN_KEY = "F6"  # beside F5 (presentation), F7 / F8 (a lesson's reveal, next step): free in the window
 
 class Experiments:
@@ -54,19 +55,21 @@ class Experiments:
 
     def menu_entries(self) -> list:
         # Lambdas: a menu action's triggered(checked) would land in the first parameter.
-        return [("Remedy tour (overfit, then each remedy as its twin)", lambda: self.tour(), "Ctrl+T"),
+        # The texts in English (the menu shows them translated, and keys its actions by them).
+        return [(N_("Remedy tour (overfit, then each remedy as its twin)"), lambda: self.tour(), "Ctrl+T"),
                 (NEXT_RUN, lambda: self.next_run(), NEXT_RUN_KEY),
-                ("Compare with… (a twin of a run, with the panel's changes)", lambda: self.twin(), None),
+                (N_("Compare with… (a twin of a run, with the panel's changes)"), lambda: self.twin(), None),
                 None,
-                ("Transfer comparison (scratch, random frozen, frozen, fine-tune)", lambda: self.compare_transfer(), None),
+                (N_("Transfer comparison (scratch, random frozen, frozen, fine-tune)"), lambda: self.compare_transfer(),
+                 None),
                 None,
-                ("Hyperparameter search of the panel's settings…", lambda: self.searches.search(), None),
-                ("Attach to a study (another process or machine)…", lambda: self.searches.attach_study(), None),
+                (N_("Hyperparameter search of the panel's settings…"), lambda: self.searches.search(), None),
+                (N_("Attach to a study (another process or machine)…"), lambda: self.searches.attach_study(), None),
                 None,
-                ("Cross-validate the panel's settings…", lambda: self.cross_validate(), None),
-                ("Learning curve…", lambda: self.learning_curve(), None),
+                (N_("Cross-validate the panel's settings…"), lambda: self.cross_validate(), None),
+                (N_("Learning curve…"), lambda: self.learning_curve(), None),
                 None,
-                ("Resume an interrupted experiment…", lambda: self.resume(), None)]
+                (N_("Resume an interrupted experiment…"), lambda: self.resume(), None)]
 
     # ---- menu entries ------------------------------------------------------------------
     def search(self, dialog=None) -> None:
@@ -79,17 +82,26 @@ class Experiments:
             seed = self.panel.config().run.seed
         except ConfigError:
             seed = base.run.seed
+        remedies = len(plan) - 2
+        fields = {"count": integer(remedies), "seed": seed}  # (a seed is a name: no group separator)
         if ask and not dialogs.confirm(
-                self.parent, "Remedy tour", f"Train overfit and then each of {len(plan) - 2} remedies as its twin (the "
-                f"same data, initial weights and data order; seed {seed}), one after another, each with its preset's "
-                "own settings (the panel's are used for the seed alone), and last overfit again without the "
-                "training examples its own dynamics rank most suspect: about a minute and a half in all on an idle "
-                "2-core machine, longer on a busy one. At the end the Experiment tab overlays them all.",
-                "Start the tour"):
+                self.parent, _("Remedy tour"), n_(
+                    "Train overfit and then {count} remedy as its twin (the same data, initial weights and data "
+                    "order; seed {seed}), one after another, each with its preset's own settings (the panel's are "
+                    "used for the seed alone), and last overfit again without the training examples its own "
+                    "dynamics rank most suspect: about a minute and a half in all on an idle 2-core machine, longer "
+                    "on a busy one. At the end the Experiment tab overlays them all.",
+                    "Train overfit and then each of {count} remedies as its twin (the same data, initial weights and "
+                    "data order; seed {seed}), one after another, each with its preset's own settings (the panel's "
+                    "are used for the seed alone), and last overfit again without the training examples its own "
+                    "dynamics rank most suspect: about a minute and a half in all on an idle 2-core machine, longer "
+                    "on a busy one. At the end the Experiment tab overlays them all.", remedies).format(**fields),
+                _("Start the tour")):
             return
         self.start(base.with_updates({"run.seed": seed}), plan, kind="tour", name="remedy",
-                    say=f"remedy tour: overfit, then {len(plan) - 2} remedies as its twins and cleaned of its "
-                        f"suspects (seed {seed})")
+                    say=n_("remedy tour: overfit, then {count} remedy as its twin and cleaned of its suspects "
+                           "(seed {seed})", "remedy tour: overfit, then {count} remedies as its twins and cleaned of "
+                           "its suspects (seed {seed})", remedies).format(**fields))
 
     def next_run(self) -> None:
         """Experiments ▸ Next run of the plan: the run in progress ends as stopped by the user
@@ -97,14 +109,14 @@ class Experiments:
         plan's last run ended ends the plan, completed. Disabled outside a plan of several runs."""
         job = self.session.live_job()
         if job is None or not job[1] or not self.session.run_state.plan:
-            self.say("no plan of several runs is training: there is no next run to go on with")
+            self.say(_("no plan of several runs is training: there is no next run to go on with"))
             return
         number, planned = self._runs
         if not job[0].end_run(number or None):  # the run shown is over: the next is not ended for it
-            self.say(f"run {number} has ended already: the plan goes on with its next run")
+            self.say(_("run {number} has ended already: the plan goes on with its next run").format(number=number))
             return
-        self.say(f"ending run {number}, the plan's last: the plan ends with it" if planned and number >= planned
-                 else f"ending run {number}: the plan goes on with its next run")
+        self.say((_("ending run {number}, the plan's last: the plan ends with it") if planned and number >= planned
+                  else _("ending run {number}: the plan goes on with its next run")).format(number=number))
 
     def compare_transfer(self) -> None:
         """The four transfer modes as twins, with the panel's backbone (the `transfer`
@@ -118,29 +130,34 @@ class Experiments:
         if config.model.backbone == "none":
             config = load_preset("transfer")
             self.panel.set_config(config, "transfer")
-            self.note = ("<br>The panel's settings trained no backbone: they were replaced by the "
-                         f"<b>transfer</b> preset's ({config.model.backbone} backbone).")
+            self.note = "<br>" + _("The panel's settings trained no backbone: they were replaced by the "
+                                   "<b>transfer</b> preset's ({backbone} backbone).").format(backbone=config.model.backbone)
+        size = config.data.train_size
+        said = (n_("the panel had no backbone: the transfer preset's settings are loaded; transfer comparison: four "
+                   "runs from the {backbone} backbone on {count} training image", "the panel had no backbone: the "
+                   "transfer preset's settings are loaded; transfer comparison: four runs from the {backbone} "
+                   "backbone on {count} training images", size) if self.note else
+                n_("transfer comparison: four runs from the {backbone} backbone on {count} training image",
+                   "transfer comparison: four runs from the {backbone} backbone on {count} training images", size))
         self.start(config, transfer_plan(), kind="transfer", name=config.run.name or "transfer",
-                    say=("the panel had no backbone: the transfer preset's settings are loaded; " if self.note
-                         else "") + f"transfer comparison: four runs from the {config.model.backbone} backbone "
-                                    f"on {config.data.train_size} training images")
+                    say=said.format(backbone=config.model.backbone, count=integer(size)))
 
     def cross_validate(self, folds: int | None = None) -> None:
         config = self.panel_config()
         if config is None:
             return
         if folds is None:
-            folds, ok = QInputDialog.getInt(self.parent, "Cross-validate", "Folds (k):", 5, 2, 20)
+            folds, ok = QInputDialog.getInt(self.parent, _("Cross-validate"), _("Folds (k):"), 5, 2, 20)
             if not ok:
                 return
         try:
             plan = cv_plan(folds)
             config.with_updates(plan[0])
         except ConfigError as exc:
-            self.say(f"cannot cross-validate: {exc}")
+            self.say(_("cannot cross-validate: {why}").format(why=exc))
             return
         self.start(config, plan, kind="cv", meta={"folds": folds}, name=config.run.name or "cv",
-                    say=f"{folds}-fold cross-validation of the panel's settings")
+                    say=_("{folds}-fold cross-validation of the panel's settings").format(folds=integer(folds)))
 
     def learning_curve(self, dialog: CurveDialog | None = None) -> None:
         config = self.panel_config()
@@ -158,22 +175,24 @@ class Experiments:
         try:
             key, values, plan = dialog.plan(config.run.seed)
         except ConfigError as exc:
-            QMessageBox.warning(self.parent, "Learning curve", str(exc))
+            QMessageBox.warning(self.parent, _("Learning curve"), str(exc))
             return
         self.start(config, plan, kind="curve", meta={"over": key, "values": values, "seeds": dialog.seeds.value()},
-                    name=config.run.name or "curve", say=f"learning curve over {key}: {len(plan)} runs")
+                    name=config.run.name or "curve", say=n_("learning curve over {key}: {count} run",
+                                                            "learning curve over {key}: {count} runs",
+                                                            len(plan)).format(key=key, count=integer(len(plan))))
 
     def twin(self, reference: Path | str | None = None) -> None:
         """Compare with…: a run identical to `reference` (same seed, initial weights, data
         order, augmentation draws) with the settings changed in the panel."""
         if reference is None:
             start = self.runs_dock.start_folder()
-            reference = QFileDialog.getExistingDirectory(self.parent, "Compare with which run?", start)
+            reference = QFileDialog.getExistingDirectory(self.parent, _("Compare with which run?"), start)
             if not reference:
                 return
         reference = Path(reference)
-        if foreign := not_trained_here(reference, "a twin of it"):  # a script's run, an import: not the app's to train
-            self.notice = dialogs.cannot(self.parent, "Cannot compare with that run", foreign)
+        if foreign := not_trained_here(reference, _("a twin of it")):  # a script's run, an import: not the app's to train
+            self.notice = dialogs.cannot(self.parent, _("Cannot compare with that run"), foreign)
             return
         edited = self.panel_config()
         if edited is None:
@@ -183,22 +202,23 @@ class Experiments:
             edited = _unrounded(ref_config, edited)
             config = twin_config(ref_config, edited)
         except (OSError, json.JSONDecodeError, ConfigError) as exc:
-            why = "it has no config.json" if isinstance(exc, OSError) else str(exc)
-            self.notice = dialogs.cannot(self.parent, "Cannot compare with that folder",
-                                                 f"{reference} is not a run folder Overfit Lab can read: {why}.\n\n"
-                                                 "Choose a run's folder (one with config.json), or select a run in "
-                                                 "the Runs tab and press Twin….")
+            why = _("it has no config.json") if isinstance(exc, OSError) else str(exc)
+            self.notice = dialogs.cannot(self.parent, _("Cannot compare with that folder"),
+                                         _("{path} is not a run folder Overfit Lab can read: {why}.\n\n"
+                                           "Choose a run's folder (one with config.json), or select a run in "
+                                           "the Runs tab and press Twin….").format(path=reference, why=why))
             return
         if not self.start(config, [{}], kind="twin", notes={"twin_of": str(reference)}, beside=reference,
-                          say=f"twin of {reference.name}: same seed, same initial weights and data order"):
+                          say=_("twin of {run}: same seed, same initial weights and data order").format(
+                              run=reference.name)):
             return  # (the window said why: a run is live, say)
-        self.view.show_runs([reference], f"Twin runs: {reference.name} and its twin "
-                                         "(same seed, initial weights and data order)")
+        self.view.show_runs([reference], _("Twin runs: {run} and its twin (same seed, initial weights and data "
+                                           "order)").format(run=reference.name))
         self.tabs.setCurrentWidget(self.view)
 
     def resume(self, folder: Path | str | None = None) -> None:
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self.parent, "Resume which experiment?",
+            folder = QFileDialog.getExistingDirectory(self.parent, _("Resume which experiment?"),
                                                       self.runs_dock.start_folder(experiment=True))
             if not folder:
                 return
@@ -207,15 +227,17 @@ class Experiments:
             record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
             base = Config.from_dict(record["base"])
             if record.get("plan") is None:
-                raise ValueError("its runs were proposed as it went")
+                raise ValueError(_("its runs were proposed as it went"))
         except (OSError, json.JSONDecodeError, KeyError, ConfigError, ValueError) as exc:
-            why = "it has no experiment.json" if isinstance(exc, OSError) else str(exc)
+            why = _("it has no experiment.json") if isinstance(exc, OSError) else str(exc)
             self.notice = dialogs.cannot(
-                self.parent, "Cannot resume that folder", f"{folder} is not an experiment that can be resumed: {why}.\n\n"
-                "Experiments (cross-validations, learning curves, tours) are the folders grouped with their runs "
-                "in the Runs tab; select one and press Resume.")
+                self.parent, _("Cannot resume that folder"), _(
+                    "{path} is not an experiment that can be resumed: {why}.\n\n"
+                    "Experiments (cross-validations, learning curves, tours) are the folders grouped with their runs "
+                    "in the Runs tab; select one and press Resume.").format(path=folder, why=why))
             return
-        self.start(base, [], kind="resume", resume_dir=folder, say=f"resuming {folder.name}: finished runs are kept")
+        self.start(base, [], kind="resume", resume_dir=folder,
+                   say=_("resuming {run}: finished runs are kept").format(run=folder.name))
 
     # ---- the job -----------------------------------------------------------------------------
     def panel_config(self) -> Config | None:
@@ -223,7 +245,7 @@ class Experiments:
         try:
             return self.panel.config()
         except ConfigError as exc:
-            self.say(f"cannot start: {exc}")
+            self.say(_("cannot start: {why}").format(why=exc))
             return None
 
     def start(self, config: Config | None, plan: list, *, kind: str, say: str, **job) -> bool:
@@ -254,7 +276,7 @@ class Experiments:
             return
         view = self.view
         view.show_experiment(Path(event.experiment_dir), event.kind, event.meta,
-                             TITLES.get(event.kind, "") + self.note)
+                             (_(TITLES[event.kind]) if event.kind in TITLES else "") + self.note)
         if event.kind in ("cv", "curve"):
             self.tabs.setCurrentWidget(view)  # the aggregate is the point; the run in progress is one tab away
 
@@ -279,9 +301,12 @@ class Experiments:
         if event.index == 0:
             self.plots.comparison.pin_running()
         removed = event.changes.get("data.remove")
-        what = ("the baseline" if event.index == 0 else f"overfit without its {len(removed):,} most suspect examples"
-                if removed else f"overfit + {name.replace('_', ' ')}")
-        self.say(f"tour: running {name} ({what}), run {event.index + 1}")
+        what = (_("the baseline") if event.index == 0 else
+                n_("overfit without its {count} most suspect example", "overfit without its {count} most suspect "
+                   "examples", len(removed)).format(count=integer(len(removed))) if removed else
+                _("overfit + {remedy}").format(remedy=name.replace("_", " ")))
+        # i18n: {name} is the remedy's preset (dropout…); {what} "the baseline" or what it changes
+        self.say(_("tour: running {name} ({what}), run {number}").format(name=name, what=what, number=event.index + 1))
 
     def on_run_started(self, _event: ev.RunStarted) -> None:
         """A twin's row once it really trains (one refused before, its data changed say, left an
@@ -299,7 +324,10 @@ class Experiments:
         if event.experiment_dir is not None and self.kind in ("tour", "transfer", "resume", "experiment"):
             self.tabs.setCurrentWidget(self.view)  # every run overlaid, and their effects
         if event.experiment_dir is not None:
-            self.say(f"experiment {event.reason.replace('_', ' ')}: {event.message}")
+            said = {ev.COMPLETED: _("experiment completed: {message}"), ev.FAILED: _("experiment failed: {message}"),
+                    ev.USER_STOPPED: _("experiment user stopped: {message}")}.get(event.reason)
+            self.say((said or _("experiment {reason}: {message}")).format(reason=event.reason.replace("_", " "),
+                                                                        message=event.message))
         self.kind = ""
         if self._panel_before is not None:  # the tour is over: the user's settings again
             config, preset = self._panel_before

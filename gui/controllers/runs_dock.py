@@ -10,12 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import N_, _, integer, n_
 from engine.runs.reader import not_trained_here
 from gui.panels.runs_browser import RunsBrowser
 
-TITLES = {"tour": "Remedy tour: overfit and each remedy as its twin (same data, model and seed)",
-          "transfer": "Transfer: from scratch, random frozen, frozen and fine-tuned backbones as twins "
-                      "(the same few examples, head and seed)"}
+TITLES = {"tour": N_("Remedy tour: overfit and each remedy as its twin (same data, model and seed)"),
+          "transfer": N_("Transfer: from scratch, random frozen, frozen and fine-tuned backbones as twins "
+                         "(the same few examples, head and seed)")}  # translated where shown: _(TITLES[kind])
 
 
 class RunsDock:
@@ -31,7 +32,7 @@ class RunsDock:
         self.runs_dir, self.current_run_dir = runs_dir, current_run_dir
         self.browser = RunsBrowser(Path(runs_dir), added=store.run_folders())
         self.browser.roots_changed.connect(store.save_run_folders)
-        dock = self.dock = QDockWidget("Runs", window)
+        dock = self.dock = QDockWidget(_("Runs"), window)
         dock.setObjectName("runs_dock")
         dock.setWidget(self.browser)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -42,7 +43,9 @@ class RunsDock:
         self.browser.selection_changed.connect(self.overlay)
         self.browser.open_requested.connect(self.open_settings)
         resumable = self.browser.resumable()
-        self.hint = (f"; {len(resumable)} experiment(s) can be resumed: select one in the Runs tab, press Resume"
+        self.hint = ("; " + n_("{count} experiment can be resumed: select it in the Runs tab, press Resume",
+                               "{count} experiments can be resumed: select one in the Runs tab, press Resume",
+                               len(resumable)).format(count=integer(len(resumable)))
                      if resumable else "")  # said with "ready"
 
     def overlay(self, paths: list) -> None:
@@ -50,7 +53,8 @@ class RunsDock:
         if experiment is not None:  # its own view: CV bands, a learning curve, the tour's overlay
             self.experiment_view.show_experiment(experiment.path, experiment.kind,
                                                  experiment.record.get("meta") or {},
-                                                 TITLES.get(experiment.kind, experiment.name))
+                                                 _(TITLES[experiment.kind]) if experiment.kind in TITLES
+                                                 else experiment.name)
             self.show_tab(self.experiment_view)
         elif paths:
             self.experiment_view.show_runs([Path(p) for p in paths])
@@ -62,21 +66,21 @@ class RunsDock:
         self.show_tab(self.experiment_view)
 
     def open_settings(self, path) -> None:
-        foreign = not_trained_here(path, "training it again from the panel")  # (its action is off, saying why)
+        foreign = not_trained_here(path, _("training it again from the panel"))  # (its action is off, saying why)
         if foreign:
-            self.say(f"settings not opened: {foreign}")
+            self.say(_("settings not opened: {why}").format(why=foreign))
             return
         try:
             config = Config.from_dict(json.loads((Path(path) / "config.json").read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, ConfigError) as exc:
-            self.say(f"cannot open {path}: {exc}")
+            self.say(_("cannot open {path}: {why}").format(path=path, why=exc))
             return
-        if not self.settings_panel.may_replace(f"Opening the settings of {Path(path).name}"):
+        if not self.settings_panel.may_replace(_("Opening the settings of {run}").format(run=Path(path).name)):
             return
         self.settings_panel.set_config(config, None)
         self.settings_dock.raise_()
-        self.say(f"settings of {Path(path).name} loaded: press Start to run them again, "
-                 "or change one and use Experiments ▸ Compare with… for a twin")
+        self.say(_("settings of {run} loaded: press Start to run them again, "
+                   "or change one and use Experiments ▸ Compare with… for a twin").format(run=Path(path).name))
 
     def start_folder(self, experiment: bool = False) -> str:
         """Where a folder or file dialog opens: at the run selected in the Runs dock, else the
