@@ -22,6 +22,7 @@ else:  # pragma: no cover
 import tomli_w
 
 from engine.core.files import atomic_write_text, resources_dir
+from engine.core.i18n import _, integer, n_
 from engine.core.values import (  # (ConfigError: imported from here by the rest too)
     ConfigError,
     check_value,
@@ -156,22 +157,21 @@ class Config:
     @classmethod
     def from_dict(cls, raw: dict) -> Config:
         if not isinstance(raw, dict):
-            raise ConfigError("(top level)", raw, "a table of sections")
+            raise ConfigError(_("(top level)"), raw, _("a table of sections"))
         version = raw.get("schema_version", SCHEMA_VERSION)
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ConfigError("schema_version", version, "a positive integer")
+            raise ConfigError("schema_version", version, _("a positive integer"))
         if version > SCHEMA_VERSION:
-            raise ConfigError("schema_version", version,
-                              f"at most {SCHEMA_VERSION}; this file was written by a newer Overfit Lab")
+            raise ConfigError("schema_version", version, _("at most {version}; this file was written by a newer Overfit Lab").format(version=SCHEMA_VERSION))
         sections = {}
         for name, value in raw.items():
             if name in ("schema_version", "search", "curve", "lesson"):  # read by their commands (engine.core.lessons)
                 continue
             section_cls = SECTIONS.get(name)
             if section_cls is None:
-                raise ConfigError(name, value, f"a known section: {', '.join(SECTIONS)}")
+                raise ConfigError(name, value, _("a known section: {sections}").format(sections=", ".join(SECTIONS)))
             if not isinstance(value, dict):
-                raise ConfigError(name, value, "a table of settings")
+                raise ConfigError(name, value, _("a table of settings"))
             sections[name] = _section_from_dict(name, section_cls, value)
         cfg = cls(schema_version=SCHEMA_VERSION, **sections)
         cfg.validate()
@@ -184,12 +184,13 @@ class Config:
                 check_value(f"{name}.{f.name}", f, getattr(section, f.name))
         d = self.data
         if d.folds == 1:
-            raise ConfigError("data.folds", 1, "0 (a fixed validation split) or at least 2 folds")
+            raise ConfigError("data.folds", 1, _("0 (a fixed validation split) or at least 2 folds"))
         if d.folds >= 2 and d.fold >= d.folds:
-            raise ConfigError("data.fold", d.fold, f"in [0, {d.folds - 1}] (data.folds = {d.folds})")
+            raise ConfigError("data.fold", d.fold, _("in [0, {last}] (data.folds = {folds})").format(last=d.folds - 1, folds=d.folds))
         if d.folds >= 2 and (d.remove or d.relabel):
             key = "data.remove" if d.remove else "data.relabel"
-            raise ConfigError(key, f"{len(getattr(d, key.split('.')[1]))} examples", (
+            count = len(getattr(d, key.split(".")[1]))
+            raise ConfigError(key, n_("{count} example", "{count} examples", count).format(count=integer(count)), _(
                 "none with data.folds ≥ 2: its positions are of one training split, and each fold trains on "
                 "another; cross-validate the run's settings without them, or clean a run of one fixed split"))
         changed = split_changed(d.split_of, self.split_settings()) if d.remove or d.relabel else None
@@ -200,8 +201,7 @@ class Config:
     def check_trainable(self) -> Config:
         """Refuse what may be read but not trained: optim.lr × weight_decay ≥ 1 in decoupled mode.
         Checked where a run starts (trainer, plan, Start), so an old run folder still opens."""
-        bad_decay = decoupled_decay_error(self.optim.lr, self.regularization.weight_decay,
-                                          self.regularization.weight_decay_mode)
+        bad_decay = decoupled_decay_error(self.optim.lr, self.regularization.weight_decay, self.regularization.weight_decay_mode)
         if bad_decay:
             raise bad_decay
         return self
@@ -232,7 +232,7 @@ class Config:
         updates = {}
         for text in assignments:
             if "=" not in text:
-                raise ConfigError(text, text, "section.key=value")
+                raise ConfigError(text, text, _("section.key=value"))
             key, literal = text.split("=", 1)
             updates[key.strip()] = parse_literal(literal.strip())
         return self.with_updates(updates)
@@ -244,16 +244,17 @@ class Config:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError("(file)", str(path), f"a readable settings file ({exc.strerror})") from exc
+            raise ConfigError(_("(file)"), str(path), _("a readable settings file ({error})").format(error=exc.strerror)) from exc
         except UnicodeDecodeError:
-            raise ConfigError("(file)", str(path), "a settings file of text (this one holds binary data)") from None
+            raise ConfigError(_("(file)"), str(path), _("a settings file of text (this one holds binary data)")) from None
         try:
             if path.suffix.lower() == ".json":
                 raw = json.loads(text)
             else:
                 raw = tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:  # nesting: recursion
-            raise ConfigError("(file)", str(path), f"valid {path.suffix.lstrip('.').upper() or 'TOML'} ({exc})") from exc
+            # i18n: {format} is TOML or JSON
+            raise ConfigError(_("(file)"), str(path), _("valid {format} ({error})").format(format=path.suffix.lstrip(".").upper() or "TOML", error=exc)) from exc
         return cls.from_dict(raw)
 
     def dumps(self, fmt: str = "toml") -> str:
@@ -283,12 +284,12 @@ HIDDEN_KEYS = tuple(f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in data
 
 
 def split_key(key: str) -> tuple[str, str]:
-    section, _, name = key.partition(".")
+    section, name = key.partition(".")[::2]
     cls = SECTIONS.get(section)
     if cls is None or not name:
-        raise ConfigError(key, None, f"a key of the form section.name with section one of {', '.join(SECTIONS)}")
+        raise ConfigError(key, None, _("a key of the form section.name with section one of {sections}").format(sections=", ".join(SECTIONS)))
     if name not in {f.name for f in dataclasses.fields(cls)}:
-        raise ConfigError(key, None, f"a known key of [{section}]: {', '.join(f.name for f in dataclasses.fields(cls))}")
+        raise ConfigError(key, None, _("a known key of [{section}]: {keys}").format(section=section, keys=", ".join(f.name for f in dataclasses.fields(cls))))
     return section, name
 
 
@@ -316,7 +317,7 @@ def _section_from_dict(name: str, cls: type, raw: dict):
     for key, value in raw.items():
         f = known.get(key)
         if f is None:
-            raise ConfigError(f"{name}.{key}", value, f"a known key of [{name}]: {', '.join(known)}")
+            raise ConfigError(f"{name}.{key}", value, _("a known key of [{section}]: {keys}").format(section=name, keys=", ".join(known)))
         values[key] = check_value(f"{name}.{key}", f, value)
     return cls(**values)
 
@@ -332,7 +333,7 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Config:
     path = presets_dir() / f"{name}.toml"
     if not path.is_file():
-        raise ConfigError("preset", name, f"one of {', '.join(preset_names())}")
+        raise ConfigError("preset", name, _("one of {choices}").format(choices=", ".join(preset_names())))  # i18n: not shown: "preset" is a key
     return Config.load(path)
 
 
@@ -373,22 +374,21 @@ def curve_section(config_file: str | None = None, preset: str | None = None) -> 
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError("curve", table, "a table: over = \"section.key\", values = [...], seeds = N")
+        raise ConfigError("curve", table, _("a table: over = \"section.key\", values = [...], seeds = N"))  # i18n: not shown: "curve" is a key
     for key in table:
         if key not in CURVE_KEYS:
-            raise ConfigError(f"curve.{key}", table[key], f"a key of [curve]: {', '.join(CURVE_KEYS)}")
+            raise ConfigError(f"curve.{key}", table[key], _("a key of [curve]: {keys}").format(keys=", ".join(CURVE_KEYS)))
     for key, kind in CURVE_KEYS.items():
         value = table.get(key, 3 if key == "seeds" else None)
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise ConfigError(f"curve.{key}", value, {"over": "a setting's name, e.g. \"model.width\"",
-                                                      "values": "a list of that setting's values",
-                                                      "seeds": "a whole number of seeds per value"}[key])
+            raise ConfigError(f"curve.{key}", value, {"over": _("a setting's name, e.g. \"model.width\""), "values": _(
+                "a list of that setting's values"), "seeds": _("a whole number of seeds per value")}[key])
     field_info(table["over"])  # a known setting, or ConfigError naming it
     values = [check_value(table["over"], field_info(table["over"]), v) for v in table["values"]]
     if not values:
-        raise ConfigError("curve.values", values, "at least one value")
+        raise ConfigError("curve.values", values, _("at least one value"))
     if table.get("seeds", 3) < 1:
-        raise ConfigError("curve.seeds", table["seeds"], "at least 1")
+        raise ConfigError("curve.seeds", table["seeds"], _("at least 1"))
     return {"over": table["over"], "values": values, "seeds": table.get("seeds", 3)}
 
 

@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from engine.core.config import ConfigError, check_value, field_info, live_keys
+from engine.core.i18n import _
 
 
 class RunControl:
@@ -93,8 +94,8 @@ class RunControl:
         for key, value in updates.items():
             f = field_info(key)  # raises for unknown keys
             if key not in allowed:
-                raise ConfigError(key, value, "a setting that can change while a run is live "
-                                  f"({', '.join(sorted(allowed))}); restart the run to change it")
+                raise ConfigError(key, value, _("a setting that can change while a run is live "
+                                                "({keys}); restart the run to change it").format(keys=", ".join(sorted(allowed))))
             checked[key] = check_value(key, f, value)
         with self._cond:
             self._pending.update(checked)

@@ -16,6 +16,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.core.i18n import N_
+
 # Why a run (or an experiment) ended.
 COMPLETED = "completed"
 EARLY_STOPPED = "early_stopped"
@@ -23,9 +25,11 @@ USER_STOPPED = "user_stopped"
 DIVERGED = "diverged"
 FAILED = "failed"
 REASONS = (COMPLETED, EARLY_STOPPED, USER_STOPPED, DIVERGED, FAILED)
-# How each reason reads in a sentence, on a plot's end marker and in the status bar.
-REASON_TEXT = {COMPLETED: "finished", EARLY_STOPPED: "stopped early", USER_STOPPED: "stopped",
-               DIVERGED: "diverged", FAILED: "failed"}
+# How each reason reads in a sentence, on a plot's end marker and in the status bar: in English
+# here (the command line); the window says _(REASON_TEXT[reason]).
+# i18n: how a run ended (a run's state word)
+REASON_TEXT = {COMPLETED: N_("finished"), EARLY_STOPPED: N_("stopped early"), USER_STOPPED: N_("stopped"),
+               DIVERGED: N_("diverged"), FAILED: N_("failed")}
 # Ended runs whose weights can be evaluated.
 USABLE = (COMPLETED, EARLY_STOPPED, USER_STOPPED)
 # Runs that ran their course (all epochs, or early stopping's): what a cleaned twin and a

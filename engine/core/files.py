@@ -122,7 +122,7 @@ def jsonable(value):
         return list(value)
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")  # i18n: not shown (a programming error)
 
 
 def atomic_write_json(path: str | Path, data: Any) -> Path:

@@ -23,6 +23,7 @@ else:  # pragma: no cover
 
 from engine.core.config import Config, ConfigError, field_info
 from engine.core.files import resources_dir
+from engine.core.i18n import _
 from engine.core.lesson_figures import (
     FIGURES,
     NOISE_FIGURES,
@@ -41,15 +42,18 @@ class LessonError(ConfigError):
     def __init__(self, path: Path | str, line: int | None, key: str, value: Any, allowed: str):
         super().__init__(key, value, allowed)
         self.path, self.line = Path(path), line
-        where = f"{self.path}, line {line}" if line else str(self.path)
-        self.args = (f"{where}: {key} = {value!r} is not allowed: {allowed}",)
+        fields = dict(path=self.path, line=line, key=key, value=repr(value), reason=allowed)
+        # i18n: {path} is a lesson file, {key} a setting or lesson key, {value} what was given, {reason} what is allowed
+        self.args = ((_("{path}, line {line}: {key} = {value} is not allowed: {reason}") if line
+                      else _("{path}: {key} = {value} is not allowed: {reason}")).format(**fields),)
 
 
 class LessonLocked(ConfigError):
     """A setting a lesson locks, asked to change."""
 
     def __init__(self, key: str, value: Any, locked: Any, title: str, path: Path):
-        super().__init__(key, value, f"the lesson “{title}” ({path.name}) locks it at {locked!r}")
+        super().__init__(key, value, _("the lesson “{title}” ({file}) locks it at {locked}").format(
+            title=title, file=path.name, locked=repr(locked)))
         self.lesson = title
 
 
@@ -94,17 +98,18 @@ class Lesson:
                     raise LessonLocked(key, value, locked[key], self.title, self.path)
         for key in searched:
             if key in locked:
-                raise ConfigError(key, "searched", (
-                    f"the lesson “{self.title}” ({self.path.name}) locks it at {locked[key]!r}; search a space "
-                    "without it (a [search] table whose params leave out the lesson's locked settings)"))
+                raise ConfigError(key, _("searched"), _(
+                    "the lesson “{title}” ({file}) locks it at {locked}; search a space "
+                    "without it (a [search] table whose params leave out the lesson's locked settings)").format(
+                    title=self.title, file=self.path.name, locked=repr(locked[key])))
         return base
 
     def check_epochs(self, config: Config) -> None:
         """A step's pause epoch past the run's end (the lesson's own, or after --set) is refused."""
         for number, step in enumerate(self.steps, 1):
             if step.pause_at is not None and step.pause_at > config.optim.epochs:
-                raise LessonError(self.path, step.pause_line or step.line, f"lesson.step[{number}].pause_at", step.pause_at,
-                                  f"at most the run's last epoch, optim.epochs = {config.optim.epochs}")
+                raise LessonError(self.path, step.pause_line or step.line, f"lesson.step[{number}].pause_at", step.pause_at,  # i18n: not shown: a key
+                                  _("at most the run's last epoch, optim.epochs = {epochs}").format(epochs=config.optim.epochs))
 
 
 def lessons_dir() -> Path:
@@ -142,13 +147,13 @@ def read_lesson(path: str | Path) -> Lesson:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
     except RecursionError:  # tomllib recurses into nested arrays and tables
-        raise LessonError(path, None, "(file)", str(path), "a lesson file nested less deeply") from None
+        raise LessonError(path, None, _("(file)"), str(path), _("a lesson file nested less deeply")) from None
     except OSError as exc:
-        raise LessonError(path, None, "(file)", str(path), f"a readable lesson file ({exc.strerror})") from exc
+        raise LessonError(path, None, _("(file)"), str(path), _("a readable lesson file ({error})").format(error=exc.strerror)) from exc
     except UnicodeDecodeError:
-        raise LessonError(path, None, "(file)", str(path), "a lesson file of text") from None
+        raise LessonError(path, None, _("(file)"), str(path), _("a lesson file of text")) from None
     except tomllib.TOMLDecodeError as exc:
-        raise LessonError(path, getattr(exc, "lineno", None), "(file)", str(path), f"valid TOML ({exc})") from exc
+        raise LessonError(path, getattr(exc, "lineno", None), _("(file)"), str(path), _("valid {format} ({error})").format(format="TOML", error=exc)) from exc
     return lesson_from_raw(path, text, raw)
 
 
@@ -166,7 +171,8 @@ def shape_differences(settings: dict) -> list[tuple[str, str]]:
             continue
         if section not in SECTIONS:
             near = difflib.get_close_matches(section, list(SECTIONS), n=1)
-            out.append((section, f"no such section{f'; did you mean [{near[0]}]?' if near else ''}"))
+            out.append((section, _("no such section; did you mean [{near}]?").format(near=near[0]) if near
+                        else _("no such section")))
             continue
         if not isinstance(table, dict):
             continue
@@ -174,7 +180,8 @@ def shape_differences(settings: dict) -> list[tuple[str, str]]:
         for key in table:
             if key not in known:
                 near = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
-                out.append((f"{section}.{key}", f"did you mean {section}.{near[0]}?" if near else "no such setting"))
+                out.append((f"{section}.{key}", _("did you mean {key}?").format(key=f"{section}.{near[0]}") if near
+                            else _("no such setting")))
     return out
 
 
@@ -184,40 +191,40 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
 
     table = raw.get("lesson")
     if not isinstance(table, dict):
-        refuse(None, "lesson", 0, "lesson", table, "a [lesson] table: title, hide, lock and [[lesson.step]]s")
+        refuse(None, "lesson", 0, "lesson", table, _("a [lesson] table: title, hide, lock and [[lesson.step]]s"))
     settings = {k: v for k, v in raw.items() if k != "lesson"}
     differs = shape_differences(settings)
     if differs:  # written for settings shaped otherwise (a renamed or removed setting): all of it said
         first = differs[0][0]
-        section, _, name = first.partition(".")
+        section, name = first.partition(".")[::2]
         refuse(section, name or None, 0, first, settings.get(section, {}).get(name) if name else settings.get(section),
-               "a setting of this version; the lesson's settings differ from this version's shape: " +
-               "; ".join(f"{key} ({why})" for key, why in differs))
+               _("a setting of this version; the lesson's settings differ from this version's shape: {differences}").format(
+                   differences="; ".join(f"{key} ({why})" for key, why in differs)))
     try:
         config = Config.from_dict(settings)
     except ConfigError as exc:
-        section, _, name = exc.key.partition(".")
+        section, name = exc.key.partition(".")[::2]
         refuse(section, name or None, 0, exc.key, exc.value, exc.allowed)
     for key in table:
         if key not in LESSON_KEYS:
-            refuse("lesson", key, 0, f"lesson.{key}", table[key], f"a key of [lesson]: {', '.join(LESSON_KEYS)}")
+            refuse("lesson", key, 0, f"lesson.{key}", table[key], _("a key of [lesson]: {keys}").format(keys=", ".join(LESSON_KEYS)))
     title = table.get("title")
     if not isinstance(title, str) or not title.strip():
-        refuse("lesson", "title", 0, "lesson.title", title, "the lesson's title, a text")
+        refuse("lesson", "title", 0, "lesson.title", title, _("the lesson's title, a text"))
     lists = {}
     for name in ("hide", "lock"):
         keys = table.get(name, [])
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            refuse("lesson", name, 0, f"lesson.{name}", keys, "a list of setting keys, e.g. [\"regularization.dropout\"]")
+            refuse("lesson", name, 0, f"lesson.{name}", keys, _("a list of setting keys, e.g. [\"regularization.dropout\"]"))
         for key in keys:
             try:
                 field_info(key)
             except ConfigError as exc:
-                refuse("lesson", name, 0, f"lesson.{name}", key, f"a setting that exists ({exc.allowed})")
+                refuse("lesson", name, 0, f"lesson.{name}", key, _("a setting that exists ({reason})").format(reason=exc.allowed))
         lists[name] = tuple(keys)
     raw_steps = table.get("step")
     if not isinstance(raw_steps, list) or not raw_steps or not all(isinstance(s, dict) for s in raw_steps):
-        refuse("lesson", None, 0, "lesson.step", raw_steps, "at least one [[lesson.step]] table")
+        refuse("lesson", None, 0, "lesson.step", raw_steps, _("at least one [[lesson.step]] table"))
     noise = config.data.label_noise > 0
     known = [n for n in FIGURES if noise or n not in NOISE_FIGURES]
     steps, previous = [], 0
@@ -229,31 +236,35 @@ def lesson_from_raw(path: Path, text: str, raw: dict) -> Lesson:
 
         for key in s:
             if key not in STEP_KEYS:
-                bad(key, f"a key of [[lesson.step]]: {', '.join(STEP_KEYS)}")
+                bad(key, _("a key of [[lesson.step]]: {keys}").format(keys=", ".join(STEP_KEYS)))
         for key in ("text", "question", "reveal", "expect"):
             if key in s and not isinstance(s[key], str):
-                bad(key, "a text")
+                bad(key, _("a text"))
         if not s.get("text", "").strip():
-            bad("text", "what the class reads at this step, a text")
+            bad("text", _("what the class reads at this step, a text"))
         pause = s.get("pause_at")
         if pause is not None:
             if not isinstance(pause, int) or isinstance(pause, bool) or pause < 1:
-                bad("pause_at", "an epoch, a whole number from 1")
+                bad("pause_at", _("an epoch, a whole number from 1"))
             if pause < previous:
-                bad("pause_at", f"at least the previous step's epoch ({previous}): steps are in order")
+                bad("pause_at", _("at least the previous step's epoch ({epoch}): steps are in order").format(epoch=previous))
             previous = pause
         for name in reveal_names(s.get("reveal", "")):
             if name.strip() not in known:
-                why = " (label noise is off in this lesson)" if name.strip() in NOISE_FIGURES else ""
-                bad("reveal", f"figures the run computes{why}: {{{name}}} is not one; they are {', '.join(known)}")
+                fields = dict(name="{" + name + "}", figures=", ".join(known))
+                # i18n: {name} is a figure's name in braces, {figures} the names the run computes
+                bad("reveal", (_("figures the run computes (label noise is off in this lesson): {name} is not one; "
+                                 "they are {figures}") if name.strip() in NOISE_FIGURES
+                               else _("figures the run computes: {name} is not one; they are {figures}")).format(**fields))
         expect = None
         if s.get("expect"):
             try:
                 expect = parse_expression(s["expect"], known)
             except ExpressionError as exc:
                 off = [n for n in NOISE_FIGURES if n in s["expect"]]
-                bad("expect", f"a claim about the run's figures: {exc}" + (
-                    f" ({', '.join(off)}: label noise is off in this lesson)" if off else ""))
+                bad("expect", (_("a claim about the run's figures: {error} ({figures}: label noise is off in this lesson)")
+                               if off else _("a claim about the run's figures: {error}")).format(
+                    error=exc, figures=", ".join(off)))
         steps.append(Step(s["text"].strip(), pause, s.get("question", "").strip(), s.get("reveal", "").strip(),
                           expect, line_of(text, "lesson.step", None, index),
                           line_of(text, "lesson.step", "pause_at", index)))
@@ -272,8 +283,8 @@ def own_sweeps(lesson: Lesson, text: str, raw: dict) -> None:
             params if isinstance(params, dict) else ())]:
         if name in lesson.lock:
             raise LessonError(lesson.path, sweep_line(text, table, key), f"{table}.{key}",
-                              name, f"a setting the lesson does not lock: it locks {name} at "
-                                    f"{lesson.locked_values()[name]!r}, so its own sweep may not vary it")
+                              name, _("a setting the lesson does not lock: it locks {key} at {locked}, so its own "
+                                      "sweep may not vary it").format(key=name, locked=repr(lesson.locked_values()[name])))
 
 
 def is_lesson(path: str | Path) -> bool:

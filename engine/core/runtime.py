@@ -7,6 +7,7 @@ import os
 import torch
 
 from engine.core.config import ConfigError
+from engine.core.i18n import _
 
 
 def warm_up() -> None:
@@ -22,10 +23,10 @@ def resolve_device(name: str) -> torch.device:
     # The Linux bundle carries only the CUDA libraries torch needs to import
     # (packaging/rthook_cpu_only.py sets this and hides the GPUs from torch).
     if name == "cuda" and os.environ.get("OVERFIT_LAB_CPU_BUILD") == "1":
-        raise ConfigError("run.device", name, "'cpu' or 'auto': this build of Overfit Lab trains on the CPU "
-                          "(it leaves out the GPU libraries); install it with pip to train on a GPU (README, Install)")
+        raise ConfigError("run.device", name, _("'cpu' or 'auto': this build of Overfit Lab trains on the CPU "
+                                                "(it leaves out the GPU libraries); install it with pip to train on a GPU (README, Install)"))
     if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
-            raise ConfigError("run.device", name, "'cpu' or 'auto': no CUDA device is available")
+            raise ConfigError("run.device", name, _("'cpu' or 'auto': no CUDA device is available"))
         return torch.device("cuda")
     return torch.device("cpu")

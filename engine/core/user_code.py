@@ -19,7 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from engine.core.i18n import N_, _
 from engine.core.values import ConfigError
+
+# What check_file_unchanged is told a run's file is (engine.runs.stored), said translated.
+FILE_KINDS = (N_("data file"), N_("network file"))
 
 
 def file_sha256(path: str | Path) -> str:
@@ -37,8 +41,8 @@ def split_target(text: str, key: str) -> tuple[str, str]:
     Windows drive letter stays with the path."""
     where, sep, name = text.rpartition(":")
     if not sep or not where or not name.isidentifier():
-        raise ConfigError(key, text, "PATH/my_file.py:NAME or package.module:NAME (NAME: the class or "
-                                     "function to call)")
+        raise ConfigError(key, text, _("PATH/my_file.py:NAME or package.module:NAME (NAME: the class or "
+                                       "function to call)"))
     return where, name
 
 
@@ -96,11 +100,12 @@ def traceback_text() -> str:
 def _exec_file(where: str, text: str, key: str) -> tuple[ModuleType, Path, str]:
     path = Path(where).expanduser().resolve()
     if not path.is_file():
-        raise ConfigError(key, text, f"an existing Python file: {path} does not exist")
+        raise ConfigError(key, text, _("an existing Python file: {path} does not exist").format(path=path))
     try:
         source = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(key, text, f"a readable Python file: {path} ({exc.strerror or exc})") from None
+        raise ConfigError(key, text, _("a readable Python file: {path} ({error})").format(
+            path=path, error=exc.strerror or exc)) from None
     digest = hashlib.sha256(source).hexdigest()
     # A private module name per file and content: the user's own module names never clash
     # with the app's, and an edited file is a new module.
@@ -111,7 +116,8 @@ def _exec_file(where: str, text: str, key: str) -> tuple[ModuleType, Path, str]:
         exec(compile(source, str(path), "exec"), module.__dict__)
     except BaseException:  # SyntaxError, ImportError, even SystemExit: the user's own traceback
         sys.modules.pop(module.__name__, None)
-        raise ConfigError(key, text, f"{path} could not be imported:\n{traceback_text()}") from None
+        raise ConfigError(key, text, _("{path} could not be imported:\n{traceback}").format(
+            path=path, traceback=traceback_text())) from None
     return module, path, digest
 
 
@@ -124,13 +130,14 @@ def _import_module(where: str, text: str, key: str) -> tuple[ModuleType, Path, s
         before = file_sha256(origin) if origin is not None and origin.is_file() else ""
         module = importlib.import_module(where)
     except BaseException:
-        raise ConfigError(key, text, f"an importable module: importing {where} failed (add its folder "
-                                     f"to model.python_path?):\n{traceback_text()}") from None
+        raise ConfigError(key, text, _("an importable module: importing {module} failed (add its folder "
+                                       "to model.python_path?):\n{traceback}").format(
+            module=where, traceback=traceback_text())) from None
     path = Path(getattr(module, "__file__", "") or where)
     digest = file_sha256(path) if path.is_file() else ""
     if digest != before:
-        raise ConfigError(key, text, f"a file that stays as it is while it is imported: {path} changed "
-                                     "during the import; start again")
+        raise ConfigError(key, text, _("a file that stays as it is while it is imported: {path} changed "
+                                       "during the import; start again").format(path=path))
     return module, path, digest
 
 
@@ -143,9 +150,14 @@ def import_target(text: str, key: str, python_path: str = "") -> tuple[object, P
     if target is None or not callable(target):
         found = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_")
                        and getattr(v, "__module__", None) == module.__name__)
-        what = "is not callable" if target is not None else "is not defined there"
-        raise ConfigError(key, text, f"a class or function of {path}: {name} {what}"
-                          + (f" (it defines {', '.join(found)})" if found else ""))
+        fields = dict(path=path, name=name, defined=", ".join(found))
+        if target is not None:
+            why = _("a class or function of {path}: {name} is not callable (it defines {defined})") if found \
+                else _("a class or function of {path}: {name} is not callable")
+        else:
+            why = _("a class or function of {path}: {name} is not defined there (it defines {defined})") if found \
+                else _("a class or function of {path}: {name} is not defined there")
+        raise ConfigError(key, text, why.format(**fields))
     return target, path, digest
 
 
@@ -158,11 +170,13 @@ def check_file_unchanged(record: dict, folder, key: str, what: str) -> str | Non
     path = Path(record.get("file", ""))
     setting = record.get("setting", str(path))
     if not path.is_file():
-        raise ConfigError(key, setting, f"{folder}: the run's {what} {path} no longer exists (put it back to "
-                                        "evaluate this run)")
+        # i18n: {what} is "data file" or "network file"
+        raise ConfigError(key, setting, _("{folder}: the run's {what} {path} no longer exists (put it back to "
+                                          "evaluate this run)").format(folder=folder, what=_(what), path=path))
     now = file_sha256(path)
     if now != record["sha256"]:
-        raise ConfigError(key, setting, (
-            f"{folder}: the run's {what} {path} changed since the run (SHA-256 {record['sha256'][:12]}… then, "
-            f"{now[:12]}… now); nothing was imported. Restore the file as it was to evaluate this run"))
+        raise ConfigError(key, setting, _(
+            "{folder}: the run's {what} {path} changed since the run (SHA-256 {then}… then, "
+            "{now}… now); nothing was imported. Restore the file as it was to evaluate this run").format(
+            folder=folder, what=_(what), path=path, then=record["sha256"][:12], now=now[:12]))
     return f"{path}:{record['name']}"

@@ -8,6 +8,8 @@ import dataclasses
 import re
 from typing import Any
 
+from engine.core.i18n import _, number
+
 
 class ConfigError(ValueError):
     """An invalid setting. `key` is the dotted name, `value` what was given."""
@@ -16,7 +18,8 @@ class ConfigError(ValueError):
         self.key = key
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{key} = {value!r} is not allowed: {allowed}")
+        # i18n: {key} is a setting's dotted name (optim.lr), {value} what was given, {reason} what is allowed
+        super().__init__(_("{key} = {value} is not allowed: {reason}").format(key=key, value=repr(value), reason=allowed))
 
 
 def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
@@ -25,19 +28,19 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
     kind = f.type if isinstance(f.type, str) else f.type.__name__
     if kind == "bool":
         if not isinstance(value, bool):
-            raise ConfigError(key, value, "true or false")
+            raise ConfigError(key, value, _("true or false"))
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(key, value, "a whole number")
+            raise ConfigError(key, value, _("a whole number"))
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, value, "a number")
+            raise ConfigError(key, value, _("a number"))
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
-            raise ConfigError(key, value, "a finite number")
+            raise ConfigError(key, value, _("a finite number"))
     elif kind == "str":
         if not isinstance(value, str):
-            raise ConfigError(key, value, "text")
+            raise ConfigError(key, value, _("text"))
     elif kind == "list":
         return _check_positions(key, value)
     elif key == "model.kwargs":
@@ -46,7 +49,7 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
         return _check_split_record(key, value)
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(key, value, f"one of {', '.join(choices)}")
+        raise ConfigError(key, value, _("one of {choices}").format(choices=", ".join(choices)))
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and (value < lo or (meta.get("min_exclusive") and value == lo)):
         raise ConfigError(key, value, _range_text(meta))
@@ -58,14 +61,14 @@ def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
 def _check_keywords(key: str, value: Any) -> dict:
     """model.kwargs: a table of keyword arguments, each name a Python identifier."""
     if not isinstance(value, dict) or not all(isinstance(k, str) and k.isidentifier() for k in value):
-        raise ConfigError(key, value, "a table of keyword arguments for model.file, e.g. [model.kwargs] hidden = 256")
+        raise ConfigError(key, value, _("a table of keyword arguments for model.file, e.g. [model.kwargs] hidden = 256"))
     return value
 
 
 def _check_positions(key: str, value: Any) -> list:
     """data.remove: distinct positions; data.relabel: [position, class] pairs, one per position."""
     pairs = key.endswith("relabel")
-    what = "a list of [position, class] pairs of whole numbers ≥ 0" if pairs else "a list of whole numbers ≥ 0"
+    what = _("a list of [position, class] pairs of whole numbers ≥ 0") if pairs else _("a list of whole numbers ≥ 0")
     if not isinstance(value, list):
         raise ConfigError(key, value, what)
 
@@ -79,7 +82,7 @@ def _check_positions(key: str, value: Any) -> list:
         raise ConfigError(key, bad[0], what)
     positions = [v[0] for v in items] if pairs else items
     if len(set(positions)) != len(positions):
-        raise ConfigError(key, next(p for p in positions if positions.count(p) > 1), "each position at most once")
+        raise ConfigError(key, next(p for p in positions if positions.count(p) > 1), _("each position at most once"))
     return items
 
 
@@ -114,17 +117,19 @@ def split_changed(record: dict, now: dict[str, Any]) -> tuple[str, Any, Any] | N
 
 
 def refuse_changed(key: str, now: Any, recorded: Any) -> ConfigError:
-    return ConfigError(key, now, (
-        f"{recorded!r} with data.remove / data.relabel: their positions index the training split built with "
-        f"{key} = {recorded!r} (as data.split_of records); another {key} builds another split, where they would "
-        f"take out or relabel other examples. Keep {key} = {recorded!r}, or clear data.remove, data.relabel "
-        "and data.split_of (the settings panel's Keep all examples)"))
+    # i18n: the reason after "KEY = VALUE is not allowed:"; {recorded} is the value the split was built with
+    return ConfigError(key, now, _(
+        "{recorded} with data.remove / data.relabel: their positions index the training split built with "
+        "{key} = {recorded} (as data.split_of records); another {key} builds another split, where they would "
+        "take out or relabel other examples. Keep {key} = {recorded}, or clear data.remove, data.relabel "
+        "and data.split_of (the settings panel's Keep all examples)").format(key=key, recorded=repr(recorded)))
 
 
 def _check_split_record(key: str, value: Any) -> dict:
     """data.split_of: {} or {"fingerprint": sha256 hex, "settings": {key: value}, "files": {position: file}}."""
-    what = ('{} or a table of "fingerprint" (the split\'s sha256), "settings" (those that build it) and '
-            '"files" (position: file of the examples data.remove / data.relabel name)')
+    # i18n: {empty} is {} (an empty table)
+    what = _('{empty} or a table of "fingerprint" (the split\'s sha256), "settings" (those that build it) and '
+             '"files" (position: file of the examples data.remove / data.relabel name)').format(empty="{}")
     if not isinstance(value, dict):
         raise ConfigError(key, value, what)
     if not value:
@@ -137,7 +142,7 @@ def _check_split_record(key: str, value: Any) -> dict:
     known = {k for keys in SPLIT_SETTINGS.values() for k in keys}
     unknown = sorted(set(settings) - known)
     if unknown:
-        raise ConfigError(f"{key}.settings", unknown[0], f"one of the settings that build a split: {', '.join(sorted(known))}")
+        raise ConfigError(f"{key}.settings", unknown[0], _("one of the settings that build a split: {keys}").format(keys=", ".join(sorted(known))))
     return value
 
 
@@ -146,8 +151,20 @@ def _range_text(meta) -> str:
     left = "(" if meta.get("min_exclusive") else "["
     right = ")" if meta.get("max_exclusive") else "]"
     if hi is None:
-        return f"{'greater than' if meta.get('min_exclusive') else 'at least'} {lo}"
-    return f"in {left}{lo}, {hi}{right}"
+        pattern = _("greater than {low}") if meta.get("min_exclusive") else _("at least {low}")
+        return pattern.format(low=_bound(lo))
+    # i18n: an interval: [ and ] include the bound, ( and ) leave it out
+    return _("in {left}{low}, {high}{right}").format(left=left, low=_bound(lo), high=_bound(hi), right=right)
+
+
+def _bound(value) -> str:
+    """A range's bound as Python writes it (1, 0.5, 1e-08, 100.0), in the language's digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)  # as the field's own range says it, without group separators
+    text = repr(value)
+    return number(value) if "e" in text or "." not in text else number(value, len(text.split(".")[1]))
 
 
 # Decoupled weight decay multiplies every decayed weight by 1 − lr · weight_decay each step:
@@ -167,8 +184,9 @@ def decoupled_decay_error(lr: float, weight_decay: float, mode: str) -> ConfigEr
     decoupled mode (None when the pair is fine)."""
     if mode != "decoupled" or lr * weight_decay < DECOUPLED_LIMIT:
         return None
-    return ConfigError("regularization.weight_decay", weight_decay, (
-        f"below 1 / optim.lr = {DECOUPLED_LIMIT / lr:g} with optim.lr = {lr:g} and weight_decay_mode = "
-        f"'decoupled': each step multiplies every weight by 1 − optim.lr × regularization.weight_decay = "
-        f"{1 - lr * weight_decay:g}, which zeroes or flips them all; lower regularization.weight_decay or "
-        "optim.lr (values around 1e-4 to 0.1 for their product are usual)"))
+    return ConfigError("regularization.weight_decay", weight_decay, _(
+        "below 1 / optim.lr = {limit} with optim.lr = {lr} and weight_decay_mode = "
+        "'decoupled': each step multiplies every weight by 1 − optim.lr × regularization.weight_decay = "
+        "{factor}, which zeroes or flips them all; lower regularization.weight_decay or "
+        "optim.lr (values around 1e-4 to 0.1 for their product are usual)").format(
+        limit=number(DECOUPLED_LIMIT / lr), lr=number(lr), factor=number(1 - lr * weight_decay)))
