@@ -32,14 +32,14 @@ def changed_settings(before: dict, now: dict) -> list[str]:
 def ask_discard(parent, what: str, action: str, changes: list[str]) -> bool:
     """True when the user chose Discard; Cancel (the default) or Escape keep the settings."""
     # i18n: {what} names the settings: "the settings", "the “overfit” settings"
-    box = QMessageBox(QMessageBox.Icon.Question, _("Discard changes?"), _("Discard your changes to {what}?").format(
-        what=what), parent=parent)
+    question = _("Discard your changes to {what}?").format(what=what)
+    box = QMessageBox(QMessageBox.Icon.Question, _("Discard changes?"), question, parent=parent)
     box.setObjectName("discard_question")
     listed = "\n".join(changes[:SHOWN])
     if len(changes) > SHOWN:
         more = len(changes) - SHOWN
         listed += "\n" + n_("… and {count} more", "… and {count} more", more).format(count=integer(more))
-    # i18n: {action} is what replaces them ("Opening a settings file", "Picking a preset"…); {listed}: one change a line
+    # i18n: {action}: "Opening settings.toml", "Switching to the preset “overfit”"…; {listed}: one change a line
     box.setInformativeText(_("{action} replaces the settings you changed:\n{listed}").format(action=action, listed=listed))
     discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
