@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from engine.core.i18n import N_, _, integer, number, percent
+from engine.core.i18n import C_, N_, _, integer, number, percent
 
 MAX_UNPINNED = 3
 # Muted, yet at least 3:1 on white (WCAG's for graph lines): grey, purple, green, brown.
@@ -148,13 +148,13 @@ class ComparisonTable(QTableWidget):
     pin_toggled = Signal(int, bool)  # row (the last may be the current run), pinned or not
 
     # The line key in the run header's tooltip: in its text, Larger text cut it at both ends.
-    HEADERS = [N_("run"), N_("train acc"), N_("val acc"), N_("gap"), N_("baseline")]  # translated where shown
+    HEADERS = ["run", "train acc", "val acc", "gap", "baseline"]  # as shown in English: headers() translates them
     RUN_TIP = N_("Each earlier run's curves in its colour: validation dashed, training dotted.")
     ROW_HEIGHT = 20
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.HEADERS), parent)
-        self.setHorizontalHeaderLabels([_(h) for h in self.HEADERS])
+        self.setHorizontalHeaderLabels(self.headers())
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -174,6 +174,11 @@ class ComparisonTable(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         self._filling = False
         self._shown: tuple[list[RunCurves], RunCurves | None] = ([], None)
+
+    @staticmethod
+    def headers() -> list[str]:
+        """HEADERS, translated (the short ones with their context)."""
+        return [C_("column", "run"), _("train acc"), _("val acc"), C_("column", "gap"), C_("column", "baseline")]
 
     def set_text_scale(self, scale: float) -> None:
         """Rows as tall as the (application-wide) text needs."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.core.i18n import _, integer, number
+from engine.core.i18n import C_, _, integer, number
 from gui.panels.number_item import NumberItem
 from gui.panels.off_thread import OffThread
 from gui.panels.plot_grid import MIN_PLOT_PX
@@ -220,7 +220,8 @@ class SearchView(QWidget):
     def _fill_table(self) -> None:
         params = sorted({k for t in self.trials for k in t.params})
         # (The parameters by their settings' names: keys, not words.)
-        headers = [_("trial"), _("state"), *[k.split(".")[-1] for k in params], _("value"), _("epochs"), _("seconds")]
+        headers = [C_("column", "trial"), C_("column", "state"), *[k.split(".")[-1] for k in params],
+                   C_("column", "value"), C_("column", "epochs"), C_("column", "seconds")]
         self.table.setSortingEnabled(False)
         self.table.clearContents()
         self.table.setColumnCount(len(headers))
