@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from engine.core.i18n import _
 from gui.controllers.settings_files import documents
 
 log = logging.getLogger("overfit_lab")
@@ -35,18 +36,18 @@ class Exports(QObject):
 
     def _ask_then(self, save, title: str, name: str, kinds: str, folder=None) -> None:
         """The save dialog opens in `folder` (else the user's documents) on `name`."""
-        path, _ = QFileDialog.getSaveFileName(self.window, title, str(Path(folder or documents()) / name), kinds)
+        path, _kind = QFileDialog.getSaveFileName(self.window, title, str(Path(folder or documents()) / name), kinds)
         if path:
             save(path)
 
     @Slot()
     def window_png(self) -> None:
-        self._ask_then(self.save_window, "Export the window as PNG", "overfit-lab.png", "PNG image (*.png)")
+        self._ask_then(self.save_window, _("Export the window as PNG"), "overfit-lab.png", _("PNG image") + " (*.png)")
 
     def save_window(self, path: str) -> bool:
-        return self._save_picture("window", self.window, path)
+        return self._save_picture(_("window saved to {path}"), self.window, path)
 
-    def _save_picture(self, what: str, widget, path: str) -> bool:
+    def _save_picture(self, saved: str, widget, path: str) -> bool:
         """A widget as PNG, written to a temp file beside `path` and renamed into place."""
         import os
         import tempfile
@@ -56,17 +57,17 @@ class Exports(QObject):
             fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".png", dir=folder)
             os.close(fd)
         except OSError as exc:
-            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+            return self._failed(_("{path}: cannot write it ({why})").format(path=path, why=exc.strerror or exc))
         if not widget.grab().save(tmp, "PNG"):
             Path(tmp).unlink(missing_ok=True)
-            return self._failed(f"{path}: cannot write it")
+            return self._failed(_("{path}: cannot write it").format(path=path))
         os.replace(tmp, path)
-        self.say(f"{what} saved to {path}")
+        self.say(saved.format(path=path))
         return True
 
     @Slot()
     def plots_svg(self) -> None:
-        self._ask_then(self.save_plots_svg, "Export the plots as SVG", "plots.svg", "SVG (*.svg)")
+        self._ask_then(self.save_plots_svg, _("Export the plots as SVG"), "plots.svg", "SVG (*.svg)")
 
     def save_plots_svg(self, path: str) -> bool:
         """The training plots as a vector picture, rendered by Qt's own SVG generator
@@ -83,68 +84,69 @@ class Exports(QObject):
             fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".svg", dir=Path(path).parent)
             os.close(fd)
         except OSError as exc:
-            return self._failed(f"{path}: cannot write it ({exc.strerror or exc})")
+            return self._failed(_("{path}: cannot write it ({why})").format(path=path, why=exc.strerror or exc))
         generator = QSvgGenerator()
         generator.setFileName(tmp)
         generator.setSize(QSize(widget.width(), widget.height()))
         generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-        generator.setTitle("Overfit Lab plots")
+        generator.setTitle("Overfit Lab plots")  # i18n: not shown (the SVG file's own title)
         painter = QPainter(generator)
         widget.render(painter, QPoint(0, 0))
         painter.end()
         os.replace(tmp, path)
-        self.say(f"plots saved to {path}")
+        self.say(_("plots saved to {path}").format(path=path))
         return True
 
     @Slot()
     def gallery_png(self) -> None:
-        self._ask_then(self.save_gallery, "Export the gallery as a contact sheet", "misclassified.png",
-                       "PNG image (*.png)")
+        self._ask_then(self.save_gallery, _("Export the gallery as a contact sheet"), "misclassified.png",
+                       _("PNG image") + " (*.png)")
 
     def save_gallery(self, path: str) -> bool:
         """The gallery's thumbnails with their captions, as one picture (all fetched so far)."""
         gallery = self.gallery
         if gallery.count() == 0:
             return self._failed(self._why_no_gallery())
-        return self._save_picture("gallery", gallery, path)
+        return self._save_picture(_("gallery saved to {path}"), gallery, path)
 
     def _why_no_gallery(self) -> str:
         """Why there is no picture to save, as the evaluation shown tells it."""
         report = self.report
         if report is None:
-            return "the gallery is empty: evaluate a run first"
+            return _("the gallery is empty: evaluate a run first")
         if not report.image_data:
-            return "the gallery is empty: a toy run's mistakes are 2-D points, ringed on the decision boundary"
+            return _("the gallery is empty: a toy run's mistakes are 2-D points, ringed on the decision boundary")
         if not report.errors:
-            return (f"the gallery is empty: no mistake to show, every example of the {report.split} split "
-                    "was classified correctly")
-        return "the gallery is empty: its pictures are still on their way, or no cell with mistakes is selected"
+            # i18n: {split} is the split's name as the engine writes it: test or validation
+            return _("the gallery is empty: no mistake to show, every example of the {split} split "
+                     "was classified correctly").format(split=report.split)
+        return _("the gallery is empty: its pictures are still on their way, or no cell with mistakes is selected")
 
     @Slot()
     def metrics_csv(self) -> None:
         if self.run_dir is None:
-            self.say("no run to export yet: train one first")
+            self.say(_("no run to export yet: train one first"))
         else:
-            self._ask_then(self.save_metrics, "Export the run's epoch metrics", "metrics.csv", "CSV (*.csv)")
+            self._ask_then(self.save_metrics, _("Export the run's epoch metrics"), "metrics.csv", "CSV (*.csv)")
 
     def save_metrics(self, path: str) -> bool:
         from engine.runs.export import write_csv
         from engine.runs.reader import read_run
 
-        return self._write("epoch metrics", lambda p: write_csv(read_run(self.run_dir), p), path)
+        return self._write(_("epoch metrics saved to {path}"), lambda p: write_csv(read_run(self.run_dir), p), path)
 
     @Slot()
     def report_file(self) -> None:
         if self.report is None:
-            self.say("no evaluation to export yet: evaluate a run first")
+            self.say(_("no evaluation to export yet: evaluate a run first"))
         else:
-            self._ask_then(self.save_report, "Export the evaluation report",
+            self._ask_then(self.save_report, _("Export the evaluation report"),
                            f"evaluation-{self.report.split}.csv", "CSV (*.csv);;JSON (*.json)")
 
     def save_report(self, path: str) -> bool:
         from engine.runs.export import write_report
 
-        return self._write("evaluation report", lambda p: write_report(self.report, p), path)
+        return self._write(_("evaluation report saved to {path}"), lambda p: write_report(self.report, p), path)
 
     def suspects_action_follows_the_tab(self, action) -> None:
         """The menu entry is enabled while the Examples tab shows a run's examples (hidden, the
@@ -156,16 +158,16 @@ class Exports(QObject):
     def suspects_csv(self) -> None:
         view = self.examples
         if view is None or view.tally is None:
-            self.say("no suspects to export yet: train a run, or open one in the Examples tab")
+            self.say(_("no suspects to export yet: train a run, or open one in the Examples tab"))
         elif not view.tally.epochs:
-            self.say("no suspects to export yet: they are ranked after the run's first epoch")
+            self.say(_("no suspects to export yet: they are ranked after the run's first epoch"))
         else:
             import os
 
-            score = view.score_box.currentText()
+            score = view.score_box.currentData() or view.score_box.currentText()  # the score's name, whatever is shown
             run = Path(view.run_folder) if view.run_folder else None  # the run shown: its file beside it
             folder = run if run is not None and run.is_dir() and os.access(run, os.W_OK) else None
-            self._ask_then(self.save_suspects, "Export the suspects as CSV",
+            self._ask_then(self.save_suspects, _("Export the suspects as CSV"),
                            f"{run.name}-suspects-{score}.csv" if run else f"suspects-{score}.csv", "CSV (*.csv)",
                            folder)
 
@@ -174,20 +176,20 @@ class Exports(QObject):
         from engine.core.files import atomic_write_text
 
         view = self.examples
-        text = suspects_table(view.tally, view.score_box.currentText())
-        return self._write("suspects", lambda p: atomic_write_text(p, text), path)
+        text = suspects_table(view.tally, view.score_box.currentData() or view.score_box.currentText())
+        return self._write(_("suspects saved to {path}"), lambda p: atomic_write_text(p, text), path)
 
-    def _write(self, what: str, write, path: str) -> bool:
+    def _write(self, saved: str, write, path: str) -> bool:
         try:
             write(path)
         except OSError as exc:  # the message names the path
             return self._failed(str(exc))
-        self.say(f"{what} saved to {path}")
+        self.say(saved.format(path=path))
         return True
 
     def _failed(self, text: str) -> bool:
         log.error("export: %s", text)
-        self.say(f"export failed: {text}")
+        self.say(_("export failed: {why}").format(why=text))
         return False
 
 

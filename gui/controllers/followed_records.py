@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine.core import events as ev
 from engine.core.config import Config
+from engine.core.i18n import N_, _, integer, n_
 
 # Lines of metrics.jsonl by their "type" (epoch and step rows) or their "event" name.
 BY_TYPE = {"epoch": ev.EpochMetrics, "step": ev.StepMetrics}
@@ -21,15 +22,21 @@ BY_NAME = {cls.__name__: cls for cls in (ev.RunStarted, ev.EpochMetrics, ev.Paus
 STOPPED_WORDS = ("stopped", "stopped_by_user", "user_stopped", "stop")
 
 SOURCE_REASONS = {
-    "script": "trained by a script: its settings are the script's",
-    "tensorboard": "imported from TensorBoard: its settings are the script's that wrote it",
+    "script": N_("trained by a script: its settings are the script's"),
+    "tensorboard": N_("imported from TensorBoard: its settings are the script's that wrote it"),
 }
-OTHER_PROCESS = "trained by another process: its settings are that process's"
+OTHER_PROCESS = N_("trained by another process: its settings are that process's")
+WRITER_GONE = N_("stopped — writer gone")
+GONE_TEXT = N_("its writer stopped without finishing the run (killed, or its machine went away): "
+               "what it wrote is kept")  # the RunFinished message, translated when made
+# Said when the window's Pause, Resume or Stop could not be written to the folder's control file.
+SEND_FAILED = {"pause": N_("pause did not reach {run}: {why}"), "resume": N_("resume did not reach {run}: {why}"),
+               "stop": N_("stop did not reach {run}: {why}")}
 
 
 def locked_reason(summary: dict) -> str:
-    """Why a followed run's live remedy controls are off, by who writes its folder."""
-    return SOURCE_REASONS.get(summary.get("source") or "", OTHER_PROCESS)
+    """Why a followed run's live remedy controls are off, by who writes its folder (as shown)."""
+    return _(SOURCE_REASONS.get(summary.get("source") or "", OTHER_PROCESS))
 
 
 def _blank(f: dataclasses.Field):
@@ -126,3 +133,15 @@ def started_of(path: Path, events: list[dict], config: dict, summary: dict) -> e
 
 def label_of(path: Path, config: dict, summary: dict) -> str:
     return summary.get("name") or (config.get("run") or {}).get("name") or path.name
+
+
+def progress_text(epoch: int, started: ev.RunStarted) -> str:
+    """The status line's progress of a followed run: its epoch (of how many, where it says),
+    its device and size."""
+    done = (_("epoch {epoch} of {total}") if started.epochs else _("epoch {epoch}")).format(
+        epoch=integer(epoch), total=integer(started.epochs))
+    parts = [done, started.device]
+    if started.parameter_count:
+        n = started.parameter_count
+        parts.append(n_("{count} parameter", "{count} parameters", n).format(count=integer(n)))
+    return "  ·  ".join(parts)

@@ -23,13 +23,18 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from engine.core import events as ev
 from engine.core.config import live_keys
+from engine.core.i18n import _
 from engine.runs.checked import UnreadableRun, read_config, read_summary
 from engine.runs.index import MetricsTail
 from engine.runs.reader import RUNNING, writer_alive
 from gui.controllers.followed_records import (
+    GONE_TEXT,
+    SEND_FAILED,
+    WRITER_GONE,
     event_of,
     label_of,
     locked_reason,
+    progress_text,
     reason_of,
     started_of,
 )
@@ -41,9 +46,6 @@ IDLE, LIVE, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 POLL_MS = 250  # where no file watcher reaches (a network folder): a stat this often
 FIRST_AXIS = 10  # epochs on the axis at first, for a script that does not say how many it trains
 LIVENESS_S = 1.0  # how often the summary and the writer's heartbeat are looked at
-WRITER_GONE = "stopped — writer gone"
-GONE_TEXT = ("its writer stopped without finishing the run (killed, or its machine went away): "
-             "what it wrote is kept")
 
 
 class FollowedRun(QObject):
@@ -96,20 +98,21 @@ class FollowedRun(QObject):
         if not isinstance(path, str | Path):  # (the menu's action passes its checked state)
             from PySide6.QtWidgets import QFileDialog
 
-            path = QFileDialog.getExistingDirectory(self.parent_window, "Open a run folder", str(self.runs_dir))
+            path = QFileDialog.getExistingDirectory(self.parent_window, _("Open a run folder"), str(self.runs_dir))
             if not path:
                 return False
         path = Path(path)
         if self.run_state.state != IDLE and not self.live:
-            self.say(f"not opened: a run of the window is live — stop it first (Esc) to open {path.name}")
+            self.say(_("not opened: a run of the window is live — stop it first (Esc) to open {run}").format(
+                run=path.name))
             return False
         if not (path / "config.json").is_file():
-            self.say(f"cannot open {path}: not a run folder (no config.json)")
+            self.say(_("cannot open {path}: not a run folder (no config.json)").format(path=path))
             return False
         try:
             config, summary = read_config(path), read_summary(path)
         except UnreadableRun as exc:
-            self.say(f"cannot open {path.name}: {exc}")
+            self.say(_("cannot open {path}: {why}").format(path=path.name, why=exc))
             return False
         self.let_go()
         self.session.retire()  # the window's previous job (and the Examples tab's run) gives way
@@ -120,7 +123,8 @@ class FollowedRun(QObject):
         self.tail.read()
         label = self.label = label_of(path, config, summary)
         if summary.get("source"):  # a script's run or an import: the preset's text is not this run's
-            self.panel.show_followed(f"Shown: {label}, {self.reason}; the settings below are the window's own.")
+            self.panel.show_followed(_("Shown: {run}, {why}; the settings below are the window's own.").format(
+                run=label, why=self.reason))
         planned = started_of(path, self.tail.events, config, summary)  # (until the writer says)
         self.plots.prepare_run(label, planned.epochs or FIRST_AXIS, planned.dataset)
         self.status.clear()
@@ -134,7 +138,7 @@ class FollowedRun(QObject):
                                   after_search=False, following=True)
             self._lock_remedies()
             self.timer.start()
-            self.say(f"following {label} ({self.reason}); Pause and Stop act on it")
+            self.say(_("following {run} ({why}); Pause and Stop act on it").format(run=label, why=self.reason))
         self._show_new()
         if not self.live and self.result is None:  # ended without a last line: the summary tells
             self._end(self._result_of(summary, status))
@@ -147,15 +151,15 @@ class FollowedRun(QObject):
             return
         if self.run_state.state == LIVE:
             if self._send("pause"):
-                self.say(f"asked {self.path.name} to pause at its next batch…")
+                self.say(_("asked {run} to pause at its next batch…").format(run=self.path.name))
         elif self.run_state.state == PAUSED and self._send("resume"):
-            self.say(f"asked {self.path.name} to resume…")
+            self.say(_("asked {run} to resume…").format(run=self.path.name))
 
     def stop(self) -> None:
         """The toolbar's Stop: asks the writer to stop (as the window's own Stop: best weights kept)."""
         if self.live and self.run_state.state in (LIVE, PAUSED) and self._send("stop"):
             self.run_state.set(STOPPING)
-            self.say(f"asked {self.path.name} to stop…")
+            self.say(_("asked {run} to stop…").format(run=self.path.name))
 
     def _send(self, command: str) -> bool:
         from engine.runs import remote
@@ -163,7 +167,7 @@ class FollowedRun(QObject):
         try:
             remote.send_command(self.path, command, by="window")
         except (OSError, ValueError, RuntimeError, LookupError) as exc:
-            self.say(f"{command} did not reach {self.path.name}: {exc}")
+            self.say(_(SEND_FAILED[command]).format(run=self.path.name, why=exc))
             return False
         return True
 
@@ -277,10 +281,7 @@ class FollowedRun(QObject):
             return
         self._said = now
         st = self.started
-        parts = [f"epoch {epoch}" + (f" of {st.epochs}" if st.epochs else ""), st.device]
-        if st.parameter_count:
-            parts.append(f"{st.parameter_count:,} parameters")
-        self.status.info.setText("  ·  ".join(parts))
+        self.status.info.setText(progress_text(epoch, st))
         if st.epochs:
             self.status.progress.setRange(0, st.epochs)
             self.status.progress.setValue(min(epoch, st.epochs))
@@ -290,7 +291,7 @@ class FollowedRun(QObject):
         if isinstance(event, ev.Paused | ev.Resumed):
             self.router.dispatch(event)
             if isinstance(event, ev.Resumed):
-                self.say(f"{self.label} resumed ({self.reason})")
+                self.say(_("{run} resumed ({why})").format(run=self.label, why=self.reason))
             if self.live and self.run_state.state != STOPPING:
                 self.run_state.set(PAUSED if isinstance(event, ev.Paused) else LIVE)
         elif isinstance(event, ev.SettingsApplied) and event.changes:
@@ -312,13 +313,13 @@ class FollowedRun(QObject):
             if self.result is None:
                 self._end(self._result_of(summary, status))
         elif not writer_alive(summary, self.path):
-            self._end(ev.RunFinished(reason=ev.USER_STOPPED, message=GONE_TEXT,
+            self._end(ev.RunFinished(reason=ev.USER_STOPPED, message=_(GONE_TEXT),
                                      epochs_completed=len(self.epochs), step=0, best_epoch=None,
                                      best_value=None), gone=True)
 
     def _result_of(self, summary: dict, status: str) -> ev.RunFinished:
         if status == RUNNING:  # a folder whose writer is gone
-            return ev.RunFinished(reason=ev.USER_STOPPED, message=GONE_TEXT,
+            return ev.RunFinished(reason=ev.USER_STOPPED, message=_(GONE_TEXT),
                                   epochs_completed=len(self.epochs), step=0, best_epoch=None, best_value=None)
         return ev.RunFinished(reason=reason_of(status), message=summary.get("message") or "",
                               epochs_completed=summary.get("epochs_completed") or len(self.epochs),
@@ -327,9 +328,9 @@ class FollowedRun(QObject):
 
     def _end(self, result: ev.RunFinished, gone: bool = False) -> None:
         self._show_start(force=True)  # (a run that ended before its writer said it started)
-        gone = gone or (result.message == GONE_TEXT)
+        gone = gone or (result.message == _(GONE_TEXT))
         self.result = result
-        text = WRITER_GONE if gone else ev.REASON_TEXT[result.reason]
+        text = _(WRITER_GONE) if gone else _(ev.REASON_TEXT[result.reason])
         last = self.epochs[-1].get("epoch", 0) if self.epochs else 0
         self.plots.add_marker(last, text, "#c0392b" if result.reason in (ev.DIVERGED, ev.FAILED) or gone else "#555")
         self.plots.finish_run()
@@ -337,7 +338,7 @@ class FollowedRun(QObject):
         if self.epochs:
             self._show_progress(self.epochs[-1].get("epoch", 0), force=True)
         if gone:
-            self.say(f"{self.path.name}: {WRITER_GONE} ({GONE_TEXT})")
+            self.say(_("{run}: stopped — writer gone ({why})").format(run=self.path.name, why=_(GONE_TEXT)))
         was_live, self.live = self.live, False
         self.timer.stop()
         if self.watcher.files():
@@ -368,21 +369,20 @@ class FollowedRun(QObject):
         self.epochs = []
         if was_live:
             self.run_state.change(state=IDLE, following=False)
-            self.say(f"{self.label}: no longer followed (its writer goes on)")
+            self.say(_("{run}: no longer followed (its writer goes on)").format(run=self.label))
 
     # ---- the settings panel -----------------------------------------------------------------
     def _lock_remedies(self) -> None:
         """The live controls off, saying why (the run state's listener has made the others so)."""
-        for key in live_keys():
-            widget = self.panel.widgets.get(key)
-            if widget is not None:
-                widget.setEnabled(False)
-                widget.setToolTip(f"{widget.property('help') or ''}\n\nOff: {self.reason}".strip())
+        off = _("Off: {why}").format(why=self.reason)
+        for widget in filter(None, (self.panel.widgets.get(key) for key in live_keys())):
+            widget.setEnabled(False)
+            widget.setToolTip(f"{widget.property('help') or ''}\n\n{off}".strip())
 
     @Slot(str, object)
     def _on_panel_setting_changed(self, key: str, _value) -> None:
         if self.live:
-            self.say(f"{key} not sent: the run shown is {self.reason}")
+            self.say(_("{key} not sent: the run shown is {why}").format(key=key, why=self.reason))
 
 
 class Router:
