@@ -153,3 +153,59 @@ def unmarked_in_tree() -> list[str]:
     for path, engine in checked_files():
         found += unmarked(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), engine=engine)
     return found
+
+
+SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp,
+          ast.DictComp, ast.GeneratorExp)
+
+
+def _own_nodes(scope: ast.AST):
+    """The nodes of `scope` outside the scopes nested in it."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _binds(scope: ast.AST) -> list[int]:
+    lines = []
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = scope.args
+        lines += [scope.lineno for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+                  if arg is not None and arg.arg == "_"]
+    if isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        lines += [n.lineno for g in scope.generators for n in ast.walk(g.target)
+                  if isinstance(n, ast.Name) and n.id == "_"]
+    for node in _own_nodes(scope):
+        if isinstance(node, SCOPES):
+            continue
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ExceptHandler) and node.name == "_":
+            lines.append(node.lineno)
+    return lines
+
+
+def hides_the_translation_function(source: str, path: str) -> list[str]:
+    """Where a scope binds the name `_` (a throwaway loop variable, an unpacked value, an
+    argument) while `_()` — the translation function — is called in it: there `_(...)` calls
+    the throwaway instead (a TypeError at the first message, or an UnboundLocalError)."""
+    tree = ast.parse(source)
+    found = []
+    for scope in ast.walk(tree):
+        if not isinstance(scope, SCOPES):
+            continue
+        bound = _binds(scope)
+        if bound and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+                         for n in ast.walk(scope)):
+            found += [f"{path}:{line}: `_` bound where `_()` translates" for line in bound]
+    return sorted(set(found))
+
+
+def hidden_in_tree() -> list[str]:
+    found = []
+    for path in sorted([*(ROOT / "gui").rglob("*.py"), *(ROOT / "engine").rglob("*.py")]):
+        found += hides_the_translation_function(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    return found

@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from tests.i18n.marking import unmarked, unmarked_in_tree
+from tests.i18n.marking import (
+    hidden_in_tree,
+    hides_the_translation_function,
+    unmarked,
+    unmarked_in_tree,
+)
 
 SAMPLE = '''
 from engine.core.i18n import _, n_, N_
@@ -34,3 +39,14 @@ def test_every_shown_text_in_gui_and_the_engine_messages_is_marked():
     found = unmarked_in_tree()
     assert not found, (f"{len(found)} shown text(s) not marked for translation (wrap in _() / n_() / C_(), "
                        "or end the line with '# i18n: not shown' if no user sees it):\n" + "\n".join(found))
+
+
+def test_no_module_hides_the_translation_function_behind_a_throwaway_name():
+    sample = ("from engine.core.i18n import _\n"
+              "def f(a, *_):\n    return _('x')\n"                       # 2: an argument
+              "def g(pairs):\n    for k, _ in pairs:\n        print(_('y'))\n"  # 5: a loop variable
+              "def h(pairs):\n    return [k for k, _ in pairs], _('z')\n"  # the comprehension's own _: fine
+              "cb = lambda _=False: None\n")                            # a lambda that does not translate: fine
+    assert [int(f.split(":")[1]) for f in hides_the_translation_function(sample, "s.py")] == [2, 5]
+    found = hidden_in_tree()
+    assert not found, "rename the throwaway (e.g. `_unused`), or `_()` breaks there:\n" + "\n".join(found)
