@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from engine.core.config import ConfigError
+from engine.core.i18n import N_, _, integer
 from engine.core.lesson_figures import compute_figures, fill_reveal
 from engine.core.lessons import Lesson, read_lesson, shipped_lessons
 from gui import dialogs
@@ -19,6 +20,9 @@ from gui.panels.lesson_panel import ASKING, FINISHED, REVEALED, WATCHING, Lesson
 
 log = logging.getLogger("overfit_lab")
 RUNNING, PAUSED = "running", "paused"  # gui.window.run_state's names (a controller may not import window/)
+# Menu entries in English: the menu shows them translated and keys window.menu_actions by them.
+REVEAL, NEXT_STEP = N_("Reveal"), N_("Next step")
+LIVE_RUN = N_("A run is live: stop it (or let it end) first.")
 
 
 class Lessons(QObject):
@@ -34,9 +38,9 @@ class Lessons(QObject):
         self.dialog = None  # the last refusal shown
         self._reset_pending = False  # Reset asked while a run was live: done when it has ended
         self.view = LessonPanel()
-        self.dock = QDockWidget("Lesson", window)
+        self.dock = QDockWidget(_("Lesson"), window)
         self.dock.setObjectName("lesson_dock")
-        self.dock.setAccessibleName("Lesson")
+        self.dock.setAccessibleName(_("Lesson"))
         self.dock.setWidget(self.view)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
@@ -62,14 +66,14 @@ class Lessons(QObject):
                 continue
             entries.append((title, partial(self.open, str(path)), None))
         # F7 / F8: the step panel's buttons by key (a teacher at the keyboard or a presenter's remote).
-        return [*entries, None, ("Open lesson…", self.choose, None), None,
-                ("Reveal", self.reveal, "F7"), ("Next step", self.next_step, "F8"),
-                ("Reset to the lesson's start", self.reset, None), ("Close lesson", self.close, None)]
+        return [*entries, None, (N_("Open lesson…"), self.choose, None), None,
+                (REVEAL, self.reveal, "F7"), (NEXT_STEP, self.next_step, "F8"),
+                (N_("Reset to the lesson's start"), self.reset, None), (N_("Close lesson"), self.close, None)]
 
     # ---- opening -------------------------------------------------------------------------
     @Slot()
     def choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "", "Lessons (*.toml)")
+        path, _kind = QFileDialog.getOpenFileName(self.window, _("Open lesson"), "", _("Lessons") + " (*.toml)")
         if path:
             self.open(path)
 
@@ -78,11 +82,11 @@ class Lessons(QObject):
         try:
             lesson = read_lesson(path)
         except ConfigError as exc:
-            return self._cannot("Cannot open this lesson", str(exc))
+            return self._cannot(_("Cannot open this lesson"), str(exc))
         if self.run_state.state in (RUNNING, PAUSED):
-            return self._cannot("Cannot open a lesson now", "A run is live: stop it (or let it end) first.")
-        if not self.panel.may_replace(f"Opening the lesson “{lesson.title}”"):
-            self.say(f"lesson {path} not opened: the settings on screen are kept")
+            return self._cannot(_("Cannot open a lesson now"), _(LIVE_RUN))
+        if not self.panel.may_replace(_("Opening the lesson “{title}”").format(title=lesson.title)):
+            self.say(_("lesson {path} not opened: the settings on screen are kept").format(path=path))
             return False
         self.show(lesson)
         return True
@@ -95,7 +99,7 @@ class Lessons(QObject):
         self.lesson, self.index, self.phase, self.epochs = lesson, 0, WATCHING, []
         self.dock.show()
         self._show()
-        self.say(f"lesson “{lesson.title}”: press Start (Ctrl+Return)")
+        self.say(_("lesson “{title}”: press Start (Ctrl+Return)").format(title=lesson.title))
 
     @Slot()
     def close(self) -> bool:
@@ -103,13 +107,13 @@ class Lessons(QObject):
         if self.lesson is None:
             return False
         if self.run_state.state in (RUNNING, PAUSED):
-            return self._cannot("Cannot close the lesson now", "A run is live: stop it (or let it end) first.")
+            return self._cannot(_("Cannot close the lesson now"), _(LIVE_RUN))
         title = self.lesson.title
         self.panel.lesson.hold(self.panel, None)
         self.lesson, self.index, self.phase, self.epochs = None, 0, WATCHING, []
         self._paused_handle, self._ours, self._reset_pending = None, False, False
         self.dock.hide()
-        self.say(f"lesson “{title}” closed: every setting is yours again")
+        self.say(_("lesson “{title}” closed: every setting is yours again").format(title=title))
         return True
 
     def _cannot(self, title: str, text: str) -> bool:
@@ -120,7 +124,7 @@ class Lessons(QObject):
 
     @Slot(str)
     def _on_locks_refused(self, message: str) -> None:
-        self._cannot("This setting is locked by the lesson", message)
+        self._cannot(_("This setting is locked by the lesson"), message)
 
     # ---- steps ---------------------------------------------------------------------------
     @property
@@ -130,7 +134,7 @@ class Lessons(QObject):
     def _show(self, reveal: str = "") -> None:
         self.view.show_step(self.lesson.title, self.index + 1, len(self.lesson.steps), self.step, self.phase, reveal)
         actions = getattr(self.window, "menu_actions", {})  # F7 / F8 as the step panel's buttons
-        for name, button in (("Reveal", self.view.reveal_button), ("Next step", self.view.next_button)):
+        for name, button in ((REVEAL, self.view.reveal_button), (NEXT_STEP, self.view.next_button)):
             if name in actions:
                 actions[name].setEnabled(button.isEnabled())
 
@@ -140,7 +144,9 @@ class Lessons(QObject):
     def _ask(self) -> None:
         self.phase = ASKING
         self._show()
-        self._announce(f"Step {self.index + 1} of {len(self.lesson.steps)}: {self.step.question or self.step.text}")
+        self._announce(_("Step {number} of {total}: {question}").format(
+            number=integer(self.index + 1), total=integer(len(self.lesson.steps)),
+            question=self.step.question or self.step.text))
 
     def _announce(self, text: str) -> None:
         """Spoken by the window's screen-reader announcer (gui.window.accessibility), where it has one."""
@@ -166,7 +172,7 @@ class Lessons(QObject):
         if self.index + 1 >= len(self.lesson.steps):
             self.phase = FINISHED
             self._show(fill_reveal(self.step.reveal, self._figures()))
-            self.say(f"lesson “{self.lesson.title}”: finished")
+            self.say(_("lesson “{title}”: finished").format(title=self.lesson.title))
             return
         self.index, self.phase = self.index + 1, WATCHING
         self._show()

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from engine.core.config import ConfigError
+from engine.core.i18n import _, integer, n_
 from gui.controllers.experiment_dialogs import SearchDialog
 
 
@@ -27,7 +28,7 @@ class Searches:
     def search(self, dialog: SearchDialog | None = None) -> None:
         """A hyperparameter search of the panel's settings, its study followed in the Search tab."""
         if not self.can_start():
-            self.say("not started: a run is live — stop it first (Esc)")
+            self.say(_("not started: a run is live — stop it first (Esc)"))
             return
         config = self.panel_config()
         if config is None:
@@ -46,7 +47,7 @@ class Searches:
             settings = dialog.settings()
             name, url = dialog.name.currentText().strip() or "search", dialog.storage.text().strip() or None
         except ConfigError as exc:
-            QMessageBox.warning(self.parent, "Hyperparameter search", str(exc))
+            QMessageBox.warning(self.parent, _("Hyperparameter search"), str(exc))
             if interactive:
                 self.search()  # back to the dialog, as it was
             return
@@ -54,22 +55,25 @@ class Searches:
 
         def opened(storage) -> None:  # on the GUI thread again, the storage open or refused
             if isinstance(storage, Exception):
-                QMessageBox.warning(self.parent, "Hyperparameter search", str(storage))
+                QMessageBox.warning(self.parent, _("Hyperparameter search"), str(storage))
                 if interactive and isinstance(storage, ConfigError):
                     self.search()
                 return
             if not self.start(config, [], kind="search", search=(settings, name, url), name=name,
-                              say=f"search {name!r}: {settings.trials} trials of {', '.join(settings.space)}"):
+                              say=n_("search '{name}': {count} trial of {settings}",
+                                     "search '{name}': {count} trials of {settings}", settings.trials).format(
+                                  name=name, count=integer(settings.trials), settings=", ".join(settings.space))):
                 # Something started while the storage opened (Ctrl+Return, say): no search, no tab
                 # following a study that nothing runs. (Idle: the settings were refused, the window said why.)
                 if self.can_start():
                     return
-                self.say(f"search {name!r} not started: a run started while its storage was opening")
+                self.say(_("search '{name}' not started: a run started while its storage was opening").format(
+                    name=name))
                 return
             self.search_view.attach(name, lambda: storage)
             self.show_tab(self.search_view)
 
-        self.say(f"search {name!r}: opening its storage…")
+        self.say(_("search '{name}': opening its storage…").format(name=name))
         # A database may take up to its connect timeout to answer: never on the GUI thread.
         self.search_view.off_thread.submit(lambda: _open_storage(url, folder), opened)
 
@@ -77,28 +81,28 @@ class Searches:
         """Follow a study another process or machine runs: its folder (journal) or a URL."""
         from engine.search.storage import STUDY_FILE
 
-        text, ok = QInputDialog.getText(self.parent, "Attach to a study", "A study's folder, or a "
-                                        "postgresql+psycopg:// URL followed by a space and the study's name:")
+        text, ok = QInputDialog.getText(self.parent, _("Attach to a study"), _(
+            "A study's folder, or a postgresql+psycopg:// URL followed by a space and the study's name:"))
         if not ok or not text.strip():
             return
         parts = text.strip().split()
         try:
             if "://" in parts[0]:
                 if len(parts) < 2:
-                    raise ConfigError("study", text, "a URL and the study's name, separated by a space")
+                    raise ConfigError("study", text, _("a URL and the study's name, separated by a space"))
                 url, folder, name = parts[0], None, parts[1]
             else:
                 folder = Path(parts[0])
                 if not (folder / STUDY_FILE).is_file():
-                    raise ConfigError("study", str(folder), f"a study's folder (with {STUDY_FILE})")
+                    raise ConfigError("study", str(folder), _("a study's folder (with {file})").format(file=STUDY_FILE))
                 url, name = None, folder.name
         except ConfigError as exc:
-            QMessageBox.warning(self.parent, "Attach to a study", str(exc))
+            QMessageBox.warning(self.parent, _("Attach to a study"), str(exc))
             return
 
         def opened(storage) -> None:  # on the GUI thread again
             if isinstance(storage, Exception):
-                QMessageBox.warning(self.parent, "Attach to a study", str(storage))
+                QMessageBox.warning(self.parent, _("Attach to a study"), str(storage))
                 return
             self.search_view.attach(name, lambda: storage)
             self.show_tab(self.search_view)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import _
 from gui import dialogs
 
 log = logging.getLogger("overfit_lab")
@@ -27,7 +28,8 @@ class SettingsFiles(QObject):
 
     @Slot()
     def open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open settings", documents(), "Settings (*.toml *.json)")
+        path, _kind = QFileDialog.getOpenFileName(self.window, _("Open settings"), documents(),
+                                                  _("Settings") + " (*.toml *.json)")
         if path:
             self.load(path, ask=True)
 
@@ -38,18 +40,18 @@ class SettingsFiles(QObject):
             config = self.panel.lesson.refuse(Config.load(path))  # not a setting an open lesson locks
         except ConfigError as exc:
             return self._failed(f"{path}: {exc}")
-        if ask and not self.panel.may_replace(f"Opening {Path(path).name}"):
-            self.say(f"{path} not opened: the settings on screen are kept")
+        if ask and not self.panel.may_replace(_("Opening {file}").format(file=Path(path).name)):
+            self.say(_("{path} not opened: the settings on screen are kept").format(path=path))
             return False
         self.panel.set_config(config, None)
-        self.say(f"settings from {path}")
+        self.say(_("settings from {path}").format(path=path))
         return True
 
     @Slot()
     def save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save settings as",
-                                              str(Path(documents()) / "overfit-lab.toml"),
-                                              "Settings (*.toml *.json)")
+        path, _kind = QFileDialog.getSaveFileName(self.window, _("Save settings as"),
+                                                  str(Path(documents()) / "overfit-lab.toml"),
+                                                  _("Settings") + " (*.toml *.json)")
         if path:
             self.save(path)
 
@@ -58,7 +60,7 @@ class SettingsFiles(QObject):
             self.panel.config().save(path)
         except (ConfigError, OSError) as exc:
             return self._failed(f"{path}: {exc}")
-        self.say(f"settings saved to {path}")
+        self.say(_("settings saved to {path}").format(path=path))
         return True
 
     def _failed(self, text: str) -> bool:
@@ -66,6 +68,6 @@ class SettingsFiles(QObject):
         field; the settings on screen are unchanged."""
         log.warning("settings: %s", text)
         self.say(text)
-        self.dialog = dialogs.cannot(self.window, "Cannot use this settings file",
-                                     f"{text}\n\nThe settings on screen are unchanged.")
+        self.dialog = dialogs.cannot(self.window, _("Cannot use this settings file"),
+                                     text + "\n\n" + _("The settings on screen are unchanged."))
         return False

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from engine.core.i18n import _, integer, n_
 from gui import dialogs
 from gui.controllers.tensorboard_pairs import PairDialog
 from gui.panels.off_thread import OffThread
@@ -45,11 +46,11 @@ class TensorBoardFolders(QObject):
     @Slot()
     def open(self, path=None) -> None:
         if not path:
-            path = QFileDialog.getExistingDirectory(self.window, "Open a TensorBoard folder", str(Path.home()))
+            path = QFileDialog.getExistingDirectory(self.window, _("Open a TensorBoard folder"), str(Path.home()))
         if not path:
             return
         self._let_go()
-        self.say(f"reading the TensorBoard folder {path}…")
+        self.say(_("reading the TensorBoard folder {folder}…").format(folder=path))
         self.reader.submit(lambda: _preview(path, self.runs_dir), self._on_previewed)
 
     def _on_previewed(self, result) -> None:
@@ -81,12 +82,13 @@ class TensorBoardFolders(QObject):
     def _on_follow_timeout(self) -> None:
         if self.importer is not None and self.importer.ended is not None:
             self.follow.stop()  # a Stop asked from the toolbar (or `main.py stop`) ended it
-            self.say(f"{self.importer.logdir}: no longer followed")
+            self.say(_("{folder}: no longer followed").format(folder=self.importer.logdir))
             return
         if self.importer is not None and self.importer.paused != self.paused_said:
             self.paused_said = self.importer.paused  # (the status line's "paused at step …" is the run's)
-            self.say(f"{self.importer.logdir}: paused, not read until Resume" if self.paused_said else
-                     f"{self.importer.logdir}: resumed, read again every {FOLLOW_MS // 1000} s")
+            self.say((_("{folder}: paused, not read until Resume") if self.paused_said else
+                      _("{folder}: resumed, read again every {seconds} s")).format(
+                folder=self.importer.logdir, seconds=integer(FOLLOW_MS // 1000)))
         if self.importer is not None and not self.reader.busy():
             self._read()
 
@@ -96,14 +98,14 @@ class TensorBoardFolders(QObject):
         importer, self.importer, self.paused_said = self.importer, None, False
         self.shown = []  # (the next folder's first run is shown in the Training tab)
         if importer is not None:
-            self.reader.submit(lambda: _let_go(importer, "another folder was opened"),
+            self.reader.submit(lambda: _let_go(importer, _("another folder was opened")),
                                lambda _: None)  # after a read in flight
 
     @Slot()
     def _on_app_about_to_quit(self) -> None:
         self.follow.stop()
         if self.importer is not None and self.reader.wait(5000):
-            _let_go(self.importer, "the window was closed")
+            _let_go(self.importer, _("the window was closed"))
 
     def _on_read(self, importer, results) -> None:
         if importer is not self.importer:
@@ -130,23 +132,28 @@ class TensorBoardFolders(QObject):
     def _tell(self, importer, results, folders: list[Path]) -> None:
         """What the first read found: a message with what is wrong or left out, naming files and tags."""
         problems = [p for r in results for p in r.problems]
-        every = f"read again every {FOLLOW_MS // 1000} s while open"
+        fields = {"folder": importer.logdir, "seconds": integer(FOLLOW_MS // 1000)}
         if not folders:
-            self.dialog = dialogs.cannot(self.window, "Nothing to import yet", "\n\n".join(
-                [f"{importer.logdir}: no run with a train or validation curve yet ({every}).", *problems]))
-            self.say(f"{importer.logdir}: nothing to import yet ({every})")
+            self.dialog = dialogs.cannot(self.window, _("Nothing to import yet"), "\n\n".join(
+                [_("{folder}: no run with a train or validation curve yet (read again every {seconds} s while "
+                   "open).").format(**fields), *problems]))
+            self.say(_("{folder}: nothing to import yet (read again every {seconds} s while open)").format(**fields))
             return
         epochs = sum(r.epochs for r in results)
-        self.say(f"{len(folders)} run(s), {epochs} epochs imported from {importer.logdir} into {self.runs_dir}; "
-                 f"{every}" + (f" ({len(problems)} notes)" if problems else ""))
+        said = n_("{runs} run(s), {count} epoch imported from {folder} into {runs_dir}; read again every {seconds} s "
+                  "while open", "{runs} run(s), {count} epochs imported from {folder} into {runs_dir}; read again "
+                  "every {seconds} s while open", epochs).format(runs=integer(len(folders)), count=integer(epochs),
+                                                                 runs_dir=self.runs_dir, **fields)
+        notes = n_("({count} note)", "({count} notes)", len(problems)).format(count=integer(len(problems)))
+        self.say(said + (" " + notes if problems else ""))
         damaged = [p for p in problems if "damaged" in p or "cut off" in p or "no scalars" in p
                    or "cannot be read" in p]
         if problems:
-            self.dialog = dialogs.cannot(self.window, "Imported, with notes" if not damaged else
-                                         "Imported what could be read", "\n\n".join(problems))
+            self.dialog = dialogs.cannot(self.window, _("Imported, with notes") if not damaged else
+                                         _("Imported what could be read"), "\n\n".join(problems))
 
     def _failed(self, exc: Exception) -> None:
-        self.dialog = dialogs.cannot(self.window, "Cannot open the TensorBoard folder", str(exc))
+        self.dialog = dialogs.cannot(self.window, _("Cannot open the TensorBoard folder"), str(exc))
         self.say(str(exc))
 
 
@@ -163,5 +170,6 @@ def _let_go(importer, why: str) -> None:
     TensorBoard folder), saying why and how to import the rest."""
     from engine.core.events import USER_STOPPED
 
-    importer.finish(USER_STOPPED, f"no longer followed ({why}): the TensorBoard folder {importer.logdir} "
-                                  "was imported up to here; importing it again adds the epochs written since")
+    importer.finish(USER_STOPPED, _("no longer followed ({why}): the TensorBoard folder {folder} was imported up "
+                                    "to here; importing it again adds the epochs written since").format(
+        why=why, folder=importer.logdir))

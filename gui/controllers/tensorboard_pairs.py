@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import C_, _
+
 
 class PairDialog(QDialog):
     """One row per ambiguous curve of each run: its train tag and its validation tag, each
@@ -22,11 +24,12 @@ class PairDialog(QDialog):
     def __init__(self, parent, logdir, pairings: dict):
         super().__init__(parent)
         self.setObjectName("tensorboard_pairs")
-        self.setWindowTitle("Which tags are one curve?")
+        self.setWindowTitle(_("Which tags are one curve?"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"In {logdir}, more than one tag could be the same curve. Pick the train and "
-                           "validation tags of each; a curve not picked is left out (the others are imported)."))
+        form.addRow(QLabel(_("In {folder}, more than one tag could be the same curve. Pick the train and "
+                             "validation tags of each; a curve not picked is left out (the others are "
+                             "imported).").format(folder=logdir)))
         self.rows: dict[tuple[str, str], tuple[QComboBox, QComboBox]] = {}
         for run, pairing in pairings.items():
             for metric, sides in pairing.ambiguous.items():
@@ -38,15 +41,15 @@ class PairDialog(QDialog):
                     combo = QComboBox()
                     combo.setObjectName(f"{side}_tag")
                     combo.addItems(sides.get(side) or ([fixed] if fixed else []))
-                    combo.setToolTip("train tag" if side == "train" else "validation tag")
-                    line.addWidget(QLabel("train" if side == "train" else "validation"))
+                    combo.setToolTip(_("train tag") if side == "train" else _("validation tag"))
+                    line.addWidget(QLabel(C_("split", "train") if side == "train" else C_("split", "validation")))
                     line.addWidget(combo, 1)
                     combos.append(combo)
                 form.addRow(f"{run}: {metric}", row)
                 self.rows[(run, metric)] = tuple(combos)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import with these pairs")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Import without them")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Import with these pairs"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Import without them"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
