@@ -63,6 +63,8 @@ def extract() -> Catalog:
 
 def write_template() -> Catalog:
     catalog = extract()
+    for message in catalog:  # every field is {named}: a "%" is text, not a printf field
+        message.flags.discard("python-format")
     LOCALE.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, include_lineno=True)
