@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.core.i18n import _, integer, number, percent
+
 # name -> (what it is, how a reveal writes it: "percent", "loss" or "epoch")
 FIGURES: dict[str, tuple[str, str]] = {
     "epoch": ("the last epoch trained (at a step: its pause epoch)", "epoch"),
@@ -52,15 +54,22 @@ def compute_figures(epochs: Sequence[dict], upto: int | None = None) -> dict[str
     }
 
 
+def lesson_text(text: str) -> str:
+    """A lesson's shown text (title, step, question, reveal) in the language: a shipped
+    lesson's are in the catalog; a user's own lesson's are not, and pass through as written."""
+    return _(text) if text else text  # (_("") would be the catalog's header)
+
+
 def format_figure(name: str, value) -> str:
+    """A figure as a reveal writes it, in the language's number format."""
     if value is None:
-        return "(not measured)"
+        return _("(not measured)")
     kind = FIGURES[name][1]
     if kind == "percent":
-        return f"{100 * value:.1f} %"
+        return percent(100 * value, 1)
     if kind == "loss":
-        return f"{value:.3f}"
-    return str(int(value))
+        return number(value, 3)
+    return integer(int(value))
 
 
 def reveal_names(text: str) -> list[str]:
@@ -69,7 +78,8 @@ def reveal_names(text: str) -> list[str]:
 
 
 def fill_reveal(text: str, figures: dict) -> str:
-    parts = re.split(r"(\{\{|\}\}|\{[^{}]*\})", text)
+    """A reveal's template translated (lesson_text), then its {figures} filled in."""
+    parts = re.split(r"(\{\{|\}\}|\{[^{}]*\})", lesson_text(text))
     out = []
     for part in parts:
         if part in ("{{", "}}"):
@@ -100,7 +110,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise ExpressionError(f"cannot read {text[pos:].strip()!r} (at character {pos + 1})")
+            raise ExpressionError(_("cannot read {text} (at character {position})").format(
+                text=repr(text[pos:].strip()), position=integer(pos + 1)))
         number, name, op = m.groups()
         if number is not None:
             out.append(("num", float(number)))
@@ -128,7 +139,8 @@ class Expression:
 def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expression:
     """Parse `text` (ExpressionError naming what is wrong: an unknown figure, a stray token)."""
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"a claim of at most {MAX_LENGTH} characters (this one has {len(text)})")
+        raise ExpressionError(_("a claim of at most {limit} characters (this one has {count})").format(
+            limit=integer(MAX_LENGTH), count=integer(len(text))))
     tokens, names = _tokens(text), []
     at, depth = 0, 0
 
@@ -136,7 +148,8 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
         nonlocal depth
         depth += 1
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"a claim nested at most {MAX_DEPTH} deep (brackets, not, minus signs)")
+            raise ExpressionError(_("a claim nested at most {limit} deep (brackets, not, minus signs)").format(
+                limit=integer(MAX_DEPTH)))
         try:
             return parse()
         finally:
@@ -149,7 +162,9 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
         nonlocal at
         tok = peek()
         if (kind and tok[0] != kind) or (value and tok[1] != value):
-            raise ExpressionError(f"expected {value or kind} but found {tok[1] if tok[0] != 'end' else 'the end'}")
+            found = tok[1] if tok[0] != "end" else _("the end")
+            # i18n: {expected} and {found} are tokens of a claim (")", a name), or "the end"
+            raise ExpressionError(_("expected {expected} but found {found}").format(expected=value or kind, found=found))
         at += 1
         return tok
 
@@ -203,7 +218,8 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
         if tok[0] == "name":
             take()
             if tok[1] not in known:
-                raise ExpressionError(f"unknown figure {tok[1]!r}; the figures are: {', '.join(known)}")
+                raise ExpressionError(_("unknown figure {name}; the figures are: {figures}").format(
+                    name=repr(tok[1]), figures=", ".join(known)))
             names.append(tok[1])
             return ("name", tok[1])
         if tok == ("op", "("):
@@ -211,15 +227,16 @@ def parse_expression(text: str, known: Sequence[str] = tuple(FIGURES)) -> Expres
             node = deeper(either)
             take("op", ")")
             return node
-        raise ExpressionError(f"expected a number, a figure or '(' but found {tok[1] if tok[0] != 'end' else 'the end'}")
+        found = tok[1] if tok[0] != "end" else _("the end")
+        raise ExpressionError(_("expected a number, a figure or '(' but found {found}").format(found=found))
 
     if not tokens:
-        raise ExpressionError("an empty claim")
+        raise ExpressionError(_("an empty claim"))
     tree = either()
     if at != len(tokens):
-        raise ExpressionError(f"unexpected {tokens[at][1]!r} after a complete claim")
+        raise ExpressionError(_("unexpected {token} after a complete claim").format(token=repr(tokens[at][1])))
     if tree[0] not in ("compare", "and", "or", "not"):
-        raise ExpressionError("a claim compares: e.g. final_val < best_val - 0.02")
+        raise ExpressionError(_("a claim compares: e.g. final_val < best_val - 0.02"))
     return Expression(text, tree, tuple(dict.fromkeys(names)))
 
 
@@ -230,7 +247,7 @@ def _evaluate(node: tuple, figures: dict):
     if kind == "name":
         value = figures.get(node[1])
         if value is None:
-            raise ExpressionError(f"the figure {node[1]} was not measured in this run")
+            raise ExpressionError(_("the figure {name} was not measured in this run").format(name=node[1]))
         return float(value)
     if kind == "neg":
         return -_evaluate(node[1], figures)
@@ -250,5 +267,5 @@ def _evaluate(node: tuple, figures: dict):
         return True
     a, b = _evaluate(node[1], figures), _evaluate(node[2], figures)
     if kind == "/" and b == 0:
-        raise ExpressionError("division by zero")
+        raise ExpressionError(_("division by zero"))
     return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[kind]

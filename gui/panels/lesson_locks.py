@@ -12,6 +12,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFormLayout
 
 from engine.core.config import Config, ConfigError
+from engine.core.i18n import _
+from engine.core.lesson_figures import lesson_text
 from engine.core.lessons import LessonLocked
 
 
@@ -29,7 +31,8 @@ class LessonLocks(QObject):
         return self.lesson.locked_values() if self.lesson is not None else {}
 
     def why(self, key: str) -> str:
-        return f"Locked by the lesson “{self.lesson.title}”: it shows what happens with this setting as it is."
+        return _("Locked by the lesson “{title}”: it shows what happens with this setting as it is.").format(
+            title=lesson_text(self.lesson.title))
 
     def hold(self, panel, lesson) -> None:
         """Hide and lock what `lesson` says (None: let go of the panel)."""

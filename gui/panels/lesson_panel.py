@@ -1,11 +1,15 @@
 """A lesson's step panel: the step's text, then at its epoch the question, then the reveal
-with the run's figures; large enough to read on a projector from the back of a room."""
+with the run's figures; large enough to read on a projector from the back of a room. A shipped
+lesson's texts are in the catalog and shown in the language; a user's own lesson as written."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from engine.core.i18n import _, integer
+from engine.core.lesson_figures import lesson_text
 
 # Points, whatever the app's own size: a projected 1280 x 720 window's text stays readable.
 TEXT_PT, TITLE_PT = 18, 22
@@ -24,20 +28,22 @@ class LessonPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("lesson_panel")
         column = QVBoxLayout(self)
-        self.title = self._label("lesson_title", TITLE_PT, bold=True)
-        self.where = self._label("lesson_where", TEXT_PT - 4)
-        self.text = self._label("lesson_text", TEXT_PT)
-        self.question = self._label("lesson_question", TEXT_PT, bold=True)
-        self.reveal = self._label("lesson_reveal", TEXT_PT)
+        # i18n: what a screen reader calls each text of the lesson's panel
+        self.title = self._label("lesson_title", _("lesson's title"), TITLE_PT, bold=True)
+        self.where = self._label("lesson_where", _("lesson's where"), TEXT_PT - 4)
+        self.text = self._label("lesson_text", _("lesson's text"), TEXT_PT)
+        self.question = self._label("lesson_question", _("lesson's question"), TEXT_PT, bold=True)
+        self.reveal = self._label("lesson_reveal", _("lesson's reveal"), TEXT_PT)
         self._colour_reveal()
         for label in (self.title, self.where, self.text, self.question, self.reveal):
             column.addWidget(label)
         column.addStretch(1)
         row = QHBoxLayout()
-        self.reveal_button = self._button("Reveal", "Show what the run measured (F7)", self.reveal_requested)
-        self.next_button = self._button("Next step", "Go on to the next step: the run resumes (F8)", self.next_requested)
-        self.reset_button = self._button("Reset to the lesson's start", "The lesson's settings, its first step, "
-                                         "the plots cleared (a live run is stopped)", self.reset_requested)
+        self.reveal_button = self._button(_("Reveal"), _("Show what the run measured (F7)"), self.reveal_requested)
+        self.next_button = self._button(_("Next step"), _("Go on to the next step: the run resumes (F8)"),
+                                        self.next_requested)
+        self.reset_button = self._button(_("Reset to the lesson's start"), _(
+            "The lesson's settings, its first step, the plots cleared (a live run is stopped)"), self.reset_requested)
         for button in (self.reveal_button, self.next_button):
             row.addWidget(button)
         row.addStretch(1)
@@ -55,7 +61,7 @@ class LessonPanel(QWidget):
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self.reveal.setStyleSheet(f"color: {REVEAL_ON_DARK if dark else REVEAL_ON_LIGHT};")
 
-    def _label(self, name: str, points: int, bold: bool = False) -> QLabel:
+    def _label(self, name: str, spoken: str, points: int, bold: bool = False) -> QLabel:
         label = QLabel()
         label.setObjectName(name)
         label.setWordWrap(True)
@@ -64,7 +70,7 @@ class LessonPanel(QWidget):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                       | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        label.setAccessibleName(name.replace("lesson_", "lesson's ").replace("_", " "))
+        label.setAccessibleName(spoken)
         font = label.font()
         font.setPointSizeF(points)
         font.setBold(bold)
@@ -83,16 +89,23 @@ class LessonPanel(QWidget):
 
     def show_step(self, title: str, number: int, count: int, step, phase: str, reveal: str = "") -> None:
         """Step `number` of `count` (1-based) in `phase`: watching (its text), asking (and its
-        question), revealed (and the reveal), finished (the lesson is over)."""
-        self.title.setText(title)
-        at = f"pauses at epoch {step.pause_at}" if step.pause_at else "at the end of the run"
-        self.where.setText(f"Step {number} of {count} · {at}" if phase != FINISHED else "The lesson is over.")
-        self.text.setText(step.text)
+        question), revealed (and the reveal, filled in the language: fill_reveal), finished (the
+        lesson is over)."""
+        self.title.setText(lesson_text(title))
+        if phase == FINISHED:
+            self.where.setText(_("The lesson is over."))
+        elif step.pause_at:
+            self.where.setText(_("Step {number} of {count} · pauses at epoch {epoch}").format(
+                number=integer(number), count=integer(count), epoch=integer(step.pause_at)))
+        else:
+            self.where.setText(_("Step {number} of {count} · at the end of the run").format(
+                number=integer(number), count=integer(count)))
+        self.text.setText(lesson_text(step.text))
         asking = phase in (ASKING, REVEALED, FINISHED)
-        self.question.setText(step.question if asking else "")
+        self.question.setText(lesson_text(step.question) if asking else "")
         self.question.setVisible(asking and bool(step.question))
         self.reveal.setText(reveal if phase in (REVEALED, FINISHED) else "")
         self.reveal.setVisible(phase in (REVEALED, FINISHED) and bool(reveal))
         self.reveal_button.setEnabled(phase == ASKING)
         self.next_button.setEnabled(phase == REVEALED or (phase == ASKING and not step.reveal))
-        self.next_button.setText("Finish" if number == count else "Next step")
+        self.next_button.setText(_("Finish") if number == count else _("Next step"))

@@ -1,12 +1,17 @@
 """The settings panel's number fields: a number typed out of range is set to the nearest
 allowed value and said, text that is not a number is refused and said (the field keeps its
-value), each naming the field and its range; a float keeps its full precision."""
+value), each naming the field and its range; a float keeps its full precision. Numbers are
+shown and read in the language's format (QLocale's default when the field was made: "0,5" in
+German and French), and "0.5" is still taken."""
 
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
+from engine.core.i18n import N_, _
 
 FULL_PRECISION = 323  # Qt rounds every value to `decimals` places: with these, a double is kept whole
 
@@ -19,7 +24,7 @@ class SaysWhatItChanged:
     examples). `said` holds the last such note; `label` names the field in it."""
 
     said = ""
-    label = "this field"
+    label = N_("this field")  # (the panel sets each field's name, translated)
 
     def validate(self, text, pos):
         result = super().validate(text, pos)
@@ -29,34 +34,53 @@ class SaysWhatItChanged:
             return QValidator.State.Intermediate, text, pos
         return result
 
-    def kind(self) -> str:
-        return "a whole number" if isinstance(self, QSpinBox) else "a number"
-
     def allowed(self) -> str:
-        lo, hi = (self.textFromValue(v).strip() for v in (self.minimum(), self.maximum()))
-        return f"{self.kind()} from {lo} to {hi}"
+        low, high = (self.textFromValue(v).strip() for v in (self.minimum(), self.maximum()))
+        if isinstance(self, QSpinBox):
+            return _("a whole number from {low} to {high}").format(low=low, high=high)
+        return _("a number from {low} to {high}").format(low=low, high=high)
 
     def fixup(self, text):
-        value = _number(text)
+        value = _number(text, self.locale())
         whole = value is not None and (not isinstance(self, QSpinBox) or float(value).is_integer())
+        fields = {"setting": _(self.label), "typed": text.strip(), "allowed": self.allowed()}
         if not whole:
             kept = self.textFromValue(self.value())
-            self.said = (f"{self.label}: “{text.strip()}” is not {self.kind()}: "
-                         f"kept {kept.strip()}. Allowed: {self.allowed()}.")
+            if isinstance(self, QSpinBox):
+                # i18n: {setting} is a setting's name on the panel; {typed} what was typed; {kept} its value
+                said = _("{setting}: “{typed}” is not a whole number: kept {kept}. Allowed: {allowed}.")
+            else:
+                # i18n: {setting} is a setting's name on the panel; {typed} what was typed; {kept} its value
+                said = _("{setting}: “{typed}” is not a number: kept {kept}. Allowed: {allowed}.")
+            self.said = said.format(kept=kept.strip(), **fields)
             return kept
         lo, hi = self.minimum(), self.maximum()
         if lo <= value <= hi:
             return super().fixup(text)
         kept = lo if value < lo else hi
         shown = self.textFromValue(kept)
-        self.said = (f"{self.label}: {text.strip()} is {'below the minimum' if value < lo else 'above the maximum'} "
-                     f"{shown.strip()}: set to {shown.strip()}. Allowed: {self.allowed()}.")
+        if value < lo:
+            # i18n: {setting} is a setting's name on the panel; {typed} the number typed
+            said = _("{setting}: {typed} is below the minimum {limit}: set to {limit}. Allowed: {allowed}.")
+        else:
+            # i18n: {setting} is a setting's name on the panel; {typed} the number typed
+            said = _("{setting}: {typed} is above the maximum {limit}: set to {limit}. Allowed: {allowed}.")
+        self.said = said.format(limit=shown.strip(), **fields)
         return shown
 
 
-def _number(text: str) -> float | None:
+def _number(text: str, locale: QLocale | None = None) -> float | None:
+    """The number `text` writes in the language's format ("0,5" in German), or as Python reads
+    it ("0.5", "6e-4"; an English "1,000"); None when it is not a number."""
+    locale = locale or QLocale()
+    text = text.strip()
+    value, ok = locale.toDouble(text)
+    if ok:
+        return value
+    if locale.decimalPoint() == ".":  # ',' groups thousands here, as Qt's own fields show them
+        text = text.replace(",", "")
     try:
-        return float(text.strip().replace(",", ""))
+        return float(text)
     except ValueError:
         return None
 
@@ -75,14 +99,16 @@ class SaidDoubleSpinBox(SaysWhatItChanged, QDoubleSpinBox):
         self.setDecimals(FULL_PRECISION)
 
     def textFromValue(self, value: float) -> str:
-        return np.format_float_positional(float(value), unique=True, trim="-")
+        text = np.format_float_positional(float(value), unique=True, trim="-")
+        locale = self.locale()  # in the language's format: 0,3 in German and French
+        return text.replace("-", locale.negativeSign()).replace(".", locale.decimalPoint())
 
     def valueFromText(self, text: str) -> float:
-        value = _number(text)
+        value = _number(text, self.locale())
         return self.value() if value is None else value
 
     def validate(self, text, pos):
-        value = _number(text)
+        value = _number(text, self.locale())
         if value is None:  # part of a number being typed, or not a number: judged when committed
             return QValidator.State.Intermediate, text, pos
         if self.minimum() <= value <= self.maximum():

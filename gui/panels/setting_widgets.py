@@ -20,26 +20,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.core.i18n import C_, N_, _
 from gui.panels.number_fields import SaidDoubleSpinBox, SaidSpinBox, SaysWhatItChanged
 
-# A few fields read better with their own labels.
-LABELS = {"lr": "learning rate", "l1": "L1 strength", "weight_decay": "L2 strength",
-          "weight_decay_mode": "L2 mode", "hflip": "flip", "augment_hflip": "augment: flip",
-          "augment_rotate": "augment: rotate", "augment_translate": "augment: shift",
-          "augment_noise": "augment: noise", "augment_erase": "augment: erase"}
+# A few fields read better with their own labels (the others: the name, "_" as spaces).
+LABELS = {"lr": N_("learning rate"), "l1": N_("L1 strength"), "weight_decay": N_("L2 strength"),
+          "weight_decay_mode": N_("L2 mode"), "hflip": N_("flip"), "augment_hflip": N_("augment: flip"),
+          "augment_rotate": N_("augment: rotate"), "augment_translate": N_("augment: shift"),
+          "augment_noise": N_("augment: noise"), "augment_erase": N_("augment: erase")}
 # Fields with a "…" button: (placeholder, the button's tooltip).
-PICKERS = {"data.path": ("folder (image_folder, torchvision) or .npz / .safetensors file (arrays)",
-                         "Choose the data folder, or the arrays file"),
-           "model.file": ("PATH/my_net.py:NAME — your own network", "Choose the Python file of your network"),
-           "data.file": ("PATH/my_data.py:NAME — your own datasets", "Choose the Python file of your datasets")}
+PICKERS = {"data.path": (N_("folder (image_folder, torchvision) or .npz / .safetensors file (arrays)"),
+                         N_("Choose the data folder, or the arrays file")),
+           "model.file": (N_("PATH/my_net.py:NAME — your own network"), N_("Choose the Python file of your network")),
+           "data.file": (N_("PATH/my_data.py:NAME — your own datasets"), N_("Choose the Python file of your datasets"))}
 # An exclusive bound's nearest allowed value is this far inside it (lr > 0: 0.000001).
 BOUND_STEP = {"lr": 1e-6}
 
 
-def field_label(key: str) -> str:
-    """The name a field goes by on screen (and in what is said about it)."""
+def label_source(key: str) -> str:
+    """A field's name in English, as the catalog holds it ("train size", "learning rate")."""
     name = key.split(".")[-1]
     return LABELS.get(name, name.replace("_", " "))
+
+
+def field_label(key: str) -> str:
+    """The name a field goes by on screen (and in what is said about it), translated."""
+    return _(label_source(key))
+
+
+def shown_help(f: dataclasses.Field) -> str:
+    """A field's help text (engine.core.config), translated: its tooltip."""
+    return _(f.metadata["help"])
 
 
 class FieldMessage(QLabel):
@@ -81,14 +92,15 @@ def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
     wheel filter): the range, steps and tooltip come from the field's metadata."""
     meta = f.metadata
     kind = f.type if isinstance(f.type, str) else f.type.__name__
-    tip = meta["help"]
+    tip = shown_help(f)
     if kind == "bool":
         w = QCheckBox()
         w.toggled.connect(lambda _=None, k=key: panel._emit(k))
     elif meta.get("choices"):
         w = QComboBox()
-        w.addItems(list(meta["choices"]))
-        w.currentTextChanged.connect(lambda _=None, k=key: panel._emit(k))
+        for choice in meta["choices"]:  # the word shown, the value as the item's data (read by data)
+            w.addItem(C_("setting choice", choice), choice)
+        w.currentIndexChanged.connect(lambda _=None, k=key: panel._emit(k))
     elif kind == "int":
         w = SaidSpinBox()
         w.setRange(int(meta["min"]) if meta["min"] is not None else -2**31 + 1,
@@ -114,11 +126,11 @@ def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
         row = QHBoxLayout(w)
         row.setContentsMargins(0, 0, 0, 0)
         edit = QLineEdit()
-        edit.setPlaceholderText(PICKERS[key][0])
+        edit.setPlaceholderText(_(PICKERS[key][0]))
         edit.editingFinished.connect(lambda k=key: panel._emit(k))
         browse = QPushButton("…")
         browse.setObjectName(f"{key}.browse")
-        browse.setToolTip(PICKERS[key][1])
+        browse.setToolTip(_(PICKERS[key][1]))
         browse.clicked.connect(lambda _=False, k=key: panel._on_browse_clicked(k))
         row.addWidget(edit, 1)
         row.addWidget(browse)
@@ -128,7 +140,7 @@ def make_widget(panel, key: str, f: dataclasses.Field) -> QWidget:
         w.editingFinished.connect(lambda k=key: panel._emit(k))
     w.setObjectName(key)
     if isinstance(w, SaysWhatItChanged):
-        w.label = LABELS.get(f.name, f.name.replace("_", " "))  # named in what it says
+        w.label = label_source(key)  # named in what it says (translated there)
         w.editingFinished.connect(lambda k=key: panel._on_number_committed(k))
     if isinstance(w, (QSpinBox, QDoubleSpinBox, QComboBox)):
         w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus, and no change, by wheel

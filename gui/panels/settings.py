@@ -36,17 +36,30 @@ from engine.core.config import (
     preset_description,
     preset_names,
 )
+from engine.core.i18n import C_, N_, _, integer, n_
 from gui.panels.discard_question import ask_discard, changed_settings
 from gui.panels.lesson_locks import LessonLocks
-from gui.panels.setting_widgets import FieldMessage, field_label, make_widget, with_entry_point
+from gui.panels.setting_widgets import (
+    FieldMessage,
+    field_label,
+    make_widget,
+    shown_help,
+    with_entry_point,
+)
 
-SECTION_TITLES = {"data": "Data", "model": "Model", "regularization": "Regularization",
-                  "optim": "Optimizer", "run": "Run"}
-PRESET_TIP = ("Start from a prepared experiment: 'overfit' memorizes; the others "
-              "add one remedy each to the same data, model and seed.")
-PRESET_LOCKED_TIP = ("Locked while a run or an experiment is live: a preset replaces the data and the network "
-                     "it trains. Stop it (or let it end) to pick another.")
-LOCKED_TIP = "Cannot change while a run is live: it defines the data or the network. Stop or reset to change it."
+SECTION_TITLES = {"data": N_("Data"), "model": N_("Model"), "regularization": N_("Regularization"),
+                  "optim": N_("Optimizer"), "run": N_("Run")}
+PRESET_TIP = N_("Start from a prepared experiment: 'overfit' memorizes; the others "
+                "add one remedy each to the same data, model and seed.")
+PRESET_LOCKED_TIP = N_("Locked while a run or an experiment is live: a preset replaces the data and the network "
+                       "it trains. Stop it (or let it end) to pick another.")
+LOCKED_TIP = N_("Cannot change while a run is live: it defines the data or the network. Stop or reset to change it.")
+CUSTOM = N_("(custom)")
+
+
+def preset_shown(name: str) -> str:
+    """A preset's name as the picker shows it (the name itself is the item's data)."""
+    return C_("preset", name)
 
 
 class SettingsPanel(QWidget):
@@ -68,11 +81,12 @@ class SettingsPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         preset_row = QHBoxLayout()
-        preset_row.addWidget(QLabel("Preset"))
+        preset_row.addWidget(QLabel(_("Preset")))
         self.preset_box = QComboBox()
-        self.preset_box.addItem("(custom)")
-        self.preset_box.addItems(preset_names())
-        self.preset_box.setToolTip(PRESET_TIP)
+        self.preset_box.addItem(_(CUSTOM), None)
+        for name in preset_names():  # shown translated, found by its name (the item's data)
+            self.preset_box.addItem(preset_shown(name), name)
+        self.preset_box.setToolTip(_(PRESET_TIP))
         self.preset_box.activated.connect(self._on_preset_box_activated)
         preset_row.addWidget(self.preset_box, 1)
         outer.addLayout(preset_row)
@@ -87,9 +101,9 @@ class SettingsPanel(QWidget):
         self.cleaned_note = QLabel()
         self.cleaned_note.setWordWrap(True)
         self.cleaned_note.setStyleSheet("color: #8a4b00; padding: 2px;")
-        self.keep_all = QPushButton("Keep every example")
-        self.keep_all.setToolTip("Train on the whole training split again: forget the examples these settings "
-                                 "take out or relabel")
+        self.keep_all = QPushButton(_("Keep every example"))
+        self.keep_all.setToolTip(_("Train on the whole training split again: forget the examples these settings "
+                                   "take out or relabel"))
         self.keep_all.clicked.connect(self._on_keep_all_clicked)
         cleaned_row.addWidget(self.cleaned_note, 1)
         cleaned_row.addWidget(self.keep_all)
@@ -103,7 +117,7 @@ class SettingsPanel(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         for section, cls in SECTIONS.items():
-            box = QGroupBox(SECTION_TITLES[section])
+            box = QGroupBox(_(SECTION_TITLES[section]))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             # A name and its field side by side only where both fit (Larger text: the field goes
@@ -124,7 +138,7 @@ class SettingsPanel(QWidget):
                 lay.addWidget(widget)
                 lay.addWidget(error)
                 label = QLabel(field_label(key), wordWrap=True)  # a long name wraps at Larger text, not the panel
-                label.setToolTip(f.metadata["help"])
+                label.setToolTip(shown_help(f))
                 form.addRow(label, holder)
             column.addWidget(box)
         column.addStretch(1)
@@ -159,8 +173,8 @@ class SettingsPanel(QWidget):
         w = self.widgets[key]
         if isinstance(w, QCheckBox):
             return w.isChecked()
-        if isinstance(w, QComboBox):
-            return w.currentText()
+        if isinstance(w, QComboBox):  # a choice's value, whatever word shows it
+            return w.currentData() if w.currentIndex() >= 0 else w.currentText()
         if isinstance(w, (QSpinBox, QDoubleSpinBox)):
             return w.value()
         if hasattr(w, "line_edit"):
@@ -172,7 +186,9 @@ class SettingsPanel(QWidget):
         if isinstance(w, QCheckBox):
             w.setChecked(bool(value))
         elif isinstance(w, QComboBox):
-            w.setCurrentText(str(value))
+            index = w.findData(str(value))
+            if index >= 0:
+                w.setCurrentIndex(index)
         elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
             w.setValue(value)
         elif hasattr(w, "line_edit"):
@@ -219,15 +235,19 @@ class SettingsPanel(QWidget):
         """Before `action` replaces the settings: True when none was changed since they were
         put there (a preset, a file, a run), or the user chose to discard the changes."""
         changes = changed_settings(self._applied, self._values())
-        what = f"the “{self._preset}” settings" if self._preset else "the settings"
+        what = (_("the “{preset}” settings").format(preset=preset_shown(self._preset)) if self._preset
+                else _("the settings"))
         return not changes or ask_discard(self, what, action, changes)
 
     def _show_cleaned(self, error: str = "") -> None:
         removed, relabelled = self._hidden.get("data.remove") or [], self._hidden.get("data.relabel") or []
-        parts = ([f"{len(removed):,} training examples taken out"] if removed else []) + (
-            [f"{len(relabelled):,} relabelled"] if relabelled else [])
-        text = (f"These settings clean the training split: {', '.join(parts)} (positions of the split these "
-                "data settings build)." if parts else "")
+        parts = ([n_("{count} training example taken out", "{count} training examples taken out",
+                     len(removed)).format(count=integer(len(removed)))] if removed else []) + (
+            [n_("{count} relabelled", "{count} relabelled", len(relabelled)).format(
+                count=integer(len(relabelled)))] if relabelled else [])
+        # i18n: {parts} lists what is changed, e.g. "3 training examples taken out, 2 relabelled"
+        text = (_("These settings clean the training split: {parts} (positions of the split these "
+                  "data settings build).").format(parts=", ".join(parts)) if parts else "")
         self.cleaned_note.setText(f"{text} {error}".strip())
         self.cleaned_note.setVisible(bool(parts or error))
         self.keep_all.setVisible(bool(parts))
@@ -257,17 +277,17 @@ class SettingsPanel(QWidget):
         """The picker names the preset, '(modified)' when the settings differ from it."""
         box = self.preset_box
         if self._preset is None:
-            box.setItemText(0, "(custom)")
+            box.setItemText(0, _(CUSTOM))
             box.setCurrentIndex(0)
-            self.description.setText("Your own settings.")
+            self.description.setText(_("Your own settings."))
             return
-        self.description.setText(preset_description(self._preset))
+        self.description.setText(_(preset_description(self._preset)))
         if self.is_modified():
-            box.setItemText(0, f"{self._preset} (modified)")
+            box.setItemText(0, _("{preset} (modified)").format(preset=preset_shown(self._preset)))
             box.setCurrentIndex(0)
         else:
-            box.setItemText(0, "(custom)")
-            box.setCurrentText(self._preset)
+            box.setItemText(0, _(CUSTOM))
+            box.setCurrentIndex(box.findData(self._preset))
 
     def _update_applicable(self) -> None:
         """Settings that do not apply to the others on screen are greyed out, saying why."""
@@ -275,7 +295,8 @@ class SettingsPanel(QWidget):
             w = self.widgets[key]
             live_ok = not self._live or self.fields[key].metadata.get("live")
             w.setEnabled(reason is None and bool(live_ok))
-            why = reason or (None if live_ok else LOCKED_TIP)
+            # (the engine's reason, translated there; _() again finds a translation left untranslated)
+            why = _(reason) if reason else (None if live_ok else _(LOCKED_TIP))
             help_text = w.property("help")
             w.setToolTip(f"{help_text}\n\n{why}" if why else help_text)
         self.lesson.apply(self)
@@ -300,11 +321,13 @@ class SettingsPanel(QWidget):
 
     def show_error(self, exc: ConfigError) -> None:
         if exc.key in HIDDEN_KEYS:  # not a field on screen: said with the note about them
-            self._show_cleaned(f"{exc.key}: {exc.allowed}")
+            # i18n: {setting} names a setting (its name on the panel, or its key: data.remove); {why} what is wrong
+            self._show_cleaned(_("{setting}: {why}").format(setting=exc.key, why=exc.allowed))
             return
         label = self.errors.get(exc.key)
         if label is not None:
-            label.setText(f"{field_label(exc.key)}: {exc.allowed}")  # named: the form may be scrolled
+            # named: the form may be scrolled
+            label.setText(_("{setting}: {why}").format(setting=field_label(exc.key), why=exc.allowed))
             label.show()
             self.widgets[exc.key].setFocus()
 
@@ -330,19 +353,19 @@ class SettingsPanel(QWidget):
         """While live, only fields that can change mid-run stay enabled."""
         self._live = live
         self.preset_box.setEnabled(not live)
-        self.preset_box.setToolTip(f"{PRESET_TIP}\n\n{PRESET_LOCKED_TIP}" if live else PRESET_TIP)
+        self.preset_box.setToolTip(f"{_(PRESET_TIP)}\n\n{_(PRESET_LOCKED_TIP)}" if live else _(PRESET_TIP))
         for key, w in self.widgets.items():
             can_change = self.fields[key].metadata.get("live", False)
             w.setEnabled(can_change or not live)
             help_text = w.property("help")
-            w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{LOCKED_TIP}")
+            w.setToolTip(help_text if (can_change or not live) else f"{help_text}\n\n{_(LOCKED_TIP)}")
         self._update_applicable()  # live or not: a live setting that does not apply stays off
 
     @Slot(int)
     def _on_preset_box_activated(self, index: int) -> None:
         if index > 0:
-            name = self.preset_box.currentText()
-            if self.may_replace(f"Switching to the preset “{name}”"):
+            name = self.preset_box.itemData(index)
+            if self.may_replace(_("Switching to the preset “{preset}”").format(preset=preset_shown(name))):
                 self.preset_chosen.emit(name)
             else:
                 self._show_preset()  # the picker shows what is still on screen
@@ -354,11 +377,13 @@ class SettingsPanel(QWidget):
     @Slot()
     def _on_browse_clicked(self, key: str = "data.path") -> None:
         if key == "data.path" and self.value("data.dataset") != "arrays":
-            chosen = QFileDialog.getExistingDirectory(self, "Data folder")
+            chosen = QFileDialog.getExistingDirectory(self, _("Data folder"))
         elif key == "data.path":
-            chosen, _ = QFileDialog.getOpenFileName(self, "Arrays file", "", "Arrays (*.npz *.safetensors)")
+            chosen, _kind = QFileDialog.getOpenFileName(self, _("Arrays file"), "", _("Arrays") + " (*.npz *.safetensors)")
         else:  # model.file / data.file: the file, and its last class or function (the user may edit it)
-            path, _ = QFileDialog.getOpenFileName(self, "Python file", "", "Python (*.py)")
+            # i18n: the name of a file dialog's filter: Python source files
+            python = _("Python")
+            path, _kind = QFileDialog.getOpenFileName(self, _("Python file"), "", python + " (*.py)")
             chosen = with_entry_point(path) if path else ""
         if chosen:
             self.widgets[key].line_edit.setText(chosen)

@@ -1,0 +1,59 @@
+"""The settings panel's number fields speak the language's format: a window built under a
+German locale shows 0,3, takes "0,5" typed, and names a range as 0,999; English takes "0.5"."""
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtTest import QTest
+
+
+@pytest.fixture
+def locale_window(request):
+    """A window built under QLocale(request.param); the previous default restored afterwards,
+    whatever the test did."""
+    previous = QLocale()
+    QLocale.setDefault(QLocale(request.param))
+    try:
+        yield request.getfixturevalue("window")
+    finally:
+        QLocale.setDefault(previous)
+
+
+def type_into(qtbot, panel, key, text):
+    field = panel.widgets[key]
+    panel.window().activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    field.lineEdit().selectAll()
+    QTest.keyClicks(field, text)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    return field
+
+
+@pytest.mark.parametrize("locale_window", ["de", "fr"], indirect=True)
+def test_a_number_is_shown_and_typed_in_the_languages_format(qtbot, locale_window):
+    panel = locale_window.settings_panel
+    panel.set_config(panel.config().with_updates({"data.label_noise": 0.3}))
+    field = panel.widgets["data.label_noise"]
+    assert field.lineEdit().text() == "0,3"
+
+    with qtbot.waitSignal(panel.setting_changed, timeout=5000):
+        type_into(qtbot, panel, "data.label_noise", "0,5")
+    assert panel.config().data.label_noise == 0.5
+    assert field.lineEdit().text() == "0,5"
+
+    type_into(qtbot, panel, "regularization.dropout", "1,5")  # out of range: set to the nearest, said
+    note = panel.errors["regularization.dropout"]
+    assert panel.config().regularization.dropout == panel.widgets["regularization.dropout"].maximum()
+    assert note.isVisibleTo(panel), "the refusal is said"
+    assert "1,5 is above the maximum 0,999: set to 0,999" in note.text()
+    assert "a number from 0 to 0,999" in note.text()
+
+
+@pytest.mark.parametrize("locale_window", ["en_US"], indirect=True)
+def test_english_typing_still_takes_a_decimal_point(qtbot, locale_window):
+    panel = locale_window.settings_panel
+    field = type_into(qtbot, panel, "data.label_noise", "0.5")
+    assert panel.config().data.label_noise == 0.5
+    assert field.lineEdit().text() == "0.5"
+    type_into(qtbot, panel, "data.train_size", "1,000")
+    assert panel.config().data.train_size == 1000
