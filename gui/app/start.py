@@ -22,6 +22,7 @@ from engine.core.arguments import (
     refuse,
 )
 from engine.core.config import ConfigError, resolve
+from engine.core.i18n import _
 from engine.core.logs import setup_logging
 from gui.app import desktop, system_libraries
 from gui.window import language
@@ -56,7 +57,7 @@ class Startup(QObject):
 
     @Slot(str)
     def _on_loader_failed(self, message: str) -> None:
-        self.window.status.say(f"the training engine could not be loaded: {message}")
+        self.window.status.say(_("the training engine could not be loaded: {message}").format(message=message))
         if self.driver is not None:
             self.driver.app.exit(1)
 
