@@ -20,6 +20,7 @@ epochs with it frozen, as fastai's fine_tune)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from torch import nn
 from engine.core.applicability import FROZEN_MODES
 from engine.core.config import ConfigError, ModelConfig
 from engine.core.files import resources_dir
+from engine.core.i18n import _
 from engine.data.sources import DataError
 
 
@@ -86,16 +88,16 @@ def load_pretrained(spec: Backbone, path: Path | None = None) -> dict[str, torch
     path = backbones_dir() / spec.file if shipped else Path(path)
     if not path.is_file():
         if not shipped:
-            raise ConfigError("model.weights_file", str(path), f"a .safetensors file of {spec.name} weights that "
-                              "exists (or nothing: the shipped weights)")
-        raise DataError(f"{path}: backbone weights not found (reinstall Overfit Lab: the file ships with it)")
+            raise ConfigError("model.weights_file", str(path), _("a .safetensors file of {backbone} weights that "
+                                                                 "exists (or nothing: the shipped weights)").format(backbone=spec.name))
+        raise DataError(_("{path}: backbone weights not found (reinstall Overfit Lab: the file ships with it)").format(path=path))
     if shipped and sha256_of(path) != spec.sha256:
-        raise DataError(f"{path}: the backbone weights are damaged (their SHA-256 is not the one shipped); "
-                        "reinstall Overfit Lab — nothing was trained on them")
+        raise DataError(_("{path}: the backbone weights are damaged (their SHA-256 is not the one shipped); "
+                          "reinstall Overfit Lab — nothing was trained on them").format(path=path))
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a safetensors weights file ({exc})") from exc
+        raise DataError(_("{path}: not a safetensors weights file ({error})").format(path=path, error=exc)) from exc
 
 
 class FashionFeatures(nn.Module):
@@ -192,31 +194,39 @@ class TransferNet(nn.Module):
                 {"params": list(self.head.parameters()), "lr": lr, "lr_scale": 1.0}]
 
 
+def _listed(names: list[str], most: int) -> str:
+    return ", ".join(names[:most]) + (" …" if len(names) > most else "")
+
+
 def build_transfer(cfg: ModelConfig, input_shape, num_classes: int, dropout: float) -> TransferNet:
     spec = BACKBONES[cfg.backbone]
     if len(input_shape) != 3:
-        raise ConfigError("model.backbone", cfg.backbone, "none: a pretrained CNN needs image data, not 2-D points")
+        raise ConfigError("model.backbone", cfg.backbone, _("none: a pretrained CNN needs image data, not 2-D points"))
     size = cfg.backbone_size or spec.size
     if size < spec.min_size:
-        raise ConfigError("model.backbone_size", size, f"at least {spec.min_size} for {spec.name} (its layers "
-                          f"shrink the image {spec.min_size}-fold before its features); 0 takes its own "
-                          f"{spec.size}")
+        raise ConfigError("model.backbone_size", size, _("at least {min_size} for {backbone} (its layers "
+                                                         "shrink the image {min_size}-fold before its features); 0 takes its own "
+                                                         "{size}").format(min_size=spec.min_size, backbone=spec.name, size=spec.size))
     net = TransferNet(spec, size, num_classes, dropout, cfg.transfer)
     if cfg.transfer in ("frozen", "finetune"):
         state = load_pretrained(spec, Path(cfg.weights_file) if cfg.weights_file else None)
         expected = net.backbone.state_dict()
         missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
-        misshapen = [f"{k}: file {tuple(state[k].shape)}, {spec.name} {tuple(expected[k].shape)}"
-                     for k in expected if k in state and state[k].shape != expected[k].shape]
+        # i18n: {key} is a weight's name in the file; {file} and {backbone} are tensor shapes: (64, 3, 3, 3)
+        misshapen = [_("{key}: file {file}, {backbone} {expected}").format(
+            key=k, file=tuple(state[k].shape), backbone=spec.name, expected=tuple(expected[k].shape))
+            for k in expected if k in state and state[k].shape != expected[k].shape]
         if missing or unexpected or misshapen:
-            parts = [f"missing keys: {', '.join(missing[:6])}{' …' if len(missing) > 6 else ''}" if missing else "",
-                     f"unexpected keys: {', '.join(unexpected[:6])}{' …' if len(unexpected) > 6 else ''}"
-                     if unexpected else "", f"shape mismatches: {'; '.join(misshapen[:4])}" if misshapen else ""]
-            other = [b for b in BACKBONES if b != spec.name]
-            raise ConfigError("model.weights_file", cfg.weights_file or spec.file,
-                              f"weights that fit the {spec.name} backbone — is the file for another backbone "
-                              f"(model.backbone = {' or '.join(other)})? Clear the field for the shipped weights. "
-                              f"({' | '.join(p for p in parts if p)})")
+            parts = [_("missing keys: {keys}").format(keys=_listed(missing, 6)) if missing else "",
+                     _("unexpected keys: {keys}").format(keys=_listed(unexpected, 6)) if unexpected else "",
+                     _("shape mismatches: {shapes}").format(shapes="; ".join(misshapen[:4])) if misshapen else ""]
+            # i18n: "resnet18 or mobilenet": the other backbones' names
+            others = functools.reduce(lambda a, b: _("{first} or {second}").format(first=a, second=b) if a else b,
+                                      [b for b in BACKBONES if b != spec.name], "")
+            raise ConfigError("model.weights_file", cfg.weights_file or spec.file, _(
+                "weights that fit the {backbone} backbone — is the file for another backbone "
+                "(model.backbone = {others})? Clear the field for the shipped weights. "
+                "({problems})").format(backbone=spec.name, others=others, problems=" | ".join(p for p in parts if p)))
         net.backbone.load_state_dict(state)
     net.freeze(cfg.transfer in FROZEN_MODES or (cfg.transfer == "finetune" and cfg.frozen_epochs > 0))
     return net

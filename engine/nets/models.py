@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from engine.core.config import ModelConfig
+from engine.core.i18n import _
 
 
 class Square(nn.Module):
@@ -69,7 +70,7 @@ class CNN(nn.Module):
     def __init__(self, input_shape, num_classes, cfg: ModelConfig, dropout: float):
         super().__init__()
         if len(input_shape) != 3:
-            raise ValueError("model.arch = 'cnn' needs image data; use 'mlp' for 2-D toy data")
+            raise ValueError(_("model.arch = 'cnn' needs image data; use 'mlp' for 2-D toy data"))
         channels, size = input_shape[0], input_shape[1]
         act = ACTIVATIONS[cfg.activation]
         layers: OrderedDict[str, nn.Module] = OrderedDict()
@@ -117,7 +118,7 @@ class ResNet(nn.Module):
     def __init__(self, input_shape, num_classes, cfg: ModelConfig, dropout: float):
         super().__init__()
         if len(input_shape) != 3:
-            raise ValueError("model.arch = 'resnet' needs image data; use 'mlp' for 2-D toy data")
+            raise ValueError(_("model.arch = 'resnet' needs image data; use 'mlp' for 2-D toy data"))
         act = ACTIVATIONS[cfg.activation]
         width = max(4, cfg.width)
         self.stem = nn.Conv2d(input_shape[0], width, 3, padding=1, bias=not cfg.batch_norm)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from engine.core.config import ModelConfig
+from engine.core.i18n import _, integer, n_, number
 from engine.core.user_code import (
     file_sha256,
     import_target,
@@ -42,7 +43,7 @@ def call_arguments(target, text: str, input_shape: tuple[int, ...], num_classes:
     names them (or takes **kwargs), then model.kwargs; refused naming what does not fit."""
     taken = [k for k in GIVEN_BY_DATA if k in kwargs]
     if taken:
-        raise ConfigError("model.kwargs", kwargs, f"no {', '.join(taken)}: the data gives them")
+        raise ConfigError("model.kwargs", kwargs, _("no {keys}: the data gives them").format(keys=", ".join(taken)))
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
@@ -54,16 +55,17 @@ def call_arguments(target, text: str, input_shape: tuple[int, ...], num_classes:
     unknown = [k for k in kwargs if k not in params and not open_kwargs]
     if unknown:
         # Named model.kwargs.NAME: a search that draws NAME stops at its first trial on this.
-        raise ConfigError(f"model.kwargs.{unknown[0]}", kwargs[unknown[0]],
-                          f"a keyword argument that {text} takes: {', '.join(unknown)} is not one of "
-                          f"its parameters ({', '.join(params) or 'none'})")
+        raise ConfigError(f"model.kwargs.{unknown[0]}", kwargs[unknown[0]], (
+            _("a keyword argument that {target} takes: {unknown} is not one of its parameters ({parameters})")
+            if params else _("a keyword argument that {target} takes: {unknown} is not one of its parameters (none)")
+        ).format(target=text, unknown=", ".join(unknown), parameters=", ".join(params)))
     arguments = {**given, **kwargs}
     try:
         signature.bind(**arguments)
     except TypeError as exc:
-        raise ConfigError(KEY, text, f"a class or function that can be called with "
-                                     f"{', '.join(arguments) or 'no arguments'} (the data gives input_shape "
-                                     f"and num_classes; model.kwargs the rest): {exc}") from None
+        raise ConfigError(KEY, text, _("a class or function that can be called with {arguments} (the data "
+                                       "gives input_shape and num_classes; model.kwargs the rest): {error}").format(
+            arguments=", ".join(arguments) or _("no arguments"), error=exc)) from None
     return arguments
 
 
@@ -77,17 +79,19 @@ def probe(module: nn.Module, text: str, input_shape: tuple[int, ...], num_classe
         with torch.no_grad():
             out = module(x)
     except Exception:
-        raise ConfigError(KEY, text, f"a network that takes a batch of shape {list(shape)}; its forward "
-                                     f"failed:\n{traceback_text()}") from None
+        raise ConfigError(KEY, text, _("a network that takes a batch of shape {shape}; its forward "
+                                       "failed:\n{traceback}").format(shape=list(shape), traceback=traceback_text())) from None
     finally:
         module.train(was_training)
     want = [PROBE_BATCH, num_classes]
     if not isinstance(out, torch.Tensor):
-        raise ConfigError(KEY, text, f"a network whose output is a tensor of shape {want} ([batch, classes]); "
-                                     f"for an input of shape {list(shape)} it returned {type(out).__name__}")
+        raise ConfigError(KEY, text, _("a network whose output is a tensor of shape {want} ([batch, classes]); "
+                                       "for an input of shape {shape} it returned {type}").format(
+            want=want, shape=list(shape), type=type(out).__name__))
     if list(out.shape) != want:
-        raise ConfigError(KEY, text, f"a network whose output is [batch, classes] = {want}; for an input of "
-                                     f"shape {list(shape)} its output has shape {list(out.shape)}")
+        raise ConfigError(KEY, text, _("a network whose output is [batch, classes] = {want}; for an input of "
+                                       "shape {shape} its output has shape {output}").format(
+            want=want, shape=list(shape), output=list(out.shape)))
 
 
 def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: float
@@ -96,8 +100,8 @@ def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
     SHA-256, the module's repr) goes into the run folder's summary."""
     text = cfg.file
     if cfg.backbone != "none":
-        raise ConfigError("model.backbone", cfg.backbone, "none with model.file: your own network replaces "
-                                                         "the backbone")
+        raise ConfigError("model.backbone", cfg.backbone, _("none with model.file: your own network replaces "
+                                                           "the backbone"))
     with user_imports(cfg.python_path):  # (the call too: a build function may import its own modules)
         target, path, digest = import_target(text, KEY, cfg.python_path)
         arguments = call_arguments(target, text, tuple(input_shape), num_classes, dict(cfg.kwargs))
@@ -107,25 +111,29 @@ def build_user_net(cfg: ModelConfig, input_shape, num_classes: int, dropout: flo
         except Exception:
             failed = traceback_text()
     if failed is not None:
-        raise ConfigError(KEY, text, f"a class or function that builds a network; calling it with "
-                                     f"{', '.join(arguments) or 'no arguments'} failed:\n{failed}")
+        raise ConfigError(KEY, text, _("a class or function that builds a network; calling it with "
+                                       "{arguments} failed:\n{traceback}").format(
+            arguments=", ".join(arguments) or _("no arguments"), traceback=failed))
     if not isinstance(module, nn.Module):
-        raise ConfigError(KEY, text, f"a class or function returning a torch nn.Module; it returned "
-                                     f"{type(module).__name__}")
+        raise ConfigError(KEY, text, _("a class or function returning a torch nn.Module; it returned "
+                                       "{type}").format(type=type(module).__name__))
     if not any(p.requires_grad for p in module.parameters()):
-        raise ConfigError(KEY, text, "a network with trainable parameters; this one has none "
-                                     "(nothing would learn)")
+        raise ConfigError(KEY, text, _("a network with trainable parameters; this one has none "
+                                       "(nothing would learn)"))
     probe(module, text, tuple(input_shape), num_classes)
     drops = dropout_layers(module)
     warnings = []
     if not drops:
-        warnings.append(f"model.file {text}: the network has no dropout layers, so regularization.dropout "
-                        "changes nothing (add nn.Dropout layers to the file to use it)")
+        warnings.append(_("model.file {target}: the network has no dropout layers, so regularization.dropout "
+                          "changes nothing (add nn.Dropout layers to the file to use it)").format(target=text))
     else:
         own = sorted({round(float(m.p), 4) for m in drops})
         if own != [round(float(dropout), 4)]:
-            warnings.append(f"model.file {text}: regularization.dropout = {dropout:g} sets p of its "
-                            f"{len(drops)} dropout layer(s) (p = {', '.join(f'{p:g}' for p in own)} in the file)")
+            warnings.append(n_("model.file {target}: regularization.dropout = {dropout} sets p of its "
+                               "{count} dropout layer(s) (p = {own} in the file)",
+                               "model.file {target}: regularization.dropout = {dropout} sets p of its "
+                               "{count} dropout layer(s) (p = {own} in the file)", len(drops)).format(
+                target=text, dropout=number(dropout), count=integer(len(drops)), own=", ".join(number(p) for p in own)))
         for m in drops:
             m.p = float(dropout)
     source = {"file": str(path), "name": split_target(text, KEY)[1], "setting": text, "sha256": digest,
@@ -141,14 +149,15 @@ def check_unchanged(source: dict, folder) -> str | None:
     if not source or not source.get("sha256"):
         return None
     path = Path(source.get("file", ""))
-    what = f"{folder}: the run's network file {path}"
     if not path.is_file():
-        raise ConfigError(KEY, source.get("setting", str(path)), f"{what} no longer exists (put it back to "
-                                                                 "evaluate this run)")
+        raise ConfigError(KEY, source.get("setting", str(path)), _(
+            "{folder}: the run's network file {path} no longer exists (put it back to "
+            "evaluate this run)").format(folder=folder, path=path))
     now = file_sha256(path)
     if now != source["sha256"]:
-        raise ConfigError(KEY, source.get("setting", str(path)), (
-            f"{what} changed since the run (SHA-256 {source['sha256'][:12]}… then, {now[:12]}… now); nothing was "
-            "imported. The weights fit the network the run trained: restore the file as it was to evaluate it"))
+        raise ConfigError(KEY, source.get("setting", str(path)), _(
+            "{folder}: the run's network file {path} changed since the run (SHA-256 {then}… then, {now}… now); "
+            "nothing was imported. The weights fit the network the run trained: restore the file as it was to "
+            "evaluate it").format(folder=folder, path=path, then=source["sha256"][:12], now=now[:12]))
     setting = source.get("setting", "")
     return f"{path}:{source['name']}" if is_file_target(split_target(setting, KEY)[0]) else setting
