@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from engine.core.config import ConfigError
 from engine.core.i18n import N_, _, integer
-from engine.core.lesson_figures import compute_figures, fill_reveal
+from engine.core.lesson_figures import compute_figures, fill_reveal, lesson_text
 from engine.core.lessons import Lesson, read_lesson, shipped_lessons
 from gui import dialogs
 from gui.panels.lesson_panel import ASKING, FINISHED, REVEALED, WATCHING, LessonPanel
@@ -85,7 +85,7 @@ class Lessons(QObject):
             return self._cannot(_("Cannot open this lesson"), str(exc))
         if self.run_state.state in (RUNNING, PAUSED):
             return self._cannot(_("Cannot open a lesson now"), _(LIVE_RUN))
-        if not self.panel.may_replace(_("Opening the lesson “{title}”").format(title=lesson.title)):
+        if not self.panel.may_replace(_("Opening the lesson “{title}”").format(title=lesson_text(lesson.title))):
             self.say(_("lesson {path} not opened: the settings on screen are kept").format(path=path))
             return False
         self.show(lesson)
@@ -99,7 +99,7 @@ class Lessons(QObject):
         self.lesson, self.index, self.phase, self.epochs = lesson, 0, WATCHING, []
         self.dock.show()
         self._show()
-        self.say(_("lesson “{title}”: press Start (Ctrl+Return)").format(title=lesson.title))
+        self.say(_("lesson “{title}”: press Start (Ctrl+Return)").format(title=lesson_text(lesson.title)))
 
     @Slot()
     def close(self) -> bool:
@@ -108,7 +108,7 @@ class Lessons(QObject):
             return False
         if self.run_state.state in (RUNNING, PAUSED):
             return self._cannot(_("Cannot close the lesson now"), _(LIVE_RUN))
-        title = self.lesson.title
+        title = lesson_text(self.lesson.title)
         self.panel.lesson.hold(self.panel, None)
         self.lesson, self.index, self.phase, self.epochs = None, 0, WATCHING, []
         self._paused_handle, self._ours, self._reset_pending = None, False, False
@@ -146,7 +146,7 @@ class Lessons(QObject):
         self._show()
         self._announce(_("Step {number} of {total}: {question}").format(
             number=integer(self.index + 1), total=integer(len(self.lesson.steps)),
-            question=self.step.question or self.step.text))
+            question=lesson_text(self.step.question or self.step.text)))
 
     def _announce(self, text: str) -> None:
         """Spoken by the window's screen-reader announcer (gui.window.accessibility), where it has one."""
@@ -172,7 +172,7 @@ class Lessons(QObject):
         if self.index + 1 >= len(self.lesson.steps):
             self.phase = FINISHED
             self._show(fill_reveal(self.step.reveal, self._figures()))
-            self.say(_("lesson “{title}”: finished").format(title=self.lesson.title))
+            self.say(_("lesson “{title}”: finished").format(title=lesson_text(self.lesson.title)))
             return
         self.index, self.phase = self.index + 1, WATCHING
         self._show()
