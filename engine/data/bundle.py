@@ -14,9 +14,11 @@ import numpy as np
 import torch
 
 from engine.core.config import TORCHVISION_DATASETS, TOY_DATASETS, ConfigError, DataConfig
+from engine.core.i18n import _, integer, n_
 from engine.data.sources import (
     FASHION_CLASSES,
     fashion_mnist,
+    first_five,
     load_image_folder,
     load_torchvision,
     make_toy,
@@ -75,10 +77,12 @@ def sizes_that_fit(cfg: DataConfig, available: int) -> tuple[str, int, str]:
            else "data.val_size" if cfg.val_size >= cfg.test_size else "data.test_size")
     value = {"data.train_size": cfg.train_size, "data.val_size": cfg.val_size,
              "data.test_size": cfg.test_size}[key]
-    return key, value, (
-        f"train, validation and test sizes ({cfg.train_size:,} + {cfg.val_size:,} + {cfg.test_size:,}) "
-        f"that fit the {available:,} images of {cfg.path}; sizes that fit it: "
-        f"data.train_size = {train}, data.val_size = {val}, data.test_size = {test}")
+    return key, value, _(
+        "train, validation and test sizes ({train} + {val} + {test}) "
+        "that fit the {count} images of {path}; sizes that fit it: "
+        "data.train_size = {fit_train}, data.val_size = {fit_val}, data.test_size = {fit_test}").format(
+        train=integer(cfg.train_size), val=integer(cfg.val_size), test=integer(cfg.test_size),
+        count=integer(available), path=cfg.path, fit_train=train, fit_val=val, fit_test=test)
 
 
 def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") -> DataBundle:
@@ -112,10 +116,12 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         n_test = min(cfg.test_size, (len(y) - n_train) // 2)
         if n_train < 1 or n_test < 1 or len(y) - n_train - n_test < 1:
             raise ConfigError("data.train_fraction", cfg.train_fraction,
-                              f"a fraction that leaves pairs to train, to validate and to test on ({len(y):,} pairs)")
+                              _("a fraction that leaves pairs to train, to validate and to test on ({count} pairs)").format(
+                                  count=integer(len(y))))
         if n_test < cfg.test_size:
-            warnings.append(f"data.test_size = {cfg.test_size:,}: {n_test:,} pairs locked for the test split, half "
-                            "of those not trained on (the other half validate)")
+            warnings.append(_("data.test_size = {size}: {count} pairs locked for the test split, half "
+                              "of those not trained on (the other half validate)").format(
+                size=integer(cfg.test_size), count=integer(n_test)))
         x, y = x[order], y[order]
         pool_x, pool_y, test_x, test_y = x[:len(y) - n_test], y[:len(y) - n_test], x[len(y) - n_test:], y[len(y) - n_test:]
         cfg = dataclasses.replace(cfg, train_size=n_train, val_size=len(pool_y) - n_train)
@@ -145,17 +151,19 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         pool_x, pool_y, test_x, test_y, classes = load_python(cfg, rng, source)
         data_source = ran_from(cfg, source)
     else:  # pragma: no cover - guarded by config choices
-        raise ConfigError("data.dataset", cfg.dataset, "a known dataset")
+        raise ConfigError("data.dataset", cfg.dataset, _("a known dataset"))
 
     if cfg.classes != "all" and cfg.dataset != "fashion_mnist":
-        raise ConfigError("data.classes", cfg.classes, "all (the even / odd halves are Fashion-MNIST's)")
+        raise ConfigError("data.classes", cfg.classes, _("all (the even / odd halves are Fashion-MNIST's)"))
     if cfg.val_size >= len(pool_y):
-        raise ConfigError("data.val_size", cfg.val_size, f"less than the {len(pool_y)} examples available for training and validation")
+        raise ConfigError("data.val_size", cfg.val_size, _("less than the {count} examples available for training and validation").format(
+            count=len(pool_y)))
     available = len(pool_y) - cfg.val_size
     if cfg.train_size > available:
         raise ConfigError("data.train_size", cfg.train_size,
-                          f"at most {available} ({cfg.dataset} has {len(pool_y)} training examples "
-                          f"and data.val_size = {cfg.val_size} of them are held out for validation)")
+                          _("at most {available} ({dataset} has {count} training examples "
+                            "and data.val_size = {val} of them are held out for validation)").format(
+                              available=available, dataset=cfg.dataset, count=len(pool_y), val=cfg.val_size))
     if cfg.dataset in TOY_DATASETS or cfg.dataset == "modular_addition":  # already in a random order
         val_idx = np.arange(cfg.train_size, cfg.train_size + cfg.val_size)
         train_idx = np.arange(cfg.train_size)
@@ -182,8 +190,8 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
             settings = {"run.seed": seed, **{f"data.{f.name}": getattr(cfg, f.name) for f in dataclasses.fields(cfg)}}
             check_split_of(cfg.split_of, fingerprint, settings, split_files, cfg.path)
         else:  # settings of an Overfit Lab before data.split_of: their twins still open
-            notes.append("data.remove / data.relabel come without data.split_of (settings of an earlier Overfit "
-                         "Lab): that their positions index this very training split could not be checked")
+            notes.append(_("data.remove / data.relabel come without data.split_of (settings of an earlier Overfit "
+                           "Lab): that their positions index this very training split could not be checked"))
         keep, noisy, corrupted = _cleaned(cfg, n_split, num_classes, clean, noisy, corrupted)
         train_idx, clean, noisy, corrupted, positions = (a[keep] for a in (train_idx, clean, noisy, corrupted, positions))
 
@@ -213,26 +221,28 @@ def load_data(cfg: DataConfig, seed: int, device: torch.device | str = "cpu") ->
         is_toy=cfg.dataset in TOY_DATASETS, train_indices=train_idx, val_indices=val_idx,
         train_positions=positions, train_files=[pool_files[i] for i in train_idx] if pool_files else [],
         split_fingerprint=fingerprint, split_size=n_split, data_source=data_source,
-        warnings=([f"left out {len(warnings)} unreadable image(s): {', '.join(warnings[:5])}"
-                   + (f" and {len(warnings) - 5} more" if len(warnings) > 5 else "")] if warnings else []) + notes)
+        warnings=([n_("left out {count} unreadable image(s): {files}", "left out {count} unreadable image(s): {files}",
+                      len(warnings)).format(count=integer(len(warnings)), files=first_five(warnings))]
+                  if warnings else []) + notes)
 
 
 def _cleaned(cfg: DataConfig, n: int, num_classes: int, clean, noisy, corrupted):
     """data.relabel, then data.remove, on the training split's positions: (which positions
     stay, the labels, which labels are now wrong)."""
     noisy, corrupted = noisy.copy(), corrupted.copy()
-    for key, positions in (("data.remove", cfg.remove), ("data.relabel", [p for p, _ in cfg.relabel])):
+    for key, positions in (("data.remove", cfg.remove), ("data.relabel", [p for p, _c in cfg.relabel])):
         beyond = [p for p in positions if p >= n]
         if beyond:
-            raise ConfigError(key, beyond[0], f"positions in the training split: 0 … {n - 1} ({n:,} examples)")
+            raise ConfigError(key, beyond[0], _("positions in the training split: 0 … {last} ({count} examples)").format(
+                last=n - 1, count=integer(n)))
     for p, c in cfg.relabel:
         if c >= num_classes:
-            raise ConfigError("data.relabel", [p, c], f"a class in 0 … {num_classes - 1}")
+            raise ConfigError("data.relabel", [p, c], _("a class in 0 … {last}").format(last=num_classes - 1))
         noisy[p] = c
     if cfg.relabel:
         corrupted = noisy != clean
     if len(cfg.remove) >= n:
-        raise ConfigError("data.remove", len(cfg.remove), f"fewer than the {n:,} training examples")
+        raise ConfigError("data.remove", len(cfg.remove), _("fewer than the {count} training examples").format(count=integer(n)))
     return np.setdiff1d(np.arange(n), np.asarray(cfg.remove, dtype=np.int64)), noisy, corrupted
 
 
@@ -252,8 +262,9 @@ def _fold_split(cfg: DataConfig, seed: int, pool_idx, clean, noisy, corrupted):
     except ValueError:
         smallest = int(np.unique(clean, return_counts=True)[1].min())
         raise ConfigError("data.folds", cfg.folds,
-                          f"from 2 to {smallest}: every fold needs an example of each class, and the "
-                          f"smallest class among the {len(clean):,} training examples has {smallest}") from None
+                          _("from 2 to {smallest}: every fold needs an example of each class, and the "
+                            "smallest class among the {count} training examples has {smallest}").format(
+                              smallest=smallest, count=integer(len(clean)))) from None
     held = folds[cfg.fold]
     keep = np.setdiff1d(np.arange(len(clean)), held)
     return pool_idx[keep], pool_idx[held], clean[keep], noisy[keep], corrupted[keep]
@@ -285,4 +296,4 @@ def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device
     row[torch.as_tensor(positions, dtype=torch.long, device=perm.device)] = torch.arange(len(positions), device=perm.device)
     kept = [(i, b[b >= 0]) for i, b in enumerate(row[b] for b in perm.split(batch_size))]
     kept = [(i, b) for i, b in kept if len(b)]
-    return Batches([b.to(device) for _, b in kept], [i for i, _ in kept])
+    return Batches([b.to(device) for _i, b in kept], [i for i, _b in kept])

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from engine.core.i18n import _, integer, n_
+
 SHOWN = 5  # files named per kind of change; the rest are counted
 
 
@@ -42,16 +44,24 @@ def folder_changes(root: str, was: list[str], now: list[str], every: bool = True
     for p in gone[:SHOWN]:
         elsewhere = [q for q in by_name.get(Path(p).name, []) if q not in recorded]
         new += elsewhere
-        parts.append(f"{p} is gone" + (f"; {elsewhere[0]} is new" if elsewhere else ""))
+        parts.append(_("{file} is gone; {found} is new").format(file=p, found=elsewhere[0]) if elsewhere
+                     else _("{file} is gone").format(file=p))
     if len(gone) > SHOWN:
-        parts.append(f"{len(gone) - SHOWN:,} more of the files it trained on are gone")
+        more = len(gone) - SHOWN
+        parts.append(n_("{count} more of the files it trained on are gone",
+                        "{count} more of the files it trained on are gone", more).format(count=integer(more)))
     if every:  # a full record: the files new to the training split
         added = [p for p in now_rel if p not in recorded and p not in new]
         if parts and added:  # the split is drawn again from the changed folder: others swap in too
-            parts.append(f"so {len(added):,} other files are in its training split now "
-                         "(the split is drawn again from the changed folder)")
+            parts.append(n_("so {count} other files are in its training split now "
+                            "(the split is drawn again from the changed folder)",
+                            "so {count} other files are in its training split now "
+                            "(the split is drawn again from the changed folder)", len(added)).format(
+                count=integer(len(added))))
         else:
-            parts += [f"{p} is new to its training split" for p in added[:SHOWN]]
+            parts += [_("{file} is new to its training split").format(file=p) for p in added[:SHOWN]]
             if len(added) > SHOWN:
-                parts.append(f"{len(added) - SHOWN:,} more files are new to its training split")
+                more = len(added) - SHOWN
+                parts.append(n_("{count} more files are new to its training split",
+                                "{count} more files are new to its training split", more).format(count=integer(more)))
     return "; ".join(parts)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from engine.core.config import DataConfig
+from engine.core.i18n import _, integer, number
 from engine.core.user_code import import_target, split_target, traceback_text
 from engine.data.arrays import (
     FLOAT_BYTES,
@@ -39,8 +40,8 @@ def _label(where: str, i: int, value) -> int:
     elif isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise DataError(f"{where}: item {i}'s label is {value!r} ({type(value).__name__}); labels are whole "
-                        "numbers 0 … classes − 1")
+        raise DataError(_("{where}: item {item}'s label is {value} ({type}); labels are whole "
+                          "numbers 0 … classes − 1").format(where=where, item=i, value=repr(value), type=type(value).__name__))
     return int(value)
 
 
@@ -48,35 +49,42 @@ def materialize(dataset, where: str) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels) of every item of a map-style dataset, refused naming the item that is
     not (input, label), whose input's shape differs, or that would not fit in memory."""
     if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-        raise DataError(f"{where}: a map-style dataset (len() and [i]) of (input, label) items; "
-                        f"got {type(dataset).__name__}")
+        raise DataError(_("{where}: a map-style dataset (len() and [i]) of (input, label) items; "
+                          "got {type}").format(where=where, type=type(dataset).__name__))
     n = len(dataset)
     if n == 0:
-        raise DataError(f"{where}: the dataset is empty")
+        raise DataError(_("{where}: the dataset is empty").format(where=where))
     inputs, labels, shape = None, np.empty(n, dtype=np.int64), None
     for i in range(n):
         try:
             item = dataset[i]
         except Exception:
-            raise DataError(f"{where}: reading item {i} failed:\n{traceback_text()}") from None
+            raise DataError(_("{where}: reading item {item} failed:\n{traceback}").format(
+                where=where, item=i, traceback=traceback_text())) from None
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            what = f"a {type(item).__name__} of {len(item)}" if isinstance(item, (tuple, list)) else type(item).__name__
-            raise DataError(f"{where}: item {i} is {what}; items must be (input, label) pairs")
+            # i18n: {what} is a Python type, or "a tuple of 3" (a type and its length)
+            what = _("a {type} of {length}").format(type=type(item).__name__, length=len(item)) \
+                if isinstance(item, (tuple, list)) else type(item).__name__
+            raise DataError(_("{where}: item {item} is {what}; items must be (input, label) pairs").format(
+                where=where, item=i, what=what))
         x = _array(item[0])
         if shape is None:
             shape, dtype = x.shape, (np.uint8 if x.dtype == np.uint8 else np.float32)
             need = n * max(1, x.size) * FLOAT_BYTES * 2  # the items, and the splits' float32 copies
             available = available_memory()
             if available is not None and need > available:
-                raise DataError(f"{where}: {n:,} items of shape {list(shape)} need about {need / 2**30:.1f} GiB "
-                                f"of memory, and {available / 2**30:.1f} GiB is available: return fewer or "
-                                "smaller items")
+                raise DataError(_("{where}: {count} items of shape {shape} need about {need} GiB "
+                                  "of memory, and {available} GiB is available: return fewer or "
+                                  "smaller items").format(where=where, count=integer(n), shape=list(shape),
+                                                          need=number(need / 2**30, 1), available=number(available / 2**30, 1)))
             inputs = np.empty((n, *shape), dtype=dtype)
         elif x.shape != shape:
-            raise DataError(f"{where}: item {i}'s input has shape {list(x.shape)}, item 0's {list(shape)}; "
-                            "every input must have one shape")
+            raise DataError(_("{where}: item {item}'s input has shape {shape}, item 0's {first}; "
+                              "every input must have one shape").format(where=where, item=i, shape=list(x.shape),
+                                                                       first=list(shape)))
         if x.dtype.kind not in "uifb":
-            raise DataError(f"{where}: item {i}'s input is {x.dtype}, not numbers")
+            raise DataError(_("{where}: item {item}'s input is {dtype}, not numbers").format(
+                where=where, item=i, dtype=x.dtype))
         inputs[i] = x
         labels[i] = _label(where, i, item[1])
     return inputs, labels
@@ -94,31 +102,32 @@ def load_python(cfg: DataConfig, rng: np.random.Generator, source: dict):
     """(pool_x, pool_y, test_x, test_y, class names) from the datasets data.file returns;
     without a test dataset, data.test_size stratified examples are locked as the test split."""
     if not cfg.file:
-        raise DataError("data.file is empty: data.dataset = python calls PATH/my_data.py:NAME for its datasets")
+        raise DataError(_("data.file is empty: data.dataset = python calls PATH/my_data.py:NAME for its datasets"))
     target, path, digest = import_target(cfg.file, KEY)
     try:
         made = target()
     except Exception:
-        raise DataError(f"{path}: calling {cfg.file} failed:\n{traceback_text()}") from None
+        raise DataError(_("{path}: calling {target} failed:\n{traceback}").format(
+            path=path, target=cfg.file, traceback=traceback_text())) from None
     pair = isinstance(made, (tuple, list)) and len(made) == 2 and all(hasattr(d, "__getitem__") for d in made) \
         and not isinstance(made[0], (numbers.Number, np.ndarray, torch.Tensor))
     train, test = made if pair else (made, None)
-    x, y = materialize(train, f"{path} ({cfg.file}, train)")
-    x = check_inputs(f"{path} ({cfg.file})", "the train dataset's inputs", x)
+    x, y = materialize(train, _("{path} ({target}, train)").format(path=path, target=cfg.file))
+    x = check_inputs(f"{path} ({cfg.file})", _("the train dataset's inputs"), x)
     test_xy = None
     if test is not None:
-        tx, ty = materialize(test, f"{path} ({cfg.file}, test)")
-        tx = check_inputs(f"{path} ({cfg.file})", "the test dataset's inputs", tx)
+        tx, ty = materialize(test, _("{path} ({target}, test)").format(path=path, target=cfg.file))
+        tx = check_inputs(f"{path} ({cfg.file})", _("the test dataset's inputs"), tx)
         if tx.shape[1:] != x.shape[1:]:
-            raise DataError(f"{path}: the test dataset's inputs are {list(tx.shape[1:])}, the train "
-                            f"dataset's {list(x.shape[1:])}")
+            raise DataError(_("{path}: the test dataset's inputs are {test_shape}, the train "
+                              "dataset's {shape}").format(path=path, test_shape=list(tx.shape[1:]), shape=list(x.shape[1:])))
         test_xy = tx, ty
     names = getattr(train, "classes", None)
     names = list(names) if isinstance(names, (list, tuple)) and all(isinstance(c, str) for c in names) else None
     classes = class_names(f"{path} ({cfg.file})", names,
-                          [("the train dataset", y), ("the test dataset", test_xy[1] if test_xy else None)])
+                          [(_("the train dataset"), y), (_("the test dataset"), test_xy[1] if test_xy else None)])
     source.update(file=str(path), sha256=digest)
     if test_xy is not None:
         return x, y, test_xy[0], test_xy[1], classes
     return (*lock_test_split(x, y, cfg, rng, f"{path} ({cfg.file})",
-                                    "no test dataset: the test split comes from the train dataset"), classes)
+                                    _("no test dataset: the test split comes from the train dataset")), classes)

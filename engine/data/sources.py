@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.core.config import TOY_DATASETS, ConfigError
 from engine.core.files import resources_dir
+from engine.core.i18n import _, integer, n_
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot"]
@@ -42,16 +43,16 @@ def _read_idx_gz(path: Path) -> np.ndarray:
 def _verify_checksums(folder: Path) -> None:
     sums = folder / "SHA256SUMS"
     if not sums.is_file():
-        raise DataError(f"{sums}: checksum list missing; the installation is incomplete")
+        raise DataError(_("{path}: checksum list missing; the installation is incomplete").format(path=sums))
     for line in sums.read_text().splitlines():
         if not line.strip():
             continue
         digest, name = line.split()
         path = folder / name.lstrip("*")
         if not path.is_file():
-            raise DataError(f"{path}: file missing; the installation is incomplete")
+            raise DataError(_("{path}: file missing; the installation is incomplete").format(path=path))
         if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            raise DataError(f"{path}: checksum mismatch; the file is damaged, reinstall Overfit Lab")
+            raise DataError(_("{path}: checksum mismatch; the file is damaged, reinstall Overfit Lab").format(path=path))
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +116,7 @@ def make_toy(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple
         y = rng.integers(0, 3, n)
         x = centers[y] + rng.normal(0, 0.25, (n, 2))
     else:  # pragma: no cover - guarded by config choices
-        raise ConfigError("data.dataset", name, f"one of {', '.join(TOY_DATASETS)}")
+        raise ConfigError("data.dataset", name, _("one of {choices}").format(choices=", ".join(TOY_DATASETS)))
     x = x + rng.normal(0, noise * 0.5, x.shape)
     return x.astype(np.float32), y.astype(np.int64)
 
@@ -133,18 +134,19 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
     from PIL import Image, UnidentifiedImageError
 
     if not path:
-        raise ConfigError("data.path", path, "a folder with one sub-folder of images per class")
+        raise ConfigError("data.path", path, _("a folder with one sub-folder of images per class"))
     root = Path(path).expanduser()
     if not root.exists():
-        raise DataError(f"{root}: folder not found")
+        raise DataError(_("{path}: folder not found").format(path=root))
     if not root.is_dir():
-        raise DataError(f"{root}: not a folder")
+        raise DataError(_("{path}: not a folder").format(path=root))
     classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     if not classes:
-        raise DataError(f"{root}: no class folders inside; expected one sub-folder per class, "
-                        "each holding that class's images")
+        raise DataError(_("{path}: no class folders inside; expected one sub-folder per class, "
+                          "each holding that class's images").format(path=root))
     if len(classes) < 2:
-        raise DataError(f"{root}: only one class folder ({classes[0]}); at least two classes are needed")
+        raise DataError(_("{path}: only one class folder ({name}); at least two classes are needed").format(
+            path=root, name=classes[0]))
     files, labels, empty, strays = [], [], [], []
     for label, name in enumerate(classes):
         entries = [p for p in sorted((root / name).rglob("*")) if p.is_file()
@@ -156,11 +158,11 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
         files += images
         labels += [label] * len(images)
     if empty:
-        raise DataError(f"class folders with no images: {', '.join(empty)}")
+        raise DataError(_("class folders with no images: {folders}").format(folders=", ".join(empty)))
     if strays:
-        shown = ", ".join(str(p) for p in strays[:5])
-        more = f" and {len(strays) - 5} more" if len(strays) > 5 else ""
-        raise DataError(f"files that are not images ({', '.join(sorted(IMAGE_SUFFIXES))}): {shown}{more}")
+        # i18n: {suffixes} are image file suffixes (.png, .jpg); {files} the first five files
+        raise DataError(_("files that are not images ({suffixes}): {files}").format(
+            suffixes=", ".join(sorted(IMAGE_SUFFIXES)), files=first_five([str(p) for p in strays])))
     opened, kept_labels, kept_files, unreadable = [], [], [], []
     for p, label in zip(files, labels, strict=True):
         try:
@@ -175,13 +177,11 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
         labels = kept_labels
         missing = [name for i, name in enumerate(classes) if i not in set(labels)]
         if missing:
-            raise DataError(f"class folders with no readable images: {', '.join(missing)} "
-                            f"(unreadable: {', '.join(unreadable[:5])})")
+            raise DataError(_("class folders with no readable images: {folders} (unreadable: {files})").format(
+                folders=", ".join(missing), files=", ".join(unreadable[:5])))
     elif unreadable:
-        shown = ", ".join(unreadable[:5])
-        more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
-        raise DataError(f"unreadable images: {shown}{more} (data.skip_unreadable = true leaves "
-                        "them out with a warning)")
+        raise DataError(_("unreadable images: {files} (data.skip_unreadable = true leaves "
+                          "them out with a warning)").format(files=first_five(unreadable)))
     if paths is not None:
         paths.extend(kept_files)
     arr = np.stack([np.asarray(im, dtype=np.uint8) for im in opened])  # N, S, S, 3
@@ -189,6 +189,16 @@ def load_image_folder(path: str, image_size: int, skip_unreadable: bool = False,
         arr = arr[..., :1]  # grayscale images stay one channel
     x = arr.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
     return x, np.asarray(labels, dtype=np.int64), classes
+
+
+def first_five(names: list[str]) -> str:
+    """The first five names, and how many more ("a, b, c, d, e and 3 more")."""
+    shown = ", ".join(names[:5])
+    if len(names) <= 5:
+        return shown
+    more = len(names) - 5
+    # i18n: {names} are the first five files; {count} how many more there are
+    return n_("{names} and {count} more", "{names} and {count} more", more).format(names=shown, count=integer(more))
 
 
 _TV_EXPECTED = {
@@ -212,17 +222,19 @@ def load_torchvision(name: str, path: str):
 
     cls_name, sub, expected = _TV_EXPECTED[name]
     if not path:
-        raise ConfigError("data.path", path, f"the folder holding {sub}/ for data.dataset = {name}")
+        raise ConfigError("data.path", path, _("the folder holding {folder}/ for data.dataset = {name}").format(
+            folder=sub, name=name))
     root = Path(path).expanduser()
     missing = [f for f in expected if not (root / sub / f).is_file()]
     if missing:
-        raise DataError(f"{root / sub}: missing {', '.join(missing)}. {name} is never downloaded: "
-                        f"copy its files to {root / sub}/ ({', '.join(expected)})")
+        raise DataError(_("{path}: missing {files}. {name} is never downloaded: "
+                          "copy its files to {path}/ ({expected})").format(
+            path=root / sub, files=", ".join(missing), name=name, expected=", ".join(expected)))
     cls = getattr(tvd, cls_name)
     try:
         train, test = cls(str(root), train=True, download=False), cls(str(root), train=False, download=False)
     except (RuntimeError, OSError, ValueError) as exc:
-        raise DataError(f"{root / sub}: could not read {name}: {exc}") from exc
+        raise DataError(_("{path}: could not read {name}: {error}").format(path=root / sub, name=name, error=exc)) from exc
 
     def arrays(ds):
         data = np.asarray(ds.data)

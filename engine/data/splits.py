@@ -10,6 +10,7 @@ import os
 import numpy as np
 import torch
 
+from engine.core.i18n import _
 from engine.core.values import ConfigError, refuse_changed, split_changed
 from engine.data.folder_changes import folder_changes
 
@@ -82,11 +83,11 @@ def stratified_kfold(labels: np.ndarray, k: int, rng: np.random.Generator) -> li
     its count allows. Raises ValueError when a class has fewer than k examples."""
     classes, counts = np.unique(labels, return_counts=True)
     if k < 2:
-        raise ValueError(f"k-fold needs at least 2 folds, got {k}")
+        raise ValueError(_("k-fold needs at least 2 folds, got {folds}").format(folds=k))
     if counts.min() < k:
-        raise ValueError(f"{k} folds need at least {k} examples of every class; the smallest "
-                         f"class ({classes[counts.argmin()]}) has {counts.min()}")
-    folds: list[list[np.ndarray]] = [[] for _ in range(k)]
+        raise ValueError(_("{folds} folds need at least {folds} examples of every class; the smallest "
+                           "class ({label}) has {count}").format(folds=k, label=classes[counts.argmin()], count=counts.min()))
+    folds: list[list[np.ndarray]] = [[] for _fold in range(k)]
     start = 0  # each class continues where the last left off, so fold sizes stay even
     for c in classes:
         idx = rng.permutation(np.flatnonzero(labels == c))
@@ -118,15 +119,17 @@ def check_split_of(record: dict, fingerprint: str, settings: dict, files: list[s
         raise refuse_changed(*changed)
     for key, was in sorted(record.get("files", {}).items(), key=lambda kv: int(kv[0])):
         p = int(key)
-        now = os.path.join(root, files[p]) if p < len(files) else "beyond the training split"
+        now = os.path.join(root, files[p]) if p < len(files) else _("beyond the training split")
         if p >= len(files) or files[p] != was:
             # the named files gone or moved (one file added shifts every position: not the first that differs)
-            what = folder_changes(root, list(record["files"].values()), files, every=False) or (
-                f"training example {p} is {now} now, it was {os.path.join(root, was)}")
-            raise ConfigError("data.path", root, (
-                f"the image folder as it was when data.remove / data.relabel's positions were chosen: {what} "
-                "(the folder changed since; put its files back, or train the run again and clean that one)"))
-    raise ConfigError("data.split_of", f"fingerprint {record['fingerprint'][:12]}…", (
-        f"the training split these settings build now (fingerprint {fingerprint[:12]}…): the data they read "
+            what = folder_changes(root, list(record["files"].values()), files, every=False) or _(
+                "training example {position} is {now} now, it was {was}").format(
+                position=p, now=now, was=os.path.join(root, was))
+            raise ConfigError("data.path", root, _(
+                "the image folder as it was when data.remove / data.relabel's positions were chosen: {changes} "
+                "(the folder changed since; put its files back, or train the run again and clean that one)").format(
+                changes=what))
+    raise ConfigError("data.split_of", _("fingerprint {fingerprint}…").format(fingerprint=record["fingerprint"][:12]), _(
+        "the training split these settings build now (fingerprint {fingerprint}…): the data they read "
         "changed since data.remove / data.relabel's positions were chosen (files added, moved or removed?); "
-        "train the run again and clean that one"))
+        "train the run again and clean that one").format(fingerprint=fingerprint[:12]))

@@ -9,6 +9,7 @@ import torch
 
 from engine.core import events as ev
 from engine.core.config import Config
+from engine.core.i18n import _
 from engine.data.bundle import DataBundle, load_data
 
 
@@ -26,15 +27,15 @@ def with_images(data: DataBundle, config: Config) -> DataBundle:
 def thumbnails(data: DataBundle, split: str, indices: list[int]) -> ev.Thumbnails:
     """The pixels of examples of a split, as uint8 (H, W, C), for a gallery. Image data only."""
     if split == "test":
-        x, _ = data.test.open("gallery of the test evaluation")
+        x = data.test.open("gallery of the test evaluation")[0]  # (the reason is recorded, not shown)
     else:
         x = data.train_x if split == "train" else data.val_x
     if data.is_toy:
-        raise ValueError("thumbnails are for image data; toy points are shown on the decision boundary")
+        raise ValueError(_("thumbnails are for image data; toy points are shown on the decision boundary"))
     if x.ndim == 2 and data.input_shape == tuple(x.shape[1:]):  # (an arrays or python dataset of N×D)
-        raise ValueError("these examples are vectors, not images: there are no pictures to show")
+        raise ValueError(_("these examples are vectors, not images: there are no pictures to show"))
     if x.ndim != 4:
-        raise ValueError("these are a backbone's features, not images: pass the data through with_images()")
+        raise ValueError(_("these are a backbone's features, not images: pass the data through with_images()"))
     picked = showable(x[torch.as_tensor(indices, dtype=torch.long, device=x.device)])
     return ev.Thumbnails(split=split, indices=list(indices), shape=tuple(picked.shape[1:]),
                          pixels=[p.numpy().tobytes() for p in picked])
