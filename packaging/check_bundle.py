@@ -203,6 +203,22 @@ def check_built_from_head() -> str:
             "only in what the bundle does not carry")
 
 
+def check_catalogs() -> str:
+    """Every shipped language's compiled catalog, and Qt's own for it, are in the bundle."""
+    from engine.core.i18n import DOMAIN, ENGLISH, LANGUAGES
+
+    internal = DIST / "_internal"
+    missing = [f"resources/locale/{code}/LC_MESSAGES/{DOMAIN}.mo" for code in LANGUAGES if code != ENGLISH
+               and not (internal / "resources" / "locale" / code / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()]
+    missing += [f"PySide6/Qt/translations/qtbase_{code}.qm" for code in LANGUAGES if code != ENGLISH
+                and not any((internal / "PySide6" / "Qt" / "translations" / f"qtbase_{c}.qm").is_file()
+                            for c in (code, code.split("_")[0]))]
+    if missing:
+        raise SystemExit("error: the bundle lacks catalogs (run `make catalogs` before `make bundle`):\n  "
+                         + "\n  ".join(missing))
+    return f"languages: {len(LANGUAGES) - 1} compiled catalogs and Qt's own for each"
+
+
 def check_no_links() -> None:
     links = [p for p in DIST.rglob("*") if p.is_symlink()]
     if links:
@@ -280,6 +296,8 @@ def main(argv: list[str]) -> int:
             return 2
     sys.path.insert(0, str(ROOT / "packaging"))
     lines = [check_built_from_head()]
+    sys.path.insert(0, str(ROOT))
+    lines.append(check_catalogs())
     if linux:  # (a macOS build's frameworks are made of links, and the .app travels zipped)
         check_no_links()
     with tempfile.TemporaryDirectory() as tmp:

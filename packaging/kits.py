@@ -317,8 +317,12 @@ def check_kit(p: Platform, kit: Path) -> str:
                               check=False)
         if proc.returncode != 0:
             raise KitError(f"uv could not install it offline:\n{proc.stderr[-3000:]}")
+        from engine.core.i18n import DOMAIN, ENGLISH, LANGUAGES
+
+        catalogs = [f"resources/locale/{code}/LC_MESSAGES/{DOMAIN}.mo" for code in LANGUAGES if code != ENGLISH]
         for needed in ("main.py", "engine/__init__.py", "gui/__init__.py", p.torch_library,
-                       "resources/data/fashion-mnist/SHA256SUMS", "resources/data/mnist1d/SHA256SUMS"):
+                       "resources/data/fashion-mnist/SHA256SUMS", "resources/data/mnist1d/SHA256SUMS",
+                       "PySide6/Qt/translations/qtbase_de.qm", *catalogs):
             if not (target / needed).exists():
                 raise KitError(f"installed, but {needed} is missing from what it installed")
         installed = folder_mb(target)
