@@ -90,10 +90,10 @@ def update() -> None:
         path = po_path(code)
         if path.is_file():
             catalog = read(path, code)
-            catalog.update(template, update_header_comment=False)
+            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         else:
             catalog = _new_catalog(code)
-            catalog.update(template)
+            catalog.update(template, no_fuzzy_matching=True)
             path.parent.mkdir(parents=True, exist_ok=True)
         # Obsolete messages are dropped: a string that left the code leaves the catalog.
         catalog.obsolete.clear()
