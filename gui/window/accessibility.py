@@ -123,6 +123,8 @@ def spoken_name(widget: QWidget, buddies: dict) -> str:
     if callable(placeholder) and placeholder():
         return _plain(placeholder())
     context = _context(widget)
+    if not context and not widget.objectName() and isinstance(widget, QTabWidget):
+        return spoken_name(widget.tabBar(), buddies)  # its tabs, not its class's name ("QTabWidget")
     return context or _plain(widget.objectName()) or type(widget).__name__
 
 
