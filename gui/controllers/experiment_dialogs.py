@@ -27,7 +27,9 @@ CURVE_CHOICES = {  # setting: (label, default values)
 
 def _search_choice(value: str) -> str:
     """A search's objective, sampler or pruner as its combo box shows it (the item's data is the value)."""
-    words = {"random": C_("setting choice", "random"), "grid": C_("setting choice", "grid"),
+    # i18n: tpe: Optuna's tree-structured Parzen estimator sampler
+    words = {"tpe": C_("setting choice", "tpe"), "random": C_("setting choice", "random"),
+             "grid": C_("setting choice", "grid"),
              "median": C_("setting choice", "median"), "halving": C_("setting choice", "halving"),
              "none": C_("setting choice", "none")}
     return words.get(value) or C_("setting choice", value)  # (val_loss…: as the settings' choices say it)
