@@ -4,6 +4,8 @@ and the reliability diagram of the network's confidence."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
@@ -32,6 +34,7 @@ from engine.core.events import Evaluated
 from engine.core.i18n import C_, N_, _, integer, n_, number
 from gui.panels.example_detail import to_qimage
 from gui.panels.number_item import NumberItem
+from gui.panels.shown_names import class_names
 from gui.plotting.axes import make_plot
 from gui.plotting.cell_texts import CellTexts
 from gui.plotting.colors import BLUE, REFERENCE, matrix_lookup_table, series_pen, text_on
@@ -167,7 +170,8 @@ class EvaluationPanel(QWidget):
 
     def show_report(self, report: Evaluated, run_label: str, dataset_has_test_split: bool | None = None) -> None:
         """dataset_has_test_split: None where the run's dataset is not known here."""
-        self.report = report
+        # Its class names as the window shows them (Fashion-MNIST's translated); the record keeps its own.
+        report = self.report = dataclasses.replace(report, class_names=class_names(report.class_names))
         where = _(SPLITS[report.split]) if report.split in SPLITS else report.split
         if report.split == "test" and dataset_has_test_split is not None:
             where = (_("{split} (the dataset's own, used whole)") if dataset_has_test_split
