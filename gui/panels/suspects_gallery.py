@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from engine.core.i18n import _, integer, n_
 from engine.runs.scores import NO_OTHER
 from gui.panels.example_detail import pixmap
+from gui.panels.shown_names import class_names, score_name
 from gui.plotting.colors import TEXT_RED
 
 PAGE = 24
@@ -98,7 +99,7 @@ class SuspectsGallery(QWidget):
         t, order = self.tally, self._order
         if t is None or order is None:
             return
-        names = t.class_names
+        names = class_names(t.class_names)
         page = order[self._shown:self._shown + PAGE]
         other = t.other_class(page)
         fm = self.list.fontMetrics()
@@ -127,9 +128,9 @@ class SuspectsGallery(QWidget):
             self.list.addItem(item)
         self._shown += len(page)
         self.more.setEnabled(self._shown < t.size)
-        # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…), not translated
+        # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…)
         title = _("Suspects by {score}, most suspect first: {shown} of {total}").format(
-            score=self.score, shown=integer(self._shown), total=integer(t.size))
+            score=score_name(self.score), shown=integer(self._shown), total=integer(t.size))
         if t.corrupted_on_purpose:
             hits = int(t.corrupted[order[:self._shown]].sum())
             title += "; " + n_("{hits} of these {count} was corrupted on purpose",
