@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from engine.core.i18n import N_, _, integer, n_, number
 from engine.runs.scores import MIN_SCORED, NO_OTHER, SCORE_HELP, SCORES, auroc, precision_at_k
 from gui.panels.example_detail import ExampleDetail
+from gui.panels.shown_names import class_names, score_name
 from gui.panels.signed_number import signed
 from gui.panels.suspects_gallery import SuspectsGallery
 from gui.plotting.axes import apply_text_scale, make_plot
@@ -91,10 +92,10 @@ class ExamplesView(QWidget):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.score_box = QComboBox()
         for name in SCORES:  # the scores' own names, as the command line's --score takes them
-            self.score_box.addItem(name)
+            self.score_box.addItem(score_name(name), name)  # shown in the language; its name as the data
             self.score_box.setItemData(self.score_box.count() - 1, _(SCORE_HELP[name]), Qt.ItemDataRole.ToolTipRole)
         self._score_tip("aum")
-        self.score_box.currentTextChanged.connect(self._on_score_changed)
+        self.score_box.currentIndexChanged.connect(self._on_score_changed)
         self.train_button = QPushButton(_("Train without the suspects…"))
         self.train_button.setToolTip(_(TRAIN_TIP))
         self.train_button.setEnabled(False)
@@ -235,7 +236,7 @@ class ExamplesView(QWidget):
             if t.turn is not None:
                 self.turn_line.setPos(t.turn)
                 self.turn_line.show()
-        self.gallery.refresh(self.score_box.currentText())
+        self.gallery.refresh(self.score_box.currentData())
         if self.selected is not None:
             self.select(self.selected)
         self._summary()
@@ -244,7 +245,7 @@ class ExamplesView(QWidget):
         """The training images arrived (a run folder's, fetched by the engine thread)."""
         self.images = images
         self.gallery.images = images
-        self.gallery.refresh(self.score_box.currentText(), force=True)
+        self.gallery.refresh(self.score_box.currentData(), force=True)
         if self.selected is not None:
             self.select(self.selected)
 
@@ -288,7 +289,7 @@ class ExamplesView(QWidget):
         if t is None or not 0 <= example < t.size:
             return
         self.selected = example
-        names = t.class_names
+        names = class_names(t.class_names)
         given, true = t.given[example], t.true[example]
         other = int(t.other_class([example])[0]) if t.epochs else None
         # i18n: {label}, {other}: class names
@@ -308,7 +309,7 @@ class ExamplesView(QWidget):
                            "at least epoch {least}): {then}; at epoch {last}: {now}").format(
                 scored=integer(t.scored_epochs), least=integer(MIN_SCORED), then=names[predicted],
                 last=integer(t.epochs[-1]), now=names[t.predicted[-1][example]]))
-            rank = int(np.flatnonzero(t.order(self.score_box.currentText()) == example)[0]) + 1
+            rank = int(np.flatnonzero(t.order(self.score_box.currentData()) == example)[0]) + 1
             # i18n: AUM: area under the margin (a score's name); {aum} carries its sign (+0.12, -0.40)
             lines.append(_("confidence {confidence} · variability {variability} · AUM {aum} · suspect no. {rank} "
                            "of {total}").format(confidence=number(t.confidence[example], 2),
@@ -333,7 +334,8 @@ class ExamplesView(QWidget):
         if hit is not None:
             self.select(hit)
 
-    def _on_score_changed(self, name: str) -> None:
+    def _on_score_changed(self, _index: int) -> None:
+        name = self.score_box.currentData()
         self._score_tip(name)
         self.gallery.refresh(name, force=True)
         self._summary()
@@ -359,7 +361,7 @@ class ExamplesView(QWidget):
         t = self.tally
         if t is None:
             return
-        name = self.score_box.currentText()
+        name = self.score_box.currentData()
         text = n_("<b>{run}</b>: {count} training example", "<b>{run}</b>: {count} training examples",
                   t.size).format(run=self.run_label, count=integer(t.size))
         if t.corrupted_on_purpose:
@@ -367,11 +369,11 @@ class ExamplesView(QWidget):
             text += ", " + n_("{count} of their labels corrupted on purpose", "{count} of their labels corrupted on purpose",
                               bad).format(count=integer(bad))
         if t.epochs:
-            # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…), not translated
+            # i18n: {score}: the score's name as in the "ranked by" box (aum, forgetting…)
             by = (_("suspects by {score}") if name != "aum" else _("suspects by {score} over epochs 1–{last}")
                   if t.turn is None else _("suspects by {score} over epochs 1–{last} (lowest val loss at epoch {turn})"))
             text += " · " + _("epoch {epoch}").format(epoch=integer(t.epochs[-1])) + " · " + by.format(
-                score=name, last=integer(t.scored_epochs), turn=integer(t.turn) if t.turn is not None else "")
+                score=score_name(name), last=integer(t.scored_epochs), turn=integer(t.turn) if t.turn is not None else "")
             if t.corrupted_on_purpose:
                 k, q = int(t.corrupted.sum()), t.quality
                 if name == "aum" and q["epoch"]:  # the tally's own figures of its last epoch: two sorts of
