@@ -2,7 +2,8 @@
 allowed value and said, text that is not a number is refused and said (the field keeps its
 value), each naming the field and its range; a float keeps its full precision. Numbers are
 shown and read in the language's format (QLocale's default when the field was made: "0,5" in
-German and French), and "0.5" is still taken."""
+German and French), and "0.5" is still taken: a '.' is always read as the decimal point,
+never as a group separator (see _number)."""
 
 from __future__ import annotations
 
@@ -71,13 +72,21 @@ class SaysWhatItChanged:
 
 def _number(text: str, locale: QLocale | None = None) -> float | None:
     """The number `text` writes in the language's format ("0,5" in German), or as Python reads
-    it ("0.5", "6e-4"; an English "1,000"); None when it is not a number."""
-    locale = locale or QLocale()
+    it ("0.5", "6e-4"; an English "1,000"); None when it is not a number.
+
+    A '.' is always a decimal point, never a group separator: in German and Portuguese Qt
+    reads "0.001" as 1 (the '.' grouping thousands), and a learning rate typed as every
+    tutorial writes it was set 1000 times too large, silently. So "1.250" is 1.25 in German
+    too, and a decimal field refuses text with group separators in a comma-decimal language
+    ("1.000,5", "1 000"; it never shows them). English keeps "1,000" as one thousand. (A
+    whole-number field reads its text with Qt's own rules: "1.000" is one thousand in German.)"""
+    strict = QLocale(locale or QLocale())
+    strict.setNumberOptions(strict.numberOptions() | QLocale.NumberOption.RejectGroupSeparator)
     text = text.strip()
-    value, ok = locale.toDouble(text)
+    value, ok = strict.toDouble(text)
     if ok:
         return value
-    if locale.decimalPoint() == ".":  # ',' groups thousands here, as Qt's own fields show them
+    if strict.decimalPoint() == ".":  # ',' groups thousands here, as Qt's own fields show them
         text = text.replace(",", "")
     try:
         return float(text)

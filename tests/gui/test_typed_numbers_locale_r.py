@@ -57,3 +57,19 @@ def test_english_typing_still_takes_a_decimal_point(qtbot, locale_window):
     assert field.lineEdit().text() == "0.5"
     type_into(qtbot, panel, "data.train_size", "1,000")
     assert panel.config().data.train_size == 1000
+
+
+@pytest.mark.parametrize("locale_window", ["de", "pt_BR", "fr", "es"], indirect=True)
+def test_a_learning_rate_typed_with_a_point_is_not_read_as_thousands(qtbot, locale_window):
+    """Every tutorial writes lr = 0.001: in German and Portuguese Qt read the '.' as the group
+    separator and set 1 (1000x), silently. A '.' is the decimal point of the English form;
+    the language's own comma is taken too, and neither is ever a group separator here."""
+    panel = locale_window.settings_panel
+    for typed, value, shown in (("0.001", 0.001, "0,001"), ("0,001", 0.001, "0,001"),
+                                ("0.100", 0.1, "0,1"), ("1.250", 1.25, "1,25"), ("6e-4", 6e-4, "0,0006")):
+        field = type_into(qtbot, panel, "optim.lr", typed)
+        assert panel.config().optim.lr == value, typed
+        assert field.lineEdit().text() == shown, typed
+    type_into(qtbot, panel, "optim.lr", "1.000,5")  # grouped: not taken, the field keeps its value, said
+    assert panel.config().optim.lr == 6e-4
+    assert "“1.000,5” is not a number: kept 0,0006" in panel.errors["optim.lr"].text()
