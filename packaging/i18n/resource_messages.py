@@ -1,6 +1,7 @@
 """The messages the window translates from data rather than from a literal in the code: each
 setting's label, help text and choices (engine/core/config.py), each preset's name and
-description (resources/presets) and each shipped lesson's shown texts (resources/lessons).
+description (resources/presets), each shipped lesson's shown texts (resources/lessons) and
+the texts pyqtgraph shows in a plot's right-click menu (packaging/i18n/pyqtgraph_messages.py).
 
 catalogs.py adds them to the catalog it extracts from the code. Each msgid is exactly the text
 the window passes to _() / C_(): the label as the settings panel derives it
@@ -109,3 +110,14 @@ def messages(root: Path) -> Iterator[Message]:
     yield from setting_messages(root)
     yield from preset_messages(root)
     yield from lesson_messages(root)
+    yield from pyqtgraph_texts(root)
+
+
+def pyqtgraph_texts(root: Path) -> Iterator[Message]:
+    """pyqtgraph's plot menus and export dialog (pyqtgraph_messages.py, beside this file)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from pyqtgraph_messages import messages as shown_by_pyqtgraph
+
+    yield from shown_by_pyqtgraph(root)
