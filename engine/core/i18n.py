@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import string
+import struct
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -153,31 +154,53 @@ def mismatched(source: str, translated: str, plural_source: str | None = None) -
     return None
 
 
+class _Catalog(gettext.GNUTranslations):
+    """A compiled catalog that also keeps each plural's plural source: gettext keys a plural
+    by its singular only, and a form may use the plural source's fields ({count})."""
+
+    plural_sources: dict[str, str]
+
+    def _parse(self, fp) -> None:
+        data = fp.read()
+        super()._parse(io.BytesIO(data))
+        self.plural_sources = {}
+        order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
+        count, originals = struct.unpack(order + "2I", data[8:16])  # the sources' table
+        charset = self._charset or "ascii"
+        for i in range(count):
+            length, offset = struct.unpack(order + "2I", data[originals + 8 * i:originals + 8 * i + 8])
+            singular, _nul, plural = data[offset:offset + length].partition(b"\x00")
+            if plural:
+                self.plural_sources[singular.decode(charset)] = plural.decode(charset)
+
+
 def _load(code: str) -> gettext.NullTranslations:
     mo, po = _catalog_files(code)
     if mo is None and po is None:
         raise UnknownLanguage(unknown_language_message(code))
     if mo is not None and (po is None or mo.stat().st_mtime >= po.stat().st_mtime):
         with open(mo, "rb") as fp:
-            translations = gettext.GNUTranslations(fp)
+            translations = _Catalog(fp)
     else:  # a checkout whose catalogs were not compiled (`make catalogs`): compiled in memory
         import polib
 
-        translations = gettext.GNUTranslations(io.BytesIO(polib.pofile(str(po)).to_binary()))
+        translations = _Catalog(io.BytesIO(polib.pofile(str(po)).to_binary()))
     _drop_mismatched(translations, code)
     return translations
 
 
-def _drop_mismatched(translations: gettext.GNUTranslations, code: str) -> None:
+def _drop_mismatched(translations: _Catalog, code: str) -> None:
     """A translation whose fields differ from its source's falls back to English (logged),
-    so a bad catalog can never make a message raise."""
+    so a bad catalog can never make a message raise. A plural's form is checked against both
+    its sources, as the catalog check does."""
     catalog = translations._catalog  # gettext keeps {msgid: msgstr, (msgid, n): form}
     for key, text in list(catalog.items()):
         if key == "" or not text:
             continue
-        source = key[0] if isinstance(key, tuple) else key
-        source = source.split("\x04", 1)[-1]
-        why = mismatched(source, text, plural_source=source if isinstance(key, tuple) else None)
+        msgid = key[0] if isinstance(key, tuple) else key  # "context\x04message" with a context
+        source = msgid.split("\x04", 1)[-1]
+        plural = translations.plural_sources.get(msgid, source) if isinstance(key, tuple) else None
+        why = mismatched(source, text, plural_source=plural)
         if why:
             log.warning("catalog %s: the translation of %r is not used (%s)", code, source, why)
             del catalog[key]

@@ -108,3 +108,24 @@ def test_every_shipped_catalog_compiles(tmp_path):
         with open(tmp_path / f"{code}.mo", "wb") as fp:
             write_mo(fp, catalog)
         assert (tmp_path / f"{code}.mo").stat().st_size > 1000
+
+
+def test_a_plural_form_may_use_the_fields_of_the_plural_source_at_run_time(tmp_path, monkeypatch, caplog):
+    """A compiled catalog keys a plural by its singular only: {count}, which only the plural
+    source has, is still a field the call fills; a field neither source has is not."""
+    catalog = Catalog(locale="zh_CN")
+    catalog.add(("one run", "{count} runs"), ("{count} 次运行",))
+    catalog.add(("one file", "{count} files"), ("{bogus} 个文件",))
+    target = tmp_path / "zh_CN" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(target / "overfit_lab.mo", "wb") as fp:
+        write_mo(fp, catalog)
+    monkeypatch.setattr(i18n, "locale_dirs", lambda: [tmp_path])
+    problems = catalogs.problems(catalog)  # the catalog check, which knows both sources, agrees
+    assert len(problems) == 1 and "bogus" in problems[0], problems
+    with caplog.at_level(logging.WARNING):
+        assert i18n.set_language("zh_CN") == "zh_CN"
+    assert i18n.n_("one run", "{count} runs", 5).format(count=5) == "5 次运行"
+    assert i18n.n_("one file", "{count} files", 5).format(count=5) == "5 files"
+    warned = [r.getMessage() for r in caplog.records]
+    assert any("bogus" in w for w in warned) and not any("one run" in w for w in warned), warned
