@@ -163,6 +163,7 @@ def main(argv: list[str]) -> int:
 
     # A scripted launch (a screenshot) neither reads nor writes the user's stored settings.
     window = MainWindow(config, preset, runs_dir=args.runs_dir, restore=not scripted)
+    window.launch_arguments = args  # View ▸ Language ▸ Restart now keeps the window's own (--runs-dir, --size)
     if lesson is not None:
         window.lessons.show(lesson, config)
     if language_warning:

@@ -1,6 +1,7 @@
 """The window's language, set once at start before any widget is built: the catalog
 (engine and window alike, engine/core/i18n.py), Qt's own strings (OK, Cancel, Yes, No in its
-standard dialogs: qtbase_<code>.qm) and numbers (QLocale: decimal comma in French, German,
+standard dialogs: qtbase_<code>.qm), pyqtgraph's plot menus (from the same catalog:
+plot_menus_translator.py) and numbers (QLocale: decimal comma in French, German,
 Portuguese; fields accept what they show).
 
 The choice: --language CODE, else the one picked in View ▸ Language (kept between launches),
@@ -18,6 +19,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 
 from engine.core import i18n
 from engine.core.files import resources_dir
+from gui.window.plot_menus_translator import PlotMenusTranslator
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +37,21 @@ def store(code: str) -> None:
     QSettings().setValue(LANGUAGE_KEY, code)
 
 
-def choose(requested: str | None, *, use_stored: bool = True) -> tuple[str, str | None]:
+def choose(requested: str | None) -> tuple[str, str | None]:
     """(the code to speak, a warning to show or None). A --language no catalog speaks names
-    those that are, and the window opens in English."""
+    those that are, and the window opens in English. Every launch reads the kept choice, a
+    scripted one (--screenshot) too: a screenshot in another language passes --language."""
     speakable = i18n.available()
     if requested:
         code = i18n.normalize(requested)
         if code in speakable:
             return code, None
         return i18n.ENGLISH, i18n.unknown_language_message(requested) + " " + i18n._("Opening in English.")
-    if use_stored:
-        kept = stored()
-        if kept and i18n.normalize(kept) in speakable:
-            return i18n.normalize(kept), None
-        if kept:
-            log.warning("the language kept from an earlier launch (%s) has no catalog here; choosing again", kept)
+    kept = stored()
+    if kept and i18n.normalize(kept) in speakable:
+        return i18n.normalize(kept), None
+    if kept:
+        log.warning("the language kept from an earlier launch (%s) has no catalog here; choosing again", kept)
     return i18n.from_system(list(QLocale.system().uiLanguages()) + _environment_languages()), None
 
 
@@ -86,6 +88,16 @@ def _install_qt_catalog(app, code: str) -> bool:
     return False
 
 
+def _install_plot_menus(app, code: str) -> None:
+    """pyqtgraph's plot menus from the window's catalog; kept in _translators, so the next
+    install (English included) removes it with Qt's."""
+    if code == i18n.ENGLISH:
+        return
+    translator = PlotMenusTranslator(app)
+    app.installTranslator(translator)
+    _translators.append(translator)
+
+
 def _qt_number(value: float, decimals: int | None) -> str:
     locale = QLocale()
     if decimals is None:
@@ -94,8 +106,8 @@ def _qt_number(value: float, decimals: int | None) -> str:
 
 
 def install(app, code: str) -> str:
-    """Speak `code` from now on: the catalog, Qt's own strings, numbers. Returns the code
-    spoken (English when the catalog could not be read: logged, never raised)."""
+    """Speak `code` from now on: the catalog, Qt's own strings, pyqtgraph's menus, numbers.
+    Returns the code spoken (English when the catalog could not be read: logged, never raised)."""
     try:
         code = i18n.set_language(code)
     except i18n.UnknownLanguage as exc:
@@ -106,27 +118,25 @@ def install(app, code: str) -> str:
         locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
     QLocale.setDefault(locale)
     _install_qt_catalog(app, code)
+    _install_plot_menus(app, code)
     i18n.set_number_formatter(_qt_number)
     log.info("speaking %s (numbers as %s)", code, locale.name())
     return code
 
 
-def restart_command(argv: list[str] | None = None) -> list[str]:
-    """How to start this installation again with the same arguments, less --language (the new
-    choice wins): the bundle's executable, a Windows launcher, or this Python with main.py."""
-    args = list(sys.argv if argv is None else argv)
-    rest, skip = [], False
-    for arg in args[1:]:
-        if skip:
-            skip = False
-            continue
-        if arg == "--language":
-            skip = True
-            continue
-        if arg.startswith("--language="):
-            continue
-        rest.append(arg)
-    first = args[0] if args else ""
+def restart_command(launch=None, lesson: Path | str | None = None) -> list[str]:
+    """How to start this installation again with the window's own arguments only: the runs
+    folder and the size of `launch` (the parsed command line; None: none), and `lesson`, the
+    lesson open now (it starts again at its first step). A settings file, --config, --preset
+    and --set are left out: the next start restores the panel as it was left (kept on
+    closing), so edits made since are not replaced; --language too (the new choice is kept).
+    The bundle's executable, a Windows launcher, or this Python with main.py."""
+    rest = []
+    for option, value in (("--runs-dir", getattr(launch, "runs_dir", None)), ("--size", getattr(launch, "size", None)),
+                          ("--lesson", lesson)):
+        if value:
+            rest += [option, str(value)]
+    first = sys.argv[0] if sys.argv else ""
     if getattr(sys, "frozen", False):
         return [sys.executable, *rest]
     if first.lower().endswith(".exe"):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.core import i18n
 from engine.core.i18n import N_, _
+from engine.core.lesson_figures import lesson_text
 from gui.window import language
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ class LanguageMenu(QObject):
         self.speakable = i18n.available()
         self.spoken = i18n.language()
         self.group: QActionGroup | None = None
-        self.restart = partial(_restart, window)  # what Restart now does (the window closes first)
         QTimer.singleShot(0, self._group_actions)  # once the menu's actions exist
 
     def menu_entries(self) -> list:
@@ -59,26 +59,33 @@ class LanguageMenu(QObject):
                           _("Overfit Lab will speak {language} from its next start.").format(
                               language=self.speakable[code]), QMessageBox.StandardButton.NoButton, self.window)
         box.setObjectName("language_restart_question")
-        box.setInformativeText(_("Every text of the window is made in its language when it starts. Restart now? "
-                                 "A run that is training is stopped first, as when the window is closed."))
+        lesson = self.window.lessons.lesson
+        said = [_("Every text of the window is made in its language when it starts. Restart now? "
+                  "A run that is training is stopped first, as when the window is closed.")]
+        if lesson is not None:
+            said.append(_("The lesson “{title}” starts again at its first step.").format(
+                title=lesson_text(lesson.title)))
+        box.setInformativeText("\n\n".join(said))
         now = box.addButton(_("Restart now"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Later"), QMessageBox.ButtonRole.RejectRole)
         box.exec()
-        if box.clickedButton() is now:
-            self.restart()
-        else:
-            self.window.status.say(_("The window will speak {language} from its next start.").format(
-                language=self.speakable[code]))
+        if box.clickedButton() is now and self.restart(lesson.path if lesson is not None else None):
+            return
+        self.window.status.say(_("The window will speak {language} from its next start.").format(
+            language=self.speakable[code]))
 
-
-def _restart(window) -> None:
-    """Close the window as its close button would (a live run is asked about and stopped
-    first; the window may close only once the engine thread has ended), then gui.app.start
-    starts this installation again with the same arguments once the event loop is over."""
-    window.restart_command = language.restart_command()
-    window.close()
-    if window.isVisible() and not window.closer.closing:  # the user kept the window and its run
-        window.restart_command = None
+    def restart(self, lesson=None) -> bool:
+        """Close the window as its close button would (a live run is asked about and stopped
+        first; the window may close only once the engine thread has ended); gui.app.start
+        starts this installation again once the event loop is over, with the window's own
+        arguments and `lesson` (language.restart_command). False: the user kept the window."""
+        window = self.window
+        window.restart_command = language.restart_command(getattr(window, "launch_arguments", None), lesson)
+        window.close()
+        if window.isVisible() and not window.closer.closing:  # the user kept the window and its run
+            window.restart_command = None
+            return False
+        return True
 
 
 def restart_if_asked(window) -> bool:
