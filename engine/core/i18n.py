@@ -45,6 +45,7 @@ LANGUAGES: dict[str, str] = {
     "de": "Deutsch",
     "zh_CN": "简体中文",
 }
+TRADITIONAL_CHINESE = {"TW", "HK", "MO", "HANT"}  # regions and the script of zh-Hant
 EXTRA_LOCALES_ENV = "OVERFIT_LAB_LOCALE_DIR"  # another folder of catalogs (the tests' pseudo-locale)
 
 _lock = threading.Lock()
@@ -87,7 +88,8 @@ def available() -> dict[str, str]:
 
 
 def normalize(code: str) -> str:
-    """'pt-br', 'pt_BR.UTF-8', 'de_AT' -> the code of an available catalog, or the code tidied."""
+    """'pt-br', 'pt_BR.UTF-8', 'de_AT' -> the code of an available catalog, or the code tidied
+    ('zh_TW', 'zh-Hant' stay themselves unless a Traditional Chinese catalog ships)."""
     code = code.strip().split(".")[0].split("@")[0].replace("-", "_")
     if "_" in code:
         lang, region = code.split("_", 1)
@@ -97,7 +99,9 @@ def normalize(code: str) -> str:
     speakable = available()
     if code in speakable:
         return code
-    lang = code.split("_")[0]
+    lang, *rest = code.split("_")
+    if lang == "zh" and TRADITIONAL_CHINESE & {part.upper() for part in rest}:
+        return code  # Taiwan, Hong Kong, Macau read Traditional: no Simplified catalog stands in
     if lang in speakable:
         return lang
     for known in speakable:  # 'pt' or 'pt_PT' -> pt_BR; 'zh' or 'zh_SG' -> zh_CN
