@@ -146,8 +146,7 @@ class TensorBoardFolders(QObject):
                                                                  runs_dir=self.runs_dir, **fields)
         notes = n_("({count} note)", "({count} notes)", len(problems)).format(count=integer(len(problems)))
         self.say(said + (" " + notes if problems else ""))
-        damaged = [p for p in problems if "damaged" in p or "cut off" in p or "no scalars" in p
-                   or "cannot be read" in p]
+        damaged = any(r.damaged for r in results)  # (the problems' words are the language's)
         if problems:
             self.dialog = dialogs.cannot(self.window, _("Imported, with notes") if not damaged else
                                          _("Imported what could be read"), "\n\n".join(problems))
