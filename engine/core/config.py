@@ -333,7 +333,7 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> Config:
     path = presets_dir() / f"{name}.toml"
     if not path.is_file():
-        raise ConfigError("preset", name, _("one of {choices}").format(choices=", ".join(preset_names())))  # i18n: not shown: "preset" is a key
+        raise ConfigError("preset", name, _("one of {choices}").format(choices=", ".join(preset_names())))
     return Config.load(path)
 
 
@@ -374,7 +374,7 @@ def curve_section(config_file: str | None = None, preset: str | None = None) -> 
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError("curve", table, _("a table: over = \"section.key\", values = [...], seeds = N"))  # i18n: not shown: "curve" is a key
+        raise ConfigError("curve", table, _("a table: over = \"section.key\", values = [...], seeds = N"))
     for key in table:
         if key not in CURVE_KEYS:
             raise ConfigError(f"curve.{key}", table[key], _("a key of [curve]: {keys}").format(keys=", ".join(CURVE_KEYS)))

@@ -120,7 +120,9 @@ class RunControl:
         """Said in the stopped run's message: who asked (another process), or that the run was
         ended to go on with its plan."""
         if self._ending and not self._stop:
-            return "the user, ended to go on with the plan"
+            # i18n: who asked a run to stop, in "stopped by request at step {step} (asked by {by})": the user
+            # ended this run of an experiment to go on with its next one (Experiments ▸ Next run of the plan)
+            return _("the user, ended to go on with the plan")
         return self._stopped_by
 
     @property

@@ -89,14 +89,14 @@ def version_line() -> str:
     if info_file.is_file():
         info = json.loads(info_file.read_text(encoding="utf-8"))
         dirty = ", with uncommitted changes" if info.get("dirty") else ""
-        return (f"overfit-lab {info.get('version', '?')} (bundle built {info.get('built', '?')} from commit "
+        return (f"overfit-lab {info.get('version', '?')} (bundle built {info.get('built', '?')} from commit "  # i18n: not shown (--version)
                 f"{info.get('commit', '?')}{dirty})")
     try:
         from importlib.metadata import PackageNotFoundError, version
 
         return f"overfit-lab {version('overfit-lab')}"
     except PackageNotFoundError:
-        return "overfit-lab (not installed: a checkout)"
+        return "overfit-lab (not installed: a checkout)"  # i18n: not shown (--version prints it)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -108,7 +108,7 @@ class Lesson:
         """A step's pause epoch past the run's end (the lesson's own, or after --set) is refused."""
         for number, step in enumerate(self.steps, 1):
             if step.pause_at is not None and step.pause_at > config.optim.epochs:
-                raise LessonError(self.path, step.pause_line or step.line, f"lesson.step[{number}].pause_at", step.pause_at,  # i18n: not shown: a key
+                raise LessonError(self.path, step.pause_line or step.line, f"lesson.step[{number}].pause_at", step.pause_at,
                                   _("at most the run's last epoch, optim.epochs = {epochs}").format(epochs=config.optim.epochs))
 
 

@@ -138,7 +138,7 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
         tell = _Telling(study, trial)
         ahead = [t for t in study.get_trials(states=counted) if t.number < trial.number]
         if len(ahead) >= budget:  # another worker asked at the same moment and took the last one
-            tell(TS.FAIL, message="not run: other workers had taken the study's last trials")
+            tell(TS.FAIL, message="not run: other workers had taken the study's last trials")  # i18n: not shown (the study's record)
             continue
         key = (study.study_name, trial.number)
         _IN_PROGRESS.add(key)
@@ -155,7 +155,7 @@ def search_plan(study, settings: SearchSettings, pruning: Pruning, best_loss: Be
             result = finished.result
             state, value = _tell_result(tell, trial, finished, settings, pruning, best_loss)
         except GeneratorExit:  # the experiment ended (a stop, a failure) without a result for it
-            tell.failed_quietly("stopped: the search ended before this trial finished")
+            tell.failed_quietly("stopped: the search ended before this trial finished")  # i18n: not shown (the study's record)
             raise
         except BaseException as exc:  # thrown in by the experiment, or raised here
             tell.failed_quietly(f"{type(exc).__name__}: {exc}")
@@ -201,7 +201,7 @@ def _tell_result(tell: _Telling, trial, finished, settings: SearchSettings, prun
     trial.set_user_attr("epochs", result.epochs_completed)
     value = trial_value(result, settings.objective, best_loss.best)
     if result.bad_input:  # refused before training: its settings, named
-        tell(TS.FAIL, message=f"refused: {result.message}")
+        tell(TS.FAIL, message=f"refused: {result.message}")  # i18n: not shown (the study's record)
         return "refused", None
     if pruning.pruned:
         tell(TS.PRUNED)

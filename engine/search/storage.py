@@ -114,7 +114,7 @@ def fail_dead_local_trials(study) -> int:
                 dead = False
         if dead:
             if "message" not in t.user_attrs:
-                study._storage.set_trial_user_attr(t._trial_id, "message",
+                study._storage.set_trial_user_attr(t._trial_id, "message",  # i18n: not shown (the study's record)
                                                    "its worker ended without telling how the trial ended")
             study.tell(t.number, state=optuna.trial.TrialState.FAIL)
             if "retry_of" not in t.user_attrs:  # its settings once more, as the heartbeat's retry does

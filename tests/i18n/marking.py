@@ -3,7 +3,9 @@
 It reads the source (ast) of gui/ and of the engine outside engine/cli (the headless command
 line speaks English) and finds, in a call that puts text on screen or in an exception the
 engine raises, a literal or an f-string that holds words and is not wrapped in _(), n_(),
-C_() or N_(). A line ending `# i18n: not shown` is passed over (a text no user sees).
+C_() or N_(); in the engine also a message= argument (an event's, a trial's) and a sentence a
+function returns (what a run's message or the window puts it in). A line ending
+`# i18n: not shown` is passed over (a text no user sees).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ SHOWN_METHODS = {
     "setText", "setToolTip", "setStatusTip", "setWhatsThis", "setWindowTitle", "setPlaceholderText",
     "showMessage", "addMenu", "addTab", "insertTab", "setTabText", "setTabToolTip", "setTitle",
     "setLabelText", "setLabel", "setLabels", "setHeaderLabels", "setHorizontalHeaderLabels",
-    "setVerticalHeaderLabels", "addItems", "setItemText", "setItemData", "insertItem", "setSuffix",
+    "setVerticalHeaderLabels", "addItems", "setItemText", "setItemData", "setSuffix",
     "setPrefix", "setSpecialValueText", "setFormat", "setInformativeText", "setDetailedText", "addRow",
     "setAccessibleName", "setAccessibleDescription", "setNameFilter", "setNameFilters", "getOpenFileName",
     "getSaveFileName", "getExistingDirectory", "getOpenFileNames", "getText", "getItem", "getInt",
@@ -73,13 +75,29 @@ def _literal_words(node: ast.AST) -> bool:
             return False
         if isinstance(func, ast.Attribute) and func.attr in ("format", "join", "strip", "rstrip", "lstrip",
                                                              "replace", "capitalize", "upper", "lower", "title"):
-            return _literal_words(func.value) or (func.attr == "format" and False)
+            # ", ".join(["first words", "more words"]): the items too, not only the separator
+            joined = func.attr == "join" and node.args and isinstance(node.args[0], (ast.List, ast.Tuple))
+            return _literal_words(func.value) or bool(joined and _literal_words(node.args[0]))
         return False
     if isinstance(node, ast.IfExp):
         return _literal_words(node.body) or _literal_words(node.orelse)
     if isinstance(node, (ast.List, ast.Tuple)):
         return any(_literal_words(e) for e in node.elts)
     return False
+
+
+def _stringish(node: ast.AST) -> bool:
+    return (isinstance(node, (ast.JoinedStr, ast.BinOp)) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+            or (isinstance(node, ast.Call) and (_call_name(node) in MARKERS or _call_name(node) in ("format", "join"))))
+
+
+def _item_text(node: ast.Call) -> list[ast.AST]:
+    """The text argument of addItem(text, data), addItem(icon, text, data), a legend's
+    addItem(item, name), insertItem(index, …) likewise; its data is not shown."""
+    args = node.args[1:] if _call_name(node) == "insertItem" else node.args
+    if len(args) >= 3 or (len(args) == 2 and not _stringish(args[0])):
+        return [args[1]]
+    return args[:1]
 
 
 def _call_name(node: ast.Call) -> str:
@@ -91,11 +109,32 @@ def _call_name(node: ast.Call) -> str:
     return ""
 
 
+# Where a setting error names its key (a dotted key, shown as a key, never translated): the
+# check passes over that argument only, not the error's reason.
+KEY_ARGUMENT = {"ConfigError": 0, "LessonError": 2}
+
+
 def _is_error(node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         name = _call_name(node)
         return name.endswith(("Error", "Exception", "Refusal", "Refused", "Problem")) or name in ("Warning",)
     return False
+
+
+def _sentence(node: ast.AST) -> bool:
+    """A literal (or an f-string's literal parts) of three words or more: a message, not a key
+    or a command ("python main.py")."""
+    if isinstance(node, ast.JoinedStr):
+        text = " ".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    else:
+        return False
+    return holds_words(text) and sum(bool(WORD.search(t)) for t in TAG.sub(" ", text).split()) >= 3
+
+
+# Engine calls that record a trial's message: failed_quietly(text), set_user_attr("message", text).
+MESSAGE_CALLS = {"failed_quietly", "set_user_attr", "set_trial_user_attr"}
 
 
 def unmarked(source: str, path: str, *, engine: bool) -> list[str]:
@@ -115,23 +154,33 @@ def unmarked(source: str, path: str, *, engine: bool) -> list[str]:
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and engine and node.exc is not None and _is_error(node.exc):
-            for arg in [*node.exc.args, *(k.value for k in node.exc.keywords)]:
-                if _literal_words(arg):
+            at = KEY_ARGUMENT.get(_call_name(node.exc))
+            for i, arg in enumerate(node.exc.args):
+                if i != at and _literal_words(arg):
                     report(node, arg)
+            for kw in node.exc.keywords:
+                if (at is None or kw.arg != "key") and _literal_words(kw.value):
+                    report(node, kw.value)
+        if isinstance(node, ast.Return) and engine and node.value is not None and _sentence(node.value):
+            report(node, node.value)
         if not isinstance(node, ast.Call):
             continue
         name = _call_name(node)
-        if engine and name in ("RunFinished", "EvaluationFailed", "ExperimentFinished"):
+        if engine:
             for kw in node.keywords:
                 if kw.arg == "message" and _literal_words(kw.value):
                     report(node, kw.value)
-        if engine:
+            if name in MESSAGE_CALLS:
+                keys = [i for i, a in enumerate(node.args) if isinstance(a, ast.Constant) and a.value == "message"]
+                for arg in node.args[keys[0] + 1:] if keys else node.args if name == "failed_quietly" else []:
+                    if _literal_words(arg):
+                        report(node, arg)
             continue
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in LOGGERS:
             continue
-        if name in SHOWN_METHODS or name in SHOWN_CLASSES:
-            for arg in node.args:
+        if name in SHOWN_METHODS or name in SHOWN_CLASSES or name in ("addItem", "insertItem"):
+            for arg in _item_text(node) if name in ("addItem", "insertItem") else node.args:
                 if _literal_words(arg):
                     report(node, arg)
         for kw in node.keywords:

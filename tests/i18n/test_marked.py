@@ -25,14 +25,27 @@ curve = plot.plot(x, y, name="validation")           # 12: a legend name, unmark
 widget.setObjectName("run_toolbar")                  # not shown
 box.setText("Debug only")  # i18n: not shown
 raise ConfigError("optim.lr", lr, "must be positive")  # 15: (engine) unmarked
+combo.addItem("Training examples")                   # 16: a combo box's item, unmarked
+combo.addItem(_("Training examples"), "train")       # marked; its data is not shown
+legend.addItem(curve, "validation")                  # 18: a legend's name, unmarked
+box.setText(", ".join(["first run", "second run"]))  # 19: the items joined, unmarked
+raise ConfigError("preset", name, _("one of {choices}"))  # the key is a key; the reason is marked
+raise LessonError(path, 3, "lesson.step[1].pause_at", 9, "at most the last epoch")  # 21: (engine) unmarked
+tell(TS.FAIL, message="not run: other workers took it")  # 22: (engine) a trial's message, unmarked
+trial.set_user_attr("message", "its worker ended")   # 23: (engine) unmarked
+trial.set_user_attr("host", "the host name")         # not a message
+def stopped_by():
+    return "the user, ended to go on with the plan"  # 26: (engine) a returned sentence, unmarked
+def command():
+    return "python main.py"                          # a command, not a sentence
 '''
 
 
 def test_the_check_finds_unmarked_texts_and_passes_marked_ones():
     gui = unmarked(SAMPLE, "sample.py", engine=False)
-    assert [int(line.split(":")[1]) for line in gui] == [3, 5, 6, 7, 12], gui
+    assert sorted(int(line.split(":")[1]) for line in gui) == [3, 5, 6, 7, 12, 16, 18, 19], gui
     engine = unmarked(SAMPLE, "sample.py", engine=True)
-    assert [int(line.split(":")[1]) for line in engine] == [15], engine
+    assert sorted(int(line.split(":")[1]) for line in engine) == [15, 21, 22, 23, 26], engine
 
 
 def test_every_shown_text_in_gui_and_the_engine_messages_is_marked():
