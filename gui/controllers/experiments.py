@@ -325,9 +325,10 @@ class Experiments:
             self.tabs.setCurrentWidget(self.view)  # every run overlaid, and their effects
         if event.experiment_dir is not None:
             said = {ev.COMPLETED: _("experiment completed: {message}"), ev.FAILED: _("experiment failed: {message}"),
-                    ev.USER_STOPPED: _("experiment user stopped: {message}")}.get(event.reason)
-            self.say((said or _("experiment {reason}: {message}")).format(reason=event.reason.replace("_", " "),
-                                                                        message=event.message))
+                    ev.USER_STOPPED: _("experiment user stopped: {message}"),
+                    ev.EARLY_STOPPED: _("experiment stopped early: {message}"),
+                    ev.DIVERGED: _("experiment diverged: {message}")}.get(event.reason)
+            self.say((said or _("experiment ended: {message}")).format(message=event.message))
         self.kind = ""
         if self._panel_before is not None:  # the tour is over: the user's settings again
             config, preset = self._panel_before

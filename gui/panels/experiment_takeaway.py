@@ -3,6 +3,7 @@ and the smallest gap, each against the first run, and the runs left out of the r
 
 from __future__ import annotations
 
+from engine.core.events import REASON_TEXT
 from engine.core.i18n import _, integer, n_, number
 from gui.panels.experiment_figures import figure_at, points
 from gui.panels.tracked_runs import FINISHED
@@ -14,6 +15,11 @@ def share(value: float) -> str:
     return _("{value}%").format(value=number(value * 100, 1))
 
 
+def ended(reason: str) -> str:
+    """How a run ended, as the window says it (a code no version wrote is shown as it is)."""
+    return _(REASON_TEXT[reason]) if reason in REASON_TEXT else reason
+
+
 def takeaway(runs: list, base) -> str:
     """Only runs that trained to their end are ranked (a run stopped after 2 epochs has not overfit
     yet: its small gap is no remedy's); the others are named beside it."""
@@ -21,9 +27,9 @@ def takeaway(runs: list, base) -> str:
         return ""
     first = runs[0].label
     ranked = [(r.label, r.outcome(), r.weights_epoch) for r in runs if r.reason in FINISHED]
-    # i18n: {run}: a run's name; {reason}: how it ended, as its summary writes it (user stopped, failed…)
+    # i18n: {run}: a run's name; {reason}: how it ended, a run's state word (stopped, diverged, failed)
     left_out = [n_("{run} ({reason} after {count} epoch)", "{run} ({reason} after {count} epochs)",
-                   len(r.tail.epochs)).format(run=r.label, reason=r.reason.replace("_", " "),
+                   len(r.tail.epochs)).format(run=r.label, reason=ended(r.reason),
                                                       count=integer(len(r.tail.epochs)))
                 for r in runs if r.reason not in FINISHED]
     caveat = ("<br>" + _("Not ranked, they did not train to their end: {runs}").format(runs=", ".join(left_out))

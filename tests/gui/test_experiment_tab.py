@@ -56,7 +56,7 @@ def test_the_overlay_headline_ranks_only_runs_that_trained_to_their_end(qtbot, w
     headline = view.title.text().split("Highest", 1)[1]
     ranked, caveat = headline.split("Not ranked", 1)
     assert "stopped, 99.0 %" not in ranked and "stopped" not in ranked
-    assert "stopped (user stopped after 3 epochs)" in caveat
+    assert "stopped (stopped after 3 epochs)" in caveat
 
 
 def test_every_result_says_the_epoch_its_weights_are_from(qtbot, window):
