@@ -39,12 +39,14 @@ MIN_GAP_S = 4.0  # between two announcements: a reader that speaks over itself i
 def _plain(text: str) -> str:
     """Label text as spoken: no mnemonic '&', no markup, no ellipsis."""
     text = re.sub(r"<[^>]+>", " ", text or "").replace("&&", "\0").replace("&", "").replace("\0", "&")
-    return " ".join(text.replace("…", "").split()).strip(" :")
+    return " ".join(text.replace("…", "").split()).strip(" :：")
 
 
 def _first_sentence(text: str) -> str:
+    """Up to the first full stop, colon or semicolon: one followed by a space or the end, or a
+    full-width one (Chinese writes no space after 。：；！？)."""
     text = _plain(text)
-    match = re.match(r"(.+?[.:;])(\s|$)", text)
+    match = re.match(r"(.+?)(?:[.:;](?:\s|$)|[。：；！？])", text)
     return (match.group(1).rstrip(".:;") if match else text)[:120]
 
 
