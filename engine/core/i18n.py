@@ -12,7 +12,7 @@ Marking, as Babel extracts it (babel.cfg):
     N_("Loss")                                     marked here, translated where shown: _(value)
 
 Numbers in messages go through `number`, `integer` and `percent`, which the window points at
-QLocale (decimal comma in French, German, Portuguese); without a window they are Python's.
+QLocale (decimal comma in Spanish, French, German, Portuguese); without a window they are Python's.
 
 Nothing here changes until `set_language` is called: the command line stays English.
 """

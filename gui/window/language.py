@@ -1,7 +1,7 @@
 """The window's language, set once at start before any widget is built: the catalog
 (engine and window alike, engine/core/i18n.py), Qt's own strings (OK, Cancel, Yes, No in its
 standard dialogs: qtbase_<code>.qm), pyqtgraph's plot menus (from the same catalog:
-plot_menus_translator.py) and numbers (QLocale: decimal comma in French, German,
+plot_menus_translator.py) and numbers (QLocale: decimal comma in Spanish, French, German,
 Portuguese; fields accept what they show).
 
 The choice: --language CODE, else the one picked in View ▸ Language (kept between launches),
