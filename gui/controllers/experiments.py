@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, curve_section, preset_names
-from engine.core.i18n import N_, _, integer, n_
+from engine.core.i18n import C_, N_, _, integer, n_
 from engine.experiments.plans import cv_plan, tour_plan, transfer_plan, twin_config
 from engine.runs.reader import not_trained_here
 from gui import dialogs
@@ -312,7 +312,8 @@ class Experiments:
         """A twin's row once it really trains (one refused before, its data changed say, left an
         empty row)."""
         if self._twin_dir is not None:
-            self.view.add_run(self._twin_dir, "twin")
+            # i18n: the label of a twin run (the run it copies, with the panel's changes) in the Experiment tab
+            self.view.add_run(self._twin_dir, C_("noun", "twin"))
             self._twin_dir = None
 
     def on_run_finished(self, event: ev.RunFinished) -> None:
