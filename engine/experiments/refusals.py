@@ -65,7 +65,11 @@ def refusal_of(check) -> str:
 def completed_text(done: int, total: int, search: bool) -> str:
     """How an experiment ended when nothing went wrong: "3 of 3 runs completed" (a search's: trials)."""
     if search:
+        # i18n: the form follows {total}, the trials planned: the noun goes with {total} ("1 of 3 trials
+        # completed"), not with {done}
         text = n_("{done} of {total} trial completed", "{done} of {total} trials completed", total)
     else:
+        # i18n: the form follows {total}, the runs planned: the noun goes with {total} ("1 of 3 runs
+        # completed"), not with {done}
         text = n_("{done} of {total} run completed", "{done} of {total} runs completed", total)
     return text.format(done=integer(done), total=integer(total))

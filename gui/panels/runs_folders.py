@@ -63,11 +63,16 @@ class FolderActions:
         if not self._confirm(question.format(count=integer(n)) + "\n\n" + names):
             return
         failed = [p for p in folders if not QFile.moveToTrash(str(p))]
-        # i18n: {failed} of the {count} folders that were to go to the trash
-        question = n_("{failed} of the {count} folder could not be moved to the trash (a network folder has none, "
-                      "say). Delete them permanently? This cannot be undone.",
-                      "{failed} of the {count} folders could not be moved to the trash (a network folder has none, "
-                      "say). Delete them permanently? This cannot be undone.", n)
+        if n == 1:
+            question = _("The folder could not be moved to the trash (a network folder has none, say). Delete it "
+                         "permanently? This cannot be undone.")
+        else:
+            # i18n: {failed} of the {count} folders that were to go to the trash ({count}: two or more); the form
+            # follows {failed}, the folders that could not be moved: the verb and "it"/"them" agree with it
+            question = n_("{failed} of the {count} folders could not be moved to the trash (a network folder has "
+                          "none, say). Delete it permanently? This cannot be undone.",
+                          "{failed} of the {count} folders could not be moved to the trash (a network folder has "
+                          "none, say). Delete them permanently? This cannot be undone.", len(failed))
         if failed and self._confirm(question.format(failed=integer(len(failed)), count=integer(n)) + "\n\n"
                                     + "\n".join(p.name for p in failed)):
             for path in failed:

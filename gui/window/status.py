@@ -172,6 +172,8 @@ class RunStatus:
             return
         self.progress.setRange(0, max(r.epochs_completed, 1) if r.reason == ev.EARLY_STOPPED else st.epochs)
         self.progress.setValue(r.epochs_completed)
+        # i18n: the form follows {total}, the epochs planned: the noun goes with {total} ("1 of 80 epochs"; fr
+        # "{done} sur {total} époques"), not with {done}, the epochs trained (1 after an early stop at epoch 1)
         parts = [n_("{done} of {total} epoch", "{done} of {total} epochs", st.epochs).format(
                      done=integer(r.epochs_completed), total=integer(st.epochs)),
                  n_("{count} step", "{count} steps", r.step).format(count=integer(r.step)),
