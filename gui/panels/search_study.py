@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine.core.i18n import N_, _, integer, n_, number
+from engine.core.i18n import C_, N_, _, integer, n_, number
 
 # A trial's state as the table writes it (Optuna's state names), translated where shown.
 STATE_WORDS = {"COMPLETE": N_("complete"), "PRUNED": N_("pruned"), "FAIL": N_("fail"), "RUNNING": N_("running"),
@@ -36,9 +36,9 @@ def study_title(name: str, objective: str, direction: str, counts: list[str], be
         text = _("best: trial {trial}, {value}").format(trial=best[0], value=number(best[1], 4))
     else:
         text = _("no trial complete yet")
-    # i18n: {objective} is the metric the search optimizes (as named in its settings), {direction} maximize or minimize
+    # i18n: {objective} is the metric the search optimizes (as the search dialog names it), {direction} maximize or minimize
     return _("Study {name} ({objective}, {direction}): {counts}; {best}").format(
-        name=name, objective=objective, direction=_(DIRECTIONS.get(direction, direction)),
+        name=name, objective=C_("setting choice", objective), direction=_(DIRECTIONS.get(direction, direction)),
         counts=", ".join(counts) or _("no trials"), best=text)
 
 
