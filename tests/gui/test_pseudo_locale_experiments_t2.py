@@ -30,11 +30,11 @@ def _idle(qtbot, window) -> None:
 
 
 def _texts(qtbot, window, tab) -> list[vt.Shown]:
-    """What the tab shows once it is on screen."""
+    """What the tab shows once it is on screen, and what the status line says of what ended."""
     window.tabs.setCurrentWidget(tab)
     qtbot.wait(50)
     QApplication.processEvents()
-    texts = vt.window_texts(tab)
+    texts = vt.window_texts(tab) + [vt.Shown("status bar", "status line", window.status_label.text())]
     for plot in vt.plot_views(tab):  # the parameters' names along the search's axes, say
         if isinstance(plot, pg.PlotWidget):
             texts += vt.tick_texts(plot)
