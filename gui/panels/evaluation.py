@@ -311,8 +311,9 @@ class EvaluationPanel(QWidget):
         page = self._selection[self._shown:self._shown + GALLERY_PAGE]
         self.more.setEnabled(False)
         if self.report is not None and not self.report.image_data:
-            self.gallery_title.setText(self.gallery_title.text() + ". " + _(
-                "2-D points, not images: on the Training tab's decision boundary, the misclassified ones are ringed."))
+            # i18n: {title}: the gallery's title ("all misclassified: 12, most confident first")
+            self.gallery_title.setText(_("{title}. 2-D points, not images: on the Training tab's decision boundary, "
+                                         "the misclassified ones are ringed.").format(title=self.gallery_title.text()))
             return
         if page and self.report is not None:
             self._pending = {e[0] for e in page}  # More is off until they arrive
