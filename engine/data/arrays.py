@@ -153,9 +153,9 @@ def check_inputs(where, what: str, x: np.ndarray) -> np.ndarray:
             first = int(np.flatnonzero(bad)[0])
             count = int(bad.sum())
             raise DataError(n_("{where}: {what} holds NaN or infinite values in {count} "
-                               "example(s) (the first: example {first})",
+                               "example (the first: example {first})",
                                "{where}: {what} holds NaN or infinite values in {count} "
-                               "example(s) (the first: example {first})", count).format(
+                               "examples (the first: example {first})", count).format(
                 where=where, what=what, count=integer(count), first=first))
     return x[:, None] if x.ndim == 3 else x  # one channel
 
@@ -242,10 +242,10 @@ def class_names(where, names: list[str] | None, labelled: list) -> list[str]:
         empty = sorted(set(range(num_classes)) - set(seen.tolist()))
         if empty:
             count = sum(int((labels == largest).sum()) for _what, labels in labelled if labels is not None)
-            raise DataError(n_("{where}: no example has label {labels}, yet {count} example(s) have label "
+            raise DataError(n_("{where}: no example has label {labels}, yet {count} example has label "
                                "{largest}: without an array classes the classes are 0 … the largest label. Correct "
-                               "the stray labels, or add an array classes naming every class (empty ones too)",
-                               "{where}: no example has label {labels}, yet {count} example(s) have label "
+                               "the stray label, or add an array classes naming every class (empty ones too)",
+                               "{where}: no example has label {labels}, yet {count} examples have label "
                                "{largest}: without an array classes the classes are 0 … the largest label. Correct "
                                "the stray labels, or add an array classes naming every class (empty ones too)",
                                count).format(where=where, labels=_span(empty), count=integer(count), largest=largest))

@@ -115,9 +115,9 @@ BAD = {
                     "array y holds label 3, outside 0 … 2"),
     "negative": (lambda t: _npz(t, x=X, y=Y - 1), "array y holds label -1, outside 0 …"),
     "stray_label": (lambda t: _npz(t, x=X, y=STRAY),
-                    f"no example has label {int(Y.max()) + 1} … {int(Y.max()) + 5}, yet 1 example(s) have label "
+                    f"no example has label {int(Y.max()) + 1} … {int(Y.max()) + 5}, yet 1 example has label "
                     f"{int(Y.max()) + 6}"),
-    "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example(s) (the first: example 7)"),
+    "nan": (lambda t: _npz(t, x=NAN, y=Y), "array x holds NaN or infinite values in 1 example (the first: example 7)"),
     "unknown": (lambda t: _npz(t, x=X, y=Y, labels=Y), "unknown array 'labels'"),
     "missing_y": (lambda t: _npz(t, x=X), "no array y"),
     "test_half": (lambda t: _npz(t, x=X, y=Y, x_test=X[:10]), "array x_test without y_test"),
