@@ -5,6 +5,7 @@ shape. ConfigError names the setting and what is allowed."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any
 
@@ -19,7 +20,8 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         # i18n: {key} is a setting's dotted name (optim.lr), {value} what was given, {reason} what is allowed
-        super().__init__(_("{key} = {value} is not allowed: {reason}").format(key=key, value=repr(value), reason=allowed))
+        super().__init__(_("{key} = {value} is not allowed: {reason}").format(key=key, value=value_text(value),
+                                                                               reason=allowed))
 
 
 def check_value(key: str, f: dataclasses.Field, value: Any) -> Any:
@@ -122,7 +124,7 @@ def refuse_changed(key: str, now: Any, recorded: Any) -> ConfigError:
         "{recorded} with data.remove / data.relabel: their positions index the training split built with "
         "{key} = {recorded} (as data.split_of records); another {key} builds another split, where they would "
         "take out or relabel other examples. Keep {key} = {recorded}, or clear data.remove, data.relabel "
-        "and data.split_of (the settings panel's Keep all examples)").format(key=key, recorded=repr(recorded)))
+        "and data.split_of (the settings panel's Keep all examples)").format(key=key, recorded=value_text(recorded)))
 
 
 def _check_split_record(key: str, value: Any) -> dict:
@@ -161,10 +163,18 @@ def _bound(value) -> str:
     """A range's bound as Python writes it (1, 0.5, 1e-08, 100.0), in the language's digits."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    if isinstance(value, int):
-        return str(value)  # as the field's own range says it, without group separators
-    text = repr(value)
-    return number(value) if "e" in text or "." not in text else number(value, len(text.split(".")[1]))
+    return value_text(value)
+
+
+def value_text(value: Any) -> str:
+    """A value in a message as a settings file writes it (3.0, 'adam', [1, 2]), a float in the
+    language's digits: "= 3,0 … in [0,0; 1,0]" in German, not a Python 3.0 beside a German
+    range. A text stays quoted (it is one value, '' an empty one); English reads as repr()."""
+    if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
+        return repr(value)  # an int as the field's own range says it, without group separators
+    mantissa, e, exponent = repr(value).partition("e")  # 1.25e-05: its digits, Python's exponent
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return number(float(mantissa), places) + e + exponent
 
 
 # Decoupled weight decay multiplies every decayed weight by 1 − lr · weight_decay each step:
