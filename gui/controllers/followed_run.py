@@ -39,6 +39,7 @@ from gui.controllers.followed_records import (
     started_of,
 )
 from gui.panels.plots import EPOCH_PLOTS
+from gui.plotting.markers import change_label
 
 # The run state's words (gui.window.run_state, a layer above: it hands the state in).
 IDLE, LIVE, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
@@ -296,7 +297,7 @@ class FollowedRun(QObject):
                 self.run_state.set(PAUSED if isinstance(event, ev.Paused) else LIVE)
         elif isinstance(event, ev.SettingsApplied) and event.changes:
             text = ", ".join(f"{k.split('.')[-1]} → {new}" for k, (_old, new) in event.changes.items())
-            self.plots.add_marker(event.epoch, text)
+            self.plots.add_marker(event.epoch, text, short=change_label(event.changes))
         elif isinstance(event, ev.RunFinished) and self.result is None:
             self._end(event)
 

@@ -15,6 +15,7 @@ from engine.core.i18n import C_, _, integer, n_, number, percent
 from engine.runs.aggregate import band, by_value, mean_sd
 from gui.panels.signed_number import signed
 from gui.plotting.colors import BLACK, TEXT_RED, TRAIN, TRAIN_STYLE, VAL, VAL_STYLE, as_text
+from gui.plotting.values import setting_value
 
 BEST = BLACK
 IN_PROGRESS = BLACK  # dash-dotted: the fold still training, told apart from the folds' (dashed) mean
@@ -280,7 +281,7 @@ def draw_curve(view) -> None:
     if not groups:
         empty_curve_axes(view)
     mark_descent(view, xs, groups)
-    rows = [[(str(v), None), (integer(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
+    rows = [[(setting_value(v, key), None), (integer(n), None)] + [(pct(f[k]) if n > 1 else one(f[k]), None) for k in
             ("train_accuracy", "val_accuracy", "best_val_accuracy", "gap")] for v, f, n in groups]
     done = len(rows_in)
     planned = len(view.meta.get("values") or []) * int(view.meta.get("seeds") or 0) or len(view.runs)

@@ -377,9 +377,10 @@ class PlotsPanel(QWidget):
             # Validation loss has risen for two epochs: mark where it turned.
             self.redrawer.place_line("rise", self.rise_lines, best_epoch, _("val loss turns up"), ("loss", "gap"))
 
-    def add_marker(self, x: float, text: str, color: str = "#555") -> None:
-        """A labelled vertical line on every epoch plot (settings change, end of run)."""
-        self.markers.add(x, text, color)
+    def add_marker(self, x: float, text: str, color: str = "#555", short: str | None = None) -> None:
+        """A labelled vertical line on every epoch plot (settings change, end of run); `short`
+        its label where it differs from `text`, its tooltip (markers.change_label)."""
+        self.markers.add(x, text, color, short)
         self._cache_loss_plot()
 
     def set_boundary(self, b: ev.DecisionBoundary) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from engine.core.events import FINISHED
-from engine.core.i18n import _, integer, n_
+from engine.core.i18n import _
 from engine.runs.aggregate import Outcome
 from engine.runs.index import MetricsTail
+from gui.plotting.values import setting_value
 
 
 @dataclass(eq=False)
@@ -75,13 +76,10 @@ def differing(configs: list[dict]) -> tuple[list[str], list[dict]]:
     return keys, flat
 
 
-def setting_text(value) -> str:
-    """A setting's value in a table cell: a cleaned twin's list of examples as its length."""
-    if isinstance(value, list):
-        # i18n: a setting's value that is a list of examples (a cleaned twin's), by its length
-        return n_("[{count} example]", "[{count} examples]", len(value)).format(count=integer(len(value))) if value \
-            else _("none")
-    return str(value)
+def setting_text(value, key: str | None = None) -> str:
+    """A setting's value in a table cell or a run's label, as the window shows values
+    (gui.plotting.values: 0,5 in German, on / off, a twin's list of examples as its length)."""
+    return setting_value(value, key)
 
 
 def run_label(path: Path) -> str:
@@ -97,11 +95,15 @@ def trial_label(changes: dict, meta: dict) -> str:
         return changes["run.name"]
     if "data.fold" in changes:
         # i18n: a cross-validation's run, by the fold it validates on
-        return _("fold {fold}").format(fold=changes["data.fold"])
+        return _("fold {fold}").format(fold=setting_value(changes["data.fold"], "data.fold"))
     over = meta.get("over")
     if over and over in changes:
         # i18n: a learning curve's run: {setting} is a setting's name as in the settings (train_size), {value} its value
-        return _("{setting} {value}, seed {seed}").format(setting=over.split(".")[-1], value=changes[over],
-                                                          seed=changes.get("run.seed", "?"))
+        return _("{setting} {value}, seed {seed}").format(
+            setting=over.split(".")[-1], value=setting_value(changes[over], over),
+            seed=setting_value(changes["run.seed"], "run.seed") if "run.seed" in changes else "?")
+    # i18n: a setting's short key and its value (dropout 0.3): a marker's label on the plots, a run's label
+    named = [_("{setting} {value}").format(setting=k.split(".")[-1], value=setting_value(v, k))
+             for k, v in changes.items()]
     # i18n: the run of an experiment that changes nothing of its base settings
-    return ", ".join(f"{k.split('.')[-1]} {setting_text(v)}" for k, v in changes.items()) or _("base")
+    return ", ".join(named) or _("base")

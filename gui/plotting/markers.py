@@ -8,7 +8,8 @@ A marker's label is short ("hflip on", "dropout 0.3") and placed where it fits w
 inside the plot and clear of the legend and of the other labels; its full text
 ("augment_hflip False→True") is the tooltip of the line and of the label. Written along
 the line and in full, it ran past the plot's top at 1280 x 720 ("augment_hflip Fa") and
-over the legends."""
+over the legends. A live edit's texts are made from its values (change_text, change_label),
+never re-read from shown text (German shows 2048 as "2.048", re-read as a decimal "2,048")."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from PySide6.QtGui import QColor, QFontMetricsF
 
 from engine.core.i18n import C_, _
 from gui.plotting.axes import marker_font
-from gui.plotting.numbers import decimal_text
+from gui.plotting.values import setting_value
 
 # (at the top?, text anchor): the text's top-left or top-right corner just below the top
 # of the view, then its bottom corners just above the bottom. Right of the line first: a
@@ -35,22 +36,28 @@ def set_label(line: pg.InfiniteLine, text: str) -> None:
     line.label.setText(text)
 
 
-def short_text(text: str) -> str:
-    """What a marker's label says: the new value of each change ("augment_hflip False→True,
-    dropout 0→0.3" -> "hflip on, dropout 0.3", its decimals in the language's format); a text
-    that is not a change as it is."""
-    parts = []
-    for part in text.split(", "):
-        name, _space, change = part.partition(" ")
-        if "→" not in change:
-            return text
-        new = change.split("→")[-1]
-        # i18n: a switch's new state on a marker's label (hflip on)
-        value = {"True": C_("setting choice", "on"), "False": C_("setting choice", "off")}.get(new)
-        # i18n: a marker's label on the plots: a setting's short key and its new value (dropout 0.3)
-        parts.append(_("{setting} {value}").format(setting=name.removeprefix("augment_"),
-                                                   value=value or decimal_text(new)))
-    return ", ".join(parts)
+def change_text(changes: dict) -> str:
+    """A live edit in full, from its values {key: (old, new)}: "augment_hflip False→True,
+    dropout 0→0.3" (the line's tooltip and the status line), numbers in the language's format."""
+    def value(v, key):
+        if isinstance(v, bool):  # a switch's old and new value as the settings file has them
+            # i18n: a switch's value before or after a live edit (augment_hflip False→True)
+            return C_("setting choice", "True") if v else C_("setting choice", "False")
+        return setting_value(v, key)
+
+    # i18n: a setting changed mid-run: its short key, its value before and after (dropout 0→0.3)
+    return ", ".join(_("{setting} {old}→{new}").format(setting=key.split(".")[-1], old=value(old, key),
+                                                      new=value(new, key))
+                     for key, (old, new) in changes.items())
+
+
+def change_label(changes: dict) -> str:
+    """What a live edit's marker label says, from its values {key: (old, new)}: the new value
+    of each change ("hflip on, dropout 0.3", in the language's words and format)."""
+    # i18n: a setting's short key and its value (dropout 0.3): a marker's label on the plots, a run's label
+    return ", ".join(_("{setting} {value}").format(setting=key.split(".")[-1].removeprefix("augment_"),
+                                                   value=setting_value(new, key))
+                     for key, (_old, new) in changes.items())
 
 
 class MarkerLines:
@@ -70,7 +77,9 @@ class MarkerLines:
             if item.legend is not None:
                 item.legend.geometryChanged.connect(self.place_soon)
 
-    def add(self, x: float, text: str, color: str = "#555") -> None:
+    def add(self, x: float, text: str, color: str = "#555", short: str | None = None) -> None:
+        """A line at `x` on each plot: `text` its tooltip, `short` its label (`text` when None;
+        a live edit's from change_label, made of the values, not re-read from the text)."""
         pen = pg.mkPen(color, width=1, style=Qt.PenStyle.DotLine)
         if QColor(color) != QColor("#555"):
             # A run that failed or diverged: red and grey are 17 apart for a protan eye, so
@@ -88,7 +97,7 @@ class MarkerLines:
                                        labelOpts={"position": 0.95, "color": color,
                                                   "anchors": [PLACES[0][1]] * 2})
                 self.plots[name].addItem(line, ignoreBounds=True)
-            line.full_text, line.short_text = text, short_text(text)
+            line.full_text, line.short_text = text, text if short is None else short
             line.setToolTip(text)
             line.label.setToolTip(text)
             line.show()

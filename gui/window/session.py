@@ -14,9 +14,10 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.core import events as ev
 from engine.core.config import Config, ConfigError, live_keys
-from engine.core.i18n import C_, N_, _, integer, number
+from engine.core.i18n import C_, N_, _, integer
 from engine.core.naming import named_for_its_data
 from gui import dialogs
+from gui.plotting.markers import change_label, change_text
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
 from gui.worker import RunHandle
 
@@ -25,10 +26,6 @@ log = logging.getLogger("overfit_lab")
 
 STOP_PLAN_TEXT = N_("Stop the run in progress and the experiment? The runs that have finished are kept; Resume "
                   "in the Runs tab (or the same study's name, for a search) goes on with the rest.")
-
-
-def short_value(v) -> str:
-    return number(v) if isinstance(v, float) else str(v)
 
 
 def folder_beside(reference: Path, runs_dir: Path) -> Path:
@@ -228,10 +225,9 @@ class RunSession(QObject):
         return step / max(spe, 1)
 
     def on_settings_applied(self, event: ev.SettingsApplied) -> None:
-        text = ", ".join(f"{k.split('.')[-1]} {short_value(a)}→{short_value(b)}"
-                         for k, (a, b) in event.changes.items())
+        text = change_text(event.changes)  # from the values, in the language's words and format
         if event.changes:
-            self.plots.add_marker(self._x_of(event.step), text)
+            self.plots.add_marker(self._x_of(event.step), text, short=change_label(event.changes))
             # i18n: {changes} lists the settings changed mid-run, e.g. "lr 0.01→0.001"
             self.status.say(_("step {step}: {changes}").format(step=integer(event.step), changes=text))
         if event.note:  # the edit was changed on its way in (a weight decay clamped): say why,
