@@ -140,10 +140,11 @@ class TensorBoardFolders(QObject):
             self.say(_("{folder}: nothing to import yet (read again every {seconds} s while open)").format(**fields))
             return
         epochs = sum(r.epochs for r in results)
-        said = n_("{runs} run(s), {count} epoch imported from {folder} into {runs_dir}; read again every {seconds} s "
-                  "while open", "{runs} run(s), {count} epochs imported from {folder} into {runs_dir}; read again "
-                  "every {seconds} s while open", epochs).format(runs=integer(len(folders)), count=integer(epochs),
-                                                                 runs_dir=self.runs_dir, **fields)
+        runs = n_("{count} run", "{count} runs", len(folders)).format(count=integer(len(folders)))
+        # i18n: {runs} is "3 runs" (its own message); the form follows {count}, the epochs imported in all
+        said = n_("{runs}, {count} epoch imported from {folder} into {runs_dir}; read again every {seconds} s while "
+                  "open", "{runs}, {count} epochs imported from {folder} into {runs_dir}; read again every {seconds} s "
+                  "while open", epochs).format(runs=runs, count=integer(epochs), runs_dir=self.runs_dir, **fields)
         notes = n_("({count} note)", "({count} notes)", len(problems)).format(count=integer(len(problems)))
         self.say(said + (" " + notes if problems else ""))
         damaged = any(r.damaged for r in results)  # (the problems' words are the language's)

@@ -30,3 +30,17 @@ def test_a_cut_off_event_file_is_titled_what_could_be_read_in_german(qtbot, qapp
                                                 "it") in box.text()
     assert box.windowTitle() == i18n._("Imported what could be read") != "Imported what could be read"
     assert box.windowTitle() != i18n._("Imported, with notes")
+
+
+def test_the_status_line_counts_runs_and_epochs_each_in_its_own_form(qtbot, window, monkeypatch, tmp_path):
+    writer = SummaryWriter(str(tmp_path / "tb" / "version_0"))
+    for epoch, (train, val) in enumerate([(1.0, 1.2), (0.7, 0.9)]):
+        writer.add_scalar("train_loss", train, epoch)
+        writer.add_scalar("val_loss", val, epoch)
+    writer.close()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "tb"))
+    said, say = [], window.tensorboard.say
+    monkeypatch.setattr(window.tensorboard, "say", lambda text: said.append(text) or say(text))
+    window.menu_actions["Open TensorBoard folder…"].trigger()
+    qtbot.waitUntil(lambda: any("imported from" in text for text in said), timeout=TIMEOUT)
+    assert [t for t in said if "imported from" in t][0].startswith("1 run, 2 epochs imported from"), said
