@@ -177,6 +177,7 @@ def draw_cv(view) -> None:
                      (pct(mean_sd([o.best_val_accuracy for o in outs])), None),
                      (pct(mean_sd([o.gap for o in outs])), None), ("", None)])
     folds_planned = view.meta.get("folds", len(view.runs))
+    # i18n: the form follows {folds}, the folds planned: the noun goes with {folds} ("1 of 5 folds finished"), not {done}
     view.title.setText(n_("{folds}-fold cross-validation: {done} of {folds} fold finished",
                           "{folds}-fold cross-validation: {done} of {folds} folds finished", folds_planned).format(
         folds=integer(folds_planned), done=integer(len(outs))))
