@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QPen
 
 from engine.core.i18n import N_, _
-from gui.plotting.numbers import localized
+from gui.plotting.numbers import exact_ticks, localized
 from gui.plotting.titles import fit_title
 
 
@@ -138,8 +138,13 @@ class LegibleAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):
         """pyqtgraph's labels (its decimals, its 10² on a log axis) in the language's number
-        format: 0,5 in German, French and Portuguese."""
-        return localized(super().tickStrings(values, scale, spacing))
+        format: 0,5 in German, French and Portuguese. Its decimals follow the spacing's
+        magnitude, one for a 0.25 spacing, which labelled 0.25 and 0.75 as "0.2" and "0.8":
+        as many as the ticks' own values need (up to three more)."""
+        texts = super().tickStrings(values, scale, spacing)
+        if not self.logMode and spacing > 0:
+            texts = exact_ticks(values, scale, spacing, texts)
+        return localized(texts)
 
 
 class DecadeAxis(LegibleAxis):

@@ -43,3 +43,19 @@ def decimal_text(text: str) -> str:
     other text (a whole number, 1e-05, a word) as it is."""
     found = DECIMAL.fullmatch(text)
     return number(float(text), len(found[1])) if found else text
+
+
+def exact_ticks(values, scale: float, spacing: float, texts: list[str]) -> list[str]:
+    """pyqtgraph's linear tick labels with enough decimals for every tick's value (0.25, not
+    0.2); labels it writes in %g form (very small or large) are kept."""
+    places = max(0, math.ceil(-math.log10(spacing * scale)))
+    scaled = [v * scale for v in values]
+    for extra in range(4):
+        d = places + extra
+        if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in scaled):
+            break
+    else:
+        return texts
+    if d == places:
+        return texts
+    return [t if (abs(v) < .001 or abs(v) >= 10000) else f"{v:.{d}f}" for v, t in zip(scaled, texts, strict=True)]
