@@ -39,7 +39,7 @@ from gui.controllers.followed_records import (
     started_of,
 )
 from gui.panels.plots import EPOCH_PLOTS
-from gui.plotting.markers import change_label
+from gui.plotting.markers import change_label, change_text
 
 # The run state's words (gui.window.run_state, a layer above: it hands the state in).
 IDLE, LIVE, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
@@ -296,8 +296,7 @@ class FollowedRun(QObject):
             if self.live and self.run_state.state != STOPPING:
                 self.run_state.set(PAUSED if isinstance(event, ev.Paused) else LIVE)
         elif isinstance(event, ev.SettingsApplied) and event.changes:
-            text = ", ".join(f"{k.split('.')[-1]} → {new}" for k, (_old, new) in event.changes.items())
-            self.plots.add_marker(event.epoch, text, short=change_label(event.changes))
+            self.plots.add_marker(event.epoch, change_text(event.changes), short=change_label(event.changes))
         elif isinstance(event, ev.RunFinished) and self.result is None:
             self._end(event)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 from engine.core.i18n import C_
 from engine.experiments.experiment import Experiment
 from engine.experiments.plans import curve_plan
+from engine.runs.reader import list_runs
 from tests.gui.conftest import RUN_TIMEOUT
 from tests.gui.test_experiment_tab import _show_in_the_dock
 from tests.helpers import tiny_config
@@ -82,7 +83,8 @@ def test_a_settings_file_refused_names_its_value_in_the_languages_format(qtbot, 
     assert "3.0" not in said, said
 
 
-def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, german_window, long_run):
+def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, german_window, long_run,
+                                                                     monkeypatch):
     """The marker's label is made from the values, not re-read from the shown text: 2048 is
     "2.048" in German (grouped), which re-read as a decimal was labelled "2,048"; a choice is
     the settings panel's word for it."""
@@ -101,3 +103,11 @@ def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, germa
                     timeout=5000)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.actions["stop"].trigger()
+    # Opened again (File ▸ Open run…): its edits read from its folder, marked the same way.
+    folder = list_runs(window.runs_dir)[0]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    window.menu_actions["Open run…"].trigger()
+    qtbot.waitUntil(lambda: markers.labels("loss")[:2] == ["min_delta 0→2.048", "weight_decay_mode entkoppelt→L2-Strafterm"],
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: markers.drawn("loss")[:2] == ["min_delta 2.048", "weight_decay_mode L2-Strafterm"],
+                    timeout=5000)
