@@ -11,7 +11,13 @@ open menu or dialog keeps both (Esc closes it)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QApplication, QLineEdit
+
+
+def key_name(keys: str) -> str:
+    """A shortcut as the menus show it, in the window's language ("Strg+Eingabe" in German)."""
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def _spin_box(widget) -> QAbstractSpinBox | None:

@@ -41,7 +41,7 @@ from gui.window.accessibility import Accessibility
 from gui.window.closing import CloseGuard
 from gui.window.dispatch import EventRouter
 from gui.window.geometry import FirstLaunchFit, KeepOnScreen
-from gui.window.keys import RunKeys
+from gui.window.keys import RunKeys, key_name
 from gui.window.language_menu import LanguageMenu
 from gui.window.persistence import SettingsStore
 from gui.window.presentation import Presentation
@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
         freeze_startup_objects()
         if self.state == IDLE:
             # i18n: {hint} is empty, or "; " and how many experiments can be resumed
-            self.status.say(_("ready: press Start (Ctrl+Return){hint}").format(hint=self.runs_dock.hint))
+            self.status.say(_("ready: press Start ({key}){hint}").format(key=key_name("Ctrl+Return"), hint=self.runs_dock.hint))
         self.run_state.change(engine_ready=True)
 
     def any_thread_running(self) -> bool:

@@ -18,6 +18,7 @@ from engine.core.i18n import C_, N_, _, integer
 from engine.core.naming import named_for_its_data
 from gui import dialogs
 from gui.plotting.markers import change_label, change_text
+from gui.window.keys import key_name
 from gui.window.run_state import IDLE, PAUSED, RUNNING, STOPPING
 from gui.worker import RunHandle
 
@@ -156,7 +157,7 @@ class RunSession(QObject):
         self.retire()
         self.plots.reset()
         self.status.clear()
-        self.status.say(_("ready: press Start (Ctrl+Return)"))
+        self.status.say(_("ready: press Start ({key})").format(key=key_name("Ctrl+Return")))
         self.run_state.change(can_test=False, can_validate=False, test_pending=False)
 
     def submit_live(self, key: str, value) -> None:
