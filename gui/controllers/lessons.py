@@ -9,6 +9,7 @@ import logging
 from functools import partial
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from engine.core.config import ConfigError
@@ -101,7 +102,8 @@ class Lessons(QObject):
         self.lesson, self.index, self.phase, self.epochs = lesson, 0, WATCHING, []
         self.dock.show()
         self._show()
-        self.say(_("lesson “{title}”: press Start (Ctrl+Return)").format(title=lesson_text(lesson.title)))
+        self.say(_("lesson “{title}”: press Start ({key})").format(
+            title=lesson_text(lesson.title), key=QKeySequence("Ctrl+Return").toString(QKeySequence.SequenceFormat.NativeText)))
 
     @Slot()
     def close(self) -> bool:
