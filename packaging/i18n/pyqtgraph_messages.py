@@ -33,6 +33,17 @@ SHOWN = {
 }
 EXPORTERS = "exporters"  # each format the export dialog lists, and its options
 NOT_SHOWN = {"PyQtGraph"}  # the title of a form pyqtgraph embeds in a menu: never a window
+# What the file does not say about a text (translator comments), by (Qt context, text).
+NOTES = {
+    ("ViewBox", "axis"): "pyqtgraph writes the axis letter, a space, then this word: the submenus "
+                         "“X axis” and “Y axis”",
+    ("ViewBox", "3 button"): "a mouse mode: drag to pan, as with a three-button mouse",
+    ("ViewBox", "1 button"): "a mouse mode: drag to zoom into a rectangle, as with a one-button mouse",
+    ("Form", "x"): "the suffix of the downsampling factor (“plot every Nth sample”): 4x",
+    ("Form", "Peak"): "a downsampling method: keep each stretch's minimum and maximum",
+    ("Exporter", "columnMode"): "an export option: how the columns of the CSV file are laid out",
+    ("Exporter", "invertValue"): "an export option: invert the image's values",
+}
 
 
 def pyqtgraph_dir() -> Path:
@@ -85,7 +96,8 @@ def messages(root: Path | None = None) -> Iterator[Message]:  # noqa: ARG001 (th
         comment = f"pyqtgraph (the plotting library): {what}"
         for context, text, line in _translate_calls(tree):
             if _worth_translating(text):
-                yield text, CONTEXT_PREFIX + context, where, line, [comment]
+                note = NOTES.get((context, text))
+                yield text, CONTEXT_PREFIX + context, where, line, [comment] + ([note] if note else [])
         if path.parent.name == EXPORTERS:
             for name, line in _exporter_names(tree):
                 yield name, CONTEXT_PREFIX + "Exporter", where, line, [comment]
