@@ -4,19 +4,9 @@ lesson's texts are in the catalog and shown in the language; a user's own lesson
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.core.i18n import _, integer
 from engine.core.lesson_figures import lesson_text
@@ -25,10 +15,6 @@ from engine.core.lesson_figures import lesson_text
 TEXT_PT, TITLE_PT = 18, 22
 WATCHING, ASKING, REVEALED, FINISHED = "watching", "asking", "revealed", "finished"
 REVEAL_ON_LIGHT, REVEAL_ON_DARK = "#0b4f8a", "#8cc8ff"
-# Below (or above) the plots the panel takes at most this share of the window's height, the rest
-# of its texts scroll: unbounded, a German lesson at 1280 x 720 took half the window's height.
-MOST_OF_HEIGHT = 0.3
-UNBOUNDED = 16777215  # QWIDGETSIZE_MAX: beside the plots (F5) the panel takes the window's height
 
 
 class LessonPanel(QWidget):
@@ -49,25 +35,10 @@ class LessonPanel(QWidget):
         self.question = self._label("lesson_question", _("lesson's question"), TEXT_PT, bold=True)
         self.reveal = self._label("lesson_reveal", _("lesson's reveal"), TEXT_PT)
         self._colour_reveal()
-        # The texts wrap, each as tall as its lines, and scroll where they outgrow the panel;
-        # the buttons below stay in view.
-        texts = QWidget()
-        texts.setObjectName("lesson_texts")
-        lines = QVBoxLayout(texts)
-        lines.setContentsMargins(0, 0, 0, 0)
         for label in (self.title, self.where, self.text, self.question, self.reveal):
-            lines.addWidget(label)
-        lines.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("lesson_scroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never sideways
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab reaches each text, which scrolls it into view
-        self.scroll.setWidget(texts)
-        column.addWidget(self.scroll, 1)
-        self._watched: QMainWindow | None = None
-        row = self.buttons = QHBoxLayout()
+            column.addWidget(label)
+        column.addStretch(1)
+        row = QHBoxLayout()
         self.reveal_button = self._button(_("Reveal"), _("Show what the run measured (F7)"), self.reveal_requested)
         self.next_button = self._button(_("Next step"), _("Go on to the next step: the run resumes (F8)"),
                                         self.next_requested)
@@ -78,46 +49,6 @@ class LessonPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.reset_button)
         column.addLayout(row)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        window = self.window()
-        if isinstance(window, QMainWindow) and window is not self._watched:
-            self._watched = window
-            window.installEventFilter(self)  # its height sets the panel's most
-            dock = self.parentWidget()
-            if isinstance(dock, QDockWidget):
-                dock.dockLocationChanged.connect(lambda _area: self._fit_to_window())
-        self._fit_to_window()
-
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self._watched and event.type() == QEvent.Type.Resize:
-            self._fit_to_window()
-        return super().eventFilter(watched, event)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self._fit_to_window()  # another width wraps the texts to another height
-
-    def _fit_to_window(self) -> None:
-        """Below or above the plots, as tall as the texts need up to MOST_OF_HEIGHT of the window
-        (the plots keep their room, the rest scrolls); beside them (presentation, F5),
-        no bound: the window's height is the panel's."""
-        window, dock = self._watched, self.parentWidget()
-        if window is None or not isinstance(dock, QDockWidget):
-            return
-        if window.dockWidgetArea(dock) not in (Qt.DockWidgetArea.TopDockWidgetArea,
-                                               Qt.DockWidgetArea.BottomDockWidgetArea):
-            self.setMinimumHeight(0)
-            self.setMaximumHeight(UNBOUNDED)
-            return
-        most = int(MOST_OF_HEIGHT * window.height())
-        margins, column = self.layout().contentsMargins(), self.layout()
-        texts = self.scroll.widget().heightForWidth(max(self.scroll.viewport().width(), 1))
-        needed = margins.top() + margins.bottom() + column.spacing() + self.buttons.sizeHint().height() + texts
-        self.setMaximumHeight(most)
-        self.setMinimumHeight(min(needed, most))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -178,7 +109,3 @@ class LessonPanel(QWidget):
         self.reveal_button.setEnabled(phase == ASKING)
         self.next_button.setEnabled(phase == REVEALED or (phase == ASKING and not step.reveal))
         self.next_button.setText(_("Finish") if number == count else _("Next step"))
-        self._fit_to_window()  # the panel grows with its texts, up to its share of the window
-        newest = self.reveal if self.reveal.isVisible() else self.question if self.question.isVisible() else None
-        if newest is not None:  # the answer or the question just shown, scrolled into view once laid out
-            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(newest, 0, 0))
