@@ -27,6 +27,9 @@ def test_a_run_started_while_a_searchs_storage_opens_wins_and_the_search_says_so
     qtbot.waitUntil(opening.is_set, timeout=10_000)
     window.actions["start"].trigger()  # the user presses Start meanwhile
     qtbot.waitUntil(lambda: window.state == RUNNING, timeout=RUN_TIMEOUT)
+    # The run's own first line ("training on cpu") is said before the storage answers, as a
+    # user sees it; on a busy machine it came after, and covered the refusal the test reads.
+    qtbot.waitUntil(lambda: "training on" in window.status.label.text(), timeout=RUN_TIMEOUT)
     release.set()
     qtbot.waitUntil(lambda: not window.search_view.off_thread.busy(), timeout=RUN_TIMEOUT)
     assert window.search_view.study_name is None and window.tabs.currentWidget() is not window.search_view
