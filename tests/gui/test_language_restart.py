@@ -5,8 +5,7 @@ run keeps the window, and is told the language applies at the next start."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, Qt
 
 from engine.core.config import resolve
 from engine.core.lessons import read_lesson, shipped_lessons
@@ -14,26 +13,7 @@ from gui import dialogs
 from gui.app.start import build_parser
 from gui.window import language, language_menu
 from gui.window.main_window import MainWindow
-
-
-def _answer(qtbot, button_text: str) -> list[str]:
-    """Click `button_text` in the next modal box; what the box said is kept."""
-    said: list[str] = []
-
-    def click():
-        box = QApplication.activeModalWidget()
-        if box is None:
-            QTimer.singleShot(50, click)
-            return
-        for button in box.buttons():
-            if button.text().replace("&", "") == button_text:
-                said.append(box.text() + "\n" + box.informativeText())
-                qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-                return
-        box.reject()
-
-    QTimer.singleShot(50, click)
-    return said
+from tests.gui.test_language_choice import _answer
 
 
 def _type(qtbot, window, key: str, text: str) -> None:
