@@ -7,6 +7,8 @@ never as a group separator (see _number)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QValidator
@@ -42,7 +44,7 @@ class SaysWhatItChanged:
         return _("a number from {low} to {high}").format(low=low, high=high)
 
     def fixup(self, text):
-        value = _number(text, self.locale())
+        value = (_whole if isinstance(self, QSpinBox) else _number)(text, self.locale())
         whole = value is not None and (not isinstance(self, QSpinBox) or float(value).is_integer())
         fields = {"setting": _(self.label), "typed": text.strip(), "allowed": self.allowed()}
         if not whole:
@@ -79,7 +81,7 @@ def _number(text: str, locale: QLocale | None = None) -> float | None:
     tutorial writes it was set 1000 times too large, silently. So "1.250" is 1.25 in German
     too, and a decimal field refuses text with group separators in a comma-decimal language
     ("1.000,5", "1 000"; it never shows them). English keeps "1,000" as one thousand. (A
-    whole-number field reads its text with Qt's own rules: "1.000" is one thousand in German.)"""
+    whole-number field reads a well-grouped "1.000" as one thousand in German: see _whole.)"""
     strict = QLocale(locale or QLocale())
     strict.setNumberOptions(strict.numberOptions() | QLocale.NumberOption.RejectGroupSeparator)
     text = text.strip()
@@ -94,8 +96,36 @@ def _number(text: str, locale: QLocale | None = None) -> float | None:
         return None
 
 
+def _whole(text: str, locale: QLocale) -> float | None:
+    """The number a whole-number field's `text` writes: its group separators taken only where
+    they group thousands ("1.000" or "12.500" in German, "1,000" in English); a '.' elsewhere is
+    a decimal point, as _number reads it, and any other separator elsewhere is refused. Qt's
+    own reading dropped every group separator: "1.0" typed in German was 10 epochs, silently;
+    it is 1 here, and "1.5" is refused as not whole."""
+    text = text.strip()
+    group = locale.groupSeparator()
+    if group and group in text:
+        if re.fullmatch(rf"[-+]?\d{{1,3}}({re.escape(group)}\d{{3}})+", text):
+            return float(text.replace(group, ""))
+        if group != ".":  # "1,0" in English: neither grouped nor a decimal point, so not a number
+            return None
+    return _number(text, locale)
+
+
 class SaidSpinBox(SaysWhatItChanged, QSpinBox):
-    pass
+    """Reads its text as _whole does."""
+
+    def valueFromText(self, text: str) -> int:
+        value = _whole(text, self.locale())
+        return self.value() if value is None or not value.is_integer() else int(value)
+
+    def validate(self, text, pos):
+        value = _whole(text, self.locale())
+        if value is None or not value.is_integer():  # being typed, or not whole: judged when committed
+            return QValidator.State.Intermediate, text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos  # out of range: fixup says what it is set to
 
 
 class SaidDoubleSpinBox(SaysWhatItChanged, QDoubleSpinBox):

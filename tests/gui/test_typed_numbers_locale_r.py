@@ -73,3 +73,27 @@ def test_a_learning_rate_typed_with_a_point_is_not_read_as_thousands(qtbot, loca
     type_into(qtbot, panel, "optim.lr", "1.000,5")  # grouped: not taken, the field keeps its value, said
     assert panel.config().optim.lr == 6e-4
     assert "“1.000,5” is not a number: kept 0,0006" in panel.errors["optim.lr"].text()
+
+
+@pytest.mark.parametrize("locale_window", ["de", "pt_BR"], indirect=True)
+def test_a_whole_number_field_takes_a_point_as_thousands_only_where_it_groups_them(qtbot, locale_window):
+    """Qt's own whole-number field dropped every '.': "1.0" typed in German set 10 epochs,
+    silently. Well grouped ("1.000") it is one thousand, as the field shows it; elsewhere the
+    '.' is a decimal point: "1.0" is 1, "2.5" is refused as not whole, saying so."""
+    panel = locale_window.settings_panel
+    for typed, value in (("1.0", 1), ("3", 3), ("1.000", 1000), ("12.500", 12500), ("2.0", 2)):
+        type_into(qtbot, panel, "data.train_size", typed)
+        assert panel.config().data.train_size == value, typed
+    type_into(qtbot, panel, "data.train_size", "2.5")
+    assert panel.config().data.train_size == 2
+    assert "“2.5” is not a whole number: kept 2" in panel.errors["data.train_size"].text()
+
+
+@pytest.mark.parametrize("locale_window", ["en_US"], indirect=True)
+def test_an_english_whole_number_field_refuses_a_comma_that_groups_nothing(qtbot, locale_window):
+    panel = locale_window.settings_panel
+    type_into(qtbot, panel, "data.train_size", "12,500")
+    assert panel.config().data.train_size == 12500
+    type_into(qtbot, panel, "data.train_size", "1,0")  # not 10
+    assert panel.config().data.train_size == 12500
+    assert "“1,0” is not a whole number: kept 12,500" in panel.errors["data.train_size"].text()
