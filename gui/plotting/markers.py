@@ -23,8 +23,11 @@ from gui.plotting.values import setting_value
 
 # (at the top?, text anchor): the text's top-left or top-right corner just below the top
 # of the view, then its bottom corners just above the bottom. Right of the line first: a
-# change marks what comes after it.
+# change marks what comes after it. Failing all four, the same again a row further in, up to
+# ROWS rows from each edge: two edits a second apart are lines a pixel apart, and the second
+# label had no place in the top and bottom rows (its line was drawn without a word).
 PLACES = ((True, (0, 0)), (True, (1, 0)), (False, (0, 1)), (False, (1, 1)))
+ROWS = 4
 GAP = 3.0  # px kept between a label and the plot's edge or the legend
 ALARM_DASHES = [1, 2, 1, 2, 6, 2]  # dot, dot, dash: the end of a run that did not end well
 
@@ -136,22 +139,34 @@ class MarkerLines:
     def _fit(label, text: str, font, x: float, view: QRectF, taken: list[QRectF]) -> QRectF | None:
         """The whole text at the first place it fits; failing that, the longest cut of it."""
         cuts = [text] + [text[:n].rstrip(", ") + "…" for n in range(len(text) - 1, 2, -1)]
+        metrics = QFontMetricsF(font)
+        height = max(view.height(), 1.0)
+        set_label(label.line, text)
+        row = (label.sceneBoundingRect().height() + GAP) / height  # one row further in, along the line
         for shown in cuts:
-            for top, anchor in PLACES:
-                room = view.right() - x if anchor[0] == 0 else x - view.left()
-                if QFontMetricsF(font).horizontalAdvance(shown) > room:
-                    continue  # cannot fit on that side: not laid out to find it out
-                set_label(label.line, shown)
-                label.anchors = [anchor, anchor]
-                edge = 2 * GAP / max(view.height(), 1.0)  # along the line, 0 at the bottom
-                label.setPosition(1 - edge if top else edge)
-                rect = label.sceneBoundingRect()
-                # Apart by a space's width, not just not overlapping: two labels side by side
-                # read as one ("weight_decay 15finished").
-                apart = rect.adjusted(-2 * GAP, 0, 2 * GAP, 0)
-                if view.contains(rect) and not any(apart.intersects(t) for t in taken):
-                    return rect
+            for n in range(ROWS):
+                for top, anchor in PLACES:
+                    rect = MarkerLines._try(label, shown, metrics, x, view, top, anchor, 2 * GAP / height + n * row)
+                    if rect is None:
+                        continue
+                    # Apart by a space's width, not just not overlapping: two labels side by side
+                    # read as one ("weight_decay 15finished").
+                    apart = rect.adjusted(-2 * GAP, 0, 2 * GAP, 0)
+                    if view.contains(rect) and not any(apart.intersects(t) for t in taken):
+                        return rect
         return None
+
+    @staticmethod
+    def _try(label, shown: str, metrics, x: float, view: QRectF, top: bool, anchor, inward: float) -> QRectF | None:
+        """The label's rect with `shown` at one place, `inward` (a share of the line's length)
+        from the top or bottom edge; None when it cannot fit on that side of the line."""
+        room = view.right() - x if anchor[0] == 0 else x - view.left()
+        if metrics.horizontalAdvance(shown) > room or inward >= 0.5:
+            return None  # cannot fit on that side, or past the middle: not laid out to find it out
+        set_label(label.line, shown)
+        label.anchors = [anchor, anchor]
+        label.setPosition(1 - inward if top else inward)
+        return label.sceneBoundingRect()
 
     def labels(self, plot: str) -> list[str]:
         """The full texts of the markers on one plot (each line's tooltip)."""

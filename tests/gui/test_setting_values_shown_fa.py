@@ -11,7 +11,7 @@ from engine.core.i18n import C_
 from engine.experiments.experiment import Experiment
 from engine.experiments.plans import curve_plan
 from engine.runs.reader import list_runs
-from tests.gui.conftest import RUN_TIMEOUT
+from tests.gui.conftest import RUN_TIMEOUT, wait_for_step
 from tests.gui.test_experiment_tab import _show_in_the_dock
 from tests.helpers import tiny_config
 
@@ -83,24 +83,29 @@ def test_a_settings_file_refused_names_its_value_in_the_languages_format(qtbot, 
     assert "3.0" not in said, said
 
 
-def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, german_window, long_run,
-                                                                     monkeypatch):
+def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, german_window, monkeypatch):
     """The marker's label is made from the values, not re-read from the shown text: 2048 is
     "2.048" in German (grouped), which re-read as a decimal was labelled "2,048"; a choice is
     the settings panel's word for it."""
-    window = long_run  # (the German window, training)
+    window = german_window
     window.resize(1600, 900)  # room for both labels whole
+    # Too many epochs to end within the test (500 ended in a busy suite before the labels were read).
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 100_000}))
+    assert window.start_run()
+    wait_for_step(qtbot, window)
     markers, widgets = window.plots.markers, window.settings_panel.widgets
     widgets["regularization.min_delta"].setValue(2048.0)
     qtbot.waitUntil(lambda: "min_delta 0→2.048" in markers.labels("loss"), timeout=10_000)
     assert "min_delta 0→2.048" in window.status_label.text()
-    qtbot.waitUntil(lambda: markers.drawn("loss") == ["min_delta 2.048"], timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: markers.drawn("loss")[:1] == ["min_delta 2.048"], timeout=RUN_TIMEOUT)
     mode = widgets["regularization.weight_decay_mode"]
     mode.setCurrentIndex(mode.findData("l2_penalty"))
     qtbot.waitUntil(lambda: "weight_decay_mode entkoppelt→L2-Strafterm" in markers.labels("loss"), timeout=10_000)
     assert "weight_decay_mode entkoppelt→L2-Strafterm" in window.status_label.text()
-    qtbot.waitUntil(lambda: markers.drawn("loss") == ["min_delta 2.048", "weight_decay_mode L2-Strafterm"],
-                    timeout=RUN_TIMEOUT)  # drawn at the next redraw: seconds on a busy machine
+    # Drawn at the next redraw (seconds on a busy machine), each whole: a second edit a moment
+    # after the first is a line a pixel away, its label a row further in.
+    qtbot.waitUntil(lambda: markers.drawn("loss")[:2] == ["min_delta 2.048", "weight_decay_mode L2-Strafterm"],
+                    timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.actions["stop"].trigger()
     # Opened again (File ▸ Open run…): its edits read from its folder, marked the same way.
