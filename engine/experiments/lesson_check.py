@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,10 +40,21 @@ class PauseAtEpochs(Callback):
 
     def __init__(self, control, epochs) -> None:
         self.control, self.epochs = control, frozenset(epochs)
+        self.passed = 0  # the steps at epochs up to this one are answered: no pause there again
+        self._lock = threading.Lock()
 
     def on_epoch_end(self, trainer, metrics) -> None:
-        if metrics.epoch in self.epochs:
-            self.control.pause()
+        with self._lock:
+            if metrics.epoch in self.epochs and metrics.epoch > self.passed:
+                self.control.pause()
+
+    def pass_through(self, epoch: int) -> None:
+        """No pause at `epoch` or before (called by whoever resumes the run from a step's pause).
+        The window is told of an epoch before this callback runs for it: a step asked, revealed
+        and passed at once (a scripted lesson) resumed the run, and this pause came after it and
+        held the run paused for good."""
+        with self._lock:
+            self.passed = max(self.passed, epoch)
 
 
 @dataclass

@@ -8,6 +8,8 @@ import sys
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
+from gui.panels.lesson_panel import ASKING
+
 
 class ScreenshotDriver(QObject):
     def __init__(self, window, path: str, app):
@@ -15,12 +17,25 @@ class ScreenshotDriver(QObject):
         self.window, self.path, self.app = window, path, app
         self.exit_code = 1
         window.run_ended.connect(self._on_window_run_ended)
-        window.run_state.listen(self._on_state)
+        window.run_state.listen(lambda _state: self._pass_a_pause_soon())
+        lessons = getattr(window, "lessons", None)
+        if lessons is not None:
+            lessons.asked.connect(self._pass_a_pause_soon)
 
-    def _on_state(self, state) -> None:
+    def _pass_a_pause_soon(self) -> None:
+        QTimer.singleShot(0, self._pass_a_pause)
+
+    def _pass_a_pause(self) -> None:
+        """A lesson's step asking its question at a paused run: revealed and passed. Both must
+        have happened, in either order: the engine pauses at the step's epoch before the window
+        shows that epoch (and asks), and passing it on the pause alone left the run paused for
+        good when the question came after (a scripted lesson waited until it was killed)."""
         lessons = getattr(self.window, "lessons", None)
-        if state.state == "paused" and lessons is not None and lessons.lesson is not None:
-            QTimer.singleShot(0, lambda: (lessons.reveal(), lessons.next_step()))
+        if lessons is None or lessons.lesson is None or lessons.phase != ASKING:
+            return
+        if self.window.run_state.state == "paused":
+            lessons.reveal()
+            lessons.next_step()
 
     @Slot()
     def start(self) -> None:

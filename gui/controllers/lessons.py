@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from functools import partial
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
@@ -29,6 +29,8 @@ LIVE_RUN = N_("A run is live: stop it (or let it end) first.")
 class Lessons(QObject):
     """Handed the window (the dock's home), the settings panel, the run session and its state,
     the window's signals of a run's start, epochs and end, and the status line."""
+
+    asked = Signal()  # a step's question is shown (its run paused at the step's epoch, or ended)
 
     def __init__(self, window, *, settings_panel, session, run_state, run_started, epoch_shown, run_ended, say):
         super().__init__(window)
@@ -51,6 +53,7 @@ class Lessons(QObject):
         self.view.reset_requested.connect(self.reset)
         self.panel.lesson.refused.connect(self._on_locks_refused)
         self._paused_handle = None  # the run whose step epochs the engine pauses at
+        self._pauser = None  # its PauseAtEpochs
         self._ours = False  # the run shown is the lesson's own (not a plan's, a search's or a script's)
         run_state.listen(self._on_run_state_changed)
         run_started.connect(self._on_run_started)
@@ -113,7 +116,7 @@ class Lessons(QObject):
         title = lesson_text(self.lesson.title)
         self.panel.lesson.hold(self.panel, None)
         self.lesson, self.index, self.phase, self.epochs = None, 0, WATCHING, []
-        self._paused_handle, self._ours, self._reset_pending = None, False, False
+        self._paused_handle, self._pauser, self._ours, self._reset_pending = None, None, False, False
         self.dock.hide()
         self.say(_("lesson “{title}” closed: every setting is yours again").format(title=title))
         return True
@@ -149,6 +152,7 @@ class Lessons(QObject):
         self._announce(_("Step {number} of {total}: {question}").format(
             number=integer(self.index + 1), total=integer(len(self.lesson.steps)),
             question=lesson_text(self.step.question or self.step.text)))
+        self.asked.emit()
 
     def _announce(self, text: str) -> None:
         """Spoken by the window's screen-reader announcer (gui.window.accessibility), where it has one."""
@@ -182,6 +186,8 @@ class Lessons(QObject):
         if self.step.pause_at is not None and self.step.pause_at <= last:
             self._ask()  # its epoch has been trained already (two steps at one epoch)
         elif self.run_state.state == PAUSED:
+            if self._pauser is not None:  # the engine's own pause at the epoch just answered, if late, is not made
+                self._pauser.pass_through(last)
             self.session.pause_or_resume()  # on to this step's epoch
 
     @Slot()
@@ -208,7 +214,8 @@ class Lessons(QObject):
         from engine.experiments.lesson_check import PauseAtEpochs
 
         self._paused_handle = handle
-        handle.subscribers.append(PauseAtEpochs(handle.control, [s.pause_at for s in self.lesson.steps if s.pause_at]))
+        self._pauser = PauseAtEpochs(handle.control, [s.pause_at for s in self.lesson.steps if s.pause_at])
+        handle.subscribers.append(self._pauser)
 
     @Slot(object)
     def _on_run_started(self, event) -> None:

@@ -200,3 +200,29 @@ def test_an_experiment_that_would_change_a_locked_setting_is_refused(qtbot, wind
     assert window.state == IDLE
     said = window.status_label.text()
     assert "cannot start" in said and "Class of images" in said and "locks it" in said, said
+
+
+def test_a_step_answered_at_once_is_not_paused_again_by_the_engines_late_pause(qtbot, window, tmp_path,
+                                                                                monkeypatch):
+    """The window is told of an epoch before the engine's pause for it is made: a step asked,
+    revealed and passed at once (`--lesson … --screenshot` does so) resumed the run, then the
+    engine's pause came and held it paused for good (a scripted lesson hung until killed)."""
+    from engine.experiments.lesson_check import PauseAtEpochs
+
+    on_epoch_end = PauseAtEpochs.on_epoch_end
+
+    def late(self, trainer, metrics):  # a busy training thread: the step's question is answered first
+        deadline = time.monotonic() + 60
+        while metrics.epoch == 2 and window.lessons.index != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # (the training thread: it waits, the window goes on)
+        on_epoch_end(self, trainer, metrics)
+
+    monkeypatch.setattr(PauseAtEpochs, "on_epoch_end", late)
+    open_lesson(window, tmp_path, monkeypatch)
+    view = window.lessons.view
+    window.actions["start"].trigger()
+    qtbot.waitUntil(view.reveal_button.isEnabled, timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(view.reveal_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert len(epochs_written(window.exports.run_dir)) == 12
