@@ -47,6 +47,8 @@ class Lessons(QObject):
         self.dock.setWidget(self.view)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        # Under the plots alone: across the window's foot it took the settings' height too.
+        window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock.hide()
         self.view.reveal_requested.connect(self.reveal)
         self.view.next_requested.connect(self.next_step)

@@ -4,9 +4,17 @@ lesson's texts are in the catalog and shown in the language; a user's own lesson
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.core.i18n import _, integer
 from engine.core.lesson_figures import lesson_text
@@ -35,9 +43,26 @@ class LessonPanel(QWidget):
         self.question = self._label("lesson_question", _("lesson's question"), TEXT_PT, bold=True)
         self.reveal = self._label("lesson_reveal", _("lesson's reveal"), TEXT_PT)
         self._colour_reveal()
+        # The texts wrap and scroll inside the panel's height, whatever the dock gives it; the
+        # buttons below stay in view. Cut to one line each (German at Larger text x2), the
+        # question and the reveal lost their ends with nothing to scroll. No size is set from
+        # here: a panel height that followed its texts' wrapped height fed back through the
+        # docks' layout (a scripted lesson hung).
+        texts = QWidget()
+        texts.setObjectName("lesson_texts")
+        lines = QVBoxLayout(texts)
+        lines.setContentsMargins(0, 0, 0, 0)
         for label in (self.title, self.where, self.text, self.question, self.reveal):
-            column.addWidget(label)
-        column.addStretch(1)
+            lines.addWidget(label)
+        lines.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("lesson_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never sideways
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab reaches each text, which scrolls it into view
+        self.scroll.setWidget(texts)
+        column.addWidget(self.scroll, 1)
         row = QHBoxLayout()
         self.reveal_button = self._button(_("Reveal"), _("Show what the run measured (F7)"), self.reveal_requested)
         self.next_button = self._button(_("Next step"), _("Go on to the next step: the run resumes (F8)"),
@@ -109,3 +134,7 @@ class LessonPanel(QWidget):
         self.reveal_button.setEnabled(phase == ASKING)
         self.next_button.setEnabled(phase == REVEALED or (phase == ASKING and not step.reveal))
         self.next_button.setText(_("Finish") if number == count else _("Next step"))
+        newest = self.reveal if phase in (REVEALED, FINISHED) and reveal else \
+            self.question if asking and step.question else None
+        if newest is not None:  # the answer or the question just shown, in view once laid out
+            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(newest, 0, 0))
