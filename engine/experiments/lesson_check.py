@@ -35,8 +35,9 @@ class EpochsKept(Callback):
 
 class PauseAtEpochs(Callback):
     """Pauses a run as each of `epochs` ends: on the training thread, so the run stops before the
-    next epoch's first batch (the window, told of the epoch a moment later, would be a batch or
-    more late)."""
+    next epoch's first batch (a window pausing it when it shows the epoch would be a batch or
+    more late). The epoch's metrics are sent before this runs, so a window may show the epoch,
+    and even answer its step, before or after this pause is made: see pass_through."""
 
     def __init__(self, control, epochs) -> None:
         self.control, self.epochs = control, frozenset(epochs)
@@ -50,9 +51,9 @@ class PauseAtEpochs(Callback):
 
     def pass_through(self, epoch: int) -> None:
         """No pause at `epoch` or before (called by whoever resumes the run from a step's pause).
-        The window is told of an epoch before this callback runs for it: a step asked, revealed
-        and passed at once (a scripted lesson) resumed the run, and this pause came after it and
-        held the run paused for good."""
+        A step asked, revealed and passed at once (a scripted lesson) resumed the run before
+        this callback had run for the epoch; its pause came after and held the run paused for
+        good."""
         with self._lock:
             self.passed = max(self.passed, epoch)
 

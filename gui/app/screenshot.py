@@ -27,9 +27,10 @@ class ScreenshotDriver(QObject):
 
     def _pass_a_pause(self) -> None:
         """A lesson's step asking its question at a paused run: revealed and passed. Both must
-        have happened, in either order: the engine pauses at the step's epoch before the window
-        shows that epoch (and asks), and passing it on the pause alone left the run paused for
-        good when the question came after (a scripted lesson waited until it was killed)."""
+        have happened, in either order: the engine's pause at the step's epoch and the window's
+        showing that epoch (and asking) come in either order, and passing it on the pause alone
+        left the run paused for good when the question came after (a scripted lesson waited
+        until it was killed)."""
         lessons = getattr(self.window, "lessons", None)
         if lessons is None or lessons.lesson is None or lessons.phase != ASKING:
             return

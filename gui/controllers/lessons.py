@@ -30,7 +30,7 @@ class Lessons(QObject):
     """Handed the window (the dock's home), the settings panel, the run session and its state,
     the window's signals of a run's start, epochs and end, and the status line."""
 
-    asked = Signal()  # a step's question is shown (its run paused at the step's epoch, or ended)
+    asked = Signal()  # a step's question is shown (at its epoch, the run's end, or an epoch trained already)
 
     def __init__(self, window, *, settings_panel, session, run_state, run_started, epoch_shown, run_ended, say):
         super().__init__(window)

@@ -60,7 +60,7 @@ class LessonPanel(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never sideways
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab reaches each text, which scrolls it into view
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the texts themselves
         self.scroll.setWidget(texts)
         column.addWidget(self.scroll, 1)
         row = QHBoxLayout()
@@ -137,4 +137,13 @@ class LessonPanel(QWidget):
         newest = self.reveal if phase in (REVEALED, FINISHED) and reveal else \
             self.question if asking and step.question else None
         if newest is not None:  # the answer or the question just shown, in view once laid out
-            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(newest, 0, 0))
+            QTimer.singleShot(0, self, lambda: self._scroll_to(newest))
+
+    def _scroll_to(self, label: QLabel) -> None:
+        """`label` whole in view; taller than the view, its first lines (centred, they were cut)."""
+        if not label.isVisible():  # passed already (a scripted lesson reveals and goes on at once)
+            return
+        if label.height() > self.scroll.viewport().height():
+            self.scroll.verticalScrollBar().setValue(label.y())
+        else:
+            self.scroll.ensureWidgetVisible(label, 0, 0)

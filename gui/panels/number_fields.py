@@ -2,8 +2,9 @@
 allowed value and said, text that is not a number is refused and said (the field keeps its
 value), each naming the field and its range; a float keeps its full precision. Numbers are
 shown and read in the language's format (QLocale's default when the field was made: "0,5" in
-German and French), and "0.5" is still taken: a '.' is always read as the decimal point,
-never as a group separator (see _number)."""
+German and French), and "0.5" is still taken: in a decimal field a '.' is always read as the
+decimal point, never as a group separator (see _number); a whole-number field takes group
+separators only where they group thousands (see _whole)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,8 @@ def _whole(text: str, locale: QLocale) -> float | None:
     it is 1 here, and "1.5" is refused as not whole."""
     text = text.strip()
     group = locale.groupSeparator()
+    if group in ("\u00a0", "\u202f"):  # French groups with a narrow no-break space: a typed space is one
+        text = text.replace(" ", group).replace("\u00a0", group)
     if group and group in text:
         if re.fullmatch(rf"[-+]?\d{{1,3}}({re.escape(group)}\d{{3}})+", text):
             return float(text.replace(group, ""))

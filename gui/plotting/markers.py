@@ -23,9 +23,10 @@ from gui.plotting.values import setting_value
 
 # (at the top?, text anchor): the text's top-left or top-right corner just below the top
 # of the view, then its bottom corners just above the bottom. Right of the line first: a
-# change marks what comes after it. Failing all four, the same again a row further in, up to
-# ROWS rows from each edge: two edits a second apart are lines a pixel apart, and the second
-# label had no place in the top and bottom rows (its line was drawn without a word).
+# change marks what comes after it. Failing all four, the whole text is tried a row further
+# in, up to ROWS rows from each edge, before any cut of it: two edits a second apart are lines
+# a pixel apart, and the second label had no place in the top and bottom rows (its line was
+# drawn without a word).
 PLACES = ((True, (0, 0)), (True, (1, 0)), (False, (0, 1)), (False, (1, 1)))
 ROWS = 4
 GAP = 3.0  # px kept between a label and the plot's edge or the legend
@@ -143,8 +144,10 @@ class MarkerLines:
         height = max(view.height(), 1.0)
         set_label(label.line, text)
         row = (label.sceneBoundingRect().height() + GAP) / height  # one row further in, along the line
-        for shown in cuts:
-            for n in range(ROWS):
+        for i, shown in enumerate(cuts):
+            # Rows further in for the whole text only: a cut is tried in the edge rows, as each
+            # try lays the label out (at most 16 + 4 per cut, not 16 per cut, for a label with no room).
+            for n in range(ROWS if i == 0 else 1):
                 for top, anchor in PLACES:
                     rect = MarkerLines._try(label, shown, metrics, x, view, top, anchor, 2 * GAP / height + n * row)
                     if rect is None:

@@ -84,3 +84,29 @@ def test_a_german_lessons_texts_wrap_and_scroll_and_leave_the_settings_their_roo
     assert seen.contains(panel.reveal.mapTo(scroll.viewport(), panel.reveal.rect().topLeft()))
     shown = _fields_shown(settings)
     assert len(shown) >= LEAST_SETTINGS_FIELDS, (shown, settings.scroll.viewport().height(), dock.height())
+
+
+def test_a_reveal_taller_than_the_panel_is_shown_from_its_first_line(qtbot, window, tmp_path, monkeypatch):
+    """Centred in the view (as a scroll area brings a widget into view), a long reveal was cut
+    at its top: its first line, the answer, was out of sight."""
+    from tests.gui.test_lessons_window import LESSON, open_lesson
+
+    long_reveal = "Validation accuracy {final_val} at epoch {epoch}. " + "The rest explains why. " * 60
+    text = LESSON.replace('reveal = "Validation accuracy {final_val} at epoch {epoch}; training {final_train}."',
+                          f'reveal = "{long_reveal}"')
+    assert text != LESSON
+    window.resize(1280, 720)
+    open_lesson(window, tmp_path, monkeypatch, text)
+    panel = window.lessons.view
+    window.actions["start"].trigger()
+    qtbot.waitUntil(panel.reveal_button.isEnabled, timeout=RUN_TIMEOUT)
+    panel.reveal_button.click()
+    scroll, reveal = panel.scroll, panel.reveal
+    qtbot.waitUntil(lambda: reveal.isVisible() and reveal.height() > scroll.viewport().height(), timeout=5000)
+
+    def first_line_in_view():
+        top = reveal.mapTo(scroll.viewport(), reveal.rect().topLeft())
+        return scroll.viewport().rect().contains(top)
+
+    qtbot.waitUntil(first_line_in_view, timeout=5000)
+    assert scroll.verticalScrollBar().value() > 0  # scrolled down to it, past the title and the text

@@ -19,8 +19,8 @@ def test_six_edits_at_one_epoch_are_each_labelled_whole_and_apart(qtbot, window)
     plots.markers.clear()
     for i, (text, short) in enumerate(EDITS):
         plots.add_marker(1.0 + i * 0.002, text, short=short)  # as the session marks edits a step apart
-    qtbot.wait(50)  # placed again once the legends are fitted
-    assert plots.markers.drawn("loss") == [short for _text, short in EDITS]
+    # (placed again once the legends are fitted, in the next event-loop turns)
+    qtbot.waitUntil(lambda: plots.markers.drawn("loss") == [short for _text, short in EDITS], timeout=5000)
     item = plots.plots["loss"].getPlotItem()
     view, legend = item.vb.sceneBoundingRect(), item.legend.sceneBoundingRect()
     rects = [line.label.sceneBoundingRect() for name, line in plots.markers.shown if name == "loss"]

@@ -97,14 +97,14 @@ def test_a_live_edit_is_marked_on_the_plots_in_the_languages_format(qtbot, germa
     widgets["regularization.min_delta"].setValue(2048.0)
     qtbot.waitUntil(lambda: "min_delta 0→2.048" in markers.labels("loss"), timeout=10_000)
     assert "min_delta 0→2.048" in window.status_label.text()
-    qtbot.waitUntil(lambda: markers.drawn("loss")[:1] == ["min_delta 2.048"], timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: markers.drawn("loss") == ["min_delta 2.048"], timeout=RUN_TIMEOUT)
     mode = widgets["regularization.weight_decay_mode"]
     mode.setCurrentIndex(mode.findData("l2_penalty"))
     qtbot.waitUntil(lambda: "weight_decay_mode entkoppelt→L2-Strafterm" in markers.labels("loss"), timeout=10_000)
     assert "weight_decay_mode entkoppelt→L2-Strafterm" in window.status_label.text()
     # Drawn at the next redraw (seconds on a busy machine), each whole: a second edit a moment
     # after the first is a line a pixel away, its label a row further in.
-    qtbot.waitUntil(lambda: markers.drawn("loss")[:2] == ["min_delta 2.048", "weight_decay_mode L2-Strafterm"],
+    qtbot.waitUntil(lambda: markers.drawn("loss") == ["min_delta 2.048", "weight_decay_mode L2-Strafterm"],
                     timeout=RUN_TIMEOUT)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT):
         window.actions["stop"].trigger()

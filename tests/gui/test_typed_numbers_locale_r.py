@@ -97,3 +97,17 @@ def test_an_english_whole_number_field_refuses_a_comma_that_groups_nothing(qtbot
     type_into(qtbot, panel, "data.train_size", "1,0")  # not 10
     assert panel.config().data.train_size == 12500
     assert "“1,0” is not a whole number: kept 12,500" in panel.errors["data.train_size"].text()
+
+
+@pytest.mark.parametrize("locale_window", ["fr"], indirect=True)
+def test_a_french_whole_number_field_takes_a_typed_space_as_the_group_separator(qtbot, locale_window):
+    """French groups thousands with a narrow no-break space ("12 500" as shown); a plain space or
+    a no-break space typed is the same separator, as Qt's own field took it."""
+    panel = locale_window.settings_panel
+    field = type_into(qtbot, panel, "data.train_size", "12 500")
+    assert panel.config().data.train_size == 12500
+    for pasted in ("12\u00a0400", "12\u202f300"):  # pasted (no key types them): as Edit ▸ Paste inserts it
+        field.lineEdit().selectAll()
+        field.lineEdit().insert(pasted)
+        QTest.keyClick(field, Qt.Key.Key_Return)
+        assert panel.config().data.train_size == int(pasted[:2] + pasted[3:]), ascii(pasted)
