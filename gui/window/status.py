@@ -156,7 +156,16 @@ class RunStatus:
             self._show()
 
     def on_paused(self, e: ev.Paused) -> None:
-        self.say(_("paused at step {step} (epoch {epoch})").format(step=integer(e.step), epoch=integer(e.epoch)))
+        spe = self.started.steps_per_epoch if self.started else 0
+        if spe and e.step == (e.epoch - 1) * spe and e.epoch > 1:
+            # Between two epochs (a lesson's step pauses so): the epoch just finished, as the
+            # step says it ("pauses at epoch 4"), not the one about to start ("(epoch 5)").
+            # i18n: the run paused between two epochs: {epoch} is the last one finished
+            said = _("paused at step {step}, after epoch {epoch}").format(step=integer(e.step),
+                                                                           epoch=integer(e.epoch - 1))
+        else:
+            said = _("paused at step {step} (epoch {epoch})").format(step=integer(e.step), epoch=integer(e.epoch))
+        self.say(said)
         self._show(paused_step=e.step)
 
     def on_resumed(self, e: ev.Resumed) -> None:

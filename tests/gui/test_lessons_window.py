@@ -120,6 +120,8 @@ def test_a_lesson_pauses_at_its_step_asks_and_reveals_the_runs_figures(qtbot, wi
     qtbot.waitUntil(lambda: view.question.isVisible() and bool(paused), timeout=RUN_TIMEOUT)
     assert window.state == PAUSED  # paused at the step's epoch for the question
     assert paused[0].epoch == 3 and paused[0].step == 2 * 256 // 16  # before epoch 3's first batch
+    # The status line names the epoch as the step does ("pauses at epoch 2"), not the one to come.
+    qtbot.waitUntil(lambda: "paused at step 32, after epoch 2" in window.status_label.text(), timeout=10_000)
     assert view.question.text() == "Will validation accuracy beat 50 %?" and view.reveal.text() == ""
     qtbot.mouseClick(view.reveal_button, Qt.MouseButton.LeftButton)
     epoch2 = epochs_written(window.exports.run_dir)[2]
