@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pyqtgraph as pg
 from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -42,7 +43,9 @@ def cache_static_items(plot_item, skip) -> None:
     todo = [*plot_item.vb.childGroup.childItems(), plot_item.legend]  # every item in the view, and the legend
     while todo:
         item = todo.pop()
-        if item is skip:
+        # A marker's label is placed again (moved, retitled, cut) when another marker comes or
+        # the plot resizes: cached, it kept its old pixmap and the loss plot showed no label.
+        if item is skip or isinstance(item, pg.InfLineLabel):
             continue
         if item.cacheMode() != CACHED:
             item.setCacheMode(CACHED)

@@ -28,3 +28,39 @@ def test_six_edits_at_one_epoch_are_each_labelled_whole_and_apart(qtbot, window)
         assert view.contains(a) and not a.intersects(legend), (EDITS[i], a, view, legend)
         for b in rects[i + 1:]:
             assert not a.intersects(b), (a, b)
+
+
+def _painted(plot, rect) -> int:
+    """How many pixels of a marker label's grey text (#555) the plot widget paints inside `rect`
+    (scene coordinates): what a reader sees, not what the label item holds."""
+    image = plot.grab().toImage()
+    view = plot.mapFromScene(rect).boundingRect()
+    found = 0
+    for x in range(max(view.left(), 0), min(view.right(), image.width() - 1)):
+        for y in range(max(view.top(), 0), min(view.bottom(), image.height() - 1)):
+            c = image.pixelColor(x, y)
+            found += max(abs(c.red() - 0x55), abs(c.green() - 0x55), abs(c.blue() - 0x55)) < 40
+    return found
+
+
+def test_a_label_placed_again_is_painted_where_it_now_is(qtbot, window):
+    """The loss plot keeps its items as pixmaps (it repaints every frame): a marker label moved
+    or retitled after it was cached kept its old pixmap, so the loss plot showed no label at all
+    once a second live edit placed the first one again."""
+    from tests.gui.conftest import wait_for_step
+    from tests.helpers import tiny_config
+
+    window.resize(1280, 720)
+    window.settings_panel.set_config(tiny_config({"optim.epochs": 100_000}))
+    assert window.start_run()
+    wait_for_step(qtbot, window)
+    widgets, markers = window.settings_panel.widgets, window.plots.markers
+    widgets["regularization.dropout"].setValue(0.5)
+    qtbot.waitUntil(lambda: markers.drawn("loss") == ["dropout 0.5"], timeout=RUN_TIMEOUT)
+    qtbot.wait(300)  # painted (and cached) where it was first placed
+    mode = widgets["regularization.weight_decay_mode"]
+    mode.setCurrentIndex(mode.findData("l2_penalty"))
+    qtbot.waitUntil(lambda: len(markers.drawn("loss")) == 2 and all(markers.drawn("loss")), timeout=RUN_TIMEOUT)
+    plot = window.plots.plots["loss"]
+    for _name, line in (s for s in markers.shown if s[0] == "loss"):
+        qtbot.waitUntil(lambda line=line: _painted(plot, line.label.sceneBoundingRect()) > 30, timeout=5000)
