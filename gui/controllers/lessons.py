@@ -46,6 +46,8 @@ class Lessons(QObject):
         self.dock.setAccessibleName(_("Lesson"))
         self.dock.setWidget(self.view)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.dock.dockLocationChanged.connect(lambda area: self.view.set_narrow(
+            area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)))
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         # Under the plots alone: across the window's foot it took the settings' height too.
         window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)

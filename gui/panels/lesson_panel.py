@@ -74,6 +74,23 @@ class LessonPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.reset_button)
         column.addLayout(row)
+        self.row, self.second_row = row, QHBoxLayout()  # Reset alone below, when the panel is narrow
+        column.addLayout(self.second_row)
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Beside the plots (presentation, F5) Reset goes on a row of its own: on one row the
+        three buttons set the panel's least width (660 px in German at 1280 x 720), and the
+        plots left beside it cut their legends at the left edge."""
+        if narrow == (self.second_row.indexOf(self.reset_button) >= 0):
+            return
+        (self.row if narrow else self.second_row).removeWidget(self.reset_button)
+        if narrow:
+            self.second_row.addStretch(1)
+            self.second_row.addWidget(self.reset_button)
+        else:
+            while self.second_row.count():  # its stretch
+                self.second_row.takeAt(0)
+            self.row.addWidget(self.reset_button)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

@@ -164,6 +164,9 @@ class Presentation(QObject):
                 # 165 px and their legends shrank under 14.4 px; a projector is wide.
                 self._before["moved"].append((dock, area))
                 w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+                panel = dock.widget()  # narrower beside the plots (its buttons on two rows): laid out anew first
+                if panel is not None and panel.layout() is not None:
+                    panel.layout().activate()
                 w.resizeDocks([dock], [dock.minimumSizeHint().width()], Qt.Orientation.Horizontal)
         if layers:
             self._layers(False)  # their room to the plots a room reads

@@ -228,3 +228,40 @@ def test_the_scheme_chosen_is_the_next_launchs(qtbot, tmp_path):
     assert all(sum(_background(p)) < 0.5 for p in again.plots.plots.values())
     again.menu_actions["As the system"].trigger()  # and the application's palette as it was
     assert QApplication.instance().palette().window().color().lightnessF() > 0.5
+
+
+def test_a_german_lessons_panel_beside_the_plots_puts_reset_below_and_leaves_every_legend_whole(qapp, qtbot,
+                                                                                              request):
+    """In German the step panel's three buttons on one row were 660 px: beside the plots (F5) the
+    panel took 718 px of 1280, and the Gap and by-label plots left cut their legends at the left
+    edge ("auigkeitslücke (Pkt.)"). Beside them Reset goes on a row of its own."""
+    from gui.window import language
+
+    assert language.install(qapp, "de") == "de"
+    window = request.getfixturevalue("window")
+    window.resize(1280, 720)
+    window.menu_actions["Memorizing"].trigger()
+    lesson = window.findChild(QDockWidget, "lesson_dock")
+    qtbot.waitUntil(lesson.isVisible, timeout=5000)
+    _trained(qtbot, window, epochs=3)
+    panel = window.lessons.view
+
+    def one_row():
+        return abs(panel.reset_button.y() - panel.next_button.y()) < 5
+
+    assert one_row()
+    _press_f5(qtbot, window)
+    assert window.dockWidgetArea(lesson) == Qt.DockWidgetArea.RightDockWidgetArea
+    qtbot.waitUntil(lambda: panel.reset_button.y() >= panel.next_button.geometry().bottom(), timeout=5000)
+    assert lesson.width() < 0.4 * window.width(), lesson.width()
+    for name in ("loss", "accuracy", "gap", "noise"):
+        item = window.plots.plots[name].getPlotItem()
+
+        def whole(item=item):
+            box, view = item.legend.sceneBoundingRect(), item.vb.sceneBoundingRect()
+            return view.left() <= box.left() and box.right() <= view.right()
+
+        qtbot.waitUntil(whole, timeout=5000)
+    _press_f5(qtbot, window)
+    assert window.dockWidgetArea(lesson) == Qt.DockWidgetArea.BottomDockWidgetArea
+    qtbot.waitUntil(one_row, timeout=5000)
