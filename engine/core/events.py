@@ -154,8 +154,9 @@ class SettingsApplied:
 @dataclass(frozen=True)
 class Paused:
     step: int
-    epoch: int
+    epoch: int  # the epoch in progress, or the next one when between_epochs
     time: float  # time.perf_counter() when the loop went idle
+    between_epochs: bool = False  # before the next epoch's first batch (a lesson's step pauses so)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class Trainer:
         self.prepared = False
         self.step = 0
         self.epoch = 0  # epochs completed
+        self._at_first_batch = False  # polling before an epoch's first batch (Paused.between_epochs)
         self.batch_in_epoch = 0  # the batch in progress (or last done) of the epoch, and each one's
         self.batch_origins: list[int] = []  # place in the run's numbering (see _train_epoch)
         self.should_stop = False  # a callback asks to stop after this epoch, Keras style
@@ -247,7 +248,9 @@ class Trainer:
         self.batch_origins = getattr(batches, "origins", None) or list(range(len(batches)))
         for i, idx in enumerate(batches):
             self.batch_in_epoch = i
+            self._at_first_batch = i == 0  # (a pause now is between two epochs; in validation it is not)
             self._poll_control()
+            self._at_first_batch = False
             reg = self.config.regularization
             xb, yb = d.train_x[idx], d.train_y[idx]
             if augmentation_active(reg, d.is_toy or xb.ndim == 2) and not self.features_cached:
@@ -299,7 +302,8 @@ class Trainer:
         if c.stop_requested:
             return True
         if c.paused:
-            self.emit(ev.Paused(step=self.step, epoch=self.epoch + 1, time=time.perf_counter()))
+            self.emit(ev.Paused(step=self.step, epoch=self.epoch + 1, time=time.perf_counter(),
+                                between_epochs=self._at_first_batch and self.epoch > 0))
             c.wait_while_paused()
             if c.stop_requested:
                 return True

@@ -43,9 +43,10 @@ def cache_static_items(plot_item, skip) -> None:
     todo = [*plot_item.vb.childGroup.childItems(), plot_item.legend]  # every item in the view, and the legend
     while todo:
         item = todo.pop()
-        # A marker's label is placed again (moved, retitled, cut) when another marker comes or
-        # the plot resizes: cached, it kept its old pixmap and the loss plot showed no label.
-        if item is skip or isinstance(item, pg.InfLineLabel):
+        # A text item (a marker's label, the hover read-out) sets its own transform when it is
+        # painted: cached, it is not painted, so one placed again (a marker's label moved by a
+        # second live edit) kept its old pixmap and the loss plot showed no label at all.
+        if item is skip or isinstance(item, pg.TextItem):
             continue
         if item.cacheMode() != CACHED:
             item.setCacheMode(CACHED)

@@ -156,8 +156,7 @@ class RunStatus:
             self._show()
 
     def on_paused(self, e: ev.Paused) -> None:
-        spe = self.started.steps_per_epoch if self.started else 0
-        if spe and e.step == (e.epoch - 1) * spe and e.epoch > 1:
+        if e.between_epochs:
             # Between two epochs (a lesson's step pauses so): the epoch just finished, as the
             # step says it ("pauses at epoch 4"), not the one about to start ("(epoch 5)").
             # i18n: the run paused between two epochs: {epoch} is the last one finished

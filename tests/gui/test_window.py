@@ -53,6 +53,14 @@ def test_pause_resume_stop(qtbot, long_run):
     pause.trigger()  # pause again, then stop while paused
     qtbot.waitUntil(lambda: "paused at step" in window.status_label.text(), timeout=10_000)
     paused_at = int(re.search(r"paused at step ([\d,]+)", window.status_label.text())[1].replace(",", ""))
+    # The epoch said is the step's: "after epoch E" only right after E's last batch, else the one in progress.
+    said = re.search(r"paused at step [\d,]+(?:, after epoch ([\d,]+)| \(epoch ([\d,]+)\))", window.status_label.text())
+    spe = window.session.started_event.steps_per_epoch
+    if said[1]:
+        assert paused_at == int(said[1].replace(",", "")) * spe, said[0]
+    else:
+        epoch = int(said[2].replace(",", ""))
+        assert (epoch - 1) * spe <= paused_at <= epoch * spe, (said[0], spe)
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT) as sig:
         stop.trigger()
     assert sig.args[0].reason == ev.USER_STOPPED
